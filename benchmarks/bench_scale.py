@@ -1,0 +1,108 @@
+"""Growth with data size: the bundled data vs synthetic data about 10x wider and deeper.
+
+    python benchmarks/bench_scale.py            (about 5 minutes on 2 cores)
+
+Each size runs in its own process so its peak memory (max RSS) is its own. Synthetic data: ~50k
+users, 70k titles, ~5M interactions with power-law popularity and activity and 50 taste clusters
+(so the factorization has structure to find), 20% "watched, no score".
+Printed side by side: training time split by stage, peak memory, model size on disk, and the
+/recommend and /similar latencies (p50/p99) on each.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recsys import artifacts
+from recsys.data import load_interactions
+from recsys.model import ModelConfig, Recommender
+
+
+def synthetic(n_users=50_000, n_items=70_000, target=5_000_000, clusters=50, seed=0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    item_cluster = rng.integers(0, clusters, n_items)
+    item_pop = rng.pareto(1.2, n_items) + 1.0
+    activity = rng.lognormal(mean=0.0, sigma=1.0, size=n_users)
+    per_user = np.maximum(3, (activity / activity.sum() * target * 1.05).astype(int))
+    per_user = np.minimum(per_user, n_items // 4)
+    users = np.repeat(np.arange(n_users), per_user)
+    user_cluster = rng.integers(0, clusters, n_users)
+    # 70% of a user's titles from their own cluster, the rest from the whole catalog, both by popularity.
+    own = rng.random(len(users)) < 0.7
+    by_cluster = [np.flatnonzero(item_cluster == c) for c in range(clusters)]
+    cdf_all = np.cumsum(item_pop) / item_pop.sum()
+    items = np.searchsorted(cdf_all, rng.random(len(users)))
+    for c in range(clusters):
+        rows = np.flatnonzero(own & (user_cluster[users] == c))
+        members = by_cluster[c]
+        cdf = np.cumsum(item_pop[members]) / item_pop[members].sum()
+        items[rows] = members[np.searchsorted(cdf, rng.random(len(rows)))]
+    df = pd.DataFrame({"user_id": users, "anime_id": np.minimum(items, n_items - 1)}).drop_duplicates()
+    ratings = np.clip(np.round(rng.normal(7.8, 1.6, len(df))), 1, 10).astype(np.float32)
+    ratings[rng.random(len(df)) < 0.2] = -1.0
+    return pd.DataFrame({"user_id": df["user_id"].astype(str).to_numpy(), "anime_id": df["anime_id"].to_numpy() + 1,
+                         "rating": ratings})
+
+
+def run_size(name: str) -> dict:
+    df = load_interactions() if name == "bundled" else synthetic()
+    config = ModelConfig()
+    stages: dict[str, float] = {}
+    t = time.perf_counter()
+    model = Recommender.fit(df, config, stage_times=stages)
+    fit_s = time.perf_counter() - t
+    t = time.perf_counter()
+    model.ensure_ann()
+    ann_s = time.perf_counter() - t
+    with tempfile.TemporaryDirectory() as tmp:
+        path = artifacts.publish(model, Path(tmp))
+        disk_mb = sum(p.stat().st_size for p in path.iterdir()) / 2**20
+    rng = np.random.default_rng(1)
+    users = df["user_id"].unique()
+    rec, sim = [], []
+    for u in rng.choice(users, 300, replace=False):
+        g = df[df["user_id"] == u]
+        ratings = dict(zip(g["anime_id"].tolist(), g["rating"].tolist()))
+        t = time.perf_counter()
+        model.recommend(ratings, 10)
+        rec.append(time.perf_counter() - t)
+    for i in rng.choice(model.n_items, 1000, replace=False):
+        t = time.perf_counter()
+        model.similar(int(model.item_ids[i]), 10)
+        sim.append(time.perf_counter() - t)
+    ms = lambda xs, q: float(np.percentile(np.array(xs) * 1000, q))
+    return {
+        "users": int(df["user_id"].nunique()), "items": int(model.n_items), "interactions": int(len(df)),
+        "fit_s": fit_s, **{f"{k}_s": v for k, v in stages.items()}, "annoy_build_s": ann_s,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "model_disk_mb": disk_mb,
+        "recommend_p50_ms": ms(rec, 50), "recommend_p99_ms": ms(rec, 99),
+        "similar_p50_ms": ms(sim, 50), "similar_p99_ms": ms(sim, 99),
+    }
+
+
+def main() -> None:
+    if len(sys.argv) > 1:
+        print(json.dumps(run_size(sys.argv[1])))
+        return
+    results = {}
+    for name in ("bundled", "synthetic"):
+        out = subprocess.run([sys.executable, __file__, name], capture_output=True, text=True, check=True).stdout
+        results[name] = json.loads(out.strip().splitlines()[-1])
+    keys = list(results["synthetic"])
+    print(f"{'':22s}{'bundled':>14s}{'synthetic':>14s}{'growth':>10s}")
+    for k in keys:
+        a, b = results["bundled"].get(k, float("nan")), results["synthetic"][k]
+        print(f"{k:22s}{a:14.2f}{b:14.2f}{b / a if a else float('nan'):9.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""A trained model on disk: a directory, published atomically, loaded whole or not at all.
+
+    <root>/<version>/model.npz     factors, biases, id map, sparse item-item matrices (no pickle)
+    <root>/<version>/similar.ann   Annoy index over the item factors
+    <root>/<version>/meta.json     version, trained_at, data fingerprint, hyperparameters, figures,
+                                   and the sha256 of each file above
+    <root>/current                 name of the version being served (replaced atomically)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from recsys.ann import AnnIndex
+from recsys.model import ModelConfig, Recommender
+
+FORMAT_VERSION = 1
+MODEL_FILE, ANN_FILE, META_FILE, CURRENT = "model.npz", "similar.ann", "meta.json", "current"
+KEEP_VERSIONS = 3
+
+
+class ModelLoadError(RuntimeError):
+    """No usable model at a path; the message says what is wrong."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _sparse_arrays(prefix: str, m: sp.csr_matrix) -> dict[str, np.ndarray]:
+    return {f"{prefix}_data": m.data, f"{prefix}_indices": m.indices, f"{prefix}_indptr": m.indptr,
+            f"{prefix}_shape": np.asarray(m.shape)}
+
+
+def _sparse_from(prefix: str, z) -> sp.csr_matrix:
+    return sp.csr_matrix((z[f"{prefix}_data"], z[f"{prefix}_indices"], z[f"{prefix}_indptr"]),
+                         shape=tuple(z[f"{prefix}_shape"]))
+
+
+def save(model: Recommender, directory: Path) -> None:
+    """Write a model into an existing empty directory (not atomic by itself: see publish)."""
+    directory = Path(directory)
+    np.savez(
+        directory / MODEL_FILE,
+        item_ids=model.item_ids, item_factors=model.item_factors, item_bias=model.item_bias,
+        item_popularity=model.item_popularity, global_mean=np.float64(model.global_mean),
+        **_sparse_arrays("ease", model.ease), **_sparse_arrays("cooc", model.cooccurrence),
+    )
+    ann = model.ensure_ann()
+    ann.save(directory / ANN_FILE)
+    meta = dict(model.meta)
+    meta.update(
+        format=FORMAT_VERSION,
+        hyperparameters=model.config.to_dict(),
+        n_items=int(model.n_items),
+        files={name: _sha256(directory / name) for name in (MODEL_FILE, ANN_FILE)},
+    )
+    (directory / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True))
+    model.meta = meta
+
+
+def load(directory: Path) -> Recommender:
+    """Load a model directory, verifying every file; ModelLoadError on anything missing or corrupt."""
+    directory = Path(directory)
+    try:
+        meta = json.loads((directory / META_FILE).read_text())
+    except FileNotFoundError:
+        raise ModelLoadError(f"no model at {directory} ({META_FILE} missing)") from None
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"model at {directory} has an unreadable {META_FILE}: {exc}") from None
+    if meta.get("format") != FORMAT_VERSION:
+        raise ModelLoadError(f"model at {directory} has format {meta.get('format')!r}, expected {FORMAT_VERSION}")
+    for name, digest in meta.get("files", {}).items():
+        path = directory / name
+        if not path.is_file():
+            raise ModelLoadError(f"model at {directory} is incomplete: {name} missing")
+        if _sha256(path) != digest:
+            raise ModelLoadError(f"model at {directory} is corrupt: {name} does not match its checksum")
+    try:
+        config = ModelConfig.from_dict(meta["hyperparameters"])
+        with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
+            model = Recommender(
+                config, z["item_ids"], z["item_factors"], z["item_bias"], float(z["global_mean"]),
+                z["item_popularity"], _sparse_from("ease", z), _sparse_from("cooc", z), meta,
+            )
+        model.attach_ann(AnnIndex.load(directory / ANN_FILE, model.item_factors.shape[1], model.item_ids,
+                                       config.ann_search_k))
+    except (KeyError, ValueError, OSError) as exc:
+        raise ModelLoadError(f"model at {directory} cannot be loaded: {exc}") from None
+    return model
+
+
+def new_version() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def publish(model: Recommender, root: Path) -> Path:
+    """Save into a temporary directory, rename it into place, then switch `current` to it.
+
+    A crash at any point leaves `current` naming a complete model (or no model at all).
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    version = model.meta.get("version") or new_version()
+    model.meta["version"] = version
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=root))
+    try:
+        save(model, tmp)
+        final = root / version
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    pointer = root / f".{CURRENT}.tmp"
+    pointer.write_text(version + "\n")
+    os.replace(pointer, root / CURRENT)
+    _prune(root, keep={version})
+    return final
+
+
+def current_dir(root: Path) -> Path:
+    try:
+        version = (Path(root) / CURRENT).read_text().strip()
+    except FileNotFoundError:
+        raise ModelLoadError(f"no model published under {root} yet") from None
+    if not version or "/" in version or version.startswith("."):
+        raise ModelLoadError(f"{Path(root) / CURRENT} names no valid version")
+    return Path(root) / version
+
+
+def load_current(root: Path) -> Recommender:
+    return load(current_dir(root))
+
+
+def _prune(root: Path, keep: set[str]) -> None:
+    """Drop leftovers of crashed publishes and all but the newest KEEP_VERSIONS models."""
+    for tmp in root.glob(".tmp-*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+    versions = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for old in versions[:-KEEP_VERSIONS]:
+        if old not in keep:
+            shutil.rmtree(root / old, ignore_errors=True)

@@ -1,0 +1,123 @@
+"""Held-out-user evaluation: splits, protocols and ranking / rating metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+LIKED = 8.0  # a held-out rating at or above this counts as "liked"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One held-out user under a protocol: what the model is given, and what it must find."""
+
+    user_id: str
+    given_items: np.ndarray  # MAL ids
+    given_ratings: np.ndarray  # 1-10 or -1 (watched)
+    target_items: np.ndarray
+    target_ratings: np.ndarray
+
+
+def split_users(df: pd.DataFrame, test_fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hold out whole users: (train interactions, held-out users' interactions)."""
+    users = np.sort(df["user_id"].unique())
+    rng = np.random.default_rng(seed)
+    test_users = set(rng.choice(users, size=int(round(len(users) * test_fraction)), replace=False))
+    is_test = df["user_id"].isin(test_users)
+    return df[~is_test].reset_index(drop=True), df[is_test].reset_index(drop=True)
+
+
+def make_cases(test: pd.DataFrame, protocol: str, seed: int) -> list[Case]:
+    """p80: 80% of each user's interactions given, 20% to find. cold5: 5 ratings given, the rest to find."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for user_id, g in test.groupby("user_id", sort=True):
+        items = g["anime_id"].to_numpy()
+        ratings = g["rating"].to_numpy(np.float32)
+        if protocol == "p80":
+            if len(items) < 5:
+                continue
+            perm = rng.permutation(len(items))
+            n_given = int(round(0.8 * len(items)))
+            given, target = perm[:n_given], perm[n_given:]
+        elif protocol == "cold5":
+            rated = np.flatnonzero(ratings > 0)
+            if len(rated) < 6:
+                continue
+            given = rng.choice(rated, size=5, replace=False)
+            target = np.setdiff1d(np.arange(len(items)), given)
+        else:
+            raise ValueError(f"unknown protocol {protocol!r}; use p80 or cold5")
+        cases.append(Case(str(user_id), items[given], ratings[given], items[target], ratings[target]))
+    return cases
+
+
+def _dcg_discounts(n: int) -> np.ndarray:
+    return 1.0 / np.log2(np.arange(2, n + 2))
+
+
+def recall_at(ranked: np.ndarray, targets: np.ndarray, k: int) -> float:
+    """Hits in the top k over min(k, |targets|), so a perfect list scores 1."""
+    if len(targets) == 0:
+        return float("nan")
+    return len(np.intersect1d(ranked[:k], targets)) / min(k, len(targets))
+
+
+def ndcg_at(ranked: np.ndarray, targets: np.ndarray, k: int) -> float:
+    if len(targets) == 0:
+        return float("nan")
+    disc = _dcg_discounts(k)
+    hits = np.isin(ranked[:k], targets)
+    return float((hits * disc[: len(hits)]).sum() / disc[: min(k, len(targets))].sum())
+
+
+@dataclass
+class Figures:
+    """Aggregated figures for one model under one protocol."""
+
+    recall20: float
+    ndcg10: float
+    recall20_liked: float
+    ndcg10_liked: float
+    rmse: float
+    mae: float
+    coverage10: float
+    users: int
+
+    COLUMNS = ("recall20", "ndcg10", "recall20_liked", "ndcg10_liked", "rmse", "mae", "coverage10")
+
+
+class Accumulator:
+    def __init__(self, n_items: int):
+        self.n_items = n_items
+        self.rows: list[tuple[float, float, float, float]] = []
+        self.errors: list[np.ndarray] = []
+        self.top10: set[int] = set()
+
+    def add(self, case: Case, ranked: np.ndarray, predicted: np.ndarray | None) -> None:
+        liked = case.target_items[case.target_ratings >= LIKED]
+        self.rows.append(
+            (
+                recall_at(ranked, case.target_items, 20),
+                ndcg_at(ranked, case.target_items, 10),
+                recall_at(ranked, liked, 20),
+                ndcg_at(ranked, liked, 10),
+            )
+        )
+        self.top10.update(ranked[:10].tolist())
+        if predicted is not None:
+            rated = case.target_ratings > 0
+            self.errors.append(predicted[rated] - case.target_ratings[rated])
+
+    def figures(self) -> Figures:
+        r = np.array(self.rows, dtype=float)
+        means = np.nanmean(r, axis=0)
+        err = np.concatenate(self.errors) if self.errors else np.array([np.nan])
+        return Figures(
+            recall20=means[0], ndcg10=means[1], recall20_liked=means[2], ndcg10_liked=means[3],
+            rmse=float(np.sqrt(np.mean(err**2))), mae=float(np.mean(np.abs(err))),
+            coverage10=len(self.top10) / self.n_items, users=len(self.rows),
+        )

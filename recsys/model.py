@@ -1,0 +1,314 @@
+"""The recommender the bot serves: implicit ALS item factors, folded in per user, blended with
+sparse item-item scorers for the ranking.
+
+Training learns item factors from every interaction (a score or "watched") with a confidence that
+grows with the score. Serving never retrains: a member's ratings are folded in by an exact ridge
+solve against the fixed item factors, giving
+  * the implicit-ALS preference x_u . y_i, which the ranking blends with the item-item scorers of
+    recsys.itemitem (EASE^R weights for members with a history, co-occurrence counts for members
+    with only a few titles; see docs/evaluation.md for the figures behind the weights);
+  * the 1-10 prediction: mu + b_i + b_u + z_u . y_i, a ridge fit of the member's own scores on the
+    same item factors (watched-without-score titles shape the ranking only).
+The embeddings behind /similar (Annoy) are the factorization's item factors.
+"""
+
+from __future__ import annotations
+
+import time
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from recsys.als import fit_als, solve_user
+from recsys.ann import AnnIndex
+from recsys.itemitem import fit_item_models, row_sum
+
+RATING_MIN, RATING_MAX = 1.0, 10.0
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Hyperparameters; the defaults are the ones docs/evaluation.md justified."""
+
+    factors: int = 256
+    iterations: int = 15
+    regularization: float = 30.0
+    alpha: float = 3.0  # confidence of an interaction: 1 + alpha * weight
+    watched_weight: float = 0.5  # weight of "watched, no score" relative to a score of 10 (= 1.0)
+    cg_steps: int = 3
+    item_bias_shrink: float = 5.0  # item bias = sum of residuals / (count + shrink)
+    user_bias_reg: float = 3.0  # ridge penalty of the folded-in user bias
+    rating_reg: float = 1.0  # ridge penalty of the folded-in rating vector
+    ease_lambda: float = 100.0  # L2 penalty of the EASE^R item-item weights
+    item_neighbors: int = 200  # item-item weights kept per scored title
+    item_max_items: int = 10_000  # item-item models cover this many most-interacted titles
+    blend_factorization: float = 0.5  # weight of the ALS score next to the item-item score
+    cold_pivot: float = 12.0  # members with about this many titles get half co-occurrence, half EASE
+    cold_weight: float = 1.0  # weight of the co-occurrence score for the coldest members
+    ann_trees: int = 50  # Annoy trees; with ann_search_k, sets recall@20 vs exact (benchmarks/bench_ann.py)
+    ann_search_k: int = 20_000
+    seed: int = 0
+
+    @classmethod
+    def small(cls) -> "ModelConfig":
+        """A few-second model for tests and smoke runs."""
+        return cls(factors=16, iterations=4, item_neighbors=50)
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> "ModelConfig":
+        names = {f.name for f in fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise ValueError(f"unknown hyperparameter(s): {', '.join(sorted(unknown))}")
+        return cls(**d)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    anime_id: int
+    score: float  # ranking score (higher first)
+    predicted_rating: float  # 1-10
+    because: int | None  # the member's rated/watched title that most supports this pick
+
+
+@dataclass
+class FoldedUser:
+    """A member folded in against the item factors."""
+
+    seen: np.ndarray  # item indices the member gave (any rating)
+    pref: np.ndarray  # implicit preference vector x_u
+    user_bias: float
+    rating_vec: np.ndarray  # z_u
+
+
+def confidence_weight(ratings: np.ndarray, config: ModelConfig) -> np.ndarray:
+    """Weight in [0, 1] of each interaction: scores scale linearly, watched gets its own weight."""
+    r = np.asarray(ratings, dtype=np.float32)
+    return np.where(r > 0, r / RATING_MAX, config.watched_weight).astype(np.float32)
+
+
+@dataclass
+class Recommender:
+    config: ModelConfig
+    item_ids: np.ndarray  # int64 MAL ids, index order
+    item_factors: np.ndarray  # float32 (n_items, k)
+    item_bias: np.ndarray  # float32 (n_items,)
+    global_mean: float
+    item_popularity: np.ndarray  # interactions per item in training
+    ease: sp.csr_matrix  # item-item EASE^R weights (row: given, column: scored)
+    cooccurrence: sp.csr_matrix  # item-item co-occurrence counts, same layout
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.item_ids = np.asarray(self.item_ids, dtype=np.int64)
+        self._index = {int(a): i for i, a in enumerate(self.item_ids)}
+        k = self.item_factors.shape[1]
+        V = self.item_factors.astype(np.float64)
+        self._gram = (V.T @ V + self.config.regularization * np.eye(k)).astype(np.float32)
+        self._ann = None  # set by attach_ann / artifacts.load
+
+    # ------------------------------------------------------------------ training
+    @classmethod
+    def fit(
+        cls,
+        interactions: pd.DataFrame,
+        config: ModelConfig | None = None,
+        progress: Callable[[int], None] | None = None,
+        stage_times: dict[str, float] | None = None,
+    ) -> "Recommender":
+        """Train on an interactions table (user_id, anime_id, rating with -1 = watched).
+
+        ``progress`` is called after each ALS iteration; ``stage_times`` receives seconds per stage.
+        """
+        config = config or ModelConfig()
+        stages = stage_times if stage_times is not None else {}
+        clock = time.perf_counter()
+        users = interactions["user_id"].astype(str).astype("category")
+        items = interactions["anime_id"].astype("int64").astype("category")
+        item_ids = items.cat.categories.to_numpy(np.int64)
+        ratings = interactions["rating"].to_numpy(np.float32)
+        u, i = users.cat.codes.to_numpy(), items.cat.codes.to_numpy()
+        conf = 1.0 + config.alpha * confidence_weight(ratings, config)
+        C = sp.csr_matrix((conf, (u, i)), shape=(len(users.cat.categories), len(item_ids)), dtype=np.float32)
+        stages["prepare"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        _, item_factors = fit_als(
+            C, config.factors, config.iterations, config.regularization,
+            cg_steps=config.cg_steps, seed=config.seed, progress=progress,
+        )
+        stages["als"] = time.perf_counter() - clock
+        rated = ratings > 0
+        mu = float(ratings[rated].mean()) if rated.any() else 7.5
+        resid = np.bincount(i[rated], weights=ratings[rated] - mu, minlength=len(item_ids))
+        counts = np.bincount(i[rated], minlength=len(item_ids))
+        item_bias = (resid / (counts + config.item_bias_shrink)).astype(np.float32)
+        popularity = np.bincount(i, minlength=len(item_ids)).astype(np.int64)
+        clock = time.perf_counter()
+        ease, cooc = fit_item_models(
+            C, popularity, lam=config.ease_lambda, neighbors=config.item_neighbors, max_items=config.item_max_items
+        )
+        stages["item_item"] = time.perf_counter() - clock
+        return cls(config, item_ids, item_factors, item_bias, mu, popularity, ease, cooc)
+
+    # ------------------------------------------------------------------ similar-items index
+    def attach_ann(self, ann: "AnnIndex") -> None:
+        self._ann = ann
+
+    def ensure_ann(self) -> "AnnIndex":
+        """The Annoy index over the item factors, built on first need."""
+        if self._ann is None:
+            self._ann = AnnIndex.build(self.item_factors, self.item_ids, n_trees=self.config.ann_trees,
+                                       search_k=self.config.ann_search_k, seed=self.config.seed)
+        return self._ann
+
+    # ------------------------------------------------------------------ serving
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)
+
+    def index_of(self, anime_id: int) -> int | None:
+        return self._index.get(int(anime_id))
+
+    def _indices(self, ratings: Mapping[int, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Known items of a member's ratings, as (indices, ratings); unknown ids are ignored."""
+        pairs = [(self._index[int(a)], float(r)) for a, r in ratings.items() if int(a) in self._index]
+        if not pairs:
+            return np.empty(0, np.int64), np.empty(0, np.float32)
+        idx, r = zip(*pairs)
+        return np.asarray(idx, np.int64), np.asarray(r, np.float32)
+
+    def fold_in(self, ratings: Mapping[int, float]) -> FoldedUser:
+        """Solve the member's vectors against the fixed item factors (no retraining)."""
+        idx, r = self._indices(ratings)
+        k = self.item_factors.shape[1]
+        if len(idx) == 0:
+            return FoldedUser(idx, np.zeros(k, np.float32), 0.0, np.zeros(k, np.float32))
+        conf = 1.0 + self.config.alpha * confidence_weight(r, self.config)
+        pref = solve_user(self.item_factors, self._gram, idx, conf)
+        rated = r > 0
+        user_bias, rating_vec = 0.0, np.zeros(k, np.float32)
+        if rated.any():
+            # Ridge on [1, y_i] for the member's scores minus the global mean and item biases.
+            Y = np.hstack([np.ones((rated.sum(), 1)), self.item_factors[idx[rated]].astype(np.float64)])
+            target = r[rated] - self.global_mean - self.item_bias[idx[rated]]
+            penalty = np.full(k + 1, self.config.rating_reg)
+            penalty[0] = self.config.user_bias_reg
+            w = np.linalg.solve(Y.T @ Y + np.diag(penalty), Y.T @ target)
+            user_bias, rating_vec = float(w[0]), w[1:].astype(np.float32)
+        return FoldedUser(idx, pref, user_bias, rating_vec)
+
+    def _predicted_ratings(self, user: FoldedUser, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
+        raw = self.global_mean + user.user_bias + self.item_bias[idx] + self.item_factors[idx] @ user.rating_vec
+        return np.clip(raw, RATING_MIN, RATING_MAX)
+
+    def _ranking_scores(self, user: FoldedUser) -> np.ndarray:
+        if len(user.seen) == 0:
+            # Nothing to fold in: the most watched titles first.
+            return np.log1p(self.item_popularity).astype(np.float32)
+        cfg = self.config
+        # Each scorer is standardized over the catalog so the weights compare like with like.
+        als = standardized(self.item_factors @ user.pref)
+        ease = standardized(row_sum(self.ease, user.seen))
+        cooc = standardized(row_sum(self.cooccurrence, user.seen))
+        n = len(user.seen)
+        cold = cfg.cold_pivot**2 / (cfg.cold_pivot**2 + n**2)  # 1 for a new member, -> 0 with history
+        return (1.0 - cold) * ease + cfg.blend_factorization * als + cold * cfg.cold_weight * cooc
+
+    def candidate_scores(self, ratings: Mapping[int, float], anime_ids: Sequence[int]) -> np.ndarray:
+        """A member's ranking score of each given title (the model's lowest for unknown ids)."""
+        scores = self._ranking_scores(self.fold_in(ratings))
+        idx = np.array([self._index.get(int(a), -1) for a in anime_ids], np.int64)
+        return np.where(idx >= 0, scores[np.maximum(idx, 0)], scores.min())
+
+    def recommend(
+        self,
+        ratings: Mapping[int, float],
+        n: int = 10,
+        *,
+        exclude: Iterable[int] = (),
+        allowed: np.ndarray | None = None,
+    ) -> list[Recommendation]:
+        """Top n titles for a member, never one they gave or one in ``exclude``.
+
+        ``allowed``: a bool mask aligned to item_ids (genre/type/adult filters).
+        """
+        user = self.fold_in(ratings)
+        scores = self._ranking_scores(user).astype(np.float64)
+        blocked = np.zeros(self.n_items, bool)
+        blocked[user.seen] = True
+        blocked[[i for a in exclude if (i := self._index.get(int(a))) is not None]] = True
+        if allowed is not None:
+            blocked |= ~np.asarray(allowed, bool)
+        scores[blocked] = -np.inf
+        top = top_n(scores, n)
+        predicted = self._predicted_ratings(user, top)
+        because = self._explain(user, ratings, top)
+        return [
+            Recommendation(int(self.item_ids[i]), float(scores[i]), float(p), b)
+            for i, p, b in zip(top, predicted, because)
+        ]
+
+    def _explain(self, user: FoldedUser, ratings: Mapping[int, float], top: np.ndarray) -> list[int | None]:
+        """For each pick, the given title whose factor agrees with it most, weighted by the member's score."""
+        if len(user.seen) == 0 or len(top) == 0:
+            return [None] * len(top)
+        given = self.item_ids[user.seen]
+        weight = confidence_weight(np.array([ratings[int(a)] for a in given]), self.config)
+        sim = _normalized(self.item_factors[top]) @ _normalized(self.item_factors[user.seen]).T
+        best = np.argmax(sim * weight[None, :], axis=1)
+        return [int(given[j]) for j in best]
+
+    def predict(self, ratings: Mapping[int, float], anime_ids: Sequence[int]) -> np.ndarray:
+        """Predicted 1-10 score for each anime id; an id the model lacks gets mean + the member's bias."""
+        user = self.fold_in(ratings)
+        out = np.full(len(anime_ids), np.clip(self.global_mean + user.user_bias, RATING_MIN, RATING_MAX), np.float64)
+        known = [(j, i) for j, a in enumerate(anime_ids) if (i := self._index.get(int(a))) is not None]
+        if known:
+            pos, idx = map(np.asarray, zip(*known))
+            out[pos] = self._predicted_ratings(user, idx)
+        return out
+
+    def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Nearest titles by cosine of item factors, from the Annoy index when one is attached."""
+        i = self._index.get(int(anime_id))
+        if i is None:
+            raise KeyError(anime_id)
+        if self._ann is not None:
+            return self._ann.similar(i, n, allowed)
+        return self.similar_exact(i, n, allowed)
+
+    def similar_exact(self, i: int, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Exact cosine neighbours of item index i (the reference for the Annoy index)."""
+        normed = _normalized(self.item_factors)
+        sims = (normed @ normed[i]).astype(np.float64)
+        sims[i] = -np.inf
+        if allowed is not None:
+            sims[~np.asarray(allowed, bool)] = -np.inf
+        top = top_n(sims, n)
+        return [(int(self.item_ids[j]), float(sims[j])) for j in top]
+
+
+def standardized(v: np.ndarray) -> np.ndarray:
+    return (v - v.mean()) / (v.std() + 1e-9)
+
+
+def _normalized(m: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(m, axis=-1, keepdims=True)
+    return m / np.maximum(norms, 1e-12)
+
+
+def top_n(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the n highest finite scores, best first."""
+    finite = np.isfinite(scores)
+    n = min(n, int(finite.sum()))
+    if n <= 0:
+        return np.empty(0, np.int64)
+    part = np.argpartition(-scores, n - 1)[:n]
+    return part[np.argsort(-scores[part], kind="stable")]

@@ -1,0 +1,57 @@
+"""Train on the bundled data (plus community interactions) and publish a model directory."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from recsys import artifacts
+from recsys.data import fingerprint, load_interactions
+from recsys.model import ModelConfig, Recommender
+
+Progress = Callable[[int], None]
+
+
+def training_table(extra: pd.DataFrame | None) -> pd.DataFrame:
+    """The bundled interactions plus an extra table; an extra (user, anime) pair replaces the bundled one."""
+    base = load_interactions()
+    if extra is None or extra.empty:
+        return base
+    extra = extra.assign(user_id="community:" + extra["user_id"].astype(str))
+    both = pd.concat([base, extra[base.columns]], ignore_index=True)
+    return both.drop_duplicates(["user_id", "anime_id"], keep="last").reset_index(drop=True)
+
+
+def train_model(extra: pd.DataFrame | None = None, config: ModelConfig | None = None,
+                progress: Progress | None = None) -> Recommender:
+    config = config or ModelConfig()
+    table = training_table(extra)
+    started = time.perf_counter()
+    model = Recommender.fit(table, config, progress=progress)
+    model.ensure_ann()
+    model.meta.update(
+        version=artifacts.new_version(),
+        trained_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        train_seconds=round(time.perf_counter() - started, 2),
+        data_fingerprint=fingerprint(table),
+        counts={
+            "interactions": int(len(table)),
+            "dataset_interactions": int(len(table) - (0 if extra is None else len(extra))),
+            "community_interactions": int(0 if extra is None else len(extra)),
+            "users": int(table["user_id"].nunique()),
+            "items": int(model.n_items),
+        },
+    )
+    return model
+
+
+def train_and_publish(models_root: Path, extra: pd.DataFrame | None = None, config: ModelConfig | None = None,
+                      progress: Progress | None = None, evaluation: dict | None = None) -> Path:
+    model = train_model(extra, config, progress)
+    if evaluation:
+        model.meta["evaluation"] = evaluation
+    return artifacts.publish(model, Path(models_root))

@@ -1,0 +1,86 @@
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from recsys.cli import main
+
+GIVEN = "user_id,anime_id,rating\nalice,5114,10\nalice,9253,9\nalice,1535,-1\nbob,32281,9\nbob,199,8\n"
+
+
+@pytest.fixture
+def given_csv(tmp_path):
+    path = tmp_path / "given.csv"
+    path.write_text(GIVEN)
+    return path
+
+
+def test_recommend_batch_contract(small_models_root, given_csv, tmp_path):
+    out = tmp_path / "recs.csv"
+    assert main(["-q", "recommend-batch", "--model", str(small_models_root), "--given", str(given_csv),
+                 "--out", str(out), "-n", "15"]) == 0
+    recs = pd.read_csv(out)
+    assert list(recs.columns) == ["user_id", "anime_id", "rank", "score"]
+    assert recs.groupby("user_id").size().to_dict() == {"alice": 15, "bob": 15}
+    for user, g in recs.groupby("user_id"):
+        assert list(g["rank"]) == list(range(1, 16))
+        assert g["score"].is_monotonic_decreasing
+        gave = {5114, 9253, 1535} if user == "alice" else {32281, 199}
+        assert gave.isdisjoint(g["anime_id"])
+
+
+def test_predict_batch_gives_a_row_for_every_pair(small_models_root, given_csv, tmp_path):
+    pairs = tmp_path / "pairs.csv"
+    # 11061 is a known title; 32281 is bob's own; carol gave nothing; 34519 is in anime.csv but unrated.
+    pairs.write_text("user_id,anime_id\nalice,11061\nbob,32281\ncarol,11061\nalice,34519\n")
+    out = tmp_path / "pred.csv"
+    assert main(["-q", "predict-batch", "--model", str(small_models_root), "--given", str(given_csv),
+                 "--pairs", str(pairs), "--out", str(out)]) == 0
+    pred = pd.read_csv(out)
+    assert list(pred.columns) == ["user_id", "anime_id", "prediction"]
+    assert list(zip(pred.user_id, pred.anime_id)) == [("alice", 11061), ("bob", 32281), ("carol", 11061), ("alice", 34519)]
+    assert pred["prediction"].between(1, 10).all()
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "empty file"),
+        ("user,anime,score\na,1,5\n", "missing column"),
+        ("user_id,anime_id,rating\na,99999999,5\n", "unknown anime_id"),
+        ("user_id,anime_id,rating\na,5114,11\n", "rating must be"),
+        ("user_id,anime_id,rating\n", "no rows"),
+    ],
+)
+def test_batch_input_errors_are_one_line_and_exit_2(small_models_root, tmp_path, capsys, content, message):
+    given = tmp_path / "bad.csv"
+    given.write_text(content)
+    code = main(["-q", "recommend-batch", "--model", str(small_models_root), "--given", str(given),
+                 "--out", str(tmp_path / "o.csv")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert message in err and "\n" not in err and "Traceback" not in err
+
+
+def test_missing_model_and_unknown_title_exit_2(small_models_root, tmp_path, capsys):
+    assert main(["similar", "Steins;Gate", "--model", str(tmp_path / "nowhere")]) == 2
+    assert "no model" in capsys.readouterr().err
+    assert main(["similar", "zzqxwv", "--model", str(small_models_root)]) == 2
+    assert "unknown title" in capsys.readouterr().err
+
+
+def test_similar_and_recommend_print_titles(small_models_root, tmp_path, capsys):
+    assert main(["similar", "steins gate", "-n", "3", "--model", str(small_models_root)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Similar to Steins;Gate:") and out.count("similarity") == 3
+    ratings = tmp_path / "mine.csv"
+    ratings.write_text("anime_id,rating\n5114,10\n9253,9\n")
+    assert main(["recommend", "--ratings", str(ratings), "-n", "4", "--type", "movie", "--model", str(small_models_root)]) == 0
+    assert capsys.readouterr().out.count("predicted") == 4
+
+
+def test_help_runs_as_a_module():
+    out = subprocess.run([sys.executable, "-m", "recsys", "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("train", "evaluate", "similar", "recommend", "recommend-batch", "predict-batch"):
+        assert command in out

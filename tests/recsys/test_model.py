@@ -1,0 +1,123 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from recsys.als import fit_als, solve_user
+from recsys.group import STRATEGIES, group_recommend
+from recsys.model import ModelConfig, Recommender, confidence_weight
+
+BLOCK_ITEMS = 10  # as in conftest.checkerboard
+
+BLOCK0 = set(range(1000, 1000 + BLOCK_ITEMS))
+BLOCK1 = set(range(1000 + BLOCK_ITEMS, 1000 + 2 * BLOCK_ITEMS))
+
+
+def test_recommendations_stay_in_the_members_taste_block(board_model):
+    recs = board_model.recommend({1000: 9, 1001: 8, 1002: 10}, n=5)
+    assert {r.anime_id for r in recs} <= BLOCK0 - {1000, 1001, 1002}
+    recs = board_model.recommend({1010: 9, 1011: 9}, n=5)
+    assert {r.anime_id for r in recs} <= BLOCK1
+
+
+def test_recommend_never_returns_given_excluded_or_filtered_titles(board_model):
+    given = {1000: 9, 1001: -1}
+    allowed = np.isin(board_model.item_ids, [1003, 1004, 1015])
+    recs = board_model.recommend(given, n=20, exclude=[1003], allowed=allowed)
+    assert [r.anime_id for r in recs] in ([1004, 1015], [1015, 1004])
+    assert all(r.because in given for r in recs)
+
+
+def test_a_member_with_no_ratings_gets_the_most_watched_titles(board_model):
+    recs = board_model.recommend({}, n=3)
+    most = board_model.item_ids[np.argsort(-board_model.item_popularity, kind="stable")[:3]]
+    assert {r.anime_id for r in recs} == set(most.tolist())
+    assert all(r.because is None for r in recs)
+
+
+def test_predictions_follow_the_members_scale(board_model):
+    harsh = board_model.predict({1000: 2, 1001: 3, 1002: 2, 1003: 3}, [1004, 1005])
+    generous = board_model.predict({1000: 10, 1001: 10, 1002: 9, 1003: 10}, [1004, 1005])
+    assert (generous > harsh + 2).all()
+    assert ((harsh >= 1) & (generous <= 10)).all()
+    # An id the model never saw still gets a prediction (the member's mean level).
+    assert 1 <= board_model.predict({1000: 9}, [424242])[0] <= 10
+
+
+def test_fold_in_of_a_training_user_reproduces_its_trained_vector():
+    # Near-converged ALS: the user half-step is the fold-in objective, so the two must agree (the
+    # last item half-step moved V a little after U was solved, hence a 1% tolerance).
+    rng = np.random.default_rng(1)
+    dense = (rng.random((80, 30)) < 0.3).astype(np.float32)
+    C = sp.csr_matrix(dense * 4.0 + dense)  # confidence 5 where observed
+    reg = 0.5
+    U, V = fit_als(C, 6, 100, reg, cg_steps=12)
+    gram = (V.T @ V + reg * np.eye(6)).astype(np.float32)
+    for u in range(0, 80, 7):
+        row = C.getrow(u)
+        folded = solve_user(V, gram, row.indices, row.data)
+        cos = folded @ U[u] / (np.linalg.norm(folded) * np.linalg.norm(U[u]))
+        assert cos > 0.999
+        assert np.linalg.norm(folded - U[u]) < 0.01 * np.linalg.norm(U[u])
+
+
+def test_als_lowers_its_objective_on_a_planted_low_rank_matrix():
+    rng = np.random.default_rng(0)
+    blocks = np.kron(np.eye(3), np.ones((10, 8)))  # 30 users x 24 items, 3 taste groups
+    C = sp.csr_matrix(blocks * 10.0)
+    U, V = fit_als(C, 3, 10, 0.1)
+    scores = U @ V.T
+    inside = scores[blocks > 0].min()
+    outside = scores[blocks == 0].max()
+    assert inside > outside  # every planted pair outranks every unplanted one
+
+
+def test_watched_counts_as_a_signal_with_its_own_weight():
+    w = confidence_weight(np.array([10.0, 5.0, -1.0]), ModelConfig(watched_weight=0.4))
+    np.testing.assert_allclose(w, [1.0, 0.5, 0.4])
+
+
+def test_similar_titles_come_from_the_same_block(board_model):
+    neighbours = board_model.similar(1012, n=5)
+    assert {a for a, _ in neighbours} <= BLOCK1 - {1012}
+    assert all(-1.0 <= s <= 1.0 for _, s in neighbours)
+    with pytest.raises(KeyError):
+        board_model.similar(5, n=3)
+
+
+def test_annoy_neighbours_agree_with_exact_search(board_model):
+    i = board_model.index_of(1003)
+    exact = [a for a, _ in board_model.similar_exact(i, 5)]
+    approx = [a for a, _ in board_model.ensure_ann().similar(i, 5)]
+    assert set(exact) == set(approx)
+
+
+@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+def test_watchparty_picks_are_unseen_by_everyone_and_scored_per_member(board_model, strategy):
+    members = [{1000: 9, 1001: 8}, {1002: 10, 1003: 7}]
+    picks = group_recommend(board_model, members, n=4, strategy=strategy)
+    assert len(picks) == 4
+    for p in picks:
+        assert p.anime_id in BLOCK0 - {1000, 1001, 1002, 1003}
+        assert len(p.predictions) == 2
+
+
+def test_least_misery_avoids_a_title_one_member_would_hate():
+    class Fixed:
+        """Three candidates: 1 (10 and 2), 2 (6 and 6) and 3 (1 and 1)."""
+
+        def recommend(self, ratings, n, exclude=(), allowed=None):
+            from recsys.model import Recommendation
+            return [Recommendation(i, 1.0, 0, None) for i in (1, 2, 3)]
+
+        def candidate_scores(self, ratings, ids):
+            table = {901: {1: 10.0, 2: 6.0, 3: 1.0}, 902: {1: 2.0, 2: 6.0, 3: 1.0}}[next(iter(ratings))]
+            return np.array([table[i] for i in ids])
+
+        predict = candidate_scores
+
+    members = [{901: 9.0}, {902: 9.0}]  # member "901" and member "902"
+    assert group_recommend(Fixed(), members, 1, strategy="least_misery")[0].anime_id == 2
+    assert group_recommend(Fixed(), members, 1, strategy="fair")[0].anime_id == 2
+    assert group_recommend(Fixed(), members, 3, strategy="average")[-1].anime_id == 3
+    with pytest.raises(ValueError, match="unknown strategy"):
+        group_recommend(Fixed(), members, 1, strategy="loudest")
