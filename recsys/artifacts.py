@@ -58,6 +58,7 @@ def save(model: Recommender, directory: Path) -> None:
         item_ids=model.item_ids, item_factors=model.item_factors, item_bias=model.item_bias,
         item_popularity=model.item_popularity, global_mean=np.float64(model.global_mean),
         **_sparse_arrays("ease", model.ease), **_sparse_arrays("cooc", model.cooccurrence),
+        **_sparse_arrays("cosine", model.cosine),
     )
     ann = model.ensure_ann()
     ann.save(directory / ANN_FILE)
@@ -94,7 +95,8 @@ def load(directory: Path) -> Recommender:
         with np.load(directory / MODEL_FILE, allow_pickle=False) as z:
             model = Recommender(
                 config, z["item_ids"], z["item_factors"], z["item_bias"], float(z["global_mean"]),
-                z["item_popularity"], _sparse_from("ease", z), _sparse_from("cooc", z), meta,
+                z["item_popularity"], _sparse_from("ease", z), _sparse_from("cooc", z),
+                _sparse_from("cosine", z), meta,
             )
         model.attach_ann(AnnIndex.load(directory / ANN_FILE, model.item_factors.shape[1], model.item_ids,
                                        config.ann_search_k))

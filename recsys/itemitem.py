@@ -1,9 +1,11 @@
 """Sparse item-item scorers that the ranking blends with the factorization.
 
 * ``ease``: EASE^R (Steck 2019) weights, B = I - P / diag(P) with P = (X'X + lambda I)^-1, then pruned
-  to the ``neighbors`` largest |weights| per target item, so serving holds a sparse matrix.
-* ``cooccurrence``: raw co-occurrence counts X'X (pruned the same way). Counts favour popular
-  titles, which is what a member with only a handful of ratings is best served by.
+  to the ``ease_neighbors`` largest |weights| per scored item, so serving holds a sparse matrix.
+  Pruning also regularizes: on our validation splits the pruned weights rank better than dense ones.
+* ``cooccurrence``: raw co-occurrence counts X'X, and ``cosine``: the same normalized by item
+  popularity (item-kNN), both pruned the same way. Together they serve members with only a handful
+  of titles better than EASE^R does (counts lean to popular titles, cosine to specific ones).
 
 Both are computed on the ``max_items`` most-interacted titles only: the dense inverse is
 O(n^3) time and O(n^2) memory, fine for 10k titles, impossible for 70k. Titles outside that head
@@ -45,6 +47,18 @@ def _top_abs_per_row(W, keep):  # pragma: no cover - compiled
     return cols, vals
 
 
+@numba.njit(parallel=True, cache=True)
+def _ease_rows(P_lower):  # pragma: no cover - compiled
+    """Rows of B^T from the lower triangle that potri leaves: row j = -P[j, :] / P[j, j]."""
+    n = P_lower.shape[0]
+    out = np.empty_like(P_lower)
+    for j in numba.prange(n):
+        scale = -1.0 / P_lower[j, j]
+        for i in range(n):
+            out[j, i] = (P_lower[j, i] if i <= j else P_lower[i, j]) * scale
+    return out
+
+
 def _prune_rows(W: np.ndarray, keep: int) -> sp.csr_matrix:
     """Keep the `keep` largest |entries| of each row of a dense square matrix, never the diagonal."""
     n = W.shape[0]
@@ -65,9 +79,10 @@ def _embed(M: sp.csr_matrix, head: np.ndarray, n_items: int) -> sp.csr_matrix:
 
 
 def fit_item_models(
-    X: sp.csr_matrix, popularity: np.ndarray, *, lam: float, neighbors: int, max_items: int
-) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """(EASE weights, co-occurrence counts), each n_items x n_items sparse: row = given item, col = scored item."""
+    X: sp.csr_matrix, popularity: np.ndarray, *, lam: float, ease_neighbors: int, knn_neighbors: int, max_items: int
+) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
+    """(EASE weights, co-occurrence counts, cosine similarities), each n_items x n_items sparse:
+    row = given item, column = scored item."""
     n_items = X.shape[1]
     head = head_items(popularity, max_items)
     Xh = X[:, head].astype(np.float32)
@@ -75,7 +90,9 @@ def fit_item_models(
     gram = (Xh.T @ Xh).toarray().astype(np.float32)
     # Pruning row j of a symmetric matrix keeps the strongest weights into scored item j; the
     # transpose puts them back as (given item -> scored item).
-    cooc = _embed(_prune_rows(gram, neighbors).T.tocsr(), head, n_items)
+    cooc = _embed(_prune_rows(gram, knn_neighbors).T.tocsr(), head, n_items)
+    norms = np.sqrt(np.diag(gram)) + np.float32(1e-9)
+    cosine = _embed(_prune_rows(gram / norms[:, None] / norms[None, :], knn_neighbors).T.tocsr(), head, n_items)
     gram[np.diag_indices_from(gram)] += lam
     chol, info = lapack.spotrf(gram, lower=1, overwrite_a=1)
     if info != 0:
@@ -83,13 +100,10 @@ def fit_item_models(
     P, info = lapack.spotri(chol, lower=1, overwrite_c=1)
     if info != 0:
         raise np.linalg.LinAlgError(f"EASE inverse failed (info={info})")
-    # potri fills the lower triangle only; mirror it in place.
-    upper = np.triu_indices_from(P, 1)
-    P[upper] = P.T[upper]
-    # B = I - P diag(P)^-1 (Steck 2019); its column j, as a row: -P[j] / P[j, j].
-    b_rows = P / -np.diag(P)[:, None]
-    ease = _embed(_prune_rows(b_rows, neighbors).T.tocsr(), head, n_items)
-    return ease, cooc
+    # B = I - P diag(P)^-1 (Steck 2019); its column j, as a row: -P[j] / P[j, j]. potri fills
+    # only the lower triangle of P, which _ease_rows reads symmetrically.
+    ease = _embed(_prune_rows(_ease_rows(P), ease_neighbors).T.tocsr(), head, n_items)
+    return ease, cooc, cosine
 
 
 def row_sum(M: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:

@@ -28,6 +28,8 @@ from recsys.ann import AnnIndex
 from recsys.itemitem import fit_item_models, row_sum
 
 RATING_MIN, RATING_MAX = 1.0, 10.0
+# Below this share the neighbour scores (standardized, weight <= 3) move a title by < 0.03 sd.
+COLD_NEGLIGIBLE = 0.01
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,16 @@ class ModelConfig:
     watched_weight: float = 0.5  # weight of "watched, no score" relative to a score of 10 (= 1.0)
     cg_steps: int = 3
     item_bias_shrink: float = 5.0  # item bias = sum of residuals / (count + shrink)
-    user_bias_reg: float = 3.0  # ridge penalty of the folded-in user bias
-    rating_reg: float = 1.0  # ridge penalty of the folded-in rating vector
-    ease_lambda: float = 100.0  # L2 penalty of the EASE^R item-item weights
-    item_neighbors: int = 200  # item-item weights kept per scored title
+    user_bias_reg: float = 1.0  # ridge penalty of the folded-in user bias
+    rating_reg: float = 3.0  # ridge penalty of the folded-in rating vector
+    ease_lambda: float = 30.0  # L2 penalty of the EASE^R item-item weights
+    ease_neighbors: int = 100  # EASE^R weights kept per scored title
+    knn_neighbors: int = 1000  # co-occurrence / cosine neighbours kept per scored title
     item_max_items: int = 10_000  # item-item models cover this many most-interacted titles
     blend_factorization: float = 0.5  # weight of the ALS score next to the item-item score
-    cold_pivot: float = 12.0  # members with about this many titles get half co-occurrence, half EASE
-    cold_weight: float = 1.0  # weight of the co-occurrence score for the coldest members
+    cold_pivot: float = 12.0  # members with about this many titles get half neighbours, half EASE
+    cold_cooccurrence_weight: float = 1.0  # for the coldest members: weight of co-occurrence counts
+    cold_cosine_weight: float = 2.0  # ... and of cosine neighbours
     ann_trees: int = 50  # Annoy trees; with ann_search_k, sets recall@20 vs exact (benchmarks/bench_ann.py)
     ann_search_k: int = 20_000
     seed: int = 0
@@ -56,7 +60,7 @@ class ModelConfig:
     @classmethod
     def small(cls) -> "ModelConfig":
         """A few-second model for tests and smoke runs."""
-        return cls(factors=16, iterations=4, item_neighbors=50)
+        return cls(factors=16, iterations=4, ease_neighbors=50, knn_neighbors=100, item_max_items=2000)
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "ModelConfig":
@@ -104,6 +108,7 @@ class Recommender:
     item_popularity: np.ndarray  # interactions per item in training
     ease: sp.csr_matrix  # item-item EASE^R weights (row: given, column: scored)
     cooccurrence: sp.csr_matrix  # item-item co-occurrence counts, same layout
+    cosine: sp.csr_matrix  # item-item cosine similarities, same layout
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -151,11 +156,12 @@ class Recommender:
         item_bias = (resid / (counts + config.item_bias_shrink)).astype(np.float32)
         popularity = np.bincount(i, minlength=len(item_ids)).astype(np.int64)
         clock = time.perf_counter()
-        ease, cooc = fit_item_models(
-            C, popularity, lam=config.ease_lambda, neighbors=config.item_neighbors, max_items=config.item_max_items
+        ease, cooc, cosine = fit_item_models(
+            C, popularity, lam=config.ease_lambda, ease_neighbors=config.ease_neighbors,
+            knn_neighbors=config.knn_neighbors, max_items=config.item_max_items
         )
         stages["item_item"] = time.perf_counter() - clock
-        return cls(config, item_ids, item_factors, item_bias, mu, popularity, ease, cooc)
+        return cls(config, item_ids, item_factors, item_bias, mu, popularity, ease, cooc, cosine)
 
     # ------------------------------------------------------------------ similar-items index
     def attach_ann(self, ann: "AnnIndex") -> None:
@@ -216,10 +222,13 @@ class Recommender:
         # Each scorer is standardized over the catalog so the weights compare like with like.
         als = standardized(self.item_factors @ user.pref)
         ease = standardized(row_sum(self.ease, user.seen))
-        cooc = standardized(row_sum(self.cooccurrence, user.seen))
         n = len(user.seen)
         cold = cfg.cold_pivot**2 / (cfg.cold_pivot**2 + n**2)  # 1 for a new member, -> 0 with history
-        return (1.0 - cold) * ease + cfg.blend_factorization * als + cold * cfg.cold_weight * cooc
+        scores = (1.0 - cold) * ease + cfg.blend_factorization * als
+        if cold > COLD_NEGLIGIBLE:  # long histories skip the (wide) neighbour sums
+            scores += cold * (cfg.cold_cooccurrence_weight * standardized(row_sum(self.cooccurrence, user.seen))
+                              + cfg.cold_cosine_weight * standardized(row_sum(self.cosine, user.seen)))
+        return scores
 
     def candidate_scores(self, ratings: Mapping[int, float], anime_ids: Sequence[int]) -> np.ndarray:
         """A member's ranking score of each given title (the model's lowest for unknown ids)."""

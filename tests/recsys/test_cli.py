@@ -84,3 +84,20 @@ def test_help_runs_as_a_module():
     out = subprocess.run([sys.executable, "-m", "recsys", "--help"], capture_output=True, text=True, check=True).stdout
     for command in ("train", "evaluate", "similar", "recommend", "recommend-batch", "predict-batch"):
         assert command in out
+
+
+def test_train_with_community_ratings_publishes_a_model(tmp_path, capsys):
+    extra = tmp_path / "community.csv"
+    extra.write_text("user_id,anime_id,rating\n123456789,5114,10\n123456789,32281,-1\n987,199,7\n")
+    root = tmp_path / "models"
+    assert main(["-q", "train", "--config", "small", "--out", str(root), "--extra", str(extra)]) == 0
+    assert "published" in capsys.readouterr().out
+    from recsys import artifacts
+
+    model = artifacts.load_current(root)
+    assert model.meta["counts"]["community_interactions"] == 3
+    assert model.meta["hyperparameters"]["factors"] == 16
+    assert len(model.meta["data_fingerprint"]) == 16
+    bad = tmp_path / "bad.csv"
+    bad.write_text("user_id,anime_id,rating\n1,5114,ten\n")
+    assert main(["-q", "train", "--config", "small", "--out", str(root), "--extra", str(bad)]) == 2
