@@ -36,12 +36,12 @@ COLD_NEGLIGIBLE = 0.01
 class ModelConfig:
     """Hyperparameters; the defaults are the ones docs/evaluation.md justified."""
 
-    factors: int = 256
+    factors: int = 128
     iterations: int = 15
     regularization: float = 30.0
     alpha: float = 3.0  # confidence of an interaction: 1 + alpha * weight
     watched_weight: float = 0.5  # weight of "watched, no score" relative to a score of 10 (= 1.0)
-    cg_steps: int = 3
+    cg_steps: int = 2  # CG steps per row per half-step (implicit uses 3); see benchmarks/bench_train.py
     item_bias_shrink: float = 5.0  # item bias = sum of residuals / (count + shrink)
     user_bias_reg: float = 1.0  # ridge penalty of the folded-in user bias
     rating_reg: float = 3.0  # ridge penalty of the folded-in rating vector

@@ -1,0 +1,106 @@
+"""The Discord client: opens the store and the model, loads every extension, starts the retrain
+schedule and the health heartbeat."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from discord import app_commands
+from discord.ext import commands, tasks
+from recsys.catalog import Catalog
+
+from bot import health
+from bot.interactions import report_error
+from bot.service import Service, UserError, open_service
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.exts.rating", "bot.exts.recommend", "bot.exts.similar", "bot.exts.watchparty", "bot.exts.admin")
+RETRAIN_JOB = "retrain"
+
+
+class AnimeRecTree(app_commands.CommandTree):
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await report_error(interaction, error)
+
+
+class AnimeRecBot(commands.Bot):
+    service: Service
+    scheduler: AsyncIOScheduler
+
+    def __init__(self, settings: Settings, *, catalog: Catalog | None = None) -> None:
+        # Slash commands only: no privileged intents. voice_states (a default intent) lets
+        # /watchparty see who is in a voice channel.
+        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
+                         tree_cls=AnimeRecTree, help_command=None)
+        self.settings = settings
+        self._catalog = catalog  # tests share one catalog between bots
+        self.connected = False
+
+    async def setup_hook(self) -> None:
+        settings = self.settings
+        self.service = await open_service(settings, self._catalog)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.scheduler.add_job(self._scheduled_retrain, CronTrigger.from_crontab(settings.retrain_cron, timezone="UTC"),
+                               id=RETRAIN_JOB, max_instances=1, coalesce=True, misfire_grace_time=3600)
+        self.scheduler.start()
+        if settings.guild_id:
+            guild = discord.Object(settings.guild_id)
+            self.tree.copy_global_to(guild=guild)  # a guild sync shows up instantly; a global one can take an hour
+            await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+        self.heartbeat.start()
+
+    async def _scheduled_retrain(self) -> None:
+        try:
+            record = await self.service.retrain()
+        except UserError as exc:  # one is already running (the first-start training)
+            log.info("scheduled retrain skipped: %s", exc)
+            return
+        log.info("retrain finished: %s %s", record.status, record.error or record.version)
+
+    def queue_retrain(self) -> None:
+        """Run the retrain job now; the job's max_instances=1 keeps it to one at a time."""
+        if self.service.training:
+            raise UserError("A retrain is already running; /stats shows when it started.")
+        # The scheduler's own clock, not discord.utils.utcnow (which a test harness may virtualize).
+        self.scheduler.modify_job(RETRAIN_JOB, next_run_time=datetime.now(timezone.utc))
+
+    # The heartbeat file is fresh only while the gateway is connected: the Docker HEALTHCHECK reads it.
+    async def on_connect(self) -> None:
+        self.connected = True
+
+    async def on_resumed(self) -> None:
+        self.connected = True
+
+    async def on_disconnect(self) -> None:
+        self.connected = False
+        health.clear(self.settings.heartbeat_path)
+
+    @tasks.loop(seconds=health.INTERVAL)
+    async def heartbeat(self) -> None:
+        if self.connected:
+            health.beat(self.settings.heartbeat_path)
+
+    async def close(self) -> None:
+        if self.heartbeat.is_running():
+            self.heartbeat.cancel()
+        if getattr(self, "scheduler", None) is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if getattr(self, "service", None) is not None:
+            await self.service.close()
+        health.clear(self.settings.heartbeat_path)
+        await super().close()
+
+
+def create_bot(settings: Settings | None = None, *, catalog: Catalog | None = None) -> AnimeRecBot:
+    """An unstarted bot; its setup_hook opens the store and the model and starts the scheduler."""
+    return AnimeRecBot(settings or Settings(), catalog=catalog)

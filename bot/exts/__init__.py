@@ -1,0 +1,1 @@
+"""One extension per feature; each parses the interaction, calls the service and renders."""

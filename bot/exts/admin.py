@@ -1,0 +1,44 @@
+"""/stats for everyone; /admin retrain and /admin adult-content for server managers."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.interactions import service_of
+
+
+class Admin(commands.Cog):
+    admin = app_commands.Group(name="admin", description="Bot settings for server managers", guild_only=True,
+                               default_permissions=discord.Permissions(manage_guild=True))
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @app_commands.command(description="The model being served, its training data and evaluation")
+    async def stats(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True)
+        await interaction.followup.send(embed=render.stats_embed(await service_of(interaction).stats()), ephemeral=True)
+
+    @admin.command(description="Retrain the model now on the dataset plus every community rating")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def retrain(self, interaction: discord.Interaction) -> None:
+        self.bot.queue_retrain()
+        await interaction.response.send_message(
+            "Retrain queued. I keep answering with the current model meanwhile; /stats shows the new one when it is in.",
+            ephemeral=True,
+        )
+
+    @admin.command(name="adult-content", description="Hide adult titles everywhere in this server, even in NSFW channels")
+    @app_commands.describe(hide="True: never show adult titles here; False: only in age-restricted channels")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def adult_content(self, interaction: discord.Interaction, hide: bool) -> None:
+        await service_of(interaction).set_hide_adult(interaction.guild_id, hide)
+        where = "nowhere in this server" if hide else "only in age-restricted channels"
+        await interaction.response.send_message(f"Adult titles now appear {where}.", ephemeral=True)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Admin(bot))

@@ -1,0 +1,171 @@
+"""/recommend, with "Not interested", quick rating and "More", and onboarding for new members."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from recsys.catalog import Anime
+
+from bot import render
+from bot.interactions import SCORE_CHOICES, TYPE_CHOICES, OwnedView, allow_adult, genre_autocomplete, service_of
+from bot.service import Recommendations, clip
+
+HAVE_NOT_SEEN = "skip"
+
+
+@dataclass
+class Query:
+    genre: str | None
+    type: str | None
+    count: int
+    allow_adult: bool
+
+    async def run(self, interaction: discord.Interaction, exclude: Iterable[int] = (), onboard: bool = True
+                  ) -> Recommendations:
+        return await service_of(interaction).recommend(
+            interaction.user.id, genre=self.genre, type=self.type, count=self.count,
+            allow_adult=self.allow_adult, exclude=exclude, onboard=onboard,
+        )
+
+
+def _options(titles: list[Anime]) -> list[discord.SelectOption]:
+    return [discord.SelectOption(label=clip(a.name, 100), value=str(a.anime_id)) for a in titles]
+
+
+def _score_options() -> list[discord.SelectOption]:
+    return [discord.SelectOption(label=s, value=s) for s in SCORE_CHOICES]
+
+
+class QuickRate(OwnedView):
+    """A score menu for one title, sent privately from a recommendation list."""
+
+    def __init__(self, owner_id: int, anime: Anime, allow_adult: bool) -> None:
+        super().__init__(owner_id)
+        self.anime, self.allow_adult = anime, allow_adult
+        self.score.placeholder = clip(f"Your score for {anime.name}", 150)
+        self.score.options = _score_options()
+
+    @discord.ui.select(placeholder="Your score", custom_id="quickrate:score")
+    async def score(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+        await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
+        result = await service_of(interaction).rate(interaction.user.id, str(self.anime.anime_id), select.values[0],
+                                                    allow_adult=self.allow_adult)
+        self.stop()
+        await interaction.edit_original_response(embed=render.rate_embed(result), view=None)
+
+
+class RecommendView(OwnedView):
+    def __init__(self, owner_id: int, query: Query, recs: Recommendations, shown: set[int] | None = None) -> None:
+        super().__init__(owner_id)
+        self.query = query
+        self.shown = (shown or set()) | {p.anime.anime_id for p in recs.picks}
+        self.picks = {p.anime.anime_id: p.anime for p in recs.picks}
+        if recs.picks:
+            self.dismiss.options = _options(list(self.picks.values()))
+            self.dismiss.max_values = len(self.picks)
+            self.rate.options = _options(list(self.picks.values()))
+        else:
+            self.remove_item(self.dismiss)
+            self.remove_item(self.rate)
+            self.remove_item(self.more)
+
+    @discord.ui.select(placeholder="Not interested in…", custom_id="recommend:dismiss")
+    async def dismiss(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+        await interaction.response.defer()
+        dropped = [int(v) for v in select.values]
+        await service_of(interaction).dismiss(interaction.user.id, dropped)
+        # Same page without the dismissed titles (they are remembered, so never shown again).
+        recs = await self.query.run(interaction, self.shown - set(self.picks), onboard=False)
+        view = RecommendView(self.owner_id, self.query, recs, self.shown)
+        await interaction.edit_original_response(embed=render.recommend_embed(recs), view=view)
+
+    @discord.ui.select(placeholder="Rate one of these…", custom_id="recommend:rate")
+    async def rate(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+        anime = self.picks[int(select.values[0])]
+        await interaction.response.send_message(
+            view=QuickRate(self.owner_id, anime, self.query.allow_adult), ephemeral=True,
+            content=f"How would you rate **{anime.name}**?",
+        )
+
+    @discord.ui.button(label="More", style=discord.ButtonStyle.primary, custom_id="recommend:more")
+    async def more(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.defer()
+        recs = await self.query.run(interaction, self.shown, onboard=False)
+        view = RecommendView(self.owner_id, self.query, recs, self.shown)
+        await interaction.edit_original_response(embed=render.recommend_embed(recs, "More picks for you"), view=view)
+
+
+class Onboarding(OwnedView):
+    """Popular, diverse titles to score with menus, then recommendations."""
+
+    def __init__(self, owner_id: int, query: Query, titles: list[Anime], seen: set[int] | None = None) -> None:
+        super().__init__(owner_id)
+        self.query, self.titles, self.given = query, titles, {}
+        self.seen = (seen or set()) | {a.anime_id for a in titles}
+        for row, anime in enumerate(titles):
+            menu = discord.ui.Select(
+                placeholder=clip(f"{anime.name}: your score", 150), row=row, custom_id=f"onboard:{anime.anime_id}",
+                options=[*_score_options(), discord.SelectOption(label="haven't seen it", value=HAVE_NOT_SEEN)],
+            )
+            menu.callback = self._scored(anime, menu)
+            self.add_item(menu)
+
+    def embed(self) -> discord.Embed:
+        return render.onboarding_embed(self.titles, self.given)
+
+    def _scored(self, anime: Anime, menu: discord.ui.Select):
+        async def callback(interaction: discord.Interaction) -> None:
+            await interaction.response.defer()
+            value = menu.values[0]
+            if value == HAVE_NOT_SEEN:
+                self.given.pop(anime.anime_id, None)
+            else:
+                result = await service_of(interaction).rate(interaction.user.id, str(anime.anime_id), value,
+                                                            allow_adult=self.query.allow_adult)
+                self.given[anime.anime_id] = result.rating
+            await interaction.edit_original_response(embed=self.embed(), view=self)
+
+        return callback
+
+    @discord.ui.button(label="Show my picks", style=discord.ButtonStyle.primary, row=4)
+    async def show(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.defer()
+        recs = await self.query.run(interaction, onboard=False)
+        self.stop()
+        view = RecommendView(self.owner_id, self.query, recs)
+        await interaction.edit_original_response(embed=render.recommend_embed(recs), view=view)
+
+    @discord.ui.button(label="Other titles", style=discord.ButtonStyle.secondary, row=4)
+    async def other(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.defer()
+        titles = await service_of(interaction).onboarding_titles(
+            interaction.user.id, allow_adult=self.query.allow_adult, skip=self.seen)
+        self.stop()
+        view = Onboarding(self.owner_id, self.query, titles, self.seen)
+        await interaction.edit_original_response(embed=view.embed(), view=view)
+
+
+class Recommend(commands.Cog):
+    @app_commands.command(description="Anime picked for you from your ratings")
+    @app_commands.describe(genre="Only this genre", type="Only this type", count="How many (1-25)")
+    @app_commands.autocomplete(genre=genre_autocomplete)
+    @app_commands.choices(type=TYPE_CHOICES)
+    async def recommend(self, interaction: discord.Interaction, genre: str | None = None, type: str | None = None,
+                        count: app_commands.Range[int, 1, 25] = 10) -> None:
+        await interaction.response.defer(ephemeral=True)
+        query = Query(genre, type, count, await allow_adult(interaction))
+        recs = await query.run(interaction)
+        if recs.onboarding:
+            view = Onboarding(interaction.user.id, query, recs.onboarding)
+            await interaction.followup.send(embed=view.embed(), view=view, ephemeral=True)
+        else:
+            view = RecommendView(interaction.user.id, query, recs)
+            await interaction.followup.send(embed=render.recommend_embed(recs), view=view, ephemeral=True)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Recommend())

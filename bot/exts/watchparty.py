@@ -1,0 +1,104 @@
+"""/watchparty: picks for a group, with every member's predicted score and a vote per pick."""
+
+from __future__ import annotations
+
+import re
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from recsys.group import STRATEGIES
+
+from bot import render
+from bot.interactions import TYPE_CHOICES, allow_adult, genre_autocomplete, report_error, service_of
+from bot.service import UserError, WatchParty
+
+MENTION = re.compile(r"<@!?(\d{15,20})>")
+MAX_PICKS = 10  # two rows of vote buttons
+
+
+class VoteView(discord.ui.View):
+    """One vote per party member (a new click moves it); the tally is in the embed."""
+
+    def __init__(self, party: WatchParty, names: dict[int, str], voters: set[int]) -> None:
+        super().__init__(timeout=60 * 60)
+        self.party, self.names, self.voters = party, names, voters
+        self.votes: dict[int, int] = {}  # voter -> anime_id
+        for rank, pick in enumerate(party.picks, 1):
+            button = discord.ui.Button(label=f"Vote {rank}", custom_id=f"vote:{pick.anime.anime_id}",
+                                       style=discord.ButtonStyle.secondary)
+            button.callback = self._voter(pick.anime.anime_id)
+            self.add_item(button)
+
+    def tally(self) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for anime_id in self.votes.values():
+            counts[anime_id] = counts.get(anime_id, 0) + 1
+        return counts
+
+    def embed(self) -> discord.Embed:
+        return render.watchparty_embed(self.party, self.names, self.tally())
+
+    def _voter(self, anime_id: int):
+        async def callback(interaction: discord.Interaction) -> None:
+            if interaction.user.id not in self.voters:
+                await interaction.response.send_message("Only members of this watch party can vote.", ephemeral=True)
+                return
+            self.votes[interaction.user.id] = anime_id
+            await interaction.response.edit_message(embed=self.embed(), view=self)
+
+        return callback
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
+        await report_error(interaction, error)
+
+
+def _group(interaction: discord.Interaction, channel: discord.VoiceChannel | None, members: str | None
+           ) -> dict[int, str]:
+    """Member id -> display name: the caller plus the mentioned members, or the voice channel's."""
+    guild = interaction.guild
+    group = {interaction.user.id: interaction.user.display_name}
+    if members:
+        ids = [int(m) for m in MENTION.findall(members[:4000])]
+        if not ids:
+            raise UserError("`members` takes mentions, like @alice @bob.")
+        for member_id in ids:
+            member = guild.get_member(member_id) if guild else None
+            if member is None or not member.bot:
+                group[member_id] = member.display_name if member else f"<@{member_id}>"
+        return group
+    voice = channel or (interaction.user.voice.channel if getattr(interaction.user, "voice", None) else None)
+    if voice is None:
+        raise UserError("Join a voice channel, pick one with `channel`, or mention people with `members`.")
+    group.update({m.id: m.display_name for m in voice.members if not m.bot})
+    return group
+
+
+class Watchparty(commands.Cog):
+    @app_commands.command(description="Anime for a group to watch together")
+    @app_commands.describe(
+        channel="Everyone in this voice channel (default: yours)", members="Or these members (mentions)",
+        genre="Only this genre", type="Only this type", count=f"How many picks (1-{MAX_PICKS})",
+        strategy="; ".join(f"{name}: {text}" for name, text in STRATEGIES.items())[:100],
+    )
+    @app_commands.autocomplete(genre=genre_autocomplete)
+    @app_commands.choices(type=TYPE_CHOICES,
+                          strategy=[app_commands.Choice(name=f"{n.replace('_', ' ')}: {d}"[:100], value=n)
+                                    for n, d in STRATEGIES.items()])
+    @app_commands.guild_only()
+    async def watchparty(self, interaction: discord.Interaction, channel: discord.VoiceChannel | None = None,
+                         members: str | None = None, genre: str | None = None, type: str | None = None,
+                         strategy: str = "average", count: app_commands.Range[int, 1, MAX_PICKS] = 5) -> None:
+        group = _group(interaction, channel, members)
+        service = service_of(interaction)
+        # Checked before the public defer, so a mistake is answered privately.
+        service.check_watchparty(list(group), strategy=strategy, genre=genre, type=type, count=count)
+        await interaction.response.defer()
+        party = await service.watchparty(list(group), strategy=strategy, genre=genre, type=type,
+                                                         count=count, allow_adult=await allow_adult(interaction))
+        view = VoteView(party, group, set(group))
+        await interaction.followup.send(embed=view.embed(), view=view)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Watchparty())

@@ -1,0 +1,107 @@
+"""What every extension shares: the error reply, the adult-content audience, title autocomplete,
+and views that only their owner can use."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from recsys.catalog import ADULT_GENRE, TYPES
+
+from bot.service import Service, UserError, clip
+from bot.store import StoreBusy
+
+if TYPE_CHECKING:
+    from bot.client import AnimeRecBot
+
+log = logging.getLogger(__name__)
+VIEW_TIMEOUT = 15 * 60
+SCORE_CHOICES = [*(str(n) for n in range(10, 0, -1)), "watched"]
+
+
+def service_of(interaction: discord.Interaction) -> Service:
+    bot: AnimeRecBot = interaction.client  # type: ignore[assignment]
+    return bot.service
+
+
+def user_message(error: BaseException) -> str | None:
+    """The message for the member when the error is theirs or expected; None for a bug."""
+    original = getattr(error, "original", error)  # CommandInvokeError wraps what the callback raised
+    if isinstance(original, UserError):
+        return str(original)
+    if isinstance(original, StoreBusy):
+        return "My database is busy right now; please try again in a moment. Nothing was lost."
+    if isinstance(error, app_commands.MissingPermissions):
+        return "You need the Manage Server permission for that."
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "That only works in a server."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use that here."
+    return None
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Tell the member something useful, privately; log the traceback of anything unexpected."""
+    message = user_message(error)
+    if message is None:
+        where = interaction.command.qualified_name if interaction.command else (interaction.data or {}).get("custom_id")
+        log.error("interaction %s failed", where, exc_info=getattr(error, "original", error))
+        message = "Something went wrong on my side; it has been logged. Please try again."
+    message = clip(message, 2000)
+    try:
+        if interaction.response.is_done():
+            # After a defer this completes the "thinking…" reply, private for every command that
+            # can fail on its input (only /watchparty defers publicly, once its input is checked).
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not deliver an error reply for interaction %s", interaction.id, exc_info=True)
+
+
+async def allow_adult(interaction: discord.Interaction) -> bool:
+    channel = interaction.channel
+    nsfw = bool(channel is not None and getattr(channel, "is_nsfw", None) and channel.is_nsfw())
+    return await service_of(interaction).allow_adult(interaction.guild_id, nsfw)
+
+
+async def title_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Catalog matches as the member types; the value is the MAL id, which the service resolves."""
+    titles = service_of(interaction).search_titles(current, allow_adult=await allow_adult(interaction))
+    return [app_commands.Choice(name=clip(a.name, 100), value=str(a.anime_id)) for a in titles]
+
+
+async def score_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    typed = current.strip().lower()
+    return [app_commands.Choice(name=s, value=s) for s in SCORE_CHOICES if s.startswith(typed)] or [
+        app_commands.Choice(name=s, value=s) for s in SCORE_CHOICES
+    ]
+
+
+async def genre_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    adult = await allow_adult(interaction)
+    typed = current.strip().lower()
+    genres = [g for g in service_of(interaction).catalog.genres if typed in g.lower() and (adult or g != ADULT_GENRE)]
+    return [app_commands.Choice(name=g, value=g) for g in genres[:25]]
+
+
+TYPE_CHOICES = [app_commands.Choice(name=t, value=t) for t in TYPES]
+
+
+class OwnedView(discord.ui.View):
+    """A view only the member it was made for can use; errors go through report_error."""
+
+    def __init__(self, owner_id: int, *, timeout: float | None = VIEW_TIMEOUT) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message("These buttons belong to someone else's command.", ephemeral=True)
+        return False
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
+        await report_error(interaction, error)

@@ -1,0 +1,79 @@
+"""Reading a MyAnimeList anime list export (XML, optionally gzipped as MAL serves it).
+
+Untrusted input: parsed with defusedxml (no DTDs, so no entity expansion bombs and no external
+references), and bounded in size before and after decompression.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+MAX_BYTES = 5 * 1024 * 1024  # a 10,000-title list exports to about 7 MB uncompressed; 5 MB is ~7,000 titles
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class MalImportError(ValueError):
+    """The file cannot be imported; the message is meant for the member."""
+
+
+@dataclass(frozen=True)
+class MalEntry:
+    anime_id: int
+    title: str
+    score: int  # 0 = no score
+    status: str  # as exported: "Completed", "Watching", "Plan to Watch", ... (lowercased)
+
+
+def _text(node, tag: str) -> str:
+    child = node.find(tag)
+    return (child.text or "").strip() if child is not None else ""
+
+
+def _is_count(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _decompress(data: bytes) -> bytes:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
+            out = f.read(MAX_BYTES + 1)  # bounded: a small gzip can expand to gigabytes
+    except (OSError, EOFError, zlib.error):
+        raise MalImportError("the file looks gzipped but cannot be decompressed") from None
+    if len(out) > MAX_BYTES:
+        raise MalImportError(f"the export is larger than {MAX_BYTES // 1024 // 1024} MB once decompressed")
+    return out
+
+
+def parse_mal_export(data: bytes) -> tuple[list[MalEntry], int]:
+    """The entries of an export and how many <anime> elements were malformed (no usable id/score)."""
+    if len(data) > MAX_BYTES:
+        raise MalImportError(f"the file is larger than {MAX_BYTES // 1024 // 1024} MB")
+    if data.startswith(GZIP_MAGIC):
+        data = _decompress(data)
+    try:
+        root = SafeET.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException:
+        raise MalImportError("the file declares a DTD or entities, which a MyAnimeList export never does") from None
+    except ParseError as exc:
+        line, column = exc.position
+        raise MalImportError(f"the file is not well-formed XML (line {line}, column {column})") from None
+    if root.tag != "myanimelist":
+        raise MalImportError(f"this is not a MyAnimeList export (it starts with <{root.tag[:40]}>)")
+    entries, malformed = [], 0
+    for node in root.iter("anime"):
+        anime_id, score = _text(node, "series_animedb_id"), _text(node, "my_score") or "0"
+        if not (_is_count(anime_id) and _is_count(score) and len(anime_id) <= 9 and int(score) <= 10):
+            malformed += 1
+            continue
+        entries.append(MalEntry(int(anime_id), _text(node, "series_title"), int(score),
+                                _text(node, "my_status").lower()))
+    if not entries and not malformed:
+        raise MalImportError("the export lists no anime")
+    return entries, malformed

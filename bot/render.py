@@ -1,0 +1,172 @@
+"""Service results as embeds: the one rendering both Discord and the console (as text) show."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import discord
+from recsys.catalog import Anime
+
+from bot.service import (
+    ImportReport,
+    RateResult,
+    RatingList,
+    Recommendations,
+    SimilarTitles,
+    Stats,
+    WatchParty,
+    clip,
+    describe_score,
+)
+
+COLOUR = discord.Colour.blurple()
+# Discord's embed limits.
+TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = 256, 4096, 25, 256, 1024, 2048, 6000
+RATINGS_PER_PAGE = 15
+
+
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Clip every part of an embed to Discord's limits, dropping trailing fields past the total."""
+    if embed.title:
+        embed.title = clip(embed.title, TITLE)
+    if embed.description:
+        embed.description = clip(embed.description, DESCRIPTION)
+    if embed.footer.text:
+        embed.set_footer(text=clip(embed.footer.text, FOOTER))
+    fields = [(clip(f.name, FIELD_NAME), clip(f.value, FIELD_VALUE), f.inline) for f in embed.fields[:FIELDS]]
+    embed.clear_fields()
+    for name, value, inline in fields:
+        if len(embed) + len(name) + len(value) > TOTAL:
+            break
+        embed.add_field(name=name, value=value, inline=inline)
+    return embed
+
+
+def embed_to_text(embed: discord.Embed) -> str:
+    """An embed as plain text, for the console."""
+    parts = [f"== {embed.title} ==" if embed.title else "", embed.description or ""]
+    parts += [f"{f.name}\n  " + f.value.replace("\n", "\n  ") for f in embed.fields]
+    parts.append(f"({embed.footer.text})" if embed.footer.text else "")
+    return "\n".join(p for p in parts if p).replace("**", "")
+
+
+def anime_line(anime: Anime) -> str:
+    """Genres, type and episodes of a title in one line."""
+    bits = [", ".join(anime.genres) or "no genres listed", anime.type or "unknown type"]
+    if anime.episodes:
+        bits.append(f"{anime.episodes} ep" + ("s" if anime.episodes > 1 else ""))
+    return " · ".join(bits)
+
+
+def rate_embed(result: RateResult) -> discord.Embed:
+    embed = discord.Embed(title=result.anime.name, description=anime_line(result.anime), colour=COLOUR)
+    embed.add_field(name="Your score", value=describe_score(result.rating))
+    predicted = f"{result.predicted:.1f}/10" if result.predicted is not None else "— (model warming up)"
+    embed.add_field(name="I had predicted", value=predicted)
+    if result.previous is not None:
+        embed.add_field(name="Before", value=describe_score(result.previous))
+    return fit(embed)
+
+
+def ratings_embed(ratings: RatingList, heading: str, page: int) -> discord.Embed:
+    chunk = ratings.items[page * RATINGS_PER_PAGE : (page + 1) * RATINGS_PER_PAGE]
+    lines = [f"**{clip(r.anime.name, 120)}** — {describe_score(r.rating)}" for r in chunk]
+    embed = discord.Embed(title=f"{heading} ({len(ratings.items)})", colour=COLOUR,
+                          description="\n".join(lines) or "No ratings yet: use /rate or /import.")
+    footer = f"Page {page + 1}/{ratings_pages(ratings)}"
+    if ratings.hidden:
+        footer += f" · {ratings.hidden} age-restricted title(s) not shown in this channel"
+    embed.set_footer(text=footer)
+    return fit(embed)
+
+
+def ratings_pages(ratings: RatingList) -> int:
+    return max(1, -(-len(ratings.items) // RATINGS_PER_PAGE))
+
+
+def import_embed(report: ImportReport) -> discord.Embed:
+    embed = discord.Embed(title="MyAnimeList import", colour=COLOUR,
+                          description=f"Added **{report.added}**, updated **{report.updated}**, "
+                                      f"unchanged {report.unchanged}.")
+    if report.skipped:
+        embed.add_field(name="Skipped", value="\n".join(f"{n} {reason}" for reason, n in report.skipped.items()),
+                        inline=False)
+    return fit(embed)
+
+
+def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> discord.Embed:
+    embed = discord.Embed(title=heading, colour=COLOUR)
+    if not recs.picks:
+        embed.description = "Nothing left to recommend with these filters."
+    for rank, pick in enumerate(recs.picks, 1):
+        value = f"Predicted **{pick.predicted:.1f}**/10 · {anime_line(pick.anime)}"
+        if pick.because is not None:
+            value += f"\nBecause you rated {clip(pick.because.name, 80)} {describe_score(pick.because_rating)}"
+        embed.add_field(name=f"{rank}. {pick.anime.name}", value=value, inline=False)
+    return fit(embed)
+
+
+def onboarding_embed(titles: list[Anime], given: Mapping[int, float] | None = None) -> discord.Embed:
+    embed = discord.Embed(
+        title="Let's get to know your taste",
+        description="Rate a few titles you've seen (3 or more give good picks), then ask for recommendations.",
+        colour=COLOUR,
+    )
+    for anime in titles:
+        rated = (given or {}).get(anime.anime_id)
+        mark = f"\nYou: {describe_score(rated)}" if rated is not None else ""
+        embed.add_field(name=anime.name, value=anime_line(anime) + mark, inline=False)
+    return fit(embed)
+
+
+def similar_embed(result: SimilarTitles) -> discord.Embed:
+    embed = discord.Embed(title=f"Similar to {result.source.name}", colour=COLOUR)
+    if not result.neighbours:
+        embed.description = "Nothing similar with these filters."
+    for rank, n in enumerate(result.neighbours, 1):
+        embed.add_field(name=f"{rank}. {n.anime.name}", value=f"Similarity {n.similarity:.2f} · {anime_line(n.anime)}",
+                        inline=False)
+    return fit(embed)
+
+
+def watchparty_embed(party: WatchParty, names: Mapping[int, str], votes: Mapping[int, int]) -> discord.Embed:
+    """votes: anime_id -> number of votes so far."""
+    embed = discord.Embed(title=f"Watch party: {party.strategy.replace('_', ' ')}", colour=COLOUR,
+                          description=f"Strategy: {party.strategy_description}.")
+    if party.unrated:
+        who = ", ".join(names.get(m, str(m)) for m in party.unrated)
+        embed.description += f"\n{who}: no ratings yet, so left out. Rate a few with /rate and ask again!"
+    if not party.members:
+        embed.description += "\nNobody in this group has rated anything yet."
+    for rank, pick in enumerate(party.picks, 1):
+        scores = ", ".join(f"{names.get(m, str(m))} {p:.1f}" for m, p in zip(party.members, pick.predictions))
+        tally = votes.get(pick.anime.anime_id, 0)
+        embed.add_field(name=f"{rank}. {pick.anime.name}",
+                        value=f"{anime_line(pick.anime)}\nPredicted: {scores}\nVotes: {tally}", inline=False)
+    return fit(embed)
+
+
+def stats_embed(stats: Stats) -> discord.Embed:
+    embed = discord.Embed(title="animerec stats", colour=COLOUR)
+    if stats.model_version:
+        embed.add_field(name="Model", value=f"{stats.model_version}\ntrained {stats.trained_at}")
+        c = stats.counts
+        embed.add_field(name="Trained on", value=(
+            f"{c.get('dataset_interactions', 0):,} dataset + {c.get('community_interactions', 0):,} community "
+            f"interactions\n{c.get('users', 0):,} users · {c.get('items', 0):,} titles"))
+    else:
+        embed.add_field(name="Model", value="none yet: warming up")
+    embed.add_field(name="Community now", value=f"{stats.community_ratings:,} ratings from {stats.community_members:,} members")
+    for protocol, figures in stats.evaluation.items():
+        if isinstance(figures, Mapping):
+            shown = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items())
+            embed.add_field(name=f"Evaluation ({protocol})", value=shown or "—", inline=False)
+    if stats.training_since:
+        embed.add_field(name="Retraining", value=f"running since {stats.training_since}", inline=False)
+    if stats.last_training:
+        last = stats.last_training
+        embed.add_field(name="Last retrain", value=f"{last.status} at {last.finished_at}", inline=False)
+    if stats.last_failure:
+        fail = stats.last_failure
+        embed.add_field(name="Last failed retrain", value=f"{fail.finished_at}: {fail.error}", inline=False)
+    return fit(embed)

@@ -1,0 +1,464 @@
+"""The one service layer: Discord, the console and the tests all call these methods the same way.
+
+Plain values in (member ids, free text), plain dataclasses out; no Discord types. Anything a member
+did wrong is a UserError whose message can be shown as is. Model work runs off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from recsys.artifacts import ModelLoadError, load_current
+from recsys.catalog import Anime, Catalog
+from recsys.data import WATCHED
+from recsys.group import STRATEGIES, group_recommend
+from recsys.model import Recommender
+
+from bot.malxml import MalImportError, parse_mal_export
+from bot.settings import Settings
+from bot.store import Store, StoreBusy, TrainingRecord, now
+from bot.training import TrainingFailed, run_training, train_command
+
+log = logging.getLogger(__name__)
+
+MIN_RATINGS = 3  # below this, /recommend starts with onboarding
+MAX_COUNT = 25
+MAX_PARTY = 12  # members whose predicted scores fit beside each pick
+ONBOARDING_TITLES = 4
+WATCHED_WORDS = {"watched", "w", "seen"}
+WATCHED_STATUSES = {"completed", "watching", "1", "2"}  # exports spell statuses as words or MAL's codes
+
+
+class UserError(Exception):
+    """Something the member can fix; str(error) is the message to show them."""
+
+
+class WarmingUp(UserError):
+    pass
+
+
+def clip(text: str, limit: int) -> str:
+    """text cut to limit characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def parse_score(text: str | float) -> float:
+    """A score as members type it: a whole number 1-10, or "watched" (seen, no score)."""
+    value = str(text).strip().lower()
+    if value in WATCHED_WORDS:
+        return WATCHED
+    if value.isascii() and value.isdigit() and len(value) <= 2 and 1 <= int(value) <= 10:
+        return float(value)
+    raise UserError(f"“{clip(str(text).strip(), 20)}” is not a score: give a whole number from 1 to 10, or `watched`.")
+
+
+def describe_score(rating: float) -> str:
+    return "watched" if rating == WATCHED else f"{rating:g}/10"
+
+
+@dataclass(frozen=True)
+class RateResult:
+    anime: Anime
+    rating: float
+    previous: float | None  # the member's earlier rating of it, if any
+    predicted: float | None  # what the model expected them to give (None while warming up)
+
+
+@dataclass(frozen=True)
+class RatedTitle:
+    anime: Anime
+    rating: float
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class RatingList:
+    items: list[RatedTitle]
+    hidden: int  # adult titles left out of this channel
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: int
+    updated: int
+    unchanged: int
+    skipped: dict[str, int]  # reason -> count
+
+
+@dataclass(frozen=True)
+class Pick:
+    anime: Anime
+    predicted: float
+    because: Anime | None = None
+    because_rating: float | None = None
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    picks: list[Pick]
+    onboarding: list[Anime] = field(default_factory=list)  # titles to rate first, when the member has few
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    anime: Anime
+    similarity: float
+
+
+@dataclass(frozen=True)
+class SimilarTitles:
+    source: Anime
+    neighbours: list[Neighbour]
+
+
+@dataclass(frozen=True)
+class PartyPick:
+    anime: Anime
+    predictions: tuple[float, ...]  # one per member of WatchParty.members
+
+
+@dataclass(frozen=True)
+class WatchParty:
+    strategy: str
+    members: tuple[int, ...]  # members with ratings, in the order of PartyPick.predictions
+    unrated: tuple[int, ...]  # members with no ratings: left out, to be invited to /rate
+    picks: list[PartyPick]
+
+    @property
+    def strategy_description(self) -> str:
+        return STRATEGIES[self.strategy]
+
+
+@dataclass(frozen=True)
+class Stats:
+    model_version: str | None
+    trained_at: str | None
+    counts: dict  # the served model's training counts (dataset vs community interactions, users, items)
+    evaluation: dict
+    community_ratings: int
+    community_members: int
+    training_since: str | None  # a retrain running now, started then
+    last_training: TrainingRecord | None  # the latest finished one
+    last_failure: TrainingRecord | None
+
+
+async def open_service(settings: Settings, catalog: Catalog | None = None) -> Service:
+    """A started service on the settings' data directory (catalog: reuse one already loaded)."""
+    store = await Store.open(settings.db_path)
+    catalog = catalog or await asyncio.to_thread(Catalog.load)
+    service = Service(store, catalog, settings.data_dir, train_config=settings.train_config)
+    await service.start()
+    return service
+
+
+class Service:
+    def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = "default") -> None:
+        self.store = store
+        self.catalog = catalog
+        self.data_dir = Path(data_dir)
+        self.models_dir = self.data_dir / "models"
+        self.train_config = train_config
+        self._model: Recommender | None = None
+        self._train_lock = asyncio.Lock()
+        self._training_since: str | None = None
+        self._first_training: asyncio.Task | None = None
+        self.training_pid: int | None = None  # the training child process, while one runs
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Serve the published model; with none usable, train one in the background meanwhile."""
+        await self.store.abandon_unfinished_training()
+        try:
+            self._model = await asyncio.to_thread(load_current, self.models_dir)
+            log.info("serving model %s", self.model_version)
+        except ModelLoadError as exc:
+            log.warning("no usable model (%s): training one now; commands answer 'warming up' until it is ready", exc)
+            self._first_training = asyncio.create_task(self.retrain(), name="first-training")
+
+    async def close(self) -> None:
+        if self._first_training is not None:
+            self._first_training.cancel()  # kills the training child (see run_training)
+            await asyncio.gather(self._first_training, return_exceptions=True)
+        await self.store.close()
+
+    @property
+    def model_version(self) -> str | None:
+        return self._model.meta.get("version") if self._model is not None else None
+
+    @property
+    def training(self) -> bool:
+        return self._train_lock.locked()
+
+    def _require_model(self) -> Recommender:
+        model = self._model  # taken once: a hot swap during the request does not affect it
+        if model is None:
+            raise WarmingUp(
+                "I'm still warming up: my first model is training. Try again in a few minutes "
+                "(your /rate and /import work already)."
+            )
+        return model
+
+    async def reload_model(self) -> bool:
+        """Swap in the published `current` model; on a bad one keep serving the old (logged)."""
+        try:
+            model = await asyncio.to_thread(load_current, self.models_dir)
+        except ModelLoadError as exc:
+            log.error("cannot load the published model, still serving %s: %s", self.model_version, exc)
+            return False
+        self._model = model  # the hot swap: requests already running keep the reference they took
+        log.info("now serving model %s", self.model_version)
+        return True
+
+    async def retrain(self) -> TrainingRecord:
+        """Train on the dataset plus every community rating in a child process, then swap the model in."""
+        if self._train_lock.locked():
+            raise UserError("A retrain is already running; /stats shows when it started.")
+        async with self._train_lock:
+            record_id = await self.store.training_started()
+            self._training_since = now()
+            error = None
+            try:
+                extra = self.data_dir / "community-ratings.csv"
+                rows = await self.store.export_ratings(extra)
+                cmd = train_command(self.models_dir, extra if rows else None, self.train_config)
+                await run_training(cmd, on_start=self._training_started)
+                if not await self.reload_model():
+                    error = "the new model could not be loaded (see the log); still serving the previous one"
+            except (TrainingFailed, OSError, StoreBusy) as exc:
+                error = str(exc)
+                log.error("retrain failed, still serving %s: %s", self.model_version or "no model", error)
+            finally:
+                self.training_pid = self._training_since = None
+            meta = self._model.meta if self._model is not None and error is None else {}
+            await self.store.training_finished(
+                record_id, version=meta.get("version"), trained_at=meta.get("trained_at"), error=error
+            )
+            return (await self.store.training_history(1))[0]
+
+    def _training_started(self, pid: int) -> None:
+        self.training_pid = pid
+
+    # --- titles -------------------------------------------------------------------------------
+
+    async def allow_adult(self, guild_id: int | None, nsfw_channel: bool) -> bool:
+        """Adult titles only in age-restricted channels of servers that have not hidden them."""
+        if not nsfw_channel:
+            return False
+        return guild_id is None or not await self.store.hide_adult(guild_id)
+
+    async def set_hide_adult(self, guild_id: int, hide: bool) -> None:
+        await self.store.set_hide_adult(guild_id, hide)
+
+    def search_titles(self, text: str, *, allow_adult: bool = False, limit: int = 25) -> list[Anime]:
+        return self.catalog.search(text, limit, allow_adult=allow_adult)
+
+    def resolve(self, text: str, *, allow_adult: bool = False) -> Anime:
+        anime = self.catalog.resolve(text, allow_adult=allow_adult)
+        if anime is not None:
+            return anime
+        shown = clip(" ".join(text.split()), 60)
+        hints = [a.name for a in self.catalog.suggest(text, allow_adult=allow_adult)]
+        if hints:
+            raise UserError(f"I don't know a title “{shown}”. Did you mean: {'; '.join(hints)}?")
+        raise UserError(f"I don't know a title “{shown}”. Pick one from the suggestions as you type.")
+
+    def _normalized_filters(self, genre: str | None, type: str | None) -> tuple[str | None, str | None]:
+        g = self.catalog.normalize_genre(genre) if genre else None
+        t = self.catalog.normalize_type(type) if type else None
+        if genre and g is None:
+            raise UserError(f"Unknown genre “{clip(genre, 40)}”. Genres: {', '.join(self.catalog.genres)}.")
+        if type and t is None:
+            raise UserError(f"Unknown type “{clip(type, 40)}”. Types: {', '.join(self.catalog.TYPES)}.")
+        return g, t
+
+    def _filters(self, model: Recommender, genre: str | None, type: str | None, allow_adult: bool) -> np.ndarray:
+        g, t = self._normalized_filters(genre, type)
+        return self.catalog.filter_mask(model.item_ids, genre=g, type=t, allow_adult=allow_adult)
+
+    @staticmethod
+    def _count(count: int) -> int:
+        if not 1 <= count <= MAX_COUNT:
+            raise UserError(f"Count must be between 1 and {MAX_COUNT}.")
+        return count
+
+    # --- ratings ------------------------------------------------------------------------------
+
+    async def rate(self, user_id: int, title: str, score: str | float, *, allow_adult: bool = False) -> RateResult:
+        anime = self.resolve(title, allow_adult=allow_adult)
+        rating = parse_score(score)
+        before = await self.store.rating_map(user_id)
+        before.pop(anime.anime_id, None)
+        predicted = None
+        if self._model is not None:
+            model = self._model
+            predicted = float((await asyncio.to_thread(model.predict, before, [anime.anime_id]))[0])
+        previous = (await self.store.upsert_ratings(user_id, {anime.anime_id: rating}))[anime.anime_id]
+        return RateResult(anime, rating, previous, predicted)
+
+    async def unrate(self, user_id: int, title: str, *, allow_adult: bool = False) -> Anime:
+        anime = self.resolve(title, allow_adult=allow_adult)
+        if not await self.store.delete_rating(user_id, anime.anime_id):
+            raise UserError(f"You haven't rated {anime.name}.")
+        return anime
+
+    async def ratings(self, user_id: int, *, allow_adult: bool = False) -> RatingList:
+        items, hidden = [], 0
+        for r in await self.store.ratings(user_id):
+            anime = self.catalog.get(r.anime_id)
+            if anime.is_adult and not allow_adult:
+                hidden += 1
+            else:
+                items.append(RatedTitle(anime, r.rating, r.updated_at))
+        return RatingList(items, hidden)
+
+    async def import_mal_xml(self, user_id: int, data: bytes) -> ImportReport:
+        """Import a MyAnimeList export; all or nothing (a bad file stores nothing)."""
+        try:
+            entries, malformed = parse_mal_export(data)
+        except MalImportError as exc:
+            raise UserError(f"I couldn't import that file: {exc}. Nothing was stored.") from None
+        skipped = {"not in the catalog": 0, "planned, on hold or dropped without a score": 0,
+                   "malformed entries": malformed}
+        wanted: dict[int, float] = {}
+        for e in entries:
+            if e.anime_id not in self.catalog:
+                skipped["not in the catalog"] += 1
+            elif e.score:
+                wanted[e.anime_id] = float(e.score)
+            elif e.status in WATCHED_STATUSES:
+                wanted[e.anime_id] = WATCHED
+            else:
+                skipped["planned, on hold or dropped without a score"] += 1
+        existing = await self.store.rating_map(user_id)
+        changed = {a: r for a, r in wanted.items() if existing.get(a) != r}
+        if changed:
+            await self.store.upsert_ratings(user_id, changed)
+        added = sum(a not in existing for a in changed)
+        return ImportReport(added, len(changed) - added, len(wanted) - len(changed),
+                            {k: v for k, v in skipped.items() if v})
+
+    async def forget(self, user_id: int) -> tuple[int, int]:
+        """Delete everything stored about a member (the caller has asked them to confirm)."""
+        return await self.store.forget(user_id)
+
+    async def dismiss(self, user_id: int, anime_ids: Iterable[int]) -> None:
+        await self.store.dismiss(user_id, [a for a in anime_ids if a in self.catalog])
+
+    # --- recommendations ----------------------------------------------------------------------
+
+    async def recommend(
+        self, user_id: int, *, genre: str | None = None, type: str | None = None, count: int = 10,
+        allow_adult: bool = False, exclude: Iterable[int] = (), onboard: bool = True,
+    ) -> Recommendations:
+        """Picks folded in on the member's current ratings; with onboard and too few ratings,
+        titles to rate first instead."""
+        model = self._require_model()
+        count = self._count(count)
+        allowed = self._filters(model, genre, type, allow_adult)
+        ratings = await self.store.rating_map(user_id)
+        dismissed = await self.store.dismissals(user_id)
+        if onboard and len(ratings) < MIN_RATINGS:
+            return Recommendations([], self._onboarding(model, ratings.keys() | dismissed, allow_adult))
+        recs = await asyncio.to_thread(model.recommend, ratings, count, exclude={*dismissed, *exclude},
+                                       allowed=allowed)
+        picks = []
+        for rec in recs:
+            because = self.catalog.get(rec.because) if rec.because in self.catalog else None
+            if because is not None and because.is_adult and not allow_adult:
+                because = None
+            picks.append(Pick(self.catalog.get(rec.anime_id), rec.predicted_rating, because,
+                              ratings.get(because.anime_id) if because else None))
+        return Recommendations(picks)
+
+    def _onboarding(self, model: Recommender, skip: set[int], allow_adult: bool) -> list[Anime]:
+        """Popular titles the model knows, each sharing at most half its genres with those before."""
+        chosen: list[Anime] = []
+        seen_genres: set[str] = set()
+        for anime in self.catalog:  # most popular first
+            if anime.anime_id in skip or (anime.is_adult and not allow_adult) or model.index_of(anime.anime_id) is None:
+                continue
+            if len(seen_genres.intersection(anime.genres)) > len(anime.genres) // 2:
+                continue
+            chosen.append(anime)
+            seen_genres.update(anime.genres)
+            if len(chosen) == ONBOARDING_TITLES:
+                break
+        return chosen
+
+    async def onboarding_titles(self, user_id: int, *, allow_adult: bool = False, skip: Iterable[int] = ()) -> list[Anime]:
+        model = self._require_model()
+        rated = (await self.store.rating_map(user_id)).keys() | await self.store.dismissals(user_id)
+        return self._onboarding(model, rated | set(skip), allow_adult)
+
+    async def similar(
+        self, title: str, *, count: int = 10, genre: str | None = None, type: str | None = None,
+        allow_adult: bool = False,
+    ) -> SimilarTitles:
+        model = self._require_model()
+        count = self._count(count)
+        source = self.resolve(title, allow_adult=allow_adult)
+        allowed = self._filters(model, genre, type, allow_adult)
+        try:
+            hits = await asyncio.to_thread(model.similar, source.anime_id, count, allowed=allowed)
+        except KeyError:
+            raise UserError(f"{source.name} has too few ratings in my data to find similar titles.") from None
+        return SimilarTitles(source, [Neighbour(self.catalog.get(a), s) for a, s in hits])
+
+    def check_watchparty(self, member_ids: Sequence[int], *, strategy: str, genre: str | None, type: str | None,
+                         count: int) -> None:
+        """UserError for a request /watchparty cannot serve: the checks that need no database."""
+        self._require_model()
+        if strategy not in STRATEGIES:
+            raise UserError(f"Unknown strategy “{clip(strategy, 30)}”. Strategies: {', '.join(STRATEGIES)}.")
+        self._count(count)
+        self._normalized_filters(genre, type)
+        members = set(member_ids)
+        if not members:
+            raise UserError("Nobody to watch with: join a voice channel, pick one, or mention members.")
+        if len(members) > MAX_PARTY:
+            raise UserError(f"A watch party is at most {MAX_PARTY} members; this one has {len(members)}.")
+
+    async def watchparty(
+        self, member_ids: Sequence[int], *, strategy: str = "average", genre: str | None = None,
+        type: str | None = None, count: int = 5, allow_adult: bool = False,
+    ) -> WatchParty:
+        """Titles no member has rated or watched, ranked for the group by the strategy."""
+        self.check_watchparty(member_ids, strategy=strategy, genre=genre, type=type, count=count)
+        model = self._require_model()
+        members = list(dict.fromkeys(member_ids))
+        allowed = self._filters(model, genre, type, allow_adult)
+        given = {m: await self.store.rating_map(m) for m in members}
+        raters = tuple(m for m in members if given[m])
+        unrated = tuple(m for m in members if not given[m])
+        if not raters:
+            return WatchParty(strategy, raters, unrated, [])
+        picks = await asyncio.to_thread(group_recommend, model, [given[m] for m in raters], count,
+                                        strategy=strategy, allowed=allowed)
+        return WatchParty(strategy, raters, unrated,
+                          [PartyPick(self.catalog.get(p.anime_id), p.predictions) for p in picks])
+
+    # --- stats --------------------------------------------------------------------------------
+
+    async def stats(self) -> Stats:
+        model = self._model
+        meta = model.meta if model is not None else {}
+        ratings, members = await self.store.rating_counts()
+        history = await self.store.training_history(20)
+        finished = [r for r in history if r.status != "training"]
+        return Stats(
+            model_version=meta.get("version"),
+            trained_at=meta.get("trained_at"),
+            counts=meta.get("counts", {}),
+            evaluation=meta.get("evaluation") or {},
+            community_ratings=ratings,
+            community_members=members,
+            training_since=self._training_since,
+            last_training=finished[0] if finished else None,
+            last_failure=next((r for r in finished if r.status == "failed"), None),
+        )

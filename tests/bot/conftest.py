@@ -1,0 +1,50 @@
+import shutil
+from pathlib import Path
+
+import pytest
+from recsys.catalog import Catalog
+from recsys.model import ModelConfig
+from recsys.train import train_and_publish
+
+from bot import create_bot
+from bot.service import Service
+from bot.settings import Settings
+from bot.store import Store
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return Catalog.load()
+
+
+@pytest.fixture(scope="session")
+def published_models(tmp_path_factory) -> Path:
+    """A small model trained once for the session; tests get a copy (see data_dir)."""
+    root = tmp_path_factory.mktemp("session-models")
+    train_and_publish(root, config=ModelConfig.small())
+    return root
+
+
+@pytest.fixture
+def data_dir(tmp_path, published_models) -> Path:
+    """A bot data directory holding its own copy of the model, so a test may corrupt or replace it."""
+    shutil.copytree(published_models, tmp_path / "data" / "models")
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def settings(data_dir) -> Settings:
+    return Settings(data_dir=data_dir, discord_token=None, train_config="small", _env_file=None)
+
+
+@pytest.fixture
+async def service(data_dir, catalog):
+    store = await Store.open(data_dir / "animerec.sqlite3")
+    service = Service(store, catalog, data_dir, train_config="small")
+    await service.start()
+    yield service
+    await service.close()
+
+
+@pytest.fixture
+def simcord_bot(settings, catalog):
+    return create_bot(settings, catalog=catalog)

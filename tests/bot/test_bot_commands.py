@@ -1,0 +1,272 @@
+"""Slash commands, autocomplete, buttons and selects through the real discord.py tree (simcord)."""
+
+import logging
+
+import discord
+import pytest
+from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, mal_export
+from simcord import SetupError
+
+from bot.service import UserError
+from bot.store import StoreBusy
+
+pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(60)]
+
+
+@pytest.fixture
+def world(simcord_env):
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel("anime")
+    alice = guild.add_member(simcord_env.create_user("alice"))
+    return guild, channel, alice
+
+
+def user_errors(env) -> list[str]:
+    """The messages of the errors the bot reported to members; fails on any other kind of error."""
+    errors = [getattr(e, "original", e) for e in env.errors]
+    assert all(isinstance(e, UserError) for e in errors), errors
+    return [str(e) for e in errors]
+
+
+async def stored(env, member) -> dict[int, float]:
+    return await env.bot.service.store.rating_map(member.id)
+
+
+async def rate(member, channel, title: str, score: str):
+    return await member.slash(channel, "rate", anime=title, score=score)
+
+
+async def test_rate_from_autocomplete_replies_with_title_score_and_prediction(simcord_env, world):
+    _, channel, alice = world
+    choices = await alice.autocomplete(channel, "rate", "anime", "steins")
+    assert choices[0] == {"name": "Steins;Gate", "value": str(STEINS_GATE)}
+    result = await rate(alice, channel, choices[0]["value"], "9")
+    assert result.ephemeral
+    embed = result.response.embeds[0]
+    assert embed.title == "Steins;Gate" and embed.description.startswith("Sci-Fi, Thriller · TV")
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Your score"] == "9/10" and fields["I had predicted"].endswith("/10")
+
+    await rate(alice, channel, "cowboy bebop", "watched")  # free text resolves too
+    assert await stored(simcord_env, alice) == {STEINS_GATE: 9.0, COWBOY_BEBOP: -1.0}
+    assert await alice.autocomplete(channel, "rate", "score", "wa") == [{"name": "watched", "value": "watched"}]
+
+
+@pytest.mark.parametrize("title, score, message", [
+    ("Steins Gateway", "9", "Did you mean: Steins;Gate"),
+    ("Steins;Gate", "11", "is not a score"),
+    ("Steins;Gate", "nine", "is not a score"),
+    ("Robert'); DROP TABLE ratings;--", "9", "I don't know a title"),
+    ("x" * 10_000, "9", "I don't know a title"),
+    ("Steins;Gate", "9" * 10_000, "is not a score"),
+])
+async def test_bad_input_gets_a_private_explanation_and_stores_nothing(simcord_env, world, title, score, message):
+    _, channel, alice = world
+    result = await rate(alice, channel, title, score)
+    assert result.ephemeral and message in result.response.content
+    assert len(result.response.content) < 400
+    assert user_errors(simcord_env) == [result.response.content]
+    assert await stored(simcord_env, alice) == {}
+
+
+async def test_autocomplete_never_offers_adult_titles_outside_nsfw_channels(world):
+    _, channel, alice = world
+    for typed in ("Kite", "Boku no Pico", "Bible Black", ""):
+        choices = await alice.autocomplete(channel, "similar", "anime", typed)
+        names = {c["name"] for c in choices}
+        assert not names & {"A Kite", "Boku no Pico", "Bible Black"}
+    genres = {c["value"] for c in await alice.autocomplete(channel, "recommend", "genre", "")}
+    assert "Action" in genres and "Hentai" not in genres
+
+
+async def test_unexpected_failure_is_logged_and_answered_without_a_traceback(simcord_env, world, caplog, monkeypatch):
+    _, channel, alice = world
+
+    async def broken():
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(simcord_env.bot.service, "stats", broken)
+    with caplog.at_level(logging.ERROR, logger="bot.interactions"):
+        result = await alice.slash(channel, "stats")
+    assert result.ephemeral
+    assert result.response.content == "Something went wrong on my side; it has been logged. Please try again."
+    assert "disk on fire" in caplog.text and "Traceback" in caplog.text
+    assert [type(getattr(e, "original", e)) for e in simcord_env.errors] == [RuntimeError]
+
+
+async def test_ratings_pages_with_buttons(simcord_env, world):
+    _, channel, alice = world
+    popular = [a.anime_id for a in list(simcord_env.bot.service.catalog)[:20]]
+    await simcord_env.bot.service.store.upsert_ratings(alice.id, {a: 8.0 for a in popular})
+    result = await alice.slash(channel, "ratings")
+    page = result.response
+    assert page.embeds[0].title == "Your ratings (20)" and page.embeds[0].footer.text == "Page 1/2"
+    assert page.embeds[0].description.count("\n") == 14
+    with pytest.raises(SetupError, match="disabled"):
+        await alice.click(page, label="Previous")
+    turned = await alice.click(page, label="Next")
+    assert turned.response.embeds[0].footer.text == "Page 2/2"
+    assert turned.response.embeds[0].description.count("\n") == 4
+
+
+async def test_import_attachment_reports_and_bad_file_stores_nothing(simcord_env, world):
+    _, channel, alice = world
+    export = mal_export((STEINS_GATE, 10, "Completed"), (DEATH_NOTE, 0, "Watching"), (COWBOY_BEBOP, 0, "Plan to Watch"))
+    result = await alice.slash(channel, "import", file=("animelist.xml", export))
+    assert result.ephemeral
+    assert result.response.embeds[0].description == "Added **2**, updated **0**, unchanged 0."
+    assert await stored(simcord_env, alice) == {STEINS_GATE: 10.0, DEATH_NOTE: -1.0}
+
+    bomb = b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY a "aaaa">]><myanimelist>&a;</myanimelist>'
+    result = await alice.slash(channel, "import", file=("animelist.xml", bomb))
+    assert "declares a DTD or entities" in result.response.content and "Nothing was stored" in result.response.content
+    assert len(user_errors(simcord_env)) == 1
+    assert await stored(simcord_env, alice) == {STEINS_GATE: 10.0, DEATH_NOTE: -1.0}
+
+
+async def test_forget_only_after_confirmation(simcord_env, world):
+    _, channel, alice = world
+    await rate(alice, channel, "Steins;Gate", "9")
+    prompt = await alice.slash(channel, "forget")
+    assert prompt.ephemeral
+    cancelled = await alice.click(prompt.response, label="Cancel")
+    assert cancelled.response.content == "Nothing deleted."
+    assert await stored(simcord_env, alice) == {STEINS_GATE: 9.0}
+
+    prompt = await alice.slash(channel, "forget")
+    done = await alice.click(prompt.response, label="Delete everything")
+    assert done.response.content.startswith("Done: deleted 1 rating(s)")
+    assert await stored(simcord_env, alice) == {}
+
+
+async def test_onboarding_then_picks_with_not_interested_rate_and_more(simcord_env, world):
+    _, channel, alice = world
+    store = simcord_env.bot.service.store
+    onboarding = (await alice.slash(channel, "recommend")).response
+    assert onboarding.embeds[0].title == "Let's get to know your taste"
+    offered = [int(c["custom_id"].split(":")[1]) for row in onboarding.components for c in row["components"]
+               if c.get("custom_id", "").startswith("onboard:")]
+    assert len(offered) == 4
+    for anime_id, score in zip(offered, ("10", "8", "watched")):
+        await alice.select(onboarding, [score], custom_id=f"onboard:{anime_id}")
+    await alice.select(onboarding, ["skip"], custom_id=f"onboard:{offered[3]}")
+    assert await store.rating_map(alice.id) == {offered[0]: 10.0, offered[1]: 8.0, offered[2]: -1.0}
+
+    message = (await alice.click(onboarding, label="Show my picks")).response
+    embed = message.embeds[0]
+    assert embed.title == "Picks for you" and len(embed.fields) == 10
+    assert all(f.value.startswith("Predicted ") for f in embed.fields)
+    assert not {int(v) for v in option_values(message, "recommend:dismiss")} & set(offered[:3])
+
+    dropped = int(option_values(message, "recommend:dismiss")[0])
+    await alice.select(message, [str(dropped)], custom_id="recommend:dismiss")
+    assert await store.dismissals(alice.id) == {dropped}
+    page = option_values(message, "recommend:dismiss")
+    assert str(dropped) not in page and len(page) == 10
+
+    to_rate = page[0]
+    asked = await alice.select(message, [to_rate], custom_id="recommend:rate")
+    assert asked.ephemeral and asked.response.content.startswith("How would you rate")
+    rated = await alice.select(asked.response, ["7"], custom_id="quickrate:score")
+    assert rated.response.embeds[0].fields[0].value == "7/10"
+    assert (await store.rating_map(alice.id))[int(to_rate)] == 7.0
+
+    await alice.click(message, custom_id="recommend:more")
+    assert message.embeds[0].title == "More picks for you"
+    assert not set(option_values(message, "recommend:dismiss")) & set(page)
+
+
+def option_values(message, custom_id: str) -> list[str]:
+    """The option values of one select menu of a message (the anime ids it offers)."""
+    for row in message.components:
+        for component in row["components"]:
+            if component.get("custom_id") == custom_id:
+                return [o["value"] for o in component["options"]]
+    raise AssertionError(f"no {custom_id} menu")
+
+
+async def test_similar_lists_neighbours(world):
+    _, channel, alice = world
+    result = await alice.slash(channel, "similar", anime=str(STEINS_GATE), count=5, type="TV")
+    embed = result.response.embeds[0]
+    assert result.ephemeral and embed.title == "Similar to Steins;Gate" and len(embed.fields) == 5
+    assert all(f.value.startswith("Similarity ") and " · TV" in f.value for f in embed.fields)
+
+
+async def test_watchparty_in_voice_names_the_unrated_and_counts_votes(simcord_env, world):
+    guild, channel, alice = world
+    bob = guild.add_member(simcord_env.create_user("bob"))
+    carol = guild.add_member(simcord_env.create_user("carol"))
+    couch = guild.create_voice_channel("couch")
+    await alice.join_voice(couch)
+    await bob.join_voice(couch)
+    for title in ("Steins;Gate", "Cowboy Bebop", "Death Note"):
+        await rate(alice, channel, title, "9")
+
+    result = await alice.slash(channel, "watchparty", strategy="fair", count=3)
+    assert not result.ephemeral  # the group sees it and votes
+    message = result.response
+    embed = message.embeds[0]
+    assert embed.title == "Watch party: fair" and "disagreement" in embed.description
+    assert "bob: no ratings yet, so left out. Rate a few with /rate" in embed.description
+    assert len(embed.fields) == 3
+    assert all("Predicted: alice " in f.value and "Votes: 0" in f.value for f in embed.fields)
+    assert not {f.name.split(". ", 1)[1] for f in embed.fields} & {"Steins;Gate", "Cowboy Bebop", "Death Note"}
+
+    await bob.click(message, label="Vote 2")
+    await alice.click(message, label="Vote 2")
+    await alice.click(message, label="Vote 1")  # a second click moves alice's vote
+    votes = [f.value.rsplit("Votes: ", 1)[1] for f in message.embeds[0].fields]
+    assert votes == ["1", "1", "0"]
+    outsider = await carol.click(message, label="Vote 3")
+    assert outsider.ephemeral and outsider.response.content == "Only members of this watch party can vote."
+
+    by_mention = await carol.slash(channel, "watchparty", members=f"{alice.mention} {bob.mention}")
+    assert "carol, bob: no ratings yet" in by_mention.response.embeds[0].description
+
+
+async def test_watchparty_without_a_group_explains_privately(simcord_env, world):
+    _, channel, alice = world
+    result = await alice.slash(channel, "watchparty")
+    assert result.ephemeral and "Join a voice channel" in result.response.content
+    assert len(user_errors(simcord_env)) == 1
+
+
+async def test_admin_commands_need_manage_server(simcord_env, world):
+    guild, channel, alice = world
+    managers = guild.create_role("mods", permissions=discord.Permissions(manage_guild=True))
+    mod = guild.add_member(simcord_env.create_user("mod"), roles=[managers])
+    with pytest.raises(SetupError, match="not visible"):
+        await alice.slash(channel, "admin adult-content", hide=True)
+    reply = await mod.slash(channel, "admin adult-content", hide=True)
+    assert reply.ephemeral and reply.response.content == "Adult titles now appear nowhere in this server."
+    assert await simcord_env.bot.service.allow_adult(guild.id, nsfw_channel=True) is False
+
+    stats = (await alice.slash(channel, "stats")).response.embeds[0]
+    assert stats.title == "animerec stats"
+    model = next(f.value for f in stats.fields if f.name == "Model")
+    assert model.startswith(simcord_env.bot.service.model_version)
+
+
+async def test_busy_database_is_answered_with_a_retry_hint(simcord_env, world, monkeypatch):
+    _, channel, alice = world
+
+    async def locked(*args):
+        raise StoreBusy("database is locked")
+
+    monkeypatch.setattr(simcord_env.bot.service.store, "upsert_ratings", locked)
+    result = await rate(alice, channel, "Steins;Gate", "9")
+    assert result.ephemeral
+    assert result.response.content == "My database is busy right now; please try again in a moment. Nothing was lost."
+    assert [type(getattr(e, "original", e)) for e in simcord_env.errors] == [StoreBusy]
+
+
+async def test_unrate_removes_and_explains_when_nothing_to_remove(simcord_env, world):
+    _, channel, alice = world
+    await rate(alice, channel, "Steins;Gate", "9")
+    removed = await alice.slash(channel, "unrate", anime=str(STEINS_GATE))
+    assert removed.ephemeral and removed.response.content == "Removed your rating of Steins;Gate."
+    again = await alice.slash(channel, "unrate", anime="Steins;Gate")
+    assert again.response.content == "You haven't rated Steins;Gate."
+    assert user_errors(simcord_env) == ["You haven't rated Steins;Gate."]
+    assert await stored(simcord_env, alice) == {}

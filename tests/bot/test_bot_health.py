@@ -1,0 +1,47 @@
+"""The heartbeat behind the Docker HEALTHCHECK, and settings validation."""
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot import health
+from bot.settings import Settings
+
+pytestmark = pytest.mark.timeout(60)
+session_loop = pytest.mark.asyncio(loop_scope="session")  # where the simcord fixture runs
+
+
+@session_loop
+async def test_heartbeat_is_fresh_only_while_connected(simcord_env, settings):
+    path = settings.heartbeat_path
+    assert simcord_env.bot.connected and health.check(path)[0]
+    await simcord_env.bot.on_disconnect()
+    assert not path.exists() and not health.check(path)[0]
+
+
+def test_stale_heartbeat_is_unhealthy(tmp_path):
+    path = tmp_path / "heartbeat"
+    health.beat(path)
+    old = time.time() - health.MAX_AGE - 1
+    os.utime(path, (old, old))
+    ok, why = health.check(path)
+    assert not ok and "not connected" in why
+
+
+def test_settings_reject_a_bad_cron_and_default_to_nightly(monkeypatch):
+    monkeypatch.setenv("ANIMEREC_RETRAIN_CRON", "every night please")
+    with pytest.raises(ValidationError, match="ANIMEREC_RETRAIN_CRON"):
+        Settings(_env_file=None)
+    monkeypatch.delenv("ANIMEREC_RETRAIN_CRON")
+    monkeypatch.setenv("DISCORD_TOKEN", "  ")
+    settings = Settings(_env_file=None)
+    assert settings.retrain_cron == "0 4 * * *" and settings.discord_token is None
+
+
+def test_env_example_documents_every_setting():
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    names = [field.validation_alias for field in Settings.model_fields.values()]
+    assert len(names) == 6 and all(f"\n{name}=" in example for name in names)
