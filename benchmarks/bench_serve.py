@@ -21,7 +21,7 @@ import numpy as np
 from recsys import artifacts
 from recsys.catalog import Catalog
 from recsys.data import load_interactions
-from recsys.model import Recommender
+from recsys.model import Recommender, single_threaded_blas
 from recsys.train import train_model
 
 
@@ -67,6 +67,7 @@ def implicit_reference(model: Recommender, members: list[dict[int, float]]) -> N
 
 
 def bench(model: Recommender, catalog: Catalog) -> None:
+    single_threaded_blas()  # as every serving process does
     members = member_lists(500)
     masks = [None, catalog.filter_mask(model.item_ids, genre="Comedy"),
              catalog.filter_mask(model.item_ids, type="Movie", allow_adult=False)]

@@ -42,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         print(why)
         return 0 if ok else 1
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # This process only serves (training runs in a child process): small solves, one BLAS thread.
+    from recsys.model import single_threaded_blas
+
+    single_threaded_blas()
     if args.console or not settings.discord_token:
         if not args.console:
             log.info("no DISCORD_TOKEN set: running the console mode (the same commands, in this terminal)")

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from recsys import artifacts
 from recsys.catalog import Catalog
 from recsys.data import DataError, load_interactions, read_interactions_csv
-from recsys.model import ModelConfig, Recommender
+from recsys.model import ModelConfig, Recommender, single_threaded_blas
 
 DEFAULT_MODELS = Path("var/models")
 DOCS_EVALUATION = Path(__file__).resolve().parent.parent / "docs" / "evaluation.md"
@@ -104,6 +104,7 @@ cold-start scorers were retuned (on seeds 1 and 2). The sealed holdout of real u
 
 
 def _catalog_model(args: argparse.Namespace) -> tuple[Catalog, Recommender]:
+    single_threaded_blas()  # this process only serves from here on
     return Catalog.load(), _load_model(args.model)
 
 

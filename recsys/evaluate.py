@@ -17,7 +17,7 @@ from scipy.sparse.linalg import svds
 
 from recsys.als import fit_als, solve_user
 from recsys.metrics import Accumulator, Case, Figures, make_cases, split_users
-from recsys.model import ModelConfig, Recommender, top_n
+from recsys.model import ModelConfig, Recommender, single_threaded_blas, top_n
 
 TEST_FRACTION = 0.15
 EASE_LAMBDAS = (30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0, 30000.0)
@@ -215,25 +215,32 @@ def evaluate(df: pd.DataFrame, protocols: list[str], seed: int, config: ModelCon
         ease_scorers[lam] = ease(ix, lam)
     results: dict[str, dict[str, dict]] = {}
     for protocol in protocols:
-        cases = make_cases(test, protocol, seed + 1)
-        say(f"{protocol}: {len(cases)} held-out users")
-        rows: dict[str, dict] = {}
-        acc = Accumulator(len(ix.items))
-        for case in cases:
-            acc.add(case, ranked(case), predicted(case))
-        rows["animerec (served)"] = asdict(acc.figures())
-        for name, (scorer, predictor) in fixed.items():
-            rows[name] = asdict(_run(ix, cases, scorer, predictor))
-        say(f"{protocol}: Funk SVD retrained with the given ratings")
-        rows["Funk SVD (retrained)"] = asdict(_run(ix, cases, popularity(ix), funk_svd_predictor(train, cases)))
-        rows["Funk SVD (retrained)"].update({k: float("nan") for k in ("recall20", "ndcg10", "recall20_liked",
-                                                                        "ndcg10_liked", "coverage10")})
-        # EASE^R with its lambda tuned for this protocol (on these held-out users: generous to it).
-        best_lam, best = max(((lam, _run(ix, cases, s)) for lam, s in ease_scorers.items()),
-                             key=lambda t: t[1].ndcg10)
-        rows[f"EASE^R (lambda={best_lam:g}, tuned)"] = asdict(best)
-        results[protocol] = rows
+        with single_threaded_blas():
+            results[protocol] = _score_protocol(protocol, test, seed, ix, train, ranked, predicted, fixed,
+                                                ease_scorers, say)
     return results
+
+
+def _score_protocol(protocol, test, seed, ix, train, ranked, predicted, fixed, ease_scorers, say) -> dict[str, dict]:
+    """Every method's figures on one protocol's cases (the fitting is done; this only scores)."""
+    cases = make_cases(test, protocol, seed + 1)
+    say(f"{protocol}: {len(cases)} held-out users")
+    rows: dict[str, dict] = {}
+    acc = Accumulator(len(ix.items))
+    for case in cases:
+        acc.add(case, ranked(case), predicted(case))
+    rows["animerec (served)"] = asdict(acc.figures())
+    for name, (scorer, predictor) in fixed.items():
+        rows[name] = asdict(_run(ix, cases, scorer, predictor))
+    say(f"{protocol}: Funk SVD retrained with the given ratings")
+    rows["Funk SVD (retrained)"] = asdict(_run(ix, cases, popularity(ix), funk_svd_predictor(train, cases)))
+    rows["Funk SVD (retrained)"].update({k: float("nan") for k in ("recall20", "ndcg10", "recall20_liked",
+                                                                    "ndcg10_liked", "coverage10")})
+    # EASE^R with its lambda tuned for this protocol (on these held-out users: generous to it).
+    best_lam, best = max(((lam, _run(ix, cases, s)) for lam, s in ease_scorers.items()),
+                         key=lambda t: t[1].ndcg10)
+    rows[f"EASE^R (lambda={best_lam:g}, tuned)"] = asdict(best)
+    return rows
 
 
 def bars(results: dict[str, dict[str, dict]]) -> list[tuple[str, bool]]:

@@ -106,8 +106,19 @@ def fit_item_models(
     return ease, cooc, cosine
 
 
+@numba.njit(cache=True, nogil=True)
+def _row_sum(indptr, indices, data, rows, out):  # pragma: no cover - compiled
+    for r in rows:
+        for j in range(indptr[r], indptr[r + 1]):
+            out[indices[j]] += data[j]
+
+
 def row_sum(M: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
-    """Dense sum of the given rows: the item-item score of a member who gave those items."""
-    if len(rows) == 0:
-        return np.zeros(M.shape[1], np.float32)
-    return np.asarray(M[rows].sum(axis=0)).ravel()
+    """Dense sum of the given rows: the item-item score of a member who gave those items.
+
+    A direct loop over the rows' entries: scipy's fancy row indexing costs more than the sum here,
+    on the /recommend hot path.
+    """
+    out = np.zeros(M.shape[1], np.float32)
+    _row_sum(M.indptr, M.indices, M.data, np.asarray(rows, np.int64), out)
+    return out

@@ -22,14 +22,27 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from threadpoolctl import ThreadpoolController
 
-from recsys.als import fit_als, solve_user
+from recsys.als import fit_als, solve_spd, solve_user
 from recsys.ann import AnnIndex
 from recsys.itemitem import fit_item_models, row_sum
 
 RATING_MIN, RATING_MAX = 1.0, 10.0
-# Below this share the neighbour scores (standardized, weight <= 3) move a title by < 0.03 sd.
-COLD_NEGLIGIBLE = 0.01
+_BLAS = ThreadpoolController()
+
+
+def single_threaded_blas():
+    """Limit BLAS to one thread (a context manager, or leave it in place for the whole process).
+
+    Serving does many small solves and products; a multi-threaded BLAS spends more on waking and
+    contending threads than it saves (fold-in p50 8 ms -> 0.4 ms on 2 cores, benchmarks/bench_serve.py).
+    Serving processes call this once; training keeps every thread.
+    """
+    return _BLAS.limit(limits=1, user_api="blas")
+# Below this share the neighbour scores (standardized, weights 1 + 2) move a title by < 0.1 sd:
+# members with about 70+ titles skip those wide sums (the /recommend p99 budget).
+COLD_NEGLIGIBLE = 0.03
 
 
 @dataclass(frozen=True)
@@ -54,7 +67,7 @@ class ModelConfig:
     cold_cooccurrence_weight: float = 1.0  # for the coldest members: weight of co-occurrence counts
     cold_cosine_weight: float = 2.0  # ... and of cosine neighbours
     ann_trees: int = 50  # Annoy trees; with ann_search_k, sets recall@20 vs exact (benchmarks/bench_ann.py)
-    ann_search_k: int = 20_000
+    ann_search_k: int = 4_000
     seed: int = 0
 
     @classmethod
@@ -202,11 +215,11 @@ class Recommender:
         user_bias, rating_vec = 0.0, np.zeros(k, np.float32)
         if rated.any():
             # Ridge on [1, y_i] for the member's scores minus the global mean and item biases.
-            Y = np.hstack([np.ones((rated.sum(), 1)), self.item_factors[idx[rated]].astype(np.float64)])
+            Y = np.hstack([np.ones((rated.sum(), 1), np.float32), self.item_factors[idx[rated]]])
             target = r[rated] - self.global_mean - self.item_bias[idx[rated]]
-            penalty = np.full(k + 1, self.config.rating_reg)
+            penalty = np.full(k + 1, self.config.rating_reg, np.float32)
             penalty[0] = self.config.user_bias_reg
-            w = np.linalg.solve(Y.T @ Y + np.diag(penalty), Y.T @ target)
+            w = solve_spd(Y.T @ Y + np.diag(penalty), Y.T @ target)
             user_bias, rating_vec = float(w[0]), w[1:].astype(np.float32)
         return FoldedUser(idx, pref, user_bias, rating_vec)
 
@@ -249,7 +262,7 @@ class Recommender:
         ``allowed``: a bool mask aligned to item_ids (genre/type/adult filters).
         """
         user = self.fold_in(ratings)
-        scores = self._ranking_scores(user).astype(np.float64)
+        scores = self._ranking_scores(user)
         blocked = np.zeros(self.n_items, bool)
         blocked[user.seen] = True
         blocked[[i for a in exclude if (i := self._index.get(int(a))) is not None]] = True
