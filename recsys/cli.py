@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from recsys import artifacts
 from recsys.catalog import Catalog
-from recsys.data import DataError, load_interactions, read_interactions_csv
+from recsys.data import DataError, load_interactions, normalize_interactions, read_interactions_csv
 from recsys.model import ModelConfig, Recommender, single_threaded_blas
 
 DEFAULT_MODELS = Path("var/models")
@@ -166,10 +166,11 @@ def _header(path: Path) -> list[str]:
 
 def _single_user(path: Path, catalog: Catalog) -> pd.DataFrame:
     """A ratings CSV without user_id (anime_id,rating) is one user's list."""
-    df = pd.read_csv(path, dtype=str)
+    try:
+        df = pd.read_csv(path, dtype=str)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+        raise CliError(f"{path}: not a readable ratings CSV ({str(exc).splitlines()[0]})") from None
     df.insert(0, "user_id", "me")
-    from recsys.data import normalize_interactions
-
     try:
         return normalize_interactions(df, catalog.ids())
     except DataError as exc:

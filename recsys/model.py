@@ -66,7 +66,7 @@ class ModelConfig:
     cold_pivot: float = 12.0  # members with about this many titles get half neighbours, half EASE
     cold_cooccurrence_weight: float = 1.0  # for the coldest members: weight of co-occurrence counts
     cold_cosine_weight: float = 2.0  # ... and of cosine neighbours
-    ann_trees: int = 50  # Annoy trees; with ann_search_k, sets recall@20 vs exact (benchmarks/bench_ann.py)
+    ann_trees: int = 50  # Annoy trees; with ann_search_k, sets recall@20 vs exact (benchmarks/bench_serve.py)
     ann_search_k: int = 4_000
     seed: int = 0
 
