@@ -10,7 +10,7 @@ from simcord import SetupError
 from bot.service import UserError
 from bot.store import StoreBusy
 
-pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(60)]
+pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture

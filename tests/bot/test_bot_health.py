@@ -11,10 +11,8 @@ from bot import health
 from bot.settings import Settings
 
 pytestmark = pytest.mark.timeout(60)
-session_loop = pytest.mark.asyncio(loop_scope="session")  # where the simcord fixture runs
 
 
-@session_loop
 async def test_heartbeat_is_fresh_only_while_connected(simcord_env, settings):
     path = settings.heartbeat_path
     assert simcord_env.bot.connected and health.check(path)[0]

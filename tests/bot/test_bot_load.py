@@ -5,7 +5,6 @@ import random
 
 import pytest
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 MEMBERS = 200
 

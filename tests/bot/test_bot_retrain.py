@@ -14,7 +14,6 @@ from recsys import artifacts
 from bot.service import Service, UserError, WarmingUp
 from bot.store import Store, StoreBusy
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 RATED = {STEINS_GATE: 10.0, COWBOY_BEBOP: 9.0, DEATH_NOTE: -1.0}
 

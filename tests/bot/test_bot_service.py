@@ -9,7 +9,7 @@ from bot.service import ONBOARDING_TITLES, UserError, parse_score
 from bot.store import SCHEMA_VERSION, Store
 from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE, mal_export
 
-pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.timeout(60)]
+pytestmark = pytest.mark.timeout(60)
 
 ALICE, BOB, CAROL = 101, 102, 103
 ADULT = (1639, 368, 5391)  # Boku no Pico, Bible Black, Pico to Chico (genre Hentai)
