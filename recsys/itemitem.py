@@ -7,7 +7,7 @@
   popularity (item-kNN), both pruned the same way. Together they serve members with only a handful
   of titles better than EASE^R does (counts lean to popular titles, cosine to specific ones).
 
-Both are computed on the ``max_items`` most-interacted titles only: the dense inverse is
+All three are computed on the ``max_items`` most-interacted titles only: the dense inverse is
 O(n^3) time and O(n^2) memory, fine for 10k titles, impossible for 70k. Titles outside that head
 keep their factorization score alone.
 """

@@ -29,6 +29,9 @@ from recsys.ann import AnnIndex
 from recsys.itemitem import fit_item_models, row_sum
 
 RATING_MIN, RATING_MAX = 1.0, 10.0
+# Below this share the neighbour scores (standardized, weights 1 + 2) move a title by < 0.1 sd:
+# members with about 70+ titles skip those wide sums (the /recommend p99 budget).
+COLD_NEGLIGIBLE = 0.03
 _BLAS = ThreadpoolController()
 
 
@@ -40,9 +43,6 @@ def single_threaded_blas():
     Serving processes call this once; training keeps every thread.
     """
     return _BLAS.limit(limits=1, user_api="blas")
-# Below this share the neighbour scores (standardized, weights 1 + 2) move a title by < 0.1 sd:
-# members with about 70+ titles skip those wide sums (the /recommend p99 budget).
-COLD_NEGLIGIBLE = 0.03
 
 
 @dataclass(frozen=True)
