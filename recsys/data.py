@@ -18,6 +18,11 @@ import pandas as pd
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ANIME_CSV = DATA_DIR / "anime.csv"
 ANIME_ZIP = DATA_DIR / "anime.zip"
+# English titles, synonyms, relation edges and air dates for the same MAL ids (see data/README.md).
+MAL2018_DIR = DATA_DIR / "mal-2018"
+TITLES_CSV = MAL2018_DIR / "titles.csv"
+RELATIONS_CSV = MAL2018_DIR / "relations.csv"
+DATES_CSV = MAL2018_DIR / "dates.csv"
 
 # A "watched, no score" interaction, as MyAnimeList exports spell it.
 WATCHED = -1.0
@@ -36,6 +41,36 @@ def load_anime_table(path: Path | str = ANIME_CSV) -> pd.DataFrame:
     df["episodes"] = pd.to_numeric(df["episodes"], errors="coerce").astype("Int64")
     df["type"] = df["type"].where(df["type"].notna(), None)
     return df.drop(columns=["genre"]).reset_index(drop=True)
+
+
+def _read_table(path: Path | str, columns: list[str], dtype: dict) -> pd.DataFrame:
+    """A bundled side table with the columns checked, so a replacement export fails with one line."""
+    try:
+        df = pd.read_csv(path, dtype=dtype, keep_default_na=False, na_values=[""])
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"{path}: not a readable table ({str(exc).splitlines()[0]})") from None
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; expected {','.join(columns)}")
+    return df[columns]
+
+
+def load_titles(path: Path | str = TITLES_CSV) -> pd.DataFrame:
+    """anime_id, kind (main / english / synonym / japanese), title: every name a title is known by."""
+    df = _read_table(path, ["anime_id", "kind", "title"], {"anime_id": "int64", "kind": str, "title": str})
+    return df.dropna(subset=["title"]).reset_index(drop=True)
+
+
+def load_relations(path: Path | str = RELATIONS_CSV) -> pd.DataFrame:
+    """anime_id, relation (MAL's name, e.g. "Sequel"), related_id: one directed edge a row."""
+    return _read_table(path, ["anime_id", "relation", "related_id"],
+                       {"anime_id": "int64", "relation": str, "related_id": "int64"})
+
+
+def load_dates(path: Path | str = DATES_CSV) -> pd.DataFrame:
+    """anime_id, start_date (datetime64, NaT when unknown)."""
+    df = _read_table(path, ["anime_id", "start_date"], {"anime_id": "int64", "start_date": str})
+    return df.assign(start_date=pd.to_datetime(df["start_date"], errors="coerce"))
 
 
 def _read_dat(zf: zipfile.ZipFile, name: str) -> pd.DataFrame:
