@@ -2,7 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys.catalog import Anime, Catalog, normalize_name
+from recsys import cli
+from recsys.catalog import Anime, Catalog, Resolution, normalize_name
+from recsys.data import load_titles
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +83,13 @@ def test_normalize_name(text, normalized):
 
 
 def test_search_naruto_is_exact_then_franchise_by_popularity(catalog):
+    titles = load_titles()
+    known_as = titles[titles["kind"] != "japanese"].groupby("anime_id")["title"].apply(list).to_dict()
     results = catalog.search("naruto")
     assert results[0].name == "Naruto"
     assert results[1].name == "Naruto: Shippuuden"
-    prefixed = [a for a in results[1:] if normalize_name(a.name).startswith("naruto")]
+    # any name counts: "The Last: Naruto the Movie" is also "Naruto the Movie: The Last"
+    prefixed = [a for a in results[1:] if any(normalize_name(t).startswith("naruto") for t in known_as[a.anime_id])]
     assert prefixed == results[1 : len(prefixed) + 1]  # prefix matches come before any other kind
     assert [a.members for a in prefixed] == sorted((a.members for a in prefixed), reverse=True)
     assert len(results) == 25
@@ -221,6 +226,89 @@ def test_long_query_is_capped_not_rejected(catalog):
     assert catalog.search("naruto" + "!" * 10_000)[0].name == "Naruto"
 
 
+@pytest.mark.parametrize(
+    ("query", "anime_id"),
+    [
+        ("attack on titan", 16498),  # English
+        ("aot", 16498),  # a synonym that is an abbreviation
+        ("snk", 16498),  # a generated acronym of the main name
+        ("attack on titn", 16498),  # a typo'd English title
+        ("your name", 32281),
+        ("the future diary", 10620),
+        ("hunter x hunter 2011", 11061),
+        ("hunter x hunter", 11061),  # the English title of 136 and 11061 alike: the more popular first
+        ("hunterxhunter", 11061),
+        ("fma", 5114),  # a synonym of 121 and 5114 alike
+        ("fma brotherhood", 5114),  # "fma" spelled out as another title's "Full Metal Alchemist"
+        ("fmab", 5114),
+        ("full metal alchemist", 121),  # spaces do not matter
+        ("steinsgate", 9253),
+        ("re zero", 31240),
+        ("konosuba", 30831),  # a prefix of "kono subarashii" with the spaces removed
+        ("my hero academia", 31964),
+        ("bnha", 31964),
+        ("nge", 30),
+        ("ohshc", 853),
+        ("logh", 820),
+    ],
+)
+def test_search_finds_every_name_first(catalog, query, anime_id):
+    assert catalog.search(query)[0].anime_id == anime_id
+
+
+def test_search_lists_a_title_once_whatever_names_match(catalog):
+    ids = [a.anime_id for a in catalog.search("fullmetal alchemist", 50)]
+    assert len(ids) == len(set(ids))
+    assert ids[:2] == [121, 5114]
+
+
+def test_english_is_kept_only_when_it_differs(catalog):
+    assert catalog.get(16498).english == "Attack on Titan"
+    assert catalog.get(11061).english == "Hunter x Hunter"
+    assert catalog.get(1535).english is None  # "Death Note" both
+    assert catalog.get(20).english is None
+
+
+def test_load_without_titles_has_main_names_only():
+    bare = Catalog.load(titles_path=None)
+    assert bare.get(16498).english is None
+    assert 16498 not in [a.anime_id for a in bare.search("attack on titan")]
+
+
+def test_label(catalog):
+    assert catalog.label(catalog.get(16498)) == "Shingeki no Kyojin · Attack on Titan"
+    assert catalog.label(catalog.get(1535)) == "Death Note"
+    for anime in list(catalog)[:3000]:
+        label = catalog.label(anime)
+        assert len(label) <= 100 and label.startswith(anime.name[:99])
+
+
+def test_resolve_choice_takes_the_most_popular_of_one_name(catalog):
+    choice = catalog.resolve_choice("hunter x hunter")
+    assert choice.anime.anime_id == 11061
+    assert [a.anime_id for a in choice.alternatives] == [136]
+    assert catalog.resolve("hunter x hunter").anime_id == 11061
+    assert catalog.resolve_choice("hunter x huntr").anime.anime_id == 11061  # a typo of that one name
+    assert catalog.resolve_choice("hunter x hunter 2011") == Resolution(catalog.get(11061))
+    assert catalog.resolve_choice("11061") == Resolution(catalog.get(11061))
+    assert catalog.resolve("attack on titan").anime_id == 16498
+    assert catalog.resolve("the future diary").anime_id == 10620
+    gintama = catalog.resolve_choice("Gintama'")
+    assert gintama.anime.anime_id == 9969 and {a.anime_id for a in gintama.alternatives} == {918, 28977}
+    assert len(catalog.resolve_choice("fma").alternatives) <= 3
+    assert catalog.resolve_choice("zzqxw") is None
+
+
+def test_cli_search(capsys):
+    assert cli.main(["search", "attack", "on", "titan", "-n", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "16498\tShingeki no Kyojin" and len(lines) == 2
+    assert cli.main(["search", "aot"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 5
+    assert cli.main(["search", "  "]) == 2
+    assert capsys.readouterr().err == "error: search text is empty\n"
+
+
 # --- a tiny synthetic catalog -----------------------------------------------------------------------
 
 
@@ -296,3 +384,86 @@ def test_normalize_genre(catalog, text, genre):
 def test_normalize_type(tiny, text, type_):
     assert tiny.normalize_type(text) == type_
     assert Catalog.TYPES == ("TV", "Movie", "OVA", "ONA", "Special", "Music")
+
+
+# --- a synthetic catalog with other names ---------------------------------------------------------
+
+
+def aka() -> Catalog:
+    def anime(anime_id: int, name: str, members: int, english: str | None = None) -> Anime:
+        return Anime(anime_id, name, (), "TV", 12, 8.0, members, english)
+
+    return Catalog(
+        [
+            anime(1, "Hagane no Kenshi", 900, english="Steelsword Master"),
+            anime(2, "Hagane no Kenshi: Kyoudai", 1000, english="Steelsword Master: Brothers"),
+            anime(3, "Kagami Monogatari", 500, english="Mirror Story"),
+            anime(4, "Kagami Monogatari (2010)", 800, english="Mirror Story"),
+            anime(5, "Tsuki no Uta", 300),
+        ],
+        {1: ["Steelsword Master", "SSM", "Steel Sword Master"], 2: ["SSM"], 3: ["MS"], 5: ["Moon Song"]},
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "ids"),
+    [
+        ("steelsword master", [1, 2]),  # exact English, then prefix
+        ("steel sword master", [1, 2]),  # spaces do not matter
+        ("mirror story", [4, 3]),  # one English title, two titles: the more popular first
+        ("ssm", [2, 1]),  # an abbreviation both carry
+        ("ssm brothers", [2]),  # "ssm" spelled out as title 1 has it: "steel sword master brothers"
+        ("ssmb", [2]),  # the acronym of "Steelsword Master: Brothers" with "ssm" in it
+        ("moon song", [5]),
+        ("tsuki no ufa", [5]),
+        ("moon sonj", []),  # typos are matched against main and English names only
+        ("tnu", [5]),  # the acronym of a 3-word main name
+        ("kagami", [4, 3]),
+        ("monogatari", [4, 3]),  # word prefix
+    ],
+)
+def test_aliases_search(query, ids):
+    assert [a.anime_id for a in aka().search(query)] == ids
+
+
+def test_aliases_resolve_choice():
+    catalog = aka()
+    assert catalog.resolve_choice("mirror story") == Resolution(catalog.get(4), (catalog.get(3),))
+    assert catalog.resolve_choice("mirror stroy") == Resolution(catalog.get(4), (catalog.get(3),))
+    assert catalog.resolve_choice("ms") == Resolution(catalog.get(3))
+    assert catalog.resolve_choice("Kagami Monogatari") == Resolution(catalog.get(3))
+    assert catalog.resolve_choice("ssm") == Resolution(catalog.get(2), (catalog.get(1),))
+    assert catalog.resolve("moon song").anime_id == 5
+
+
+def test_from_frame_with_titles():
+    titles = pd.DataFrame(
+        {
+            "anime_id": [10, 10, 10, 30, 30],
+            "kind": ["main", "english", "japanese", "english", "synonym"],
+            "title": ["Alpha", "ALPHA!", "アルファ", "Gamma Beam", "GR"],
+        }
+    )
+    catalog = Catalog.from_frame(tiny_frame(), titles)
+    assert catalog.get(10).english is None  # "ALPHA!" is "Alpha" once normalized
+    assert catalog.get(30).english == "Gamma Beam"
+    assert names(catalog.search("gamma beam")) == ["Gamma Ray"]
+    assert names(catalog.search("gr")) == ["Gamma Ray"]
+    assert catalog.search("アルファ") == []  # Japanese titles are not names search can match
+
+
+@pytest.mark.parametrize(
+    ("name", "english", "limit", "label"),
+    [
+        ("Kimi no Na wa.", "Your Name.", 100, "Kimi no Na wa. · Your Name."),
+        ("Death Note", None, 100, "Death Note"),
+        ("Abcdef", "Ghijklmnop", 15, "Abcdef · Ghijk…"),  # the English part is clipped first
+        ("Abcdef", "Ghijklmnop", 10, "Abcdef"),  # no room for English worth showing
+        ("Abcdefghijkl", "Mnop", 10, "Abcdefghi…"),
+        ("Abcdefghij", None, 10, "Abcdefghij"),
+    ],
+)
+def test_label_clipping(name, english, limit, label):
+    anime = Anime(1, name, (), None, None, None, 1, english)
+    assert Catalog.label(anime, limit) == label
+    assert len(label) <= limit
