@@ -24,7 +24,7 @@ HELP = """Commands (options as key=value after the title):
   /unrate <title>                   remove a rating
   /ratings                          list your ratings
   /import <path to MAL export>      import a MyAnimeList XML export
-  /recommend [genre=] [type=] [count=]
+  /recommend [genre=] [type=] [count=] [discover=yes]
   /similar <title> [genre=] [type=] [count=]
   /forget                           delete all your ratings (asks to confirm)
   /stats                            model and community figures
@@ -39,6 +39,13 @@ def split_options(text: str) -> tuple[str, dict[str, str]]:
         key, _, value = words.pop().partition("=")
         options[key.lower()] = value
     return " ".join(words), options
+
+
+def _flag(options: dict[str, str], key: str) -> bool:
+    value = options.get(key, "no").lower()
+    if value not in ("yes", "no", "true", "false", "1", "0"):
+        raise UserError(f"{key} must be yes or no.")
+    return value in ("yes", "true", "1")
 
 
 def _count(options: dict[str, str], default: int) -> int:
@@ -82,8 +89,8 @@ class Console:
     async def recommend(self, args: str) -> str:
         _, options = split_options(args)
         recs = await self.service.recommend(CONSOLE_USER_ID, genre=options.get("genre"), type=options.get("type"),
-                                            count=_count(options, 10))
-        if recs.onboarding:
+                                            count=_count(options, 10), discover=_flag(options, "discover"))
+        if recs.onboarding and not recs.picks:
             return render.embed_to_text(render.onboarding_embed(recs.onboarding)) + "\nRate them with /rate <title> <score>."
         return render.embed_to_text(render.recommend_embed(recs))
 

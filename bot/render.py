@@ -9,6 +9,7 @@ from recsys.catalog import Anime
 
 from bot.service import (
     ImportReport,
+    Pick,
     RateResult,
     RatingList,
     Recommendations,
@@ -94,15 +95,34 @@ def import_embed(report: ImportReport) -> discord.Embed:
     return fit(embed)
 
 
+def pick_reason(pick: Pick) -> str:
+    """Why a pick is on the list, in a sentence that is true of it."""
+    if pick.because is not None and pick.continues:
+        return f"Continues {clip(pick.because.name, 80)} (you rated it {describe_score(pick.because_rating)})"
+    if pick.because is not None:
+        return f"Because you rated {clip(pick.because.name, 80)} {describe_score(pick.because_rating)}"
+    return "Popular with members who like what you like"
+
+
 def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> discord.Embed:
     embed = discord.Embed(title=heading, colour=COLOUR)
     if not recs.picks:
-        embed.description = "Nothing left to recommend with these filters."
+        embed.description = "No good matches left with these filters."
+    elif recs.short:
+        embed.description = (f"Only {len(recs.picks)} good match{'es' if len(recs.picks) > 1 else ''} "
+                             "with these filters: the rest would be predicted below your usual score.")
     for rank, pick in enumerate(recs.picks, 1):
-        value = f"Predicted **{pick.predicted:.1f}**/10 · {anime_line(pick.anime)}"
-        if pick.because is not None:
-            value += f"\nBecause you rated {clip(pick.because.name, 80)} {describe_score(pick.because_rating)}"
-        embed.add_field(name=f"{rank}. {pick.anime.name}", value=value, inline=False)
+        value = f"Match **{pick.match:.0%}** · {anime_line(pick.anime)}\n{pick_reason(pick)}"
+        if pick.more_in_series:
+            value += f" · +{pick.more_in_series} more in this series"
+        embed.add_field(name=f"{rank}. {clip(pick.anime.name, 200)}", value=value, inline=False)
+    if recs.seen_these:
+        embed.add_field(name="Seen these? Rate them to sharpen your picks",
+                        value="\n".join(clip(a.name, 100) for a in recs.seen_these), inline=False)
+    if recs.onboarding:
+        embed.add_field(name="Rate a few of these too (3 or more ratings give better picks)",
+                        value="\n".join(clip(a.name, 100) for a in recs.onboarding), inline=False)
+    embed.set_footer(text="Match: how likely members with your taste go on to watch it. The list is in that order.")
     return fit(embed)
 
 
@@ -141,8 +161,9 @@ def watchparty_embed(party: WatchParty, names: Mapping[int, str], votes: Mapping
     for rank, pick in enumerate(party.picks, 1):
         scores = ", ".join(f"{names.get(m, str(m))} {p:.1f}" for m, p in zip(party.members, pick.predictions))
         tally = votes.get(pick.anime.anime_id, 0)
+        more = f" · +{pick.more_in_series} more in this series" if pick.more_in_series else ""
         embed.add_field(name=f"{rank}. {pick.anime.name}",
-                        value=f"{anime_line(pick.anime)}\nPredicted: {scores}\nVotes: {tally}", inline=False)
+                        value=f"{anime_line(pick.anime)}{more}\nPredicted: {scores}\nVotes: {tally}", inline=False)
     return fit(embed)
 
 

@@ -16,8 +16,9 @@ import numpy as np
 from recsys.artifacts import ModelLoadError, load_current
 from recsys.catalog import Anime, Catalog
 from recsys.data import WATCHED
-from recsys.group import STRATEGIES, group_recommend
+from recsys.group import STRATEGIES
 from recsys.model import Recommender
+from recsys.serving import CONTINUE, Engine, franchises_for
 
 from bot.malxml import MalImportError, parse_mal_export
 from bot.settings import Settings
@@ -26,7 +27,7 @@ from bot.training import TrainingFailed, run_training, train_command
 
 log = logging.getLogger(__name__)
 
-MIN_RATINGS = 3  # below this, /recommend starts with onboarding
+MIN_RATINGS = 3  # below this, /recommend shows titles to rate beside the first picks
 MAX_COUNT = 25
 MAX_PARTY = 12  # members whose predicted scores fit beside each pick
 ONBOARDING_TITLES = 4
@@ -94,14 +95,23 @@ class ImportReport:
 class Pick:
     anime: Anime
     predicted: float
+    match: float = 0.0  # 0-1, follows the list order (recsys.serving.Pick.match)
+    continues: bool = False  # goes on from `because`, a title the member gave
     because: Anime | None = None
     because_rating: float | None = None
+    more_in_series: int = 0
 
 
 @dataclass(frozen=True)
 class Recommendations:
     picks: list[Pick]
     onboarding: list[Anime] = field(default_factory=list)  # titles to rate first, when the member has few
+    seen_these: list[Anime] = field(default_factory=list)  # earlier entries of their series: rate, not watch
+    requested: int = 0
+
+    @property
+    def short(self) -> bool:
+        return len(self.picks) < self.requested
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,7 @@ class SimilarTitles:
 class PartyPick:
     anime: Anime
     predictions: tuple[float, ...]  # one per member of WatchParty.members
+    more_in_series: int = 0
 
 
 @dataclass(frozen=True)
@@ -163,7 +174,8 @@ class Service:
         self.data_dir = Path(data_dir)
         self.models_dir = self.data_dir / "models"
         self.train_config = train_config
-        self._model: Recommender | None = None
+        self.franchises = franchises_for(catalog)
+        self._engine: Engine | None = None  # the served model with the fan rules
         self._train_lock = asyncio.Lock()
         self._training_since: str | None = None
         self._first_training: asyncio.Task | None = None
@@ -175,7 +187,7 @@ class Service:
         """Serve the published model; with none usable, train one in the background meanwhile."""
         await self.store.abandon_unfinished_training()
         try:
-            self._model = await asyncio.to_thread(load_current, self.models_dir)
+            self._engine = await asyncio.to_thread(self._load_engine)
             log.info("serving model %s", self.model_version)
         except ModelLoadError as exc:
             log.warning("no usable model (%s): training one now; commands answer 'warming up' until it is ready", exc)
@@ -188,6 +200,10 @@ class Service:
         await self.store.close()
 
     @property
+    def _model(self) -> Recommender | None:
+        return self._engine.model if self._engine is not None else None
+
+    @property
     def model_version(self) -> str | None:
         return self._model.meta.get("version") if self._model is not None else None
 
@@ -195,23 +211,31 @@ class Service:
     def training(self) -> bool:
         return self._train_lock.locked()
 
-    def _require_model(self) -> Recommender:
-        model = self._model  # taken once: a hot swap during the request does not affect it
-        if model is None:
+    def _require_engine(self) -> Engine:
+        engine = self._engine  # taken once: a hot swap during the request does not affect it
+        if engine is None:
             raise WarmingUp(
                 "I'm still warming up: my first model is training. Try again in a few minutes "
                 "(your /rate and /import work already)."
             )
-        return model
+        return engine
+
+    def _require_model(self) -> Recommender:
+        return self._require_engine().model
+
+    def _load_engine(self) -> Engine:
+        """The published model with its fan rules, built off the event loop."""
+        return Engine(load_current(self.models_dir), self.catalog, self.franchises)
 
     async def reload_model(self) -> bool:
         """Swap in the published `current` model; on a bad one keep serving the old (logged)."""
         try:
-            model = await asyncio.to_thread(load_current, self.models_dir)
+            engine = await asyncio.to_thread(self._load_engine)
         except ModelLoadError as exc:
             log.error("cannot load the published model, still serving %s: %s", self.model_version, exc)
             return False
-        self._model = model  # the hot swap: requests already running keep the reference they took
+        # The hot swap: requests already running keep the reference they took.
+        self._engine = engine
         log.info("now serving model %s", self.model_version)
         return True
 
@@ -354,27 +378,31 @@ class Service:
 
     async def recommend(
         self, user_id: int, *, genre: str | None = None, type: str | None = None, count: int = 10,
-        allow_adult: bool = False, exclude: Iterable[int] = (), onboard: bool = True,
+        allow_adult: bool = False, exclude: Iterable[int] = (), onboard: bool = True, discover: bool = False,
     ) -> Recommendations:
-        """Picks folded in on the member's current ratings; with onboard and too few ratings,
-        titles to rate first instead."""
-        model = self._require_model()
+        """Picks folded in on the member's current ratings, after the fan rules (recsys.serving). With
+        onboard and fewer than MIN_RATINGS ratings, titles to rate come with them (alone, with none)."""
+        engine = self._require_engine()
         count = self._count(count)
-        allowed = self._filters(model, genre, type, allow_adult)
+        allowed = self._filters(engine.model, genre, type, allow_adult)
         ratings = await self.store.rating_map(user_id)
         dismissed = await self.store.dismissals(user_id)
+        onboarding = []
         if onboard and len(ratings) < MIN_RATINGS:
-            return Recommendations([], self._onboarding(model, ratings.keys() | dismissed, allow_adult))
-        recs = await asyncio.to_thread(model.recommend, ratings, count, exclude={*dismissed, *exclude},
-                                       allowed=allowed)
+            onboarding = self._onboarding(engine.model, ratings.keys() | dismissed, allow_adult)
+            if not ratings:
+                return Recommendations([], onboarding)
+        found = await asyncio.to_thread(engine.recommend, ratings, count, exclude={*dismissed, *exclude},
+                                        allowed=allowed, discover=discover)
         picks = []
-        for rec in recs:
-            because = self.catalog.get(rec.because) if rec.because in self.catalog else None
+        for p in found.picks:
+            because = self.catalog.get(p.because) if p.because in self.catalog else None
             if because is not None and because.is_adult and not allow_adult:
                 because = None
-            picks.append(Pick(self.catalog.get(rec.anime_id), rec.predicted_rating, because,
-                              ratings.get(because.anime_id) if because else None))
-        return Recommendations(picks)
+            picks.append(Pick(self.catalog.get(p.anime_id), p.predicted, p.match, p.kind == CONTINUE and because is not None,
+                              because, ratings.get(because.anime_id) if because else None, p.more_in_series))
+        seen_these = [self.catalog.get(a) for a in found.seen_these if a not in dismissed]
+        return Recommendations(picks, onboarding, seen_these, count)
 
     def _onboarding(self, model: Recommender, skip: set[int], allow_adult: bool) -> list[Anime]:
         """Popular titles the model knows, each sharing at most half its genres with those before."""
@@ -438,10 +466,11 @@ class Service:
         unrated = tuple(m for m in members if not given[m])
         if not raters:
             return WatchParty(strategy, raters, unrated, [])
-        picks = await asyncio.to_thread(group_recommend, model, [given[m] for m in raters], count,
+        engine = self._require_engine()
+        picks = await asyncio.to_thread(engine.group, [given[m] for m in raters], count,
                                         strategy=strategy, allowed=allowed)
         return WatchParty(strategy, raters, unrated,
-                          [PartyPick(self.catalog.get(p.anime_id), p.predictions) for p in picks])
+                          [PartyPick(self.catalog.get(p.anime_id), p.predictions, p.more_in_series) for p in picks])
 
     # --- stats --------------------------------------------------------------------------------
 

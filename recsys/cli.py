@@ -15,6 +15,7 @@ from recsys import artifacts
 from recsys.catalog import Catalog
 from recsys.data import DataError, load_interactions, normalize_interactions, read_interactions_csv
 from recsys.model import ModelConfig, Recommender, single_threaded_blas
+from recsys.serving import CONTINUE, Engine
 
 DEFAULT_MODELS = Path("var/models")
 DOCS_EVALUATION = Path(__file__).resolve().parent.parent / "docs" / "evaluation.md"
@@ -58,7 +59,7 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    from recsys.evaluate import bars, evaluate, format_table
+    from recsys.evaluate import SERVED, bars, evaluate, format_table
 
     protocols = [args.protocol] if args.protocol else ["p80", "cold5"]
     results = evaluate(load_interactions(), protocols, args.seed, _config(args.config),
@@ -73,7 +74,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         DOCS_EVALUATION.write_text(_evaluation_doc(table, checks, command))
         EVALUATION_JSON.write_text(json.dumps(
             {"seed": args.seed, "command": command,
-             **{p: rows["animerec (served)"] for p, rows in results.items()}}, indent=2))
+             **{p: rows[SERVED] for p, rows in results.items()}}, indent=2))
         print(f"wrote {DOCS_EVALUATION} and {EVALUATION_JSON}")
 
 
@@ -108,6 +109,12 @@ def _catalog_model(args: argparse.Namespace) -> tuple[Catalog, Recommender]:
     return Catalog.load(), _load_model(args.model)
 
 
+def _engine(args: argparse.Namespace) -> Engine:
+    """The served model with its fan rules, as the bot serves it."""
+    catalog, model = _catalog_model(args)
+    return Engine(model, catalog)
+
+
 def _resolve(catalog: Catalog, text: str) -> int:
     anime = catalog.resolve(text)
     if anime is None:
@@ -140,20 +147,38 @@ def cmd_similar(args: argparse.Namespace) -> None:
         print(f"{rank:3d}. {catalog.get(aid).name}  (similarity {sim:.3f})")
 
 
+def cmd_search(args: argparse.Namespace) -> None:
+    text = " ".join(args.text)
+    if not text.strip():
+        raise CliError("search text is empty")
+    for anime in Catalog.load().search(text, args.n):
+        print(f"{anime.anime_id}\t{anime.name}")
+
+
 def _given_by_user(path: Path, catalog: Catalog) -> dict[str, dict[int, float]]:
     df = read_interactions_csv(path, known_ids=catalog.ids())
     return {u: dict(zip(g["anime_id"].tolist(), g["rating"].tolist())) for u, g in df.groupby("user_id", sort=False)}
 
 
 def cmd_recommend(args: argparse.Namespace) -> None:
-    catalog, model = _catalog_model(args)
+    engine = _engine(args)
+    catalog, model = engine.catalog, engine.model
     df = read_interactions_csv(args.ratings, known_ids=catalog.ids()) if "user_id" in _header(args.ratings) \
         else _single_user(args.ratings, catalog)
     ratings = dict(zip(df["anime_id"].tolist(), df["rating"].tolist()))
-    recs = model.recommend(ratings, args.n, allowed=_filter_mask(catalog, model, args.genre, args.type))
-    for rank, rec in enumerate(recs, 1):
-        why = f"  because you rated {catalog.get(rec.because).name}" if rec.because is not None else ""
-        print(f"{rank:3d}. {catalog.get(rec.anime_id).name}  (predicted {rec.predicted_rating:.1f}){why}")
+    found = engine.recommend(ratings, args.n, allowed=_filter_mask(catalog, model, args.genre, args.type),
+                             discover=args.discover)
+    for rank, pick in enumerate(found.picks, 1):
+        if pick.because is None:
+            why = "popular with members who like what you like"
+        else:
+            why = f"{'continues' if pick.kind == CONTINUE else 'because you rated'} {catalog.get(pick.because).name}"
+        more = f", +{pick.more_in_series} more in this series" if pick.more_in_series else ""
+        print(f"{rank:3d}. {catalog.get(pick.anime_id).name}  (match {pick.match:.0%}; {why}{more})")
+    if found.short:
+        print(f"only {len(found.picks)} good match(es) with these filters")
+    if found.seen_these:
+        print("seen these? rate them to sharpen your picks: " + "; ".join(catalog.get(a).name for a in found.seen_these))
 
 
 def _header(path: Path) -> list[str]:
@@ -178,12 +203,12 @@ def _single_user(path: Path, catalog: Catalog) -> pd.DataFrame:
 
 
 def cmd_recommend_batch(args: argparse.Namespace) -> None:
-    catalog, model = _catalog_model(args)
-    given = _given_by_user(args.given, catalog)
+    engine = _engine(args)
+    given = _given_by_user(args.given, engine.catalog)
     rows = []
     for user, ratings in tqdm(given.items(), desc="recommending", unit="user", disable=args.quiet):
-        for rank, rec in enumerate(model.recommend(ratings, args.n), 1):
-            rows.append((user, rec.anime_id, rank, round(rec.score, 6)))
+        for rank, pick in enumerate(engine.recommend(ratings, args.n).picks, 1):
+            rows.append((user, pick.anime_id, rank, round(pick.score, 6)))
     pd.DataFrame(rows, columns=["user_id", "anime_id", "rank", "score"]).to_csv(args.out, index=False)
     print(f"wrote {len(rows)} rows for {len(given)} users to {args.out}", file=sys.stderr)
 
@@ -238,10 +263,17 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             s.add_argument("--ratings", type=Path, required=True, help="CSV anime_id,rating (or user_id,anime_id,rating)")
         s.add_argument("-n", type=int, default=10)
+        if name == "recommend":
+            s.add_argument("--discover", action="store_true", help="favour less-watched titles")
         s.add_argument("--genre")
         s.add_argument("--type")
         s.add_argument("--model", type=Path, default=DEFAULT_MODELS, help="models root or model directory")
         s.set_defaults(func=func)
+
+    se = sub.add_parser("search", help="titles matching TEXT, best first: anime_id<TAB>name lines")
+    se.add_argument("text", nargs="+", help="any name of a title: main, English, synonym, abbreviation")
+    se.add_argument("-n", type=int, default=5)
+    se.set_defaults(func=cmd_search)
 
     rb = sub.add_parser("recommend-batch", help="top n per user for users unknown to the model")
     rb.add_argument("--model", type=Path, required=True)

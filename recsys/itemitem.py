@@ -122,3 +122,22 @@ def row_sum(M: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
     out = np.zeros(M.shape[1], np.float32)
     _row_sum(M.indptr, M.indices, M.data, np.asarray(rows, np.int64), out)
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _row_block(indptr, indices, data, rows, col_pos, out):  # pragma: no cover - compiled
+    for a in range(len(rows)):
+        r = rows[a]
+        for j in range(indptr[r], indptr[r + 1]):
+            b = col_pos[indices[j]]
+            if b >= 0:
+                out[a, b] = data[j]
+
+
+def row_block(M: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Dense M[rows][:, cols] for few columns (the picks), by one pass over the rows' entries."""
+    col_pos = np.full(M.shape[1], -1, np.int64)
+    col_pos[np.asarray(cols, np.int64)] = np.arange(len(cols))
+    out = np.zeros((len(rows), len(cols)), np.float32)
+    _row_block(M.indptr, M.indices, M.data, np.asarray(rows, np.int64), col_pos, out)
+    return out

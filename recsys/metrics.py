@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,14 +87,38 @@ class Figures:
     mae: float
     coverage10: float
     users: int
+    # What a fan notices (NaN where the evaluation had no franchise graph): picks in the top 10 that
+    # are earlier entries of the member's franchises, and slots beyond one per franchise (both per 10);
+    # NDCG@10 with those already-seen titles removed from the lists and the targets ("fresh"); and
+    # popularity: the median popularity rank of the top-10 picks (0 = most watched), and the share
+    # of them outside the 100 most watched.
+    earlier10: float = float("nan")
+    extra10: float = float("nan")
+    fresh_ndcg10: float = float("nan")
+    fresh_ndcg10_liked: float = float("nan")
+    popularity_rank: float = float("nan")
+    outside_top100: float = float("nan")
 
     COLUMNS = ("recall20", "ndcg10", "recall20_liked", "ndcg10_liked", "rmse", "mae", "coverage10")
+    FAN_COLUMNS = ("earlier10", "extra10", "fresh_ndcg10", "fresh_ndcg10_liked", "popularity_rank", "outside_top100")
+
+
+@dataclass(frozen=True)
+class FanContext:
+    """What the fan figures need: each held-out user's already-seen earlier entries (by user id),
+    the franchise of a title, and popularity ranks (0 = most watched in training)."""
+
+    earlier: dict[str, set[int]]
+    franchise_of: Callable[[int], int | None]
+    popularity_rank: dict[int, int]
 
 
 class Accumulator:
-    def __init__(self, n_items: int):
+    def __init__(self, n_items: int, fan: FanContext | None = None):
         self.n_items = n_items
+        self.fan = fan
         self.rows: list[tuple[float, float, float, float]] = []
+        self.fan_rows: list[tuple[float, ...]] = []
         self.errors: list[np.ndarray] = []
         self.top10: set[int] = set()
 
@@ -111,13 +136,34 @@ class Accumulator:
         if predicted is not None:
             rated = case.target_ratings > 0
             self.errors.append(predicted[rated] - case.target_ratings[rated])
+        if self.fan is not None:
+            self.fan_rows.append(self._fan_row(case, ranked, liked))
+
+    def _fan_row(self, case: Case, ranked: np.ndarray, liked: np.ndarray) -> tuple[float, ...]:
+        fan = self.fan
+        earlier = fan.earlier.get(case.user_id, set())
+        top = ranked[:10].tolist()
+        franchises = [fan.franchise_of(a) or a for a in top]
+        fresh = np.array([a for a in ranked.tolist() if a not in earlier], np.int64)
+        keep = lambda items: np.array([a for a in items.tolist() if a not in earlier], np.int64)  # noqa: E731
+        ranks = [fan.popularity_rank.get(a, len(fan.popularity_rank)) for a in top]
+        return (
+            sum(a in earlier for a in top),
+            len(top) - len(set(franchises)),
+            ndcg_at(fresh, keep(case.target_items), 10),
+            ndcg_at(fresh, keep(liked), 10),
+            float(np.median(ranks)) if ranks else float("nan"),
+            float(np.mean([r >= 100 for r in ranks])) if ranks else float("nan"),
+        )
 
     def figures(self) -> Figures:
         r = np.array(self.rows, dtype=float)
         means = np.nanmean(r, axis=0)
         err = np.concatenate(self.errors) if self.errors else np.array([np.nan])
+        fan = np.nanmean(np.array(self.fan_rows, dtype=float), axis=0) if self.fan_rows else [float("nan")] * 6
         return Figures(
             recall20=means[0], ndcg10=means[1], recall20_liked=means[2], ndcg10_liked=means[3],
             rmse=float(np.sqrt(np.mean(err**2))), mae=float(np.mean(np.abs(err))),
             coverage10=len(self.top10) / self.n_items, users=len(self.rows),
+            **dict(zip(Figures.FAN_COLUMNS, map(float, fan))),
         )

@@ -26,7 +26,7 @@ from threadpoolctl import ThreadpoolController
 
 from recsys.als import fit_als, solve_spd, solve_user
 from recsys.ann import AnnIndex
-from recsys.itemitem import fit_item_models, row_sum
+from recsys.itemitem import fit_item_models, row_block, row_sum
 
 RATING_MIN, RATING_MAX = 1.0, 10.0
 # Below this share the neighbour scores (standardized, weights 1 + 2) move a title by < 0.1 sd:
@@ -91,8 +91,7 @@ class ModelConfig:
 class Recommendation:
     anime_id: int
     score: float  # ranking score (higher first)
-    predicted_rating: float  # 1-10
-    because: int | None  # the member's rated/watched title that most supports this pick
+    predicted_rating: float  # 1-10, calibrated
 
 
 @dataclass
@@ -223,46 +222,71 @@ class Recommender:
             user_bias, rating_vec = float(w[0]), w[1:].astype(np.float32)
         return FoldedUser(idx, pref, user_bias, rating_vec)
 
-    def _predicted_ratings(self, user: FoldedUser, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
-        raw = self.global_mean + user.user_bias + self.item_bias[idx] + self.item_factors[idx] @ user.rating_vec
-        return np.clip(raw, RATING_MIN, RATING_MAX)
+    def folded(self, user: FoldedUser | Mapping[int, float]) -> FoldedUser:
+        """A folded-in member: as given, or folded in from their ratings (so callers fold in once)."""
+        return user if isinstance(user, FoldedUser) else self.fold_in(user)
 
-    def _ranking_scores(self, user: FoldedUser) -> np.ndarray:
+    def predicted_ratings(self, user: FoldedUser, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Calibrated 1-10 predictions of a folded-in member for item indices."""
+        raw = self.global_mean + user.user_bias + self.item_bias[idx] + self.item_factors[idx] @ user.rating_vec
+        return calibrated(raw)
+
+    def ranking_scores(self, user: FoldedUser) -> np.ndarray:
+        """A folded-in member's ranking score of every item (a fresh array, the caller may write to it)."""
+        return self._ranking(user)[0]
+
+    def _ranking(self, user: FoldedUser) -> tuple[np.ndarray, list[tuple[sp.csr_matrix, float]]]:
+        """The ranking scores, and the item-item terms behind them as (matrix, coefficient): a given
+        title j adds coefficient * M[j, i] to title i's score (what "because" is computed from)."""
         if len(user.seen) == 0:
             # Nothing to fold in: the most watched titles first.
-            return np.log1p(self.item_popularity).astype(np.float32)
+            return np.log1p(self.item_popularity).astype(np.float32), []
         cfg = self.config
-        # Each scorer is standardized over the catalog so the weights compare like with like.
-        als = standardized(self.item_factors @ user.pref)
-        ease = standardized(row_sum(self.ease, user.seen))
         n = len(user.seen)
         cold = cfg.cold_pivot**2 / (cfg.cold_pivot**2 + n**2)  # 1 for a new member, -> 0 with history
-        scores = (1.0 - cold) * ease + cfg.blend_factorization * als
+        # Each scorer is standardized over the catalog so the weights compare like with like.
+        terms = [(self.ease, 1.0 - cold)]
         if cold > COLD_NEGLIGIBLE:  # long histories skip the (wide) neighbour sums
-            scores += cold * (cfg.cold_cooccurrence_weight * standardized(row_sum(self.cooccurrence, user.seen))
-                              + cfg.cold_cosine_weight * standardized(row_sum(self.cosine, user.seen)))
-        return scores
+            terms += [(self.cooccurrence, cold * cfg.cold_cooccurrence_weight),
+                      (self.cosine, cold * cfg.cold_cosine_weight)]
+        scores = cfg.blend_factorization * standardized(self.item_factors @ user.pref)
+        scaled = []
+        for matrix, weight in terms:
+            sums = row_sum(matrix, user.seen)
+            sd = float(sums.std()) + 1e-9
+            scores += weight * (sums - sums.mean()) / sd
+            scaled.append((matrix, weight / sd))
+        return scores, scaled
 
-    def candidate_scores(self, ratings: Mapping[int, float], anime_ids: Sequence[int]) -> np.ndarray:
+    def contributions(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:
+        """(given titles x idx): how much each given title adds to each item's ranking score through
+        the item-item scorers (the factorization's share is not split per title)."""
+        out = np.zeros((len(user.seen), len(idx)), np.float32)
+        for matrix, coef in self._ranking(user)[1]:
+            out += coef * row_block(matrix, user.seen, idx)
+        return out
+
+    def candidate_scores(self, ratings: FoldedUser | Mapping[int, float], anime_ids: Sequence[int]) -> np.ndarray:
         """A member's ranking score of each given title (the model's lowest for unknown ids)."""
-        scores = self._ranking_scores(self.fold_in(ratings))
+        scores = self.ranking_scores(self.folded(ratings))
         idx = np.array([self._index.get(int(a), -1) for a in anime_ids], np.int64)
         return np.where(idx >= 0, scores[np.maximum(idx, 0)], scores.min())
 
     def recommend(
         self,
-        ratings: Mapping[int, float],
+        ratings: FoldedUser | Mapping[int, float],
         n: int = 10,
         *,
         exclude: Iterable[int] = (),
         allowed: np.ndarray | None = None,
     ) -> list[Recommendation]:
-        """Top n titles for a member, never one they gave or one in ``exclude``.
+        """The plain ranking: top n titles for a member, never one they gave or one in ``exclude``.
 
-        ``allowed``: a bool mask aligned to item_ids (genre/type/adult filters).
+        ``allowed``: a bool mask aligned to item_ids (genre/type/adult filters). What members see is
+        this ranking after the fan rules of recsys.serving; this is the raw list for evaluation.
         """
-        user = self.fold_in(ratings)
-        scores = self._ranking_scores(user)
+        user = self.folded(ratings)
+        scores = self.ranking_scores(user)
         blocked = np.zeros(self.n_items, bool)
         blocked[user.seen] = True
         blocked[[i for a in exclude if (i := self._index.get(int(a))) is not None]] = True
@@ -270,31 +294,17 @@ class Recommender:
             blocked |= ~np.asarray(allowed, bool)
         scores[blocked] = -np.inf
         top = top_n(scores, n)
-        predicted = self._predicted_ratings(user, top)
-        because = self._explain(user, ratings, top)
-        return [
-            Recommendation(int(self.item_ids[i]), float(scores[i]), float(p), b)
-            for i, p, b in zip(top, predicted, because)
-        ]
+        predicted = self.predicted_ratings(user, top)
+        return [Recommendation(int(self.item_ids[i]), float(scores[i]), float(p)) for i, p in zip(top, predicted)]
 
-    def _explain(self, user: FoldedUser, ratings: Mapping[int, float], top: np.ndarray) -> list[int | None]:
-        """For each pick, the given title whose factor agrees with it most, weighted by the member's score."""
-        if len(user.seen) == 0 or len(top) == 0:
-            return [None] * len(top)
-        given = self.item_ids[user.seen]
-        weight = confidence_weight(np.array([ratings[int(a)] for a in given]), self.config)
-        sim = _normalized(self.item_factors[top]) @ _normalized(self.item_factors[user.seen]).T
-        best = np.argmax(sim * weight[None, :], axis=1)
-        return [int(given[j]) for j in best]
-
-    def predict(self, ratings: Mapping[int, float], anime_ids: Sequence[int]) -> np.ndarray:
+    def predict(self, ratings: FoldedUser | Mapping[int, float], anime_ids: Sequence[int]) -> np.ndarray:
         """Predicted 1-10 score for each anime id; an id the model lacks gets mean + the member's bias."""
-        user = self.fold_in(ratings)
-        out = np.full(len(anime_ids), np.clip(self.global_mean + user.user_bias, RATING_MIN, RATING_MAX), np.float64)
+        user = self.folded(ratings)
+        out = np.full(len(anime_ids), calibrated(np.float64(self.global_mean + user.user_bias)), np.float64)
         known = [(j, i) for j, a in enumerate(anime_ids) if (i := self._index.get(int(a))) is not None]
         if known:
             pos, idx = map(np.asarray, zip(*known))
-            out[pos] = self._predicted_ratings(user, idx)
+            out[pos] = self.predicted_ratings(user, idx)
         return out
 
     def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -315,6 +325,20 @@ class Recommender:
             sims[~np.asarray(allowed, bool)] = -np.inf
         top = top_n(sims, n)
         return [(int(self.item_ids[j]), float(sims[j])) for j in top]
+
+
+# Predictions rise linearly up to the knee, then bend toward (never reach) RATING_MAX - headroom: a
+# member's top titles differ by tenths there, and a flat 10.0/10 claims a certainty no fold-in has.
+CALIBRATION_KNEE = 9.0
+CALIBRATION_HEADROOM = 0.1
+
+
+def calibrated(raw: np.ndarray) -> np.ndarray:
+    """Raw 1-10 predictions with the top end bent smoothly (slope 1 at the knee) below 10."""
+    span = RATING_MAX - CALIBRATION_HEADROOM - CALIBRATION_KNEE
+    over = np.maximum(raw - CALIBRATION_KNEE, 0.0)
+    bent = CALIBRATION_KNEE + span * (1.0 - np.exp(-over / span))
+    return np.clip(np.where(raw > CALIBRATION_KNEE, bent, raw), RATING_MIN, RATING_MAX)
 
 
 def standardized(v: np.ndarray) -> np.ndarray:

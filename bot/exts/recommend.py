@@ -23,12 +23,13 @@ class Query:
     type: str | None
     count: int
     allow_adult: bool
+    discover: bool = False
 
     async def run(self, interaction: discord.Interaction, exclude: Iterable[int] = (), onboard: bool = True
                   ) -> Recommendations:
         return await service_of(interaction).recommend(
             interaction.user.id, genre=self.genre, type=self.type, count=self.count,
-            allow_adult=self.allow_adult, exclude=exclude, onboard=onboard,
+            allow_adult=self.allow_adult, exclude=exclude, onboard=onboard, discover=self.discover,
         )
 
 
@@ -64,14 +65,18 @@ class RecommendView(OwnedView):
         self.query = query
         self.shown = (shown or set()) | {p.anime.anime_id for p in recs.picks}
         self.picks = {p.anime.anime_id: p.anime for p in recs.picks}
+        # Quick ratings: the picks, then the "seen these?" earlier entries and onboarding titles.
+        self.rateable = {**self.picks, **{a.anime_id: a for a in [*recs.seen_these, *recs.onboarding]}}
         if recs.picks:
             self.dismiss.options = _options(list(self.picks.values()))
             self.dismiss.max_values = len(self.picks)
-            self.rate.options = _options(list(self.picks.values()))
         else:
             self.remove_item(self.dismiss)
-            self.remove_item(self.rate)
             self.remove_item(self.more)
+        if self.rateable:
+            self.rate.options = _options(list(self.rateable.values())[:25])  # a menu holds 25 options
+        else:
+            self.remove_item(self.rate)
 
     @discord.ui.select(placeholder="Not interested in…", custom_id="recommend:dismiss")
     async def dismiss(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
@@ -85,7 +90,7 @@ class RecommendView(OwnedView):
 
     @discord.ui.select(placeholder="Rate one of these…", custom_id="recommend:rate")
     async def rate(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
-        anime = self.picks[int(select.values[0])]
+        anime = self.rateable[int(select.values[0])]
         await interaction.response.send_message(
             view=QuickRate(self.owner_id, anime, self.query.allow_adult), ephemeral=True,
             content=f"How would you rate **{anime.name}**?",
@@ -151,15 +156,16 @@ class Onboarding(OwnedView):
 
 class Recommend(commands.Cog):
     @app_commands.command(description="Anime picked for you from your ratings")
-    @app_commands.describe(genre="Only this genre", type="Only this type", count="How many (1-25)")
+    @app_commands.describe(genre="Only this genre", type="Only this type", count="How many (1-25)",
+                           discover="Favour less-watched titles you're predicted to love")
     @app_commands.autocomplete(genre=genre_autocomplete)
     @app_commands.choices(type=TYPE_CHOICES)
     async def recommend(self, interaction: discord.Interaction, genre: str | None = None, type: str | None = None,
-                        count: app_commands.Range[int, 1, 25] = 10) -> None:
+                        count: app_commands.Range[int, 1, 25] = 10, discover: bool = False) -> None:
         await interaction.response.defer(ephemeral=True)
-        query = Query(genre, type, count, await allow_adult(interaction))
+        query = Query(genre, type, count, await allow_adult(interaction), discover)
         recs = await query.run(interaction)
-        if recs.onboarding:
+        if recs.onboarding and not recs.picks:
             view = Onboarding(interaction.user.id, query, recs.onboarding)
             await interaction.followup.send(embed=view.embed(), view=view, ephemeral=True)
         else:

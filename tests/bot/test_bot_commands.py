@@ -154,8 +154,9 @@ async def test_onboarding_then_picks_with_not_interested_rate_and_more(simcord_e
 
     message = (await alice.click(onboarding, label="Show my picks")).response
     embed = message.embeds[0]
-    assert embed.title == "Picks for you" and len(embed.fields) == 10
-    assert all(f.value.startswith("Predicted ") for f in embed.fields)
+    picks = [f for f in embed.fields if f.value.startswith("Match ")]
+    assert embed.title == "Picks for you" and len(picks) == 10
+    assert [f.name.split(". ")[0] for f in picks] == [str(i) for i in range(1, 11)]
     assert not {int(v) for v in option_values(message, "recommend:dismiss")} & set(offered[:3])
 
     dropped = int(option_values(message, "recommend:dismiss")[0])

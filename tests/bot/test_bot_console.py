@@ -40,7 +40,8 @@ def test_console_answers_piped_commands_until_eof(data_dir):
     assert "! “eleven” is not a score" in out
     assert "! I don't know a title “Steins Gateway”. Did you mean: Steins;Gate" in out
     assert "== Similar to Steins;Gate ==\n1. " in out and "\n3. " not in out.split("Similar to")[1].split("==")[0]
-    assert "== Let's get to know your taste ==" in out  # one rating: onboarding first
+    # One rating: picks already, and titles to rate beside them.
+    assert "== Picks for you ==\n1. " in out and "Rate a few of these too" in out
     assert out.count("== Your ratings (1) ==\nSteins;Gate — 10/10") == 2  # "no" kept everything
     assert "Unknown command /nonsense. Type /help." in out
     assert "Traceback" not in out + done.stderr

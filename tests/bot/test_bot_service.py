@@ -135,10 +135,16 @@ async def test_forget_deletes_everything_about_the_member_only(service):
 # --- recommendations ---------------------------------------------------------------------------
 
 
-async def test_few_ratings_get_onboarding_of_popular_diverse_titles(service):
-    await service.rate(ALICE, "Death Note", "9")
+async def test_no_ratings_get_onboarding_alone(service):
     recs = await service.recommend(ALICE)
     assert recs.picks == [] and len(recs.onboarding) == ONBOARDING_TITLES
+
+
+async def test_few_ratings_get_picks_and_onboarding_of_popular_diverse_titles(service):
+    await service.rate(ALICE, "Death Note", "9")
+    recs = await service.recommend(ALICE)
+    assert len(recs.picks) == 10 and len(recs.onboarding) == ONBOARDING_TITLES
+    assert DEATH_NOTE not in {p.anime.anime_id for p in recs.picks}
     ids = [a.anime_id for a in recs.onboarding]
     assert DEATH_NOTE not in ids and not any(a.is_adult for a in recs.onboarding)
     # Diverse: each title shares at most half its genres with the titles offered before it.
