@@ -69,8 +69,9 @@ async def allow_adult(interaction: discord.Interaction) -> bool:
 
 async def title_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Catalog matches as the member types; the value is the MAL id, which the service resolves."""
-    titles = service_of(interaction).search_titles(current, allow_adult=await allow_adult(interaction))
-    return [app_commands.Choice(name=clip(a.name, 100), value=str(a.anime_id)) for a in titles]
+    service = service_of(interaction)
+    titles = service.search_titles(current, allow_adult=await allow_adult(interaction))
+    return [app_commands.Choice(name=service.catalog.label(a), value=str(a.anime_id)) for a in titles]
 
 
 async def score_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -66,6 +66,10 @@ def rate_embed(result: RateResult) -> discord.Embed:
     embed.add_field(name="I had predicted", value=predicted)
     if result.previous is not None:
         embed.add_field(name="Before", value=describe_score(result.previous))
+    if result.alternatives:
+        others = "; ".join(clip(a.name, 80) for a in result.alternatives)
+        embed.add_field(name="Not this one?", inline=False,
+                        value=f"That name fits more than one entry, so I took the most watched. Also: {others}.")
     return fit(embed)
 
 

@@ -68,6 +68,7 @@ class RateResult:
     rating: float
     previous: float | None  # the member's earlier rating of it, if any
     predicted: float | None  # what the model expected them to give (None while warming up)
+    alternatives: tuple[Anime, ...] = ()  # other entries of its series the typed name also fits
 
 
 @dataclass(frozen=True)
@@ -283,9 +284,16 @@ class Service:
         return self.catalog.search(text, limit, allow_adult=allow_adult)
 
     def resolve(self, text: str, *, allow_adult: bool = False) -> Anime:
-        anime = self.catalog.resolve(text, allow_adult=allow_adult)
-        if anime is not None:
-            return anime
+        return self.resolve_choice(text, allow_adult=allow_adult)[0]
+
+    def resolve_choice(self, text: str, *, allow_adult: bool = False) -> tuple[Anime, tuple[Anime, ...]]:
+        """The title free text means, and the other entries of its series the text names as well
+        ("hunter x hunter": the 2011 series, the 1999 one offered); UserError with hints for none."""
+        found = self.catalog.resolve_choice(text, allow_adult=allow_adult)
+        if found is not None:
+            series = self.franchises.franchise_of(found.anime.anime_id)
+            return found.anime, tuple(a for a in found.alternatives
+                                      if self.franchises.franchise_of(a.anime_id) == series)
         shown = clip(" ".join(text.split()), 60)
         hints = [a.name for a in self.catalog.suggest(text, allow_adult=allow_adult)]
         if hints:
@@ -314,7 +322,7 @@ class Service:
     # --- ratings ------------------------------------------------------------------------------
 
     async def rate(self, user_id: int, title: str, score: str | float, *, allow_adult: bool = False) -> RateResult:
-        anime = self.resolve(title, allow_adult=allow_adult)
+        anime, alternatives = self.resolve_choice(title, allow_adult=allow_adult)
         rating = parse_score(score)
         before = await self.store.rating_map(user_id)
         before.pop(anime.anime_id, None)
@@ -323,7 +331,7 @@ class Service:
             model = self._model
             predicted = float((await asyncio.to_thread(model.predict, before, [anime.anime_id]))[0])
         previous = (await self.store.upsert_ratings(user_id, {anime.anime_id: rating}))[anime.anime_id]
-        return RateResult(anime, rating, previous, predicted)
+        return RateResult(anime, rating, previous, predicted, alternatives)
 
     async def unrate(self, user_id: int, title: str, *, allow_adult: bool = False) -> Anime:
         anime = self.resolve(title, allow_adult=allow_adult)

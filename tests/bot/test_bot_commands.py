@@ -52,6 +52,18 @@ async def test_rate_from_autocomplete_replies_with_title_score_and_prediction(si
     assert await alice.autocomplete(channel, "rate", "score", "wa") == [{"name": "watched", "value": "watched"}]
 
 
+async def test_english_names_autocomplete_and_an_ambiguous_name_says_which_entry_was_taken(simcord_env, world):
+    _, channel, alice = world
+    choices = await alice.autocomplete(channel, "rate", "anime", "attack on titan")
+    assert choices[0] == {"name": "Shingeki no Kyojin · Attack on Titan", "value": "16498"}
+    assert all(len(c["name"]) <= 100 for c in choices)
+    result = await rate(alice, channel, "hunter x hunter", "9")
+    embed = result.response.embeds[0]
+    assert embed.title == "Hunter x Hunter (2011)"
+    assert "Hunter x Hunter." in {f.name: f.value for f in embed.fields}["Not this one?"]
+    assert await stored(simcord_env, alice) == {11061: 9.0}
+
+
 @pytest.mark.parametrize("title, score, message", [
     ("Steins Gateway", "9", "Did you mean: Steins;Gate"),
     ("Steins;Gate", "11", "is not a score"),
