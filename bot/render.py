@@ -24,6 +24,7 @@ COLOUR = discord.Colour.blurple()
 # Discord's embed limits.
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = 256, 4096, 25, 256, 1024, 2048, 6000
 RATINGS_PER_PAGE = 15
+SAME_SERIES_SHOWN = 8
 
 
 def fit(embed: discord.Embed) -> discord.Embed:
@@ -149,6 +150,11 @@ def similar_embed(result: SimilarTitles) -> discord.Embed:
         embed.description = "Nothing similar with these filters."
     for rank, n in enumerate(result.neighbours, 1):
         embed.add_field(name=f"{rank}. {n.anime.name}", value=f"Similarity {n.similarity:.2f} · {anime_line(n.anime)}",
+                        inline=False)
+    if result.same_series:
+        names = [clip(a.name, 80) for a in result.same_series[:SAME_SERIES_SHOWN]]
+        more = len(result.same_series) - len(names)
+        embed.add_field(name="Same series", value="; ".join(names) + (f" and {more} more" if more > 0 else ""),
                         inline=False)
     return fit(embed)
 

@@ -17,7 +17,7 @@ from recsys.artifacts import ModelLoadError, load_current
 from recsys.catalog import Anime, Catalog
 from recsys.data import WATCHED
 from recsys.group import STRATEGIES
-from recsys.model import Recommender
+from recsys.model import Recommender, UnknownTitle
 from recsys.serving import CONTINUE, Engine, franchises_for
 
 from bot.malxml import MalImportError, parse_mal_export
@@ -124,7 +124,8 @@ class Neighbour:
 @dataclass(frozen=True)
 class SimilarTitles:
     source: Anime
-    neighbours: list[Neighbour]
+    neighbours: list[Neighbour]  # other works, one per franchise
+    same_series: list[Anime] = field(default_factory=list)  # the source's own franchise, oldest first
 
 
 @dataclass(frozen=True)
@@ -436,15 +437,17 @@ class Service:
         self, title: str, *, count: int = 10, genre: str | None = None, type: str | None = None,
         allow_adult: bool = False,
     ) -> SimilarTitles:
-        model = self._require_model()
+        engine = self._require_engine()
         count = self._count(count)
         source = self.resolve(title, allow_adult=allow_adult)
-        allowed = self._filters(model, genre, type, allow_adult)
+        allowed = self._filters(engine.model, genre, type, allow_adult)
         try:
-            hits = await asyncio.to_thread(model.similar, source.anime_id, count, allowed=allowed)
-        except KeyError:
+            found = await asyncio.to_thread(engine.similar, source.anime_id, count, allowed=allowed)
+        except UnknownTitle:
             raise UserError(f"{source.name} has too few ratings in my data to find similar titles.") from None
-        return SimilarTitles(source, [Neighbour(self.catalog.get(a), s) for a, s in hits])
+        series = [self.catalog.get(a) for a in found.same_series]
+        return SimilarTitles(source, [Neighbour(self.catalog.get(a), s) for a, s in found.neighbours],
+                             [a for a in series if allow_adult or not a.is_adult])
 
     def check_watchparty(self, member_ids: Sequence[int], *, strategy: str, genre: str | None, type: str | None,
                          count: int) -> None:

@@ -1,4 +1,4 @@
-"""Annoy index over the item factors, for /similar.
+"""Annoy index over the /similar embeddings (recsys.embeddings), for /similar.
 
 Angular distance on the raw factors is cosine similarity (cos = 1 - d^2 / 2), which is what
 "similar titles" means here; the inner-product trick of implicit's ann/annoy.py is only needed for

@@ -1,7 +1,7 @@
 """A trained model on disk: a directory, published atomically, loaded whole or not at all.
 
     <root>/<version>/model.npz     factors, biases, id map, sparse item-item matrices (no pickle)
-    <root>/<version>/similar.ann   Annoy index over the item factors
+    <root>/<version>/similar.ann   Annoy index over the /similar embeddings
     <root>/<version>/meta.json     version, trained_at, data fingerprint, hyperparameters, figures,
                                    and the sha256 of each file above
     <root>/current                 name of the version being served (replaced atomically)
@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from recsys.ann import AnnIndex
 from recsys.model import ModelConfig, Recommender
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the /similar embeddings are their own array (1 indexed the ALS factors)
 MODEL_FILE, ANN_FILE, META_FILE, CURRENT = "model.npz", "similar.ann", "meta.json", "current"
 KEEP_VERSIONS = 3
 
@@ -58,7 +58,7 @@ def save(model: Recommender, directory: Path) -> None:
         item_ids=model.item_ids, item_factors=model.item_factors, item_bias=model.item_bias,
         item_popularity=model.item_popularity, global_mean=np.float64(model.global_mean),
         **_sparse_arrays("ease", model.ease), **_sparse_arrays("cooc", model.cooccurrence),
-        **_sparse_arrays("cosine", model.cosine),
+        **_sparse_arrays("cosine", model.cosine), similar_vectors=model.similar_vectors,
     )
     ann = model.ensure_ann()
     ann.save(directory / ANN_FILE)
@@ -96,9 +96,9 @@ def load(directory: Path) -> Recommender:
             model = Recommender(
                 config, z["item_ids"], z["item_factors"], z["item_bias"], float(z["global_mean"]),
                 z["item_popularity"], _sparse_from("ease", z), _sparse_from("cooc", z),
-                _sparse_from("cosine", z), meta,
+                _sparse_from("cosine", z), z["similar_vectors"], meta,
             )
-        model.attach_ann(AnnIndex.load(directory / ANN_FILE, model.item_factors.shape[1], model.item_ids,
+        model.attach_ann(AnnIndex.load(directory / ANN_FILE, model.similar_vectors.shape[1], model.item_ids,
                                        config.ann_search_k))
     except (KeyError, ValueError, OSError) as exc:
         raise ModelLoadError(f"model at {directory} cannot be loaded: {exc}") from None

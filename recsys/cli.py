@@ -14,7 +14,7 @@ from tqdm import tqdm
 from recsys import artifacts
 from recsys.catalog import Catalog
 from recsys.data import DataError, load_interactions, normalize_interactions, read_interactions_csv
-from recsys.model import ModelConfig, Recommender, single_threaded_blas
+from recsys.model import ModelConfig, Recommender, UnknownTitle, single_threaded_blas
 from recsys.serving import CONTINUE, Engine
 
 DEFAULT_MODELS = Path("var/models")
@@ -74,7 +74,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         DOCS_EVALUATION.write_text(_evaluation_doc(table, checks, command))
         EVALUATION_JSON.write_text(json.dumps(
             {"seed": args.seed, "command": command,
-             **{p: rows[SERVED] for p, rows in results.items()}}, indent=2))
+             **{p: rows[SERVED] for p, rows in results["protocols"].items()}}, indent=2))
         print(f"wrote {DOCS_EVALUATION} and {EVALUATION_JSON}")
 
 
@@ -88,14 +88,38 @@ Whole users are held out of training (15% of the 5,000, chosen by the seed); on 
 - `p80`: 80% of each user's interactions are given (folded in), the other 20% are the targets;
 - `cold5`: only 5 of the user's ratings are given, everything else is a target.
 
-Recall@20 is hits over min(20, targets); NDCG@10 is binary. "liked" restricts the targets to those
-rated 8 or more. RMSE/MAE are on the held-out explicit ratings. coverage@10 is the share of the
-training titles that appear in at least one top-10 list. Funk SVD is retrained with the held-out users'
-given ratings included and is scored on RMSE only. EASE^R's lambda is chosen per protocol on these
-same held-out users (a grid of {', '.join('%g' % x for x in (30, 100, 300, 1000, 3000, 10000, 30000))}),
-which favours the baseline. The served model's weights were chosen on other splits (seeds 1 and 2).
-This split is not pristine, though: an earlier cold-start blend failed `cold5` here, which is why the
-cold-start scorers were retuned (on seeds 1 and 2). The sealed holdout of real users is the clean test.
+**Methods.** `animerec (served list)` is what members see: `recsys.serving.Engine.recommend`, the
+ranking after the fan rules (no earlier entries of the member's franchises, one slot per franchise,
+entry points for new franchises, sequels only after a title before them, the quality floor). A list
+may be shorter than 20 when the floor cuts it. `animerec (plain ranking)` is the model's raw ranking
+(`Recommender.recommend`) under those rules. Funk SVD is retrained with the held-out users' given
+ratings included and is scored on RMSE only. EASE^R's lambda is chosen per protocol on these same
+held-out users (a grid of {', '.join('%g' % x for x in (30, 100, 300, 1000, 3000, 10000, 30000))}), which favours the
+baseline. Every baseline's list is scored as it is, with no fan rules.
+
+**Ranking figures.** Recall@20 is hits over min(20, targets); NDCG@10 is binary. "liked" restricts the
+targets to those rated 8 or more. RMSE/MAE are on the held-out explicit ratings. coverage@10 is the
+share of the training titles that appear in at least one top-10 list.
+
+**What a fan notices.** "Earlier entries" are the top-10 picks that are an ancestor (prequel, parent
+story, earlier original of an alternative version; `recsys.franchise`) of a title the member gave;
+"extra same-series" counts top-10 slots beyond one per franchise (both per 10 picks). Fresh NDCG@10
+removes those already-seen earlier entries from the list and from the targets alike. Popularity: the
+median popularity rank of a member's top 10 (0 = most watched in training), averaged over members, and
+the share of top-10 picks outside the 100 most watched.
+
+**/similar.** For up to 5 titles in each held-out member's history, the 10 neighbours from other
+franchises; co-watch precision@10 is the share of them in that member's history, genre overlap the
+mean Jaccard of genres with the query, and the last column the share of neighbours with under 5,000
+MyAnimeList members. The served neighbours are the Annoy index over `recsys.embeddings` (a rank-96
+factorization of the item-kNN cosine matrix with the genres appended), re-ranked with a support prior
+n / (n + 200) and one title per franchise; item-kNN cosine and the ALS factors are exact, one title per
+franchise, same-franchise titles excluded, the same way.
+
+**Honesty notes.** The served model's hyperparameters were chosen on other splits (seeds 1 and 2),
+and so were the fan rules' constants (the floor's half point, the match figure's fit) and the /similar
+embeddings (by recsys/embeddings.py's tuning on seeds 1 and 2). Seed 0 was looked at during the first
+tuning round (see git history); the sealed holdout of real users is the clean test.
 
 {table}
 ## Bars
@@ -136,15 +160,42 @@ def _filter_mask(catalog: Catalog, model: Recommender, genre: str | None, kind: 
 
 
 def cmd_similar(args: argparse.Namespace) -> None:
-    catalog, model = _catalog_model(args)
+    engine = _engine(args)
+    catalog = engine.catalog
     anime_id = _resolve(catalog, args.title)
     try:
-        neighbours = model.similar(anime_id, args.n, allowed=_filter_mask(catalog, model, args.genre, args.type))
-    except KeyError:
+        found = engine.similar(anime_id, args.n, allowed=_filter_mask(catalog, engine.model, args.genre, args.type))
+    except UnknownTitle:
         raise CliError(f"{catalog.get(anime_id).name!r} has too few ratings in the training data to have neighbours") from None
     print(f"Similar to {catalog.get(anime_id).name}:")
-    for rank, (aid, sim) in enumerate(neighbours, 1):
+    for rank, (aid, sim) in enumerate(found.neighbours, 1):
         print(f"{rank:3d}. {catalog.get(aid).name}  (similarity {sim:.3f})")
+    if found.same_series:
+        print("same series: " + "; ".join(catalog.get(a).name for a in found.same_series))
+
+
+def cmd_similar_batch(args: argparse.Namespace) -> None:
+    try:
+        ids = pd.read_csv(args.ids, dtype=str)
+    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise CliError(f"{args.ids}: cannot read ids ({str(exc).splitlines()[0]})") from None
+    if "anime_id" not in ids.columns:
+        raise CliError(f"{args.ids}: expected a column anime_id")
+    numbers = pd.to_numeric(ids["anime_id"], errors="coerce")
+    bad = numbers.isna() | (numbers != numbers.round())
+    if bad.any():
+        raise CliError(f"{args.ids}: anime_id is not an integer on row {int(bad.to_numpy().argmax()) + 2}")
+    engine = _engine(args)
+    wanted = numbers.astype("int64").tolist()
+    unknown = [a for a in dict.fromkeys(wanted) if engine.model.index_of(a) is None]
+    if unknown:
+        raise CliError(f"unknown anime_id(s) (not in the model): {', '.join(map(str, unknown[:5]))}"
+                       + (" ..." if len(unknown) > 5 else ""))
+    rows = [(a, s_id, rank, round(sim, 6))
+            for a in tqdm(wanted, desc="similar", unit="title", disable=args.quiet)
+            for rank, (s_id, sim) in enumerate(engine.similar(a, args.n).neighbours, 1)]
+    pd.DataFrame(rows, columns=["anime_id", "similar_id", "rank", "similarity"]).to_csv(args.out, index=False)
+    print(f"wrote {len(rows)} rows for {len(wanted)} titles to {args.out}", file=sys.stderr)
 
 
 def cmd_search(args: argparse.Namespace) -> None:
@@ -281,6 +332,13 @@ def build_parser() -> argparse.ArgumentParser:
     rb.add_argument("--out", type=Path, required=True)
     rb.add_argument("-n", type=int, default=50)
     rb.set_defaults(func=cmd_recommend_batch)
+
+    sb = sub.add_parser("similar-batch", help="n neighbours per title, as /similar serves them")
+    sb.add_argument("--model", type=Path, required=True)
+    sb.add_argument("--ids", type=Path, required=True, help="CSV with a column anime_id")
+    sb.add_argument("--out", type=Path, required=True)
+    sb.add_argument("-n", type=int, default=10)
+    sb.set_defaults(func=cmd_similar_batch)
 
     pb = sub.add_parser("predict-batch", help="1-10 predictions for (user, anime) pairs")
     pb.add_argument("--model", type=Path, required=True)

@@ -6,6 +6,7 @@ user's interactions to the model (folded in, or retrained with for Funk SVD) and
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import asdict
 
@@ -17,6 +18,9 @@ from scipy.sparse.linalg import svds
 
 from recsys.als import fit_als, solve_user
 from recsys.catalog import Catalog
+from recsys.franchise import Franchises
+from recsys.search_eval import search_accuracy
+from recsys.similar_eval import cosine_reference, exact_neighbours, similar_figures
 from recsys.metrics import Accumulator, Case, FanContext, Figures, make_cases, split_users
 from recsys.model import ModelConfig, Recommender, single_threaded_blas, top_n
 from recsys.serving import Engine
@@ -189,6 +193,7 @@ def funk_svd_predictor(train: pd.DataFrame, cases: list[Case], factors: int = 50
 # ---------------------------------------------------------------------------------------- the run
 SERVED, PLAIN = "animerec (served list)", "animerec (plain ranking)"
 # The issue's bars for what members see: (protocol, figure, bound, "max" or "min").
+SIMILAR_BARS = (("cowatch_precision", 0.50, "min"), ("genre_overlap", 0.35, "min"), ("obscure_share", 0.05, "max"))
 FAN_BARS = (
     ("p80", "earlier10", 0.2, "max"), ("p80", "extra10", 0.3, "max"),
     ("p80", "fresh_ndcg10", 0.47, "min"), ("p80", "fresh_ndcg10_liked", 0.37, "min"),
@@ -213,15 +218,17 @@ def plain_lists(model: Recommender) -> Callable[[Case], np.ndarray]:
 
 
 def evaluate(df: pd.DataFrame, protocols: list[str], seed: int, config: ModelConfig | None = None,
-             progress: Callable[[str], None] | None = None) -> dict[str, dict[str, dict]]:
-    """{protocol: {method: figures dict}}; the list members see is SERVED."""
+             progress: Callable[[str], None] | None = None) -> dict:
+    """{"protocols": {protocol: {method: figures dict}}, "similar": {method: figures}, "franchises":
+    co-watch check of the franchise edges, "search": title search accuracy}; the list members see is
+    SERVED."""
     say = progress or (lambda msg: None)
     train, test = split_users(df, TEST_FRACTION, seed)
     ix = TrainIndex(train)
     say(f"split: {train['user_id'].nunique()} training users, {test['user_id'].nunique()} held-out users")
     say("training the served model")
-    model = Recommender.fit(train, config or ModelConfig())
     catalog = Catalog.load()
+    model = Recommender.fit(train, config or ModelConfig(), catalog=catalog)
     engine = Engine(model, catalog)
     ranked, predicted = served_lists(engine)
     say("fitting baselines: popularity, item-kNN, centred SVD, iALS")
@@ -235,15 +242,50 @@ def evaluate(df: pd.DataFrame, protocols: list[str], seed: int, config: ModelCon
         ease_scorers[lam] = ease(ix, lam)
     counts = np.bincount(ix.item_codes, minlength=len(ix.items))
     popularity_rank = {int(ix.items[i]): r for r, i in enumerate(np.argsort(-counts, kind="stable"))}
-    results: dict[str, dict[str, dict]] = {}
+    results: dict = {"protocols": {}}
     for protocol in protocols:
         cases = make_cases(test, protocol, seed + 1)
         fan = FanContext({c.user_id: engine.franchises.seen_earlier(c.given_items.tolist()) for c in cases},
                          engine.franchises.franchise_of, popularity_rank)
         with single_threaded_blas():
-            results[protocol] = _score_protocol(protocol, cases, ix, train, fan, ranked, predicted,
-                                                plain_lists(model), fixed, ease_scorers, say)
+            results["protocols"][protocol] = _score_protocol(protocol, cases, ix, train, fan, ranked, predicted,
+                                                             plain_lists(model), fixed, ease_scorers, say)
+    say("/similar: co-watch precision on held-out members")
+    with single_threaded_blas():
+        results["similar"] = similar_rows(engine, train, test, seed)
+    results["franchises"] = franchise_check(engine.franchises, df)
+    results["search"] = search_accuracy(catalog)
     return results
+
+
+def similar_rows(engine: Engine, train: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict[str, dict]:
+    """/similar as served beside item-kNN cosine and the ALS factors, each through similar_figures."""
+    fr, catalog, model = engine.franchises, engine.catalog, engine.model
+    figures = functools.partial(similar_figures, test=test, catalog=catalog, franchises=fr, known=model.item_ids,
+                                seed=seed)
+    return {
+        "animerec /similar (served)": figures(lambda a, n: [b for b, _ in engine.similar(a, n).neighbours]),
+        "item-kNN cosine (one per franchise)": figures(cosine_reference(train, fr, one_per_franchise=True)),
+        "ALS item factors (one per franchise)": figures(exact_neighbours(model.item_factors, model.item_ids, fr,
+                                                                         one_per_franchise=True)),
+    }
+
+
+def franchise_check(franchises: Franchises, df: pd.DataFrame, min_watchers: int = 20) -> dict:
+    """How often the co-watch data agrees with the franchise order: for each edge "b comes before a"
+    (a prequel or parent story) with at least min_watchers watchers of a, the share of a's watchers
+    who also watched b. An edge disagrees when under half of them did."""
+    watchers = df.groupby("anime_id")["user_id"].agg(frozenset).to_dict()
+    shares = []
+    for a in watchers:
+        if len(watchers[a]) < min_watchers:
+            continue
+        for b in franchises.before(a):
+            if b in watchers:
+                shares.append(len(watchers[a] & watchers[b]) / len(watchers[a]))
+    shares = np.array(shares)
+    return {"edges": int(len(shares)), "disagree": int((shares < 0.5).sum()),
+            "median_share": float(np.median(shares)) if len(shares) else float("nan"), "min_watchers": min_watchers}
 
 
 def _score_protocol(protocol, cases, ix, train, fan, ranked, predicted, plain, fixed, ease_scorers,
@@ -272,24 +314,33 @@ def _score_protocol(protocol, cases, ix, train, fan, ranked, predicted, plain, f
     return rows
 
 
-def bars(results: dict[str, dict[str, dict]]) -> list[tuple[str, bool]]:
-    """The acceptance bars of the list members see, each (description, passed)."""
+def bars(results: dict) -> list[tuple[str, bool]]:
+    """The acceptance bars of what members see, each (description, passed)."""
+    protocols = results["protocols"]
     out = []
     for protocol, figure, bound, kind in FAN_BARS:
-        if protocol not in results:
-            continue
-        value = results[protocol][SERVED][figure]
-        ok = value <= bound if kind == "max" else value >= bound
-        out.append((f"{protocol}: {figure} {value:.4f} {'<=' if kind == 'max' else '>='} {bound}", ok))
-    for protocol, rows in results.items():
+        if protocol in protocols:
+            out.append(_bar(f"{protocol}: {figure}", protocols[protocol][SERVED][figure], bound, kind))
+    for protocol, rows in protocols.items():
         served, funk = rows[SERVED], rows["Funk SVD (retrained)"]
         out.append((f"{protocol}: RMSE {served['rmse']:.4f} < Funk SVD {funk['rmse']:.4f}", served["rmse"] < funk["rmse"]))
+    similar = results["similar"]["animerec /similar (served)"]
+    for figure, bound, kind in SIMILAR_BARS:
+        out.append(_bar(f"/similar: {figure}", similar[figure], bound, kind))
+    search = results["search"]
+    for figure in ("english_top1", "abbrev_top1"):
+        out.append(_bar(f"title search: {figure}", search[figure], 0.9, "min"))
     return out
 
 
-def format_table(results: dict[str, dict[str, dict]]) -> str:
+def _bar(name: str, value: float, bound: float, kind: str) -> tuple[str, bool]:
+    ok = value <= bound if kind == "max" else value >= bound
+    return f"{name} {value:.4f} {'<=' if kind == 'max' else '>='} {bound}", ok
+
+
+def format_table(results: dict) -> str:
     lines = []
-    for protocol, rows in results.items():
+    for protocol, rows in results["protocols"].items():
         lines += [f"### protocol `{protocol}` ({next(iter(rows.values()))['users']} held-out users)", "",
                   "Ranking figures:", "",
                   "| method | Recall@20 | NDCG@10 | Recall@20 liked | NDCG@10 liked | RMSE | MAE | coverage@10 |",
@@ -302,6 +353,20 @@ def format_table(results: dict[str, dict[str, dict]]) -> str:
         lines += [f"| {name} | {_cells(f, Figures.FAN_COLUMNS)} |" for name, f in rows.items()
                   if not np.isnan(f["fresh_ndcg10"])]
         lines.append("")
+    sim = results["similar"]
+    lines += [f"### `/similar` ({next(iter(sim.values()))['queries']} queries from held-out members' histories)", "",
+              "| neighbours | co-watch precision@10 | genre overlap | share under 5,000 members |", "|---|---|---|---|"]
+    lines += [f"| {name} | {f['cowatch_precision']:.4f} | {f['genre_overlap']:.4f} | {f['obscure_share']:.4f} |"
+              for name, f in sim.items()]
+    fc, search = results["franchises"], results["search"]
+    lines += ["", "### Franchise graph against co-watch data", "",
+              f"{fc['edges']} prequel/parent edges whose later title has at least {fc['min_watchers']} watchers in "
+              f"the sample: {fc['disagree']} disagree (under half of the later title's watchers watched the earlier "
+              f"one); median share {fc['median_share']:.3f}.", "",
+              "### Title search", "",
+              f"Top-1 of `Catalog.search`: English titles of the 500 most popular titles {search['english_top1']:.3f} "
+              f"({search['english_n']} queries); fan names and abbreviations {search['abbrev_top1']:.3f} "
+              f"({search['abbrev_n']} queries).", ""]
     return "\n".join(lines)
 
 

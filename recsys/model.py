@@ -9,7 +9,9 @@ solve against the fixed item factors, giving
     with only a few titles; see docs/evaluation.md for the figures behind the weights);
   * the 1-10 prediction: mu + b_i + b_u + z_u . y_i, a ridge fit of the member's own scores on the
     same item factors (watched-without-score titles shape the ranking only).
-The embeddings behind /similar (Annoy) are the factorization's item factors.
+The embeddings behind /similar (Annoy) are recsys.embeddings.similar_embeddings: a factorization of
+the item-kNN cosine matrix with the titles' genres appended (see that module for why not the ALS
+factors); recsys.serving re-ranks their hits with a support prior and the franchise graph.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from threadpoolctl import ThreadpoolController
 
 from recsys.als import fit_als, solve_spd, solve_user
 from recsys.ann import AnnIndex
+from recsys.catalog import Catalog
+from recsys.embeddings import genre_matrix, similar_embeddings
 from recsys.itemitem import fit_item_models, row_block, row_sum
 
 RATING_MIN, RATING_MAX = 1.0, 10.0
@@ -87,6 +91,10 @@ class ModelConfig:
         return asdict(self)
 
 
+class UnknownTitle(KeyError):
+    """A title the model has no data for (too few interactions in training, or not in the catalog)."""
+
+
 @dataclass(frozen=True)
 class Recommendation:
     anime_id: int
@@ -121,6 +129,7 @@ class Recommender:
     ease: sp.csr_matrix  # item-item EASE^R weights (row: given, column: scored)
     cooccurrence: sp.csr_matrix  # item-item co-occurrence counts, same layout
     cosine: sp.csr_matrix  # item-item cosine similarities, same layout
+    similar_vectors: np.ndarray  # float32 (n_items, d): the /similar embeddings (Annoy, angular)
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -139,10 +148,12 @@ class Recommender:
         config: ModelConfig | None = None,
         progress: Callable[[int], None] | None = None,
         stage_times: dict[str, float] | None = None,
+        catalog: Catalog | None = None,
     ) -> "Recommender":
         """Train on an interactions table (user_id, anime_id, rating with -1 = watched).
 
-        ``progress`` is called after each ALS iteration; ``stage_times`` receives seconds per stage.
+        ``progress`` is called after each ALS iteration; ``stage_times`` receives seconds per stage;
+        ``catalog`` gives the genres the /similar embeddings carry (none without it).
         """
         config = config or ModelConfig()
         stages = stage_times if stage_times is not None else {}
@@ -173,16 +184,20 @@ class Recommender:
             knn_neighbors=config.knn_neighbors, max_items=config.item_max_items
         )
         stages["item_item"] = time.perf_counter() - clock
-        return cls(config, item_ids, item_factors, item_bias, mu, popularity, ease, cooc, cosine)
+        clock = time.perf_counter()
+        genres = genre_matrix(item_ids, catalog)[0] if catalog is not None else None
+        similar_vectors = similar_embeddings(C, popularity, item_genres=genres, seed=config.seed)
+        stages["similar"] = time.perf_counter() - clock
+        return cls(config, item_ids, item_factors, item_bias, mu, popularity, ease, cooc, cosine, similar_vectors)
 
     # ------------------------------------------------------------------ similar-items index
     def attach_ann(self, ann: "AnnIndex") -> None:
         self._ann = ann
 
     def ensure_ann(self) -> "AnnIndex":
-        """The Annoy index over the item factors, built on first need."""
+        """The Annoy index over the /similar embeddings, built on first need."""
         if self._ann is None:
-            self._ann = AnnIndex.build(self.item_factors, self.item_ids, n_trees=self.config.ann_trees,
+            self._ann = AnnIndex.build(self.similar_vectors, self.item_ids, n_trees=self.config.ann_trees,
                                        search_k=self.config.ann_search_k, seed=self.config.seed)
         return self._ann
 
@@ -233,9 +248,9 @@ class Recommender:
 
     def ranking_scores(self, user: FoldedUser) -> np.ndarray:
         """A folded-in member's ranking score of every item (a fresh array, the caller may write to it)."""
-        return self._ranking(user)[0]
+        return self.ranking(user)[0]
 
-    def _ranking(self, user: FoldedUser) -> tuple[np.ndarray, list[tuple[sp.csr_matrix, float]]]:
+    def ranking(self, user: FoldedUser) -> tuple[np.ndarray, list[tuple[sp.csr_matrix, float]]]:
         """The ranking scores, and the item-item terms behind them as (matrix, coefficient): a given
         title j adds coefficient * M[j, i] to title i's score (what "because" is computed from)."""
         if len(user.seen) == 0:
@@ -258,11 +273,12 @@ class Recommender:
             scaled.append((matrix, weight / sd))
         return scores, scaled
 
-    def contributions(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def contributions(user: FoldedUser, idx: np.ndarray, terms: list[tuple[sp.csr_matrix, float]]) -> np.ndarray:
         """(given titles x idx): how much each given title adds to each item's ranking score through
-        the item-item scorers (the factorization's share is not split per title)."""
+        the item-item terms of ranking() (the factorization's share is not split per title)."""
         out = np.zeros((len(user.seen), len(idx)), np.float32)
-        for matrix, coef in self._ranking(user)[1]:
+        for matrix, coef in terms:
             out += coef * row_block(matrix, user.seen, idx)
         return out
 
@@ -308,17 +324,18 @@ class Recommender:
         return out
 
     def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Nearest titles by cosine of item factors, from the Annoy index when one is attached."""
+        """Nearest titles by cosine of the /similar embeddings, from the Annoy index when one is
+        attached (the raw neighbours; recsys.serving.Engine.similar is what members see)."""
         i = self._index.get(int(anime_id))
         if i is None:
-            raise KeyError(anime_id)
+            raise UnknownTitle(anime_id)
         if self._ann is not None:
             return self._ann.similar(i, n, allowed)
         return self.similar_exact(i, n, allowed)
 
     def similar_exact(self, i: int, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Exact cosine neighbours of item index i (the reference for the Annoy index)."""
-        normed = _normalized(self.item_factors)
+        normed = _normalized(self.similar_vectors)
         sims = (normed @ normed[i]).astype(np.float64)
         sims[i] = -np.inf
         if allowed is not None:

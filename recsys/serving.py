@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from recsys.catalog import Catalog
+from recsys.embeddings import CANDIDATES, genre_matrix, rerank
 from recsys.franchise import Franchises, TitleInfo
-from recsys.model import FoldedUser, Recommender, standardized, top_n
+from recsys.model import FoldedUser, Recommender, UnknownTitle, standardized, top_n
 
 # The quality floor: a member with fewer explicit scores than FEW_SCORES gets FEW_SCORES_FLOOR; with
 # more, their mean score less FLOOR_SLACK. The full mean cut fresh NDCG@10 by 0.07 (p80, seed 1): the
@@ -47,6 +48,8 @@ NEW_TYPES = frozenset({"TV", "Movie", "OVA", "ONA"})
 CONTINUE_TYPES = NEW_TYPES | {"Special"}
 # /recommend discover: the most watched titles are left out, and popularity is held against the rest.
 DISCOVER_SKIP_TOP = 100
+# /similar with a filter this narrow searches the filtered titles exactly (~0.1 ms for 2,000).
+EXACT_FILTERED = 2_000
 DISCOVER_WEIGHT = 0.5
 
 # "Because X" needs genres in common: two, or at least this share of the two titles' genres together.
@@ -80,6 +83,12 @@ class PickList:
 
 
 @dataclass(frozen=True)
+class SimilarList:
+    neighbours: list[tuple[int, float]]  # (anime_id, similarity), best first, one per other work
+    same_series: list[int]  # the title's own franchise, oldest first (grouped, never in neighbours)
+
+
+@dataclass(frozen=True)
 class GroupPick:
     anime_id: int
     group_score: float
@@ -110,7 +119,9 @@ class Engine:
         recap = np.array([self.franchises.is_recap(int(a)) for a in ids.tolist()], bool)
         self._pickable = np.array([t in NEW_TYPES for t in types], bool) & ~recap
         self._continuable = np.array([t in CONTINUE_TYPES for t in types], bool) & ~recap
-        self._genres = [frozenset(catalog.get(int(a)).genres) if k else frozenset() for a, k in zip(ids.tolist(), known)]
+        self._genre_matrix = genre_matrix(ids, catalog)[0]  # items x genres, 0/1
+        V = model.similar_vectors
+        self._unit_vectors = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
         self._popular_rank = np.empty(n, np.int64)
         self._popular_rank[np.argsort(-model.item_popularity, kind="stable")] = np.arange(n)
         self._log_popularity = standardized(np.log1p(model.item_popularity.astype(np.float64)))
@@ -153,7 +164,8 @@ class Engine:
         ``discover``: favour less-watched titles (the most watched DISCOVER_SKIP_TOP never appear)."""
         model = self.model
         user = user or model.fold_in(ratings)
-        scores = model.ranking_scores(user).astype(np.float64)
+        scores, terms = model.ranking(user)
+        scores = scores.astype(np.float64)
         blocked = self._blocked(user.seen, exclude, allowed)
         earlier = self._idx(self.franchises.seen_earlier(ratings))
         if discover:
@@ -199,7 +211,7 @@ class Engine:
                 break
 
         idx = np.array([c[0] for c in chosen], np.int64)
-        reasons = self._because(user, ratings, idx, [c[3] for c in chosen])
+        reasons = self._because(user, ratings, idx, [c[3] for c in chosen], terms, floor)
         picks = [
             Pick(int(model.item_ids[t]), s, predicted[t], match_chance(s), kind, reason,
                  self._more_in_series(int(model.item_ids[t]), ratings))
@@ -216,7 +228,7 @@ class Engine:
         return [int(self.model.item_ids[i]) for i in best]
 
     def _because(self, user: FoldedUser, ratings: Mapping[int, float], idx: np.ndarray,
-                 fixed: Sequence[int | None]) -> list[int | None]:
+                 fixed: Sequence[int | None], terms: list, floor: float) -> list[int | None]:
         """For each pick, the given title that added most to its score among those that relate to it
         (a shared genre, or one franchise) and that the member liked (a score at or above their floor,
         or watched); None when no such title helped: the caller then says it is popular with members
@@ -225,25 +237,27 @@ class Engine:
         todo = [j for j, b in enumerate(fixed) if b is None]
         if not todo or len(user.seen) == 0:
             return out
-        contrib = self.model.contributions(user, idx[todo])
-        given_ids = self.model.item_ids[user.seen].tolist()
-        floor = self.floor(ratings)
-        liked = np.array([ratings[a] < 0 or ratings[a] >= floor for a in given_ids], bool)
+        picks = idx[todo]
+        contrib = self.model.contributions(user, picks, terms)
+        given_ids = self.model.item_ids[user.seen]
+        r = np.array([ratings[a] for a in given_ids.tolist()], np.float32)
+        liked = (r < 0) | (r >= floor)
+        ok = self._relates(user.seen, picks) & liked[:, None] & (contrib > 0)
+        best = np.argmax(np.where(ok, contrib, 0.0), axis=0)
         for col, j in enumerate(todo):
-            pick = int(idx[j])
-            related = np.array([self._relates(g, pick) for g in user.seen.tolist()], bool)
-            c = np.where(related & liked & (contrib[:, col] > 0), contrib[:, col], 0.0)
-            if c.max(initial=0.0) > 0:
-                out[j] = int(given_ids[int(np.argmax(c))])
+            if ok[best[col], col]:
+                out[j] = int(given_ids[best[col]])
         return out
 
-    def _relates(self, a: int, b: int) -> bool:
-        """Whether item a can honestly be named as the reason for item b: one franchise, or genres
-        in common beyond one broad tag (two shared, or a third of their genres together)."""
-        if self._franchise[a] == self._franchise[b]:
-            return True
-        shared = len(self._genres[a] & self._genres[b])
-        return shared >= 2 or (shared >= 1 and shared >= RELATED_GENRE_SHARE * len(self._genres[a] | self._genres[b]))
+    def _relates(self, given: np.ndarray, picks: np.ndarray) -> np.ndarray:
+        """(given x picks): whether a given title can honestly be named as the reason for a pick: one
+        franchise, or genres in common beyond one broad tag (two shared, or RELATED_GENRE_SHARE of
+        their genres together)."""
+        G = self._genre_matrix
+        shared = G[given] @ G[picks].T
+        union = G[given].sum(axis=1)[:, None] + G[picks].sum(axis=1)[None, :] - shared
+        by_genre = (shared >= 2) | ((shared >= 1) & (shared >= RELATED_GENRE_SHARE * union))
+        return by_genre | (self._franchise[given][:, None] == self._franchise[picks][None, :])
 
     # ------------------------------------------------------------------------------ /watchparty
     def group(
@@ -302,6 +316,46 @@ class Engine:
                           tuple(float(model.predicted_ratings(u, np.array([t]))[0]) for u in users),
                           self._more_in_series(int(model.item_ids[t]), given))
                 for t, s in chosen]
+
+    # ------------------------------------------------------------------------------ /similar
+    def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None) -> SimilarList:
+        """Titles of other works nearest to one title, one per franchise, and its own series apart.
+
+        Neighbours come from the Annoy index over the /similar embeddings, re-ranked with a support
+        prior (recsys.embeddings.rerank). A filter that leaves at most EXACT_FILTERED titles is
+        searched exactly over that subset, so a rare genre still fills its list; a wider one widens
+        the Annoy search until the list is full. UnknownTitle for a title the model lacks.
+        """
+        model = self.model
+        i = model.index_of(anime_id)
+        if i is None:
+            raise UnknownTitle(anime_id)
+        allowed = None if allowed is None else np.asarray(allowed, bool)
+        if allowed is not None and allowed.sum() <= EXACT_FILTERED:
+            hits = self._rerank(i, self._exact_candidates(i, np.flatnonzero(allowed)), n, allowed)
+        else:
+            ann = model.ensure_ann()
+            want = CANDIDATES
+            while True:
+                hits = self._rerank(i, ann.neighbours(i, want), n, allowed)
+                if len(hits) >= n or want >= model.n_items - 1:
+                    break
+                want = min(want * 4, model.n_items - 1)
+        f = self.franchises.franchise_of(anime_id)
+        series = [a for a in self.franchises.entries(f) if a != anime_id] if f is not None else []
+        return SimilarList([(int(model.item_ids[j]), s) for j, s in hits], series)
+
+    def _rerank(self, i: int, candidates: list[tuple[int, float]], n: int,
+                allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        return rerank(i, candidates, self.model.item_popularity, self._franchise, n,
+                      one_per_franchise=True, allowed=allowed)
+
+    def _exact_candidates(self, i: int, subset: np.ndarray) -> list[tuple[int, float]]:
+        """(item index, cosine) of the subset's titles nearest to item i, exactly."""
+        V = self._unit_vectors
+        sims = V[subset] @ V[i]
+        best = subset[np.argsort(-sims, kind="stable")[: 4 * CANDIDATES]]
+        return [(int(j), float(V[j] @ V[i])) for j in best]
 
     # ------------------------------------------------------------------------------ predictions
     def predict(self, ratings: Mapping[int, float], anime_ids: Sequence[int]) -> np.ndarray:

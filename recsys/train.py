@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from recsys import artifacts
+from recsys.catalog import Catalog
 from recsys.data import fingerprint, load_interactions
 from recsys.model import ModelConfig, Recommender
 
@@ -31,7 +32,7 @@ def train_model(extra: pd.DataFrame | None = None, config: ModelConfig | None = 
     config = config or ModelConfig()
     table = training_table(extra)
     started = time.perf_counter()
-    model = Recommender.fit(table, config, progress=progress)
+    model = Recommender.fit(table, config, progress=progress, catalog=Catalog.load())
     model.ensure_ann()
     model.meta.update(
         version=artifacts.new_version(),

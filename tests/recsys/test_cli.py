@@ -4,7 +4,10 @@ import sys
 import pandas as pd
 import pytest
 
+from recsys import artifacts
+from recsys.catalog import Catalog
 from recsys.cli import main
+from recsys.serving import Engine
 
 GIVEN = "user_id,anime_id,rating\nalice,5114,10\nalice,9253,9\nalice,1535,-1\nbob,32281,9\nbob,199,8\n"
 
@@ -102,3 +105,38 @@ def test_train_with_community_ratings_publishes_a_model(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("user_id,anime_id,rating\n1,5114,ten\n")
     assert main(["-q", "train", "--config", "small", "--out", str(root), "--extra", str(bad)]) == 2
+
+
+def test_similar_batch_writes_the_served_neighbours(small_models_root, tmp_path, capsys):
+    ids = tmp_path / "ids.csv"
+    ids.write_text("anime_id\n9253\n1535\n")
+    out = tmp_path / "similar.csv"
+    assert main(["similar-batch", "--model", str(small_models_root), "--ids", str(ids), "--out", str(out), "-n", "4"]) == 0
+    rows = pd.read_csv(out)
+    assert list(rows.columns) == ["anime_id", "similar_id", "rank", "similarity"]
+    assert rows.groupby("anime_id")["rank"].apply(list).to_dict() == {1535: [1, 2, 3, 4], 9253: [1, 2, 3, 4]}
+    engine = Engine(artifacts.load_current(small_models_root), Catalog.load())
+    assert rows[rows.anime_id == 9253]["similar_id"].tolist() == [a for a, _ in engine.similar(9253, 4).neighbours]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("anime_id\n9253\n99999999\n", "unknown anime_id(s) (not in the model): 99999999"),
+    ("anime_id\n9253.5\n", "anime_id is not an integer on row 2"),
+    ("title\nSteins;Gate\n", "expected a column anime_id"),
+])
+def test_similar_batch_rejects_bad_ids_with_one_line(small_models_root, tmp_path, capsys, content, message):
+    ids = tmp_path / "ids.csv"
+    ids.write_text(content)
+    code = main(["similar-batch", "--model", str(small_models_root), "--ids", str(ids), "--out", str(tmp_path / "o.csv")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and message in err and "\n" not in err
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_search_and_filtered_similar_on_the_real_catalog(small_models_root, capsys):
+    assert main(["search", "attack", "on", "titan", "-n", "2"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "16498\tShingeki no Kyojin"
+    assert main(["search", " "]) == 2
+    # 37+ Yaoi titles are in the model: a filtered list still fills.
+    assert main(["similar", "Junjou Romantica", "--genre", "Yaoi", "-n", "10", "--model", str(small_models_root)]) == 0
+    assert capsys.readouterr().out.count("similarity") == 10

@@ -123,3 +123,28 @@ def test_group_picks_are_unseen_by_everyone_follow_the_fan_rules_and_are_scored_
     assert 1002 not in ids  # the second member has not seen its prequel
     assert len(ids) == len({engine.franchises.franchise_of(a) for a in ids})
     assert all(len(p.predictions) == 2 and min(p.predictions) >= 6.5 for p in picks)
+
+
+def test_similar_lists_other_works_one_per_franchise_and_groups_its_own_series(engine):
+    found = engine.similar(1000, 5)
+    ids = [a for a, _ in found.neighbours]
+    assert len(ids) == 5 and not set(ids) & FRANCHISE_A
+    assert len(ids) == len({engine.franchises.franchise_of(a) for a in ids})
+    assert set(ids) <= BLOCK0  # the same taste block
+    assert found.same_series == [1001, 1003, 1002]
+    assert [s for _, s in found.neighbours] == sorted((s for _, s in found.neighbours), reverse=True)
+
+
+def test_similar_with_a_narrow_filter_still_fills_its_list(engine, monkeypatch):
+    allowed = np.isin(engine.model.item_ids, [1012, 1013, 1014, 1015, 1016])  # the other taste block only
+    for exact_limit in (0, 2_000):  # widened Annoy search, and exact search over the subset
+        monkeypatch.setattr("recsys.serving.EXACT_FILTERED", exact_limit)
+        found = engine.similar(1004, 5, allowed=allowed)
+        assert sorted(a for a, _ in found.neighbours) == [1012, 1013, 1014, 1015, 1016]
+
+
+def test_similar_of_an_unknown_title_is_a_named_error(engine):
+    from recsys.model import UnknownTitle
+
+    with pytest.raises(UnknownTitle):
+        engine.similar(5, 3)
