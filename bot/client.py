@@ -74,6 +74,11 @@ class AnimeRecBot(commands.Bot):
         # The scheduler's own clock, not discord.utils.utcnow (which a test harness may virtualize).
         self.scheduler.modify_job(RETRAIN_JOB, next_run_time=datetime.now(timezone.utc))
 
+    def next_retrain(self) -> datetime | None:
+        """When the scheduled retrain runs next (UTC)."""
+        job = self.scheduler.get_job(RETRAIN_JOB)
+        return job.next_run_time if job is not None else None
+
     # The heartbeat file is fresh only while the gateway is connected: the Docker HEALTHCHECK reads it.
     async def on_connect(self) -> None:
         self.connected = True

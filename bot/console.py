@@ -106,8 +106,9 @@ class Console:
             if name == "forget":
                 self.write("This deletes every rating you stored. Type yes to confirm:")
                 if (await lines()).strip().lower() == "yes":
-                    ratings, _ = await self.service.forget(CONSOLE_USER_ID)
-                    self.write(f"Deleted {ratings} rating(s) and everything else stored about you.")
+                    forgotten = await self.service.forget(CONSOLE_USER_ID)
+                    self.write(f"Deleted {forgotten.ratings} rating(s) and everything else stored about you."
+                               + (" The served model learnt from them until it is retrained." if forgotten.in_model else ""))
                 else:
                     self.write("Nothing deleted.")
             elif name in self.commands:

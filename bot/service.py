@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +34,8 @@ MAX_PARTY = 12  # members whose predicted scores fit beside each pick
 ONBOARDING_TITLES = 4
 WATCHED_WORDS = {"watched", "w", "seen"}
 WATCHED_STATUSES = {"completed", "watching", "1", "2"}  # exports spell statuses as words or MAL's codes
+EXPORT_PREFIX = ".community-ratings-"  # a retrain's private export of every rating, deleted after it
+LEGACY_EXPORT = "community-ratings.csv"  # written, and never deleted, by earlier versions
 
 
 class UserError(Exception):
@@ -88,6 +92,15 @@ class ImportReport:
     updated: int
     unchanged: int
     skipped: dict[str, int]  # reason -> count
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    ratings: int
+    dismissals: int
+    # The served model (or the one training now) learnt from community ratings, perhaps theirs: blended
+    # into its title weights, without a row per member, until a retrain without them.
+    in_model: bool
 
 
 @dataclass(frozen=True)
@@ -174,6 +187,7 @@ class Service:
     async def start(self) -> None:
         """Serve the published model; with none usable, train one in the background meanwhile."""
         await self.store.abandon_unfinished_training()
+        await asyncio.to_thread(self._remove_exports)
         try:
             self._model = await asyncio.to_thread(load_current, self.models_dir)
             log.info("serving model %s", self.model_version)
@@ -223,8 +237,9 @@ class Service:
             record_id = await self.store.training_started()
             self._training_since = now()
             error = None
+            extra = None
             try:
-                extra = self.data_dir / "community-ratings.csv"
+                extra = await asyncio.to_thread(self._private_export)
                 rows = await self.store.export_ratings(extra)
                 cmd = train_command(self.models_dir, extra if rows else None, self.train_config)
                 await run_training(cmd, on_start=self._training_started)
@@ -235,6 +250,8 @@ class Service:
                 log.error("retrain failed, still serving %s: %s", self.model_version or "no model", error)
             finally:
                 self.training_pid = self._training_since = None
+                if extra is not None:  # member data lives no longer than the training that needs it
+                    extra.unlink(missing_ok=True)
             meta = self._model.meta if self._model is not None and error is None else {}
             await self.store.training_finished(
                 record_id, version=meta.get("version"), trained_at=meta.get("trained_at"), error=error
@@ -243,6 +260,17 @@ class Service:
 
     def _training_started(self, pid: int) -> None:
         self.training_pid = pid
+
+    def _private_export(self) -> Path:
+        """A new empty file only this user can read (mkstemp creates it 0600)."""
+        fd, name = tempfile.mkstemp(prefix=EXPORT_PREFIX, suffix=".csv", dir=self.data_dir)
+        os.close(fd)
+        return Path(name)
+
+    def _remove_exports(self) -> None:
+        """Exports left by a bot killed mid-training (its cleanup never ran) or by earlier versions."""
+        for path in [self.data_dir / LEGACY_EXPORT, *self.data_dir.glob(f"{EXPORT_PREFIX}*.csv")]:
+            path.unlink(missing_ok=True)
 
     # --- titles -------------------------------------------------------------------------------
 
@@ -343,9 +371,12 @@ class Service:
         return ImportReport(added, len(changed) - added, len(wanted) - len(changed),
                             {k: v for k, v in skipped.items() if v})
 
-    async def forget(self, user_id: int) -> tuple[int, int]:
+    async def forget(self, user_id: int) -> Forgotten:
         """Delete everything stored about a member (the caller has asked them to confirm)."""
-        return await self.store.forget(user_id)
+        ratings, dismissals = await self.store.forget(user_id)
+        model = self._model
+        learnt = model is not None and model.meta.get("counts", {}).get("community_interactions", 0) > 0
+        return Forgotten(ratings, dismissals, bool(ratings) and (learnt or self.training))
 
     async def dismiss(self, user_id: int, anime_ids: Iterable[int]) -> None:
         await self.store.dismiss(user_id, [a for a in anime_ids if a in self.catalog])

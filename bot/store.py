@@ -181,7 +181,8 @@ class Store:
         return row[0], row[1]
 
     async def export_ratings(self, path: Path) -> int:
-        """Write every community rating as CSV user_id,anime_id,rating (atomically); returns the row count."""
+        """Write every community rating as CSV user_id,anime_id,rating into a file only this user can
+        read (mode 0600); returns the row count. The caller deletes it once done."""
         rows = await self._all("SELECT user_id, anime_id, rating FROM ratings ORDER BY user_id, anime_id")
         await asyncio.to_thread(_write_csv, path, ["user_id", "anime_id", "rating"], rows)
         return len(rows)
@@ -260,12 +261,11 @@ class Store:
 
 
 def _write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="") as f:
+    # Member data: created 0600, and an existing file (from mkstemp) keeps its own mode.
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(header)
         writer.writerows(rows)
-    os.replace(tmp, path)
 
 
 def _busy_or(exc: sqlite3.OperationalError) -> Exception:

@@ -139,6 +139,19 @@ async def test_forget_only_after_confirmation(simcord_env, world):
     assert await stored(simcord_env, alice) == {}
 
 
+@pytest.mark.timeout(120)
+async def test_forget_says_when_its_ratings_leave_the_served_model(simcord_env, world):
+    _, channel, alice = world
+    await rate(alice, channel, "Steins;Gate", "9")
+    assert (await simcord_env.bot.service.retrain()).status == "ready"  # this model learnt from alice
+    prompt = await alice.slash(channel, "forget")
+    done = await alice.click(prompt.response, label="Delete everything")
+    assert done.response.content == (
+        "Done: deleted 1 rating(s) and 0 dismissed title(s). I no longer store anything about you. "
+        "The model I serve now learnt from your ratings (blended into its title weights; it keeps no row of "
+        "yours): they are gone from the next model, at 04:00 UTC.")  # the default schedule: nightly at 04:00
+
+
 async def test_onboarding_then_picks_with_not_interested_rate_and_more(simcord_env, world):
     _, channel, alice = world
     store = simcord_env.bot.service.store

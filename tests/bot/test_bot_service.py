@@ -5,7 +5,7 @@ import gzip
 import pytest
 from recsys.data import WATCHED
 
-from bot.service import ONBOARDING_TITLES, UserError, parse_score
+from bot.service import ONBOARDING_TITLES, Forgotten, UserError, parse_score
 from bot.store import SCHEMA_VERSION, Store
 from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE, mal_export
 
@@ -126,7 +126,8 @@ async def test_forget_deletes_everything_about_the_member_only(service):
     await service.import_mal_xml(ALICE, mal_export((STEINS_GATE, 9, "Completed"), (COWBOY_BEBOP, 8, "Completed")))
     await service.dismiss(ALICE, [DEATH_NOTE])
     await service.rate(BOB, "Death Note", "7")
-    assert await service.forget(ALICE) == (2, 1)
+    # The session's model learnt from no community ratings, so nothing of Alice's is in it.
+    assert await service.forget(ALICE) == Forgotten(ratings=2, dismissals=1, in_model=False)
     assert await service.store.rating_map(ALICE) == {}
     assert await service.store.dismissals(ALICE) == set()
     assert await service.store.rating_map(BOB) == {DEATH_NOTE: 7.0}
