@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import discord
 from recsys.catalog import Anime
@@ -129,10 +129,13 @@ def similar_embed(result: SimilarTitles) -> discord.Embed:
     return fit(embed)
 
 
-def watchparty_embed(party: WatchParty, names: Mapping[int, str], votes: Mapping[int, int]) -> discord.Embed:
-    """votes: anime_id -> number of votes so far."""
+def watchparty_embed(party: WatchParty, names: Mapping[int, str], votes: Mapping[int, int],
+                     skipped: Sequence[int] = ()) -> discord.Embed:
+    """votes: anime_id -> number of votes so far; skipped: mentioned ids that are not members of the server."""
     embed = discord.Embed(title=f"Watch party: {party.strategy.replace('_', ' ')}", colour=COLOUR,
                           description=f"Strategy: {party.strategy_description}.")
+    if skipped:  # a mention in an embed pings nobody
+        embed.description += f"\nSkipped, not members of this server: {', '.join(f'<@{m}>' for m in skipped)}."
     if party.unrated:
         who = ", ".join(names.get(m, str(m)) for m in party.unrated)
         embed.description += f"\n{who}: no ratings yet, so left out. Rate a few with /rate and ask again!"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import discord
@@ -11,7 +12,7 @@ from recsys.group import STRATEGIES
 
 from bot import render
 from bot.interactions import TYPE_CHOICES, allow_adult, genre_autocomplete, report_error, service_of
-from bot.service import UserError, WatchParty
+from bot.service import MAX_PARTY, UserError, WatchParty
 
 MENTION = re.compile(r"<@!?(\d{15,20})>")
 MAX_PICKS = 10  # two rows of vote buttons
@@ -20,9 +21,9 @@ MAX_PICKS = 10  # two rows of vote buttons
 class VoteView(discord.ui.View):
     """One vote per party member (a new click moves it); the tally is in the embed."""
 
-    def __init__(self, party: WatchParty, names: dict[int, str], voters: set[int]) -> None:
+    def __init__(self, party: WatchParty, names: dict[int, str], voters: set[int], skipped: list[int]) -> None:
         super().__init__(timeout=60 * 60)
-        self.party, self.names, self.voters = party, names, voters
+        self.party, self.names, self.voters, self.skipped = party, names, voters, skipped
         self.votes: dict[int, int] = {}  # voter -> anime_id
         for rank, pick in enumerate(party.picks, 1):
             button = discord.ui.Button(label=f"Vote {rank}", custom_id=f"vote:{pick.anime.anime_id}",
@@ -37,7 +38,7 @@ class VoteView(discord.ui.View):
         return counts
 
     def embed(self) -> discord.Embed:
-        return render.watchparty_embed(self.party, self.names, self.tally())
+        return render.watchparty_embed(self.party, self.names, self.tally(), self.skipped)
 
     def _voter(self, anime_id: int):
         async def callback(interaction: discord.Interaction) -> None:
@@ -53,25 +54,40 @@ class VoteView(discord.ui.View):
         await report_error(interaction, error)
 
 
-def _group(interaction: discord.Interaction, channel: discord.VoiceChannel | None, members: str | None
-           ) -> dict[int, str]:
-    """Member id -> display name: the caller plus the mentioned members, or the voice channel's."""
-    guild = interaction.guild
+async def _member(guild: discord.Guild, member_id: int) -> discord.Member | None:
+    """A member of this server, or None; the cache alone is not enough without the members intent."""
+    member = guild.get_member(member_id)
+    if member is None:
+        try:
+            member = await guild.fetch_member(member_id)
+        except discord.NotFound:
+            return None
+    return member
+
+
+async def _group(interaction: discord.Interaction, channel: discord.VoiceChannel | None, members: str | None
+                 ) -> tuple[dict[int, str], list[int]]:
+    """Member id -> display name (the caller plus the mentioned members, or the voice channel's), and
+    the mentioned ids that are not members of this server: skipped, so nobody else's tastes are shown."""
     group = {interaction.user.id: interaction.user.display_name}
     if members:
-        ids = [int(m) for m in MENTION.findall(members[:4000])]
+        ids = list(dict.fromkeys(int(m) for m in MENTION.findall(members[:4000])))
         if not ids:
             raise UserError("`members` takes mentions, like @alice @bob.")
-        for member_id in ids:
-            member = guild.get_member(member_id) if guild else None
-            if member is None or not member.bot:
-                group[member_id] = member.display_name if member else f"<@{member_id}>"
-        return group
+        if len(group.keys() | ids) > MAX_PARTY:  # before looking anyone up
+            raise UserError(f"A watch party is at most {MAX_PARTY} members; this one has {len(group.keys() | ids)}.")
+        skipped = []
+        for member_id, member in zip(ids, await asyncio.gather(*(_member(interaction.guild, i) for i in ids))):
+            if member is None:
+                skipped.append(member_id)
+            elif not member.bot:
+                group[member_id] = member.display_name
+        return group, skipped
     voice = channel or (interaction.user.voice.channel if getattr(interaction.user, "voice", None) else None)
     if voice is None:
         raise UserError("Join a voice channel, pick one with `channel`, or mention people with `members`.")
     group.update({m.id: m.display_name for m in voice.members if not m.bot})
-    return group
+    return group, []
 
 
 class Watchparty(commands.Cog):
@@ -89,14 +105,14 @@ class Watchparty(commands.Cog):
     async def watchparty(self, interaction: discord.Interaction, channel: discord.VoiceChannel | None = None,
                          members: str | None = None, genre: str | None = None, type: str | None = None,
                          strategy: str = "average", count: app_commands.Range[int, 1, MAX_PICKS] = 5) -> None:
-        group = _group(interaction, channel, members)
+        group, skipped = await _group(interaction, channel, members)
         service = service_of(interaction)
         # Checked before the public defer, so a mistake is answered privately.
         service.check_watchparty(list(group), strategy=strategy, genre=genre, type=type, count=count)
         await interaction.response.defer()
         party = await service.watchparty(list(group), strategy=strategy, genre=genre, type=type,
                                                          count=count, allow_adult=await allow_adult(interaction))
-        view = VoteView(party, group, set(group))
+        view = VoteView(party, group, set(group), skipped)
         await interaction.followup.send(embed=view.embed(), view=view)
 
 

@@ -238,6 +238,35 @@ async def test_watchparty_in_voice_names_the_unrated_and_counts_votes(simcord_en
     assert "carol, bob: no ratings yet" in by_mention.response.embeds[0].description
 
 
+def predicted_names(message) -> list[list[str]]:
+    """Per pick, the names whose predicted scores the watch party shows."""
+    lines = [f.value.split("Predicted: ", 1)[1].split("\n", 1)[0] for f in message.embeds[0].fields]
+    return [[score.rsplit(" ", 1)[0] for score in line.split(", ")] for line in lines]
+
+
+async def test_watchparty_members_outside_this_server_are_skipped_by_name(simcord_env, world):
+    guild, channel, alice = world
+    carol = guild.add_member(simcord_env.create_user("carol"))
+    elsewhere = simcord_env.create_guild("elsewhere")
+    dave = elsewhere.add_member(simcord_env.create_user("dave"))  # a real user, not in this server
+    made_up = 123456789012345678
+    store = simcord_env.bot.service.store
+    for member_id in (alice.id, carol.id, dave.id, made_up):  # all with tastes the party could reveal
+        await store.upsert_ratings(member_id, {STEINS_GATE: 9.0, COWBOY_BEBOP: 8.0, DEATH_NOTE: 7.0})
+
+    result = await alice.slash(channel, "watchparty", count=3,
+                               members=f"{carol.mention} {dave.mention} <@{made_up}> <@!{made_up}>")
+    message = result.response
+    assert not result.ephemeral and len(message.embeds[0].fields) == 3
+    assert predicted_names(message) == [["alice", "carol"]] * 3
+    assert f"Skipped, not members of this server: <@{dave.id}>, <@{made_up}>." in message.embeds[0].description
+
+    crowd = " ".join(f"<@{made_up + i}>" for i in range(12))  # with alice, 13: refused before any lookup
+    refused = await alice.slash(channel, "watchparty", members=crowd)
+    assert refused.ephemeral and refused.response.content == "A watch party is at most 12 members; this one has 13."
+    assert user_errors(simcord_env) == [refused.response.content]
+
+
 async def test_watchparty_without_a_group_explains_privately(simcord_env, world):
     _, channel, alice = world
     result = await alice.slash(channel, "watchparty")
