@@ -11,7 +11,14 @@ from discord.ext import commands
 from recsys.group import STRATEGIES
 
 from bot import render
-from bot.interactions import TYPE_CHOICES, allow_adult, genre_autocomplete, report_error, service_of
+from bot.interactions import (
+    TYPE_CHOICES,
+    allow_adult,
+    defer_publicly,
+    genre_autocomplete,
+    report_error,
+    service_of,
+)
 from bot.service import MAX_PARTY, UserError, WatchParty
 
 MENTION = re.compile(r"<@!?(\d{15,20})>")
@@ -109,7 +116,7 @@ class Watchparty(commands.Cog):
         service = service_of(interaction)
         # Checked before the public defer, so a mistake is answered privately.
         service.check_watchparty(list(group), strategy=strategy, genre=genre, type=type, count=count)
-        await interaction.response.defer()
+        await defer_publicly(interaction)
         party = await service.watchparty(list(group), strategy=strategy, genre=genre, type=type,
                                                          count=count, allow_adult=await allow_adult(interaction))
         view = VoteView(party, group, set(group), skipped)

@@ -267,6 +267,24 @@ async def test_watchparty_members_outside_this_server_are_skipped_by_name(simcor
     assert user_errors(simcord_env) == [refused.response.content]
 
 
+async def test_watchparty_error_after_the_public_defer_reaches_only_the_caller(simcord_env, world, monkeypatch):
+    guild, channel, alice = world
+    bob = guild.add_member(simcord_env.create_user("bob"))
+
+    async def locked(*args, **kwargs):
+        raise StoreBusy("database is locked")
+
+    monkeypatch.setattr(simcord_env.bot.service, "watchparty", locked)  # fails after the input checks
+    result = await alice.slash(channel, "watchparty", members=bob.mention)
+    assert result.response is None  # the public placeholder is gone
+    [reply] = result.followups
+    assert reply.ephemeral
+    assert reply.content == "My database is busy right now; please try again in a moment. Nothing was lost."
+    assert channel.history(viewer=bob) == []  # no public placeholder or error left behind
+    assert [m.content for m in channel.history(viewer=alice)] == [reply.content]
+    assert [type(getattr(e, "original", e)) for e in simcord_env.errors] == [StoreBusy]
+
+
 async def test_watchparty_without_a_group_explains_privately(simcord_env, world):
     _, channel, alice = world
     result = await alice.slash(channel, "watchparty")
