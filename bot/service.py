@@ -21,6 +21,7 @@ from recsys.data import WATCHED
 from recsys.group import STRATEGIES, group_recommend
 from recsys.model import Recommender
 
+from bot.cooldown import Cooldown, wait_text
 from bot.malxml import MalImportError, parse_mal_export
 from bot.settings import Settings
 from bot.store import Store, StoreBusy, TrainingRecord, now
@@ -164,13 +165,15 @@ async def open_service(settings: Settings, catalog: Catalog | None = None) -> Se
     """A started service on the settings' data directory (catalog: reuse one already loaded)."""
     store = await Store.open(settings.db_path)
     catalog = catalog or await asyncio.to_thread(Catalog.load)
-    service = Service(store, catalog, settings.data_dir, train_config=settings.train_config)
+    service = Service(store, catalog, settings.data_dir, train_config=settings.train_config,
+                      import_cooldown=settings.import_cooldown)
     await service.start()
     return service
 
 
 class Service:
-    def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = "default") -> None:
+    def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = "default",
+                 import_cooldown: float = 60) -> None:
         self.store = store
         self.catalog = catalog
         self.data_dir = Path(data_dir)
@@ -181,6 +184,7 @@ class Service:
         self._training_since: str | None = None
         self._first_training: asyncio.Task | None = None
         self.training_pid: int | None = None  # the training child process, while one runs
+        self.import_cooldown = Cooldown(import_cooldown)  # per member: parsing a big export is costly
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -345,8 +349,18 @@ class Service:
                 items.append(RatedTitle(anime, r.rating, r.updated_at))
         return RatingList(items, hidden)
 
+    def check_import(self, user_id: int) -> None:
+        """UserError while the member's import cooldown runs: ask before fetching the file."""
+        self._import_wait(self.import_cooldown.remaining(user_id))
+
+    def _import_wait(self, left: float) -> None:
+        if left:
+            raise UserError(f"One import every {wait_text(self.import_cooldown.seconds)}: "
+                            f"try again in {wait_text(left)}.")
+
     async def import_mal_xml(self, user_id: int, data: bytes) -> ImportReport:
         """Import a MyAnimeList export; all or nothing (a bad file stores nothing)."""
+        self._import_wait(self.import_cooldown.take(user_id))
         try:
             entries, malformed = parse_mal_export(data)
         except MalImportError as exc:

@@ -101,6 +101,7 @@ class Rating(commands.Cog):
 
     @app_commands.command(name="import", description="Import your MyAnimeList export (XML, or the .xml.gz MAL gives you)")
     async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        service_of(interaction).check_import(interaction.user.id)
         if file.size > MAX_BYTES:
             raise UserError(f"That file is {file.size / 1e6:.1f} MB; exports up to {MAX_BYTES // 1024 // 1024} MB work.")
         await interaction.response.defer(ephemeral=True)

@@ -4,7 +4,7 @@ import logging
 
 import discord
 import pytest
-from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, mal_export
+from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock, mal_export
 from simcord import SetupError
 
 from bot.service import UserError
@@ -111,16 +111,22 @@ async def test_ratings_pages_with_buttons(simcord_env, world):
 
 async def test_import_attachment_reports_and_bad_file_stores_nothing(simcord_env, world):
     _, channel, alice = world
+    clock = simcord_env.bot.service.import_cooldown.clock = Clock()
     export = mal_export((STEINS_GATE, 10, "Completed"), (DEATH_NOTE, 0, "Watching"), (COWBOY_BEBOP, 0, "Plan to Watch"))
     result = await alice.slash(channel, "import", file=("animelist.xml", export))
     assert result.ephemeral
     assert result.response.embeds[0].description == "Added **2**, updated **0**, unchanged 0."
     assert await stored(simcord_env, alice) == {STEINS_GATE: 10.0, DEATH_NOTE: -1.0}
 
+    clock.now += 59.5  # one import a minute per member
+    again = await alice.slash(channel, "import", file=("animelist.xml", export))
+    assert again.ephemeral and again.response.content == "One import every 1 min: try again in 1 s."
+    assert user_errors(simcord_env) == [again.response.content]
+    clock.now += 0.5
     bomb = b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY a "aaaa">]><myanimelist>&a;</myanimelist>'
     result = await alice.slash(channel, "import", file=("animelist.xml", bomb))
     assert "declares a DTD or entities" in result.response.content and "Nothing was stored" in result.response.content
-    assert len(user_errors(simcord_env)) == 1
+    assert len(user_errors(simcord_env)) == 2
     assert await stored(simcord_env, alice) == {STEINS_GATE: 10.0, DEATH_NOTE: -1.0}
 
 

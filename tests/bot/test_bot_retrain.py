@@ -10,13 +10,13 @@ from pathlib import Path
 
 import discord
 import pytest
-from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE
+from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock
 from recsys import artifacts
 
 from bot import service as service_module
 from bot.service import Forgotten, Service, UserError, WarmingUp
 from bot.training import TrainingFailed
-from bot.store import Store, StoreBusy
+from bot.store import Store, StoreBusy, TrainingRecord
 
 
 RATED = {STEINS_GATE: 10.0, COWBOY_BEBOP: 9.0, DEATH_NOTE: -1.0}
@@ -50,6 +50,37 @@ async def test_admin_retrain_trains_in_a_child_process_and_swaps_the_model(simco
     fields = {f.name: f.value for f in stats.fields}
     assert fields["Model"].startswith(service.model_version) and fields["Last retrain"].startswith("ready at ")
     assert "3 community" in fields["Trained on"]
+
+
+@pytest.mark.timeout(60)
+async def test_admin_retrain_at_most_once_per_cooldown(simcord_env, monkeypatch):
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel("mods")
+    managers = guild.create_role("mods", permissions=discord.Permissions(manage_guild=True))
+    mod = guild.add_member(simcord_env.create_user("mod"), roles=[managers])
+    bot = simcord_env.bot
+    clock = bot.retrain_cooldown.clock = Clock()
+    runs = []
+
+    async def retrain():
+        runs.append(clock.now)
+        return TrainingRecord(len(runs), "", "", "ready", f"v{len(runs)}", "", None)
+
+    monkeypatch.setattr(bot.service, "retrain", retrain)
+    assert (await mod.slash(channel, "admin retrain")).response.content.startswith("Retrain queued.")
+    await until(lambda: len(runs) == 1)
+    clock.now += 5
+    refused = await mod.slash(channel, "admin retrain")
+    assert refused.ephemeral and refused.response.content == "One /admin retrain every 10 min: try again in 9 min 55 s."
+    clock.now += 594.5
+    refused = await mod.slash(channel, "admin retrain")
+    assert refused.response.content == "One /admin retrain every 10 min: try again in 1 s."
+    assert [str(getattr(e, "original", e)) for e in simcord_env.errors] == [
+        "One /admin retrain every 10 min: try again in 9 min 55 s.", "One /admin retrain every 10 min: try again in 1 s."]
+    clock.now += 0.5
+    assert (await mod.slash(channel, "admin retrain")).response.content.startswith("Retrain queued.")
+    await until(lambda: len(runs) == 2)
+    assert runs == [1000.0, 1600.0]
 
 
 @pytest.mark.timeout(120)

@@ -7,7 +7,7 @@ from recsys.data import WATCHED
 
 from bot.service import ONBOARDING_TITLES, Forgotten, UserError, parse_score
 from bot.store import SCHEMA_VERSION, Store
-from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE, mal_export
+from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE, Clock, mal_export
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -71,6 +71,7 @@ async def test_schema_is_migrated_once(data_dir):
 
 
 async def test_import_maps_scores_statuses_and_reports(service):
+    clock = service.import_cooldown.clock = Clock()
     await service.rate(ALICE, "Cowboy Bebop", "5")
     await service.rate(ALICE, "Death Note", "8")
     export = mal_export(
@@ -89,8 +90,24 @@ async def test_import_maps_scores_statuses_and_reports(service):
     assert await service.store.rating_map(ALICE) == {
         STEINS_GATE: 10.0, FMA_BROTHERHOOD: WATCHED, COWBOY_BEBOP: 9.0, DEATH_NOTE: 8.0}
 
+    clock.now += 60  # one import a minute
     again = await service.import_mal_xml(ALICE, gzip.compress(export))  # MAL serves .xml.gz
     assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
+
+
+async def test_import_once_a_minute_per_member(service):
+    clock = service.import_cooldown.clock = Clock()
+    export = mal_export((STEINS_GATE, 10, "Completed"))
+    await service.import_mal_xml(ALICE, export)
+    with pytest.raises(UserError, match=r"^One import every 1 min: try again in 1 min\.$"):
+        service.check_import(ALICE)  # asked before the file is fetched
+    clock.now += 15
+    with pytest.raises(UserError, match=r"^One import every 1 min: try again in 45 s\.$"):
+        await service.import_mal_xml(ALICE, b"never parsed")
+    await service.import_mal_xml(BOB, export)  # each member has their own
+    clock.now += 45
+    service.check_import(ALICE)
+    assert (await service.import_mal_xml(ALICE, export)).unchanged == 1
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
