@@ -362,22 +362,22 @@ class Service:
         """Import a MyAnimeList export; all or nothing (a bad file stores nothing)."""
         self._import_wait(self.import_cooldown.take(user_id))
         try:
-            entries, malformed = parse_mal_export(data)
+            entries, malformed = await asyncio.to_thread(parse_mal_export, data)  # 5 MB of XML: not on the loop
         except MalImportError as exc:
             raise UserError(f"I couldn't import that file: {exc}. Nothing was stored.") from None
         skipped = {"not in the catalog": 0, "planned, on hold or dropped without a score": 0,
                    "malformed entries": malformed}
+        existing = await self.store.rating_map(user_id)
         wanted: dict[int, float] = {}
         for e in entries:
             if e.anime_id not in self.catalog:
                 skipped["not in the catalog"] += 1
             elif e.score:
                 wanted[e.anime_id] = float(e.score)
-            elif e.status in WATCHED_STATUSES:
-                wanted[e.anime_id] = WATCHED
+            elif e.status in WATCHED_STATUSES:  # says less than a score already given here: keep that
+                wanted[e.anime_id] = existing.get(e.anime_id, WATCHED)
             else:
                 skipped["planned, on hold or dropped without a score"] += 1
-        existing = await self.store.rating_map(user_id)
         changed = {a: r for a, r in wanted.items() if existing.get(a) != r}
         if changed:
             await self.store.upsert_ratings(user_id, changed)

@@ -1,10 +1,12 @@
 """The service layer as Discord and the console call it: known inputs, known answers."""
 
 import gzip
+import threading
 
 import pytest
 from recsys.data import WATCHED
 
+from bot import service as service_module
 from bot.service import ONBOARDING_TITLES, Forgotten, UserError, parse_score
 from bot.store import SCHEMA_VERSION, Store
 from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE, Clock, mal_export
@@ -93,6 +95,28 @@ async def test_import_maps_scores_statuses_and_reports(service):
     clock.now += 60  # one import a minute
     again = await service.import_mal_xml(ALICE, gzip.compress(export))  # MAL serves .xml.gz
     assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
+
+
+async def test_import_keeps_a_score_over_watched_without_one(service):
+    await service.rate(ALICE, "Steins;Gate", "9")
+    await service.rate(ALICE, "Cowboy Bebop", "watched")
+    export = mal_export((STEINS_GATE, 0, "Completed"), (COWBOY_BEBOP, 0, "Watching"), (DEATH_NOTE, 0, "Completed"))
+    report = await service.import_mal_xml(ALICE, export)
+    assert (report.added, report.updated, report.unchanged) == (1, 0, 2)
+    assert await service.store.rating_map(ALICE) == {STEINS_GATE: 9.0, COWBOY_BEBOP: WATCHED, DEATH_NOTE: WATCHED}
+
+
+async def test_import_parses_off_the_event_loop(service, monkeypatch):
+    parsed_on, real_parse = [], service_module.parse_mal_export
+
+    def parse(data):
+        parsed_on.append(threading.get_ident())
+        return real_parse(data)
+
+    monkeypatch.setattr(service_module, "parse_mal_export", parse)
+    report = await service.import_mal_xml(ALICE, mal_export((STEINS_GATE, 10, "Completed")))
+    assert report.added == 1
+    assert len(parsed_on) == 1 and parsed_on[0] != threading.get_ident()  # the test runs on the loop's thread
 
 
 async def test_import_once_a_minute_per_member(service):
