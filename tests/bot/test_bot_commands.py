@@ -188,6 +188,7 @@ async def test_onboarding_then_picks_with_not_interested_rate_and_more(simcord_e
     assert asked.ephemeral and asked.response.content.startswith("How would you rate")
     rated = await alice.select(asked.response, ["7"], custom_id="quickrate:score")
     assert rated.response.embeds[0].fields[0].value == "7/10"
+    assert rated.response.content == ""  # the answer replaced the question
     assert (await store.rating_map(alice.id))[int(to_rate)] == 7.0
 
     await alice.click(message, custom_id="recommend:more")
