@@ -23,6 +23,7 @@ COLOUR = discord.Colour.blurple()
 # Discord's embed limits.
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = 256, 4096, 25, 256, 1024, 2048, 6000
 RATINGS_PER_PAGE = 15
+VOTES = "\nVotes: "  # each watch-party pick's last line
 
 
 def fit(embed: discord.Embed) -> discord.Embed:
@@ -129,9 +130,8 @@ def similar_embed(result: SimilarTitles) -> discord.Embed:
     return fit(embed)
 
 
-def watchparty_embed(party: WatchParty, names: Mapping[int, str], votes: Mapping[int, int],
-                     skipped: Sequence[int] = ()) -> discord.Embed:
-    """votes: anime_id -> number of votes so far; skipped: mentioned ids that are not members of the server."""
+def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Sequence[int] = ()) -> discord.Embed:
+    """A new party, no votes yet; skipped: mentioned ids that are not members of the server."""
     embed = discord.Embed(title=f"Watch party: {party.strategy.replace('_', ' ')}", colour=COLOUR,
                           description=f"Strategy: {party.strategy_description}.")
     if skipped:  # a mention in an embed pings nobody
@@ -143,10 +143,18 @@ def watchparty_embed(party: WatchParty, names: Mapping[int, str], votes: Mapping
         embed.description += "\nNobody in this group has rated anything yet."
     for rank, pick in enumerate(party.picks, 1):
         scores = ", ".join(f"{names.get(m, str(m))} {p:.1f}" for m, p in zip(party.members, pick.predictions))
-        tally = votes.get(pick.anime.anime_id, 0)
         embed.add_field(name=f"{rank}. {pick.anime.name}",
-                        value=f"{anime_line(pick.anime)}\nPredicted: {scores}\nVotes: {tally}", inline=False)
+                        value=f"{anime_line(pick.anime)}\nPredicted: {scores}\n{VOTES}0", inline=False)
     return fit(embed)
+
+
+def with_votes(embed: discord.Embed, votes: Mapping[int, int]) -> discord.Embed:
+    """A posted watch-party embed with its tallies set (votes: rank -> number). Rebuilt from the message
+    itself, so nothing of the party but the votes needs storing."""
+    for index, f in enumerate(embed.fields):
+        head = f.value.rpartition(VOTES)[0]
+        embed.set_field_at(index, name=f.name, value=f"{head}{VOTES}{votes.get(index + 1, 0)}", inline=f.inline)
+    return embed
 
 
 def stats_embed(stats: Stats) -> discord.Embed:

@@ -24,7 +24,7 @@ from recsys.model import Recommender
 from bot.cooldown import Cooldown, wait_text
 from bot.malxml import MalImportError, parse_mal_export
 from bot.settings import Settings
-from bot.store import Store, StoreBusy, TrainingRecord, now
+from bot.store import PARTY_DAYS, Store, StoreBusy, TrainingRecord, now
 from bot.training import TrainingFailed, run_training, train_command
 
 log = logging.getLogger(__name__)
@@ -487,6 +487,15 @@ class Service:
                                         strategy=strategy, allowed=allowed)
         return WatchParty(strategy, raters, unrated,
                           [PartyPick(self.catalog.get(p.anime_id), p.predictions) for p in picks])
+
+    async def open_party_vote(self, message_id: int, member_ids: Iterable[int]) -> None:
+        await self.store.open_party(message_id, member_ids)
+
+    async def vote(self, message_id: int, user_id: int, rank: int) -> dict[int, int]:
+        """Record a party member's vote for the pick at rank (a new vote moves it); the tally, rank -> votes."""
+        if not await self.store.vote(message_id, user_id, rank):
+            raise UserError(f"Only members of this watch party can vote, within {PARTY_DAYS} days of it.")
+        return await self.store.party_tally(message_id)
 
     # --- stats --------------------------------------------------------------------------------
 

@@ -13,47 +13,41 @@ from recsys.group import STRATEGIES
 from bot import render
 from bot.interactions import (
     TYPE_CHOICES,
+    VIEW_TIMEOUT,
     allow_adult,
     defer_publicly,
     genre_autocomplete,
     report_error,
     service_of,
 )
-from bot.service import MAX_PARTY, UserError, WatchParty
+from bot.service import MAX_PARTY, UserError
 
 MENTION = re.compile(r"<@!?(\d{15,20})>")
 MAX_PICKS = 10  # two rows of vote buttons
 
 
 class VoteView(discord.ui.View):
-    """One vote per party member (a new click moves it); the tally is in the embed."""
+    """A vote button per pick; a member's new click moves their vote.
 
-    def __init__(self, party: WatchParty, names: dict[int, str], voters: set[int], skipped: list[int]) -> None:
-        super().__init__(timeout=60 * 60)
-        self.party, self.names, self.voters, self.skipped = party, names, voters, skipped
-        self.votes: dict[int, int] = {}  # voter -> anime_id
-        for rank, pick in enumerate(party.picks, 1):
-            button = discord.ui.Button(label=f"Vote {rank}", custom_id=f"vote:{pick.anime.anime_id}",
+    Holds no state: the votes live in SQLite and the tally in the message's embed, and the custom_ids
+    are the same on every party. So the copy registered at start (bot.add_view) answers clicks on any
+    party, after a restart too; the copy sent with a party times out, so none piles up in memory.
+    """
+
+    def __init__(self, picks: int = MAX_PICKS, *, timeout: float | None = None) -> None:
+        super().__init__(timeout=timeout)
+        for rank in range(1, picks + 1):
+            button = discord.ui.Button(label=f"Vote {rank}", custom_id=f"watchparty:vote:{rank}",
                                        style=discord.ButtonStyle.secondary)
-            button.callback = self._voter(pick.anime.anime_id)
+            button.callback = self._voter(rank)
             self.add_item(button)
 
-    def tally(self) -> dict[int, int]:
-        counts: dict[int, int] = {}
-        for anime_id in self.votes.values():
-            counts[anime_id] = counts.get(anime_id, 0) + 1
-        return counts
-
-    def embed(self) -> discord.Embed:
-        return render.watchparty_embed(self.party, self.names, self.tally(), self.skipped)
-
-    def _voter(self, anime_id: int):
+    @staticmethod
+    def _voter(rank: int):
         async def callback(interaction: discord.Interaction) -> None:
-            if interaction.user.id not in self.voters:
-                await interaction.response.send_message("Only members of this watch party can vote.", ephemeral=True)
-                return
-            self.votes[interaction.user.id] = anime_id
-            await interaction.response.edit_message(embed=self.embed(), view=self)
+            await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
+            tally = await service_of(interaction).vote(interaction.message.id, interaction.user.id, rank)
+            await interaction.edit_original_response(embed=render.with_votes(interaction.message.embeds[0], tally))
 
         return callback
 
@@ -119,9 +113,12 @@ class Watchparty(commands.Cog):
         await defer_publicly(interaction)
         party = await service.watchparty(list(group), strategy=strategy, genre=genre, type=type,
                                                          count=count, allow_adult=await allow_adult(interaction))
-        view = VoteView(party, group, set(group), skipped)
-        await interaction.followup.send(embed=view.embed(), view=view)
+        message = await interaction.followup.send(embed=render.watchparty_embed(party, group, skipped),
+                                                  view=VoteView(len(party.picks), timeout=VIEW_TIMEOUT), wait=True)
+        if party.picks:
+            await service.open_party_vote(message.id, group)
 
 
 async def setup(bot: commands.Bot) -> None:
     await bot.add_cog(Watchparty())
+    bot.add_view(VoteView())

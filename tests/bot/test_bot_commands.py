@@ -7,6 +7,7 @@ import pytest
 from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock, mal_export
 from simcord import SetupError
 
+from bot import create_bot
 from bot.service import UserError
 from bot.store import StoreBusy
 
@@ -238,8 +239,10 @@ async def test_watchparty_in_voice_names_the_unrated_and_counts_votes(simcord_en
     await alice.click(message, label="Vote 1")  # a second click moves alice's vote
     votes = [f.value.rsplit("Votes: ", 1)[1] for f in message.embeds[0].fields]
     assert votes == ["1", "1", "0"]
-    outsider = await carol.click(message, label="Vote 3")
-    assert outsider.ephemeral and outsider.response.content == "Only members of this watch party can vote."
+    [refused] = (await carol.click(message, label="Vote 3")).followups
+    assert refused.ephemeral and refused.content == "Only members of this watch party can vote, within 7 days of it."
+    assert user_errors(simcord_env) == [refused.content]
+    assert [f.value.rsplit("Votes: ", 1)[1] for f in message.embeds[0].fields] == ["1", "1", "0"]
 
     by_mention = await carol.slash(channel, "watchparty", members=f"{alice.mention} {bob.mention}")
     assert "carol, bob: no ratings yet" in by_mention.response.embeds[0].description
@@ -290,6 +293,28 @@ async def test_watchparty_error_after_the_public_defer_reaches_only_the_caller(s
     assert channel.history(viewer=bob) == []  # no public placeholder or error left behind
     assert [m.content for m in channel.history(viewer=alice)] == [reply.content]
     assert [type(getattr(e, "original", e)) for e in simcord_env.errors] == [StoreBusy]
+
+
+def votes(message) -> list[str]:
+    return [f.value.rsplit("Votes: ", 1)[1] for f in message.embeds[0].fields]
+
+
+async def test_watchparty_votes_survive_a_restart(simcord_env, world, settings, catalog):
+    guild, channel, alice = world
+    bob = guild.add_member(simcord_env.create_user("bob"))
+    await simcord_env.bot.service.store.upsert_ratings(alice.id, {STEINS_GATE: 9.0, COWBOY_BEBOP: 8.0})
+    message = (await alice.slash(channel, "watchparty", members=bob.mention, count=3)).response
+    await bob.click(message, label="Vote 2")
+    assert votes(message) == ["0", "1", "0"]
+
+    old = simcord_env.bot
+    await simcord_env.restart_bot(create_bot(settings, catalog=catalog))
+    await old.close()
+    assert simcord_env.bot is not old
+    await alice.click(message, label="Vote 2")
+    assert votes(message) == ["0", "2", "0"]  # bob's vote from before the restart is kept
+    await bob.click(message, label="Vote 1")  # and moves, as before it
+    assert votes(message) == ["1", "1", "0"]
 
 
 async def test_watchparty_without_a_group_explains_privately(simcord_env, world):

@@ -69,6 +69,24 @@ async def test_schema_is_migrated_once(data_dir):
         await store.close()
 
 
+async def test_a_database_from_before_watch_party_votes_is_migrated(data_dir):
+    path = data_dir / "old.sqlite3"
+    store = await Store.open(path)
+    async with store._transaction() as db:  # as the first release left it: schema 1, no party_votes
+        await db.execute("DROP TABLE party_votes")
+        await db.execute("DELETE FROM schema_version WHERE version > 1")
+    await store.upsert_ratings(ALICE, {STEINS_GATE: 9.0})
+    await store.close()
+    store = await Store.open(path)
+    try:
+        assert await store.schema_version() == SCHEMA_VERSION == 2
+        await store.open_party(1, [ALICE])
+        assert await store.vote(1, ALICE, 1) and await store.party_tally(1) == {1: 1}
+        assert await store.rating_map(ALICE) == {STEINS_GATE: 9.0}
+    finally:
+        await store.close()
+
+
 # --- MyAnimeList import ------------------------------------------------------------------------
 
 
@@ -287,6 +305,23 @@ async def test_watchparty_names_members_without_ratings_and_predicts_for_each(se
         await service.watchparty([ALICE], strategy="loudest")
     with pytest.raises(UserError, match="at most 12"):
         await service.watchparty(list(range(1, 14)))
+
+
+async def test_watch_party_votes_move_close_after_a_week_and_are_forgotten(service):
+    await service.open_party_vote(900, [ALICE, BOB])
+    assert await service.vote(900, ALICE, 2) == {2: 1}
+    assert await service.vote(900, BOB, 2) == {2: 2}
+    assert await service.vote(900, ALICE, 1) == {1: 1, 2: 1}  # a new vote moves the old one
+    with pytest.raises(UserError, match="^Only members of this watch party can vote, within 7 days of it.$"):
+        await service.vote(900, CAROL, 1)
+
+    await service.forget(BOB)
+    assert await service.vote(900, ALICE, 1) == {1: 1}  # bob's vote went with everything else of his
+    async with service.store._transaction() as db:
+        await db.execute("UPDATE party_votes SET created_at = '2000-01-01T00:00:00+00:00' WHERE message_id = 900")
+    await service.open_party_vote(901, [CAROL])  # opening a party closes those older than a week
+    with pytest.raises(UserError, match="Only members"):
+        await service.vote(900, ALICE, 1)
 
 
 async def test_stats_counts_the_community(service):
