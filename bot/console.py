@@ -114,8 +114,9 @@ class Console:
                 self.write("This deletes every rating you stored. Type yes to confirm:")
                 if (await lines()).strip().lower() == "yes":
                     forgotten = await self.service.forget(CONSOLE_USER_ID)
-                    self.write(f"Deleted {forgotten.ratings} rating(s) and everything else stored about you."
-                               + (" The served model learnt from them until it is retrained." if forgotten.in_model else ""))
+                    self.write(f"Deleted {forgotten.ratings} rating(s) and everything else stored about you.")
+                    if forgotten.in_model:
+                        self.write("The model being served learnt from them; the next retrain drops them.")
                 else:
                     self.write("Nothing deleted.")
             elif name in self.commands:

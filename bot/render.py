@@ -152,7 +152,8 @@ def with_votes(embed: discord.Embed, votes: Mapping[int, int]) -> discord.Embed:
     """A posted watch-party embed with its tallies set (votes: rank -> number). Rebuilt from the message
     itself, so nothing of the party but the votes needs storing."""
     for index, f in enumerate(embed.fields):
-        head = f.value.rpartition(VOTES)[0]
+        head, found, _ = f.value.rpartition(VOTES)
+        head = head if found else f.value  # clipped by fit(): add the line back
         embed.set_field_at(index, name=f.name, value=f"{head}{VOTES}{votes.get(index + 1, 0)}", inline=f.inline)
     return embed
 
