@@ -144,7 +144,7 @@ def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Seque
     for rank, pick in enumerate(party.picks, 1):
         scores = ", ".join(f"{names.get(m, str(m))} {p:.1f}" for m, p in zip(party.members, pick.predictions))
         embed.add_field(name=f"{rank}. {pick.anime.name}",
-                        value=f"{anime_line(pick.anime)}\nPredicted: {scores}\n{VOTES}0", inline=False)
+                        value=f"{anime_line(pick.anime)}\nPredicted: {scores}{VOTES}0", inline=False)
     return fit(embed)
 
 

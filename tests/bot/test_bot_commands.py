@@ -231,7 +231,8 @@ async def test_watchparty_in_voice_names_the_unrated_and_counts_votes(simcord_en
     assert embed.title == "Watch party: fair" and "disagreement" in embed.description
     assert "bob: no ratings yet, so left out. Rate a few with /rate" in embed.description
     assert len(embed.fields) == 3
-    assert all("Predicted: alice " in f.value and "Votes: 0" in f.value for f in embed.fields)
+    lines = [f.value.split("\n") for f in embed.fields]  # title line, predictions, votes
+    assert all(len(ls) == 3 and ls[1].startswith("Predicted: alice ") and ls[2] == "Votes: 0" for ls in lines)
     assert not {f.name.split(". ", 1)[1] for f in embed.fields} & {"Steins;Gate", "Cowboy Bebop", "Death Note"}
 
     await bob.click(message, label="Vote 2")
