@@ -124,7 +124,7 @@ def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> di
         embed.add_field(name=f"{rank}. {clip(pick.anime.name, 200)}", value=value, inline=False)
     if recs.seen_these:
         embed.add_field(name="Seen these? Rate them to sharpen your picks",
-                        value="\n".join(clip(a.name, 100) for a in recs.seen_these), inline=False)
+                        value="\n".join(f"{clip(a.name, 90)} ({a.type or '?'})" for a in recs.seen_these), inline=False)
     if recs.onboarding:
         embed.add_field(name="Rate a few of these too (3 or more ratings give better picks)",
                         value="\n".join(clip(a.name, 100) for a in recs.onboarding), inline=False)
