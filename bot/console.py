@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from bot.service import Service, UserError
 log = logging.getLogger(__name__)
 # Never a Discord snowflake, so the console member's ratings cannot collide with a real member's.
 CONSOLE_USER_ID = 0
-HELP = """Commands (options as key=value after the title):
+HELP = """Commands (options as key=value after the title; a value may have spaces or quotes):
   /rate <title> <1-10|watched>      rate a title (re-rating replaces)
   /unrate <title>                   remove a rating
   /ratings                          list your ratings
@@ -32,14 +33,37 @@ HELP = """Commands (options as key=value after the title):
   /help, /quit"""
 
 
-def split_options(text: str) -> tuple[str, dict[str, str]]:
-    """"Steins;Gate count=5" -> ("Steins;Gate", {"count": "5"}): trailing key=value words are options."""
-    words = text.split()
+RECOMMEND_OPTIONS = ("genre", "type", "count", "discover")
+SIMILAR_OPTIONS = ("genre", "type", "count")
+
+
+def split_options(text: str, keys: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """Free text and its options, as people type them: "Steins;Gate count=5" -> ("Steins;Gate",
+    {"count": "5"}). A value runs to the next known key ("genre=Slice of Life count=5"), quotes around
+    a value or the text are dropped, and only the given keys are options, so a title such as
+    "Loups=Garous" stays whole."""
+    pattern = re.compile(r"(?:^|\s)(" + "|".join(map(re.escape, keys)) + r")=", re.IGNORECASE)
+    marks = list(pattern.finditer(text))
+    head = text[: marks[0].start()] if marks else text
     options: dict[str, str] = {}
-    while words and "=" in words[-1]:
-        key, _, value = words.pop().partition("=")
-        options[key.lower()] = value
-    return " ".join(words), options
+    for mark, following in zip(marks, [*marks[1:], None]):
+        key = mark.group(1).lower()
+        if key in options:
+            raise UserError(f"{key}= is given twice.")
+        options[key] = _unquote(text[mark.end() : following.start() if following else len(text)])
+        if not options[key]:
+            raise UserError(f"{key}= needs a value, e.g. {key}={_EXAMPLES.get(key, '...')}.")
+    return _unquote(head), options
+
+
+_EXAMPLES = {"genre": '"Slice of Life"', "type": "Movie", "count": "5", "discover": "yes"}
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1].strip()
+    return text
 
 
 def _flag(options: dict[str, str], key: str) -> bool:
@@ -94,7 +118,10 @@ class Console:
         return render.embed_to_text(render.import_embed(await self.service.import_mal_xml(CONSOLE_USER_ID, data)))
 
     async def recommend(self, args: str) -> str:
-        _, options = split_options(args)
+        extra, options = split_options(args, RECOMMEND_OPTIONS)
+        if extra:
+            raise UserError(f"I don't understand “{extra[:40]}”. Options: "
+                            + " ".join(f"{k}=" for k in RECOMMEND_OPTIONS) + ' (e.g. genre="Slice of Life" count=5).')
         recs = await self.service.recommend(CONSOLE_USER_ID, genre=options.get("genre"), type=options.get("type"),
                                             count=_count(options, 10), discover=_flag(options, "discover"))
         if recs.onboarding and not recs.picks:
@@ -102,7 +129,7 @@ class Console:
         return render.embed_to_text(render.recommend_embed(recs))
 
     async def similar(self, args: str) -> str:
-        title, options = split_options(args)
+        title, options = split_options(args, SIMILAR_OPTIONS)
         result = await self.service.similar(title, count=_count(options, 10), genre=options.get("genre"),
                                             type=options.get("type"))
         return render.embed_to_text(render.similar_embed(result))

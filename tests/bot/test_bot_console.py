@@ -63,3 +63,13 @@ async def test_console_import_reads_no_more_than_the_size_limit(service, tmp_pat
     console = Console(service, io.StringIO())
     answer = await console.answer(console.import_, str(tmp_path / path))  # an absolute path stays as is
     assert answer == "! I couldn't import that file: the file is larger than 5 MB. Nothing was stored."
+
+
+async def test_console_options_with_spaces_filter_the_list(service):
+    console = Console(service, io.StringIO())
+    for title in ("K-On!", "Non Non Biyori", "Barakamon"):
+        await console.answer(console.rate, f"{title} 9")
+    answer = await console.answer(console.recommend, "genre=Slice of Life count=3")
+    picks = [line for line in answer.splitlines() if line[:2] in ("1.", "2.", "3.", "4.")]
+    assert len(picks) == 3 and answer.count("Slice of Life") >= 3
+    assert (await console.answer(console.recommend, "genr=Comedy")).startswith("! I don't understand “genr=Comedy”")
