@@ -50,7 +50,9 @@ def cmd_train(args: argparse.Namespace) -> None:
     if args.extra:
         extra = read_interactions_csv(args.extra, known_ids=Catalog.load().ids())
     config = _config(args.config)
-    evaluation = json.loads(EVALUATION_JSON.read_text()) if EVALUATION_JSON.exists() else None
+    # The recorded figures are the default model's: a small model must not show them as its own.
+    evaluation = json.loads(EVALUATION_JSON.read_text()) if args.config == "default" and EVALUATION_JSON.exists() \
+        else None
     with tqdm(total=config.iterations, desc="training ALS", unit="it", disable=args.quiet) as bar:
         from recsys.train import train_and_publish
 

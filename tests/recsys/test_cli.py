@@ -96,12 +96,11 @@ def test_train_with_community_ratings_publishes_a_model(tmp_path, capsys):
     root = tmp_path / "models"
     assert main(["-q", "train", "--config", "small", "--out", str(root), "--extra", str(extra)]) == 0
     assert "published" in capsys.readouterr().out
-    from recsys import artifacts
-
     model = artifacts.load_current(root)
     assert model.meta["counts"]["community_interactions"] == 3
     assert model.meta["hyperparameters"]["factors"] == 16
     assert len(model.meta["data_fingerprint"]) == 16
+    assert "evaluation" not in model.meta  # the recorded figures are the default model's, not this one's
     bad = tmp_path / "bad.csv"
     bad.write_text("user_id,anime_id,rating\n1,5114,ten\n")
     assert main(["-q", "train", "--config", "small", "--out", str(root), "--extra", str(bad)]) == 2
