@@ -7,6 +7,7 @@ be piped in as well as typed.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import sys
@@ -28,6 +29,9 @@ HELP = """Commands (options as key=value after the title; a value may have space
   /import <path to MAL export>      import a MyAnimeList XML export
   /recommend [genre=] [type=] [count=] [discover=yes]
   /similar <title> [genre=] [type=] [count=]
+  /watchparty <name> <name> ... [strategy=average|least_misery|fair] [genre=] [type=] [count=]
+                                    one list for you and the named local members
+  /as <name>                        become another local member (created on first use; "you" is the default)
   /forget                           delete all your ratings (asks to confirm)
   /stats                            model and community figures
   /help, /quit"""
@@ -35,6 +39,17 @@ HELP = """Commands (options as key=value after the title; a value may have space
 
 RECOMMEND_OPTIONS = ("genre", "type", "count", "discover")
 SIMILAR_OPTIONS = ("genre", "type", "count")
+WATCHPARTY_OPTIONS = ("strategy", "genre", "type", "count")
+CONSOLE_USER_NAME = "you"
+
+
+def console_member_id(name: str) -> int:
+    """A local member's id: 0 for "you", else a stable negative number from the name (Discord ids are
+    positive, so local members never collide with real ones, and their ratings persist across runs)."""
+    key = " ".join(name.casefold().split())
+    if key == CONSOLE_USER_NAME:
+        return CONSOLE_USER_ID
+    return -int.from_bytes(hashlib.sha256(key.encode()).digest()[:7], "big") - 1
 
 
 def split_options(text: str, keys: tuple[str, ...]) -> tuple[str, dict[str, str]]:
@@ -90,23 +105,45 @@ class Console:
     def __init__(self, service: Service, out: TextIO) -> None:
         self.service = service
         self.out = out
+        self.member_name, self.member_id = CONSOLE_USER_NAME, CONSOLE_USER_ID
         self.commands: dict[str, Callable[[str], Awaitable[str]]] = {
             "rate": self.rate, "unrate": self.unrate, "ratings": self.ratings, "import": self.import_,
-            "recommend": self.recommend, "similar": self.similar, "stats": self.stats,
+            "recommend": self.recommend, "similar": self.similar, "watchparty": self.watchparty,
+            "as": self.as_, "stats": self.stats,
         }
+
+    async def as_(self, args: str) -> str:
+        name = " ".join(args.split())
+        if not name:
+            raise UserError(f"Usage: /as <name>. You are {self.member_name}.")
+        self.member_name, self.member_id = name, console_member_id(name)
+        count = len(await self.service.store.rating_map(self.member_id))
+        return f"You are now {name} ({count} rating{'' if count == 1 else 's'} stored)."
+
+    async def watchparty(self, args: str) -> str:
+        names_text, options = split_options(args, WATCHPARTY_OPTIONS)
+        named = [n for n in names_text.replace(",", " ").split() if n]
+        if not named:
+            raise UserError("Usage: /watchparty <name> <name> ... [strategy=average|least_misery|fair] "
+                            "[genre=] [type=] [count=]. You take part too.")
+        names = {self.member_id: self.member_name, **{console_member_id(n): n for n in named}}
+        party = await self.service.watchparty(list(names), strategy=options.get("strategy", "average"),
+                                              genre=options.get("genre"), type=options.get("type"),
+                                              count=_count(options, 5))
+        return render.embed_to_text(render.watchparty_embed(party, names))
 
     async def rate(self, args: str) -> str:
         title, _, score = args.rpartition(" ")
         if not title.strip():
             raise UserError("Usage: /rate <title> <1-10|watched>")
-        return render.embed_to_text(render.rate_embed(await self.service.rate(CONSOLE_USER_ID, title, score)))
+        return render.embed_to_text(render.rate_embed(await self.service.rate(self.member_id, title, score)))
 
     async def unrate(self, args: str) -> str:
-        anime = await self.service.unrate(CONSOLE_USER_ID, args)
+        anime = await self.service.unrate(self.member_id, args)
         return f"Removed your rating of {anime.name}."
 
     async def ratings(self, args: str) -> str:
-        ratings = await self.service.ratings(CONSOLE_USER_ID)
+        ratings = await self.service.ratings(self.member_id)
         pages = range(render.ratings_pages(ratings))
         return "\n".join(render.embed_to_text(render.ratings_embed(ratings, "Your ratings", page)) for page in pages)
 
@@ -115,14 +152,14 @@ class Console:
             data = await asyncio.to_thread(_read_head, Path(args.strip()))
         except OSError as exc:
             raise UserError(f"Cannot read {args.strip()!r}: {exc.strerror}.") from None
-        return render.embed_to_text(render.import_embed(await self.service.import_mal_xml(CONSOLE_USER_ID, data)))
+        return render.embed_to_text(render.import_embed(await self.service.import_mal_xml(self.member_id, data)))
 
     async def recommend(self, args: str) -> str:
         extra, options = split_options(args, RECOMMEND_OPTIONS)
         if extra:
             raise UserError(f"I don't understand “{extra[:40]}”. Options: "
                             + " ".join(f"{k}=" for k in RECOMMEND_OPTIONS) + ' (e.g. genre="Slice of Life" count=5).')
-        recs = await self.service.recommend(CONSOLE_USER_ID, genre=options.get("genre"), type=options.get("type"),
+        recs = await self.service.recommend(self.member_id, genre=options.get("genre"), type=options.get("type"),
                                             count=_count(options, 10), discover=_flag(options, "discover"))
         if recs.onboarding and not recs.picks:
             return render.embed_to_text(render.onboarding_embed(recs.onboarding)) + "\nRate them with /rate <title> <score>."
@@ -147,7 +184,7 @@ class Console:
             if name == "forget":
                 self.write("This deletes every rating you stored. Type yes to confirm:")
                 if (await lines()).strip().lower() == "yes":
-                    forgotten = await self.service.forget(CONSOLE_USER_ID)
+                    forgotten = await self.service.forget(self.member_id)
                     self.write(f"Deleted {forgotten.ratings} rating(s) and everything else stored about you.")
                     if forgotten.in_model:
                         self.write("The model being served learnt from them; the next retrain drops them.")

@@ -73,3 +73,23 @@ async def test_console_options_with_spaces_filter_the_list(service):
     picks = [line for line in answer.splitlines() if line[:2] in ("1.", "2.", "3.", "4.")]
     assert len(picks) == 3 and answer.count("Slice of Life") >= 3
     assert (await console.answer(console.recommend, "genr=Comedy")).startswith("! I don't understand “genr=Comedy”")
+
+
+async def test_local_members_keep_their_own_ratings_and_hold_a_watch_party(service):
+    console = Console(service, io.StringIO())
+    for title in ("Death Note", "Steins;Gate", "Monster"):
+        await console.answer(console.rate, f"{title} 9")
+    assert (await console.answer(console.as_, "Mio")) == "You are now Mio (0 ratings stored)."
+    for title in ("K-On!", "Clannad", "Toradora!"):
+        await console.answer(console.rate, f"{title} 9")
+    assert "Your ratings (3)" in await console.answer(console.ratings, "")
+    assert (await console.answer(console.as_, "you")) == "You are now you (3 ratings stored)."
+    party = await console.answer(console.watchparty, "Mio Ritsu strategy=least_misery count=3")
+    assert "Watch party: least misery" in party and "Ritsu" in party  # Ritsu has no ratings: named, left out
+    picks = [line for line in party.splitlines() if line[:2] in ("1.", "2.", "3.")]
+    assert len(picks) == 3
+    predicted = [line for line in party.splitlines() if line.strip().startswith("Predicted:")]
+    assert all("you " in line and "Mio " in line for line in predicted)
+    for seen in ("Death Note", "Steins;Gate", "Monster", "K-On!", "Clannad", "Toradora!"):
+        assert not any(line.endswith(f". {seen}") for line in picks)
+    assert (await console.answer(console.watchparty, "")).startswith("! Usage: /watchparty")
