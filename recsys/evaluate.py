@@ -192,6 +192,7 @@ def funk_svd_predictor(train: pd.DataFrame, cases: list[Case], factors: int = 50
 
 # ---------------------------------------------------------------------------------------- the run
 SERVED, PLAIN = "animerec (served list)", "animerec (plain ranking)"
+DISCOVER = "animerec (served, discover)"
 # The issue's bars for what members see: (protocol, figure, bound, "max" or "min").
 SIMILAR_BARS = (("cowatch_precision", 0.50, "min"), ("genre_overlap", 0.35, "min"), ("obscure_share", 0.05, "max"))
 FAN_BARS = (
@@ -206,10 +207,15 @@ def _given(case: Case) -> dict[int, float]:
     return dict(zip(case.given_items.tolist(), case.given_ratings.tolist()))
 
 
-def served_lists(engine: Engine) -> tuple[Callable[[Case], np.ndarray], Callable[[Case], np.ndarray]]:
-    """The bot's own code path: Engine.recommend for the list a member sees, Recommender.predict for RMSE."""
-    return (lambda case: np.array([p.anime_id for p in engine.recommend(_given(case), K).picks], np.int64),
-            lambda case: engine.model.predict(_given(case), case.target_items.tolist()))
+def served_lists(engine: Engine, *, discover: bool = False) -> Callable[[Case], np.ndarray]:
+    """The bot's own code path: Engine.recommend, the list a member sees."""
+    return lambda case: np.array([p.anime_id for p in engine.recommend(_given(case), K, discover=discover).picks],
+                                 np.int64)
+
+
+def served_predictions(model: Recommender) -> Callable[[Case], np.ndarray]:
+    """Recommender.predict, as /rate and the lists show it: the RMSE figures."""
+    return lambda case: model.predict(_given(case), case.target_items.tolist())
 
 
 def plain_lists(model: Recommender) -> Callable[[Case], np.ndarray]:
@@ -230,7 +236,7 @@ def evaluate(df: pd.DataFrame, protocols: list[str], seed: int, config: ModelCon
     catalog = Catalog.load()
     model = Recommender.fit(train, config or ModelConfig(), catalog=catalog)
     engine = Engine(model, catalog)
-    ranked, predicted = served_lists(engine)
+    ours = {SERVED: served_lists(engine), DISCOVER: served_lists(engine, discover=True), PLAIN: plain_lists(model)}
     say("fitting baselines: popularity, item-kNN, centred SVD, iALS")
     fixed = {"popularity": (popularity(ix), None), "item-kNN cosine": (item_knn(ix), None)}
     svd_score, svd_predict = centred_svd(ix)
@@ -248,8 +254,8 @@ def evaluate(df: pd.DataFrame, protocols: list[str], seed: int, config: ModelCon
         fan = FanContext({c.user_id: engine.franchises.seen_earlier(c.given_items.tolist()) for c in cases},
                          engine.franchises.franchise_of, popularity_rank)
         with single_threaded_blas():
-            results["protocols"][protocol] = _score_protocol(protocol, cases, ix, train, fan, ranked, predicted,
-                                                             plain_lists(model), fixed, ease_scorers, say)
+            results["protocols"][protocol] = _score_protocol(protocol, cases, ix, train, fan, ours,
+                                                             served_predictions(model), fixed, ease_scorers, say)
     say("/similar: co-watch precision on held-out members")
     with single_threaded_blas():
         results["similar"] = similar_rows(engine, train, test, seed)
@@ -288,18 +294,16 @@ def franchise_check(franchises: Franchises, df: pd.DataFrame, min_watchers: int 
             "median_share": float(np.median(shares)) if len(shares) else float("nan"), "min_watchers": min_watchers}
 
 
-def _score_protocol(protocol, cases, ix, train, fan, ranked, predicted, plain, fixed, ease_scorers,
-                    say) -> dict[str, dict]:
-    """Every method's figures on one protocol's cases (the fitting is done; this only scores)."""
+def _score_protocol(protocol, cases, ix, train, fan, ours, predicted, fixed, ease_scorers, say) -> dict[str, dict]:
+    """Every method's figures on one protocol's cases (the fitting is done; this only scores). ``ours``:
+    our list makers by name, all scored with the same predictions."""
     say(f"{protocol}: {len(cases)} held-out users")
-    rows: dict[str, dict] = {}
-    served, raw = Accumulator(len(ix.items), fan), Accumulator(len(ix.items), fan)
+    accumulators = {name: Accumulator(len(ix.items), fan) for name in ours}
     for case in cases:
         prediction = predicted(case)
-        served.add(case, ranked(case), prediction)
-        raw.add(case, plain(case), prediction)
-    rows[SERVED] = asdict(served.figures())
-    rows[PLAIN] = asdict(raw.figures())
+        for name, lists in ours.items():
+            accumulators[name].add(case, lists(case), prediction)
+    rows: dict[str, dict] = {name: asdict(acc.figures()) for name, acc in accumulators.items()}
     for name, (scorer, predictor) in fixed.items():
         rows[name] = asdict(_run(ix, cases, scorer, predictor, fan))
     say(f"{protocol}: Funk SVD retrained with the given ratings")
