@@ -95,7 +95,7 @@ ranking after the fan rules (no earlier entries of the member's franchises, one 
 entry points for new franchises, sequels only after a title before them, the quality floor). A list
 may be shorter than 20 when the floor cuts it. `animerec (served, discover)` is the same with
 `/recommend discover` (no title among the 100 most watched). `animerec (plain ranking)` is the model's
-raw ranking (`Recommender.recommend`) under those rules. Funk SVD is retrained with the held-out users' given
+raw ranking (`Recommender.recommend`) before those rules. Funk SVD is retrained with the held-out users' given
 ratings included and is scored on RMSE only. EASE^R's lambda is chosen per protocol on these same
 held-out users (a grid of {', '.join('%g' % x for x in (30, 100, 300, 1000, 3000, 10000, 30000))}), which favours the
 baseline. Every baseline's list is scored as it is, with no fan rules.
