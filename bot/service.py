@@ -163,9 +163,13 @@ class Stats:
 async def open_service(settings: Settings, catalog: Catalog | None = None) -> Service:
     """A started service on the settings' data directory (catalog: reuse one already loaded)."""
     store = await Store.open(settings.db_path)
-    catalog = catalog or await asyncio.to_thread(Catalog.load)
-    service = Service(store, catalog, settings.data_dir, train_config=settings.train_config)
-    await service.start()
+    try:
+        catalog = catalog or await asyncio.to_thread(Catalog.load)
+        service = Service(store, catalog, settings.data_dir, train_config=settings.train_config)
+        await service.start()
+    except BaseException:
+        await store.close()  # aiosqlite's thread is not a daemon: left open, the process never exits
+        raise
     return service
 
 

@@ -26,6 +26,9 @@ from recsys.model import ModelConfig, Recommender
 FORMAT_VERSION = 2  # 2: the /similar embeddings are their own array (1 indexed the ALS factors)
 MODEL_FILE, ANN_FILE, META_FILE, CURRENT = "model.npz", "similar.ann", "meta.json", "current"
 KEEP_VERSIONS = 3
+# meta.json fields beside format and files that the loader and the bot read.
+_META_TYPES = {"version": str, "hyperparameters": dict}
+_OPTIONAL_META_TYPES = {"trained_at": str, "counts": dict, "evaluation": dict}
 
 
 class ModelLoadError(RuntimeError):
@@ -69,7 +72,7 @@ def save(model: Recommender, directory: Path) -> None:
         n_items=int(model.n_items),
         files={name: _sha256(directory / name) for name in (MODEL_FILE, ANN_FILE)},
     )
-    (directory / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True))
+    (directory / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
     model.meta = meta
 
 
@@ -77,14 +80,13 @@ def load(directory: Path) -> Recommender:
     """Load a model directory, verifying every file; ModelLoadError on anything missing or corrupt."""
     directory = Path(directory)
     try:
-        meta = json.loads((directory / META_FILE).read_text())
+        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelLoadError(f"no model at {directory} ({META_FILE} missing)") from None
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"model at {directory} has an unreadable {META_FILE}: {exc}") from None
-    if meta.get("format") != FORMAT_VERSION:
-        raise ModelLoadError(f"model at {directory} has format {meta.get('format')!r}, expected {FORMAT_VERSION}")
-    for name, digest in meta.get("files", {}).items():
+    _check_meta(directory, meta)
+    for name, digest in meta["files"].items():
         path = directory / name
         if not path.is_file():
             raise ModelLoadError(f"model at {directory} is incomplete: {name} missing")
@@ -100,9 +102,30 @@ def load(directory: Path) -> Recommender:
             )
         model.attach_ann(AnnIndex.load(directory / ANN_FILE, model.similar_vectors.shape[1], model.item_ids,
                                        config.ann_search_k))
-    except (KeyError, ValueError, OSError) as exc:
+    except (KeyError, ValueError, TypeError, OSError) as exc:
         raise ModelLoadError(f"model at {directory} cannot be loaded: {exc}") from None
     return model
+
+
+def _check_meta(directory: Path, meta) -> None:
+    """ModelLoadError unless meta.json has every field the loader and the bot read, with its type.
+
+    Without checksums for both files nothing vouches for them: such a model is corrupt, not trusted.
+    """
+    if not isinstance(meta, dict):
+        raise ModelLoadError(f"model at {directory} is corrupt: {META_FILE} is not an object")
+    if meta.get("format") != FORMAT_VERSION:
+        raise ModelLoadError(f"model at {directory} has format {meta.get('format')!r}, expected {FORMAT_VERSION}")
+    files = meta.get("files")
+    if not (isinstance(files, dict) and set(files) == {MODEL_FILE, ANN_FILE}
+            and all(isinstance(d, str) for d in files.values())):
+        raise ModelLoadError(f"model at {directory} is corrupt: {META_FILE} lacks the checksums of its files")
+    for key, kind in _META_TYPES.items():
+        if not isinstance(meta.get(key), kind):
+            raise ModelLoadError(f"model at {directory} is corrupt: {META_FILE} field {key!r} is not a {kind.__name__}")
+    for key, kind in _OPTIONAL_META_TYPES.items():
+        if key in meta and not isinstance(meta[key], kind):
+            raise ModelLoadError(f"model at {directory} is corrupt: {META_FILE} field {key!r} is not a {kind.__name__}")
 
 
 def new_version() -> str:
@@ -127,7 +150,7 @@ def publish(model: Recommender, root: Path) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     pointer = root / f".{CURRENT}.tmp"
-    pointer.write_text(version + "\n")
+    pointer.write_text(version + "\n", encoding="utf-8")
     os.replace(pointer, root / CURRENT)
     _prune(root, keep={version})
     return final
@@ -135,9 +158,11 @@ def publish(model: Recommender, root: Path) -> Path:
 
 def current_dir(root: Path) -> Path:
     try:
-        version = (Path(root) / CURRENT).read_text().strip()
+        version = (Path(root) / CURRENT).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         raise ModelLoadError(f"no model published under {root} yet") from None
+    except (OSError, ValueError) as exc:  # a directory, not UTF-8, unreadable
+        raise ModelLoadError(f"cannot read {Path(root) / CURRENT}: {exc}") from None
     if not version or "/" in version or version.startswith("."):
         raise ModelLoadError(f"{Path(root) / CURRENT} names no valid version")
     return Path(root) / version

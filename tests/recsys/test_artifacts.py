@@ -63,3 +63,37 @@ def test_missing_partial_and_corrupt_models_fail_clearly(board_model, tmp_path):
     (tmp_path / "current").write_text("../../etc\n")
     with pytest.raises(ModelLoadError, match="no valid version"):
         artifacts.load_current(tmp_path)
+
+
+def _rewrite_meta(path, change):
+    meta = json.loads((path / "meta.json").read_text())
+    (path / "meta.json").write_text(json.dumps(change(meta)))
+
+
+@pytest.mark.parametrize("fault, message", [
+    (lambda root, path: _rewrite_meta(path, lambda m: [m]), "meta.json is not an object"),
+    (lambda root, path: _rewrite_meta(path, lambda m: {**m, "hyperparameters": None}),
+     "'hyperparameters' is not a dict"),
+    (lambda root, path: _rewrite_meta(path, lambda m: {k: v for k, v in m.items() if k != "files"}),
+     "lacks the checksums"),
+    (lambda root, path: _rewrite_meta(path, lambda m: {**m, "files": {"model.npz": m["files"]["model.npz"]}}),
+     "lacks the checksums"),
+    (lambda root, path: _rewrite_meta(path, lambda m: {**m, "counts": [1, 2]}), "'counts' is not a dict"),
+    (lambda root, path: (path / "meta.json").write_bytes(b'{"format": "\xff"}'), "unreadable meta.json"),
+    (lambda root, path: ((root / "current").unlink(), (root / "current").mkdir()), "cannot read"),
+    (lambda root, path: (root / "current").write_bytes(b"\xff\xfe\n"), "cannot read"),
+], ids=["meta-list", "hyperparameters-null", "no-files", "one-checksum", "counts-list", "meta-not-utf8",
+        "current-dir", "current-not-utf8"])
+def test_every_malformed_model_directory_is_a_model_load_error(board_model, tmp_path, fault, message):
+    root = tmp_path / "models"
+    board_model.meta.pop("version", None)
+    path = artifacts.publish(board_model, root)
+    fault(root, path)
+    with pytest.raises(ModelLoadError, match=message):
+        artifacts.load_current(root)
+
+
+def test_a_models_root_that_is_a_file_is_a_model_load_error(tmp_path):
+    (tmp_path / "models").write_text("not a directory")
+    with pytest.raises(ModelLoadError, match="cannot read"):
+        artifacts.load_current(tmp_path / "models")
