@@ -4,8 +4,11 @@ error and exit code 2, never a traceback and a process that does not exit."""
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+import time
+from contextlib import closing
 
 import pytest
 from recsys import artifacts
@@ -34,6 +37,11 @@ REBUILT = {
 }
 
 
+def training_recorded(db) -> bool:
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute("SELECT count(*) FROM model_registry WHERE status = 'ready'").fetchone()[0] == 1
+
+
 @pytest.mark.parametrize("fault", REBUILT)
 def test_a_broken_model_is_logged_rebuilt_and_served(data_dir, fault):
     models = data_dir / "models"
@@ -47,6 +55,8 @@ def test_a_broken_model_is_logged_rebuilt_and_served(data_dir, fault):
             log.append(line)
             if "now serving model" in line:
                 break
+        while not training_recorded(data_dir / "animerec.sqlite3"):  # quitting sooner would cut the run short
+            time.sleep(0.05)
         out, err = bot.communicate("/similar Steins;Gate count=2\n", timeout=30)
     finally:
         bot.kill()
