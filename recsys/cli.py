@@ -54,7 +54,10 @@ def cmd_train(args: argparse.Namespace) -> None:
     with tqdm(total=config.iterations, desc="training ALS", unit="it", disable=args.quiet) as bar:
         from recsys.train import train_and_publish
 
-        path = train_and_publish(args.out, extra, config, progress=lambda it: bar.update(1), evaluation=evaluation)
+        try:
+            path = train_and_publish(args.out, extra, config, progress=lambda it: bar.update(1), evaluation=evaluation)
+        except artifacts.PublishBusy as exc:
+            raise CliError(str(exc)) from None
     print(f"published {path} (current -> {path.name})")
 
 

@@ -3,6 +3,7 @@ import sys
 
 import pandas as pd
 import pytest
+from test_artifacts import HOLD_LOCK
 
 from recsys import artifacts
 from recsys.catalog import Catalog
@@ -96,8 +97,6 @@ def test_train_with_community_ratings_publishes_a_model(tmp_path, capsys):
     root = tmp_path / "models"
     assert main(["-q", "train", "--config", "small", "--out", str(root), "--extra", str(extra)]) == 0
     assert "published" in capsys.readouterr().out
-    from recsys import artifacts
-
     model = artifacts.load_current(root)
     assert model.meta["counts"]["community_interactions"] == 3
     assert model.meta["hyperparameters"]["factors"] == 16
@@ -140,3 +139,20 @@ def test_search_and_filtered_similar_on_the_real_catalog(small_models_root, caps
     # 37+ Yaoi titles are in the model: a filtered list still fills.
     assert main(["similar", "Junjou Romantica", "--genre", "Yaoi", "-n", "10", "--model", str(small_models_root)]) == 0
     assert capsys.readouterr().out.count("similarity") == 10
+
+
+def test_train_exits_2_when_another_process_keeps_publishing(tmp_path, capsys, monkeypatch):
+    root = tmp_path / "models"
+    root.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(root / artifacts.LOCK_FILE)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        monkeypatch.setattr(artifacts, "PUBLISH_LOCK_TIMEOUT", 0.3)
+        assert main(["-q", "train", "--config", "small", "--out", str(root)]) == 2
+    finally:
+        holder.kill()
+        holder.wait()
+    err = capsys.readouterr().err
+    assert err == f"error: another process is publishing into {root}; gave up after 0.3 s\n"
+    assert not (root / "current").exists()
