@@ -94,3 +94,30 @@ def test_an_unusable_models_directory_is_one_line_and_exit_2(data_dir, fault, mo
                           env=bot_env(data_dir, token="not-a-real-token"), cwd=data_dir, timeout=30)
     assert done.returncode == 2
     assert done.stderr.startswith("error: ") and message in done.stderr and done.stderr.count("\n") == 1
+
+
+def unprivileged(cmd: list[str]) -> list[str]:
+    """cmd run so that file modes bind: as root, without the capabilities that override them."""
+    if os.geteuid() != 0:
+        return cmd
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: file modes cannot be made to bind")
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", *cmd]
+
+
+@pytest.mark.parametrize("mode", [["--console"], []], ids=["console", "discord"])
+@pytest.mark.parametrize("target", ["data directory", "database"])
+def test_a_read_only_data_directory_is_one_line_and_exit_2(data_dir, target, mode):
+    db = data_dir / "animerec.sqlite3"
+    sqlite3.connect(db).close()
+    path = data_dir if target == "data directory" else db
+    path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        done = subprocess.run(unprivileged([sys.executable, "-m", "bot", *mode]), input="", capture_output=True,
+                              text=True, env=bot_env(data_dir, token="not-a-real-token"), cwd=data_dir, timeout=30)
+    finally:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    expected = {"data directory": f"the data directory {data_dir} is not writable (Permission denied)",
+                "database": f"the database {db} cannot be opened for writing (Permission denied)"}[target]
+    assert (done.returncode, done.stderr) == (2, f"error: {expected}\n")
