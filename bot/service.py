@@ -31,11 +31,11 @@ log = logging.getLogger(__name__)
 MIN_RATINGS = 3  # below this, /recommend shows titles to rate beside the first picks
 MAX_COUNT = 25
 MAX_PARTY = 12  # members whose predicted scores fit beside each pick
+# Seconds before retrying a failed first training, in turn; the last repeats until a model is served.
+FIRST_TRAINING_RETRY_DELAYS = (60.0, 300.0, 900.0)
 ONBOARDING_TITLES = 4
 WATCHED_WORDS = {"watched", "w", "seen"}
 WATCHED_STATUSES = {"completed", "watching", "1", "2"}  # exports spell statuses as words or MAL's codes
-# Seconds before retrying a failed first training, in turn; the last repeats until a model is served.
-FIRST_TRAINING_RETRY_DELAYS = (60.0, 300.0, 900.0)
 
 
 class UserError(Exception):

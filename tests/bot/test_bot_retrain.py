@@ -5,14 +5,12 @@ import os
 import signal
 import sqlite3
 import threading
-from datetime import datetime, timezone
 
 import discord
 import pytest
 from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE
 from recsys import artifacts
 
-from bot import render
 from bot.service import Service, UserError, WarmingUp
 from bot.store import Store, StoreBusy
 
@@ -142,42 +140,5 @@ async def test_locked_database_waits_then_reports_busy_without_losing_ratings(da
         await asyncio.to_thread(holder.join)
         await service.rate(1, "Death Note", "7")
         assert await service.store.rating_map(1) == {COWBOY_BEBOP: 8.0, STEINS_GATE: 9.0, DEATH_NOTE: 7.0}
-    finally:
-        await service.close()
-
-
-@pytest.mark.timeout(90)
-async def test_a_failed_first_training_is_retried_with_backoff_and_reported(data_dir, catalog):
-    current = artifacts.current_dir(data_dir / "models")
-    (current / artifacts.ANN_FILE).write_bytes(b"corrupt")
-    # An unknown config makes the training child exit 2 at once: the first try and its retry fail.
-    service = Service(await Store.open(data_dir / "animerec.sqlite3"), catalog, data_dir, train_config="nonsense",
-                      retry_delays=(0.1, 600))
-    await service.start()
-    try:
-        async with asyncio.timeout(30):
-            while len(failed := [r for r in await service.store.training_history(5) if r.status == "failed"]) < 2 \
-                    or service._next_training_at is None:
-                await asyncio.sleep(0.05)
-        error = "the training process exited with code 2: error: unknown --config 'nonsense'; use default or small"
-        assert [r.error for r in failed] == [error, error]
-
-        stats = await service.stats()
-        next_try = datetime.fromisoformat(stats.next_training_at)
-        assert 590 < (next_try - datetime.now(timezone.utc)).total_seconds() <= 600  # the second delay
-        assert stats.model_version is None and stats.last_failure == failed[0]
-        assert render.embed_to_text(render.stats_embed(stats)).startswith(
-            f"== animerec stats ==\nModel\n  none yet: the first training failed; next try at {stats.next_training_at}")
-        with pytest.raises(WarmingUp) as reply:
-            await service.recommend(1)
-        failed_at = datetime.fromisoformat(failed[0].finished_at)
-        assert str(reply.value) == (
-            f"I'm still warming up: training my first model failed at {failed_at:%H:%M} UTC ({error}). "
-            f"I'll try again at {next_try:%H:%M} UTC (your /rate and /import work already).")
-
-        service.train_config = "small"  # fixed: an /admin retrain during the wait serves a model at once
-        assert (await service.retrain()).status == "ready"
-        assert (await service.stats()).next_training_at is None
-        assert len((await service.recommend(1, count=3, onboard=False)).picks) == 3
     finally:
         await service.close()

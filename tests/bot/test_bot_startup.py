@@ -1,6 +1,8 @@
 """Faults in the data directory at startup: each ends in "logged, rebuilt, served" or in a one-line
-error and exit code 2, never a traceback and a process that does not exit."""
+error and exit code 2, never a traceback and a process that does not exit. And a first training
+that fails is tried again."""
 
+import asyncio
 import json
 import os
 import shutil
@@ -9,9 +11,14 @@ import subprocess
 import sys
 import time
 from contextlib import closing
+from datetime import datetime, timezone
 
 import pytest
 from recsys import artifacts
+
+from bot import render
+from bot.service import Service, WarmingUp
+from bot.store import Store
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -121,3 +128,40 @@ def test_a_read_only_data_directory_is_one_line_and_exit_2(data_dir, target, mod
     expected = {"data directory": f"the data directory {data_dir} is not writable (Permission denied)",
                 "database": f"the database {db} cannot be opened for writing (Permission denied)"}[target]
     assert (done.returncode, done.stderr) == (2, f"error: {expected}\n")
+
+
+@pytest.mark.timeout(90)
+async def test_a_failed_first_training_is_retried_with_backoff_and_reported(data_dir, catalog):
+    current = artifacts.current_dir(data_dir / "models")
+    (current / artifacts.ANN_FILE).write_bytes(b"corrupt")
+    # An unknown config makes the training child exit 2 at once: the first try and its retry fail.
+    service = Service(await Store.open(data_dir / "animerec.sqlite3"), catalog, data_dir, train_config="nonsense",
+                      retry_delays=(0.1, 600))
+    await service.start()
+    try:
+        async with asyncio.timeout(30):
+            while len(failed := [r for r in await service.store.training_history(5) if r.status == "failed"]) < 2 \
+                    or service._next_training_at is None:
+                await asyncio.sleep(0.05)
+        error = "the training process exited with code 2: error: unknown --config 'nonsense'; use default or small"
+        assert [r.error for r in failed] == [error, error]
+
+        stats = await service.stats()
+        next_try = datetime.fromisoformat(stats.next_training_at)
+        assert 590 < (next_try - datetime.now(timezone.utc)).total_seconds() <= 600  # the second delay
+        assert stats.model_version is None and stats.last_failure == failed[0]
+        assert render.embed_to_text(render.stats_embed(stats)).startswith(
+            f"== animerec stats ==\nModel\n  none yet: the first training failed; next try at {stats.next_training_at}")
+        with pytest.raises(WarmingUp) as reply:
+            await service.recommend(1)
+        failed_at = datetime.fromisoformat(failed[0].finished_at)
+        assert str(reply.value) == (
+            f"I'm still warming up: training my first model failed at {failed_at:%H:%M} UTC ({error}). "
+            f"I'll try again at {next_try:%H:%M} UTC (your /rate and /import work already).")
+
+        service.train_config = "small"  # fixed: an /admin retrain during the wait serves a model at once
+        assert (await service.retrain()).status == "ready"
+        assert (await service.stats()).next_training_at is None
+        assert len((await service.recommend(1, count=3, onboard=False)).picks) == 3
+    finally:
+        await service.close()

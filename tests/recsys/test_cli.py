@@ -3,7 +3,7 @@ import sys
 
 import pandas as pd
 import pytest
-from test_artifacts import HOLD_LOCK
+from test_artifacts_faults import HOLD_LOCK
 
 from recsys import artifacts
 from recsys.catalog import Catalog
