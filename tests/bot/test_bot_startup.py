@@ -74,27 +74,6 @@ def test_a_broken_model_is_logged_rebuilt_and_served(data_dir, fault):
     assert "== Similar to Steins;Gate ==\n1. " in out
 
 
-@pytest.fixture
-def simcord_bot(simcord_bot, settings):
-    """The Discord bot of this module's simcord tests: its published model is broken before it starts."""
-    rewrite_meta(settings.models_dir, lambda meta: {**meta, "hyperparameters": None})
-    return simcord_bot
-
-
-@pytest.mark.timeout(90)
-async def test_the_discord_bot_rebuilds_a_broken_model_and_serves_it(simcord_env):
-    service = simcord_env.bot.service
-    async with asyncio.timeout(60):
-        while service.model_version is None or service.training:
-            await asyncio.sleep(0.05)
-    [record] = await service.store.training_history(5)  # a fresh database: the rebuild is its only run
-    assert (record.status, record.version) == ("ready", service.model_version)
-    guild = simcord_env.create_guild()
-    alice = guild.add_member(simcord_env.create_user("alice"))
-    reply = await alice.slash(guild.create_text_channel("anime"), "similar", anime="Steins;Gate", count=3)
-    assert reply.response.embeds[0].title == "Similar to Steins;Gate" and len(reply.response.embeds[0].fields) == 3
-
-
 # Startup failing after the store opened, with an error no check foresaw.
 FAILING_STARTUP = """
 import asyncio, sys
