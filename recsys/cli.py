@@ -214,18 +214,19 @@ def cmd_similar(args: argparse.Namespace) -> None:
 
 
 def cmd_similar_batch(args: argparse.Namespace) -> None:
+    _check_input_file(args.ids)
+    _check_output_file(args.out)
     try:
         ids = pd.read_csv(args.ids, dtype=str)
     except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise CliError(f"{args.ids}: cannot read ids ({str(exc).splitlines()[0]})") from None
     if "anime_id" not in ids.columns:
         raise CliError(f"{args.ids}: expected a column anime_id")
-    numbers = pd.to_numeric(ids["anime_id"], errors="coerce")
-    bad = numbers.isna() | (numbers != numbers.round())
-    if bad.any():
-        raise CliError(f"{args.ids}: anime_id is not an integer on row {int(bad.to_numpy().argmax()) + 2}")
+    try:
+        wanted = anime_id_column(ids["anime_id"]).tolist()  # "1e30" is refused, not overflowed
+    except DataError as exc:
+        raise CliError(f"{args.ids}: {exc}") from None
     engine = _engine(args)
-    wanted = numbers.astype("int64").tolist()
     unknown = [a for a in dict.fromkeys(wanted) if engine.model.index_of(a) is None]
     if unknown:
         raise CliError(f"unknown anime_id(s) (not in the model): {', '.join(map(str, unknown[:5]))}"

@@ -158,7 +158,7 @@ def anime_id_column(values: pd.Series) -> pd.Series:
     bad = (numbers.isna() | (numbers != numbers.round()) | ~numbers.between(1, MAX_ANIME_ID)).to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise DataError(f"anime_id is not an integer id on row {row + 2} ({values.iloc[row]!r})")
+        raise DataError(f"anime_id is not an integer on row {row + 2} ({values.iloc[row]!r})")
     return numbers.astype("int64")
 
 

@@ -182,9 +182,9 @@ def _batch(command, tmp_path, given=GIVEN, pairs="user_id,anime_id\nalice,11061\
     ("predict-batch", dict(pairs=b"user_id,anime_id\n\xff\xfe,1\n"), "cannot read pairs ('utf-8' codec can't decode"),
     ("predict-batch", dict(pairs="user_id,anime_id\nalice,11061\n,11061\n"), "pairs.csv: user_id is empty on row 3"),
     ("recommend-batch", dict(given="user_id,anime_id,rating\n ,5114,9\n"), "given.csv: user_id is empty on row 2"),
-    ("predict-batch", dict(pairs="user_id,anime_id\nalice,1e30\n"), "anime_id is not an integer id on row 2 ('1e30')"),
+    ("predict-batch", dict(pairs="user_id,anime_id\nalice,1e30\n"), "anime_id is not an integer on row 2 ('1e30')"),
     ("predict-batch", dict(pairs="user_id,anime_id\nalice,11061\nbob,9253.7\n"),
-     "anime_id is not an integer id on row 3 ('9253.7')"),
+     "anime_id is not an integer on row 3 ('9253.7')"),
     ("predict-batch", dict(pairs="user_id,anime_id\nalice,99999999\n"), "pairs.csv: unknown anime_id(s): 99999999"),
 ], ids=["out-in-missing-dir", "out-is-a-dir", "given-is-a-dir", "pairs-not-utf8", "pairs-empty-user",
         "given-blank-user", "id-1e30", "id-9253.7", "unknown-id"])
@@ -218,3 +218,18 @@ def test_train_refuses_an_unusable_out_or_extra_before_training(tmp_path):
         assert (done.returncode, done.stdout) == (2, ""), done.stderr
         assert done.stderr.startswith("error: ") and message in done.stderr and done.stderr.count("\n") == 1
     assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("ids, out, message", [
+    ("anime_id\n9253\n1e30\n", "o.csv", "ids.csv: anime_id is not an integer on row 3 ('1e30')"),
+    ("anime_id\n9253\n", "missing/o.csv", "directory {tmp}/missing does not exist"),
+    (".", "o.csv", "{tmp}: is a directory, not a CSV file"),
+])
+def test_similar_batch_checks_paths_and_ids_before_the_model_loads(tmp_path, capsys, ids, out, message):
+    path = tmp_path if ids == "." else tmp_path / "ids.csv"
+    if ids != ".":
+        path.write_text(ids)
+    assert main(["similar-batch", "--model", str(tmp_path / "no-model"), "--ids", str(path),
+                 "--out", str(tmp_path / out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and message.format(tmp=tmp_path) in err
