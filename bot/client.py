@@ -14,6 +14,7 @@ from discord.ext import commands, tasks
 from recsys.catalog import Catalog
 
 from bot import health
+from bot.cooldown import Cooldown, wait_text
 from bot.interactions import report_error
 from bot.service import Service, UserError, open_service
 from bot.settings import Settings
@@ -41,6 +42,7 @@ class AnimeRecBot(commands.Bot):
         self.settings = settings
         self._catalog = catalog  # tests share one catalog between bots
         self.connected = False
+        self.retrain_cooldown = Cooldown(settings.retrain_cooldown)  # one queue for every server
 
     async def setup_hook(self) -> None:
         settings = self.settings
@@ -71,8 +73,16 @@ class AnimeRecBot(commands.Bot):
         """Run the retrain job now; the job's max_instances=1 keeps it to one at a time."""
         if self.service.training:
             raise UserError("A retrain is already running; /stats shows when it started.")
+        if left := self.retrain_cooldown.take(RETRAIN_JOB):
+            raise UserError(f"One /admin retrain every {wait_text(self.retrain_cooldown.seconds)}: "
+                            f"try again in {wait_text(left)}.")
         # The scheduler's own clock, not discord.utils.utcnow (which a test harness may virtualize).
         self.scheduler.modify_job(RETRAIN_JOB, next_run_time=datetime.now(timezone.utc))
+
+    def next_retrain(self) -> datetime | None:
+        """When the scheduled retrain runs next (UTC)."""
+        job = self.scheduler.get_job(RETRAIN_JOB)
+        return job.next_run_time if job is not None else None
 
     # The heartbeat file is fresh only while the gateway is connected: the Docker HEALTHCHECK reads it.
     async def on_connect(self) -> None:

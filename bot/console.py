@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import render
+from bot.malxml import MAX_BYTES
 from bot.service import Service, UserError
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,12 @@ def _count(options: dict[str, str], default: int) -> int:
     return int(value)
 
 
+def _read_head(path: Path) -> bytes:
+    """At most one byte past the import limit, which the parser then refuses (a path may be /dev/zero)."""
+    with open(path, "rb") as f:
+        return f.read(MAX_BYTES + 1)
+
+
 class Console:
     def __init__(self, service: Service, out: TextIO) -> None:
         self.service = service
@@ -81,7 +88,7 @@ class Console:
 
     async def import_(self, args: str) -> str:
         try:
-            data = Path(args.strip()).read_bytes()
+            data = await asyncio.to_thread(_read_head, Path(args.strip()))
         except OSError as exc:
             raise UserError(f"Cannot read {args.strip()!r}: {exc.strerror}.") from None
         return render.embed_to_text(render.import_embed(await self.service.import_mal_xml(CONSOLE_USER_ID, data)))
@@ -113,8 +120,10 @@ class Console:
             if name == "forget":
                 self.write("This deletes every rating you stored. Type yes to confirm:")
                 if (await lines()).strip().lower() == "yes":
-                    ratings, _ = await self.service.forget(CONSOLE_USER_ID)
-                    self.write(f"Deleted {ratings} rating(s) and everything else stored about you.")
+                    forgotten = await self.service.forget(CONSOLE_USER_ID)
+                    self.write(f"Deleted {forgotten.ratings} rating(s) and everything else stored about you.")
+                    if forgotten.in_model:
+                        self.write("The model being served learnt from them; the next retrain drops them.")
                 else:
                     self.write("Nothing deleted.")
             elif name in self.commands:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 VIEW_TIMEOUT = 15 * 60
+PUBLIC_DEFER = "public_defer"  # interaction.extras key: the "thinking…" placeholder is public
 SCORE_CHOICES = [*(str(n) for n in range(10, 0, -1)), "watched"]
 
 
@@ -52,13 +53,25 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     message = clip(message, 2000)
     try:
         if interaction.response.is_done():
-            # After a defer this completes the "thinking…" reply, private for every command that
-            # can fail on its input (only /watchparty defers publicly, once its input is checked).
-            await interaction.followup.send(message, ephemeral=True)
+            if interaction.extras.get(PUBLIC_DEFER):
+                # A first followup would only complete the public placeholder (its visibility is fixed
+                # at the defer), and one after deleting it is refused: complete it with a neutral line,
+                # answer in a new private followup, then delete the placeholder.
+                await interaction.edit_original_response(content="(no result)")
+                await interaction.followup.send(message, ephemeral=True)
+                await interaction.delete_original_response()
+            else:
+                await interaction.followup.send(message, ephemeral=True)
         else:
             await interaction.response.send_message(message, ephemeral=True)
     except discord.HTTPException:
         log.warning("could not deliver an error reply for interaction %s", interaction.id, exc_info=True)
+
+
+async def defer_publicly(interaction: discord.Interaction) -> None:
+    """A public "thinking…" placeholder; an error after it still reaches only the caller (report_error)."""
+    interaction.extras[PUBLIC_DEFER] = True
+    await interaction.response.defer()
 
 
 async def allow_adult(interaction: discord.Interaction) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import discord
 from recsys.catalog import Anime
@@ -25,6 +25,7 @@ COLOUR = discord.Colour.blurple()
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = 256, 4096, 25, 256, 1024, 2048, 6000
 RATINGS_PER_PAGE = 15
 SAME_SERIES_SHOWN = 8
+VOTES = "\nVotes: "  # each watch-party pick's last line
 
 
 def fit(embed: discord.Embed) -> discord.Embed:
@@ -123,7 +124,7 @@ def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> di
         embed.add_field(name=f"{rank}. {clip(pick.anime.name, 200)}", value=value, inline=False)
     if recs.seen_these:
         embed.add_field(name="Seen these? Rate them to sharpen your picks",
-                        value="\n".join(clip(a.name, 100) for a in recs.seen_these), inline=False)
+                        value="\n".join(f"{clip(a.name, 90)} ({a.type or '?'})" for a in recs.seen_these), inline=False)
     if recs.onboarding:
         embed.add_field(name="Rate a few of these too (3 or more ratings give better picks)",
                         value="\n".join(clip(a.name, 100) for a in recs.onboarding), inline=False)
@@ -159,10 +160,12 @@ def similar_embed(result: SimilarTitles) -> discord.Embed:
     return fit(embed)
 
 
-def watchparty_embed(party: WatchParty, names: Mapping[int, str], votes: Mapping[int, int]) -> discord.Embed:
-    """votes: anime_id -> number of votes so far."""
+def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Sequence[int] = ()) -> discord.Embed:
+    """A new party, no votes yet; skipped: mentioned ids that are not members of the server."""
     embed = discord.Embed(title=f"Watch party: {party.strategy.replace('_', ' ')}", colour=COLOUR,
                           description=f"Strategy: {party.strategy_description}.")
+    if skipped:  # a mention in an embed pings nobody
+        embed.description += f"\nSkipped, not members of this server: {', '.join(f'<@{m}>' for m in skipped)}."
     if party.unrated:
         who = ", ".join(names.get(m, str(m)) for m in party.unrated)
         embed.description += f"\n{who}: no ratings yet, so left out. Rate a few with /rate and ask again!"
@@ -170,11 +173,20 @@ def watchparty_embed(party: WatchParty, names: Mapping[int, str], votes: Mapping
         embed.description += "\nNobody in this group has rated anything yet."
     for rank, pick in enumerate(party.picks, 1):
         scores = ", ".join(f"{names.get(m, str(m))} {p:.1f}" for m, p in zip(party.members, pick.predictions))
-        tally = votes.get(pick.anime.anime_id, 0)
         more = f" · +{pick.more_in_series} more in this series" if pick.more_in_series else ""
         embed.add_field(name=f"{rank}. {pick.anime.name}",
-                        value=f"{anime_line(pick.anime)}{more}\nPredicted: {scores}\nVotes: {tally}", inline=False)
+                        value=f"{anime_line(pick.anime)}{more}\nPredicted: {scores}{VOTES}0", inline=False)
     return fit(embed)
+
+
+def with_votes(embed: discord.Embed, votes: Mapping[int, int]) -> discord.Embed:
+    """A posted watch-party embed with its tallies set (votes: rank -> number). Rebuilt from the message
+    itself, so nothing of the party but the votes needs storing."""
+    for index, f in enumerate(embed.fields):
+        head, found, _ = f.value.rpartition(VOTES)
+        head = head if found else f.value  # clipped by fit(): add the line back
+        embed.set_field_at(index, name=f.name, value=f"{head}{VOTES}{votes.get(index + 1, 0)}", inline=f.inline)
+    return embed
 
 
 def stats_embed(stats: Stats) -> discord.Embed:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -21,9 +23,10 @@ from recsys.group import STRATEGIES
 from recsys.model import Recommender, UnknownTitle
 from recsys.serving import CONTINUE, Engine, franchises_for
 
+from bot.cooldown import Cooldown, wait_text
 from bot.malxml import MalImportError, parse_mal_export
 from bot.settings import Settings
-from bot.store import Store, StoreBusy, TrainingRecord, now
+from bot.store import PARTY_DAYS, Store, StoreBusy, TrainingRecord, now
 from bot.training import TrainingFailed, run_training, train_command
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,8 @@ FIRST_TRAINING_RETRY_DELAYS = (60.0, 300.0, 900.0)
 ONBOARDING_TITLES = 4
 WATCHED_WORDS = {"watched", "w", "seen"}
 WATCHED_STATUSES = {"completed", "watching", "1", "2"}  # exports spell statuses as words or MAL's codes
+EXPORT_PREFIX = ".community-ratings-"  # a retrain's private export of every rating, deleted after it
+LEGACY_EXPORT = "community-ratings.csv"  # written, and never deleted, by earlier versions
 
 
 class UserError(Exception):
@@ -98,6 +103,15 @@ class ImportReport:
     updated: int
     unchanged: int
     skipped: dict[str, int]  # reason -> count
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    ratings: int
+    dismissals: int
+    # The served model (or the one training now) learnt from community ratings, perhaps theirs: blended
+    # into its title weights, without a row per member, until a retrain without them.
+    in_model: bool
 
 
 @dataclass(frozen=True)
@@ -174,7 +188,8 @@ async def open_service(settings: Settings, catalog: Catalog | None = None) -> Se
     store = await Store.open(settings.db_path)
     try:
         catalog = catalog or await asyncio.to_thread(Catalog.load)
-        service = Service(store, catalog, settings.data_dir, train_config=settings.train_config)
+        service = Service(store, catalog, settings.data_dir, train_config=settings.train_config,
+                          import_cooldown=settings.import_cooldown)
         await service.start()
     except BaseException:
         await store.close()  # aiosqlite's thread is not a daemon: left open, the process never exits
@@ -184,7 +199,7 @@ async def open_service(settings: Settings, catalog: Catalog | None = None) -> Se
 
 class Service:
     def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = "default",
-                 retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS) -> None:
+                 import_cooldown: float = 60, retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS) -> None:
         self.store = store
         self.catalog = catalog
         self.data_dir = Path(data_dir)
@@ -199,12 +214,14 @@ class Service:
         self._first_failure: TrainingRecord | None = None  # while no model: the last failed try, and
         self._next_training_at: datetime | None = None  # when the next one starts
         self.training_pid: int | None = None  # the training child process, while one runs
+        self.import_cooldown = Cooldown(import_cooldown)  # per member: parsing a big export is costly
 
     # --- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Serve the published model; with none usable, train one in the background meanwhile."""
         await self.store.abandon_unfinished_training()
+        await asyncio.to_thread(self._remove_exports)
         try:
             self._engine = await asyncio.to_thread(self._load_engine)
             log.info("serving model %s", self.model_version)
@@ -297,8 +314,9 @@ class Service:
             record_id = await self.store.training_started()
             self._training_since = now()
             error = None
+            extra = None
             try:
-                extra = self.data_dir / "community-ratings.csv"
+                extra = await asyncio.to_thread(self._private_export)
                 rows = await self.store.export_ratings(extra)
                 cmd = train_command(self.models_dir, extra if rows else None, self.train_config)
                 await run_training(cmd, on_start=self._training_started)
@@ -309,6 +327,8 @@ class Service:
                 log.error("retrain failed, still serving %s: %s", self.model_version or "no model", error)
             finally:
                 self.training_pid = self._training_since = None
+                if extra is not None:  # member data lives no longer than the training that needs it
+                    extra.unlink(missing_ok=True)
             meta = self._model.meta if self._model is not None and error is None else {}
             await self.store.training_finished(
                 record_id, version=meta.get("version"), trained_at=meta.get("trained_at"), error=error
@@ -317,6 +337,17 @@ class Service:
 
     def _training_started(self, pid: int) -> None:
         self.training_pid = pid
+
+    def _private_export(self) -> Path:
+        """A new empty file only this user can read (mkstemp creates it 0600)."""
+        fd, name = tempfile.mkstemp(prefix=EXPORT_PREFIX, suffix=".csv", dir=self.data_dir)
+        os.close(fd)
+        return Path(name)
+
+    def _remove_exports(self) -> None:
+        """Exports left by a bot killed mid-training (its cleanup never ran) or by earlier versions."""
+        for path in [self.data_dir / LEGACY_EXPORT, *self.data_dir.glob(f"{EXPORT_PREFIX}*.csv")]:
+            path.unlink(missing_ok=True)
 
     # --- titles -------------------------------------------------------------------------------
 
@@ -398,25 +429,35 @@ class Service:
                 items.append(RatedTitle(anime, r.rating, r.updated_at))
         return RatingList(items, hidden)
 
+    def check_import(self, user_id: int) -> None:
+        """UserError while the member's import cooldown runs: ask before fetching the file."""
+        self._import_wait(self.import_cooldown.remaining(user_id))
+
+    def _import_wait(self, left: float) -> None:
+        if left:
+            raise UserError(f"One import every {wait_text(self.import_cooldown.seconds)}: "
+                            f"try again in {wait_text(left)}.")
+
     async def import_mal_xml(self, user_id: int, data: bytes) -> ImportReport:
         """Import a MyAnimeList export; all or nothing (a bad file stores nothing)."""
+        self._import_wait(self.import_cooldown.take(user_id))
         try:
-            entries, malformed = parse_mal_export(data)
+            entries, malformed = await asyncio.to_thread(parse_mal_export, data)  # 5 MB of XML: not on the loop
         except MalImportError as exc:
             raise UserError(f"I couldn't import that file: {exc}. Nothing was stored.") from None
         skipped = {"not in the catalog": 0, "planned, on hold or dropped without a score": 0,
                    "malformed entries": malformed}
+        existing = await self.store.rating_map(user_id)
         wanted: dict[int, float] = {}
         for e in entries:
             if e.anime_id not in self.catalog:
                 skipped["not in the catalog"] += 1
             elif e.score:
                 wanted[e.anime_id] = float(e.score)
-            elif e.status in WATCHED_STATUSES:
-                wanted[e.anime_id] = WATCHED
+            elif e.status in WATCHED_STATUSES:  # says less than a score already given here: keep that
+                wanted[e.anime_id] = existing.get(e.anime_id, WATCHED)
             else:
                 skipped["planned, on hold or dropped without a score"] += 1
-        existing = await self.store.rating_map(user_id)
         changed = {a: r for a, r in wanted.items() if existing.get(a) != r}
         if changed:
             await self.store.upsert_ratings(user_id, changed)
@@ -424,9 +465,12 @@ class Service:
         return ImportReport(added, len(changed) - added, len(wanted) - len(changed),
                             {k: v for k, v in skipped.items() if v})
 
-    async def forget(self, user_id: int) -> tuple[int, int]:
+    async def forget(self, user_id: int) -> Forgotten:
         """Delete everything stored about a member (the caller has asked them to confirm)."""
-        return await self.store.forget(user_id)
+        ratings, dismissals = await self.store.forget(user_id)
+        model = self._model
+        learnt = model is not None and model.meta.get("counts", {}).get("community_interactions", 0) > 0
+        return Forgotten(ratings, dismissals, bool(ratings) and (learnt or self.training))
 
     async def dismiss(self, user_id: int, anime_ids: Iterable[int]) -> None:
         await self.store.dismiss(user_id, [a for a in anime_ids if a in self.catalog])
@@ -530,6 +574,15 @@ class Service:
                                         strategy=strategy, allowed=allowed)
         return WatchParty(strategy, raters, unrated,
                           [PartyPick(self.catalog.get(p.anime_id), p.predictions, p.more_in_series) for p in picks])
+
+    async def open_party_vote(self, message_id: int, member_ids: Iterable[int]) -> None:
+        await self.store.open_party(message_id, member_ids)
+
+    async def vote(self, message_id: int, user_id: int, rank: int) -> dict[int, int]:
+        """Record a party member's vote for the pick at rank (a new vote moves it); the tally, rank -> votes."""
+        if not await self.store.vote(message_id, user_id, rank):
+            raise UserError(f"Only members of this watch party can vote, within {PARTY_DAYS} days of it.")
+        return await self.store.party_tally(message_id)
 
     # --- stats --------------------------------------------------------------------------------
 

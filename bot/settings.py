@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     retrain_cron: str = Field("0 4 * * *", validation_alias="ANIMEREC_RETRAIN_CRON")
     # "small" trains a seconds-long model: for smoke runs and tests, not for members.
     train_config: Literal["default", "small"] = Field("default", validation_alias="ANIMEREC_TRAIN_CONFIG")
+    # Seconds between two /admin retrain (across all servers), and between two /import of one member.
+    retrain_cooldown: int = Field(600, ge=0, validation_alias="ANIMEREC_RETRAIN_COOLDOWN")
+    import_cooldown: int = Field(60, ge=0, validation_alias="ANIMEREC_IMPORT_COOLDOWN")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
 
     @field_validator("retrain_cron")

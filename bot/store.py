@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import aiosqlite
@@ -49,9 +49,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             error TEXT
         )""",
     ),
+    (
+        # Watch-party votes outlive a restart: a row per party member, with the rank of the pick they
+        # voted for (NULL: not yet).
+        """CREATE TABLE party_votes (
+            message_id INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            rank INTEGER,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (message_id, user_id)
+        ) WITHOUT ROWID""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DEFAULT_BUSY_TIMEOUT = 5.0
+PARTY_DAYS = 7  # a watch party's vote closes (and its rows go) after this
 
 
 class StoreBusy(RuntimeError):
@@ -193,7 +205,8 @@ class Store:
         return row[0], row[1]
 
     async def export_ratings(self, path: Path) -> int:
-        """Write every community rating as CSV user_id,anime_id,rating (atomically); returns the row count."""
+        """Write every community rating as CSV user_id,anime_id,rating into a file only this user can
+        read (mode 0600); returns the row count. The caller deletes it once done."""
         rows = await self._all("SELECT user_id, anime_id, rating FROM ratings ORDER BY user_id, anime_id")
         await asyncio.to_thread(_write_csv, path, ["user_id", "anime_id", "rating"], rows)
         return len(rows)
@@ -212,13 +225,42 @@ class Store:
         return {row[0] for row in await self._all("SELECT anime_id FROM dismissals WHERE user_id = ?", (user_id,))}
 
     async def forget(self, user_id: int) -> tuple[int, int]:
-        """Delete everything stored about a member; returns (ratings, dismissals) deleted."""
+        """Delete everything stored about a member (watch-party votes too); returns (ratings, dismissals) deleted."""
         async with self._transaction() as db:
             async with db.execute("DELETE FROM ratings WHERE user_id = ?", (user_id,)) as cur:
                 ratings = cur.rowcount
             async with db.execute("DELETE FROM dismissals WHERE user_id = ?", (user_id,)) as cur:
                 dismissals = cur.rowcount
+            await db.execute("DELETE FROM party_votes WHERE user_id = ?", (user_id,))
         return ratings, dismissals
+
+    # --- watch-party votes --------------------------------------------------------------------
+
+    async def open_party(self, message_id: int, user_ids: Iterable[int]) -> None:
+        """The members who may vote on a watch-party message; parties older than PARTY_DAYS close."""
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=PARTY_DAYS)).isoformat(timespec="seconds")
+        stamp = now()
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM party_votes WHERE created_at < ?", (cutoff,))
+            await db.executemany(
+                "INSERT OR IGNORE INTO party_votes (message_id, user_id, rank, created_at) VALUES (?, ?, NULL, ?)",
+                [(message_id, u, stamp) for u in user_ids],
+            )
+
+    async def vote(self, message_id: int, user_id: int, rank: int) -> bool:
+        """Record (or move) a member's vote; False when they are not in that party (or it closed)."""
+        async with self._transaction() as db:
+            async with db.execute(
+                "UPDATE party_votes SET rank = ? WHERE message_id = ? AND user_id = ?", (rank, message_id, user_id)
+            ) as cur:
+                return cur.rowcount > 0
+
+    async def party_tally(self, message_id: int) -> dict[int, int]:
+        """rank -> votes, for the ranks that have any."""
+        return dict(await self._all(
+            "SELECT rank, COUNT(*) FROM party_votes WHERE message_id = ? AND rank IS NOT NULL GROUP BY rank",
+            (message_id,),
+        ))
 
     # --- guild settings -----------------------------------------------------------------------
 
@@ -272,12 +314,11 @@ class Store:
 
 
 def _write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="") as f:
+    # Member data: created 0600, and an existing file (from mkstemp) keeps its own mode.
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(header)
         writer.writerows(rows)
-    os.replace(tmp, path)
 
 
 def _busy_or(exc: sqlite3.OperationalError) -> Exception:

@@ -187,12 +187,14 @@ class Engine:
             if f in used:
                 continue
             if f in started:
-                target, kind = i, CONTINUE
-                if not self._continuable[i]:
+                if not self._can_continue(i, given):
                     continue
-                before = self.franchises.before(int(model.item_ids[i])) & given
-                if self.franchises.before(int(model.item_ids[i])) and not before:
-                    continue  # a sequel of something the member has not seen
+                target, kind = i, CONTINUE
+                if not self._pickable[i]:  # a special: the series' next film or season goes first
+                    main = [j for a in self.franchises.entries(f) if (j := model.index_of(a)) is not None
+                            and self._pickable[j] and not blocked[j] and self._can_continue(j, given)]
+                    target = max(main, key=lambda j: scores[j], default=i)
+                before = self.franchises.before(int(model.item_ids[target])) & given
                 because = max(before, key=lambda a: ratings[a]) if before else None
             else:
                 target, kind, because = int(self._entry[i]), NEW, None
@@ -218,6 +220,14 @@ class Engine:
             for (t, s, kind, _), reason in zip(chosen, reasons)
         ]
         return PickList(picks, seen_these, n, floor)
+
+    def _can_continue(self, i: int, given: set[int]) -> bool:
+        """Whether item i can go on from what a member gave: a kind of title worth a pick, and, if
+        anything comes before it (a prequel, a parent story), the member gave one of those."""
+        if not self._continuable[i]:
+            return False
+        before = self.franchises.before(int(self.model.item_ids[i]))
+        return not before or bool(before & given)
 
     def _seen_these(self, scores: np.ndarray, earlier: np.ndarray, blocked: np.ndarray) -> list[int]:
         """The earlier entries the member most likely saw, best first (only filterable ones)."""

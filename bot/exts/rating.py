@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -9,7 +11,7 @@ from discord.ext import commands
 from bot import render
 from bot.interactions import OwnedView, allow_adult, score_autocomplete, service_of, title_autocomplete
 from bot.malxml import MAX_BYTES
-from bot.service import RatingList, UserError
+from bot.service import Forgotten, RatingList, UserError
 
 
 class RatingsPager(OwnedView):
@@ -39,6 +41,19 @@ class RatingsPager(OwnedView):
         await self._turn(interaction, +1)
 
 
+def forgotten_text(forgotten: Forgotten, next_retrain: datetime | None) -> str:
+    text = (f"Done: deleted {forgotten.ratings} rating(s) and {forgotten.dismissals} dismissed title(s). "
+            "I no longer store anything about you.")
+    if not forgotten.in_model:
+        return text
+    when = "the next time I retrain"
+    if next_retrain is not None:
+        soon = next_retrain - datetime.now(timezone.utc) < timedelta(days=1)
+        when = f"at {next_retrain:%H:%M} UTC" if soon else f"at {next_retrain:%Y-%m-%d %H:%M} UTC"
+    return (text + " The model I serve now learnt from your ratings (blended into its title weights; it keeps "
+            f"no row of yours): they are gone from the next model, {when}.")
+
+
 class ForgetConfirm(OwnedView):
     def __init__(self, owner_id: int) -> None:
         super().__init__(owner_id, timeout=120)
@@ -46,12 +61,10 @@ class ForgetConfirm(OwnedView):
     @discord.ui.button(label="Delete everything", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
-        ratings, dismissals = await service_of(interaction).forget(interaction.user.id)
+        forgotten = await service_of(interaction).forget(interaction.user.id)
         self.stop()
-        await interaction.edit_original_response(
-            content=f"Done: deleted {ratings} rating(s) and {dismissals} dismissed title(s). I no longer store anything about you.",
-            view=None,
-        )
+        await interaction.edit_original_response(content=forgotten_text(forgotten, interaction.client.next_retrain()),
+                                                 view=None)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
@@ -88,6 +101,7 @@ class Rating(commands.Cog):
 
     @app_commands.command(name="import", description="Import your MyAnimeList export (XML, or the .xml.gz MAL gives you)")
     async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        service_of(interaction).check_import(interaction.user.id)
         if file.size > MAX_BYTES:
             raise UserError(f"That file is {file.size / 1e6:.1f} MB; exports up to {MAX_BYTES // 1024 // 1024} MB work.")
         await interaction.response.defer(ephemeral=True)

@@ -56,7 +56,8 @@ class QuickRate(OwnedView):
         result = await service_of(interaction).rate(interaction.user.id, str(self.anime.anime_id), select.values[0],
                                                     allow_adult=self.allow_adult)
         self.stop()
-        await interaction.edit_original_response(embed=render.rate_embed(result), view=None)
+        # content=None: the answer replaces the "How would you rate …?" question above it.
+        await interaction.edit_original_response(content=None, embed=render.rate_embed(result), view=None)
 
 
 class RecommendView(OwnedView):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import discord
@@ -10,42 +11,43 @@ from discord.ext import commands
 from recsys.group import STRATEGIES
 
 from bot import render
-from bot.interactions import TYPE_CHOICES, allow_adult, genre_autocomplete, report_error, service_of
-from bot.service import UserError, WatchParty
+from bot.interactions import (
+    TYPE_CHOICES,
+    VIEW_TIMEOUT,
+    allow_adult,
+    defer_publicly,
+    genre_autocomplete,
+    report_error,
+    service_of,
+)
+from bot.service import MAX_PARTY, UserError
 
 MENTION = re.compile(r"<@!?(\d{15,20})>")
 MAX_PICKS = 10  # two rows of vote buttons
 
 
 class VoteView(discord.ui.View):
-    """One vote per party member (a new click moves it); the tally is in the embed."""
+    """A vote button per pick; a member's new click moves their vote.
 
-    def __init__(self, party: WatchParty, names: dict[int, str], voters: set[int]) -> None:
-        super().__init__(timeout=60 * 60)
-        self.party, self.names, self.voters = party, names, voters
-        self.votes: dict[int, int] = {}  # voter -> anime_id
-        for rank, pick in enumerate(party.picks, 1):
-            button = discord.ui.Button(label=f"Vote {rank}", custom_id=f"vote:{pick.anime.anime_id}",
+    Holds no state: the votes live in SQLite and the tally in the message's embed, and the custom_ids
+    are the same on every party. So the copy registered at start (bot.add_view) answers clicks on any
+    party, after a restart too; the copy sent with a party times out, so none piles up in memory.
+    """
+
+    def __init__(self, picks: int = MAX_PICKS, *, timeout: float | None = None) -> None:
+        super().__init__(timeout=timeout)
+        for rank in range(1, picks + 1):
+            button = discord.ui.Button(label=f"Vote {rank}", custom_id=f"watchparty:vote:{rank}",
                                        style=discord.ButtonStyle.secondary)
-            button.callback = self._voter(pick.anime.anime_id)
+            button.callback = self._voter(rank)
             self.add_item(button)
 
-    def tally(self) -> dict[int, int]:
-        counts: dict[int, int] = {}
-        for anime_id in self.votes.values():
-            counts[anime_id] = counts.get(anime_id, 0) + 1
-        return counts
-
-    def embed(self) -> discord.Embed:
-        return render.watchparty_embed(self.party, self.names, self.tally())
-
-    def _voter(self, anime_id: int):
+    @staticmethod
+    def _voter(rank: int):
         async def callback(interaction: discord.Interaction) -> None:
-            if interaction.user.id not in self.voters:
-                await interaction.response.send_message("Only members of this watch party can vote.", ephemeral=True)
-                return
-            self.votes[interaction.user.id] = anime_id
-            await interaction.response.edit_message(embed=self.embed(), view=self)
+            await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
+            tally = await service_of(interaction).vote(interaction.message.id, interaction.user.id, rank)
+            await interaction.edit_original_response(embed=render.with_votes(interaction.message.embeds[0], tally))
 
         return callback
 
@@ -53,25 +55,40 @@ class VoteView(discord.ui.View):
         await report_error(interaction, error)
 
 
-def _group(interaction: discord.Interaction, channel: discord.VoiceChannel | None, members: str | None
-           ) -> dict[int, str]:
-    """Member id -> display name: the caller plus the mentioned members, or the voice channel's."""
-    guild = interaction.guild
+async def _member(guild: discord.Guild, member_id: int) -> discord.Member | None:
+    """A member of this server, or None; the cache alone is not enough without the members intent."""
+    member = guild.get_member(member_id)
+    if member is None:
+        try:
+            member = await guild.fetch_member(member_id)
+        except discord.NotFound:
+            return None
+    return member
+
+
+async def _group(interaction: discord.Interaction, channel: discord.VoiceChannel | None, members: str | None
+                 ) -> tuple[dict[int, str], list[int]]:
+    """Member id -> display name (the caller plus the mentioned members, or the voice channel's), and
+    the mentioned ids that are not members of this server: skipped, so nobody else's tastes are shown."""
     group = {interaction.user.id: interaction.user.display_name}
     if members:
-        ids = [int(m) for m in MENTION.findall(members[:4000])]
+        ids = list(dict.fromkeys(int(m) for m in MENTION.findall(members[:4000])))
         if not ids:
             raise UserError("`members` takes mentions, like @alice @bob.")
-        for member_id in ids:
-            member = guild.get_member(member_id) if guild else None
-            if member is None or not member.bot:
-                group[member_id] = member.display_name if member else f"<@{member_id}>"
-        return group
+        if len(group.keys() | ids) > MAX_PARTY:  # before looking anyone up
+            raise UserError(f"A watch party is at most {MAX_PARTY} members; this one has {len(group.keys() | ids)}.")
+        skipped = []
+        for member_id, member in zip(ids, await asyncio.gather(*(_member(interaction.guild, i) for i in ids))):
+            if member is None:
+                skipped.append(member_id)
+            elif not member.bot:
+                group[member_id] = member.display_name
+        return group, skipped
     voice = channel or (interaction.user.voice.channel if getattr(interaction.user, "voice", None) else None)
     if voice is None:
         raise UserError("Join a voice channel, pick one with `channel`, or mention people with `members`.")
     group.update({m.id: m.display_name for m in voice.members if not m.bot})
-    return group
+    return group, []
 
 
 class Watchparty(commands.Cog):
@@ -89,16 +106,19 @@ class Watchparty(commands.Cog):
     async def watchparty(self, interaction: discord.Interaction, channel: discord.VoiceChannel | None = None,
                          members: str | None = None, genre: str | None = None, type: str | None = None,
                          strategy: str = "average", count: app_commands.Range[int, 1, MAX_PICKS] = 5) -> None:
-        group = _group(interaction, channel, members)
+        group, skipped = await _group(interaction, channel, members)
         service = service_of(interaction)
         # Checked before the public defer, so a mistake is answered privately.
         service.check_watchparty(list(group), strategy=strategy, genre=genre, type=type, count=count)
-        await interaction.response.defer()
+        await defer_publicly(interaction)
         party = await service.watchparty(list(group), strategy=strategy, genre=genre, type=type,
                                                          count=count, allow_adult=await allow_adult(interaction))
-        view = VoteView(party, group, set(group))
-        await interaction.followup.send(embed=view.embed(), view=view)
+        message = await interaction.followup.send(embed=render.watchparty_embed(party, group, skipped),
+                                                  view=VoteView(len(party.picks), timeout=VIEW_TIMEOUT), wait=True)
+        if party.picks:
+            await service.open_party_vote(message.id, group)
 
 
 async def setup(bot: commands.Bot) -> None:
     await bot.add_cog(Watchparty())
+    bot.add_view(VoteView())

@@ -4,9 +4,10 @@ import logging
 
 import discord
 import pytest
-from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, mal_export
+from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock, mal_export
 from simcord import SetupError
 
+from bot import create_bot, render
 from bot.service import UserError
 from bot.store import StoreBusy
 
@@ -123,16 +124,22 @@ async def test_ratings_pages_with_buttons(simcord_env, world):
 
 async def test_import_attachment_reports_and_bad_file_stores_nothing(simcord_env, world):
     _, channel, alice = world
+    clock = simcord_env.bot.service.import_cooldown.clock = Clock()
     export = mal_export((STEINS_GATE, 10, "Completed"), (DEATH_NOTE, 0, "Watching"), (COWBOY_BEBOP, 0, "Plan to Watch"))
     result = await alice.slash(channel, "import", file=("animelist.xml", export))
     assert result.ephemeral
     assert result.response.embeds[0].description == "Added **2**, updated **0**, unchanged 0."
     assert await stored(simcord_env, alice) == {STEINS_GATE: 10.0, DEATH_NOTE: -1.0}
 
+    clock.now += 59.5  # one import a minute per member
+    again = await alice.slash(channel, "import", file=("animelist.xml", export))
+    assert again.ephemeral and again.response.content == "One import every 1 min: try again in 1 s."
+    assert user_errors(simcord_env) == [again.response.content]
+    clock.now += 0.5
     bomb = b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY a "aaaa">]><myanimelist>&a;</myanimelist>'
     result = await alice.slash(channel, "import", file=("animelist.xml", bomb))
     assert "declares a DTD or entities" in result.response.content and "Nothing was stored" in result.response.content
-    assert len(user_errors(simcord_env)) == 1
+    assert len(user_errors(simcord_env)) == 2
     assert await stored(simcord_env, alice) == {STEINS_GATE: 10.0, DEATH_NOTE: -1.0}
 
 
@@ -149,6 +156,19 @@ async def test_forget_only_after_confirmation(simcord_env, world):
     done = await alice.click(prompt.response, label="Delete everything")
     assert done.response.content.startswith("Done: deleted 1 rating(s)")
     assert await stored(simcord_env, alice) == {}
+
+
+@pytest.mark.timeout(120)
+async def test_forget_says_when_its_ratings_leave_the_served_model(simcord_env, world):
+    _, channel, alice = world
+    await rate(alice, channel, "Steins;Gate", "9")
+    assert (await simcord_env.bot.service.retrain()).status == "ready"  # this model learnt from alice
+    prompt = await alice.slash(channel, "forget")
+    done = await alice.click(prompt.response, label="Delete everything")
+    assert done.response.content == (
+        "Done: deleted 1 rating(s) and 0 dismissed title(s). I no longer store anything about you. "
+        "The model I serve now learnt from your ratings (blended into its title weights; it keeps no row of "
+        "yours): they are gone from the next model, at 04:00 UTC.")  # the default schedule: nightly at 04:00
 
 
 async def test_onboarding_then_picks_with_not_interested_rate_and_more(simcord_env, world):
@@ -182,6 +202,7 @@ async def test_onboarding_then_picks_with_not_interested_rate_and_more(simcord_e
     assert asked.ephemeral and asked.response.content.startswith("How would you rate")
     rated = await alice.select(asked.response, ["7"], custom_id="quickrate:score")
     assert rated.response.embeds[0].fields[0].value == "7/10"
+    assert rated.response.content == ""  # the answer replaced the question
     assert (await store.rating_map(alice.id))[int(to_rate)] == 7.0
 
     await alice.click(message, custom_id="recommend:more")
@@ -226,7 +247,8 @@ async def test_watchparty_in_voice_names_the_unrated_and_counts_votes(simcord_en
     assert embed.title == "Watch party: fair" and "disagreement" in embed.description
     assert "bob: no ratings yet, so left out. Rate a few with /rate" in embed.description
     assert len(embed.fields) == 3
-    assert all("Predicted: alice " in f.value and "Votes: 0" in f.value for f in embed.fields)
+    lines = [f.value.split("\n") for f in embed.fields]  # title line, predictions, votes
+    assert all(len(ls) == 3 and ls[1].startswith("Predicted: alice ") and ls[2] == "Votes: 0" for ls in lines)
     assert not {f.name.split(". ", 1)[1] for f in embed.fields} & {"Steins;Gate", "Cowboy Bebop", "Death Note"}
 
     await bob.click(message, label="Vote 2")
@@ -234,11 +256,91 @@ async def test_watchparty_in_voice_names_the_unrated_and_counts_votes(simcord_en
     await alice.click(message, label="Vote 1")  # a second click moves alice's vote
     votes = [f.value.rsplit("Votes: ", 1)[1] for f in message.embeds[0].fields]
     assert votes == ["1", "1", "0"]
-    outsider = await carol.click(message, label="Vote 3")
-    assert outsider.ephemeral and outsider.response.content == "Only members of this watch party can vote."
+    [refused] = (await carol.click(message, label="Vote 3")).followups
+    assert refused.ephemeral and refused.content == "Only members of this watch party can vote, within 7 days of it."
+    assert user_errors(simcord_env) == [refused.content]
+    assert [f.value.rsplit("Votes: ", 1)[1] for f in message.embeds[0].fields] == ["1", "1", "0"]
 
     by_mention = await carol.slash(channel, "watchparty", members=f"{alice.mention} {bob.mention}")
     assert "carol, bob: no ratings yet" in by_mention.response.embeds[0].description
+
+
+def predicted_names(message) -> list[list[str]]:
+    """Per pick, the names whose predicted scores the watch party shows."""
+    lines = [f.value.split("Predicted: ", 1)[1].split("\n", 1)[0] for f in message.embeds[0].fields]
+    return [[score.rsplit(" ", 1)[0] for score in line.split(", ")] for line in lines]
+
+
+async def test_watchparty_members_outside_this_server_are_skipped_by_name(simcord_env, world):
+    guild, channel, alice = world
+    carol = guild.add_member(simcord_env.create_user("carol"))
+    elsewhere = simcord_env.create_guild("elsewhere")
+    dave = elsewhere.add_member(simcord_env.create_user("dave"))  # a real user, not in this server
+    made_up = 123456789012345678
+    store = simcord_env.bot.service.store
+    for member_id in (alice.id, carol.id, dave.id, made_up):  # all with tastes the party could reveal
+        await store.upsert_ratings(member_id, {STEINS_GATE: 9.0, COWBOY_BEBOP: 8.0, DEATH_NOTE: 7.0})
+
+    result = await alice.slash(channel, "watchparty", count=3,
+                               members=f"{carol.mention} {dave.mention} <@{made_up}> <@!{made_up}>")
+    message = result.response
+    assert not result.ephemeral and len(message.embeds[0].fields) == 3
+    assert predicted_names(message) == [["alice", "carol"]] * 3
+    assert f"Skipped, not members of this server: <@{dave.id}>, <@{made_up}>." in message.embeds[0].description
+
+    crowd = " ".join(f"<@{made_up + i}>" for i in range(12))  # with alice, 13: refused before any lookup
+    refused = await alice.slash(channel, "watchparty", members=crowd)
+    assert refused.ephemeral and refused.response.content == "A watch party is at most 12 members; this one has 13."
+    assert user_errors(simcord_env) == [refused.response.content]
+
+
+async def test_watchparty_error_after_the_public_defer_reaches_only_the_caller(simcord_env, world, monkeypatch):
+    guild, channel, alice = world
+    bob = guild.add_member(simcord_env.create_user("bob"))
+
+    async def locked(*args, **kwargs):
+        raise StoreBusy("database is locked")
+
+    monkeypatch.setattr(simcord_env.bot.service, "watchparty", locked)  # fails after the input checks
+    result = await alice.slash(channel, "watchparty", members=bob.mention)
+    assert result.response is None  # the public placeholder is gone
+    [reply] = result.followups
+    assert reply.ephemeral
+    assert reply.content == "My database is busy right now; please try again in a moment. Nothing was lost."
+    assert channel.history(viewer=bob) == []  # no public placeholder or error left behind
+    assert [m.content for m in channel.history(viewer=alice)] == [reply.content]
+    assert [type(getattr(e, "original", e)) for e in simcord_env.errors] == [StoreBusy]
+
+
+def votes(message) -> list[str]:
+    return [f.value.rsplit("Votes: ", 1)[1] for f in message.embeds[0].fields]
+
+
+def test_tallies_go_on_each_picks_last_line_even_when_clipped():
+    embed = discord.Embed(title="Watch party: average")
+    embed.add_field(name="1. Steins;Gate", value="Sci-Fi · TV\nPredicted: alice 9.1\nVotes: 0")
+    embed.add_field(name="2. Cowboy Bebop", value="Action · TV\nPredicted: alice 8.7, bob 8.…")  # cut by fit()
+    fields = render.with_votes(embed, {2: 3}).fields
+    assert [f.value for f in fields] == ["Sci-Fi · TV\nPredicted: alice 9.1\nVotes: 0",
+                                         "Action · TV\nPredicted: alice 8.7, bob 8.…\nVotes: 3"]
+
+
+async def test_watchparty_votes_survive_a_restart(simcord_env, world, settings, catalog):
+    guild, channel, alice = world
+    bob = guild.add_member(simcord_env.create_user("bob"))
+    await simcord_env.bot.service.store.upsert_ratings(alice.id, {STEINS_GATE: 9.0, COWBOY_BEBOP: 8.0})
+    message = (await alice.slash(channel, "watchparty", members=bob.mention, count=3)).response
+    await bob.click(message, label="Vote 2")
+    assert votes(message) == ["0", "1", "0"]
+
+    old = simcord_env.bot
+    await simcord_env.restart_bot(create_bot(settings, catalog=catalog))
+    await old.close()
+    assert simcord_env.bot is not old
+    await alice.click(message, label="Vote 2")
+    assert votes(message) == ["0", "2", "0"]  # bob's vote from before the restart is kept
+    await bob.click(message, label="Vote 1")  # and moves, as before it
+    assert votes(message) == ["1", "1", "0"]
 
 
 async def test_watchparty_without_a_group_explains_privately(simcord_env, world):

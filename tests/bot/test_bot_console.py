@@ -1,10 +1,13 @@
 """`python -m bot` without a token: the console REPL, driven through a pipe (stdin is not a TTY)."""
 
+import io
 import os
 import subprocess
 import sys
 
 import pytest
+
+from bot.console import Console
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -50,3 +53,13 @@ def test_console_answers_piped_commands_until_eof(data_dir):
 def test_healthcheck_fails_without_a_connected_bot(data_dir):
     done = run_bot(data_dir, ["--healthcheck"])
     assert done.returncode == 1 and "not connected" in done.stdout
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "big.xml"])
+async def test_console_import_reads_no_more_than_the_size_limit(service, tmp_path, path):
+    """/dev/zero never ends: the console reads one byte past the 5 MB limit, as Discord's path refuses."""
+    big = tmp_path / "big.xml"
+    big.write_bytes(b"<myanimelist>" + b" " * (6 * 1024 * 1024) + b"</myanimelist>")
+    console = Console(service, io.StringIO())
+    answer = await console.answer(console.import_, str(tmp_path / path))  # an absolute path stays as is
+    assert answer == "! I couldn't import that file: the file is larger than 5 MB. Nothing was stored."

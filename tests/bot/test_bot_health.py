@@ -46,9 +46,20 @@ def test_settings_reject_a_bad_cron_and_default_to_nightly(monkeypatch):
     monkeypatch.setenv("DISCORD_TOKEN", "  ")
     settings = Settings(_env_file=None)
     assert settings.retrain_cron == "0 4 * * *" and settings.discord_token is None
+    assert (settings.retrain_cooldown, settings.import_cooldown) == (600, 60)
+
+
+def test_cooldowns_are_configurable(monkeypatch):
+    monkeypatch.setenv("ANIMEREC_RETRAIN_COOLDOWN", "1800")
+    monkeypatch.setenv("ANIMEREC_IMPORT_COOLDOWN", "0")
+    settings = Settings(_env_file=None)
+    assert (settings.retrain_cooldown, settings.import_cooldown) == (1800, 0)
+    monkeypatch.setenv("ANIMEREC_IMPORT_COOLDOWN", "-1")
+    with pytest.raises(ValidationError, match="ANIMEREC_IMPORT_COOLDOWN"):
+        Settings(_env_file=None)
 
 
 def test_env_example_documents_every_setting():
     example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
     names = [field.validation_alias for field in Settings.model_fields.values()]
-    assert len(names) == 6 and all(f"\n{name}=" in example for name in names)
+    assert len(names) == 8 and all(f"\n{name}=" in example for name in names)

@@ -4,15 +4,19 @@ import asyncio
 import os
 import signal
 import sqlite3
+import stat
 import threading
+from pathlib import Path
 
 import discord
 import pytest
-from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE
+from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock
 from recsys import artifacts
 
-from bot.service import Service, UserError, WarmingUp
-from bot.store import Store, StoreBusy
+from bot import service as service_module
+from bot.service import Forgotten, Service, UserError, WarmingUp
+from bot.training import TrainingFailed
+from bot.store import Store, StoreBusy, TrainingRecord
 
 
 RATED = {STEINS_GATE: 10.0, COWBOY_BEBOP: 9.0, DEATH_NOTE: -1.0}
@@ -46,6 +50,78 @@ async def test_admin_retrain_trains_in_a_child_process_and_swaps_the_model(simco
     fields = {f.name: f.value for f in stats.fields}
     assert fields["Model"].startswith(service.model_version) and fields["Last retrain"].startswith("ready at ")
     assert "3 community" in fields["Trained on"]
+
+
+@pytest.mark.timeout(60)
+async def test_admin_retrain_at_most_once_per_cooldown(simcord_env, monkeypatch):
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel("mods")
+    managers = guild.create_role("mods", permissions=discord.Permissions(manage_guild=True))
+    mod = guild.add_member(simcord_env.create_user("mod"), roles=[managers])
+    bot = simcord_env.bot
+    clock = bot.retrain_cooldown.clock = Clock()
+    runs = []
+
+    async def retrain():
+        runs.append(clock.now)
+        return TrainingRecord(len(runs), "", "", "ready", f"v{len(runs)}", "", None)
+
+    monkeypatch.setattr(bot.service, "retrain", retrain)
+    assert (await mod.slash(channel, "admin retrain")).response.content.startswith("Retrain queued.")
+    await until(lambda: len(runs) == 1)
+    clock.now += 5
+    refused = await mod.slash(channel, "admin retrain")
+    assert refused.ephemeral and refused.response.content == "One /admin retrain every 10 min: try again in 9 min 55 s."
+    clock.now += 594.5
+    refused = await mod.slash(channel, "admin retrain")
+    assert refused.response.content == "One /admin retrain every 10 min: try again in 1 s."
+    assert [str(getattr(e, "original", e)) for e in simcord_env.errors] == [
+        "One /admin retrain every 10 min: try again in 9 min 55 s.", "One /admin retrain every 10 min: try again in 1 s."]
+    clock.now += 0.5
+    assert (await mod.slash(channel, "admin retrain")).response.content.startswith("Retrain queued.")
+    await until(lambda: len(runs) == 2)
+    assert runs == [1000.0, 1600.0]
+
+
+@pytest.mark.timeout(120)
+async def test_the_ratings_export_is_private_and_lives_only_while_training(service, data_dir, monkeypatch):
+    await service.store.upsert_ratings(101, RATED)
+    exports = []
+    real_training = service_module.run_training
+
+    async def training(cmd, on_start, fail=False):
+        path = Path(cmd[cmd.index("--extra") + 1])
+        exports.append((path, stat.S_IMODE(path.stat().st_mode), path.read_text().splitlines()))
+        if fail:
+            raise TrainingFailed("the training process exited with code 1")
+        await real_training(cmd, on_start=on_start)
+
+    monkeypatch.setattr(service_module, "run_training", training)
+    assert (await service.retrain()).status == "ready"
+    monkeypatch.setattr(service_module, "run_training", lambda cmd, on_start: training(cmd, on_start, fail=True))
+    assert (await service.retrain()).status == "failed"
+
+    for path, mode, rows in exports:
+        assert mode == 0o600 and path.parent == data_dir
+        assert rows == ["user_id,anime_id,rating", "101,1,9.0", "101,1535,-1.0", "101,9253,10.0"]
+        assert not path.exists()
+    assert list(data_dir.rglob("*.csv")) == []
+    # The new model learnt from the member's ratings: forgetting them says so.
+    assert service._model.meta["counts"]["community_interactions"] == 3
+    assert await service.forget(101) == Forgotten(ratings=3, dismissals=0, in_model=True)
+
+
+@pytest.mark.timeout(60)
+async def test_start_deletes_exports_left_behind(data_dir, catalog):
+    left = [data_dir / "community-ratings.csv", data_dir / ".community-ratings-k1ll3d.csv"]
+    for path in left:
+        path.write_text("user_id,anime_id,rating\n101,1,9.0\n")
+    service = Service(await Store.open(data_dir / "animerec.sqlite3"), catalog, data_dir, train_config="small")
+    await service.start()
+    try:
+        assert not any(path.exists() for path in left)
+    finally:
+        await service.close()
 
 
 @pytest.mark.timeout(60)

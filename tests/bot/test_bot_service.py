@@ -1,13 +1,15 @@
 """The service layer as Discord and the console call it: known inputs, known answers."""
 
 import gzip
+import threading
 
 import pytest
 from recsys.data import WATCHED
 
-from bot.service import ONBOARDING_TITLES, UserError, parse_score
+from bot import service as service_module
+from bot.service import ONBOARDING_TITLES, Forgotten, UserError, parse_score
 from bot.store import SCHEMA_VERSION, Store
-from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE, mal_export
+from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE, Clock, mal_export
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -67,10 +69,29 @@ async def test_schema_is_migrated_once(data_dir):
         await store.close()
 
 
+async def test_a_database_from_before_watch_party_votes_is_migrated(data_dir):
+    path = data_dir / "old.sqlite3"
+    store = await Store.open(path)
+    async with store._transaction() as db:  # as the first release left it: schema 1, no party_votes
+        await db.execute("DROP TABLE party_votes")
+        await db.execute("DELETE FROM schema_version WHERE version > 1")
+    await store.upsert_ratings(ALICE, {STEINS_GATE: 9.0})
+    await store.close()
+    store = await Store.open(path)
+    try:
+        assert await store.schema_version() == SCHEMA_VERSION == 2
+        await store.open_party(1, [ALICE])
+        assert await store.vote(1, ALICE, 1) and await store.party_tally(1) == {1: 1}
+        assert await store.rating_map(ALICE) == {STEINS_GATE: 9.0}
+    finally:
+        await store.close()
+
+
 # --- MyAnimeList import ------------------------------------------------------------------------
 
 
 async def test_import_maps_scores_statuses_and_reports(service):
+    clock = service.import_cooldown.clock = Clock()
     await service.rate(ALICE, "Cowboy Bebop", "5")
     await service.rate(ALICE, "Death Note", "8")
     export = mal_export(
@@ -89,8 +110,46 @@ async def test_import_maps_scores_statuses_and_reports(service):
     assert await service.store.rating_map(ALICE) == {
         STEINS_GATE: 10.0, FMA_BROTHERHOOD: WATCHED, COWBOY_BEBOP: 9.0, DEATH_NOTE: 8.0}
 
+    clock.now += 60  # one import a minute
     again = await service.import_mal_xml(ALICE, gzip.compress(export))  # MAL serves .xml.gz
     assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
+
+
+async def test_import_keeps_a_score_over_watched_without_one(service):
+    await service.rate(ALICE, "Steins;Gate", "9")
+    await service.rate(ALICE, "Cowboy Bebop", "watched")
+    export = mal_export((STEINS_GATE, 0, "Completed"), (COWBOY_BEBOP, 0, "Watching"), (DEATH_NOTE, 0, "Completed"))
+    report = await service.import_mal_xml(ALICE, export)
+    assert (report.added, report.updated, report.unchanged) == (1, 0, 2)
+    assert await service.store.rating_map(ALICE) == {STEINS_GATE: 9.0, COWBOY_BEBOP: WATCHED, DEATH_NOTE: WATCHED}
+
+
+async def test_import_parses_off_the_event_loop(service, monkeypatch):
+    parsed_on, real_parse = [], service_module.parse_mal_export
+
+    def parse(data):
+        parsed_on.append(threading.get_ident())
+        return real_parse(data)
+
+    monkeypatch.setattr(service_module, "parse_mal_export", parse)
+    report = await service.import_mal_xml(ALICE, mal_export((STEINS_GATE, 10, "Completed")))
+    assert report.added == 1
+    assert len(parsed_on) == 1 and parsed_on[0] != threading.get_ident()  # the test runs on the loop's thread
+
+
+async def test_import_once_a_minute_per_member(service):
+    clock = service.import_cooldown.clock = Clock()
+    export = mal_export((STEINS_GATE, 10, "Completed"))
+    await service.import_mal_xml(ALICE, export)
+    with pytest.raises(UserError, match=r"^One import every 1 min: try again in 1 min\.$"):
+        service.check_import(ALICE)  # asked before the file is fetched
+    clock.now += 15
+    with pytest.raises(UserError, match=r"^One import every 1 min: try again in 45 s\.$"):
+        await service.import_mal_xml(ALICE, b"never parsed")
+    await service.import_mal_xml(BOB, export)  # each member has their own
+    clock.now += 45
+    service.check_import(ALICE)
+    assert (await service.import_mal_xml(ALICE, export)).unchanged == 1
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -126,7 +185,8 @@ async def test_forget_deletes_everything_about_the_member_only(service):
     await service.import_mal_xml(ALICE, mal_export((STEINS_GATE, 9, "Completed"), (COWBOY_BEBOP, 8, "Completed")))
     await service.dismiss(ALICE, [DEATH_NOTE])
     await service.rate(BOB, "Death Note", "7")
-    assert await service.forget(ALICE) == (2, 1)
+    # The session's model learnt from no community ratings, so nothing of Alice's is in it.
+    assert await service.forget(ALICE) == Forgotten(ratings=2, dismissals=1, in_model=False)
     assert await service.store.rating_map(ALICE) == {}
     assert await service.store.dismissals(ALICE) == set()
     assert await service.store.rating_map(BOB) == {DEATH_NOTE: 7.0}
@@ -251,6 +311,23 @@ async def test_watchparty_names_members_without_ratings_and_predicts_for_each(se
         await service.watchparty([ALICE], strategy="loudest")
     with pytest.raises(UserError, match="at most 12"):
         await service.watchparty(list(range(1, 14)))
+
+
+async def test_watch_party_votes_move_close_after_a_week_and_are_forgotten(service):
+    await service.open_party_vote(900, [ALICE, BOB])
+    assert await service.vote(900, ALICE, 2) == {2: 1}
+    assert await service.vote(900, BOB, 2) == {2: 2}
+    assert await service.vote(900, ALICE, 1) == {1: 1, 2: 1}  # a new vote moves the old one
+    with pytest.raises(UserError, match="^Only members of this watch party can vote, within 7 days of it.$"):
+        await service.vote(900, CAROL, 1)
+
+    await service.forget(BOB)
+    assert await service.vote(900, ALICE, 1) == {1: 1}  # bob's vote went with everything else of his
+    async with service.store._transaction() as db:
+        await db.execute("UPDATE party_votes SET created_at = '2000-01-01T00:00:00+00:00' WHERE message_id = 900")
+    await service.open_party_vote(901, [CAROL])  # opening a party closes those older than a week
+    with pytest.raises(UserError, match="Only members"):
+        await service.vote(900, ALICE, 1)
 
 
 async def test_stats_counts_the_community(service):

@@ -63,3 +63,19 @@ def test_missing_partial_and_corrupt_models_fail_clearly(board_model, tmp_path):
     (tmp_path / "current").write_text("../../etc\n")
     with pytest.raises(ModelLoadError, match="no valid version"):
         artifacts.load_current(tmp_path)
+
+
+def test_the_saved_model_holds_no_per_user_array(board, board_model, tmp_path):
+    """Members' data may shape the title weights, but no array has a row (or column) per user."""
+    n_users, n_items = board["user_id"].nunique(), board_model.n_items
+    assert n_users != n_items  # otherwise the shapes below could not tell them apart
+    path = artifacts.publish(board_model, tmp_path)
+    with np.load(path / "model.npz", allow_pickle=False) as z:
+        assert not [k for k in z.files if "user" in k]
+        shapes = {k: z[k].shape for k in z.files if not k.endswith(("_data", "_indices", "_indptr", "_shape"))}
+        sparse = {k: tuple(z[k]) for k in z.files if k.endswith("_shape")}
+    dim = board_model.similar_vectors.shape[1]
+    assert dim != n_users
+    assert shapes == {"item_ids": (n_items,), "item_factors": (n_items, 4), "item_bias": (n_items,),
+                      "item_popularity": (n_items,), "global_mean": (), "similar_vectors": (n_items, dim)}
+    assert sparse == {f"{m}_shape": (n_items, n_items) for m in ("ease", "cooc", "cosine")}
