@@ -37,7 +37,7 @@ def rewrite_meta(models, change) -> None:
 
 
 # One fault of the pointer, one of meta.json: every other one is the same ModelLoadError
-# (tests/recsys/test_artifacts.py), taking the same path from there.
+# (tests/recsys/test_artifacts_faults.py), taking the same path from there.
 REBUILT = {
     "current-not-utf8": lambda models: (models / "current").write_bytes(b"\xff\xfe\n"),
     "hyperparameters-null": lambda models: rewrite_meta(models, lambda meta: {**meta, "hyperparameters": None}),
@@ -106,7 +106,7 @@ def replace_with_directory(path) -> None:
 
 
 REFUSED = {
-    "models-is-a-file": (lambda models: replace_with_file(models), "models is not a directory"),
+    "models-is-a-file": (replace_with_file, "models is not a directory"),
     "current-is-a-directory": (lambda models: replace_with_directory(models / "current"),
                                "current is a directory, not the name of a model version"),
 }
