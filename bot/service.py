@@ -488,11 +488,9 @@ class Service:
         allowed = self._filters(engine.model, genre, type, allow_adult)
         ratings = await self.store.rating_map(user_id)
         dismissed = await self.store.dismissals(user_id)
-        onboarding = []
-        if onboard and len(ratings) < MIN_RATINGS:
-            onboarding = self._onboarding(engine.model, ratings.keys() | dismissed, allow_adult)
-            if not ratings:
-                return Recommendations([], onboarding)
+        onboarding_due = onboard and len(ratings) < MIN_RATINGS
+        if onboarding_due and not ratings:
+            return Recommendations([], self._onboarding(engine.model, dismissed, allow_adult))
         found = await asyncio.to_thread(engine.recommend, ratings, count, exclude={*dismissed, *exclude},
                                         allowed=allowed, discover=discover)
         picks = []
@@ -503,6 +501,10 @@ class Service:
             picks.append(Pick(self.catalog.get(p.anime_id), p.predicted, p.match, p.kind == CONTINUE and because is not None,
                               because, ratings.get(because.anime_id) if because else None, p.more_in_series))
         seen_these = [self.catalog.get(a) for a in found.seen_these if a not in dismissed]
+        # Titles to rate beside the first picks: none already on the page.
+        shown = {p.anime_id for p in found.picks} | set(found.seen_these)
+        onboarding = self._onboarding(engine.model, ratings.keys() | dismissed | shown, allow_adult) \
+            if onboarding_due else []
         return Recommendations(picks, onboarding, seen_these, count)
 
     def _onboarding(self, model: Recommender, skip: set[int], allow_adult: bool) -> list[Anime]:

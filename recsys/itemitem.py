@@ -125,19 +125,21 @@ def row_sum(M: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
-def _row_block(indptr, indices, data, rows, col_pos, out):  # pragma: no cover - compiled
+def _row_block(indptr, indices, data, rows, cols, out):  # pragma: no cover - compiled
     for a in range(len(rows)):
-        r = rows[a]
-        for j in range(indptr[r], indptr[r + 1]):
-            b = col_pos[indices[j]]
-            if b >= 0:
-                out[a, b] = data[j]
+        lo, hi = indptr[rows[a]], indptr[rows[a] + 1]
+        row = indices[lo:hi]
+        for b in range(len(cols)):
+            at = np.searchsorted(row, cols[b])
+            if at < hi - lo and row[at] == cols[b]:
+                out[a, b] = data[lo + at]
 
 
 def row_block(M: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Dense M[rows][:, cols] for few columns (the picks), by one pass over the rows' entries."""
-    col_pos = np.full(M.shape[1], -1, np.int64)
-    col_pos[np.asarray(cols, np.int64)] = np.arange(len(cols))
+    """Dense M[rows][:, cols] for few columns (the picks): a binary search per (row, column) in the
+    row's sorted indices, cheaper than scanning rows of up to 1,000 entries."""
+    if not M.has_sorted_indices:
+        M.sort_indices()
     out = np.zeros((len(rows), len(cols)), np.float32)
-    _row_block(M.indptr, M.indices, M.data, np.asarray(rows, np.int64), col_pos, out)
+    _row_block(M.indptr, M.indices, M.data, np.asarray(rows, np.int64), np.asarray(cols, M.indices.dtype), out)
     return out

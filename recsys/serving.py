@@ -17,7 +17,7 @@ prediction says they would not enjoy. The rules here, in order:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +36,7 @@ FLOOR_SLACK = 0.5
 # How deep into the ranking the rules look for picks (the list is at most 25 long; one slot per
 # franchise and the floor skip many): past this the titles are not worth showing anyway.
 CANDIDATE_DEPTH = 400
+CANDIDATE_FIRST = 60
 SEEN_THESE = 5
 # The list follows the ranking score, not the 1-10 prediction: re-ordering the picks by prediction cut
 # fresh NDCG@10 from 0.34 to 0.24 (p80, seed 1). What the list shows in order is the match figure: the
@@ -52,8 +53,9 @@ DISCOVER_SKIP_TOP = 100
 EXACT_FILTERED = 2_000
 DISCOVER_WEIGHT = 0.5
 
-# "Because X" needs genres in common: two, or at least this share of the two titles' genres together.
-RELATED_GENRE_SHARE = 0.3
+# "Because X" needs genres in common: three, or at least this share of the two titles' genres together
+# (Code Geass R2 is no reason for Naruto: Action and Super Power of nine genres between them).
+RELATED_GENRE_SHARE = 0.25
 
 CONTINUE, NEW = "continue", "new"
 
@@ -112,7 +114,7 @@ class Engine:
         known = np.array([int(a) in catalog for a in ids], bool)
         self._franchise = self.franchises.franchise_array(ids)
         index = model.index_of
-        self._entry = np.array([
+        entry = np.array([
             -1 if (f := self.franchises.franchise_of(a)) is None or (e := index(self.franchises.entry_point(f))) is None
             else e for a in ids.tolist()], np.int64)
         types = [catalog.get(int(a)).type if k else None for a, k in zip(ids.tolist(), known)]
@@ -120,8 +122,16 @@ class Engine:
         self._pickable = np.array([t in NEW_TYPES for t in types], bool) & ~recap
         self._continuable = np.array([t in CONTINUE_TYPES for t in types], bool) & ~recap
         self._genre_matrix = genre_matrix(ids, catalog)[0]  # items x genres, 0/1
+        # Where a member new to an item's franchise starts: its entry point (the item itself when the
+        # entry point is not in the model), -1 when that is no series, film or OVA (a lone special).
+        start = np.where(entry >= 0, entry, np.arange(n))
+        self._new_target = np.where(self._pickable[start], start, -1)
         V = model.similar_vectors
         self._unit_vectors = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
+        # item index -> titles before it (through specials), for items that have any
+        self._before = {i: b for i, a in enumerate(ids.tolist()) if (b := self._before_through_specials(a))}
+        self._ancestors = {i: e for i, a in enumerate(ids.tolist())
+                           if len(e := self._idx(self.franchises.ancestors(a)))}  # item index -> indices
         self._popular_rank = np.empty(n, np.int64)
         self._popular_rank[np.argsort(-model.item_popularity, kind="stable")] = np.arange(n)
         self._log_popularity = standardized(np.log1p(model.item_popularity.astype(np.float64)))
@@ -167,7 +177,7 @@ class Engine:
         scores, terms = model.ranking(user)
         scores = scores.astype(np.float64)
         blocked = self._blocked(user.seen, exclude, allowed)
-        earlier = self._idx(self.franchises.seen_earlier(ratings))
+        earlier = self._earlier(ratings, user)
         if discover:
             scores -= DISCOVER_WEIGHT * self._log_popularity
             blocked |= self._popular_rank < DISCOVER_SKIP_TOP
@@ -178,11 +188,10 @@ class Engine:
 
         given = {int(a) for a in ratings}
         started = {self.franchises.franchise_of(a) for a in given} - {None}
-        order = top_n(scores, CANDIDATE_DEPTH)
-        predicted = dict(zip(order.tolist(), model.predicted_ratings(user, order).tolist()))
+        predicted: dict[int, float] = {}
         used: set[int] = set()
         chosen: list[tuple[int, float, str, int | None]] = []  # (item index, score, kind, because id)
-        for i in order.tolist():
+        for i in self._candidates(scores, user, predicted):
             f = int(self._franchise[i])
             if f in used:
                 continue
@@ -194,12 +203,10 @@ class Engine:
                     main = [j for a in self.franchises.entries(f) if (j := model.index_of(a)) is not None
                             and self._pickable[j] and not blocked[j] and self._can_continue(j, given)]
                     target = max(main, key=lambda j: scores[j], default=i)
-                before = self.franchises.before(int(model.item_ids[target])) & given
+                before = self._before.get(target, frozenset()) & given
                 because = max(before, key=lambda a: ratings[a]) if before else None
             else:
-                target, kind, because = int(self._entry[i]), NEW, None
-                if target < 0:  # the entry point is not in the model: the title itself, if it can be a pick
-                    target = i if self._pickable[i] else -1
+                target, kind, because = int(self._new_target[i]), NEW, None
                 if target < 0 or blocked[target]:
                     used.add(f)
                     continue
@@ -221,13 +228,44 @@ class Engine:
         ]
         return PickList(picks, seen_these, n, floor)
 
+    def _candidates(self, scores: np.ndarray, user: FoldedUser, predicted: dict[int, float]) -> Iterator[int]:
+        """Item indices best first, CANDIDATE_DEPTH deep, in two rounds (most lists fill from the first
+        CANDIDATE_FIRST); ``predicted`` gets each round's predictions in one product."""
+        done = 0
+        for depth in (CANDIDATE_FIRST, CANDIDATE_DEPTH):
+            order = top_n(scores, depth)[done:]
+            predicted.update(zip(order.tolist(), self.model.predicted_ratings(user, order).tolist()))
+            yield from order.tolist()
+            done = depth
+
+    def _earlier(self, ratings: Mapping[int, float], user: FoldedUser) -> np.ndarray:
+        """Item indices of the titles the member has almost surely seen (franchise.seen_earlier)."""
+        if len(user.seen) < len(ratings):  # some given titles are not in the model: the slow way
+            return self._idx(self.franchises.seen_earlier(ratings))
+        found = [e for i in user.seen.tolist() if (e := self._ancestors.get(i)) is not None]
+        return np.unique(np.concatenate(found)) if found else np.empty(0, np.int64)
+
     def _can_continue(self, i: int, given: set[int]) -> bool:
         """Whether item i can go on from what a member gave: a kind of title worth a pick, and, if
         anything comes before it (a prequel, a parent story), the member gave one of those."""
         if not self._continuable[i]:
             return False
-        before = self.franchises.before(int(self.model.item_ids[i]))
-        return not before or bool(before & given)
+        before = self._before.get(i)
+        return before is None or bool(before & given)
+
+    def _before_through_specials(self, anime_id: int) -> frozenset[int]:
+        """The titles directly before one, looking through specials and recaps: a film whose MAL
+        prequel is a one-episode special follows the series before that special too."""
+        out: set[int] = set()
+        stack = list(self.franchises.before(anime_id))
+        while stack:
+            b = stack.pop()
+            if b in out:
+                continue
+            out.add(b)
+            if b not in self.catalog or self.catalog.get(b).type not in NEW_TYPES or self.franchises.is_recap(b):
+                stack.extend(self.franchises.before(b))
+        return frozenset(out)
 
     def _seen_these(self, scores: np.ndarray, earlier: np.ndarray, blocked: np.ndarray) -> list[int]:
         """The earlier entries the member most likely saw, best first (only filterable ones)."""
@@ -261,12 +299,12 @@ class Engine:
 
     def _relates(self, given: np.ndarray, picks: np.ndarray) -> np.ndarray:
         """(given x picks): whether a given title can honestly be named as the reason for a pick: one
-        franchise, or genres in common beyond one broad tag (two shared, or RELATED_GENRE_SHARE of
+        franchise, or genres in common beyond broad tags (three shared, or RELATED_GENRE_SHARE of
         their genres together)."""
         G = self._genre_matrix
         shared = G[given] @ G[picks].T
         union = G[given].sum(axis=1)[:, None] + G[picks].sum(axis=1)[None, :] - shared
-        by_genre = (shared >= 2) | ((shared >= 1) & (shared >= RELATED_GENRE_SHARE * union))
+        by_genre = (shared >= 3) | ((shared >= 1) & (shared >= RELATED_GENRE_SHARE * union))
         return by_genre | (self._franchise[given][:, None] == self._franchise[picks][None, :])
 
     # ------------------------------------------------------------------------------ /watchparty
@@ -307,11 +345,10 @@ class Engine:
                 continue
             target = i
             if f in started:
-                before = self.franchises.before(int(model.item_ids[i]))
-                if not self._continuable[i] or (before and not all(before & set(map(int, r)) for r in members)):
+                if not all(self._can_continue(i, set(map(int, r))) for r in members):
                     continue
             else:
-                target = int(self._entry[i]) if self._entry[i] >= 0 else (i if self._pickable[i] else -1)
+                target = int(self._new_target[i])
                 if target < 0 or blocked[target]:
                     used.add(f)
                     continue
