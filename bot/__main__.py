@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import tempfile
 
 from pydantic import ValidationError
 
@@ -14,6 +15,36 @@ from bot import health
 from bot.settings import Settings
 
 log = logging.getLogger("bot")
+
+
+def _data_dir_problem(settings: Settings) -> str | None:
+    """Why the data directory cannot hold the database and the models, in one line; None if it can.
+
+    Checked before anything opens: a fault found later would surface as a traceback from sqlite or
+    from the training child, after the bot had started.
+    """
+    from recsys.artifacts import CURRENT  # here, not at the top: --healthcheck need not import numba
+
+    for directory in (settings.data_dir, settings.models_dir):
+        if directory.exists() and not directory.is_dir():
+            return f"{directory} is not a directory"
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"cannot create the data directory {directory} ({exc.strerror})"
+        try:
+            tempfile.TemporaryFile(dir=directory).close()  # a real write: catches read-only mounts too
+        except OSError as exc:
+            return f"the data directory {directory} is not writable ({exc.strerror})"
+    db = settings.db_path
+    if db.exists():
+        try:
+            open(db, "r+b").close()
+        except OSError as exc:
+            return f"the database {db} cannot be opened for writing ({exc.strerror})"
+    if (settings.models_dir / CURRENT).is_dir():
+        return f"{settings.models_dir / CURRENT} is a directory, not the name of a model version: move it away"
+    return None
 
 
 async def _console(settings: Settings) -> None:
@@ -41,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         ok, why = health.check(settings.heartbeat_path)
         print(why)
         return 0 if ok else 1
+    if problem := _data_dir_problem(settings):
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # This process only serves (training runs in a child process): small solves, one BLAS thread.
     from recsys.model import single_threaded_blas

@@ -88,8 +88,15 @@ class AnimeRecBot(commands.Bot):
     async def on_connect(self) -> None:
         self.connected = True
 
+    # Beat as soon as the session is back: disconnecting deleted the file, and waiting for the
+    # next loop tick (up to INTERVAL) would fail a health probe of a healthy bot.
+    async def on_ready(self) -> None:
+        self.connected = True
+        health.beat(self.settings.heartbeat_path)
+
     async def on_resumed(self) -> None:
         self.connected = True
+        health.beat(self.settings.heartbeat_path)
 
     async def on_disconnect(self) -> None:
         self.connected = False

@@ -197,6 +197,8 @@ def stats_embed(stats: Stats) -> discord.Embed:
         embed.add_field(name="Trained on", value=(
             f"{c.get('dataset_interactions', 0):,} dataset + {c.get('community_interactions', 0):,} community "
             f"interactions\n{c.get('users', 0):,} users · {c.get('items', 0):,} titles"))
+    elif stats.next_training_at:
+        embed.add_field(name="Model", value=f"none yet: the first training failed; next try at {stats.next_training_at}")
     else:
         embed.add_field(name="Model", value="none yet: warming up")
     embed.add_field(name="Community now", value=f"{stats.community_ratings:,} ratings from {stats.community_members:,} members")

@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 MIN_RATINGS = 3  # below this, /recommend shows titles to rate beside the first picks
 MAX_COUNT = 25
 MAX_PARTY = 12  # members whose predicted scores fit beside each pick
+# Seconds before retrying a failed first training, in turn; the last repeats until a model is served.
+FIRST_TRAINING_RETRY_DELAYS = (60.0, 300.0, 900.0)
 ONBOARDING_TITLES = 4
 WATCHED_WORDS = {"watched", "w", "seen"}
 WATCHED_STATUSES = {"completed", "watching", "1", "2"}  # exports spell statuses as words or MAL's codes
@@ -61,6 +64,11 @@ def parse_score(text: str | float) -> float:
     if value.isascii() and value.isdigit() and len(value) <= 2 and 1 <= int(value) <= 10:
         return float(value)
     raise UserError(f"“{clip(str(text).strip(), 20)}” is not a score: give a whole number from 1 to 10, or `watched`.")
+
+
+def _clock(timestamp: str) -> str:
+    """"2026-11-25T06:24:10+00:00" -> "06:24 UTC"."""
+    return f"{datetime.fromisoformat(timestamp):%H:%M} UTC"
 
 
 def describe_score(rating: float) -> str:
@@ -172,21 +180,26 @@ class Stats:
     training_since: str | None  # a retrain running now, started then
     last_training: TrainingRecord | None  # the latest finished one
     last_failure: TrainingRecord | None
+    next_training_at: str | None = None  # with no model yet: when the failed first training is tried again
 
 
 async def open_service(settings: Settings, catalog: Catalog | None = None) -> Service:
     """A started service on the settings' data directory (catalog: reuse one already loaded)."""
     store = await Store.open(settings.db_path)
-    catalog = catalog or await asyncio.to_thread(Catalog.load)
-    service = Service(store, catalog, settings.data_dir, train_config=settings.train_config,
-                      import_cooldown=settings.import_cooldown)
-    await service.start()
+    try:
+        catalog = catalog or await asyncio.to_thread(Catalog.load)
+        service = Service(store, catalog, settings.data_dir, train_config=settings.train_config,
+                          import_cooldown=settings.import_cooldown)
+        await service.start()
+    except BaseException:
+        await store.close()  # aiosqlite's thread is not a daemon: left open, the process never exits
+        raise
     return service
 
 
 class Service:
     def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = "default",
-                 import_cooldown: float = 60) -> None:
+                 import_cooldown: float = 60, retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS) -> None:
         self.store = store
         self.catalog = catalog
         self.data_dir = Path(data_dir)
@@ -197,6 +210,9 @@ class Service:
         self._train_lock = asyncio.Lock()
         self._training_since: str | None = None
         self._first_training: asyncio.Task | None = None
+        self.retry_delays = tuple(retry_delays)
+        self._first_failure: TrainingRecord | None = None  # while no model: the last failed try, and
+        self._next_training_at: datetime | None = None  # when the next one starts
         self.training_pid: int | None = None  # the training child process, while one runs
         self.import_cooldown = Cooldown(import_cooldown)  # per member: parsing a big export is costly
 
@@ -211,7 +227,31 @@ class Service:
             log.info("serving model %s", self.model_version)
         except ModelLoadError as exc:
             log.warning("no usable model (%s): training one now; commands answer 'warming up' until it is ready", exc)
-            self._first_training = asyncio.create_task(self.retrain(), name="first-training")
+            self._first_training = asyncio.create_task(self._train_first_model(), name="first-training")
+
+    async def _train_first_model(self) -> None:
+        """Train until there is a model to serve, retrying a failure after each of retry_delays in turn."""
+        attempt = 0
+        while self._model is None:
+            if self.training:  # an /admin retrain or the nightly run got there first: see how it ends
+                async with self._train_lock:
+                    pass
+                continue
+            try:
+                record = await self.retrain()
+            except Exception:  # e.g. the store stayed locked: the bot must not stay modelless until the cron
+                log.exception("first training failed")
+                record = None
+            if self._model is not None:
+                break
+            self._first_failure = record
+            delay = self.retry_delays[min(attempt, len(self.retry_delays) - 1)]
+            attempt += 1
+            self._next_training_at = datetime.now(timezone.utc) + timedelta(seconds=delay)
+            log.warning("no model yet: training again at %s", self._next_training_at.isoformat(timespec="seconds"))
+            await asyncio.sleep(delay)
+            self._next_training_at = None
+        self._first_failure = None
 
     async def close(self) -> None:
         if self._first_training is not None:
@@ -233,6 +273,13 @@ class Service:
 
     def _require_engine(self) -> Engine:
         engine = self._engine  # taken once: a hot swap during the request does not affect it
+        if engine is None and self._next_training_at is not None and not self.training:
+            failed = self._first_failure
+            why = f" at {_clock(failed.finished_at)} ({clip(failed.error or 'see the log', 200)})" if failed else ""
+            raise WarmingUp(
+                f"I'm still warming up: training my first model failed{why}. I'll try again at "
+                f"{self._next_training_at:%H:%M} UTC (your /rate and /import work already)."
+            )
         if engine is None:
             raise WarmingUp(
                 "I'm still warming up: my first model is training. Try again in a few minutes "
@@ -547,6 +594,7 @@ class Service:
         ratings, members = await self.store.rating_counts()
         history = await self.store.training_history(20)
         finished = [r for r in history if r.status != "training"]
+        retry = self._next_training_at if model is None else None
         return Stats(
             model_version=meta.get("version"),
             trained_at=meta.get("trained_at"),
@@ -557,4 +605,5 @@ class Service:
             training_since=self._training_since,
             last_training=finished[0] if finished else None,
             last_failure=next((r for r in finished if r.status == "failed"), None),
+            next_training_at=retry.isoformat(timespec="seconds") if retry is not None else None,
         )

@@ -123,12 +123,24 @@ class Store:
                 raise _busy_or(exc) from exc
             try:
                 yield self._conn
-                await self._conn.execute("COMMIT")
             except BaseException as exc:
                 await self._conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.OperationalError):
                     raise _busy_or(exc) from exc
                 raise
+            # A cancel (shutdown) cannot stop a COMMIT already handed to aiosqlite's thread: see it
+            # through, or a ROLLBACK after it fails ("no transaction is active") in place of the cancel.
+            commit = asyncio.ensure_future(self._conn.execute("COMMIT"))
+            try:
+                await asyncio.shield(commit)
+            except asyncio.CancelledError:
+                await asyncio.wait([commit])
+                if commit.exception() is not None:
+                    await self._conn.execute("ROLLBACK")
+                raise
+            except sqlite3.OperationalError as exc:
+                await self._conn.execute("ROLLBACK")
+                raise _busy_or(exc) from exc
 
     async def _migrate(self) -> None:
         async with self._transaction() as db:

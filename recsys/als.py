@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import cho_factor, cho_solve
 
-# Where numba may cache compiled kernels; a read-only install simply compiles on first use.
+# Compiled kernels are cached on disk (recsys/__init__.py finds a writable place on a read-only install).
 _JIT = dict(fastmath=True, cache=True, nogil=True)
 
 

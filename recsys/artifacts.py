@@ -5,15 +5,20 @@
     <root>/<version>/meta.json     version, trained_at, data fingerprint, hyperparameters, figures,
                                    and the sha256 of each file above
     <root>/current                 name of the version being served (replaced atomically)
+    <root>/.publish.lock           flock'd while a process publishes: one at a time per root
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,10 +31,20 @@ from recsys.model import ModelConfig, Recommender
 FORMAT_VERSION = 2  # 2: the /similar embeddings are their own array (1 indexed the ALS factors)
 MODEL_FILE, ANN_FILE, META_FILE, CURRENT = "model.npz", "similar.ann", "meta.json", "current"
 KEEP_VERSIONS = 3
+LOCK_FILE = ".publish.lock"
+PUBLISH_LOCK_TIMEOUT = 120.0  # seconds a publish waits for another process's (which takes seconds)
+STALE_TMP_SECONDS = 3600.0  # a temp dir this old is a crashed publish's, whatever its pid says
+# meta.json fields beside format and files that the loader and the bot read.
+_META_TYPES = {"version": str, "hyperparameters": dict}
+_OPTIONAL_META_TYPES = {"trained_at": str, "counts": dict, "evaluation": dict}
 
 
 class ModelLoadError(RuntimeError):
     """No usable model at a path; the message says what is wrong."""
+
+
+class PublishBusy(RuntimeError):
+    """Another process kept publishing into the same root for longer than the lock timeout."""
 
 
 def _sha256(path: Path) -> str:
@@ -69,7 +84,7 @@ def save(model: Recommender, directory: Path) -> None:
         n_items=int(model.n_items),
         files={name: _sha256(directory / name) for name in (MODEL_FILE, ANN_FILE)},
     )
-    (directory / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True))
+    (directory / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
     model.meta = meta
 
 
@@ -77,14 +92,13 @@ def load(directory: Path) -> Recommender:
     """Load a model directory, verifying every file; ModelLoadError on anything missing or corrupt."""
     directory = Path(directory)
     try:
-        meta = json.loads((directory / META_FILE).read_text())
+        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelLoadError(f"no model at {directory} ({META_FILE} missing)") from None
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"model at {directory} has an unreadable {META_FILE}: {exc}") from None
-    if meta.get("format") != FORMAT_VERSION:
-        raise ModelLoadError(f"model at {directory} has format {meta.get('format')!r}, expected {FORMAT_VERSION}")
-    for name, digest in meta.get("files", {}).items():
+    _check_meta(directory, meta)
+    for name, digest in meta["files"].items():
         path = directory / name
         if not path.is_file():
             raise ModelLoadError(f"model at {directory} is incomplete: {name} missing")
@@ -100,44 +114,85 @@ def load(directory: Path) -> Recommender:
             )
         model.attach_ann(AnnIndex.load(directory / ANN_FILE, model.similar_vectors.shape[1], model.item_ids,
                                        config.ann_search_k))
-    except (KeyError, ValueError, OSError) as exc:
+    except (KeyError, ValueError, TypeError, OSError) as exc:
         raise ModelLoadError(f"model at {directory} cannot be loaded: {exc}") from None
     return model
+
+
+def _check_meta(directory: Path, meta) -> None:
+    """ModelLoadError unless meta.json has every field the loader and the bot read, with its type.
+
+    Without checksums for both files nothing vouches for them: such a model is corrupt, not trusted.
+    """
+    if not isinstance(meta, dict):
+        raise ModelLoadError(f"model at {directory} is corrupt: {META_FILE} is not an object")
+    if meta.get("format") != FORMAT_VERSION:
+        raise ModelLoadError(f"model at {directory} has format {meta.get('format')!r}, expected {FORMAT_VERSION}")
+    files = meta.get("files")
+    if not (isinstance(files, dict) and set(files) == {MODEL_FILE, ANN_FILE}
+            and all(isinstance(d, str) for d in files.values())):
+        raise ModelLoadError(f"model at {directory} is corrupt: {META_FILE} lacks the checksums of its files")
+    for key, kind in _META_TYPES.items():
+        if not isinstance(meta.get(key), kind):
+            raise ModelLoadError(f"model at {directory} is corrupt: {META_FILE} field {key!r} is not a {kind.__name__}")
+    for key, kind in _OPTIONAL_META_TYPES.items():
+        if key in meta and not isinstance(meta[key], kind):
+            raise ModelLoadError(f"model at {directory} is corrupt: {META_FILE} field {key!r} is not a {kind.__name__}")
 
 
 def new_version() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def publish(model: Recommender, root: Path) -> Path:
+def publish(model: Recommender, root: Path, lock_timeout: float | None = None) -> Path:
     """Save into a temporary directory, rename it into place, then switch `current` to it.
 
-    A crash at any point leaves `current` naming a complete model (or no model at all).
+    A crash at any point leaves `current` naming a complete model (or no model at all). Publishers
+    into one root take turns (PublishBusy after lock_timeout, default PUBLISH_LOCK_TIMEOUT seconds).
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    version = model.meta.get("version") or new_version()
-    model.meta["version"] = version
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=root))
-    try:
-        save(model, tmp)
-        final = root / version
-        os.rename(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    pointer = root / f".{CURRENT}.tmp"
-    pointer.write_text(version + "\n")
-    os.replace(pointer, root / CURRENT)
-    _prune(root, keep={version})
+    with _publish_lock(root, PUBLISH_LOCK_TIMEOUT if lock_timeout is None else lock_timeout):
+        version = model.meta.get("version") or new_version()
+        model.meta["version"] = version
+        # The pid marks whose it is: _prune leaves a live process's temp dir alone.
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-{os.getpid()}-", dir=root))
+        try:
+            save(model, tmp)
+            final = root / version
+            os.rename(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        pointer = root / f".{CURRENT}.tmp"
+        pointer.write_text(version + "\n", encoding="utf-8")
+        os.replace(pointer, root / CURRENT)
+        _prune(root, keep={version})
     return final
+
+
+@contextmanager
+def _publish_lock(root: Path, timeout: float) -> Iterator[None]:
+    with open(root / LOCK_FILE, "a") as lock:  # never truncated or deleted: every process locks the same inode
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise PublishBusy(f"another process is publishing into {root}; gave up after {timeout:g} s") from None
+                time.sleep(0.1)
+        yield  # closing the file releases the lock, even if the process is killed
 
 
 def current_dir(root: Path) -> Path:
     try:
-        version = (Path(root) / CURRENT).read_text().strip()
+        version = (Path(root) / CURRENT).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         raise ModelLoadError(f"no model published under {root} yet") from None
+    except (OSError, ValueError) as exc:  # a directory, not UTF-8, unreadable
+        raise ModelLoadError(f"cannot read {Path(root) / CURRENT}: {exc}") from None
     if not version or "/" in version or version.startswith("."):
         raise ModelLoadError(f"{Path(root) / CURRENT} names no valid version")
     return Path(root) / version
@@ -150,8 +205,28 @@ def load_current(root: Path) -> Recommender:
 def _prune(root: Path, keep: set[str]) -> None:
     """Drop leftovers of crashed publishes and all but the newest KEEP_VERSIONS models."""
     for tmp in root.glob(".tmp-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
+        if _abandoned(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
     versions = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     for old in versions[:-KEEP_VERSIONS]:
         if old not in keep:
             shutil.rmtree(root / old, ignore_errors=True)
+
+
+def _abandoned(tmp: Path) -> bool:
+    """Whether a .tmp-<version>-<pid>-* directory is a crashed publish's: its process is gone, or it is old."""
+    try:
+        if time.time() - tmp.stat().st_mtime > STALE_TMP_SECONDS:
+            return True
+        pid = int(tmp.name.rsplit("-", 2)[-2])  # mkdtemp's random suffix has no "-"
+    except FileNotFoundError:  # its publish finished meanwhile
+        return False
+    except (IndexError, ValueError):  # named before temp dirs carried a pid
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from tqdm import tqdm
 
 from recsys import artifacts
 from recsys.catalog import Catalog
-from recsys.data import DataError, load_interactions, normalize_interactions, read_interactions_csv
+from recsys.data import (DataError, anime_id_column, check_known_ids, check_user_ids, load_interactions,
+                         normalize_interactions, read_interactions_csv)
 from recsys.model import ModelConfig, Recommender, UnknownTitle, single_threaded_blas
 from recsys.serving import CONTINUE, Engine
 
@@ -45,9 +47,43 @@ def _load_model(path: Path) -> Recommender:
         raise CliError(str(exc)) from None
 
 
+# Path checks run before any long work (loading a model, training): a bad path fails in a second.
+def _check_input_file(path: Path) -> None:
+    """CliError unless path is a file this process can read."""
+    if path.is_dir():
+        raise CliError(f"{path}: is a directory, not a CSV file")
+    try:
+        open(path, "rb").close()
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _check_output_file(path: Path) -> None:
+    """CliError unless a CSV file can be written at path."""
+    if path.is_dir():
+        raise CliError(f"--out {path} is a directory; give the CSV file to write")
+    if not path.parent.is_dir():
+        raise CliError(f"--out {path}: directory {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise CliError(f"--out {path}: not writable")
+
+
+def _check_models_root(path: Path) -> None:
+    """CliError unless train can publish into path (created if missing)."""
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise CliError(f"--out {path}: {existing} is a file; --out names the models directory to publish into")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CliError(f"--out {path}: {existing} is not writable")
+    if (path / artifacts.CURRENT).is_dir():
+        raise CliError(f"--out {path}: {path / artifacts.CURRENT} is a directory, not the name of a model version")
+
+
 def cmd_train(args: argparse.Namespace) -> None:
+    _check_models_root(args.out)
     extra = None
     if args.extra:
+        _check_input_file(args.extra)
         extra = read_interactions_csv(args.extra, known_ids=Catalog.load().ids())
     config = _config(args.config)
     # The recorded figures are the default model's: a small model must not show them as its own.
@@ -56,7 +92,10 @@ def cmd_train(args: argparse.Namespace) -> None:
     with tqdm(total=config.iterations, desc="training ALS", unit="it", disable=args.quiet) as bar:
         from recsys.train import train_and_publish
 
-        path = train_and_publish(args.out, extra, config, progress=lambda it: bar.update(1), evaluation=evaluation)
+        try:
+            path = train_and_publish(args.out, extra, config, progress=lambda it: bar.update(1), evaluation=evaluation)
+        except artifacts.PublishBusy as exc:
+            raise CliError(str(exc)) from None
     print(f"published {path} (current -> {path.name})")
 
 
@@ -178,18 +217,19 @@ def cmd_similar(args: argparse.Namespace) -> None:
 
 
 def cmd_similar_batch(args: argparse.Namespace) -> None:
+    _check_input_file(args.ids)
+    _check_output_file(args.out)
     try:
         ids = pd.read_csv(args.ids, dtype=str)
     except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise CliError(f"{args.ids}: cannot read ids ({str(exc).splitlines()[0]})") from None
     if "anime_id" not in ids.columns:
         raise CliError(f"{args.ids}: expected a column anime_id")
-    numbers = pd.to_numeric(ids["anime_id"], errors="coerce")
-    bad = numbers.isna() | (numbers != numbers.round())
-    if bad.any():
-        raise CliError(f"{args.ids}: anime_id is not an integer on row {int(bad.to_numpy().argmax()) + 2}")
+    try:
+        wanted = anime_id_column(ids["anime_id"]).tolist()  # "1e30" is refused, not overflowed
+    except DataError as exc:
+        raise CliError(f"{args.ids}: {exc}") from None
     engine = _engine(args)
-    wanted = numbers.astype("int64").tolist()
     unknown = [a for a in dict.fromkeys(wanted) if engine.model.index_of(a) is None]
     if unknown:
         raise CliError(f"unknown anime_id(s) (not in the model): {', '.join(map(str, unknown[:5]))}"
@@ -215,10 +255,12 @@ def _given_by_user(path: Path, catalog: Catalog) -> dict[str, dict[int, float]]:
 
 
 def cmd_recommend(args: argparse.Namespace) -> None:
-    engine = _engine(args)
-    catalog, model = engine.catalog, engine.model
+    _check_input_file(args.ratings)
+    catalog = Catalog.load()
     df = read_interactions_csv(args.ratings, known_ids=catalog.ids()) if "user_id" in _header(args.ratings) \
         else _single_user(args.ratings, catalog)
+    engine = _engine(args)  # loaded only once the inputs have passed
+    model = engine.model
     ratings = dict(zip(df["anime_id"].tolist(), df["rating"].tolist()))
     found = engine.recommend(ratings, args.n, allowed=_filter_mask(catalog, model, args.genre, args.type),
                              discover=args.discover)
@@ -247,7 +289,7 @@ def _single_user(path: Path, catalog: Catalog) -> pd.DataFrame:
     """A ratings CSV without user_id (anime_id,rating) is one user's list."""
     try:
         df = pd.read_csv(path, dtype=str)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise CliError(f"{path}: not a readable ratings CSV ({str(exc).splitlines()[0]})") from None
     df.insert(0, "user_id", "me")
     try:
@@ -257,8 +299,10 @@ def _single_user(path: Path, catalog: Catalog) -> pd.DataFrame:
 
 
 def cmd_recommend_batch(args: argparse.Namespace) -> None:
-    engine = _engine(args)
-    given = _given_by_user(args.given, engine.catalog)
+    _check_input_file(args.given)
+    _check_output_file(args.out)
+    given = _given_by_user(args.given, Catalog.load())
+    engine = _engine(args)  # loaded only once the inputs have passed
     rows = []
     for user, ratings in tqdm(given.items(), desc="recommending", unit="user", disable=args.quiet):
         for rank, pick in enumerate(engine.recommend(ratings, args.n).picks, 1):
@@ -267,21 +311,33 @@ def cmd_recommend_batch(args: argparse.Namespace) -> None:
     print(f"wrote {len(rows)} rows for {len(given)} users to {args.out}", file=sys.stderr)
 
 
-def cmd_predict_batch(args: argparse.Namespace) -> None:
-    catalog, model = _catalog_model(args)
-    given = _given_by_user(args.given, catalog)
+def _read_pairs(path: Path, catalog: Catalog) -> pd.DataFrame:
+    """The user_id,anime_id pairs of predict-batch, every row checked (ids of titles in the catalog)."""
     try:
-        pairs = pd.read_csv(args.pairs, dtype=str)
-    except (FileNotFoundError, pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
-        raise CliError(f"{args.pairs}: cannot read pairs ({str(exc).splitlines()[0]})") from None
+        pairs = pd.read_csv(path, dtype=str)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path}: cannot read pairs ({str(exc).splitlines()[0]})") from None
     if not {"user_id", "anime_id"} <= set(pairs.columns):
-        raise CliError(f"{args.pairs}: expected columns user_id,anime_id")
+        raise CliError(f"{path}: expected columns user_id,anime_id")
     if pairs.empty:
-        raise CliError(f"{args.pairs}: no rows")
-    anime = pd.to_numeric(pairs["anime_id"], errors="coerce")
-    if anime.isna().any():
-        raise CliError(f"{args.pairs}: anime_id is not an integer on row {int(anime.isna().to_numpy().argmax()) + 2}")
-    pairs = pairs.assign(anime_id=anime.astype("int64"))
+        raise CliError(f"{path}: no rows")
+    try:
+        check_user_ids(pairs["user_id"])
+        anime = anime_id_column(pairs["anime_id"])
+        check_known_ids(anime, catalog.ids())
+    except DataError as exc:
+        raise CliError(f"{path}: {exc}") from None
+    return pairs.assign(anime_id=anime)
+
+
+def cmd_predict_batch(args: argparse.Namespace) -> None:
+    _check_input_file(args.given)
+    _check_input_file(args.pairs)
+    _check_output_file(args.out)
+    catalog = Catalog.load()
+    given = _given_by_user(args.given, catalog)
+    pairs = _read_pairs(args.pairs, catalog)
+    _, model = _catalog_model(args)  # loaded only once the inputs have passed
     out = []
     for user, g in tqdm(pairs.groupby("user_id", sort=False), desc="predicting", unit="user", disable=args.quiet):
         preds = model.predict(given.get(str(user), {}), g["anime_id"].tolist())

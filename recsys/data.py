@@ -27,6 +27,7 @@ DATES_CSV = MAL2018_DIR / "dates.csv"
 # A "watched, no score" interaction, as MyAnimeList exports spell it.
 WATCHED = -1.0
 INTERACTION_COLUMNS = ["user_id", "anime_id", "rating"]
+MAX_ANIME_ID = 2**31 - 1  # MAL ids are small positive integers: anything bigger (1e30) is not one
 
 
 class DataError(ValueError):
@@ -128,23 +129,43 @@ def normalize_interactions(df: pd.DataFrame, known_ids: set[int] | None = None) 
         raise DataError(f"missing column(s) {', '.join(missing)}; expected user_id,anime_id,rating")
     if df.empty:
         raise DataError("no rows")
-    anime = pd.to_numeric(df["anime_id"], errors="coerce")
+    check_user_ids(df["user_id"])
+    anime = anime_id_column(df["anime_id"])
     rating = pd.to_numeric(df["rating"], errors="coerce")
-    bad_id = anime.isna() | (anime != anime.round())
-    if bad_id.any():
-        raise DataError(f"anime_id is not an integer on row {int(np.flatnonzero(bad_id)[0]) + 2}")
     ok_rating = rating.isin([WATCHED]) | ((rating >= 1) & (rating <= 10))
     if not ok_rating.all():
         row = int(np.flatnonzero(~ok_rating.to_numpy())[0])
         raise DataError(f"rating must be 1-10 or -1 (watched), got {df['rating'].iloc[row]!r} on row {row + 2}")
-    out = pd.DataFrame(
-        {"user_id": df["user_id"].astype(str), "anime_id": anime.astype("int64"), "rating": rating.astype("float32")}
-    )
+    out = pd.DataFrame({"user_id": df["user_id"].astype(str), "anime_id": anime, "rating": rating.astype("float32")})
     if known_ids is not None:
-        unknown = sorted(set(out["anime_id"]) - known_ids)
-        if unknown:
-            raise DataError(f"unknown anime_id(s): {', '.join(map(str, unknown[:5]))}{' ...' if len(unknown) > 5 else ''}")
+        check_known_ids(out["anime_id"], known_ids)
     return out.drop_duplicates(["user_id", "anime_id"], keep="last").reset_index(drop=True)
+
+
+def check_user_ids(values: pd.Series) -> None:
+    """DataError naming the first row (as a CSV line number) with an empty user_id."""
+    empty = values.isna() | (values.astype(str).str.strip() == "")
+    if empty.any():
+        raise DataError(f"user_id is empty on row {int(np.flatnonzero(empty.to_numpy())[0]) + 2}")
+
+
+def anime_id_column(values: pd.Series) -> pd.Series:
+    """The anime_id column as int64; DataError naming the first row that is not a MAL id.
+
+    "9253.7" and "1e30" are refused, not truncated or overflowed into some other id.
+    """
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = (numbers.isna() | (numbers != numbers.round()) | ~numbers.between(1, MAX_ANIME_ID)).to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(f"anime_id is not an integer on row {row + 2} ({values.iloc[row]!r})")
+    return numbers.astype("int64")
+
+
+def check_known_ids(anime_ids: pd.Series, known_ids: set[int]) -> None:
+    unknown = sorted(set(anime_ids) - known_ids)
+    if unknown:
+        raise DataError(f"unknown anime_id(s): {', '.join(map(str, unknown[:5]))}{' ...' if len(unknown) > 5 else ''}")
 
 
 def read_interactions_csv(path: Path | str, known_ids: set[int] | None = None) -> pd.DataFrame:
@@ -157,6 +178,8 @@ def read_interactions_csv(path: Path | str, known_ids: set[int] | None = None) -
         raise DataError(f"{path}: empty file") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    except OSError as exc:  # a directory, no permission
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
     try:
         return normalize_interactions(df, known_ids)
     except DataError as exc:

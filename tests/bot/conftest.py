@@ -46,5 +46,10 @@ async def service(data_dir, catalog):
 
 
 @pytest.fixture
-def simcord_bot(settings, catalog):
-    return create_bot(settings, catalog=catalog)
+async def simcord_bot(settings, catalog):
+    bot = create_bot(settings, catalog=catalog)
+    yield bot
+    # simcord detaches the bot without closing it. Left to garbage collection, the store's
+    # aiosqlite thread (not a daemon) outlives a failed test, whose traceback keeps the bot
+    # alive: pytest would then never exit.
+    await bot.close()

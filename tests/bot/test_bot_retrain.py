@@ -218,3 +218,27 @@ async def test_locked_database_waits_then_reports_busy_without_losing_ratings(da
         assert await service.store.rating_map(1) == {COWBOY_BEBOP: 8.0, STEINS_GATE: 9.0, DEATH_NOTE: 7.0}
     finally:
         await service.close()
+
+
+@pytest.mark.timeout(30)
+async def test_a_cancel_during_commit_keeps_the_write_and_the_store_usable(tmp_path, monkeypatch):
+    """Shutting down as a training finishes cancels its last write mid-COMMIT."""
+    store = await Store.open(tmp_path / "animerec.sqlite3")
+    try:
+        execute = store._conn.execute
+
+        def cancel_at_commit(sql, *args):
+            if sql == "COMMIT":
+                writer.cancel()  # lands once the COMMIT is queued to aiosqlite's thread
+            return execute(sql, *args)
+
+        monkeypatch.setattr(store._conn, "execute", cancel_at_commit)
+        writer = asyncio.create_task(store.upsert_ratings(1, {STEINS_GATE: 9.0}))
+        with pytest.raises(asyncio.CancelledError):
+            await writer
+        monkeypatch.undo()
+        assert await store.rating_map(1) == {STEINS_GATE: 9.0}  # committed all the same
+        await store.upsert_ratings(1, {COWBOY_BEBOP: 8.0})  # and no transaction left open
+        assert await store.rating_map(1) == {STEINS_GATE: 9.0, COWBOY_BEBOP: 8.0}
+    finally:
+        await store.close()

@@ -3,6 +3,7 @@ import sys
 
 import pandas as pd
 import pytest
+from test_artifacts_faults import HOLD_LOCK
 
 from recsys import artifacts
 from recsys.catalog import Catalog
@@ -139,3 +140,97 @@ def test_search_and_filtered_similar_on_the_real_catalog(small_models_root, caps
     # 37+ Yaoi titles are in the model: a filtered list still fills.
     assert main(["similar", "Junjou Romantica", "--genre", "Yaoi", "-n", "10", "--model", str(small_models_root)]) == 0
     assert capsys.readouterr().out.count("similarity") == 10
+
+
+def test_train_exits_2_when_another_process_keeps_publishing(tmp_path, capsys, monkeypatch):
+    root = tmp_path / "models"
+    root.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(root / artifacts.LOCK_FILE)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        monkeypatch.setattr(artifacts, "PUBLISH_LOCK_TIMEOUT", 0.3)
+        assert main(["-q", "train", "--config", "small", "--out", str(root)]) == 2
+    finally:
+        holder.kill()
+        holder.wait()
+    err = capsys.readouterr().err
+    assert err == f"error: another process is publishing into {root}; gave up after 0.3 s\n"
+    assert not (root / "current").exists()
+
+
+def _batch(command, tmp_path, given=GIVEN, pairs="user_id,anime_id\nalice,11061\n", out="out.csv"):
+    """The arguments of a batch command; each input's content (str or bytes) is written under tmp_path,
+    and "." stands for tmp_path itself: a directory."""
+    def place(name, content):
+        if content == ".":
+            return tmp_path
+        path = tmp_path / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        return path
+
+    # No model there: an input error reported instead of "no model" was found before loading one.
+    args = [command, "--model", str(tmp_path / "no-model"), "--given", str(place("given.csv", given))]
+    if command == "predict-batch":
+        args += ["--pairs", str(place("pairs.csv", pairs))]
+    return args + ["--out", str(tmp_path if out == "." else tmp_path / out)]
+
+
+@pytest.mark.parametrize("command, files, message", [
+    ("recommend-batch", dict(out="missing/recs.csv"), "missing/recs.csv: directory {tmp}/missing does not exist"),
+    ("predict-batch", dict(out="."), "is a directory; give the CSV file to write"),
+    ("predict-batch", dict(given="."), "{tmp}: is a directory, not a CSV file"),
+    ("predict-batch", dict(pairs=b"user_id,anime_id\n\xff\xfe,1\n"), "cannot read pairs ('utf-8' codec can't decode"),
+    ("predict-batch", dict(pairs="user_id,anime_id\nalice,11061\n,11061\n"), "pairs.csv: user_id is empty on row 3"),
+    ("recommend-batch", dict(given="user_id,anime_id,rating\n ,5114,9\n"), "given.csv: user_id is empty on row 2"),
+    ("predict-batch", dict(pairs="user_id,anime_id\nalice,1e30\n"), "anime_id is not an integer on row 2 ('1e30')"),
+    ("predict-batch", dict(pairs="user_id,anime_id\nalice,11061\nbob,9253.7\n"),
+     "anime_id is not an integer on row 3 ('9253.7')"),
+    ("predict-batch", dict(pairs="user_id,anime_id\nalice,99999999\n"), "pairs.csv: unknown anime_id(s): 99999999"),
+], ids=["out-in-missing-dir", "out-is-a-dir", "given-is-a-dir", "pairs-not-utf8", "pairs-empty-user",
+        "given-blank-user", "id-1e30", "id-9253.7", "unknown-id"])
+def test_bad_paths_and_rows_are_one_line_exit_2_before_the_model_loads(tmp_path, capsys, command, files, message):
+    assert main(["-q", *_batch(command, tmp_path, **files)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert message.format(tmp=tmp_path) in err
+
+
+def test_recommend_with_a_directory_for_ratings_exits_2(tmp_path, capsys):
+    assert main(["recommend", "--ratings", str(tmp_path), "--model", str(tmp_path / "no-model")]) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path}: is a directory, not a CSV file\n"
+
+
+@pytest.mark.timeout(30)
+def test_train_refuses_an_unusable_out_or_extra_before_training(tmp_path):
+    a_file = tmp_path / "models"
+    a_file.write_text("not a directory")
+    (tmp_path / "root" / "current").mkdir(parents=True)
+    cases = [
+        (["--out", str(a_file)], f"--out {a_file}: {a_file} is a file; --out names the models directory"),
+        (["--out", str(a_file / "sub")], f"--out {a_file / 'sub'}: {a_file} is a file"),
+        (["--out", str(tmp_path / "root")], f"{tmp_path / 'root' / 'current'} is a directory"),
+        (["--out", str(tmp_path / "new"), "--extra", str(tmp_path)], f"{tmp_path}: is a directory, not a CSV file"),
+    ]
+    for args, message in cases:
+        # The default config trains for a minute or more: a check after training would time out.
+        done = subprocess.run([sys.executable, "-m", "recsys", "-q", "train", *args], capture_output=True,
+                              text=True, timeout=20)
+        assert (done.returncode, done.stdout) == (2, ""), done.stderr
+        assert done.stderr.startswith("error: ") and message in done.stderr and done.stderr.count("\n") == 1
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("ids, out, message", [
+    ("anime_id\n9253\n1e30\n", "o.csv", "ids.csv: anime_id is not an integer on row 3 ('1e30')"),
+    ("anime_id\n9253\n", "missing/o.csv", "directory {tmp}/missing does not exist"),
+    (".", "o.csv", "{tmp}: is a directory, not a CSV file"),
+])
+def test_similar_batch_checks_paths_and_ids_before_the_model_loads(tmp_path, capsys, ids, out, message):
+    path = tmp_path if ids == "." else tmp_path / "ids.csv"
+    if ids != ".":
+        path.write_text(ids)
+    assert main(["similar-batch", "--model", str(tmp_path / "no-model"), "--ids", str(path),
+                 "--out", str(tmp_path / out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and message.format(tmp=tmp_path) in err
