@@ -33,7 +33,7 @@ HELP = """Commands (options as key=value after the title; a value may have space
                                     one list for you and the named local members
   /as <name>                        become another local member (created on first use; "you" is the default)
   /forget                           delete all your ratings (asks to confirm)
-  /stats                            model and community figures
+  /stats [details]                  how good the picks are, in words (details: the figures)
   /help, /quit"""
 
 
@@ -172,7 +172,11 @@ class Console:
         return render.embed_to_text(render.similar_embed(result))
 
     async def stats(self, args: str) -> str:
-        return render.embed_to_text(render.stats_embed(await self.service.stats()))
+        stats = await self.service.stats()
+        if args.strip().lower() not in ("", "details"):
+            raise UserError("Usage: /stats [details]")
+        text = render.embed_to_text(render.stats_embed(stats))
+        return text + ("\n" + render.embed_to_text(render.stats_figures_embed(stats)) if args.strip() else "")
 
     async def run(self, lines: Callable[[], Awaitable[str]]) -> None:
         """Answer each line read until EOF or /quit."""

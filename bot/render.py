@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 
 import discord
 from recsys.catalog import Anime
@@ -189,25 +190,50 @@ def with_votes(embed: discord.Embed, votes: Mapping[int, int]) -> discord.Embed:
     return embed
 
 
-def stats_embed(stats: Stats) -> discord.Embed:
-    embed = discord.Embed(title="animerec stats", colour=COLOUR)
+def stats_embed(stats: Stats, now: datetime | None = None) -> discord.Embed:
+    """/stats for members: the model in words (its age, what it learned from, how good it is)."""
+    embed = discord.Embed(title="About my recommendations", colour=COLOUR)
+    c = stats.counts
+    if stats.model_version:
+        lines = [f"My model is {_age(stats.trained_at, now)} old. It learned from "
+                 f"{c.get('dataset_interactions', 0):,} ratings and watches of MyAnimeList members and "
+                 f"{c.get('community_interactions', 0):,} from this bot's members."]
+        served = stats.evaluation.get("p80")
+        if isinstance(served, Mapping) and "recall20" in served:
+            lines.append(f"Tested on members it had never seen, {served['recall20']:.0%} of the titles they went on "
+                         f"to watch were among its 20 picks, and it guessed their scores within "
+                         f"{served['mae']:.1f} points on average.")
+        else:
+            lines.append("This model was not evaluated (a quick test model), so I can't say how good it is.")
+    elif stats.next_training_at:
+        lines = [f"I have no model yet: my first training failed; the next try is at {stats.next_training_at}."]
+    else:
+        lines = ["I have no model yet: the first one is training."]
+    lines.append(f"Members here have given {stats.community_ratings:,} ratings "
+                 f"({stats.community_members:,} members); each retrain learns from all of them.")
+    if stats.training_since:
+        lines.append(f"A retrain is running (since {stats.training_since}); I keep answering meanwhile.")
+    embed.description = "\n\n".join(lines)
+    return fit(embed)
+
+
+def stats_figures_embed(stats: Stats) -> discord.Embed:
+    """/stats details, for server managers: the served model's figures and the retrain history."""
+    embed = discord.Embed(title="animerec figures", colour=COLOUR)
+    c = stats.counts
     if stats.model_version:
         embed.add_field(name="Model", value=f"{stats.model_version}\ntrained {stats.trained_at}")
-        c = stats.counts
         embed.add_field(name="Trained on", value=(
             f"{c.get('dataset_interactions', 0):,} dataset + {c.get('community_interactions', 0):,} community "
             f"interactions\n{c.get('users', 0):,} users · {c.get('items', 0):,} titles"))
-    elif stats.next_training_at:
-        embed.add_field(name="Model", value=f"none yet: the first training failed; next try at {stats.next_training_at}")
-    else:
-        embed.add_field(name="Model", value="none yet: warming up")
-    embed.add_field(name="Community now", value=f"{stats.community_ratings:,} ratings from {stats.community_members:,} members")
     for protocol, figures in stats.evaluation.items():
         if isinstance(figures, Mapping):
-            shown = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items())
-            embed.add_field(name=f"Evaluation ({protocol})", value=shown or "—", inline=False)
-    if stats.training_since:
-        embed.add_field(name="Retraining", value=f"running since {stats.training_since}", inline=False)
+            shown = ", ".join(f"{FIGURE_NAMES.get(k, k)} {v:.3f}" for k, v in figures.items()
+                              if isinstance(v, float) and k in FIGURE_NAMES)
+            embed.add_field(name=f"Evaluation, protocol {protocol} (docs/evaluation.md)", value=shown or "—",
+                            inline=False)
+    if not stats.evaluation:
+        embed.add_field(name="Evaluation", value="none recorded for this model", inline=False)
     if stats.last_training:
         last = stats.last_training
         embed.add_field(name="Last retrain", value=f"{last.status} at {last.finished_at}", inline=False)
@@ -215,3 +241,22 @@ def stats_embed(stats: Stats) -> discord.Embed:
         fail = stats.last_failure
         embed.add_field(name="Last failed retrain", value=f"{fail.finished_at}: {fail.error}", inline=False)
     return fit(embed)
+
+
+FIGURE_NAMES = {"ndcg10": "NDCG@10", "recall20": "Recall@20", "fresh_ndcg10": "fresh NDCG@10", "rmse": "RMSE",
+                "mae": "MAE", "earlier10": "earlier entries/10", "extra10": "extra same-series/10",
+                "outside_top100": "outside top 100"}
+
+
+def _age(iso: str | None, now: datetime | None = None) -> str:
+    """'3 hours', '2 days': how long ago an ISO time was."""
+    try:
+        then = datetime.fromisoformat(iso or "")
+    except ValueError:
+        return "of unknown age, so some hours"
+    seconds = max(0.0, ((now or datetime.now(timezone.utc)) - then).total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n > 1 else ''}"
+    return "less than a minute"

@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.interactions import service_of
+from bot.service import UserError
 
 
 class Admin(commands.Cog):
@@ -17,10 +18,16 @@ class Admin(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
-    @app_commands.command(description="The model being served, its training data and evaluation")
-    async def stats(self, interaction: discord.Interaction) -> None:
+    @app_commands.command(description="How good my recommendations are, and what they learned from")
+    @app_commands.describe(details="The evaluation figures and retrain history (server managers)")
+    async def stats(self, interaction: discord.Interaction, details: bool = False) -> None:
+        perms = interaction.permissions
+        if details and not (perms.manage_guild or interaction.guild_id is None):
+            raise UserError("The figures page is for server managers; /stats without details is for everyone.")
         await interaction.response.defer(ephemeral=True)
-        await interaction.followup.send(embed=render.stats_embed(await service_of(interaction).stats()), ephemeral=True)
+        stats = await service_of(interaction).stats()
+        embeds = [render.stats_embed(stats)] + ([render.stats_figures_embed(stats)] if details else [])
+        await interaction.followup.send(embeds=embeds, ephemeral=True)
 
     @admin.command(description="Retrain the model now on the dataset plus every community rating")
     @app_commands.checks.has_permissions(manage_guild=True)

@@ -360,9 +360,15 @@ async def test_admin_commands_need_manage_server(simcord_env, world):
     assert reply.ephemeral and reply.response.content == "Adult titles now appear nowhere in this server."
     assert await simcord_env.bot.service.allow_adult(guild.id, nsfw_channel=True) is False
 
-    stats = (await alice.slash(channel, "stats")).response.embeds[0]
-    assert stats.title == "animerec stats"
-    model = next(f.value for f in stats.fields if f.name == "Model")
+    reply = await alice.slash(channel, "stats")
+    [words] = reply.response.embeds
+    assert words.title == "About my recommendations" and words.description.startswith("My model is ")
+    assert "coverage10" not in words.description and "ratings and watches of MyAnimeList members" in words.description
+    refused = await alice.slash(channel, "stats", details=True)
+    assert refused.ephemeral and "for server managers" in refused.response.content
+    assert user_errors(simcord_env) == [refused.response.content]
+    words, figures = (await mod.slash(channel, "stats", details=True)).response.embeds
+    model = next(f.value for f in figures.fields if f.name == "Model")
     assert model.startswith(simcord_env.bot.service.model_version)
 
 

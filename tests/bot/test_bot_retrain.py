@@ -46,7 +46,8 @@ async def test_admin_retrain_trains_in_a_child_process_and_swaps_the_model(simco
     assert service._model.meta["counts"]["community_interactions"] == len(RATED)
     [record] = await service.store.training_history(1)
     assert (record.status, record.version, record.error) == ("ready", service.model_version, None)
-    stats = (await mod.slash(channel, "stats")).response.embeds[0]
+    words, stats = (await mod.slash(channel, "stats", details=True)).response.embeds
+    assert "and 3 from this bot's members" in words.description
     fields = {f.name: f.value for f in stats.fields}
     assert fields["Model"].startswith(service.model_version) and fields["Last retrain"].startswith("ready at ")
     assert "3 community" in fields["Trained on"]

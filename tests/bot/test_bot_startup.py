@@ -172,7 +172,8 @@ async def test_a_failed_first_training_is_retried_with_backoff_and_reported(data
         assert 590 < (next_try - datetime.now(timezone.utc)).total_seconds() <= 600  # the second delay
         assert stats.model_version is None and stats.last_failure == failed[0]
         assert render.embed_to_text(render.stats_embed(stats)).startswith(
-            f"== animerec stats ==\nModel\n  none yet: the first training failed; next try at {stats.next_training_at}")
+            "== About my recommendations ==\nI have no model yet: my first training failed; "
+            f"the next try is at {stats.next_training_at}.")
         with pytest.raises(WarmingUp) as reply:
             await service.recommend(1)
         failed_at = datetime.fromisoformat(failed[0].finished_at)
