@@ -75,12 +75,18 @@ def main(argv: list[str] | None = None) -> int:
     if problem := _data_dir_problem(settings):
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    console = args.console or not settings.discord_token
+    # In a terminal the console's prompt stays clean: the log (training progress included) goes to a file.
+    log_file = settings.data_dir / "animerec.log" if console and sys.stdin.isatty() else None
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        filename=log_file)
     # This process only serves (training runs in a child process): small solves, one BLAS thread.
     from recsys.model import single_threaded_blas
 
     single_threaded_blas()
-    if args.console or not settings.discord_token:
+    if console:
+        if log_file is not None:
+            print(f"(the log goes to {log_file})", file=sys.stderr)
         if not args.console:
             log.info("no DISCORD_TOKEN set: running the console mode (the same commands, in this terminal)")
         asyncio.run(_console(settings))

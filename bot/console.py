@@ -212,14 +212,35 @@ class Console:
         print(text, file=self.out, flush=True)
 
 
+# What the first training takes on the 2-core reference machine (docs/benchmarks.md), said up front.
+FIRST_TRAINING_ESTIMATE = "about 15 s"
+PROMPT = "> "
+
+
 async def run_console(service: Service, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
     console = Console(service, out)
     interactive = stdin.isatty()
     console.write("animerec console: you are one local member. Type /help for commands.")
+    if service.model_version is None:
+        console.write(f"No model yet: training the first one now ({FIRST_TRAINING_ESTIMATE}); "
+                      + ("/rate and /import work meanwhile." if interactive else "your commands run when it is ready."))
+        if interactive:  # one line when it is ready, over the waiting prompt, which is then drawn again
+            asyncio.create_task(_announce_model(console, service, "\r\x1b[K", "\n" + PROMPT))
+        else:  # piped commands would all meet "warming up": wait for the model first
+            await _announce_model(console, service)
 
     async def read_line() -> str:
         if interactive:
-            print("> ", end="", file=out, flush=True)
+            print(PROMPT, end="", file=out, flush=True)
         return await asyncio.to_thread(stdin.readline)
 
     await console.run(read_line)
+
+
+async def _announce_model(console: Console, service: Service, before: str = "", after: str = "") -> None:
+    started = asyncio.get_running_loop().time()
+    if await service.wait_for_model():
+        line = f"Model ready after {asyncio.get_running_loop().time() - started:.0f} s."
+    else:
+        line = "! The first training failed; /stats says why and when I try again."
+    print(before + line + after, end="" if after else "\n", file=console.out, flush=True)

@@ -253,6 +253,16 @@ class Service:
             self._next_training_at = None
         self._first_failure = None
 
+    async def wait_for_model(self) -> bool:
+        """Wait for the first model: True once one is served, False when its training failed (a retry
+        is scheduled; /stats and the warming-up reply say when)."""
+        while self._engine is None:
+            first = self._first_training
+            if first is None or first.done() or self._next_training_at is not None:
+                return self._engine is not None
+            await asyncio.sleep(0.1)
+        return True
+
     async def close(self) -> None:
         if self._first_training is not None:
             self._first_training.cancel()  # kills the training child (see run_training)

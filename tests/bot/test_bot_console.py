@@ -93,3 +93,17 @@ async def test_local_members_keep_their_own_ratings_and_hold_a_watch_party(servi
     for seen in ("Death Note", "Steins;Gate", "Monster", "K-On!", "Clannad", "Toradora!"):
         assert not any(line.endswith(f". {seen}") for line in picks)
     assert (await console.answer(console.watchparty, "")).startswith("! Usage: /watchparty")
+
+
+def test_piped_commands_on_a_fresh_data_directory_wait_for_the_first_model(tmp_path):
+    """The README's example on a fresh clone: the commands run once the first model is in, not
+    'warming up' answers followed by an exit that cancels the training."""
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env.update(ANIMEREC_DATA_DIR=str(tmp_path / "fresh"), ANIMEREC_TRAIN_CONFIG="small", LOG_LEVEL="INFO")
+    done = subprocess.run([sys.executable, "-m", "bot", "--console"], input="/rate Steins;Gate 9\n/recommend count=3\n",
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=50)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "No model yet: training the first one now" in out and "Model ready after" in out
+    assert out.index("Model ready after") < out.index("== Steins;Gate ==")
+    assert "== Picks for you ==\n1. " in out and "warming up" not in out
