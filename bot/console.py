@@ -148,10 +148,15 @@ class Console:
         return "\n".join(render.embed_to_text(render.ratings_embed(ratings, "Your ratings", page)) for page in pages)
 
     async def import_(self, args: str) -> str:
+        path = Path(_unquote(args)).expanduser()
+        if not args.strip():
+            raise UserError("Usage: /import <path to your MyAnimeList export (.xml)>")
+        if path.is_dir():
+            raise UserError(f"{path} is a folder: give the export file inside it.")
         try:
-            data = await asyncio.to_thread(_read_head, Path(args.strip()))
+            data = await asyncio.to_thread(_read_head, path)
         except OSError as exc:
-            raise UserError(f"Cannot read {args.strip()!r}: {exc.strerror}.") from None
+            raise UserError(f"Cannot read {str(path)!r}: {exc.strerror}.") from None
         return render.embed_to_text(render.import_embed(await self.service.import_mal_xml(self.member_id, data)))
 
     async def recommend(self, args: str) -> str:

@@ -388,7 +388,7 @@ class Service:
         hints = [a.name for a in self.catalog.suggest(text, allow_adult=allow_adult)]
         if hints:
             raise UserError(f"I don't know a title “{shown}”. Did you mean: {'; '.join(hints)}?")
-        raise UserError(f"I don't know a title “{shown}”. Pick one from the suggestions as you type.")
+        raise UserError(f"I don't know a title “{shown}”: try its English or Japanese name, or fewer words.")
 
     def _normalized_filters(self, genre: str | None, type: str | None) -> tuple[str | None, str | None]:
         g = self.catalog.normalize_genre(genre) if genre else None

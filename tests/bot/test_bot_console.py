@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from bot.console import Console
+from botkit import mal_export
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -107,3 +108,13 @@ def test_piped_commands_on_a_fresh_data_directory_wait_for_the_first_model(tmp_p
     assert "No model yet: training the first one now" in out and "Model ready after" in out
     assert out.index("Model ready after") < out.index("== Steins;Gate ==")
     assert "== Picks for you ==\n1. " in out and "warming up" not in out
+
+
+async def test_console_import_paths_as_people_type_them(service, tmp_path, monkeypatch):
+    console = Console(service, io.StringIO())
+    assert (await console.answer(console.import_, "")).startswith("! Usage: /import <path")
+    assert (await console.answer(console.import_, str(tmp_path))).endswith("is a folder: give the export file inside it.")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "my list.xml").write_bytes(mal_export((9253, 9, "Completed")))
+    answer = await console.answer(console.import_, '"~/my list.xml"')
+    assert "Added 1" in answer and await service.store.rating_map(0) == {9253: 9.0}
