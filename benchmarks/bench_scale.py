@@ -81,7 +81,8 @@ def run_size(name: str) -> dict:
         t = time.perf_counter()
         model.similar(int(model.item_ids[i]), 10)
         sim.append(time.perf_counter() - t)
-    ms = lambda xs, q: float(np.percentile(np.array(xs) * 1000, q))
+    def ms(xs, q):
+        return float(np.percentile(np.array(xs) * 1000, q))
     return {
         "users": int(df["user_id"].nunique()), "items": int(model.n_items), "interactions": int(len(df)),
         "fit_s": fit_s, **{f"{k}_s": v for k, v in stages.items()}, "annoy_build_s": ann_s,

@@ -54,7 +54,8 @@ def best_of(fn, repeats: int = REPEATS) -> tuple[float, object]:
 
 def main() -> None:
     config = ModelConfig()
-    print(f"config: factors={config.factors} iterations={config.iterations} reg={config.regularization} alpha={config.alpha}")
+    print(f"config: factors={config.factors} iterations={config.iterations} reg={config.regularization} "
+          f"alpha={config.alpha}")
 
     t = time.perf_counter()
     fit_als(sp.csr_matrix(np.ones((2, 2), np.float32)), 2, 1, 0.1)  # numba compile or cache load

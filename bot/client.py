@@ -4,20 +4,20 @@ schedule and the health heartbeat."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from discord import app_commands
 from discord.ext import commands, tasks
-from recsys.catalog import Catalog
 
 from bot import health
 from bot.cooldown import Cooldown, wait_text
 from bot.interactions import report_error
 from bot.service import Service, UserError, open_service
 from bot.settings import Settings
+from recsys.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class AnimeRecBot(commands.Bot):
             raise UserError(f"One /admin retrain every {wait_text(self.retrain_cooldown.seconds)}: "
                             f"try again in {wait_text(left)}.")
         # The scheduler's own clock, not discord.utils.utcnow (which a test harness may virtualize).
-        self.scheduler.modify_job(RETRAIN_JOB, next_run_time=datetime.now(timezone.utc))
+        self.scheduler.modify_job(RETRAIN_JOB, next_run_time=datetime.now(UTC))
 
     def next_retrain(self) -> datetime | None:
         """When the scheduled retrain runs next (UTC)."""

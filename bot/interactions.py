@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from recsys.catalog import ADULT_GENRE, TYPES
 
 from bot.service import Service, UserError, clip
 from bot.store import StoreBusy
+from recsys.catalog import ADULT_GENRE, TYPES
 
 if TYPE_CHECKING:
     from bot.client import AnimeRecBot

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import discord
-from recsys.catalog import Anime
 
 from bot.service import (
     ImportReport,
@@ -20,6 +19,7 @@ from bot.service import (
     clip,
     describe_score,
 )
+from recsys.catalog import Anime
 
 COLOUR = discord.Colour.blurple()
 # Discord's embed limits.
@@ -254,7 +254,7 @@ def _age(iso: str | None, now: datetime | None = None) -> str:
         then = datetime.fromisoformat(iso or "")
     except ValueError:
         return "of unknown age, so some hours"
-    seconds = max(0.0, ((now or datetime.now(timezone.utc)) - then).total_seconds())
+    seconds = max(0.0, ((now or datetime.now(UTC)) - then).total_seconds())
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             n = int(seconds // size)

@@ -12,22 +12,22 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from recsys.artifacts import ModelLoadError, load_current
-from recsys.catalog import Anime, Catalog
-from recsys.data import WATCHED
-from recsys.group import STRATEGIES
-from recsys.model import Recommender, UnknownTitle
-from recsys.serving import CONTINUE, Engine, franchises_for
 
 from bot.cooldown import Cooldown, wait_text
 from bot.malxml import MalImportError, parse_mal_export
 from bot.settings import Settings
 from bot.store import PARTY_DAYS, Store, StoreBusy, TrainingRecord, now
 from bot.training import TrainingFailed, run_training, train_command
+from recsys.artifacts import ModelLoadError, load_current
+from recsys.catalog import Anime, Catalog
+from recsys.data import WATCHED
+from recsys.group import STRATEGIES
+from recsys.model import Recommender, UnknownTitle
+from recsys.serving import CONTINUE, Engine, franchises_for
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +247,7 @@ class Service:
             self._first_failure = record
             delay = self.retry_delays[min(attempt, len(self.retry_delays) - 1)]
             attempt += 1
-            self._next_training_at = datetime.now(timezone.utc) + timedelta(seconds=delay)
+            self._next_training_at = datetime.now(UTC) + timedelta(seconds=delay)
             log.warning("no model yet: training again at %s", self._next_training_at.isoformat(timespec="seconds"))
             await asyncio.sleep(delay)
             self._next_training_at = None

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
@@ -89,7 +89,7 @@ class TrainingRecord:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Store:
@@ -238,7 +238,7 @@ class Store:
 
     async def open_party(self, message_id: int, user_ids: Iterable[int]) -> None:
         """The members who may vote on a watch-party message; parties older than PARTY_DAYS close."""
-        cutoff = (datetime.now(timezone.utc) - timedelta(days=PARTY_DAYS)).isoformat(timespec="seconds")
+        cutoff = (datetime.now(UTC) - timedelta(days=PARTY_DAYS)).isoformat(timespec="seconds")
         stamp = now()
         async with self._transaction() as db:
             await db.execute("DELETE FROM party_votes WHERE created_at < ?", (cutoff,))

@@ -20,7 +20,8 @@ class AnnIndex:
         self.search_k = search_k
 
     @classmethod
-    def build(cls, item_factors: np.ndarray, item_ids: np.ndarray, *, n_trees: int, search_k: int, seed: int = 0) -> "AnnIndex":
+    def build(cls, item_factors: np.ndarray, item_ids: np.ndarray, *, n_trees: int, search_k: int,
+              seed: int = 0) -> AnnIndex:
         index = AnnoyIndex(item_factors.shape[1], "angular")
         index.set_seed(seed)
         for i, v in enumerate(item_factors):
@@ -32,7 +33,7 @@ class AnnIndex:
         self.index.save(str(path))
 
     @classmethod
-    def load(cls, path: Path, dim: int, item_ids: np.ndarray, search_k: int) -> "AnnIndex":
+    def load(cls, path: Path, dim: int, item_ids: np.ndarray, search_k: int) -> AnnIndex:
         index = AnnoyIndex(dim, "angular")
         if not index.load(str(path)):
             raise OSError(f"cannot load Annoy index {path}")

@@ -14,8 +14,15 @@ from tqdm import tqdm
 
 from recsys import artifacts
 from recsys.catalog import Catalog
-from recsys.data import (DataError, anime_id_column, check_known_ids, check_user_ids, load_interactions,
-                         normalize_interactions, read_interactions_csv)
+from recsys.data import (
+    DataError,
+    anime_id_column,
+    check_known_ids,
+    check_user_ids,
+    load_interactions,
+    normalize_interactions,
+    read_interactions_csv,
+)
 from recsys.model import ModelConfig, Recommender, UnknownTitle, single_threaded_blas
 from recsys.serving import CONTINUE, Engine
 
@@ -120,6 +127,8 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 
 
 def _evaluation_doc(table: str, checks: list[tuple[str, bool]], command: str) -> str:
+    from recsys.evaluate import EASE_LAMBDAS
+
     bar_lines = "\n".join(f"- {'PASS' if ok else 'FAIL'}: {text}" for text, ok in checks)
     return f"""# Evaluation
 
@@ -136,7 +145,7 @@ may be shorter than 20 when the floor cuts it. `animerec (served, discover)` is 
 `/recommend discover` (no title among the 100 most watched). `animerec (plain ranking)` is the model's
 raw ranking (`Recommender.recommend`) before those rules. Funk SVD is retrained with the held-out users' given
 ratings included and is scored on RMSE only. EASE^R's lambda is chosen per protocol on these same
-held-out users (a grid of {', '.join('%g' % x for x in (30, 100, 300, 1000, 3000, 10000, 30000))}), which favours the
+held-out users (a grid of {', '.join(f'{x:g}' for x in EASE_LAMBDAS)}), which favours the
 baseline. Every baseline's list is scored as it is, with no fan rules.
 
 **Ranking figures.** Recall@20 is hits over min(20, targets); NDCG@10 is binary. "liked" restricts the
@@ -208,7 +217,8 @@ def cmd_similar(args: argparse.Namespace) -> None:
     try:
         found = engine.similar(anime_id, args.n, allowed=_filter_mask(catalog, engine.model, args.genre, args.type))
     except UnknownTitle:
-        raise CliError(f"{catalog.get(anime_id).name!r} has too few ratings in the training data to have neighbours") from None
+        raise CliError(f"{catalog.get(anime_id).name!r} has too few ratings in the training data "
+                       "to have neighbours") from None
     print(f"Similar to {catalog.get(anime_id).name}:")
     for rank, (aid, sim) in enumerate(found.neighbours, 1):
         print(f"{rank:3d}. {catalog.get(aid).name}  (similarity {sim:.3f})")

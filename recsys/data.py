@@ -103,7 +103,8 @@ def load_interactions(zip_path: Path | str = ANIME_ZIP, csv_path: Path | str = A
     watched = history[history["_merge"] == "left_only"]
     df = pd.concat(
         [
-            pd.DataFrame({"user": ratings["user"], "item": ratings["item"], "rating": ratings["feedback"].astype("float32")}),
+            pd.DataFrame({"user": ratings["user"], "item": ratings["item"],
+                          "rating": ratings["feedback"].astype("float32")}),
             pd.DataFrame({"user": watched["user"], "item": watched["item"], "rating": np.float32(WATCHED)}),
         ],
         ignore_index=True,

@@ -19,11 +19,11 @@ from scipy.sparse.linalg import svds
 from recsys.als import fit_als, solve_user
 from recsys.catalog import Catalog
 from recsys.franchise import Franchises
-from recsys.search_eval import search_accuracy
-from recsys.similar_eval import cosine_reference, exact_neighbours, similar_figures
 from recsys.metrics import Accumulator, Case, FanContext, Figures, make_cases, split_users
 from recsys.model import ModelConfig, Recommender, single_threaded_blas, top_n
+from recsys.search_eval import search_accuracy
 from recsys.serving import Engine
+from recsys.similar_eval import cosine_reference, exact_neighbours, similar_figures
 
 TEST_FRACTION = 0.15
 EASE_LAMBDAS = (30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0, 30000.0)

@@ -17,7 +17,6 @@ factors); recsys.serving re-ranks their hits with a support prior and the franch
 from __future__ import annotations
 
 import time
-
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 
@@ -75,12 +74,12 @@ class ModelConfig:
     seed: int = 0
 
     @classmethod
-    def small(cls) -> "ModelConfig":
+    def small(cls) -> ModelConfig:
         """A few-second model for tests and smoke runs."""
         return cls(factors=16, iterations=4, ease_neighbors=50, knn_neighbors=100, item_max_items=2000)
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "ModelConfig":
+    def from_dict(cls, d: Mapping) -> ModelConfig:
         names = {f.name for f in fields(cls)}
         unknown = set(d) - names
         if unknown:
@@ -149,7 +148,7 @@ class Recommender:
         progress: Callable[[int], None] | None = None,
         stage_times: dict[str, float] | None = None,
         catalog: Catalog | None = None,
-    ) -> "Recommender":
+    ) -> Recommender:
         """Train on an interactions table (user_id, anime_id, rating with -1 = watched).
 
         ``progress`` is called after each ALS iteration; ``stage_times`` receives seconds per stage;
@@ -191,10 +190,10 @@ class Recommender:
         return cls(config, item_ids, item_factors, item_bias, mu, popularity, ease, cooc, cosine, similar_vectors)
 
     # ------------------------------------------------------------------ similar-items index
-    def attach_ann(self, ann: "AnnIndex") -> None:
+    def attach_ann(self, ann: AnnIndex) -> None:
         self._ann = ann
 
-    def ensure_ann(self) -> "AnnIndex":
+    def ensure_ann(self) -> AnnIndex:
         """The Annoy index over the /similar embeddings, built on first need."""
         if self._ann is None:
             self._ann = AnnIndex.build(self.similar_vectors, self.item_ids, n_trees=self.config.ann_trees,

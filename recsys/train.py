@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -36,7 +36,7 @@ def train_model(extra: pd.DataFrame | None = None, config: ModelConfig | None = 
     model.ensure_ann()
     model.meta.update(
         version=artifacts.new_version(),
-        trained_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
         train_seconds=round(time.perf_counter() - started, 2),
         data_fingerprint=fingerprint(table),
         counts={

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import discord
 from discord import app_commands
@@ -48,7 +48,7 @@ def forgotten_text(forgotten: Forgotten, next_retrain: datetime | None) -> str:
         return text
     when = "the next time I retrain"
     if next_retrain is not None:
-        soon = next_retrain - datetime.now(timezone.utc) < timedelta(days=1)
+        soon = next_retrain - datetime.now(UTC) < timedelta(days=1)
         when = f"at {next_retrain:%H:%M} UTC" if soon else f"at {next_retrain:%Y-%m-%d %H:%M} UTC"
     return (text + " The model I serve now learnt from your ratings (blended into its title weights; it keeps "
             f"no row of yours): they are gone from the next model, {when}.")

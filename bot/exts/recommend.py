@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import discord
 from discord import app_commands
 from discord.ext import commands
-from recsys.catalog import Anime
 
 from bot import render
 from bot.interactions import SCORE_CHOICES, TYPE_CHOICES, OwnedView, allow_adult, genre_autocomplete, service_of
 from bot.service import Recommendations, clip
+from recsys.catalog import Anime
 
 HAVE_NOT_SEEN = "skip"
 

@@ -8,7 +8,6 @@ import re
 import discord
 from discord import app_commands
 from discord.ext import commands
-from recsys.group import STRATEGIES
 
 from bot import render
 from bot.interactions import (
@@ -21,6 +20,7 @@ from bot.interactions import (
     service_of,
 )
 from bot.service import MAX_PARTY, UserError
+from recsys.group import STRATEGIES
 
 MENTION = re.compile(r"<@!?(\d{15,20})>")
 MAX_PICKS = 10  # two rows of vote buttons

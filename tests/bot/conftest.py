@@ -2,14 +2,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from recsys.catalog import Catalog
-from recsys.model import ModelConfig
-from recsys.train import train_and_publish
 
 from bot import create_bot
 from bot.service import Service
 from bot.settings import Settings
 from bot.store import Store
+from recsys.catalog import Catalog
+from recsys.model import ModelConfig
+from recsys.train import train_and_publish
+
 
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:

@@ -4,12 +4,12 @@ import logging
 
 import discord
 import pytest
-from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock, mal_export
 from simcord import SetupError
 
 from bot import create_bot, render
 from bot.service import UserError
 from bot.store import StoreBusy
+from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock, mal_export
 
 pytestmark = pytest.mark.timeout(60)
 

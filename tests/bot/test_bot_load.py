@@ -5,7 +5,6 @@ import random
 
 import pytest
 
-
 MEMBERS = 200
 
 

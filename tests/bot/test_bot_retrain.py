@@ -10,14 +10,13 @@ from pathlib import Path
 
 import discord
 import pytest
-from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock
-from recsys import artifacts
 
 from bot import service as service_module
 from bot.service import Forgotten, Service, UserError, WarmingUp
-from bot.training import TrainingFailed
 from bot.store import Store, StoreBusy, TrainingRecord
-
+from bot.training import TrainingFailed
+from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock
+from recsys import artifacts
 
 RATED = {STEINS_GATE: 10.0, COWBOY_BEBOP: 9.0, DEATH_NOTE: -1.0}
 

@@ -11,14 +11,14 @@ import subprocess
 import sys
 import time
 from contextlib import closing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-from recsys import artifacts
 
 from bot import render
 from bot.service import Service, WarmingUp
 from bot.store import Store
+from recsys import artifacts
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -169,7 +169,7 @@ async def test_a_failed_first_training_is_retried_with_backoff_and_reported(data
 
         stats = await service.stats()
         next_try = datetime.fromisoformat(stats.next_training_at)
-        assert 590 < (next_try - datetime.now(timezone.utc)).total_seconds() <= 600  # the second delay
+        assert 590 < (next_try - datetime.now(UTC)).total_seconds() <= 600  # the second delay
         assert stats.model_version is None and stats.last_failure == failed[0]
         assert render.embed_to_text(render.stats_embed(stats)).startswith(
             "== About my recommendations ==\nI have no model yet: my first training failed; "

@@ -31,7 +31,8 @@ def board() -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def board_model(board) -> Recommender:
-    return Recommender.fit(board, ModelConfig(factors=4, iterations=15, regularization=0.5, ease_neighbors=8, knn_neighbors=8,
+    return Recommender.fit(board, ModelConfig(factors=4, iterations=15, regularization=0.5, ease_neighbors=8,
+                                              knn_neighbors=8,
                                               ann_trees=5, ann_search_k=100))
 
 

@@ -80,7 +80,8 @@ def test_similar_and_recommend_print_titles(small_models_root, tmp_path, capsys)
     assert out.startswith("Similar to Steins;Gate:") and out.count("similarity") == 3
     ratings = tmp_path / "mine.csv"
     ratings.write_text("anime_id,rating\n5114,10\n9253,9\n")
-    assert main(["recommend", "--ratings", str(ratings), "-n", "4", "--type", "movie", "--model", str(small_models_root)]) == 0
+    assert main(["recommend", "--ratings", str(ratings), "-n", "4", "--type", "movie",
+                 "--model", str(small_models_root)]) == 0
     out = capsys.readouterr().out
     assert out.count("(match ") == 4 and "Fullmetal" not in out.split("because")[0]
 

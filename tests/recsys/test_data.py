@@ -1,8 +1,15 @@
 import pandas as pd
 import pytest
 
-from recsys.data import (WATCHED, DataError, fingerprint, load_anime_table, load_interactions,
-                         normalize_interactions, sample_id_map)
+from recsys.data import (
+    WATCHED,
+    DataError,
+    fingerprint,
+    load_anime_table,
+    load_interactions,
+    normalize_interactions,
+    sample_id_map,
+)
 
 
 @pytest.fixture(scope="module")

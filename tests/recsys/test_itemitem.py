@@ -12,7 +12,8 @@ def _random_matrix(seed=0, users=60, items=12):
 def test_unpruned_weights_equal_dense_ease_and_cosine():
     X = _random_matrix()
     n = X.shape[1]
-    ease, cooc, cosine = fit_item_models(X, np.asarray(X.sum(0)).ravel(), lam=5.0, ease_neighbors=n, knn_neighbors=n, max_items=n)
+    ease, cooc, cosine = fit_item_models(X, np.asarray(X.sum(0)).ravel(), lam=5.0, ease_neighbors=n, knn_neighbors=n,
+                                         max_items=n)
     B = (X > 0).astype(np.float64)
     G = (B.T @ B).toarray()
     P = np.linalg.inv(G + 5.0 * np.eye(n))

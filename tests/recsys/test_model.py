@@ -4,7 +4,7 @@ import scipy.sparse as sp
 
 from recsys.als import fit_als, solve_user
 from recsys.group import STRATEGIES, combine
-from recsys.model import ModelConfig, Recommender, calibrated, confidence_weight
+from recsys.model import ModelConfig, calibrated, confidence_weight
 
 BLOCK_ITEMS = 10  # as in conftest.checkerboard
 
@@ -59,7 +59,6 @@ def test_fold_in_of_a_training_user_reproduces_its_trained_vector():
 
 
 def test_als_lowers_its_objective_on_a_planted_low_rank_matrix():
-    rng = np.random.default_rng(0)
     blocks = np.kron(np.eye(3), np.ones((10, 8)))  # 30 users x 24 items, 3 taste groups
     C = sp.csr_matrix(blocks * 10.0)
     U, V = fit_als(C, 3, 10, 0.1)
