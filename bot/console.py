@@ -17,7 +17,7 @@ from typing import TextIO
 
 from bot import render
 from bot.malxml import MAX_BYTES
-from bot.service import Service, UserError
+from bot.service import SOMETHING_WENT_WRONG, Service, UserError, member_message
 
 log = logging.getLogger(__name__)
 # Never a Discord snowflake, so the console member's ratings cannot collide with a real member's.
@@ -207,11 +207,11 @@ class Console:
     async def answer(self, command: Callable[[str], Awaitable[str]], args: str) -> str:
         try:
             return await command(args)
-        except UserError as exc:
-            return f"! {exc}"
-        except Exception:
-            log.exception("console command failed: %s", args[:100])
-            return "! Something went wrong on my side (logged). Please try again."
+        except Exception as exc:
+            message = member_message(exc)
+            if message is None:
+                log.exception("console command failed: %s", args[:100])
+            return f"! {message or SOMETHING_WENT_WRONG}"
 
     def write(self, text: str) -> None:
         print(text, file=self.out, flush=True)

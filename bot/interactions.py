@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.service import Service, UserError, clip
-from bot.store import StoreBusy
+from bot.service import SOMETHING_WENT_WRONG, Service, clip, member_message
 from recsys.catalog import ADULT_GENRE, TYPES
 
 if TYPE_CHECKING:
@@ -30,10 +29,8 @@ def service_of(interaction: discord.Interaction) -> Service:
 def user_message(error: BaseException) -> str | None:
     """The message for the member when the error is theirs or expected; None for a bug."""
     original = getattr(error, "original", error)  # CommandInvokeError wraps what the callback raised
-    if isinstance(original, UserError):
-        return str(original)
-    if isinstance(original, StoreBusy):
-        return "My database is busy right now; please try again in a moment. Nothing was lost."
+    if (message := member_message(original)) is not None:
+        return message
     if isinstance(error, app_commands.MissingPermissions):
         return "You need the Manage Server permission for that."
     if isinstance(error, app_commands.NoPrivateMessage):
@@ -49,7 +46,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     if message is None:
         where = interaction.command.qualified_name if interaction.command else (interaction.data or {}).get("custom_id")
         log.error("interaction %s failed", where, exc_info=getattr(error, "original", error))
-        message = "Something went wrong on my side; it has been logged. Please try again."
+        message = SOMETHING_WENT_WRONG
     message = clip(message, 2000)
     try:
         if interaction.response.is_done():

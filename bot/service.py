@@ -51,6 +51,20 @@ class WarmingUp(UserError):
     pass
 
 
+SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again."
+
+
+def member_message(error: BaseException) -> str | None:
+    """What to tell a member about an error the service raised, on Discord and in the console alike:
+    the message of their own mistake or of an expected condition; None for a bug (log it, then say
+    SOMETHING_WENT_WRONG)."""
+    if isinstance(error, UserError):
+        return str(error)
+    if isinstance(error, StoreBusy):
+        return "My database is busy right now; please try again in a moment. Nothing was lost."
+    return None
+
+
 def clip(text: str, limit: int) -> str:
     """text cut to limit characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

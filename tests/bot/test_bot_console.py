@@ -118,3 +118,16 @@ async def test_console_import_paths_as_people_type_them(service, tmp_path, monke
     (tmp_path / "my list.xml").write_bytes(mal_export((9253, 9, "Completed")))
     answer = await console.answer(console.import_, '"~/my list.xml"')
     assert "Added 1" in answer and await service.store.rating_map(0) == {9253: 9.0}
+
+
+async def test_a_locked_database_reads_the_same_in_the_console_as_on_discord(service, monkeypatch):
+    from bot.service import member_message
+    from bot.store import StoreBusy
+
+    async def locked(*args, **kwargs):
+        raise StoreBusy("database is locked")
+
+    monkeypatch.setattr(service.store, "upsert_ratings", locked)
+    console = Console(service, io.StringIO())
+    answer = await console.answer(console.rate, "Steins;Gate 9")
+    assert answer == f"! {member_message(StoreBusy('x'))}" and "busy" in answer
