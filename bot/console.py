@@ -33,6 +33,7 @@ HELP = """Commands (options as key=value after the title; a value may have space
                                     one list for you and the named local members
   /as <name>                        become another local member (created on first use; "you" is the default)
   /forget                           delete all your ratings (asks to confirm)
+  /admin retrain                    retrain now on the dataset plus every local rating
   /stats [details]                  how good the picks are, in words (details: the figures)
   /help, /quit"""
 
@@ -109,8 +110,18 @@ class Console:
         self.commands: dict[str, Callable[[str], Awaitable[str]]] = {
             "rate": self.rate, "unrate": self.unrate, "ratings": self.ratings, "import": self.import_,
             "recommend": self.recommend, "similar": self.similar, "watchparty": self.watchparty,
-            "as": self.as_, "stats": self.stats,
+            "as": self.as_, "stats": self.stats, "admin": self.admin,
         }
+
+    async def admin(self, args: str) -> str:
+        if args.strip().lower() != "retrain":
+            raise UserError("Usage: /admin retrain")
+        self.write(f"Retraining on the dataset and every local rating ({FIRST_TRAINING_ESTIMATE}); "
+                   "the current model answers until the new one is in.")
+        record = await self.service.retrain()
+        if record.status != "ready":
+            raise UserError(f"The retrain failed ({record.error}); still serving {self.service.model_version}.")
+        return f"Now serving model {record.version}."
 
     async def as_(self, args: str) -> str:
         name = " ".join(args.split())

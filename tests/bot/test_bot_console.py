@@ -131,3 +131,15 @@ async def test_a_locked_database_reads_the_same_in_the_console_as_on_discord(ser
     console = Console(service, io.StringIO())
     answer = await console.answer(console.rate, "Steins;Gate 9")
     assert answer == f"! {member_message(StoreBusy('x'))}" and "busy" in answer
+
+
+async def test_console_admin_retrain_swaps_in_a_model_that_learned_the_local_ratings(service):
+    out = io.StringIO()
+    console = Console(service, out)
+    await console.answer(console.rate, "Steins;Gate 9")
+    old = service.model_version
+    answer = await console.answer(console.admin, "retrain")
+    assert answer == f"Now serving model {service.model_version}." and service.model_version != old
+    assert service._model.meta["counts"]["community_interactions"] == 1
+    assert "Retraining on the dataset and every local rating" in out.getvalue()
+    assert (await console.answer(console.admin, "")).startswith("! Usage: /admin retrain")
