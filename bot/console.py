@@ -11,9 +11,12 @@ import hashlib
 import logging
 import re
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TextIO
+
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
 
 from bot import render
 from bot.malxml import MAX_BYTES
@@ -231,6 +234,9 @@ class Console:
 # What the first training takes on the 2-core reference machine (docs/benchmarks.md), said up front.
 FIRST_TRAINING_ESTIMATE = "about 15 s"
 PROMPT = "> "
+HISTORY_FILE = "console_history"  # in the data directory: the terminal console's line history
+TITLE_COMMANDS = {"rate", "unrate", "similar"}
+COMPLETIONS = 10
 
 
 async def run_console(service: Service, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
@@ -240,23 +246,59 @@ async def run_console(service: Service, stdin: TextIO = sys.stdin, out: TextIO =
     if service.model_version is None:
         console.write(f"No model yet: training the first one now ({FIRST_TRAINING_ESTIMATE}); "
                       + ("/rate and /import work meanwhile." if interactive else "your commands run when it is ready."))
-        if interactive:  # one line when it is ready, over the waiting prompt, which is then drawn again
-            asyncio.create_task(_announce_model(console, service, "\r\x1b[K", "\n" + PROMPT))
-        else:  # piped commands would all meet "warming up": wait for the model first
+        if not interactive:  # piped commands would all meet "warming up": wait for the model first
             await _announce_model(console, service)
+    if not interactive:
+        await console.run(lambda: asyncio.to_thread(stdin.readline))
+        return
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory
+    from prompt_toolkit.patch_stdout import patch_stdout
+
+    session = PromptSession(history=FileHistory(str(service.data_dir / HISTORY_FILE)),
+                            completer=TitleCompleter(service, list(console.commands) + ["help", "forget", "quit"]),
+                            complete_while_typing=True)
 
     async def read_line() -> str:
-        if interactive:
-            print(PROMPT, end="", file=out, flush=True)
-        return await asyncio.to_thread(stdin.readline)
+        try:
+            return await session.prompt_async(PROMPT) + "\n"
+        except KeyboardInterrupt:  # Ctrl-C drops the line, as in a shell
+            return "\n"
+        except EOFError:  # Ctrl-D
+            return ""
 
-    await console.run(read_line)
+    with patch_stdout(raw=True):  # lines printed meanwhile (the model is ready) go above the prompt
+        console.out = sys.stdout  # patched: the announcement and the answers draw above the prompt
+        if service.model_version is None:
+            asyncio.create_task(_announce_model(console, service))
+        await console.run(read_line)
 
 
-async def _announce_model(console: Console, service: Service, before: str = "", after: str = "") -> None:
+async def _announce_model(console: Console, service: Service) -> None:
     started = asyncio.get_running_loop().time()
     if await service.wait_for_model():
-        line = f"Model ready after {asyncio.get_running_loop().time() - started:.0f} s."
+        console.write(f"Model ready after {asyncio.get_running_loop().time() - started:.0f} s.")
     else:
-        line = "! The first training failed; /stats says why and when I try again."
-    print(before + line + after, end="" if after else "\n", file=console.out, flush=True)
+        console.write("! The first training failed; /stats says why and when I try again.")
+
+
+class TitleCompleter(Completer):
+    """Tab completion in a terminal: command names, then titles after /rate, /unrate and /similar
+    (the catalog's own search, so English names and abbreviations complete too)."""
+
+    def __init__(self, service: Service, commands: list[str]) -> None:
+        self.service = service
+        self.commands = sorted(set(commands))
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
+        text = document.text_before_cursor
+        command, space, typed = text.partition(" ")
+        if not space:
+            for name in self.commands:
+                if ("/" + name).startswith(command if command.startswith("/") else "/" + command):
+                    yield Completion("/" + name + " ", start_position=-len(command))
+            return
+        if command.lstrip("/").lower() not in TITLE_COMMANDS or not typed.strip() or "=" in typed:
+            return
+        for anime in self.service.search_titles(typed, allow_adult=False, limit=COMPLETIONS):
+            yield Completion(anime.name, start_position=-len(typed), display=self.service.catalog.label(anime))

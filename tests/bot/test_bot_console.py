@@ -143,3 +143,22 @@ async def test_console_admin_retrain_swaps_in_a_model_that_learned_the_local_rat
     assert service._model.meta["counts"]["community_interactions"] == 1
     assert "Retraining on the dataset and every local rating" in out.getvalue()
     assert (await console.answer(console.admin, "")).startswith("! Usage: /admin retrain")
+
+
+async def test_the_terminal_completes_commands_and_titles_by_any_name(service):
+    from prompt_toolkit.completion import CompleteEvent
+    from prompt_toolkit.document import Document
+
+    from bot.console import TitleCompleter
+
+    completer = TitleCompleter(service, ["rate", "recommend", "similar"])
+
+    def complete(text):
+        return list(completer.get_completions(Document(text), CompleteEvent()))
+
+    assert [c.text for c in complete("/r")] == ["/rate ", "/recommend "]
+    assert [c.text for c in complete("sim")] == ["/similar "]
+    [first, *_] = complete("/rate attack on ti")
+    assert first.text == "Shingeki no Kyojin" and first.start_position == -len("attack on ti")
+    assert "Attack on Titan" in first.display_text
+    assert complete("/recommend genre=Com") == [] and complete("/rate ") == []
