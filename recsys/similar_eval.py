@@ -150,19 +150,13 @@ def cosine_reference(train: pd.DataFrame, franchises: Franchises, *, one_per_fra
     X, item_ids = binary_interactions(train)
     gram = (X.T @ X).toarray().astype(np.float32)
     norms = np.sqrt(np.diag(gram)).astype(np.float32)
-    index = {int(a): i for i, a in enumerate(item_ids)}
-    franchise = franchises.franchise_array(item_ids)
 
-    def neighbours(anime_id: int, n: int) -> list[int]:
-        i = index.get(int(anime_id))
-        if i is None:
-            return []
+    def similarities(i: int) -> np.ndarray:
         sims = gram[i] / (norms[i] * norms + 1e-9)
-        sims[i] = -np.inf
         sims[gram[i] <= 0] = -np.inf  # never co-watched: no evidence at all
-        return _top_other_franchises(sims, i, n, franchise, item_ids, one_per_franchise)
+        return sims
 
-    return neighbours
+    return _neighbours_fn(similarities, item_ids, franchises, one_per_franchise)
 
 
 def exact_neighbours(
@@ -172,7 +166,12 @@ def exact_neighbours(
     same-franchise titles excluded."""
     V = np.asarray(vectors, np.float32)
     V = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
-    item_ids = np.asarray(item_ids, np.int64)
+    return _neighbours_fn(lambda i: V @ V[i], np.asarray(item_ids, np.int64), franchises, one_per_franchise)
+
+
+def _neighbours_fn(similarities: Callable[[int], np.ndarray], item_ids: np.ndarray, franchises: Franchises,
+                   one_per_franchise: bool) -> NeighboursFn:
+    """A NeighboursFn over one exact similarity row per item index."""
     index = {int(a): i for i, a in enumerate(item_ids)}
     franchise = franchises.franchise_array(item_ids)
 
@@ -180,7 +179,7 @@ def exact_neighbours(
         i = index.get(int(anime_id))
         if i is None:
             return []
-        sims = V @ V[i]
+        sims = similarities(i)
         sims[i] = -np.inf
         return _top_other_franchises(sims, i, n, franchise, item_ids, one_per_franchise)
 

@@ -14,6 +14,7 @@ from contextlib import closing
 from datetime import UTC, datetime
 
 import pytest
+from testkit import unprivileged
 
 from bot import render
 from bot.service import Service, WarmingUp
@@ -122,16 +123,6 @@ def test_an_unusable_models_directory_is_one_line_and_exit_2(data_dir, fault, mo
                           env=bot_env(data_dir, token="not-a-real-token"), cwd=data_dir, timeout=30)
     assert done.returncode == 2
     assert done.stderr.startswith("error: ") and message in done.stderr and done.stderr.count("\n") == 1
-
-
-def unprivileged(cmd: list[str]) -> list[str]:
-    """cmd run so that file modes bind: as root, without the capabilities that override them."""
-    if os.geteuid() != 0:
-        return cmd
-    if shutil.which("setpriv") is None:
-        pytest.skip("running as root without setpriv: file modes cannot be made to bind")
-    caps = "-dac_override,-dac_read_search"
-    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", *cmd]
 
 
 @pytest.mark.parametrize("mode", [["--console"], []], ids=["console", "discord"])

@@ -7,6 +7,7 @@ import sys
 import time
 
 import pytest
+from testkit import lock_held_elsewhere
 
 from recsys import artifacts
 from recsys.artifacts import ModelLoadError
@@ -59,16 +60,6 @@ for _ in range(int(sys.argv[3])):
 
 
 # Holds the publish lock of a models root, as another publisher would, until killed.
-HOLD_LOCK = """
-import fcntl, sys, time
-
-lock = open(sys.argv[1], "a")
-fcntl.flock(lock, fcntl.LOCK_EX)
-print("locked", flush=True)
-time.sleep(60)
-"""
-
-
 @pytest.mark.timeout(120)
 def test_two_processes_publishing_into_one_root_take_turns(small_models_root, tmp_path):
     root = tmp_path / "models"
@@ -100,19 +91,13 @@ def test_prune_keeps_a_live_publisher_temp_dir_and_drops_dead_or_old_ones(board_
 def test_a_publisher_waits_a_bounded_time_for_the_lock(board_model, tmp_path):
     root = tmp_path / "models"
     root.mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(root / artifacts.LOCK_FILE)],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline() == "locked\n"
+    with lock_held_elsewhere(root / artifacts.LOCK_FILE):
         board_model.meta.pop("version", None)
         started = time.monotonic()
         with pytest.raises(artifacts.PublishBusy, match=f"another process is publishing into {root}; gave up after 0.5 s"):
             artifacts.publish(board_model, root, lock_timeout=0.5)
         assert 0.5 <= time.monotonic() - started < 5
         assert not list(root.glob(".tmp-*")) and not (root / "current").exists()
-    finally:
-        holder.kill()
-        holder.wait()
     artifacts.publish(board_model, root, lock_timeout=5)  # the lock died with its holder
     artifacts.load_current(root)
 

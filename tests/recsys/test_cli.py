@@ -3,7 +3,7 @@ import sys
 
 import pandas as pd
 import pytest
-from test_artifacts_faults import HOLD_LOCK
+from testkit import lock_held_elsewhere
 
 from recsys import artifacts
 from recsys.catalog import Catalog
@@ -146,15 +146,9 @@ def test_search_and_filtered_similar_on_the_real_catalog(small_models_root, caps
 def test_train_exits_2_when_another_process_keeps_publishing(tmp_path, capsys, monkeypatch):
     root = tmp_path / "models"
     root.mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(root / artifacts.LOCK_FILE)],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline() == "locked\n"
+    with lock_held_elsewhere(root / artifacts.LOCK_FILE):
         monkeypatch.setattr(artifacts, "PUBLISH_LOCK_TIMEOUT", 0.3)
         assert main(["-q", "train", "--config", "small", "--out", str(root)]) == 2
-    finally:
-        holder.kill()
-        holder.wait()
     err = capsys.readouterr().err
     assert err == f"error: another process is publishing into {root}; gave up after 0.3 s\n"
     assert not (root / "current").exists()

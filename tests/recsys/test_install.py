@@ -7,20 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from testkit import unprivileged
 
 import recsys
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def unprivileged(cmd: list[str]) -> list[str]:
-    """cmd run so that file modes bind: as root, without the capabilities that override them."""
-    if os.geteuid() != 0:
-        return cmd
-    if shutil.which("setpriv") is None:
-        pytest.skip("running as root without setpriv: file modes cannot be made to bind")
-    caps = "-dac_override,-dac_read_search"
-    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", *cmd]
 
 
 def set_writable(path: Path, writable: bool) -> None:
