@@ -70,7 +70,7 @@ class ModelConfig:
     cold_cooccurrence_weight: float = 1.0  # for the coldest members: weight of co-occurrence counts
     cold_cosine_weight: float = 2.0  # ... and of cosine neighbours
     ann_trees: int = 50  # Annoy trees; with ann_search_k, sets recall@20 vs exact (benchmarks/bench_serve.py)
-    ann_search_k: int = 4_000
+    ann_search_k: int = 3_000
     seed: int = 0
 
     @classmethod
@@ -109,6 +109,7 @@ class FoldedUser:
     pref: np.ndarray  # implicit preference vector x_u
     user_bias: float
     rating_vec: np.ndarray  # z_u
+    ratings: np.ndarray  # float32, the member's rating of each of seen (-1: watched)
 
 
 def confidence_weight(ratings: np.ndarray, config: ModelConfig) -> np.ndarray:
@@ -221,7 +222,7 @@ class Recommender:
         idx, r = self._indices(ratings)
         k = self.item_factors.shape[1]
         if len(idx) == 0:
-            return FoldedUser(idx, np.zeros(k, np.float32), 0.0, np.zeros(k, np.float32))
+            return FoldedUser(idx, np.zeros(k, np.float32), 0.0, np.zeros(k, np.float32), r)
         conf = 1.0 + self.config.alpha * confidence_weight(r, self.config)
         pref = solve_user(self.item_factors, self._gram, idx, conf)
         rated = r > 0
@@ -234,7 +235,7 @@ class Recommender:
             penalty[0] = self.config.user_bias_reg
             w = solve_spd(Y.T @ Y + np.diag(penalty), Y.T @ target)
             user_bias, rating_vec = float(w[0]), w[1:].astype(np.float32)
-        return FoldedUser(idx, pref, user_bias, rating_vec)
+        return FoldedUser(idx, pref, user_bias, rating_vec, r)
 
     def folded(self, user: FoldedUser | Mapping[int, float]) -> FoldedUser:
         """A folded-in member: as given, or folded in from their ratings (so callers fold in once)."""
@@ -267,8 +268,8 @@ class Recommender:
         scaled = []
         for matrix, weight in terms:
             sums = row_sum(matrix, user.seen)
-            sd = float(sums.std()) + 1e-9
-            scores += weight * (sums - sums.mean()) / sd
+            mean, sd = mean_sd(sums)
+            scores += (weight / sd) * (sums - mean)
             scaled.append((matrix, weight / sd))
         return scores, scaled
 
@@ -357,8 +358,17 @@ def calibrated(raw: np.ndarray) -> np.ndarray:
     return np.clip(np.where(raw > CALIBRATION_KNEE, bent, raw), RATING_MIN, RATING_MAX)
 
 
+def mean_sd(v: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation (+1e-9) in two BLAS passes: np.std's temporaries cost more on the
+    /recommend path, which standardizes three or four catalog-long vectors per request."""
+    mean = float(v.sum()) / len(v)
+    var = max(float(np.dot(v, v)) / len(v) - mean * mean, 0.0)
+    return mean, var**0.5 + 1e-9
+
+
 def standardized(v: np.ndarray) -> np.ndarray:
-    return (v - v.mean()) / (v.std() + 1e-9)
+    mean, sd = mean_sd(v)
+    return (v - mean) * (1.0 / sd)
 
 
 def _normalized(m: np.ndarray) -> np.ndarray:

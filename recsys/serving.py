@@ -18,13 +18,16 @@ prediction says they would not enjoy. The rules here, in order:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from recsys.catalog import Catalog
 from recsys.embeddings import CANDIDATES, genre_matrix, rerank
 from recsys.franchise import Franchises, TitleInfo
+from recsys.itemitem import row_sum
 from recsys.model import FoldedUser, Recommender, UnknownTitle, standardized, top_n
 
 # The quality floor: a member with fewer explicit scores than FEW_SCORES gets FEW_SCORES_FLOOR; with
@@ -125,13 +128,22 @@ class Engine:
         # Where a member new to an item's franchise starts: its entry point (the item itself when the
         # entry point is not in the model), -1 when that is no series, film or OVA (a lone special).
         start = np.where(entry >= 0, entry, np.arange(n))
-        self._new_target = np.where(self._pickable[start], start, -1)
+        new_target = np.where(self._pickable[start], start, -1)
+        # Python lists of per-item facts for the per-candidate loops: indexing a list costs a fraction
+        # of a numpy scalar access, which adds up on the /recommend and /similar paths.
+        self._franchise_of = self._franchise.tolist()
+        self._pickable_of = self._pickable.tolist()
+        self._continuable_of = self._continuable.tolist()
+        self._new_target_of = new_target.tolist()
+        self._popularity_of = model.item_popularity.tolist()
         V = model.similar_vectors
         self._unit_vectors = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
         # item index -> titles before it (through specials), for items that have any
         self._before = {i: b for i, a in enumerate(ids.tolist()) if (b := self._before_through_specials(a))}
-        self._ancestors = {i: e for i, a in enumerate(ids.tolist())
-                           if len(e := self._idx(self.franchises.ancestors(a)))}  # item index -> indices
+        # Row i marks the ancestors of item i: a member's earlier entries are one sparse row sum.
+        pairs = [(i, j) for i, a in enumerate(ids.tolist()) for j in self._idx(self.franchises.ancestors(a)).tolist()]
+        rows, cols = zip(*pairs) if pairs else ((), ())
+        self._ancestors = sp.csr_matrix((np.ones(len(pairs), np.float32), (rows, cols)), shape=(n, n))
         self._popular_rank = np.empty(n, np.int64)
         self._popular_rank[np.argsort(-model.item_popularity, kind="stable")] = np.arange(n)
         self._log_popularity = standardized(np.log1p(model.item_popularity.astype(np.float64)))
@@ -186,27 +198,27 @@ class Engine:
         blocked[earlier] = True
         scores[blocked] = -np.inf
 
-        given = {int(a) for a in ratings}
-        started = {self.franchises.franchise_of(a) for a in given} - {None}
+        given = ratings.keys()
+        started = self._started(ratings, user)
         predicted: dict[int, float] = {}
         used: set[int] = set()
         chosen: list[tuple[int, float, str, int | None]] = []  # (item index, score, kind, because id)
         for i in self._candidates(scores, user, predicted):
-            f = int(self._franchise[i])
+            f = self._franchise_of[i]
             if f in used:
                 continue
             if f in started:
                 if not self._can_continue(i, given):
                     continue
                 target, kind = i, CONTINUE
-                if not self._pickable[i]:  # a special: the series' next film or season goes first
+                if not self._pickable_of[i]:  # a special: the series' next film or season goes first
                     main = [j for a in self.franchises.entries(f) if (j := model.index_of(a)) is not None
                             and self._pickable[j] and not blocked[j] and self._can_continue(j, given)]
                     target = max(main, key=lambda j: scores[j], default=i)
                 before = self._before.get(target, frozenset()) & given
                 because = max(before, key=lambda a: ratings[a]) if before else None
             else:
-                target, kind, because = int(self._new_target[i]), NEW, None
+                target, kind, because = self._new_target_of[i], NEW, None
                 if target < 0 or blocked[target]:
                     used.add(f)
                     continue
@@ -242,13 +254,19 @@ class Engine:
         """Item indices of the titles the member has almost surely seen (franchise.seen_earlier)."""
         if len(user.seen) < len(ratings):  # some given titles are not in the model: the slow way
             return self._idx(self.franchises.seen_earlier(ratings))
-        found = [e for i in user.seen.tolist() if (e := self._ancestors.get(i)) is not None]
-        return np.unique(np.concatenate(found)) if found else np.empty(0, np.int64)
+        return np.flatnonzero(row_sum(self._ancestors, user.seen))
 
-    def _can_continue(self, i: int, given: set[int]) -> bool:
+    def _started(self, ratings: Mapping[int, float], user: FoldedUser) -> set[int]:
+        """The franchises of the titles a member gave."""
+        if len(user.seen) < len(ratings):  # some given titles are not in the model: the slow way
+            return {self.franchises.franchise_of(a) for a in ratings} - {None}
+        franchise_of = self._franchise_of
+        return {franchise_of[i] for i in user.seen.tolist()}
+
+    def _can_continue(self, i: int, given: AbstractSet[int]) -> bool:
         """Whether item i can go on from what a member gave: a kind of title worth a pick, and, if
         anything comes before it (a prequel, a parent story), the member gave one of those."""
-        if not self._continuable[i]:
+        if not self._continuable_of[i]:
             return False
         before = self._before.get(i)
         return before is None or bool(before & given)
@@ -288,8 +306,7 @@ class Engine:
         picks = idx[todo]
         contrib = self.model.contributions(user, picks, terms)
         given_ids = self.model.item_ids[user.seen]
-        r = np.array([ratings[a] for a in given_ids.tolist()], np.float32)
-        liked = (r < 0) | (r >= floor)
+        liked = (user.ratings < 0) | (user.ratings >= floor)
         ok = self._relates(user.seen, picks) & liked[:, None] & (contrib > 0)
         best = np.argmax(np.where(ok, contrib, 0.0), axis=0)
         for col, j in enumerate(todo):
@@ -340,7 +357,7 @@ class Engine:
         used: set[int] = set()
         chosen: list[tuple[int, float]] = []
         for i in top_n(group_score, CANDIDATE_DEPTH).tolist():
-            f = int(self._franchise[i])
+            f = self._franchise_of[i]
             if f in used:
                 continue
             target = i
@@ -348,7 +365,7 @@ class Engine:
                 if not all(self._can_continue(i, set(map(int, r))) for r in members):
                     continue
             else:
-                target = int(self._new_target[i])
+                target = self._new_target_of[i]
                 if target < 0 or blocked[target]:
                     used.add(f)
                     continue
@@ -394,7 +411,7 @@ class Engine:
 
     def _rerank(self, i: int, candidates: list[tuple[int, float]], n: int,
                 allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        return rerank(i, candidates, self.model.item_popularity, self._franchise, n,
+        return rerank(i, candidates, self._popularity_of, self._franchise_of, n,
                       one_per_franchise=True, allowed=allowed)
 
     def _exact_candidates(self, i: int, subset: np.ndarray) -> list[tuple[int, float]]:
