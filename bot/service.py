@@ -23,7 +23,7 @@ from bot.settings import Settings
 from bot.store import PARTY_DAYS, Store, StoreBusy, TrainingRecord, now
 from bot.training import TrainingFailed, run_training, train_command
 from recsys.artifacts import ModelLoadError, load_current
-from recsys.catalog import Anime, Catalog
+from recsys.catalog import Anime, Catalog, UnknownFilter
 from recsys.data import WATCHED
 from recsys.group import STRATEGIES
 from recsys.model import Recommender, UnknownTitle
@@ -404,18 +404,11 @@ class Service:
             raise UserError(f"I don't know a title “{shown}”. Did you mean: {'; '.join(hints)}?")
         raise UserError(f"I don't know a title “{shown}”: try its English or Japanese name, or fewer words.")
 
-    def _normalized_filters(self, genre: str | None, type: str | None) -> tuple[str | None, str | None]:
-        g = self.catalog.normalize_genre(genre) if genre else None
-        t = self.catalog.normalize_type(type) if type else None
-        if genre and g is None:
-            raise UserError(f"Unknown genre “{clip(genre, 40)}”. Genres: {', '.join(self.catalog.genres)}.")
-        if type and t is None:
-            raise UserError(f"Unknown type “{clip(type, 40)}”. Types: {', '.join(self.catalog.TYPES)}.")
-        return g, t
-
-    def _filters(self, model: Recommender, genre: str | None, type: str | None, allow_adult: bool) -> np.ndarray:
-        g, t = self._normalized_filters(genre, type)
-        return self.catalog.filter_mask(model.item_ids, genre=g, type=t, allow_adult=allow_adult)
+    def _filters(self, engine: Engine, genre: str | None, type: str | None, allow_adult: bool) -> np.ndarray:
+        try:
+            return engine.allowed(genre, type, allow_adult=allow_adult)
+        except UnknownFilter as exc:
+            raise UserError(str(exc)) from None
 
     @staticmethod
     def _count(count: int) -> int:
@@ -509,7 +502,7 @@ class Service:
         onboard and fewer than MIN_RATINGS ratings, titles to rate come with them (alone, with none)."""
         engine = self._require_engine()
         count = self._count(count)
-        allowed = self._filters(engine.model, genre, type, allow_adult)
+        allowed = self._filters(engine, genre, type, allow_adult)
         ratings = await self.store.rating_map(user_id)
         dismissed = await self.store.dismissals(user_id)
         onboarding_due = onboard and len(ratings) < MIN_RATINGS
@@ -558,7 +551,7 @@ class Service:
         engine = self._require_engine()
         count = self._count(count)
         source = self.resolve(title, allow_adult=allow_adult)
-        allowed = self._filters(engine.model, genre, type, allow_adult)
+        allowed = self._filters(engine, genre, type, allow_adult)
         try:
             found = await asyncio.to_thread(engine.similar, source.anime_id, count, allowed=allowed)
         except UnknownTitle:
@@ -574,7 +567,10 @@ class Service:
         if strategy not in STRATEGIES:
             raise UserError(f"Unknown strategy “{clip(strategy, 30)}”. Strategies: {', '.join(STRATEGIES)}.")
         self._count(count)
-        self._normalized_filters(genre, type)
+        try:
+            self.catalog.check_filters(genre, type)
+        except UnknownFilter as exc:
+            raise UserError(str(exc)) from None
         members = set(member_ids)
         if not members:
             raise UserError("Nobody to watch with: join a voice channel, pick one, or mention members.")
@@ -587,15 +583,14 @@ class Service:
     ) -> WatchParty:
         """Titles no member has rated or watched, ranked for the group by the strategy."""
         self.check_watchparty(member_ids, strategy=strategy, genre=genre, type=type, count=count)
-        model = self._require_model()
+        engine = self._require_engine()
         members = list(dict.fromkeys(member_ids))
-        allowed = self._filters(model, genre, type, allow_adult)
+        allowed = self._filters(engine, genre, type, allow_adult)
         given = {m: await self.store.rating_map(m) for m in members}
         raters = tuple(m for m in members if given[m])
         unrated = tuple(m for m in members if not given[m])
         if not raters:
             return WatchParty(strategy, raters, unrated, [])
-        engine = self._require_engine()
         picks = await asyncio.to_thread(engine.group, [given[m] for m in raters], count,
                                         strategy=strategy, allowed=allowed)
         return WatchParty(strategy, raters, unrated,

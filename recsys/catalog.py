@@ -84,6 +84,14 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
 
 
+class UnknownFilter(ValueError):
+    """A genre or type filter that matches nothing; the message names the choices."""
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass(frozen=True, slots=True)
 class Anime:
     anime_id: int
@@ -306,6 +314,16 @@ class Catalog:
     def normalize_type(self, text: str | None) -> str | None:
         return self._type_keys.get(_key(text)) if text else None
 
+    def check_filters(self, genre: str | None, type: str | None) -> tuple[str | None, str | None]:
+        """The canonical genre and type as typed ("sci fi" -> "Sci-Fi"); UnknownFilter, naming the
+        choices, for one that matches nothing. The bot and the CLI both validate here."""
+        g, t = self.normalize_genre(genre), self.normalize_type(type)
+        if genre and g is None:
+            raise UnknownFilter(f"Unknown genre “{_clip(genre, 40)}”. Genres: {', '.join(self.genres)}.")
+        if type and t is None:
+            raise UnknownFilter(f"Unknown type “{_clip(type, 40)}”. Types: {', '.join(self.TYPES)}.")
+        return g, t
+
     # --- search -------------------------------------------------------------------------------
 
     @staticmethod
@@ -469,20 +487,15 @@ class Catalog:
     ) -> np.ndarray:
         """Which of anime_ids pass the filters, aligned to anime_ids; ids not in the catalog never pass.
 
-        genre and type are matched as normalize_genre/normalize_type do; an unknown one is a ValueError.
+        genre and type are matched as normalize_genre/normalize_type do; an unknown one is UnknownFilter.
         """
         ids = np.asarray(anime_ids, dtype=np.int64)
         keep = np.ones(len(self), dtype=bool)
+        genre, type = self.check_filters(genre, type)
         if genre is not None:
-            canonical = self.normalize_genre(genre)
-            if canonical is None:
-                raise ValueError(f"unknown genre {genre!r}")
-            keep &= self._genre_masks[canonical]
+            keep &= self._genre_masks[genre]
         if type is not None:
-            canonical = self.normalize_type(type)
-            if canonical is None:
-                raise ValueError(f"unknown type {type!r}")
-            keep &= self._type_masks[canonical]
+            keep &= self._type_masks[type]
         if not allow_adult:
             keep &= ~self._adult
         if not len(self):

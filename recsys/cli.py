@@ -13,7 +13,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from recsys import artifacts
-from recsys.catalog import Catalog
+from recsys.catalog import Catalog, UnknownFilter
 from recsys.data import (
     DataError,
     anime_id_column,
@@ -179,15 +179,21 @@ tuning round (see git history); the sealed holdout of real users is the clean te
 """
 
 
-def _catalog_model(args: argparse.Namespace) -> tuple[Catalog, Recommender]:
+def _serving_model(args: argparse.Namespace) -> Recommender:
     single_threaded_blas()  # this process only serves from here on
-    return Catalog.load(), _load_model(args.model)
+    return _load_model(args.model)
 
 
-def _engine(args: argparse.Namespace) -> Engine:
+def _allowed(engine: Engine, args: argparse.Namespace) -> np.ndarray | None:
+    try:
+        return engine.allowed(args.genre, args.type)
+    except UnknownFilter as exc:
+        raise CliError(str(exc)) from None
+
+
+def _engine(args: argparse.Namespace, catalog: Catalog | None = None) -> Engine:
     """The served model with its fan rules, as the bot serves it."""
-    catalog, model = _catalog_model(args)
-    return Engine(model, catalog)
+    return Engine(_serving_model(args), catalog or Catalog.load())
 
 
 def _resolve(catalog: Catalog, text: str) -> int:
@@ -198,24 +204,12 @@ def _resolve(catalog: Catalog, text: str) -> int:
     return anime.anime_id
 
 
-def _filter_mask(catalog: Catalog, model: Recommender, genre: str | None, kind: str | None) -> np.ndarray | None:
-    if genre is None and kind is None:
-        return None
-    g = catalog.normalize_genre(genre) if genre else None
-    t = catalog.normalize_type(kind) if kind else None
-    if genre and g is None:
-        raise CliError(f"unknown genre {genre!r}; one of: {', '.join(catalog.genres)}")
-    if kind and t is None:
-        raise CliError(f"unknown type {kind!r}; one of: {', '.join(catalog.TYPES)}")
-    return catalog.filter_mask(model.item_ids, genre=g, type=t)
-
-
 def cmd_similar(args: argparse.Namespace) -> None:
     engine = _engine(args)
     catalog = engine.catalog
     anime_id = _resolve(catalog, args.title)
     try:
-        found = engine.similar(anime_id, args.n, allowed=_filter_mask(catalog, engine.model, args.genre, args.type))
+        found = engine.similar(anime_id, args.n, allowed=_allowed(engine, args))
     except UnknownTitle:
         raise CliError(f"{catalog.get(anime_id).name!r} has too few ratings in the training data "
                        "to have neighbours") from None
@@ -269,10 +263,9 @@ def cmd_recommend(args: argparse.Namespace) -> None:
     catalog = Catalog.load()
     df = read_interactions_csv(args.ratings, known_ids=catalog.ids()) if "user_id" in _header(args.ratings) \
         else _single_user(args.ratings, catalog)
-    engine = _engine(args)  # loaded only once the inputs have passed
-    model = engine.model
+    engine = _engine(args, catalog)  # loaded only once the inputs have passed
     ratings = dict(zip(df["anime_id"].tolist(), df["rating"].tolist()))
-    found = engine.recommend(ratings, args.n, allowed=_filter_mask(catalog, model, args.genre, args.type),
+    found = engine.recommend(ratings, args.n, allowed=_allowed(engine, args),
                              discover=args.discover)
     for rank, pick in enumerate(found.picks, 1):
         if pick.because is None:
@@ -311,8 +304,9 @@ def _single_user(path: Path, catalog: Catalog) -> pd.DataFrame:
 def cmd_recommend_batch(args: argparse.Namespace) -> None:
     _check_input_file(args.given)
     _check_output_file(args.out)
-    given = _given_by_user(args.given, Catalog.load())
-    engine = _engine(args)  # loaded only once the inputs have passed
+    catalog = Catalog.load()
+    given = _given_by_user(args.given, catalog)
+    engine = _engine(args, catalog)  # loaded only once the inputs have passed
     rows = []
     for user, ratings in tqdm(given.items(), desc="recommending", unit="user", disable=args.quiet):
         for rank, pick in enumerate(engine.recommend(ratings, args.n).picks, 1):
@@ -347,7 +341,7 @@ def cmd_predict_batch(args: argparse.Namespace) -> None:
     catalog = Catalog.load()
     given = _given_by_user(args.given, catalog)
     pairs = _read_pairs(args.pairs, catalog)
-    _, model = _catalog_model(args)  # loaded only once the inputs have passed
+    model = _serving_model(args)  # loaded only once the inputs have passed
     out = []
     for user, g in tqdm(pairs.groupby("user_id", sort=False), desc="predicting", unit="user", disable=args.quiet):
         preds = model.predict(given.get(str(user), {}), g["anime_id"].tolist())

@@ -148,6 +148,14 @@ class Engine:
         self._popular_rank[np.argsort(-model.item_popularity, kind="stable")] = np.arange(n)
         self._log_popularity = standardized(np.log1p(model.item_popularity.astype(np.float64)))
 
+    def allowed(self, genre: str | None = None, type: str | None = None, *, allow_adult: bool = True
+                ) -> np.ndarray | None:
+        """The filter mask aligned to model.item_ids (None: no filter); UnknownFilter names the choices."""
+        if genre is None and type is None and allow_adult:
+            self.catalog.check_filters(genre, type)
+            return None
+        return self.catalog.filter_mask(self.model.item_ids, genre=genre, type=type, allow_adult=allow_adult)
+
     # ------------------------------------------------------------------------------ helpers
     def _idx(self, anime_ids: Iterable[int]) -> np.ndarray:
         return np.array([i for a in anime_ids if (i := self.model.index_of(a)) is not None], np.int64)
