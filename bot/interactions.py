@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot import limits
 from bot.service import SOMETHING_WENT_WRONG, Service, clip, member_message
 from recsys.catalog import ADULT_GENRE, TYPES
 
@@ -47,7 +48,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         where = interaction.command.qualified_name if interaction.command else (interaction.data or {}).get("custom_id")
         log.error("interaction %s failed", where, exc_info=getattr(error, "original", error))
         message = SOMETHING_WENT_WRONG
-    message = clip(message, 2000)
+    message = clip(message, limits.CONTENT)
     try:
         if interaction.response.is_done():
             if interaction.extras.get(PUBLIC_DEFER):
@@ -81,7 +82,7 @@ async def title_autocomplete(interaction: discord.Interaction, current: str) -> 
     """Catalog matches as the member types; the value is the MAL id, which the service resolves."""
     service = service_of(interaction)
     titles = service.search_titles(current, allow_adult=await allow_adult(interaction))
-    return [app_commands.Choice(name=service.catalog.label(a), value=str(a.anime_id)) for a in titles]
+    return [app_commands.Choice(name=service.catalog.label(a, limits.CHOICE_NAME), value=str(a.anime_id)) for a in titles]
 
 
 async def score_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -95,7 +96,7 @@ async def genre_autocomplete(interaction: discord.Interaction, current: str) -> 
     adult = await allow_adult(interaction)
     typed = current.strip().lower()
     genres = [g for g in service_of(interaction).catalog.genres if typed in g.lower() and (adult or g != ADULT_GENRE)]
-    return [app_commands.Choice(name=g, value=g) for g in genres[:25]]
+    return [app_commands.Choice(name=g, value=g) for g in genres[: limits.CHOICES]]
 
 
 TYPE_CHOICES = [app_commands.Choice(name=t, value=t) for t in TYPES]

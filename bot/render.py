@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import discord
 
+from bot import limits
 from bot.service import (
     ImportReport,
     Pick,
@@ -22,8 +23,6 @@ from bot.service import (
 from recsys.catalog import Anime
 
 COLOUR = discord.Colour.blurple()
-# Discord's embed limits.
-TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = 256, 4096, 25, 256, 1024, 2048, 6000
 RATINGS_PER_PAGE = 15
 SAME_SERIES_SHOWN = 8
 VOTES = "\nVotes: "  # each watch-party pick's last line
@@ -32,15 +31,16 @@ VOTES = "\nVotes: "  # each watch-party pick's last line
 def fit(embed: discord.Embed) -> discord.Embed:
     """Clip every part of an embed to Discord's limits, dropping trailing fields past the total."""
     if embed.title:
-        embed.title = clip(embed.title, TITLE)
+        embed.title = clip(embed.title, limits.EMBED_TITLE)
     if embed.description:
-        embed.description = clip(embed.description, DESCRIPTION)
+        embed.description = clip(embed.description, limits.EMBED_DESCRIPTION)
     if embed.footer.text:
-        embed.set_footer(text=clip(embed.footer.text, FOOTER))
-    fields = [(clip(f.name, FIELD_NAME), clip(f.value, FIELD_VALUE), f.inline) for f in embed.fields[:FIELDS]]
+        embed.set_footer(text=clip(embed.footer.text, limits.EMBED_FOOTER))
+    fields = [(clip(f.name, limits.FIELD_NAME), clip(f.value, limits.FIELD_VALUE), f.inline)
+              for f in embed.fields[: limits.CHOICES]]
     embed.clear_fields()
     for name, value, inline in fields:
-        if len(embed) + len(name) + len(value) > TOTAL:
+        if len(embed) + len(name) + len(value) > limits.EMBED_TOTAL:
             break
         embed.add_field(name=name, value=value, inline=inline)
     return embed
@@ -128,7 +128,7 @@ def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> di
                         value="\n".join(f"{clip(a.name, 90)} ({a.type or '?'})" for a in recs.seen_these), inline=False)
     if recs.onboarding:
         embed.add_field(name="Rate a few of these too (3 or more ratings give better picks)",
-                        value="\n".join(clip(a.name, 100) for a in recs.onboarding), inline=False)
+                        value="\n".join(clip(a.name, limits.CHOICE_NAME) for a in recs.onboarding), inline=False)
     embed.set_footer(text="Match: how likely members with your taste go on to watch it. The list is in that order.")
     return fit(embed)
 

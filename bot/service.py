@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot import limits
 from bot.cooldown import Cooldown, wait_text
 from bot.malxml import MalImportError, parse_mal_export
 from bot.settings import Settings
@@ -32,7 +33,7 @@ from recsys.serving import CONTINUE, Engine, franchises_for
 log = logging.getLogger(__name__)
 
 MIN_RATINGS = 3  # below this, /recommend shows titles to rate beside the first picks
-MAX_COUNT = 25
+MAX_COUNT = limits.CHOICES  # a list fits one select menu (rate / not interested)
 MAX_PARTY = 12  # members whose predicted scores fit beside each pick
 # Seconds before retrying a failed first training, in turn; the last repeats until a model is served.
 FIRST_TRAINING_RETRY_DELAYS = (60.0, 300.0, 900.0)

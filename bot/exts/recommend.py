@@ -9,9 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import limits, render
 from bot.interactions import SCORE_CHOICES, TYPE_CHOICES, OwnedView, allow_adult, genre_autocomplete, service_of
-from bot.service import Recommendations, clip
+from bot.service import MAX_COUNT, Recommendations, clip
 from recsys.catalog import Anime
 
 HAVE_NOT_SEEN = "skip"
@@ -34,7 +34,7 @@ class Query:
 
 
 def _options(titles: list[Anime]) -> list[discord.SelectOption]:
-    return [discord.SelectOption(label=clip(a.name, 100), value=str(a.anime_id)) for a in titles]
+    return [discord.SelectOption(label=clip(a.name, limits.CHOICE_NAME), value=str(a.anime_id)) for a in titles]
 
 
 def _score_options() -> list[discord.SelectOption]:
@@ -47,7 +47,7 @@ class QuickRate(OwnedView):
     def __init__(self, owner_id: int, anime: Anime, allow_adult: bool) -> None:
         super().__init__(owner_id)
         self.anime, self.allow_adult = anime, allow_adult
-        self.score.placeholder = clip(f"Your score for {anime.name}", 150)
+        self.score.placeholder = clip(f"Your score for {anime.name}", limits.PLACEHOLDER)
         self.score.options = _score_options()
 
     @discord.ui.select(placeholder="Your score", custom_id="quickrate:score")
@@ -75,7 +75,7 @@ class RecommendView(OwnedView):
             self.remove_item(self.dismiss)
             self.remove_item(self.more)
         if self.rateable:
-            self.rate.options = _options(list(self.rateable.values())[:25])  # a menu holds 25 options
+            self.rate.options = _options(list(self.rateable.values())[: limits.CHOICES])
         else:
             self.remove_item(self.rate)
 
@@ -114,7 +114,8 @@ class Onboarding(OwnedView):
         self.seen = (seen or set()) | {a.anime_id for a in titles}
         for row, anime in enumerate(titles):
             menu = discord.ui.Select(
-                placeholder=clip(f"{anime.name}: your score", 150), row=row, custom_id=f"onboard:{anime.anime_id}",
+                placeholder=clip(f"{anime.name}: your score", limits.PLACEHOLDER), row=row,
+                custom_id=f"onboard:{anime.anime_id}",
                 options=[*_score_options(), discord.SelectOption(label="haven't seen it", value=HAVE_NOT_SEEN)],
             )
             menu.callback = self._scored(anime, menu)
@@ -162,7 +163,7 @@ class Recommend(commands.Cog):
     @app_commands.autocomplete(genre=genre_autocomplete)
     @app_commands.choices(type=TYPE_CHOICES)
     async def recommend(self, interaction: discord.Interaction, genre: str | None = None, type: str | None = None,
-                        count: app_commands.Range[int, 1, 25] = 10, discover: bool = False) -> None:
+                        count: app_commands.Range[int, 1, MAX_COUNT] = 10, discover: bool = False) -> None:
         await interaction.response.defer(ephemeral=True)
         query = Query(genre, type, count, await allow_adult(interaction), discover)
         recs = await query.run(interaction)

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
+from bot import limits, render
 from bot.interactions import (
     TYPE_CHOICES,
     VIEW_TIMEOUT,
@@ -96,11 +96,11 @@ class Watchparty(commands.Cog):
     @app_commands.describe(
         channel="Everyone in this voice channel (default: yours)", members="Or these members (mentions)",
         genre="Only this genre", type="Only this type", count=f"How many picks (1-{MAX_PICKS})",
-        strategy="; ".join(f"{name}: {text}" for name, text in STRATEGIES.items())[:100],
+        strategy="; ".join(f"{name}: {text}" for name, text in STRATEGIES.items())[: limits.CHOICE_NAME],
     )
     @app_commands.autocomplete(genre=genre_autocomplete)
     @app_commands.choices(type=TYPE_CHOICES,
-                          strategy=[app_commands.Choice(name=f"{n.replace('_', ' ')}: {d}"[:100], value=n)
+                          strategy=[app_commands.Choice(name=f"{n.replace('_', ' ')}: {d}"[: limits.CHOICE_NAME], value=n)
                                     for n, d in STRATEGIES.items()])
     @app_commands.guild_only()
     async def watchparty(self, interaction: discord.Interaction, channel: discord.VoiceChannel | None = None,
