@@ -411,6 +411,12 @@ class Service:
         except UnknownFilter as exc:
             raise UserError(str(exc)) from None
 
+    def _check_filters(self, genre: str | None, type: str | None) -> None:
+        try:
+            self.catalog.check_filters(genre, type)
+        except UnknownFilter as exc:
+            raise UserError(str(exc)) from None
+
     @staticmethod
     def _count(count: int) -> int:
         if not 1 <= count <= MAX_COUNT:
@@ -422,14 +428,21 @@ class Service:
     async def rate(self, user_id: int, title: str, score: str | float, *, allow_adult: bool = False) -> RateResult:
         anime, alternatives = self.resolve_choice(title, allow_adult=allow_adult)
         rating = parse_score(score)
-        before = await self.store.rating_map(user_id)
-        before.pop(anime.anime_id, None)
-        predicted = None
-        if self._model is not None:
-            model = self._model
-            predicted = float((await asyncio.to_thread(model.predict, before, [anime.anime_id]))[0])
-        previous = (await self.store.upsert_ratings(user_id, {anime.anime_id: rating}))[anime.anime_id]
-        return RateResult(anime, rating, previous, predicted, alternatives)
+        model = self._model
+
+        async def predict() -> float | None:
+            if model is None:
+                return None
+            before = await self.store.rating_map(user_id)
+            before.pop(anime.anime_id, None)
+            return float((await asyncio.to_thread(model.predict, before, [anime.anime_id]))[0])
+
+        # Side by side: the prediction leaves this title out, so it is the same whether it reads the
+        # member's ratings before or after this write commits.
+        predicted, previous = await asyncio.gather(
+            predict(), self.store.upsert_ratings(user_id, {anime.anime_id: rating})
+        )
+        return RateResult(anime, rating, previous[anime.anime_id], predicted, alternatives)
 
     async def unrate(self, user_id: int, title: str, *, allow_adult: bool = False) -> Anime:
         anime = self.resolve(title, allow_adult=allow_adult)
@@ -503,14 +516,18 @@ class Service:
         onboard and fewer than MIN_RATINGS ratings, titles to rate come with them (alone, with none)."""
         engine = self._require_engine()
         count = self._count(count)
-        allowed = self._filters(engine, genre, type, allow_adult)
+        self._check_filters(genre, type)  # a UserError before any work
         ratings = await self.store.rating_map(user_id)
         dismissed = await self.store.dismissals(user_id)
         onboarding_due = onboard and len(ratings) < MIN_RATINGS
         if onboarding_due and not ratings:
             return Recommendations([], self._onboarding(engine.model, dismissed, allow_adult))
-        found = await asyncio.to_thread(engine.recommend, ratings, count, exclude={*dismissed, *exclude},
-                                        allowed=allowed, discover=discover)
+
+        def work():  # the filter mask too: numpy on the loop gives the GIL away and waits to get it back
+            allowed = self._filters(engine, genre, type, allow_adult)
+            return engine.recommend(ratings, count, exclude={*dismissed, *exclude}, allowed=allowed, discover=discover)
+
+        found = await asyncio.to_thread(work)
         picks = []
         for p in found.picks:
             because = self.catalog.get(p.because) if p.because in self.catalog else None
@@ -568,10 +585,7 @@ class Service:
         if strategy not in STRATEGIES:
             raise UserError(f"Unknown strategy “{clip(strategy, 30)}”. Strategies: {', '.join(STRATEGIES)}.")
         self._count(count)
-        try:
-            self.catalog.check_filters(genre, type)
-        except UnknownFilter as exc:
-            raise UserError(str(exc)) from None
+        self._check_filters(genre, type)
         members = set(member_ids)
         if not members:
             raise UserError("Nobody to watch with: join a voice channel, pick one, or mention members.")

@@ -1,8 +1,12 @@
 """The community's SQLite store: ratings, dismissals, guild settings and the model registry.
 
-One aiosqlite connection in autocommit mode. Every write is one explicit transaction taken under
-an asyncio lock, so transactions of concurrent commands never interleave on the shared
-connection. WAL lets readers run while the training export or another process writes.
+Two connections. Writes go through a group commit: while any are pending, a committer task takes
+every write queued during the previous commit and runs them, each in its own savepoint, in one
+transaction on a sqlite3 connection with a thread of its own; each caller resumes once that
+transaction is committed, so an acknowledged write is durable, and a failed write undoes itself
+alone. A member's /rate then pays for one commit shared by everyone rating at that moment, not for a
+queue of commits ahead of it. Reads go through an aiosqlite connection in autocommit mode; WAL lets
+them run while the writer (or another process) writes, and they only ever see committed data.
 """
 
 from __future__ import annotations
@@ -11,13 +15,16 @@ import asyncio
 import csv
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import aiosqlite
+
+T = TypeVar("T")
 
 # Append-only: migration i brings the schema from version i to i + 1.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -93,100 +100,129 @@ def now() -> str:
 
 
 class Store:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
-        self._write_lock = asyncio.Lock()
+    def __init__(self, reader: aiosqlite.Connection, writer: sqlite3.Connection, executor: ThreadPoolExecutor) -> None:
+        self._reader = reader
+        self._writer = writer  # used on the executor's one thread only
+        self._executor = executor
+        self._pending: list[tuple[Callable[[sqlite3.Connection], object], asyncio.Future]] = []
+        self._committer: asyncio.Task | None = None  # runs while writes are pending, none when idle
+        self._closed = False
+        self.commits = 0  # write transactions committed: fewer than writes when concurrent ones are grouped
 
     @classmethod
     async def open(cls, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Store:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
+        executor = ThreadPoolExecutor(1, thread_name_prefix="store-writer")
         try:
-            store = cls(conn)
-            await store._one("PRAGMA journal_mode = WAL")  # returns a row: read it, or COMMIT sees it in progress
-            await store._one(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            await store._migrate()
+            writer = await asyncio.get_running_loop().run_in_executor(executor, _connect_writer, path, busy_timeout)
         except BaseException:
-            await conn.close()
+            executor.shutdown()
+            raise
+        try:
+            reader = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
+        except BaseException:
+            writer.close()
+            executor.shutdown()
+            raise
+        store = cls(reader, writer, executor)
+        try:
+            await store._write(_migrate)
+        except BaseException:
+            await store.close()
             raise
         return store
 
     async def close(self) -> None:
-        await self._conn.close()
+        """Commit the writes already queued, then close both connections."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._committer is not None:
+            await self._committer
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._writer.close)
+        self._executor.shutdown()
+        await self._reader.close()
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._write_lock:
-            try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise _busy_or(exc) from exc
-            try:
-                yield self._conn
-            except BaseException as exc:
-                await self._conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError):
-                    raise _busy_or(exc) from exc
-                raise
-            # A cancel (shutdown) cannot stop a COMMIT already handed to aiosqlite's thread: see it
-            # through, or a ROLLBACK after it fails ("no transaction is active") in place of the cancel.
-            commit = asyncio.ensure_future(self._conn.execute("COMMIT"))
-            try:
-                await asyncio.shield(commit)
-            except asyncio.CancelledError:
-                await asyncio.wait([commit])
-                if commit.exception() is not None:
-                    await self._conn.execute("ROLLBACK")
-                raise
-            except sqlite3.OperationalError as exc:
-                await self._conn.execute("ROLLBACK")
-                raise _busy_or(exc) from exc
+    async def _write(self, write: Callable[[sqlite3.Connection], T]) -> T:
+        """write(connection)'s result once the group commit it ran in is committed; its exception
+        (StoreBusy for a database locked past the busy timeout) with nothing of it stored."""
+        if self._closed:
+            raise RuntimeError("the store is closed")
+        done = asyncio.get_running_loop().create_future()
+        self._pending.append((write, done))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_pending(), name="store-group-commit")
+        return await done
 
-    async def _migrate(self) -> None:
-        async with self._transaction() as db:
-            await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            current = (await self._one("SELECT MAX(version) FROM schema_version"))[0] or 0
-            if current > SCHEMA_VERSION:
-                raise RuntimeError(f"database schema {current} is newer than this bot ({SCHEMA_VERSION})")
-            for version in range(current, SCHEMA_VERSION):
-                for statement in MIGRATIONS[version]:
-                    await db.execute(statement)
-                await db.execute("INSERT INTO schema_version (version) VALUES (?)", (version + 1,))
+    async def _commit_pending(self) -> None:
+        """Commit what is pending as one group, then what queued meanwhile, until nothing is left."""
+        loop = asyncio.get_running_loop()
+        while self._pending:
+            group = [w for w in self._pending if not w[1].cancelled()]  # a cancelled caller wrote nothing
+            self._pending = []
+            if not group:
+                continue
+            try:
+                outcomes = await loop.run_in_executor(self._executor, self._commit, [w for w, _ in group])
+            except Exception as exc:  # never leave a caller waiting
+                outcomes = [(False, exc)] * len(group)
+            for (_, done), (ok, value) in zip(group, outcomes):
+                if done.done():  # its caller was cancelled meanwhile; the write stands
+                    continue
+                if ok:
+                    done.set_result(value)
+                else:
+                    done.set_exception(value)
+
+    def _commit(self, writes: list[Callable[[sqlite3.Connection], object]]) -> list[tuple[bool, object]]:
+        """On the writer thread: the writes in one transaction; (True, result) or (False, exception) each."""
+        db = self._writer
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            outcomes = [_savepoint(db, write) for write in writes]
+            db.execute("COMMIT")
+        except Exception as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            return [(False, _busy_or(exc)) for _ in writes]
+        self.commits += 1
+        return outcomes
 
     async def schema_version(self) -> int:
         return (await self._one("SELECT MAX(version) FROM schema_version"))[0]
 
     async def _one(self, sql: str, params: Iterable = ()) -> tuple | None:
-        async with self._conn.execute(sql, tuple(params)) as cur:
-            return await cur.fetchone()
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
 
     async def _all(self, sql: str, params: Iterable = ()) -> list[tuple]:
-        async with self._conn.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        return list(await self._reader.execute_fetchall(sql, tuple(params)))
 
     # --- ratings ------------------------------------------------------------------------------
 
     async def upsert_ratings(self, user_id: int, ratings: dict[int, float]) -> dict[int, float | None]:
         """Store ratings (re-rating replaces); returns each title's previous rating (None if new)."""
-        stamp = now()
-        async with self._transaction() as db:
-            async with db.execute("SELECT anime_id, rating FROM ratings WHERE user_id = ?", (user_id,)) as cur:
-                previous = dict(await cur.fetchall())
-            await db.executemany(
+        rows = [(user_id, a, float(r), now()) for a, r in ratings.items()]
+
+        def write(db: sqlite3.Connection) -> dict[int, float | None]:
+            previous = dict(db.execute("SELECT anime_id, rating FROM ratings WHERE user_id = ?", (user_id,)))
+            db.executemany(
                 "INSERT INTO ratings (user_id, anime_id, rating, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (user_id, anime_id) DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at",
-                [(user_id, a, float(r), stamp) for a, r in ratings.items()],
+                rows,
             )
             # A title rated now is no longer dismissed.
-            await db.executemany(
-                "DELETE FROM dismissals WHERE user_id = ? AND anime_id = ?", [(user_id, a) for a in ratings]
-            )
-        return {a: previous.get(a) for a in ratings}
+            db.executemany("DELETE FROM dismissals WHERE user_id = ? AND anime_id = ?", [(user_id, a) for a in ratings])
+            return {a: previous.get(a) for a in ratings}
+
+        return await self._write(write)
 
     async def delete_rating(self, user_id: int, anime_id: int) -> bool:
-        async with self._transaction() as db:
-            async with db.execute("DELETE FROM ratings WHERE user_id = ? AND anime_id = ?", (user_id, anime_id)) as cur:
-                return cur.rowcount > 0
+        return await self._write(
+            lambda db: db.execute(
+                "DELETE FROM ratings WHERE user_id = ? AND anime_id = ?", (user_id, anime_id)
+            ).rowcount > 0
+        )
 
     async def ratings(self, user_id: int) -> list[StoredRating]:
         """A member's ratings, most recently updated first."""
@@ -214,46 +250,46 @@ class Store:
     # --- dismissals ---------------------------------------------------------------------------
 
     async def dismiss(self, user_id: int, anime_ids: Iterable[int]) -> None:
-        stamp = now()
-        async with self._transaction() as db:
-            await db.executemany(
-                "INSERT OR IGNORE INTO dismissals (user_id, anime_id, created_at) VALUES (?, ?, ?)",
-                [(user_id, a, stamp) for a in anime_ids],
+        rows = [(user_id, a, now()) for a in anime_ids]
+        await self._write(
+            lambda db: db.executemany(
+                "INSERT OR IGNORE INTO dismissals (user_id, anime_id, created_at) VALUES (?, ?, ?)", rows
             )
+        )
 
     async def dismissals(self, user_id: int) -> set[int]:
         return {row[0] for row in await self._all("SELECT anime_id FROM dismissals WHERE user_id = ?", (user_id,))}
 
     async def forget(self, user_id: int) -> tuple[int, int]:
         """Delete everything stored about a member (watch-party votes too); returns (ratings, dismissals) deleted."""
-        async with self._transaction() as db:
-            async with db.execute("DELETE FROM ratings WHERE user_id = ?", (user_id,)) as cur:
-                ratings = cur.rowcount
-            async with db.execute("DELETE FROM dismissals WHERE user_id = ?", (user_id,)) as cur:
-                dismissals = cur.rowcount
-            await db.execute("DELETE FROM party_votes WHERE user_id = ?", (user_id,))
-        return ratings, dismissals
+        def write(db: sqlite3.Connection) -> tuple[int, int]:
+            ratings = db.execute("DELETE FROM ratings WHERE user_id = ?", (user_id,)).rowcount
+            dismissals = db.execute("DELETE FROM dismissals WHERE user_id = ?", (user_id,)).rowcount
+            db.execute("DELETE FROM party_votes WHERE user_id = ?", (user_id,))
+            return ratings, dismissals
+
+        return await self._write(write)
 
     # --- watch-party votes --------------------------------------------------------------------
 
     async def open_party(self, message_id: int, user_ids: Iterable[int]) -> None:
         """The members who may vote on a watch-party message; parties older than PARTY_DAYS close."""
         cutoff = (datetime.now(UTC) - timedelta(days=PARTY_DAYS)).isoformat(timespec="seconds")
-        stamp = now()
-        async with self._transaction() as db:
-            await db.execute("DELETE FROM party_votes WHERE created_at < ?", (cutoff,))
-            await db.executemany(
-                "INSERT OR IGNORE INTO party_votes (message_id, user_id, rank, created_at) VALUES (?, ?, NULL, ?)",
-                [(message_id, u, stamp) for u in user_ids],
+        rows = [(message_id, u, now()) for u in user_ids]
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM party_votes WHERE created_at < ?", (cutoff,))
+            db.executemany(
+                "INSERT OR IGNORE INTO party_votes (message_id, user_id, rank, created_at) VALUES (?, ?, NULL, ?)", rows
             )
+
+        await self._write(write)
 
     async def vote(self, message_id: int, user_id: int, rank: int) -> bool:
         """Record (or move) a member's vote; False when they are not in that party (or it closed)."""
-        async with self._transaction() as db:
-            async with db.execute(
-                "UPDATE party_votes SET rank = ? WHERE message_id = ? AND user_id = ?", (rank, message_id, user_id)
-            ) as cur:
-                return cur.rowcount > 0
+        return await self._write(lambda db: db.execute(
+            "UPDATE party_votes SET rank = ? WHERE message_id = ? AND user_id = ?", (rank, message_id, user_id)
+        ).rowcount > 0)
 
     async def party_tally(self, message_id: int) -> dict[int, int]:
         """rank -> votes, for the ranks that have any."""
@@ -269,40 +305,40 @@ class Store:
         return bool(row and row[0])
 
     async def set_hide_adult(self, guild_id: int, hide: bool) -> None:
-        async with self._transaction() as db:
-            await db.execute(
-                "INSERT INTO guild_settings (guild_id, hide_adult) VALUES (?, ?) "
-                "ON CONFLICT (guild_id) DO UPDATE SET hide_adult = excluded.hide_adult",
-                (guild_id, int(hide)),
-            )
+        await self._write(lambda db: db.execute(
+            "INSERT INTO guild_settings (guild_id, hide_adult) VALUES (?, ?) "
+            "ON CONFLICT (guild_id) DO UPDATE SET hide_adult = excluded.hide_adult",
+            (guild_id, int(hide)),
+        ))
 
     # --- model registry -----------------------------------------------------------------------
 
     async def training_started(self) -> int:
-        async with self._transaction() as db:
-            async with db.execute(
-                "INSERT INTO model_registry (started_at, status) VALUES (?, 'training')", (now(),)
-            ) as cur:
-                return cur.lastrowid
+        stamp = now()
+        return await self._write(
+            lambda db: db.execute(
+                "INSERT INTO model_registry (started_at, status) VALUES (?, 'training')", (stamp,)
+            ).lastrowid
+        )
 
     async def abandon_unfinished_training(self) -> None:
         """Runs still marked 'training' at start died with the previous bot process."""
-        async with self._transaction() as db:
-            await db.execute(
-                "UPDATE model_registry SET status = 'failed', finished_at = ?, "
-                "error = 'interrupted: the bot stopped while it was training' WHERE status = 'training'",
-                (now(),),
-            )
+        stamp = now()
+        await self._write(lambda db: db.execute(
+            "UPDATE model_registry SET status = 'failed', finished_at = ?, "
+            "error = 'interrupted: the bot stopped while it was training' WHERE status = 'training'",
+            (stamp,),
+        ))
 
     async def training_finished(
         self, record_id: int, *, version: str | None = None, trained_at: str | None = None, error: str | None = None
     ) -> None:
-        async with self._transaction() as db:
-            await db.execute(
-                "UPDATE model_registry SET finished_at = ?, status = ?, version = ?, trained_at = ?, error = ? "
-                "WHERE id = ?",
-                (now(), "failed" if error else "ready", version, trained_at, error, record_id),
-            )
+        params = (now(), "failed" if error else "ready", version, trained_at, error, record_id)
+        await self._write(lambda db: db.execute(
+            "UPDATE model_registry SET finished_at = ?, status = ?, version = ?, trained_at = ?, error = ? "
+            "WHERE id = ?",
+            params,
+        ))
 
     async def training_history(self, limit: int = 5) -> list[TrainingRecord]:
         rows = await self._all(
@@ -321,8 +357,38 @@ def _write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:
         writer.writerows(rows)
 
 
-def _busy_or(exc: sqlite3.OperationalError) -> Exception:
+def _connect_writer(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    return conn
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    current = db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(f"database schema {current} is newer than this bot ({SCHEMA_VERSION})")
+    for version in range(current, SCHEMA_VERSION):
+        for statement in MIGRATIONS[version]:
+            db.execute(statement)
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", (version + 1,))
+
+
+def _savepoint(db: sqlite3.Connection, write: Callable[[sqlite3.Connection], object]) -> tuple[bool, object]:
+    db.execute("SAVEPOINT write")
+    try:
+        return True, write(db)
+    except Exception as exc:  # undo this write alone: the rest of its group still commits
+        db.execute("ROLLBACK TO write")
+        return False, _busy_or(exc)
+    finally:
+        db.execute("RELEASE write")
+
+
+def _busy_or(exc: Exception) -> Exception:
     message = str(exc).lower()
-    if "locked" in message or "busy" in message:
-        return StoreBusy(str(exc))
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in message or "busy" in message):
+        busy = StoreBusy(str(exc))
+        busy.__cause__ = exc
+        return busy
     return exc

@@ -1,9 +1,13 @@
-"""200 members rating at once while others ask for picks and a retrain runs."""
+"""200 members rating at once while others ask for picks and a retrain runs; writes group-commit."""
 
 import asyncio
 import random
+import sqlite3
+from contextlib import closing
 
 import pytest
+
+from bot.store import Store
 
 MEMBERS = 200
 
@@ -25,6 +29,7 @@ async def test_concurrent_rates_recommends_and_retrain(service):
                 await service.recommend(member_id, count=10)
 
     old = service.model_version
+    commits = service.store.commits
     retrain = asyncio.create_task(service.retrain())
     results = await asyncio.gather(*(member(m, plan) for m, plan in plans.items()), return_exceptions=True)
     assert [r for r in results if r is not None] == []
@@ -32,7 +37,34 @@ async def test_concurrent_rates_recommends_and_retrain(service):
     record = await retrain
     assert record.status == "ready" and service.model_version != old
 
+    # Ratings landing together shared commits (the retrain's registry writes are among them).
+    assert service.store.commits - commits < MEMBERS * 4 / 2
+
     for member_id, ratings in expected.items():
         assert await service.store.rating_map(member_id) == ratings
     assert await service.store.rating_counts() == (sum(map(len, expected.values())), MEMBERS)
     assert len((await service.recommend(1000, count=10, onboard=False)).picks) == 10  # the new model answers
+    # Acknowledged means committed: another connection reads every rating back, none lost.
+    with closing(sqlite3.connect(service.data_dir / "animerec.sqlite3")) as db:
+        stored = {(u, a): r for u, a, r in db.execute("SELECT user_id, anime_id, rating FROM ratings")}
+    assert stored == {(m, a): r for m, ratings in expected.items() for a, r in ratings.items()}
+
+
+async def test_concurrent_writes_share_one_commit_and_a_failed_one_undoes_only_itself(data_dir):
+    store = await Store.open(data_dir / "group.sqlite3")
+    try:
+        await store.upsert_ratings(1, {10: 5.0})
+        commits = store.commits
+        results = await asyncio.gather(
+            *(store.upsert_ratings(u, {10: 7.0, 20: 8.0}) for u in range(1, 51)),
+            store.upsert_ratings(99, {10: 11.0}),  # out of range: refused by the schema
+            store.dismiss(2, [30]),
+            return_exceptions=True,
+        )
+        assert store.commits == commits + 1
+        assert results[0] == {10: 5.0, 20: None} and all(r == {10: None, 20: None} for r in results[1:50])
+        assert isinstance(results[50], sqlite3.IntegrityError) and results[51] is None
+        assert await store.rating_map(99) == {} and await store.dismissals(2) == {30}
+        assert await store.rating_counts() == (100, 50)
+    finally:
+        await store.close()

@@ -73,9 +73,11 @@ async def test_schema_is_migrated_once(data_dir):
 async def test_a_database_from_before_watch_party_votes_is_migrated(data_dir):
     path = data_dir / "old.sqlite3"
     store = await Store.open(path)
-    async with store._transaction() as db:  # as the first release left it: schema 1, no party_votes
-        await db.execute("DROP TABLE party_votes")
-        await db.execute("DELETE FROM schema_version WHERE version > 1")
+    def first_release(db):  # as the first release left it: schema 1, no party_votes
+        db.execute("DROP TABLE party_votes")
+        db.execute("DELETE FROM schema_version WHERE version > 1")
+
+    await store._write(first_release)
     await store.upsert_ratings(ALICE, {STEINS_GATE: 9.0})
     await store.close()
     store = await Store.open(path)
@@ -325,8 +327,9 @@ async def test_watch_party_votes_move_close_after_a_week_and_are_forgotten(servi
 
     await service.forget(BOB)
     assert await service.vote(900, ALICE, 1) == {1: 1}  # bob's vote went with everything else of his
-    async with service.store._transaction() as db:
-        await db.execute("UPDATE party_votes SET created_at = '2000-01-01T00:00:00+00:00' WHERE message_id = 900")
+    await service.store._write(
+        lambda db: db.execute("UPDATE party_votes SET created_at = '2000-01-01T00:00:00+00:00' WHERE message_id = 900")
+    )
     await service.open_party_vote(901, [CAROL])  # opening a party closes those older than a week
     with pytest.raises(UserError, match="Only members"):
         await service.vote(900, ALICE, 1)
