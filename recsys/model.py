@@ -282,12 +282,6 @@ class Recommender:
             out += coef * row_block(matrix, user.seen, idx)
         return out
 
-    def candidate_scores(self, ratings: FoldedUser | Mapping[int, float], anime_ids: Sequence[int]) -> np.ndarray:
-        """A member's ranking score of each given title (the model's lowest for unknown ids)."""
-        scores = self.ranking_scores(self.folded(ratings))
-        idx = np.array([self._index.get(int(a), -1) for a in anime_ids], np.int64)
-        return np.where(idx >= 0, scores[np.maximum(idx, 0)], scores.min())
-
     def recommend(
         self,
         ratings: FoldedUser | Mapping[int, float],

@@ -429,10 +429,6 @@ class Engine:
         best = subset[np.argsort(-sims, kind="stable")[: 4 * CANDIDATES]]
         return [(int(j), float(V[j] @ V[i])) for j in best]
 
-    # ------------------------------------------------------------------------------ predictions
-    def predict(self, ratings: Mapping[int, float], anime_ids: Sequence[int]) -> np.ndarray:
-        return self.model.predict(ratings, anime_ids)
-
 
 def match_chance(score: float) -> float:
     return float(1.0 / (1.0 + np.exp(-(MATCH_SLOPE * score + MATCH_OFFSET))))
