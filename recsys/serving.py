@@ -356,9 +356,9 @@ class Engine:
         users = [model.fold_in(r) for r in members]
         given = set().union(*(set(map(int, r)) for r in members))
         blocked = self._blocked(np.concatenate([u.seen for u in users]), exclude, allowed)
-        for r in members:
-            blocked[self._idx(self.franchises.seen_earlier(r))] = True
-        started = {self.franchises.franchise_of(a) for a in given} - {None}
+        for r, u in zip(members, users):
+            blocked[self._earlier(r, u)] = True
+        started = set().union(*(self._started(r, u) for r, u in zip(members, users)))
         utility = np.vstack([standardized(model.ranking_scores(u).astype(np.float64)) for u in users])
         utility[:, blocked] = -np.inf
         group_score = combine(utility, strategy)
