@@ -141,9 +141,10 @@ class Console:
             raise UserError("Usage: /watchparty <name> <name> ... [strategy=average|least_misery|fair] "
                             "[genre=] [type=] [count=]. You take part too.")
         names = {self.member_id: self.member_name, **{console_member_id(n): n for n in named}}
-        party = await self.service.parties.plan(list(names), strategy=options.get("strategy", "average"),
-                                              genre=options.get("genre"), type=options.get("type"),
-                                              count=_count(options, 5))
+        request = self.service.parties.check(list(names), strategy=options.get("strategy", "average"),
+                                             genre=options.get("genre"), type=options.get("type"),
+                                             count=_count(options, 5))
+        party = await self.service.parties.plan(request)
         return render.embed_to_text(render.watchparty_embed(party, names))
 
     async def rate(self, args: str) -> str:

@@ -13,7 +13,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from recsys import artifacts
-from recsys.catalog import Catalog, UnknownFilter
+from recsys.catalog import Catalog, Filters, TitleNotFound, UnknownFilter
 from recsys.data import (
     DataError,
     anime_id_column,
@@ -184,9 +184,9 @@ def _serving_model(args: argparse.Namespace) -> Recommender:
     return _load_model(args.model)
 
 
-def _allowed(engine: Engine, args: argparse.Namespace) -> np.ndarray | None:
+def _filters(catalog: Catalog, args: argparse.Namespace) -> Filters:
     try:
-        return engine.allowed(args.genre, args.type)
+        return catalog.filters(args.genre, args.type)
     except UnknownFilter as exc:
         raise CliError(str(exc)) from None
 
@@ -197,19 +197,20 @@ def _engine(args: argparse.Namespace, catalog: Catalog | None = None) -> Engine:
 
 
 def _resolve(catalog: Catalog, text: str) -> int:
-    anime = catalog.resolve(text)
-    if anime is None:
-        hints = ", ".join(a.name for a in catalog.suggest(text))
-        raise CliError(f"unknown title {text!r}" + (f"; did you mean: {hints}?" if hints else ""))
-    return anime.anime_id
+    try:
+        return catalog.lookup(text).anime.anime_id
+    except TitleNotFound as exc:
+        hints = ", ".join(a.name for a in exc.hints)
+        raise CliError(f"unknown title {text!r}" + (f"; did you mean: {hints}?" if hints else "")) from None
 
 
 def cmd_similar(args: argparse.Namespace) -> None:
-    engine = _engine(args)
-    catalog = engine.catalog
+    catalog = Catalog.load()
+    filters = _filters(catalog, args)
     anime_id = _resolve(catalog, args.title)
+    engine = _engine(args, catalog)  # loaded only once the inputs have passed
     try:
-        found = engine.similar(anime_id, args.n, allowed=_allowed(engine, args))
+        found = engine.similar(anime_id, args.n, allowed=engine.allowed(filters))
     except UnknownTitle:
         raise CliError(f"{catalog.get(anime_id).name!r} has too few ratings in the training data "
                        "to have neighbours") from None
@@ -263,10 +264,10 @@ def cmd_recommend(args: argparse.Namespace) -> None:
     catalog = Catalog.load()
     df = read_interactions_csv(args.ratings, known_ids=catalog.ids()) if "user_id" in _header(args.ratings) \
         else _single_user(args.ratings, catalog)
+    filters = _filters(catalog, args)
     engine = _engine(args, catalog)  # loaded only once the inputs have passed
     ratings = dict(zip(df["anime_id"].tolist(), df["rating"].tolist()))
-    found = engine.recommend(ratings, args.n, allowed=_allowed(engine, args),
-                             discover=args.discover)
+    found = engine.recommend(ratings, args.n, allowed=engine.allowed(filters), discover=args.discover)
     for rank, pick in enumerate(found.picks, 1):
         if pick.because is None:
             why = "popular with members who like what you like"

@@ -110,10 +110,9 @@ class Watchparty(commands.Cog):
         group, skipped = await _group(interaction, channel, members)
         service = service_of(interaction)
         # Checked before the public defer, so a mistake is answered privately.
-        service.parties.check(list(group), strategy=strategy, genre=genre, type=type, count=count)
+        request = service.parties.check(list(group), strategy=strategy, genre=genre, type=type, count=count)
         await defer_publicly(interaction)
-        party = await service.parties.plan(list(group), strategy=strategy, genre=genre, type=type,
-                                                         count=count, allow_adult=await allow_adult(interaction))
+        party = await service.parties.plan(request, allow_adult=await allow_adult(interaction))
         message = await interaction.followup.send(embed=render.watchparty_embed(party, group, skipped),
                                                   view=VoteView(len(party.picks), timeout=VIEW_TIMEOUT), wait=True)
         if party.picks:

@@ -31,7 +31,7 @@ class Picks:
         onboard and fewer than MIN_RATINGS ratings, titles to rate come with them (alone, with none)."""
         engine = self.models.engine()
         count = check_count(count)
-        self.catalog.check_filters(genre, type)  # an UnknownFilter before any work
+        filters = self.catalog.filters(genre, type)  # an UnknownFilter before any work
         ratings = await self.store.rating_map(user_id)
         dismissed = await self.store.dismissals(user_id)
         onboarding_due = onboard and len(ratings) < MIN_RATINGS
@@ -39,7 +39,7 @@ class Picks:
             return Recommendations([], self._onboarding(engine.model, dismissed, allow_adult))
 
         def work():  # the filter mask too: numpy on the loop gives the GIL away and waits to get it back
-            allowed = engine.allowed(genre, type, allow_adult=allow_adult)
+            allowed = engine.allowed(filters, allow_adult=allow_adult)
             return engine.recommend(ratings, count, exclude={*dismissed, *exclude}, allowed=allowed, discover=discover)
 
         found = await asyncio.to_thread(work)

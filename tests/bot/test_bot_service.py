@@ -13,7 +13,7 @@ from bot.service.recommend import ONBOARDING_TITLES
 from bot.service.results import Forgotten
 from bot.store import SCHEMA_VERSION, Store
 from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE, Clock, mal_export
-from recsys.catalog import UnknownFilter
+from recsys.catalog import Filters, UnknownFilter
 from recsys.data import WATCHED
 
 pytestmark = pytest.mark.timeout(60)
@@ -305,7 +305,7 @@ async def test_watchparty_names_members_without_ratings_and_predicts_for_each(se
     for title in ("Steins;Gate", "Cowboy Bebop", "Death Note"):
         await service.ratings.rate(ALICE, title, "9")
     await service.ratings.rate(CAROL, "Fullmetal Alchemist: Brotherhood", "10")
-    party = await service.parties.plan([ALICE, BOB, CAROL, ALICE], strategy="least_misery", count=5)
+    party = await service.parties.plan(service.parties.check([ALICE, BOB, CAROL, ALICE], strategy="least_misery", count=5))
     assert party.members == (ALICE, CAROL) and party.unrated == (BOB,)
     assert len(party.picks) == 5
     seen = {STEINS_GATE, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD}
@@ -314,12 +314,13 @@ async def test_watchparty_names_members_without_ratings_and_predicts_for_each(se
         assert len(pick.predictions) == 2 and all(1 <= p <= 10 for p in pick.predictions)
     assert "least keen" in party.strategy_description
 
-    nobody = await service.parties.plan([BOB])
+    nobody = await service.parties.plan(service.parties.check([BOB]))
     assert (nobody.members, nobody.unrated, nobody.picks) == ((), (BOB,), [])
     with pytest.raises(UserError, match="Strategies: average, least_misery, fair"):
-        await service.parties.plan([ALICE], strategy="loudest")
+        service.parties.check([ALICE], strategy="loudest")
     with pytest.raises(UserError, match="at most 12"):
-        await service.parties.plan(list(range(1, 14)))
+        service.parties.check(list(range(1, 14)))
+    assert service.parties.check([ALICE], genre="sci fi", type="tv").filters == Filters("Sci-Fi", "TV")
 
 
 async def test_watch_party_votes_move_close_after_a_week_and_are_forgotten(service):

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from recsys import cli
-from recsys.catalog import Anime, Catalog, Resolution, normalize_name
+from recsys.catalog import NO_FILTERS, Anime, Catalog, Filters, Resolution, TitleNotFound, UnknownFilter, normalize_name
 from recsys.data import load_titles
 
 
@@ -342,29 +342,41 @@ def test_filter_mask(tiny):
     ids = np.array([10, 20, 30, 40, 50, 99, -1])
     np.testing.assert_array_equal(tiny.filter_mask(ids), [1, 1, 1, 1, 1, 0, 0])
     np.testing.assert_array_equal(tiny.filter_mask(ids, allow_adult=False), [1, 0, 1, 1, 0, 0, 0])
-    np.testing.assert_array_equal(tiny.filter_mask(ids, genre="Action"), [1, 0, 1, 0, 1, 0, 0])
-    np.testing.assert_array_equal(tiny.filter_mask(ids, genre="action", allow_adult=False), [1, 0, 1, 0, 0, 0, 0])
-    np.testing.assert_array_equal(tiny.filter_mask(ids, type="TV"), [1, 0, 0, 0, 1, 0, 0])
-    np.testing.assert_array_equal(tiny.filter_mask(ids, genre="Action", type="movie"), [0, 0, 1, 0, 0, 0, 0])
-    np.testing.assert_array_equal(tiny.filter_mask(ids, type="Special"), [0] * 7)  # known type, no titles
+    np.testing.assert_array_equal(tiny.filter_mask(ids, tiny.filters(genre="Action")), [1, 0, 1, 0, 1, 0, 0])
+    np.testing.assert_array_equal(tiny.filter_mask(ids, tiny.filters("action"), allow_adult=False), [1, 0, 1, 0, 0, 0, 0])
+    np.testing.assert_array_equal(tiny.filter_mask(ids, tiny.filters(type="TV")), [1, 0, 0, 0, 1, 0, 0])
+    np.testing.assert_array_equal(tiny.filter_mask(ids, tiny.filters(genre="Action", type="movie")), [0, 0, 1, 0, 0, 0, 0])
+    np.testing.assert_array_equal(tiny.filter_mask(ids, tiny.filters(type="Special")), [0] * 7)  # known type, no titles
     assert tiny.filter_mask(np.array([], dtype=np.int64)).shape == (0,)
     order = np.array([50, 50, 10])  # any order, repeats allowed
     np.testing.assert_array_equal(tiny.filter_mask(order, allow_adult=False), [0, 0, 1])
 
 
-def test_filter_mask_rejects_unknown_filters(tiny):
-    with pytest.raises(ValueError, match="genre"):
-        tiny.filter_mask(np.array([10]), genre="Isekai")
-    with pytest.raises(ValueError, match="type"):
-        tiny.filter_mask(np.array([10]), type="Webtoon")
+def test_filters_are_checked_and_spelt_as_the_catalog_does(tiny):
+    assert tiny.filters("action", "movie") == Filters("Action", "Movie")
+    assert tiny.filters() == tiny.filters("", None) == NO_FILTERS
+    with pytest.raises(UnknownFilter, match="^Unknown genre “Isekai”. Genres: "):
+        tiny.filters(genre="Isekai")
+    with pytest.raises(UnknownFilter, match="^Unknown type “Webtoon”. Types: TV, Movie, OVA, ONA, Special, Music.$"):
+        tiny.filters(type="Webtoon")
+
+
+def test_lookup_resolves_or_says_what_is_close(catalog):
+    assert catalog.lookup("steins gate").anime.name == "Steins;Gate"
+    with pytest.raises(TitleNotFound) as missing:
+        catalog.lookup("Steins Gateway")
+    assert missing.value.text == "Steins Gateway" and "Steins;Gate" in [a.name for a in missing.value.hints]
+    with pytest.raises(TitleNotFound) as nothing_close:
+        catalog.lookup("zzqxw")
+    assert nothing_close.value.hints == []
 
 
 def test_filter_mask_on_real_catalog(catalog):
     ids = np.array([5114, 1639, 32281, 123_456_789])
     np.testing.assert_array_equal(catalog.filter_mask(ids), [1, 1, 1, 0])
     np.testing.assert_array_equal(catalog.filter_mask(ids, allow_adult=False), [1, 0, 1, 0])
-    np.testing.assert_array_equal(catalog.filter_mask(ids, genre="Military", type="TV"), [1, 0, 0, 0])
-    np.testing.assert_array_equal(catalog.filter_mask(ids, type="Movie"), [0, 0, 1, 0])
+    np.testing.assert_array_equal(catalog.filter_mask(ids, catalog.filters(genre="Military", type="TV")), [1, 0, 0, 0])
+    np.testing.assert_array_equal(catalog.filter_mask(ids, catalog.filters(type="Movie")), [0, 0, 1, 0])
 
 
 @pytest.mark.parametrize(
