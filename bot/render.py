@@ -197,12 +197,12 @@ def with_votes(embed: discord.Embed, votes: Mapping[int, int]) -> discord.Embed:
 def stats_embed(stats: Stats, now: datetime | None = None) -> discord.Embed:
     """/stats for members: the model in words (its age, what it learned from, how good it is)."""
     embed = discord.Embed(title="About my recommendations", colour=COLOUR)
-    c = stats.counts
-    if stats.model_version:
-        lines = [f"My model is {_age(stats.trained_at, now)} old. It learned from "
-                 f"{c.get('dataset_interactions', 0):,} ratings and watches of MyAnimeList members and "
-                 f"{c.get('community_interactions', 0):,} from this bot's members."]
-        served = stats.evaluation.get("p80")
+    meta = stats.meta
+    if meta is not None:
+        lines = [f"My model is {_age(meta.trained_at, now)} old. It learned from "
+                 f"{meta.counts.dataset_interactions:,} ratings and watches of MyAnimeList members and "
+                 f"{meta.counts.community_interactions:,} from this bot's members."]
+        served = meta.evaluation.get("p80")
         if isinstance(served, Mapping) and "recall20" in served:
             lines.append(f"Tested on members it had never seen, {served['recall20']:.0%} of the titles they went on "
                          f"to watch were among its 20 picks, and it guessed their scores within "
@@ -224,19 +224,21 @@ def stats_embed(stats: Stats, now: datetime | None = None) -> discord.Embed:
 def stats_figures_embed(stats: Stats) -> discord.Embed:
     """/stats details, for server managers: the served model's figures and the retrain history."""
     embed = discord.Embed(title="animerec figures", colour=COLOUR)
-    c = stats.counts
-    if stats.model_version:
-        embed.add_field(name="Model", value=f"{stats.model_version}\ntrained {stats.trained_at}")
+    meta = stats.meta
+    evaluation = meta.evaluation if meta is not None else {}
+    if meta is not None:
+        c = meta.counts
+        embed.add_field(name="Model", value=f"{meta.version}\ntrained {meta.trained_at}")
         embed.add_field(name="Trained on", value=(
-            f"{c.get('dataset_interactions', 0):,} dataset + {c.get('community_interactions', 0):,} community "
-            f"interactions\n{c.get('users', 0):,} users · {c.get('items', 0):,} titles"))
-    for protocol, figures in stats.evaluation.items():
+            f"{c.dataset_interactions:,} dataset + {c.community_interactions:,} community "
+            f"interactions\n{c.users:,} users · {c.items:,} titles"))
+    for protocol, figures in evaluation.items():
         if isinstance(figures, Mapping):
             shown = ", ".join(f"{FIGURE_NAMES.get(k, k)} {v:.3f}" for k, v in figures.items()
                               if isinstance(v, float) and k in FIGURE_NAMES)
             embed.add_field(name=f"Evaluation, protocol {protocol} (docs/evaluation.md)", value=shown or "—",
                             inline=False)
-    if not stats.evaluation:
+    if not evaluation:
         embed.add_field(name="Evaluation", value="none recorded for this model", inline=False)
     if stats.last_training:
         last = stats.last_training

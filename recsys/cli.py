@@ -23,6 +23,7 @@ from recsys.data import (
     normalize_interactions,
     read_interactions_csv,
 )
+from recsys.meta import CONFIG_NAMES, DEFAULT_CONFIG, SMALL_CONFIG
 from recsys.model import ModelConfig, Recommender, UnknownTitle, single_threaded_blas
 from recsys.serving import CONTINUE, Engine
 
@@ -37,11 +38,10 @@ class CliError(Exception):
 
 
 def _config(name: str) -> ModelConfig:
-    if name == "default":
-        return ModelConfig()
-    if name == "small":
-        return ModelConfig.small()
-    raise CliError(f"unknown --config {name!r}; use default or small")
+    configs = {DEFAULT_CONFIG: ModelConfig, SMALL_CONFIG: ModelConfig.small}
+    if name not in configs:
+        raise CliError(f"unknown --config {name!r}; use {' or '.join(CONFIG_NAMES)}")
+    return configs[name]()
 
 
 def _load_model(path: Path) -> Recommender:
@@ -94,7 +94,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         extra = read_interactions_csv(args.extra, known_ids=Catalog.load().ids())
     config = _config(args.config)
     # The recorded figures are the default model's: a small model must not show them as its own.
-    evaluation = json.loads(EVALUATION_JSON.read_text()) if args.config == "default" and EVALUATION_JSON.exists() \
+    evaluation = json.loads(EVALUATION_JSON.read_text()) if args.config == DEFAULT_CONFIG and EVALUATION_JSON.exists() \
         else None
     with tqdm(total=config.iterations, desc="training ALS", unit="it", disable=args.quiet) as bar:
         from recsys.train import train_and_publish
@@ -360,13 +360,14 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train on the bundled data (+ --extra) and publish a model")
     t.add_argument("--out", type=Path, default=DEFAULT_MODELS, help=f"models root (default {DEFAULT_MODELS})")
     t.add_argument("--extra", type=Path, help="CSV user_id,anime_id,rating (1-10 or -1) added to the dataset")
-    t.add_argument("--config", default="default", help="default or small (a seconds-long model for tests)")
+    t.add_argument("--config", default=DEFAULT_CONFIG,
+                   help=f"{' or '.join(CONFIG_NAMES)} ({SMALL_CONFIG}: a seconds-long model for tests)")
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="held-out-user evaluation against baselines")
     e.add_argument("--protocol", choices=["p80", "cold5"], help="one protocol (default: both)")
     e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--config", default="default")
+    e.add_argument("--config", default=DEFAULT_CONFIG, help=" or ".join(CONFIG_NAMES))
     e.add_argument("--write-docs", action="store_true", help="write docs/evaluation.md and recsys/evaluation.json")
     e.set_defaults(func=cmd_evaluate)
 

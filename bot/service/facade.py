@@ -17,10 +17,11 @@ from bot.service.watchparty import WatchParties
 from bot.settings import Settings
 from bot.store import Store
 from recsys.catalog import Catalog
+from recsys.meta import DEFAULT_CONFIG
 
 
 class Service:
-    def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = "default",
+    def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = DEFAULT_CONFIG,
                  import_cooldown: float = 60, retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS) -> None:
         self.store = store
         self.catalog = catalog

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.store import TrainingRecord
 from recsys.catalog import Anime
 from recsys.group import STRATEGIES
+from recsys.meta import ModelMeta
 
 
 @dataclass(frozen=True)
@@ -105,10 +106,7 @@ class WatchParty:
 
 @dataclass(frozen=True)
 class Stats:
-    model_version: str | None
-    trained_at: str | None
-    counts: dict  # the served model's training counts (dataset vs community interactions, users, items)
-    evaluation: dict
+    meta: ModelMeta | None  # the served model's; None while there is none
     community_ratings: int
     community_members: int
     training_since: str | None  # a retrain running now, started then
