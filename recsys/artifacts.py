@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recsys.ann import AnnIndex
-from recsys.meta import BadMeta, ModelMeta
+from recsys.meta import COUNT_NAMES, BadMeta, ModelMeta
 from recsys.model import ModelConfig, Recommender
 
 FORMAT_VERSION = 2  # 2: the /similar embeddings are their own array (1 indexed the ALS factors)
@@ -82,7 +82,10 @@ def save(model: Recommender, directory: Path) -> None:
         n_items=int(model.n_items),
         files={name: _sha256(directory / name) for name in (MODEL_FILE, ANN_FILE)},
     )
-    ModelMeta.from_json(meta)  # a trainer writing a field the bot reads wrongly fails here, not in the bot
+    # A trainer writing a field the bot reads wrongly (or a misspelt count) fails here, not in the bot.
+    ModelMeta.from_json(meta)
+    if "counts" in meta and set(meta["counts"]) != COUNT_NAMES:
+        raise BadMeta(f"counts must be exactly {', '.join(sorted(COUNT_NAMES))}; got {', '.join(sorted(meta['counts']))}")
     (directory / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
     model.meta = meta
 

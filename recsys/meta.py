@@ -28,6 +28,9 @@ class Counts:
     items: int = 0
 
 
+COUNT_NAMES = frozenset(f.name for f in fields(Counts))
+
+
 @dataclass(frozen=True)
 class ModelMeta:
     """meta.json's fields that the loader and the bot read. The file holds more (format, checksums,
@@ -49,8 +52,7 @@ class ModelMeta:
             if (required or meta.get(name) is not None) and not isinstance(meta.get(name), kind):
                 raise BadMeta(f"field {name!r} is not a {kind.__name__}")
         counts = meta.get("counts") or {}
-        known = {f.name for f in fields(Counts)}
-        if not all(isinstance(counts[k], int) for k in known & counts.keys()):
+        if not all(isinstance(counts[k], int) for k in COUNT_NAMES & counts.keys()):
             raise BadMeta("field 'counts' holds a count that is not a whole number")
         return cls(meta["version"], meta["hyperparameters"], meta.get("trained_at"),
-                   Counts(**{k: v for k, v in counts.items() if k in known}), meta.get("evaluation") or {})
+                   Counts(**{k: v for k, v in counts.items() if k in COUNT_NAMES}), meta.get("evaluation") or {})

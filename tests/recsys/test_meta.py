@@ -27,3 +27,13 @@ def test_meta_json_reads_as_typed_fields_and_ignores_what_the_bot_does_not_read(
 def test_a_wrong_field_is_named(meta, message):
     with pytest.raises(BadMeta, match=message):
         ModelMeta.from_json(meta)
+
+
+def test_publishing_refuses_counts_the_bot_would_misread(board_model, tmp_path, monkeypatch):
+    from recsys import artifacts
+
+    monkeypatch.setitem(board_model.meta, "counts", {"users": 1, "comunity_interactions": 3})
+    monkeypatch.delitem(board_model.meta, "version", raising=False)
+    with pytest.raises(BadMeta, match="^counts must be exactly community_interactions, dataset_interactions, "):
+        artifacts.publish(board_model, tmp_path)
+    assert not (tmp_path / artifacts.CURRENT).exists()
