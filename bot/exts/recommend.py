@@ -160,7 +160,7 @@ class Onboarding(OwnedView):
 
 class Recommend(commands.Cog):
     @app_commands.command(description="Anime picked for you from your ratings")
-    @app_commands.describe(genre="Only this genre", type="Only this type", count="How many (1-25)",
+    @app_commands.describe(genre="Only this genre", type="Only this type", count=f"How many (1-{MAX_COUNT})",
                            discover="Favour less-watched titles you're predicted to love")
     @app_commands.autocomplete(genre=genre_autocomplete)
     @app_commands.choices(type=TYPE_CHOICES)
