@@ -256,7 +256,7 @@ async def run_console(service: Service, stdin: TextIO = sys.stdin, out: TextIO =
     from prompt_toolkit.history import FileHistory
     from prompt_toolkit.patch_stdout import patch_stdout
 
-    session = PromptSession(history=FileHistory(str(service.data_dir / HISTORY_FILE)),
+    session: PromptSession[str] = PromptSession(history=FileHistory(str(service.data_dir / HISTORY_FILE)),
                             completer=TitleCompleter(service, list(console.commands) + ["help", "forget", "quit"]),
                             complete_while_typing=True)
 

@@ -36,7 +36,7 @@ def fit(embed: discord.Embed) -> discord.Embed:
         embed.description = clip(embed.description, limits.EMBED_DESCRIPTION)
     if embed.footer.text:
         embed.set_footer(text=clip(embed.footer.text, limits.EMBED_FOOTER))
-    fields = [(clip(f.name, limits.FIELD_NAME), clip(f.value, limits.FIELD_VALUE), f.inline)
+    fields = [(clip(f.name or "", limits.FIELD_NAME), clip(f.value or "", limits.FIELD_VALUE), f.inline)
               for f in embed.fields[: limits.CHOICES]]
     embed.clear_fields()
     for name, value, inline in fields:
@@ -49,7 +49,7 @@ def fit(embed: discord.Embed) -> discord.Embed:
 def embed_to_text(embed: discord.Embed) -> str:
     """An embed as plain text, for the console."""
     parts = [f"== {embed.title} ==" if embed.title else "", embed.description or ""]
-    parts += [f"{f.name}\n  " + f.value.replace("\n", "\n  ") for f in embed.fields]
+    parts += [f"{f.name}\n  " + (f.value or "").replace("\n", "\n  ") for f in embed.fields]
     parts.append(f"({embed.footer.text})" if embed.footer.text else "")
     return "\n".join(p for p in parts if p).replace("**", "")
 
@@ -109,9 +109,9 @@ def import_embed(report: ImportReport) -> discord.Embed:
 def pick_reason(pick: Pick) -> str:
     """Why a pick is on the list, in a sentence that is true of it."""
     if pick.because is not None and pick.continues:
-        return f"Continues {clip(pick.because.name, 80)} (you rated it {describe_score(pick.because_rating)})"
+        return f"Continues {clip(pick.because.anime.name, 80)} (you rated it {describe_score(pick.because.rating)})"
     if pick.because is not None:
-        return f"Because you rated {clip(pick.because.name, 80)} {describe_score(pick.because_rating)}"
+        return f"Because you rated {clip(pick.because.anime.name, 80)} {describe_score(pick.because.rating)}"
     return "Popular with members who like what you like"
 
 
@@ -167,15 +167,16 @@ def similar_embed(result: SimilarTitles) -> discord.Embed:
 
 def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Sequence[int] = ()) -> discord.Embed:
     """A new party, no votes yet; skipped: mentioned ids that are not members of the server."""
-    embed = discord.Embed(title=f"Watch party: {party.strategy.replace('_', ' ')}", colour=COLOUR,
-                          description=f"Strategy: {party.strategy_description}.")
+    description = f"Strategy: {party.strategy_description}."
     if skipped:  # a mention in an embed pings nobody
-        embed.description += f"\nSkipped, not members of this server: {', '.join(f'<@{m}>' for m in skipped)}."
+        description += f"\nSkipped, not members of this server: {', '.join(f'<@{m}>' for m in skipped)}."
     if party.unrated:
         who = ", ".join(names.get(m, str(m)) for m in party.unrated)
-        embed.description += f"\n{who}: no ratings yet, so left out. Rate a few with /rate and ask again!"
+        description += f"\n{who}: no ratings yet, so left out. Rate a few with /rate and ask again!"
     if not party.members:
-        embed.description += "\nNobody in this group has rated anything yet."
+        description += "\nNobody in this group has rated anything yet."
+    embed = discord.Embed(title=f"Watch party: {party.strategy.replace('_', ' ')}", colour=COLOUR,
+                          description=description)
     for rank, pick in enumerate(party.picks, 1):
         scores = ", ".join(f"{names.get(m, str(m))} {p:.1f}" for m, p in zip(party.members, pick.predictions))
         more = f" · +{pick.more_in_series} more in this series" if pick.more_in_series else ""
@@ -188,8 +189,9 @@ def with_votes(embed: discord.Embed, votes: Mapping[int, int]) -> discord.Embed:
     """A posted watch-party embed with its tallies set (votes: rank -> number). Rebuilt from the message
     itself, so nothing of the party but the votes needs storing."""
     for index, f in enumerate(embed.fields):
-        head, found, _ = f.value.rpartition(VOTES)
-        head = head if found else f.value  # clipped by fit(): add the line back
+        value = f.value or ""
+        head, found, _ = value.rpartition(VOTES)
+        head = head if found else value  # clipped by fit(): add the line back
         embed.set_field_at(index, name=f.name, value=f"{head}{VOTES}{votes.get(index + 1, 0)}", inline=f.inline)
     return embed
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -66,13 +67,13 @@ def _sparse_from(prefix: str, z) -> sp.csr_matrix:
 def save(model: Recommender, directory: Path) -> None:
     """Write a model into an existing empty directory (not atomic by itself: see publish)."""
     directory = Path(directory)
-    np.savez(
-        directory / MODEL_FILE,
+    arrays: dict[str, Any] = dict(
         item_ids=model.item_ids, item_factors=model.item_factors, item_bias=model.item_bias,
         item_popularity=model.item_popularity, global_mean=np.float64(model.global_mean),
         **_sparse_arrays("ease", model.ease), **_sparse_arrays("cooc", model.cooccurrence),
         **_sparse_arrays("cosine", model.cosine), similar_vectors=model.similar_vectors,
     )
+    np.savez(directory / MODEL_FILE, **arrays)
     ann = model.ensure_ann()
     ann.save(directory / ANN_FILE)
     meta = dict(model.meta)

@@ -408,13 +408,14 @@ class Catalog:
         words = q.split()
         if len(words) < 2:
             return np.empty(0, np.int64)
-        found = None
+        found: np.ndarray | None = None
         for w in words:
             ranks = np.union1d(self._bisect(self._word_keys, self._word_ranks, w),
                                self._bisect(self._prefix_keys, self._prefix_ranks, w))
             found = ranks if found is None else np.intersect1d(found, ranks, assume_unique=True)
             if not len(found):
                 break
+        assert found is not None  # two words or more
         return found
 
     def _substring_ranks(self, key: str) -> Iterator[int]:

@@ -256,7 +256,7 @@ def cmd_search(args: argparse.Namespace) -> None:
 
 def _given_by_user(path: Path, catalog: Catalog) -> dict[str, dict[int, float]]:
     df = read_interactions_csv(path, known_ids=catalog.ids())
-    return {u: dict(zip(g["anime_id"].tolist(), g["rating"].tolist())) for u, g in df.groupby("user_id", sort=False)}
+    return {str(u): dict(zip(g["anime_id"].tolist(), g["rating"].tolist())) for u, g in df.groupby("user_id", sort=False)}
 
 
 def cmd_recommend(args: argparse.Namespace) -> None:

@@ -37,7 +37,7 @@ class DataError(ValueError):
 
 def load_anime_table(path: Path | str = ANIME_CSV) -> pd.DataFrame:
     """anime.csv with display names unescaped (``&#039;`` -> ``'``) and genres as tuples."""
-    df = pd.read_csv(path, dtype={"anime_id": "int64", "name": str, "genre": str, "type": str, "episodes": str})
+    df = pd.read_csv(path, dtype={"anime_id": "int64", "name": "str", "genre": "str", "type": "str", "episodes": "str"})
     df["name"] = df["name"].map(html.unescape)
     df["genres"] = df["genre"].fillna("").map(lambda s: tuple(g.strip() for g in s.split(",") if g.strip()))
     df["episodes"] = pd.to_numeric(df["episodes"], errors="coerce").astype("Int64")

@@ -265,7 +265,7 @@ class Engine:
     def _started(self, ratings: Mapping[int, float], user: FoldedUser) -> set[int]:
         """The franchises of the titles a member gave."""
         if len(user.seen) < len(ratings):  # some given titles are not in the model: the slow way
-            return {self.franchises.franchise_of(a) for a in ratings} - {None}
+            return {f for a in ratings if (f := self.franchises.franchise_of(a)) is not None}
         franchise_of = self._franchise_of
         return {franchise_of[i] for i in user.seen.tolist()}
 

@@ -34,7 +34,7 @@ def sample_queries(
     held-out member, drawn without replacement from the titles of their history in ``known``."""
     rng = np.random.default_rng(seed)
     known_set = None if known is None else {int(a) for a in known}
-    out = []
+    out: list[tuple[str, int, frozenset[int]]] = []
     for user_id, g in test.groupby("user_id", sort=True):
         history = np.unique(g["anime_id"].to_numpy(np.int64))
         pool = history if known_set is None else np.array([a for a in history if int(a) in known_set], np.int64)
@@ -115,7 +115,8 @@ def _top_other_franchises(
     """Best-first anime ids of the n highest finite sims outside item i's franchise."""
     sims = np.where(franchise == franchise[i], -np.inf, sims)
     order = np.argsort(-sims, kind="stable")
-    out, seen = [], set()
+    out: list[int] = []
+    seen: set[int] = set()
     for j in order:
         if not np.isfinite(sims[j]) or len(out) >= n:
             break

@@ -48,7 +48,8 @@ async def open_service(settings: Settings, catalog: Catalog | None = None) -> Se
     """A started service on the settings' data directory (catalog: reuse one already loaded)."""
     store = await Store.open(settings.db_path)
     try:
-        catalog = catalog or await asyncio.to_thread(Catalog.load)
+        if catalog is None:
+            catalog = await asyncio.to_thread(Catalog.load)
         service = Service(store, catalog, settings.data_dir, train_config=settings.train_config,
                           import_cooldown=settings.import_cooldown)
         await service.start()

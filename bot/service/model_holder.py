@@ -134,7 +134,8 @@ class ModelHolder:
         served = self._served
         if served is None and self.next_training_at is not None and not self.training:
             failed = self.first_failure
-            why = f" at {_clock(failed.finished_at)} ({clip(failed.error or 'see the log', 200)})" if failed else ""
+            at = f" at {_clock(failed.finished_at)}" if failed and failed.finished_at else ""
+            why = f"{at} ({clip(failed.error or 'see the log', 200)})" if failed else ""
             raise WarmingUp(
                 f"I'm still warming up: training my first model failed{why}. I'll try again at "
                 f"{self.next_training_at:%H:%M} UTC (your /rate and /import work already)."

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Iterable
 
 from bot.service.model_holder import ModelHolder
-from bot.service.results import Pick, Recommendations
+from bot.service.results import Because, Pick, Recommendations
 from bot.service.titles import check_count
 from bot.store import Store
 from recsys.catalog import Anime, Catalog
@@ -45,11 +45,12 @@ class Picks:
         found = await asyncio.to_thread(work)
         picks = []
         for p in found.picks:
-            because = self.catalog.get(p.because) if p.because in self.catalog else None
-            if because is not None and because.is_adult and not allow_adult:
-                because = None
+            because = None
+            if p.because in self.catalog and p.because in ratings:
+                anime = self.catalog.get(p.because)
+                because = None if anime.is_adult and not allow_adult else Because(anime, ratings[p.because])
             picks.append(Pick(self.catalog.get(p.anime_id), p.predicted, p.match, p.kind == CONTINUE and because is not None,
-                              because, ratings.get(because.anime_id) if because else None, p.more_in_series))
+                              because, p.more_in_series))
         seen_these = [self.catalog.get(a) for a in found.seen_these if a not in dismissed]
         # Titles to rate beside the first picks: none already on the page.
         shown = {p.anime_id for p in found.picks} | set(found.seen_these)

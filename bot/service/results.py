@@ -50,13 +50,20 @@ class Forgotten:
 
 
 @dataclass(frozen=True)
+class Because:
+    """A liked title the member gave that a pick follows from, and their score of it."""
+
+    anime: Anime
+    rating: float
+
+
+@dataclass(frozen=True)
 class Pick:
     anime: Anime
     predicted: float
     match: float = 0.0  # 0-1, follows the list order (recsys.serving.Pick.match)
     continues: bool = False  # goes on from `because`, a title the member gave
-    because: Anime | None = None
-    because_rating: float | None = None
+    because: Because | None = None
     more_in_series: int = 0
 
 

@@ -230,7 +230,7 @@ async def test_recommend_folds_in_ratings_immediately_and_excludes_seen(service)
     ids = [p.anime.anime_id for p in first.picks]
     assert len(ids) == 25 and first.onboarding == []
     assert not {STEINS_GATE, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD} & set(ids)
-    assert all(p.because.anime_id in {STEINS_GATE, COWBOY_BEBOP, DEATH_NOTE} for p in first.picks if p.because)
+    assert all(p.because.anime.anime_id in {STEINS_GATE, COWBOY_BEBOP, DEATH_NOTE} for p in first.picks if p.because)
     assert all(1 <= p.predicted <= 10 for p in first.picks)
 
     # Rating the top pick takes effect on the next call, without retraining.
@@ -284,7 +284,7 @@ async def test_adult_titles_only_where_allowed(service):
     assert any(p.anime.is_adult for p in (await service.picks.recommend(ALICE, count=25, allow_adult=True)).picks)
     safe = await service.picks.recommend(ALICE, count=25, allow_adult=False)
     assert len(safe.picks) == 25
-    assert not any(p.anime.is_adult or (p.because and p.because.is_adult) for p in safe.picks)
+    assert not any(p.anime.is_adult or (p.because and p.because.anime.is_adult) for p in safe.picks)
     listed = await service.ratings.of(ALICE, allow_adult=False)
     assert (listed.items, listed.hidden) == ([], 3)
     assert not any(n.anime.is_adult for n in (await service.similar.find("Cowboy Bebop", count=25)).neighbours)
