@@ -29,7 +29,8 @@ VOTES = "\nVotes: "  # each watch-party pick's last line
 
 
 def fit(embed: discord.Embed) -> discord.Embed:
-    """Clip every part of an embed to Discord's limits, dropping trailing fields past the total."""
+    """Clip every part of an embed to Discord's limits, dropping trailing fields past the total (and
+    shortening the description if need be)."""
     if embed.title:
         embed.title = clip(embed.title, limits.EMBED_TITLE)
     if embed.description:
@@ -39,6 +40,9 @@ def fit(embed: discord.Embed) -> discord.Embed:
     fields = [(clip(f.name or "", limits.FIELD_NAME), clip(f.value or "", limits.FIELD_VALUE), f.inline)
               for f in embed.fields[: limits.CHOICES]]
     embed.clear_fields()
+    # Title, description and footer at their own limits already exceed the total: the description gives way.
+    if (over := len(embed) - limits.EMBED_TOTAL) > 0 and embed.description:
+        embed.description = clip(embed.description, len(embed.description) - over)
     for name, value, inline in fields:
         if len(embed) + len(name) + len(value) > limits.EMBED_TOTAL:
             break

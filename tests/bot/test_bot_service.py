@@ -2,7 +2,6 @@
 
 import gzip
 import threading
-from datetime import UTC
 
 import pytest
 
@@ -15,7 +14,6 @@ from bot.store import SCHEMA_VERSION, Store
 from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE, Clock, mal_export
 from recsys.catalog import Filters, UnknownFilter
 from recsys.data import WATCHED
-from recsys.meta import Counts, ModelMeta
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -349,20 +347,3 @@ async def test_stats_counts_the_community(service):
     assert (stats.community_ratings, stats.community_members) == (2, 2)
     assert stats.meta == service.models.meta and stats.meta.counts.users == 5000
     assert stats.training_since is None and stats.last_failure is None
-
-
-def test_stats_in_words_give_the_age_the_data_and_the_quality_of_the_served_model():
-    from datetime import datetime
-
-    from bot import render
-    from bot.service.results import Stats
-
-    meta = ModelMeta("v1", {}, "2026-11-25T04:00:00+00:00", Counts(dataset_interactions=520609, community_interactions=12),
-                     {"p80": {"recall20": 0.3017, "mae": 0.8396}})
-    stats = Stats(meta, 40, 3, None, None, None)
-    text = render.stats_embed(stats, now=datetime(2026, 11, 25, 7, 30, tzinfo=UTC)).description
-    assert text.startswith("My model is 3 hours old. It learned from 520,609 ratings and watches")
-    assert "30% of the titles they went on to watch were among its 20 picks" in text and "within 0.8 points" in text
-    small = Stats(ModelMeta("v2", {}, "2026-11-23T04:00:00+00:00"), 0, 0, None, None, None)
-    text = render.stats_embed(small, now=datetime(2026, 11, 25, 7, 30, tzinfo=UTC)).description
-    assert text.startswith("My model is 2 days old") and "was not evaluated" in text
