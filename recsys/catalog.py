@@ -447,11 +447,6 @@ class Catalog:
             raise TitleNotFound(text, self.suggest(text, allow_adult=allow_adult))
         return found
 
-    def resolve(self, text: str, *, allow_adult: bool = True) -> Anime | None:
-        """The one title `text` means, or None: see resolve_choice."""
-        resolution = self.resolve_choice(text, allow_adult=allow_adult)
-        return None if resolution is None else resolution.anime
-
     def resolve_choice(self, text: str, *, allow_adult: bool = True) -> Resolution | None:
         """What `text` means, or None: a MAL id, a name of one or more titles, or a near miss of one name.
 

@@ -142,16 +142,16 @@ def test_search_limit(catalog):
 
 
 def test_resolve_by_id_exact_name_and_typo(catalog):
-    assert catalog.resolve("5114").anime_id == 5114
-    assert catalog.resolve(" 9969 ").name == "Gintama'"
-    assert catalog.resolve("kimi no na wa").anime_id == 32281
-    assert catalog.resolve("Gintama'").anime_id == 9969
-    assert catalog.resolve("Gintama").anime_id == 918
-    assert catalog.resolve("steins gate").anime_id == 9253
-    assert catalog.resolve("fullmetal alchemst brotherhod").anime_id == 5114
-    assert catalog.resolve("naruto shipuden").anime_id == 1735
-    assert catalog.resolve("narto").anime_id == 20
-    assert catalog.resolve("death not").name == "Death Note"
+    assert catalog.resolve_choice("5114").anime.anime_id == 5114
+    assert catalog.resolve_choice(" 9969 ").anime.name == "Gintama'"
+    assert catalog.resolve_choice("kimi no na wa").anime.anime_id == 32281
+    assert catalog.resolve_choice("Gintama'").anime.anime_id == 9969
+    assert catalog.resolve_choice("Gintama").anime.anime_id == 918
+    assert catalog.resolve_choice("steins gate").anime.anime_id == 9253
+    assert catalog.resolve_choice("fullmetal alchemst brotherhod").anime.anime_id == 5114
+    assert catalog.resolve_choice("naruto shipuden").anime.anime_id == 1735
+    assert catalog.resolve_choice("narto").anime.anime_id == 20
+    assert catalog.resolve_choice("death not").anime.name == "Death Note"
 
 
 @pytest.mark.parametrize(
@@ -167,11 +167,11 @@ def test_resolve_by_id_exact_name_and_typo(catalog):
     ],
 )
 def test_resolve_refuses_what_is_not_clearly_one_title(catalog, text):
-    assert catalog.resolve(text) is None
+    assert catalog.resolve_choice(text) is None
 
 
 def test_resolve_keeps_the_number(catalog):
-    assert catalog.resolve("naruto shipuden movie 1").name == "Naruto: Shippuuden Movie 1"
+    assert catalog.resolve_choice("naruto shipuden movie 1").anime.name == "Naruto: Shippuuden Movie 1"
 
 
 def test_suggest(catalog):
@@ -187,11 +187,11 @@ def test_allow_adult_false_never_returns_adult_titles(catalog):
     assert pico.is_adult
     assert pico in catalog.search("boku no")
     assert pico.anime_id in [a.anime_id for a in catalog.search("boku no pico")]
-    assert catalog.resolve("1639") == pico and catalog.resolve("boku no pico") == pico
+    assert catalog.resolve_choice("1639").anime == pico and catalog.resolve_choice("boku no pico").anime == pico
 
-    assert catalog.resolve("1639", allow_adult=False) is None
-    assert catalog.resolve("boku no pico", allow_adult=False) is None
-    assert catalog.resolve("boku no pica", allow_adult=False) is None
+    assert catalog.resolve_choice("1639", allow_adult=False) is None
+    assert catalog.resolve_choice("boku no pico", allow_adult=False) is None
+    assert catalog.resolve_choice("boku no pica", allow_adult=False) is None
     for query in ["boku no", "boku no pico", "bible black", "", "a", "ova", "pico"]:
         assert not any(a.is_adult for a in catalog.search(query, 50, allow_adult=False)), query
         assert not any(a.is_adult for a in catalog.suggest(query, 10, allow_adult=False)), query
@@ -218,8 +218,8 @@ def test_allow_adult_false_never_returns_adult_titles(catalog):
 def test_bad_inputs_do_not_raise(catalog, text):
     assert isinstance(catalog.search(text), list)
     assert isinstance(catalog.suggest(text), list)
-    resolved = catalog.resolve(text)
-    assert resolved is None or isinstance(resolved, Anime)
+    resolved = catalog.resolve_choice(text)
+    assert resolved is None or isinstance(resolved.anime, Anime)
 
 
 def test_long_query_is_capped_not_rejected(catalog):
@@ -287,12 +287,12 @@ def test_resolve_choice_takes_the_most_popular_of_one_name(catalog):
     choice = catalog.resolve_choice("hunter x hunter")
     assert choice.anime.anime_id == 11061
     assert [a.anime_id for a in choice.alternatives] == [136]
-    assert catalog.resolve("hunter x hunter").anime_id == 11061
+    assert catalog.resolve_choice("hunter x hunter").anime.anime_id == 11061
     assert catalog.resolve_choice("hunter x huntr").anime.anime_id == 11061  # a typo of that one name
     assert catalog.resolve_choice("hunter x hunter 2011") == Resolution(catalog.get(11061))
     assert catalog.resolve_choice("11061") == Resolution(catalog.get(11061))
-    assert catalog.resolve("attack on titan").anime_id == 16498
-    assert catalog.resolve("the future diary").anime_id == 10620
+    assert catalog.resolve_choice("attack on titan").anime.anime_id == 16498
+    assert catalog.resolve_choice("the future diary").anime.anime_id == 10620
     gintama = catalog.resolve_choice("Gintama'")
     assert gintama.anime.anime_id == 9969 and {a.anime_id for a in gintama.alternatives} == {918, 28977}
     assert len(catalog.resolve_choice("fma").alternatives) <= 3
@@ -335,7 +335,7 @@ def test_tiny_search_and_adult(tiny):
     assert names(tiny.search("nights")) == ["Beta Nights"]  # word prefix
     assert tiny.search("nights", allow_adult=False) == []
     assert names(tiny.search("", allow_adult=False)) == ["Gamma Ray", "Alpha", "Delta"]
-    assert tiny.resolve("20") is not None and tiny.resolve("20", allow_adult=False) is None
+    assert tiny.resolve_choice("20") is not None and tiny.resolve_choice("20", allow_adult=False) is None
 
 
 def test_filter_mask(tiny):
@@ -445,7 +445,7 @@ def test_aliases_resolve_choice():
     assert catalog.resolve_choice("ms") == Resolution(catalog.get(3))
     assert catalog.resolve_choice("Kagami Monogatari") == Resolution(catalog.get(3))
     assert catalog.resolve_choice("ssm") == Resolution(catalog.get(2), (catalog.get(1),))
-    assert catalog.resolve("moon song").anime_id == 5
+    assert catalog.resolve_choice("moon song").anime.anime_id == 5
 
 
 def test_from_frame_with_titles():
