@@ -38,11 +38,15 @@ def _clock(timestamp: str) -> str:
 
 @dataclass(frozen=True)
 class Served:
-    engine: Engine  # the model with the fan rules
+    """What a hot swap replaces, in one reference: the model with its fan rules, and its meta.json."""
+
+    engine: Engine
     meta: ModelMeta
 
 
 class ModelHolder:
+    """Requests take engine() once and keep it; the retrain task is the only one (request_retrain)."""
+
     def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = DEFAULT_CONFIG,
                  retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS) -> None:
         self.store = store
