@@ -325,13 +325,17 @@ async def test_watchparty_votes_survive_a_restart(simcord_env, world, settings, 
     assert votes(message) == ["0", "1", "0"]
 
     old = simcord_env.bot
-    await simcord_env.restart_bot(create_bot(settings, catalog=catalog))
-    await old.close()
-    assert simcord_env.bot is not old
-    await alice.click(message, label="Vote 2")
-    assert votes(message) == ["0", "2", "0"]  # bob's vote from before the restart is kept
-    await bob.click(message, label="Vote 1")  # and moves, as before it
-    assert votes(message) == ["1", "1", "0"]
+    restarted = create_bot(settings, catalog=catalog)
+    try:
+        await simcord_env.restart_bot(restarted)
+        await old.close()
+        assert simcord_env.bot is not old
+        await alice.click(message, label="Vote 2")
+        assert votes(message) == ["0", "2", "0"]  # bob's vote from before the restart is kept
+        await bob.click(message, label="Vote 1")  # and moves, as before it
+        assert votes(message) == ["1", "1", "0"]
+    finally:
+        await restarted.close()  # the simcord_bot fixture closes only the first bot
 
 
 async def test_watchparty_without_a_group_explains_privately(simcord_env, world):

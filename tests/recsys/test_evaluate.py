@@ -51,8 +51,9 @@ def test_the_report_names_every_bar_and_the_side_figures(results):
     table = format_table(results)
     for heading in ("protocol `p80`", "What a fan notices", "`/similar`", "Franchise graph", "Title search"):
         assert heading in table
-    sim = results["similar"]["animerec /similar (served)"]
-    assert sim["same_franchise"] == 0 and sim["queries"] > 0
+    for sampling in ("per interaction", "5 per member"):
+        sim = results["similar"][sampling]["animerec /similar (served)"]
+        assert sim["same_franchise"] == 0 and sim["queries"] > 0
 
 
 def test_franchise_check_counts_prequel_edges_the_co_watch_data_contradicts():
@@ -117,8 +118,8 @@ def test_a_bar_passes_on_its_side_of_the_bound():
 def test_bars_read_the_served_row_of_each_protocol_the_similar_figures_and_search():
     served = {"earlier10": 0.0, "extra10": 0.5, "fresh_ndcg10": 0.5, "fresh_ndcg10_liked": 0.3, "rmse": 1.1}
     results = {"protocols": {"p80": {SERVED: served, "Funk SVD (retrained)": {"rmse": 1.2}}},
-               "similar": {"animerec /similar (served)": {"cowatch_precision": 0.6, "genre_overlap": 0.3,
-                                                          "obscure_share": 0.01}},
+               "similar": {"per interaction": {"animerec /similar (served)": {
+                   "cowatch_precision": 0.6, "genre_overlap": 0.3, "obscure_share": 0.01}}},
                "search": {"english_top1": 0.95, "abbrev_top1": 0.85}}
     checks = bars(results)
     assert [ok for _, ok in checks] == [True, False, True, False, True, True, False, True, True, False]
