@@ -12,6 +12,7 @@ import tempfile
 from pydantic import ValidationError
 
 from bot import health
+from bot.backends import SQLITE, BadDatabaseURL, StoreUnavailable, parse_url, probe
 from bot.settings import Settings
 
 log = logging.getLogger("bot")
@@ -36,14 +37,27 @@ def _data_dir_problem(settings: Settings) -> str | None:
             tempfile.TemporaryFile(dir=directory).close()  # a real write: catches read-only mounts too
         except OSError as exc:
             return f"the data directory {directory} is not writable ({exc.strerror})"
-    db = settings.db_path
-    if db.exists():
+    db = settings.db_path if settings.database_url is None else None
+    if db is not None and db.exists():
         try:
             open(db, "r+b").close()
         except OSError as exc:
             return f"the database {db} cannot be opened for writing ({exc.strerror})"
     if (settings.models_dir / CURRENT).is_dir():
         return f"{settings.models_dir / CURRENT} is a directory, not the name of a model version: move it away"
+    return None
+
+
+def _database_problem(settings: Settings) -> str | None:
+    """Why DATABASE_URL cannot be used, in one line (a bad URL, a server that cannot be reached); None if it can."""
+    if settings.database_url is None:
+        return None
+    try:
+        kind, _ = parse_url(settings.database_url)
+        if kind != SQLITE:
+            asyncio.run(probe(settings.database_url))
+    except (BadDatabaseURL, StoreUnavailable) as exc:
+        return str(exc)
     return None
 
 
@@ -72,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         ok, why = health.check(settings.heartbeat_path)
         print(why)
         return 0 if ok else 1
-    if problem := _data_dir_problem(settings):
+    if problem := _data_dir_problem(settings) or _database_problem(settings):
         print(f"error: {problem}", file=sys.stderr)
         return 2
     console = args.console or not settings.discord_token
@@ -89,11 +103,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"(the log goes to {log_file})", file=sys.stderr)
         if not args.console:
             log.info("no DISCORD_TOKEN set: running the console mode (the same commands, in this terminal)")
-        asyncio.run(_console(settings))
-        return 0
-    from bot import create_bot
+    try:
+        if console:
+            asyncio.run(_console(settings))
+            return 0
+        from bot import create_bot
 
-    create_bot(settings).run(settings.discord_token, log_handler=None)
+        create_bot(settings).run(settings.discord_token, log_handler=None)
+    except StoreUnavailable as exc:  # the server went away between the check above and the start
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

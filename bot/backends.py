@@ -35,6 +35,7 @@ import aiosqlite
 T = TypeVar("T")
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
+POSTGRES_SCHEMES = ("postgresql", "postgres")
 # Advisory lock keys (PostgreSQL's two-int form): this application's namespace, then what is locked.
 LOCK_NAMESPACE = 0x616E6972  # "anir"
 MEMBER_NAMESPACE = LOCK_NAMESPACE + 1
@@ -94,7 +95,7 @@ def parse_url(url: str) -> tuple[str, str | Path]:
     text = url.strip()
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
-    if scheme in ("postgresql", "postgres"):
+    if scheme in POSTGRES_SCHEMES:
         try:
             parts.port  # noqa: B018 - raises ValueError for a port that is not a number
         except ValueError:
@@ -121,6 +122,19 @@ def redact(url: str) -> str:
     netloc = parts.netloc.rsplit("@", 1)
     user = netloc[0].split(":", 1)[0]
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+
+
+async def probe(url: str) -> None:
+    """StoreUnavailable (one line) unless the database DATABASE_URL names can be reached now."""
+    kind, where = parse_url(url)
+    if kind == SQLITE:
+        return
+    asyncpg = _asyncpg()
+    try:
+        conn = await asyncpg.connect(str(where), timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
+        raise _connect_error(str(where), exc) from exc
+    await conn.close()
 
 
 async def open_backend(target: Path | str, busy_timeout: float) -> Backend:

@@ -6,6 +6,8 @@ import asyncio
 import csv
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -241,3 +243,29 @@ async def test_an_unreachable_server_is_one_line_without_the_password():
 async def test_a_missing_database_is_one_line(postgres_server):
     with pytest.raises(StoreUnavailable, match=r'^cannot connect .*/nonexistent: database "nonexistent" does not exist$'):
         await Store.open(postgres_server.url("nonexistent"))
+
+
+def run_bot(tmp_path, database_url: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env.update(ANIMEREC_DATA_DIR=str(tmp_path / "data"), DATABASE_URL=database_url)
+    return subprocess.run([sys.executable, "-m", "bot", "--console"], stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=60)
+
+
+def test_the_bot_refuses_a_bad_database_url_in_one_line(tmp_path):
+    done = run_bot(tmp_path, "mysql://bot:secret@db/animerec")
+    assert done.returncode == 2
+    assert done.stderr == ("error: DATABASE_URL mysql://bot:***@db/animerec is not a database URL this bot reads: "
+                           "postgresql://user:password@host:5432/db, or sqlite:///path "
+                           "(unset: SQLite in the data directory)\n")
+
+
+def test_the_bot_stops_at_once_on_an_unreachable_server_in_one_line(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done = run_bot(tmp_path, f"postgresql://bot:secret@127.0.0.1:{port}/animerec")
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: cannot connect to the PostgreSQL server at "
+                                  f"postgresql://bot:***@127.0.0.1:{port}/animerec: ")
+    assert done.stderr.count("\n") == 1 and "secret" not in done.stderr
