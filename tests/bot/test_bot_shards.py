@@ -1,0 +1,123 @@
+"""Two bot processes (shards) on one database and one models directory: exactly one trains, both
+serve the new model within seconds, and no rating either acknowledged is lost. Against PostgreSQL
+(advisory lock, LISTEN/NOTIFY: the look at `current` is set to a minute, so only the notification
+explains a pickup within seconds) and against SQLite (file lock, a look at `current` every second)."""
+
+import asyncio
+import itertools
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.store import POSTGRESQL, Store
+
+pytestmark = pytest.mark.timeout(240)
+SCRIPT = Path(__file__).with_name("shard_process.py")
+PICKUP_SECONDS = 10
+
+
+class BotProcess:
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.answers: dict[str, asyncio.Future] = {}
+        self.ids = itertools.count()
+        self.reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def start(cls, env: dict[str, str], log: Path) -> "BotProcess":
+        with open(log, "w") as stderr:
+            proc = await asyncio.create_subprocess_exec(sys.executable, str(SCRIPT), stdin=asyncio.subprocess.PIPE,
+                                                        stdout=asyncio.subprocess.PIPE, stderr=stderr, env=env)
+        return cls(proc)
+
+    async def _read(self) -> None:
+        while line := await self.proc.stdout.readline():
+            answer = json.loads(line)
+            self._future(answer["id"]).set_result(answer)
+
+    def _future(self, key: str) -> asyncio.Future:
+        return self.answers.setdefault(key, asyncio.get_running_loop().create_future())
+
+    async def ready(self) -> dict:
+        return await asyncio.wait_for(self._future("ready"), 120)
+
+    async def ask(self, op: str, **fields) -> dict:
+        key = str(next(self.ids))
+        self.proc.stdin.write((json.dumps({"id": key, "op": op, **fields}) + "\n").encode())
+        await self.proc.stdin.drain()
+        return await asyncio.wait_for(self._future(key), 180)
+
+    async def stop(self) -> int:
+        if self.proc.stdin is not None and not self.proc.stdin.is_closing():
+            self.proc.stdin.close()
+        try:
+            return await asyncio.wait_for(self.proc.wait(), 60)
+        finally:
+            if self.proc.returncode is None:
+                self.proc.kill()
+                await self.proc.wait()
+            self.reader.cancel()
+
+
+async def test_two_processes_one_trains_both_serve_the_new_model_no_rating_lost(database, data_dir, tmp_path, catalog):
+    on_postgres = isinstance(database, str) and database.startswith("postgresql")
+    url = database if on_postgres else f"sqlite:///{database}"
+    await (await Store.open(database)).close()  # migrated before the race (the processes would take turns too)
+    base = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    base.update(DATABASE_URL=url, ANIMEREC_MODELS_DIR=str(data_dir / "models"), ANIMEREC_TRAIN_CONFIG="small",
+                ANIMEREC_MODEL_POLL="60" if on_postgres else "1", ANIMEREC_SHARD_COUNT="2", LOG_LEVEL="INFO")
+    for i in range(2):
+        (tmp_path / f"shard-{i}").mkdir()  # as python -m bot makes it before it starts
+    bots = [await BotProcess.start({**base, "ANIMEREC_DATA_DIR": str(tmp_path / f"shard-{i}"), "ANIMEREC_SHARD_IDS": str(i)},
+                                   tmp_path / f"shard-{i}.log") for i in range(2)]
+    try:
+        old = {(await bot.ready())["version"] for bot in bots}
+        assert len(old) == 1 and None not in old
+
+        titles = [a.anime_id for a in list(catalog)[:80] if not a.is_adult]
+        rng = random.Random(0)
+        plans = [[(1000 * (i + 1) + m, a, rng.randint(1, 10)) for m in range(60) for a in rng.sample(titles, 4)]
+                 for i in range(2)]
+        # Both asked to retrain at once, while members rate on both.
+        work = [bots[0].ask("retrain"), bots[1].ask("retrain")]
+        work += [bot.ask("rate", ratings=plan[k::3]) for bot, plan in zip(bots, plans) for k in range(3)]
+        retrains, *rated = await asyncio.gather(asyncio.gather(*work[:2]), *work[2:])
+        trained_at = time.monotonic()
+
+        assert sorted(r["status"] for r in retrains) == ["ready", "refused"], retrains
+        [winner] = [r for r in retrains if r["status"] == "ready"]
+        [loser] = [r for r in retrains if r["status"] == "refused"]
+        assert "another process" in loser["error"]
+        new = winner["version"]
+        assert new not in old
+        assert [r["errors"] for r in rated] == [[]] * 6
+        assert sum(r["acknowledged"] for r in rated) == 2 * 60 * 4
+
+        # Both serve the new model within seconds of its publication.
+        versions = []
+        while time.monotonic() - trained_at < PICKUP_SECONDS:
+            versions = [(await bot.ask("version"))["version"] for bot in bots]
+            if versions == [new, new]:
+                break
+            await asyncio.sleep(0.2)
+        assert versions == [new, new]
+        assert [await bot.stop() for bot in bots] == [0, 0]
+    finally:
+        for bot in bots:
+            await bot.stop()
+
+    store = await Store.open(database)
+    try:
+        assert store.dialect == (POSTGRESQL if on_postgres else "sqlite")
+        expected = {(u, a): float(s) for plan in plans for u, a, s in plan}
+        stored = {(u, a): r for u, a, r in await store._all("SELECT user_id, anime_id, rating FROM ratings")}
+        assert stored == expected  # every acknowledged rating, from both processes
+        history = await store.training_history(10)
+        assert [(r.status, r.version) for r in history] == [("ready", new)]  # one training, by one process
+    finally:
+        await store.close()
