@@ -72,10 +72,46 @@ async def _console(settings: Settings) -> None:
         await service.close()
 
 
+async def _copy_database(settings: Settings, source: str) -> str:
+    from bot.backends import sqlite_file
+    from bot.store import Store
+
+    if (path := sqlite_file(source)) is not None and not path.is_file():
+        raise ValueError(f"{path} is not a SQLite database file")  # Store.open would create an empty one
+    target = await Store.open(settings.database)
+    try:
+        origin = await Store.open(source)
+        try:
+            copied = await target.copy_from(origin)
+        finally:
+            await origin.close()
+    finally:
+        await target.close()
+    return "copied " + ", ".join(f"{n} {table}" for table, n in copied.items())
+
+
+async def _export_ratings(settings: Settings, path: str) -> str:
+    from pathlib import Path
+
+    from bot.store import Store
+
+    store = await Store.open(settings.database)
+    try:
+        rows = await store.export_ratings(Path(path))
+    finally:
+        await store.close()
+    return f"wrote {rows} ratings to {path} (user_id,anime_id,rating; readable by this user only)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="animerec, the anime recommendation bot")
     parser.add_argument("--console", action="store_true", help="the commands in a terminal, as one local member")
     parser.add_argument("--healthcheck", action="store_true", help="exit 0 if the running bot is connected")
+    parser.add_argument("--copy-database", metavar="SOURCE",
+                        help="copy every row of SOURCE (a SQLite file or a database URL) into the bot's empty "
+                             "database (DATABASE_URL), then exit")
+    parser.add_argument("--export-ratings", metavar="PATH",
+                        help="write the community's ratings as CSV (for python -m recsys train --extra), then exit")
     args = parser.parse_args(argv)
     try:
         settings = Settings()
@@ -89,6 +125,16 @@ def main(argv: list[str] | None = None) -> int:
     if problem := _data_dir_problem(settings) or _database_problem(settings):
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    if args.copy_database or args.export_ratings:
+        try:
+            if args.copy_database:
+                print(asyncio.run(_copy_database(settings, args.copy_database)))
+            else:
+                print(asyncio.run(_export_ratings(settings, args.export_ratings)))
+        except (BadDatabaseURL, StoreUnavailable, ValueError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return 0
     console = args.console or not settings.discord_token
     # In a terminal the console's prompt stays clean: the log (training progress included) goes to a file.
     log_file = settings.data_dir / "animerec.log" if console and sys.stdin.isatty() else None

@@ -139,6 +139,15 @@ MIGRATIONS: tuple[tuple[str | Dialects, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# Every table and its columns, for copying a database into another (python -m bot --copy-database).
+# A migration that adds a table or a column adds it here too (tests/bot/test_store.py checks).
+TABLES: dict[str, tuple[str, ...]] = {
+    "ratings": ("user_id", "anime_id", "rating", "updated_at"),
+    "dismissals": ("user_id", "anime_id", "created_at"),
+    "guild_settings": ("guild_id", "hide_adult"),
+    "party_votes": ("message_id", "user_id", "rank", "created_at"),
+    "model_registry": ("id", "started_at", "finished_at", "status", "version", "trained_at", "error"),
+}
 DEFAULT_BUSY_TIMEOUT = 5.0
 PARTY_DAYS = 7  # a watch party's vote closes (and its rows go) after this
 MODEL_CHANNEL = "animerec_model"  # PostgreSQL NOTIFY channel: a new model is published
@@ -216,6 +225,27 @@ class Store:
 
     async def _all(self, sql: str, params: Iterable = ()) -> list[tuple]:
         return await self._backend.fetch(sql, tuple(params))
+
+    async def copy_from(self, source: Store) -> dict[str, int]:
+        """Copy every row of source (another database, at the same schema version) into this one, in
+        one transaction; refused (ValueError) unless this one holds no member data yet. Rows per table."""
+        if (theirs := await source.schema_version()) != SCHEMA_VERSION:
+            raise ValueError(f"the source database is at schema {theirs}, this bot's is {SCHEMA_VERSION}")
+        data = {table: await source._all(f"SELECT {', '.join(cols)} FROM {table}") for table, cols in TABLES.items()}
+
+        def write(db: Tx) -> dict[str, int]:
+            for table in TABLES:
+                if db.fetch(f"SELECT COUNT(*) FROM {table}")[0][0]:
+                    raise ValueError(f"the target database already has {table}: copy into an empty one")
+            for table, cols in TABLES.items():
+                marks = ", ".join("?" * len(cols))
+                db.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", data[table])
+            if db.dialect == POSTGRESQL:  # ids were given: the identity goes on after the largest
+                db.execute("SELECT setval(pg_get_serial_sequence('model_registry', 'id'), "
+                           "(SELECT COALESCE(MAX(id), 0) + 1 FROM model_registry), false)")
+            return {table: len(rows) for table, rows in data.items()}
+
+        return await self._write(write)
 
     # --- across processes ---------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.backends import parse_url, postgres_sql, redact
-from bot.store import POSTGRESQL, SCHEMA_VERSION, SQLITE, BadDatabaseURL, Store, StoreUnavailable
+from bot.store import POSTGRESQL, SCHEMA_VERSION, SQLITE, TABLES, BadDatabaseURL, Store, StoreUnavailable
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -269,3 +269,74 @@ def test_the_bot_stops_at_once_on_an_unreachable_server_in_one_line(tmp_path):
     assert done.stderr.startswith(f"error: cannot connect to the PostgreSQL server at "
                                   f"postgresql://bot:***@127.0.0.1:{port}/animerec: ")
     assert done.stderr.count("\n") == 1 and "secret" not in done.stderr
+
+
+async def test_tables_names_every_table_and_column(store):
+    if store.dialect == SQLITE:
+        rows = await store._all(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p "
+            "WHERE m.type = 'table' AND m.name NOT IN ('schema_version', 'sqlite_sequence')")
+    else:
+        rows = await store._all("SELECT table_name, column_name FROM information_schema.columns "
+                                "WHERE table_schema = 'public' AND table_name <> 'schema_version'")
+    assert {(t, c) for t, c in rows} == {(t, c) for t, cols in TABLES.items() for c in cols}
+
+
+async def fill(store: Store) -> None:
+    await store.upsert_ratings(ALICE, {1: 8.0, 2: -1.0})
+    await store.upsert_ratings(BOB, {1: 6.0})
+    await store.dismiss(ALICE, [3])
+    await store.set_hide_adult(2**61, True)
+    await store.open_party(2**60, [ALICE, BOB])
+    await store.vote(2**60, BOB, 2)
+    await store.training_finished(await store.training_started(), version="v1", trained_at="t")
+
+
+async def test_a_database_copies_whole_into_another_and_ids_go_on(database, tmp_path):
+    source = await Store.open(tmp_path / "old.sqlite3")
+    target = await Store.open(database)
+    try:
+        await fill(source)
+        assert await target.copy_from(source) == {"ratings": 3, "dismissals": 1, "guild_settings": 1, "party_votes": 2,
+                                                 "model_registry": 1}
+        assert await target.rating_map(ALICE) == {1: 8.0, 2: -1.0} and await target.rating_map(BOB) == {1: 6.0}
+        assert await target.dismissals(ALICE) == {3} and await target.hide_adult(2**61)
+        assert await target.party_tally(2**60) == {2: 1}
+        assert [(r.status, r.version) for r in await target.training_history()] == [("ready", "v1")]
+        first = (await target.training_history())[0].id
+        assert await target.training_started() == first + 1  # the registry's ids go on after the copied ones
+        with pytest.raises(ValueError, match="already has ratings: copy into an empty one"):
+            await target.copy_from(source)
+        assert await target.rating_counts() == (3, 2)  # the refused copy added nothing
+    finally:
+        await source.close()
+        await target.close()
+
+
+def test_the_command_line_copies_sqlite_into_postgresql_and_exports(postgres_server, tmp_path):
+    async def prepare() -> str:
+        old = await Store.open(tmp_path / "old.sqlite3")
+        await fill(old)
+        await old.close()
+        return await postgres_server.create_database()
+
+    url = asyncio.run(prepare())
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env.update(ANIMEREC_DATA_DIR=str(tmp_path / "data"), DATABASE_URL=url)
+
+    def bot(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=60)
+
+    missing = bot("--copy-database", "nothing-here.sqlite3")
+    assert (missing.returncode, missing.stderr) == (2, "error: nothing-here.sqlite3 is not a SQLite database file\n")
+    copied = bot("--copy-database", str(tmp_path / "old.sqlite3"))
+    assert (copied.returncode, copied.stdout) == (
+        0, "copied 3 ratings, 1 dismissals, 1 guild_settings, 2 party_votes, 1 model_registry\n")
+    again = bot("--copy-database", str(tmp_path / "old.sqlite3"))
+    assert (again.returncode, again.stderr) == (
+        2, "error: the target database already has ratings: copy into an empty one\n")
+    exported = bot("--export-ratings", "ratings.csv")
+    assert exported.returncode == 0 and exported.stdout.startswith("wrote 3 ratings to ratings.csv")
+    assert (tmp_path / "ratings.csv").read_text().splitlines() == [
+        "user_id,anime_id,rating", f"{ALICE},1,8.0", f"{ALICE},2,-1.0", f"{BOB},1,6.0"]
