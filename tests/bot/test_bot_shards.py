@@ -121,3 +121,14 @@ async def test_two_processes_one_trains_both_serve_the_new_model_no_rating_lost(
         assert [(r.status, r.version) for r in history] == [("ready", new)]  # one training, by one process
     finally:
         await store.close()
+
+
+async def test_stats_show_a_training_running_in_another_process(service, database):
+    other = await Store.open(database)  # another shard's store, on the same database
+    try:
+        assert (await service.stats()).training_since is None
+        await other.training_started()
+        [(started,)] = await other._all("SELECT started_at FROM model_registry WHERE status = 'training'")
+        assert (await service.stats()).training_since == started
+    finally:
+        await other.close()
