@@ -409,7 +409,10 @@ class PostgresBackend:
         try:
             return [tuple(r) for r in await self._pool.fetch(postgres_sql(sql), *params)]
         except Exception as exc:
-            raise _postgres_busy_or(exc) from exc
+            error = _postgres_busy_or(exc)
+            if error is exc:
+                raise
+            raise error from exc
 
     async def write(self, write: Callable[[Tx], T]) -> T:
         task = asyncio.create_task(self._transaction(write), name="store-write")

@@ -94,7 +94,11 @@ class ModelHolder:
         except ModelLoadError as exc:
             log.warning("no usable model (%s): training one now; commands answer 'warming up' until it is ready", exc)
             self._first_training = asyncio.create_task(self._train_first_model(), name="first-training")
-        listening = await self.store.listen_models(lambda version: self._published.set())
+        try:
+            listening = await self.store.listen_models(lambda version: self._published.set())
+        except Exception:  # e.g. the server refused one more connection: the looks at `current` remain
+            log.exception("cannot listen for models published by other processes")
+            listening = False
         if listening or self.poll > 0:
             self._watcher = asyncio.create_task(self._watch(), name="model-watcher")
 

@@ -340,3 +340,27 @@ def test_the_command_line_copies_sqlite_into_postgresql_and_exports(postgres_ser
     assert exported.returncode == 0 and exported.stdout.startswith("wrote 3 ratings to ratings.csv")
     assert (tmp_path / "ratings.csv").read_text().splitlines() == [
         "user_id,anime_id,rating", f"{ALICE},1,8.0", f"{ALICE},2,-1.0", f"{BOB},1,6.0"]
+
+
+async def test_postgresql_locked_past_the_busy_timeout_is_busy_and_loses_nothing(postgres_server):
+    import asyncpg
+
+    from bot.backends import MEMBER_NAMESPACE
+    from bot.store import StoreBusy
+
+    url = await postgres_server.create_database()
+    store = await Store.open(url, busy_timeout=0.5)
+    holder = await asyncpg.connect(url)  # another process's transaction, holding alice's write lock
+    try:
+        await store.upsert_ratings(ALICE, {1: 8.0})
+        async with holder.transaction():
+            await holder.execute("SELECT pg_advisory_xact_lock($1, $2)", MEMBER_NAMESPACE, ALICE % 2**31)
+            with pytest.raises(StoreBusy, match="lock timeout"):
+                await store.upsert_ratings(ALICE, {2: 9.0})
+            assert await store.rating_map(ALICE) == {1: 8.0}  # reads still answer; nothing half-written
+            await store.upsert_ratings(BOB, {2: 9.0})  # other members' writes go on
+        await store.upsert_ratings(ALICE, {2: 9.0})
+        assert await store.rating_map(ALICE) == {1: 8.0, 2: 9.0} and await store.rating_counts() == (3, 2)
+    finally:
+        await holder.close()
+        await store.close()
