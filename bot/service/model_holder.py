@@ -246,6 +246,16 @@ class ModelHolder:
         self._retrain.add_done_callback(_log_outcome)
         return self._retrain
 
+    async def training_elsewhere(self) -> bool:
+        """Another process of this bot (a shard) is training now."""
+        if self.training:
+            return False
+        release = await self.store.try_training_lock()
+        if release is None:
+            return True
+        await _release(release)
+        return False
+
     async def retrain(self) -> TrainingRecord:
         """Retrain now and wait for the record; UserError while one is already running."""
         task = self.request_retrain()

@@ -164,3 +164,28 @@ def test_shard_settings_make_an_auto_sharded_bot_and_only_shard_0_syncs_commands
                            ({"ANIMEREC_SHARD_COUNT": 0}, "ANIMEREC_SHARD_COUNT")]:
         with pytest.raises(ValidationError, match=message):
             settings(**wrong)
+
+
+@pytest.mark.timeout(60)
+async def test_admin_retrain_while_another_process_trains_says_so_and_keeps_the_cooldown(simcord_env, data_dir):
+    import discord
+
+    from bot.client import RETRAIN_JOB
+    from bot.service.model_holder import RETRAIN_ELSEWHERE
+
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel("mods")
+    managers = guild.create_role("mods", permissions=discord.Permissions(manage_guild=True))
+    mod = guild.add_member(simcord_env.create_user("mod"), roles=[managers])
+    bot = simcord_env.bot
+    other = await Store.open(data_dir / "animerec.sqlite3")  # another shard's process, training
+    release = await other.try_training_lock()
+    try:
+        reply = await mod.slash(channel, "admin retrain")
+        assert reply.ephemeral and reply.response.content == RETRAIN_ELSEWHERE
+        assert not bot.service.models.training and bot.retrain_cooldown.remaining(RETRAIN_JOB) == 0
+        assert [str(getattr(e, "original", e)) for e in simcord_env.errors] == [RETRAIN_ELSEWHERE]
+    finally:
+        release()
+        await other.close()
+    assert not await bot.service.models.training_elsewhere()
