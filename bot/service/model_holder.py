@@ -65,7 +65,7 @@ class ModelHolder:
         self.poll = poll  # seconds between two looks at `current` for another process's model; 0: never
         self._watcher: asyncio.Task[None] | None = None
         self._published = asyncio.Event()  # a notification: another process published a model
-        self._unloadable: str | None = None  # a published version that failed to load: not retried each look
+        self._looked_at: str | None = None  # the version `current` named at the last look: loaded once, not each look
         self.train_config = train_config
         self.franchises = franchises_for(catalog)
         self.retry_delays = tuple(retry_delays)
@@ -122,13 +122,11 @@ class ModelHolder:
             version = (await asyncio.to_thread(current_dir, self.models_dir)).name
         except ModelLoadError:
             return False
-        if version == self.model_version or version == self._unloadable:
+        if version in (self.model_version, self._looked_at):
             return False
+        self._looked_at = version  # one try: a model that fails to load is logged once, not every look
         log.info("model %s was published by another process: loading it", version)
-        if await self.reload():
-            return True
-        self._unloadable = version
-        return False
+        return await self.reload()
 
     async def _train_first_model(self) -> None:
         """Train until there is a model to serve, retrying a failure after each of retry_delays in turn."""
@@ -227,7 +225,6 @@ class ModelHolder:
             return False
         # The hot swap: requests already running keep the reference they took.
         self._engine = engine
-        self._unloadable = None
         log.info("now serving model %s", self.model_version)
         return True
 

@@ -189,3 +189,39 @@ async def test_admin_retrain_while_another_process_trains_says_so_and_keeps_the_
         release()
         await other.close()
     assert not await bot.service.models.training_elsewhere()
+
+
+async def test_a_model_published_elsewhere_is_served_and_a_broken_one_tried_once(data_dir, catalog, database):
+    from bot.service import Service
+    from recsys import artifacts
+
+    models = data_dir / "models"
+    service = Service(await Store.open(database), catalog, data_dir, train_config="small", model_poll=0.1)
+    await service.start()
+    loads = []
+    real_reload = service.models.reload
+
+    async def counted() -> bool:
+        loads.append(artifacts.current_dir(models).name)
+        return await real_reload()
+
+    service.models.reload = counted
+    try:
+        old = service.models.model_version
+        # Another process publishes: a copy of the served model under a new version.
+        (models / "20990101-000000-elsewhere").mkdir()
+        for f in artifacts.current_dir(models).iterdir():
+            (models / "20990101-000000-elsewhere" / f.name).write_bytes(f.read_bytes())
+        (models / "current").write_text("20990101-000000-elsewhere\n")
+        await asyncio.sleep(1.0)
+        assert loads == ["20990101-000000-elsewhere"]  # one load, though meta.json still names the old version
+        assert service.models.model_version == old  # (the copy's meta names it)
+        # A broken one: logged once, the served model stays.
+        (models / "current").write_text("20990101-000001-broken\n")
+        await asyncio.sleep(1.0)
+        assert loads == ["20990101-000000-elsewhere", "20990101-000001-broken"]
+        assert service.models.model_version == old
+        await service.ratings.rate(1, "Steins;Gate", "9")
+        assert len((await service.picks.recommend(1, count=3, onboard=False)).picks) == 3  # still answering
+    finally:
+        await service.close()
