@@ -86,21 +86,38 @@ def _check_models_root(path: Path) -> None:
         raise CliError(f"--out {path}: {path / artifacts.CURRENT} is a directory, not the name of a model version")
 
 
+def _spark_settings(args: argparse.Namespace):
+    """The Spark engine's settings for --engine spark (None for the default engine), checked early."""
+    if args.engine != "spark":
+        if args.master is not None:
+            raise CliError("--master is for --engine spark")
+        return None
+    from recsys.spark_als import SparkSettings, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        raise CliError(f"--engine spark: {reason}")
+    return SparkSettings(master=args.master) if args.master else SparkSettings()
+
+
 def cmd_train(args: argparse.Namespace) -> None:
     _check_models_root(args.out)
+    spark = _spark_settings(args)
     extra = None
     if args.extra:
         _check_input_file(args.extra)
         extra = read_interactions_csv(args.extra, known_ids=Catalog.load().ids())
     config = _config(args.config)
-    # The recorded figures are the default model's: a small model must not show them as its own.
-    evaluation = json.loads(EVALUATION_JSON.read_text()) if args.config == "default" and EVALUATION_JSON.exists() \
-        else None
-    with tqdm(total=config.iterations, desc="training ALS", unit="it", disable=args.quiet) as bar:
+    # The recorded figures are the default model's: a small or Spark-trained model must not show them as its own.
+    evaluation = json.loads(EVALUATION_JSON.read_text()) \
+        if args.config == "default" and spark is None and EVALUATION_JSON.exists() else None
+    with tqdm(total=config.iterations, desc="training ALS" + (" on Spark" if spark else ""), unit="it",
+              disable=args.quiet) as bar:
         from recsys.train import train_and_publish
 
         try:
-            path = train_and_publish(args.out, extra, config, progress=lambda it: bar.update(1), evaluation=evaluation)
+            path = train_and_publish(args.out, extra, config, progress=lambda it: bar.update(it - bar.n),
+                                     evaluation=evaluation, spark=spark)
         except artifacts.PublishBusy as exc:
             raise CliError(str(exc)) from None
     print(f"published {path} (current -> {path.name})")
@@ -360,6 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", type=Path, default=DEFAULT_MODELS, help=f"models root (default {DEFAULT_MODELS})")
     t.add_argument("--extra", type=Path, help="CSV user_id,anime_id,rating (1-10 or -1) added to the dataset")
     t.add_argument("--config", default="default", help="default or small (a seconds-long model for tests)")
+    t.add_argument("--engine", choices=["default", "spark"], default="default",
+                   help="ALS engine: default (numba, one process) or spark (MLlib; needs the spark extra and Java)")
+    t.add_argument("--master", help="Spark master URL with --engine spark (default local[2])")
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="held-out-user evaluation against baselines")
