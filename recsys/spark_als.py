@@ -159,7 +159,11 @@ def _session(settings: SparkSettings, tmp: str):
     log_path = os.path.join(tmp, "jvm.log")
     with open(log_path, "wb") as log:
         gateway = launch_gateway(conf, popen_kwargs={"stdout": log, "stderr": log})
-    sc = SparkContext(conf=conf, gateway=gateway)
+    try:
+        sc = SparkContext(conf=conf, gateway=gateway)
+    except BaseException:
+        _end_jvm(gateway)
+        raise
     sc.setLogLevel("ERROR")
     return SparkSession(sc), log_path
 
@@ -173,20 +177,26 @@ def _tail(path: str, lines: int = 20) -> str:
 
 
 def _stop(spark) -> None:
-    """Stop the session and end its JVM (Spark's gateway exits when its stdin closes), so no JVM,
-    temp file or gateway connection outlives the training."""
+    """Stop the session and end its JVM, so that no JVM, temp file or gateway connection outlives
+    the training."""
     from pyspark import SparkContext
 
-    spark.stop()
-    gateway = SparkContext._gateway
-    if gateway is None:
-        return
+    try:
+        spark.stop()
+    finally:
+        gateway = SparkContext._gateway
+        SparkContext._gateway = None
+        SparkContext._jvm = None
+        if gateway is not None:
+            _end_jvm(gateway)
+
+
+def _end_jvm(gateway) -> None:
+    """Close the gateway; Spark's gateway JVM exits when its stdin closes."""
     proc = getattr(gateway, "proc", None)
     try:
         gateway.shutdown()
     finally:
-        SparkContext._gateway = None
-        SparkContext._jvm = None
         if proc is not None:
             if proc.stdin is not None:
                 proc.stdin.close()
