@@ -81,7 +81,8 @@ def run_synthetic(engine: str, master: str, iterations: int) -> dict:
 def _child(*args: str) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True)
     if out.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{out.stderr[-3000:]}")
+        err = out.stderr if len(out.stderr) < 6000 else out.stderr[:3000] + "\n...\n" + out.stderr[-3000:]
+        raise SystemExit(f"{' '.join(args)} failed:\n{err}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

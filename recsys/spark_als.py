@@ -53,7 +53,7 @@ class SparkSettings:
     """How the Spark engine runs; rank, iterations and alpha come from ModelConfig."""
 
     master: str = DEFAULT_MASTER
-    reg_param: float = 0.3  # Spark's regParam (scaled by each row's count); tuned on seeds 1 and 2
+    reg_param: float = 0.1  # Spark's regParam (scaled by each row's count); tuned on seeds 1 and 2
     blocks: int = 4  # numUserBlocks = numItemBlocks
     driver_memory: str = "4g"  # local mode: the driver is the executor
 
@@ -145,7 +145,9 @@ def _session(settings: SparkSettings, tmp: str):
     log4j = os.path.join(tmp, "log4j2.properties")
     with open(log4j, "w") as f:
         f.write(_LOG4J)
-    java_opts = f"-Dlog4j2.configurationFile=file:{log4j} -Djava.io.tmpdir={tmp}"
+    # A deep stack: Spark (de)serializes ALS's iteration lineage recursively (a StackOverflowError
+    # took a 15-iteration local[2] run down with Java's default 1 MB; see also the checkpoints below).
+    java_opts = f"-Dlog4j2.configurationFile=file:{log4j} -Djava.io.tmpdir={tmp} -Xss16m"
     conf = (SparkConf().setMaster(settings.master).setAppName("animerec-als")
             .set("spark.local.dir", tmp)
             .set("spark.driver.memory", settings.driver_memory)
@@ -165,6 +167,7 @@ def _session(settings: SparkSettings, tmp: str):
         _end_jvm(gateway)
         raise
     sc.setLogLevel("ERROR")
+    sc.setCheckpointDir(os.path.join(tmp, "checkpoints"))  # ALS truncates its lineage every 10 iterations
     return SparkSession(sc), log_path
 
 
