@@ -1,7 +1,8 @@
 """How good are /similar's neighbours? Figures over held-out members, and the item-kNN reference.
 
-A query is a title from a held-out member's history; its neighbours (from other franchises only)
-are judged three ways:
+A query is a title from a held-out member's history, drawn either uniformly over the held-out
+interactions (``per_interaction``: members with long histories ask more, as they would) or up to
+``queries_per_user`` per member; its neighbours (from other franchises only) are judged three ways:
 * co-watch precision@n: the share of the n neighbours the same member also has in their history
   (a neighbour missing from a short list counts as a miss: |neighbours & history| / n);
 * genre overlap: mean Jaccard similarity of the query's genres and each neighbour's;
@@ -15,35 +16,50 @@ two methods side by side compare like with like.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from recsys.catalog import Catalog
-from recsys.franchise import Franchises
+
+
+class FranchiseMap(Protocol):
+    """What the figures need of a franchise graph: recsys.franchise.Franchises, or a stand-in."""
+
+    def franchise_of(self, anime_id: int) -> int | None: ...
+
+    def franchise_array(self, anime_ids: np.ndarray) -> np.ndarray: ...
+
 
 NeighboursFn = Callable[[int, int], Sequence[int]]  # (anime_id, n) -> up to n anime ids, other franchises only
 OBSCURE_MEMBERS = 5_000
 
 
 def sample_queries(
-    test: pd.DataFrame, known: Collection[int] | None = None, *, queries_per_user: int = 5, seed: int = 0
+    test: pd.DataFrame, known: Collection[int] | None = None, *, queries_per_user: int = 5,
+    per_interaction: int | None = None, seed: int = 0,
 ) -> list[tuple[str, int, frozenset[int]]]:
-    """(member, query anime id, the member's whole history) triples: up to ``queries_per_user`` titles per
-    held-out member, drawn without replacement from the titles of their history in ``known``."""
+    """(member, query anime id, the member's whole history) triples, queries drawn without replacement
+    from the titles of held-out histories that are in ``known``: ``per_interaction`` of them uniformly
+    over all such (member, title) pairs, or else up to ``queries_per_user`` per member."""
     rng = np.random.default_rng(seed)
     known_set = None if known is None else {int(a) for a in known}
-    out = []
+    pairs: list[tuple[str, int]] = []
+    histories: dict[str, frozenset[int]] = {}
     for user_id, g in test.groupby("user_id", sort=True):
         history = np.unique(g["anime_id"].to_numpy(np.int64))
         pool = history if known_set is None else np.array([a for a in history if int(a) in known_set], np.int64)
         if len(pool) == 0:
             continue
-        picks = rng.choice(pool, size=min(queries_per_user, len(pool)), replace=False)
-        hist = frozenset(int(a) for a in history)
-        out.extend((str(user_id), int(a), hist) for a in picks)
-    return out
+        histories[str(user_id)] = frozenset(int(a) for a in history)
+        if per_interaction is None:
+            pool = rng.choice(pool, size=min(queries_per_user, len(pool)), replace=False)
+        pairs.extend((str(user_id), int(a)) for a in pool)
+    if per_interaction is not None and per_interaction < len(pairs):
+        pairs = [pairs[i] for i in np.sort(rng.choice(len(pairs), size=per_interaction, replace=False))]
+    return [(u, a, histories[u]) for u, a in pairs]
 
 
 def _jaccard(a: frozenset, b: frozenset) -> float:
@@ -55,10 +71,11 @@ def similar_figures(
     neighbours_fn: NeighboursFn,
     test: pd.DataFrame,
     catalog: Catalog,
-    franchises: Franchises,
+    franchises: FranchiseMap,
     *,
     known: Collection[int] | None = None,
     queries_per_user: int = 5,
+    per_interaction: int | None = None,
     seed: int = 0,
     n: int = 10,
     obscure_members: int = OBSCURE_MEMBERS,
@@ -69,7 +86,8 @@ def similar_figures(
     model knows (queries come only from these; default every title). Returns the three figures
     (means over queries; genre overlap and obscure share over the neighbours returned) plus
     ``cowatch_precision_se`` (standard error over queries), ``queries``, ``users``, ``filled`` (mean
-    neighbours returned / n) and ``same_franchise`` (neighbours sharing the query's franchise: must be 0).
+    neighbours returned / n) and ``same_franchise`` (neighbours sharing the query's franchise: 0 for every
+    neighbour function that excludes the franchise).
     """
     genres: dict[int, frozenset[str]] = {}
     members: dict[int, int] = {}
@@ -81,7 +99,7 @@ def similar_figures(
             members[a] = anime.members if anime is not None else 0
         return genres[a], members[a]
 
-    queries = sample_queries(test, known, queries_per_user=queries_per_user, seed=seed)
+    queries = sample_queries(test, known, queries_per_user=queries_per_user, per_interaction=per_interaction, seed=seed)
     precision, overlaps, obscure = [], [], []
     returned = same_franchise = 0
     for _, query, history in queries:
@@ -115,7 +133,8 @@ def _top_other_franchises(
     """Best-first anime ids of the n highest finite sims outside item i's franchise."""
     sims = np.where(franchise == franchise[i], -np.inf, sims)
     order = np.argsort(-sims, kind="stable")
-    out, seen = [], set()
+    out: list[int] = []
+    seen: set[int] = set()
     for j in order:
         if not np.isfinite(sims[j]) or len(out) >= n:
             break
@@ -144,7 +163,7 @@ def binary_interactions(train: pd.DataFrame, item_ids: np.ndarray | None = None)
     return X, item_ids
 
 
-def cosine_reference(train: pd.DataFrame, franchises: Franchises, *, one_per_franchise: bool = False) -> NeighboursFn:
+def cosine_reference(train: pd.DataFrame, franchises: FranchiseMap, *, one_per_franchise: bool = False) -> NeighboursFn:
     """Item-kNN cosine neighbours from training interactions: binary X, cos(i, j) = (X'X)_ij / sqrt(n_i n_j),
     exact, same-franchise titles excluded (``one_per_franchise``: also at most one title per other franchise)."""
     X, item_ids = binary_interactions(train)
@@ -160,7 +179,7 @@ def cosine_reference(train: pd.DataFrame, franchises: Franchises, *, one_per_fra
 
 
 def exact_neighbours(
-    vectors: np.ndarray, item_ids: np.ndarray, franchises: Franchises, *, one_per_franchise: bool = False
+    vectors: np.ndarray, item_ids: np.ndarray, franchises: FranchiseMap, *, one_per_franchise: bool = False
 ) -> NeighboursFn:
     """Exact cosine neighbours over embedding rows (the reference an Annoy index approximates),
     same-franchise titles excluded."""
@@ -169,7 +188,7 @@ def exact_neighbours(
     return _neighbours_fn(lambda i: V @ V[i], np.asarray(item_ids, np.int64), franchises, one_per_franchise)
 
 
-def _neighbours_fn(similarities: Callable[[int], np.ndarray], item_ids: np.ndarray, franchises: Franchises,
+def _neighbours_fn(similarities: Callable[[int], np.ndarray], item_ids: np.ndarray, franchises: FranchiseMap,
                    one_per_franchise: bool) -> NeighboursFn:
     """A NeighboursFn over one exact similarity row per item index."""
     index = {int(a): i for i, a in enumerate(item_ids)}

@@ -1,0 +1,24 @@
+"""/stats: the served model, the community's ratings and the retrain history."""
+
+from __future__ import annotations
+
+from bot.service.model_holder import ModelHolder
+from bot.service.results import Stats
+from bot.store import Store
+
+
+async def gather_stats(store: Store, models: ModelHolder) -> Stats:
+    meta = models.meta
+    ratings, members = await store.rating_counts()
+    history = await store.training_history(20)
+    finished = [r for r in history if r.status != "training"]
+    retry = models.next_training_at if meta is None else None
+    return Stats(
+        meta=meta,
+        community_ratings=ratings,
+        community_members=members,
+        training_since=models.training_since,
+        last_training=finished[0] if finished else None,
+        last_failure=next((r for r in finished if r.status == "failed"), None),
+        next_training_at=retry.isoformat(timespec="seconds") if retry is not None else None,
+    )
