@@ -92,8 +92,8 @@ def _table(title: str, results: dict[str, dict]) -> None:
     print(f"{'':22s}" + "".join(f"{n:>18s}" for n in names) + f"{'spark/default':>15s}")
     for key in results[names[0]]:
         vals = [results[n][key] for n in names]
-        ratio = vals[1] / vals[0] if vals[0] else float("nan")
-        print(f"{key:22s}" + "".join(f"{v:18.2f}" for v in vals) + f"{ratio:14.1f}x")
+        ratio = f"{vals[1] / vals[0]:14.1f}x" if vals[0] else f"{'–':>15s}"  # e.g. JVM start: the default has none
+        print(f"{key:22s}" + "".join(f"{v:18.2f}" for v in vals) + ratio)
     print()
 
 
