@@ -164,10 +164,13 @@ def genre_profile(member: Mapping[int, float], server: Mapping[int, float], genr
     summed liking over the server's members (ServerTally.liking_weights)."""
     mine = genre_shares({a: liking(r) for a, r in member.items()}, genres_of)
     theirs = genre_shares(server, genres_of)
-    shown = sorted(mine, key=lambda g: (-mine[g], g))[:n]
     lifts = {g: mine[g] / (theirs.get(g, 0.0) + 0.02) for g in mine
              if mine[g] >= LEAN_MIN_SHARE and mine[g] >= LEAN_MIN_LIFT * theirs.get(g, 0.0)}
     leans = tuple(sorted(lifts, key=lambda g: (-lifts[g], g))[:2])
+    # The member's biggest genres, and the ones they lean to even when those are smaller.
+    biggest = sorted(mine, key=lambda g: (-mine[g], g))
+    extra = [g for g in leans if g not in biggest[:n]]
+    shown = sorted({*biggest[: n - len(extra)], *extra}, key=lambda g: (-mine[g], g))
     return GenreProfile(tuple(shown), tuple(mine[g] for g in shown), tuple(theirs.get(g, 0.0) for g in shown), leans)
 
 

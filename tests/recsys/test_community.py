@@ -176,3 +176,12 @@ def test_title_tally_counts_histogram_and_who_loved_it():
     assert tally.loved_by == (1, 5, 2)
     empty = title_tally([])
     assert (empty.given, empty.mean, sum(empty.histogram)) == (0, None, 0)
+
+
+def test_the_profile_shows_the_genres_a_member_leans_to_even_when_small():
+    genres = {1: ("Comedy",), 2: ("Action",), 3: ("Drama",), 4: ("Mecha",)}
+    member = {1: 10.0, 2: 10.0, 3: 10.0, 4: 6.0}
+    server = {1: 10.0, 2: 10.0, 3: 10.0, 4: 0.1}
+    profile = genre_profile(member, server, genres, n=2)
+    assert profile.leans == ("Mecha",)
+    assert profile.genres == ("Action", "Mecha")  # the biggest, then the lean; ties by name
