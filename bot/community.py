@@ -34,7 +34,7 @@ from recsys.community import (
     server_top,
     title_tally,
 )
-from recsys.model import Recommender
+from recsys.model import Recommender, single_threaded_blas
 from recsys.serving import Engine
 
 TALLY_SECONDS = 30.0  # a server's tally is recomputed at most this often while ratings change
@@ -146,7 +146,8 @@ class Community:
             return self._views
 
     def _build_views(self, model: Recommender) -> _ModelViews:
-        cmap = CatalogMap.of(model)
+        with single_threaded_blas():  # as the bot's process runs anyway: a threaded SVD here is 20x slower
+            cmap = CatalogMap.of(model)
         finite = np.isfinite(cmap.xy).all(axis=1)
         adult = np.array([a in self.catalog and self.catalog.get(a).is_adult for a in model.item_ids.tolist()], bool)
         order = np.argsort(-model.item_popularity, kind="stable")
@@ -240,7 +241,7 @@ class Community:
             catalog=[tuple(xy) for xy in cmap.xy[views.background].tolist()],
             landmarks=landmarks, rated=rated, picks=pick_points, place=cmap.place(shown or ratings),
             server_place=server_place, genres=profile.genres, member_shares=profile.member,
-            server_shares=profile.server, axis_notes=views.axis_notes)
+            server_shares=profile.server, axis_notes=views.axis_notes, who=name)
         return Taste(member_id, picture, profile, offset, len(ratings),
                      tuple(self.catalog.get(p.anime_id) for p in picks))
 

@@ -230,6 +230,9 @@ class Service:
         self._next_training_at: datetime | None = None  # when the next one starts
         self.training_pid: int | None = None  # the training child process, while one runs
         self.import_cooldown = Cooldown(import_cooldown)  # per member: parsing a big export is costly
+        from bot.community import Community  # it imports UserError from here
+
+        self.community = Community(store, catalog, self._require_engine)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -499,6 +502,7 @@ class Service:
     async def forget(self, user_id: int) -> Forgotten:
         """Delete everything stored about a member (the caller has asked them to confirm)."""
         ratings, dismissals = await self.store.forget(user_id)
+        self.community.forgotten(user_id)
         model = self._model
         learnt = model is not None and model.meta.get("counts", {}).get("community_interactions", 0) > 0
         return Forgotten(ratings, dismissals, bool(ratings) and (learnt or self.training))
