@@ -9,9 +9,10 @@ aggregates: no one else can see their taste, compare with them, or find their na
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,6 +37,8 @@ from recsys.community import (
 )
 from recsys.model import Recommender, single_threaded_blas
 from recsys.serving import Engine
+
+log = logging.getLogger(__name__)
 
 TALLY_SECONDS = 30.0  # a server's tally is recomputed at most this often while ratings change
 MAP_POINTS = 4000  # the most watched titles drawn faint on /taste's map
@@ -80,6 +83,21 @@ class ServerFavourites:
 
 
 @dataclass
+class _Server:
+    """One server's counts, when they were made, and what was derived from them (computed once)."""
+
+    tally: ServerTally
+    at: float
+    commits: int | None
+    _derived: dict = field(default_factory=dict)
+
+    def derived(self, key: object, make: Callable[[], object]):
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
+
+
+@dataclass
 class _ModelViews:
     """What one model's /taste needs, computed once per model (a hot swap builds new ones)."""
 
@@ -99,7 +117,8 @@ class Community:
         self.tally_seconds = TALLY_SECONDS
         self._views: _ModelViews | None = None
         self._views_lock = asyncio.Lock()
-        self._tallies: dict[int, tuple[ServerTally, float, int | None]] = {}
+        self._servers: dict[int, _Server] = {}
+        self._recounts: dict[int, asyncio.Task] = {}
         self._members: set[tuple[int, int]] = set()  # (guild, member) pairs recorded this run
         self.genres_of = {a.anime_id: a.genres for a in catalog}
 
@@ -113,18 +132,17 @@ class Community:
         if new:
             await self.store.add_guild_members(guild_id, new)
             self._members.update((guild_id, u) for u in new)
-            self._tallies.pop(guild_id, None)
 
     async def left(self, guild_id: int, user_id: int) -> None:
         """A member is no longer in this server: they leave its views."""
         await self.store.remove_guild_member(guild_id, user_id)
         self._members.discard((guild_id, user_id))
-        self._tallies.pop(guild_id, None)
+        self._servers.pop(guild_id, None)
 
     def forgotten(self, user_id: int) -> None:
         """After /forget: the store rows are gone; drop what this process remembers too."""
         self._members = {p for p in self._members if p[1] != user_id}
-        self._tallies.clear()
+        self._servers.clear()  # counted afresh: their ratings leave the totals at once
 
     async def set_privacy(self, user_id: int, hidden: bool) -> None:
         await self.store.set_hidden(user_id, hidden)
@@ -175,18 +193,39 @@ class Community:
             notes.append(f"more {g}")
         return tuple(notes)  # type: ignore[return-value]
 
-    async def tally(self, guild_id: int) -> ServerTally:
-        """The server's per-title counts; reused while no rating changed, or for tally_seconds."""
+    async def server(self, guild_id: int) -> _Server:
+        """The server's per-title counts. Reused while no write happened since they were counted; after
+        one, for tally_seconds more, then recounted in the background while the last count is served (a
+        count reads every rating of the server's members: about a second at 5,000 members). With
+        tally_seconds 0, always counted afresh after a write."""
         commits = getattr(self.store, "commits", None)
-        cached = self._tallies.get(guild_id)
+        cached = self._servers.get(guild_id)
         if cached is not None:
-            tally, at, seen_commits = cached
-            if (commits is not None and commits == seen_commits) or time.monotonic() - at < self.tally_seconds:
-                return tally
+            if (commits is not None and commits == cached.commits) or time.monotonic() - cached.at < self.tally_seconds:
+                return cached
+            if self.tally_seconds > 0:
+                running = self._recounts.get(guild_id)
+                if running is None or running.done():
+                    self._recounts[guild_id] = asyncio.create_task(self._count(guild_id), name=f"recount-{guild_id}")
+                    self._recounts[guild_id].add_done_callback(_log_failure)
+                return cached
+        return await self._count(guild_id)
+
+    async def tally(self, guild_id: int) -> ServerTally:
+        return (await self.server(guild_id)).tally
+
+    async def _count(self, guild_id: int) -> _Server:
+        commits = getattr(self.store, "commits", None)  # before the count: a write during it leaves it stale
         rows, members = await self.store.guild_title_counts(guild_id, LOVED)
         tally = await asyncio.to_thread(ServerTally.from_counts, rows, members)
-        self._tallies[guild_id] = (tally, time.monotonic(), commits)
-        return tally
+        server = _Server(tally, time.monotonic(), commits)
+        self._servers[guild_id] = server
+        return server
+
+    async def close(self) -> None:
+        for task in self._recounts.values():
+            task.cancel()
+        await asyncio.gather(*self._recounts.values(), return_exceptions=True)
 
     def _title(self, anime_id: int) -> Anime | None:
         return self.catalog.get(anime_id) if anime_id in self.catalog else None
@@ -210,13 +249,19 @@ class Community:
                 raise UserError("Rate a few titles first (/rate or /import): your taste map is drawn from them.")
             raise UserError(f"{name} hasn't rated anything yet, so there is no taste to show.")
         views = await self.views()
-        tally = await self.tally(guild_id)
+        server = await self.server(guild_id)
         engine = self.engine()
-        return await asyncio.to_thread(self._taste, engine, views, tally, member_id, ratings, name, allow_adult)
+        return await asyncio.to_thread(self._taste, engine, views, server, member_id, ratings, name, allow_adult)
 
-    def _taste(self, engine: Engine, views: _ModelViews, tally: ServerTally, member_id: int,
+    def _server_taste(self, cmap: CatalogMap, tally: ServerTally, allow_adult: bool
+                      ) -> tuple[tuple[float, float] | None, dict[int, float]]:
+        """The server's place on the map and its liking per title (the titles this channel may show)."""
+        weights = {a: w for a, w in tally.liking_weights().items() if self._shown(a, allow_adult)}
+        return _weighted_place(cmap, weights), weights
+
+    def _taste(self, engine: Engine, views: _ModelViews, server: _Server, member_id: int,
                ratings: dict[int, float], name: str, allow_adult: bool) -> Taste:
-        cmap = views.cmap
+        cmap, tally = views.cmap, server.tally
         shown = {a: r for a, r in ratings.items() if self._shown(a, allow_adult)}
         allowed = engine.allowed(allow_adult=allow_adult)
         picks = engine.recommend(ratings, TASTE_PICKS, allowed=allowed).picks
@@ -228,10 +273,9 @@ class Community:
         landmarks = [Point(self.catalog.get(a).name, *cmap.point(a))
                      for a in cmap.landmarks(LANDMARKS, exclude=labelled,
                                              allowed=cmap.item_ids[views.background].tolist())]
-        weights = tally.liking_weights()
-        server_place = _weighted_place(cmap, weights)
-        profile = genre_profile(shown, {a: w for a, w in weights.items() if self._shown(a, allow_adult)},
-                                self.genres_of)
+        server_place, weights = server.derived(("taste", allow_adult, id(cmap)), lambda: self._server_taste(
+            cmap, server.tally, allow_adult))
+        profile = genre_profile(shown, weights, self.genres_of)
         offset = rating_offset(ratings, tally)
         whose = f"{name}'s" if name.lower() != "you" else "Your"
         subtitle = (f"{len(ratings)} title{'s' if len(ratings) != 1 else ''} rated or watched · "
@@ -305,12 +349,21 @@ class Community:
         self.engine()
         await self.seen(guild_id, caller_id)
         views = await self.views()
-        tally = await self.tally(guild_id)
+        server = await self.server(guild_id)
+        return server.derived(("top", allow_adult, count, id(views)),
+                              lambda: self._server_top(views, server.tally, allow_adult, count))
+
+    def _server_top(self, views: _ModelViews, tally: ServerTally, allow_adult: bool, count: int) -> ServerFavourites:
         share = np.array([views.global_share.get(a, 0.0) for a in tally.anime_ids.tolist()])
         keep = np.array([self._shown(a, allow_adult) for a in tally.anime_ids.tolist()], bool)
         top = server_top(tally, share, count, keep=keep)
         ids = {a for a, *_ in top.favourites} | {a for a, _ in top.most_watched} | {a for a, *_ in top.loved_here}
         return ServerFavourites(top, {a: self.catalog.get(a) for a in ids}, tally.members)
+
+
+def _log_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("recounting a server failed", exc_info=task.exception())
 
 
 def _weighted_place(cmap: CatalogMap, weights: Mapping[int, float]) -> tuple[float, float] | None:

@@ -101,12 +101,9 @@ def _map(ax, p: TastePicture, fig: Figure) -> None:
         ax.scatter([r.x for r in watched], [r.y for r in watched], s=28, facecolors="none", edgecolors=INK,
                    linewidths=1.0, zorder=4)
     if scored:
-        dots = ax.scatter([r.x for r in scored], [r.y for r in scored], s=42, c=[r.score for r in scored],
+        ax.scatter([r.x for r in scored], [r.y for r in scored], s=42, c=[r.score for r in scored],
                           cmap=SCORES, norm=Normalize(1, 10), edgecolors="#262936", linewidths=0.6, zorder=5)
-        bar = fig.colorbar(dots, ax=ax, fraction=0.035, pad=0.01, ticks=[1, 4, 7, 10])
-        bar.outline.set_visible(False)
-        bar.ax.tick_params(colors=SOFT_INK, labelsize=8, length=0)
-        bar.set_label("score given", color=SOFT_INK, fontsize=8.5)
+        _score_key(ax)
     if p.picks:
         ax.scatter([q.x for q in p.picks], [q.y for q in p.picks], s=150, marker="*", c=PICK, edgecolors="#262936",
                    linewidths=0.7, zorder=7)
@@ -136,6 +133,19 @@ def _map(ax, p: TastePicture, fig: Figure) -> None:
     legend = ax.legend(handles=handles, loc="lower left", fontsize=7.5, frameon=True, facecolor=CARD,
                        edgecolor="none", labelcolor=INK, framealpha=0.85, borderpad=0.5, handletextpad=0.3)
     legend.set_zorder(11)
+
+
+def _score_key(ax) -> None:
+    """A row of ten swatches, 1 to 10, in the map's top right corner (cheaper than a colorbar axis)."""
+    x0, y, step = 0.985 - 10 * 0.022, 0.955, 0.022
+    ax.text(x0 - 0.01, y, "score", transform=ax.transAxes, color=SOFT_INK, fontsize=7.5, ha="right", va="center",
+            zorder=12)
+    ax.scatter([x0 + step * (k + 0.5) for k in range(10)], [y] * 10, c=list(range(1, 11)), cmap=SCORES,
+               norm=Normalize(1, 10), s=38, marker="s", linewidths=0, transform=ax.transAxes, zorder=12,
+               clip_on=False)
+    for k in (1, 10):
+        ax.text(x0 + step * (k - 0.5), y - 0.035, str(k), transform=ax.transAxes, color=SOFT_INK, fontsize=7,
+                ha="center", va="center", zorder=12)
 
 
 def _frame(ax, p: TastePicture) -> None:
@@ -191,7 +201,7 @@ def _genres(ax, p: TastePicture) -> None:
     ax.set_facecolor(PANEL)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_title(f"Genres of what {_short(p.who, 20)} liked", color=INK, fontsize=11, loc="left", pad=8)
+    ax.set_title("Genres liked", color=INK, fontsize=11, loc="left", pad=6)
     if not p.genres:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -207,14 +217,15 @@ def _genres(ax, p: TastePicture) -> None:
     for r, mine, theirs in zip(rows, p.member_shares, p.server_shares):
         ax.text(100 * mine + 1, r + height / 2, f"{mine:.0%}", color=INK, fontsize=7.5, va="center")
         ax.text(100 * theirs + 1, r - height / 2, f"{theirs:.0%}", color=SOFT_INK, fontsize=7.5, va="center")
-    ax.set_yticks(rows)
-    ax.set_yticklabels(p.genres, color=INK, fontsize=9)
+    ax.set_yticks([])
+    ax.set_xticks([])
     top = max([*p.member_shares, *p.server_shares, 0.1]) * 100
-    ax.set_xlim(0, top * 1.22)
-    ax.tick_params(axis="x", colors=SOFT_INK, labelsize=8, length=0)
-    ax.tick_params(axis="y", length=0)
-    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
-    ax.grid(axis="x", color=CARD, linewidth=0.8)
-    ax.set_axisbelow(True)
-    ax.legend(loc="lower right", fontsize=8, frameon=True, facecolor=CARD, edgecolor="none", labelcolor=INK,
-              framealpha=0.85)
+    ax.set_xlim(-top * 0.5, top * 1.2)  # the left part holds the genre names
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    for r, genre in zip(rows, p.genres):
+        ax.text(-top * 0.03, r, _short(genre, 16), color=INK, fontsize=9, ha="right", va="center")
+    for x in range(0, int(top) + 1, 10 if top < 60 else 20):
+        ax.axvline(x, color=CARD, linewidth=0.8, zorder=0)
+        ax.text(x, -0.62, f"{x}%", color=SOFT_INK, fontsize=7.5, ha="center", va="bottom")
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=8, frameon=False, labelcolor=INK,
+              borderaxespad=0.2, handlelength=1.2, columnspacing=1.0)

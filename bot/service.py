@@ -285,6 +285,7 @@ class Service:
         if self._first_training is not None:
             self._first_training.cancel()  # kills the training child (see run_training)
             await asyncio.gather(self._first_training, return_exceptions=True)
+        await self.community.close()
         await self.store.close()
 
     @property

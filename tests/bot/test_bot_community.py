@@ -157,8 +157,8 @@ async def test_hidden_members_count_only_anonymously_and_cannot_be_looked_at(sim
     await give(simcord_env, alice, channel, {STEINS_GATE: 10.0, COWBOY_BEBOP: 8.0})
     await give(simcord_env, bob, channel, {STEINS_GATE: 9.0, DEATH_NOTE: 8.0})
     await give(simcord_env, carol, channel, {STEINS_GATE: 7.0})
-    reply = await bob.slash(channel, "privacy", setting="hidden")
-    assert reply.ephemeral and "**hidden**" in (reply(reply).content)
+    hidden = await bob.slash(channel, "privacy", setting="hidden")
+    assert hidden.ephemeral and "**hidden**" in reply(hidden).content
 
     score = await carol.slash(channel, "score", anime=str(STEINS_GATE))
     fields = {f.name: f.value for f in reply(score).embeds[0].fields}
