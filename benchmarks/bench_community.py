@@ -64,7 +64,7 @@ async def scenario(data_dir: Path, catalog: Catalog, members: int, calls: int) -
               f"(loaded in {time.perf_counter() - clock:.1f} s)\n")
         rng = random.Random(0)
         ids = list(number.values())
-        engine = service._require_engine()
+        engine = service.models.engine()
         popular = [a for a in catalog if not a.is_adult and engine.model.index_of(a.anime_id) is not None][:2000]
 
         print(f"{'':34s}{'p50 ms':>9s}{'p99 ms':>9s}{'max ms':>9s}")
@@ -88,7 +88,7 @@ async def scenario(data_dir: Path, catalog: Catalog, members: int, calls: int) -
         for _ in range(calls):
             anime = rng.choice(popular[:500])
             clock = time.perf_counter()
-            result = await community.score(GUILD, rng.choice(ids), service.resolve(str(anime.anime_id)))
+            result = await community.score(GUILD, rng.choice(ids), service.titles.resolve(str(anime.anime_id)))
             rc.score_embed(result, {m: f"member {m}" for m in result.tally.loved_by})
             score.append(time.perf_counter() - clock)
         row("/score", score, TEXT_TARGET)

@@ -4,7 +4,7 @@ schedule and the health heartbeat."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -16,6 +16,7 @@ from bot import health
 from bot.cooldown import Cooldown, wait_text
 from bot.interactions import report_error
 from bot.service import Service, UserError, open_service
+from bot.service.model_holder import RETRAIN_RUNNING
 from bot.settings import Settings
 from recsys.catalog import Catalog
 
@@ -63,22 +64,23 @@ class AnimeRecBot(commands.Bot):
         self.heartbeat.start()
 
     async def _scheduled_retrain(self) -> None:
-        try:
-            record = await self.service.retrain()
-        except UserError as exc:  # one is already running (the first-start training)
-            log.info("scheduled retrain skipped: %s", exc)
+        task = self.service.models.request_retrain()  # its end is logged by the model holder
+        if task is None:
+            log.info("scheduled retrain skipped: one is already running")
             return
-        log.info("retrain finished: %s %s", record.status, record.error or record.version)
+        await task
 
     def queue_retrain(self) -> None:
-        """Run the retrain job now; the job's max_instances=1 keeps it to one at a time."""
-        if self.service.training:
-            raise UserError("A retrain is already running; /stats shows when it started.")
-        if left := self.retrain_cooldown.take(RETRAIN_JOB):
+        """An /admin retrain: started now, unless one is running or the cooldown since the last holds."""
+        models = self.service.models
+        if left := self.retrain_cooldown.remaining(RETRAIN_JOB):
+            if models.training:  # refused either way: this says more
+                raise UserError(RETRAIN_RUNNING)
             raise UserError(f"One /admin retrain every {wait_text(self.retrain_cooldown.seconds)}: "
                             f"try again in {wait_text(left)}.")
-        # The scheduler's own clock, not discord.utils.utcnow (which a test harness may virtualize).
-        self.scheduler.modify_job(RETRAIN_JOB, next_run_time=datetime.now(UTC))
+        if models.request_retrain() is None:
+            raise UserError(RETRAIN_RUNNING)
+        self.retrain_cooldown.take(RETRAIN_JOB)
 
     def next_retrain(self) -> datetime | None:
         """When the scheduled retrain runs next (UTC)."""

@@ -124,9 +124,9 @@ class Console:
             raise UserError("Usage: /admin retrain")
         self.write(f"Retraining on the dataset and every local rating ({FIRST_TRAINING_ESTIMATE}); "
                    "the current model answers until the new one is in.")
-        record = await self.service.retrain()
+        record = await self.service.models.retrain()
         if record.status != "ready":
-            raise UserError(f"The retrain failed ({record.error}); still serving {self.service.model_version}.")
+            raise UserError(f"The retrain failed ({record.error}); still serving {self.service.models.model_version}.")
         return f"Now serving model {record.version}."
 
     async def as_(self, args: str) -> str:
@@ -145,7 +145,7 @@ class Console:
             raise UserError("Usage: /watchparty <name> <name> ... [strategy=average|least_misery|fair] "
                             "[genre=] [type=] [count=]. You take part too.")
         names = {self.member_id: self.member_name, **{console_member_id(n): n for n in named}}
-        party = await self.service.watchparty(list(names), strategy=options.get("strategy", "average"),
+        party = await self.service.parties.plan(list(names), strategy=options.get("strategy", "average"),
                                               genre=options.get("genre"), type=options.get("type"),
                                               count=_count(options, 5))
         return render.embed_to_text(render.watchparty_embed(party, names))
@@ -154,14 +154,14 @@ class Console:
         title, _, score = args.rpartition(" ")
         if not title.strip():
             raise UserError("Usage: /rate <title> <1-10|watched>")
-        return render.embed_to_text(render.rate_embed(await self.service.rate(self.member_id, title, score)))
+        return render.embed_to_text(render.rate_embed(await self.service.ratings.rate(self.member_id, title, score)))
 
     async def unrate(self, args: str) -> str:
-        anime = await self.service.unrate(self.member_id, args)
+        anime = await self.service.ratings.unrate(self.member_id, args)
         return f"Removed your rating of {anime.name}."
 
     async def ratings(self, args: str) -> str:
-        ratings = await self.service.ratings(self.member_id)
+        ratings = await self.service.ratings.of(self.member_id)
         pages = range(render.ratings_pages(ratings))
         return "\n".join(render.embed_to_text(render.ratings_embed(ratings, "Your ratings", page)) for page in pages)
 
@@ -175,14 +175,14 @@ class Console:
             data = await asyncio.to_thread(_read_head, path)
         except OSError as exc:
             raise UserError(f"Cannot read {str(path)!r}: {exc.strerror}.") from None
-        return render.embed_to_text(render.import_embed(await self.service.import_mal_xml(self.member_id, data)))
+        return render.embed_to_text(render.import_embed(await self.service.ratings.import_mal_xml(self.member_id, data)))
 
     async def recommend(self, args: str) -> str:
         extra, options = split_options(args, RECOMMEND_OPTIONS)
         if extra:
             raise UserError(f"I don't understand “{extra[:40]}”. Options: "
                             + " ".join(f"{k}=" for k in RECOMMEND_OPTIONS) + ' (e.g. genre="Slice of Life" count=5).')
-        recs = await self.service.recommend(self.member_id, genre=options.get("genre"), type=options.get("type"),
+        recs = await self.service.picks.recommend(self.member_id, genre=options.get("genre"), type=options.get("type"),
                                             count=_count(options, 10), discover=_flag(options, "discover"))
         if recs.onboarding and not recs.picks:
             return render.embed_to_text(render.onboarding_embed(recs.onboarding)) + "\nRate them with /rate <title> <score>."
@@ -190,7 +190,7 @@ class Console:
 
     async def similar(self, args: str) -> str:
         title, options = split_options(args, SIMILAR_OPTIONS)
-        result = await self.service.similar(title, count=_count(options, 10), genre=options.get("genre"),
+        result = await self.service.similar.find(title, count=_count(options, 10), genre=options.get("genre"),
                                             type=options.get("type"))
         return render.embed_to_text(render.similar_embed(result))
 
@@ -211,7 +211,7 @@ class Console:
             if name == "forget":
                 self.write("This deletes every rating you stored. Type yes to confirm:")
                 if (await lines()).strip().lower() == "yes":
-                    forgotten = await self.service.forget(self.member_id)
+                    forgotten = await self.service.ratings.forget(self.member_id)
                     self.write(f"Deleted {forgotten.ratings} rating(s) and everything else stored about you.")
                     if forgotten.in_model:
                         self.write("The model being served learnt from them; the next retrain drops them.")
@@ -248,7 +248,7 @@ async def run_console(service: Service, stdin: TextIO = sys.stdin, out: TextIO =
     console = Console(service, out)
     interactive = stdin.isatty()
     console.write("animerec console: you are one local member. Type /help for commands.")
-    if service.model_version is None:
+    if service.models.model_version is None:
         console.write(f"No model yet: training the first one now ({FIRST_TRAINING_ESTIMATE}); "
                       + ("/rate and /import work meanwhile." if interactive else "your commands run when it is ready."))
         if not interactive:  # piped commands would all meet "warming up": wait for the model first
@@ -274,14 +274,14 @@ async def run_console(service: Service, stdin: TextIO = sys.stdin, out: TextIO =
 
     with patch_stdout(raw=True):  # lines printed meanwhile (the model is ready) go above the prompt
         console.out = sys.stdout  # patched: the announcement and the answers draw above the prompt
-        if service.model_version is None:
+        if service.models.model_version is None:
             asyncio.create_task(_announce_model(console, service))
         await console.run(read_line)
 
 
 async def _announce_model(console: Console, service: Service) -> None:
     started = asyncio.get_running_loop().time()
-    if await service.wait_for_model():
+    if await service.models.wait_for_model():
         console.write(f"Model ready after {asyncio.get_running_loop().time() - started:.0f} s.")
     else:
         console.write("! The first training failed; /stats says why and when I try again.")
@@ -305,5 +305,5 @@ class TitleCompleter(Completer):
             return
         if command.lstrip("/").lower() not in TITLE_COMMANDS or not typed.strip() or "=" in typed:
             return
-        for anime in self.service.search_titles(typed, allow_adult=False, limit=COMPLETIONS):
+        for anime in self.service.titles.search(typed, allow_adult=False, limit=COMPLETIONS):
             yield Completion(anime.name, start_position=-len(typed), display=self.service.catalog.label(anime))

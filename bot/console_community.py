@@ -60,7 +60,7 @@ def commands(console: Console) -> dict[str, Callable[[str], Awaitable[str]]]:
     async def score(args: str) -> str:
         if not args.strip():
             raise UserError("Usage: /score <title>")
-        anime = console.service.resolve(args)
+        anime = console.service.titles.resolve(args)
         result = await community.score(CONSOLE_GUILD_ID, console.member_id, anime)
         shown = {m: names.get(m, "another local member") for m in result.tally.loved_by}
         return embed_to_text(rc.score_embed(result, shown)).replace("```\n", "").replace("\n```", "")

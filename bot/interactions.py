@@ -10,7 +10,8 @@ import discord
 from discord import app_commands
 
 from bot import limits
-from bot.service import SOMETHING_WENT_WRONG, Service, clip, member_message
+from bot.limits import clip
+from bot.service import SOMETHING_WENT_WRONG, Service, member_message
 from recsys.catalog import ADULT_GENRE, TYPES
 
 if TYPE_CHECKING:
@@ -75,13 +76,13 @@ async def defer_publicly(interaction: discord.Interaction) -> None:
 async def allow_adult(interaction: discord.Interaction) -> bool:
     channel = interaction.channel
     nsfw = bool(channel is not None and getattr(channel, "is_nsfw", None) and channel.is_nsfw())
-    return await service_of(interaction).allow_adult(interaction.guild_id, nsfw)
+    return await service_of(interaction).titles.allow_adult(interaction.guild_id, nsfw)
 
 
 async def title_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Catalog matches as the member types; the value is the MAL id, which the service resolves."""
     service = service_of(interaction)
-    titles = service.search_titles(current, allow_adult=await allow_adult(interaction))
+    titles = service.titles.search(current, allow_adult=await allow_adult(interaction))
     return [app_commands.Choice(name=service.catalog.label(a, limits.CHOICE_NAME), value=str(a.anime_id)) for a in titles]
 
 

@@ -1,7 +1,12 @@
-"""Discord's limits that shape what the bot sends, in one place."""
+"""Discord's limits that shape what the bot sends, in one place, and clip() to fit text to one."""
 
 CHOICES = 25  # autocomplete choices, options in a select menu, fields in an embed
 CHOICE_NAME = 100  # an autocomplete choice's name, a select option's label, a command option's description
 PLACEHOLDER = 150  # a select menu's placeholder
 CONTENT = 2000  # a message's text
 EMBED_TITLE, EMBED_DESCRIPTION, FIELD_NAME, FIELD_VALUE, EMBED_FOOTER, EMBED_TOTAL = 256, 4096, 256, 1024, 2048, 6000
+
+
+def clip(text: str, limit: int) -> str:
+    """text cut to limit characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import discord
 
 from bot import limits
-from bot.service import (
+from bot.limits import clip
+from bot.service.results import (
     ImportReport,
     Pick,
     RateResult,
@@ -17,10 +18,9 @@ from bot.service import (
     SimilarTitles,
     Stats,
     WatchParty,
-    clip,
-    describe_score,
 )
 from recsys.catalog import Anime
+from recsys.data import WATCHED
 
 COLOUR = discord.Colour.blurple()
 RATINGS_PER_PAGE = 15
@@ -52,6 +52,10 @@ def embed_to_text(embed: discord.Embed) -> str:
     parts += [f"{f.name}\n  " + f.value.replace("\n", "\n  ") for f in embed.fields]
     parts.append(f"({embed.footer.text})" if embed.footer.text else "")
     return "\n".join(p for p in parts if p).replace("**", "")
+
+
+def describe_score(rating: float) -> str:
+    return "watched" if rating == WATCHED else f"{rating:g}/10"
 
 
 def anime_line(anime: Anime) -> str:

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 
 import discord
 
-from bot.community import Comparison, ServerFavourites, Taste, TitleScore
-from bot.render import COLOUR, anime_line, fit
-from bot.service import clip, describe_score
+from bot.limits import clip
+from bot.render import COLOUR, anime_line, describe_score, fit
+from bot.service.community import Comparison, ServerFavourites, Taste, TitleScore
 from recsys.community import AGREEMENT_PIVOT, LOVED, LOVED_HERE_MIN, MIN_SCORES, RARE_SHARE, SHRINK
 
 TASTE_FILE = "taste.png"

@@ -1,7 +1,8 @@
 """How good are /similar's neighbours? Figures over held-out members, and the item-kNN reference.
 
-A query is a title from a held-out member's history; its neighbours (from other franchises only)
-are judged three ways:
+A query is a title from a held-out member's history, drawn either uniformly over the held-out
+interactions (``per_interaction``: members with long histories ask more, as they would) or up to
+``queries_per_user`` per member; its neighbours (from other franchises only) are judged three ways:
 * co-watch precision@n: the share of the n neighbours the same member also has in their history
   (a neighbour missing from a short list counts as a miss: |neighbours & history| / n);
 * genre overlap: mean Jaccard similarity of the query's genres and each neighbour's;
@@ -28,22 +29,27 @@ OBSCURE_MEMBERS = 5_000
 
 
 def sample_queries(
-    test: pd.DataFrame, known: Collection[int] | None = None, *, queries_per_user: int = 5, seed: int = 0
+    test: pd.DataFrame, known: Collection[int] | None = None, *, queries_per_user: int = 5,
+    per_interaction: int | None = None, seed: int = 0,
 ) -> list[tuple[str, int, frozenset[int]]]:
-    """(member, query anime id, the member's whole history) triples: up to ``queries_per_user`` titles per
-    held-out member, drawn without replacement from the titles of their history in ``known``."""
+    """(member, query anime id, the member's whole history) triples, queries drawn without replacement
+    from the titles of held-out histories that are in ``known``: ``per_interaction`` of them uniformly
+    over all such (member, title) pairs, or else up to ``queries_per_user`` per member."""
     rng = np.random.default_rng(seed)
     known_set = None if known is None else {int(a) for a in known}
-    out = []
+    pairs, histories = [], {}
     for user_id, g in test.groupby("user_id", sort=True):
         history = np.unique(g["anime_id"].to_numpy(np.int64))
         pool = history if known_set is None else np.array([a for a in history if int(a) in known_set], np.int64)
         if len(pool) == 0:
             continue
-        picks = rng.choice(pool, size=min(queries_per_user, len(pool)), replace=False)
-        hist = frozenset(int(a) for a in history)
-        out.extend((str(user_id), int(a), hist) for a in picks)
-    return out
+        histories[str(user_id)] = frozenset(int(a) for a in history)
+        if per_interaction is None:
+            pool = rng.choice(pool, size=min(queries_per_user, len(pool)), replace=False)
+        pairs.extend((str(user_id), int(a)) for a in pool)
+    if per_interaction is not None and per_interaction < len(pairs):
+        pairs = [pairs[i] for i in np.sort(rng.choice(len(pairs), size=per_interaction, replace=False))]
+    return [(u, a, histories[u]) for u, a in pairs]
 
 
 def _jaccard(a: frozenset, b: frozenset) -> float:
@@ -59,6 +65,7 @@ def similar_figures(
     *,
     known: Collection[int] | None = None,
     queries_per_user: int = 5,
+    per_interaction: int | None = None,
     seed: int = 0,
     n: int = 10,
     obscure_members: int = OBSCURE_MEMBERS,
@@ -69,7 +76,8 @@ def similar_figures(
     model knows (queries come only from these; default every title). Returns the three figures
     (means over queries; genre overlap and obscure share over the neighbours returned) plus
     ``cowatch_precision_se`` (standard error over queries), ``queries``, ``users``, ``filled`` (mean
-    neighbours returned / n) and ``same_franchise`` (neighbours sharing the query's franchise: must be 0).
+    neighbours returned / n) and ``same_franchise`` (neighbours sharing the query's franchise: 0 for every
+    neighbour function that excludes the franchise).
     """
     genres: dict[int, frozenset[str]] = {}
     members: dict[int, int] = {}
@@ -81,7 +89,7 @@ def similar_figures(
             members[a] = anime.members if anime is not None else 0
         return genres[a], members[a]
 
-    queries = sample_queries(test, known, queries_per_user=queries_per_user, seed=seed)
+    queries = sample_queries(test, known, queries_per_user=queries_per_user, per_interaction=per_interaction, seed=seed)
     precision, overlaps, obscure = [], [], []
     returned = same_franchise = 0
     for _, query, history in queries:

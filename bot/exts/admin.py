@@ -42,7 +42,7 @@ class Admin(commands.Cog):
     @app_commands.describe(hide="True: never show adult titles here; False: only in age-restricted channels")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def adult_content(self, interaction: discord.Interaction, hide: bool) -> None:
-        await service_of(interaction).set_hide_adult(interaction.guild_id, hide)
+        await service_of(interaction).titles.set_hide_adult(interaction.guild_id, hide)
         where = "nowhere in this server" if hide else "only in age-restricted channels"
         await interaction.response.send_message(f"Adult titles now appear {where}.", ephemeral=True)
 

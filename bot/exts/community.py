@@ -113,7 +113,7 @@ class Community(commands.Cog):
     @app_commands.guild_only()
     async def score(self, interaction: discord.Interaction, anime: str, share: bool = False) -> None:
         service = service_of(interaction)
-        title = service.resolve(anime, allow_adult=await allow_adult(interaction))  # a typo: privately, at once
+        title = service.titles.resolve(anime, allow_adult=await allow_adult(interaction))  # a typo: privately, at once
         await _defer(interaction, share)
         result = await service.community.score(interaction.guild_id, interaction.user.id, title)
         names = await _names_here(interaction, result.tally.loved_by)

@@ -11,7 +11,8 @@ from discord.ext import commands
 from bot import render
 from bot.interactions import OwnedView, allow_adult, score_autocomplete, service_of, title_autocomplete
 from bot.malxml import MAX_BYTES
-from bot.service import Forgotten, RatingList, UserError
+from bot.service import UserError
+from bot.service.results import Forgotten, RatingList
 
 
 class RatingsPager(OwnedView):
@@ -61,7 +62,7 @@ class ForgetConfirm(OwnedView):
     @discord.ui.button(label="Delete everything", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
-        forgotten = await service_of(interaction).forget(interaction.user.id)
+        forgotten = await service_of(interaction).ratings.forget(interaction.user.id)
         self.stop()
         await interaction.edit_original_response(content=forgotten_text(forgotten, interaction.client.next_retrain()),
                                                  view=None)
@@ -78,7 +79,7 @@ class Rating(commands.Cog):
     @app_commands.autocomplete(anime=title_autocomplete, score=score_autocomplete)
     async def rate(self, interaction: discord.Interaction, anime: str, score: str) -> None:
         await interaction.response.defer(ephemeral=True)
-        result = await service_of(interaction).rate(interaction.user.id, anime, score,
+        result = await service_of(interaction).ratings.rate(interaction.user.id, anime, score,
                                                     allow_adult=await allow_adult(interaction))
         await interaction.followup.send(embed=render.rate_embed(result), ephemeral=True)
 
@@ -86,7 +87,7 @@ class Rating(commands.Cog):
     @app_commands.autocomplete(anime=title_autocomplete)
     async def unrate(self, interaction: discord.Interaction, anime: str) -> None:
         await interaction.response.defer(ephemeral=True)
-        removed = await service_of(interaction).unrate(interaction.user.id, anime,
+        removed = await service_of(interaction).ratings.unrate(interaction.user.id, anime,
                                                        allow_adult=await allow_adult(interaction))
         await interaction.followup.send(f"Removed your rating of {removed.name}.", ephemeral=True)
 
@@ -94,18 +95,18 @@ class Rating(commands.Cog):
     async def ratings(self, interaction: discord.Interaction, member: discord.User | None = None) -> None:
         await interaction.response.defer(ephemeral=True)
         who = member or interaction.user
-        ratings = await service_of(interaction).ratings(who.id, allow_adult=await allow_adult(interaction))
+        ratings = await service_of(interaction).ratings.of(who.id, allow_adult=await allow_adult(interaction))
         heading = "Your ratings" if who.id == interaction.user.id else f"{who.display_name}'s ratings"
         view = RatingsPager(interaction.user.id, ratings, heading)
         await interaction.followup.send(embed=view.embed(), view=view, ephemeral=True)
 
     @app_commands.command(name="import", description="Import your MyAnimeList export (XML, or the .xml.gz MAL gives you)")
     async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
-        service_of(interaction).check_import(interaction.user.id)
+        service_of(interaction).ratings.check_import(interaction.user.id)
         if file.size > MAX_BYTES:
             raise UserError(f"That file is {file.size / 1e6:.1f} MB; exports up to {MAX_BYTES // 1024 // 1024} MB work.")
         await interaction.response.defer(ephemeral=True)
-        report = await service_of(interaction).import_mal_xml(interaction.user.id, await file.read())
+        report = await service_of(interaction).ratings.import_mal_xml(interaction.user.id, await file.read())
         await interaction.followup.send(embed=render.import_embed(report), ephemeral=True)
 
     @app_commands.command(description="Delete everything I store about you (asks to confirm)")

@@ -11,7 +11,9 @@ from discord.ext import commands
 
 from bot import limits, render
 from bot.interactions import SCORE_CHOICES, TYPE_CHOICES, OwnedView, allow_adult, genre_autocomplete, service_of
-from bot.service import MAX_COUNT, Recommendations, clip
+from bot.limits import clip
+from bot.service.results import Recommendations
+from bot.service.titles import MAX_COUNT
 from recsys.catalog import Anime
 
 HAVE_NOT_SEEN = "skip"
@@ -27,7 +29,7 @@ class Query:
 
     async def run(self, interaction: discord.Interaction, exclude: Iterable[int] = (), onboard: bool = True
                   ) -> Recommendations:
-        return await service_of(interaction).recommend(
+        return await service_of(interaction).picks.recommend(
             interaction.user.id, genre=self.genre, type=self.type, count=self.count,
             allow_adult=self.allow_adult, exclude=exclude, onboard=onboard, discover=self.discover,
         )
@@ -53,7 +55,7 @@ class QuickRate(OwnedView):
     @discord.ui.select(placeholder="Your score", custom_id="quickrate:score")
     async def score(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
         await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
-        result = await service_of(interaction).rate(interaction.user.id, str(self.anime.anime_id), select.values[0],
+        result = await service_of(interaction).ratings.rate(interaction.user.id, str(self.anime.anime_id), select.values[0],
                                                     allow_adult=self.allow_adult)
         self.stop()
         # content=None: the answer replaces the "How would you rate …?" question above it.
@@ -83,7 +85,7 @@ class RecommendView(OwnedView):
     async def dismiss(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
         await interaction.response.defer()
         dropped = [int(v) for v in select.values]
-        await service_of(interaction).dismiss(interaction.user.id, dropped)
+        await service_of(interaction).ratings.dismiss(interaction.user.id, dropped)
         # Same page without the dismissed titles (they are remembered, so never shown again).
         recs = await self.query.run(interaction, self.shown - set(self.picks), onboard=False)
         view = RecommendView(self.owner_id, self.query, recs, self.shown)
@@ -131,7 +133,7 @@ class Onboarding(OwnedView):
             if value == HAVE_NOT_SEEN:
                 self.given.pop(anime.anime_id, None)
             else:
-                result = await service_of(interaction).rate(interaction.user.id, str(anime.anime_id), value,
+                result = await service_of(interaction).ratings.rate(interaction.user.id, str(anime.anime_id), value,
                                                             allow_adult=self.query.allow_adult)
                 self.given[anime.anime_id] = result.rating
             await interaction.edit_original_response(embed=self.embed(), view=self)
@@ -149,7 +151,7 @@ class Onboarding(OwnedView):
     @discord.ui.button(label="Other titles", style=discord.ButtonStyle.secondary, row=4)
     async def other(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         await interaction.response.defer()
-        titles = await service_of(interaction).onboarding_titles(
+        titles = await service_of(interaction).picks.onboarding_titles(
             interaction.user.id, allow_adult=self.query.allow_adult, skip=self.seen)
         self.stop()
         view = Onboarding(self.owner_id, self.query, titles, self.seen)

@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot import render
 from bot.interactions import TYPE_CHOICES, allow_adult, genre_autocomplete, service_of, title_autocomplete
-from bot.service import MAX_COUNT
+from bot.service.titles import MAX_COUNT
 
 
 class Similar(commands.Cog):
@@ -20,7 +20,7 @@ class Similar(commands.Cog):
                       count: app_commands.Range[int, 1, MAX_COUNT] = 10, type: str | None = None,
                       genre: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True)
-        result = await service_of(interaction).similar(anime, count=count, type=type, genre=genre,
+        result = await service_of(interaction).similar.find(anime, count=count, type=type, genre=genre,
                                                        allow_adult=await allow_adult(interaction))
         await interaction.followup.send(embed=render.similar_embed(result), ephemeral=True)
 

@@ -19,7 +19,8 @@ from bot.interactions import (
     report_error,
     service_of,
 )
-from bot.service import MAX_PARTY, UserError
+from bot.service import UserError
+from bot.service.watchparty import MAX_PARTY
 from recsys.group import STRATEGIES
 
 MENTION = re.compile(r"<@!?(\d{15,20})>")
@@ -46,7 +47,7 @@ class VoteView(discord.ui.View):
     def _voter(rank: int):
         async def callback(interaction: discord.Interaction) -> None:
             await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
-            tally = await service_of(interaction).vote(interaction.message.id, interaction.user.id, rank)
+            tally = await service_of(interaction).parties.vote(interaction.message.id, interaction.user.id, rank)
             await interaction.edit_original_response(embed=render.with_votes(interaction.message.embeds[0], tally))
 
         return callback
@@ -109,14 +110,14 @@ class Watchparty(commands.Cog):
         group, skipped = await _group(interaction, channel, members)
         service = service_of(interaction)
         # Checked before the public defer, so a mistake is answered privately.
-        service.check_watchparty(list(group), strategy=strategy, genre=genre, type=type, count=count)
+        service.parties.check(list(group), strategy=strategy, genre=genre, type=type, count=count)
         await defer_publicly(interaction)
-        party = await service.watchparty(list(group), strategy=strategy, genre=genre, type=type,
+        party = await service.parties.plan(list(group), strategy=strategy, genre=genre, type=type,
                                                          count=count, allow_adult=await allow_adult(interaction))
         message = await interaction.followup.send(embed=render.watchparty_embed(party, group, skipped),
                                                   view=VoteView(len(party.picks), timeout=VIEW_TIMEOUT), wait=True)
         if party.picks:
-            await service.open_party_vote(message.id, group)
+            await service.parties.open_vote(message.id, group)
 
 
 async def setup(bot: commands.Bot) -> None:

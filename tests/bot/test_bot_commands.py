@@ -124,7 +124,7 @@ async def test_ratings_pages_with_buttons(simcord_env, world):
 
 async def test_import_attachment_reports_and_bad_file_stores_nothing(simcord_env, world):
     _, channel, alice = world
-    clock = simcord_env.bot.service.import_cooldown.clock = Clock()
+    clock = simcord_env.bot.service.ratings.import_cooldown.clock = Clock()
     export = mal_export((STEINS_GATE, 10, "Completed"), (DEATH_NOTE, 0, "Watching"), (COWBOY_BEBOP, 0, "Plan to Watch"))
     result = await alice.slash(channel, "import", file=("animelist.xml", export))
     assert result.ephemeral
@@ -162,7 +162,7 @@ async def test_forget_only_after_confirmation(simcord_env, world):
 async def test_forget_says_when_its_ratings_leave_the_served_model(simcord_env, world):
     _, channel, alice = world
     await rate(alice, channel, "Steins;Gate", "9")
-    assert (await simcord_env.bot.service.retrain()).status == "ready"  # this model learnt from alice
+    assert (await simcord_env.bot.service.models.retrain()).status == "ready"  # this model learnt from alice
     prompt = await alice.slash(channel, "forget")
     done = await alice.click(prompt.response, label="Delete everything")
     assert done.response.content == (
@@ -301,7 +301,7 @@ async def test_watchparty_error_after_the_public_defer_reaches_only_the_caller(s
     async def locked(*args, **kwargs):
         raise StoreBusy("database is locked")
 
-    monkeypatch.setattr(simcord_env.bot.service, "watchparty", locked)  # fails after the input checks
+    monkeypatch.setattr(simcord_env.bot.service.parties, "plan", locked)  # fails after the input checks
     result = await alice.slash(channel, "watchparty", members=bob.mention)
     assert result.response is None  # the public placeholder is gone
     [reply] = result.followups
@@ -334,13 +334,17 @@ async def test_watchparty_votes_survive_a_restart(simcord_env, world, settings, 
     assert votes(message) == ["0", "1", "0"]
 
     old = simcord_env.bot
-    await simcord_env.restart_bot(create_bot(settings, catalog=catalog))
-    await old.close()
-    assert simcord_env.bot is not old
-    await alice.click(message, label="Vote 2")
-    assert votes(message) == ["0", "2", "0"]  # bob's vote from before the restart is kept
-    await bob.click(message, label="Vote 1")  # and moves, as before it
-    assert votes(message) == ["1", "1", "0"]
+    restarted = create_bot(settings, catalog=catalog)
+    try:
+        await simcord_env.restart_bot(restarted)
+        await old.close()
+        assert simcord_env.bot is not old
+        await alice.click(message, label="Vote 2")
+        assert votes(message) == ["0", "2", "0"]  # bob's vote from before the restart is kept
+        await bob.click(message, label="Vote 1")  # and moves, as before it
+        assert votes(message) == ["1", "1", "0"]
+    finally:
+        await restarted.close()  # the simcord_bot fixture closes only the first bot
 
 
 async def test_watchparty_without_a_group_explains_privately(simcord_env, world):
@@ -358,7 +362,7 @@ async def test_admin_commands_need_manage_server(simcord_env, world):
         await alice.slash(channel, "admin adult-content", hide=True)
     reply = await mod.slash(channel, "admin adult-content", hide=True)
     assert reply.ephemeral and reply.response.content == "Adult titles now appear nowhere in this server."
-    assert await simcord_env.bot.service.allow_adult(guild.id, nsfw_channel=True) is False
+    assert await simcord_env.bot.service.titles.allow_adult(guild.id, nsfw_channel=True) is False
 
     reply = await alice.slash(channel, "stats")
     [words] = reply.response.embeds
@@ -369,7 +373,7 @@ async def test_admin_commands_need_manage_server(simcord_env, world):
     assert user_errors(simcord_env) == [refused.response.content]
     words, figures = (await mod.slash(channel, "stats", details=True)).response.embeds
     model = next(f.value for f in figures.fields if f.name == "Model")
-    assert model.startswith(simcord_env.bot.service.model_version)
+    assert model.startswith(simcord_env.bot.service.models.model_version)
 
 
 async def test_busy_database_is_answered_with_a_retry_hint(simcord_env, world, monkeypatch):

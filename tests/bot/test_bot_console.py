@@ -137,10 +137,10 @@ async def test_console_admin_retrain_swaps_in_a_model_that_learned_the_local_rat
     out = io.StringIO()
     console = Console(service, out)
     await console.answer(console.rate, "Steins;Gate 9")
-    old = service.model_version
+    old = service.models.model_version
     answer = await console.answer(console.admin, "retrain")
-    assert answer == f"Now serving model {service.model_version}." and service.model_version != old
-    assert service._model.meta["counts"]["community_interactions"] == 1
+    assert answer == f"Now serving model {service.models.model_version}." and service.models.model_version != old
+    assert service.models.model.meta["counts"]["community_interactions"] == 1
     assert "Retraining on the dataset and every local rating" in out.getvalue()
     assert (await console.answer(console.admin, "")).startswith("! Usage: /admin retrain")
 

@@ -23,19 +23,19 @@ async def test_concurrent_rates_recommends_and_retrain(service):
 
     async def member(member_id: int, plan) -> None:
         for anime_id, score in plan:
-            await service.rate(member_id, str(anime_id), score)
-            overlapped.append(service.training)
+            await service.ratings.rate(member_id, str(anime_id), score)
+            overlapped.append(service.models.training)
             if member_id % 10 == 0:
-                await service.recommend(member_id, count=10)
+                await service.picks.recommend(member_id, count=10)
 
-    old = service.model_version
+    old = service.models.model_version
     commits = service.store.commits
-    retrain = asyncio.create_task(service.retrain())
+    retrain = asyncio.create_task(service.models.retrain())
     results = await asyncio.gather(*(member(m, plan) for m, plan in plans.items()), return_exceptions=True)
     assert [r for r in results if r is not None] == []
     assert any(overlapped)
     record = await retrain
-    assert record.status == "ready" and service.model_version != old
+    assert record.status == "ready" and service.models.model_version != old
 
     # Ratings landing together shared commits (the retrain's registry writes are among them).
     assert service.store.commits - commits < MEMBERS * 4 / 2
@@ -43,7 +43,7 @@ async def test_concurrent_rates_recommends_and_retrain(service):
     for member_id, ratings in expected.items():
         assert await service.store.rating_map(member_id) == ratings
     assert await service.store.rating_counts() == (sum(map(len, expected.values())), MEMBERS)
-    assert len((await service.recommend(1000, count=10, onboard=False)).picks) == 10  # the new model answers
+    assert len((await service.picks.recommend(1000, count=10, onboard=False)).picks) == 10  # the new model answers
     # Acknowledged means committed: another connection reads every rating back, none lost.
     with closing(sqlite3.connect(service.data_dir / "animerec.sqlite3")) as db:
         stored = {(u, a): r for u, a, r in db.execute("SELECT user_id, anime_id, rating FROM ratings")}

@@ -12,8 +12,8 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot import service as service_module
-from bot.service import Forgotten, Service, UserError, WarmingUp
+from bot.service import Service, UserError, WarmingUp, model_holder
+from bot.service.results import Forgotten
 from bot.store import Store, StoreBusy, TrainingRecord
 from bot.training import TrainingFailed
 from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock
@@ -38,18 +38,18 @@ async def test_admin_retrain_trains_in_a_child_process_and_swaps_the_model(simco
     mod = guild.add_member(simcord_env.create_user("mod"), roles=[managers])
     service = simcord_env.bot.service
     await service.store.upsert_ratings(mod.id, RATED)
-    old = service.model_version
+    old = service.models.model_version
 
     reply = await mod.slash(channel, "admin retrain")
     assert reply.ephemeral and reply.response.content.startswith("Retrain queued.")
-    assert service.model_version != old and not service.training
-    assert service._model.meta["counts"]["community_interactions"] == len(RATED)
+    assert service.models.model_version != old and not service.models.training
+    assert service.models.model.meta["counts"]["community_interactions"] == len(RATED)
     [record] = await service.store.training_history(1)
-    assert (record.status, record.version, record.error) == ("ready", service.model_version, None)
+    assert (record.status, record.version, record.error) == ("ready", service.models.model_version, None)
     words, stats = (await mod.slash(channel, "stats", details=True)).response.embeds
     assert "and 3 from this bot's members" in words.description
     fields = {f.name: f.value for f in stats.fields}
-    assert fields["Model"].startswith(service.model_version) and fields["Last retrain"].startswith("ready at ")
+    assert fields["Model"].startswith(service.models.model_version) and fields["Last retrain"].startswith("ready at ")
     assert "3 community" in fields["Trained on"]
 
 
@@ -67,7 +67,7 @@ async def test_admin_retrain_at_most_once_per_cooldown(simcord_env, monkeypatch)
         runs.append(clock.now)
         return TrainingRecord(len(runs), "", "", "ready", f"v{len(runs)}", "", None)
 
-    monkeypatch.setattr(bot.service, "retrain", retrain)
+    monkeypatch.setattr(bot.service.models, "_run_retrain", retrain)
     assert (await mod.slash(channel, "admin retrain")).response.content.startswith("Retrain queued.")
     await until(lambda: len(runs) == 1)
     clock.now += 5
@@ -88,7 +88,7 @@ async def test_admin_retrain_at_most_once_per_cooldown(simcord_env, monkeypatch)
 async def test_the_ratings_export_is_private_and_lives_only_while_training(service, data_dir, monkeypatch):
     await service.store.upsert_ratings(101, RATED)
     exports = []
-    real_training = service_module.run_training
+    real_training = model_holder.run_training
 
     async def training(cmd, on_start, fail=False):
         path = Path(cmd[cmd.index("--extra") + 1])
@@ -97,10 +97,10 @@ async def test_the_ratings_export_is_private_and_lives_only_while_training(servi
             raise TrainingFailed("the training process exited with code 1")
         await real_training(cmd, on_start=on_start)
 
-    monkeypatch.setattr(service_module, "run_training", training)
-    assert (await service.retrain()).status == "ready"
-    monkeypatch.setattr(service_module, "run_training", lambda cmd, on_start: training(cmd, on_start, fail=True))
-    assert (await service.retrain()).status == "failed"
+    monkeypatch.setattr(model_holder, "run_training", training)
+    assert (await service.models.retrain()).status == "ready"
+    monkeypatch.setattr(model_holder, "run_training", lambda cmd, on_start: training(cmd, on_start, fail=True))
+    assert (await service.models.retrain()).status == "failed"
 
     for path, mode, rows in exports:
         assert mode == 0o600 and path.parent == data_dir
@@ -108,8 +108,8 @@ async def test_the_ratings_export_is_private_and_lives_only_while_training(servi
         assert not path.exists()
     assert list(data_dir.rglob("*.csv")) == []
     # The new model learnt from the member's ratings: forgetting them says so.
-    assert service._model.meta["counts"]["community_interactions"] == 3
-    assert await service.forget(101) == Forgotten(ratings=3, dismissals=0, in_model=True)
+    assert service.models.model.meta["counts"]["community_interactions"] == 3
+    assert await service.ratings.forget(101) == Forgotten(ratings=3, dismissals=0, in_model=True)
 
 
 @pytest.mark.timeout(60)
@@ -128,16 +128,16 @@ async def test_start_deletes_exports_left_behind(data_dir, catalog):
 @pytest.mark.timeout(60)
 async def test_killed_training_leaves_the_old_model_serving(service):
     await service.store.upsert_ratings(1, RATED)
-    old = service.model_version
-    training = asyncio.create_task(service.retrain())
-    await until(lambda: service.training_pid is not None)
+    old = service.models.model_version
+    training = asyncio.create_task(service.models.retrain())
+    await until(lambda: service.models.training_pid is not None)
     with pytest.raises(UserError, match="already running"):
-        await service.retrain()
-    os.kill(service.training_pid, signal.SIGKILL)
+        await service.models.retrain()
+    os.kill(service.models.training_pid, signal.SIGKILL)
     record = await training
     assert record.status == "failed" and record.error == "the training process was killed by SIGKILL"
-    assert service.model_version == old
-    assert len((await service.recommend(1, count=5)).picks) == 5
+    assert service.models.model_version == old
+    assert len((await service.picks.recommend(1, count=5)).picks) == 5
     assert (await service.stats()).last_failure.error == record.error
     assert await service.store.rating_map(1) == RATED
 
@@ -146,11 +146,11 @@ async def test_killed_training_leaves_the_old_model_serving(service):
 async def test_corrupt_model_file_keeps_the_served_model(service, data_dir):
     current = artifacts.current_dir(data_dir / "models")
     (current / artifacts.MODEL_FILE).write_bytes(b"not a model")
-    old = service.model_version
-    assert await service.reload_model() is False
-    assert service.model_version == old
-    await service.rate(1, "Steins;Gate", "9")
-    assert (await service.similar("Steins;Gate", count=3)).neighbours
+    old = service.models.model_version
+    assert await service.models.reload() is False
+    assert service.models.model_version == old
+    await service.ratings.rate(1, "Steins;Gate", "9")
+    assert (await service.similar.find("Steins;Gate", count=3)).neighbours
 
 
 @pytest.mark.timeout(60)
@@ -162,11 +162,11 @@ async def test_start_without_a_usable_model_warms_up_and_trains(data_dir, catalo
     await service.start()
     try:
         with pytest.raises(WarmingUp, match="warming up"):
-            await service.recommend(1)
-        rated = await service.rate(1, "Steins;Gate", "9")  # ratings work while warming up
+            await service.picks.recommend(1)
+        rated = await service.ratings.rate(1, "Steins;Gate", "9")  # ratings work while warming up
         assert rated.predicted is None
-        await until(lambda: service.training_pid is not None)
-        pid = service.training_pid
+        await until(lambda: service.models.training_pid is not None)
+        pid = service.models.training_pid
     finally:
         await service.close()  # shutting down kills the training child
     with pytest.raises(ProcessLookupError):
@@ -205,17 +205,17 @@ async def test_locked_database_waits_then_reports_busy_without_losing_ratings(da
     service = Service(await Store.open(db, busy_timeout=1.0), catalog, data_dir)
     await service.start()
     try:
-        await service.rate(1, "Cowboy Bebop", "8")
+        await service.ratings.rate(1, "Cowboy Bebop", "8")
         holder = hold_write_lock(db, 0.3)  # shorter than the busy timeout: the write waits it out
-        await service.rate(1, "Steins;Gate", "9")
+        await service.ratings.rate(1, "Steins;Gate", "9")
         await asyncio.to_thread(holder.join)
 
         holder = hold_write_lock(db, 2.0)  # longer: the member is told to retry, nothing half-written
         with pytest.raises(StoreBusy):
-            await service.rate(1, "Death Note", "7")
-        assert (await service.recommend(1, count=3, onboard=False)).picks  # reads still answer
+            await service.ratings.rate(1, "Death Note", "7")
+        assert (await service.picks.recommend(1, count=3, onboard=False)).picks  # reads still answer
         await asyncio.to_thread(holder.join)
-        await service.rate(1, "Death Note", "7")
+        await service.ratings.rate(1, "Death Note", "7")
         assert await service.store.rating_map(1) == {COWBOY_BEBOP: 8.0, STEINS_GATE: 9.0, DEATH_NOTE: 7.0}
     finally:
         await service.close()

@@ -6,10 +6,14 @@ from datetime import UTC
 
 import pytest
 
-from bot import service as service_module
-from bot.service import ONBOARDING_TITLES, Forgotten, UserError, parse_score
+from bot.service import UserError, member_message
+from bot.service import ratings as ratings_module
+from bot.service.ratings import parse_score
+from bot.service.recommend import ONBOARDING_TITLES
+from bot.service.results import Forgotten
 from bot.store import SCHEMA_VERSION, Store
 from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE, Clock, mal_export
+from recsys.catalog import UnknownFilter
 from recsys.data import WATCHED
 
 pytestmark = pytest.mark.timeout(60)
@@ -19,18 +23,18 @@ ADULT = (1639, 368, 5391)  # Boku no Pico, Bible Black, Pico to Chico (genre Hen
 
 
 async def test_rate_upserts_and_unrate_removes(service):
-    first = await service.rate(ALICE, "Steins;Gate", "9")
+    first = await service.ratings.rate(ALICE, "Steins;Gate", "9")
     assert (first.anime.anime_id, first.rating, first.previous) == (STEINS_GATE, 9.0, None)
     assert 1.0 <= first.predicted <= 10.0
-    again = await service.rate(ALICE, str(STEINS_GATE), "watched")  # autocomplete sends the MAL id
+    again = await service.ratings.rate(ALICE, str(STEINS_GATE), "watched")  # autocomplete sends the MAL id
     assert (again.rating, again.previous) == (WATCHED, 9.0)
     assert await service.store.rating_map(ALICE) == {STEINS_GATE: WATCHED}
 
-    removed = await service.unrate(ALICE, "steins gate")
+    removed = await service.ratings.unrate(ALICE, "steins gate")
     assert removed.anime_id == STEINS_GATE
     assert await service.store.rating_map(ALICE) == {}
     with pytest.raises(UserError, match="haven't rated Steins;Gate"):
-        await service.unrate(ALICE, "Steins;Gate")
+        await service.ratings.unrate(ALICE, "Steins;Gate")
 
 
 @pytest.mark.parametrize("text, expected", [("10", 10.0), (" 1 ", 1.0), ("Watched", WATCHED), (7, 7.0)])
@@ -41,24 +45,24 @@ async def test_scores_members_type(text, expected):
 @pytest.mark.parametrize("text", ["0", "11", "-1", "8.5", "nine", "", "١٠", "9" * 10_000, "1; DROP TABLE ratings"])
 async def test_bad_scores_are_refused_and_nothing_is_stored(service, text):
     with pytest.raises(UserError, match="not a score") as error:
-        await service.rate(ALICE, "Cowboy Bebop", text)
+        await service.ratings.rate(ALICE, "Cowboy Bebop", text)
     assert len(str(error.value)) < 200  # a pasted wall of text is not echoed back
     assert await service.store.rating_map(ALICE) == {}
 
 
 async def test_unknown_title_suggests_close_ones(service):
     with pytest.raises(UserError, match="Did you mean: .*Steins;Gate"):
-        await service.rate(ALICE, "Steins Gateway", "9")
+        await service.ratings.rate(ALICE, "Steins Gateway", "9")
     with pytest.raises(UserError, match="I don't know a title") as error:
-        await service.rate(ALICE, "x" * 10_000, "9")
+        await service.ratings.rate(ALICE, "x" * 10_000, "9")
     assert len(str(error.value)) < 300
 
 
 async def test_sql_metacharacters_are_just_text(service):
-    await service.rate(ALICE, "Cowboy Bebop", "8")
+    await service.ratings.rate(ALICE, "Cowboy Bebop", "8")
     for text in ("'; DROP TABLE ratings; --", 'Robert"); DELETE FROM ratings WHERE ("1"="1', "%' OR '1'='1"):
         with pytest.raises(UserError):
-            await service.rate(ALICE, text, "9")
+            await service.ratings.rate(ALICE, text, "9")
     assert await service.store.rating_map(ALICE) == {COWBOY_BEBOP: 8.0}
 
 
@@ -96,9 +100,9 @@ async def test_a_database_from_before_watch_party_votes_is_migrated(data_dir):
 
 
 async def test_import_maps_scores_statuses_and_reports(service):
-    clock = service.import_cooldown.clock = Clock()
-    await service.rate(ALICE, "Cowboy Bebop", "5")
-    await service.rate(ALICE, "Death Note", "8")
+    clock = service.ratings.import_cooldown.clock = Clock()
+    await service.ratings.rate(ALICE, "Cowboy Bebop", "5")
+    await service.ratings.rate(ALICE, "Death Note", "8")
     export = mal_export(
         (STEINS_GATE, 10, "Completed"),  # added
         (FMA_BROTHERHOOD, 0, "Watching"),  # added as watched
@@ -108,7 +112,7 @@ async def test_import_maps_scores_statuses_and_reports(service):
         (999_999_999, 7, "Completed"),  # skipped: not in the catalog
         extra="<anime><series_animedb_id>abc</series_animedb_id></anime>",  # malformed
     )
-    report = await service.import_mal_xml(ALICE, export)
+    report = await service.ratings.import_mal_xml(ALICE, export)
     assert (report.added, report.updated, report.unchanged) == (2, 1, 1)
     assert report.skipped == {"not in the catalog": 1, "planned, on hold or dropped without a score": 1,
                               "malformed entries": 1}
@@ -116,45 +120,45 @@ async def test_import_maps_scores_statuses_and_reports(service):
         STEINS_GATE: 10.0, FMA_BROTHERHOOD: WATCHED, COWBOY_BEBOP: 9.0, DEATH_NOTE: 8.0}
 
     clock.now += 60  # one import a minute
-    again = await service.import_mal_xml(ALICE, gzip.compress(export))  # MAL serves .xml.gz
+    again = await service.ratings.import_mal_xml(ALICE, gzip.compress(export))  # MAL serves .xml.gz
     assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
 
 
 async def test_import_keeps_a_score_over_watched_without_one(service):
-    await service.rate(ALICE, "Steins;Gate", "9")
-    await service.rate(ALICE, "Cowboy Bebop", "watched")
+    await service.ratings.rate(ALICE, "Steins;Gate", "9")
+    await service.ratings.rate(ALICE, "Cowboy Bebop", "watched")
     export = mal_export((STEINS_GATE, 0, "Completed"), (COWBOY_BEBOP, 0, "Watching"), (DEATH_NOTE, 0, "Completed"))
-    report = await service.import_mal_xml(ALICE, export)
+    report = await service.ratings.import_mal_xml(ALICE, export)
     assert (report.added, report.updated, report.unchanged) == (1, 0, 2)
     assert await service.store.rating_map(ALICE) == {STEINS_GATE: 9.0, COWBOY_BEBOP: WATCHED, DEATH_NOTE: WATCHED}
 
 
 async def test_import_parses_off_the_event_loop(service, monkeypatch):
-    parsed_on, real_parse = [], service_module.parse_mal_export
+    parsed_on, real_parse = [], ratings_module.parse_mal_export
 
     def parse(data):
         parsed_on.append(threading.get_ident())
         return real_parse(data)
 
-    monkeypatch.setattr(service_module, "parse_mal_export", parse)
-    report = await service.import_mal_xml(ALICE, mal_export((STEINS_GATE, 10, "Completed")))
+    monkeypatch.setattr(ratings_module, "parse_mal_export", parse)
+    report = await service.ratings.import_mal_xml(ALICE, mal_export((STEINS_GATE, 10, "Completed")))
     assert report.added == 1
     assert len(parsed_on) == 1 and parsed_on[0] != threading.get_ident()  # the test runs on the loop's thread
 
 
 async def test_import_once_a_minute_per_member(service):
-    clock = service.import_cooldown.clock = Clock()
+    clock = service.ratings.import_cooldown.clock = Clock()
     export = mal_export((STEINS_GATE, 10, "Completed"))
-    await service.import_mal_xml(ALICE, export)
+    await service.ratings.import_mal_xml(ALICE, export)
     with pytest.raises(UserError, match=r"^One import every 1 min: try again in 1 min\.$"):
-        service.check_import(ALICE)  # asked before the file is fetched
+        service.ratings.check_import(ALICE)  # asked before the file is fetched
     clock.now += 15
     with pytest.raises(UserError, match=r"^One import every 1 min: try again in 45 s\.$"):
-        await service.import_mal_xml(ALICE, b"never parsed")
-    await service.import_mal_xml(BOB, export)  # each member has their own
+        await service.ratings.import_mal_xml(ALICE, b"never parsed")
+    await service.ratings.import_mal_xml(BOB, export)  # each member has their own
     clock.now += 45
-    service.check_import(ALICE)
-    assert (await service.import_mal_xml(ALICE, export)).unchanged == 1
+    service.ratings.check_import(ALICE)
+    assert (await service.ratings.import_mal_xml(ALICE, export)).unchanged == 1
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -179,19 +183,19 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:
     (b"<myanimelist><myinfo/></myanimelist>", "lists no anime"),
 ])
 async def test_bad_exports_are_refused_and_nothing_is_stored(service, data, reason):
-    await service.rate(ALICE, "Cowboy Bebop", "8")
+    await service.ratings.rate(ALICE, "Cowboy Bebop", "8")
     with pytest.raises(UserError, match=reason) as error:
-        await service.import_mal_xml(ALICE, data)
+        await service.ratings.import_mal_xml(ALICE, data)
     assert "Nothing was stored" in str(error.value)
     assert await service.store.rating_map(ALICE) == {COWBOY_BEBOP: 8.0}
 
 
 async def test_forget_deletes_everything_about_the_member_only(service):
-    await service.import_mal_xml(ALICE, mal_export((STEINS_GATE, 9, "Completed"), (COWBOY_BEBOP, 8, "Completed")))
-    await service.dismiss(ALICE, [DEATH_NOTE])
-    await service.rate(BOB, "Death Note", "7")
+    await service.ratings.import_mal_xml(ALICE, mal_export((STEINS_GATE, 9, "Completed"), (COWBOY_BEBOP, 8, "Completed")))
+    await service.ratings.dismiss(ALICE, [DEATH_NOTE])
+    await service.ratings.rate(BOB, "Death Note", "7")
     # The session's model learnt from no community ratings, so nothing of Alice's is in it.
-    assert await service.forget(ALICE) == Forgotten(ratings=2, dismissals=1, in_model=False)
+    assert await service.ratings.forget(ALICE) == Forgotten(ratings=2, dismissals=1, in_model=False)
     assert await service.store.rating_map(ALICE) == {}
     assert await service.store.dismissals(ALICE) == set()
     assert await service.store.rating_map(BOB) == {DEATH_NOTE: 7.0}
@@ -201,13 +205,13 @@ async def test_forget_deletes_everything_about_the_member_only(service):
 
 
 async def test_no_ratings_get_onboarding_alone(service):
-    recs = await service.recommend(ALICE)
+    recs = await service.picks.recommend(ALICE)
     assert recs.picks == [] and len(recs.onboarding) == ONBOARDING_TITLES
 
 
 async def test_few_ratings_get_picks_and_onboarding_of_popular_diverse_titles(service):
-    await service.rate(ALICE, "Death Note", "9")
-    recs = await service.recommend(ALICE)
+    await service.ratings.rate(ALICE, "Death Note", "9")
+    recs = await service.picks.recommend(ALICE)
     assert len(recs.picks) == 10 and len(recs.onboarding) == ONBOARDING_TITLES
     picked = {p.anime.anime_id for p in recs.picks}
     assert DEATH_NOTE not in picked and not picked & {a.anime_id for a in recs.onboarding}
@@ -221,9 +225,9 @@ async def test_few_ratings_get_picks_and_onboarding_of_popular_diverse_titles(se
 
 async def test_recommend_folds_in_ratings_immediately_and_excludes_seen(service):
     for title, score in (("Steins;Gate", "10"), ("Cowboy Bebop", "9"), ("Death Note", "watched")):
-        await service.rate(ALICE, title, score)
-    await service.dismiss(ALICE, [FMA_BROTHERHOOD])
-    first = await service.recommend(ALICE, count=25)
+        await service.ratings.rate(ALICE, title, score)
+    await service.ratings.dismiss(ALICE, [FMA_BROTHERHOOD])
+    first = await service.picks.recommend(ALICE, count=25)
     ids = [p.anime.anime_id for p in first.picks]
     assert len(ids) == 25 and first.onboarding == []
     assert not {STEINS_GATE, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD} & set(ids)
@@ -231,36 +235,37 @@ async def test_recommend_folds_in_ratings_immediately_and_excludes_seen(service)
     assert all(1 <= p.predicted <= 10 for p in first.picks)
 
     # Rating the top pick takes effect on the next call, without retraining.
-    await service.rate(ALICE, str(ids[0]), "8")
-    after = [p.anime.anime_id for p in (await service.recommend(ALICE, count=25)).picks]
+    await service.ratings.rate(ALICE, str(ids[0]), "8")
+    after = [p.anime.anime_id for p in (await service.picks.recommend(ALICE, count=25)).picks]
     assert ids[0] not in after
-    more = await service.recommend(ALICE, count=5, exclude=after)
+    more = await service.picks.recommend(ALICE, count=5, exclude=after)
     assert not set(after) & {p.anime.anime_id for p in more.picks}
 
 
 async def test_recommend_filters_and_validates(service):
     for title in ("Steins;Gate", "Cowboy Bebop", "Death Note"):
-        await service.rate(ALICE, title, "9")
-    movies = await service.recommend(ALICE, genre="sci fi", type="movie", count=5)
+        await service.ratings.rate(ALICE, title, "9")
+    movies = await service.picks.recommend(ALICE, genre="sci fi", type="movie", count=5)
     assert len(movies.picks) == 5
     assert all(p.anime.type == "Movie" and "Sci-Fi" in p.anime.genres for p in movies.picks)
-    with pytest.raises(UserError, match="Unknown genre .*Genres: Action"):
-        await service.recommend(ALICE, genre="x" * 10_000)
-    with pytest.raises(UserError, match="Unknown type"):
-        await service.recommend(ALICE, type="'; DROP TABLE ratings; --")
+    with pytest.raises(UnknownFilter) as unknown:
+        await service.picks.recommend(ALICE, genre="x" * 10_000)
+    assert member_message(unknown.value).startswith("Unknown genre “xxxxxxxx") and "Genres: Action, " in str(unknown.value)
+    with pytest.raises(UnknownFilter, match="Unknown type"):
+        await service.picks.recommend(ALICE, type="'; DROP TABLE ratings; --")
     with pytest.raises(UserError, match="between 1 and 25"):
-        await service.recommend(ALICE, count=26)
+        await service.picks.recommend(ALICE, count=26)
 
 
 async def test_similar(service):
-    result = await service.similar("Steins;Gate", count=5, type="TV")
+    result = await service.similar.find("Steins;Gate", count=5, type="TV")
     assert result.source.anime_id == STEINS_GATE
     assert len(result.neighbours) == 5
     assert all(n.anime.anime_id != STEINS_GATE and n.anime.type == "TV" for n in result.neighbours)
     sims = [n.similarity for n in result.neighbours]
     assert sims == sorted(sims, reverse=True) and all(-1 <= s <= 1 for s in sims)
     with pytest.raises(UserError, match="Did you mean"):
-        await service.similar("Steins Gat Zeroo", count=5)
+        await service.similar.find("Steins Gat Zeroo", count=5)
 
 
 # --- adult titles ------------------------------------------------------------------------------
@@ -269,30 +274,30 @@ async def test_similar(service):
 async def test_adult_titles_only_where_allowed(service):
     # Outside an age-restricted channel an adult title does not exist, even by its MAL id.
     with pytest.raises(UserError, match="I don't know a title"):
-        await service.rate(ALICE, str(ADULT[0]), "9")
-    assert not any(a.is_adult for a in service.search_titles("Kite", allow_adult=False))
-    assert any(a.is_adult for a in service.search_titles("Kite", allow_adult=True))
+        await service.ratings.rate(ALICE, str(ADULT[0]), "9")
+    assert not any(a.is_adult for a in service.titles.search("Kite", allow_adult=False))
+    assert any(a.is_adult for a in service.titles.search("Kite", allow_adult=True))
     with pytest.raises(UserError, match="I don't know a title"):
-        await service.similar("Boku no Pico")
+        await service.similar.find("Boku no Pico")
 
     for anime_id in ADULT:  # rated in an NSFW channel: the model now leans adult for this member
-        await service.rate(ALICE, str(anime_id), "10", allow_adult=True)
-    assert any(p.anime.is_adult for p in (await service.recommend(ALICE, count=25, allow_adult=True)).picks)
-    safe = await service.recommend(ALICE, count=25, allow_adult=False)
+        await service.ratings.rate(ALICE, str(anime_id), "10", allow_adult=True)
+    assert any(p.anime.is_adult for p in (await service.picks.recommend(ALICE, count=25, allow_adult=True)).picks)
+    safe = await service.picks.recommend(ALICE, count=25, allow_adult=False)
     assert len(safe.picks) == 25
     assert not any(p.anime.is_adult or (p.because and p.because.is_adult) for p in safe.picks)
-    listed = await service.ratings(ALICE, allow_adult=False)
+    listed = await service.ratings.of(ALICE, allow_adult=False)
     assert (listed.items, listed.hidden) == ([], 3)
-    assert not any(n.anime.is_adult for n in (await service.similar("Cowboy Bebop", count=25)).neighbours)
+    assert not any(n.anime.is_adult for n in (await service.similar.find("Cowboy Bebop", count=25)).neighbours)
 
 
 async def test_adult_audience_needs_nsfw_channel_and_the_server_not_hiding_them(service):
     guild = 555
-    assert await service.allow_adult(guild, nsfw_channel=False) is False
-    assert await service.allow_adult(guild, nsfw_channel=True) is True
-    await service.set_hide_adult(guild, True)
-    assert await service.allow_adult(guild, nsfw_channel=True) is False
-    assert await service.allow_adult(556, nsfw_channel=True) is True  # other servers are unaffected
+    assert await service.titles.allow_adult(guild, nsfw_channel=False) is False
+    assert await service.titles.allow_adult(guild, nsfw_channel=True) is True
+    await service.titles.set_hide_adult(guild, True)
+    assert await service.titles.allow_adult(guild, nsfw_channel=True) is False
+    assert await service.titles.allow_adult(556, nsfw_channel=True) is True  # other servers are unaffected
 
 
 # --- watch party -------------------------------------------------------------------------------
@@ -300,9 +305,9 @@ async def test_adult_audience_needs_nsfw_channel_and_the_server_not_hiding_them(
 
 async def test_watchparty_names_members_without_ratings_and_predicts_for_each(service):
     for title in ("Steins;Gate", "Cowboy Bebop", "Death Note"):
-        await service.rate(ALICE, title, "9")
-    await service.rate(CAROL, "Fullmetal Alchemist: Brotherhood", "10")
-    party = await service.watchparty([ALICE, BOB, CAROL, ALICE], strategy="least_misery", count=5)
+        await service.ratings.rate(ALICE, title, "9")
+    await service.ratings.rate(CAROL, "Fullmetal Alchemist: Brotherhood", "10")
+    party = await service.parties.plan([ALICE, BOB, CAROL, ALICE], strategy="least_misery", count=5)
     assert party.members == (ALICE, CAROL) and party.unrated == (BOB,)
     assert len(party.picks) == 5
     seen = {STEINS_GATE, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD}
@@ -311,38 +316,38 @@ async def test_watchparty_names_members_without_ratings_and_predicts_for_each(se
         assert len(pick.predictions) == 2 and all(1 <= p <= 10 for p in pick.predictions)
     assert "least keen" in party.strategy_description
 
-    nobody = await service.watchparty([BOB])
+    nobody = await service.parties.plan([BOB])
     assert (nobody.members, nobody.unrated, nobody.picks) == ((), (BOB,), [])
     with pytest.raises(UserError, match="Strategies: average, least_misery, fair"):
-        await service.watchparty([ALICE], strategy="loudest")
+        await service.parties.plan([ALICE], strategy="loudest")
     with pytest.raises(UserError, match="at most 12"):
-        await service.watchparty(list(range(1, 14)))
+        await service.parties.plan(list(range(1, 14)))
 
 
 async def test_watch_party_votes_move_close_after_a_week_and_are_forgotten(service):
-    await service.open_party_vote(900, [ALICE, BOB])
-    assert await service.vote(900, ALICE, 2) == {2: 1}
-    assert await service.vote(900, BOB, 2) == {2: 2}
-    assert await service.vote(900, ALICE, 1) == {1: 1, 2: 1}  # a new vote moves the old one
+    await service.parties.open_vote(900, [ALICE, BOB])
+    assert await service.parties.vote(900, ALICE, 2) == {2: 1}
+    assert await service.parties.vote(900, BOB, 2) == {2: 2}
+    assert await service.parties.vote(900, ALICE, 1) == {1: 1, 2: 1}  # a new vote moves the old one
     with pytest.raises(UserError, match="^Only members of this watch party can vote, within 7 days of it.$"):
-        await service.vote(900, CAROL, 1)
+        await service.parties.vote(900, CAROL, 1)
 
-    await service.forget(BOB)
-    assert await service.vote(900, ALICE, 1) == {1: 1}  # bob's vote went with everything else of his
+    await service.ratings.forget(BOB)
+    assert await service.parties.vote(900, ALICE, 1) == {1: 1}  # bob's vote went with everything else of his
     await service.store._write(
         lambda db: db.execute("UPDATE party_votes SET created_at = '2000-01-01T00:00:00+00:00' WHERE message_id = 900")
     )
-    await service.open_party_vote(901, [CAROL])  # opening a party closes those older than a week
+    await service.parties.open_vote(901, [CAROL])  # opening a party closes those older than a week
     with pytest.raises(UserError, match="Only members"):
-        await service.vote(900, ALICE, 1)
+        await service.parties.vote(900, ALICE, 1)
 
 
 async def test_stats_counts_the_community(service):
-    await service.rate(ALICE, "Steins;Gate", "9")
-    await service.rate(BOB, "Steins;Gate", "8")
+    await service.ratings.rate(ALICE, "Steins;Gate", "9")
+    await service.ratings.rate(BOB, "Steins;Gate", "8")
     stats = await service.stats()
     assert (stats.community_ratings, stats.community_members) == (2, 2)
-    assert stats.model_version == service.model_version and stats.counts["users"] == 5000
+    assert stats.model_version == service.models.model_version and stats.counts["users"] == 5000
     assert stats.training_since is None and stats.last_failure is None
 
 
@@ -350,7 +355,7 @@ def test_stats_in_words_give_the_age_the_data_and_the_quality_of_the_served_mode
     from datetime import datetime
 
     from bot import render
-    from bot.service import Stats
+    from bot.service.results import Stats
 
     stats = Stats("v1", "2026-11-25T04:00:00+00:00", {"dataset_interactions": 520609, "community_interactions": 12},
                   {"p80": {"recall20": 0.3017, "mae": 0.8396}}, 40, 3, None, None, None)

@@ -70,7 +70,7 @@ def test_a_broken_model_is_logged_rebuilt_and_served(data_dir, fault):
         bot.kill()
     log = "".join(log) + err
     assert bot.returncode == 0, log
-    assert "WARNING bot.service: no usable model (" in log and "Traceback" not in log
+    assert "WARNING bot.service.model_holder: no usable model (" in log and "Traceback" not in log
     assert artifacts.current_dir(models).name != old
     assert "== Similar to Steins;Gate ==\n1. " in out
 
@@ -153,7 +153,7 @@ async def test_a_failed_first_training_is_retried_with_backoff_and_reported(data
     try:
         async with asyncio.timeout(30):
             while len(failed := [r for r in await service.store.training_history(5) if r.status == "failed"]) < 2 \
-                    or service._next_training_at is None:
+                    or service.models.next_training_at is None:
                 await asyncio.sleep(0.05)
         error = "the training process exited with code 2: error: unknown --config 'nonsense'; use default or small"
         assert [r.error for r in failed] == [error, error]
@@ -166,15 +166,15 @@ async def test_a_failed_first_training_is_retried_with_backoff_and_reported(data
             "== About my recommendations ==\nI have no model yet: my first training failed; "
             f"the next try is at {stats.next_training_at}.")
         with pytest.raises(WarmingUp) as reply:
-            await service.recommend(1)
+            await service.picks.recommend(1)
         failed_at = datetime.fromisoformat(failed[0].finished_at)
         assert str(reply.value) == (
             f"I'm still warming up: training my first model failed at {failed_at:%H:%M} UTC ({error}). "
             f"I'll try again at {next_try:%H:%M} UTC (your /rate and /import work already).")
 
-        service.train_config = "small"  # fixed: an /admin retrain during the wait serves a model at once
-        assert (await service.retrain()).status == "ready"
+        service.models.train_config = "small"  # fixed: an /admin retrain during the wait serves a model at once
+        assert (await service.models.retrain()).status == "ready"
         assert (await service.stats()).next_training_at is None
-        assert len((await service.recommend(1, count=3, onboard=False)).picks) == 3
+        assert len((await service.picks.recommend(1, count=3, onboard=False)).picks) == 3
     finally:
         await service.close()

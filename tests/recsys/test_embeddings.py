@@ -4,7 +4,7 @@ import pytest
 import scipy.sparse as sp
 
 from recsys.embeddings import genre_matrix, rerank, similar_embeddings
-from recsys.similar_eval import cosine_reference, exact_neighbours, similar_figures
+from recsys.similar_eval import cosine_reference, exact_neighbours, sample_queries, similar_figures
 
 
 def planted(n_users: int = 200, block_items: int = 12, density: float = 0.5, seed: int = 0) -> sp.csr_matrix:
@@ -138,6 +138,19 @@ def test_similar_figures_known_case():
     assert one == similar_figures(lambda a, n: table[a][:n], test, catalog, franchises, known={1, 2, 3},
                                   queries_per_user=1, seed=7)
     assert one["queries"] == 1
+
+
+def test_queries_per_interaction_follow_the_interactions_not_the_members():
+    # a watched 3 titles, b one: every interaction is a query once, so a asks 3 of the 4 queries.
+    test = pd.DataFrame({"user_id": ["a", "a", "a", "b", "b"], "anime_id": [1, 2, 3, 1, 9], "rating": [8.0] * 5})
+    every = sample_queries(test, known={1, 2, 3}, per_interaction=100)
+    assert sorted((u, a) for u, a, _ in every) == [("a", 1), ("a", 2), ("a", 3), ("b", 1)]
+    assert all(h == ({1, 2, 3} if u == "a" else {1, 9}) for u, _, h in every)  # the history keeps unknown titles
+    two = sample_queries(test, known={1, 2, 3}, per_interaction=2, seed=3)
+    assert len(two) == 2 and len(set(two)) == 2 and set(two) <= set(every)
+    assert two == sample_queries(test, known={1, 2, 3}, per_interaction=2, seed=3)
+    per_member = sample_queries(test, known={1, 2, 3}, queries_per_user=1, seed=3)
+    assert sorted(u for u, _, _ in per_member) == ["a", "b"]
 
 
 def test_reference_neighbour_functions_exclude_the_franchise():

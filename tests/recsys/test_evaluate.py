@@ -36,8 +36,9 @@ def test_the_report_names_every_bar_and_the_side_figures(results):
     table = format_table(results)
     for heading in ("protocol `p80`", "What a fan notices", "`/similar`", "Franchise graph", "Title search"):
         assert heading in table
-    sim = results["similar"]["animerec /similar (served)"]
-    assert sim["same_franchise"] == 0 and sim["queries"] > 0
+    for sampling in ("per interaction", "5 per member"):
+        sim = results["similar"][sampling]["animerec /similar (served)"]
+        assert sim["same_franchise"] == 0 and sim["queries"] > 0
 
 
 def test_franchise_check_counts_prequel_edges_the_co_watch_data_contradicts():

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.pictures import Point, TastePicture
-from bot.service import UserError
+from bot.service.errors import UserError
 from bot.store import Store
 from recsys.catalog import Anime, Catalog
 from recsys.community import (

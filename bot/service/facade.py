@@ -1,0 +1,61 @@
+"""Service: one object holding every feature, for the exts, the console and the tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.service.community import Community
+from bot.service.model_holder import FIRST_TRAINING_RETRY_DELAYS, ModelHolder
+from bot.service.ratings import Ratings
+from bot.service.recommend import Picks
+from bot.service.results import Stats
+from bot.service.similar import Similar
+from bot.service.stats import gather_stats
+from bot.service.titles import Titles
+from bot.service.watchparty import WatchParties
+from bot.settings import Settings
+from bot.store import Store
+from recsys.catalog import Catalog
+
+
+class Service:
+    def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = "default",
+                 import_cooldown: float = 60, retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.data_dir = Path(data_dir)
+        self.models = ModelHolder(store, catalog, self.data_dir, train_config=train_config, retry_delays=retry_delays)
+        self.titles = Titles(store, catalog, self.models.franchises)
+        self.community = Community(store, catalog, self.models.engine)
+        self.ratings = Ratings(store, self.titles, self.models, import_cooldown=import_cooldown,
+                               on_forget=self.community.forgotten)
+        self.picks = Picks(store, catalog, self.models)
+        self.similar = Similar(self.titles, self.models)
+        self.parties = WatchParties(store, catalog, self.models)
+
+    async def start(self) -> None:
+        await self.models.start()
+
+    async def close(self) -> None:
+        await self.models.close()
+        await self.community.close()
+        await self.store.close()
+
+    async def stats(self) -> Stats:
+        return await gather_stats(self.store, self.models)
+
+
+async def open_service(settings: Settings, catalog: Catalog | None = None) -> Service:
+    """A started service on the settings' data directory (catalog: reuse one already loaded)."""
+    store = await Store.open(settings.db_path)
+    try:
+        catalog = catalog or await asyncio.to_thread(Catalog.load)
+        service = Service(store, catalog, settings.data_dir, train_config=settings.train_config,
+                          import_cooldown=settings.import_cooldown)
+        await service.start()
+    except BaseException:
+        await store.close()  # aiosqlite's thread is not a daemon: left open, the process never exits
+        raise
+    return service

@@ -1,0 +1,224 @@
+"""The one owner of the served model: loading it, training the next one in a child process, and
+the hot swap between requests. Everything else asks it for the engine of the moment."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.limits import clip
+from bot.service.errors import UserError, WarmingUp
+from bot.store import Store, StoreBusy, TrainingRecord, now
+from bot.training import TrainingFailed, run_training, train_command
+from recsys.artifacts import ModelLoadError, load_current
+from recsys.catalog import Catalog
+from recsys.model import Recommender
+from recsys.serving import Engine, franchises_for
+
+log = logging.getLogger(__name__)
+
+# Seconds before retrying a failed first training, in turn; the last repeats until a model is served.
+FIRST_TRAINING_RETRY_DELAYS = (60.0, 300.0, 900.0)
+EXPORT_PREFIX = ".community-ratings-"  # a retrain's private export of every rating, deleted after it
+LEGACY_EXPORT = "community-ratings.csv"  # written, and never deleted, by earlier versions
+RETRAIN_RUNNING = "A retrain is already running; /stats shows when it started."
+
+
+def _clock(timestamp: str) -> str:
+    """"2026-11-25T06:24:10+00:00" -> "06:24 UTC"."""
+    return f"{datetime.fromisoformat(timestamp):%H:%M} UTC"
+
+
+class ModelHolder:
+    def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = "default",
+                 retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.data_dir = Path(data_dir)
+        self.models_dir = self.data_dir / "models"
+        self.train_config = train_config
+        self.franchises = franchises_for(catalog)
+        self.retry_delays = tuple(retry_delays)
+        self._engine: Engine | None = None  # the served model with the fan rules
+        self._retrain: asyncio.Task[TrainingRecord] | None = None  # the one training at a time
+        self._first_training: asyncio.Task[None] | None = None
+        self.training_since: str | None = None
+        self.training_pid: int | None = None  # the training child process, while one runs
+        self.first_failure: TrainingRecord | None = None  # while no model: the last failed try, and
+        self.next_training_at: datetime | None = None  # when the next one starts
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Serve the published model; with none usable, train one in the background meanwhile."""
+        await self.store.abandon_unfinished_training()
+        await asyncio.to_thread(self._remove_exports)
+        try:
+            self._engine = await asyncio.to_thread(self._load_engine)
+            log.info("serving model %s", self.model_version)
+        except ModelLoadError as exc:
+            log.warning("no usable model (%s): training one now; commands answer 'warming up' until it is ready", exc)
+            self._first_training = asyncio.create_task(self._train_first_model(), name="first-training")
+
+    async def _train_first_model(self) -> None:
+        """Train until there is a model to serve, retrying a failure after each of retry_delays in turn."""
+        attempt = 0
+        while self.model is None:
+            task = self.request_retrain()
+            if task is None:  # an /admin retrain or the nightly run got there first: see how it ends
+                assert self._retrain is not None
+                await asyncio.wait([self._retrain])
+                continue
+            try:
+                record: TrainingRecord | None = await task
+            except Exception:  # e.g. the store stayed locked (logged by _log_outcome): try again, as after a failure
+                record = None
+            if self.model is not None:
+                break
+            self.first_failure = record
+            delay = self.retry_delays[min(attempt, len(self.retry_delays) - 1)]
+            attempt += 1
+            self.next_training_at = datetime.now(UTC) + timedelta(seconds=delay)
+            log.warning("no model yet: training again at %s", self.next_training_at.isoformat(timespec="seconds"))
+            await asyncio.sleep(delay)
+            self.next_training_at = None
+        self.first_failure = None
+
+    async def wait_for_model(self) -> bool:
+        """Wait for the first model: True once one is served, False when its training failed (a retry
+        is scheduled; /stats and the warming-up reply say when)."""
+        while self._engine is None:
+            first = self._first_training
+            if first is None or first.done() or self.next_training_at is not None:
+                return self._engine is not None
+            await asyncio.sleep(0.1)
+        return True
+
+    async def close(self) -> None:
+        """Stop training: cancelling kills the training child (see run_training)."""
+        tasks = [t for t in (self._first_training, self._retrain) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- the served model ---------------------------------------------------------------------
+
+    @property
+    def model(self) -> Recommender | None:
+        return self._engine.model if self._engine is not None else None
+
+    @property
+    def model_version(self) -> str | None:
+        return self.model.meta.get("version") if self.model is not None else None
+
+    def engine(self) -> Engine:
+        """The engine to answer a request with; WarmingUp while there is none. Take it once per
+        request: a hot swap meanwhile does not affect it."""
+        engine = self._engine
+        if engine is None and self.next_training_at is not None and not self.training:
+            failed = self.first_failure
+            why = f" at {_clock(failed.finished_at)} ({clip(failed.error or 'see the log', 200)})" if failed else ""
+            raise WarmingUp(
+                f"I'm still warming up: training my first model failed{why}. I'll try again at "
+                f"{self.next_training_at:%H:%M} UTC (your /rate and /import work already)."
+            )
+        if engine is None:
+            raise WarmingUp(
+                "I'm still warming up: my first model is training. Try again in a few minutes "
+                "(your /rate and /import work already)."
+            )
+        return engine
+
+    def _load_engine(self) -> Engine:
+        """The published model with its fan rules, built off the event loop."""
+        return Engine(load_current(self.models_dir), self.catalog, self.franchises)
+
+    async def reload(self) -> bool:
+        """Swap in the published `current` model; on a bad one keep serving the old (logged)."""
+        try:
+            engine = await asyncio.to_thread(self._load_engine)
+        except ModelLoadError as exc:
+            log.error("cannot load the published model, still serving %s: %s", self.model_version, exc)
+            return False
+        # The hot swap: requests already running keep the reference they took.
+        self._engine = engine
+        log.info("now serving model %s", self.model_version)
+        return True
+
+    # --- retraining ---------------------------------------------------------------------------
+
+    @property
+    def training(self) -> bool:
+        return self._retrain is not None and not self._retrain.done()
+
+    def request_retrain(self) -> asyncio.Task[TrainingRecord] | None:
+        """Start a retrain in the background and return its task (await it for the record); None
+        while one is already running, which is then the only one."""
+        if self.training:
+            return None
+        self._retrain = asyncio.create_task(self._run_retrain(), name="retrain")
+        self._retrain.add_done_callback(_log_outcome)
+        return self._retrain
+
+    async def retrain(self) -> TrainingRecord:
+        """Retrain now and wait for the record; UserError while one is already running."""
+        task = self.request_retrain()
+        if task is None:
+            raise UserError(RETRAIN_RUNNING)
+        return await task
+
+    async def _run_retrain(self) -> TrainingRecord:
+        """Train on the dataset plus every community rating in a child process, then swap the model in."""
+        record_id = await self.store.training_started()
+        self.training_since = now()
+        error = None
+        extra = None
+        try:
+            extra = await asyncio.to_thread(self._private_export)
+            rows = await self.store.export_ratings(extra)
+            cmd = train_command(self.models_dir, extra if rows else None, self.train_config)
+            await run_training(cmd, on_start=self._training_started)
+            if not await self.reload():
+                error = "the new model could not be loaded (see the log); still serving the previous one"
+        except (TrainingFailed, OSError, StoreBusy) as exc:
+            error = str(exc)
+            log.error("retrain failed, still serving %s: %s", self.model_version or "no model", error)
+        finally:
+            self.training_pid = self.training_since = None
+            if extra is not None:  # member data lives no longer than the training that needs it
+                extra.unlink(missing_ok=True)
+        meta = self.model.meta if self.model is not None and error is None else {}
+        await self.store.training_finished(
+            record_id, version=meta.get("version"), trained_at=meta.get("trained_at"), error=error
+        )
+        return (await self.store.training_history(1))[0]
+
+    def _training_started(self, pid: int) -> None:
+        self.training_pid = pid
+
+    def _private_export(self) -> Path:
+        """A new empty file only this user can read (mkstemp creates it 0600)."""
+        fd, name = tempfile.mkstemp(prefix=EXPORT_PREFIX, suffix=".csv", dir=self.data_dir)
+        os.close(fd)
+        return Path(name)
+
+    def _remove_exports(self) -> None:
+        """Exports left by a bot killed mid-training (its cleanup never ran) or by earlier versions."""
+        for path in [self.data_dir / LEGACY_EXPORT, *self.data_dir.glob(f"{EXPORT_PREFIX}*.csv")]:
+            path.unlink(missing_ok=True)
+
+
+def _log_outcome(task: asyncio.Task[TrainingRecord]) -> None:
+    """Every retrain's end in the log, whoever asked for it (nobody awaits an /admin retrain)."""
+    if task.cancelled():
+        log.info("retrain cancelled")
+    elif (exc := task.exception()) is not None:
+        log.error("retrain crashed", exc_info=exc)
+    else:
+        record = task.result()
+        log.info("retrain finished: %s %s", record.status, record.error or record.version)

@@ -1,0 +1,119 @@
+"""What the service answers: plain dataclasses, no Discord types; render.py turns them into embeds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.store import TrainingRecord
+from recsys.catalog import Anime
+from recsys.group import STRATEGIES
+
+
+@dataclass(frozen=True)
+class RateResult:
+    anime: Anime
+    rating: float
+    previous: float | None  # the member's earlier rating of it, if any
+    predicted: float | None  # what the model expected them to give (None while warming up)
+    alternatives: tuple[Anime, ...] = ()  # other entries of its series the typed name also fits
+
+
+@dataclass(frozen=True)
+class RatedTitle:
+    anime: Anime
+    rating: float
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class RatingList:
+    items: list[RatedTitle]
+    hidden: int  # adult titles left out of this channel
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: int
+    updated: int
+    unchanged: int
+    skipped: dict[str, int]  # reason -> count
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    ratings: int
+    dismissals: int
+    # The served model (or the one training now) learnt from community ratings, perhaps theirs: blended
+    # into its title weights, without a row per member, until a retrain without them.
+    in_model: bool
+
+
+@dataclass(frozen=True)
+class Pick:
+    anime: Anime
+    predicted: float
+    match: float = 0.0  # 0-1, follows the list order (recsys.serving.Pick.match)
+    continues: bool = False  # goes on from `because`, a title the member gave
+    because: Anime | None = None
+    because_rating: float | None = None
+    more_in_series: int = 0
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    picks: list[Pick]
+    onboarding: list[Anime] = field(default_factory=list)  # titles to rate first, when the member has few
+    seen_these: list[Anime] = field(default_factory=list)  # earlier entries of their series: rate, not watch
+    requested: int = 0
+
+    @property
+    def short(self) -> bool:
+        return len(self.picks) < self.requested
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    anime: Anime
+    similarity: float
+
+
+@dataclass(frozen=True)
+class SimilarTitles:
+    source: Anime
+    neighbours: list[Neighbour]  # other works, one per franchise
+    same_series: list[Anime] = field(default_factory=list)  # the source's own franchise, oldest first
+
+
+@dataclass(frozen=True)
+class PartyPick:
+    anime: Anime
+    predictions: tuple[float, ...]  # one per member of WatchParty.members
+    more_in_series: int = 0
+
+
+@dataclass(frozen=True)
+class WatchParty:
+    strategy: str
+    members: tuple[int, ...]  # members with ratings, in the order of PartyPick.predictions
+    unrated: tuple[int, ...]  # members with no ratings: left out, to be invited to /rate
+    picks: list[PartyPick]
+
+    @property
+    def strategy_description(self) -> str:
+        return STRATEGIES[self.strategy]
+
+
+@dataclass(frozen=True)
+class Stats:
+    model_version: str | None
+    trained_at: str | None
+    counts: dict  # the served model's training counts (dataset vs community interactions, users, items)
+    evaluation: dict
+    community_ratings: int
+    community_members: int
+    training_since: str | None  # a retrain running now, started then
+    last_training: TrainingRecord | None  # the latest finished one
+    last_failure: TrainingRecord | None
+    next_training_at: str | None = None  # with no model yet: when the failed first training is tried again
+
+

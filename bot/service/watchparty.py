@@ -1,0 +1,66 @@
+"""/watchparty: picks for a group, and the votes on them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+
+from bot.limits import clip
+from bot.service.errors import UserError
+from bot.service.model_holder import ModelHolder
+from bot.service.results import PartyPick, WatchParty
+from bot.service.titles import check_count
+from bot.store import PARTY_DAYS, Store
+from recsys.catalog import Catalog
+from recsys.group import STRATEGIES
+
+MAX_PARTY = 12  # members whose predicted scores fit beside each pick
+
+
+class WatchParties:
+    def __init__(self, store: Store, catalog: Catalog, models: ModelHolder) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.models = models
+
+    def check(self, member_ids: Sequence[int], *, strategy: str, genre: str | None, type: str | None,
+              count: int) -> None:
+        """UserError for a request /watchparty cannot serve: the checks that need no database."""
+        self.models.engine()
+        if strategy not in STRATEGIES:
+            raise UserError(f"Unknown strategy “{clip(strategy, 30)}”. Strategies: {', '.join(STRATEGIES)}.")
+        check_count(count)
+        self.catalog.check_filters(genre, type)
+        members = set(member_ids)
+        if not members:
+            raise UserError("Nobody to watch with: join a voice channel, pick one, or mention members.")
+        if len(members) > MAX_PARTY:
+            raise UserError(f"A watch party is at most {MAX_PARTY} members; this one has {len(members)}.")
+
+    async def plan(
+        self, member_ids: Sequence[int], *, strategy: str = "average", genre: str | None = None,
+        type: str | None = None, count: int = 5, allow_adult: bool = False,
+    ) -> WatchParty:
+        """Titles no member has rated or watched, ranked for the group by the strategy."""
+        self.check(member_ids, strategy=strategy, genre=genre, type=type, count=count)
+        engine = self.models.engine()
+        members = list(dict.fromkeys(member_ids))
+        allowed = engine.allowed(genre, type, allow_adult=allow_adult)
+        given = {m: await self.store.rating_map(m) for m in members}
+        raters = tuple(m for m in members if given[m])
+        unrated = tuple(m for m in members if not given[m])
+        if not raters:
+            return WatchParty(strategy, raters, unrated, [])
+        picks = await asyncio.to_thread(engine.group, [given[m] for m in raters], count,
+                                        strategy=strategy, allowed=allowed)
+        return WatchParty(strategy, raters, unrated,
+                          [PartyPick(self.catalog.get(p.anime_id), p.predictions, p.more_in_series) for p in picks])
+
+    async def open_vote(self, message_id: int, member_ids: Iterable[int]) -> None:
+        await self.store.open_party(message_id, member_ids)
+
+    async def vote(self, message_id: int, user_id: int, rank: int) -> dict[int, int]:
+        """Record a party member's vote for the pick at rank (a new vote moves it); the tally, rank -> votes."""
+        if not await self.store.vote(message_id, user_id, rank):
+            raise UserError(f"Only members of this watch party can vote, within {PARTY_DAYS} days of it.")
+        return await self.store.party_tally(message_id)
