@@ -371,6 +371,10 @@ class Store:
 
         return await self._write(write)
 
+    async def watched_count(self, message_id: int) -> int:
+        """Members who confirmed watching a party's title."""
+        return (await self._one("SELECT COUNT(*) FROM party_watched WHERE message_id = ?", (message_id,)))[0]
+
     async def watched_by_group(self, user_ids: Iterable[int], limit: int = 3) -> list[tuple[int, int, str]]:
         """What this exact group confirmed watching at earlier parties, latest first: (anime id, members
         who confirmed, when)."""

@@ -39,9 +39,26 @@ class VoteView(discord.ui.View):
         super().__init__(timeout=timeout)
         for rank in range(1, picks + 1):
             button = discord.ui.Button(label=f"Vote {rank}", custom_id=f"watchparty:vote:{rank}",
-                                       style=discord.ButtonStyle.secondary)
+                                       style=discord.ButtonStyle.secondary, row=(rank - 1) // 5)
             button.callback = self._voter(rank)
             self.add_item(button)
+        if picks:
+            watched = discord.ui.Button(label="We watched it", custom_id="watchparty:watched",
+                                        style=discord.ButtonStyle.success, row=2)
+            watched.callback = self._watched
+            self.add_item(watched)
+
+    @staticmethod
+    async def _watched(interaction: discord.Interaction) -> None:
+        """A party member watched the vote's winner: marked watched for them, counted on the message."""
+        await interaction.response.defer()
+        anime, added, confirmed = await service_of(interaction).parties.watched(interaction.message.id,
+                                                                                interaction.user.id)
+        await interaction.edit_original_response(embed=render.with_watched(interaction.message.embeds[0], anime,
+                                                                           confirmed))
+        note = "marked as watched for you" if added else "already marked as watched for you"
+        await interaction.followup.send(f"{anime.name}: {note}. Rate it with /rate when you can; the next "
+                                        "/watchparty of this group will not offer it again.", ephemeral=True)
 
     @staticmethod
     def _voter(rank: int):
@@ -117,7 +134,7 @@ class Watchparty(commands.Cog):
         message = await interaction.followup.send(embed=render.watchparty_embed(party, group, skipped),
                                                   view=VoteView(len(party.picks), timeout=VIEW_TIMEOUT), wait=True)
         if party.picks:
-            await service.parties.open_vote(message.id, group)
+            await service.parties.open_vote(message.id, group, [p.anime.anime_id for p in party.picks])
 
 
 async def setup(bot: commands.Bot) -> None:

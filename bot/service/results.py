@@ -97,6 +97,7 @@ class WatchParty:
     members: tuple[int, ...]  # members with ratings, in the order of PartyPick.predictions
     unrated: tuple[int, ...]  # members with no ratings: left out, to be invited to /rate
     picks: list[PartyPick]
+    watched_before: tuple[tuple[Anime, int], ...] = ()  # this group's earlier parties: (title, members who watched)
 
     @property
     def strategy_description(self) -> str:

@@ -8,6 +8,7 @@ import time
 import pytest
 from PIL import Image
 
+from bot import create_bot
 from bot.service import UserError
 from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE
 from recsys.community import affinity, popularity_direction
@@ -219,3 +220,45 @@ async def test_server_top_lists_favourites_most_watched_and_rare_loves(simcord_e
     rare_name = simcord_env.bot.service.catalog.get(rare).name
     assert fields["Loved here, rare elsewhere"] == [f"1. {rare_name} · loved by 2 here"]
     assert "From the ratings of 3 members here." == embed.description
+
+
+def pick_names(message) -> list[str]:
+    return [f.name.split(". ", 1)[1] for f in message.embeds[0].fields]
+
+
+async def test_we_watched_it_marks_the_winner_survives_a_restart_and_the_group_moves_on(
+        simcord_env, town, settings, catalog):
+    alice, bob, carol, channel = town["alice"], town["bob"], town["carol"], town["channel"]
+    await give(simcord_env, alice, channel, ALICE)
+    await give(simcord_env, bob, channel, BOB)
+    message = (await alice.slash(channel, "watchparty", members=bob.mention, count=3)).response
+    picks = pick_names(message)
+    assert len(picks) == 3
+    early = await alice.click(message, label="We watched it")
+    assert reply(early).content == "Vote first: the pick with the most votes is the one you watch."
+    await bob.click(message, label="Vote 2")
+    await alice.click(message, label="Vote 2")
+    stranger = await carol.click(message, label="We watched it")
+    assert reply(stranger).content == "Only members of this watch party can say they watched its pick."
+    assert user_errors(simcord_env) == [reply(early).content, reply(stranger).content]
+
+    old = simcord_env.bot
+    await simcord_env.restart_bot(create_bot(settings, catalog=catalog))  # the vote and the party are stored
+    await old.close()
+    done = await alice.click(message, label="We watched it")
+    [note] = done.followups
+    assert note.ephemeral and note.content.startswith(f"{picks[1]}: marked as watched for you.")
+    assert message.embeds[0].footer.text == f"We watched it: {picks[1]} · 1 member confirmed"
+    winner = catalog.resolve(picks[1]).anime_id
+    assert (await simcord_env.bot.service.store.rating_map(alice.id))[winner] == -1.0
+    await bob.click(message, label="We watched it")
+    again = await alice.click(message, label="We watched it")
+    assert "already marked as watched" in again.followups[0].content
+    assert message.embeds[0].footer.text == f"We watched it: {picks[1]} · 2 members confirmed"
+
+    later = (await alice.slash(channel, "watchparty", members=bob.mention, count=3)).response
+    assert f"This group watched together before: {picks[1]} (2 watched). Not offered again." in \
+        later.embeds[0].description
+    assert picks[1] not in pick_names(later)
+    other = (await alice.slash(channel, "watchparty", members=carol.mention, count=3)).response
+    assert "watched together before" not in other.embeds[0].description  # another group
