@@ -147,6 +147,10 @@ class Community:
     async def set_privacy(self, user_id: int, hidden: bool) -> None:
         await self.store.set_hidden(user_id, hidden)
 
+    async def check_visible(self, user_id: int, viewer_id: int, name: str, what: str) -> None:
+        """UserError when the member keeps their taste hidden from others (/privacy hidden)."""
+        await self._visible(user_id, viewer_id, name, what)
+
     async def _visible(self, user_id: int, viewer_id: int, name: str, what: str) -> None:
         if user_id != viewer_id and await self.store.is_hidden(user_id):
             raise UserError(f"{name} keeps their taste private, so {what}.")

@@ -30,12 +30,13 @@ def town(simcord_env):
     carol = guild.add_member(simcord_env.create_user("carol"))
     elsewhere = simcord_env.create_guild("elsewhere")
     far_channel = elsewhere.create_text_channel("anime")
-    dave = elsewhere.add_member(simcord_env.create_user("dave"))
+    dave_user = simcord_env.create_user("dave")
+    dave = elsewhere.add_member(dave_user)
     bob_far = elsewhere.add_member(bob_user)
     simcord_env.bot.service.community.tally_seconds = 0  # every answer sees the latest ratings
     simcord_env.settle_timeout = 60  # a first picture on a busy 2-core machine (the benchmark times it)
     return dict(guild=guild, channel=channel, alice=alice, bob=bob, carol=carol, elsewhere=elsewhere,
-                far_channel=far_channel, dave=dave, bob_far=bob_far)
+                far_channel=far_channel, dave=dave, bob_far=bob_far, dave_user=dave_user)
 
 
 def user_errors(env) -> list[str]:
@@ -262,3 +263,18 @@ async def test_we_watched_it_marks_the_winner_survives_a_restart_and_the_group_m
     assert picks[1] not in pick_names(later)
     other = (await alice.slash(channel, "watchparty", members=carol.mention, count=3)).response
     assert "watched together before" not in other.embeds[0].description  # another group
+
+
+async def test_another_members_ratings_only_when_visible_and_in_this_server(simcord_env, town):
+    alice, bob, dave, channel = town["alice"], town["bob"], town["dave"], town["channel"]
+    await give(simcord_env, bob, channel, {STEINS_GATE: 9.0})
+    await give(simcord_env, dave, town["far_channel"], {DEATH_NOTE: 9.0})
+    shown = await alice.slash(channel, "ratings", member=bob)
+    assert reply(shown).embeds[0].title == "bob's ratings (1)"
+    elsewhere = await alice.slash(channel, "ratings", member=town["dave_user"])  # a user, not of this server
+    assert reply(elsewhere).content == "I can only show the ratings of a member of this server."
+    await bob.slash(channel, "privacy", setting="hidden")
+    hidden = await alice.slash(channel, "ratings", member=bob)
+    assert reply(hidden).content == "bob keeps their taste private, so I can't show their ratings."
+    assert reply(await bob.slash(channel, "ratings")).embeds[0].title == "Your ratings (1)"
+    assert user_errors(simcord_env) == [reply(elsewhere).content, reply(hidden).content]
