@@ -147,7 +147,7 @@ class Console:
         names = {self.member_id: self.member_name, **{console_member_id(n): n for n in named}}
         party = await self.service.parties.plan(list(names), strategy=options.get("strategy", "average"),
                                               genre=options.get("genre"), type=options.get("type"),
-                                              count=_count(options, 5))
+                                              count=_count(options, 5), viewer_id=self.member_id)
         return render.embed_to_text(render.watchparty_embed(party, names))
 
     async def rate(self, args: str) -> str:

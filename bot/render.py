@@ -180,7 +180,8 @@ def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Seque
         seen = "; ".join(f"{clip(a.name, 60)} ({n} watched)" for a, n in party.watched_before)
         embed.description += f"\nThis group watched together before: {seen}. Not offered again."
     for rank, pick in enumerate(party.picks, 1):
-        scores = ", ".join(f"{names.get(m, str(m))} {p:.1f}" for m, p in zip(party.members, pick.predictions))
+        scores = ", ".join(f"{names.get(m, str(m))} {'(private)' if m in party.private else f'{p:.1f}'}"
+                           for m, p in zip(party.members, pick.predictions))
         more = f" · +{pick.more_in_series} more in this series" if pick.more_in_series else ""
         embed.add_field(name=f"{rank}. {pick.anime.name}",
                         value=f"{anime_line(pick.anime)}{more}\nPredicted: {scores}{VOTES}0", inline=False)

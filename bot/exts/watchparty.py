@@ -130,7 +130,8 @@ class Watchparty(commands.Cog):
         service.parties.check(list(group), strategy=strategy, genre=genre, type=type, count=count)
         await defer_publicly(interaction)
         party = await service.parties.plan(list(group), strategy=strategy, genre=genre, type=type,
-                                                         count=count, allow_adult=await allow_adult(interaction))
+                                           count=count, allow_adult=await allow_adult(interaction),
+                                           viewer_id=interaction.user.id)
         message = await interaction.followup.send(embed=render.watchparty_embed(party, group, skipped),
                                                   view=VoteView(len(party.picks), timeout=VIEW_TIMEOUT), wait=True)
         if party.picks:

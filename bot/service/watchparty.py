@@ -39,7 +39,7 @@ class WatchParties:
 
     async def plan(
         self, member_ids: Sequence[int], *, strategy: str = "average", genre: str | None = None,
-        type: str | None = None, count: int = 5, allow_adult: bool = False,
+        type: str | None = None, count: int = 5, allow_adult: bool = False, viewer_id: int | None = None,
     ) -> WatchParty:
         """Titles no member has rated or watched, ranked for the group by the strategy."""
         self.check(member_ids, strategy=strategy, genre=genre, type=type, count=count)
@@ -50,15 +50,16 @@ class WatchParties:
         # What this very group watched together before: never offered again, and named.
         history = [(a, n) for a, n, _ in await self.store.watched_by_group(members) if a in self.catalog]
         watched_before = tuple((self.catalog.get(a), n) for a, n in history)
+        private = frozenset([m for m in members if m != viewer_id and await self.store.is_hidden(m)])
         raters = tuple(m for m in members if given[m])
         unrated = tuple(m for m in members if not given[m])
         if not raters:
-            return WatchParty(strategy, raters, unrated, [], watched_before)
+            return WatchParty(strategy, raters, unrated, [], watched_before, private)
         picks = await asyncio.to_thread(engine.group, [given[m] for m in raters], count, strategy=strategy,
                                         allowed=allowed, exclude=[a for a, _ in history])
         return WatchParty(strategy, raters, unrated,
                           [PartyPick(self.catalog.get(p.anime_id), p.predictions, p.more_in_series) for p in picks],
-                          watched_before)
+                          watched_before, private)
 
     async def open_vote(self, message_id: int, member_ids: Iterable[int], picks: Sequence[int] = ()) -> None:
         """The party's members may vote on its picks (anime ids, rank order), and then confirm watching

@@ -278,3 +278,16 @@ async def test_another_members_ratings_only_when_visible_and_in_this_server(simc
     assert reply(hidden).content == "bob keeps their taste private, so I can't show their ratings."
     assert reply(await bob.slash(channel, "ratings")).embeds[0].title == "Your ratings (1)"
     assert user_errors(simcord_env) == [reply(elsewhere).content, reply(hidden).content]
+
+
+async def test_a_hidden_members_predicted_scores_stay_private_in_a_watch_party(simcord_env, town):
+    alice, bob, channel = town["alice"], town["bob"], town["channel"]
+    await give(simcord_env, alice, channel, ALICE)
+    await give(simcord_env, bob, channel, BOB)
+    await bob.slash(channel, "privacy", setting="hidden")
+    message = (await alice.slash(channel, "watchparty", members=bob.mention, count=3)).response
+    lines = [f.value.split("\n")[1] for f in message.embeds[0].fields]
+    assert len(lines) == 3 and all(line.startswith("Predicted: alice ") and line.endswith(", bob (private)")
+                                   for line in lines)
+    own = (await bob.slash(channel, "watchparty", members=alice.mention, count=3)).response
+    assert not any("(private)" in f.value for f in own.embeds[0].fields)  # bob sees his own
