@@ -38,11 +38,11 @@ GUILD = 1
 TEXT_TARGET, PICTURE_TARGET = 0.050, 1.0
 
 
-def row(label: str, times: list[float], target: float, extra: str = "") -> None:
+def row(label: str, times: list[float], target: float | None, extra: str = "") -> None:
     ms = np.array(times) * 1000
     p50, p99, top = np.percentile(ms, 50), np.percentile(ms, 99), ms.max()
-    verdict = "ok" if p99 < target * 1000 else "OVER"
-    print(f"{label:34s}{p50:9.1f}{p99:9.1f}{top:9.1f}   p99 < {target * 1000:.0f} ms: {verdict}{extra}")
+    verdict = "" if target is None else f"   p99 < {target * 1000:.0f} ms: {'ok' if p99 < target * 1000 else 'OVER'}"
+    print(f"{label:34s}{p50:9.1f}{p99:9.1f}{top:9.1f}{verdict}{extra}")
 
 
 async def scenario(data_dir: Path, catalog: Catalog, members: int, calls: int) -> None:
@@ -81,8 +81,8 @@ async def scenario(data_dir: Path, catalog: Catalog, members: int, calls: int) -
             rc.server_top_embed(await community.server_top(GUILD, rng.choice(ids)))
             warm.append(time.perf_counter() - clock)
         row("/server top (tally cached)", warm, TEXT_TARGET)
-        row("/server top (recounted)", cold, TEXT_TARGET,
-            f"  (once per {community.tally_seconds:g} s at most)")
+        row("  server recount (background)", cold, None,
+            f"   after writes, at most every {community.tally_seconds:g} s; only a server's first /server top waits")
 
         score = []
         for _ in range(calls):

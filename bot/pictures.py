@@ -79,7 +79,8 @@ def taste_png(picture: TastePicture) -> bytes:
     _map(fig.add_subplot(grid[0]), picture, fig)
     _genres(fig.add_subplot(grid[1]), picture)
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=DPI, facecolor="none")
+    # zlib level 3: a third of the default's encoding time for a few percent more bytes.
+    fig.savefig(out, format="png", dpi=DPI, facecolor="none", pil_kwargs={"compress_level": 3})
     return out.getvalue()
 
 
@@ -92,7 +93,9 @@ def _map(ax, p: TastePicture, fig: Figure) -> None:
     _frame(ax, p)
     if p.catalog:
         xs, ys = zip(*p.catalog)
-        ax.scatter(xs, ys, s=3, c=FAINT, alpha=0.35, linewidths=0, zorder=1, rasterized=True)
+        # A line of markers, not a scatter: one colour needs no per-point collection (a third of the time).
+        ax.plot(xs, ys, linestyle="none", marker="o", markersize=1.7, markeredgewidth=0, color=FAINT, alpha=0.4,
+                zorder=1)
     if p.landmarks:
         ax.scatter([m.x for m in p.landmarks], [m.y for m in p.landmarks], s=10, c=SOFT_INK, linewidths=0, zorder=2)
     scored = [r for r in p.rated if r.score > 0]
