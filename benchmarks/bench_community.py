@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import shutil
 import tempfile
@@ -67,6 +68,7 @@ async def scenario(data_dir: Path, catalog: Catalog, members: int, calls: int) -
         engine = service.models.engine()
         popular = [a for a in catalog if not a.is_adult and engine.model.index_of(a.anime_id) is not None][:2000]
 
+        print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores; other work on the machine shows in the tails)")
         print(f"{'':34s}{'p50 ms':>9s}{'p99 ms':>9s}{'max ms':>9s}")
         await community.server_top(GUILD, ids[0])  # builds the map views and the first tally
         cold = []
@@ -115,6 +117,7 @@ async def scenario(data_dir: Path, catalog: Catalog, members: int, calls: int) -
             sizes.append(len(png))
         row("/taste (data + PNG)", pictures, PICTURE_TARGET, f"  (PNG up to {max(sizes) / 1e3:.0f} kB, limit 500)")
         row("  of which the data", data, PICTURE_TARGET)
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         await service.close()
 
