@@ -117,6 +117,13 @@ async def scenario(data_dir: Path, catalog: Catalog, members: int, calls: int) -
             sizes.append(len(png))
         row("/taste (data + PNG)", pictures, PICTURE_TARGET, f"  (PNG up to {max(sizes) / 1e3:.0f} kB, limit 500)")
         row("  of which the data", data, PICTURE_TARGET)
+        privacy = []
+        for k in range(max(10, calls // 4)):
+            clock = time.perf_counter()
+            await community.set_privacy(rng.choice(ids), k % 2 == 0)
+            rc.PRIVACY_TEXT[k % 2 == 0]
+            privacy.append(time.perf_counter() - clock)
+        row("/privacy (a write)", privacy, TEXT_TARGET)
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         await service.close()
