@@ -102,25 +102,27 @@ def _map(ax, p: TastePicture, fig: Figure) -> None:
     watched = [r for r in p.rated if r.score <= 0]
     if watched:
         ax.scatter([r.x for r in watched], [r.y for r in watched], s=28, facecolors="none", edgecolors=INK,
-                   linewidths=1.0, zorder=4)
+                   linewidths=1.0, zorder=8)
     if scored:
         ax.scatter([r.x for r in scored], [r.y for r in scored], s=42, c=[r.score for r in scored],
-                          cmap=SCORES, norm=Normalize(1, 10), edgecolors="#262936", linewidths=0.6, zorder=5)
+                          cmap=SCORES, norm=Normalize(1, 10), edgecolors="#262936", linewidths=0.6, zorder=8)
         _score_key(ax)
     if p.picks:
         ax.scatter([q.x for q in p.picks], [q.y for q in p.picks], s=150, marker="*", c=PICK, edgecolors="#262936",
                    linewidths=0.7, zorder=7)
     if p.server_place is not None:
-        ax.scatter(*p.server_place, s=260, marker="o", facecolors="none", edgecolors=SERVER, linewidths=2.2, zorder=8)
+        ax.scatter(*p.server_place, s=260, marker="o", facecolors="none", edgecolors=SERVER, linewidths=2.2, zorder=5)
     if p.place is not None:
-        ax.scatter(*p.place, s=240, marker="D", c=MEMBER, edgecolors="#262936", linewidths=1.2, zorder=9)
+        # Under the member's own dots, which it would otherwise hide: they gather where it sits.
+        ax.scatter(*p.place, s=240, marker="D", c=MEMBER, edgecolors="#262936", linewidths=1.2, zorder=6)
     # Labels, most important first; one that would cover another (or leave the map) is left out.
     labels = [(p.who, *p.place, MEMBER, 10, "bold") if p.place else None,
               ("server", *p.server_place, SERVER, 9, "bold") if p.server_place else None,
               *((q.label, q.x, q.y, PICK, 8.5, "bold") for q in p.picks),
               *((r.label, r.x, r.y, INK, 8, "normal") for r in sorted(scored, key=lambda r: -r.score)[:RATED_LABELS]),
               *((m.label, m.x, m.y, SOFT_INK, 7.5, "normal") for m in p.landmarks)]
-    _place_labels(ax, fig, [label for label in labels if label is not None])
+    marks = [(q.x, q.y) for q in (*p.rated, *p.picks)] + [xy for xy in (p.place, p.server_place) if xy is not None]
+    _place_labels(ax, fig, [label for label in labels if label is not None], marks)
     left, right, down, up = p.axis_notes
     for text, xy, ha, va, rot in ((left, (0.01, 0.5), "left", "center", 90), (right, (0.99, 0.5), "right", "center", 90),
                                   (down, (0.5, 0.015), "center", "bottom", 0), (up, (0.5, 0.985), "center", "top", 0)):
@@ -168,13 +170,16 @@ def _frame(ax, p: TastePicture) -> None:
     ax.set_ylim(y0 - 0.12 * dy, y1 + 0.06 * dy)  # room for the legend below
 
 
-def _place_labels(ax, fig: Figure, labels: list[tuple[str, float, float, str, float, str]]) -> None:
+def _place_labels(ax, fig: Figure, labels: list[tuple[str, float, float, str, float, str]],
+                  marks: list[tuple[float, float]] = ()) -> None:
     """Each label beside its point, at the first of four offsets where it covers no label placed
-    before it and stays inside the map; left out when none fits (the first ones always fit somewhere)."""
+    before it and none of the member's marks, and stays inside the map; left out when none fits."""
     to_px = ax.transData.transform
     box = ax.get_window_extent()
-    taken: list[tuple[float, float, float, float]] = []
     scale = fig.dpi / 72.0
+    r = 4 * scale  # a mark's half-width
+    taken: list[tuple[float, float, float, float]] = [
+        (x - r, y - r, x + r, y + r) for x, y in (to_px(m) for m in marks)]
     for text, x, y, colour, size, weight in labels:
         text = _short(text)
         w, h = len(text) * size * (0.66 if weight == "bold" else 0.6) * scale, size * 1.3 * scale
