@@ -244,25 +244,29 @@ async def test_we_watched_it_marks_the_winner_survives_a_restart_and_the_group_m
     assert user_errors(simcord_env) == [reply(early).content, reply(stranger).content]
 
     old = simcord_env.bot
-    await simcord_env.restart_bot(create_bot(settings, catalog=catalog))  # the vote and the party are stored
-    await old.close()
-    done = await alice.click(message, label="We watched it")
-    [note] = done.followups
-    assert note.ephemeral and note.content.startswith(f"{picks[1]}: marked as watched for you.")
-    assert message.embeds[0].footer.text == f"We watched it: {picks[1]} · 1 member confirmed"
-    winner = catalog.resolve(picks[1]).anime_id
-    assert (await simcord_env.bot.service.store.rating_map(alice.id))[winner] == -1.0
-    await bob.click(message, label="We watched it")
-    again = await alice.click(message, label="We watched it")
-    assert "already marked as watched" in again.followups[0].content
-    assert message.embeds[0].footer.text == f"We watched it: {picks[1]} · 2 members confirmed"
+    restarted = create_bot(settings, catalog=catalog)
+    try:
+        await simcord_env.restart_bot(restarted)  # the vote and the party are stored
+        await old.close()
+        done = await alice.click(message, label="We watched it")
+        [note] = done.followups
+        assert note.ephemeral and note.content.startswith(f"{picks[1]}: marked as watched for you.")
+        assert message.embeds[0].footer.text == f"We watched it: {picks[1]} · 1 member confirmed"
+        winner = catalog.resolve(picks[1]).anime_id
+        assert (await simcord_env.bot.service.store.rating_map(alice.id))[winner] == -1.0
+        await bob.click(message, label="We watched it")
+        again = await alice.click(message, label="We watched it")
+        assert "already marked as watched" in again.followups[0].content
+        assert message.embeds[0].footer.text == f"We watched it: {picks[1]} · 2 members confirmed"
 
-    later = (await alice.slash(channel, "watchparty", members=bob.mention, count=3)).response
-    assert f"This group watched together before: {picks[1]} (2 watched). Not offered again." in \
-        later.embeds[0].description
-    assert picks[1] not in pick_names(later)
-    other = (await alice.slash(channel, "watchparty", members=carol.mention, count=3)).response
-    assert "watched together before" not in other.embeds[0].description  # another group
+        later = (await alice.slash(channel, "watchparty", members=bob.mention, count=3)).response
+        assert f"This group watched together before: {picks[1]} (2 watched). Not offered again." in \
+            later.embeds[0].description
+        assert picks[1] not in pick_names(later)
+        other = (await alice.slash(channel, "watchparty", members=carol.mention, count=3)).response
+        assert "watched together before" not in other.embeds[0].description  # another group
+    finally:
+        await restarted.close()  # the simcord_bot fixture closes only the first bot
 
 
 async def test_another_members_ratings_only_when_visible_and_in_this_server(simcord_env, town):
