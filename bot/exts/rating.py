@@ -127,7 +127,8 @@ class Rating(commands.Cog):
     @app_commands.command(description="Delete everything I store about you (asks to confirm)")
     async def forget(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(
-            "This deletes all your ratings and dismissed titles, for good. Sure?",
+            "This deletes all your ratings and dismissed titles, your privacy setting, your watch-party "
+            "confirmations and the servers I have seen you in, for good. Sure?",
             view=ForgetConfirm(interaction.user.id), ephemeral=True,
         )
 
