@@ -113,6 +113,9 @@ def test_rendering_never_loads_pyplot():
 def test_a_picture_renders_in_under_a_second():
     picture = planted(4000)
     taste_png(picture)  # fonts load once per process
-    started = time.perf_counter()
-    taste_png(picture)
-    assert time.perf_counter() - started < 1.0
+    times = []
+    for _ in range(3):  # the best of three: what the code costs, less what else runs on the machine
+        started = time.perf_counter()
+        taste_png(picture)
+        times.append(time.perf_counter() - started)
+    assert min(times) < 1.0
