@@ -72,8 +72,8 @@ def implicit_reference(model: Recommender, members: list[dict[int, float]]) -> N
 def bench(model: Recommender, catalog: Catalog) -> None:
     single_threaded_blas()  # as every serving process does
     members = member_lists(500)
-    masks = [None, catalog.filter_mask(model.item_ids, genre="Comedy"),
-             catalog.filter_mask(model.item_ids, type="Movie", allow_adult=False)]
+    masks = [None, catalog.filter_mask(model.item_ids, catalog.filters("Comedy")),
+             catalog.filter_mask(model.item_ids, catalog.filters(type="Movie"), allow_adult=False)]
     engine = Engine(model, catalog)
     for m in members[:20]:
         engine.recommend(m, 10)  # warm caches

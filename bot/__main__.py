@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     if problem := _data_dir_problem(settings):
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    console = args.console or not settings.discord_token
+    token = settings.discord_token
+    console = args.console or not token
     # In a terminal the console's prompt stays clean: the log (training progress included) goes to a file.
     log_file = settings.data_dir / "animerec.log" if console and sys.stdin.isatty() else None
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     from recsys.model import single_threaded_blas
 
     single_threaded_blas()
-    if console:
+    if console or not token:
         if log_file is not None:
             print(f"(the log goes to {log_file})", file=sys.stderr)
         if not args.console:
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from bot import create_bot
 
-    create_bot(settings).run(settings.discord_token, log_handler=None)
+    create_bot(settings).run(token, log_handler=None)
     return 0
 
 

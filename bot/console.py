@@ -145,9 +145,10 @@ class Console:
             raise UserError("Usage: /watchparty <name> <name> ... [strategy=average|least_misery|fair] "
                             "[genre=] [type=] [count=]. You take part too.")
         names = {self.member_id: self.member_name, **{console_member_id(n): n for n in named}}
-        party = await self.service.parties.plan(list(names), strategy=options.get("strategy", "average"),
-                                              genre=options.get("genre"), type=options.get("type"),
-                                              count=_count(options, 5), viewer_id=self.member_id)
+        request = self.service.parties.check(list(names), strategy=options.get("strategy", "average"),
+                                             genre=options.get("genre"), type=options.get("type"),
+                                             count=_count(options, 5))
+        party = await self.service.parties.plan(request, viewer_id=self.member_id)
         return render.embed_to_text(render.watchparty_embed(party, names))
 
     async def rate(self, args: str) -> str:
@@ -260,7 +261,7 @@ async def run_console(service: Service, stdin: TextIO = sys.stdin, out: TextIO =
     from prompt_toolkit.history import FileHistory
     from prompt_toolkit.patch_stdout import patch_stdout
 
-    session = PromptSession(history=FileHistory(str(service.data_dir / HISTORY_FILE)),
+    session: PromptSession[str] = PromptSession(history=FileHistory(str(service.data_dir / HISTORY_FILE)),
                             completer=TitleCompleter(service, list(console.commands) + ["help", "forget", "quit"]),
                             complete_while_typing=True)
 

@@ -4,7 +4,7 @@ and views that only their owner can use."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
@@ -23,9 +23,12 @@ PUBLIC_DEFER = "public_defer"  # interaction.extras key: the "thinking…" place
 SCORE_CHOICES = [*(str(n) for n in range(10, 0, -1)), "watched"]
 
 
+def bot_of(interaction: discord.Interaction) -> AnimeRecBot:
+    return cast("AnimeRecBot", interaction.client)  # the only client these extensions are loaded into
+
+
 def service_of(interaction: discord.Interaction) -> Service:
-    bot: AnimeRecBot = interaction.client  # type: ignore[assignment]
-    return bot.service
+    return bot_of(interaction).service
 
 
 def user_message(error: BaseException) -> str | None:
@@ -46,7 +49,8 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     """Tell the member something useful, privately; log the traceback of anything unexpected."""
     message = user_message(error)
     if message is None:
-        where = interaction.command.qualified_name if interaction.command else (interaction.data or {}).get("custom_id")
+        where = interaction.command.qualified_name if interaction.command else \
+            interaction.data.get("custom_id") if interaction.data else None
         log.error("interaction %s failed", where, exc_info=getattr(error, "original", error))
         message = SOMETHING_WENT_WRONG
     message = clip(message, limits.CONTENT)
@@ -75,7 +79,8 @@ async def defer_publicly(interaction: discord.Interaction) -> None:
 
 async def allow_adult(interaction: discord.Interaction) -> bool:
     channel = interaction.channel
-    nsfw = bool(channel is not None and getattr(channel, "is_nsfw", None) and channel.is_nsfw())
+    is_nsfw = getattr(channel, "is_nsfw", None)  # DMs and group chats have none
+    nsfw = bool(is_nsfw is not None and is_nsfw())
     return await service_of(interaction).titles.allow_adult(interaction.guild_id, nsfw)
 
 

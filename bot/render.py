@@ -29,16 +29,20 @@ VOTES = "\nVotes: "  # each watch-party pick's last line
 
 
 def fit(embed: discord.Embed) -> discord.Embed:
-    """Clip every part of an embed to Discord's limits, dropping trailing fields past the total."""
+    """Clip every part of an embed to Discord's limits, dropping trailing fields past the total (and
+    shortening the description if need be)."""
     if embed.title:
         embed.title = clip(embed.title, limits.EMBED_TITLE)
     if embed.description:
         embed.description = clip(embed.description, limits.EMBED_DESCRIPTION)
     if embed.footer.text:
         embed.set_footer(text=clip(embed.footer.text, limits.EMBED_FOOTER))
-    fields = [(clip(f.name, limits.FIELD_NAME), clip(f.value, limits.FIELD_VALUE), f.inline)
+    fields = [(clip(f.name or "", limits.FIELD_NAME), clip(f.value or "", limits.FIELD_VALUE), f.inline)
               for f in embed.fields[: limits.CHOICES]]
     embed.clear_fields()
+    # Title, description and footer at their own limits already exceed the total: the description gives way.
+    if (over := len(embed) - limits.EMBED_TOTAL) > 0 and embed.description:
+        embed.description = clip(embed.description, len(embed.description) - over)
     for name, value, inline in fields:
         if len(embed) + len(name) + len(value) > limits.EMBED_TOTAL:
             break
@@ -49,7 +53,7 @@ def fit(embed: discord.Embed) -> discord.Embed:
 def embed_to_text(embed: discord.Embed) -> str:
     """An embed as plain text, for the console."""
     parts = [f"== {embed.title} ==" if embed.title else "", embed.description or ""]
-    parts += [f"{f.name}\n  " + f.value.replace("\n", "\n  ") for f in embed.fields]
+    parts += [f"{f.name}\n  " + (f.value or "").replace("\n", "\n  ") for f in embed.fields]
     parts.append(f"({embed.footer.text})" if embed.footer.text else "")
     return "\n".join(p for p in parts if p).replace("**", "")
 
@@ -109,9 +113,9 @@ def import_embed(report: ImportReport) -> discord.Embed:
 def pick_reason(pick: Pick) -> str:
     """Why a pick is on the list, in a sentence that is true of it."""
     if pick.because is not None and pick.continues:
-        return f"Continues {clip(pick.because.name, 80)} (you rated it {describe_score(pick.because_rating)})"
+        return f"Continues {clip(pick.because.anime.name, 80)} (you rated it {describe_score(pick.because.rating)})"
     if pick.because is not None:
-        return f"Because you rated {clip(pick.because.name, 80)} {describe_score(pick.because_rating)}"
+        return f"Because you rated {clip(pick.because.anime.name, 80)} {describe_score(pick.because.rating)}"
     return "Popular with members who like what you like"
 
 
@@ -167,18 +171,19 @@ def similar_embed(result: SimilarTitles) -> discord.Embed:
 
 def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Sequence[int] = ()) -> discord.Embed:
     """A new party, no votes yet; skipped: mentioned ids that are not members of the server."""
-    embed = discord.Embed(title=f"Watch party: {party.strategy.replace('_', ' ')}", colour=COLOUR,
-                          description=f"Strategy: {party.strategy_description}.")
+    description = f"Strategy: {party.strategy_description}."
     if skipped:  # a mention in an embed pings nobody
-        embed.description += f"\nSkipped, not members of this server: {', '.join(f'<@{m}>' for m in skipped)}."
+        description += f"\nSkipped, not members of this server: {', '.join(f'<@{m}>' for m in skipped)}."
     if party.unrated:
         who = ", ".join(names.get(m, str(m)) for m in party.unrated)
-        embed.description += f"\n{who}: no ratings yet, so left out. Rate a few with /rate and ask again!"
+        description += f"\n{who}: no ratings yet, so left out. Rate a few with /rate and ask again!"
     if not party.members:
-        embed.description += "\nNobody in this group has rated anything yet."
+        description += "\nNobody in this group has rated anything yet."
     if party.watched_before:
         seen = "; ".join(f"{clip(a.name, 60)} ({n} watched)" for a, n in party.watched_before)
-        embed.description += f"\nThis group watched together before: {seen}. Not offered again."
+        description += f"\nThis group watched together before: {seen}. Not offered again."
+    embed = discord.Embed(title=f"Watch party: {party.strategy.replace('_', ' ')}", colour=COLOUR,
+                          description=description)
     for rank, pick in enumerate(party.picks, 1):
         scores = ", ".join(f"{names.get(m, str(m))} {'(private)' if m in party.private else f'{p:.1f}'}"
                            for m, p in zip(party.members, pick.predictions))
@@ -199,8 +204,9 @@ def with_votes(embed: discord.Embed, votes: Mapping[int, int]) -> discord.Embed:
     """A posted watch-party embed with its tallies set (votes: rank -> number). Rebuilt from the message
     itself, so nothing of the party but the votes needs storing."""
     for index, f in enumerate(embed.fields):
-        head, found, _ = f.value.rpartition(VOTES)
-        head = head if found else f.value  # clipped by fit(): add the line back
+        value = f.value or ""
+        head, found, _ = value.rpartition(VOTES)
+        head = head if found else value  # clipped by fit(): add the line back
         embed.set_field_at(index, name=f.name, value=f"{head}{VOTES}{votes.get(index + 1, 0)}", inline=f.inline)
     return embed
 
@@ -208,12 +214,12 @@ def with_votes(embed: discord.Embed, votes: Mapping[int, int]) -> discord.Embed:
 def stats_embed(stats: Stats, now: datetime | None = None) -> discord.Embed:
     """/stats for members: the model in words (its age, what it learned from, how good it is)."""
     embed = discord.Embed(title="About my recommendations", colour=COLOUR)
-    c = stats.counts
-    if stats.model_version:
-        lines = [f"My model is {_age(stats.trained_at, now)} old. It learned from "
-                 f"{c.get('dataset_interactions', 0):,} ratings and watches of MyAnimeList members and "
-                 f"{c.get('community_interactions', 0):,} from this bot's members."]
-        served = stats.evaluation.get("p80")
+    meta = stats.meta
+    if meta is not None:
+        lines = [f"My model is {_age(meta.trained_at, now)} old. It learned from "
+                 f"{meta.counts.dataset_interactions:,} ratings and watches of MyAnimeList members and "
+                 f"{meta.counts.community_interactions:,} from this bot's members."]
+        served = meta.evaluation.get("p80")
         if isinstance(served, Mapping) and "recall20" in served:
             lines.append(f"Tested on members it had never seen, {served['recall20']:.0%} of the titles they went on "
                          f"to watch were among its 20 picks, and it guessed their scores within "
@@ -235,19 +241,21 @@ def stats_embed(stats: Stats, now: datetime | None = None) -> discord.Embed:
 def stats_figures_embed(stats: Stats) -> discord.Embed:
     """/stats details, for server managers: the served model's figures and the retrain history."""
     embed = discord.Embed(title="animerec figures", colour=COLOUR)
-    c = stats.counts
-    if stats.model_version:
-        embed.add_field(name="Model", value=f"{stats.model_version}\ntrained {stats.trained_at}")
+    meta = stats.meta
+    evaluation = meta.evaluation if meta is not None else {}
+    if meta is not None:
+        c = meta.counts
+        embed.add_field(name="Model", value=f"{meta.version}\ntrained {meta.trained_at}")
         embed.add_field(name="Trained on", value=(
-            f"{c.get('dataset_interactions', 0):,} dataset + {c.get('community_interactions', 0):,} community "
-            f"interactions\n{c.get('users', 0):,} users · {c.get('items', 0):,} titles"))
-    for protocol, figures in stats.evaluation.items():
+            f"{c.dataset_interactions:,} dataset + {c.community_interactions:,} community "
+            f"interactions\n{c.users:,} users · {c.items:,} titles"))
+    for protocol, figures in evaluation.items():
         if isinstance(figures, Mapping):
             shown = ", ".join(f"{FIGURE_NAMES.get(k, k)} {v:.3f}" for k, v in figures.items()
                               if isinstance(v, float) and k in FIGURE_NAMES)
             embed.add_field(name=f"Evaluation, protocol {protocol} (docs/evaluation.md)", value=shown or "—",
                             inline=False)
-    if not stats.evaluation:
+    if not evaluation:
         embed.add_field(name="Evaluation", value="none recorded for this model", inline=False)
     if stats.last_training:
         last = stats.last_training

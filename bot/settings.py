@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from recsys.meta import CONFIG_NAMES, DEFAULT_CONFIG
 
 
 class Settings(BaseSettings):
@@ -18,8 +19,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("var"), validation_alias="ANIMEREC_DATA_DIR")
     guild_id: int | None = Field(None, validation_alias="ANIMEREC_GUILD_ID")
     retrain_cron: str = Field("0 4 * * *", validation_alias="ANIMEREC_RETRAIN_CRON")
-    # "small" trains a seconds-long model: for smoke runs and tests, not for members.
-    train_config: Literal["default", "small"] = Field("default", validation_alias="ANIMEREC_TRAIN_CONFIG")
+    # SMALL_CONFIG trains a seconds-long model: for smoke runs and tests, not for members.
+    train_config: str = Field(DEFAULT_CONFIG, validation_alias="ANIMEREC_TRAIN_CONFIG")
     # Seconds between two /admin retrain (across all servers), and between two /import of one member.
     retrain_cooldown: int = Field(600, ge=0, validation_alias="ANIMEREC_RETRAIN_COOLDOWN")
     import_cooldown: int = Field(60, ge=0, validation_alias="ANIMEREC_IMPORT_COOLDOWN")
@@ -29,6 +30,13 @@ class Settings(BaseSettings):
     @classmethod
     def _valid_cron(cls, value: str) -> str:
         CronTrigger.from_crontab(value)  # raises ValueError with the reason
+        return value
+
+    @field_validator("train_config")
+    @classmethod
+    def _known_config(cls, value: str) -> str:
+        if value not in CONFIG_NAMES:
+            raise ValueError(f"use one of {', '.join(CONFIG_NAMES)}")
         return value
 
     @field_validator("discord_token")

@@ -24,6 +24,8 @@ from typing import TypeVar
 
 import aiosqlite
 
+from recsys.meta import INTERACTION_COLUMNS
+
 T = TypeVar("T")
 
 # Append-only: migration i brings the schema from version i to i + 1.
@@ -278,7 +280,7 @@ class Store:
         """Write every community rating as CSV user_id,anime_id,rating into a file only this user can
         read (mode 0600); returns the row count. The caller deletes it once done."""
         rows = await self._all("SELECT user_id, anime_id, rating FROM ratings ORDER BY user_id, anime_id")
-        await asyncio.to_thread(_write_csv, path, ["user_id", "anime_id", "rating"], rows)
+        await asyncio.to_thread(_write_csv, path, INTERACTION_COLUMNS, rows)
         return len(rows)
 
     # --- dismissals ---------------------------------------------------------------------------

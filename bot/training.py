@@ -33,6 +33,7 @@ async def run_training(cmd: list[str], on_start: Callable[[int], None] = lambda 
     on_start(proc.pid)
     log.info("training started (pid %d): %s", proc.pid, " ".join(cmd[1:]))
     tail: deque[str] = deque(maxlen=20)
+    assert proc.stdout is not None  # stdout=PIPE
     try:
         pending = b""
         while chunk := await proc.stdout.read(4096):

@@ -21,11 +21,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from recsys.ann import AnnIndex
+from recsys.meta import COUNT_NAMES, BadMeta, ModelMeta
 from recsys.model import ModelConfig, Recommender
 
 FORMAT_VERSION = 2  # 2: the /similar embeddings are their own array (1 indexed the ALS factors)
@@ -34,9 +36,6 @@ KEEP_VERSIONS = 3
 LOCK_FILE = ".publish.lock"
 PUBLISH_LOCK_TIMEOUT = 120.0  # seconds a publish waits for another process's (which takes seconds)
 STALE_TMP_SECONDS = 3600.0  # a temp dir this old is a crashed publish's, whatever its pid says
-# meta.json fields beside format and files that the loader and the bot read.
-_META_TYPES = {"version": str, "hyperparameters": dict}
-_OPTIONAL_META_TYPES = {"trained_at": str, "counts": dict, "evaluation": dict}
 
 
 class ModelLoadError(RuntimeError):
@@ -68,13 +67,13 @@ def _sparse_from(prefix: str, z) -> sp.csr_matrix:
 def save(model: Recommender, directory: Path) -> None:
     """Write a model into an existing empty directory (not atomic by itself: see publish)."""
     directory = Path(directory)
-    np.savez(
-        directory / MODEL_FILE,
+    arrays: dict[str, Any] = dict(
         item_ids=model.item_ids, item_factors=model.item_factors, item_bias=model.item_bias,
         item_popularity=model.item_popularity, global_mean=np.float64(model.global_mean),
         **_sparse_arrays("ease", model.ease), **_sparse_arrays("cooc", model.cooccurrence),
         **_sparse_arrays("cosine", model.cosine), similar_vectors=model.similar_vectors,
     )
+    np.savez(directory / MODEL_FILE, **arrays)
     ann = model.ensure_ann()
     ann.save(directory / ANN_FILE)
     meta = dict(model.meta)
@@ -84,12 +83,17 @@ def save(model: Recommender, directory: Path) -> None:
         n_items=int(model.n_items),
         files={name: _sha256(directory / name) for name in (MODEL_FILE, ANN_FILE)},
     )
+    # A trainer writing a field the bot reads wrongly (or a misspelt count) fails here, not in the bot.
+    ModelMeta.from_json(meta)
+    if "counts" in meta and set(meta["counts"]) != COUNT_NAMES:
+        raise BadMeta(f"counts must be exactly {', '.join(sorted(COUNT_NAMES))}; got {', '.join(sorted(meta['counts']))}")
     (directory / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
     model.meta = meta
 
 
 def load(directory: Path) -> Recommender:
-    """Load a model directory, verifying every file; ModelLoadError on anything missing or corrupt."""
+    """Load a model directory, verifying every file; ModelLoadError on anything missing or corrupt.
+    model.meta is meta.json as read; meta_of(model) its typed fields."""
     directory = Path(directory)
     try:
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
@@ -132,12 +136,15 @@ def _check_meta(directory: Path, meta) -> None:
     if not (isinstance(files, dict) and set(files) == {MODEL_FILE, ANN_FILE}
             and all(isinstance(d, str) for d in files.values())):
         raise ModelLoadError(f"model at {directory} is corrupt: {META_FILE} lacks the checksums of its files")
-    for key, kind in _META_TYPES.items():
-        if not isinstance(meta.get(key), kind):
-            raise ModelLoadError(f"model at {directory} is corrupt: {META_FILE} field {key!r} is not a {kind.__name__}")
-    for key, kind in _OPTIONAL_META_TYPES.items():
-        if key in meta and not isinstance(meta[key], kind):
-            raise ModelLoadError(f"model at {directory} is corrupt: {META_FILE} field {key!r} is not a {kind.__name__}")
+    try:
+        ModelMeta.from_json(meta)
+    except BadMeta as exc:
+        raise ModelLoadError(f"model at {directory} is corrupt: {META_FILE} {exc}") from None
+
+
+def meta_of(model: Recommender) -> ModelMeta:
+    """The typed meta.json fields of a loaded (or published) model."""
+    return ModelMeta.from_json(model.meta)
 
 
 def new_version() -> str:

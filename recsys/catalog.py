@@ -81,15 +81,32 @@ def _distinct(english: str | None, name: str) -> str | None:
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
+    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
 
 
 class UnknownFilter(ValueError):
     """A genre or type filter that matches nothing; the message names the choices."""
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+class TitleNotFound(LookupError):
+    """Free text that names no title; hints: close titles to offer ("did you mean ...?"), maybe none."""
+
+    def __init__(self, text: str, hints: list[Anime]) -> None:
+        super().__init__(text)
+        self.text = text
+        self.hints = hints
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """A request's genre and type, checked and spelt as the catalog does: made by Catalog.filters,
+    once per request, and passed on as is."""
+
+    genre: str | None = None
+    type: str | None = None
+
+
+NO_FILTERS = Filters()
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,15 +331,15 @@ class Catalog:
     def normalize_type(self, text: str | None) -> str | None:
         return self._type_keys.get(_key(text)) if text else None
 
-    def check_filters(self, genre: str | None, type: str | None) -> tuple[str | None, str | None]:
-        """The canonical genre and type as typed ("sci fi" -> "Sci-Fi"); UnknownFilter, naming the
-        choices, for one that matches nothing. The bot and the CLI both validate here."""
+    def filters(self, genre: str | None = None, type: str | None = None) -> Filters:
+        """The genre and type as typed ("sci fi" -> "Sci-Fi"); UnknownFilter, naming the choices, for one
+        that matches nothing. The bot and the CLI both validate here."""
         g, t = self.normalize_genre(genre), self.normalize_type(type)
         if genre and g is None:
             raise UnknownFilter(f"Unknown genre “{_clip(genre, 40)}”. Genres: {', '.join(self.genres)}.")
         if type and t is None:
             raise UnknownFilter(f"Unknown type “{_clip(type, 40)}”. Types: {', '.join(self.TYPES)}.")
-        return g, t
+        return Filters(g, t)
 
     # --- search -------------------------------------------------------------------------------
 
@@ -391,13 +408,14 @@ class Catalog:
         words = q.split()
         if len(words) < 2:
             return np.empty(0, np.int64)
-        found = None
+        found: np.ndarray | None = None
         for w in words:
             ranks = np.union1d(self._bisect(self._word_keys, self._word_ranks, w),
                                self._bisect(self._prefix_keys, self._prefix_ranks, w))
             found = ranks if found is None else np.intersect1d(found, ranks, assume_unique=True)
             if not len(found):
                 break
+        assert found is not None  # two words or more
         return found
 
     def _substring_ranks(self, key: str) -> Iterator[int]:
@@ -422,10 +440,12 @@ class Catalog:
         ranks, scores = (np.concatenate(column) for column in zip(*found))
         return ranks[np.lexsort((ranks, -scores))]
 
-    def resolve(self, text: str, *, allow_adult: bool = True) -> Anime | None:
-        """The one title `text` means, or None: see resolve_choice."""
-        resolution = self.resolve_choice(text, allow_adult=allow_adult)
-        return None if resolution is None else resolution.anime
+    def lookup(self, text: str, *, allow_adult: bool = True) -> Resolution:
+        """What `text` means (resolve_choice); TitleNotFound, with titles to suggest, when nothing."""
+        found = self.resolve_choice(text, allow_adult=allow_adult)
+        if found is None:
+            raise TitleNotFound(text, self.suggest(text, allow_adult=allow_adult))
+        return found
 
     def resolve_choice(self, text: str, *, allow_adult: bool = True) -> Resolution | None:
         """What `text` means, or None: a MAL id, a name of one or more titles, or a near miss of one name.
@@ -477,25 +497,16 @@ class Catalog:
 
     # --- filters ------------------------------------------------------------------------------
 
-    def filter_mask(
-        self,
-        anime_ids: np.ndarray,
-        *,
-        genre: str | None = None,
-        type: str | None = None,
-        allow_adult: bool = True,
-    ) -> np.ndarray:
-        """Which of anime_ids pass the filters, aligned to anime_ids; ids not in the catalog never pass.
-
-        genre and type are matched as normalize_genre/normalize_type do; an unknown one is UnknownFilter.
-        """
+    def filter_mask(self, anime_ids: np.ndarray, filters: Filters = NO_FILTERS, *, allow_adult: bool = True
+                    ) -> np.ndarray:
+        """Which of anime_ids pass the filters (from Catalog.filters), aligned to anime_ids; ids not in
+        the catalog never pass."""
         ids = np.asarray(anime_ids, dtype=np.int64)
         keep = np.ones(len(self), dtype=bool)
-        genre, type = self.check_filters(genre, type)
-        if genre is not None:
-            keep &= self._genre_masks[genre]
-        if type is not None:
-            keep &= self._type_masks[type]
+        if filters.genre is not None:
+            keep &= self._genre_masks[filters.genre]
+        if filters.type is not None:
+            keep &= self._type_masks[filters.type]
         if not allow_adult:
             keep &= ~self._adult
         if not len(self):

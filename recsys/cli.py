@@ -13,7 +13,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from recsys import artifacts
-from recsys.catalog import Catalog, UnknownFilter
+from recsys.catalog import Catalog, Filters, TitleNotFound, UnknownFilter
 from recsys.data import (
     DataError,
     anime_id_column,
@@ -23,6 +23,7 @@ from recsys.data import (
     normalize_interactions,
     read_interactions_csv,
 )
+from recsys.meta import CONFIG_NAMES, DEFAULT_CONFIG, SMALL_CONFIG
 from recsys.model import ModelConfig, Recommender, UnknownTitle, single_threaded_blas
 from recsys.serving import CONTINUE, Engine
 
@@ -37,11 +38,10 @@ class CliError(Exception):
 
 
 def _config(name: str) -> ModelConfig:
-    if name == "default":
-        return ModelConfig()
-    if name == "small":
-        return ModelConfig.small()
-    raise CliError(f"unknown --config {name!r}; use default or small")
+    configs = {DEFAULT_CONFIG: ModelConfig, SMALL_CONFIG: ModelConfig.small}
+    if name not in configs:
+        raise CliError(f"unknown --config {name!r}; use {' or '.join(CONFIG_NAMES)}")
+    return configs[name]()
 
 
 def _load_model(path: Path) -> Recommender:
@@ -94,7 +94,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         extra = read_interactions_csv(args.extra, known_ids=Catalog.load().ids())
     config = _config(args.config)
     # The recorded figures are the default model's: a small model must not show them as its own.
-    evaluation = json.loads(EVALUATION_JSON.read_text()) if args.config == "default" and EVALUATION_JSON.exists() \
+    evaluation = json.loads(EVALUATION_JSON.read_text()) if args.config == DEFAULT_CONFIG and EVALUATION_JSON.exists() \
         else None
     with tqdm(total=config.iterations, desc="training ALS", unit="it", disable=args.quiet) as bar:
         from recsys.train import train_and_publish
@@ -187,9 +187,9 @@ def _serving_model(args: argparse.Namespace) -> Recommender:
     return _load_model(args.model)
 
 
-def _allowed(engine: Engine, args: argparse.Namespace) -> np.ndarray | None:
+def _filters(catalog: Catalog, args: argparse.Namespace) -> Filters:
     try:
-        return engine.allowed(args.genre, args.type)
+        return catalog.filters(args.genre, args.type)
     except UnknownFilter as exc:
         raise CliError(str(exc)) from None
 
@@ -200,19 +200,20 @@ def _engine(args: argparse.Namespace, catalog: Catalog | None = None) -> Engine:
 
 
 def _resolve(catalog: Catalog, text: str) -> int:
-    anime = catalog.resolve(text)
-    if anime is None:
-        hints = ", ".join(a.name for a in catalog.suggest(text))
-        raise CliError(f"unknown title {text!r}" + (f"; did you mean: {hints}?" if hints else ""))
-    return anime.anime_id
+    try:
+        return catalog.lookup(text).anime.anime_id
+    except TitleNotFound as exc:
+        hints = ", ".join(a.name for a in exc.hints)
+        raise CliError(f"unknown title {text!r}" + (f"; did you mean: {hints}?" if hints else "")) from None
 
 
 def cmd_similar(args: argparse.Namespace) -> None:
-    engine = _engine(args)
-    catalog = engine.catalog
+    catalog = Catalog.load()
+    filters = _filters(catalog, args)
     anime_id = _resolve(catalog, args.title)
+    engine = _engine(args, catalog)  # loaded only once the inputs have passed
     try:
-        found = engine.similar(anime_id, args.n, allowed=_allowed(engine, args))
+        found = engine.similar(anime_id, args.n, allowed=engine.allowed(filters))
     except UnknownTitle:
         raise CliError(f"{catalog.get(anime_id).name!r} has too few ratings in the training data "
                        "to have neighbours") from None
@@ -258,7 +259,7 @@ def cmd_search(args: argparse.Namespace) -> None:
 
 def _given_by_user(path: Path, catalog: Catalog) -> dict[str, dict[int, float]]:
     df = read_interactions_csv(path, known_ids=catalog.ids())
-    return {u: dict(zip(g["anime_id"].tolist(), g["rating"].tolist())) for u, g in df.groupby("user_id", sort=False)}
+    return {str(u): dict(zip(g["anime_id"].tolist(), g["rating"].tolist())) for u, g in df.groupby("user_id", sort=False)}
 
 
 def cmd_recommend(args: argparse.Namespace) -> None:
@@ -266,10 +267,10 @@ def cmd_recommend(args: argparse.Namespace) -> None:
     catalog = Catalog.load()
     df = read_interactions_csv(args.ratings, known_ids=catalog.ids()) if "user_id" in _header(args.ratings) \
         else _single_user(args.ratings, catalog)
+    filters = _filters(catalog, args)
     engine = _engine(args, catalog)  # loaded only once the inputs have passed
     ratings = dict(zip(df["anime_id"].tolist(), df["rating"].tolist()))
-    found = engine.recommend(ratings, args.n, allowed=_allowed(engine, args),
-                             discover=args.discover)
+    found = engine.recommend(ratings, args.n, allowed=engine.allowed(filters), discover=args.discover)
     for rank, pick in enumerate(found.picks, 1):
         if pick.because is None:
             why = "popular with members who like what you like"
@@ -362,13 +363,14 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train on the bundled data (+ --extra) and publish a model")
     t.add_argument("--out", type=Path, default=DEFAULT_MODELS, help=f"models root (default {DEFAULT_MODELS})")
     t.add_argument("--extra", type=Path, help="CSV user_id,anime_id,rating (1-10 or -1) added to the dataset")
-    t.add_argument("--config", default="default", help="default or small (a seconds-long model for tests)")
+    t.add_argument("--config", default=DEFAULT_CONFIG,
+                   help=f"{' or '.join(CONFIG_NAMES)} ({SMALL_CONFIG}: a seconds-long model for tests)")
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="held-out-user evaluation against baselines")
     e.add_argument("--protocol", choices=["p80", "cold5"], help="one protocol (default: both)")
     e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--config", default="default")
+    e.add_argument("--config", default=DEFAULT_CONFIG, help=" or ".join(CONFIG_NAMES))
     e.add_argument("--write-docs", action="store_true", help="write docs/evaluation.md and recsys/evaluation.json")
     e.set_defaults(func=cmd_evaluate)
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from recsys.meta import INTERACTION_COLUMNS
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 ANIME_CSV = DATA_DIR / "anime.csv"
 ANIME_ZIP = DATA_DIR / "anime.zip"
@@ -26,7 +28,6 @@ DATES_CSV = MAL2018_DIR / "dates.csv"
 
 # A "watched, no score" interaction, as MyAnimeList exports spell it.
 WATCHED = -1.0
-INTERACTION_COLUMNS = ["user_id", "anime_id", "rating"]
 MAX_ANIME_ID = 2**31 - 1  # MAL ids are small positive integers: anything bigger (1e30) is not one
 
 
@@ -36,7 +37,7 @@ class DataError(ValueError):
 
 def load_anime_table(path: Path | str = ANIME_CSV) -> pd.DataFrame:
     """anime.csv with display names unescaped (``&#039;`` -> ``'``) and genres as tuples."""
-    df = pd.read_csv(path, dtype={"anime_id": "int64", "name": str, "genre": str, "type": str, "episodes": str})
+    df = pd.read_csv(path, dtype={"anime_id": "int64", "name": "str", "genre": "str", "type": "str", "episodes": "str"})
     df["name"] = df["name"].map(html.unescape)
     df["genres"] = df["genre"].fillna("").map(lambda s: tuple(g.strip() for g in s.split(",") if g.strip()))
     df["episodes"] = pd.to_numeric(df["episodes"], errors="coerce").astype("Int64")
@@ -127,7 +128,7 @@ def normalize_interactions(df: pd.DataFrame, known_ids: set[int] | None = None) 
     """
     missing = [c for c in INTERACTION_COLUMNS if c not in df.columns]
     if missing:
-        raise DataError(f"missing column(s) {', '.join(missing)}; expected user_id,anime_id,rating")
+        raise DataError(f"missing column(s) {', '.join(missing)}; expected {','.join(INTERACTION_COLUMNS)}")
     if df.empty:
         raise DataError("no rows")
     check_user_ids(df["user_id"])

@@ -122,7 +122,7 @@ def similar_embeddings(
     return np.hstack([cf, G]).astype(np.float32)
 
 
-def genre_matrix(anime_ids: Sequence[int], catalog) -> tuple[np.ndarray, tuple[str, ...]]:
+def genre_matrix(anime_ids: Sequence[int] | np.ndarray, catalog) -> tuple[np.ndarray, tuple[str, ...]]:
     """(n_items, n_genres) 0/1 float32 matrix of each title's catalog genres, and the genre names
     (column order). Titles the catalog lacks get a zero row."""
     names = tuple(sorted({g for a in catalog for g in a.genres}))

@@ -237,7 +237,8 @@ def evaluate(df: pd.DataFrame, protocols: list[str], seed: int, config: ModelCon
     engine = Engine(model, catalog)
     ours = {SERVED: served_lists(engine), DISCOVER: served_lists(engine, discover=True), PLAIN: plain_lists(model)}
     say("fitting baselines: popularity, item-kNN, centred SVD, iALS")
-    fixed = {"popularity": (popularity(ix), None), "item-kNN cosine": (item_knn(ix), None)}
+    fixed: dict[str, tuple[Scorer, Scorer | None]] = {"popularity": (popularity(ix), None),
+                                                      "item-kNN cosine": (item_knn(ix), None)}
     svd_score, svd_predict = centred_svd(ix)
     fixed["centred SVD"] = (svd_score, svd_predict)
     fixed["iALS (binary)"] = (implicit_als(ix), None)
@@ -306,17 +307,18 @@ def franchise_check(franchises: Franchises, df: pd.DataFrame, min_watchers: int 
     """How often the co-watch data agrees with the franchise order: for each edge "b comes before a"
     (a prequel or parent story) with at least min_watchers watchers of a, the share of a's watchers
     who also watched b. An edge disagrees when under half of them did."""
-    watchers = df.groupby("anime_id")["user_id"].agg(frozenset).to_dict()
-    shares = []
+    grouped = df.groupby("anime_id")["user_id"].agg(frozenset)
+    watchers: dict[int, frozenset] = dict(zip(grouped.index.tolist(), grouped.tolist()))
+    shares: list[float] = []
     for a in watchers:
         if len(watchers[a]) < min_watchers:
             continue
         for b in franchises.before(a):
             if b in watchers:
                 shares.append(len(watchers[a] & watchers[b]) / len(watchers[a]))
-    shares = np.array(shares)
-    return {"edges": int(len(shares)), "disagree": int((shares < 0.5).sum()),
-            "median_share": float(np.median(shares)) if len(shares) else float("nan"), "min_watchers": min_watchers}
+    share = np.array(shares)
+    return {"edges": int(len(share)), "disagree": int((share < 0.5).sum()),
+            "median_share": float(np.median(share)) if len(share) else float("nan"), "min_watchers": min_watchers}
 
 
 def _score_protocol(protocol, cases, ix, train, fan, ours, predicted, fixed, ease_scorers, say) -> dict[str, dict]:

@@ -137,10 +137,10 @@ class Accumulator:
             rated = case.target_ratings > 0
             self.errors.append(predicted[rated] - case.target_ratings[rated])
         if self.fan is not None:
-            self.fan_rows.append(self._fan_row(case, ranked, liked))
+            self.fan_rows.append(self._fan_row(self.fan, case, ranked, liked))
 
-    def _fan_row(self, case: Case, ranked: np.ndarray, liked: np.ndarray) -> tuple[float, ...]:
-        fan = self.fan
+    @staticmethod
+    def _fan_row(fan: FanContext, case: Case, ranked: np.ndarray, liked: np.ndarray) -> tuple[float, ...]:
         earlier = fan.earlier.get(case.user_id, set())
         top = ranked[:10].tolist()
         franchises = [fan.franchise_of(a) or a for a in top]

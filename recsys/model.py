@@ -138,7 +138,7 @@ class Recommender:
         k = self.item_factors.shape[1]
         V = self.item_factors.astype(np.float64)
         self._gram = (V.T @ V + self.config.regularization * np.eye(k)).astype(np.float32)
-        self._ann = None  # set by attach_ann / artifacts.load
+        self._ann: AnnIndex | None = None  # set by attach_ann / artifacts.load
 
     # ------------------------------------------------------------------ training
     @classmethod
@@ -310,7 +310,7 @@ class Recommender:
     def predict(self, ratings: FoldedUser | Mapping[int, float], anime_ids: Sequence[int]) -> np.ndarray:
         """Predicted 1-10 score for each anime id; an id the model lacks gets mean + the member's bias."""
         user = self.folded(ratings)
-        out = np.full(len(anime_ids), calibrated(np.float64(self.global_mean + user.user_bias)), np.float64)
+        out = np.full(len(anime_ids), calibrated(np.array(self.global_mean + user.user_bias)), np.float64)
         known = [(j, i) for j, a in enumerate(anime_ids) if (i := self._index.get(int(a))) is not None]
         if known:
             pos, idx = map(np.asarray, zip(*known))

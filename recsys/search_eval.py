@@ -98,19 +98,19 @@ def search_accuracy(catalog: Catalog) -> dict:
         if got != anime_id:
             misses.append((query, anime_id, got))
 
-    english = [a for a in catalog if a.english is not None][:ENGLISH_TITLES]
+    english = [(a, a.english) for a in catalog if a.english is not None][:ENGLISH_TITLES]
     english_hits = 0
-    for anime in english:
-        got = _top1(catalog, anime.english)
+    for anime, title in english:
+        got = _top1(catalog, title)
         top = catalog.get(got) if got is not None else None
         hit = got == anime.anime_id or (
             top is not None
             and top.members > anime.members
-            and normalize_name(top.english or top.name) == normalize_name(anime.english)
+            and normalize_name(top.english or top.name) == normalize_name(title)
         )
         english_hits += hit
         if not hit:
-            misses.append((anime.english, anime.anime_id, got))
+            misses.append((title, anime.anime_id, got))
 
     return {
         "english_top1": english_hits / len(english) if english else 0.0,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from recsys.catalog import Catalog
+from recsys.catalog import NO_FILTERS, Catalog, Filters
 from recsys.embeddings import CANDIDATES, genre_matrix, rerank
 from recsys.franchise import Franchises, TitleInfo
 from recsys.itemitem import row_sum
@@ -148,13 +148,11 @@ class Engine:
         self._popular_rank[np.argsort(-model.item_popularity, kind="stable")] = np.arange(n)
         self._log_popularity = standardized(np.log1p(model.item_popularity.astype(np.float64)))
 
-    def allowed(self, genre: str | None = None, type: str | None = None, *, allow_adult: bool = True
-                ) -> np.ndarray | None:
-        """The filter mask aligned to model.item_ids (None: no filter); UnknownFilter names the choices."""
-        if genre is None and type is None and allow_adult:
-            self.catalog.check_filters(genre, type)
+    def allowed(self, filters: Filters = NO_FILTERS, *, allow_adult: bool = True) -> np.ndarray | None:
+        """The filter mask aligned to model.item_ids, the one every ``allowed`` below takes (None: no filter)."""
+        if filters == NO_FILTERS and allow_adult:
             return None
-        return self.catalog.filter_mask(self.model.item_ids, genre=genre, type=type, allow_adult=allow_adult)
+        return self.catalog.filter_mask(self.model.item_ids, filters, allow_adult=allow_adult)
 
     # ------------------------------------------------------------------------------ helpers
     def _idx(self, anime_ids: Iterable[int]) -> np.ndarray:
@@ -267,7 +265,7 @@ class Engine:
     def _started(self, ratings: Mapping[int, float], user: FoldedUser) -> set[int]:
         """The franchises of the titles a member gave."""
         if len(user.seen) < len(ratings):  # some given titles are not in the model: the slow way
-            return {self.franchises.franchise_of(a) for a in ratings} - {None}
+            return {f for a in ratings if (f := self.franchises.franchise_of(a)) is not None}
         franchise_of = self._franchise_of
         return {franchise_of[i] for i in user.seen.tolist()}
 

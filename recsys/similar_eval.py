@@ -16,13 +16,22 @@ two methods side by side compare like with like.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from recsys.catalog import Catalog
-from recsys.franchise import Franchises
+
+
+class FranchiseMap(Protocol):
+    """What the figures need of a franchise graph: recsys.franchise.Franchises, or a stand-in."""
+
+    def franchise_of(self, anime_id: int) -> int | None: ...
+
+    def franchise_array(self, anime_ids: np.ndarray) -> np.ndarray: ...
+
 
 NeighboursFn = Callable[[int, int], Sequence[int]]  # (anime_id, n) -> up to n anime ids, other franchises only
 OBSCURE_MEMBERS = 5_000
@@ -37,7 +46,8 @@ def sample_queries(
     over all such (member, title) pairs, or else up to ``queries_per_user`` per member."""
     rng = np.random.default_rng(seed)
     known_set = None if known is None else {int(a) for a in known}
-    pairs, histories = [], {}
+    pairs: list[tuple[str, int]] = []
+    histories: dict[str, frozenset[int]] = {}
     for user_id, g in test.groupby("user_id", sort=True):
         history = np.unique(g["anime_id"].to_numpy(np.int64))
         pool = history if known_set is None else np.array([a for a in history if int(a) in known_set], np.int64)
@@ -61,7 +71,7 @@ def similar_figures(
     neighbours_fn: NeighboursFn,
     test: pd.DataFrame,
     catalog: Catalog,
-    franchises: Franchises,
+    franchises: FranchiseMap,
     *,
     known: Collection[int] | None = None,
     queries_per_user: int = 5,
@@ -123,7 +133,8 @@ def _top_other_franchises(
     """Best-first anime ids of the n highest finite sims outside item i's franchise."""
     sims = np.where(franchise == franchise[i], -np.inf, sims)
     order = np.argsort(-sims, kind="stable")
-    out, seen = [], set()
+    out: list[int] = []
+    seen: set[int] = set()
     for j in order:
         if not np.isfinite(sims[j]) or len(out) >= n:
             break
@@ -152,7 +163,7 @@ def binary_interactions(train: pd.DataFrame, item_ids: np.ndarray | None = None)
     return X, item_ids
 
 
-def cosine_reference(train: pd.DataFrame, franchises: Franchises, *, one_per_franchise: bool = False) -> NeighboursFn:
+def cosine_reference(train: pd.DataFrame, franchises: FranchiseMap, *, one_per_franchise: bool = False) -> NeighboursFn:
     """Item-kNN cosine neighbours from training interactions: binary X, cos(i, j) = (X'X)_ij / sqrt(n_i n_j),
     exact, same-franchise titles excluded (``one_per_franchise``: also at most one title per other franchise)."""
     X, item_ids = binary_interactions(train)
@@ -168,7 +179,7 @@ def cosine_reference(train: pd.DataFrame, franchises: Franchises, *, one_per_fra
 
 
 def exact_neighbours(
-    vectors: np.ndarray, item_ids: np.ndarray, franchises: Franchises, *, one_per_franchise: bool = False
+    vectors: np.ndarray, item_ids: np.ndarray, franchises: FranchiseMap, *, one_per_franchise: bool = False
 ) -> NeighboursFn:
     """Exact cosine neighbours over embedding rows (the reference an Annoy index approximates),
     same-franchise titles excluded."""
@@ -177,7 +188,7 @@ def exact_neighbours(
     return _neighbours_fn(lambda i: V @ V[i], np.asarray(item_ids, np.int64), franchises, one_per_franchise)
 
 
-def _neighbours_fn(similarities: Callable[[int], np.ndarray], item_ids: np.ndarray, franchises: Franchises,
+def _neighbours_fn(similarities: Callable[[int], np.ndarray], item_ids: np.ndarray, franchises: FranchiseMap,
                    one_per_franchise: bool) -> NeighboursFn:
     """A NeighboursFn over one exact similarity row per item index."""
     index = {int(a): i for i, a in enumerate(item_ids)}

@@ -1,4 +1,5 @@
-"""The code passes ruff (pyproject.toml [tool.ruff]): part of the test command, so CI and a fresh clone run it."""
+"""The code passes ruff (pyproject.toml [tool.ruff]) and mypy ([tool.mypy]): part of the test command,
+so CI and a fresh clone run them."""
 
 import subprocess
 import sys
@@ -7,7 +8,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True)
+
+
 def test_ruff_finds_nothing():
-    done = subprocess.run([sys.executable, "-m", "ruff", "check", "recsys", "bot", "tests", "benchmarks"],
-                          cwd=ROOT, capture_output=True, text=True)
+    done = _run("ruff", "check", "recsys", "bot", "tests", "benchmarks")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mypy_finds_nothing():
+    done = _run("mypy")  # the files and settings are in pyproject.toml
     assert done.returncode == 0, done.stdout + done.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -10,12 +12,15 @@ from bot import render
 from bot.interactions import service_of
 from bot.service import UserError
 
+if TYPE_CHECKING:
+    from bot.client import AnimeRecBot
+
 
 class Admin(commands.Cog):
     admin = app_commands.Group(name="admin", description="Bot settings for server managers", guild_only=True,
                                default_permissions=discord.Permissions(manage_guild=True))
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: AnimeRecBot) -> None:
         self.bot = bot
 
     @app_commands.command(description="How good my recommendations are, and what they learned from")
@@ -42,10 +47,11 @@ class Admin(commands.Cog):
     @app_commands.describe(hide="True: never show adult titles here; False: only in age-restricted channels")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def adult_content(self, interaction: discord.Interaction, hide: bool) -> None:
+        assert interaction.guild_id is not None  # the admin group is guild_only
         await service_of(interaction).titles.set_hide_adult(interaction.guild_id, hide)
         where = "nowhere in this server" if hide else "only in age-restricted channels"
         await interaction.response.send_message(f"Adult titles now appear {where}.", ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: AnimeRecBot) -> None:
     await bot.add_cog(Admin(bot))

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.interactions import OwnedView, allow_adult, score_autocomplete, service_of, title_autocomplete
+from bot.interactions import OwnedView, allow_adult, bot_of, score_autocomplete, service_of, title_autocomplete
 from bot.malxml import MAX_BYTES
 from bot.service import UserError
 from bot.service.results import Forgotten, RatingList
@@ -74,7 +74,7 @@ class ForgetConfirm(OwnedView):
         await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
         forgotten = await service_of(interaction).ratings.forget(interaction.user.id)
         self.stop()
-        await interaction.edit_original_response(content=forgotten_text(forgotten, interaction.client.next_retrain()),
+        await interaction.edit_original_response(content=forgotten_text(forgotten, bot_of(interaction).next_retrain()),
                                                  view=None)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)

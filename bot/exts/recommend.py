@@ -52,8 +52,9 @@ class QuickRate(OwnedView):
         self.score.placeholder = clip(f"Your score for {anime.name}", limits.PLACEHOLDER)
         self.score.options = _score_options()
 
-    @discord.ui.select(placeholder="Your score", custom_id="quickrate:score")
-    async def score(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+    # cls is the default, given so that mypy types self.score as the Select it is (Never otherwise).
+    @discord.ui.select(cls=discord.ui.Select, placeholder="Your score", custom_id="quickrate:score")
+    async def score(self, interaction: discord.Interaction, select: discord.ui.Select[QuickRate]) -> None:
         await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
         result = await service_of(interaction).ratings.rate(interaction.user.id, str(self.anime.anime_id), select.values[0],
                                                     allow_adult=self.allow_adult)
@@ -81,8 +82,8 @@ class RecommendView(OwnedView):
         else:
             self.remove_item(self.rate)
 
-    @discord.ui.select(placeholder="Not interested in…", custom_id="recommend:dismiss")
-    async def dismiss(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+    @discord.ui.select(cls=discord.ui.Select, placeholder="Not interested in…", custom_id="recommend:dismiss")
+    async def dismiss(self, interaction: discord.Interaction, select: discord.ui.Select[RecommendView]) -> None:
         await interaction.response.defer()
         dropped = [int(v) for v in select.values]
         await service_of(interaction).ratings.dismiss(interaction.user.id, dropped)
@@ -91,8 +92,8 @@ class RecommendView(OwnedView):
         view = RecommendView(self.owner_id, self.query, recs, self.shown)
         await interaction.edit_original_response(embed=render.recommend_embed(recs), view=view)
 
-    @discord.ui.select(placeholder="Rate one of these…", custom_id="recommend:rate")
-    async def rate(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+    @discord.ui.select(cls=discord.ui.Select, placeholder="Rate one of these…", custom_id="recommend:rate")
+    async def rate(self, interaction: discord.Interaction, select: discord.ui.Select[RecommendView]) -> None:
         anime = self.rateable[int(select.values[0])]
         await interaction.response.send_message(
             view=QuickRate(self.owner_id, anime, self.query.allow_adult), ephemeral=True,
@@ -107,38 +108,42 @@ class RecommendView(OwnedView):
         await interaction.edit_original_response(embed=render.recommend_embed(recs, "More picks for you"), view=view)
 
 
+class OnboardingScore(discord.ui.Select["Onboarding"]):
+    """One onboarding title's score menu."""
+
+    def __init__(self, anime: Anime, row: int) -> None:
+        super().__init__(placeholder=clip(f"{anime.name}: your score", limits.PLACEHOLDER), row=row,
+                         custom_id=f"onboard:{anime.anime_id}",
+                         options=[*_score_options(), discord.SelectOption(label="haven't seen it", value=HAVE_NOT_SEEN)])
+        self.anime = anime
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        view = self.view
+        assert view is not None  # added to its Onboarding view
+        await interaction.response.defer()
+        value = self.values[0]
+        if value == HAVE_NOT_SEEN:
+            view.given.pop(self.anime.anime_id, None)
+        else:
+            result = await service_of(interaction).ratings.rate(interaction.user.id, str(self.anime.anime_id), value,
+                                                                allow_adult=view.query.allow_adult)
+            view.given[self.anime.anime_id] = result.rating
+        await interaction.edit_original_response(embed=view.embed(), view=view)
+
+
 class Onboarding(OwnedView):
     """Popular, diverse titles to score with menus, then recommendations."""
 
     def __init__(self, owner_id: int, query: Query, titles: list[Anime], seen: set[int] | None = None) -> None:
         super().__init__(owner_id)
-        self.query, self.titles, self.given = query, titles, {}
+        self.query, self.titles = query, titles
+        self.given: dict[int, float] = {}
         self.seen = (seen or set()) | {a.anime_id for a in titles}
         for row, anime in enumerate(titles):
-            menu = discord.ui.Select(
-                placeholder=clip(f"{anime.name}: your score", limits.PLACEHOLDER), row=row,
-                custom_id=f"onboard:{anime.anime_id}",
-                options=[*_score_options(), discord.SelectOption(label="haven't seen it", value=HAVE_NOT_SEEN)],
-            )
-            menu.callback = self._scored(anime, menu)
-            self.add_item(menu)
+            self.add_item(OnboardingScore(anime, row))
 
     def embed(self) -> discord.Embed:
         return render.onboarding_embed(self.titles, self.given)
-
-    def _scored(self, anime: Anime, menu: discord.ui.Select):
-        async def callback(interaction: discord.Interaction) -> None:
-            await interaction.response.defer()
-            value = menu.values[0]
-            if value == HAVE_NOT_SEEN:
-                self.given.pop(anime.anime_id, None)
-            else:
-                result = await service_of(interaction).ratings.rate(interaction.user.id, str(anime.anime_id), value,
-                                                            allow_adult=self.query.allow_adult)
-                self.given[anime.anime_id] = result.rating
-            await interaction.edit_original_response(embed=self.embed(), view=self)
-
-        return callback
 
     @discord.ui.button(label="Show my picks", style=discord.ButtonStyle.primary, row=4)
     async def show(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
@@ -160,7 +165,7 @@ class Onboarding(OwnedView):
 
 class Recommend(commands.Cog):
     @app_commands.command(description="Anime picked for you from your ratings")
-    @app_commands.describe(genre="Only this genre", type="Only this type", count="How many (1-25)",
+    @app_commands.describe(genre="Only this genre", type="Only this type", count=f"How many (1-{MAX_COUNT})",
                            discover="Favour less-watched titles you're predicted to love")
     @app_commands.autocomplete(genre=genre_autocomplete)
     @app_commands.choices(type=TYPE_CHOICES)
@@ -170,8 +175,8 @@ class Recommend(commands.Cog):
         query = Query(genre, type, count, await allow_adult(interaction), discover)
         recs = await query.run(interaction)
         if recs.onboarding and not recs.picks:
-            view = Onboarding(interaction.user.id, query, recs.onboarding)
-            await interaction.followup.send(embed=view.embed(), view=view, ephemeral=True)
+            onboarding = Onboarding(interaction.user.id, query, recs.onboarding)
+            await interaction.followup.send(embed=onboarding.embed(), view=onboarding, ephemeral=True)
         else:
             view = RecommendView(interaction.user.id, query, recs)
             await interaction.followup.send(embed=render.recommend_embed(recs), view=view, ephemeral=True)

@@ -13,7 +13,8 @@ from bot.service.titles import MAX_COUNT
 
 class Similar(commands.Cog):
     @app_commands.command(description="Anime similar to one you name")
-    @app_commands.describe(anime="The title", count="How many (1-25)", type="Only this type", genre="Only this genre")
+    @app_commands.describe(anime="The title", count=f"How many (1-{MAX_COUNT})", type="Only this type",
+                           genre="Only this genre")
     @app_commands.autocomplete(anime=title_autocomplete, genre=genre_autocomplete)
     @app_commands.choices(type=TYPE_CHOICES)
     async def similar(self, interaction: discord.Interaction, anime: str,

@@ -38,39 +38,45 @@ class VoteView(discord.ui.View):
     def __init__(self, picks: int = MAX_PICKS, *, timeout: float | None = None) -> None:
         super().__init__(timeout=timeout)
         for rank in range(1, picks + 1):
-            button = discord.ui.Button(label=f"Vote {rank}", custom_id=f"watchparty:vote:{rank}",
-                                       style=discord.ButtonStyle.secondary, row=(rank - 1) // 5)
-            button.callback = self._voter(rank)
-            self.add_item(button)
+            self.add_item(VoteButton(rank))
         if picks:
-            watched = discord.ui.Button(label="We watched it", custom_id="watchparty:watched",
-                                        style=discord.ButtonStyle.success, row=2)
-            watched.callback = self._watched
-            self.add_item(watched)
-
-    @staticmethod
-    async def _watched(interaction: discord.Interaction) -> None:
-        """A party member watched the vote's winner: marked watched for them, counted on the message."""
-        await interaction.response.defer()
-        anime, added, confirmed = await service_of(interaction).parties.watched(interaction.message.id,
-                                                                                interaction.user.id)
-        await interaction.edit_original_response(embed=render.with_watched(interaction.message.embeds[0], anime,
-                                                                           confirmed))
-        note = "marked as watched for you" if added else "already marked as watched for you"
-        await interaction.followup.send(f"{anime.name}: {note}. Rate it with /rate when you can; the next "
-                                        "/watchparty of this group will not offer it again.", ephemeral=True)
-
-    @staticmethod
-    def _voter(rank: int):
-        async def callback(interaction: discord.Interaction) -> None:
-            await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
-            tally = await service_of(interaction).parties.vote(interaction.message.id, interaction.user.id, rank)
-            await interaction.edit_original_response(embed=render.with_votes(interaction.message.embeds[0], tally))
-
-        return callback
+            self.add_item(WatchedButton())
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
         await report_error(interaction, error)
+
+
+class VoteButton(discord.ui.Button[VoteView]):
+    def __init__(self, rank: int) -> None:
+        super().__init__(label=f"Vote {rank}", custom_id=f"watchparty:vote:{rank}", style=discord.ButtonStyle.secondary,
+                         row=(rank - 1) // 5)
+        self.rank = rank
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        message = interaction.message
+        assert message is not None  # a button's click always comes with its message
+        await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
+        tally = await service_of(interaction).parties.vote(message.id, interaction.user.id, self.rank)
+        await interaction.edit_original_response(embed=render.with_votes(message.embeds[0], tally))
+
+
+class WatchedButton(discord.ui.Button[VoteView]):
+    """After the vote: a party member watched the winning pick. Marked watched for them, counted on
+    the message; the party and its votes are in the store, so this works after a restart too."""
+
+    def __init__(self) -> None:
+        super().__init__(label="We watched it", custom_id="watchparty:watched", style=discord.ButtonStyle.success,
+                         row=2)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        message = interaction.message
+        assert message is not None  # a button's click always comes with its message
+        await interaction.response.defer()
+        anime, added, confirmed = await service_of(interaction).parties.watched(message.id, interaction.user.id)
+        await interaction.edit_original_response(embed=render.with_watched(message.embeds[0], anime, confirmed))
+        note = "marked as watched for you" if added else "already marked as watched for you"
+        await interaction.followup.send(f"{anime.name}: {note}. Rate it with /rate when you can; the next "
+                                        "/watchparty of this group will not offer it again.", ephemeral=True)
 
 
 async def _member(guild: discord.Guild, member_id: int) -> discord.Member | None:
@@ -96,13 +102,16 @@ async def _group(interaction: discord.Interaction, channel: discord.VoiceChannel
         if len(group.keys() | ids) > MAX_PARTY:  # before looking anyone up
             raise UserError(f"A watch party is at most {MAX_PARTY} members; this one has {len(group.keys() | ids)}.")
         skipped = []
-        for member_id, member in zip(ids, await asyncio.gather(*(_member(interaction.guild, i) for i in ids))):
+        guild = interaction.guild
+        assert guild is not None  # /watchparty is guild_only
+        for member_id, member in zip(ids, await asyncio.gather(*(_member(guild, i) for i in ids))):
             if member is None:
                 skipped.append(member_id)
             elif not member.bot:
                 group[member_id] = member.display_name
         return group, skipped
-    voice = channel or (interaction.user.voice.channel if getattr(interaction.user, "voice", None) else None)
+    state = getattr(interaction.user, "voice", None)  # a Member's; None out of voice
+    voice = channel or (state.channel if state is not None else None)
     if voice is None:
         raise UserError("Join a voice channel, pick one with `channel`, or mention people with `members`.")
     group.update({m.id: m.display_name for m in voice.members if not m.bot})
@@ -127,10 +136,9 @@ class Watchparty(commands.Cog):
         group, skipped = await _group(interaction, channel, members)
         service = service_of(interaction)
         # Checked before the public defer, so a mistake is answered privately.
-        service.parties.check(list(group), strategy=strategy, genre=genre, type=type, count=count)
+        request = service.parties.check(list(group), strategy=strategy, genre=genre, type=type, count=count)
         await defer_publicly(interaction)
-        party = await service.parties.plan(list(group), strategy=strategy, genre=genre, type=type,
-                                           count=count, allow_adult=await allow_adult(interaction),
+        party = await service.parties.plan(request, allow_adult=await allow_adult(interaction),
                                            viewer_id=interaction.user.id)
         message = await interaction.followup.send(embed=render.watchparty_embed(party, group, skipped),
                                                   view=VoteView(len(party.picks), timeout=VIEW_TIMEOUT), wait=True)

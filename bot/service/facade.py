@@ -18,10 +18,11 @@ from bot.service.watchparty import WatchParties
 from bot.settings import Settings
 from bot.store import Store
 from recsys.catalog import Catalog
+from recsys.meta import DEFAULT_CONFIG
 
 
 class Service:
-    def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = "default",
+    def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = DEFAULT_CONFIG,
                  import_cooldown: float = 60, retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS) -> None:
         self.store = store
         self.catalog = catalog
@@ -51,7 +52,8 @@ async def open_service(settings: Settings, catalog: Catalog | None = None) -> Se
     """A started service on the settings' data directory (catalog: reuse one already loaded)."""
     store = await Store.open(settings.db_path)
     try:
-        catalog = catalog or await asyncio.to_thread(Catalog.load)
+        if catalog is None:
+            catalog = await asyncio.to_thread(Catalog.load)
         service = Service(store, catalog, settings.data_dir, train_config=settings.train_config,
                           import_cooldown=settings.import_cooldown)
         await service.start()

@@ -8,6 +8,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from bot.limits import clip
 from bot.service.errors import UserError, WarmingUp
 from bot.store import Store, StoreBusy, TrainingRecord, now
 from bot.training import TrainingFailed, run_training, train_command
-from recsys.artifacts import ModelLoadError, load_current
+from recsys.artifacts import ModelLoadError, load_current, meta_of
 from recsys.catalog import Catalog
+from recsys.meta import DEFAULT_CONFIG, ModelMeta
 from recsys.model import Recommender
 from recsys.serving import Engine, franchises_for
 
@@ -34,8 +36,18 @@ def _clock(timestamp: str) -> str:
     return f"{datetime.fromisoformat(timestamp):%H:%M} UTC"
 
 
+@dataclass(frozen=True)
+class Served:
+    """What a hot swap replaces, in one reference: the model with its fan rules, and its meta.json."""
+
+    engine: Engine
+    meta: ModelMeta
+
+
 class ModelHolder:
-    def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = "default",
+    """Requests take engine() once and keep it; the retrain task is the only one (request_retrain)."""
+
+    def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = DEFAULT_CONFIG,
                  retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS) -> None:
         self.store = store
         self.catalog = catalog
@@ -44,7 +56,7 @@ class ModelHolder:
         self.train_config = train_config
         self.franchises = franchises_for(catalog)
         self.retry_delays = tuple(retry_delays)
-        self._engine: Engine | None = None  # the served model with the fan rules
+        self._served: Served | None = None
         self._retrain: asyncio.Task[TrainingRecord] | None = None  # the one training at a time
         self._first_training: asyncio.Task[None] | None = None
         self.training_since: str | None = None
@@ -59,7 +71,7 @@ class ModelHolder:
         await self.store.abandon_unfinished_training()
         await asyncio.to_thread(self._remove_exports)
         try:
-            self._engine = await asyncio.to_thread(self._load_engine)
+            self._served = await asyncio.to_thread(self._load)
             log.info("serving model %s", self.model_version)
         except ModelLoadError as exc:
             log.warning("no usable model (%s): training one now; commands answer 'warming up' until it is ready", exc)
@@ -92,10 +104,10 @@ class ModelHolder:
     async def wait_for_model(self) -> bool:
         """Wait for the first model: True once one is served, False when its training failed (a retry
         is scheduled; /stats and the warming-up reply say when)."""
-        while self._engine is None:
+        while self._served is None:
             first = self._first_training
             if first is None or first.done() or self.next_training_at is not None:
-                return self._engine is not None
+                return self._served is not None
             await asyncio.sleep(0.1)
         return True
 
@@ -110,43 +122,49 @@ class ModelHolder:
 
     @property
     def model(self) -> Recommender | None:
-        return self._engine.model if self._engine is not None else None
+        return self._served.engine.model if self._served is not None else None
+
+    @property
+    def meta(self) -> ModelMeta | None:
+        return self._served.meta if self._served is not None else None
 
     @property
     def model_version(self) -> str | None:
-        return self.model.meta.get("version") if self.model is not None else None
+        return self._served.meta.version if self._served is not None else None
 
     def engine(self) -> Engine:
         """The engine to answer a request with; WarmingUp while there is none. Take it once per
         request: a hot swap meanwhile does not affect it."""
-        engine = self._engine
-        if engine is None and self.next_training_at is not None and not self.training:
+        served = self._served
+        if served is None and self.next_training_at is not None and not self.training:
             failed = self.first_failure
-            why = f" at {_clock(failed.finished_at)} ({clip(failed.error or 'see the log', 200)})" if failed else ""
+            at = f" at {_clock(failed.finished_at)}" if failed and failed.finished_at else ""
+            why = f"{at} ({clip(failed.error or 'see the log', 200)})" if failed else ""
             raise WarmingUp(
                 f"I'm still warming up: training my first model failed{why}. I'll try again at "
                 f"{self.next_training_at:%H:%M} UTC (your /rate and /import work already)."
             )
-        if engine is None:
+        if served is None:
             raise WarmingUp(
                 "I'm still warming up: my first model is training. Try again in a few minutes "
                 "(your /rate and /import work already)."
             )
-        return engine
+        return served.engine
 
-    def _load_engine(self) -> Engine:
+    def _load(self) -> Served:
         """The published model with its fan rules, built off the event loop."""
-        return Engine(load_current(self.models_dir), self.catalog, self.franchises)
+        model = load_current(self.models_dir)
+        return Served(Engine(model, self.catalog, self.franchises), meta_of(model))
 
     async def reload(self) -> bool:
         """Swap in the published `current` model; on a bad one keep serving the old (logged)."""
         try:
-            engine = await asyncio.to_thread(self._load_engine)
+            served = await asyncio.to_thread(self._load)
         except ModelLoadError as exc:
             log.error("cannot load the published model, still serving %s: %s", self.model_version, exc)
             return False
         # The hot swap: requests already running keep the reference they took.
-        self._engine = engine
+        self._served = served
         log.info("now serving model %s", self.model_version)
         return True
 
@@ -192,10 +210,9 @@ class ModelHolder:
             self.training_pid = self.training_since = None
             if extra is not None:  # member data lives no longer than the training that needs it
                 extra.unlink(missing_ok=True)
-        meta = self.model.meta if self.model is not None and error is None else {}
-        await self.store.training_finished(
-            record_id, version=meta.get("version"), trained_at=meta.get("trained_at"), error=error
-        )
+        meta = self.meta if error is None else None
+        await self.store.training_finished(record_id, version=meta.version if meta else None,
+                                           trained_at=meta.trained_at if meta else None, error=error)
         return (await self.store.training_history(1))[0]
 
     def _training_started(self, pid: int) -> None:

@@ -116,8 +116,8 @@ class Ratings:
         ratings, dismissals = await self.store.forget(user_id)
         if self.on_forget is not None:
             self.on_forget(user_id)
-        model = self.models.model
-        learnt = model is not None and model.meta.get("counts", {}).get("community_interactions", 0) > 0
+        meta = self.models.meta
+        learnt = meta is not None and meta.counts.community_interactions > 0
         return Forgotten(ratings, dismissals, bool(ratings) and (learnt or self.models.training))
 
     async def dismiss(self, user_id: int, anime_ids: Iterable[int]) -> None:

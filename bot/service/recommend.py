@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Iterable
 
 from bot.service.model_holder import ModelHolder
-from bot.service.results import Pick, Recommendations
+from bot.service.results import Because, Pick, Recommendations
 from bot.service.titles import check_count
 from bot.store import Store
 from recsys.catalog import Anime, Catalog
@@ -31,7 +31,7 @@ class Picks:
         onboard and fewer than MIN_RATINGS ratings, titles to rate come with them (alone, with none)."""
         engine = self.models.engine()
         count = check_count(count)
-        self.catalog.check_filters(genre, type)  # an UnknownFilter before any work
+        filters = self.catalog.filters(genre, type)  # an UnknownFilter before any work
         ratings = await self.store.rating_map(user_id)
         dismissed = await self.store.dismissals(user_id)
         onboarding_due = onboard and len(ratings) < MIN_RATINGS
@@ -39,17 +39,18 @@ class Picks:
             return Recommendations([], self._onboarding(engine.model, dismissed, allow_adult))
 
         def work():  # the filter mask too: numpy on the loop gives the GIL away and waits to get it back
-            allowed = engine.allowed(genre, type, allow_adult=allow_adult)
+            allowed = engine.allowed(filters, allow_adult=allow_adult)
             return engine.recommend(ratings, count, exclude={*dismissed, *exclude}, allowed=allowed, discover=discover)
 
         found = await asyncio.to_thread(work)
         picks = []
         for p in found.picks:
-            because = self.catalog.get(p.because) if p.because in self.catalog else None
-            if because is not None and because.is_adult and not allow_adult:
-                because = None
+            because = None
+            if p.because in self.catalog and p.because in ratings:
+                anime = self.catalog.get(p.because)
+                because = None if anime.is_adult and not allow_adult else Because(anime, ratings[p.because])
             picks.append(Pick(self.catalog.get(p.anime_id), p.predicted, p.match, p.kind == CONTINUE and because is not None,
-                              because, ratings.get(because.anime_id) if because else None, p.more_in_series))
+                              because, p.more_in_series))
         seen_these = [self.catalog.get(a) for a in found.seen_these if a not in dismissed]
         # Titles to rate beside the first picks: none already on the page.
         shown = {p.anime_id for p in found.picks} | set(found.seen_these)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.store import TrainingRecord
 from recsys.catalog import Anime
 from recsys.group import STRATEGIES
+from recsys.meta import ModelMeta
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,20 @@ class Forgotten:
 
 
 @dataclass(frozen=True)
+class Because:
+    """A liked title the member gave that a pick follows from, and their score of it."""
+
+    anime: Anime
+    rating: float
+
+
+@dataclass(frozen=True)
 class Pick:
     anime: Anime
     predicted: float
     match: float = 0.0  # 0-1, follows the list order (recsys.serving.Pick.match)
     continues: bool = False  # goes on from `because`, a title the member gave
-    because: Anime | None = None
-    because_rating: float | None = None
+    because: Because | None = None
     more_in_series: int = 0
 
 
@@ -107,10 +115,7 @@ class WatchParty:
 
 @dataclass(frozen=True)
 class Stats:
-    model_version: str | None
-    trained_at: str | None
-    counts: dict  # the served model's training counts (dataset vs community interactions, users, items)
-    evaluation: dict
+    meta: ModelMeta | None  # the served model's; None while there is none
     community_ratings: int
     community_members: int
     training_since: str | None  # a retrain running now, started then

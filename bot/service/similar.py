@@ -24,7 +24,7 @@ class Similar:
         engine = self.models.engine()
         count = check_count(count)
         source = self.titles.resolve(title, allow_adult=allow_adult)
-        allowed = engine.allowed(genre, type, allow_adult=allow_adult)
+        allowed = engine.allowed(self.catalog.filters(genre, type), allow_adult=allow_adult)
         try:
             found = await asyncio.to_thread(engine.similar, source.anime_id, count, allowed=allowed)
         except UnknownTitle:

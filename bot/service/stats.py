@@ -8,17 +8,13 @@ from bot.store import Store
 
 
 async def gather_stats(store: Store, models: ModelHolder) -> Stats:
-    model = models.model
-    meta = model.meta if model is not None else {}
+    meta = models.meta
     ratings, members = await store.rating_counts()
     history = await store.training_history(20)
     finished = [r for r in history if r.status != "training"]
-    retry = models.next_training_at if model is None else None
+    retry = models.next_training_at if meta is None else None
     return Stats(
-        model_version=meta.get("version"),
-        trained_at=meta.get("trained_at"),
-        counts=meta.get("counts", {}),
-        evaluation=meta.get("evaluation") or {},
+        meta=meta,
         community_ratings=ratings,
         community_members=members,
         training_since=models.training_since,

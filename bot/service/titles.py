@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.limits import CHOICES, clip
 from bot.service.errors import UserError
 from bot.store import Store
-from recsys.catalog import Anime, Catalog
+from recsys.catalog import Anime, Catalog, TitleNotFound
 from recsys.franchise import Franchises
 
 MAX_COUNT = CHOICES  # a list fits one select menu (rate / not interested)
@@ -41,13 +41,13 @@ class Titles:
     def resolve_choice(self, text: str, *, allow_adult: bool = False) -> tuple[Anime, tuple[Anime, ...]]:
         """The title free text means, and the other entries of its series the text names as well
         ("hunter x hunter": the 2011 series, the 1999 one offered); UserError with hints for none."""
-        found = self.catalog.resolve_choice(text, allow_adult=allow_adult)
-        if found is not None:
-            series = self.franchises.franchise_of(found.anime.anime_id)
-            return found.anime, tuple(a for a in found.alternatives
-                                      if self.franchises.franchise_of(a.anime_id) == series)
-        shown = clip(" ".join(text.split()), 60)
-        hints = [a.name for a in self.catalog.suggest(text, allow_adult=allow_adult)]
-        if hints:
-            raise UserError(f"I don't know a title “{shown}”. Did you mean: {'; '.join(hints)}?")
-        raise UserError(f"I don't know a title “{shown}”: try its English or Japanese name, or fewer words.")
+        try:
+            found = self.catalog.lookup(text, allow_adult=allow_adult)
+        except TitleNotFound as exc:
+            shown = clip(" ".join(text.split()), 60)
+            if exc.hints:
+                hints = "; ".join(a.name for a in exc.hints)
+                raise UserError(f"I don't know a title “{shown}”. Did you mean: {hints}?") from None
+            raise UserError(f"I don't know a title “{shown}”: try its English or Japanese name, or fewer words.") from None
+        series = self.franchises.franchise_of(found.anime.anime_id)
+        return found.anime, tuple(a for a in found.alternatives if self.franchises.franchise_of(a.anime_id) == series)

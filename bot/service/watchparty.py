@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from bot.limits import clip
 from bot.service.errors import UserError
@@ -11,10 +12,20 @@ from bot.service.model_holder import ModelHolder
 from bot.service.results import PartyPick, WatchParty
 from bot.service.titles import check_count
 from bot.store import PARTY_DAYS, Store
-from recsys.catalog import Anime, Catalog
+from recsys.catalog import Anime, Catalog, Filters
 from recsys.group import STRATEGIES
 
 MAX_PARTY = 12  # members whose predicted scores fit beside each pick
+
+
+@dataclass(frozen=True)
+class PartyRequest:
+    """A /watchparty request that passed WatchParties.check."""
+
+    members: tuple[int, ...]  # distinct, in the order given
+    strategy: str
+    filters: Filters
+    count: int
 
 
 class WatchParties:
@@ -23,29 +34,27 @@ class WatchParties:
         self.catalog = catalog
         self.models = models
 
-    def check(self, member_ids: Sequence[int], *, strategy: str, genre: str | None, type: str | None,
-              count: int) -> None:
-        """UserError for a request /watchparty cannot serve: the checks that need no database."""
+    def check(self, member_ids: Sequence[int], *, strategy: str = "average", genre: str | None = None,
+              type: str | None = None, count: int = 5) -> PartyRequest:
+        """The request, or UserError for one /watchparty cannot serve: the checks that need no database."""
         self.models.engine()
         if strategy not in STRATEGIES:
             raise UserError(f"Unknown strategy “{clip(strategy, 30)}”. Strategies: {', '.join(STRATEGIES)}.")
         check_count(count)
-        self.catalog.check_filters(genre, type)
-        members = set(member_ids)
+        filters = self.catalog.filters(genre, type)
+        members = tuple(dict.fromkeys(member_ids))
         if not members:
             raise UserError("Nobody to watch with: join a voice channel, pick one, or mention members.")
         if len(members) > MAX_PARTY:
             raise UserError(f"A watch party is at most {MAX_PARTY} members; this one has {len(members)}.")
+        return PartyRequest(members, strategy, filters, count)
 
-    async def plan(
-        self, member_ids: Sequence[int], *, strategy: str = "average", genre: str | None = None,
-        type: str | None = None, count: int = 5, allow_adult: bool = False, viewer_id: int | None = None,
-    ) -> WatchParty:
+    async def plan(self, request: PartyRequest, *, allow_adult: bool = False, viewer_id: int | None = None
+                   ) -> WatchParty:
         """Titles no member has rated or watched, ranked for the group by the strategy."""
-        self.check(member_ids, strategy=strategy, genre=genre, type=type, count=count)
         engine = self.models.engine()
-        members = list(dict.fromkeys(member_ids))
-        allowed = engine.allowed(genre, type, allow_adult=allow_adult)
+        members = list(request.members)
+        allowed = engine.allowed(request.filters, allow_adult=allow_adult)
         given = {m: await self.store.rating_map(m) for m in members}
         # What this very group watched together before: never offered again, and named.
         history = [(a, n) for a, n, _ in await self.store.watched_by_group(members) if a in self.catalog]
@@ -54,10 +63,10 @@ class WatchParties:
         raters = tuple(m for m in members if given[m])
         unrated = tuple(m for m in members if not given[m])
         if not raters:
-            return WatchParty(strategy, raters, unrated, [], watched_before, private)
-        picks = await asyncio.to_thread(engine.group, [given[m] for m in raters], count, strategy=strategy,
-                                        allowed=allowed, exclude=[a for a, _ in history])
-        return WatchParty(strategy, raters, unrated,
+            return WatchParty(request.strategy, raters, unrated, [], watched_before, private)
+        picks = await asyncio.to_thread(engine.group, [given[m] for m in raters], request.count,
+                                        strategy=request.strategy, allowed=allowed, exclude=[a for a, _ in history])
+        return WatchParty(request.strategy, raters, unrated,
                           [PartyPick(self.catalog.get(p.anime_id), p.predictions, p.more_in_series) for p in picks],
                           watched_before, private)
 

@@ -6,7 +6,7 @@ import discord
 import pytest
 from simcord import SetupError
 
-from bot import create_bot, render
+from bot import create_bot
 from bot.service import UserError
 from bot.store import StoreBusy
 from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock, mal_export
@@ -314,15 +314,6 @@ async def test_watchparty_error_after_the_public_defer_reaches_only_the_caller(s
 
 def votes(message) -> list[str]:
     return [f.value.rsplit("Votes: ", 1)[1] for f in message.embeds[0].fields]
-
-
-def test_tallies_go_on_each_picks_last_line_even_when_clipped():
-    embed = discord.Embed(title="Watch party: average")
-    embed.add_field(name="1. Steins;Gate", value="Sci-Fi · TV\nPredicted: alice 9.1\nVotes: 0")
-    embed.add_field(name="2. Cowboy Bebop", value="Action · TV\nPredicted: alice 8.7, bob 8.…")  # cut by fit()
-    fields = render.with_votes(embed, {2: 3}).fields
-    assert [f.value for f in fields] == ["Sci-Fi · TV\nPredicted: alice 9.1\nVotes: 0",
-                                         "Action · TV\nPredicted: alice 8.7, bob 8.…\nVotes: 3"]
 
 
 async def test_watchparty_votes_survive_a_restart(simcord_env, world, settings, catalog):

@@ -252,7 +252,7 @@ async def test_we_watched_it_marks_the_winner_survives_a_restart_and_the_group_m
         [note] = done.followups
         assert note.ephemeral and note.content.startswith(f"{picks[1]}: marked as watched for you.")
         assert message.embeds[0].footer.text == f"We watched it: {picks[1]} · 1 member confirmed"
-        winner = catalog.resolve(picks[1]).anime_id
+        winner = catalog.resolve_choice(picks[1]).anime.anime_id
         assert (await simcord_env.bot.service.store.rating_map(alice.id))[winner] == -1.0
         await bob.click(message, label="We watched it")
         again = await alice.click(message, label="We watched it")

@@ -140,7 +140,7 @@ async def test_console_admin_retrain_swaps_in_a_model_that_learned_the_local_rat
     old = service.models.model_version
     answer = await console.answer(console.admin, "retrain")
     assert answer == f"Now serving model {service.models.model_version}." and service.models.model_version != old
-    assert service.models.model.meta["counts"]["community_interactions"] == 1
+    assert service.models.meta.counts.community_interactions == 1
     assert "Retraining on the dataset and every local rating" in out.getvalue()
     assert (await console.answer(console.admin, "")).startswith("! Usage: /admin retrain")
 

@@ -43,7 +43,7 @@ async def test_admin_retrain_trains_in_a_child_process_and_swaps_the_model(simco
     reply = await mod.slash(channel, "admin retrain")
     assert reply.ephemeral and reply.response.content.startswith("Retrain queued.")
     assert service.models.model_version != old and not service.models.training
-    assert service.models.model.meta["counts"]["community_interactions"] == len(RATED)
+    assert service.models.meta.counts.community_interactions == len(RATED)
     [record] = await service.store.training_history(1)
     assert (record.status, record.version, record.error) == ("ready", service.models.model_version, None)
     words, stats = (await mod.slash(channel, "stats", details=True)).response.embeds
@@ -108,7 +108,7 @@ async def test_the_ratings_export_is_private_and_lives_only_while_training(servi
         assert not path.exists()
     assert list(data_dir.rglob("*.csv")) == []
     # The new model learnt from the member's ratings: forgetting them says so.
-    assert service.models.model.meta["counts"]["community_interactions"] == 3
+    assert service.models.meta.counts.community_interactions == 3
     assert await service.ratings.forget(101) == Forgotten(ratings=3, dismissals=0, in_model=True)
 
 
@@ -131,6 +131,7 @@ async def test_killed_training_leaves_the_old_model_serving(service):
     old = service.models.model_version
     training = asyncio.create_task(service.models.retrain())
     await until(lambda: service.models.training_pid is not None)
+    assert service.models.request_retrain() is None  # one retrain at a time, whoever asks
     with pytest.raises(UserError, match="already running"):
         await service.models.retrain()
     os.kill(service.models.training_pid, signal.SIGKILL)

@@ -161,7 +161,7 @@ async def test_a_failed_first_training_is_retried_with_backoff_and_reported(data
         stats = await service.stats()
         next_try = datetime.fromisoformat(stats.next_training_at)
         assert 590 < (next_try - datetime.now(UTC)).total_seconds() <= 600  # the second delay
-        assert stats.model_version is None and stats.last_failure == failed[0]
+        assert stats.meta is None and stats.last_failure == failed[0]
         assert render.embed_to_text(render.stats_embed(stats)).startswith(
             "== About my recommendations ==\nI have no model yet: my first training failed; "
             f"the next try is at {stats.next_training_at}.")

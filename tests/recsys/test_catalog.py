@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from recsys import cli
-from recsys.catalog import Anime, Catalog, Resolution, normalize_name
+from recsys.catalog import NO_FILTERS, Anime, Catalog, Filters, Resolution, TitleNotFound, UnknownFilter, normalize_name
 from recsys.data import load_titles
 
 
@@ -142,16 +142,16 @@ def test_search_limit(catalog):
 
 
 def test_resolve_by_id_exact_name_and_typo(catalog):
-    assert catalog.resolve("5114").anime_id == 5114
-    assert catalog.resolve(" 9969 ").name == "Gintama'"
-    assert catalog.resolve("kimi no na wa").anime_id == 32281
-    assert catalog.resolve("Gintama'").anime_id == 9969
-    assert catalog.resolve("Gintama").anime_id == 918
-    assert catalog.resolve("steins gate").anime_id == 9253
-    assert catalog.resolve("fullmetal alchemst brotherhod").anime_id == 5114
-    assert catalog.resolve("naruto shipuden").anime_id == 1735
-    assert catalog.resolve("narto").anime_id == 20
-    assert catalog.resolve("death not").name == "Death Note"
+    assert catalog.resolve_choice("5114").anime.anime_id == 5114
+    assert catalog.resolve_choice(" 9969 ").anime.name == "Gintama'"
+    assert catalog.resolve_choice("kimi no na wa").anime.anime_id == 32281
+    assert catalog.resolve_choice("Gintama'").anime.anime_id == 9969
+    assert catalog.resolve_choice("Gintama").anime.anime_id == 918
+    assert catalog.resolve_choice("steins gate").anime.anime_id == 9253
+    assert catalog.resolve_choice("fullmetal alchemst brotherhod").anime.anime_id == 5114
+    assert catalog.resolve_choice("naruto shipuden").anime.anime_id == 1735
+    assert catalog.resolve_choice("narto").anime.anime_id == 20
+    assert catalog.resolve_choice("death not").anime.name == "Death Note"
 
 
 @pytest.mark.parametrize(
@@ -167,11 +167,11 @@ def test_resolve_by_id_exact_name_and_typo(catalog):
     ],
 )
 def test_resolve_refuses_what_is_not_clearly_one_title(catalog, text):
-    assert catalog.resolve(text) is None
+    assert catalog.resolve_choice(text) is None
 
 
 def test_resolve_keeps_the_number(catalog):
-    assert catalog.resolve("naruto shipuden movie 1").name == "Naruto: Shippuuden Movie 1"
+    assert catalog.resolve_choice("naruto shipuden movie 1").anime.name == "Naruto: Shippuuden Movie 1"
 
 
 def test_suggest(catalog):
@@ -187,11 +187,11 @@ def test_allow_adult_false_never_returns_adult_titles(catalog):
     assert pico.is_adult
     assert pico in catalog.search("boku no")
     assert pico.anime_id in [a.anime_id for a in catalog.search("boku no pico")]
-    assert catalog.resolve("1639") == pico and catalog.resolve("boku no pico") == pico
+    assert catalog.resolve_choice("1639").anime == pico and catalog.resolve_choice("boku no pico").anime == pico
 
-    assert catalog.resolve("1639", allow_adult=False) is None
-    assert catalog.resolve("boku no pico", allow_adult=False) is None
-    assert catalog.resolve("boku no pica", allow_adult=False) is None
+    assert catalog.resolve_choice("1639", allow_adult=False) is None
+    assert catalog.resolve_choice("boku no pico", allow_adult=False) is None
+    assert catalog.resolve_choice("boku no pica", allow_adult=False) is None
     for query in ["boku no", "boku no pico", "bible black", "", "a", "ova", "pico"]:
         assert not any(a.is_adult for a in catalog.search(query, 50, allow_adult=False)), query
         assert not any(a.is_adult for a in catalog.suggest(query, 10, allow_adult=False)), query
@@ -218,8 +218,8 @@ def test_allow_adult_false_never_returns_adult_titles(catalog):
 def test_bad_inputs_do_not_raise(catalog, text):
     assert isinstance(catalog.search(text), list)
     assert isinstance(catalog.suggest(text), list)
-    resolved = catalog.resolve(text)
-    assert resolved is None or isinstance(resolved, Anime)
+    resolved = catalog.resolve_choice(text)
+    assert resolved is None or isinstance(resolved.anime, Anime)
 
 
 def test_long_query_is_capped_not_rejected(catalog):
@@ -287,12 +287,12 @@ def test_resolve_choice_takes_the_most_popular_of_one_name(catalog):
     choice = catalog.resolve_choice("hunter x hunter")
     assert choice.anime.anime_id == 11061
     assert [a.anime_id for a in choice.alternatives] == [136]
-    assert catalog.resolve("hunter x hunter").anime_id == 11061
+    assert catalog.resolve_choice("hunter x hunter").anime.anime_id == 11061
     assert catalog.resolve_choice("hunter x huntr").anime.anime_id == 11061  # a typo of that one name
     assert catalog.resolve_choice("hunter x hunter 2011") == Resolution(catalog.get(11061))
     assert catalog.resolve_choice("11061") == Resolution(catalog.get(11061))
-    assert catalog.resolve("attack on titan").anime_id == 16498
-    assert catalog.resolve("the future diary").anime_id == 10620
+    assert catalog.resolve_choice("attack on titan").anime.anime_id == 16498
+    assert catalog.resolve_choice("the future diary").anime.anime_id == 10620
     gintama = catalog.resolve_choice("Gintama'")
     assert gintama.anime.anime_id == 9969 and {a.anime_id for a in gintama.alternatives} == {918, 28977}
     assert len(catalog.resolve_choice("fma").alternatives) <= 3
@@ -335,36 +335,48 @@ def test_tiny_search_and_adult(tiny):
     assert names(tiny.search("nights")) == ["Beta Nights"]  # word prefix
     assert tiny.search("nights", allow_adult=False) == []
     assert names(tiny.search("", allow_adult=False)) == ["Gamma Ray", "Alpha", "Delta"]
-    assert tiny.resolve("20") is not None and tiny.resolve("20", allow_adult=False) is None
+    assert tiny.resolve_choice("20") is not None and tiny.resolve_choice("20", allow_adult=False) is None
 
 
 def test_filter_mask(tiny):
     ids = np.array([10, 20, 30, 40, 50, 99, -1])
     np.testing.assert_array_equal(tiny.filter_mask(ids), [1, 1, 1, 1, 1, 0, 0])
     np.testing.assert_array_equal(tiny.filter_mask(ids, allow_adult=False), [1, 0, 1, 1, 0, 0, 0])
-    np.testing.assert_array_equal(tiny.filter_mask(ids, genre="Action"), [1, 0, 1, 0, 1, 0, 0])
-    np.testing.assert_array_equal(tiny.filter_mask(ids, genre="action", allow_adult=False), [1, 0, 1, 0, 0, 0, 0])
-    np.testing.assert_array_equal(tiny.filter_mask(ids, type="TV"), [1, 0, 0, 0, 1, 0, 0])
-    np.testing.assert_array_equal(tiny.filter_mask(ids, genre="Action", type="movie"), [0, 0, 1, 0, 0, 0, 0])
-    np.testing.assert_array_equal(tiny.filter_mask(ids, type="Special"), [0] * 7)  # known type, no titles
+    np.testing.assert_array_equal(tiny.filter_mask(ids, tiny.filters(genre="Action")), [1, 0, 1, 0, 1, 0, 0])
+    np.testing.assert_array_equal(tiny.filter_mask(ids, tiny.filters("action"), allow_adult=False), [1, 0, 1, 0, 0, 0, 0])
+    np.testing.assert_array_equal(tiny.filter_mask(ids, tiny.filters(type="TV")), [1, 0, 0, 0, 1, 0, 0])
+    np.testing.assert_array_equal(tiny.filter_mask(ids, tiny.filters(genre="Action", type="movie")), [0, 0, 1, 0, 0, 0, 0])
+    np.testing.assert_array_equal(tiny.filter_mask(ids, tiny.filters(type="Special")), [0] * 7)  # known type, no titles
     assert tiny.filter_mask(np.array([], dtype=np.int64)).shape == (0,)
     order = np.array([50, 50, 10])  # any order, repeats allowed
     np.testing.assert_array_equal(tiny.filter_mask(order, allow_adult=False), [0, 0, 1])
 
 
-def test_filter_mask_rejects_unknown_filters(tiny):
-    with pytest.raises(ValueError, match="genre"):
-        tiny.filter_mask(np.array([10]), genre="Isekai")
-    with pytest.raises(ValueError, match="type"):
-        tiny.filter_mask(np.array([10]), type="Webtoon")
+def test_filters_are_checked_and_spelt_as_the_catalog_does(tiny):
+    assert tiny.filters("action", "movie") == Filters("Action", "Movie")
+    assert tiny.filters() == tiny.filters("", None) == NO_FILTERS
+    with pytest.raises(UnknownFilter, match="^Unknown genre “Isekai”. Genres: "):
+        tiny.filters(genre="Isekai")
+    with pytest.raises(UnknownFilter, match="^Unknown type “Webtoon”. Types: TV, Movie, OVA, ONA, Special, Music.$"):
+        tiny.filters(type="Webtoon")
+
+
+def test_lookup_resolves_or_says_what_is_close(catalog):
+    assert catalog.lookup("steins gate").anime.name == "Steins;Gate"
+    with pytest.raises(TitleNotFound) as missing:
+        catalog.lookup("Steins Gateway")
+    assert missing.value.text == "Steins Gateway" and "Steins;Gate" in [a.name for a in missing.value.hints]
+    with pytest.raises(TitleNotFound) as nothing_close:
+        catalog.lookup("zzqxw")
+    assert nothing_close.value.hints == []
 
 
 def test_filter_mask_on_real_catalog(catalog):
     ids = np.array([5114, 1639, 32281, 123_456_789])
     np.testing.assert_array_equal(catalog.filter_mask(ids), [1, 1, 1, 0])
     np.testing.assert_array_equal(catalog.filter_mask(ids, allow_adult=False), [1, 0, 1, 0])
-    np.testing.assert_array_equal(catalog.filter_mask(ids, genre="Military", type="TV"), [1, 0, 0, 0])
-    np.testing.assert_array_equal(catalog.filter_mask(ids, type="Movie"), [0, 0, 1, 0])
+    np.testing.assert_array_equal(catalog.filter_mask(ids, catalog.filters(genre="Military", type="TV")), [1, 0, 0, 0])
+    np.testing.assert_array_equal(catalog.filter_mask(ids, catalog.filters(type="Movie")), [0, 0, 1, 0])
 
 
 @pytest.mark.parametrize(
@@ -433,7 +445,7 @@ def test_aliases_resolve_choice():
     assert catalog.resolve_choice("ms") == Resolution(catalog.get(3))
     assert catalog.resolve_choice("Kagami Monogatari") == Resolution(catalog.get(3))
     assert catalog.resolve_choice("ssm") == Resolution(catalog.get(2), (catalog.get(1),))
-    assert catalog.resolve("moon song").anime_id == 5
+    assert catalog.resolve_choice("moon song").anime.anime_id == 5
 
 
 def test_from_frame_with_titles():

@@ -1,0 +1,124 @@
+"""bot/render.py on its own: service results in, embeds (and their console text) out."""
+
+from datetime import UTC, datetime
+
+import discord
+
+from bot import limits, render
+from bot.service.results import (
+    Because,
+    PartyPick,
+    Pick,
+    RatedTitle,
+    RatingList,
+    Recommendations,
+    Stats,
+    WatchParty,
+)
+from recsys.catalog import Anime
+from recsys.meta import Counts, ModelMeta
+
+STEINS = Anime(9253, "Steins;Gate", ("Sci-Fi", "Thriller"), "TV", 24, 9.17, 673572)
+MOVIE = Anime(11577, "Steins;Gate Movie", ("Sci-Fi",), "Movie", 1, 8.6, 100000)
+NOW = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)
+
+
+def test_fit_clips_every_part_to_discords_limits_and_drops_fields_past_the_total():
+    embed = discord.Embed(title="t" * 300, description="d" * 100)
+    embed.set_footer(text="f" * 3000)
+    for i in range(30):
+        embed.add_field(name=f"{i}" * 300, value="v" * 1100)
+    fitted = render.fit(embed)
+    assert fitted.title == "t" * (limits.EMBED_TITLE - 1) + "…" and fitted.description == "d" * 100
+    assert fitted.footer.text == "f" * (limits.EMBED_FOOTER - 1) + "…"
+    assert all(len(f.name) == limits.FIELD_NAME and len(f.value) == limits.FIELD_VALUE for f in fitted.fields)
+    # 256 + 100 + 2048 characters, then fields of 256 + 1024 while they fit under 6,000: two.
+    assert [f.name[:2] for f in fitted.fields] == ["00", "11"] and len(fitted) <= limits.EMBED_TOTAL
+
+
+def test_fit_shortens_the_description_when_title_and_footer_leave_it_no_room():
+    embed = discord.Embed(title="t" * 300, description="d" * 5000)
+    embed.set_footer(text="f" * 3000)
+    fitted = render.fit(embed)
+    assert len(fitted) == limits.EMBED_TOTAL and fitted.description.endswith("d…")
+
+
+def test_an_embed_reads_as_plain_text_in_the_console():
+    embed = discord.Embed(title="Picks for you", description="Only **2** good matches")
+    embed.add_field(name="1. Steins;Gate", value="Sci-Fi · TV\nBecause you rated it")
+    embed.set_footer(text="Match: how likely")
+    assert render.embed_to_text(embed) == (
+        "== Picks for you ==\nOnly 2 good matches\n1. Steins;Gate\n  Sci-Fi · TV\n  Because you rated it\n"
+        "(Match: how likely)")
+
+
+def test_a_pick_says_why_it_is_there():
+    assert render.pick_reason(Pick(MOVIE, 8.9, 0.7, True, Because(STEINS, 10.0))) == \
+        "Continues Steins;Gate (you rated it 10/10)"
+    assert render.pick_reason(Pick(MOVIE, 8.9, 0.7, False, Because(STEINS, -1.0))) == "Because you rated Steins;Gate watched"
+    assert render.pick_reason(Pick(MOVIE, 8.9)) == "Popular with members who like what you like"
+
+
+def test_a_short_list_says_so_and_each_pick_shows_its_match_and_series():
+    recs = Recommendations([Pick(STEINS, 9.0, 0.83, more_in_series=2)], requested=5)
+    embed = render.recommend_embed(recs)
+    assert embed.description.startswith("Only 1 good match with these filters")
+    [field] = embed.fields
+    assert field.name == "1. Steins;Gate"
+    assert field.value == ("Match **83%** · Sci-Fi, Thriller · TV · 24 eps\nPopular with members who like what you like"
+                           " · +2 more in this series")
+    assert render.recommend_embed(Recommendations([], requested=5)).description == "No good matches left with these filters."
+
+
+def test_ratings_page_by_fifteen_and_count_hidden_adult_titles():
+    items = [RatedTitle(STEINS, 9.0, "")] * 16
+    ratings = RatingList(items, hidden=2)
+    assert render.ratings_pages(ratings) == 2 and render.ratings_pages(RatingList([], 0)) == 1
+    second = render.ratings_embed(ratings, "Your ratings", 1)
+    assert second.title == "Your ratings (16)" and second.description == "**Steins;Gate** — 9/10"
+    assert second.footer.text == "Page 2/2 · 2 age-restricted title(s) not shown in this channel"
+
+
+def test_a_watch_party_names_everyone_and_starts_each_pick_at_zero_votes():
+    party = WatchParty("least_misery", (1, 2), (3,), [PartyPick(STEINS, (9.1, 8.66), 1)])
+    embed = render.watchparty_embed(party, {1: "alice", 2: "bob", 3: "carol"}, skipped=[4])
+    assert embed.title == "Watch party: least misery"
+    assert "Skipped, not members of this server: <@4>." in embed.description
+    assert "carol: no ratings yet, so left out." in embed.description
+    assert embed.fields[0].value == "Sci-Fi, Thriller · TV · 24 eps · +1 more in this series\n" \
+                                    "Predicted: alice 9.1, bob 8.7\nVotes: 0"
+
+
+def test_tallies_go_on_each_picks_last_line_even_when_clipped():
+    embed = discord.Embed(title="Watch party: average")
+    embed.add_field(name="1. Steins;Gate", value="Sci-Fi · TV\nPredicted: alice 9.1\nVotes: 0")
+    embed.add_field(name="2. Cowboy Bebop", value="Action · TV\nPredicted: alice 8.7, bob 8.…")  # cut by fit()
+    fields = render.with_votes(embed, {2: 3}).fields
+    assert [f.value for f in fields] == ["Sci-Fi · TV\nPredicted: alice 9.1\nVotes: 0",
+                                         "Action · TV\nPredicted: alice 8.7, bob 8.…\nVotes: 3"]
+
+
+def test_stats_in_words_give_the_age_the_data_and_the_quality_of_the_served_model():
+    meta = ModelMeta("v1", {}, "2026-11-25T04:00:00+00:00", Counts(dataset_interactions=520609, community_interactions=12),
+                     {"p80": {"recall20": 0.3017, "mae": 0.8396}})
+    text = render.stats_embed(Stats(meta, 40, 3, None, None, None), now=NOW).description
+    assert text.startswith("My model is 3 hours old. It learned from 520,609 ratings and watches")
+    assert "30% of the titles they went on to watch were among its 20 picks" in text and "within 0.8 points" in text
+    small = Stats(ModelMeta("v2", {}, "2026-11-23T04:00:00+00:00"), 0, 0, None, None, None)
+    text = render.stats_embed(small, now=NOW).description
+    assert text.startswith("My model is 2 days old") and "was not evaluated" in text
+    unknown_age = Stats(ModelMeta("v3", {}), 0, 0, None, None, None)
+    assert render.stats_embed(unknown_age, now=NOW).description.startswith("My model is of unknown age, so some hours old")
+    training = Stats(None, 0, 0, None, None, None)
+    assert render.stats_embed(training).description.startswith("I have no model yet: the first one is training.")
+
+
+def test_the_figures_page_lists_the_model_its_data_and_its_evaluation():
+    meta = ModelMeta("v1", {}, "2026-11-25T04:00:00+00:00", Counts(1000, 990, 10, 50, 300),
+                     {"seed": 0, "p80": {"ndcg10": 0.31767, "users": 682, "mae": 0.84}})
+    fields = {f.name: f.value for f in render.stats_figures_embed(Stats(meta, 10, 2, None, None, None)).fields}
+    assert fields["Model"] == "v1\ntrained 2026-11-25T04:00:00+00:00"
+    assert fields["Trained on"] == "990 dataset + 10 community interactions\n50 users · 300 titles"
+    assert fields["Evaluation, protocol p80 (docs/evaluation.md)"] == "NDCG@10 0.318, MAE 0.840"
+    none = {f.name: f.value for f in render.stats_figures_embed(Stats(None, 0, 0, None, None, None)).fields}
+    assert none == {"Evaluation": "none recorded for this model"}
