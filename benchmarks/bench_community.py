@@ -86,6 +86,8 @@ async def scenario(data_dir: Path, catalog: Catalog, members: int, calls: int) -
         row("  server recount (background)", cold, None,
             f"   after writes, at most every {community.tally_seconds:g} s; only a server's first /server top waits")
 
+        await community.score(GUILD, ids[0], popular[0])  # numba's kernels load on first use
+        await community.compare(GUILD, ids[0], ids[1], other_name="them")
         score = []
         for _ in range(calls):
             anime = rng.choice(popular[:500])
