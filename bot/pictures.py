@@ -9,6 +9,7 @@ same in Discord's dark and light themes; its corners are transparent.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import matplotlib
@@ -171,7 +172,7 @@ def _frame(ax, p: TastePicture) -> None:
 
 
 def _place_labels(ax, fig: Figure, labels: list[tuple[str, float, float, str, float, str]],
-                  marks: list[tuple[float, float]] = ()) -> None:
+                  marks: Sequence[tuple[float, float]] = ()) -> None:
     """Each label beside its point, at the first of four offsets where it covers no label placed
     before it and none of the member's marks, and stays inside the map; left out when none fits."""
     to_px = ax.transData.transform

@@ -39,9 +39,15 @@ def _member_option(interaction: discord.Interaction, member: discord.Member | di
     return who
 
 
+def _guild(interaction: discord.Interaction) -> discord.Guild:
+    guild = interaction.guild
+    assert guild is not None  # the commands that ask are guild_only
+    return guild
+
+
 async def _names_here(interaction: discord.Interaction, member_ids: tuple[int, ...]) -> dict[int, str]:
     """Display names of those ids that are members of this server now; the others leave its views."""
-    guild = interaction.guild
+    guild = _guild(interaction)
     community = service_of(interaction).community
     names: dict[int, str] = {}
 
@@ -88,7 +94,7 @@ class Community(commands.Cog):
         own = who.id == interaction.user.id
         await _defer(interaction, share)
         service = service_of(interaction)
-        result = await service.community.taste(interaction.guild_id, who.id, viewer_id=interaction.user.id,
+        result = await service.community.taste(_guild(interaction).id, who.id, viewer_id=interaction.user.id,
                                                name="you" if own else who.display_name,
                                                allow_adult=await allow_adult(interaction))
         png = await asyncio.to_thread(taste_png, result.picture)
@@ -103,7 +109,7 @@ class Community(commands.Cog):
             raise UserError("Bots have no taste to compare (yet).")
         await _defer(interaction, share)
         result = await service_of(interaction).community.compare(
-            interaction.guild_id, interaction.user.id, member.id, other_name=member.display_name,
+            _guild(interaction).id, interaction.user.id, member.id, other_name=member.display_name,
             allow_adult=await allow_adult(interaction))
         await interaction.followup.send(embed=rc.compare_embed(result, member.display_name), ephemeral=not share)
 
@@ -115,7 +121,7 @@ class Community(commands.Cog):
         service = service_of(interaction)
         title = service.titles.resolve(anime, allow_adult=await allow_adult(interaction))  # a typo: privately, at once
         await _defer(interaction, share)
-        result = await service.community.score(interaction.guild_id, interaction.user.id, title)
+        result = await service.community.score(_guild(interaction).id, interaction.user.id, title)
         names = await _names_here(interaction, result.tally.loved_by)
         await interaction.followup.send(embed=rc.score_embed(result, names), ephemeral=not share)
 
@@ -124,7 +130,7 @@ class Community(commands.Cog):
     async def server_top(self, interaction: discord.Interaction, share: bool = False) -> None:
         await _defer(interaction, share)
         result = await service_of(interaction).community.server_top(
-            interaction.guild_id, interaction.user.id, allow_adult=await allow_adult(interaction))
+            _guild(interaction).id, interaction.user.id, allow_adult=await allow_adult(interaction))
         await interaction.followup.send(embed=rc.server_top_embed(result), ephemeral=not share)
 
     @app_commands.command(description="Whether others in your servers can see your taste")

@@ -274,9 +274,10 @@ class Community:
         pick_points = [Point(self.catalog.get(p.anime_id).name, *xy) for p in picks
                        if (xy := cmap.point(p.anime_id)) is not None]
         labelled = {*ratings, *(p.anime_id for p in picks)}
-        landmarks = [Point(self.catalog.get(a).name, *cmap.point(a))
+        landmarks = [Point(self.catalog.get(a).name, *xy)
                      for a in cmap.landmarks(LANDMARKS, exclude=labelled,
-                                             allowed=cmap.item_ids[views.background].tolist())]
+                                             allowed=cmap.item_ids[views.background].tolist())
+                     if (xy := cmap.point(a)) is not None]
         server_place, weights = server.derived(("taste", allow_adult, id(cmap)), lambda: self._server_taste(
             cmap, server.tally, allow_adult))
         profile = genre_profile(shown, weights, self.genres_of)
