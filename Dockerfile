@@ -1,4 +1,5 @@
-# animerec: the Discord bot, its SQLite store and its models in one container.
+# animerec: the Discord bot, its SQLite store and its models in one container (or one shard of several
+# on PostgreSQL: deploy/docker-compose.yml, docs/deploy.md).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -17,10 +18,10 @@ COPY bot ./bot
 COPY data ./data
 RUN apt-get update \
     && apt-get install -y --no-install-recommends g++ \
-    && pip install -e . \
+    && pip install -e '.[postgres]' \
     && apt-get purge -y g++ && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --create-home animerec \
-    && mkdir -p /data && chown animerec /data
+    && mkdir -p /data /models && chown animerec /data /models
 
 USER animerec
 # The SQLite database, the published models and the heartbeat live here: keep it across upgrades.

@@ -12,6 +12,7 @@ import tempfile
 from pydantic import ValidationError
 
 from bot import health
+from bot.backends import SQLITE, BadDatabaseURL, StoreUnavailable, parse_url, probe
 from bot.settings import Settings
 
 log = logging.getLogger("bot")
@@ -36,14 +37,27 @@ def _data_dir_problem(settings: Settings) -> str | None:
             tempfile.TemporaryFile(dir=directory).close()  # a real write: catches read-only mounts too
         except OSError as exc:
             return f"the data directory {directory} is not writable ({exc.strerror})"
-    db = settings.db_path
-    if db.exists():
+    db = settings.db_path if settings.database_url is None else None
+    if db is not None and db.exists():
         try:
             open(db, "r+b").close()
         except OSError as exc:
             return f"the database {db} cannot be opened for writing ({exc.strerror})"
     if (settings.models_dir / CURRENT).is_dir():
         return f"{settings.models_dir / CURRENT} is a directory, not the name of a model version: move it away"
+    return None
+
+
+def _database_problem(settings: Settings) -> str | None:
+    """Why DATABASE_URL cannot be used, in one line (a bad URL, a server that cannot be reached); None if it can."""
+    if settings.database_url is None:
+        return None
+    try:
+        kind, _ = parse_url(settings.database_url)
+        if kind != SQLITE:
+            asyncio.run(probe(settings.database_url))
+    except (BadDatabaseURL, StoreUnavailable) as exc:
+        return str(exc)
     return None
 
 
@@ -58,10 +72,46 @@ async def _console(settings: Settings) -> None:
         await service.close()
 
 
+async def _copy_database(settings: Settings, source: str) -> str:
+    from bot.backends import sqlite_file
+    from bot.store import Store
+
+    if (path := sqlite_file(source)) is not None and not path.is_file():
+        raise ValueError(f"{path} is not a SQLite database file")  # Store.open would create an empty one
+    target = await Store.open(settings.database)
+    try:
+        origin = await Store.open(source)
+        try:
+            copied = await target.copy_from(origin)
+        finally:
+            await origin.close()
+    finally:
+        await target.close()
+    return "copied " + ", ".join(f"{n} {table}" for table, n in copied.items())
+
+
+async def _export_ratings(settings: Settings, path: str) -> str:
+    from pathlib import Path
+
+    from bot.store import Store
+
+    store = await Store.open(settings.database)
+    try:
+        rows = await store.export_ratings(Path(path))
+    finally:
+        await store.close()
+    return f"wrote {rows} ratings to {path} (user_id,anime_id,rating; readable by this user only)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="animerec, the anime recommendation bot")
     parser.add_argument("--console", action="store_true", help="the commands in a terminal, as one local member")
     parser.add_argument("--healthcheck", action="store_true", help="exit 0 if the running bot is connected")
+    parser.add_argument("--copy-database", metavar="SOURCE",
+                        help="copy every row of SOURCE (a SQLite file or a database URL) into the bot's empty "
+                             "database (DATABASE_URL), then exit")
+    parser.add_argument("--export-ratings", metavar="PATH",
+                        help="write the community's ratings as CSV (for python -m recsys train --extra), then exit")
     args = parser.parse_args(argv)
     try:
         settings = Settings()
@@ -72,9 +122,19 @@ def main(argv: list[str] | None = None) -> int:
         ok, why = health.check(settings.heartbeat_path)
         print(why)
         return 0 if ok else 1
-    if problem := _data_dir_problem(settings):
+    if problem := _data_dir_problem(settings) or _database_problem(settings):
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    if args.copy_database or args.export_ratings:
+        try:
+            if args.copy_database:
+                print(asyncio.run(_copy_database(settings, args.copy_database)))
+            else:
+                print(asyncio.run(_export_ratings(settings, args.export_ratings)))
+        except (BadDatabaseURL, StoreUnavailable, ValueError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return 0
     token = settings.discord_token
     console = args.console or not token
     # In a terminal the console's prompt stays clean: the log (training progress included) goes to a file.
@@ -85,16 +145,20 @@ def main(argv: list[str] | None = None) -> int:
     from recsys.model import single_threaded_blas
 
     single_threaded_blas()
-    if console or not token:
-        if log_file is not None:
-            print(f"(the log goes to {log_file})", file=sys.stderr)
-        if not args.console:
-            log.info("no DISCORD_TOKEN set: running the console mode (the same commands, in this terminal)")
-        asyncio.run(_console(settings))
-        return 0
-    from bot import create_bot
+    try:
+        if console or not token:
+            if log_file is not None:
+                print(f"(the log goes to {log_file})", file=sys.stderr)
+            if not args.console:
+                log.info("no DISCORD_TOKEN set: running the console mode (the same commands, in this terminal)")
+            asyncio.run(_console(settings))
+            return 0
+        from bot import create_bot
 
-    create_bot(settings).run(token, log_handler=None)
+        create_bot(settings).run(token, log_handler=None)
+    except StoreUnavailable as exc:  # the server went away between the check above and the start
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

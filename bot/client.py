@@ -36,11 +36,11 @@ class AnimeRecBot(commands.Bot):
     service: Service
     scheduler: AsyncIOScheduler
 
-    def __init__(self, settings: Settings, *, catalog: Catalog | None = None) -> None:
+    def __init__(self, settings: Settings, *, catalog: Catalog | None = None, **options) -> None:
         # Slash commands only: no privileged intents. voice_states (a default intent) lets
         # /watchparty see who is in a voice channel.
         super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
-                         tree_cls=AnimeRecTree, help_command=None)
+                         tree_cls=AnimeRecTree, help_command=None, **options)
         self.settings = settings
         self._catalog = catalog  # tests share one catalog between bots
         self.connected = False
@@ -55,13 +55,21 @@ class AnimeRecBot(commands.Bot):
         self.scheduler.add_job(self._scheduled_retrain, CronTrigger.from_crontab(settings.retrain_cron, timezone="UTC"),
                                id=RETRAIN_JOB, max_instances=1, coalesce=True, misfire_grace_time=3600)
         self.scheduler.start()
-        if settings.guild_id:
+        if not self.syncs_commands:
+            log.info("slash commands are synced by the process running shard 0")
+        elif settings.guild_id:
             guild = discord.Object(settings.guild_id)
             self.tree.copy_global_to(guild=guild)  # a guild sync shows up instantly; a global one can take an hour
             await self.tree.sync(guild=guild)
         else:
             await self.tree.sync()
         self.heartbeat.start()
+
+    @property
+    def syncs_commands(self) -> bool:
+        """One process of a sharded bot syncs the slash commands (they are the bot's, not a shard's)."""
+        ids = self.settings.shard_ids
+        return ids is None or 0 in ids
 
     async def _scheduled_retrain(self) -> None:
         task = self.service.models.request_retrain()  # its end is logged by the model holder
@@ -121,6 +129,16 @@ class AnimeRecBot(commands.Bot):
         await super().close()
 
 
+class ShardedAnimeRecBot(AnimeRecBot, commands.AutoShardedBot):
+    """The shards ANIMEREC_SHARD_IDS (all of them when unset) of ANIMEREC_SHARD_COUNT, in this process;
+    other processes run the others, on the same database and models."""
+
+
 def create_bot(settings: Settings | None = None, *, catalog: Catalog | None = None) -> AnimeRecBot:
-    """An unstarted bot; its setup_hook opens the store and the model and starts the scheduler."""
-    return AnimeRecBot(settings or Settings(), catalog=catalog)
+    """An unstarted bot; its setup_hook opens the store and the model and starts the scheduler.
+    Sharded (discord.py AutoShardedBot) when ANIMEREC_SHARD_COUNT is set."""
+    settings = settings or Settings()
+    if settings.sharded:
+        shard_ids = list(settings.shard_ids) if settings.shard_ids is not None else None
+        return ShardedAnimeRecBot(settings, catalog=catalog, shard_count=settings.shard_count, shard_ids=shard_ids)
+    return AnimeRecBot(settings, catalog=catalog)

@@ -1,12 +1,9 @@
-"""The community's SQLite store: ratings, dismissals, guild settings and the model registry.
+"""The community's store: ratings, dismissals, guild settings, watch-party votes and the model registry.
 
-Two connections. Writes go through a group commit: while any are pending, a committer task takes
-every write queued during the previous commit and runs them, each in its own savepoint, in one
-transaction on a sqlite3 connection with a thread of its own; each caller resumes once that
-transaction is committed, so an acknowledged write is durable, and a failed write undoes itself
-alone. A member's /rate then pays for one commit shared by everyone rating at that moment, not for a
-queue of commits ahead of it. Reads go through an aiosqlite connection in autocommit mode; WAL lets
-them run while the writer (or another process) writes, and they only ever see committed data.
+On SQLite by default (a file in the data directory), on PostgreSQL when DATABASE_URL says so
+(bot.backends has both, and how each commits). The SQL here is written once for both: `?`
+placeholders, ON CONFLICT, RETURNING. An acknowledged write is committed; a failed one undoes itself
+alone; reads only ever see committed data.
 """
 
 from __future__ import annotations
@@ -14,60 +11,133 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
-import sqlite3
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-import aiosqlite
+from bot.backends import (
+    LOCK_MIGRATIONS,
+    LOCK_NAMESPACE,
+    LOCK_TRAINING,
+    MEMBER_NAMESPACE,
+    POSTGRESQL,
+    SQLITE,
+    Backend,
+    BadDatabaseURL,
+    StoreBusy,
+    StoreUnavailable,
+    Tx,
+    open_backend,
+)
+
+# Re-exported: the service and the tests import the errors and the dialect names from here.
+__all__ = ["Store", "StoreBusy", "StoreUnavailable", "BadDatabaseURL", "SQLITE", "POSTGRESQL", "MIGRATIONS",
+           "SCHEMA_VERSION", "Dialects", "StoredRating", "TrainingRecord", "PARTY_DAYS", "now"]
 
 from recsys.meta import INTERACTION_COLUMNS
 
 T = TypeVar("T")
 
-# Append-only: migration i brings the schema from version i to i + 1.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+
+@dataclass(frozen=True)
+class Dialects:
+    """A migration statement that each database spells its own way. Portable SQL (BIGINT ids,
+    DOUBLE PRECISION scores, TEXT timestamps) needs none: a plain string serves both."""
+
+    sqlite: str
+    postgresql: str
+
+    def text(self, dialect: str) -> str:
+        return getattr(self, dialect)
+
+
+# Append-only, one list for both databases: migration i brings the schema from version i to i + 1.
+# A statement is portable SQL (a str) or a Dialects pair; SQLite's text of the first two is what
+# databases already in use were created with, so it never changes.
+MIGRATIONS: tuple[tuple[str | Dialects, ...], ...] = (
     (
-        """CREATE TABLE ratings (
-            user_id INTEGER NOT NULL,
-            anime_id INTEGER NOT NULL,
-            rating REAL NOT NULL CHECK (rating = -1 OR rating BETWEEN 1 AND 10),
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (user_id, anime_id)
-        ) WITHOUT ROWID""",
-        """CREATE TABLE dismissals (
-            user_id INTEGER NOT NULL,
-            anime_id INTEGER NOT NULL,
-            created_at TEXT NOT NULL,
-            PRIMARY KEY (user_id, anime_id)
-        ) WITHOUT ROWID""",
-        """CREATE TABLE guild_settings (
-            guild_id INTEGER PRIMARY KEY,
-            hide_adult INTEGER NOT NULL DEFAULT 0
-        )""",
-        """CREATE TABLE model_registry (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            started_at TEXT NOT NULL,
-            finished_at TEXT,
-            status TEXT NOT NULL CHECK (status IN ('training', 'ready', 'failed')),
-            version TEXT,
-            trained_at TEXT,
-            error TEXT
-        )""",
+        Dialects(
+            """CREATE TABLE ratings (
+                user_id INTEGER NOT NULL,
+                anime_id INTEGER NOT NULL,
+                rating REAL NOT NULL CHECK (rating = -1 OR rating BETWEEN 1 AND 10),
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (user_id, anime_id)
+            ) WITHOUT ROWID""",
+            """CREATE TABLE ratings (
+                user_id BIGINT NOT NULL,
+                anime_id INTEGER NOT NULL,
+                rating DOUBLE PRECISION NOT NULL CHECK (rating = -1 OR rating BETWEEN 1 AND 10),
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (user_id, anime_id)
+            )""",
+        ),
+        Dialects(
+            """CREATE TABLE dismissals (
+                user_id INTEGER NOT NULL,
+                anime_id INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (user_id, anime_id)
+            ) WITHOUT ROWID""",
+            """CREATE TABLE dismissals (
+                user_id BIGINT NOT NULL,
+                anime_id INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (user_id, anime_id)
+            )""",
+        ),
+        Dialects(
+            """CREATE TABLE guild_settings (
+                guild_id INTEGER PRIMARY KEY,
+                hide_adult INTEGER NOT NULL DEFAULT 0
+            )""",
+            """CREATE TABLE guild_settings (
+                guild_id BIGINT PRIMARY KEY,
+                hide_adult INTEGER NOT NULL DEFAULT 0
+            )""",
+        ),
+        Dialects(
+            """CREATE TABLE model_registry (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                started_at TEXT NOT NULL,
+                finished_at TEXT,
+                status TEXT NOT NULL CHECK (status IN ('training', 'ready', 'failed')),
+                version TEXT,
+                trained_at TEXT,
+                error TEXT
+            )""",
+            """CREATE TABLE model_registry (
+                id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+                started_at TEXT NOT NULL,
+                finished_at TEXT,
+                status TEXT NOT NULL CHECK (status IN ('training', 'ready', 'failed')),
+                version TEXT,
+                trained_at TEXT,
+                error TEXT
+            )""",
+        ),
     ),
     (
         # Watch-party votes outlive a restart: a row per party member, with the rank of the pick they
         # voted for (NULL: not yet).
-        """CREATE TABLE party_votes (
-            message_id INTEGER NOT NULL,
-            user_id INTEGER NOT NULL,
-            rank INTEGER,
-            created_at TEXT NOT NULL,
-            PRIMARY KEY (message_id, user_id)
-        ) WITHOUT ROWID""",
+        Dialects(
+            """CREATE TABLE party_votes (
+                message_id INTEGER NOT NULL,
+                user_id INTEGER NOT NULL,
+                rank INTEGER,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (message_id, user_id)
+            ) WITHOUT ROWID""",
+            """CREATE TABLE party_votes (
+                message_id BIGINT NOT NULL,
+                user_id BIGINT NOT NULL,
+                rank INTEGER,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (message_id, user_id)
+            )""",
+        ),
     ),
     (
         # The community features (issue 10), in portable SQL. Who has used the bot in which server: a
@@ -105,12 +175,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# Every table and its columns, for copying a database into another (python -m bot --copy-database).
+# A migration that adds a table or a column adds it here too (tests/bot/test_store.py checks).
+TABLES: dict[str, tuple[str, ...]] = {
+    "ratings": ("user_id", "anime_id", "rating", "updated_at"),
+    "dismissals": ("user_id", "anime_id", "created_at"),
+    "guild_settings": ("guild_id", "hide_adult"),
+    "party_votes": ("message_id", "user_id", "rank", "created_at"),
+    "model_registry": ("id", "started_at", "finished_at", "status", "version", "trained_at", "error"),
+    "guild_members": ("guild_id", "user_id", "seen_at"),
+    "member_privacy": ("user_id", "hidden"),
+    "parties": ("message_id", "group_key", "picks", "created_at"),
+    "party_watched": ("message_id", "user_id", "anime_id", "created_at"),
+}
 DEFAULT_BUSY_TIMEOUT = 5.0
 PARTY_DAYS = 7  # a watch party's vote closes (and its rows go) after this
-
-
-class StoreBusy(RuntimeError):
-    """The database stayed locked by another writer for longer than the busy timeout."""
+MODEL_CHANNEL = "animerec_model"  # PostgreSQL NOTIFY channel: a new model is published
 
 
 @dataclass(frozen=True)
@@ -136,31 +216,15 @@ def now() -> str:
 
 
 class Store:
-    def __init__(self, reader: aiosqlite.Connection, writer: sqlite3.Connection, executor: ThreadPoolExecutor) -> None:
-        self._reader = reader
-        self._writer = writer  # used on the executor's one thread only
-        self._executor = executor
-        self._pending: list[tuple[Callable[[sqlite3.Connection], object], asyncio.Future]] = []
-        self._committer: asyncio.Task | None = None  # runs while writes are pending, none when idle
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
         self._closed = False
-        self.commits = 0  # write transactions committed: fewer than writes when concurrent ones are grouped
 
     @classmethod
-    async def open(cls, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Store:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        executor = ThreadPoolExecutor(1, thread_name_prefix="store-writer")
-        try:
-            writer = await asyncio.get_running_loop().run_in_executor(executor, _connect_writer, path, busy_timeout)
-        except BaseException:
-            executor.shutdown()
-            raise
-        try:
-            reader = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
-        except BaseException:
-            writer.close()
-            executor.shutdown()
-            raise
-        store = cls(reader, writer, executor)
+    async def open(cls, target: Path | str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Store:
+        """The store at target, migrated to SCHEMA_VERSION: a SQLite file (a Path, or sqlite:///path),
+        or a postgresql:// URL. StoreUnavailable (one line) when a PostgreSQL server cannot be reached."""
+        store = cls(await open_backend(target, busy_timeout))
         try:
             await store._write(_migrate)
         except BaseException:
@@ -168,71 +232,83 @@ class Store:
             raise
         return store
 
+    @property
+    def dialect(self) -> str:
+        """SQLITE or POSTGRESQL."""
+        return self._backend.dialect
+
+    @property
+    def commits(self) -> int:
+        """Write transactions committed: with SQLite, fewer than writes when concurrent ones are grouped."""
+        return self._backend.commits
+
     async def close(self) -> None:
-        """Commit the writes already queued, then close both connections."""
+        """Finish the writes already queued, then close every connection."""
         if self._closed:
             return
         self._closed = True
-        if self._committer is not None:
-            await self._committer
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._writer.close)
-        self._executor.shutdown()
-        await self._reader.close()
+        await self._backend.close()
 
-    async def _write(self, write: Callable[[sqlite3.Connection], T]) -> T:
-        """write(connection)'s result once the group commit it ran in is committed; its exception
-        (StoreBusy for a database locked past the busy timeout) with nothing of it stored."""
+    async def _write(self, write: Callable[[Tx], T]) -> T:
+        """write(tx)'s result once the transaction it ran in is committed; its exception (StoreBusy
+        for a database locked past the busy timeout) with nothing of it stored."""
         if self._closed:
             raise RuntimeError("the store is closed")
-        done = asyncio.get_running_loop().create_future()
-        self._pending.append((write, done))
-        if self._committer is None or self._committer.done():
-            self._committer = asyncio.create_task(self._commit_pending(), name="store-group-commit")
-        return await done
-
-    async def _commit_pending(self) -> None:
-        """Commit what is pending as one group, then what queued meanwhile, until nothing is left."""
-        loop = asyncio.get_running_loop()
-        while self._pending:
-            group = [w for w in self._pending if not w[1].cancelled()]  # a cancelled caller wrote nothing
-            self._pending = []
-            if not group:
-                continue
-            try:
-                outcomes = await loop.run_in_executor(self._executor, self._commit, [w for w, _ in group])
-            except Exception as exc:  # never leave a caller waiting
-                outcomes = [(False, exc)] * len(group)
-            for (_, done), (ok, value) in zip(group, outcomes):
-                if done.done():  # its caller was cancelled meanwhile; the write stands
-                    continue
-                if ok:
-                    done.set_result(value)
-                else:
-                    done.set_exception(value)
-
-    def _commit(self, writes: list[Callable[[sqlite3.Connection], object]]) -> list[tuple[bool, object]]:
-        """On the writer thread: the writes in one transaction; (True, result) or (False, exception) each."""
-        db = self._writer
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            outcomes = [_savepoint(db, write) for write in writes]
-            db.execute("COMMIT")
-        except Exception as exc:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            return [(False, _busy_or(exc)) for _ in writes]
-        self.commits += 1
-        return outcomes
+        return await self._backend.write(write)
 
     async def schema_version(self) -> int:
-        return (await self._one("SELECT MAX(version) FROM schema_version"))[0]
+        return (await self._aggregate("SELECT MAX(version) FROM schema_version"))[0]
+
+    async def _aggregate(self, sql: str, params: Iterable = ()) -> tuple:
+        """The one row an aggregate query (COUNT, MAX) always returns."""
+        row = await self._one(sql, params)
+        assert row is not None, sql
+        return row
 
     async def _one(self, sql: str, params: Iterable = ()) -> tuple | None:
         rows = await self._all(sql, params)
         return rows[0] if rows else None
 
     async def _all(self, sql: str, params: Iterable = ()) -> list[tuple]:
-        return list(await self._reader.execute_fetchall(sql, tuple(params)))
+        return await self._backend.fetch(sql, tuple(params))
+
+    async def copy_from(self, source: Store) -> dict[str, int]:
+        """Copy every row of source (another database, at the same schema version) into this one, in
+        one transaction; refused (ValueError) unless this one holds no member data yet. Rows per table."""
+        if (theirs := await source.schema_version()) != SCHEMA_VERSION:
+            raise ValueError(f"the source database is at schema {theirs}, this bot's is {SCHEMA_VERSION}")
+        data = {table: await source._all(f"SELECT {', '.join(cols)} FROM {table}") for table, cols in TABLES.items()}
+
+        def write(db: Tx) -> dict[str, int]:
+            for table in TABLES:
+                if db.fetch(f"SELECT COUNT(*) FROM {table}")[0][0]:
+                    raise ValueError(f"the target database already has {table}: copy into an empty one")
+            for table, cols in TABLES.items():
+                marks = ", ".join("?" * len(cols))
+                db.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", data[table])
+            if db.dialect == POSTGRESQL:  # ids were given: the identity goes on after the largest
+                db.execute("SELECT setval(pg_get_serial_sequence('model_registry', 'id'), "
+                           "(SELECT COALESCE(MAX(id), 0) + 1 FROM model_registry), false)")
+            return {table: len(rows) for table, rows in data.items()}
+
+        return await self._write(write)
+
+    # --- across processes ---------------------------------------------------------------------
+
+    async def try_training_lock(self) -> Callable[[], Any] | None:
+        """The one training lock of every process on this database (a PostgreSQL advisory lock, a file
+        lock beside a SQLite file): its release function (may return an awaitable), or None when
+        another process (or another store in this one) holds it. Held until released or the holder dies."""
+        return await self._backend.try_lock(LOCK_TRAINING)
+
+    async def notify_model(self, version: str) -> None:
+        """Tell every process listening (PostgreSQL) that `version` is now the published model."""
+        await self._backend.notify(MODEL_CHANNEL, version)
+
+    async def listen_models(self, callback: Callable[[str], None]) -> bool:
+        """callback(version) on each notify_model, from any process; False when the database has no
+        notifications (SQLite: processes watch the shared models directory instead)."""
+        return await self._backend.listen(MODEL_CHANNEL, callback)
 
     # --- ratings ------------------------------------------------------------------------------
 
@@ -240,8 +316,9 @@ class Store:
         """Store ratings (re-rating replaces); returns each title's previous rating (None if new)."""
         rows = [(user_id, a, float(r), now()) for a, r in ratings.items()]
 
-        def write(db: sqlite3.Connection) -> dict[int, float | None]:
-            previous = dict(db.execute("SELECT anime_id, rating FROM ratings WHERE user_id = ?", (user_id,)))
+        def write(db: Tx) -> dict[int, float | None]:
+            db.lock(MEMBER_NAMESPACE, user_id)  # PostgreSQL: `previous` is exact under concurrent writes of one member
+            previous = dict(db.fetch("SELECT anime_id, rating FROM ratings WHERE user_id = ?", (user_id,)))
             db.executemany(
                 "INSERT INTO ratings (user_id, anime_id, rating, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (user_id, anime_id) DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at",
@@ -257,7 +334,7 @@ class Store:
         return await self._write(
             lambda db: db.execute(
                 "DELETE FROM ratings WHERE user_id = ? AND anime_id = ?", (user_id, anime_id)
-            ).rowcount > 0
+            ) > 0
         )
 
     async def ratings(self, user_id: int) -> list[StoredRating]:
@@ -273,7 +350,7 @@ class Store:
 
     async def rating_counts(self) -> tuple[int, int]:
         """(ratings, members) over the whole community."""
-        row = await self._one("SELECT COUNT(*), COUNT(DISTINCT user_id) FROM ratings")
+        row = await self._aggregate("SELECT COUNT(*), COUNT(DISTINCT user_id) FROM ratings")
         return row[0], row[1]
 
     async def export_ratings(self, path: Path) -> int:
@@ -289,7 +366,7 @@ class Store:
         rows = [(user_id, a, now()) for a in anime_ids]
         await self._write(
             lambda db: db.executemany(
-                "INSERT OR IGNORE INTO dismissals (user_id, anime_id, created_at) VALUES (?, ?, ?)", rows
+                "INSERT INTO dismissals (user_id, anime_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", rows
             )
         )
 
@@ -299,9 +376,9 @@ class Store:
     async def forget(self, user_id: int) -> tuple[int, int]:
         """Delete everything stored about a member (watch-party votes and confirmations, the servers they
         were seen in, their privacy setting); returns (ratings, dismissals) deleted."""
-        def write(db: sqlite3.Connection) -> tuple[int, int]:
-            ratings = db.execute("DELETE FROM ratings WHERE user_id = ?", (user_id,)).rowcount
-            dismissals = db.execute("DELETE FROM dismissals WHERE user_id = ?", (user_id,)).rowcount
+        def write(db: Tx) -> tuple[int, int]:
+            ratings = db.execute("DELETE FROM ratings WHERE user_id = ?", (user_id,))
+            dismissals = db.execute("DELETE FROM dismissals WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM party_votes WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM party_watched WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM parties WHERE group_key LIKE ?", (f"%,{user_id},%",))
@@ -318,10 +395,12 @@ class Store:
         cutoff = (datetime.now(UTC) - timedelta(days=PARTY_DAYS)).isoformat(timespec="seconds")
         rows = [(message_id, u, now()) for u in user_ids]
 
-        def write(db: sqlite3.Connection) -> None:
+        def write(db: Tx) -> None:
             db.execute("DELETE FROM party_votes WHERE created_at < ?", (cutoff,))
             db.executemany(
-                "INSERT OR IGNORE INTO party_votes (message_id, user_id, rank, created_at) VALUES (?, ?, NULL, ?)", rows
+                "INSERT INTO party_votes (message_id, user_id, rank, created_at) VALUES (?, ?, NULL, ?) "
+                "ON CONFLICT DO NOTHING",
+                rows,
             )
 
         await self._write(write)
@@ -330,7 +409,7 @@ class Store:
         """Record (or move) a member's vote; False when they are not in that party (or it closed)."""
         return await self._write(lambda db: db.execute(
             "UPDATE party_votes SET rank = ? WHERE message_id = ? AND user_id = ?", (rank, message_id, user_id)
-        ).rowcount > 0)
+        ) > 0)
 
     async def party_tally(self, message_id: int) -> dict[int, int]:
         """rank -> votes, for the ranks that have any."""
@@ -363,10 +442,10 @@ class Store:
         when they had confirmed already."""
         stamp = now()
 
-        def write(db: sqlite3.Connection) -> bool:
+        def write(db: Tx) -> bool:
             added = db.execute(
                 "INSERT INTO party_watched (message_id, user_id, anime_id, created_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (message_id, user_id) DO NOTHING", (message_id, user_id, anime_id, stamp)).rowcount > 0
+                "ON CONFLICT (message_id, user_id) DO NOTHING", (message_id, user_id, anime_id, stamp)) > 0
             db.execute("INSERT INTO ratings (user_id, anime_id, rating, updated_at) VALUES (?, ?, -1, ?) "
                        "ON CONFLICT (user_id, anime_id) DO NOTHING", (user_id, anime_id, stamp))
             db.execute("DELETE FROM dismissals WHERE user_id = ? AND anime_id = ?", (user_id, anime_id))
@@ -376,7 +455,7 @@ class Store:
 
     async def watched_count(self, message_id: int) -> int:
         """Members who confirmed watching a party's title."""
-        return (await self._one("SELECT COUNT(*) FROM party_watched WHERE message_id = ?", (message_id,)))[0]
+        return (await self._aggregate("SELECT COUNT(*) FROM party_watched WHERE message_id = ?", (message_id,)))[0]
 
     async def watched_by_group(self, user_ids: Iterable[int], limit: int = 3) -> list[tuple[int, int, str]]:
         """What this exact group confirmed watching at earlier parties, latest first: (anime id, members
@@ -421,7 +500,7 @@ class Store:
             "SUM(CASE WHEN r.rating > 0 THEN r.rating ELSE 0 END), SUM(CASE WHEN r.rating >= ? THEN 1 ELSE 0 END) "
             "FROM ratings r JOIN guild_members g ON g.user_id = r.user_id WHERE g.guild_id = ? "
             "GROUP BY r.anime_id ORDER BY r.anime_id", (loved, guild_id))
-        members = await self._one(
+        members = await self._aggregate(
             "SELECT COUNT(DISTINCT r.user_id) FROM ratings r JOIN guild_members g ON g.user_id = r.user_id "
             "WHERE g.guild_id = ?", (guild_id,))
         return rows, members[0]
@@ -461,9 +540,9 @@ class Store:
     async def training_started(self) -> int:
         stamp = now()
         return await self._write(
-            lambda db: db.execute(
-                "INSERT INTO model_registry (started_at, status) VALUES (?, 'training')", (stamp,)
-            ).lastrowid
+            lambda db: db.fetch(
+                "INSERT INTO model_registry (started_at, status) VALUES (?, 'training') RETURNING id", (stamp,)
+            )[0][0]
         )
 
     async def abandon_unfinished_training(self) -> None:
@@ -507,38 +586,13 @@ def _write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:
         writer.writerows(rows)
 
 
-def _connect_writer(path: Path, busy_timeout: float) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode = WAL").fetchone()
-    return conn
-
-
-def _migrate(db: sqlite3.Connection) -> None:
+def _migrate(db: Tx) -> None:
+    db.lock(LOCK_NAMESPACE, LOCK_MIGRATIONS)  # PostgreSQL: processes starting together migrate one at a time
     db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    current = db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
+    current = db.fetch("SELECT MAX(version) FROM schema_version")[0][0] or 0
     if current > SCHEMA_VERSION:
         raise RuntimeError(f"database schema {current} is newer than this bot ({SCHEMA_VERSION})")
     for version in range(current, SCHEMA_VERSION):
         for statement in MIGRATIONS[version]:
-            db.execute(statement)
+            db.execute(statement if isinstance(statement, str) else statement.text(db.dialect))
         db.execute("INSERT INTO schema_version (version) VALUES (?)", (version + 1,))
-
-
-def _savepoint(db: sqlite3.Connection, write: Callable[[sqlite3.Connection], object]) -> tuple[bool, object]:
-    db.execute("SAVEPOINT write")
-    try:
-        return True, write(db)
-    except Exception as exc:  # undo this write alone: the rest of its group still commits
-        db.execute("ROLLBACK TO write")
-        return False, _busy_or(exc)
-    finally:
-        db.execute("RELEASE write")
-
-
-def _busy_or(exc: Exception) -> Exception:
-    message = str(exc).lower()
-    if isinstance(exc, sqlite3.OperationalError) and ("locked" in message or "busy" in message):
-        busy = StoreBusy(str(exc))
-        busy.__cause__ = exc
-        return busy
-    return exc

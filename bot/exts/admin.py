@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot import render
 from bot.interactions import service_of
 from bot.service import UserError
+from bot.service.model_holder import RETRAIN_ELSEWHERE
 
 if TYPE_CHECKING:
     from bot.client import AnimeRecBot
@@ -37,6 +38,8 @@ class Admin(commands.Cog):
     @admin.command(description="Retrain the model now on the dataset plus every community rating")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def retrain(self, interaction: discord.Interaction) -> None:
+        if await service_of(interaction).models.training_elsewhere():  # a shard in another process
+            raise UserError(RETRAIN_ELSEWHERE)
         self.bot.queue_retrain()
         await interaction.response.send_message(
             "Retrain queued. I keep answering with the current model meanwhile; /stats shows the new one when it is in.",

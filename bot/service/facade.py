@@ -23,11 +23,13 @@ from recsys.meta import DEFAULT_CONFIG
 
 class Service:
     def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = DEFAULT_CONFIG,
-                 import_cooldown: float = 60, retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS) -> None:
+                 import_cooldown: float = 60, retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS,
+                 models_dir: Path | None = None, model_poll: float = 0.0) -> None:
         self.store = store
         self.catalog = catalog
         self.data_dir = Path(data_dir)
-        self.models = ModelHolder(store, catalog, self.data_dir, train_config=train_config, retry_delays=retry_delays)
+        self.models = ModelHolder(store, catalog, self.data_dir, train_config=train_config, retry_delays=retry_delays,
+                                  models_dir=models_dir, poll=model_poll)
         self.titles = Titles(store, catalog, self.models.franchises)
         self.community = Community(store, catalog, self.models.engine)
         self.ratings = Ratings(store, self.titles, self.models, import_cooldown=import_cooldown,
@@ -49,13 +51,14 @@ class Service:
 
 
 async def open_service(settings: Settings, catalog: Catalog | None = None) -> Service:
-    """A started service on the settings' data directory (catalog: reuse one already loaded)."""
-    store = await Store.open(settings.db_path)
+    """A started service on the settings' data directory and database (catalog: reuse one already loaded)."""
+    store = await Store.open(settings.database)
     try:
         if catalog is None:
             catalog = await asyncio.to_thread(Catalog.load)
         service = Service(store, catalog, settings.data_dir, train_config=settings.train_config,
-                          import_cooldown=settings.import_cooldown)
+                          import_cooldown=settings.import_cooldown, models_dir=settings.models_dir,
+                          model_poll=settings.model_poll_seconds)
         await service.start()
     except BaseException:
         await store.close()  # aiosqlite's thread is not a daemon: left open, the process never exits

@@ -1,13 +1,21 @@
 """The one owner of the served model: loading it, training the next one in a child process, and
-the hot swap between requests. Everything else asks it for the engine of the moment."""
+the hot swap between requests. Everything else asks it for the engine of the moment.
+
+Several processes of one bot (shards) may share the database and the models directory: one of them
+trains at a time (the store's training lock: a PostgreSQL advisory lock, or a file lock beside the
+SQLite file), and every process serves a newly published model within seconds (a PostgreSQL
+notification, and a look at the models directory's `current` every `poll` seconds).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +24,7 @@ from bot.limits import clip
 from bot.service.errors import UserError, WarmingUp
 from bot.store import Store, StoreBusy, TrainingRecord, now
 from bot.training import TrainingFailed, run_training, train_command
-from recsys.artifacts import ModelLoadError, load_current, meta_of
+from recsys.artifacts import ModelLoadError, current_dir, load_current, meta_of
 from recsys.catalog import Catalog
 from recsys.meta import DEFAULT_CONFIG, ModelMeta
 from recsys.model import Recommender
@@ -29,6 +37,18 @@ FIRST_TRAINING_RETRY_DELAYS = (60.0, 300.0, 900.0)
 EXPORT_PREFIX = ".community-ratings-"  # a retrain's private export of every rating, deleted after it
 LEGACY_EXPORT = "community-ratings.csv"  # written, and never deleted, by earlier versions
 RETRAIN_RUNNING = "A retrain is already running; /stats shows when it started."
+RETRAIN_ELSEWHERE = ("A retrain is already running in another process of this bot; every process serves "
+                     "its model once it is published.")
+
+
+class TrainingElsewhere(UserError):
+    """Another process (a shard) holds the training lock."""
+
+
+async def _release(release: Callable[[], object]) -> None:
+    done = release()
+    if inspect.isawaitable(done):
+        await done
 
 
 def _clock(timestamp: str) -> str:
@@ -48,11 +68,16 @@ class ModelHolder:
     """Requests take engine() once and keep it; the retrain task is the only one (request_retrain)."""
 
     def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = DEFAULT_CONFIG,
-                 retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS) -> None:
+                 retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS, models_dir: Path | None = None,
+                 poll: float = 0.0) -> None:
         self.store = store
         self.catalog = catalog
         self.data_dir = Path(data_dir)
-        self.models_dir = self.data_dir / "models"
+        self.models_dir = Path(models_dir) if models_dir is not None else self.data_dir / "models"
+        self.poll = poll  # seconds between two looks at `current` for another process's model; 0: never
+        self._watcher: asyncio.Task[None] | None = None
+        self._published = asyncio.Event()  # a notification: another process published a model
+        self._looked_at: str | None = None  # the version `current` named at the last look: loaded once, not each look
         self.train_config = train_config
         self.franchises = franchises_for(catalog)
         self.retry_delays = tuple(retry_delays)
@@ -68,7 +93,12 @@ class ModelHolder:
 
     async def start(self) -> None:
         """Serve the published model; with none usable, train one in the background meanwhile."""
-        await self.store.abandon_unfinished_training()
+        release = await self.store.try_training_lock()
+        if release is not None:  # nobody trains: runs still marked 'training' died with their process
+            try:
+                await self.store.abandon_unfinished_training()
+            finally:
+                await _release(release)
         await asyncio.to_thread(self._remove_exports)
         try:
             self._served = await asyncio.to_thread(self._load)
@@ -76,6 +106,39 @@ class ModelHolder:
         except ModelLoadError as exc:
             log.warning("no usable model (%s): training one now; commands answer 'warming up' until it is ready", exc)
             self._first_training = asyncio.create_task(self._train_first_model(), name="first-training")
+        try:
+            listening = await self.store.listen_models(lambda version: self._published.set())
+        except Exception:  # e.g. the server refused one more connection: the looks at `current` remain
+            log.exception("cannot listen for models published by other processes")
+            listening = False
+        if listening or self.poll > 0:
+            self._watcher = asyncio.create_task(self._watch(), name="model-watcher")
+
+    async def _watch(self) -> None:
+        """Serve the model another process publishes: on its notification, or seen at a look at `current`."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._published.wait(), self.poll or None)
+            self._published.clear()
+            try:
+                await self.check_published()
+            except Exception:  # never let the watcher die: the next look tries again
+                log.exception("looking for a newly published model failed")
+
+    async def check_published(self) -> bool:
+        """Swap in the published model if it is not the one served (another process trained it);
+        True when it did. Our own retrain swaps its model in itself."""
+        if self.training:
+            return False
+        try:
+            version = (await asyncio.to_thread(current_dir, self.models_dir)).name
+        except ModelLoadError:
+            return False
+        if version in (self.model_version, self._looked_at):
+            return False
+        self._looked_at = version  # one try: a model that fails to load is logged once, not every look
+        log.info("model %s was published by another process: loading it", version)
+        return await self.reload()
 
     async def _train_first_model(self) -> None:
         """Train until there is a model to serve, retrying a failure after each of retry_delays in turn."""
@@ -88,6 +151,9 @@ class ModelHolder:
                 continue
             try:
                 record: TrainingRecord | None = await task
+            except TrainingElsewhere:  # another process trains the first model: serve it once published
+                await self._wait_for_other_training()
+                continue
             except Exception:  # e.g. the store stayed locked (logged by _log_outcome): try again, as after a failure
                 record = None
             if self.model is not None:
@@ -101,6 +167,18 @@ class ModelHolder:
             self.next_training_at = None
         self.first_failure = None
 
+    async def _wait_for_other_training(self) -> None:
+        """Until another process's training has published a model here, or has ended without one."""
+        while self.model is None:
+            await asyncio.sleep(1.0)
+            if await self.check_published():
+                return
+            release = await self.store.try_training_lock()
+            if release is not None:  # it ended (or its process died): look once more, then train here
+                await _release(release)
+                await self.check_published()
+                return
+
     async def wait_for_model(self) -> bool:
         """Wait for the first model: True once one is served, False when its training failed (a retry
         is scheduled; /stats and the warming-up reply say when)."""
@@ -113,7 +191,7 @@ class ModelHolder:
 
     async def close(self) -> None:
         """Stop training: cancelling kills the training child (see run_training)."""
-        tasks = [t for t in (self._first_training, self._retrain) if t is not None]
+        tasks = [t for t in (self._first_training, self._retrain, self._watcher) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -183,6 +261,16 @@ class ModelHolder:
         self._retrain.add_done_callback(_log_outcome)
         return self._retrain
 
+    async def training_elsewhere(self) -> bool:
+        """Another process of this bot (a shard) is training now."""
+        if self.training:
+            return False
+        release = await self.store.try_training_lock()
+        if release is None:
+            return True
+        await _release(release)
+        return False
+
     async def retrain(self) -> TrainingRecord:
         """Retrain now and wait for the record; UserError while one is already running."""
         task = self.request_retrain()
@@ -191,7 +279,25 @@ class ModelHolder:
         return await task
 
     async def _run_retrain(self) -> TrainingRecord:
-        """Train on the dataset plus every community rating in a child process, then swap the model in."""
+        """Train on the dataset plus every community rating in a child process, swap the model in,
+        and tell the other processes; TrainingElsewhere while another process trains."""
+        release = await self.store.try_training_lock()
+        if release is None:
+            raise TrainingElsewhere(RETRAIN_ELSEWHERE)
+        try:
+            # Holding the lock: a run still marked 'training' died with its process.
+            await self.store.abandon_unfinished_training()
+            record = await self._train_and_swap()
+        finally:
+            await _release(release)
+        if record.status == "ready" and record.version:
+            try:
+                await self.store.notify_model(record.version)
+            except Exception:  # the others still see it at their next look at `current`
+                log.exception("could not announce model %s to the other processes", record.version)
+        return record
+
+    async def _train_and_swap(self) -> TrainingRecord:
         record_id = await self.store.training_started()
         self.training_since = now()
         error = None
@@ -234,6 +340,8 @@ def _log_outcome(task: asyncio.Task[TrainingRecord]) -> None:
     """Every retrain's end in the log, whoever asked for it (nobody awaits an /admin retrain)."""
     if task.cancelled():
         log.info("retrain cancelled")
+    elif isinstance(task.exception(), TrainingElsewhere):
+        log.info("retrain skipped: another process is training")
     elif (exc := task.exception()) is not None:
         log.error("retrain crashed", exc_info=exc)
     else:

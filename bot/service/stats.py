@@ -17,7 +17,8 @@ async def gather_stats(store: Store, models: ModelHolder) -> Stats:
         meta=meta,
         community_ratings=ratings,
         community_members=members,
-        training_since=models.training_since,
+        # Here, or in another process of a sharded bot (its run is in the shared registry).
+        training_since=models.training_since or next((r.started_at for r in history if r.status == "training"), None),
         last_training=finished[0] if finished else None,
         last_failure=next((r for r in finished if r.status == "failed"), None),
         next_training_at=retry.isoformat(timespec="seconds") if retry is not None else None,

@@ -2,6 +2,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pgserver import PostgresServer, find_binaries
 
 from bot import create_bot
 from bot.service import Service
@@ -37,9 +38,38 @@ def settings(data_dir) -> Settings:
     return Settings(data_dir=data_dir, discord_token=None, train_config="small", _env_file=None)
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL server for the session (tests/pgserver.py), stopped at its end whatever happened."""
+    bindir = find_binaries()
+    if bindir is None:
+        pytest.skip("PostgreSQL's initdb, pg_ctl and postgres are not installed: "
+                    "the store's PostgreSQL tests need them (apt-get install postgresql)")
+    server = PostgresServer(bindir).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database(request, tmp_path):
+    """What Store.open takes, for each backend: the data directory's SQLite file (the one data_dir's
+    bot would use), or a fresh database on the session's PostgreSQL server, dropped afterwards."""
+    if request.param == "sqlite":
+        yield tmp_path / "data" / "animerec.sqlite3"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = await server.create_database()
+    try:
+        yield url
+    finally:
+        await server.drop_database(url)
+
+
 @pytest.fixture
-async def service(data_dir, catalog):
-    store = await Store.open(data_dir / "animerec.sqlite3")
+async def service(data_dir, catalog, database):
+    store = await Store.open(database)
     service = Service(store, catalog, data_dir, train_config="small")
     await service.start()
     yield service

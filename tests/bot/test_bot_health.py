@@ -62,4 +62,4 @@ def test_cooldowns_are_configurable(monkeypatch):
 def test_env_example_documents_every_setting():
     example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
     names = [field.validation_alias for field in Settings.model_fields.values()]
-    assert len(names) == 8 and all(f"\n{name}=" in example for name in names)
+    assert len(names) == 13 and all(f"\n{name}=" in example for name in names)

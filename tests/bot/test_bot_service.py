@@ -65,16 +65,16 @@ async def test_sql_metacharacters_are_just_text(service):
     assert await service.store.rating_map(ALICE) == {COWBOY_BEBOP: 8.0}
 
 
-async def test_schema_is_migrated_once(data_dir):
-    path = data_dir / "again.sqlite3"
+async def test_schema_is_migrated_once(database):
+    path = database
     for _ in range(2):  # reopening finds the schema current and applies nothing twice
         store = await Store.open(path)
         assert await store.schema_version() == SCHEMA_VERSION
         await store.close()
 
 
-async def test_a_database_from_before_watch_party_votes_is_migrated(data_dir):
-    path = data_dir / "old.sqlite3"
+async def test_a_database_from_before_watch_party_votes_is_migrated(database):
+    path = database
     store = await Store.open(path)
     def first_release(db):  # as the first release left it: schema 1, no party_votes
         for table in ("party_votes", "guild_members", "member_privacy", "parties", "party_watched"):

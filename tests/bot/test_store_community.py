@@ -1,5 +1,5 @@
 """The store's community tables: servers' members, privacy, parties and their confirmations, and the
-migration that adds them to a database of the release before."""
+migration that adds them to a database of the release before; on SQLite and PostgreSQL alike."""
 
 from bot.store import SCHEMA_VERSION, Store, group_key
 
@@ -7,9 +7,8 @@ ALICE, BOB, CAROL = 101, 102, 103
 STEINS_GATE, COWBOY_BEBOP = 9253, 1
 
 
-async def test_a_database_from_before_the_community_tables_is_migrated_and_keeps_its_ratings(data_dir):
-    path = data_dir / "old.sqlite3"
-    store = await Store.open(path)
+async def test_a_database_from_before_the_community_tables_is_migrated_and_keeps_its_ratings(database):
+    store = await Store.open(database)
 
     def second_release(db):  # schema 2: no community tables
         for table in ("guild_members", "member_privacy", "parties", "party_watched"):
@@ -20,7 +19,7 @@ async def test_a_database_from_before_the_community_tables_is_migrated_and_keeps
     await store._write(second_release)
     await store.upsert_ratings(ALICE, {STEINS_GATE: 9.0})
     await store.close()
-    store = await Store.open(path)
+    store = await Store.open(database)
     try:
         assert await store.schema_version() == SCHEMA_VERSION == 3
         await store.add_guild_member(7, ALICE)
@@ -29,8 +28,8 @@ async def test_a_database_from_before_the_community_tables_is_migrated_and_keeps
         await store.close()
 
 
-async def test_server_counts_cover_its_members_only(data_dir):
-    store = await Store.open(data_dir / "db.sqlite3")
+async def test_server_counts_cover_its_members_only(database):
+    store = await Store.open(database)
     try:
         await store.upsert_ratings(ALICE, {STEINS_GATE: 10.0, COWBOY_BEBOP: -1.0})
         await store.upsert_ratings(BOB, {STEINS_GATE: 7.0})
@@ -49,8 +48,8 @@ async def test_server_counts_cover_its_members_only(data_dir):
         await store.close()
 
 
-async def test_watched_confirmations_mark_the_title_once_and_keep_a_score(data_dir):
-    store = await Store.open(data_dir / "db.sqlite3")
+async def test_watched_confirmations_mark_the_title_once_and_keep_a_score(database):
+    store = await Store.open(database)
     try:
         assert group_key([BOB, ALICE, BOB]) == f",{ALICE},{BOB},"
         await store.upsert_ratings(BOB, {COWBOY_BEBOP: 8.0})
