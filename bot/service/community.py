@@ -18,7 +18,7 @@ import numpy as np
 
 from bot.pictures import Point, TastePicture
 from bot.service.errors import UserError
-from bot.store import Store
+from bot.store import SQLITE, Store
 from recsys.catalog import Anime, Catalog
 from recsys.community import (
     LOVED,
@@ -202,7 +202,7 @@ class Community:
         one, for tally_seconds more, then recounted in the background while the last count is served (a
         count reads every rating of the server's members: about a second at 5,000 members). With
         tally_seconds 0, always counted afresh after a write."""
-        commits = getattr(self.store, "commits", None)
+        commits = self._commits()
         cached = self._servers.get(guild_id)
         if cached is not None:
             if (commits is not None and commits == cached.commits) or time.monotonic() - cached.at < self.tally_seconds:
@@ -215,11 +215,16 @@ class Community:
                 return cached
         return await self._count(guild_id)
 
+    def _commits(self) -> int | None:
+        """This process's write count, when it sees every write: with SQLite (one bot process). With
+        PostgreSQL other shards write too, so a count ages out after tally_seconds whatever happened."""
+        return self.store.commits if self.store.dialect == SQLITE else None
+
     async def tally(self, guild_id: int) -> ServerTally:
         return (await self.server(guild_id)).tally
 
     async def _count(self, guild_id: int) -> _Server:
-        commits = getattr(self.store, "commits", None)  # before the count: a write during it leaves it stale
+        commits = self._commits()  # before the count: a write during it leaves it stale
         rows, members = await self.store.guild_title_counts(guild_id, LOVED)
         tally = await asyncio.to_thread(ServerTally.from_counts, rows, members)
         server = _Server(tally, time.monotonic(), commits)
