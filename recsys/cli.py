@@ -86,27 +86,48 @@ def _check_models_root(path: Path) -> None:
         raise CliError(f"--out {path}: {path / artifacts.CURRENT} is a directory, not the name of a model version")
 
 
+def _spark_settings(args: argparse.Namespace):
+    """The Spark engine's settings for --engine spark (None for the default engine), checked early."""
+    if args.engine != "spark":
+        if args.master is not None:
+            raise CliError("--master is for --engine spark")
+        return None
+    from recsys.spark_als import SparkSettings, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        raise CliError(f"--engine spark: {reason}")
+    return SparkSettings(master=args.master) if args.master else SparkSettings()
+
+
 def cmd_train(args: argparse.Namespace) -> None:
     _check_models_root(args.out)
+    spark = _spark_settings(args)
     extra = None
     if args.extra:
         _check_input_file(args.extra)
         extra = read_interactions_csv(args.extra, known_ids=Catalog.load().ids())
     config = _config(args.config)
-    # The recorded figures are the default model's: a small model must not show them as its own.
-    evaluation = json.loads(EVALUATION_JSON.read_text()) if args.config == DEFAULT_CONFIG and EVALUATION_JSON.exists() \
-        else None
-    with tqdm(total=config.iterations, desc="training ALS", unit="it", disable=args.quiet) as bar:
+    # The recorded figures are the default model's: a small or Spark-trained model must not show them as its own.
+    evaluation = json.loads(EVALUATION_JSON.read_text()) \
+        if args.config == DEFAULT_CONFIG and spark is None and EVALUATION_JSON.exists() else None
+    with tqdm(total=config.iterations, desc="training ALS" + (" on Spark" if spark else ""), unit="it",
+              disable=args.quiet) as bar:
         from recsys.train import train_and_publish
 
         try:
-            path = train_and_publish(args.out, extra, config, progress=lambda it: bar.update(1), evaluation=evaluation)
+            path = train_and_publish(args.out, extra, config, progress=lambda it: bar.update(it - bar.n),
+                                     evaluation=evaluation, spark=spark)
         except artifacts.PublishBusy as exc:
             raise CliError(str(exc)) from None
     print(f"published {path} (current -> {path.name})")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
+    if args.engines:
+        return _evaluate_engines(args)
+    if args.master:
+        raise CliError("--master is for --engines with spark")
     from recsys.evaluate import SERVED, bars, evaluate, format_table
 
     protocols = [args.protocol] if args.protocol else ["p80", "cold5"]
@@ -119,11 +140,84 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         print(f"[{'PASS' if ok else 'FAIL'}] {text}")
     if args.write_docs:
         command = f"python -m recsys evaluate --seed {args.seed}" + (f" --protocol {args.protocol}" if args.protocol else "")
-        DOCS_EVALUATION.write_text(_evaluation_doc(table, checks, command))
+        DOCS_EVALUATION.write_text(_evaluation_doc(table, checks, command) + _engines_section())
         EVALUATION_JSON.write_text(json.dumps(
             {"seed": args.seed, "command": command,
              **{p: rows[SERVED] for p, rows in results["protocols"].items()}}, indent=2))
         print(f"wrote {DOCS_EVALUATION} and {EVALUATION_JSON}")
+
+
+ENGINES_BEGIN, ENGINES_END = "<!-- engines: begin -->", "<!-- engines: end -->"
+
+
+def _engines_section(text: str | None = None) -> str:
+    """The engine comparison section of docs/evaluation.md (written by evaluate --engines), kept
+    as it is when the rest of the page is regenerated; "" when there is none."""
+    if text is None:
+        text = DOCS_EVALUATION.read_text() if DOCS_EVALUATION.exists() else ""
+    begin, end = text.find(ENGINES_BEGIN), text.find(ENGINES_END)
+    if begin < 0 or end < begin:
+        return ""
+    return "\n" + text[begin:end + len(ENGINES_END)] + "\n"
+
+
+def _evaluate_engines(args: argparse.Namespace) -> None:
+    """evaluate --engines default,spark: the served list of each engine's model on one split."""
+    from recsys.evaluate import ENGINE_TOLERANCE, compare_engines, engine_checks, format_engines
+
+    names = [n.strip() for n in args.engines.split(",") if n.strip()]
+    unknown = set(names) - {"default", "spark"}
+    if unknown or len(set(names)) != len(names) or "default" not in names:
+        raise CliError("--engines takes default and, after it, spark (e.g. --engines default,spark)")
+    if args.master and "spark" not in names:
+        raise CliError("--master is for --engines with spark")
+    engines: dict = {}
+    for name in names:
+        if name == "default":
+            engines[name] = None
+        else:
+            settings = _spark_settings(argparse.Namespace(engine="spark", master=args.master))
+            engines[name] = settings
+    protocols = [args.protocol] if args.protocol else ["p80", "cold5"]
+    results = compare_engines(load_interactions(), engines, protocols, args.seed, _config(args.config),
+                              progress=lambda msg: print(f"... {msg}", file=sys.stderr, flush=True))
+    table, checks = format_engines(results), engine_checks(results)
+    print(table)
+    for text, ok in checks:
+        print(f"[{'PASS' if ok else 'FAIL'}] {text}")
+    if args.write_docs:
+        command = f"python -m recsys evaluate --engines {','.join(names)} --seed {args.seed}" + \
+            (f" --protocol {args.protocol}" if args.protocol else "") + (f" --master {args.master}" if args.master else "")
+        spark = engines.get("spark")
+        section = _engines_doc(table, checks, command, spark, ENGINE_TOLERANCE)
+        text = DOCS_EVALUATION.read_text() if DOCS_EVALUATION.exists() else "# Evaluation\n"
+        old = _engines_section(text)
+        text = text.replace(old.strip("\n"), section) if old else text.rstrip("\n") + "\n\n" + section + "\n"
+        DOCS_EVALUATION.write_text(text)
+        print(f"wrote the engines section of {DOCS_EVALUATION}")
+
+
+def _engines_doc(table: str, checks: list[tuple[str, bool]], command: str, spark, tolerance: float) -> str:
+    check_lines = "\n".join(f"- {'PASS' if ok else 'FAIL'}: {text}" for text, ok in checks)
+    spark_note = "" if spark is None else (
+        f" The Spark engine is MLlib's `ALS(implicitPrefs=True)` on `{spark.master}` with the default model's rank, "
+        f"iterations and alpha, and `regParam={spark.reg_param:g}`: Spark regularizes each row by regParam times its "
+        "number of interactions, ours by a constant, so regParam was chosen on evaluation seeds 1 and 2 "
+        "(`python benchmarks/tune_spark.py`), not on this split.")
+    return f"""{ENGINES_BEGIN}
+## Training engines
+
+Produced by `{command} --write-docs` (this section only; a regeneration of the page above keeps it).
+Both models are trained on the same split and served the same way (`recsys.serving.Engine`): only the
+ALS item factors differ.{spark_note} The bar: the Spark-trained served list within {tolerance:.0%} of
+the default engine's on NDCG@10, and its predictions within {tolerance:.0%} on RMSE. "ALS s" is the
+factorization alone (for Spark: starting the local JVM, the fit and collecting the factors), measured
+in this run on this 2-core machine; `docs/benchmarks.md` has the timing benchmark.
+
+{table}
+
+{check_lines}
+{ENGINES_END}"""
 
 
 def _evaluation_doc(table: str, checks: list[tuple[str, bool]], command: str) -> str:
@@ -365,13 +459,20 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--extra", type=Path, help="CSV user_id,anime_id,rating (1-10 or -1) added to the dataset")
     t.add_argument("--config", default=DEFAULT_CONFIG,
                    help=f"{' or '.join(CONFIG_NAMES)} ({SMALL_CONFIG}: a seconds-long model for tests)")
+    t.add_argument("--engine", choices=["default", "spark"], default="default",
+                   help="ALS engine: default (numba, one process) or spark (MLlib; needs the spark extra and Java)")
+    t.add_argument("--master", help="Spark master URL with --engine spark (default local[2])")
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="held-out-user evaluation against baselines")
     e.add_argument("--protocol", choices=["p80", "cold5"], help="one protocol (default: both)")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--config", default=DEFAULT_CONFIG, help=" or ".join(CONFIG_NAMES))
-    e.add_argument("--write-docs", action="store_true", help="write docs/evaluation.md and recsys/evaluation.json")
+    e.add_argument("--write-docs", action="store_true", help="write docs/evaluation.md and recsys/evaluation.json "
+                   "(with --engines: only the engines section of docs/evaluation.md)")
+    e.add_argument("--engines", help="compare training engines instead, e.g. default,spark (the served list's "
+                   "NDCG@10 and RMSE per engine)")
+    e.add_argument("--master", help="Spark master URL with --engines ...,spark (default local[2])")
     e.set_defaults(func=cmd_evaluate)
 
     for name, func, helptext in (("similar", cmd_similar, "titles near one title"),

@@ -405,3 +405,81 @@ def format_table(results: dict) -> str:
 def _cells(f: dict, columns: tuple[str, ...]) -> str:
     return " | ".join("–" if np.isnan(f[c]) else (f"{f[c]:.0f}" if c == "popularity_rank" else f"{f[c]:.4f}")
                       for c in columns)
+
+
+# ---------------------------------------------------------------------------------------- engines
+ENGINE_TOLERANCE = 0.03  # the Spark engine's bar: within 3% of the default engine on NDCG@10 and RMSE
+
+
+def fit_engine(train: pd.DataFrame, config: ModelConfig, catalog: Catalog, spark=None) -> tuple[Recommender, float]:
+    """The served model trained with one engine (``spark``: a recsys.spark_als.SparkSettings, or None
+    for the default numba ALS) and its fit seconds."""
+    stages: dict[str, float] = {}
+    model = Recommender.fit(train, config, catalog=catalog, spark=spark, stage_times=stages)
+    return model, stages["als"]
+
+
+def engine_figures(model: Recommender, catalog: Catalog, test: pd.DataFrame, protocols: list[str],
+                   seed: int) -> dict[str, dict]:
+    """{protocol: figures of the served list and predictions} of one trained model, on held-out users."""
+    engine = Engine(model, catalog)
+    counts = model.item_popularity
+    popularity_rank = {int(model.item_ids[i]): r for r, i in enumerate(np.argsort(-counts, kind="stable"))}
+    out = {}
+    with single_threaded_blas():
+        for protocol in protocols:
+            cases = make_cases(test, protocol, seed + 1)
+            fan = FanContext({c.user_id: engine.franchises.seen_earlier(c.given_items.tolist()) for c in cases},
+                             engine.franchises.franchise_of, popularity_rank)
+            acc = Accumulator(model.n_items, fan)
+            lists, predicted = served_lists(engine), served_predictions(model)
+            for case in cases:
+                acc.add(case, lists(case), predicted(case))
+            out[protocol] = asdict(acc.figures())
+    return out
+
+
+def compare_engines(df: pd.DataFrame, engines: dict, protocols: list[str], seed: int,
+                    config: ModelConfig | None = None, progress: Callable[[str], None] | None = None) -> dict:
+    """The served list of each engine's model, trained on the same split: {"seed", "engines": {name:
+    {"als_seconds", "settings", "protocols": {protocol: figures}}}}. ``engines`` maps a name to a
+    SparkSettings or None (the default engine)."""
+    say = progress or (lambda msg: None)
+    config = config or ModelConfig()
+    train, test = split_users(df, TEST_FRACTION, seed)
+    catalog = Catalog.load()
+    out: dict = {"seed": seed, "engines": {}}
+    for name, spark in engines.items():
+        say(f"training with the {name} engine")
+        model, seconds = fit_engine(train, config, catalog, spark)
+        say(f"{name}: ALS {seconds:.1f} s; scoring")
+        out["engines"][name] = {"als_seconds": seconds, "settings": None if spark is None else asdict(spark),
+                                "protocols": engine_figures(model, catalog, test, protocols, seed)}
+    return out
+
+
+def engine_checks(results: dict, reference: str = "default") -> list[tuple[str, bool]]:
+    """Each other engine within ENGINE_TOLERANCE of the reference on NDCG@10 and RMSE (relative)."""
+    engines = results["engines"]
+    ref = engines[reference]["protocols"]
+    checks = []
+    for name, row in engines.items():
+        if name == reference:
+            continue
+        for protocol, f in row["protocols"].items():
+            for figure, worse in (("ndcg10", -1.0), ("rmse", 1.0)):
+                change = (f[figure] - ref[protocol][figure]) / ref[protocol][figure]
+                checks.append((f"{protocol}: {name} {figure} {f[figure]:.4f} vs {reference} "
+                               f"{ref[protocol][figure]:.4f} ({change:+.2%}; worse by at most "
+                               f"{ENGINE_TOLERANCE:.0%})", worse * change <= ENGINE_TOLERANCE))
+    return checks
+
+
+def format_engines(results: dict) -> str:
+    lines = ["| engine | protocol | ALS s | Recall@20 | NDCG@10 | NDCG@10 liked | fresh NDCG@10 | RMSE | MAE |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name, row in results["engines"].items():
+        for protocol, f in row["protocols"].items():
+            lines.append(f"| {name} | {protocol} | {row['als_seconds']:.1f} | {f['recall20']:.4f} | {f['ndcg10']:.4f} "
+                         f"| {f['ndcg10_liked']:.4f} | {f['fresh_ndcg10']:.4f} | {f['rmse']:.4f} | {f['mae']:.4f} |")
+    return "\n".join(lines)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,9 @@ from recsys.ann import AnnIndex
 from recsys.catalog import Catalog
 from recsys.embeddings import genre_matrix, similar_embeddings
 from recsys.itemitem import fit_item_models, row_block, row_sum
+
+if TYPE_CHECKING:
+    from recsys.spark_als import SparkSettings
 
 RATING_MIN, RATING_MAX = 1.0, 10.0
 # Below this share the neighbour scores (standardized, weights 1 + 2) move a title by < 0.1 sd:
@@ -149,11 +153,14 @@ class Recommender:
         progress: Callable[[int], None] | None = None,
         stage_times: dict[str, float] | None = None,
         catalog: Catalog | None = None,
+        spark: SparkSettings | None = None,
     ) -> Recommender:
         """Train on an interactions table (user_id, anime_id, rating with -1 = watched).
 
         ``progress`` is called after each ALS iteration; ``stage_times`` receives seconds per stage;
-        ``catalog`` gives the genres the /similar embeddings carry (none without it).
+        ``catalog`` gives the genres the /similar embeddings carry (none without it). With ``spark``
+        the item factors come from Spark MLlib's implicit ALS (recsys.spark_als) instead of
+        recsys.als; every other stage is the same.
         """
         config = config or ModelConfig()
         stages = stage_times if stage_times is not None else {}
@@ -167,10 +174,16 @@ class Recommender:
         C = sp.csr_matrix((conf, (u, i)), shape=(len(users.cat.categories), len(item_ids)), dtype=np.float32)
         stages["prepare"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        _, item_factors = fit_als(
-            C, config.factors, config.iterations, config.regularization,
-            cg_steps=config.cg_steps, seed=config.seed, progress=progress,
-        )
+        if spark is None:
+            _, item_factors = fit_als(
+                C, config.factors, config.iterations, config.regularization,
+                cg_steps=config.cg_steps, seed=config.seed, progress=progress,
+            )
+        else:
+            from recsys import spark_als
+
+            item_factors = spark_als.fit_item_factors(C, config.factors, config.iterations, config.alpha, spark,
+                                                      seed=config.seed, progress=progress)
         stages["als"] = time.perf_counter() - clock
         rated = ratings > 0
         mu = float(ratings[rated].mean()) if rated.any() else 7.5
@@ -188,7 +201,10 @@ class Recommender:
         genres = genre_matrix(item_ids, catalog)[0] if catalog is not None else None
         similar_vectors = similar_embeddings(C, popularity, item_genres=genres, seed=config.seed)
         stages["similar"] = time.perf_counter() - clock
-        return cls(config, item_ids, item_factors, item_bias, mu, popularity, ease, cooc, cosine, similar_vectors)
+        model = cls(config, item_ids, item_factors, item_bias, mu, popularity, ease, cooc, cosine, similar_vectors)
+        if spark is not None:
+            model.meta["engine"] = spark_als.describe(spark)
+        return model
 
     # ------------------------------------------------------------------ similar-items index
     def attach_ann(self, ann: AnnIndex) -> None:

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -13,6 +14,9 @@ from recsys import artifacts
 from recsys.catalog import Catalog
 from recsys.data import fingerprint, load_interactions
 from recsys.model import ModelConfig, Recommender
+
+if TYPE_CHECKING:
+    from recsys.spark_als import SparkSettings
 
 Progress = Callable[[int], None]
 
@@ -28,11 +32,12 @@ def training_table(extra: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def train_model(extra: pd.DataFrame | None = None, config: ModelConfig | None = None,
-                progress: Progress | None = None) -> Recommender:
+                progress: Progress | None = None, spark: SparkSettings | None = None) -> Recommender:
+    """``spark``: train the item factors on Spark (recsys.spark_als) instead of the default numba ALS."""
     config = config or ModelConfig()
     table = training_table(extra)
     started = time.perf_counter()
-    model = Recommender.fit(table, config, progress=progress, catalog=Catalog.load())
+    model = Recommender.fit(table, config, progress=progress, catalog=Catalog.load(), spark=spark)
     model.ensure_ann()
     model.meta.update(
         version=artifacts.new_version(),
@@ -51,8 +56,9 @@ def train_model(extra: pd.DataFrame | None = None, config: ModelConfig | None = 
 
 
 def train_and_publish(models_root: Path, extra: pd.DataFrame | None = None, config: ModelConfig | None = None,
-                      progress: Progress | None = None, evaluation: dict | None = None) -> Path:
-    model = train_model(extra, config, progress)
+                      progress: Progress | None = None, evaluation: dict | None = None,
+                      spark: SparkSettings | None = None) -> Path:
+    model = train_model(extra, config, progress, spark)
     if evaluation:
         model.meta["evaluation"] = evaluation
     return artifacts.publish(model, Path(models_root))
