@@ -22,7 +22,8 @@ from recsys.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.exts.rating", "bot.exts.recommend", "bot.exts.similar", "bot.exts.watchparty", "bot.exts.admin")
+EXTENSIONS = ("bot.exts.rating", "bot.exts.recommend", "bot.exts.similar", "bot.exts.watchparty", "bot.exts.admin",
+              "bot.exts.community")
 RETRAIN_JOB = "retrain"
 
 

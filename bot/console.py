@@ -18,7 +18,7 @@ from typing import TextIO
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
-from bot import render
+from bot import console_community, render
 from bot.malxml import MAX_BYTES
 from bot.service import SOMETHING_WENT_WRONG, Service, UserError, member_message
 
@@ -38,6 +38,7 @@ HELP = """Commands (options as key=value after the title; a value may have space
   /forget                           delete all your ratings (asks to confirm)
   /admin retrain                    retrain now on the dataset plus every local rating
   /stats [details]                  how good the picks are, in words (details: the figures)
+""" + console_community.HELP + """
   /help, /quit"""
 
 
@@ -115,6 +116,8 @@ class Console:
             "recommend": self.recommend, "similar": self.similar, "watchparty": self.watchparty,
             "as": self.as_, "stats": self.stats, "admin": self.admin,
         }
+        self.names: dict[int, str] = {CONSOLE_USER_ID: CONSOLE_USER_NAME}  # local members named this run
+        self.commands.update(console_community.commands(self))
 
     async def admin(self, args: str) -> str:
         if args.strip().lower() != "retrain":
@@ -131,6 +134,7 @@ class Console:
         if not name:
             raise UserError(f"Usage: /as <name>. You are {self.member_name}.")
         self.member_name, self.member_id = name, console_member_id(name)
+        self.names[self.member_id] = name
         count = len(await self.service.store.rating_map(self.member_id))
         return f"You are now {name} ({count} rating{'' if count == 1 else 's'} stored)."
 
@@ -144,7 +148,7 @@ class Console:
         request = self.service.parties.check(list(names), strategy=options.get("strategy", "average"),
                                              genre=options.get("genre"), type=options.get("type"),
                                              count=_count(options, 5))
-        party = await self.service.parties.plan(request)
+        party = await self.service.parties.plan(request, viewer_id=self.member_id)
         return render.embed_to_text(render.watchparty_embed(party, names))
 
     async def rate(self, args: str) -> str:
@@ -221,6 +225,7 @@ class Console:
 
     async def answer(self, command: Callable[[str], Awaitable[str]], args: str) -> str:
         try:
+            await self.service.community.seen(console_community.CONSOLE_GUILD_ID, self.member_id)
             return await command(args)
         except Exception as exc:
             message = member_message(exc)

@@ -179,14 +179,25 @@ def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Seque
         description += f"\n{who}: no ratings yet, so left out. Rate a few with /rate and ask again!"
     if not party.members:
         description += "\nNobody in this group has rated anything yet."
+    if party.watched_before:
+        seen = "; ".join(f"{clip(a.name, 60)} ({n} watched)" for a, n in party.watched_before)
+        description += f"\nThis group watched together before: {seen}. Not offered again."
     embed = discord.Embed(title=f"Watch party: {party.strategy.replace('_', ' ')}", colour=COLOUR,
                           description=description)
     for rank, pick in enumerate(party.picks, 1):
-        scores = ", ".join(f"{names.get(m, str(m))} {p:.1f}" for m, p in zip(party.members, pick.predictions))
+        scores = ", ".join(f"{names.get(m, str(m))} {'(private)' if m in party.private else f'{p:.1f}'}"
+                           for m, p in zip(party.members, pick.predictions))
         more = f" · +{pick.more_in_series} more in this series" if pick.more_in_series else ""
         embed.add_field(name=f"{rank}. {pick.anime.name}",
                         value=f"{anime_line(pick.anime)}{more}\nPredicted: {scores}{VOTES}0", inline=False)
     return fit(embed)
+
+
+def with_watched(embed: discord.Embed, anime: Anime, confirmed: int) -> discord.Embed:
+    """A posted watch-party embed saying which pick the group watched, and how many confirmed."""
+    embed.set_footer(text=f"We watched it: {clip(anime.name, 100)} · {confirmed} member"
+                          f"{'s' if confirmed != 1 else ''} confirmed")
+    return embed
 
 
 def with_votes(embed: discord.Embed, votes: Mapping[int, int]) -> discord.Embed:

@@ -330,6 +330,21 @@ class Engine:
         by_genre = (shared >= 3) | ((shared >= 1) & (shared >= RELATED_GENRE_SHARE * union))
         return by_genre | (self._franchise[given][:, None] == self._franchise[picks][None, :])
 
+    # ------------------------------------------------------------------------------ /score
+    def explain(self, ratings: Mapping[int, float], anime_id: int, *, user: FoldedUser | None = None
+                ) -> tuple[float, int | None]:
+        """A member's predicted 1-10 score of one title, and the title they gave that the "because" of
+        /recommend would name for it (None: nothing they gave relates to it closely enough)."""
+        model = self.model
+        user = user or model.fold_in(ratings)
+        i = model.index_of(anime_id)
+        if i is None or len(user.seen) == 0:
+            return float(model.predict(user, [anime_id])[0]), None
+        _, terms = model.ranking(user)
+        idx = np.array([i], np.int64)
+        [because] = self._because(user, ratings, idx, [None], terms, self.floor(ratings))
+        return float(model.predicted_ratings(user, idx)[0]), because
+
     # ------------------------------------------------------------------------------ /watchparty
     def group(
         self,

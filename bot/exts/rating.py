@@ -15,6 +15,16 @@ from bot.service import UserError
 from bot.service.results import Forgotten, RatingList
 
 
+async def _in_guild(guild: discord.Guild, member_id: int) -> discord.Member | None:
+    member = guild.get_member(member_id)
+    if member is None:
+        try:
+            member = await guild.fetch_member(member_id)
+        except discord.NotFound:
+            return None
+    return member
+
+
 class RatingsPager(OwnedView):
     def __init__(self, owner_id: int, ratings: RatingList, heading: str) -> None:
         super().__init__(owner_id)
@@ -95,6 +105,11 @@ class Rating(commands.Cog):
     async def ratings(self, interaction: discord.Interaction, member: discord.User | None = None) -> None:
         await interaction.response.defer(ephemeral=True)
         who = member or interaction.user
+        if who.id != interaction.user.id:  # /privacy: only a visible member of this server
+            if interaction.guild is None or await _in_guild(interaction.guild, who.id) is None:
+                raise UserError("I can only show the ratings of a member of this server.")
+            await service_of(interaction).community.check_visible(who.id, interaction.user.id, who.display_name,
+                                                                   "I can't show their ratings")
         ratings = await service_of(interaction).ratings.of(who.id, allow_adult=await allow_adult(interaction))
         heading = "Your ratings" if who.id == interaction.user.id else f"{who.display_name}'s ratings"
         view = RatingsPager(interaction.user.id, ratings, heading)
@@ -112,7 +127,8 @@ class Rating(commands.Cog):
     @app_commands.command(description="Delete everything I store about you (asks to confirm)")
     async def forget(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(
-            "This deletes all your ratings and dismissed titles, for good. Sure?",
+            "This deletes all your ratings and dismissed titles, your privacy setting, your watch-party "
+            "confirmations and the servers I have seen you in, for good. Sure?",
             view=ForgetConfirm(interaction.user.id), ephemeral=True,
         )
 

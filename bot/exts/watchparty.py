@@ -39,6 +39,8 @@ class VoteView(discord.ui.View):
         super().__init__(timeout=timeout)
         for rank in range(1, picks + 1):
             self.add_item(VoteButton(rank))
+        if picks:
+            self.add_item(WatchedButton())
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
         await report_error(interaction, error)
@@ -46,7 +48,8 @@ class VoteView(discord.ui.View):
 
 class VoteButton(discord.ui.Button[VoteView]):
     def __init__(self, rank: int) -> None:
-        super().__init__(label=f"Vote {rank}", custom_id=f"watchparty:vote:{rank}", style=discord.ButtonStyle.secondary)
+        super().__init__(label=f"Vote {rank}", custom_id=f"watchparty:vote:{rank}", style=discord.ButtonStyle.secondary,
+                         row=(rank - 1) // 5)
         self.rank = rank
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -55,6 +58,25 @@ class VoteButton(discord.ui.Button[VoteView]):
         await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
         tally = await service_of(interaction).parties.vote(message.id, interaction.user.id, self.rank)
         await interaction.edit_original_response(embed=render.with_votes(message.embeds[0], tally))
+
+
+class WatchedButton(discord.ui.Button[VoteView]):
+    """After the vote: a party member watched the winning pick. Marked watched for them, counted on
+    the message; the party and its votes are in the store, so this works after a restart too."""
+
+    def __init__(self) -> None:
+        super().__init__(label="We watched it", custom_id="watchparty:watched", style=discord.ButtonStyle.success,
+                         row=2)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        message = interaction.message
+        assert message is not None  # a button's click always comes with its message
+        await interaction.response.defer()
+        anime, added, confirmed = await service_of(interaction).parties.watched(message.id, interaction.user.id)
+        await interaction.edit_original_response(embed=render.with_watched(message.embeds[0], anime, confirmed))
+        note = "marked as watched for you" if added else "already marked as watched for you"
+        await interaction.followup.send(f"{anime.name}: {note}. Rate it with /rate when you can; the next "
+                                        "/watchparty of this group will not offer it again.", ephemeral=True)
 
 
 async def _member(guild: discord.Guild, member_id: int) -> discord.Member | None:
@@ -116,11 +138,12 @@ class Watchparty(commands.Cog):
         # Checked before the public defer, so a mistake is answered privately.
         request = service.parties.check(list(group), strategy=strategy, genre=genre, type=type, count=count)
         await defer_publicly(interaction)
-        party = await service.parties.plan(request, allow_adult=await allow_adult(interaction))
+        party = await service.parties.plan(request, allow_adult=await allow_adult(interaction),
+                                           viewer_id=interaction.user.id)
         message = await interaction.followup.send(embed=render.watchparty_embed(party, group, skipped),
                                                   view=VoteView(len(party.picks), timeout=VIEW_TIMEOUT), wait=True)
         if party.picks:
-            await service.parties.open_vote(message.id, group)
+            await service.parties.open_vote(message.id, group, [p.anime.anime_id for p in party.picks])
 
 
 async def setup(bot: commands.Bot) -> None:

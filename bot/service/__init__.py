@@ -10,6 +10,7 @@ runs off the event loop. One module per feature, gathered on one Service object 
   recommend     /recommend and onboarding
   similar       /similar
   watchparty    /watchparty and its votes
+  community     /taste, /compare, /score, /server top, /privacy: the server as a community
   stats         /stats
 """
 

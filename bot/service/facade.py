@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.service.community import Community
 from bot.service.model_holder import FIRST_TRAINING_RETRY_DELAYS, ModelHolder
 from bot.service.ratings import Ratings
 from bot.service.recommend import Picks
@@ -30,7 +31,9 @@ class Service:
         self.models = ModelHolder(store, catalog, self.data_dir, train_config=train_config, retry_delays=retry_delays,
                                   models_dir=models_dir, poll=model_poll)
         self.titles = Titles(store, catalog, self.models.franchises)
-        self.ratings = Ratings(store, self.titles, self.models, import_cooldown=import_cooldown)
+        self.community = Community(store, catalog, self.models.engine)
+        self.ratings = Ratings(store, self.titles, self.models, import_cooldown=import_cooldown,
+                               on_forget=self.community.forgotten)
         self.picks = Picks(store, catalog, self.models)
         self.similar = Similar(self.titles, self.models)
         self.parties = WatchParties(store, catalog, self.models)
@@ -40,6 +43,7 @@ class Service:
 
     async def close(self) -> None:
         await self.models.close()
+        await self.community.close()
         await self.store.close()
 
     async def stats(self) -> Stats:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from bot.cooldown import Cooldown, wait_text
 from bot.limits import clip
@@ -31,7 +31,9 @@ def parse_score(text: str | float) -> float:
 
 
 class Ratings:
-    def __init__(self, store: Store, titles: Titles, models: ModelHolder, *, import_cooldown: float = 60) -> None:
+    def __init__(self, store: Store, titles: Titles, models: ModelHolder, *, import_cooldown: float = 60,
+                 on_forget: Callable[[int], None] | None = None) -> None:
+        self.on_forget = on_forget  # what else remembers members (the community views' caches)
         self.store = store
         self.titles = titles
         self.catalog = titles.catalog
@@ -112,6 +114,8 @@ class Ratings:
     async def forget(self, user_id: int) -> Forgotten:
         """Delete everything stored about a member (the caller has asked them to confirm)."""
         ratings, dismissals = await self.store.forget(user_id)
+        if self.on_forget is not None:
+            self.on_forget(user_id)
         meta = self.models.meta
         learnt = meta is not None and meta.counts.community_interactions > 0
         return Forgotten(ratings, dismissals, bool(ratings) and (learnt or self.models.training))

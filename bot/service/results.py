@@ -105,6 +105,8 @@ class WatchParty:
     members: tuple[int, ...]  # members with ratings, in the order of PartyPick.predictions
     unrated: tuple[int, ...]  # members with no ratings: left out, to be invited to /rate
     picks: list[PartyPick]
+    watched_before: tuple[tuple[Anime, int], ...] = ()  # this group's earlier parties: (title, members who watched)
+    private: frozenset[int] = frozenset()  # members who hid their taste (/privacy): no score shown by their name
 
     @property
     def strategy_description(self) -> str:

@@ -290,6 +290,10 @@ async def fill(store: Store) -> None:
     await store.open_party(2**60, [ALICE, BOB])
     await store.vote(2**60, BOB, 2)
     await store.training_finished(await store.training_started(), version="v1", trained_at="t")
+    await store.add_guild_member(2**59, ALICE)
+    await store.set_hidden(BOB, True)
+    await store.open_party_picks(2**60, [ALICE, BOB], [1, 2])
+    await store.confirm_watched(2**60, ALICE, 1)  # she rated it: her 8 stays
 
 
 async def test_a_database_copies_whole_into_another_and_ids_go_on(database, tmp_path):
@@ -298,10 +302,14 @@ async def test_a_database_copies_whole_into_another_and_ids_go_on(database, tmp_
     try:
         await fill(source)
         assert await target.copy_from(source) == {"ratings": 3, "dismissals": 1, "guild_settings": 1, "party_votes": 2,
-                                                 "model_registry": 1}
+                                                 "model_registry": 1, "guild_members": 1, "member_privacy": 1,
+                                                 "parties": 1, "party_watched": 1}
         assert await target.rating_map(ALICE) == {1: 8.0, 2: -1.0} and await target.rating_map(BOB) == {1: 6.0}
         assert await target.dismissals(ALICE) == {3} and await target.hide_adult(2**61)
         assert await target.party_tally(2**60) == {2: 1}
+        assert await target.guild_member_ids(2**59) == {ALICE} and await target.is_hidden(BOB)
+        assert await target.party(2**60) == (",".join(["", str(min(ALICE, BOB)), str(max(ALICE, BOB)), ""]), [1, 2])
+        assert await target.watched_count(2**60) == 1
         assert [(r.status, r.version) for r in await target.training_history()] == [("ready", "v1")]
         first = (await target.training_history())[0].id
         assert await target.training_started() == first + 1  # the registry's ids go on after the copied ones
@@ -332,7 +340,8 @@ def test_the_command_line_copies_sqlite_into_postgresql_and_exports(postgres_ser
     assert (missing.returncode, missing.stderr) == (2, "error: nothing-here.sqlite3 is not a SQLite database file\n")
     copied = bot("--copy-database", str(tmp_path / "old.sqlite3"))
     assert (copied.returncode, copied.stdout) == (
-        0, "copied 3 ratings, 1 dismissals, 1 guild_settings, 2 party_votes, 1 model_registry\n")
+        0, "copied 3 ratings, 1 dismissals, 1 guild_settings, 2 party_votes, 1 model_registry, 1 guild_members, "
+           "1 member_privacy, 1 parties, 1 party_watched\n")
     again = bot("--copy-database", str(tmp_path / "old.sqlite3"))
     assert (again.returncode, again.stderr) == (
         2, "error: the target database already has ratings: copy into an empty one\n")

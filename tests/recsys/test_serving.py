@@ -148,3 +148,12 @@ def test_similar_of_an_unknown_title_is_a_named_error(engine):
 
     with pytest.raises(UnknownTitle):
         engine.similar(5, 3)
+
+
+def test_explain_gives_the_prediction_and_a_related_liked_title_only(engine):
+    ratings = {1000: 10.0, 1004: 9.0, 1005: 9.0}
+    predicted, because = engine.explain(ratings, 1006)
+    assert predicted == pytest.approx(float(engine.model.predict(ratings, [1006])[0]))
+    assert because in ratings  # block 0 shares its genres
+    assert engine.explain(ratings, 1009)[1] is None  # Music shares no genre with what they rated
+    assert engine.explain({}, 1006)[1] is None

@@ -1,0 +1,44 @@
+"""The community commands in the console: local members are one server; /taste writes a PNG."""
+
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.console import Console
+
+pytestmark = pytest.mark.timeout(120)
+
+
+async def test_local_members_see_their_taste_compare_and_score(service):
+    service.community.tally_seconds = 0
+    console = Console(service, io.StringIO())
+    say = console.answer
+    for title, score in (("Death Note", 9), ("Steins;Gate", 10), ("Monster", 8), ("Clannad", 4)):
+        await say(console.rate, f"{title} {score}")
+    await say(console.as_, "Mio")
+    for title, score in (("Death Note", 10), ("Steins;Gate", 9), ("K-On!", 9), ("Clannad", 9)):
+        await say(console.rate, f"{title} {score}")
+
+    taste = await say(console.commands["taste"], "")
+    path = Path(taste.rsplit("Picture: ", 1)[1])
+    assert path == service.data_dir / "taste-mio.png" and path.read_bytes().startswith(b"\x89PNG")
+    assert taste.startswith("== Your taste ==") and "top picks:" in taste
+
+    compare = await say(console.commands["compare"], "you")
+    assert compare.startswith("== You and you: ") and "Agreement on the 3 titles you both scored" in compare
+    assert "Shared favourites\n  Death Note\n  Steins;Gate" in compare
+    assert "Biggest disagreement\n  Clannad: you 9/10, you 4/10" in compare
+
+    score = await say(console.commands["score"], "Death Note")
+    assert "2 members here rated or watched it; 2 scored it, mean 9.5." in score
+    assert "Loved it (9+)\n  Mio, you" in score and "10 " in score
+    assert (await say(console.commands["server"], "top")).startswith("== This server's favourites ==")
+
+    await say(console.commands["privacy"], "hidden")
+    await say(console.as_, "you")
+    refused = await say(console.commands["compare"], "Mio")
+    assert refused == "! Mio keeps their taste private, so nobody can compare with them."
+    score = await say(console.commands["score"], "Death Note")
+    assert "Loved it (9+)\n  you and 1 more" in score
+    assert (await say(console.commands["server"], "")) == "! Usage: /server top"

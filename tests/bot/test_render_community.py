@@ -1,0 +1,37 @@
+"""The community replies' wording, on planted results."""
+
+from bot import render_community as rc
+from bot.pictures import TastePicture
+from bot.service.community import Taste
+from recsys.catalog import Anime
+from recsys.community import GenreProfile
+
+SG = Anime(9253, "Steins;Gate", ("Sci-Fi", "Thriller"), "TV", 24, 9.2, 100)
+MONSTER = Anime(19, "Monster", ("Mystery", "Psychological"), "TV", 74, 8.7, 100)
+
+
+def taste(leans=("Psychological", "Thriller"), offset=(1.23, 14), picks=(SG, MONSTER)) -> Taste:
+    picture = TastePicture("t", "s", [], [], [], [], None, None)
+    return Taste(1, picture, GenreProfile((), (), (), leans), offset, 20, picks)
+
+
+def test_the_taste_summary_says_what_the_member_leans_to_and_how_they_score():
+    assert rc.taste_summary(taste(), "alice", own=True) == (
+        "You lean to Psychological and Thriller more than the server does; you rate 1.2 above the server on "
+        "the 14 titles others here scored too.\nYour top picks: Steins;Gate; Monster.")
+    assert rc.taste_summary(taste(leans=(), offset=(-0.5, 3), picks=()), "bob", own=False) == (
+        "bob’s genres follow the server's; they rate 0.5 below the server on the 3 titles others here scored too.")
+    assert rc.taste_summary(taste(leans=("Mecha",), offset=None, picks=()), "bob", own=False) == (
+        "bob leans to Mecha more than the server does.")
+
+
+def test_the_histogram_runs_from_10_down_to_the_lowest_score_given():
+    counts = (0, 0, 0, 0, 1, 0, 2, 0, 4, 8)
+    assert rc.histogram(counts) == ("```\n"
+                                    f"10 {'█' * 16} 8\n"
+                                    f" 9 {'█' * 8}{' ' * 8} 4\n"
+                                    f" 8 {' ' * 16} 0\n"
+                                    f" 7 {'█' * 4}{' ' * 12} 2\n"
+                                    f" 6 {' ' * 16} 0\n"
+                                    f" 5 {'█' * 2}{' ' * 14} 1\n"
+                                    "```")

@@ -1,0 +1,187 @@
+"""recsys.community on planted data: the checkerboard model's two taste groups (tests/recsys/conftest.py:
+block 0 = ids 1000-1009, block 1 = 1010-1019), and servers small enough to work out by hand."""
+
+import numpy as np
+import pytest
+
+from recsys.community import (
+    AGREEMENT_PIVOT,
+    CatalogMap,
+    ServerTally,
+    affinity,
+    genre_profile,
+    genre_shares,
+    popularity_direction,
+    rating_offset,
+    score_agreement,
+    server_top,
+    taste_similarity,
+    title_tally,
+)
+
+BLOCK0 = list(range(1000, 1010))
+BLOCK1 = list(range(1010, 1020))
+
+
+@pytest.fixture(scope="module")
+def board_map(board_model) -> CatalogMap:
+    return CatalogMap.of(board_model)
+
+
+def test_the_map_separates_the_two_taste_groups_on_its_first_axis(board_map):
+    x = {a: board_map.point(a)[0] for a in BLOCK0 + BLOCK1}
+    left, right = sorted([np.mean([x[a] for a in BLOCK0]), np.mean([x[a] for a in BLOCK1])])
+    # Every title of one block lies on one side of every title of the other.
+    block0_side = np.sign(np.mean([x[a] for a in BLOCK0]))
+    assert all(np.sign(x[a]) == block0_side for a in BLOCK0)
+    assert all(np.sign(x[a]) == -block0_side for a in BLOCK1)
+    assert board_map.explained[0] > 0.3 and board_map.explained[0] >= board_map.explained[1]
+    assert right - left > 0.5
+    assert board_map.point(99999) is None
+
+
+def test_the_most_watched_title_is_drawn_on_the_positive_side(board_map, board_model):
+    top = int(board_model.item_ids[np.argmax(board_model.item_popularity)])
+    x, y = board_map.point(top)
+    assert x >= 0 and y >= 0
+
+
+def test_a_members_place_is_among_the_titles_they_liked(board_map):
+    fan0 = {1000: 10.0, 1001: 9.0, 1002: 9.0, 1015: 3.0}  # liked block 0, disliked one of block 1
+    x, _ = board_map.place(fan0)
+    side = np.sign(board_map.point(1000)[0])
+    assert np.sign(x) == side
+    # Liked titles only (at or above the member's mean of 7.75): the disliked title does not pull.
+    liked = np.array([board_map.point(a) for a in (1000, 1001, 1002)])
+    assert board_map.place(fan0) == pytest.approx(tuple(np.average(liked, axis=0, weights=[1.0, 0.9, 0.9])))
+    # Exactly the weighted mean: scores weigh score / 10, watched 0.5.
+    p0, p1 = np.array(board_map.point(1000)), np.array(board_map.point(1010))
+    expected = (1.0 * p0 + 0.5 * p1) / 1.5
+    assert board_map.place({1000: 10.0, 1010: -1.0}) == pytest.approx(tuple(expected))
+    assert board_map.place({}) is None and board_map.place({99999: 9.0}) is None
+
+
+def test_landmarks_are_spread_out_most_watched_first(board_map):
+    marks = board_map.landmarks(5, min_distance=0.3)
+    assert 2 <= len(marks) <= 5
+    span = np.ptp([board_map.point(a)[0] for a in BLOCK0 + BLOCK1])
+    points = [np.array(board_map.point(a)) for a in marks]
+    assert all(np.hypot(*(p - q)) >= 0.3 * span for i, p in enumerate(points) for q in points[:i])
+    pop = dict(zip(board_map.item_ids.tolist(), board_map.popularity.tolist()))
+    assert pop[marks[0]] == max(pop.values())
+    assert marks[0] not in board_map.landmarks(5, exclude=[marks[0]])
+    assert set(board_map.landmarks(20, min_distance=0.0, allowed=[1003, 1012])) == {1003, 1012}
+
+
+def test_genre_shares_and_what_a_member_leans_to():
+    genres = {1: ("Thriller", "Psychological"), 2: ("Thriller",), 3: ("Comedy",), 4: ("Comedy", "Romance")}
+    assert genre_shares({1: 1.0, 3: 1.0}, genres) == {"Thriller": 0.5, "Psychological": 0.5, "Comedy": 0.5}
+    member = {1: 10.0, 2: 10.0, 3: -1.0}  # likings 1, 1, 0.5
+    server = {1: 1.0, 2: 1.0, 3: 8.0, 4: 10.0}  # the server mostly watches comedies
+    profile = genre_profile(member, server, genres)
+    assert profile.genres == ("Thriller", "Psychological", "Comedy")
+    assert profile.member == pytest.approx((0.8, 0.4, 0.2))
+    assert profile.server == pytest.approx((2 / 20, 1 / 20, 18 / 20))
+    assert profile.leans == ("Thriller", "Psychological")  # lifts 0.8/0.12 > 0.4/0.07; Comedy is below the server
+
+
+def test_rating_offset_compares_with_the_other_members_on_the_same_titles():
+    tally = ServerTally.from_ratings({
+        1: {10: 9.0, 11: 8.0, 12: 10.0, 13: 7.0},
+        2: {10: 7.0, 11: 7.0, 12: 8.0},
+        3: {10: 7.0, 11: 5.0, 12: 8.0, 13: -1.0},
+    })
+    # Member 1 against the others' means: 9 - 7, 8 - 6, 10 - 8 (13: nobody else scored it).
+    assert rating_offset({10: 9.0, 11: 8.0, 12: 10.0, 13: 7.0}, tally) == (pytest.approx(2.0), 3)
+    assert rating_offset({10: 9.0, 11: 8.0, 12: 10.0}, tally, min_titles=4) is None
+
+
+def test_agreement_on_titles_both_scored():
+    a = {1: 10.0, 2: 8.0, 3: 6.0, 4: 4.0}
+    assert score_agreement(a, dict(a)) == (pytest.approx(1.0), 4)
+    mirror = {1: 4.0, 2: 6.0, 3: 8.0, 4: 10.0}
+    assert score_agreement(a, mirror) == (pytest.approx(0.0), 4)
+    # Same direction around each member's own mean, whatever the level: full agreement.
+    assert score_agreement(a, {t: r - 3 for t, r in a.items()})[0] == pytest.approx(1.0)
+    assert score_agreement(a, {5: 9.0, 1: -1.0}) == (None, 0)  # a watched title is not a score
+    # No spread around the means: closeness decides (|9 - 7| on each: 1 - 2/9).
+    assert score_agreement({1: 9.0, 2: 9.0}, {1: 7.0, 2: 7.0})[0] == pytest.approx(1 - 2 / 9)
+
+
+def test_taste_vectors_of_one_group_are_closer_than_across_groups(board_model):
+    direction = popularity_direction(board_model)
+    fold = board_model.fold_in
+    g0a, g0b = fold({a: 9.0 for a in BLOCK0[:5]}), fold({a: 8.0 for a in BLOCK0[4:]})
+    g1 = fold({a: 9.0 for a in BLOCK1[:5]})
+    same, across = taste_similarity(g0a, g0b, direction), taste_similarity(g0a, g1, direction)
+    assert same > 0.65 and across < 0.3
+    # What every member shares (the popular direction) is taken out: the groups stand further apart.
+    assert same - across > taste_similarity(g0a, g0b) - taste_similarity(g0a, g1)
+    assert taste_similarity(g0a, g0a, direction) == pytest.approx(1.0)
+    assert taste_similarity(g0a, fold({}), direction) == 0.5
+    assert np.linalg.norm(direction) == pytest.approx(1.0)
+
+
+def test_affinity_blends_agreement_and_taste_by_titles_in_common(board_model):
+    direction = popularity_direction(board_model)
+    a = {1000: 10.0, 1001: 9.0, 1002: 4.0, 1003: 8.0, 1004: 2.0}
+    b = {1000: 9.0, 1001: 9.0, 1002: 10.0, 1003: 8.0, 1005: -1.0}
+    ua, ub = board_model.fold_in(a), board_model.fold_in(b)
+    result = affinity(a, b, ua, ub, direction)
+    agreement, n = score_agreement(a, b)
+    taste = taste_similarity(ua, ub, direction)
+    assert n == result.both_scored == 4
+    assert result.weight == pytest.approx(4 / (4 + AGREEMENT_PIVOT))
+    assert result.score == pytest.approx(result.weight * agreement + (1 - result.weight) * taste)
+    assert result.favourites == (1003, 1000, 1001) or result.favourites == (1000, 1001, 1003)
+    assert result.favourites[0] == 1000  # min(10, 9) = 9, the highest floor
+    assert result.disagreement == (1002, 4.0, 10.0)
+    # Nothing scored in common: the taste vectors alone.
+    c = {1010: 9.0, 1011: 8.0}
+    alone = affinity(a, c, ua, board_model.fold_in(c), direction)
+    assert alone.agreement is None and alone.weight == 0 and alone.score == pytest.approx(alone.taste)
+    assert alone.favourites == () and alone.disagreement is None
+
+
+def test_server_top_shrinks_needs_enough_scores_and_finds_what_is_rare_elsewhere():
+    ratings = {
+        1: {100: 10.0, 200: 9.0, 300: 10.0, 400: 9.0},
+        2: {100: 10.0, 200: 8.0, 300: 9.0, 400: -1.0},
+        3: {100: 10.0, 200: 8.0, 400: -1.0},
+        4: {200: 7.0, 400: 5.0, 500: 10.0},
+    }
+    tally = ServerTally.from_ratings(ratings)
+    assert tally.members == 4
+    mean = (10 + 9 + 10 + 9 + 10 + 8 + 9 + 10 + 8 + 7 + 5 + 10) / 12
+    assert tally.mean_score == pytest.approx(mean)
+    share = np.array([0.5, 0.4, 0.01, 0.3, 0.02])  # per title, in id order: 300 and 500 are rare elsewhere
+    top = server_top(tally, share, n=5, min_scores=3, shrink=2)
+    # 100: three 10s; 200: four scores (9, 8, 8, 7); 300 has two scores and 400 two: not enough.
+    assert [(a, n) for a, _, n in top.favourites] == [(100, 3), (200, 4)]
+    assert top.favourites[0][1] == pytest.approx((30 + 2 * mean) / 5)
+    assert top.favourites[1][1] == pytest.approx((32 + 2 * mean) / 6)
+    assert top.most_watched[:2] == [(200, 4), (400, 4)]  # ties: more scores first
+    # 300: two members loved it and 1% watch it elsewhere; 500 only one lover; 100 is common.
+    assert [(a, n) for a, n, _ in top.loved_here] == [(300, 2)]
+    assert top.loved_here[0][2] == pytest.approx((2 / 4) / 0.015)
+    hidden = server_top(tally, share, keep=tally.anime_ids != 100, min_scores=3, shrink=2)
+    assert [a for a, _, _ in hidden.favourites] == [200]
+
+
+def test_title_tally_counts_histogram_and_who_loved_it():
+    tally = title_tally([(1, 10.0), (2, 9.0), (3, 7.0), (4, -1.0), (5, 10.0)])
+    assert (tally.given, tally.scored) == (5, 4)
+    assert tally.mean == pytest.approx(9.0)
+    assert tally.histogram == (0, 0, 0, 0, 0, 0, 1, 0, 1, 2)
+    assert tally.loved_by == (1, 5, 2)
+    empty = title_tally([])
+    assert (empty.given, empty.mean, sum(empty.histogram)) == (0, None, 0)
+
+
+def test_the_profile_shows_the_genres_a_member_leans_to_even_when_small():
+    genres = {1: ("Comedy",), 2: ("Action",), 3: ("Drama",), 4: ("Mecha",)}
+    member = {1: 10.0, 2: 10.0, 3: 10.0, 4: 6.0}
+    server = {1: 10.0, 2: 10.0, 3: 10.0, 4: 0.1}
+    profile = genre_profile(member, server, genres, n=2)
+    assert profile.leans == ("Mecha",)
+    assert profile.genres == ("Action", "Mecha")  # the biggest, then the lean; ties by name
