@@ -15,7 +15,7 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -42,6 +42,9 @@ RESOLVE_CUTOFF = 90.0
 RESOLVE_MARGIN = 3.0
 # A resolution names at most this many other titles the text could have meant.
 MAX_ALTERNATIVES = 3
+# The start of a series' names resolves only from this many letters on ("steins" yes, "cod" no).
+MIN_SERIES_PREFIX = 5
+FranchiseOf = Callable[[int], "int | None"]  # anime_id -> its franchise (recsys.franchise), None for none
 # titles.csv kinds that are searchable names; "japanese" is kana/kanji that normalize_name cannot match.
 ALIAS_KINDS = ("english", "synonym")
 # An abbreviation is one token of this many letters ("DN", "OHSHC") spelling another name's initials.
@@ -440,18 +443,22 @@ class Catalog:
         ranks, scores = (np.concatenate(column) for column in zip(*found))
         return ranks[np.lexsort((ranks, -scores))]
 
-    def lookup(self, text: str, *, allow_adult: bool = True) -> Resolution:
+    def lookup(self, text: str, *, allow_adult: bool = True, franchise_of: FranchiseOf | None = None) -> Resolution:
         """What `text` means (resolve_choice); TitleNotFound, with titles to suggest, when nothing."""
-        found = self.resolve_choice(text, allow_adult=allow_adult)
+        found = self.resolve_choice(text, allow_adult=allow_adult, franchise_of=franchise_of)
         if found is None:
             raise TitleNotFound(text, self.suggest(text, allow_adult=allow_adult))
         return found
 
-    def resolve_choice(self, text: str, *, allow_adult: bool = True) -> Resolution | None:
-        """What `text` means, or None: a MAL id, a name of one or more titles, or a near miss of one name.
+    def resolve_choice(self, text: str, *, allow_adult: bool = True, franchise_of: FranchiseOf | None = None
+                       ) -> Resolution | None:
+        """What `text` means, or None: a MAL id, a name of one or more titles, a near miss of one name,
+        or (given ``franchise_of``) the start of the names of one series' entries.
 
         A name several titles carry ("Hunter x Hunter": the 1999 and 2011 series) resolves to the most
         popular of them, the others being the alternatives; a near miss of two different names is None.
+        "code geass" starts the names of both Code Geass series: it resolves to the most popular, the
+        other offered, when the two most popular titles so named are entries of one franchise.
         """
         text = text[:MAX_QUERY_CHARS].strip()
         # Digits are a MAL id (as autocomplete sends them) when one exists; the length check keeps
@@ -466,6 +473,8 @@ class Catalog:
         ranks = [r for r in self._exact_ranks(q, text) if allow_adult or not self._adult[r]]
         if not ranks:
             ranks = self._fuzzy_resolve(q, allow_adult)
+        if not ranks and franchise_of is not None:
+            ranks = self._series_prefix_resolve(q, allow_adult, franchise_of)
         if not ranks:
             return None
         return Resolution(self._animes[ranks[0]], tuple(self._animes[r] for r in ranks[1 : 1 + MAX_ALTERNATIVES]))
@@ -488,6 +497,24 @@ class Catalog:
         if rivals and -best_score - rivals[0] < RESOLVE_MARGIN:
             return []  # two names are about as close: ambiguous, let the user pick
         return named
+
+    def _series_prefix_resolve(self, q: str, allow_adult: bool, franchise_of: FranchiseOf) -> list[int]:
+        """Ranks of the titles with a name that starts with q or has its words, most popular first, when
+        the two most popular of them are entries of one franchise; else empty ("one" names One Piece and
+        One Punch Man; "evangelion" names Neon Genesis Evangelion first, then the films)."""
+        key = q.replace(" ", "")
+        if len(key) < MIN_SERIES_PREFIX:
+            return []
+        words = self._all_words_ranks(q) if " " in q else self._bisect(self._word_keys, self._word_ranks, key)
+        named = np.union1d(self._bisect(self._prefix_keys, self._prefix_ranks, key), words)
+        ranks = [int(r) for r in named if allow_adult or not self._adult[r]]
+        if not ranks:
+            return []
+        if len(ranks) > 1:
+            first, second = (franchise_of(self._animes[r].anime_id) for r in ranks[:2])
+            if first is None or first != second:
+                return []
+        return ranks
 
     def suggest(self, text: str, n: int = 3, *, allow_adult: bool = True) -> list[Anime]:
         """Candidates to offer ("did you mean ...?") for text that did not resolve; empty when nothing is close."""

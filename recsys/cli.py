@@ -25,7 +25,7 @@ from recsys.data import (
 )
 from recsys.meta import CONFIG_NAMES, DEFAULT_CONFIG, SMALL_CONFIG
 from recsys.model import ModelConfig, Recommender, UnknownTitle, single_threaded_blas
-from recsys.serving import CONTINUE, Engine
+from recsys.serving import CONTINUE, Engine, franchises_for
 
 DEFAULT_MODELS = Path("var/models")
 DOCS_EVALUATION = Path(__file__).resolve().parent.parent / "docs" / "evaluation.md"
@@ -294,8 +294,9 @@ def _engine(args: argparse.Namespace, catalog: Catalog | None = None) -> Engine:
 
 
 def _resolve(catalog: Catalog, text: str) -> int:
+    """A title as /similar resolves it in the bot: the start of one series' names included."""
     try:
-        return catalog.lookup(text).anime.anime_id
+        return catalog.lookup(text, franchise_of=franchises_for(catalog).franchise_of).anime.anime_id
     except TitleNotFound as exc:
         hints = ", ".join(a.name for a in exc.hints)
         raise CliError(f"unknown title {text!r}" + (f"; did you mean: {hints}?" if hints else "")) from None

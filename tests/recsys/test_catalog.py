@@ -479,3 +479,17 @@ def test_label_clipping(name, english, limit, label):
     anime = Anime(1, name, (), None, None, None, 1, english)
     assert Catalog.label(anime, limit) == label
     assert len(label) <= limit
+
+
+def test_the_start_of_one_series_names_resolves_to_its_most_popular_entry(catalog):
+    from recsys.serving import franchises_for
+
+    franchise_of = franchises_for(catalog).franchise_of
+    geass = catalog.resolve_choice("Code Geass", franchise_of=franchise_of)
+    assert geass.anime.anime_id == 1575 and 2904 in [a.anime_id for a in geass.alternatives]  # R2 offered
+    assert catalog.resolve_choice("Code Geass") is None  # without the franchise graph: not one title
+    # "evangelion" is a word of the TV series' name, which is the most watched: not only prefixes count.
+    assert catalog.resolve_choice("evangelion", franchise_of=franchise_of).anime.anime_id == 30
+    # The two most watched titles so named belong to different works: let the member pick.
+    for text in ("one", "shingeki", "cod"):
+        assert catalog.resolve_choice(text, franchise_of=franchise_of) is None
