@@ -3,7 +3,6 @@ members of two servers for the privacy rules."""
 
 import io
 import sys
-import time
 
 import pytest
 from PIL import Image
@@ -69,9 +68,7 @@ async def test_taste_posts_a_png_map_with_the_members_titles_and_a_summary(simco
         return real(picture)
 
     monkeypatch.setattr(ext, "taste_png", spy)
-    started = time.perf_counter()
     result = await alice.slash(channel, "taste")
-    elapsed = time.perf_counter() - started
     assert result.ephemeral
     [message] = [result.response] if result.response and result.response.attachments else result.followups
     [attachment] = message.attachments
@@ -87,7 +84,6 @@ async def test_taste_posts_a_png_map_with_the_members_titles_and_a_summary(simco
     assert len(picture.picks) == 3 and picture.place is not None and picture.server_place is not None
     assert not {p.label for p in picture.picks} & {p.label for p in picture.rated}
     assert len(picture.catalog) > 1000 and picture.genres and len(picture.member_shares) == len(picture.genres)
-    assert elapsed < 30  # benchmarks/bench_community.py holds the real budget; this catches a runaway
 
     other = await town["carol"].slash(channel, "taste", member=bob, share=True)
     assert not other.ephemeral
