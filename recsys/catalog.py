@@ -507,14 +507,14 @@ class Catalog:
             return []
         words = self._all_words_ranks(q) if " " in q else self._bisect(self._word_keys, self._word_ranks, key)
         named = np.union1d(self._bisect(self._prefix_keys, self._prefix_ranks, key), words)
-        ranks = [int(r) for r in named if allow_adult or not self._adult[r]]
-        if not ranks:
-            return []
+        ranks = [int(r) for r in named]
+        if not ranks or (not allow_adult and self._adult[ranks[0]]):
+            return []  # what the name means most is hidden here, not a sibling entry of it
         if len(ranks) > 1:
             first, second = (franchise_of(self._animes[r].anime_id) for r in ranks[:2])
             if first is None or first != second:
                 return []
-        return ranks
+        return [r for r in ranks if allow_adult or not self._adult[r]]
 
     def suggest(self, text: str, n: int = 3, *, allow_adult: bool = True) -> list[Anime]:
         """Candidates to offer ("did you mean ...?") for text that did not resolve; empty when nothing is close."""

@@ -493,3 +493,5 @@ def test_the_start_of_one_series_names_resolves_to_its_most_popular_entry(catalo
     # The two most watched titles so named belong to different works: let the member pick.
     for text in ("one", "shingeki", "cod"):
         assert catalog.resolve_choice(text, franchise_of=franchise_of) is None
+    # Where adult titles are hidden, a name that means one is not taken as a safe entry of its series.
+    assert catalog.resolve_choice("Boku no Pico", allow_adult=False, franchise_of=franchise_of) is None
