@@ -71,6 +71,17 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         log.warning("could not deliver an error reply for interaction %s", interaction.id, exc_info=True)
 
 
+async def guild_member(guild: discord.Guild, member_id: int) -> discord.Member | None:
+    """A member of this server now, or None: the cache alone is not enough without the members intent."""
+    member = guild.get_member(member_id)
+    if member is None:
+        try:
+            member = await guild.fetch_member(member_id)
+        except discord.NotFound:
+            return None
+    return member
+
+
 async def defer_publicly(interaction: discord.Interaction) -> None:
     """A public "thinking…" placeholder; an error after it still reaches only the caller (report_error)."""
     interaction.extras[PUBLIC_DEFER] = True

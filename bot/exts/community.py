@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render_community as rc
-from bot.interactions import allow_adult, defer_publicly, service_of, title_autocomplete
+from bot.interactions import allow_adult, defer_publicly, guild_member, service_of, title_autocomplete
 from bot.pictures import taste_png
 from bot.service import UserError
 
@@ -52,14 +52,11 @@ async def _names_here(interaction: discord.Interaction, member_ids: tuple[int, .
     names: dict[int, str] = {}
 
     async def look(member_id: int) -> None:
-        member = guild.get_member(member_id)
+        member = await guild_member(guild, member_id)
         if member is None:
-            try:
-                member = await guild.fetch_member(member_id)
-            except discord.NotFound:
-                await community.left(guild.id, member_id)
-                return
-        names[member_id] = member.display_name
+            await community.left(guild.id, member_id)
+        else:
+            names[member_id] = member.display_name
 
     await asyncio.gather(*(look(m) for m in member_ids[:NAMES_CHECKED]))
     return names

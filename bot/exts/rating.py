@@ -9,20 +9,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.interactions import OwnedView, allow_adult, bot_of, score_autocomplete, service_of, title_autocomplete
+from bot.interactions import (
+    OwnedView,
+    allow_adult,
+    bot_of,
+    guild_member,
+    score_autocomplete,
+    service_of,
+    title_autocomplete,
+)
 from bot.malxml import MAX_BYTES
 from bot.service import UserError
 from bot.service.results import Forgotten, RatingList
-
-
-async def _in_guild(guild: discord.Guild, member_id: int) -> discord.Member | None:
-    member = guild.get_member(member_id)
-    if member is None:
-        try:
-            member = await guild.fetch_member(member_id)
-        except discord.NotFound:
-            return None
-    return member
 
 
 class RatingsPager(OwnedView):
@@ -106,7 +104,7 @@ class Rating(commands.Cog):
         await interaction.response.defer(ephemeral=True)
         who = member or interaction.user
         if who.id != interaction.user.id:  # /privacy: only a visible member of this server
-            if interaction.guild is None or await _in_guild(interaction.guild, who.id) is None:
+            if interaction.guild is None or await guild_member(interaction.guild, who.id) is None:
                 raise UserError("I can only show the ratings of a member of this server.")
             await service_of(interaction).community.check_visible(who.id, interaction.user.id, who.display_name,
                                                                    "I can't show their ratings")

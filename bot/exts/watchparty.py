@@ -16,6 +16,7 @@ from bot.interactions import (
     allow_adult,
     defer_publicly,
     genre_autocomplete,
+    guild_member,
     report_error,
     service_of,
 )
@@ -79,17 +80,6 @@ class WatchedButton(discord.ui.Button[VoteView]):
                                         "/watchparty of this group will not offer it again.", ephemeral=True)
 
 
-async def _member(guild: discord.Guild, member_id: int) -> discord.Member | None:
-    """A member of this server, or None; the cache alone is not enough without the members intent."""
-    member = guild.get_member(member_id)
-    if member is None:
-        try:
-            member = await guild.fetch_member(member_id)
-        except discord.NotFound:
-            return None
-    return member
-
-
 async def _group(interaction: discord.Interaction, channel: discord.VoiceChannel | None, members: str | None
                  ) -> tuple[dict[int, str], list[int]]:
     """Member id -> display name (the caller plus the mentioned members, or the voice channel's), and
@@ -104,7 +94,7 @@ async def _group(interaction: discord.Interaction, channel: discord.VoiceChannel
         skipped = []
         guild = interaction.guild
         assert guild is not None  # /watchparty is guild_only
-        for member_id, member in zip(ids, await asyncio.gather(*(_member(guild, i) for i in ids))):
+        for member_id, member in zip(ids, await asyncio.gather(*(guild_member(guild, i) for i in ids))):
             if member is None:
                 skipped.append(member_id)
             elif not member.bot:
