@@ -367,7 +367,8 @@ class Engine:
             return []
         model = self.model
         users = [model.fold_in(r) for r in members]
-        given = set().union(*(set(map(int, r)) for r in members))
+        gave = [set(map(int, r)) for r in members]
+        given = set().union(*gave)
         blocked = self._blocked(np.concatenate([u.seen for u in users]), exclude, allowed)
         for r, u in zip(members, users):
             blocked[self._earlier(r, u)] = True
@@ -376,14 +377,14 @@ class Engine:
         utility[:, blocked] = -np.inf
         group_score = combine(utility, strategy)
         used: set[int] = set()
-        chosen: list[tuple[int, float]] = []
+        chosen: list[tuple[int, float, tuple[float, ...]]] = []
         for i in top_n(group_score, CANDIDATE_DEPTH).tolist():
             f = self._franchise_of[i]
             if f in used:
                 continue
             target = i
             if f in started:
-                if not all(self._can_continue(i, set(map(int, r))) for r in members):
+                if not all(self._can_continue(i, g) for g in gave):
                     continue
             else:
                 target = self._new_target_of[i]
@@ -391,16 +392,14 @@ class Engine:
                     used.add(f)
                     continue
             used.add(f)
-            preds = [float(model.predicted_ratings(u, np.array([target]))[0]) for u in users]
+            preds = tuple(float(model.predicted_ratings(u, np.array([target]))[0]) for u in users)
             if min(preds) < FEW_SCORES_FLOOR:
                 continue
-            chosen.append((target, float(group_score[i])))
+            chosen.append((target, float(group_score[i]), preds))
             if len(chosen) == n:
                 break
-        return [GroupPick(int(model.item_ids[t]), s,
-                          tuple(float(model.predicted_ratings(u, np.array([t]))[0]) for u in users),
-                          self._more_in_series(int(model.item_ids[t]), given))
-                for t, s in chosen]
+        return [GroupPick(int(model.item_ids[t]), s, preds, self._more_in_series(int(model.item_ids[t]), given))
+                for t, s, preds in chosen]
 
     # ------------------------------------------------------------------------------ /similar
     def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None) -> SimilarList:
