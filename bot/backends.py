@@ -24,7 +24,7 @@ import fcntl
 import functools
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
@@ -78,7 +78,7 @@ class Backend(Protocol):
 
     async def fetch(self, sql: str, params: Sequence = ()) -> list[tuple]: ...
 
-    async def try_lock(self, key: int) -> Callable[[], Any] | None: ...
+    async def try_lock(self, key: int) -> Callable[[], Awaitable[None]] | None: ...
 
     async def notify(self, channel: str, payload: str) -> None: ...
 
@@ -251,9 +251,9 @@ class SqliteBackend:
         self.commits += 1
         return outcomes
 
-    async def try_lock(self, key: int) -> Callable[[], None] | None:
+    async def try_lock(self, key: int) -> Callable[[], Awaitable[None]] | None:
         """An exclusive lock shared by every process on this database file (flock on a file beside it);
-        its release function, or None when another holds it."""
+        its (async) release function, or None when another holds it."""
         lock = open(self.path.with_name(f"{self.path.name}.lock-{key}"), "a")  # never deleted: one inode
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -263,7 +263,11 @@ class SqliteBackend:
         except BaseException:
             lock.close()
             raise
-        return lock.close  # closing the file releases the flock
+
+        async def release() -> None:
+            lock.close()  # closing the file releases the flock
+
+        return release
 
     async def notify(self, channel: str, payload: str) -> None:
         pass  # processes on one SQLite file share the models directory: they watch `current` instead
@@ -434,9 +438,9 @@ class PostgresBackend:
         self.commits += 1
         return result
 
-    async def try_lock(self, key: int) -> Callable[[], Any] | None:
+    async def try_lock(self, key: int) -> Callable[[], Awaitable[None]] | None:
         """A session-level advisory lock on a connection of its own, shared by every process on this
-        database; its release function, or None when another session holds it. A process that dies
+        database; its (async) release function, or None when another session holds it. A process that dies
         loses its connection, and the lock with it."""
         conn = await self._connect()
         try:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from bot.backends import (
     LOCK_MIGRATIONS,
@@ -295,9 +295,9 @@ class Store:
 
     # --- across processes ---------------------------------------------------------------------
 
-    async def try_training_lock(self) -> Callable[[], Any] | None:
+    async def try_training_lock(self) -> Callable[[], Awaitable[None]] | None:
         """The one training lock of every process on this database (a PostgreSQL advisory lock, a file
-        lock beside a SQLite file): its release function (may return an awaitable), or None when
+        lock beside a SQLite file): its release function, to await, or None when
         another process (or another store in this one) holds it. Held until released or the holder dies."""
         return await self._backend.try_lock(LOCK_TRAINING)
 

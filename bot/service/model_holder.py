@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,12 +42,6 @@ RETRAIN_ELSEWHERE = ("A retrain is already running in another process of this bo
 
 class TrainingElsewhere(UserError):
     """Another process (a shard) holds the training lock."""
-
-
-async def _release(release: Callable[[], object]) -> None:
-    done = release()
-    if inspect.isawaitable(done):
-        await done
 
 
 def _clock(timestamp: str) -> str:
@@ -98,7 +91,7 @@ class ModelHolder:
             try:
                 await self.store.abandon_unfinished_training()
             finally:
-                await _release(release)
+                await release()
         await asyncio.to_thread(self._remove_exports)
         try:
             self._served = await asyncio.to_thread(self._load)
@@ -175,7 +168,7 @@ class ModelHolder:
                 return
             release = await self.store.try_training_lock()
             if release is not None:  # it ended (or its process died): look once more, then train here
-                await _release(release)
+                await release()
                 await self.check_published()
                 return
 
@@ -268,7 +261,7 @@ class ModelHolder:
         release = await self.store.try_training_lock()
         if release is None:
             return True
-        await _release(release)
+        await release()
         return False
 
     async def retrain(self) -> TrainingRecord:
@@ -289,7 +282,7 @@ class ModelHolder:
             await self.store.abandon_unfinished_training()
             record = await self._train_and_swap()
         finally:
-            await _release(release)
+            await release()
         if record.status == "ready" and record.version:
             try:
                 await self.store.notify_model(record.version)

@@ -186,7 +186,7 @@ async def test_admin_retrain_while_another_process_trains_says_so_and_keeps_the_
         assert not bot.service.models.training and bot.retrain_cooldown.remaining(RETRAIN_JOB) == 0
         assert [str(getattr(e, "original", e)) for e in simcord_env.errors] == [RETRAIN_ELSEWHERE]
     finally:
-        release()
+        await release()
         await other.close()
     assert not await bot.service.models.training_elsewhere()
 

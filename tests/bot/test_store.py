@@ -138,14 +138,10 @@ async def test_two_stores_on_one_database_see_each_other_and_share_one_training_
         assert release is not None
         assert await second.try_training_lock() is None  # held elsewhere
         assert await first.try_training_lock() is None  # held, by this store's earlier call too
-        done = release()
-        if asyncio.iscoroutine(done):
-            await done
+        await release()
         again = await second.try_training_lock()
         assert again is not None
-        done = again()
-        if asyncio.iscoroutine(done):
-            await done
+        await again()
     finally:
         await first.close()
         await second.close()
