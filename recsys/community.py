@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from recsys.model import FoldedUser, Recommender
+from recsys.data import WATCHED
+from recsys.model import RATING_MAX, FoldedUser, ModelConfig, Recommender
 
-WATCHED = -1.0
 LOVED = 9.0  # a score this high: the member loved it
 FAVOURITE = 8.0  # shared favourites: both members scored it at least this
 DISAGREEMENT = 3.0  # a biggest disagreement differs by at least this much
@@ -39,12 +39,13 @@ LOVED_HERE_MIN = 2  # "loved here": at least this many members of the server sco
 MAP_FIT_TOP = 3000  # the map's axes are fit on this many of the most watched titles
 LEAN_MIN_SHARE = 0.15  # a genre the member leans to covers at least this share of what they liked
 LEAN_MIN_LIFT = 1.25  # ... and at least this many times the server's share
+WATCHED_LIKING = ModelConfig.watched_weight  # a title watched without a score: the model's default weight
 
 
 def liking(rating: float) -> float:
     """How much a rating says the member liked a title, 0-1: scores linearly, watched half (the
     model's own confidence weight, recsys.model.confidence_weight)."""
-    return 0.5 if rating <= 0 else rating / 10.0
+    return WATCHED_LIKING if rating <= 0 else rating / RATING_MAX
 
 
 # ------------------------------------------------------------------------------------------ the map
@@ -310,7 +311,7 @@ class ServerTally:
     def liking_weights(self) -> dict[int, float]:
         """anime id -> summed liking over the members (liking(): score / 10, watched 0.5)."""
         watched = self.given - self.scored
-        w = self.score_sum / 10.0 + 0.5 * watched
+        w = self.score_sum / RATING_MAX + WATCHED_LIKING * watched
         return dict(zip(self.anime_ids.tolist(), w.tolist()))
 
     def shrunk_means(self, shrink: float = SHRINK) -> np.ndarray:
