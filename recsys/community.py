@@ -100,15 +100,20 @@ class CatalogMap:
         scores = [r for r in ratings.values() if r > 0]
         mean = float(np.mean(scores)) if scores else 0.0
         liked = {a: r for a, r in ratings.items() if r <= 0 or r >= mean} or dict(ratings)
-        points, weights = [], []
-        for a, r in liked.items():
+        return self.weighted_place({a: liking(r) for a, r in liked.items()})
+
+    def weighted_place(self, weights: Mapping[int, float]) -> tuple[float, float] | None:
+        """The weighted mean of the titles' points (anime id -> weight; titles off the map or of no
+        weight count for nothing); None when none counts."""
+        points, w = [], []
+        for a, weight in weights.items():
             p = self.point(a)
-            if p is not None:
+            if p is not None and weight > 0:
                 points.append(p)
-                weights.append(liking(r))
+                w.append(weight)
         if not points:
             return None
-        x, y = np.average(np.array(points), axis=0, weights=np.array(weights))
+        x, y = np.average(np.array(points), axis=0, weights=np.array(w))
         return float(x), float(y)
 
     def landmarks(self, n: int, *, min_distance: float = 0.12, exclude: Iterable[int] = (),

@@ -149,9 +149,6 @@ class Community:
 
     async def check_visible(self, user_id: int, viewer_id: int, name: str, what: str) -> None:
         """UserError when the member keeps their taste hidden from others (/privacy hidden)."""
-        await self._visible(user_id, viewer_id, name, what)
-
-    async def _visible(self, user_id: int, viewer_id: int, name: str, what: str) -> None:
         if user_id != viewer_id and await self.store.is_hidden(user_id):
             raise UserError(f"{name} keeps their taste private, so {what}.")
 
@@ -250,7 +247,7 @@ class Community:
         """A member's map and genre profile against this server's. UserError when the member is
         hidden from the viewer or has rated nothing."""
         self.engine()  # warming up: say so before anything else
-        await self._visible(member_id, viewer_id, name, "I can't show it")
+        await self.check_visible(member_id, viewer_id, name, "I can't show it")
         await self.seen(guild_id, viewer_id, member_id)
         ratings = await self.store.rating_map(member_id)
         if not ratings:
@@ -266,7 +263,7 @@ class Community:
                       ) -> tuple[tuple[float, float] | None, dict[int, float]]:
         """The server's place on the map and its liking per title (the titles this channel may show)."""
         weights = {a: w for a, w in tally.liking_weights().items() if self._shown(a, allow_adult)}
-        return _weighted_place(cmap, weights), weights
+        return cmap.weighted_place(weights), weights
 
     def _taste(self, engine: Engine, views: _ModelViews, server: _Server, member_id: int,
                ratings: dict[int, float], name: str, allow_adult: bool) -> Taste:
@@ -306,7 +303,7 @@ class Community:
         engine = self.engine()
         if other_id == caller_id:
             raise UserError("Pick someone else: you agree with yourself completely.")
-        await self._visible(other_id, caller_id, other_name, "nobody can compare with them")
+        await self.check_visible(other_id, caller_id, other_name, "nobody can compare with them")
         await self.seen(guild_id, caller_id, other_id)
         mine, theirs = await self.store.rating_map(caller_id), await self.store.rating_map(other_id)
         if not mine:
@@ -374,16 +371,3 @@ class Community:
 def _log_failure(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("recounting a server failed", exc_info=task.exception())
-
-
-def _weighted_place(cmap: CatalogMap, weights: Mapping[int, float]) -> tuple[float, float] | None:
-    points, w = [], []
-    for a, weight in weights.items():
-        p = cmap.point(a)
-        if p is not None and weight > 0:
-            points.append(p)
-            w.append(weight)
-    if not points:
-        return None
-    x, y = np.average(np.array(points), axis=0, weights=np.array(w))
-    return float(x), float(y)
