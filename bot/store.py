@@ -432,10 +432,6 @@ class Store:
             return None
         return row[0], [int(a) for a in row[1].split(",") if a]
 
-    async def party_members(self, message_id: int) -> set[int]:
-        row = await self._one("SELECT group_key FROM parties WHERE message_id = ?", (message_id,))
-        return {int(u) for u in row[0].strip(",").split(",") if u} if row else set()
-
     async def confirm_watched(self, message_id: int, user_id: int, anime_id: int) -> bool:
         """A party member watched the party's title: recorded once per member and party (a second
         click changes nothing), and the title is marked watched for them unless they rated it. False
@@ -469,12 +465,6 @@ class Store:
 
     # --- servers and privacy ------------------------------------------------------------------
 
-    async def add_guild_member(self, guild_id: int, user_id: int) -> None:
-        stamp = now()
-        await self._write(lambda db: db.execute(
-            "INSERT INTO guild_members (guild_id, user_id, seen_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (guild_id, user_id) DO NOTHING", (guild_id, user_id, stamp)))
-
     async def add_guild_members(self, guild_id: int, user_ids: Iterable[int]) -> None:
         rows = [(guild_id, u, now()) for u in user_ids]
         await self._write(lambda db: db.executemany(
@@ -487,10 +477,6 @@ class Store:
 
     async def guild_member_ids(self, guild_id: int) -> set[int]:
         return {r[0] for r in await self._all("SELECT user_id FROM guild_members WHERE guild_id = ?", (guild_id,))}
-
-    async def is_guild_member(self, guild_id: int, user_id: int) -> bool:
-        return await self._one("SELECT 1 FROM guild_members WHERE guild_id = ? AND user_id = ?",
-                               (guild_id, user_id)) is not None
 
     async def guild_title_counts(self, guild_id: int, loved: float) -> tuple[list[tuple], int]:
         """Per title over the server's members: (anime_id, given, scored, score sum, scored >= loved),
@@ -576,6 +562,11 @@ class Store:
 def group_key(user_ids: Iterable[int]) -> str:
     """A group of members as one key, whatever the order: ",1,5,9," (so LIKE '%,5,%' finds a member)."""
     return "," + ",".join(str(u) for u in sorted(set(user_ids))) + ","
+
+
+def group_members(key: str) -> set[int]:
+    """The members a group_key names."""
+    return {int(u) for u in key.strip(",").split(",") if u}
 
 
 def _write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:

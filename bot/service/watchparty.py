@@ -11,7 +11,7 @@ from bot.service.errors import UserError
 from bot.service.model_holder import ModelHolder
 from bot.service.results import PartyPick, WatchParty
 from bot.service.titles import check_count
-from bot.store import PARTY_DAYS, Store
+from bot.store import PARTY_DAYS, Store, group_members
 from recsys.catalog import Anime, Catalog, Filters
 from recsys.group import STRATEGIES
 
@@ -82,7 +82,7 @@ class WatchParties:
         """A party member watched the vote's winner (most votes; a tie goes to the higher pick): it is
         marked watched for them (a score they gave stays). (title, newly confirmed, members confirmed)."""
         party = await self.store.party(message_id)
-        if party is None or user_id not in await self.store.party_members(message_id):
+        if party is None or user_id not in group_members(party[0]):
             raise UserError("Only members of this watch party can say they watched its pick.")
         tally = await self.store.party_tally(message_id)
         if not tally:

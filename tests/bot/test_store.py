@@ -286,7 +286,7 @@ async def fill(store: Store) -> None:
     await store.open_party(2**60, [ALICE, BOB])
     await store.vote(2**60, BOB, 2)
     await store.training_finished(await store.training_started(), version="v1", trained_at="t")
-    await store.add_guild_member(2**59, ALICE)
+    await store.add_guild_members(2**59, [ALICE])
     await store.set_hidden(BOB, True)
     await store.open_party_picks(2**60, [ALICE, BOB], [1, 2])
     await store.confirm_watched(2**60, ALICE, 1)  # she rated it: her 8 stays
