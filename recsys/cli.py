@@ -23,6 +23,7 @@ from recsys.data import (
     normalize_interactions,
     read_interactions_csv,
 )
+from recsys.franchise import Franchises
 from recsys.meta import CONFIG_NAMES, DEFAULT_CONFIG, SMALL_CONFIG
 from recsys.model import ModelConfig, Recommender, UnknownTitle, single_threaded_blas
 from recsys.serving import CONTINUE, Engine, franchises_for
@@ -288,15 +289,15 @@ def _filters(catalog: Catalog, args: argparse.Namespace) -> Filters:
         raise CliError(str(exc)) from None
 
 
-def _engine(args: argparse.Namespace, catalog: Catalog | None = None) -> Engine:
+def _engine(args: argparse.Namespace, catalog: Catalog | None = None, franchises: Franchises | None = None) -> Engine:
     """The served model with its fan rules, as the bot serves it."""
-    return Engine(_serving_model(args), catalog or Catalog.load())
+    return Engine(_serving_model(args), catalog or Catalog.load(), franchises)
 
 
-def _resolve(catalog: Catalog, text: str) -> int:
+def _resolve(catalog: Catalog, franchises: Franchises, text: str) -> int:
     """A title as /similar resolves it in the bot: the start of one series' names included."""
     try:
-        return catalog.lookup(text, franchise_of=franchises_for(catalog).franchise_of).anime.anime_id
+        return catalog.lookup(text, franchise_of=franchises.franchise_of).anime.anime_id
     except TitleNotFound as exc:
         hints = ", ".join(a.name for a in exc.hints)
         raise CliError(f"unknown title {text!r}" + (f"; did you mean: {hints}?" if hints else "")) from None
@@ -305,8 +306,9 @@ def _resolve(catalog: Catalog, text: str) -> int:
 def cmd_similar(args: argparse.Namespace) -> None:
     catalog = Catalog.load()
     filters = _filters(catalog, args)
-    anime_id = _resolve(catalog, args.title)
-    engine = _engine(args, catalog)  # loaded only once the inputs have passed
+    franchises = franchises_for(catalog)  # one graph for the title and the engine
+    anime_id = _resolve(catalog, franchises, args.title)
+    engine = _engine(args, catalog, franchises)  # loaded only once the inputs have passed
     try:
         found = engine.similar(anime_id, args.n, allowed=engine.allowed(filters))
     except UnknownTitle:
