@@ -246,13 +246,11 @@ def evaluate(df: pd.DataFrame, protocols: list[str], seed: int, config: ModelCon
     for lam in EASE_LAMBDAS:
         say(f"fitting EASE^R lambda={lam:g}")
         ease_scorers[lam] = ease(ix, lam)
-    counts = np.bincount(ix.item_codes, minlength=len(ix.items))
-    popularity_rank = {int(ix.items[i]): r for r, i in enumerate(np.argsort(-counts, kind="stable"))}
+    popularity_rank = _popularity_ranks(ix.items, np.bincount(ix.item_codes, minlength=len(ix.items)))
     results: dict = {"protocols": {}}
     for protocol in protocols:
         cases = make_cases(test, protocol, seed + 1)
-        fan = FanContext({c.user_id: engine.franchises.seen_earlier(c.given_items.tolist()) for c in cases},
-                         engine.franchises.franchise_of, popularity_rank)
+        fan = _fan_context(engine, cases, popularity_rank)
         with single_threaded_blas():
             results["protocols"][protocol] = _score_protocol(protocol, cases, ix, train, fan, ours,
                                                              served_predictions(model), fixed, ease_scorers, say)
@@ -269,6 +267,17 @@ def evaluate(df: pd.DataFrame, protocols: list[str], seed: int, config: ModelCon
 # factors 0.382 vs its 0.36, seed 1); five queries per member gives 0.333 / 0.253, so the bars are
 # read on this one and the per-member figures are kept beside it.
 SIMILAR_QUERIES = 10_000
+
+
+def _popularity_ranks(item_ids: np.ndarray, counts: np.ndarray) -> dict[int, int]:
+    """anime id -> popularity rank (0 = most watched in training)."""
+    return {int(item_ids[i]): r for r, i in enumerate(np.argsort(-counts, kind="stable"))}
+
+
+def _fan_context(engine: Engine, cases: list[Case], popularity_rank: dict[int, int]) -> FanContext:
+    """What the fan figures need for these held-out members: their already-seen earlier entries."""
+    return FanContext({c.user_id: engine.franchises.seen_earlier(c.given_items.tolist()) for c in cases},
+                      engine.franchises.franchise_of, popularity_rank)
 
 
 def similar_rows(engine: Engine, train: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict[str, dict[str, dict]]:
@@ -423,15 +432,12 @@ def engine_figures(model: Recommender, catalog: Catalog, test: pd.DataFrame, pro
                    seed: int) -> dict[str, dict]:
     """{protocol: figures of the served list and predictions} of one trained model, on held-out users."""
     engine = Engine(model, catalog)
-    counts = model.item_popularity
-    popularity_rank = {int(model.item_ids[i]): r for r, i in enumerate(np.argsort(-counts, kind="stable"))}
+    popularity_rank = _popularity_ranks(model.item_ids, model.item_popularity)
     out = {}
     with single_threaded_blas():
         for protocol in protocols:
             cases = make_cases(test, protocol, seed + 1)
-            fan = FanContext({c.user_id: engine.franchises.seen_earlier(c.given_items.tolist()) for c in cases},
-                             engine.franchises.franchise_of, popularity_rank)
-            acc = Accumulator(model.n_items, fan)
+            acc = Accumulator(model.n_items, _fan_context(engine, cases, popularity_rank))
             lists, predicted = served_lists(engine), served_predictions(model)
             for case in cases:
                 acc.add(case, lists(case), predicted(case))
