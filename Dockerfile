@@ -10,15 +10,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     NUMBA_CACHE_DIR=/data/numba-cache
 
 WORKDIR /app
-# Editable install: recsys finds the bundled data/ beside it. annoy builds from source, so a
-# compiler is installed for the build and dropped afterwards to keep the image slim.
-COPY pyproject.toml ./
-COPY recsys ./recsys
-COPY bot ./bot
-COPY data ./data
+# The wheel, not the source tree: the bundled data ships inside the package. annoy builds from
+# source, so a compiler is installed for the build and dropped afterwards to keep the image slim.
+COPY pyproject.toml README.md ./
+COPY animerec ./animerec
 RUN apt-get update \
     && apt-get install -y --no-install-recommends g++ \
-    && pip install -e '.[postgres]' \
+    && pip wheel --no-deps --wheel-dir /tmp/wheels . \
+    && pip install "$(ls /tmp/wheels/animerec-*.whl)[postgres]" \
+    && rm -rf /tmp/wheels /app/animerec \
     && apt-get purge -y g++ && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --create-home animerec \
     && mkdir -p /data /models && chown animerec /data /models
@@ -27,8 +27,8 @@ USER animerec
 # The SQLite database, the published models and the heartbeat live here: keep it across upgrades.
 VOLUME ["/data"]
 
-# Fails when the bot has not been connected to Discord for 90 s (see bot/health.py).
+# Fails when the bot has not been connected to Discord for 90 s (see animerec/bot/app/health.py).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 \
-    CMD ["python", "-m", "bot", "--healthcheck"]
+    CMD ["animerec", "--healthcheck"]
 
-CMD ["python", "-m", "bot"]
+CMD ["animerec"]

@@ -38,13 +38,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bot import service as service_now
-from bot import store as store_now
-from recsys import artifacts
-from recsys.catalog import Catalog
-from recsys.model import ModelConfig, single_threaded_blas
-from recsys.serving import Engine
-from recsys.train import train_and_publish
+from animerec.bot import service as service_now
+from animerec.bot.store import store as store_now
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.lifecycle import artifacts
+from animerec.recsys.lifecycle.train import train_and_publish
+from animerec.recsys.model import ModelConfig, single_threaded_blas
+from animerec.recsys.serving.served import Engine
 
 BASELINE = "9737454"  # the last commit with one write lock and a commit per rating
 RATES, EARLIER = 5, 30

@@ -3,7 +3,7 @@
 Queries: every prefix (1-20 characters) of the main names of the 100 most popular titles and of the
 English titles of the 100 most popular titles that have a distinct one, as typed, plus a copy of each
 prefix of 4+ characters with one typo (a dropped, doubled, swapped or replaced letter); and every fan
-name of recsys.search_eval (abbreviations such as "aot", "fma brotherhood"), whole. The baseline,
+name of animerec.recsys.evaluation.search (abbreviations such as "aot", "fma brotherhood"), whole. The baseline,
 process.extract(query, raw_names, scorer=WRatio, limit=25), takes tens of ms a call, so it runs on
 every 10th query only; Catalog.search() is also reported on that same subset for a like-for-like row,
 and on the main-name queries without titles.csv (main names only, as before English titles and
@@ -22,8 +22,8 @@ import time
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from recsys.catalog import Catalog
-from recsys.search_eval import FAN_NAMES
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.evaluation.search import FAN_NAMES
 
 TITLES = 100
 MAX_PREFIX = 20

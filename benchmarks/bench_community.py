@@ -26,14 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-from bot import render_community as rc
-from bot.pictures import taste_png
-from bot.service import open_service
-from bot.settings import Settings
-from recsys.catalog import Catalog
-from recsys.data import load_interactions
-from recsys.model import ModelConfig, single_threaded_blas
-from recsys.train import train_and_publish
+from animerec.bot.features.community import render as rc
+from animerec.bot.features.community.pictures import taste_png
+from animerec.bot.service import open_service
+from animerec.bot.settings import Settings
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.data import load_interactions
+from animerec.recsys.lifecycle.train import train_and_publish
+from animerec.recsys.model import ModelConfig, single_threaded_blas
 
 GUILD = 1
 TEXT_TARGET, PICTURE_TARGET = 0.050, 1.0

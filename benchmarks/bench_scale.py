@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recsys import artifacts
-from recsys.data import load_interactions
-from recsys.model import ModelConfig, Recommender, single_threaded_blas
+from animerec.recsys.data import load_interactions
+from animerec.recsys.lifecycle import artifacts
+from animerec.recsys.model import ModelConfig, Recommender, single_threaded_blas
 
 
 def synthetic(n_users=50_000, n_items=70_000, target=5_000_000, clusters=50, seed=0) -> pd.DataFrame:

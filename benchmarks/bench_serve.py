@@ -2,7 +2,7 @@
 
     python benchmarks/bench_serve.py [--models DIR]   (default: trains a model in a temp dir)
 
-* /recommend path: what the bot runs (recsys.serving.Engine.recommend: fold-in, score, filter, fan
+* /recommend path: what the bot runs (animerec.recsys.serving.served.Engine.recommend: fold-in, score, filter, fan
   rules, reasons) and the plain ranking under it (Recommender.recommend), for held-out-like members of
   5..300 titles with a genre/type mask on two thirds of them; reference: implicit's
   recommend(..., recalculate_user=True) at the same rank, on the same members (if installed).
@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from recsys import artifacts
-from recsys.catalog import Catalog
-from recsys.data import load_interactions
-from recsys.model import Recommender, single_threaded_blas
-from recsys.serving import Engine
-from recsys.train import train_model
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.data import load_interactions
+from animerec.recsys.lifecycle import artifacts
+from animerec.recsys.lifecycle.train import train_model
+from animerec.recsys.model import Recommender, single_threaded_blas
+from animerec.recsys.serving.served import Engine
 
 
 def percentiles(samples_s: list[float]) -> str:

@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from recsys.als import fit_als
-from recsys.data import load_interactions
-from recsys.model import ModelConfig, Recommender, confidence_weight
-from recsys.spark_als import DEFAULT_MASTER, SparkSettings, fit_item_factors, unavailable_reason
+from animerec.recsys.algorithms.als import fit_als
+from animerec.recsys.algorithms.spark_als import DEFAULT_MASTER, SparkSettings, fit_item_factors, unavailable_reason
+from animerec.recsys.data import load_interactions
+from animerec.recsys.model import ModelConfig, Recommender, confidence_weight
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scale import synthetic  # noqa: E402

@@ -17,11 +17,11 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from recsys import artifacts
-from recsys.als import fit_als
-from recsys.data import load_interactions
-from recsys.model import ModelConfig, confidence_weight
-from recsys.train import train_model
+from animerec.recsys.algorithms.als import fit_als
+from animerec.recsys.data import load_interactions
+from animerec.recsys.lifecycle import artifacts
+from animerec.recsys.lifecycle.train import train_model
+from animerec.recsys.model import ModelConfig, confidence_weight
 
 REPEATS = 3
 
@@ -85,8 +85,8 @@ def main() -> None:
         theirs, _ = best_of(lambda: model.fit(C, show_progress=False))
     print(f"\nALS only ({C.shape[0]} users x {C.shape[1]} items, {C.nnz} interactions, best of {REPEATS}):")
     print(f"{'':36s}{'seconds':>10s}{'loss':>16s}")
-    print(f"{f'recsys.als.fit_als, {config.cg_steps} CG steps':36s}{ours:10.2f}{loss(C, U, V, config.regularization):16.0f}")
-    print(f"{'recsys.als.fit_als, 3 CG steps':36s}{ours3:10.2f}{loss(C, U3, V3, config.regularization):16.0f}")
+    print(f"{f'fit_als, {config.cg_steps} CG steps':36s}{ours:10.2f}{loss(C, U, V, config.regularization):16.0f}")
+    print(f"{'fit_als, 3 CG steps':36s}{ours3:10.2f}{loss(C, U3, V3, config.regularization):16.0f}")
     theirs_loss = loss(C, model.user_factors, model.item_factors, config.regularization)
     print(f"{'implicit ALS (cpu, 3 CG steps)':36s}{theirs:10.2f}{theirs_loss:16.0f}")
     print(f"ratio ours / implicit: {ours / theirs:.2f} as served ({config.cg_steps} CG steps), "

@@ -15,12 +15,12 @@ import argparse
 import json
 import sys
 
-from recsys.catalog import Catalog
-from recsys.data import load_interactions
-from recsys.evaluate import TEST_FRACTION, engine_figures, fit_engine
-from recsys.metrics import split_users
-from recsys.model import ModelConfig
-from recsys.spark_als import SparkSettings
+from animerec.recsys.algorithms.spark_als import SparkSettings
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.data import load_interactions
+from animerec.recsys.evaluation.evaluate import TEST_FRACTION, engine_figures, fit_engine
+from animerec.recsys.evaluation.metrics import split_users
+from animerec.recsys.model import ModelConfig
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_ruff_finds_nothing():
-    done = _run("ruff", "check", "recsys", "bot", "tests", "benchmarks")
+    done = _run("ruff", "check", "animerec", "tests", "benchmarks")
     assert done.returncode == 0, done.stdout + done.stderr
 
 

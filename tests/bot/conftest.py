@@ -4,13 +4,13 @@ from pathlib import Path
 import pytest
 from pgserver import PostgresServer, find_binaries
 
-from bot import create_bot
-from bot.service import Service
-from bot.settings import Settings
-from bot.store import Store
-from recsys.catalog import Catalog
-from recsys.model import ModelConfig
-from recsys.train import train_and_publish
+from animerec.bot import create_bot
+from animerec.bot.service import Service
+from animerec.bot.settings import Settings
+from animerec.bot.store.store import Store
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.lifecycle.train import train_and_publish
+from animerec.recsys.model import ModelConfig
 
 
 @pytest.fixture(scope="session")

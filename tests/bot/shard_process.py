@@ -5,8 +5,8 @@ import asyncio
 import json
 import sys
 
-from bot.service import UserError, open_service
-from bot.settings import Settings
+from animerec.bot.service import UserError, open_service
+from animerec.bot.settings import Settings
 
 
 async def main() -> None:

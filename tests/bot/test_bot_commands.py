@@ -6,9 +6,9 @@ import discord
 import pytest
 from simcord import SetupError
 
-from bot import create_bot
-from bot.service import UserError
-from bot.store import StoreBusy
+from animerec.bot import create_bot
+from animerec.bot.service import UserError
+from animerec.bot.store.store import StoreBusy
 from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock, mal_export
 
 pytestmark = pytest.mark.timeout(60)
@@ -99,7 +99,7 @@ async def test_unexpected_failure_is_logged_and_answered_without_a_traceback(sim
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(simcord_env.bot.service, "stats", broken)
-    with caplog.at_level(logging.ERROR, logger="bot.interactions"):
+    with caplog.at_level(logging.ERROR, logger="animerec.bot.app.interactions"):
         result = await alice.slash(channel, "stats")
     assert result.ephemeral
     assert result.response.content == "Something went wrong on my side; it has been logged. Please try again."

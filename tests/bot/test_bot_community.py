@@ -7,10 +7,10 @@ import sys
 import pytest
 from PIL import Image
 
-from bot import create_bot
-from bot.service import UserError
+from animerec.bot import create_bot
+from animerec.bot.service import UserError
+from animerec.recsys.community import affinity, popularity_direction
 from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE
-from recsys.community import affinity, popularity_direction
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -60,7 +60,7 @@ async def test_taste_posts_a_png_map_with_the_members_titles_and_a_summary(simco
     await give(simcord_env, alice, channel, ALICE)
     await give(simcord_env, bob, channel, BOB)
     drawn = []
-    ext = sys.modules["bot.exts.community"]  # the bot's copy: load_extension executes the module anew
+    ext = sys.modules["animerec.bot.features.community.cog"]  # the bot's copy: load_extension executes the module anew
     real = ext.taste_png
 
     def spy(picture):

@@ -1,4 +1,4 @@
-"""`python -m bot` without a token: the console REPL, driven through a pipe (stdin is not a TTY)."""
+"""`python -m animerec.bot` without a token: the console REPL, driven through a pipe (stdin is not a TTY)."""
 
 import io
 import os
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bot.console import Console
+from animerec.bot.console.console import Console
 from botkit import mal_export
 
 pytestmark = pytest.mark.timeout(60)
@@ -30,7 +30,7 @@ no
 def run_bot(data_dir, args, stdin: str = "") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     env.update(ANIMEREC_DATA_DIR=str(data_dir), LOG_LEVEL="INFO")
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "animerec.bot", *args], input=stdin, capture_output=True, text=True,
                           env=env, cwd=data_dir, timeout=50)
 
 
@@ -101,7 +101,8 @@ def test_piped_commands_on_a_fresh_data_directory_wait_for_the_first_model(tmp_p
     'warming up' answers followed by an exit that cancels the training."""
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     env.update(ANIMEREC_DATA_DIR=str(tmp_path / "fresh"), ANIMEREC_TRAIN_CONFIG="small", LOG_LEVEL="INFO")
-    done = subprocess.run([sys.executable, "-m", "bot", "--console"], input="/rate Steins;Gate 9\n/recommend count=3\n",
+    done = subprocess.run([sys.executable, "-m", "animerec.bot", "--console"],
+                          input="/rate Steins;Gate 9\n/recommend count=3\n",
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=50)
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -121,8 +122,8 @@ async def test_console_import_paths_as_people_type_them(service, tmp_path, monke
 
 
 async def test_a_locked_database_reads_the_same_in_the_console_as_on_discord(service, monkeypatch):
-    from bot.service import member_message
-    from bot.store import StoreBusy
+    from animerec.bot.service import member_message
+    from animerec.bot.store.store import StoreBusy
 
     async def locked(*args, **kwargs):
         raise StoreBusy("database is locked")
@@ -149,7 +150,7 @@ async def test_the_terminal_completes_commands_and_titles_by_any_name(service):
     from prompt_toolkit.completion import CompleteEvent
     from prompt_toolkit.document import Document
 
-    from bot.console import TitleCompleter
+    from animerec.bot.console.console import TitleCompleter
 
     completer = TitleCompleter(service, ["rate", "recommend", "similar"])
 

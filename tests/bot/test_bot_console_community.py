@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.console import Console
+from animerec.bot.console.console import Console
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.console import RECOMMEND_OPTIONS, SIMILAR_OPTIONS, split_options
-from bot.service import UserError
+from animerec.bot.console.console import RECOMMEND_OPTIONS, SIMILAR_OPTIONS, split_options
+from animerec.bot.service import UserError
 
 
 @pytest.mark.parametrize("text, keys, expected", [

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot import health
-from bot.settings import Settings
+from animerec.bot.app import health
+from animerec.bot.settings import Settings
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -4,7 +4,7 @@ import gzip
 
 import pytest
 
-from bot.malxml import MAX_BYTES, MalEntry, MalImportError, parse_mal_export
+from animerec.bot.features.rating.malxml import MAX_BYTES, MalEntry, MalImportError, parse_mal_export
 from botkit import mal_export
 
 

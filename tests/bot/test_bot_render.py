@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import discord
 
-from bot import limits, render
-from bot.service.results import (
+from animerec.bot.app import limits, render
+from animerec.bot.service.results import (
     Because,
     PartyPick,
     Pick,
@@ -15,8 +15,8 @@ from bot.service.results import (
     Stats,
     WatchParty,
 )
-from recsys.catalog import Anime
-from recsys.meta import Counts, ModelMeta
+from animerec.recsys.catalog.catalog import Anime
+from animerec.recsys.lifecycle.meta import Counts, ModelMeta
 
 STEINS = Anime(9253, "Steins;Gate", ("Sci-Fi", "Thriller"), "TV", 24, 9.17, 673572)
 MOVIE = Anime(11577, "Steins;Gate Movie", ("Sci-Fi",), "Movie", 1, 8.6, 100000)

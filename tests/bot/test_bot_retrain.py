@@ -12,12 +12,13 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.service import Service, UserError, WarmingUp, model_holder
-from bot.service.results import Forgotten
-from bot.store import Store, StoreBusy, TrainingRecord
-from bot.training import TrainingFailed
+from animerec.bot.models import holder as model_holder
+from animerec.bot.models.training import TrainingFailed
+from animerec.bot.service import Service, UserError, WarmingUp
+from animerec.bot.service.results import Forgotten
+from animerec.bot.store.store import Store, StoreBusy, TrainingRecord
+from animerec.recsys.lifecycle import artifacts
 from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock
-from recsys import artifacts
 
 RATED = {STEINS_GATE: 10.0, COWBOY_BEBOP: 9.0, DEATH_NOTE: -1.0}
 

@@ -5,15 +5,15 @@ import threading
 
 import pytest
 
-from bot.service import UserError, member_message
-from bot.service import ratings as ratings_module
-from bot.service.ratings import parse_score
-from bot.service.recommend import ONBOARDING_TITLES
-from bot.service.results import Forgotten
-from bot.store import SCHEMA_VERSION, Store
+from animerec.bot.features.rating import service as ratings_module
+from animerec.bot.features.rating.service import parse_score
+from animerec.bot.features.recommend.service import ONBOARDING_TITLES
+from animerec.bot.service import UserError, member_message
+from animerec.bot.service.results import Forgotten
+from animerec.bot.store.store import SCHEMA_VERSION, Store
+from animerec.recsys.catalog.catalog import Filters, UnknownFilter
+from animerec.recsys.data import WATCHED
 from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE, Clock, mal_export
-from recsys.catalog import Filters, UnknownFilter
-from recsys.data import WATCHED
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import POSTGRESQL, Store
+from animerec.bot.store.store import POSTGRESQL, Store
 
 pytestmark = pytest.mark.timeout(240)
 SCRIPT = Path(__file__).with_name("shard_process.py")
@@ -72,7 +72,7 @@ async def test_two_processes_one_trains_both_serve_the_new_model_no_rating_lost(
     base.update(DATABASE_URL=url, ANIMEREC_MODELS_DIR=str(data_dir / "models"), ANIMEREC_TRAIN_CONFIG="small",
                 ANIMEREC_MODEL_POLL="60" if on_postgres else "1", ANIMEREC_SHARD_COUNT="2", LOG_LEVEL="INFO")
     for i in range(2):
-        (tmp_path / f"shard-{i}").mkdir()  # as python -m bot makes it before it starts
+        (tmp_path / f"shard-{i}").mkdir()  # as python -m animerec.bot makes it before it starts
     bots = [await BotProcess.start({**base, "ANIMEREC_DATA_DIR": str(tmp_path / f"shard-{i}"), "ANIMEREC_SHARD_IDS": str(i)},
                                    tmp_path / f"shard-{i}.log") for i in range(2)]
     try:
@@ -138,8 +138,8 @@ def test_shard_settings_make_an_auto_sharded_bot_and_only_shard_0_syncs_commands
     import discord
     from pydantic import ValidationError
 
-    from bot.client import ShardedAnimeRecBot, create_bot
-    from bot.settings import Settings
+    from animerec.bot.app.client import ShardedAnimeRecBot, create_bot
+    from animerec.bot.settings import Settings
 
     def settings(**env) -> Settings:
         return Settings(_env_file=None, data_dir=tmp_path, **env)
@@ -170,8 +170,8 @@ def test_shard_settings_make_an_auto_sharded_bot_and_only_shard_0_syncs_commands
 async def test_admin_retrain_while_another_process_trains_says_so_and_keeps_the_cooldown(simcord_env, data_dir):
     import discord
 
-    from bot.client import RETRAIN_JOB
-    from bot.service.model_holder import RETRAIN_ELSEWHERE
+    from animerec.bot.app.client import RETRAIN_JOB
+    from animerec.bot.models.holder import RETRAIN_ELSEWHERE
 
     guild = simcord_env.create_guild()
     channel = guild.create_text_channel("mods")
@@ -192,8 +192,8 @@ async def test_admin_retrain_while_another_process_trains_says_so_and_keeps_the_
 
 
 async def test_a_model_published_elsewhere_is_served_and_a_broken_one_tried_once(data_dir, catalog, database):
-    from bot.service import Service
-    from recsys import artifacts
+    from animerec.bot.service import Service
+    from animerec.recsys.lifecycle import artifacts
 
     models = data_dir / "models"
     service = Service(await Store.open(database), catalog, data_dir, train_config="small", model_poll=0.1)

@@ -14,12 +14,12 @@ from contextlib import closing
 from datetime import UTC, datetime
 
 import pytest
-from testkit import unprivileged
 
-from bot import render
-from bot.service import Service, WarmingUp
-from bot.store import Store
-from recsys import artifacts
+from animerec.bot.app import render
+from animerec.bot.service import Service, WarmingUp
+from animerec.bot.store.store import Store
+from animerec.recsys.lifecycle import artifacts
+from testkit import unprivileged
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -55,8 +55,8 @@ def test_a_broken_model_is_logged_rebuilt_and_served(data_dir, fault):
     models = data_dir / "models"
     old = artifacts.current_dir(models).name
     REBUILT[fault](models)
-    bot = subprocess.Popen([sys.executable, "-m", "bot", "--console"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True, env=bot_env(data_dir), cwd=data_dir)
+    bot = subprocess.Popen([sys.executable, "-m", "animerec.bot", "--console"], stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=bot_env(data_dir), cwd=data_dir)
     try:
         log = []
         for line in bot.stderr:  # until the rebuilt model is served (the test's timeout bounds the wait)
@@ -70,7 +70,7 @@ def test_a_broken_model_is_logged_rebuilt_and_served(data_dir, fault):
         bot.kill()
     log = "".join(log) + err
     assert bot.returncode == 0, log
-    assert "WARNING bot.service.model_holder: no usable model (" in log and "Traceback" not in log
+    assert "WARNING animerec.bot.models.holder: no usable model (" in log and "Traceback" not in log
     assert artifacts.current_dir(models).name != old
     assert "== Similar to Steins;Gate ==\n1. " in out
 
@@ -78,8 +78,8 @@ def test_a_broken_model_is_logged_rebuilt_and_served(data_dir, fault):
 # Startup failing after the store opened, with an error no check foresaw.
 FAILING_STARTUP = """
 import asyncio, sys
-from bot.service import Service, open_service
-from bot.settings import Settings
+from animerec.bot.service import Service, open_service
+from animerec.bot.settings import Settings
 
 async def broken(self):
     raise RuntimeError("disk on fire")
@@ -119,7 +119,7 @@ def test_an_unusable_models_directory_is_one_line_and_exit_2(data_dir, fault, mo
     make, message = REFUSED[fault]
     make(data_dir / "models")
     # With a token the Discord mode would log in next: the check must come before any network.
-    done = subprocess.run([sys.executable, "-m", "bot", *mode], input="", capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "animerec.bot", *mode], input="", capture_output=True, text=True,
                           env=bot_env(data_dir, token="not-a-real-token"), cwd=data_dir, timeout=30)
     assert done.returncode == 2
     assert done.stderr.startswith("error: ") and message in done.stderr and done.stderr.count("\n") == 1
@@ -133,7 +133,7 @@ def test_a_read_only_data_directory_is_one_line_and_exit_2(data_dir, target, mod
     path = data_dir if target == "data directory" else db
     path.chmod(0o555 if path.is_dir() else 0o444)
     try:
-        done = subprocess.run(unprivileged([sys.executable, "-m", "bot", *mode]), input="", capture_output=True,
+        done = subprocess.run(unprivileged([sys.executable, "-m", "animerec.bot", *mode]), input="", capture_output=True,
                               text=True, env=bot_env(data_dir, token="not-a-real-token"), cwd=data_dir, timeout=30)
     finally:
         path.chmod(0o755 if path.is_dir() else 0o644)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.training import TrainingFailed, run_training, train_command
+from animerec.bot.models.training import TrainingFailed, run_training, train_command
 
 
 def child(code: str) -> list[str]:
@@ -19,16 +19,16 @@ def child(code: str) -> list[str]:
 def test_the_command_trains_into_the_models_directory_with_the_config_and_the_export():
     python = sys.executable
     assert train_command(Path("/data/models"), None, "small") == [
-        python, "-m", "recsys", "train", "--out", "/data/models", "--config", "small"]
+        python, "-m", "animerec.recsys", "train", "--out", "/data/models", "--config", "small"]
     assert train_command(Path("/data/models"), Path("/data/x.csv"), "default") == [
-        python, "-m", "recsys", "train", "--out", "/data/models", "--config", "default", "--extra", "/data/x.csv"]
+        python, "-m", "animerec.recsys", "train", "--out", "/data/models", "--config", "default", "--extra", "/data/x.csv"]
 
 
 async def test_progress_is_logged_line_by_line_and_exit_0_is_success(caplog):
     started = []
     # tqdm redraws its bar with \r: each redraw is a line of its own in the log.
     code = "import sys; sys.stdout.write('10%\\r50%\\r100%\\ndone'); sys.stdout.flush()"
-    with caplog.at_level(logging.INFO, logger="bot.training"):
+    with caplog.at_level(logging.INFO, logger="animerec.bot.models.training"):
         await run_training(child(code), on_start=started.append)
     assert len(started) == 1 and started[0] > 0
     assert [r.getMessage() for r in caplog.records if r.getMessage().startswith("training: ")] == [

@@ -3,7 +3,7 @@ all), on PostgreSQL after tally_seconds (other shards write too); past that, in 
 
 import asyncio
 
-from bot.service.community import Community
+from animerec.bot.features.community.service import Community
 
 
 class CountingStore:

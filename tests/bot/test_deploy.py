@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from bot.settings import Settings
+from animerec.bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "deploy" / "docker-compose.yml"
@@ -73,6 +73,8 @@ def test_the_models_volume_is_shared_and_each_shard_has_its_own_data(compose):
     assert models == {"models"} and len(set(data)) == len(data)
     assert {s["environment"]["ANIMEREC_MODELS_DIR"] for s in bot_services(compose).values()} == {"/models"}
     assert set(compose["volumes"]) == {"pgdata", "models", *data}
-    # The image can reach PostgreSQL and write the models volume.
-    assert "pip install -e '.[postgres]'" in dockerfile and "mkdir -p /data /models" in dockerfile
+    # The image installs the built wheel (not the source tree) with PostgreSQL's driver, and can write
+    # the models volume.
+    assert "pip wheel --no-deps" in dockerfile and '.whl)[postgres]"' in dockerfile
+    assert "pip install -e" not in dockerfile and "mkdir -p /data /models" in dockerfile
     assert "asyncpg" in (ROOT / "pyproject.toml").read_text().split("postgres = [", 1)[1].split("]", 1)[0]

@@ -10,8 +10,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from PIL import Image
 
-from bot import pictures
-from bot.pictures import Point, TastePicture, taste_png
+from animerec.bot.features.community import pictures
+from animerec.bot.features.community.pictures import Point, TastePicture, taste_png
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 DISCORD_DARK, DISCORD_LIGHT = "#313338", "#ffffff"
@@ -101,7 +101,7 @@ def test_an_empty_profile_and_no_ratings_still_render():
 
 
 def test_rendering_never_loads_pyplot():
-    code = ("import sys; from bot.pictures import Point, TastePicture, taste_png; "
+    code = ("import sys; from animerec.bot.features.community.pictures import Point, TastePicture, taste_png; "
             "taste_png(TastePicture('t', 's', [(0.0, 0.0), (1.0, 1.0)], [Point('a', 0.0, 0.0)], "
             "[Point('b', 1.0, 1.0, score=9.0)], [], (0.5, 0.5), None, ('Drama',), (1.0,), (0.5,))); "
             "print('matplotlib.pyplot' in sys.modules)")

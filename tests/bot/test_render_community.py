@@ -1,10 +1,10 @@
 """The community replies' wording, on planted results."""
 
-from bot import render_community as rc
-from bot.pictures import TastePicture
-from bot.service.community import Taste
-from recsys.catalog import Anime
-from recsys.community import GenreProfile
+from animerec.bot.features.community import render as rc
+from animerec.bot.features.community.pictures import TastePicture
+from animerec.bot.features.community.service import Taste
+from animerec.recsys.catalog.catalog import Anime
+from animerec.recsys.community import GenreProfile
 
 SG = Anime(9253, "Steins;Gate", ("Sci-Fi", "Thriller"), "TV", 24, 9.2, 100)
 MONSTER = Anime(19, "Monster", ("Mystery", "Psychological"), "TV", 74, 8.7, 100)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.backends import parse_url, postgres_sql, redact
-from bot.store import POSTGRESQL, SCHEMA_VERSION, SQLITE, TABLES, BadDatabaseURL, Store, StoreUnavailable
+from animerec.bot.store.backends import parse_url, postgres_sql, redact
+from animerec.bot.store.store import POSTGRESQL, SCHEMA_VERSION, SQLITE, TABLES, BadDatabaseURL, Store, StoreUnavailable
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -244,7 +244,7 @@ async def test_a_missing_database_is_one_line(postgres_server):
 def run_bot(tmp_path, database_url: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     env.update(ANIMEREC_DATA_DIR=str(tmp_path / "data"), DATABASE_URL=database_url)
-    return subprocess.run([sys.executable, "-m", "bot", "--console"], stdin=subprocess.DEVNULL, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "animerec.bot", "--console"], stdin=subprocess.DEVNULL, capture_output=True,
                           text=True, env=env, cwd=tmp_path, timeout=60)
 
 
@@ -329,7 +329,7 @@ def test_the_command_line_copies_sqlite_into_postgresql_and_exports(postgres_ser
     env.update(ANIMEREC_DATA_DIR=str(tmp_path / "data"), DATABASE_URL=url)
 
     def bot(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env,
+        return subprocess.run([sys.executable, "-m", "animerec.bot", *args], capture_output=True, text=True, env=env,
                               cwd=tmp_path, timeout=60)
 
     missing = bot("--copy-database", "nothing-here.sqlite3")
@@ -350,8 +350,8 @@ def test_the_command_line_copies_sqlite_into_postgresql_and_exports(postgres_ser
 async def test_postgresql_locked_past_the_busy_timeout_is_busy_and_loses_nothing(postgres_server):
     import asyncpg
 
-    from bot.backends import MEMBER_NAMESPACE
-    from bot.store import StoreBusy
+    from animerec.bot.store.backends import MEMBER_NAMESPACE
+    from animerec.bot.store.store import StoreBusy
 
     url = await postgres_server.create_database()
     store = await Store.open(url, busy_timeout=0.5)

@@ -1,7 +1,7 @@
 """The store's community tables: servers' members, privacy, parties and their confirmations, and the
 migration that adds them to a database of the release before; on SQLite and PostgreSQL alike."""
 
-from bot.store import SCHEMA_VERSION, Store, group_key, group_members
+from animerec.bot.store.store import SCHEMA_VERSION, Store, group_key, group_members
 
 ALICE, BOB, CAROL = 101, 102, 103
 STEINS_GATE, COWBOY_BEBOP = 9253, 1

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys import artifacts
-from recsys.model import ModelConfig, Recommender
-from recsys.train import train_model
+from animerec.recsys.lifecycle import artifacts
+from animerec.recsys.lifecycle.train import train_model
+from animerec.recsys.model import ModelConfig, Recommender
 
 BLOCK_ITEMS = 10  # checkerboard: users of group g interact only with items of block g
 

@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from recsys import artifacts
-from recsys.artifacts import ModelLoadError
+from animerec.recsys.lifecycle import artifacts
+from animerec.recsys.lifecycle.artifacts import ModelLoadError
 
 
 def _same_answers(a, b):

@@ -7,10 +7,10 @@ import sys
 import time
 
 import pytest
-from testkit import lock_held_elsewhere
 
-from recsys import artifacts
-from recsys.artifacts import ModelLoadError
+from animerec.recsys.lifecycle import artifacts
+from animerec.recsys.lifecycle.artifacts import ModelLoadError
+from testkit import lock_held_elsewhere
 
 
 def _rewrite_meta(path, change):
@@ -50,7 +50,7 @@ def test_a_models_root_that_is_a_file_is_a_model_load_error(tmp_path):
 # Publishes one model again and again, each as a new version, into a models root.
 PUBLISHER = """
 import sys
-from recsys import artifacts
+from animerec.recsys.lifecycle import artifacts
 
 model = artifacts.load_current(sys.argv[1])
 for _ in range(int(sys.argv[3])):

@@ -2,9 +2,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys import cli
-from recsys.catalog import NO_FILTERS, Anime, Catalog, Filters, Resolution, TitleNotFound, UnknownFilter, normalize_name
-from recsys.data import load_titles
+from animerec.recsys.catalog.catalog import (
+    NO_FILTERS,
+    Anime,
+    Catalog,
+    Filters,
+    Resolution,
+    TitleNotFound,
+    UnknownFilter,
+    normalize_name,
+)
+from animerec.recsys.cli import main as cli
+from animerec.recsys.data import load_titles
 
 
 @pytest.fixture(scope="module")
@@ -482,7 +491,7 @@ def test_label_clipping(name, english, limit, label):
 
 
 def test_the_start_of_one_series_names_resolves_to_its_most_popular_entry(catalog):
-    from recsys.serving import franchises_for
+    from animerec.recsys.serving.served import franchises_for
 
     franchise_of = franchises_for(catalog).franchise_of
     geass = catalog.resolve_choice("Code Geass", franchise_of=franchise_of)

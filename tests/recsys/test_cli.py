@@ -3,12 +3,12 @@ import sys
 
 import pandas as pd
 import pytest
-from testkit import lock_held_elsewhere
 
-from recsys import artifacts
-from recsys.catalog import Catalog
-from recsys.cli import main
-from recsys.serving import Engine
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.cli.main import main
+from animerec.recsys.lifecycle import artifacts
+from animerec.recsys.serving.served import Engine
+from testkit import lock_held_elsewhere
 
 GIVEN = "user_id,anime_id,rating\nalice,5114,10\nalice,9253,9\nalice,1535,-1\nbob,32281,9\nbob,199,8\n"
 
@@ -87,7 +87,8 @@ def test_similar_and_recommend_print_titles(small_models_root, tmp_path, capsys)
 
 
 def test_help_runs_as_a_module():
-    out = subprocess.run([sys.executable, "-m", "recsys", "--help"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-m", "animerec.recsys", "--help"],
+                         capture_output=True, text=True, check=True).stdout
     for command in ("train", "evaluate", "similar", "search", "recommend", "recommend-batch", "predict-batch"):
         assert command in out
 
@@ -209,7 +210,7 @@ def test_train_refuses_an_unusable_out_or_extra_before_training(tmp_path):
     ]
     for args, message in cases:
         # The default config trains for a minute or more: a check after training would time out.
-        done = subprocess.run([sys.executable, "-m", "recsys", "-q", "train", *args], capture_output=True,
+        done = subprocess.run([sys.executable, "-m", "animerec.recsys", "-q", "train", *args], capture_output=True,
                               text=True, timeout=20)
         assert (done.returncode, done.stdout) == (2, ""), done.stderr
         assert done.stderr.startswith("error: ") and message in done.stderr and done.stderr.count("\n") == 1

@@ -1,10 +1,10 @@
-"""recsys.community on planted data: the checkerboard model's two taste groups (tests/recsys/conftest.py:
+"""animerec.recsys.community on planted data: the checkerboard model's two taste groups (tests/recsys/conftest.py:
 block 0 = ids 1000-1009, block 1 = 1010-1019), and servers small enough to work out by hand."""
 
 import numpy as np
 import pytest
 
-from recsys.community import (
+from animerec.recsys.community import (
     AGREEMENT_PIVOT,
     CatalogMap,
     ServerTally,

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from recsys.data import (
+from animerec.recsys.data import (
     WATCHED,
     DataError,
     fingerprint,

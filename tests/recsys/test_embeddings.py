@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from recsys.embeddings import genre_matrix, rerank, similar_embeddings
-from recsys.similar_eval import cosine_reference, exact_neighbours, sample_queries, similar_figures
+from animerec.recsys.algorithms.embeddings import genre_matrix, rerank, similar_embeddings
+from animerec.recsys.evaluation.similar import cosine_reference, exact_neighbours, sample_queries, similar_figures
 
 
 def planted(n_users: int = 200, block_items: int = 12, density: float = 0.5, seed: int = 0) -> sp.csr_matrix:

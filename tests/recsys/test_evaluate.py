@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys.catalog import Catalog
-from recsys.data import load_interactions
-from recsys.evaluate import (
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.data import load_interactions
+from animerec.recsys.evaluation.evaluate import (
     DISCOVER,
     PLAIN,
     SERVED,
@@ -21,9 +21,9 @@ from recsys.evaluate import (
     item_knn,
     popularity,
 )
-from recsys.metrics import Case
-from recsys.model import ModelConfig
-from recsys.serving import franchises_for
+from animerec.recsys.evaluation.metrics import Case
+from animerec.recsys.model import ModelConfig
+from animerec.recsys.serving.served import franchises_for
 
 pytestmark = pytest.mark.timeout(240)
 

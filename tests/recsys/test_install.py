@@ -1,4 +1,4 @@
-"""recsys installed read-only: importing it must not fail on numba's on-disk cache."""
+"""animerec installed read-only: importing it must not fail on numba's on-disk cache."""
 
 import os
 import shutil
@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from testkit import unprivileged
 
-import recsys
+import animerec
+from testkit import unprivileged
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -22,14 +22,15 @@ def set_writable(path: Path, writable: bool) -> None:
 
 def test_a_read_only_install_caches_compiled_kernels_elsewhere(tmp_path):
     site = tmp_path / "site"
-    shutil.copytree(Path(recsys.__file__).parent, site / "recsys", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(Path(animerec.__file__).parent, site / "animerec", ignore=shutil.ignore_patterns("__pycache__"))
     home = tmp_path / "home"  # the user cache numba would fall back to: read-only too
     home.mkdir()
     for path in (site, home):
         set_writable(path, False)
     env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME")}
     env.update(PYTHONPATH=str(site), HOME=str(home), TMPDIR=str(tmp_path))
-    code = "import os, recsys.als, recsys.itemitem, recsys.evaluate; print(os.environ['NUMBA_CACHE_DIR'])"
+    code = ("import os, animerec.recsys.algorithms.als, animerec.recsys.algorithms.itemitem, "
+            "animerec.recsys.evaluation.evaluate; print(os.environ['NUMBA_CACHE_DIR'])")
     try:
         done = subprocess.run(unprivileged([sys.executable, "-c", code]), capture_output=True, text=True, env=env,
                               cwd=tmp_path, timeout=100)

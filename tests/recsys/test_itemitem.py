@@ -1,7 +1,7 @@
 import numpy as np
 import scipy.sparse as sp
 
-from recsys.itemitem import fit_item_models, head_items, row_sum
+from animerec.recsys.algorithms.itemitem import fit_item_models, head_items, row_sum
 
 
 def _random_matrix(seed=0, users=60, items=12):

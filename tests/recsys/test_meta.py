@@ -2,7 +2,7 @@
 
 import pytest
 
-from recsys.meta import BadMeta, Counts, ModelMeta
+from animerec.recsys.lifecycle.meta import BadMeta, Counts, ModelMeta
 
 
 def test_meta_json_reads_as_typed_fields_and_ignores_what_the_bot_does_not_read():
@@ -30,7 +30,7 @@ def test_a_wrong_field_is_named(meta, message):
 
 
 def test_publishing_refuses_counts_the_bot_would_misread(board_model, tmp_path, monkeypatch):
-    from recsys import artifacts
+    from animerec.recsys.lifecycle import artifacts
 
     monkeypatch.setitem(board_model.meta, "counts", {"users": 1, "comunity_interactions": 3})
     monkeypatch.delitem(board_model.meta, "version", raising=False)

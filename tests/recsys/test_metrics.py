@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys.metrics import make_cases, ndcg_at, recall_at, split_users
+from animerec.recsys.evaluation.metrics import make_cases, ndcg_at, recall_at, split_users
 
 
 def test_recall_and_ndcg_known_answers():

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from recsys.als import fit_als, solve_user
-from recsys.group import STRATEGIES, combine
-from recsys.model import ModelConfig, calibrated, confidence_weight
+from animerec.recsys.algorithms.als import fit_als, solve_user
+from animerec.recsys.model import ModelConfig, calibrated, confidence_weight
+from animerec.recsys.serving.group import STRATEGIES, combine
 
 BLOCK_ITEMS = 10  # as in conftest.checkerboard
 

@@ -1,7 +1,7 @@
 import pytest
 
-from recsys.catalog import Catalog
-from recsys.search_eval import FAN_NAMES, search_accuracy
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.evaluation.search import FAN_NAMES, search_accuracy
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def test_fan_names_are_what_the_data_says(catalog, query, anime_id):
 
 
 def test_a_miss_is_reported(catalog, monkeypatch):
-    monkeypatch.setattr("recsys.search_eval.FAN_NAMES", (("aot", 16498), ("aot", 1535)))
+    monkeypatch.setattr("animerec.recsys.evaluation.search.FAN_NAMES", (("aot", 16498), ("aot", 1535)))
     result = search_accuracy(catalog)
     assert result["abbrev_n"] == 2 and result["abbrev_top1"] == 0.5
     assert ("aot", 1535, 16498) in result["misses"]

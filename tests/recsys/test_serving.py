@@ -1,4 +1,4 @@
-"""The fan rules of recsys.serving on the checkerboard model, with a planted franchise graph.
+"""The fan rules of animerec.recsys.serving.served on the checkerboard model, with a planted franchise graph.
 
 Block 0 (ids 1000-1009) is one taste group, block 1 (1010-1019) the other (tests/recsys/conftest.py).
 Franchise A: 1000 (TV, 2001) -> sequel 1001 (TV, 2003) -> sequel 1002 (TV, 2005), side-story film 1003
@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys.catalog import Anime, Catalog
-from recsys.franchise import Franchises, TitleInfo
-from recsys.serving import CONTINUE, NEW, Engine
+from animerec.recsys.catalog.catalog import Anime, Catalog
+from animerec.recsys.catalog.franchise import Franchises, TitleInfo
+from animerec.recsys.serving.served import CONTINUE, NEW, Engine
 
 BLOCK0 = set(range(1000, 1010))
 BLOCK1 = set(range(1010, 1020))
@@ -107,7 +107,7 @@ def test_members_with_one_rating_get_picks(engine):
 
 
 def test_discover_leaves_out_the_most_watched(engine, monkeypatch):
-    monkeypatch.setattr("recsys.serving.DISCOVER_SKIP_TOP", 5)
+    monkeypatch.setattr("animerec.recsys.serving.served.DISCOVER_SKIP_TOP", 5)
     top5 = set(engine.model.item_ids[np.argsort(-engine.model.item_popularity, kind="stable")[:5]].tolist())
     found = engine.recommend({1004: 9, 1005: 9}, 10, discover=True)
     assert found.picks and not {p.anime_id for p in found.picks} & top5
@@ -138,13 +138,13 @@ def test_similar_lists_other_works_one_per_franchise_and_groups_its_own_series(e
 def test_similar_with_a_narrow_filter_still_fills_its_list(engine, monkeypatch):
     allowed = np.isin(engine.model.item_ids, [1012, 1013, 1014, 1015, 1016])  # the other taste block only
     for exact_limit in (0, 2_000):  # widened Annoy search, and exact search over the subset
-        monkeypatch.setattr("recsys.serving.EXACT_FILTERED", exact_limit)
+        monkeypatch.setattr("animerec.recsys.serving.served.EXACT_FILTERED", exact_limit)
         found = engine.similar(1004, 5, allowed=allowed)
         assert sorted(a for a, _ in found.neighbours) == [1012, 1013, 1014, 1015, 1016]
 
 
 def test_similar_of_an_unknown_title_is_a_named_error(engine):
-    from recsys.model import UnknownTitle
+    from animerec.recsys.model import UnknownTitle
 
     with pytest.raises(UnknownTitle):
         engine.similar(5, 3)

@@ -1,4 +1,4 @@
-"""The Spark engine (recsys.spark_als) on a small planted sample: one local[1] session for the module.
+"""The Spark engine (animerec.recsys.algorithms.spark_als) on a small planted sample: one local[1] session for the module.
 
 Skipped, with the reason, when pyspark or Java is missing (`pip install -e '.[spark]'`; CI installs it).
 """
@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recsys import artifacts
-from recsys.cli import main
-from recsys.model import ModelConfig, Recommender
-from recsys.spark_als import SparkSettings, unavailable_reason
+from animerec.recsys.algorithms.spark_als import SparkSettings, unavailable_reason
+from animerec.recsys.cli.main import main
+from animerec.recsys.lifecycle import artifacts
+from animerec.recsys.model import ModelConfig, Recommender
 
 BLOCK_ITEMS = 10  # as in conftest.checkerboard
 REASON = unavailable_reason()
@@ -107,7 +107,7 @@ def test_master_without_the_spark_engine_is_a_usage_error(tmp_path, capsys):
 
 
 def test_spark_engine_without_pyspark_or_java_is_a_usage_error(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("recsys.spark_als.unavailable_reason", lambda: "no Java runtime found")
+    monkeypatch.setattr("animerec.recsys.algorithms.spark_als.unavailable_reason", lambda: "no Java runtime found")
     assert main(["-q", "train", "--out", str(tmp_path / "m"), "--engine", "spark"]) == 2
     assert "--engine spark: no Java runtime found" in capsys.readouterr().err
 
@@ -126,14 +126,14 @@ def _engine_results(ndcg: float, rmse: float) -> dict:
     (0.60, 1.04, [True, False]),  # a higher NDCG passes; 4% higher RMSE fails
 ])
 def test_engine_checks_allow_three_percent_worse_and_any_better(ndcg, rmse, passed):
-    from recsys.evaluate import engine_checks
+    from animerec.recsys.evaluation.evaluate import engine_checks
 
     assert [ok for _, ok in engine_checks(_engine_results(ndcg, rmse))] == passed
 
 
 def test_the_engines_section_is_written_alone_and_kept_by_a_regeneration(tmp_path, monkeypatch, capsys):
-    import recsys.cli as cli
-    import recsys.evaluate as ev
+    import animerec.recsys.cli.main as cli
+    import animerec.recsys.evaluation.evaluate as ev
 
     doc = tmp_path / "evaluation.md"
     doc.write_text("# Evaluation\n\nold table\n")

@@ -1,0 +1,145 @@
+"""The Discord client: opens the store and the model, loads every extension, starts the retrain
+schedule and the health heartbeat."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from animerec.bot.app import health
+from animerec.bot.app.interactions import report_error
+from animerec.bot.models.cooldown import Cooldown, wait_text
+from animerec.bot.models.holder import RETRAIN_RUNNING
+from animerec.bot.service import Service, UserError, open_service
+from animerec.bot.settings import Settings
+from animerec.recsys.catalog.catalog import Catalog
+
+log = logging.getLogger(__name__)
+
+# One package per feature under animerec.bot.features; its `cog` module is the discord.py extension.
+EXTENSIONS = tuple(f"animerec.bot.features.{feature}.cog"
+                   for feature in ("rating", "recommend", "similar", "watchparty", "admin", "community"))
+RETRAIN_JOB = "retrain"
+
+
+class AnimeRecTree(app_commands.CommandTree):
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await report_error(interaction, error)
+
+
+class AnimeRecBot(commands.Bot):
+    service: Service
+    scheduler: AsyncIOScheduler
+
+    def __init__(self, settings: Settings, *, catalog: Catalog | None = None, **options) -> None:
+        # Slash commands only: no privileged intents. voice_states (a default intent) lets
+        # /watchparty see who is in a voice channel.
+        super().__init__(command_prefix=commands.when_mentioned, intents=discord.Intents.default(),
+                         tree_cls=AnimeRecTree, help_command=None, **options)
+        self.settings = settings
+        self._catalog = catalog  # tests share one catalog between bots
+        self.connected = False
+        self.retrain_cooldown = Cooldown(settings.retrain_cooldown)  # one queue for every server
+
+    async def setup_hook(self) -> None:
+        settings = self.settings
+        self.service = await open_service(settings, self._catalog)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.scheduler.add_job(self._scheduled_retrain, CronTrigger.from_crontab(settings.retrain_cron, timezone="UTC"),
+                               id=RETRAIN_JOB, max_instances=1, coalesce=True, misfire_grace_time=3600)
+        self.scheduler.start()
+        if not self.syncs_commands:
+            log.info("slash commands are synced by the process running shard 0")
+        elif settings.guild_id:
+            guild = discord.Object(settings.guild_id)
+            self.tree.copy_global_to(guild=guild)  # a guild sync shows up instantly; a global one can take an hour
+            await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+        self.heartbeat.start()
+
+    @property
+    def syncs_commands(self) -> bool:
+        """One process of a sharded bot syncs the slash commands (they are the bot's, not a shard's)."""
+        ids = self.settings.shard_ids
+        return ids is None or 0 in ids
+
+    async def _scheduled_retrain(self) -> None:
+        task = self.service.models.request_retrain()  # its end is logged by the model holder
+        if task is None:
+            log.info("scheduled retrain skipped: one is already running")
+            return
+        await task
+
+    def queue_retrain(self) -> None:
+        """An /admin retrain: started now, unless one is running or the cooldown since the last holds."""
+        models = self.service.models
+        if left := self.retrain_cooldown.remaining(RETRAIN_JOB):
+            if models.training:  # refused either way: this says more
+                raise UserError(RETRAIN_RUNNING)
+            raise UserError(f"One /admin retrain every {wait_text(self.retrain_cooldown.seconds)}: "
+                            f"try again in {wait_text(left)}.")
+        if models.request_retrain() is None:
+            raise UserError(RETRAIN_RUNNING)
+        self.retrain_cooldown.take(RETRAIN_JOB)
+
+    def next_retrain(self) -> datetime | None:
+        """When the scheduled retrain runs next (UTC)."""
+        job = self.scheduler.get_job(RETRAIN_JOB)
+        return job.next_run_time if job is not None else None
+
+    # The heartbeat file is fresh only while the gateway is connected: the Docker HEALTHCHECK reads it.
+    async def on_connect(self) -> None:
+        self.connected = True
+
+    # Beat as soon as the session is back: disconnecting deleted the file, and waiting for the
+    # next loop tick (up to INTERVAL) would fail a health probe of a healthy bot.
+    async def on_ready(self) -> None:
+        self.connected = True
+        health.beat(self.settings.heartbeat_path)
+
+    async def on_resumed(self) -> None:
+        self.connected = True
+        health.beat(self.settings.heartbeat_path)
+
+    async def on_disconnect(self) -> None:
+        self.connected = False
+        health.clear(self.settings.heartbeat_path)
+
+    @tasks.loop(seconds=health.INTERVAL)
+    async def heartbeat(self) -> None:
+        if self.connected:
+            health.beat(self.settings.heartbeat_path)
+
+    async def close(self) -> None:
+        if self.heartbeat.is_running():
+            self.heartbeat.cancel()
+        if getattr(self, "scheduler", None) is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if getattr(self, "service", None) is not None:
+            await self.service.close()
+        health.clear(self.settings.heartbeat_path)
+        await super().close()
+
+
+class ShardedAnimeRecBot(AnimeRecBot, commands.AutoShardedBot):
+    """The shards ANIMEREC_SHARD_IDS (all of them when unset) of ANIMEREC_SHARD_COUNT, in this process;
+    other processes run the others, on the same database and models."""
+
+
+def create_bot(settings: Settings | None = None, *, catalog: Catalog | None = None) -> AnimeRecBot:
+    """An unstarted bot; its setup_hook opens the store and the model and starts the scheduler.
+    Sharded (discord.py AutoShardedBot) when ANIMEREC_SHARD_COUNT is set."""
+    settings = settings or Settings()
+    if settings.sharded:
+        shard_ids = list(settings.shard_ids) if settings.shard_ids is not None else None
+        return ShardedAnimeRecBot(settings, catalog=catalog, shard_count=settings.shard_count, shard_ids=shard_ids)
+    return AnimeRecBot(settings, catalog=catalog)

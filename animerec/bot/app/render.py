@@ -1,0 +1,285 @@
+"""Service results as embeds: the one rendering both Discord and the console (as text) show."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+import discord
+
+from animerec.bot.app import limits
+from animerec.bot.app.limits import clip
+from animerec.bot.service.results import (
+    ImportReport,
+    Pick,
+    RateResult,
+    RatingList,
+    Recommendations,
+    SimilarTitles,
+    Stats,
+    WatchParty,
+)
+from animerec.recsys.catalog.catalog import Anime
+from animerec.recsys.data import WATCHED
+
+COLOUR = discord.Colour.blurple()
+RATINGS_PER_PAGE = 15
+SAME_SERIES_SHOWN = 8
+VOTES = "\nVotes: "  # each watch-party pick's last line
+
+
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Clip every part of an embed to Discord's limits, dropping trailing fields past the total (and
+    shortening the description if need be)."""
+    if embed.title:
+        embed.title = clip(embed.title, limits.EMBED_TITLE)
+    if embed.description:
+        embed.description = clip(embed.description, limits.EMBED_DESCRIPTION)
+    if embed.footer.text:
+        embed.set_footer(text=clip(embed.footer.text, limits.EMBED_FOOTER))
+    fields = [(clip(f.name or "", limits.FIELD_NAME), clip(f.value or "", limits.FIELD_VALUE), f.inline)
+              for f in embed.fields[: limits.CHOICES]]
+    embed.clear_fields()
+    # Title, description and footer at their own limits already exceed the total: the description gives way.
+    if (over := len(embed) - limits.EMBED_TOTAL) > 0 and embed.description:
+        embed.description = clip(embed.description, len(embed.description) - over)
+    for name, value, inline in fields:
+        if len(embed) + len(name) + len(value) > limits.EMBED_TOTAL:
+            break
+        embed.add_field(name=name, value=value, inline=inline)
+    return embed
+
+
+def embed_to_text(embed: discord.Embed) -> str:
+    """An embed as plain text, for the console."""
+    parts = [f"== {embed.title} ==" if embed.title else "", embed.description or ""]
+    parts += [f"{f.name}\n  " + (f.value or "").replace("\n", "\n  ") for f in embed.fields]
+    parts.append(f"({embed.footer.text})" if embed.footer.text else "")
+    return "\n".join(p for p in parts if p).replace("**", "")
+
+
+def describe_score(rating: float) -> str:
+    return "watched" if rating == WATCHED else f"{rating:g}/10"
+
+
+def anime_line(anime: Anime) -> str:
+    """Genres, type and episodes of a title in one line."""
+    bits = [", ".join(anime.genres) or "no genres listed", anime.type or "unknown type"]
+    if anime.episodes:
+        bits.append(f"{anime.episodes} ep" + ("s" if anime.episodes > 1 else ""))
+    return " · ".join(bits)
+
+
+def rate_embed(result: RateResult) -> discord.Embed:
+    embed = discord.Embed(title=result.anime.name, description=anime_line(result.anime), colour=COLOUR)
+    embed.add_field(name="Your score", value=describe_score(result.rating))
+    predicted = f"{result.predicted:.1f}/10" if result.predicted is not None else "— (model warming up)"
+    embed.add_field(name="I had predicted", value=predicted)
+    if result.previous is not None:
+        embed.add_field(name="Before", value=describe_score(result.previous))
+    if result.alternatives:
+        others = "; ".join(clip(a.name, 80) for a in result.alternatives)
+        embed.add_field(name="Not this one?", inline=False,
+                        value=f"That name fits more than one entry, so I took the most watched. Also: {others}.")
+    return fit(embed)
+
+
+def ratings_embed(ratings: RatingList, heading: str, page: int) -> discord.Embed:
+    chunk = ratings.items[page * RATINGS_PER_PAGE : (page + 1) * RATINGS_PER_PAGE]
+    lines = [f"**{clip(r.anime.name, 120)}** — {describe_score(r.rating)}" for r in chunk]
+    embed = discord.Embed(title=f"{heading} ({len(ratings.items)})", colour=COLOUR,
+                          description="\n".join(lines) or "No ratings yet: use /rate or /import.")
+    footer = f"Page {page + 1}/{ratings_pages(ratings)}"
+    if ratings.hidden:
+        footer += f" · {ratings.hidden} age-restricted title(s) not shown in this channel"
+    embed.set_footer(text=footer)
+    return fit(embed)
+
+
+def ratings_pages(ratings: RatingList) -> int:
+    return max(1, -(-len(ratings.items) // RATINGS_PER_PAGE))
+
+
+def import_embed(report: ImportReport) -> discord.Embed:
+    embed = discord.Embed(title="MyAnimeList import", colour=COLOUR,
+                          description=f"Added **{report.added}**, updated **{report.updated}**, "
+                                      f"unchanged {report.unchanged}.")
+    if report.skipped:
+        embed.add_field(name="Skipped", value="\n".join(f"{n} {reason}" for reason, n in report.skipped.items()),
+                        inline=False)
+    return fit(embed)
+
+
+def pick_reason(pick: Pick) -> str:
+    """Why a pick is on the list, in a sentence that is true of it."""
+    if pick.because is not None and pick.continues:
+        return f"Continues {clip(pick.because.anime.name, 80)} (you rated it {describe_score(pick.because.rating)})"
+    if pick.because is not None:
+        return f"Because you rated {clip(pick.because.anime.name, 80)} {describe_score(pick.because.rating)}"
+    return "Popular with members who like what you like"
+
+
+def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> discord.Embed:
+    embed = discord.Embed(title=heading, colour=COLOUR)
+    if not recs.picks:
+        embed.description = "No good matches left with these filters."
+    elif recs.short:
+        embed.description = (f"Only {len(recs.picks)} good match{'es' if len(recs.picks) > 1 else ''} "
+                             "with these filters: the rest would be predicted below your usual score.")
+    for rank, pick in enumerate(recs.picks, 1):
+        value = f"Match **{pick.match:.0%}** · {anime_line(pick.anime)}\n{pick_reason(pick)}"
+        if pick.more_in_series:
+            value += f" · +{pick.more_in_series} more in this series"
+        embed.add_field(name=f"{rank}. {clip(pick.anime.name, 200)}", value=value, inline=False)
+    if recs.seen_these:
+        embed.add_field(name="Seen these? Rate them to sharpen your picks",
+                        value="\n".join(f"{clip(a.name, 90)} ({a.type or '?'})" for a in recs.seen_these), inline=False)
+    if recs.onboarding:
+        embed.add_field(name="Rate a few of these too (3 or more ratings give better picks)",
+                        value="\n".join(clip(a.name, limits.CHOICE_NAME) for a in recs.onboarding), inline=False)
+    embed.set_footer(text="Match: how likely members with your taste go on to watch it. The list is in that order.")
+    return fit(embed)
+
+
+def onboarding_embed(titles: list[Anime], given: Mapping[int, float] | None = None) -> discord.Embed:
+    embed = discord.Embed(
+        title="Let's get to know your taste",
+        description="Rate a few titles you've seen (3 or more give good picks), then ask for recommendations.",
+        colour=COLOUR,
+    )
+    for anime in titles:
+        rated = (given or {}).get(anime.anime_id)
+        mark = f"\nYou: {describe_score(rated)}" if rated is not None else ""
+        embed.add_field(name=anime.name, value=anime_line(anime) + mark, inline=False)
+    return fit(embed)
+
+
+def similar_embed(result: SimilarTitles) -> discord.Embed:
+    embed = discord.Embed(title=f"Similar to {result.source.name}", colour=COLOUR)
+    if not result.neighbours:
+        embed.description = "Nothing similar with these filters."
+    for rank, n in enumerate(result.neighbours, 1):
+        embed.add_field(name=f"{rank}. {n.anime.name}", value=f"Similarity {n.similarity:.2f} · {anime_line(n.anime)}",
+                        inline=False)
+    if result.same_series:
+        names = [clip(a.name, 80) for a in result.same_series[:SAME_SERIES_SHOWN]]
+        more = len(result.same_series) - len(names)
+        embed.add_field(name="Same series", value="; ".join(names) + (f" and {more} more" if more > 0 else ""),
+                        inline=False)
+    return fit(embed)
+
+
+def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Sequence[int] = ()) -> discord.Embed:
+    """A new party, no votes yet; skipped: mentioned ids that are not members of the server."""
+    description = f"Strategy: {party.strategy_description}."
+    if skipped:  # a mention in an embed pings nobody
+        description += f"\nSkipped, not members of this server: {', '.join(f'<@{m}>' for m in skipped)}."
+    if party.unrated:
+        who = ", ".join(names.get(m, str(m)) for m in party.unrated)
+        description += f"\n{who}: no ratings yet, so left out. Rate a few with /rate and ask again!"
+    if not party.members:
+        description += "\nNobody in this group has rated anything yet."
+    if party.watched_before:
+        seen = "; ".join(f"{clip(a.name, 60)} ({n} watched)" for a, n in party.watched_before)
+        description += f"\nThis group watched together before: {seen}. Not offered again."
+    embed = discord.Embed(title=f"Watch party: {party.strategy.replace('_', ' ')}", colour=COLOUR,
+                          description=description)
+    for rank, pick in enumerate(party.picks, 1):
+        scores = ", ".join(f"{names.get(m, str(m))} {'(private)' if m in party.private else f'{p:.1f}'}"
+                           for m, p in zip(party.members, pick.predictions))
+        more = f" · +{pick.more_in_series} more in this series" if pick.more_in_series else ""
+        embed.add_field(name=f"{rank}. {pick.anime.name}",
+                        value=f"{anime_line(pick.anime)}{more}\nPredicted: {scores}{VOTES}0", inline=False)
+    return fit(embed)
+
+
+def with_watched(embed: discord.Embed, anime: Anime, confirmed: int) -> discord.Embed:
+    """A posted watch-party embed saying which pick the group watched, and how many confirmed."""
+    embed.set_footer(text=f"We watched it: {clip(anime.name, 100)} · {confirmed} member"
+                          f"{'s' if confirmed != 1 else ''} confirmed")
+    return embed
+
+
+def with_votes(embed: discord.Embed, votes: Mapping[int, int]) -> discord.Embed:
+    """A posted watch-party embed with its tallies set (votes: rank -> number). Rebuilt from the message
+    itself, so nothing of the party but the votes needs storing."""
+    for index, f in enumerate(embed.fields):
+        value = f.value or ""
+        head, found, _ = value.rpartition(VOTES)
+        head = head if found else value  # clipped by fit(): add the line back
+        embed.set_field_at(index, name=f.name, value=f"{head}{VOTES}{votes.get(index + 1, 0)}", inline=f.inline)
+    return embed
+
+
+def stats_embed(stats: Stats, now: datetime | None = None) -> discord.Embed:
+    """/stats for members: the model in words (its age, what it learned from, how good it is)."""
+    embed = discord.Embed(title="About my recommendations", colour=COLOUR)
+    meta = stats.meta
+    if meta is not None:
+        lines = [f"My model is {_age(meta.trained_at, now)} old. It learned from "
+                 f"{meta.counts.dataset_interactions:,} ratings and watches of MyAnimeList members and "
+                 f"{meta.counts.community_interactions:,} from this bot's members."]
+        served = meta.evaluation.get("p80")
+        if isinstance(served, Mapping) and "recall20" in served:
+            lines.append(f"Tested on members it had never seen, {served['recall20']:.0%} of the titles they went on "
+                         f"to watch were among its 20 picks, and it guessed their scores within "
+                         f"{served['mae']:.1f} points on average.")
+        else:
+            lines.append("This model was not evaluated (a quick test model), so I can't say how good it is.")
+    elif stats.next_training_at:
+        lines = [f"I have no model yet: my first training failed; the next try is at {stats.next_training_at}."]
+    else:
+        lines = ["I have no model yet: the first one is training."]
+    lines.append(f"Members here have given {stats.community_ratings:,} ratings "
+                 f"({stats.community_members:,} members); each retrain learns from all of them.")
+    if stats.training_since:
+        lines.append(f"A retrain is running (since {stats.training_since}); I keep answering meanwhile.")
+    embed.description = "\n\n".join(lines)
+    return fit(embed)
+
+
+def stats_figures_embed(stats: Stats) -> discord.Embed:
+    """/stats details, for server managers: the served model's figures and the retrain history."""
+    embed = discord.Embed(title="animerec figures", colour=COLOUR)
+    meta = stats.meta
+    evaluation = meta.evaluation if meta is not None else {}
+    if meta is not None:
+        c = meta.counts
+        embed.add_field(name="Model", value=f"{meta.version}\ntrained {meta.trained_at}")
+        embed.add_field(name="Trained on", value=(
+            f"{c.dataset_interactions:,} dataset + {c.community_interactions:,} community "
+            f"interactions\n{c.users:,} users · {c.items:,} titles"))
+    for protocol, figures in evaluation.items():
+        if isinstance(figures, Mapping):
+            shown = ", ".join(f"{FIGURE_NAMES.get(k, k)} {v:.3f}" for k, v in figures.items()
+                              if isinstance(v, float) and k in FIGURE_NAMES)
+            embed.add_field(name=f"Evaluation, protocol {protocol} (docs/evaluation.md)", value=shown or "—",
+                            inline=False)
+    if not evaluation:
+        embed.add_field(name="Evaluation", value="none recorded for this model", inline=False)
+    if stats.last_training:
+        last = stats.last_training
+        embed.add_field(name="Last retrain", value=f"{last.status} at {last.finished_at}", inline=False)
+    if stats.last_failure:
+        fail = stats.last_failure
+        embed.add_field(name="Last failed retrain", value=f"{fail.finished_at}: {fail.error}", inline=False)
+    return fit(embed)
+
+
+FIGURE_NAMES = {"ndcg10": "NDCG@10", "recall20": "Recall@20", "fresh_ndcg10": "fresh NDCG@10", "rmse": "RMSE",
+                "mae": "MAE", "earlier10": "earlier entries/10", "extra10": "extra same-series/10",
+                "outside_top100": "outside top 100"}
+
+
+def _age(iso: str | None, now: datetime | None = None) -> str:
+    """'3 hours', '2 days': how long ago an ISO time was."""
+    try:
+        then = datetime.fromisoformat(iso or "")
+    except ValueError:
+        return "of unknown age, so some hours"
+    seconds = max(0.0, ((now or datetime.now(UTC)) - then).total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n > 1 else ''}"
+    return "less than a minute"

@@ -1,0 +1,311 @@
+"""`python -m animerec.bot --console`: the bot's commands in a terminal, as one local member.
+
+Same store, same service, same embeds (printed as text). Reads lines until EOF, so commands can
+be piped in as well as typed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+
+from animerec.bot.app import render
+from animerec.bot.features.community import console as console_community
+from animerec.bot.features.rating.malxml import MAX_BYTES
+from animerec.bot.service import SOMETHING_WENT_WRONG, Service, UserError, member_message
+
+log = logging.getLogger(__name__)
+# Never a Discord snowflake, so the console member's ratings cannot collide with a real member's.
+CONSOLE_USER_ID = 0
+HELP = """Commands (options as key=value after the title; a value may have spaces or quotes):
+  /rate <title> <1-10|watched>      rate a title (re-rating replaces)
+  /unrate <title>                   remove a rating
+  /ratings                          list your ratings
+  /import <path to MAL export>      import a MyAnimeList XML export
+  /recommend [genre=] [type=] [count=] [discover=yes]
+  /similar <title> [genre=] [type=] [count=]
+  /watchparty <name> <name> ... [strategy=average|least_misery|fair] [genre=] [type=] [count=]
+                                    one list for you and the named local members
+  /as <name>                        become another local member (created on first use; "you" is the default)
+  /forget                           delete all your ratings (asks to confirm)
+  /admin retrain                    retrain now on the dataset plus every local rating
+  /stats [details]                  how good the picks are, in words (details: the figures)
+""" + console_community.HELP + """
+  /help, /quit"""
+
+
+RECOMMEND_OPTIONS = ("genre", "type", "count", "discover")
+SIMILAR_OPTIONS = ("genre", "type", "count")
+WATCHPARTY_OPTIONS = ("strategy", "genre", "type", "count")
+CONSOLE_USER_NAME = "you"
+
+
+def console_member_id(name: str) -> int:
+    """A local member's id: 0 for "you", else a stable negative number from the name (Discord ids are
+    positive, so local members never collide with real ones, and their ratings persist across runs)."""
+    key = " ".join(name.casefold().split())
+    if key == CONSOLE_USER_NAME:
+        return CONSOLE_USER_ID
+    return -int.from_bytes(hashlib.sha256(key.encode()).digest()[:7], "big") - 1
+
+
+def split_options(text: str, keys: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """Free text and its options, as people type them: "Steins;Gate count=5" -> ("Steins;Gate",
+    {"count": "5"}). A value runs to the next known key ("genre=Slice of Life count=5"), quotes around
+    a value or the text are dropped, and only the given keys are options, so a title such as
+    "Loups=Garous" stays whole."""
+    pattern = re.compile(r"(?:^|\s)(" + "|".join(map(re.escape, keys)) + r")=", re.IGNORECASE)
+    marks = list(pattern.finditer(text))
+    head = text[: marks[0].start()] if marks else text
+    options: dict[str, str] = {}
+    for mark, following in zip(marks, [*marks[1:], None]):
+        key = mark.group(1).lower()
+        if key in options:
+            raise UserError(f"{key}= is given twice.")
+        options[key] = _unquote(text[mark.end() : following.start() if following else len(text)])
+        if not options[key]:
+            raise UserError(f"{key}= needs a value, e.g. {key}={_EXAMPLES.get(key, '...')}.")
+    return _unquote(head), options
+
+
+_EXAMPLES = {"genre": '"Slice of Life"', "type": "Movie", "count": "5", "discover": "yes"}
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1].strip()
+    return text
+
+
+def _flag(options: dict[str, str], key: str) -> bool:
+    value = options.get(key, "no").lower()
+    if value not in ("yes", "no", "true", "false", "1", "0"):
+        raise UserError(f"{key} must be yes or no.")
+    return value in ("yes", "true", "1")
+
+
+def _count(options: dict[str, str], default: int) -> int:
+    value = options.get("count", str(default))
+    if not (value.isascii() and value.isdigit()):
+        raise UserError("count must be a whole number.")
+    return int(value)
+
+
+def _read_head(path: Path) -> bytes:
+    """At most one byte past the import limit, which the parser then refuses (a path may be /dev/zero)."""
+    with open(path, "rb") as f:
+        return f.read(MAX_BYTES + 1)
+
+
+class Console:
+    def __init__(self, service: Service, out: TextIO) -> None:
+        self.service = service
+        self.out = out
+        self.member_name, self.member_id = CONSOLE_USER_NAME, CONSOLE_USER_ID
+        self.commands: dict[str, Callable[[str], Awaitable[str]]] = {
+            "rate": self.rate, "unrate": self.unrate, "ratings": self.ratings, "import": self.import_,
+            "recommend": self.recommend, "similar": self.similar, "watchparty": self.watchparty,
+            "as": self.as_, "stats": self.stats, "admin": self.admin,
+        }
+        self.names: dict[int, str] = {CONSOLE_USER_ID: CONSOLE_USER_NAME}  # local members named this run
+        self.commands.update(console_community.commands(self))
+
+    async def admin(self, args: str) -> str:
+        if args.strip().lower() != "retrain":
+            raise UserError("Usage: /admin retrain")
+        self.write(f"Retraining on the dataset and every local rating ({FIRST_TRAINING_ESTIMATE}); "
+                   "the current model answers until the new one is in.")
+        record = await self.service.models.retrain()
+        if record.status != "ready":
+            raise UserError(f"The retrain failed ({record.error}); still serving {self.service.models.model_version}.")
+        return f"Now serving model {record.version}."
+
+    async def as_(self, args: str) -> str:
+        name = " ".join(args.split())
+        if not name:
+            raise UserError(f"Usage: /as <name>. You are {self.member_name}.")
+        self.member_name, self.member_id = name, console_member_id(name)
+        self.names[self.member_id] = name
+        count = len(await self.service.store.rating_map(self.member_id))
+        return f"You are now {name} ({count} rating{'' if count == 1 else 's'} stored)."
+
+    async def watchparty(self, args: str) -> str:
+        names_text, options = split_options(args, WATCHPARTY_OPTIONS)
+        named = [n for n in names_text.replace(",", " ").split() if n]
+        if not named:
+            raise UserError("Usage: /watchparty <name> <name> ... [strategy=average|least_misery|fair] "
+                            "[genre=] [type=] [count=]. You take part too.")
+        names = {self.member_id: self.member_name, **{console_member_id(n): n for n in named}}
+        request = self.service.parties.check(list(names), strategy=options.get("strategy", "average"),
+                                             genre=options.get("genre"), type=options.get("type"),
+                                             count=_count(options, 5))
+        party = await self.service.parties.plan(request, viewer_id=self.member_id)
+        return render.embed_to_text(render.watchparty_embed(party, names))
+
+    async def rate(self, args: str) -> str:
+        title, _, score = args.rpartition(" ")
+        if not title.strip():
+            raise UserError("Usage: /rate <title> <1-10|watched>")
+        return render.embed_to_text(render.rate_embed(await self.service.ratings.rate(self.member_id, title, score)))
+
+    async def unrate(self, args: str) -> str:
+        anime = await self.service.ratings.unrate(self.member_id, args)
+        return f"Removed your rating of {anime.name}."
+
+    async def ratings(self, args: str) -> str:
+        ratings = await self.service.ratings.of(self.member_id)
+        pages = range(render.ratings_pages(ratings))
+        return "\n".join(render.embed_to_text(render.ratings_embed(ratings, "Your ratings", page)) for page in pages)
+
+    async def import_(self, args: str) -> str:
+        path = Path(_unquote(args)).expanduser()
+        if not args.strip():
+            raise UserError("Usage: /import <path to your MyAnimeList export (.xml)>")
+        if path.is_dir():
+            raise UserError(f"{path} is a folder: give the export file inside it.")
+        try:
+            data = await asyncio.to_thread(_read_head, path)
+        except OSError as exc:
+            raise UserError(f"Cannot read {str(path)!r}: {exc.strerror}.") from None
+        return render.embed_to_text(render.import_embed(await self.service.ratings.import_mal_xml(self.member_id, data)))
+
+    async def recommend(self, args: str) -> str:
+        extra, options = split_options(args, RECOMMEND_OPTIONS)
+        if extra:
+            raise UserError(f"I don't understand “{extra[:40]}”. Options: "
+                            + " ".join(f"{k}=" for k in RECOMMEND_OPTIONS) + ' (e.g. genre="Slice of Life" count=5).')
+        recs = await self.service.picks.recommend(self.member_id, genre=options.get("genre"), type=options.get("type"),
+                                            count=_count(options, 10), discover=_flag(options, "discover"))
+        if recs.onboarding and not recs.picks:
+            return render.embed_to_text(render.onboarding_embed(recs.onboarding)) + "\nRate them with /rate <title> <score>."
+        return render.embed_to_text(render.recommend_embed(recs))
+
+    async def similar(self, args: str) -> str:
+        title, options = split_options(args, SIMILAR_OPTIONS)
+        result = await self.service.similar.find(title, count=_count(options, 10), genre=options.get("genre"),
+                                            type=options.get("type"))
+        return render.embed_to_text(render.similar_embed(result))
+
+    async def stats(self, args: str) -> str:
+        stats = await self.service.stats()
+        if args.strip().lower() not in ("", "details"):
+            raise UserError("Usage: /stats [details]")
+        text = render.embed_to_text(render.stats_embed(stats))
+        return text + ("\n" + render.embed_to_text(render.stats_figures_embed(stats)) if args.strip() else "")
+
+    async def run(self, lines: Callable[[], Awaitable[str]]) -> None:
+        """Answer each line read until EOF or /quit."""
+        while line := await lines():
+            name, _, args = line.strip().partition(" ")
+            name = name.lstrip("/").lower()
+            if name in ("quit", "exit"):
+                return
+            if name == "forget":
+                self.write("This deletes every rating you stored. Type yes to confirm:")
+                if (await lines()).strip().lower() == "yes":
+                    forgotten = await self.service.ratings.forget(self.member_id)
+                    self.write(f"Deleted {forgotten.ratings} rating(s) and everything else stored about you.")
+                    if forgotten.in_model:
+                        self.write("The model being served learnt from them; the next retrain drops them.")
+                else:
+                    self.write("Nothing deleted.")
+            elif name in self.commands:
+                self.write(await self.answer(self.commands[name], args))
+            elif name:
+                self.write(HELP if name == "help" else f"Unknown command /{name}. Type /help.")
+
+    async def answer(self, command: Callable[[str], Awaitable[str]], args: str) -> str:
+        try:
+            await self.service.community.seen(console_community.CONSOLE_GUILD_ID, self.member_id)
+            return await command(args)
+        except Exception as exc:
+            message = member_message(exc)
+            if message is None:
+                log.exception("console command failed: %s", args[:100])
+            return f"! {message or SOMETHING_WENT_WRONG}"
+
+    def write(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
+# What the first training takes on the 2-core reference machine (docs/benchmarks.md), said up front.
+FIRST_TRAINING_ESTIMATE = "about 15 s"
+PROMPT = "> "
+HISTORY_FILE = "console_history"  # in the data directory: the terminal console's line history
+TITLE_COMMANDS = {"rate", "unrate", "similar"}
+COMPLETIONS = 10
+
+
+async def run_console(service: Service, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+    console = Console(service, out)
+    interactive = stdin.isatty()
+    console.write("animerec console: you are one local member. Type /help for commands.")
+    if service.models.model_version is None:
+        console.write(f"No model yet: training the first one now ({FIRST_TRAINING_ESTIMATE}); "
+                      + ("/rate and /import work meanwhile." if interactive else "your commands run when it is ready."))
+        if not interactive:  # piped commands would all meet "warming up": wait for the model first
+            await _announce_model(console, service)
+    if not interactive:
+        await console.run(lambda: asyncio.to_thread(stdin.readline))
+        return
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory
+    from prompt_toolkit.patch_stdout import patch_stdout
+
+    session: PromptSession[str] = PromptSession(history=FileHistory(str(service.data_dir / HISTORY_FILE)),
+                            completer=TitleCompleter(service, list(console.commands) + ["help", "forget", "quit"]),
+                            complete_while_typing=True)
+
+    async def read_line() -> str:
+        try:
+            return await session.prompt_async(PROMPT) + "\n"
+        except KeyboardInterrupt:  # Ctrl-C drops the line, as in a shell
+            return "\n"
+        except EOFError:  # Ctrl-D
+            return ""
+
+    with patch_stdout(raw=True):  # lines printed meanwhile (the model is ready) go above the prompt
+        console.out = sys.stdout  # patched: the announcement and the answers draw above the prompt
+        if service.models.model_version is None:
+            asyncio.create_task(_announce_model(console, service))
+        await console.run(read_line)
+
+
+async def _announce_model(console: Console, service: Service) -> None:
+    started = asyncio.get_running_loop().time()
+    if await service.models.wait_for_model():
+        console.write(f"Model ready after {asyncio.get_running_loop().time() - started:.0f} s.")
+    else:
+        console.write("! The first training failed; /stats says why and when I try again.")
+
+
+class TitleCompleter(Completer):
+    """Tab completion in a terminal: command names, then titles after /rate, /unrate and /similar
+    (the catalog's own search, so English names and abbreviations complete too)."""
+
+    def __init__(self, service: Service, commands: list[str]) -> None:
+        self.service = service
+        self.commands = sorted(set(commands))
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
+        text = document.text_before_cursor
+        command, space, typed = text.partition(" ")
+        if not space:
+            for name in self.commands:
+                if ("/" + name).startswith(command if command.startswith("/") else "/" + command):
+                    yield Completion("/" + name + " ", start_position=-len(command))
+            return
+        if command.lstrip("/").lower() not in TITLE_COMMANDS or not typed.strip() or "=" in typed:
+            return
+        for anime in self.service.titles.search(typed, allow_adult=False, limit=COMPLETIONS):
+            yield Completion(anime.name, start_position=-len(typed), display=self.service.catalog.label(anime))

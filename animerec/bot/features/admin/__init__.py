@@ -1,0 +1,1 @@
+"""/admin and /stats: retraining on demand and what the bot is serving."""

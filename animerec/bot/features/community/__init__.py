@@ -1,0 +1,1 @@
+"""The server as a community: /taste, /compare, /score, /server top, /privacy."""

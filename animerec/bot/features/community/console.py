@@ -1,0 +1,80 @@
+"""The community commands in the console: the local members (/as NAME) are one server.
+
+/taste writes its PNG under the data directory and prints the path; /compare NAME compares with a
+local member; /score, /server top and /privacy answer as on Discord.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from animerec.bot.app.render import embed_to_text
+from animerec.bot.features.community import render as rc
+from animerec.bot.features.community.pictures import taste_png
+from animerec.bot.service import UserError
+
+if TYPE_CHECKING:
+    from animerec.bot.console.console import Console
+
+CONSOLE_GUILD_ID = 0  # the local members' server (Discord ids are never 0)
+HELP = """  /taste [name]                     your taste map as a PNG (or a local member's), with a summary
+  /compare <name>                   how alike your taste is to a local member's
+  /score <title>                    what the local members think of a title, and your predicted score
+  /server top                       the local members' favourites, most watched and hidden gems
+  /privacy visible|hidden           whether other local members can see your taste"""
+
+
+def commands(console: Console) -> dict[str, Callable[[str], Awaitable[str]]]:
+    from animerec.bot.console.console import console_member_id
+
+    community = console.service.community
+    names: dict[int, str] = console.names
+
+    def member(name: str) -> tuple[int, str]:
+        name = " ".join(name.split())
+        member_id = console_member_id(name)
+        names[member_id] = name
+        return member_id, name
+
+    async def taste(args: str) -> str:
+        own = not args.strip() or console_member_id(args) == console.member_id
+        member_id, name = (console.member_id, console.member_name) if own else member(args)
+        result = await community.taste(CONSOLE_GUILD_ID, member_id, viewer_id=console.member_id,
+                                       name="you" if own else name)
+        png = await asyncio.to_thread(taste_png, result.picture)
+        slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "member"
+        path = console.service.data_dir / f"taste-{slug}.png"
+        await asyncio.to_thread(path.write_bytes, png)
+        return f"{embed_to_text(rc.taste_embed(result, name, own)).split(chr(10) + '(')[0]}\nPicture: {path}"
+
+    async def compare(args: str) -> str:
+        if not args.strip():
+            raise UserError("Usage: /compare <name> (a local member: /as <name> creates one).")
+        other_id, other = member(args)
+        result = await community.compare(CONSOLE_GUILD_ID, console.member_id, other_id, other_name=other)
+        return embed_to_text(rc.compare_embed(result, other))
+
+    async def score(args: str) -> str:
+        if not args.strip():
+            raise UserError("Usage: /score <title>")
+        anime = console.service.titles.resolve(args)
+        result = await community.score(CONSOLE_GUILD_ID, console.member_id, anime)
+        shown = {m: names.get(m, "another local member") for m in result.tally.loved_by}
+        return embed_to_text(rc.score_embed(result, shown)).replace("```\n", "").replace("\n```", "")
+
+    async def server(args: str) -> str:
+        if args.strip().lower() != "top":
+            raise UserError("Usage: /server top")
+        return embed_to_text(rc.server_top_embed(await community.server_top(CONSOLE_GUILD_ID, console.member_id)))
+
+    async def privacy(args: str) -> str:
+        setting = args.strip().lower()
+        if setting not in ("visible", "hidden"):
+            raise UserError("Usage: /privacy visible|hidden")
+        await community.set_privacy(console.member_id, setting == "hidden")
+        return rc.PRIVACY_TEXT[setting == "hidden"].replace("**", "")
+
+    return {"taste": taste, "compare": compare, "score": score, "server": server, "privacy": privacy}

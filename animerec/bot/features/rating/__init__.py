@@ -1,0 +1,1 @@
+"""/rate, /unrate, /ratings, /import (a MyAnimeList export) and /forget."""

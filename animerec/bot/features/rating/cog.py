@@ -1,0 +1,135 @@
+"""/rate, /unrate, /ratings, /import, /forget."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from animerec.bot.app import render
+from animerec.bot.app.interactions import (
+    OwnedView,
+    allow_adult,
+    bot_of,
+    guild_member,
+    score_autocomplete,
+    service_of,
+    title_autocomplete,
+)
+from animerec.bot.features.rating.malxml import MAX_BYTES
+from animerec.bot.service import UserError
+from animerec.bot.service.results import Forgotten, RatingList
+
+
+class RatingsPager(OwnedView):
+    def __init__(self, owner_id: int, ratings: RatingList, heading: str) -> None:
+        super().__init__(owner_id)
+        self.ratings, self.heading, self.page = ratings, heading, 0
+        self._sync()
+
+    def embed(self) -> discord.Embed:
+        return render.ratings_embed(self.ratings, self.heading, self.page)
+
+    def _sync(self) -> None:
+        self.previous.disabled = self.page == 0
+        self.next.disabled = self.page >= render.ratings_pages(self.ratings) - 1
+
+    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+        self.page += step
+        self._sync()
+        await interaction.response.edit_message(embed=self.embed(), view=self)
+
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await self._turn(interaction, -1)
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await self._turn(interaction, +1)
+
+
+def forgotten_text(forgotten: Forgotten, next_retrain: datetime | None) -> str:
+    text = (f"Done: deleted {forgotten.ratings} rating(s) and {forgotten.dismissals} dismissed title(s). "
+            "I no longer store anything about you.")
+    if not forgotten.in_model:
+        return text
+    when = "the next time I retrain"
+    if next_retrain is not None:
+        soon = next_retrain - datetime.now(UTC) < timedelta(days=1)
+        when = f"at {next_retrain:%H:%M} UTC" if soon else f"at {next_retrain:%Y-%m-%d %H:%M} UTC"
+    return (text + " The model I serve now learnt from your ratings (blended into its title weights; it keeps "
+            f"no row of yours): they are gone from the next model, {when}.")
+
+
+class ForgetConfirm(OwnedView):
+    def __init__(self, owner_id: int) -> None:
+        super().__init__(owner_id, timeout=120)
+
+    @discord.ui.button(label="Delete everything", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
+        forgotten = await service_of(interaction).ratings.forget(interaction.user.id)
+        self.stop()
+        await interaction.edit_original_response(content=forgotten_text(forgotten, bot_of(interaction).next_retrain()),
+                                                 view=None)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Nothing deleted.", view=None)
+
+
+class Rating(commands.Cog):
+    @app_commands.command(description="Rate an anime 1-10, or mark it watched (re-rating replaces)")
+    @app_commands.describe(anime="The title (pick a suggestion or type it)", score="1-10, or watched")
+    @app_commands.autocomplete(anime=title_autocomplete, score=score_autocomplete)
+    async def rate(self, interaction: discord.Interaction, anime: str, score: str) -> None:
+        await interaction.response.defer(ephemeral=True)
+        result = await service_of(interaction).ratings.rate(interaction.user.id, anime, score,
+                                                    allow_adult=await allow_adult(interaction))
+        await interaction.followup.send(embed=render.rate_embed(result), ephemeral=True)
+
+    @app_commands.command(description="Remove one of your ratings")
+    @app_commands.autocomplete(anime=title_autocomplete)
+    async def unrate(self, interaction: discord.Interaction, anime: str) -> None:
+        await interaction.response.defer(ephemeral=True)
+        removed = await service_of(interaction).ratings.unrate(interaction.user.id, anime,
+                                                       allow_adult=await allow_adult(interaction))
+        await interaction.followup.send(f"Removed your rating of {removed.name}.", ephemeral=True)
+
+    @app_commands.command(description="List your ratings, or another member's")
+    async def ratings(self, interaction: discord.Interaction, member: discord.User | None = None) -> None:
+        await interaction.response.defer(ephemeral=True)
+        who = member or interaction.user
+        if who.id != interaction.user.id:  # /privacy: only a visible member of this server
+            if interaction.guild is None or await guild_member(interaction.guild, who.id) is None:
+                raise UserError("I can only show the ratings of a member of this server.")
+            await service_of(interaction).community.check_visible(who.id, interaction.user.id, who.display_name,
+                                                                   "I can't show their ratings")
+        ratings = await service_of(interaction).ratings.of(who.id, allow_adult=await allow_adult(interaction))
+        heading = "Your ratings" if who.id == interaction.user.id else f"{who.display_name}'s ratings"
+        view = RatingsPager(interaction.user.id, ratings, heading)
+        await interaction.followup.send(embed=view.embed(), view=view, ephemeral=True)
+
+    @app_commands.command(name="import", description="Import your MyAnimeList export (XML, or the .xml.gz MAL gives you)")
+    async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        service_of(interaction).ratings.check_import(interaction.user.id)
+        if file.size > MAX_BYTES:
+            raise UserError(f"That file is {file.size / 1e6:.1f} MB; exports up to {MAX_BYTES // 1024 // 1024} MB work.")
+        await interaction.response.defer(ephemeral=True)
+        report = await service_of(interaction).ratings.import_mal_xml(interaction.user.id, await file.read())
+        await interaction.followup.send(embed=render.import_embed(report), ephemeral=True)
+
+    @app_commands.command(description="Delete everything I store about you (asks to confirm)")
+    async def forget(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(
+            "This deletes all your ratings and dismissed titles, your privacy setting, your watch-party "
+            "confirmations and the servers I have seen you in, for good. Sure?",
+            view=ForgetConfirm(interaction.user.id), ephemeral=True,
+        )
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Rating())

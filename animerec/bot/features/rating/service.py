@@ -1,0 +1,124 @@
+"""A member's ratings: /rate, /unrate, /ratings, /import, /forget and "not interested"."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+
+from animerec.bot.app.limits import clip
+from animerec.bot.features.rating.malxml import MalImportError, parse_mal_export
+from animerec.bot.models.cooldown import Cooldown, wait_text
+from animerec.bot.models.holder import ModelHolder
+from animerec.bot.service.errors import UserError
+from animerec.bot.service.results import Forgotten, ImportReport, RatedTitle, RateResult, RatingList
+from animerec.bot.service.titles import Titles
+from animerec.bot.store.store import Store
+from animerec.recsys.catalog.catalog import Anime
+from animerec.recsys.data import WATCHED
+
+WATCHED_WORDS = {"watched", "w", "seen"}
+WATCHED_STATUSES = {"completed", "watching", "1", "2"}  # exports spell statuses as words or MAL's codes
+
+
+def parse_score(text: str | float) -> float:
+    """A score as members type it: a whole number 1-10, or "watched" (seen, no score)."""
+    value = str(text).strip().lower()
+    if value in WATCHED_WORDS:
+        return WATCHED
+    if value.isascii() and value.isdigit() and len(value) <= 2 and 1 <= int(value) <= 10:
+        return float(value)
+    raise UserError(f"“{clip(str(text).strip(), 20)}” is not a score: give a whole number from 1 to 10, or `watched`.")
+
+
+class Ratings:
+    def __init__(self, store: Store, titles: Titles, models: ModelHolder, *, import_cooldown: float = 60,
+                 on_forget: Callable[[int], None] | None = None) -> None:
+        self.on_forget = on_forget  # what else remembers members (the community views' caches)
+        self.store = store
+        self.titles = titles
+        self.catalog = titles.catalog
+        self.models = models
+        self.import_cooldown = Cooldown(import_cooldown)  # per member: parsing a big export is costly
+
+    async def rate(self, user_id: int, title: str, score: str | float, *, allow_adult: bool = False) -> RateResult:
+        anime, alternatives = self.titles.resolve_choice(title, allow_adult=allow_adult)
+        rating = parse_score(score)
+        model = self.models.model
+
+        async def predict() -> float | None:
+            if model is None:
+                return None
+            before = await self.store.rating_map(user_id)
+            before.pop(anime.anime_id, None)
+            return float((await asyncio.to_thread(model.predict, before, [anime.anime_id]))[0])
+
+        # Side by side: the prediction leaves this title out, so it is the same whether it reads the
+        # member's ratings before or after this write commits.
+        predicted, previous = await asyncio.gather(
+            predict(), self.store.upsert_ratings(user_id, {anime.anime_id: rating})
+        )
+        return RateResult(anime, rating, previous[anime.anime_id], predicted, alternatives)
+
+    async def unrate(self, user_id: int, title: str, *, allow_adult: bool = False) -> Anime:
+        anime = self.titles.resolve(title, allow_adult=allow_adult)
+        if not await self.store.delete_rating(user_id, anime.anime_id):
+            raise UserError(f"You haven't rated {anime.name}.")
+        return anime
+
+    async def of(self, user_id: int, *, allow_adult: bool = False) -> RatingList:
+        items, hidden = [], 0
+        for r in await self.store.ratings(user_id):
+            anime = self.catalog.get(r.anime_id)
+            if anime.is_adult and not allow_adult:
+                hidden += 1
+            else:
+                items.append(RatedTitle(anime, r.rating, r.updated_at))
+        return RatingList(items, hidden)
+
+    def check_import(self, user_id: int) -> None:
+        """UserError while the member's import cooldown runs: ask before fetching the file."""
+        self._import_wait(self.import_cooldown.remaining(user_id))
+
+    def _import_wait(self, left: float) -> None:
+        if left:
+            raise UserError(f"One import every {wait_text(self.import_cooldown.seconds)}: "
+                            f"try again in {wait_text(left)}.")
+
+    async def import_mal_xml(self, user_id: int, data: bytes) -> ImportReport:
+        """Import a MyAnimeList export; all or nothing (a bad file stores nothing)."""
+        self._import_wait(self.import_cooldown.take(user_id))
+        try:
+            entries, malformed = await asyncio.to_thread(parse_mal_export, data)  # 5 MB of XML: not on the loop
+        except MalImportError as exc:
+            raise UserError(f"I couldn't import that file: {exc}. Nothing was stored.") from None
+        skipped = {"not in the catalog": 0, "planned, on hold or dropped without a score": 0,
+                   "malformed entries": malformed}
+        existing = await self.store.rating_map(user_id)
+        wanted: dict[int, float] = {}
+        for e in entries:
+            if e.anime_id not in self.catalog:
+                skipped["not in the catalog"] += 1
+            elif e.score:
+                wanted[e.anime_id] = float(e.score)
+            elif e.status in WATCHED_STATUSES:  # says less than a score already given here: keep that
+                wanted[e.anime_id] = existing.get(e.anime_id, WATCHED)
+            else:
+                skipped["planned, on hold or dropped without a score"] += 1
+        changed = {a: r for a, r in wanted.items() if existing.get(a) != r}
+        if changed:
+            await self.store.upsert_ratings(user_id, changed)
+        added = sum(a not in existing for a in changed)
+        return ImportReport(added, len(changed) - added, len(wanted) - len(changed),
+                            {k: v for k, v in skipped.items() if v})
+
+    async def forget(self, user_id: int) -> Forgotten:
+        """Delete everything stored about a member (the caller has asked them to confirm)."""
+        ratings, dismissals = await self.store.forget(user_id)
+        if self.on_forget is not None:
+            self.on_forget(user_id)
+        meta = self.models.meta
+        learnt = meta is not None and meta.counts.community_interactions > 0
+        return Forgotten(ratings, dismissals, bool(ratings) and (learnt or self.models.training))
+
+    async def dismiss(self, user_id: int, anime_ids: Iterable[int]) -> None:
+        await self.store.dismiss(user_id, [a for a in anime_ids if a in self.catalog])

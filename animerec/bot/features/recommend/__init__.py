@@ -1,0 +1,1 @@
+"""/recommend: picks folded in on the member's ratings, after the fan rules."""

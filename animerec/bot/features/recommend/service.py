@@ -1,0 +1,79 @@
+"""/recommend: picks after the fan rules, and titles to rate for members with few ratings."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from animerec.bot.models.holder import ModelHolder
+from animerec.bot.service.results import Because, Pick, Recommendations
+from animerec.bot.service.titles import check_count
+from animerec.bot.store.store import Store
+from animerec.recsys.catalog.catalog import Anime, Catalog
+from animerec.recsys.model import Recommender
+from animerec.recsys.serving.served import CONTINUE
+
+MIN_RATINGS = 3  # below this, /recommend shows titles to rate beside the first picks
+ONBOARDING_TITLES = 4
+
+
+class Picks:
+    def __init__(self, store: Store, catalog: Catalog, models: ModelHolder) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.models = models
+
+    async def recommend(
+        self, user_id: int, *, genre: str | None = None, type: str | None = None, count: int = 10,
+        allow_adult: bool = False, exclude: Iterable[int] = (), onboard: bool = True, discover: bool = False,
+    ) -> Recommendations:
+        """Picks folded in on the member's current ratings, after the fan rules (animerec.recsys.serving.served). With
+        onboard and fewer than MIN_RATINGS ratings, titles to rate come with them (alone, with none)."""
+        engine = self.models.engine()
+        count = check_count(count)
+        filters = self.catalog.filters(genre, type)  # an UnknownFilter before any work
+        ratings = await self.store.rating_map(user_id)
+        dismissed = await self.store.dismissals(user_id)
+        onboarding_due = onboard and len(ratings) < MIN_RATINGS
+        if onboarding_due and not ratings:
+            return Recommendations([], self._onboarding(engine.model, dismissed, allow_adult))
+
+        def work():  # the filter mask too: numpy on the loop gives the GIL away and waits to get it back
+            allowed = engine.allowed(filters, allow_adult=allow_adult)
+            return engine.recommend(ratings, count, exclude={*dismissed, *exclude}, allowed=allowed, discover=discover)
+
+        found = await asyncio.to_thread(work)
+        picks = []
+        for p in found.picks:
+            because = None
+            if p.because in self.catalog and p.because in ratings:
+                anime = self.catalog.get(p.because)
+                because = None if anime.is_adult and not allow_adult else Because(anime, ratings[p.because])
+            picks.append(Pick(self.catalog.get(p.anime_id), p.predicted, p.match, p.kind == CONTINUE and because is not None,
+                              because, p.more_in_series))
+        seen_these = [self.catalog.get(a) for a in found.seen_these if a not in dismissed]
+        # Titles to rate beside the first picks: none already on the page.
+        shown = {p.anime_id for p in found.picks} | set(found.seen_these)
+        onboarding = self._onboarding(engine.model, ratings.keys() | dismissed | shown, allow_adult) \
+            if onboarding_due else []
+        return Recommendations(picks, onboarding, seen_these, count)
+
+    def _onboarding(self, model: Recommender, skip: set[int], allow_adult: bool) -> list[Anime]:
+        """Popular titles the model knows, each sharing at most half its genres with those before."""
+        chosen: list[Anime] = []
+        seen_genres: set[str] = set()
+        for anime in self.catalog:  # most popular first
+            if anime.anime_id in skip or (anime.is_adult and not allow_adult) or model.index_of(anime.anime_id) is None:
+                continue
+            if len(seen_genres.intersection(anime.genres)) > len(anime.genres) // 2:
+                continue
+            chosen.append(anime)
+            seen_genres.update(anime.genres)
+            if len(chosen) == ONBOARDING_TITLES:
+                break
+        return chosen
+
+    async def onboarding_titles(self, user_id: int, *, allow_adult: bool = False, skip: Iterable[int] = ()) -> list[Anime]:
+        model = self.models.engine().model
+        rated = (await self.store.rating_map(user_id)).keys() | await self.store.dismissals(user_id)
+        return self._onboarding(model, rated | set(skip), allow_adult)

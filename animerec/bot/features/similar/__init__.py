@@ -1,0 +1,1 @@
+"""/similar: a title's neighbours from the Annoy index."""

@@ -1,0 +1,34 @@
+"""/similar: the titles nearest one a member names."""
+
+from __future__ import annotations
+
+import asyncio
+
+from animerec.bot.models.holder import ModelHolder
+from animerec.bot.service.errors import UserError
+from animerec.bot.service.results import Neighbour, SimilarTitles
+from animerec.bot.service.titles import Titles, check_count
+from animerec.recsys.model import UnknownTitle
+
+
+class Similar:
+    def __init__(self, titles: Titles, models: ModelHolder) -> None:
+        self.titles = titles
+        self.catalog = titles.catalog
+        self.models = models
+
+    async def find(
+        self, title: str, *, count: int = 10, genre: str | None = None, type: str | None = None,
+        allow_adult: bool = False,
+    ) -> SimilarTitles:
+        engine = self.models.engine()
+        count = check_count(count)
+        source = self.titles.resolve(title, allow_adult=allow_adult)
+        allowed = engine.allowed(self.catalog.filters(genre, type), allow_adult=allow_adult)
+        try:
+            found = await asyncio.to_thread(engine.similar, source.anime_id, count, allowed=allowed)
+        except UnknownTitle:
+            raise UserError(f"{source.name} has too few ratings in my data to find similar titles.") from None
+        series = [self.catalog.get(a) for a in found.same_series]
+        return SimilarTitles(source, [Neighbour(self.catalog.get(a), s) for a, s in found.neighbours],
+                             [a for a in series if allow_adult or not a.is_adult])

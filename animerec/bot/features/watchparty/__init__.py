@@ -1,0 +1,1 @@
+"""/watchparty: one list for a group, and its persistent vote."""

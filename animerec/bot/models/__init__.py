@@ -1,0 +1,1 @@
+"""The served model's life: loading, the hot swap, the training child process and its cooldown."""

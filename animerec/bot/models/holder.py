@@ -1,0 +1,342 @@
+"""The one owner of the served model: loading it, training the next one in a child process, and
+the hot swap between requests. Everything else asks it for the engine of the moment.
+
+Several processes of one bot (shards) may share the database and the models directory: one of them
+trains at a time (the store's training lock: a PostgreSQL advisory lock, or a file lock beside the
+SQLite file), and every process serves a newly published model within seconds (a PostgreSQL
+notification, and a look at the models directory's `current` every `poll` seconds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from animerec.bot.app.limits import clip
+from animerec.bot.models.training import TrainingFailed, run_training, train_command
+from animerec.bot.service.errors import UserError, WarmingUp
+from animerec.bot.store.store import Store, StoreBusy, TrainingRecord, now
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.lifecycle.artifacts import ModelLoadError, current_dir, load_current, meta_of
+from animerec.recsys.lifecycle.meta import DEFAULT_CONFIG, ModelMeta
+from animerec.recsys.model import Recommender
+from animerec.recsys.serving.served import Engine, franchises_for
+
+log = logging.getLogger(__name__)
+
+# Seconds before retrying a failed first training, in turn; the last repeats until a model is served.
+FIRST_TRAINING_RETRY_DELAYS = (60.0, 300.0, 900.0)
+EXPORT_PREFIX = ".community-ratings-"  # a retrain's private export of every rating, deleted after it
+LEGACY_EXPORT = "community-ratings.csv"  # written, and never deleted, by earlier versions
+RETRAIN_RUNNING = "A retrain is already running; /stats shows when it started."
+RETRAIN_ELSEWHERE = ("A retrain is already running in another process of this bot; every process serves "
+                     "its model once it is published.")
+
+
+class TrainingElsewhere(UserError):
+    """Another process (a shard) holds the training lock."""
+
+
+def _clock(timestamp: str) -> str:
+    """"2026-11-25T06:24:10+00:00" -> "06:24 UTC"."""
+    return f"{datetime.fromisoformat(timestamp):%H:%M} UTC"
+
+
+@dataclass(frozen=True)
+class Served:
+    """What a hot swap replaces, in one reference: the model with its fan rules, and its meta.json."""
+
+    engine: Engine
+    meta: ModelMeta
+
+
+class ModelHolder:
+    """Requests take engine() once and keep it; the retrain task is the only one (request_retrain)."""
+
+    def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = DEFAULT_CONFIG,
+                 retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS, models_dir: Path | None = None,
+                 poll: float = 0.0) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.data_dir = Path(data_dir)
+        self.models_dir = Path(models_dir) if models_dir is not None else self.data_dir / "models"
+        self.poll = poll  # seconds between two looks at `current` for another process's model; 0: never
+        self._watcher: asyncio.Task[None] | None = None
+        self._published = asyncio.Event()  # a notification: another process published a model
+        self._looked_at: str | None = None  # the version `current` named at the last look: loaded once, not each look
+        self.train_config = train_config
+        self.franchises = franchises_for(catalog)
+        self.retry_delays = tuple(retry_delays)
+        self._served: Served | None = None
+        self._retrain: asyncio.Task[TrainingRecord] | None = None  # the one training at a time
+        self._first_training: asyncio.Task[None] | None = None
+        self.training_since: str | None = None
+        self.training_pid: int | None = None  # the training child process, while one runs
+        self.first_failure: TrainingRecord | None = None  # while no model: the last failed try, and
+        self.next_training_at: datetime | None = None  # when the next one starts
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Serve the published model; with none usable, train one in the background meanwhile."""
+        release = await self.store.try_training_lock()
+        if release is not None:  # nobody trains: runs still marked 'training' died with their process
+            try:
+                await self.store.abandon_unfinished_training()
+            finally:
+                await release()
+        await asyncio.to_thread(self._remove_exports)
+        try:
+            self._served = await asyncio.to_thread(self._load)
+            log.info("serving model %s", self.model_version)
+        except ModelLoadError as exc:
+            log.warning("no usable model (%s): training one now; commands answer 'warming up' until it is ready", exc)
+            self._first_training = asyncio.create_task(self._train_first_model(), name="first-training")
+        try:
+            listening = await self.store.listen_models(lambda version: self._published.set())
+        except Exception:  # e.g. the server refused one more connection: the looks at `current` remain
+            log.exception("cannot listen for models published by other processes")
+            listening = False
+        if listening or self.poll > 0:
+            self._watcher = asyncio.create_task(self._watch(), name="model-watcher")
+
+    async def _watch(self) -> None:
+        """Serve the model another process publishes: on its notification, or seen at a look at `current`."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._published.wait(), self.poll or None)
+            self._published.clear()
+            try:
+                await self.check_published()
+            except Exception:  # never let the watcher die: the next look tries again
+                log.exception("looking for a newly published model failed")
+
+    async def check_published(self) -> bool:
+        """Swap in the published model if it is not the one served (another process trained it);
+        True when it did. Our own retrain swaps its model in itself."""
+        if self.training:
+            return False
+        try:
+            version = (await asyncio.to_thread(current_dir, self.models_dir)).name
+        except ModelLoadError:
+            return False
+        if version in (self.model_version, self._looked_at):
+            return False
+        self._looked_at = version  # one try: a model that fails to load is logged once, not every look
+        log.info("model %s was published by another process: loading it", version)
+        return await self.reload()
+
+    async def _train_first_model(self) -> None:
+        """Train until there is a model to serve, retrying a failure after each of retry_delays in turn."""
+        attempt = 0
+        while self.model is None:
+            task = self.request_retrain()
+            if task is None:  # an /admin retrain or the nightly run got there first: see how it ends
+                assert self._retrain is not None
+                await asyncio.wait([self._retrain])
+                continue
+            try:
+                record: TrainingRecord | None = await task
+            except TrainingElsewhere:  # another process trains the first model: serve it once published
+                await self._wait_for_other_training()
+                continue
+            except Exception:  # e.g. the store stayed locked (logged by _log_outcome): try again, as after a failure
+                record = None
+            if self.model is not None:
+                break
+            self.first_failure = record
+            delay = self.retry_delays[min(attempt, len(self.retry_delays) - 1)]
+            attempt += 1
+            self.next_training_at = datetime.now(UTC) + timedelta(seconds=delay)
+            log.warning("no model yet: training again at %s", self.next_training_at.isoformat(timespec="seconds"))
+            await asyncio.sleep(delay)
+            self.next_training_at = None
+        self.first_failure = None
+
+    async def _wait_for_other_training(self) -> None:
+        """Until another process's training has published a model here, or has ended without one."""
+        while self.model is None:
+            await asyncio.sleep(1.0)
+            if await self.check_published():
+                return
+            release = await self.store.try_training_lock()
+            if release is not None:  # it ended (or its process died): look once more, then train here
+                await release()
+                await self.check_published()
+                return
+
+    async def wait_for_model(self) -> bool:
+        """Wait for the first model: True once one is served, False when its training failed (a retry
+        is scheduled; /stats and the warming-up reply say when)."""
+        while self._served is None:
+            first = self._first_training
+            if first is None or first.done() or self.next_training_at is not None:
+                return self._served is not None
+            await asyncio.sleep(0.1)
+        return True
+
+    async def close(self) -> None:
+        """Stop training: cancelling kills the training child (see run_training)."""
+        tasks = [t for t in (self._first_training, self._retrain, self._watcher) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- the served model ---------------------------------------------------------------------
+
+    @property
+    def model(self) -> Recommender | None:
+        return self._served.engine.model if self._served is not None else None
+
+    @property
+    def meta(self) -> ModelMeta | None:
+        return self._served.meta if self._served is not None else None
+
+    @property
+    def model_version(self) -> str | None:
+        return self._served.meta.version if self._served is not None else None
+
+    def engine(self) -> Engine:
+        """The engine to answer a request with; WarmingUp while there is none. Take it once per
+        request: a hot swap meanwhile does not affect it."""
+        served = self._served
+        if served is None and self.next_training_at is not None and not self.training:
+            failed = self.first_failure
+            at = f" at {_clock(failed.finished_at)}" if failed and failed.finished_at else ""
+            why = f"{at} ({clip(failed.error or 'see the log', 200)})" if failed else ""
+            raise WarmingUp(
+                f"I'm still warming up: training my first model failed{why}. I'll try again at "
+                f"{self.next_training_at:%H:%M} UTC (your /rate and /import work already)."
+            )
+        if served is None:
+            raise WarmingUp(
+                "I'm still warming up: my first model is training. Try again in a few minutes "
+                "(your /rate and /import work already)."
+            )
+        return served.engine
+
+    def _load(self) -> Served:
+        """The published model with its fan rules, built off the event loop."""
+        model = load_current(self.models_dir)
+        return Served(Engine(model, self.catalog, self.franchises), meta_of(model))
+
+    async def reload(self) -> bool:
+        """Swap in the published `current` model; on a bad one keep serving the old (logged)."""
+        try:
+            served = await asyncio.to_thread(self._load)
+        except ModelLoadError as exc:
+            log.error("cannot load the published model, still serving %s: %s", self.model_version, exc)
+            return False
+        # The hot swap: requests already running keep the reference they took.
+        self._served = served
+        log.info("now serving model %s", self.model_version)
+        return True
+
+    # --- retraining ---------------------------------------------------------------------------
+
+    @property
+    def training(self) -> bool:
+        return self._retrain is not None and not self._retrain.done()
+
+    def request_retrain(self) -> asyncio.Task[TrainingRecord] | None:
+        """Start a retrain in the background and return its task (await it for the record); None
+        while one is already running, which is then the only one."""
+        if self.training:
+            return None
+        self._retrain = asyncio.create_task(self._run_retrain(), name="retrain")
+        self._retrain.add_done_callback(_log_outcome)
+        return self._retrain
+
+    async def training_elsewhere(self) -> bool:
+        """Another process of this bot (a shard) is training now."""
+        if self.training:
+            return False
+        release = await self.store.try_training_lock()
+        if release is None:
+            return True
+        await release()
+        return False
+
+    async def retrain(self) -> TrainingRecord:
+        """Retrain now and wait for the record; UserError while one is already running."""
+        task = self.request_retrain()
+        if task is None:
+            raise UserError(RETRAIN_RUNNING)
+        return await task
+
+    async def _run_retrain(self) -> TrainingRecord:
+        """Train on the dataset plus every community rating in a child process, swap the model in,
+        and tell the other processes; TrainingElsewhere while another process trains."""
+        release = await self.store.try_training_lock()
+        if release is None:
+            raise TrainingElsewhere(RETRAIN_ELSEWHERE)
+        try:
+            # Holding the lock: a run still marked 'training' died with its process.
+            await self.store.abandon_unfinished_training()
+            record = await self._train_and_swap()
+        finally:
+            await release()
+        if record.status == "ready" and record.version:
+            try:
+                await self.store.notify_model(record.version)
+            except Exception:  # the others still see it at their next look at `current`
+                log.exception("could not announce model %s to the other processes", record.version)
+        return record
+
+    async def _train_and_swap(self) -> TrainingRecord:
+        record_id = await self.store.training_started()
+        self.training_since = now()
+        error = None
+        extra = None
+        try:
+            extra = await asyncio.to_thread(self._private_export)
+            rows = await self.store.export_ratings(extra)
+            cmd = train_command(self.models_dir, extra if rows else None, self.train_config)
+            await run_training(cmd, on_start=self._training_started)
+            if not await self.reload():
+                error = "the new model could not be loaded (see the log); still serving the previous one"
+        except (TrainingFailed, OSError, StoreBusy) as exc:
+            error = str(exc)
+            log.error("retrain failed, still serving %s: %s", self.model_version or "no model", error)
+        finally:
+            self.training_pid = self.training_since = None
+            if extra is not None:  # member data lives no longer than the training that needs it
+                extra.unlink(missing_ok=True)
+        meta = self.meta if error is None else None
+        await self.store.training_finished(record_id, version=meta.version if meta else None,
+                                           trained_at=meta.trained_at if meta else None, error=error)
+        return (await self.store.training_history(1))[0]
+
+    def _training_started(self, pid: int) -> None:
+        self.training_pid = pid
+
+    def _private_export(self) -> Path:
+        """A new empty file only this user can read (mkstemp creates it 0600)."""
+        fd, name = tempfile.mkstemp(prefix=EXPORT_PREFIX, suffix=".csv", dir=self.data_dir)
+        os.close(fd)
+        return Path(name)
+
+    def _remove_exports(self) -> None:
+        """Exports left by a bot killed mid-training (its cleanup never ran) or by earlier versions."""
+        for path in [self.data_dir / LEGACY_EXPORT, *self.data_dir.glob(f"{EXPORT_PREFIX}*.csv")]:
+            path.unlink(missing_ok=True)
+
+
+def _log_outcome(task: asyncio.Task[TrainingRecord]) -> None:
+    """Every retrain's end in the log, whoever asked for it (nobody awaits an /admin retrain)."""
+    if task.cancelled():
+        log.info("retrain cancelled")
+    elif isinstance(task.exception(), TrainingElsewhere):
+        log.info("retrain skipped: another process is training")
+    elif (exc := task.exception()) is not None:
+        log.error("retrain crashed", exc_info=exc)
+    else:
+        record = task.result()
+        log.info("retrain finished: %s %s", record.status, record.error or record.version)

@@ -1,0 +1,62 @@
+"""Running `python -m animerec.recsys train` as a child process: training never runs on the event loop,
+and a crash or kill of the child cannot take the bot (or the model it serves) down with it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import signal
+import sys
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+_LINE_BREAK = re.compile(rb"[\r\n]+")  # tqdm redraws its bar with \r
+
+
+class TrainingFailed(RuntimeError):
+    """The training process did not publish a model; the message says why."""
+
+
+def train_command(models_dir: Path, extra_csv: Path | None, config: str) -> list[str]:
+    cmd = [sys.executable, "-m", "animerec.recsys", "train", "--out", str(models_dir), "--config", config]
+    return cmd + ["--extra", str(extra_csv)] if extra_csv is not None else cmd
+
+
+async def run_training(cmd: list[str], on_start: Callable[[int], None] = lambda pid: None) -> None:
+    """Run the training command, logging its progress; TrainingFailed unless it exits 0."""
+    proc = await asyncio.create_subprocess_exec(
+        *cmd, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    on_start(proc.pid)
+    log.info("training started (pid %d): %s", proc.pid, " ".join(cmd[1:]))
+    tail: deque[str] = deque(maxlen=20)
+    assert proc.stdout is not None  # stdout=PIPE
+    try:
+        pending = b""
+        while chunk := await proc.stdout.read(4096):
+            *lines, pending = _LINE_BREAK.split(pending + chunk)
+            for raw in lines:
+                if line := raw.decode(errors="replace").strip():
+                    tail.append(line)
+                    log.info("training: %s", line)
+        if line := pending.decode(errors="replace").strip():
+            tail.append(line)
+            log.info("training: %s", line)
+        code = await proc.wait()
+    finally:
+        if proc.returncode is None:  # cancelled (bot shutting down): do not leave an orphan
+            proc.kill()
+            await proc.wait()
+    if code == 0:
+        return
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        raise TrainingFailed(f"the training process was killed by {name}")
+    reason = next((line for line in reversed(tail) if line.startswith("error:")), tail[-1] if tail else "")
+    raise TrainingFailed(f"the training process exited with code {code}" + (f": {reason[:300]}" if reason else ""))

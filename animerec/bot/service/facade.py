@@ -1,0 +1,66 @@
+"""Service: one object holding every feature, for the exts, the console and the tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from animerec.bot.features.community.service import Community
+from animerec.bot.features.rating.service import Ratings
+from animerec.bot.features.recommend.service import Picks
+from animerec.bot.features.similar.service import Similar
+from animerec.bot.features.watchparty.service import WatchParties
+from animerec.bot.models.holder import FIRST_TRAINING_RETRY_DELAYS, ModelHolder
+from animerec.bot.service.results import Stats
+from animerec.bot.service.stats import gather_stats
+from animerec.bot.service.titles import Titles
+from animerec.bot.settings import Settings
+from animerec.bot.store.store import Store
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.lifecycle.meta import DEFAULT_CONFIG
+
+
+class Service:
+    def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = DEFAULT_CONFIG,
+                 import_cooldown: float = 60, retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS,
+                 models_dir: Path | None = None, model_poll: float = 0.0) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.data_dir = Path(data_dir)
+        self.models = ModelHolder(store, catalog, self.data_dir, train_config=train_config, retry_delays=retry_delays,
+                                  models_dir=models_dir, poll=model_poll)
+        self.titles = Titles(store, catalog, self.models.franchises)
+        self.community = Community(store, catalog, self.models.engine)
+        self.ratings = Ratings(store, self.titles, self.models, import_cooldown=import_cooldown,
+                               on_forget=self.community.forgotten)
+        self.picks = Picks(store, catalog, self.models)
+        self.similar = Similar(self.titles, self.models)
+        self.parties = WatchParties(store, catalog, self.models)
+
+    async def start(self) -> None:
+        await self.models.start()
+
+    async def close(self) -> None:
+        await self.models.close()
+        await self.community.close()
+        await self.store.close()
+
+    async def stats(self) -> Stats:
+        return await gather_stats(self.store, self.models)
+
+
+async def open_service(settings: Settings, catalog: Catalog | None = None) -> Service:
+    """A started service on the settings' data directory and database (catalog: reuse one already loaded)."""
+    store = await Store.open(settings.database)
+    try:
+        if catalog is None:
+            catalog = await asyncio.to_thread(Catalog.load)
+        service = Service(store, catalog, settings.data_dir, train_config=settings.train_config,
+                          import_cooldown=settings.import_cooldown, models_dir=settings.models_dir,
+                          model_poll=settings.model_poll_seconds)
+        await service.start()
+    except BaseException:
+        await store.close()  # aiosqlite's thread is not a daemon: left open, the process never exits
+        raise
+    return service

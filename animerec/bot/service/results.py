@@ -1,0 +1,126 @@
+"""What the service answers: plain dataclasses, no Discord types; render.py turns them into embeds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from animerec.bot.store.store import TrainingRecord
+from animerec.recsys.catalog.catalog import Anime
+from animerec.recsys.lifecycle.meta import ModelMeta
+from animerec.recsys.serving.group import STRATEGIES
+
+
+@dataclass(frozen=True)
+class RateResult:
+    anime: Anime
+    rating: float
+    previous: float | None  # the member's earlier rating of it, if any
+    predicted: float | None  # what the model expected them to give (None while warming up)
+    alternatives: tuple[Anime, ...] = ()  # other entries of its series the typed name also fits
+
+
+@dataclass(frozen=True)
+class RatedTitle:
+    anime: Anime
+    rating: float
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class RatingList:
+    items: list[RatedTitle]
+    hidden: int  # adult titles left out of this channel
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: int
+    updated: int
+    unchanged: int
+    skipped: dict[str, int]  # reason -> count
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    ratings: int
+    dismissals: int
+    # The served model (or the one training now) learnt from community ratings, perhaps theirs: blended
+    # into its title weights, without a row per member, until a retrain without them.
+    in_model: bool
+
+
+@dataclass(frozen=True)
+class Because:
+    """A liked title the member gave that a pick follows from, and their score of it."""
+
+    anime: Anime
+    rating: float
+
+
+@dataclass(frozen=True)
+class Pick:
+    anime: Anime
+    predicted: float
+    match: float = 0.0  # 0-1, follows the list order (animerec.recsys.serving.served.Pick.match)
+    continues: bool = False  # goes on from `because`, a title the member gave
+    because: Because | None = None
+    more_in_series: int = 0
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    picks: list[Pick]
+    onboarding: list[Anime] = field(default_factory=list)  # titles to rate first, when the member has few
+    seen_these: list[Anime] = field(default_factory=list)  # earlier entries of their series: rate, not watch
+    requested: int = 0
+
+    @property
+    def short(self) -> bool:
+        return len(self.picks) < self.requested
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    anime: Anime
+    similarity: float
+
+
+@dataclass(frozen=True)
+class SimilarTitles:
+    source: Anime
+    neighbours: list[Neighbour]  # other works, one per franchise
+    same_series: list[Anime] = field(default_factory=list)  # the source's own franchise, oldest first
+
+
+@dataclass(frozen=True)
+class PartyPick:
+    anime: Anime
+    predictions: tuple[float, ...]  # one per member of WatchParty.members
+    more_in_series: int = 0
+
+
+@dataclass(frozen=True)
+class WatchParty:
+    strategy: str
+    members: tuple[int, ...]  # members with ratings, in the order of PartyPick.predictions
+    unrated: tuple[int, ...]  # members with no ratings: left out, to be invited to /rate
+    picks: list[PartyPick]
+    watched_before: tuple[tuple[Anime, int], ...] = ()  # this group's earlier parties: (title, members who watched)
+    private: frozenset[int] = frozenset()  # members who hid their taste (/privacy): no score shown by their name
+
+    @property
+    def strategy_description(self) -> str:
+        return STRATEGIES[self.strategy]
+
+
+@dataclass(frozen=True)
+class Stats:
+    meta: ModelMeta | None  # the served model's; None while there is none
+    community_ratings: int
+    community_members: int
+    training_since: str | None  # a retrain running now, started then
+    last_training: TrainingRecord | None  # the latest finished one
+    last_failure: TrainingRecord | None
+    next_training_at: str | None = None  # with no model yet: when the failed first training is tried again
+
+

@@ -1,0 +1,1 @@
+"""Where members' data lives: SQLite by default, PostgreSQL for several processes."""

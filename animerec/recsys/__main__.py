@@ -1,0 +1,5 @@
+import sys
+
+from animerec.recsys.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The catalog: titles as people type them, filters, franchises and works."""

@@ -1,0 +1,1 @@
+"""Offline evaluation: splits, metrics, protocols, the baselines' figures and the report."""

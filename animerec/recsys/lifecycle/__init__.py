@@ -1,0 +1,1 @@
+"""A model's life on disk: its meta, the published artifacts, and training one."""

@@ -1,0 +1,396 @@
+"""The recommender the bot serves: implicit ALS item factors, folded in per user, blended with
+sparse item-item scorers for the ranking.
+
+Training learns item factors from every interaction (a score or "watched") with a confidence that
+grows with the score. Serving never retrains: a member's ratings are folded in by an exact ridge
+solve against the fixed item factors, giving
+  * the implicit-ALS preference x_u . y_i, which the ranking blends with the item-item scorers of
+    animerec.recsys.algorithms.itemitem (EASE^R weights for members with a history, co-occurrence counts for members
+    with only a few titles; see docs/evaluation.md for the figures behind the weights);
+  * the 1-10 prediction: mu + b_i + b_u + z_u . y_i, a ridge fit of the member's own scores on the
+    same item factors (watched-without-score titles shape the ranking only).
+The embeddings behind /similar (Annoy) are animerec.recsys.algorithms.embeddings.similar_embeddings: a factorization of
+the item-kNN cosine matrix with the titles' genres appended (see that module for why not the ALS
+factors); animerec.recsys.serving.served re-ranks their hits with a support prior and the franchise graph.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from threadpoolctl import ThreadpoolController
+
+from animerec.recsys.algorithms.als import fit_als, solve_spd, solve_user
+from animerec.recsys.algorithms.ann import AnnIndex
+from animerec.recsys.algorithms.embeddings import genre_matrix, similar_embeddings
+from animerec.recsys.algorithms.itemitem import fit_item_models, row_block, row_sum
+from animerec.recsys.catalog.catalog import Catalog
+
+if TYPE_CHECKING:
+    from animerec.recsys.algorithms.spark_als import SparkSettings
+
+RATING_MIN, RATING_MAX = 1.0, 10.0
+# Below this share the neighbour scores (standardized, weights 1 + 2) move a title by < 0.1 sd:
+# members with about 70+ titles skip those wide sums (the /recommend p99 budget).
+COLD_NEGLIGIBLE = 0.03
+_BLAS = ThreadpoolController()
+
+
+def single_threaded_blas():
+    """Limit BLAS to one thread (a context manager, or leave it in place for the whole process).
+
+    Serving does many small solves and products; a multi-threaded BLAS spends more on waking and
+    contending threads than it saves (fold-in p50 8 ms -> 0.4 ms on 2 cores, benchmarks/bench_serve.py).
+    Serving processes call this once; training keeps every thread.
+    """
+    return _BLAS.limit(limits=1, user_api="blas")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Hyperparameters; the defaults are the ones docs/evaluation.md justified."""
+
+    factors: int = 128
+    iterations: int = 15
+    regularization: float = 30.0
+    alpha: float = 3.0  # confidence of an interaction: 1 + alpha * weight
+    watched_weight: float = 0.5  # weight of "watched, no score" relative to a score of 10 (= 1.0)
+    cg_steps: int = 2  # CG steps per row per half-step (implicit uses 3); see benchmarks/bench_train.py
+    item_bias_shrink: float = 5.0  # item bias = sum of residuals / (count + shrink)
+    user_bias_reg: float = 1.0  # ridge penalty of the folded-in user bias
+    rating_reg: float = 3.0  # ridge penalty of the folded-in rating vector
+    ease_lambda: float = 30.0  # L2 penalty of the EASE^R item-item weights
+    ease_neighbors: int = 100  # EASE^R weights kept per scored title
+    knn_neighbors: int = 1000  # co-occurrence / cosine neighbours kept per scored title
+    item_max_items: int = 10_000  # item-item models cover this many most-interacted titles
+    blend_factorization: float = 0.5  # weight of the ALS score next to the item-item score
+    cold_pivot: float = 12.0  # members with about this many titles get half neighbours, half EASE
+    cold_cooccurrence_weight: float = 1.0  # for the coldest members: weight of co-occurrence counts
+    cold_cosine_weight: float = 2.0  # ... and of cosine neighbours
+    ann_trees: int = 50  # Annoy trees; with ann_search_k, sets recall@20 vs exact (benchmarks/bench_serve.py)
+    ann_search_k: int = 3_000
+    seed: int = 0
+
+    @classmethod
+    def small(cls) -> ModelConfig:
+        """A few-second model for tests and smoke runs."""
+        return cls(factors=16, iterations=4, ease_neighbors=50, knn_neighbors=100, item_max_items=2000)
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> ModelConfig:
+        names = {f.name for f in fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise ValueError(f"unknown hyperparameter(s): {', '.join(sorted(unknown))}")
+        return cls(**d)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class UnknownTitle(KeyError):
+    """A title the model has no data for (too few interactions in training, or not in the catalog)."""
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    anime_id: int
+    score: float  # ranking score (higher first)
+    predicted_rating: float  # 1-10, calibrated
+
+
+@dataclass
+class FoldedUser:
+    """A member folded in against the item factors."""
+
+    seen: np.ndarray  # item indices the member gave (any rating)
+    pref: np.ndarray  # implicit preference vector x_u
+    user_bias: float
+    rating_vec: np.ndarray  # z_u
+    ratings: np.ndarray  # float32, the member's rating of each of seen (-1: watched)
+
+
+def confidence_weight(ratings: np.ndarray, config: ModelConfig) -> np.ndarray:
+    """Weight in [0, 1] of each interaction: scores scale linearly, watched gets its own weight."""
+    r = np.asarray(ratings, dtype=np.float32)
+    return np.where(r > 0, r / RATING_MAX, config.watched_weight).astype(np.float32)
+
+
+@dataclass
+class Recommender:
+    config: ModelConfig
+    item_ids: np.ndarray  # int64 MAL ids, index order
+    item_factors: np.ndarray  # float32 (n_items, k)
+    item_bias: np.ndarray  # float32 (n_items,)
+    global_mean: float
+    item_popularity: np.ndarray  # interactions per item in training
+    ease: sp.csr_matrix  # item-item EASE^R weights (row: given, column: scored)
+    cooccurrence: sp.csr_matrix  # item-item co-occurrence counts, same layout
+    cosine: sp.csr_matrix  # item-item cosine similarities, same layout
+    similar_vectors: np.ndarray  # float32 (n_items, d): the /similar embeddings (Annoy, angular)
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.item_ids = np.asarray(self.item_ids, dtype=np.int64)
+        self._index = {int(a): i for i, a in enumerate(self.item_ids)}
+        k = self.item_factors.shape[1]
+        V = self.item_factors.astype(np.float64)
+        self._gram = (V.T @ V + self.config.regularization * np.eye(k)).astype(np.float32)
+        self._ann: AnnIndex | None = None  # set by attach_ann / artifacts.load
+
+    # ------------------------------------------------------------------ training
+    @classmethod
+    def fit(
+        cls,
+        interactions: pd.DataFrame,
+        config: ModelConfig | None = None,
+        progress: Callable[[int], None] | None = None,
+        stage_times: dict[str, float] | None = None,
+        catalog: Catalog | None = None,
+        spark: SparkSettings | None = None,
+    ) -> Recommender:
+        """Train on an interactions table (user_id, anime_id, rating with -1 = watched).
+
+        ``progress`` is called after each ALS iteration; ``stage_times`` receives seconds per stage;
+        ``catalog`` gives the genres the /similar embeddings carry (none without it). With ``spark``
+        the item factors come from Spark MLlib's implicit ALS (animerec.recsys.algorithms.spark_als) instead of
+        animerec.recsys.algorithms.als; every other stage is the same.
+        """
+        config = config or ModelConfig()
+        stages = stage_times if stage_times is not None else {}
+        clock = time.perf_counter()
+        users = interactions["user_id"].astype(str).astype("category")
+        items = interactions["anime_id"].astype("int64").astype("category")
+        item_ids = items.cat.categories.to_numpy(np.int64)
+        ratings = interactions["rating"].to_numpy(np.float32)
+        u, i = users.cat.codes.to_numpy(), items.cat.codes.to_numpy()
+        conf = 1.0 + config.alpha * confidence_weight(ratings, config)
+        C = sp.csr_matrix((conf, (u, i)), shape=(len(users.cat.categories), len(item_ids)), dtype=np.float32)
+        stages["prepare"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        if spark is None:
+            _, item_factors = fit_als(
+                C, config.factors, config.iterations, config.regularization,
+                cg_steps=config.cg_steps, seed=config.seed, progress=progress,
+            )
+        else:
+            from animerec.recsys.algorithms import spark_als
+
+            item_factors = spark_als.fit_item_factors(C, config.factors, config.iterations, config.alpha, spark,
+                                                      seed=config.seed, progress=progress)
+        stages["als"] = time.perf_counter() - clock
+        rated = ratings > 0
+        mu = float(ratings[rated].mean()) if rated.any() else 7.5
+        resid = np.bincount(i[rated], weights=ratings[rated] - mu, minlength=len(item_ids))
+        counts = np.bincount(i[rated], minlength=len(item_ids))
+        item_bias = (resid / (counts + config.item_bias_shrink)).astype(np.float32)
+        popularity = np.bincount(i, minlength=len(item_ids)).astype(np.int64)
+        clock = time.perf_counter()
+        ease, cooc, cosine = fit_item_models(
+            C, popularity, lam=config.ease_lambda, ease_neighbors=config.ease_neighbors,
+            knn_neighbors=config.knn_neighbors, max_items=config.item_max_items
+        )
+        stages["item_item"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        genres = genre_matrix(item_ids, catalog)[0] if catalog is not None else None
+        similar_vectors = similar_embeddings(C, popularity, item_genres=genres, seed=config.seed)
+        stages["similar"] = time.perf_counter() - clock
+        model = cls(config, item_ids, item_factors, item_bias, mu, popularity, ease, cooc, cosine, similar_vectors)
+        if spark is not None:
+            model.meta["engine"] = spark_als.describe(spark)
+        return model
+
+    # ------------------------------------------------------------------ similar-items index
+    def attach_ann(self, ann: AnnIndex) -> None:
+        self._ann = ann
+
+    def ensure_ann(self) -> AnnIndex:
+        """The Annoy index over the /similar embeddings, built on first need."""
+        if self._ann is None:
+            self._ann = AnnIndex.build(self.similar_vectors, self.item_ids, n_trees=self.config.ann_trees,
+                                       search_k=self.config.ann_search_k, seed=self.config.seed)
+        return self._ann
+
+    # ------------------------------------------------------------------ serving
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)
+
+    def index_of(self, anime_id: int) -> int | None:
+        return self._index.get(int(anime_id))
+
+    def _indices(self, ratings: Mapping[int, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Known items of a member's ratings, as (indices, ratings); unknown ids are ignored."""
+        pairs = [(self._index[int(a)], float(r)) for a, r in ratings.items() if int(a) in self._index]
+        if not pairs:
+            return np.empty(0, np.int64), np.empty(0, np.float32)
+        idx, r = zip(*pairs)
+        return np.asarray(idx, np.int64), np.asarray(r, np.float32)
+
+    def fold_in(self, ratings: Mapping[int, float]) -> FoldedUser:
+        """Solve the member's vectors against the fixed item factors (no retraining)."""
+        idx, r = self._indices(ratings)
+        k = self.item_factors.shape[1]
+        if len(idx) == 0:
+            return FoldedUser(idx, np.zeros(k, np.float32), 0.0, np.zeros(k, np.float32), r)
+        conf = 1.0 + self.config.alpha * confidence_weight(r, self.config)
+        pref = solve_user(self.item_factors, self._gram, idx, conf)
+        rated = r > 0
+        user_bias, rating_vec = 0.0, np.zeros(k, np.float32)
+        if rated.any():
+            # Ridge on [1, y_i] for the member's scores minus the global mean and item biases.
+            Y = np.hstack([np.ones((rated.sum(), 1), np.float32), self.item_factors[idx[rated]]])
+            target = r[rated] - self.global_mean - self.item_bias[idx[rated]]
+            penalty = np.full(k + 1, self.config.rating_reg, np.float32)
+            penalty[0] = self.config.user_bias_reg
+            w = solve_spd(Y.T @ Y + np.diag(penalty), Y.T @ target)
+            user_bias, rating_vec = float(w[0]), w[1:].astype(np.float32)
+        return FoldedUser(idx, pref, user_bias, rating_vec, r)
+
+    def folded(self, user: FoldedUser | Mapping[int, float]) -> FoldedUser:
+        """A folded-in member: as given, or folded in from their ratings (so callers fold in once)."""
+        return user if isinstance(user, FoldedUser) else self.fold_in(user)
+
+    def predicted_ratings(self, user: FoldedUser, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Calibrated 1-10 predictions of a folded-in member for item indices."""
+        raw = self.global_mean + user.user_bias + self.item_bias[idx] + self.item_factors[idx] @ user.rating_vec
+        return calibrated(raw)
+
+    def ranking_scores(self, user: FoldedUser) -> np.ndarray:
+        """A folded-in member's ranking score of every item (a fresh array, the caller may write to it)."""
+        return self.ranking(user)[0]
+
+    def ranking(self, user: FoldedUser) -> tuple[np.ndarray, list[tuple[sp.csr_matrix, float]]]:
+        """The ranking scores, and the item-item terms behind them as (matrix, coefficient): a given
+        title j adds coefficient * M[j, i] to title i's score (what "because" is computed from)."""
+        if len(user.seen) == 0:
+            # Nothing to fold in: the most watched titles first.
+            return np.log1p(self.item_popularity).astype(np.float32), []
+        cfg = self.config
+        n = len(user.seen)
+        cold = cfg.cold_pivot**2 / (cfg.cold_pivot**2 + n**2)  # 1 for a new member, -> 0 with history
+        # Each scorer is standardized over the catalog so the weights compare like with like.
+        terms = [(self.ease, 1.0 - cold)]
+        if cold > COLD_NEGLIGIBLE:  # long histories skip the (wide) neighbour sums
+            terms += [(self.cooccurrence, cold * cfg.cold_cooccurrence_weight),
+                      (self.cosine, cold * cfg.cold_cosine_weight)]
+        scores = cfg.blend_factorization * standardized(self.item_factors @ user.pref)
+        scaled = []
+        for matrix, weight in terms:
+            sums = row_sum(matrix, user.seen)
+            mean, sd = mean_sd(sums)
+            scores += (weight / sd) * (sums - mean)
+            scaled.append((matrix, weight / sd))
+        return scores, scaled
+
+    @staticmethod
+    def contributions(user: FoldedUser, idx: np.ndarray, terms: list[tuple[sp.csr_matrix, float]]) -> np.ndarray:
+        """(given titles x idx): how much each given title adds to each item's ranking score through
+        the item-item terms of ranking() (the factorization's share is not split per title)."""
+        out = np.zeros((len(user.seen), len(idx)), np.float32)
+        for matrix, coef in terms:
+            out += coef * row_block(matrix, user.seen, idx)
+        return out
+
+    def recommend(
+        self,
+        ratings: FoldedUser | Mapping[int, float],
+        n: int = 10,
+        *,
+        exclude: Iterable[int] = (),
+        allowed: np.ndarray | None = None,
+    ) -> list[Recommendation]:
+        """The plain ranking: top n titles for a member, never one they gave or one in ``exclude``.
+
+        ``allowed``: a bool mask aligned to item_ids (genre/type/adult filters). What members see is
+        this ranking after the fan rules of animerec.recsys.serving.served; this is the raw list for evaluation.
+        """
+        user = self.folded(ratings)
+        scores = self.ranking_scores(user)
+        blocked = np.zeros(self.n_items, bool)
+        blocked[user.seen] = True
+        blocked[[i for a in exclude if (i := self._index.get(int(a))) is not None]] = True
+        if allowed is not None:
+            blocked |= ~np.asarray(allowed, bool)
+        scores[blocked] = -np.inf
+        top = top_n(scores, n)
+        predicted = self.predicted_ratings(user, top)
+        return [Recommendation(int(self.item_ids[i]), float(scores[i]), float(p)) for i, p in zip(top, predicted)]
+
+    def predict(self, ratings: FoldedUser | Mapping[int, float], anime_ids: Sequence[int]) -> np.ndarray:
+        """Predicted 1-10 score for each anime id; an id the model lacks gets mean + the member's bias."""
+        user = self.folded(ratings)
+        out = np.full(len(anime_ids), calibrated(np.array(self.global_mean + user.user_bias)), np.float64)
+        known = [(j, i) for j, a in enumerate(anime_ids) if (i := self._index.get(int(a))) is not None]
+        if known:
+            pos, idx = map(np.asarray, zip(*known))
+            out[pos] = self.predicted_ratings(user, idx)
+        return out
+
+    def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Nearest titles by cosine of the /similar embeddings, from the Annoy index when one is
+        attached (the raw neighbours; animerec.recsys.serving.served.Engine.similar is what members see)."""
+        i = self._index.get(int(anime_id))
+        if i is None:
+            raise UnknownTitle(anime_id)
+        if self._ann is not None:
+            return self._ann.similar(i, n, allowed)
+        return self.similar_exact(i, n, allowed)
+
+    def similar_exact(self, i: int, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Exact cosine neighbours of item index i (the reference for the Annoy index)."""
+        normed = _normalized(self.similar_vectors)
+        sims = (normed @ normed[i]).astype(np.float64)
+        sims[i] = -np.inf
+        if allowed is not None:
+            sims[~np.asarray(allowed, bool)] = -np.inf
+        top = top_n(sims, n)
+        return [(int(self.item_ids[j]), float(sims[j])) for j in top]
+
+
+# Predictions rise linearly up to the knee, then bend toward (never reach) RATING_MAX - headroom: a
+# member's top titles differ by tenths there, and a flat 10.0/10 claims a certainty no fold-in has.
+CALIBRATION_KNEE = 9.0
+CALIBRATION_HEADROOM = 0.1
+
+
+def calibrated(raw: np.ndarray) -> np.ndarray:
+    """Raw 1-10 predictions with the top end bent smoothly (slope 1 at the knee) below 10."""
+    span = RATING_MAX - CALIBRATION_HEADROOM - CALIBRATION_KNEE
+    over = np.maximum(raw - CALIBRATION_KNEE, 0.0)
+    bent = CALIBRATION_KNEE + span * (1.0 - np.exp(-over / span))
+    return np.clip(np.where(raw > CALIBRATION_KNEE, bent, raw), RATING_MIN, RATING_MAX)
+
+
+def mean_sd(v: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation (+1e-9) in two BLAS passes: np.std's temporaries cost more on the
+    /recommend path, which standardizes three or four catalog-long vectors per request."""
+    mean = float(v.sum()) / len(v)
+    var = max(float(np.dot(v, v)) / len(v) - mean * mean, 0.0)
+    return mean, var**0.5 + 1e-9
+
+
+def standardized(v: np.ndarray) -> np.ndarray:
+    mean, sd = mean_sd(v)
+    return (v - mean) * (1.0 / sd)
+
+
+def _normalized(m: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(m, axis=-1, keepdims=True)
+    return m / np.maximum(norms, 1e-12)
+
+
+def top_n(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the n highest finite scores, best first."""
+    finite = np.isfinite(scores)
+    n = min(n, int(finite.sum()))
+    if n <= 0:
+        return np.empty(0, np.int64)
+    part = np.argpartition(-scores, n - 1)[:n]
+    return part[np.argsort(-scores[part], kind="stable")]

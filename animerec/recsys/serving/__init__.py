@@ -1,0 +1,1 @@
+"""What members see: the served model with its fan rules, /similar, and groups."""

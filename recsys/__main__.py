@@ -1,5 +1,0 @@
-import sys
-
-from recsys.cli import main
-
-sys.exit(main())
