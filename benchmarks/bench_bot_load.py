@@ -44,7 +44,7 @@ from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.lifecycle import artifacts
 from animerec.recsys.lifecycle.train import train_and_publish
 from animerec.recsys.model import ModelConfig, single_threaded_blas
-from animerec.recsys.serving.served import Engine
+from animerec.recsys.serving.served import ServedModel
 
 BASELINE = "9737454"  # the last commit with one write lock and a commit per rating
 RATES, EARLIER = 5, 30
@@ -201,7 +201,7 @@ def main() -> None:
         del model.meta["version"]
         v2 = artifacts.publish(model, models).name  # the same factors as a new version: the swap is what counts
         member_plans = plans(catalog, model, args.members, args.think, args.ramp)
-        Engine(model, catalog).recommend(member_plans[10_000][1], 10)  # compile and warm up before either side
+        ServedModel(model, catalog).recommend(member_plans[10_000][1], 10)  # compile and warm up before either side
         print(f"{args.members} members at once, each {RATES} /rate + 1 /recommend 0-{args.think:g} s apart, "
               f"{EARLIER} earlier ratings each, arriving within {args.ramp:g} s; "
               f"model {v1} ({args.models or args.config}) hot-swapped for {v2} halfway")

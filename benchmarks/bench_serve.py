@@ -2,11 +2,11 @@
 
     python benchmarks/bench_serve.py [--models DIR]   (default: trains a model in a temp dir)
 
-* /recommend path: what the bot runs (animerec.recsys.serving.served.Engine.recommend: fold-in, score, filter, fan
+* /recommend path: what the bot runs (animerec.recsys.serving.served.ServedModel.recommend: fold-in, score, filter, fan
   rules, reasons) and the plain ranking under it (Recommender.recommend), for held-out-like members of
   5..300 titles with a genre/type mask on two thirds of them; reference: implicit's
   recommend(..., recalculate_user=True) at the same rank, on the same members (if installed).
-* /similar path: what the bot runs (Engine.similar: 100 Annoy candidates re-ranked with the support
+* /similar path: what the bot runs (ServedModel.similar: 100 Annoy candidates re-ranked with the support
   prior and the franchise graph), Annoy's own top 10, and exact cosine over all /similar embeddings;
   recall@20 of Annoy against the exact top 20 over every item.
 """
@@ -25,7 +25,7 @@ from animerec.recsys.data import load_interactions
 from animerec.recsys.lifecycle import artifacts
 from animerec.recsys.lifecycle.train import train_model
 from animerec.recsys.model import Recommender, single_threaded_blas
-from animerec.recsys.serving.served import Engine
+from animerec.recsys.serving.served import ServedModel
 
 
 def percentiles(samples_s: list[float]) -> str:
@@ -74,7 +74,7 @@ def bench(model: Recommender, catalog: Catalog) -> None:
     members = member_lists(500)
     masks = [None, catalog.filter_mask(model.item_ids, catalog.filters("Comedy")),
              catalog.filter_mask(model.item_ids, catalog.filters(type="Movie"), allow_adult=False)]
-    engine = Engine(model, catalog)
+    engine = ServedModel(model, catalog)
     for m in members[:20]:
         engine.recommend(m, 10)  # warm caches
     served_times, rec_times, fold_times = [], [], []

@@ -335,7 +335,7 @@ class Recommender:
 
     def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Nearest titles by cosine of the /similar embeddings, from the Annoy index when one is
-        attached (the raw neighbours; animerec.recsys.serving.served.Engine.similar is what members see)."""
+        attached (the raw neighbours; animerec.recsys.serving.served.ServedModel.similar is what members see)."""
         i = self._index.get(int(anime_id))
         if i is None:
             raise UnknownTitle(anime_id)

@@ -7,7 +7,7 @@ import pytest
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.cli.main import main
 from animerec.recsys.lifecycle import artifacts
-from animerec.recsys.serving.served import Engine
+from animerec.recsys.serving.served import ServedModel
 from testkit import lock_held_elsewhere
 
 GIVEN = "user_id,anime_id,rating\nalice,5114,10\nalice,9253,9\nalice,1535,-1\nbob,32281,9\nbob,199,8\n"
@@ -117,7 +117,7 @@ def test_similar_batch_writes_the_served_neighbours(small_models_root, tmp_path,
     rows = pd.read_csv(out)
     assert list(rows.columns) == ["anime_id", "similar_id", "rank", "similarity"]
     assert rows.groupby("anime_id")["rank"].apply(list).to_dict() == {1535: [1, 2, 3, 4], 9253: [1, 2, 3, 4]}
-    engine = Engine(artifacts.load_current(small_models_root), Catalog.load())
+    engine = ServedModel(artifacts.load_current(small_models_root), Catalog.load())
     assert rows[rows.anime_id == 9253]["similar_id"].tolist() == [a for a, _ in engine.similar(9253, 4).neighbours]
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.catalog.franchise import Franchises, TitleInfo
-from animerec.recsys.serving.served import CONTINUE, NEW, Engine
+from animerec.recsys.serving.served import CONTINUE, NEW, ServedModel
 
 BLOCK0 = set(range(1000, 1010))
 BLOCK1 = set(range(1010, 1020))
@@ -26,7 +26,7 @@ def _anime(a: int) -> Anime:
 
 
 @pytest.fixture(scope="module")
-def engine(board_model) -> Engine:
+def engine(board_model) -> ServedModel:
     catalog = Catalog(_anime(a) for a in sorted(BLOCK0 | BLOCK1))
     relations = pd.DataFrame(
         [(1000, "Sequel", 1001), (1001, "Prequel", 1000), (1001, "Sequel", 1002), (1002, "Prequel", 1001),
@@ -37,7 +37,7 @@ def engine(board_model) -> Engine:
                           "start_date": pd.to_datetime(["2001-01-01", "2003-01-01", "2005-01-01", "2004-01-01",
                                                         "2010-01-01", "2012-01-01"])})
     franchises = Franchises((TitleInfo(a.anime_id, a.type, a.members) for a in catalog), relations, dates)
-    return Engine(board_model, catalog, franchises)
+    return ServedModel(board_model, catalog, franchises)
 
 
 def test_franchise_graph_orders_entries_and_ignores_links_between_works(engine):

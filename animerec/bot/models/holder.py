@@ -27,7 +27,7 @@ from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.lifecycle.artifacts import ModelLoadError, current_dir, load_current, meta_of
 from animerec.recsys.lifecycle.meta import DEFAULT_CONFIG, ModelMeta
 from animerec.recsys.model import Recommender
-from animerec.recsys.serving.served import Engine, franchises_for
+from animerec.recsys.serving.served import ServedModel, franchises_for
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def _clock(timestamp: str) -> str:
 class Served:
     """What a hot swap replaces, in one reference: the model with its fan rules, and its meta.json."""
 
-    engine: Engine
+    engine: ServedModel
     meta: ModelMeta
 
 
@@ -203,7 +203,7 @@ class ModelHolder:
     def model_version(self) -> str | None:
         return self._served.meta.version if self._served is not None else None
 
-    def engine(self) -> Engine:
+    def engine(self) -> ServedModel:
         """The engine to answer a request with; WarmingUp while there is none. Take it once per
         request: a hot swap meanwhile does not affect it."""
         served = self._served
@@ -225,7 +225,7 @@ class ModelHolder:
     def _load(self) -> Served:
         """The published model with its fan rules, built off the event loop."""
         model = load_current(self.models_dir)
-        return Served(Engine(model, self.catalog, self.franchises), meta_of(model))
+        return Served(ServedModel(model, self.catalog, self.franchises), meta_of(model))
 
     async def reload(self) -> bool:
         """Swap in the published `current` model; on a bad one keep serving the old (logged)."""

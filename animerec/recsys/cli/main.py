@@ -26,7 +26,7 @@ from animerec.recsys.data import (
 from animerec.recsys.lifecycle import artifacts
 from animerec.recsys.lifecycle.meta import CONFIG_NAMES, DEFAULT_CONFIG, SMALL_CONFIG
 from animerec.recsys.model import ModelConfig, Recommender, UnknownTitle, single_threaded_blas
-from animerec.recsys.serving.served import CONTINUE, Engine, franchises_for
+from animerec.recsys.serving.served import CONTINUE, ServedModel, franchises_for
 
 DEFAULT_MODELS = Path("var/models")
 DOCS_EVALUATION = Path(__file__).resolve().parent.parent / "docs" / "evaluation.md"
@@ -210,7 +210,7 @@ def _engines_doc(table: str, checks: list[tuple[str, bool]], command: str, spark
 ## Training engines
 
 Produced by `{command} --write-docs` (this section only; a regeneration of the page above keeps it).
-Both models are trained on the same split and served the same way (`animerec.recsys.serving.served.Engine`): only the
+Both models are trained on the same split and served the same way (`animerec.recsys.serving.served.ServedModel`): only the
 ALS item factors differ.{spark_note} The bar: the Spark-trained served list within {tolerance:.0%} of
 the default engine's on NDCG@10, and its predictions within {tolerance:.0%} on RMSE. "ALS s" is the
 factorization alone (for Spark: starting the local JVM, the fit and collecting the factors), measured
@@ -234,7 +234,7 @@ Whole users are held out of training (15% of the 5,000, chosen by the seed); on 
 - `p80`: 80% of each user's interactions are given (folded in), the other 20% are the targets;
 - `cold5`: only 5 of the user's ratings are given, everything else is a target.
 
-**Methods.** `animerec (served list)` is what members see: `animerec.recsys.serving.served.Engine.recommend`, the
+**Methods.** `animerec (served list)` is what members see: `animerec.recsys.serving.served.ServedModel.recommend`, the
 ranking after the fan rules (no earlier entries of the member's franchises, one slot per franchise,
 entry points for new franchises, sequels only after a title before them, the quality floor). A list
 may be shorter than 20 when the floor cuts it. `animerec (served, discover)` is the same with
@@ -290,9 +290,9 @@ def _filters(catalog: Catalog, args: argparse.Namespace) -> Filters:
         raise CliError(str(exc)) from None
 
 
-def _engine(args: argparse.Namespace, catalog: Catalog | None = None, franchises: Franchises | None = None) -> Engine:
+def _engine(args: argparse.Namespace, catalog: Catalog | None = None, franchises: Franchises | None = None) -> ServedModel:
     """The served model with its fan rules, as the bot serves it."""
-    return Engine(_serving_model(args), catalog or Catalog.load(), franchises)
+    return ServedModel(_serving_model(args), catalog or Catalog.load(), franchises)
 
 
 def _resolve(catalog: Catalog, franchises: Franchises, text: str) -> int:

@@ -22,7 +22,7 @@ from animerec.recsys.evaluation.metrics import Accumulator, Case, FanContext, Fi
 from animerec.recsys.evaluation.search import search_accuracy
 from animerec.recsys.evaluation.similar import cosine_reference, exact_neighbours, similar_figures
 from animerec.recsys.model import ModelConfig, Recommender, single_threaded_blas, top_n
-from animerec.recsys.serving.served import Engine
+from animerec.recsys.serving.served import ServedModel
 
 TEST_FRACTION = 0.15
 EASE_LAMBDAS = (30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0, 30000.0)
@@ -206,8 +206,8 @@ def _given(case: Case) -> dict[int, float]:
     return dict(zip(case.given_items.tolist(), case.given_ratings.tolist()))
 
 
-def served_lists(engine: Engine, *, discover: bool = False) -> Callable[[Case], np.ndarray]:
-    """The bot's own code path: Engine.recommend, the list a member sees."""
+def served_lists(engine: ServedModel, *, discover: bool = False) -> Callable[[Case], np.ndarray]:
+    """The bot's own code path: ServedModel.recommend, the list a member sees."""
     return lambda case: np.array([p.anime_id for p in engine.recommend(_given(case), K, discover=discover).picks],
                                  np.int64)
 
@@ -234,7 +234,7 @@ def evaluate(df: pd.DataFrame, protocols: list[str], seed: int, config: ModelCon
     say("training the served model")
     catalog = Catalog.load()
     model = Recommender.fit(train, config or ModelConfig(), catalog=catalog)
-    engine = Engine(model, catalog)
+    engine = ServedModel(model, catalog)
     ours = {SERVED: served_lists(engine), DISCOVER: served_lists(engine, discover=True), PLAIN: plain_lists(model)}
     say("fitting baselines: popularity, item-kNN, centred SVD, iALS")
     fixed: dict[str, tuple[Scorer, Scorer | None]] = {"popularity": (popularity(ix), None),
@@ -274,13 +274,13 @@ def _popularity_ranks(item_ids: np.ndarray, counts: np.ndarray) -> dict[int, int
     return {int(item_ids[i]): r for r, i in enumerate(np.argsort(-counts, kind="stable"))}
 
 
-def _fan_context(engine: Engine, cases: list[Case], popularity_rank: dict[int, int]) -> FanContext:
+def _fan_context(engine: ServedModel, cases: list[Case], popularity_rank: dict[int, int]) -> FanContext:
     """What the fan figures need for these held-out members: their already-seen earlier entries."""
     return FanContext({c.user_id: engine.franchises.seen_earlier(c.given_items.tolist()) for c in cases},
                       engine.franchises.franchise_of, popularity_rank)
 
 
-def similar_rows(engine: Engine, train: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict[str, dict[str, dict]]:
+def similar_rows(engine: ServedModel, train: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict[str, dict[str, dict]]:
     """{query sampling: {neighbours: figures}}: /similar as served beside item-kNN cosine and the ALS
     factors, each through similar_figures on the same queries."""
     fr, catalog, model = engine.franchises, engine.catalog, engine.model
@@ -431,7 +431,7 @@ def fit_engine(train: pd.DataFrame, config: ModelConfig, catalog: Catalog, spark
 def engine_figures(model: Recommender, catalog: Catalog, test: pd.DataFrame, protocols: list[str],
                    seed: int) -> dict[str, dict]:
     """{protocol: figures of the served list and predictions} of one trained model, on held-out users."""
-    engine = Engine(model, catalog)
+    engine = ServedModel(model, catalog)
     popularity_rank = _popularity_ranks(model.item_ids, model.item_popularity)
     out = {}
     with single_threaded_blas():

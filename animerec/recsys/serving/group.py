@@ -1,6 +1,6 @@
 """Group strategies for /watchparty: how members' appetites for a title combine into one score.
 
-The list itself (titles none of them gave, after the fan rules) is animerec.recsys.serving.served.Engine.group.
+The list itself (titles none of them gave, after the fan rules) is animerec.recsys.serving.served.ServedModel.group.
 """
 
 from __future__ import annotations

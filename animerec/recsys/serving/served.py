@@ -101,7 +101,7 @@ class GroupPick:
     more_in_series: int
 
 
-class Engine:
+class ServedModel:
     """A served model with the catalog and franchise graph it is shown through.
 
     Built once per model (a hot swap builds a new one); every method is read-only, so requests may run

@@ -36,7 +36,7 @@ from animerec.recsys.community import (
     title_tally,
 )
 from animerec.recsys.model import Recommender, single_threaded_blas
-from animerec.recsys.serving.served import Engine
+from animerec.recsys.serving.served import ServedModel
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class _ModelViews:
 
 
 class Community:
-    def __init__(self, store: Store, catalog: Catalog, engine: Callable[[], Engine]) -> None:
+    def __init__(self, store: Store, catalog: Catalog, engine: Callable[[], ServedModel]) -> None:
         self.store = store
         self.catalog = catalog
         self.engine = engine  # the served engine of the moment, or WarmingUp
@@ -265,7 +265,7 @@ class Community:
         weights = {a: w for a, w in tally.liking_weights().items() if self._shown(a, allow_adult)}
         return cmap.weighted_place(weights), weights
 
-    def _taste(self, engine: Engine, views: _ModelViews, server: _Server, member_id: int,
+    def _taste(self, engine: ServedModel, views: _ModelViews, server: _Server, member_id: int,
                ratings: dict[int, float], name: str, allow_adult: bool) -> Taste:
         cmap, tally = views.cmap, server.tally
         shown = {a: r for a, r in ratings.items() if self._shown(a, allow_adult)}
@@ -313,7 +313,7 @@ class Community:
         views = await self.views()
         return await asyncio.to_thread(self._compare, engine, views, mine, theirs, allow_adult)
 
-    def _compare(self, engine: Engine, views: _ModelViews, mine: dict[int, float], theirs: dict[int, float],
+    def _compare(self, engine: ServedModel, views: _ModelViews, mine: dict[int, float], theirs: dict[int, float],
                  allow_adult: bool) -> Comparison:
         model = engine.model
         result = affinity(mine, theirs, model.fold_in(mine), model.fold_in(theirs), views.direction)
