@@ -8,7 +8,7 @@ from simcord import SetupError
 
 from animerec.bot import create_bot
 from animerec.bot.service import UserError
-from animerec.bot.store.store import StoreBusy
+from animerec.bot.store import StoreBusy
 from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock, mal_export
 
 pytestmark = pytest.mark.timeout(60)

@@ -7,7 +7,7 @@ import sqlite3
 import asyncpg
 import pytest
 
-from animerec.bot.store.store import SQLITE, Store
+from animerec.bot.store import SQLITE, Store
 
 MEMBERS = 200
 

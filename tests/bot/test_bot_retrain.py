@@ -16,7 +16,7 @@ from animerec.bot.models import holder as model_holder
 from animerec.bot.models.training import TrainingFailed
 from animerec.bot.service import Service, UserError, WarmingUp
 from animerec.bot.service.results import Forgotten
-from animerec.bot.store.store import Store, StoreBusy, TrainingRecord
+from animerec.bot.store import Store, StoreBusy, TrainingRecord
 from animerec.recsys.lifecycle import artifacts
 from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from animerec.bot.store.store import POSTGRESQL, Store
+from animerec.bot.store import POSTGRESQL, Store
 
 pytestmark = pytest.mark.timeout(240)
 SCRIPT = Path(__file__).with_name("shard_process.py")

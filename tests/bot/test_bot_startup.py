@@ -17,7 +17,7 @@ import pytest
 
 from animerec.bot.app import render
 from animerec.bot.service import Service, WarmingUp
-from animerec.bot.store.store import Store
+from animerec.bot.store import Store
 from animerec.recsys.lifecycle import artifacts
 from testkit import unprivileged
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from animerec.bot.app.limits import clip
 from animerec.bot.models.training import TrainingFailed, run_training, train_command
 from animerec.bot.service.errors import UserError, WarmingUp
-from animerec.bot.store.store import Store, StoreBusy, TrainingRecord, now
+from animerec.bot.store import Store, StoreBusy, TrainingRecord, now
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.lifecycle.artifacts import ModelLoadError, current_dir, load_current, meta_of
 from animerec.recsys.lifecycle.meta import DEFAULT_CONFIG, ModelMeta

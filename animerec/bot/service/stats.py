@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from animerec.bot.models.holder import ModelHolder
 from animerec.bot.service.results import Stats
-from animerec.bot.store.store import Store
+from animerec.bot.store import Store
 
 
 async def gather_stats(store: Store, models: ModelHolder) -> Stats:
