@@ -6,11 +6,11 @@ the records it returns.
 
 from animerec.bot.store.backends import POSTGRESQL, SQLITE, BadDatabaseURL, StoreBusy, StoreUnavailable
 from animerec.bot.store.migrations import SCHEMA_VERSION
-from animerec.bot.store.models import TrainingRecord
+from animerec.bot.store.models import TrainingRecord, TrainingStatus
 from animerec.bot.store.ratings import StoredRating
 from animerec.bot.store.store import Store
 from animerec.bot.store.tables import now
 from animerec.bot.store.watchparty import PARTY_DAYS, group_key, group_members
 
 __all__ = ["Store", "StoreBusy", "StoreUnavailable", "BadDatabaseURL", "SQLITE", "POSTGRESQL", "SCHEMA_VERSION",
-           "StoredRating", "TrainingRecord", "PARTY_DAYS", "group_key", "group_members", "now"]
+           "StoredRating", "TrainingRecord", "TrainingStatus", "PARTY_DAYS", "group_key", "group_members", "now"]

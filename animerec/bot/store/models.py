@@ -3,6 +3,7 @@ lock, and the notice that a new model is published."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -10,6 +11,15 @@ from animerec.bot.store.backends import LOCK_TRAINING
 from animerec.bot.store.tables import Tables, now
 
 MODEL_CHANNEL = "animerec_model"  # PostgreSQL NOTIFY channel: a new model is published
+INTERRUPTED = "interrupted: the bot stopped while it was training"
+
+
+class TrainingStatus(enum.StrEnum):
+    """A training run's status, stored as its value: the model_registry table's CHECK allows exactly these."""
+
+    TRAINING = "training"
+    READY = "ready"  # published: its version is the one served
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -17,7 +27,7 @@ class TrainingRecord:
     id: int
     started_at: str
     finished_at: str | None
-    status: str
+    status: TrainingStatus
     version: str | None
     trained_at: str | None
     error: str | None
@@ -43,23 +53,22 @@ class ModelRegistry(Tables):
         stamp = now()
         return await self._write(
             lambda db: db.fetch(
-                "INSERT INTO model_registry (started_at, status) VALUES (?, 'training') RETURNING id", (stamp,)
+                "INSERT INTO model_registry (started_at, status) VALUES (?, ?) RETURNING id",
+                (stamp, TrainingStatus.TRAINING),
             )[0][0]
         )
 
     async def abandon_unfinished_training(self) -> None:
-        """Runs still marked 'training' at start died with the previous bot process."""
-        stamp = now()
+        """Runs still TRAINING at start died with the previous bot process."""
+        params = (TrainingStatus.FAILED, now(), INTERRUPTED, TrainingStatus.TRAINING)
         await self._write(lambda db: db.execute(
-            "UPDATE model_registry SET status = 'failed', finished_at = ?, "
-            "error = 'interrupted: the bot stopped while it was training' WHERE status = 'training'",
-            (stamp,),
-        ))
+            "UPDATE model_registry SET status = ?, finished_at = ?, error = ? WHERE status = ?", params))
 
     async def training_finished(
         self, record_id: int, *, version: str | None = None, trained_at: str | None = None, error: str | None = None
     ) -> None:
-        params = (now(), "failed" if error else "ready", version, trained_at, error, record_id)
+        status = TrainingStatus.FAILED if error else TrainingStatus.READY
+        params = (now(), status, version, trained_at, error, record_id)
         await self._write(lambda db: db.execute(
             "UPDATE model_registry SET finished_at = ?, status = ?, version = ?, trained_at = ?, error = ? "
             "WHERE id = ?",
@@ -73,4 +82,4 @@ class ModelRegistry(Tables):
             "ORDER BY id DESC LIMIT ?",
             (limit,),
         )
-        return [TrainingRecord(*row) for row in rows]
+        return [TrainingRecord(r[0], r[1], r[2], TrainingStatus(r[3]), *r[4:]) for r in rows]

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from animerec.bot.store import Store
+from animerec.bot.store import Store, TrainingStatus
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -60,7 +60,7 @@ async def test_a_database_copies_whole_into_another_and_ids_go_on(database, tmp_
         assert await target.guild_member_ids(2**59) == {ALICE} and await target.is_hidden(BOB)
         assert await target.party(2**60) == (",".join(["", str(min(ALICE, BOB)), str(max(ALICE, BOB)), ""]), [1, 2])
         assert await target.watched_count(2**60) == 1
-        assert [(r.status, r.version) for r in await target.training_history()] == [("ready", "v1")]
+        assert [(r.status, r.version) for r in await target.training_history()] == [(TrainingStatus.READY, "v1")]
         first = (await target.training_history())[0].id
         assert await target.training_started() == first + 1  # the registry's ids go on after the copied ones
         with pytest.raises(ValueError, match="already has ratings: copy into an empty one"):

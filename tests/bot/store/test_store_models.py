@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from animerec.bot.store import POSTGRESQL, Store
+from animerec.bot.store import POSTGRESQL, Store, TrainingStatus
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -17,10 +17,22 @@ async def test_model_registry(store):
     second = await store.training_started()
     assert second > first
     await store.training_finished(first, version="v1", trained_at="2026-01-01T00:00:00+00:00")
-    await store.abandon_unfinished_training()  # `second` was left 'training' by a dead process
+    await store.abandon_unfinished_training()  # `second` was left TRAINING by a dead process
     history = await store.training_history(5)
-    assert [(r.id, r.status, r.version) for r in history] == [(second, "failed", None), (first, "ready", "v1")]
+    assert [(r.id, r.status, r.version) for r in history] == [
+        (second, TrainingStatus.FAILED, None), (first, TrainingStatus.READY, "v1")]
     assert history[0].error.startswith("interrupted") and history[0].finished_at is not None
+    assert all(type(r.status) is TrainingStatus for r in history)
+
+
+async def test_statuses_are_stored_as_the_strings_databases_already_hold(store):
+    """The registry's CHECK and the rows of databases in use spell statuses so: the enum keeps them."""
+    assert [s.value for s in TrainingStatus] == ["training", "ready", "failed"]
+    running, done, broken = [await store.training_started() for _ in range(3)]
+    await store.training_finished(done, version="v1", trained_at="t")
+    await store.training_finished(broken, error="boom")
+    assert await store._all("SELECT id, status FROM model_registry ORDER BY id") == [
+        (running, "training"), (done, "ready"), (broken, "failed")]
 
 
 async def test_two_stores_on_one_database_see_each_other_and_share_one_training_lock(database):
