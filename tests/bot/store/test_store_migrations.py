@@ -23,19 +23,28 @@ async def test_schema_is_migrated_once(database):
         await store.close()
 
 
-async def test_a_database_from_before_watch_party_votes_is_migrated(database):
-    path = database
-    store = await Store.open(path)
-    def first_release(db):  # as the first release left it: schema 1, no party_votes
-        for table in ("party_votes", "guild_members", "member_privacy", "parties", "party_watched"):
+COMMUNITY_TABLES = ("guild_members", "member_privacy", "parties", "party_watched")  # schema 3's
+
+
+async def as_released(database, schema: int, later_tables: tuple[str, ...]) -> None:
+    """Leave database as the release at `schema` did, without the tables and index later migrations
+    added, holding one rating of Alice's."""
+    store = await Store.open(database)
+
+    def earlier_release(db):
+        for table in later_tables:
             db.execute(f"DROP TABLE {table}")
         db.execute("DROP INDEX ratings_by_anime")
-        db.execute("DELETE FROM schema_version WHERE version > 1")
+        db.execute("DELETE FROM schema_version WHERE version > ?", (schema,))
 
-    await store._write(first_release)
+    await store._write(earlier_release)
     await store.upsert_ratings(ALICE, {STEINS_GATE: 9.0})
     await store.close()
-    store = await Store.open(path)
+
+
+async def test_a_database_from_before_watch_party_votes_is_migrated(database):
+    await as_released(database, 1, ("party_votes", *COMMUNITY_TABLES))  # the first release
+    store = await Store.open(database)
     try:
         assert await store.schema_version() == SCHEMA_VERSION == 3
         await store.open_party(1, [ALICE])
@@ -46,17 +55,7 @@ async def test_a_database_from_before_watch_party_votes_is_migrated(database):
 
 
 async def test_a_database_from_before_the_community_tables_is_migrated_and_keeps_its_ratings(database):
-    store = await Store.open(database)
-
-    def second_release(db):  # schema 2: no community tables
-        for table in ("guild_members", "member_privacy", "parties", "party_watched"):
-            db.execute(f"DROP TABLE {table}")
-        db.execute("DROP INDEX ratings_by_anime")
-        db.execute("DELETE FROM schema_version WHERE version > 2")
-
-    await store._write(second_release)
-    await store.upsert_ratings(ALICE, {STEINS_GATE: 9.0})
-    await store.close()
+    await as_released(database, 2, COMMUNITY_TABLES)
     store = await Store.open(database)
     try:
         assert await store.schema_version() == SCHEMA_VERSION == 3
