@@ -73,8 +73,8 @@ async def _console(settings: Settings) -> None:
 
 
 async def _copy_database(settings: Settings, source: str) -> str:
+    from animerec.bot.store import Store
     from animerec.bot.store.backends import sqlite_file
-    from animerec.bot.store.store import Store
 
     if (path := sqlite_file(source)) is not None and not path.is_file():
         raise ValueError(f"{path} is not a SQLite database file")  # Store.open would create an empty one
@@ -93,7 +93,7 @@ async def _copy_database(settings: Settings, source: str) -> str:
 async def _export_ratings(settings: Settings, path: str) -> str:
     from pathlib import Path
 
-    from animerec.bot.store.store import Store
+    from animerec.bot.store import Store
 
     store = await Store.open(settings.database)
     try:

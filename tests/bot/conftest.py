@@ -7,7 +7,7 @@ from pgserver import PostgresServer, find_binaries
 from animerec.bot import create_bot
 from animerec.bot.service import Service
 from animerec.bot.settings import Settings
-from animerec.bot.store.store import Store
+from animerec.bot.store import Store
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.lifecycle.train import train_and_publish
 from animerec.recsys.model import ModelConfig

@@ -8,7 +8,7 @@ from simcord import SetupError
 
 from animerec.bot import create_bot
 from animerec.bot.service import UserError
-from animerec.bot.store.store import StoreBusy
+from animerec.bot.store import StoreBusy, TrainingStatus
 from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock, mal_export
 
 pytestmark = pytest.mark.timeout(60)
@@ -162,7 +162,7 @@ async def test_forget_only_after_confirmation(simcord_env, world):
 async def test_forget_says_when_its_ratings_leave_the_served_model(simcord_env, world):
     _, channel, alice = world
     await rate(alice, channel, "Steins;Gate", "9")
-    assert (await simcord_env.bot.service.models.retrain()).status == "ready"  # this model learnt from alice
+    assert (await simcord_env.bot.service.models.retrain()).status == TrainingStatus.READY  # this model learnt from alice
     prompt = await alice.slash(channel, "forget")
     done = await alice.click(prompt.response, label="Delete everything")
     assert done.response.content == (

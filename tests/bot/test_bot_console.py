@@ -123,7 +123,7 @@ async def test_console_import_paths_as_people_type_them(service, tmp_path, monke
 
 async def test_a_locked_database_reads_the_same_in_the_console_as_on_discord(service, monkeypatch):
     from animerec.bot.service import member_message
-    from animerec.bot.store.store import StoreBusy
+    from animerec.bot.store import StoreBusy
 
     async def locked(*args, **kwargs):
         raise StoreBusy("database is locked")

@@ -7,7 +7,7 @@ import sqlite3
 import asyncpg
 import pytest
 
-from animerec.bot.store.store import SQLITE, Store
+from animerec.bot.store import SQLITE, Store, TrainingStatus
 
 MEMBERS = 200
 
@@ -35,7 +35,7 @@ async def test_concurrent_rates_recommends_and_retrain(service, database):
     assert [r for r in results if r is not None] == []
     assert any(overlapped)
     record = await retrain
-    assert record.status == "ready" and service.models.model_version != old
+    assert record.status == TrainingStatus.READY and service.models.model_version != old
 
     if service.store.dialect == SQLITE:  # ratings landing together shared commits (the registry's too)
         assert service.store.commits - commits < MEMBERS * 4 / 2

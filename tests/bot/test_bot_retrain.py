@@ -16,7 +16,7 @@ from animerec.bot.models import holder as model_holder
 from animerec.bot.models.training import TrainingFailed
 from animerec.bot.service import Service, UserError, WarmingUp
 from animerec.bot.service.results import Forgotten
-from animerec.bot.store.store import Store, StoreBusy, TrainingRecord
+from animerec.bot.store import Store, StoreBusy, TrainingRecord, TrainingStatus
 from animerec.recsys.lifecycle import artifacts
 from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock
 
@@ -46,7 +46,7 @@ async def test_admin_retrain_trains_in_a_child_process_and_swaps_the_model(simco
     assert service.models.model_version != old and not service.models.training
     assert service.models.meta.counts.community_interactions == len(RATED)
     [record] = await service.store.training_history(1)
-    assert (record.status, record.version, record.error) == ("ready", service.models.model_version, None)
+    assert (record.status, record.version, record.error) == (TrainingStatus.READY, service.models.model_version, None)
     words, stats = (await mod.slash(channel, "stats", details=True)).response.embeds
     assert "and 3 from this bot's members" in words.description
     fields = {f.name: f.value for f in stats.fields}
@@ -66,7 +66,7 @@ async def test_admin_retrain_at_most_once_per_cooldown(simcord_env, monkeypatch)
 
     async def retrain():
         runs.append(clock.now)
-        return TrainingRecord(len(runs), "", "", "ready", f"v{len(runs)}", "", None)
+        return TrainingRecord(len(runs), "", "", TrainingStatus.READY, f"v{len(runs)}", "", None)
 
     monkeypatch.setattr(bot.service.models, "_run_retrain", retrain)
     assert (await mod.slash(channel, "admin retrain")).response.content.startswith("Retrain queued.")
@@ -99,9 +99,9 @@ async def test_the_ratings_export_is_private_and_lives_only_while_training(servi
         await real_training(cmd, on_start=on_start)
 
     monkeypatch.setattr(model_holder, "run_training", training)
-    assert (await service.models.retrain()).status == "ready"
+    assert (await service.models.retrain()).status == TrainingStatus.READY
     monkeypatch.setattr(model_holder, "run_training", lambda cmd, on_start: training(cmd, on_start, fail=True))
-    assert (await service.models.retrain()).status == "failed"
+    assert (await service.models.retrain()).status == TrainingStatus.FAILED
 
     for path, mode, rows in exports:
         assert mode == 0o600 and path.parent == data_dir
@@ -137,7 +137,7 @@ async def test_killed_training_leaves_the_old_model_serving(service):
         await service.models.retrain()
     os.kill(service.models.training_pid, signal.SIGKILL)
     record = await training
-    assert record.status == "failed" and record.error == "the training process was killed by SIGKILL"
+    assert record.status == TrainingStatus.FAILED and record.error == "the training process was killed by SIGKILL"
     assert service.models.model_version == old
     assert len((await service.picks.recommend(1, count=5)).picks) == 5
     assert (await service.stats()).last_failure.error == record.error
@@ -177,7 +177,7 @@ async def test_start_without_a_usable_model_warms_up_and_trains(data_dir, catalo
     try:
         await store.abandon_unfinished_training()
         [record] = await store.training_history(1)
-        assert record.status == "failed" and record.error.startswith("interrupted")
+        assert record.status == TrainingStatus.FAILED and record.error.startswith("interrupted")
         assert await store.rating_map(1) == {STEINS_GATE: 9.0}
     finally:
         await store.close()

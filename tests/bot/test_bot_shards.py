@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from animerec.bot.store.store import POSTGRESQL, Store
+from animerec.bot.store import POSTGRESQL, Store, TrainingStatus
 
 pytestmark = pytest.mark.timeout(240)
 SCRIPT = Path(__file__).with_name("shard_process.py")
@@ -89,8 +89,8 @@ async def test_two_processes_one_trains_both_serve_the_new_model_no_rating_lost(
         retrains, *rated = await asyncio.gather(asyncio.gather(*work[:2]), *work[2:])
         trained_at = time.monotonic()
 
-        assert sorted(r["status"] for r in retrains) == ["ready", "refused"], retrains
-        [winner] = [r for r in retrains if r["status"] == "ready"]
+        assert sorted(r["status"] for r in retrains) == [TrainingStatus.READY, "refused"], retrains
+        [winner] = [r for r in retrains if r["status"] == TrainingStatus.READY]
         [loser] = [r for r in retrains if r["status"] == "refused"]
         assert "another process" in loser["error"]
         new = winner["version"]
@@ -118,7 +118,7 @@ async def test_two_processes_one_trains_both_serve_the_new_model_no_rating_lost(
         stored = {(u, a): r for u, a, r in await store._all("SELECT user_id, anime_id, rating FROM ratings")}
         assert stored == expected  # every acknowledged rating, from both processes
         history = await store.training_history(10)
-        assert [(r.status, r.version) for r in history] == [("ready", new)]  # one training, by one process
+        assert [(r.status, r.version) for r in history] == [(TrainingStatus.READY, new)]  # one training, by one process
     finally:
         await store.close()
 
@@ -128,7 +128,8 @@ async def test_stats_show_a_training_running_in_another_process(service, databas
     try:
         assert (await service.stats()).training_since is None
         await other.training_started()
-        [(started,)] = await other._all("SELECT started_at FROM model_registry WHERE status = 'training'")
+        [(started,)] = await other._all("SELECT started_at FROM model_registry WHERE status = ?",
+                                           (TrainingStatus.TRAINING,))
         assert (await service.stats()).training_since == started
     finally:
         await other.close()

@@ -17,7 +17,7 @@ import pytest
 
 from animerec.bot.app import render
 from animerec.bot.service import Service, WarmingUp
-from animerec.bot.store.store import Store
+from animerec.bot.store import Store, TrainingStatus
 from animerec.recsys.lifecycle import artifacts
 from testkit import unprivileged
 
@@ -47,7 +47,8 @@ REBUILT = {
 
 def training_recorded(db) -> bool:
     with closing(sqlite3.connect(db)) as conn:
-        return conn.execute("SELECT count(*) FROM model_registry WHERE status = 'ready'").fetchone()[0] == 1
+        ready = conn.execute("SELECT count(*) FROM model_registry WHERE status = ?", (TrainingStatus.READY,))
+        return ready.fetchone()[0] == 1
 
 
 @pytest.mark.parametrize("fault", REBUILT)
@@ -152,7 +153,8 @@ async def test_a_failed_first_training_is_retried_with_backoff_and_reported(data
     await service.start()
     try:
         async with asyncio.timeout(30):
-            while len(failed := [r for r in await service.store.training_history(5) if r.status == "failed"]) < 2 \
+            while len(failed := [r for r in await service.store.training_history(5)
+                                 if r.status == TrainingStatus.FAILED]) < 2 \
                     or service.models.next_training_at is None:
                 await asyncio.sleep(0.05)
         error = "the training process exited with code 2: error: unknown --config 'nonsense'; use default or small"
@@ -173,7 +175,7 @@ async def test_a_failed_first_training_is_retried_with_backoff_and_reported(data
             f"I'll try again at {next_try:%H:%M} UTC (your /rate and /import work already).")
 
         service.models.train_config = "small"  # fixed: an /admin retrain during the wait serves a model at once
-        assert (await service.models.retrain()).status == "ready"
+        assert (await service.models.retrain()).status == TrainingStatus.READY
         assert (await service.stats()).next_training_at is None
         assert len((await service.picks.recommend(1, count=3, onboard=False)).picks) == 3
     finally:

@@ -22,6 +22,7 @@ from animerec.bot.app import render
 from animerec.bot.features.community import console as console_community
 from animerec.bot.features.rating.malxml import MAX_BYTES
 from animerec.bot.service import SOMETHING_WENT_WRONG, Service, UserError, member_message
+from animerec.bot.store import TrainingStatus
 
 log = logging.getLogger(__name__)
 # Never a Discord snowflake, so the console member's ratings cannot collide with a real member's.
@@ -126,7 +127,7 @@ class Console:
         self.write(f"Retraining on the dataset and every local rating ({FIRST_TRAINING_ESTIMATE}); "
                    "the current model answers until the new one is in.")
         record = await self.service.models.retrain()
-        if record.status != "ready":
+        if record.status != TrainingStatus.READY:
             raise UserError(f"The retrain failed ({record.error}); still serving {self.service.models.model_version}.")
         return f"Now serving model {record.version}."
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from animerec.bot.app.limits import clip
 from animerec.bot.models.training import TrainingFailed, run_training, train_command
 from animerec.bot.service.errors import UserError, WarmingUp
-from animerec.bot.store.store import Store, StoreBusy, TrainingRecord, now
+from animerec.bot.store import Store, StoreBusy, TrainingRecord, TrainingStatus, now
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.lifecycle.artifacts import ModelLoadError, current_dir, load_current, meta_of
 from animerec.recsys.lifecycle.meta import DEFAULT_CONFIG, ModelMeta
@@ -87,7 +87,7 @@ class ModelHolder:
     async def start(self) -> None:
         """Serve the published model; with none usable, train one in the background meanwhile."""
         release = await self.store.try_training_lock()
-        if release is not None:  # nobody trains: runs still marked 'training' died with their process
+        if release is not None:  # nobody trains: runs still TRAINING died with their process
             try:
                 await self.store.abandon_unfinished_training()
             finally:
@@ -278,12 +278,12 @@ class ModelHolder:
         if release is None:
             raise TrainingElsewhere(RETRAIN_ELSEWHERE)
         try:
-            # Holding the lock: a run still marked 'training' died with its process.
+            # Holding the lock: a run still TRAINING died with its process.
             await self.store.abandon_unfinished_training()
             record = await self._train_and_swap()
         finally:
             await release()
-        if record.status == "ready" and record.version:
+        if record.status == TrainingStatus.READY and record.version:
             try:
                 await self.store.notify_model(record.version)
             except Exception:  # the others still see it at their next look at `current`

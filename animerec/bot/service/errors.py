@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from animerec.bot.store.store import StoreBusy
+from animerec.bot.store import StoreBusy
 from animerec.recsys.catalog.catalog import UnknownFilter
 
 SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again."

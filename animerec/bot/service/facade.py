@@ -16,7 +16,7 @@ from animerec.bot.service.results import Stats
 from animerec.bot.service.stats import gather_stats
 from animerec.bot.service.titles import Titles
 from animerec.bot.settings import Settings
-from animerec.bot.store.store import Store
+from animerec.bot.store import Store
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.lifecycle.meta import DEFAULT_CONFIG
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from animerec.bot.store.store import TrainingRecord
+from animerec.bot.store import TrainingRecord
 from animerec.recsys.catalog.catalog import Anime
 from animerec.recsys.lifecycle.meta import ModelMeta
 from animerec.recsys.serving.group import STRATEGIES

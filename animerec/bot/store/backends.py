@@ -1,6 +1,6 @@
-"""The two databases behind animerec.bot.store.store: SQLite (one machine, the default) and PostgreSQL (several
-processes, several machines). animerec.bot.store.store writes its SQL once, with `?` placeholders, and its writes
-as plain functions of a Tx; a backend runs them.
+"""The two databases behind animerec.bot.store: SQLite (one machine, the default) and PostgreSQL (several
+processes, several machines). Each feature's tables write their SQL once, with `?` placeholders, and their
+writes as plain functions of a Tx (animerec.bot.store.tables); a backend runs them.
 
 SQLite: writes go through a group commit. While any are pending, a committer task takes every write
 queued during the previous commit and runs them, each in its own savepoint, in one transaction on a
@@ -309,7 +309,7 @@ _PLACEHOLDER = re.compile(r"\?")
 
 @functools.lru_cache(maxsize=256)
 def postgres_sql(sql: str) -> str:
-    """animerec.bot.store.store's `?` placeholders as PostgreSQL's $1, $2, ... (no `?` appears in its literals)."""
+    """The store's `?` placeholders as PostgreSQL's $1, $2, ... (no `?` appears in its literals)."""
     counter = iter(range(1, 1000))
     return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from animerec.bot.features.community.pictures import Point, TastePicture
 from animerec.bot.service.errors import UserError
-from animerec.bot.store.store import SQLITE, Store
+from animerec.bot.store import SQLITE, Store
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.community import (
     LOVED,

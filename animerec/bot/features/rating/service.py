@@ -12,7 +12,7 @@ from animerec.bot.models.holder import ModelHolder
 from animerec.bot.service.errors import UserError
 from animerec.bot.service.results import Forgotten, ImportReport, RatedTitle, RateResult, RatingList
 from animerec.bot.service.titles import Titles
-from animerec.bot.store.store import Store
+from animerec.bot.store import Store
 from animerec.recsys.catalog.catalog import Anime
 from animerec.recsys.data import WATCHED
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from animerec.bot.models.holder import ModelHolder
 from animerec.bot.service.results import Because, Pick, Recommendations
 from animerec.bot.service.titles import check_count
-from animerec.bot.store.store import Store
+from animerec.bot.store import Store
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.model import Recommender
 from animerec.recsys.serving.served import CONTINUE

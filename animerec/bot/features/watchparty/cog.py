@@ -31,7 +31,7 @@ MAX_PICKS = 10  # two rows of vote buttons
 class VoteView(discord.ui.View):
     """A vote button per pick; a member's new click moves their vote.
 
-    Holds no state: the votes live in SQLite and the tally in the message's embed, and the custom_ids
+    Holds no state: the votes live in the database and the tally in the message's embed, and the custom_ids
     are the same on every party. So the copy registered at start (bot.add_view) answers clicks on any
     party, after a restart too; the copy sent with a party times out, so none piles up in memory.
     """

@@ -11,7 +11,7 @@ from animerec.bot.models.holder import ModelHolder
 from animerec.bot.service.errors import UserError
 from animerec.bot.service.results import PartyPick, WatchParty
 from animerec.bot.service.titles import check_count
-from animerec.bot.store.store import PARTY_DAYS, Store, group_members
+from animerec.bot.store import PARTY_DAYS, Store, group_members
 from animerec.recsys.catalog.catalog import Anime, Catalog, Filters
 from animerec.recsys.serving.group import STRATEGIES
 

@@ -1,0 +1,106 @@
+"""A member's own lists: their ratings (a score, or -1 for watched without one) and the titles they
+dismissed from their recommendations."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from animerec.bot.store.backends import MEMBER_NAMESPACE, Tx
+from animerec.bot.store.tables import Tables, now
+from animerec.recsys.lifecycle.meta import INTERACTION_COLUMNS
+
+
+@dataclass(frozen=True)
+class StoredRating:
+    anime_id: int
+    rating: float
+    updated_at: str
+
+
+class RatingTables(Tables):
+    async def upsert_ratings(self, user_id: int, ratings: dict[int, float]) -> dict[int, float | None]:
+        """Store ratings (re-rating replaces); returns each title's previous rating (None if new)."""
+        rows = [(user_id, a, float(r), now()) for a, r in ratings.items()]
+
+        def write(db: Tx) -> dict[int, float | None]:
+            db.lock(MEMBER_NAMESPACE, user_id)  # PostgreSQL: `previous` is exact under concurrent writes of one member
+            previous = dict(db.fetch("SELECT anime_id, rating FROM ratings WHERE user_id = ?", (user_id,)))
+            db.executemany(
+                "INSERT INTO ratings (user_id, anime_id, rating, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (user_id, anime_id) DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at",
+                rows,
+            )
+            # A title rated now is no longer dismissed.
+            db.executemany("DELETE FROM dismissals WHERE user_id = ? AND anime_id = ?", [(user_id, a) for a in ratings])
+            return {a: previous.get(a) for a in ratings}
+
+        return await self._write(write)
+
+    async def delete_rating(self, user_id: int, anime_id: int) -> bool:
+        return await self._write(
+            lambda db: db.execute(
+                "DELETE FROM ratings WHERE user_id = ? AND anime_id = ?", (user_id, anime_id)
+            ) > 0
+        )
+
+    async def ratings(self, user_id: int) -> list[StoredRating]:
+        """A member's ratings, most recently updated first."""
+        rows = await self._all(
+            "SELECT anime_id, rating, updated_at FROM ratings WHERE user_id = ? ORDER BY updated_at DESC, anime_id",
+            (user_id,),
+        )
+        return [StoredRating(*row) for row in rows]
+
+    async def rating_map(self, user_id: int) -> dict[int, float]:
+        return dict(await self._all("SELECT anime_id, rating FROM ratings WHERE user_id = ?", (user_id,)))
+
+    async def rating_counts(self) -> tuple[int, int]:
+        """(ratings, members) over the whole community."""
+        row = await self._aggregate("SELECT COUNT(*), COUNT(DISTINCT user_id) FROM ratings")
+        return row[0], row[1]
+
+    async def export_ratings(self, path: Path) -> int:
+        """Write every community rating as CSV user_id,anime_id,rating into a file only this user can
+        read (mode 0600); returns the row count. The caller deletes it once done."""
+        rows = await self._all("SELECT user_id, anime_id, rating FROM ratings ORDER BY user_id, anime_id")
+        await asyncio.to_thread(_write_csv, path, INTERACTION_COLUMNS, rows)
+        return len(rows)
+
+    async def dismiss(self, user_id: int, anime_ids: Iterable[int]) -> None:
+        rows = [(user_id, a, now()) for a in anime_ids]
+        await self._write(
+            lambda db: db.executemany(
+                "INSERT INTO dismissals (user_id, anime_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", rows
+            )
+        )
+
+    async def dismissals(self, user_id: int) -> set[int]:
+        return {row[0] for row in await self._all("SELECT anime_id FROM dismissals WHERE user_id = ?", (user_id,))}
+
+
+def mark_watched(db: Tx, user_id: int, anime_id: int, stamp: str) -> None:
+    """The member watched the title: rated -1 (watched, no score) unless they rated it already, and
+    no longer dismissed."""
+    db.execute("INSERT INTO ratings (user_id, anime_id, rating, updated_at) VALUES (?, ?, -1, ?) "
+               "ON CONFLICT (user_id, anime_id) DO NOTHING", (user_id, anime_id, stamp))
+    db.execute("DELETE FROM dismissals WHERE user_id = ? AND anime_id = ?", (user_id, anime_id))
+
+
+def forget_ratings(db: Tx, user_id: int) -> tuple[int, int]:
+    """Delete a member's ratings and dismissals; (ratings, dismissals) deleted."""
+    ratings = db.execute("DELETE FROM ratings WHERE user_id = ?", (user_id,))
+    dismissals = db.execute("DELETE FROM dismissals WHERE user_id = ?", (user_id,))
+    return ratings, dismissals
+
+
+def _write_csv(path: Path, header: list[str], rows: list[tuple]) -> None:
+    # Member data: created 0600, and an existing file (from mkstemp) keeps its own mode.
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
