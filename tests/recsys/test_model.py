@@ -4,7 +4,6 @@ import scipy.sparse as sp
 
 from animerec.recsys.algorithms.als import fit_als, solve_user
 from animerec.recsys.model import ModelConfig, calibrated, confidence_weight
-from animerec.recsys.serving.group import STRATEGIES, combine
 
 BLOCK_ITEMS = 10  # as in conftest.checkerboard
 
@@ -86,19 +85,6 @@ def test_annoy_neighbours_agree_with_exact_search(board_model):
     exact = [a for a, _ in board_model.similar_exact(i, 5)]
     approx = [a for a, _ in board_model.ensure_ann().similar(i, 5)]
     assert set(exact) == set(approx)
-
-
-def test_least_misery_and_fair_avoid_a_title_one_member_would_hate():
-    # Members x titles: title 0 is loved by one and hated by the other, title 1 liked by both.
-    utility = np.array([[3.0, 1.0, -2.0], [-3.0, 1.0, -2.0]])
-    assert int(np.argmax(combine(utility, "least_misery"))) == 1
-    assert int(np.argmax(combine(utility, "fair"))) == 1
-    assert int(np.argmin(combine(utility, "average"))) == 2
-    blocked = utility.copy()
-    blocked[:, 1] = -np.inf
-    assert all(np.isneginf(combine(blocked, s)[1]) for s in STRATEGIES)
-    with pytest.raises(ValueError, match="unknown strategy"):
-        combine(utility, "loudest")
 
 
 def test_calibrated_predictions_stay_below_ten_and_keep_their_order():
