@@ -26,7 +26,8 @@ from animerec.recsys.data import (
 from animerec.recsys.lifecycle import artifacts
 from animerec.recsys.lifecycle.meta import CONFIG_NAMES, DEFAULT_CONFIG, SMALL_CONFIG
 from animerec.recsys.model import ModelConfig, Recommender, UnknownTitle, single_threaded_blas
-from animerec.recsys.serving.served import CONTINUE, ServedModel, franchises_for
+from animerec.recsys.serving.rules import CONTINUE
+from animerec.recsys.serving.served import ServedModel, franchises_for
 
 DEFAULT_MODELS = Path("var/models")
 DOCS_EVALUATION = Path(__file__).resolve().parent.parent / "docs" / "evaluation.md"

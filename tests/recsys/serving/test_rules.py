@@ -3,7 +3,7 @@ planted catalog and franchise graph (tests/recsys/conftest.py)."""
 
 import pytest
 
-from animerec.recsys.serving.served import CONTINUE, NEW
+from animerec.recsys.serving.rules import CONTINUE, NEW
 
 FRANCHISE_A = {1000, 1001, 1002, 1003}
 

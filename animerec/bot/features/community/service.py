@@ -36,6 +36,7 @@ from animerec.recsys.community import (
     title_tally,
 )
 from animerec.recsys.model import Recommender, single_threaded_blas
+from animerec.recsys.serving.group import group_picks
 from animerec.recsys.serving.served import ServedModel
 
 log = logging.getLogger(__name__)
@@ -322,8 +323,8 @@ class Community:
         if result.disagreement is not None and self._shown(result.disagreement[0], allow_adult):
             a, x, y = result.disagreement
             disagreement = (self.catalog.get(a), x, y)
-        picks = engine.group([mine, theirs], TOGETHER, strategy="least_misery",
-                             allowed=engine.allowed(allow_adult=allow_adult))
+        picks = group_picks(engine, [mine, theirs], TOGETHER, strategy="least_misery",
+                            allowed=engine.allowed(allow_adult=allow_adult))
         together = tuple((self.catalog.get(p.anime_id), *p.predictions) for p in picks)
         return Comparison(result, favourites[:5], disagreement, together)  # type: ignore[arg-type]
 

@@ -11,7 +11,7 @@ from animerec.bot.service.titles import check_count
 from animerec.bot.store.store import Store
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.model import Recommender
-from animerec.recsys.serving.served import CONTINUE
+from animerec.recsys.serving.rules import CONTINUE
 
 MIN_RATINGS = 3  # below this, /recommend shows titles to rate beside the first picks
 ONBOARDING_TITLES = 4
@@ -27,8 +27,8 @@ class Picks:
         self, user_id: int, *, genre: str | None = None, type: str | None = None, count: int = 10,
         allow_adult: bool = False, exclude: Iterable[int] = (), onboard: bool = True, discover: bool = False,
     ) -> Recommendations:
-        """Picks folded in on the member's current ratings, after the fan rules (animerec.recsys.serving.served). With
-        onboard and fewer than MIN_RATINGS ratings, titles to rate come with them (alone, with none)."""
+        """Picks folded in on the member's current ratings, after the fan rules (animerec.recsys.serving.rules).
+        With onboard and fewer than MIN_RATINGS ratings, titles to rate come with them (alone, with none)."""
         engine = self.models.engine()
         count = check_count(count)
         filters = self.catalog.filters(genre, type)  # an UnknownFilter before any work

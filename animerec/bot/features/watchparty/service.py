@@ -13,7 +13,7 @@ from animerec.bot.service.results import PartyPick, WatchParty
 from animerec.bot.service.titles import check_count
 from animerec.bot.store.store import PARTY_DAYS, Store, group_members
 from animerec.recsys.catalog.catalog import Anime, Catalog, Filters
-from animerec.recsys.serving.group import STRATEGIES
+from animerec.recsys.serving.group import STRATEGIES, group_picks
 
 MAX_PARTY = 12  # members whose predicted scores fit beside each pick
 
@@ -64,7 +64,7 @@ class WatchParties:
         unrated = tuple(m for m in members if not given[m])
         if not raters:
             return WatchParty(request.strategy, raters, unrated, [], watched_before, private)
-        picks = await asyncio.to_thread(engine.group, [given[m] for m in raters], request.count,
+        picks = await asyncio.to_thread(group_picks, engine, [given[m] for m in raters], request.count,
                                         strategy=request.strategy, allowed=allowed, exclude=[a for a, _ in history])
         return WatchParty(request.strategy, raters, unrated,
                           [PartyPick(self.catalog.get(p.anime_id), p.predictions, p.more_in_series) for p in picks],
