@@ -29,18 +29,18 @@ class Picks:
     ) -> Recommendations:
         """Picks folded in on the member's current ratings, after the fan rules (animerec.recsys.serving.rules).
         With onboard and fewer than MIN_RATINGS ratings, titles to rate come with them (alone, with none)."""
-        engine = self.models.engine()
+        served = self.models.served()
         count = check_count(count)
         filters = self.catalog.filters(genre, type)  # an UnknownFilter before any work
         ratings = await self.store.rating_map(user_id)
         dismissed = await self.store.dismissals(user_id)
         onboarding_due = onboard and len(ratings) < MIN_RATINGS
         if onboarding_due and not ratings:
-            return Recommendations([], self._onboarding(engine.model, dismissed, allow_adult))
+            return Recommendations([], self._onboarding(served.model, dismissed, allow_adult))
 
         def work():  # the filter mask too: numpy on the loop gives the GIL away and waits to get it back
-            allowed = engine.allowed(filters, allow_adult=allow_adult)
-            return engine.recommend(ratings, count, exclude={*dismissed, *exclude}, allowed=allowed, discover=discover)
+            allowed = served.allowed(filters, allow_adult=allow_adult)
+            return served.recommend(ratings, count, exclude={*dismissed, *exclude}, allowed=allowed, discover=discover)
 
         found = await asyncio.to_thread(work)
         picks = []
@@ -54,7 +54,7 @@ class Picks:
         seen_these = [self.catalog.get(a) for a in found.seen_these if a not in dismissed]
         # Titles to rate beside the first picks: none already on the page.
         shown = {p.anime_id for p in found.picks} | set(found.seen_these)
-        onboarding = self._onboarding(engine.model, ratings.keys() | dismissed | shown, allow_adult) \
+        onboarding = self._onboarding(served.model, ratings.keys() | dismissed | shown, allow_adult) \
             if onboarding_due else []
         return Recommendations(picks, onboarding, seen_these, count)
 
@@ -74,6 +74,6 @@ class Picks:
         return chosen
 
     async def onboarding_titles(self, user_id: int, *, allow_adult: bool = False, skip: Iterable[int] = ()) -> list[Anime]:
-        model = self.models.engine().model
+        model = self.models.served().model
         rated = (await self.store.rating_map(user_id)).keys() | await self.store.dismissals(user_id)
         return self._onboarding(model, rated | set(skip), allow_adult)
