@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Iterable
 
 from animerec.bot.models.holder import ModelHolder
-from animerec.bot.service.results import Because, Pick, Recommendations
+from animerec.bot.service.results import Because, Recommendations, RecommendedTitle
 from animerec.bot.service.titles import check_count
 from animerec.bot.store.store import Store
 from animerec.recsys.catalog.catalog import Anime, Catalog
@@ -49,8 +49,8 @@ class Picks:
             if p.because in self.catalog and p.because in ratings:
                 anime = self.catalog.get(p.because)
                 because = None if anime.is_adult and not allow_adult else Because(anime, ratings[p.because])
-            picks.append(Pick(self.catalog.get(p.anime_id), p.predicted, p.match, p.kind == CONTINUE and because is not None,
-                              because, p.more_in_series))
+            picks.append(RecommendedTitle(self.catalog.get(p.anime_id), p.predicted, p.match,
+                                          p.kind == CONTINUE and because is not None, because, p.more_in_series))
         seen_these = [self.catalog.get(a) for a in found.seen_these if a not in dismissed]
         # Titles to rate beside the first picks: none already on the page.
         shown = {p.anime_id for p in found.picks} | set(found.seen_these)
