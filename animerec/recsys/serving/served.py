@@ -79,7 +79,7 @@ class ServedModel:
         self.franchises = franchises or franchises_for(catalog)
         self.rules = FanRules(model, catalog, self.franchises)
         self._genre_matrix = genre_matrix(model.item_ids, catalog)[0]  # items x genres, 0/1
-        self._popularity_of = model.item_popularity.tolist()
+        self._popularity_of = model.item_popularity.tolist()  # a list: rerank indexes it per candidate
         V = model.similar_vectors
         self._unit_vectors = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
         n = model.n_items
