@@ -65,8 +65,8 @@ async def scenario(data_dir: Path, catalog: Catalog, members: int, calls: int) -
               f"(loaded in {time.perf_counter() - clock:.1f} s)\n")
         rng = random.Random(0)
         ids = list(number.values())
-        engine = service.models.engine()
-        popular = [a for a in catalog if not a.is_adult and engine.model.index_of(a.anime_id) is not None][:2000]
+        served = service.models.served()
+        popular = [a for a in catalog if not a.is_adult and served.model.index_of(a.anime_id) is not None][:2000]
 
         print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores; other work on the machine shows in the tails)")
         print(f"{'':34s}{'p50 ms':>9s}{'p99 ms':>9s}{'max ms':>9s}")

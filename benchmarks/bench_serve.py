@@ -74,13 +74,13 @@ def bench(model: Recommender, catalog: Catalog) -> None:
     members = member_lists(500)
     masks = [None, catalog.filter_mask(model.item_ids, catalog.filters("Comedy")),
              catalog.filter_mask(model.item_ids, catalog.filters(type="Movie"), allow_adult=False)]
-    engine = ServedModel(model, catalog)
+    served = ServedModel(model, catalog)
     for m in members[:20]:
-        engine.recommend(m, 10)  # warm caches
+        served.recommend(m, 10)  # warm caches
     served_times, rec_times, fold_times = [], [], []
     for j, m in enumerate(members):
         t = time.perf_counter()
-        engine.recommend(m, 10, allowed=masks[j % 3])
+        served.recommend(m, 10, allowed=masks[j % 3])
         served_times.append(time.perf_counter() - t)
         t = time.perf_counter()
         model.recommend(m, 10, allowed=masks[j % 3])
@@ -100,7 +100,7 @@ def bench(model: Recommender, catalog: Catalog) -> None:
     served_t, ann_t, exact_t = [], [], []
     for i in queries:
         t = time.perf_counter()
-        engine.similar(int(model.item_ids[i]), 10)
+        served.similar(int(model.item_ids[i]), 10)
         served_t.append(time.perf_counter() - t)
         t = time.perf_counter()
         ann.similar(int(i), 10)

@@ -298,6 +298,17 @@ class Recommender:
             out += coef * row_block(matrix, user.seen, idx)
         return out
 
+    def blocked(self, seen: np.ndarray, exclude: Iterable[int] = (), allowed: np.ndarray | None = None) -> np.ndarray:
+        """Bool mask aligned to item_ids of the titles a list may not show: the item indices ``seen``
+        (what the member, or any member of a group, gave), the anime ids in ``exclude``, and what the
+        ``allowed`` mask (genre/type/adult filters) leaves out."""
+        blocked = np.zeros(self.n_items, bool)
+        blocked[seen] = True
+        blocked[[i for a in exclude if (i := self._index.get(int(a))) is not None]] = True
+        if allowed is not None:
+            blocked |= ~np.asarray(allowed, bool)
+        return blocked
+
     def recommend(
         self,
         ratings: FoldedUser | Mapping[int, float],
@@ -309,16 +320,11 @@ class Recommender:
         """The plain ranking: top n titles for a member, never one they gave or one in ``exclude``.
 
         ``allowed``: a bool mask aligned to item_ids (genre/type/adult filters). What members see is
-        this ranking after the fan rules of animerec.recsys.serving.served; this is the raw list for evaluation.
+        this ranking after the fan rules of animerec.recsys.serving.rules; this is the raw list for evaluation.
         """
         user = self.folded(ratings)
         scores = self.ranking_scores(user)
-        blocked = np.zeros(self.n_items, bool)
-        blocked[user.seen] = True
-        blocked[[i for a in exclude if (i := self._index.get(int(a))) is not None]] = True
-        if allowed is not None:
-            blocked |= ~np.asarray(allowed, bool)
-        scores[blocked] = -np.inf
+        scores[self.blocked(user.seen, exclude, allowed)] = -np.inf
         top = top_n(scores, n)
         predicted = self.predicted_ratings(user, top)
         return [Recommendation(int(self.item_ids[i]), float(scores[i]), float(p)) for i, p in zip(top, predicted)]

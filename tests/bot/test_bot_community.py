@@ -108,7 +108,7 @@ async def test_compare_gives_the_affinity_and_how_it_is_computed(simcord_env, to
     result = await alice.slash(channel, "compare", member=bob)
     assert result.ephemeral
     embed = reply(result).embeds[0]
-    model = simcord_env.bot.service.models.engine().model
+    model = simcord_env.bot.service.models.served().model
     expected = affinity(ALICE, BOB, model.fold_in(ALICE), model.fold_in(BOB), popularity_direction(model))
     assert embed.title == f"You and bob: {expected.score:.0%} alike"
     # Centred on their own means (7.75 and 9), their scores of the 4 titles have cosine -0.62: 19%.
@@ -203,7 +203,7 @@ async def test_a_member_of_two_servers_shows_in_both_and_no_one_leaks_across(sim
 async def test_server_top_lists_favourites_most_watched_and_rare_loves(simcord_env, town):
     alice, bob, carol, channel = town["alice"], town["bob"], town["carol"], town["channel"]
     rare = next(a.anime_id for a in reversed(list(simcord_env.bot.service.catalog))
-                if simcord_env.bot.service.models.engine().model.index_of(a.anime_id) is not None
+                if simcord_env.bot.service.models.served().model.index_of(a.anime_id) is not None
                 and not a.is_adult)
     for member, extra in ((alice, 10.0), (bob, 9.0), (carol, 8.0)):
         await give(simcord_env, member, channel, {STEINS_GATE: 10.0, COWBOY_BEBOP: extra, DEATH_NOTE: -1.0,

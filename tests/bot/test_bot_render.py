@@ -8,10 +8,10 @@ from animerec.bot.app import limits, render
 from animerec.bot.service.results import (
     Because,
     PartyPick,
-    Pick,
     RatedTitle,
     RatingList,
     Recommendations,
+    RecommendedTitle,
     Stats,
     WatchParty,
 )
@@ -53,14 +53,15 @@ def test_an_embed_reads_as_plain_text_in_the_console():
 
 
 def test_a_pick_says_why_it_is_there():
-    assert render.pick_reason(Pick(MOVIE, 8.9, 0.7, True, Because(STEINS, 10.0))) == \
+    assert render.pick_reason(RecommendedTitle(MOVIE, 8.9, 0.7, True, Because(STEINS, 10.0))) == \
         "Continues Steins;Gate (you rated it 10/10)"
-    assert render.pick_reason(Pick(MOVIE, 8.9, 0.7, False, Because(STEINS, -1.0))) == "Because you rated Steins;Gate watched"
-    assert render.pick_reason(Pick(MOVIE, 8.9)) == "Popular with members who like what you like"
+    assert render.pick_reason(RecommendedTitle(MOVIE, 8.9, 0.7, False, Because(STEINS, -1.0))) == \
+        "Because you rated Steins;Gate watched"
+    assert render.pick_reason(RecommendedTitle(MOVIE, 8.9)) == "Popular with members who like what you like"
 
 
 def test_a_short_list_says_so_and_each_pick_shows_its_match_and_series():
-    recs = Recommendations([Pick(STEINS, 9.0, 0.83, more_in_series=2)], requested=5)
+    recs = Recommendations([RecommendedTitle(STEINS, 9.0, 0.83, more_in_series=2)], requested=5)
     embed = render.recommend_embed(recs)
     assert embed.description.startswith("Only 1 good match with these filters")
     [field] = embed.fields

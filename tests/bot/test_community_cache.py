@@ -18,7 +18,7 @@ class CountingStore:
 
 
 def community(store: CountingStore, catalog, seconds: float) -> Community:
-    c = Community(store, catalog, engine=lambda: None)  # type: ignore[arg-type]
+    c = Community(store, catalog, served=lambda: None)  # type: ignore[arg-type]
     c.tally_seconds = seconds
     return c
 

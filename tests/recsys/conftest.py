@@ -1,9 +1,13 @@
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from animerec.recsys.catalog.catalog import Anime, Catalog
+from animerec.recsys.catalog.franchise import Franchises, TitleInfo
 from animerec.recsys.lifecycle import artifacts
 from animerec.recsys.lifecycle.train import train_model
 from animerec.recsys.model import ModelConfig, Recommender
@@ -42,3 +46,39 @@ def small_models_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("models")
     artifacts.publish(train_model(config=ModelConfig.small()), root)
     return root
+
+
+# The planted catalog over the checkerboard's titles: block 0 (ids 1000-1009) is one taste group, block 1
+# (1010-1019) the other. Franchise A: 1000 (TV, 2001) -> sequel 1001 (TV, 2003) -> sequel 1002 (TV, 2005),
+# side-story film 1003 (2004, parent 1000). Franchise B: 1010 (TV, 2010) -> sequel 1011 (TV, 2012).
+# Everything else stands alone; 1004 and 1005 are linked by "Other", which joins two works, not one.
+PLANTED_RELATIONS = [
+    (1000, "Sequel", 1001), (1001, "Prequel", 1000), (1001, "Sequel", 1002), (1002, "Prequel", 1001),
+    (1000, "Side story", 1003), (1003, "Parent story", 1000), (1010, "Sequel", 1011), (1011, "Prequel", 1010),
+    (1004, "Other", 1005),
+]
+PLANTED_DATES = {1000: "2001-01-01", 1001: "2003-01-01", 1002: "2005-01-01", 1003: "2004-01-01",
+                 1010: "2010-01-01", 1011: "2012-01-01"}
+
+
+def _planted_anime(a: int, specials: AbstractSet[int]) -> Anime:
+    genres = ("Drama", "Romance", "School") if a < 1010 else ("Action", "Sci-Fi", "Thriller")
+    if a == 1009:
+        genres = ("Music",)  # shares nothing with the rest of block 0
+    kind = "Special" if a in specials else "Movie" if a == 1003 else "TV"
+    return Anime(a, f"title {a}", genres, kind, 12, 7.5, 100_000 - a)
+
+
+def _plant(specials: AbstractSet[int] = frozenset(),
+           relations: Sequence[tuple[int, str, int]] = ()) -> tuple[Catalog, Franchises]:
+    catalog = Catalog(_planted_anime(a, specials) for a in range(1000, 1000 + 2 * BLOCK_ITEMS))
+    edges = pd.DataFrame([*PLANTED_RELATIONS, *relations], columns=["anime_id", "relation", "related_id"])
+    when = pd.DataFrame({"anime_id": list(PLANTED_DATES), "start_date": pd.to_datetime(list(PLANTED_DATES.values()))})
+    return catalog, Franchises((TitleInfo(a.anime_id, a.type, a.members) for a in catalog), edges, when)
+
+
+@pytest.fixture(scope="session")
+def plant() -> Callable[..., tuple[Catalog, Franchises]]:
+    """plant(specials=(), relations=()): the checkerboard's catalog and the planted franchise graph
+    (above), with the ids in ``specials`` typed Special and ``relations`` added."""
+    return _plant

@@ -1,10 +1,7 @@
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
-from animerec.recsys.algorithms.als import fit_als, solve_user
 from animerec.recsys.model import ModelConfig, calibrated, confidence_weight
-from animerec.recsys.serving.group import STRATEGIES, combine
 
 BLOCK_ITEMS = 10  # as in conftest.checkerboard
 
@@ -41,33 +38,6 @@ def test_predictions_follow_the_members_scale(board_model):
     assert 1 <= board_model.predict({1000: 9}, [424242])[0] <= 10
 
 
-def test_fold_in_of_a_training_user_reproduces_its_trained_vector():
-    # Near-converged ALS: the user half-step is the fold-in objective, so the two must agree (the
-    # last item half-step moved V a little after U was solved, hence a 1% tolerance).
-    rng = np.random.default_rng(1)
-    dense = (rng.random((80, 30)) < 0.3).astype(np.float32)
-    C = sp.csr_matrix(dense * 4.0 + dense)  # confidence 5 where observed
-    reg = 0.5
-    U, V = fit_als(C, 6, 100, reg, cg_steps=12)
-    gram = (V.T @ V + reg * np.eye(6)).astype(np.float32)
-    for u in range(0, 80, 7):
-        row = C.getrow(u)
-        folded = solve_user(V, gram, row.indices, row.data)
-        cos = folded @ U[u] / (np.linalg.norm(folded) * np.linalg.norm(U[u]))
-        assert cos > 0.999
-        assert np.linalg.norm(folded - U[u]) < 0.01 * np.linalg.norm(U[u])
-
-
-def test_als_lowers_its_objective_on_a_planted_low_rank_matrix():
-    blocks = np.kron(np.eye(3), np.ones((10, 8)))  # 30 users x 24 items, 3 taste groups
-    C = sp.csr_matrix(blocks * 10.0)
-    U, V = fit_als(C, 3, 10, 0.1)
-    scores = U @ V.T
-    inside = scores[blocks > 0].min()
-    outside = scores[blocks == 0].max()
-    assert inside > outside  # every planted pair outranks every unplanted one
-
-
 def test_watched_counts_as_a_signal_with_its_own_weight():
     w = confidence_weight(np.array([10.0, 5.0, -1.0]), ModelConfig(watched_weight=0.4))
     np.testing.assert_allclose(w, [1.0, 0.5, 0.4])
@@ -86,19 +56,6 @@ def test_annoy_neighbours_agree_with_exact_search(board_model):
     exact = [a for a, _ in board_model.similar_exact(i, 5)]
     approx = [a for a, _ in board_model.ensure_ann().similar(i, 5)]
     assert set(exact) == set(approx)
-
-
-def test_least_misery_and_fair_avoid_a_title_one_member_would_hate():
-    # Members x titles: title 0 is loved by one and hated by the other, title 1 liked by both.
-    utility = np.array([[3.0, 1.0, -2.0], [-3.0, 1.0, -2.0]])
-    assert int(np.argmax(combine(utility, "least_misery"))) == 1
-    assert int(np.argmax(combine(utility, "fair"))) == 1
-    assert int(np.argmin(combine(utility, "average"))) == 2
-    blocked = utility.copy()
-    blocked[:, 1] = -np.inf
-    assert all(np.isneginf(combine(blocked, s)[1]) for s in STRATEGIES)
-    with pytest.raises(ValueError, match="unknown strategy"):
-        combine(utility, "loudest")
 
 
 def test_calibrated_predictions_stay_below_ten_and_keep_their_order():

@@ -11,10 +11,10 @@ from animerec.bot.app import limits
 from animerec.bot.app.limits import clip
 from animerec.bot.service.results import (
     ImportReport,
-    Pick,
     RateResult,
     RatingList,
     Recommendations,
+    RecommendedTitle,
     SimilarTitles,
     Stats,
     WatchParty,
@@ -110,7 +110,7 @@ def import_embed(report: ImportReport) -> discord.Embed:
     return fit(embed)
 
 
-def pick_reason(pick: Pick) -> str:
+def pick_reason(pick: RecommendedTitle) -> str:
     """Why a pick is on the list, in a sentence that is true of it."""
     if pick.because is not None and pick.continues:
         return f"Continues {clip(pick.because.anime.name, 80)} (you rated it {describe_score(pick.because.rating)})"

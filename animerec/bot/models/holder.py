@@ -1,5 +1,5 @@
 """The one owner of the served model: loading it, training the next one in a child process, and
-the hot swap between requests. Everything else asks it for the engine of the moment.
+the hot swap between requests. Everything else asks it for the served model of the moment.
 
 Several processes of one bot (shards) may share the database and the models directory: one of them
 trains at a time (the store's training lock: a PostgreSQL advisory lock, or a file lock beside the
@@ -50,15 +50,15 @@ def _clock(timestamp: str) -> str:
 
 
 @dataclass(frozen=True)
-class Served:
+class Loaded:
     """What a hot swap replaces, in one reference: the model with its fan rules, and its meta.json."""
 
-    engine: ServedModel
+    served: ServedModel
     meta: ModelMeta
 
 
 class ModelHolder:
-    """Requests take engine() once and keep it; the retrain task is the only one (request_retrain)."""
+    """Requests take served() once and keep it; the retrain task is the only one (request_retrain)."""
 
     def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = DEFAULT_CONFIG,
                  retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS, models_dir: Path | None = None,
@@ -74,7 +74,7 @@ class ModelHolder:
         self.train_config = train_config
         self.franchises = franchises_for(catalog)
         self.retry_delays = tuple(retry_delays)
-        self._served: Served | None = None
+        self._loaded: Loaded | None = None
         self._retrain: asyncio.Task[TrainingRecord] | None = None  # the one training at a time
         self._first_training: asyncio.Task[None] | None = None
         self.training_since: str | None = None
@@ -94,7 +94,7 @@ class ModelHolder:
                 await release()
         await asyncio.to_thread(self._remove_exports)
         try:
-            self._served = await asyncio.to_thread(self._load)
+            self._loaded = await asyncio.to_thread(self._load)
             log.info("serving model %s", self.model_version)
         except ModelLoadError as exc:
             log.warning("no usable model (%s): training one now; commands answer 'warming up' until it is ready", exc)
@@ -175,10 +175,10 @@ class ModelHolder:
     async def wait_for_model(self) -> bool:
         """Wait for the first model: True once one is served, False when its training failed (a retry
         is scheduled; /stats and the warming-up reply say when)."""
-        while self._served is None:
+        while self._loaded is None:
             first = self._first_training
             if first is None or first.done() or self.next_training_at is not None:
-                return self._served is not None
+                return self._loaded is not None
             await asyncio.sleep(0.1)
         return True
 
@@ -193,21 +193,21 @@ class ModelHolder:
 
     @property
     def model(self) -> Recommender | None:
-        return self._served.engine.model if self._served is not None else None
+        return self._loaded.served.model if self._loaded is not None else None
 
     @property
     def meta(self) -> ModelMeta | None:
-        return self._served.meta if self._served is not None else None
+        return self._loaded.meta if self._loaded is not None else None
 
     @property
     def model_version(self) -> str | None:
-        return self._served.meta.version if self._served is not None else None
+        return self._loaded.meta.version if self._loaded is not None else None
 
-    def engine(self) -> ServedModel:
-        """The engine to answer a request with; WarmingUp while there is none. Take it once per
+    def served(self) -> ServedModel:
+        """The served model to answer a request with; WarmingUp while there is none. Take it once per
         request: a hot swap meanwhile does not affect it."""
-        served = self._served
-        if served is None and self.next_training_at is not None and not self.training:
+        loaded = self._loaded
+        if loaded is None and self.next_training_at is not None and not self.training:
             failed = self.first_failure
             at = f" at {_clock(failed.finished_at)}" if failed and failed.finished_at else ""
             why = f"{at} ({clip(failed.error or 'see the log', 200)})" if failed else ""
@@ -215,27 +215,27 @@ class ModelHolder:
                 f"I'm still warming up: training my first model failed{why}. I'll try again at "
                 f"{self.next_training_at:%H:%M} UTC (your /rate and /import work already)."
             )
-        if served is None:
+        if loaded is None:
             raise WarmingUp(
                 "I'm still warming up: my first model is training. Try again in a few minutes "
                 "(your /rate and /import work already)."
             )
-        return served.engine
+        return loaded.served
 
-    def _load(self) -> Served:
+    def _load(self) -> Loaded:
         """The published model with its fan rules, built off the event loop."""
         model = load_current(self.models_dir)
-        return Served(ServedModel(model, self.catalog, self.franchises), meta_of(model))
+        return Loaded(ServedModel(model, self.catalog, self.franchises), meta_of(model))
 
     async def reload(self) -> bool:
         """Swap in the published `current` model; on a bad one keep serving the old (logged)."""
         try:
-            served = await asyncio.to_thread(self._load)
+            loaded = await asyncio.to_thread(self._load)
         except ModelLoadError as exc:
             log.error("cannot load the published model, still serving %s: %s", self.model_version, exc)
             return False
         # The hot swap: requests already running keep the reference they took.
-        self._served = served
+        self._loaded = loaded
         log.info("now serving model %s", self.model_version)
         return True
 

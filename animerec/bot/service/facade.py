@@ -31,7 +31,7 @@ class Service:
         self.models = ModelHolder(store, catalog, self.data_dir, train_config=train_config, retry_delays=retry_delays,
                                   models_dir=models_dir, poll=model_poll)
         self.titles = Titles(store, catalog, self.models.franchises)
-        self.community = Community(store, catalog, self.models.engine)
+        self.community = Community(store, catalog, self.models.served)
         self.ratings = Ratings(store, self.titles, self.models, import_cooldown=import_cooldown,
                                on_forget=self.community.forgotten)
         self.picks = Picks(store, catalog, self.models)

@@ -58,7 +58,10 @@ class Because:
 
 
 @dataclass(frozen=True)
-class Pick:
+class RecommendedTitle:
+    """A /recommend pick as the member sees it: the title, and the title they gave that it follows from
+    (animerec.recsys.serving.served.Pick holds anime ids)."""
+
     anime: Anime
     predicted: float
     match: float = 0.0  # 0-1, follows the list order (animerec.recsys.serving.served.Pick.match)
@@ -69,7 +72,7 @@ class Pick:
 
 @dataclass(frozen=True)
 class Recommendations:
-    picks: list[Pick]
+    picks: list[RecommendedTitle]
     onboarding: list[Anime] = field(default_factory=list)  # titles to rate first, when the member has few
     seen_these: list[Anime] = field(default_factory=list)  # earlier entries of their series: rate, not watch
     requested: int = 0

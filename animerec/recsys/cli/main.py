@@ -26,7 +26,8 @@ from animerec.recsys.data import (
 from animerec.recsys.lifecycle import artifacts
 from animerec.recsys.lifecycle.meta import CONFIG_NAMES, DEFAULT_CONFIG, SMALL_CONFIG
 from animerec.recsys.model import ModelConfig, Recommender, UnknownTitle, single_threaded_blas
-from animerec.recsys.serving.served import CONTINUE, ServedModel, franchises_for
+from animerec.recsys.serving.rules import CONTINUE
+from animerec.recsys.serving.served import ServedModel, franchises_for
 
 DEFAULT_MODELS = Path("var/models")
 DOCS_EVALUATION = Path(__file__).resolve().parent.parent / "docs" / "evaluation.md"
@@ -290,7 +291,7 @@ def _filters(catalog: Catalog, args: argparse.Namespace) -> Filters:
         raise CliError(str(exc)) from None
 
 
-def _engine(args: argparse.Namespace, catalog: Catalog | None = None, franchises: Franchises | None = None) -> ServedModel:
+def _served(args: argparse.Namespace, catalog: Catalog | None = None, franchises: Franchises | None = None) -> ServedModel:
     """The served model with its fan rules, as the bot serves it."""
     return ServedModel(_serving_model(args), catalog or Catalog.load(), franchises)
 
@@ -307,11 +308,11 @@ def _resolve(catalog: Catalog, franchises: Franchises, text: str) -> int:
 def cmd_similar(args: argparse.Namespace) -> None:
     catalog = Catalog.load()
     filters = _filters(catalog, args)
-    franchises = franchises_for(catalog)  # one graph for the title and the engine
+    franchises = franchises_for(catalog)  # one graph for the title and the served model
     anime_id = _resolve(catalog, franchises, args.title)
-    engine = _engine(args, catalog, franchises)  # loaded only once the inputs have passed
+    served = _served(args, catalog, franchises)  # loaded only once the inputs have passed
     try:
-        found = engine.similar(anime_id, args.n, allowed=engine.allowed(filters))
+        found = served.similar(anime_id, args.n, allowed=served.allowed(filters))
     except UnknownTitle:
         raise CliError(f"{catalog.get(anime_id).name!r} has too few ratings in the training data "
                        "to have neighbours") from None
@@ -335,14 +336,14 @@ def cmd_similar_batch(args: argparse.Namespace) -> None:
         wanted = anime_id_column(ids["anime_id"]).tolist()  # "1e30" is refused, not overflowed
     except DataError as exc:
         raise CliError(f"{args.ids}: {exc}") from None
-    engine = _engine(args)
-    unknown = [a for a in dict.fromkeys(wanted) if engine.model.index_of(a) is None]
+    served = _served(args)
+    unknown = [a for a in dict.fromkeys(wanted) if served.model.index_of(a) is None]
     if unknown:
         raise CliError(f"unknown anime_id(s) (not in the model): {', '.join(map(str, unknown[:5]))}"
                        + (" ..." if len(unknown) > 5 else ""))
     rows = [(a, s_id, rank, round(sim, 6))
             for a in tqdm(wanted, desc="similar", unit="title", disable=args.quiet)
-            for rank, (s_id, sim) in enumerate(engine.similar(a, args.n).neighbours, 1)]
+            for rank, (s_id, sim) in enumerate(served.similar(a, args.n).neighbours, 1)]
     pd.DataFrame(rows, columns=["anime_id", "similar_id", "rank", "similarity"]).to_csv(args.out, index=False)
     print(f"wrote {len(rows)} rows for {len(wanted)} titles to {args.out}", file=sys.stderr)
 
@@ -366,9 +367,9 @@ def cmd_recommend(args: argparse.Namespace) -> None:
     df = read_interactions_csv(args.ratings, known_ids=catalog.ids()) if "user_id" in _header(args.ratings) \
         else _single_user(args.ratings, catalog)
     filters = _filters(catalog, args)
-    engine = _engine(args, catalog)  # loaded only once the inputs have passed
+    served = _served(args, catalog)  # loaded only once the inputs have passed
     ratings = dict(zip(df["anime_id"].tolist(), df["rating"].tolist()))
-    found = engine.recommend(ratings, args.n, allowed=engine.allowed(filters), discover=args.discover)
+    found = served.recommend(ratings, args.n, allowed=served.allowed(filters), discover=args.discover)
     for rank, pick in enumerate(found.picks, 1):
         if pick.because is None:
             why = "popular with members who like what you like"
@@ -408,10 +409,10 @@ def cmd_recommend_batch(args: argparse.Namespace) -> None:
     _check_output_file(args.out)
     catalog = Catalog.load()
     given = _given_by_user(args.given, catalog)
-    engine = _engine(args, catalog)  # loaded only once the inputs have passed
+    served = _served(args, catalog)  # loaded only once the inputs have passed
     rows = []
     for user, ratings in tqdm(given.items(), desc="recommending", unit="user", disable=args.quiet):
-        for rank, pick in enumerate(engine.recommend(ratings, args.n).picks, 1):
+        for rank, pick in enumerate(served.recommend(ratings, args.n).picks, 1):
             rows.append((user, pick.anime_id, rank, round(pick.score, 6)))
     pd.DataFrame(rows, columns=["user_id", "anime_id", "rank", "score"]).to_csv(args.out, index=False)
     print(f"wrote {len(rows)} rows for {len(given)} users to {args.out}", file=sys.stderr)

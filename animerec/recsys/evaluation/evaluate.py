@@ -206,9 +206,9 @@ def _given(case: Case) -> dict[int, float]:
     return dict(zip(case.given_items.tolist(), case.given_ratings.tolist()))
 
 
-def served_lists(engine: ServedModel, *, discover: bool = False) -> Callable[[Case], np.ndarray]:
+def served_lists(served: ServedModel, *, discover: bool = False) -> Callable[[Case], np.ndarray]:
     """The bot's own code path: ServedModel.recommend, the list a member sees."""
-    return lambda case: np.array([p.anime_id for p in engine.recommend(_given(case), K, discover=discover).picks],
+    return lambda case: np.array([p.anime_id for p in served.recommend(_given(case), K, discover=discover).picks],
                                  np.int64)
 
 
@@ -234,8 +234,8 @@ def evaluate(df: pd.DataFrame, protocols: list[str], seed: int, config: ModelCon
     say("training the served model")
     catalog = Catalog.load()
     model = Recommender.fit(train, config or ModelConfig(), catalog=catalog)
-    engine = ServedModel(model, catalog)
-    ours = {SERVED: served_lists(engine), DISCOVER: served_lists(engine, discover=True), PLAIN: plain_lists(model)}
+    served = ServedModel(model, catalog)
+    ours = {SERVED: served_lists(served), DISCOVER: served_lists(served, discover=True), PLAIN: plain_lists(model)}
     say("fitting baselines: popularity, item-kNN, centred SVD, iALS")
     fixed: dict[str, tuple[Scorer, Scorer | None]] = {"popularity": (popularity(ix), None),
                                                       "item-kNN cosine": (item_knn(ix), None)}
@@ -250,14 +250,14 @@ def evaluate(df: pd.DataFrame, protocols: list[str], seed: int, config: ModelCon
     results: dict = {"protocols": {}}
     for protocol in protocols:
         cases = make_cases(test, protocol, seed + 1)
-        fan = _fan_context(engine, cases, popularity_rank)
+        fan = _fan_context(served, cases, popularity_rank)
         with single_threaded_blas():
             results["protocols"][protocol] = _score_protocol(protocol, cases, ix, train, fan, ours,
                                                              served_predictions(model), fixed, ease_scorers, say)
     say("/similar: co-watch precision on held-out members")
     with single_threaded_blas():
-        results["similar"] = similar_rows(engine, train, test, seed)
-    results["franchises"] = franchise_check(engine.franchises, df)
+        results["similar"] = similar_rows(served, train, test, seed)
+    results["franchises"] = franchise_check(served.franchises, df)
     results["search"] = search_accuracy(catalog)
     return results
 
@@ -274,18 +274,18 @@ def _popularity_ranks(item_ids: np.ndarray, counts: np.ndarray) -> dict[int, int
     return {int(item_ids[i]): r for r, i in enumerate(np.argsort(-counts, kind="stable"))}
 
 
-def _fan_context(engine: ServedModel, cases: list[Case], popularity_rank: dict[int, int]) -> FanContext:
+def _fan_context(served: ServedModel, cases: list[Case], popularity_rank: dict[int, int]) -> FanContext:
     """What the fan figures need for these held-out members: their already-seen earlier entries."""
-    return FanContext({c.user_id: engine.franchises.seen_earlier(c.given_items.tolist()) for c in cases},
-                      engine.franchises.franchise_of, popularity_rank)
+    return FanContext({c.user_id: served.franchises.seen_earlier(c.given_items.tolist()) for c in cases},
+                      served.franchises.franchise_of, popularity_rank)
 
 
-def similar_rows(engine: ServedModel, train: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict[str, dict[str, dict]]:
+def similar_rows(served: ServedModel, train: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict[str, dict[str, dict]]:
     """{query sampling: {neighbours: figures}}: /similar as served beside item-kNN cosine and the ALS
     factors, each through similar_figures on the same queries."""
-    fr, catalog, model = engine.franchises, engine.catalog, engine.model
+    fr, catalog, model = served.franchises, served.catalog, served.model
     methods = {
-        "animerec /similar (served)": lambda a, n: [b for b, _ in engine.similar(a, n).neighbours],
+        "animerec /similar (served)": lambda a, n: [b for b, _ in served.similar(a, n).neighbours],
         "item-kNN cosine (one per franchise)": cosine_reference(train, fr, one_per_franchise=True),
         "item-kNN cosine (same series allowed)": cosine_reference(train, _NO_FRANCHISES),
         "ALS item factors (one per franchise)": exact_neighbours(model.item_factors, model.item_ids, fr,
@@ -431,14 +431,14 @@ def fit_engine(train: pd.DataFrame, config: ModelConfig, catalog: Catalog, spark
 def engine_figures(model: Recommender, catalog: Catalog, test: pd.DataFrame, protocols: list[str],
                    seed: int) -> dict[str, dict]:
     """{protocol: figures of the served list and predictions} of one trained model, on held-out users."""
-    engine = ServedModel(model, catalog)
+    served = ServedModel(model, catalog)
     popularity_rank = _popularity_ranks(model.item_ids, model.item_popularity)
     out = {}
     with single_threaded_blas():
         for protocol in protocols:
             cases = make_cases(test, protocol, seed + 1)
-            acc = Accumulator(model.n_items, _fan_context(engine, cases, popularity_rank))
-            lists, predicted = served_lists(engine), served_predictions(model)
+            acc = Accumulator(model.n_items, _fan_context(served, cases, popularity_rank))
+            lists, predicted = served_lists(served), served_predictions(model)
             for case in cases:
                 acc.add(case, lists(case), predicted(case))
             out[protocol] = asdict(acc.figures())

@@ -36,6 +36,7 @@ from animerec.recsys.community import (
     title_tally,
 )
 from animerec.recsys.model import Recommender, single_threaded_blas
+from animerec.recsys.serving.group import group_picks
 from animerec.recsys.serving.served import ServedModel
 
 log = logging.getLogger(__name__)
@@ -110,10 +111,10 @@ class _ModelViews:
 
 
 class Community:
-    def __init__(self, store: Store, catalog: Catalog, engine: Callable[[], ServedModel]) -> None:
+    def __init__(self, store: Store, catalog: Catalog, served: Callable[[], ServedModel]) -> None:
         self.store = store
         self.catalog = catalog
-        self.engine = engine  # the served engine of the moment, or WarmingUp
+        self.served = served  # the served model of the moment, or WarmingUp
         self.tally_seconds = TALLY_SECONDS
         self._views: _ModelViews | None = None
         self._views_lock = asyncio.Lock()
@@ -155,13 +156,13 @@ class Community:
     # --- what every view shares ---------------------------------------------------------------
 
     async def views(self) -> _ModelViews:
-        engine = self.engine()
+        served = self.served()
         views = self._views
-        if views is not None and views.model is engine.model:
+        if views is not None and views.model is served.model:
             return views
         async with self._views_lock:
-            if self._views is None or self._views.model is not engine.model:
-                self._views = await asyncio.to_thread(self._build_views, engine.model)
+            if self._views is None or self._views.model is not served.model:
+                self._views = await asyncio.to_thread(self._build_views, served.model)
             return self._views
 
     def _build_views(self, model: Recommender) -> _ModelViews:
@@ -246,7 +247,7 @@ class Community:
                     allow_adult: bool = False) -> Taste:
         """A member's map and genre profile against this server's. UserError when the member is
         hidden from the viewer or has rated nothing."""
-        self.engine()  # warming up: say so before anything else
+        self.served()  # warming up: say so before anything else
         await self.check_visible(member_id, viewer_id, name, "I can't show it")
         await self.seen(guild_id, viewer_id, member_id)
         ratings = await self.store.rating_map(member_id)
@@ -256,8 +257,8 @@ class Community:
             raise UserError(f"{name} hasn't rated anything yet, so there is no taste to show.")
         views = await self.views()
         server = await self.server(guild_id)
-        engine = self.engine()
-        return await asyncio.to_thread(self._taste, engine, views, server, member_id, ratings, name, allow_adult)
+        served = self.served()
+        return await asyncio.to_thread(self._taste, served, views, server, member_id, ratings, name, allow_adult)
 
     def _server_taste(self, cmap: CatalogMap, tally: ServerTally, allow_adult: bool
                       ) -> tuple[tuple[float, float] | None, dict[int, float]]:
@@ -265,12 +266,12 @@ class Community:
         weights = {a: w for a, w in tally.liking_weights().items() if self._shown(a, allow_adult)}
         return cmap.weighted_place(weights), weights
 
-    def _taste(self, engine: ServedModel, views: _ModelViews, server: _Server, member_id: int,
+    def _taste(self, served: ServedModel, views: _ModelViews, server: _Server, member_id: int,
                ratings: dict[int, float], name: str, allow_adult: bool) -> Taste:
         cmap, tally = views.cmap, server.tally
         shown = {a: r for a, r in ratings.items() if self._shown(a, allow_adult)}
-        allowed = engine.allowed(allow_adult=allow_adult)
-        picks = engine.recommend(ratings, TASTE_PICKS, allowed=allowed).picks
+        allowed = served.allowed(allow_adult=allow_adult)
+        picks = served.recommend(ratings, TASTE_PICKS, allowed=allowed).picks
         rated = [Point(self.catalog.get(a).name, *p, score=r) for a, r in shown.items()
                  if (p := cmap.point(a)) is not None]
         pick_points = [Point(self.catalog.get(p.anime_id).name, *xy) for p in picks
@@ -300,7 +301,7 @@ class Community:
 
     async def compare(self, guild_id: int, caller_id: int, other_id: int, *, other_name: str,
                       allow_adult: bool = False) -> Comparison:
-        engine = self.engine()
+        served = self.served()
         if other_id == caller_id:
             raise UserError("Pick someone else: you agree with yourself completely.")
         await self.check_visible(other_id, caller_id, other_name, "nobody can compare with them")
@@ -311,19 +312,19 @@ class Community:
         if not theirs:
             raise UserError(f"{other_name} hasn't rated anything yet, so there is nothing to compare.")
         views = await self.views()
-        return await asyncio.to_thread(self._compare, engine, views, mine, theirs, allow_adult)
+        return await asyncio.to_thread(self._compare, served, views, mine, theirs, allow_adult)
 
-    def _compare(self, engine: ServedModel, views: _ModelViews, mine: dict[int, float], theirs: dict[int, float],
+    def _compare(self, served: ServedModel, views: _ModelViews, mine: dict[int, float], theirs: dict[int, float],
                  allow_adult: bool) -> Comparison:
-        model = engine.model
+        model = served.model
         result = affinity(mine, theirs, model.fold_in(mine), model.fold_in(theirs), views.direction)
         favourites = tuple(self.catalog.get(a) for a in result.favourites if self._shown(a, allow_adult))
         disagreement = None
         if result.disagreement is not None and self._shown(result.disagreement[0], allow_adult):
             a, x, y = result.disagreement
             disagreement = (self.catalog.get(a), x, y)
-        picks = engine.group([mine, theirs], TOGETHER, strategy="least_misery",
-                             allowed=engine.allowed(allow_adult=allow_adult))
+        picks = group_picks(served, [mine, theirs], TOGETHER, strategy="least_misery",
+                            allowed=served.allowed(allow_adult=allow_adult))
         together = tuple((self.catalog.get(p.anime_id), *p.predictions) for p in picks)
         return Comparison(result, favourites[:5], disagreement, together)  # type: ignore[arg-type]
 
@@ -342,8 +343,8 @@ class Community:
         own = mine.get(anime.anime_id)
         predicted = because = None
         if own is None:
-            engine = self.engine()
-            predicted, because_id = await asyncio.to_thread(engine.explain, mine, anime.anime_id)
+            served = self.served()
+            predicted, because_id = await asyncio.to_thread(served.explain, mine, anime.anime_id)
             because = self._title(because_id) if because_id is not None else None
             if because is not None and because.is_adult and not anime.is_adult:
                 because = None
@@ -353,7 +354,7 @@ class Community:
 
     async def server_top(self, guild_id: int, caller_id: int, *, allow_adult: bool = False,
                          count: int = 5) -> ServerFavourites:
-        self.engine()
+        self.served()
         await self.seen(guild_id, caller_id)
         views = await self.views()
         server = await self.server(guild_id)

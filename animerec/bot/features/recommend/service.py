@@ -6,12 +6,12 @@ import asyncio
 from collections.abc import Iterable
 
 from animerec.bot.models.holder import ModelHolder
-from animerec.bot.service.results import Because, Pick, Recommendations
+from animerec.bot.service.results import Because, Recommendations, RecommendedTitle
 from animerec.bot.service.titles import check_count
 from animerec.bot.store import Store
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.model import Recommender
-from animerec.recsys.serving.served import CONTINUE
+from animerec.recsys.serving.rules import CONTINUE
 
 MIN_RATINGS = 3  # below this, /recommend shows titles to rate beside the first picks
 ONBOARDING_TITLES = 4
@@ -27,20 +27,20 @@ class Picks:
         self, user_id: int, *, genre: str | None = None, type: str | None = None, count: int = 10,
         allow_adult: bool = False, exclude: Iterable[int] = (), onboard: bool = True, discover: bool = False,
     ) -> Recommendations:
-        """Picks folded in on the member's current ratings, after the fan rules (animerec.recsys.serving.served). With
-        onboard and fewer than MIN_RATINGS ratings, titles to rate come with them (alone, with none)."""
-        engine = self.models.engine()
+        """Picks folded in on the member's current ratings, after the fan rules (animerec.recsys.serving.rules).
+        With onboard and fewer than MIN_RATINGS ratings, titles to rate come with them (alone, with none)."""
+        served = self.models.served()
         count = check_count(count)
         filters = self.catalog.filters(genre, type)  # an UnknownFilter before any work
         ratings = await self.store.rating_map(user_id)
         dismissed = await self.store.dismissals(user_id)
         onboarding_due = onboard and len(ratings) < MIN_RATINGS
         if onboarding_due and not ratings:
-            return Recommendations([], self._onboarding(engine.model, dismissed, allow_adult))
+            return Recommendations([], self._onboarding(served.model, dismissed, allow_adult))
 
         def work():  # the filter mask too: numpy on the loop gives the GIL away and waits to get it back
-            allowed = engine.allowed(filters, allow_adult=allow_adult)
-            return engine.recommend(ratings, count, exclude={*dismissed, *exclude}, allowed=allowed, discover=discover)
+            allowed = served.allowed(filters, allow_adult=allow_adult)
+            return served.recommend(ratings, count, exclude={*dismissed, *exclude}, allowed=allowed, discover=discover)
 
         found = await asyncio.to_thread(work)
         picks = []
@@ -49,12 +49,12 @@ class Picks:
             if p.because in self.catalog and p.because in ratings:
                 anime = self.catalog.get(p.because)
                 because = None if anime.is_adult and not allow_adult else Because(anime, ratings[p.because])
-            picks.append(Pick(self.catalog.get(p.anime_id), p.predicted, p.match, p.kind == CONTINUE and because is not None,
-                              because, p.more_in_series))
+            picks.append(RecommendedTitle(self.catalog.get(p.anime_id), p.predicted, p.match,
+                                          p.kind == CONTINUE and because is not None, because, p.more_in_series))
         seen_these = [self.catalog.get(a) for a in found.seen_these if a not in dismissed]
         # Titles to rate beside the first picks: none already on the page.
         shown = {p.anime_id for p in found.picks} | set(found.seen_these)
-        onboarding = self._onboarding(engine.model, ratings.keys() | dismissed | shown, allow_adult) \
+        onboarding = self._onboarding(served.model, ratings.keys() | dismissed | shown, allow_adult) \
             if onboarding_due else []
         return Recommendations(picks, onboarding, seen_these, count)
 
@@ -74,6 +74,6 @@ class Picks:
         return chosen
 
     async def onboarding_titles(self, user_id: int, *, allow_adult: bool = False, skip: Iterable[int] = ()) -> list[Anime]:
-        model = self.models.engine().model
+        model = self.models.served().model
         rated = (await self.store.rating_map(user_id)).keys() | await self.store.dismissals(user_id)
         return self._onboarding(model, rated | set(skip), allow_adult)

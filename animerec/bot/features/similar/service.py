@@ -21,12 +21,12 @@ class Similar:
         self, title: str, *, count: int = 10, genre: str | None = None, type: str | None = None,
         allow_adult: bool = False,
     ) -> SimilarTitles:
-        engine = self.models.engine()
+        served = self.models.served()
         count = check_count(count)
         source = self.titles.resolve(title, allow_adult=allow_adult)
-        allowed = engine.allowed(self.catalog.filters(genre, type), allow_adult=allow_adult)
+        allowed = served.allowed(self.catalog.filters(genre, type), allow_adult=allow_adult)
         try:
-            found = await asyncio.to_thread(engine.similar, source.anime_id, count, allowed=allowed)
+            found = await asyncio.to_thread(served.similar, source.anime_id, count, allowed=allowed)
         except UnknownTitle:
             raise UserError(f"{source.name} has too few ratings in my data to find similar titles.") from None
         series = [self.catalog.get(a) for a in found.same_series]

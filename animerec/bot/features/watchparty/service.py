@@ -13,7 +13,7 @@ from animerec.bot.service.results import PartyPick, WatchParty
 from animerec.bot.service.titles import check_count
 from animerec.bot.store import PARTY_DAYS, Store, group_members
 from animerec.recsys.catalog.catalog import Anime, Catalog, Filters
-from animerec.recsys.serving.group import STRATEGIES
+from animerec.recsys.serving.group import STRATEGIES, group_picks
 
 MAX_PARTY = 12  # members whose predicted scores fit beside each pick
 
@@ -37,7 +37,7 @@ class WatchParties:
     def check(self, member_ids: Sequence[int], *, strategy: str = "average", genre: str | None = None,
               type: str | None = None, count: int = 5) -> PartyRequest:
         """The request, or UserError for one /watchparty cannot serve: the checks that need no database."""
-        self.models.engine()
+        self.models.served()
         if strategy not in STRATEGIES:
             raise UserError(f"Unknown strategy “{clip(strategy, 30)}”. Strategies: {', '.join(STRATEGIES)}.")
         check_count(count)
@@ -52,9 +52,9 @@ class WatchParties:
     async def plan(self, request: PartyRequest, *, allow_adult: bool = False, viewer_id: int | None = None
                    ) -> WatchParty:
         """Titles no member has rated or watched, ranked for the group by the strategy."""
-        engine = self.models.engine()
+        served = self.models.served()
         members = list(request.members)
-        allowed = engine.allowed(request.filters, allow_adult=allow_adult)
+        allowed = served.allowed(request.filters, allow_adult=allow_adult)
         given = {m: await self.store.rating_map(m) for m in members}
         # What this very group watched together before: never offered again, and named.
         history = [(a, n) for a, n, _ in await self.store.watched_by_group(members) if a in self.catalog]
@@ -64,7 +64,7 @@ class WatchParties:
         unrated = tuple(m for m in members if not given[m])
         if not raters:
             return WatchParty(request.strategy, raters, unrated, [], watched_before, private)
-        picks = await asyncio.to_thread(engine.group, [given[m] for m in raters], request.count,
+        picks = await asyncio.to_thread(group_picks, served, [given[m] for m in raters], request.count,
                                         strategy=request.strategy, allowed=allowed, exclude=[a for a, _ in history])
         return WatchParty(request.strategy, raters, unrated,
                           [PartyPick(self.catalog.get(p.anime_id), p.predictions, p.more_in_series) for p in picks],

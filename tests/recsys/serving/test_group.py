@@ -1,0 +1,47 @@
+"""/watchparty (animerec.recsys.serving.group): the strategies, and the fan rules held for every member at once."""
+
+import numpy as np
+import pytest
+
+from animerec.recsys.serving.group import STRATEGIES, combine, group_picks
+from animerec.recsys.serving.served import ServedModel
+
+
+def test_least_misery_and_fair_avoid_a_title_one_member_would_hate():
+    # Members x titles: title 0 is loved by one and hated by the other, title 1 liked by both.
+    utility = np.array([[3.0, 1.0, -2.0], [-3.0, 1.0, -2.0]])
+    assert int(np.argmax(combine(utility, "least_misery"))) == 1
+    assert int(np.argmax(combine(utility, "fair"))) == 1
+    assert int(np.argmin(combine(utility, "average"))) == 2
+    blocked = utility.copy()
+    blocked[:, 1] = -np.inf
+    assert all(np.isneginf(combine(blocked, s)[1]) for s in STRATEGIES)
+    with pytest.raises(ValueError, match="unknown strategy"):
+        combine(utility, "loudest")
+
+
+@pytest.mark.parametrize("strategy", ["average", "least_misery", "fair"])
+def test_group_picks_are_unseen_by_everyone_follow_the_fan_rules_and_are_scored_per_member(served, strategy):
+    members = [{1001: 9, 1004: 8, 1005: 9}, {1004: 10, 1006: 8, 1007: 7}]
+    picks = group_picks(served, members, n=4, strategy=strategy)
+    assert picks
+    ids = [p.anime_id for p in picks]
+    assert not set(ids) & {1000, 1001, 1004, 1005, 1006, 1007}
+    assert 1002 not in ids  # the second member has not seen its prequel
+    assert len(ids) == len({served.franchises.franchise_of(a) for a in ids})
+    assert all(len(p.predictions) == 2 and min(p.predictions) >= 6.5 for p in picks)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_a_special_sends_the_groups_slot_on_to_the_next_main_entry_as_for_one_member(served, board_model, plant,
+                                                                                   strategy):
+    members = [{1010: 9, 1012: 8}, {1010: 10, 1013: 9}]
+    assert group_picks(served, members, 1, strategy=strategy)[0].anime_id == 1017  # the group's best candidate
+    # 1017 made a special of franchise B, beside the sequel 1011 both members can go on to after 1010.
+    special = ServedModel(board_model, *plant(specials={1017}, relations=[(1010, "Side story", 1017),
+                                                                          (1017, "Parent story", 1010)]))
+    picks = group_picks(special, members, 4, strategy=strategy)
+    assert picks[0].anime_id == 1011 and 1017 not in {p.anime_id for p in picks}
+    for ratings in members:
+        alone = special.recommend(ratings, 4).picks
+        assert 1011 in {p.anime_id for p in alone} and 1017 not in {p.anime_id for p in alone}

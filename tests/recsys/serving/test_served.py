@@ -1,0 +1,73 @@
+"""ServedModel on the checkerboard model over the planted catalog and franchise graph (tests/recsys/conftest.py):
+the list's order and figures, "because", discover, /similar and /score. The fan rules are test_rules.py.
+"""
+
+import numpy as np
+import pytest
+
+BLOCK0 = set(range(1000, 1010))
+BLOCK1 = set(range(1010, 1020))
+FRANCHISE_A = {1000, 1001, 1002, 1003}
+
+
+def test_the_list_follows_the_ranking_and_the_match_figure(served):
+    picks = served.recommend({1000: 9, 1004: 8, 1005: 9}, 6).picks
+    assert [p.score for p in picks] == sorted((p.score for p in picks), reverse=True)
+    assert [p.match for p in picks] == sorted((p.match for p in picks), reverse=True)
+    assert all(0 < p.match < 1 and 1 <= p.predicted < 10 for p in picks)
+
+
+def test_because_names_a_liked_related_title_or_nothing(served):
+    ratings = {1004: 10, 1005: 9, 1006: 2, 1009: 10, 1007: 9}
+    found = served.recommend(ratings, 5)
+    assert found.picks
+    for p in found.picks:
+        if p.because is not None:
+            assert p.because in {1004, 1005, 1007}  # liked and sharing genres; never 1006 (2/10) or 1009 (Music)
+
+
+def test_members_with_one_rating_get_picks(served):
+    found = served.recommend({1012: 9}, 5)
+    assert len(found.picks) >= 3 and {p.anime_id for p in found.picks} <= BLOCK1
+
+
+def test_discover_leaves_out_the_most_watched(served, monkeypatch):
+    monkeypatch.setattr("animerec.recsys.serving.served.DISCOVER_SKIP_TOP", 5)
+    top5 = set(served.model.item_ids[np.argsort(-served.model.item_popularity, kind="stable")[:5]].tolist())
+    found = served.recommend({1004: 9, 1005: 9}, 10, discover=True)
+    assert found.picks and not {p.anime_id for p in found.picks} & top5
+
+
+def test_similar_lists_other_works_one_per_franchise_and_groups_its_own_series(served):
+    found = served.similar(1000, 5)
+    ids = [a for a, _ in found.neighbours]
+    assert len(ids) == 5 and not set(ids) & FRANCHISE_A
+    assert len(ids) == len({served.franchises.franchise_of(a) for a in ids})
+    assert set(ids) <= BLOCK0  # the same taste block
+    assert found.same_series == [1001, 1003, 1002]
+    assert [s for _, s in found.neighbours] == sorted((s for _, s in found.neighbours), reverse=True)
+
+
+def test_similar_with_a_narrow_filter_still_fills_its_list(served, monkeypatch):
+    allowed = np.isin(served.model.item_ids, [1012, 1013, 1014, 1015, 1016])  # the other taste block only
+    for exact_limit in (0, 2_000):  # widened Annoy search, and exact search over the subset
+        monkeypatch.setattr("animerec.recsys.serving.served.EXACT_FILTERED", exact_limit)
+        found = served.similar(1004, 5, allowed=allowed)
+        assert sorted(a for a, _ in found.neighbours) == [1012, 1013, 1014, 1015, 1016]
+
+
+def test_similar_of_an_unknown_title_is_a_named_error(served):
+    from animerec.recsys.model import UnknownTitle
+
+    with pytest.raises(UnknownTitle):
+        served.similar(5, 3)
+
+
+def test_explain_gives_the_prediction_and_a_related_liked_title_only(served):
+    ratings = {1000: 10.0, 1004: 9.0, 1005: 9.0}
+    predicted, because = served.explain(ratings, 1006)
+    assert predicted == pytest.approx(float(served.model.predict(ratings, [1006])[0]))
+    assert because in ratings  # block 0 shares its genres
+    assert served.explain(ratings, 1009)[1] is None  # Music shares no genre with what they rated
+    assert served.explain({}, 1006)[1] is None
+
