@@ -99,7 +99,7 @@ async def test_unexpected_failure_is_logged_and_answered_without_a_traceback(sim
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(simcord_env.bot.service, "stats", broken)
-    with caplog.at_level(logging.ERROR, logger="animerec.bot.app.interactions"):
+    with caplog.at_level(logging.ERROR, logger="animerec.bot.app.errors"):
         result = await alice.slash(channel, "stats")
     assert result.ephemeral
     assert result.response.content == "Something went wrong on my side; it has been logged. Please try again."
