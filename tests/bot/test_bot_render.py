@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 import discord
 
-from animerec.bot.app import limits, render
+from animerec.bot import limits
+from animerec.bot.app import render
 from animerec.bot.service.results import (
     Because,
     PartyPick,

@@ -8,8 +8,8 @@ import logging
 import discord
 from discord import app_commands
 
-from animerec.bot.app import limits
-from animerec.bot.app.limits import clip
+from animerec.bot import limits
+from animerec.bot.limits import clip
 from animerec.bot.service import SOMETHING_WENT_WRONG, member_message
 
 log = logging.getLogger(__name__)

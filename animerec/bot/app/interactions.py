@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from animerec.bot.app import limits
+from animerec.bot import limits
 from animerec.bot.app.errors import PUBLIC_DEFER, report_error
 from animerec.bot.service import Service
 from animerec.recsys.catalog.catalog import ADULT_GENRE, TYPES

@@ -10,9 +10,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from animerec.bot.app import limits, render
+from animerec.bot import limits
+from animerec.bot.app import render
 from animerec.bot.app.interactions import SCORE_CHOICES, TYPE_CHOICES, OwnedView, allow_adult, genre_autocomplete, service_of
-from animerec.bot.app.limits import clip
+from animerec.bot.limits import clip
 from animerec.bot.service.results import Recommendations
 from animerec.bot.service.titles import MAX_COUNT
 from animerec.recsys.catalog.catalog import Anime

@@ -10,7 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from animerec.bot.app import limits, render
+from animerec.bot import limits
+from animerec.bot.app import render
 from animerec.bot.app.errors import report_error
 from animerec.bot.app.interactions import (
     TYPE_CHOICES,
