@@ -140,7 +140,7 @@ MIGRATIONS: tuple[tuple[str | Dialects, ...], ...] = (
         ),
     ),
     (
-        # The community features (issue 10), in portable SQL. Who has used the bot in which server: a
+        # The community features, in portable SQL. Who has used the bot in which server: a
         # server's views (/server top, /score, /taste's server profile) count these members only.
         """CREATE TABLE guild_members (
             guild_id BIGINT NOT NULL,

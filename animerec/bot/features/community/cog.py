@@ -1,4 +1,4 @@
-"""/taste, /compare, /score, /server top and /privacy: the server as a community (issue 10).
+"""/taste, /compare, /score, /server top and /privacy: the server as a community.
 
 Every interaction in a server records its member there (the store's guild_members), so a server's
 views count the members who use the bot in it. Names shown are checked against the server itself.
