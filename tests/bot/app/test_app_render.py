@@ -1,4 +1,4 @@
-"""bot/render.py on its own: service results in, embeds (and their console text) out."""
+"""app/render.py on its own: service results in, embeds (and their console text) out."""
 
 from datetime import UTC, datetime
 
