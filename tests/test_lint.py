@@ -1,5 +1,5 @@
-"""The code passes ruff (pyproject.toml [tool.ruff]) and mypy ([tool.mypy]): part of the test command,
-so CI and a fresh clone run them."""
+"""The code passes ruff (pyproject.toml [tool.ruff]), mypy ([tool.mypy]) and import-linter's contracts
+([tool.importlinter]): part of the test command, so CI and a fresh clone run them."""
 
 import subprocess
 import sys
@@ -20,3 +20,11 @@ def test_ruff_finds_nothing():
 def test_mypy_finds_nothing():
     done = _run("mypy")  # the files and settings are in pyproject.toml
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_import_contracts_hold():
+    # lint-imports has no `python -m` entry point: its script sits beside this interpreter.
+    done = subprocess.run([str(Path(sys.executable).with_name("lint-imports")), "--no-cache", "--no-logo"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Contracts: 3 kept, 0 broken." in done.stdout

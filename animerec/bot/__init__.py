@@ -1,4 +1,4 @@
-"""animerec's Discord bot: `python -m animerec.bot`, or `from bot import create_bot`."""
+"""animerec's Discord bot: `python -m animerec.bot`, or `from animerec.bot import create_bot`."""
 
 from animerec.bot.app.client import create_bot
 

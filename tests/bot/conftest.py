@@ -12,6 +12,9 @@ from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.lifecycle.train import train_and_publish
 from animerec.recsys.model import ModelConfig
 
+# botkit's helpers assert too (user_errors): their failures read like the tests' own.
+pytest.register_assert_rewrite("botkit")
+
 
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
@@ -84,3 +87,12 @@ async def simcord_bot(settings, catalog):
     # aiosqlite thread (not a daemon) outlives a failed test, whose traceback keeps the bot
     # alive: pytest would then never exit.
     await bot.close()
+
+
+@pytest.fixture
+def world(simcord_env):
+    """A server with a text channel and one member, alice: (guild, channel, alice)."""
+    guild = simcord_env.create_guild()
+    channel = guild.create_text_channel("anime")
+    alice = guild.add_member(simcord_env.create_user("alice"))
+    return guild, channel, alice

@@ -1,5 +1,6 @@
-"""One bot process for tests/bot/test_bot_shards.py: the service on the settings of its environment,
-driven by JSON lines on stdin, each answered (by its "id") with a JSON line on stdout, concurrently."""
+"""One bot process for the shard tests in tests/bot/models/test_models_holder.py: the service on the settings
+of its environment, driven by JSON lines on stdin, each answered (by its "id") with a JSON line on stdout,
+concurrently."""
 
 import asyncio
 import json

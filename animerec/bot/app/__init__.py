@@ -1,2 +1,2 @@
-"""The Discord side of the bot: the client and its command tree, interaction helpers, embeds,
-Discord's limits and the heartbeat."""
+"""The Discord side of the bot: the client and its command tree, the error reply, interaction helpers,
+embeds and the heartbeat."""

@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from animerec.bot.app import health
-from animerec.bot.app.interactions import report_error
+from animerec.bot.app.errors import report_error
 from animerec.bot.models.cooldown import Cooldown, wait_text
 from animerec.bot.models.holder import RETRAIN_RUNNING
 from animerec.bot.service import Service, UserError, open_service

@@ -1,74 +1,27 @@
-"""What every extension shares: the error reply, the adult-content audience, title autocomplete,
-and views that only their owner can use."""
+"""What every extension shares: the service behind an interaction, the adult-content audience, title
+autocomplete, and views that only their owner can use (their errors go through errors.report_error)."""
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
-from animerec.bot.app import limits
-from animerec.bot.app.limits import clip
-from animerec.bot.service import SOMETHING_WENT_WRONG, Service, member_message
+from animerec.bot import limits
+from animerec.bot.app.errors import PUBLIC_DEFER, report_error
+from animerec.bot.service import Service
 from animerec.recsys.catalog.catalog import ADULT_GENRE, TYPES
 
 if TYPE_CHECKING:
     from animerec.bot.app.client import AnimeRecBot
 
-log = logging.getLogger(__name__)
 VIEW_TIMEOUT = 15 * 60
-PUBLIC_DEFER = "public_defer"  # interaction.extras key: the "thinking…" placeholder is public
 SCORE_CHOICES = [*(str(n) for n in range(10, 0, -1)), "watched"]
 
 
-def bot_of(interaction: discord.Interaction) -> AnimeRecBot:
-    return cast("AnimeRecBot", interaction.client)  # the only client these extensions are loaded into
-
-
-def service_of(interaction: discord.Interaction) -> Service:
-    return bot_of(interaction).service
-
-
-def user_message(error: BaseException) -> str | None:
-    """The message for the member when the error is theirs or expected; None for a bug."""
-    original = getattr(error, "original", error)  # CommandInvokeError wraps what the callback raised
-    if (message := member_message(original)) is not None:
-        return message
-    if isinstance(error, app_commands.MissingPermissions):
-        return "You need the Manage Server permission for that."
-    if isinstance(error, app_commands.NoPrivateMessage):
-        return "That only works in a server."
-    if isinstance(error, app_commands.CheckFailure):
-        return "You can't use that here."
-    return None
-
-
-async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
-    """Tell the member something useful, privately; log the traceback of anything unexpected."""
-    message = user_message(error)
-    if message is None:
-        where = interaction.command.qualified_name if interaction.command else \
-            interaction.data.get("custom_id") if interaction.data else None
-        log.error("interaction %s failed", where, exc_info=getattr(error, "original", error))
-        message = SOMETHING_WENT_WRONG
-    message = clip(message, limits.CONTENT)
-    try:
-        if interaction.response.is_done():
-            if interaction.extras.get(PUBLIC_DEFER):
-                # A first followup would only complete the public placeholder (its visibility is fixed
-                # at the defer), and one after deleting it is refused: complete it with a neutral line,
-                # answer in a new private followup, then delete the placeholder.
-                await interaction.edit_original_response(content="(no result)")
-                await interaction.followup.send(message, ephemeral=True)
-                await interaction.delete_original_response()
-            else:
-                await interaction.followup.send(message, ephemeral=True)
-        else:
-            await interaction.response.send_message(message, ephemeral=True)
-    except discord.HTTPException:
-        log.warning("could not deliver an error reply for interaction %s", interaction.id, exc_info=True)
+def service_of(interaction: discord.Interaction[AnimeRecBot]) -> Service:
+    return interaction.client.service  # AnimeRecBot is the only client these extensions are loaded into
 
 
 async def guild_member(guild: discord.Guild, member_id: int) -> discord.Member | None:
@@ -82,34 +35,34 @@ async def guild_member(guild: discord.Guild, member_id: int) -> discord.Member |
     return member
 
 
-async def defer_publicly(interaction: discord.Interaction) -> None:
+async def defer_publicly(interaction: discord.Interaction[AnimeRecBot]) -> None:
     """A public "thinking…" placeholder; an error after it still reaches only the caller (report_error)."""
     interaction.extras[PUBLIC_DEFER] = True
     await interaction.response.defer()
 
 
-async def allow_adult(interaction: discord.Interaction) -> bool:
+async def allow_adult(interaction: discord.Interaction[AnimeRecBot]) -> bool:
     channel = interaction.channel
     is_nsfw = getattr(channel, "is_nsfw", None)  # DMs and group chats have none
     nsfw = bool(is_nsfw is not None and is_nsfw())
     return await service_of(interaction).titles.allow_adult(interaction.guild_id, nsfw)
 
 
-async def title_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def title_autocomplete(interaction: discord.Interaction[AnimeRecBot], current: str) -> list[app_commands.Choice[str]]:
     """Catalog matches as the member types; the value is the MAL id, which the service resolves."""
     service = service_of(interaction)
     titles = service.titles.search(current, allow_adult=await allow_adult(interaction))
     return [app_commands.Choice(name=service.catalog.label(a, limits.CHOICE_NAME), value=str(a.anime_id)) for a in titles]
 
 
-async def score_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def score_autocomplete(interaction: discord.Interaction[AnimeRecBot], current: str) -> list[app_commands.Choice[str]]:
     typed = current.strip().lower()
     return [app_commands.Choice(name=s, value=s) for s in SCORE_CHOICES if s.startswith(typed)] or [
         app_commands.Choice(name=s, value=s) for s in SCORE_CHOICES
     ]
 
 
-async def genre_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def genre_autocomplete(interaction: discord.Interaction[AnimeRecBot], current: str) -> list[app_commands.Choice[str]]:
     adult = await allow_adult(interaction)
     typed = current.strip().lower()
     genres = [g for g in service_of(interaction).catalog.genres if typed in g.lower() and (adult or g != ADULT_GENRE)]

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import discord
 
-from animerec.bot.app import limits
-from animerec.bot.app.limits import clip
+from animerec.bot import limits
+from animerec.bot.limits import clip
 from animerec.bot.service.results import (
     ImportReport,
     RateResult,

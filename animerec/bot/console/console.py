@@ -121,6 +121,10 @@ class Console:
         self.names: dict[int, str] = {CONSOLE_USER_ID: CONSOLE_USER_NAME}  # local members named this run
         self.commands.update(console_community.commands(self))
 
+    def member_id_of(self, name: str) -> int:
+        """The id of the local member called name (the community commands' LocalMembers)."""
+        return console_member_id(name)
+
     async def admin(self, args: str) -> str:
         if args.strip().lower() != "retrain":
             raise UserError("Usage: /admin retrain")

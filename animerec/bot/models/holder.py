@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from animerec.bot.app.limits import clip
+from animerec.bot.limits import clip
 from animerec.bot.models.training import TrainingFailed, run_training, train_command
 from animerec.bot.service.errors import UserError, WarmingUp
 from animerec.bot.store import Store, StoreBusy, TrainingRecord, TrainingStatus, now

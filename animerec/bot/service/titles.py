@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from animerec.bot.app.limits import CHOICES, clip
+from animerec.bot.limits import CHOICES, clip
 from animerec.bot.service.errors import UserError
 from animerec.bot.store import Store
 from animerec.recsys.catalog.catalog import Anime, Catalog, TitleNotFound

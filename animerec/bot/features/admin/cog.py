@@ -21,12 +21,9 @@ class Admin(commands.Cog):
     admin = app_commands.Group(name="admin", description="Bot settings for server managers", guild_only=True,
                                default_permissions=discord.Permissions(manage_guild=True))
 
-    def __init__(self, bot: AnimeRecBot) -> None:
-        self.bot = bot
-
     @app_commands.command(description="How good my recommendations are, and what they learned from")
     @app_commands.describe(details="The evaluation figures and retrain history (server managers)")
-    async def stats(self, interaction: discord.Interaction, details: bool = False) -> None:
+    async def stats(self, interaction: discord.Interaction[AnimeRecBot], details: bool = False) -> None:
         perms = interaction.permissions
         if details and not (perms.manage_guild or interaction.guild_id is None):
             raise UserError("The figures page is for server managers; /stats without details is for everyone.")
@@ -37,10 +34,10 @@ class Admin(commands.Cog):
 
     @admin.command(description="Retrain the model now on the dataset plus every community rating")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def retrain(self, interaction: discord.Interaction) -> None:
+    async def retrain(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
         if await service_of(interaction).models.training_elsewhere():  # a shard in another process
             raise UserError(RETRAIN_ELSEWHERE)
-        self.bot.queue_retrain()
+        interaction.client.queue_retrain()
         await interaction.response.send_message(
             "Retrain queued. I keep answering with the current model meanwhile; /stats shows the new one when it is in.",
             ephemeral=True,
@@ -49,12 +46,12 @@ class Admin(commands.Cog):
     @admin.command(name="adult-content", description="Hide adult titles everywhere in this server, even in NSFW channels")
     @app_commands.describe(hide="True: never show adult titles here; False: only in age-restricted channels")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def adult_content(self, interaction: discord.Interaction, hide: bool) -> None:
+    async def adult_content(self, interaction: discord.Interaction[AnimeRecBot], hide: bool) -> None:
         assert interaction.guild_id is not None  # the admin group is guild_only
         await service_of(interaction).titles.set_hide_adult(interaction.guild_id, hide)
         where = "nowhere in this server" if hide else "only in age-restricted channels"
         await interaction.response.send_message(f"Adult titles now appear {where}.", ephemeral=True)
 
 
-async def setup(bot: AnimeRecBot) -> None:
-    await bot.add_cog(Admin(bot))
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Admin())

@@ -1,4 +1,4 @@
-"""/taste, /compare, /score, /server top and /privacy: the server as a community (issue 10).
+"""/taste, /compare, /score, /server top and /privacy: the server as a community.
 
 Every interaction in a server records its member there (the store's guild_members), so a server's
 views count the members who use the bot in it. Names shown are checked against the server itself.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -20,18 +21,21 @@ from animerec.bot.features.community import render as rc
 from animerec.bot.features.community.pictures import taste_png
 from animerec.bot.service import UserError
 
+if TYPE_CHECKING:
+    from animerec.bot.app.client import AnimeRecBot
+
 log = logging.getLogger(__name__)
 NAMES_CHECKED = 20  # /score names at most this many members who loved a title
 
 
-async def _defer(interaction: discord.Interaction, share: bool) -> None:
+async def _defer(interaction: discord.Interaction[AnimeRecBot], share: bool) -> None:
     if share:
         await defer_publicly(interaction)
     else:
         await interaction.response.defer(ephemeral=True)
 
 
-def _member_option(interaction: discord.Interaction, member: discord.Member | discord.User | None
+def _member_option(interaction: discord.Interaction[AnimeRecBot], member: discord.Member | discord.User | None
                    ) -> discord.Member | discord.User:
     who = member or interaction.user
     if who.bot:
@@ -39,13 +43,13 @@ def _member_option(interaction: discord.Interaction, member: discord.Member | di
     return who
 
 
-def _guild(interaction: discord.Interaction) -> discord.Guild:
+def _guild(interaction: discord.Interaction[AnimeRecBot]) -> discord.Guild:
     guild = interaction.guild
     assert guild is not None  # the commands that ask are guild_only
     return guild
 
 
-async def _names_here(interaction: discord.Interaction, member_ids: tuple[int, ...]) -> dict[int, str]:
+async def _names_here(interaction: discord.Interaction[AnimeRecBot], member_ids: tuple[int, ...]) -> dict[int, str]:
     """Display names of those ids that are members of this server now; the others leave its views."""
     guild = _guild(interaction)
     community = service_of(interaction).community
@@ -66,7 +70,7 @@ class Community(commands.Cog):
     server = app_commands.Group(name="server", description="What this server thinks", guild_only=True)
 
     @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
+    async def on_interaction(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
         """A member who uses the bot in a server counts in that server's views."""
         if interaction.guild_id is not None and not interaction.user.bot:
             try:
@@ -77,15 +81,15 @@ class Community(commands.Cog):
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         """Needs the members intent (off by default): names are checked when shown regardless."""
-        await self.bot.service.community.left(payload.guild_id, payload.user.id)  # type: ignore[attr-defined]
+        await self.bot.service.community.left(payload.guild_id, payload.user.id)
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: AnimeRecBot) -> None:
         self.bot = bot
 
     @app_commands.command(description="Your taste on a map of the catalog, beside the server's genres")
     @app_commands.describe(member="Whose taste (default: yours)", share="Post it for the channel to see")
     @app_commands.guild_only()
-    async def taste(self, interaction: discord.Interaction, member: discord.Member | None = None,
+    async def taste(self, interaction: discord.Interaction[AnimeRecBot], member: discord.Member | None = None,
                     share: bool = False) -> None:
         who = _member_option(interaction, member)
         own = who.id == interaction.user.id
@@ -101,7 +105,8 @@ class Community(commands.Cog):
     @app_commands.command(description="How alike your taste is to another member's")
     @app_commands.describe(member="Who to compare with", share="Post it for the channel to see")
     @app_commands.guild_only()
-    async def compare(self, interaction: discord.Interaction, member: discord.Member, share: bool = False) -> None:
+    async def compare(self, interaction: discord.Interaction[AnimeRecBot], member: discord.Member,
+                      share: bool = False) -> None:
         if member.bot:
             raise UserError("Bots have no taste to compare (yet).")
         await _defer(interaction, share)
@@ -114,7 +119,7 @@ class Community(commands.Cog):
     @app_commands.describe(anime="The title", share="Post it for the channel to see")
     @app_commands.autocomplete(anime=title_autocomplete)
     @app_commands.guild_only()
-    async def score(self, interaction: discord.Interaction, anime: str, share: bool = False) -> None:
+    async def score(self, interaction: discord.Interaction[AnimeRecBot], anime: str, share: bool = False) -> None:
         service = service_of(interaction)
         title = service.titles.resolve(anime, allow_adult=await allow_adult(interaction))  # a typo: privately, at once
         await _defer(interaction, share)
@@ -124,7 +129,7 @@ class Community(commands.Cog):
 
     @server.command(name="top", description="This server's favourites, most watched, and hidden gems")
     @app_commands.describe(share="Post it for the channel to see")
-    async def server_top(self, interaction: discord.Interaction, share: bool = False) -> None:
+    async def server_top(self, interaction: discord.Interaction[AnimeRecBot], share: bool = False) -> None:
         await _defer(interaction, share)
         result = await service_of(interaction).community.server_top(
             _guild(interaction).id, interaction.user.id, allow_adult=await allow_adult(interaction))
@@ -134,12 +139,12 @@ class Community(commands.Cog):
     @app_commands.describe(setting="visible (the default) or hidden")
     @app_commands.choices(setting=[app_commands.Choice(name="visible: others can see and compare", value="visible"),
                                    app_commands.Choice(name="hidden: only anonymous totals", value="hidden")])
-    async def privacy(self, interaction: discord.Interaction, setting: str) -> None:
+    async def privacy(self, interaction: discord.Interaction[AnimeRecBot], setting: str) -> None:
         await interaction.response.defer(ephemeral=True)
         hidden = setting == "hidden"
         await service_of(interaction).community.set_privacy(interaction.user.id, hidden)
         await interaction.followup.send(rc.PRIVACY_TEXT[hidden], ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: AnimeRecBot) -> None:
     await bot.add_cog(Community(bot))

@@ -9,15 +9,12 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from animerec.bot.app.render import embed_to_text
 from animerec.bot.features.community import render as rc
 from animerec.bot.features.community.pictures import taste_png
-from animerec.bot.service import UserError
-
-if TYPE_CHECKING:
-    from animerec.bot.console.console import Console
+from animerec.bot.service import Service, UserError
 
 CONSOLE_GUILD_ID = 0  # the local members' server (Discord ids are never 0)
 HELP = """  /taste [name]                     your taste map as a PNG (or a local member's), with a summary
@@ -27,20 +24,30 @@ HELP = """  /taste [name]                     your taste map as a PNG (or a loca
   /privacy visible|hidden           whether other local members can see your taste"""
 
 
-def commands(console: Console) -> dict[str, Callable[[str], Awaitable[str]]]:
-    from animerec.bot.console.console import console_member_id
+class LocalMembers(Protocol):
+    """What these commands need of the console: its service, the member speaking, and the local
+    members' ids (by name) and the names given this run (by id)."""
 
+    service: Service
+    member_id: int
+    member_name: str
+    names: dict[int, str]
+
+    def member_id_of(self, name: str) -> int: ...
+
+
+def commands(console: LocalMembers) -> dict[str, Callable[[str], Awaitable[str]]]:
     community = console.service.community
     names: dict[int, str] = console.names
 
     def member(name: str) -> tuple[int, str]:
         name = " ".join(name.split())
-        member_id = console_member_id(name)
+        member_id = console.member_id_of(name)
         names[member_id] = name
         return member_id, name
 
     async def taste(args: str) -> str:
-        own = not args.strip() or console_member_id(args) == console.member_id
+        own = not args.strip() or console.member_id_of(args) == console.member_id
         member_id, name = (console.member_id, console.member_name) if own else member(args)
         result = await community.taste(CONSOLE_GUILD_ID, member_id, viewer_id=console.member_id,
                                        name="you" if own else name)

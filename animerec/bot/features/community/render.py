@@ -6,9 +6,9 @@ from collections.abc import Mapping
 
 import discord
 
-from animerec.bot.app.limits import clip
 from animerec.bot.app.render import COLOUR, anime_line, describe_score, fit
 from animerec.bot.features.community.service import Comparison, ServerFavourites, Taste, TitleScore
+from animerec.bot.limits import clip
 from animerec.recsys.community import AGREEMENT_PIVOT, LOVED, LOVED_HERE_MIN, MIN_SCORES, RARE_SHARE, SHRINK
 
 TASTE_FILE = "taste.png"

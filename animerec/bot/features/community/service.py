@@ -1,4 +1,4 @@
-"""The community features (issue 10): /taste, /compare, /score, /server top and /privacy.
+"""The community features: /taste, /compare, /score, /server top and /privacy.
 
 A server's views count the members the bot has seen in that server (the store's guild_members: a
 member is added when they use a command there, or are named by one), so nothing about a member

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -12,7 +13,6 @@ from animerec.bot.app import render
 from animerec.bot.app.interactions import (
     OwnedView,
     allow_adult,
-    bot_of,
     guild_member,
     score_autocomplete,
     service_of,
@@ -21,6 +21,9 @@ from animerec.bot.app.interactions import (
 from animerec.bot.features.rating.malxml import MAX_BYTES
 from animerec.bot.service import UserError
 from animerec.bot.service.results import Forgotten, RatingList
+
+if TYPE_CHECKING:
+    from animerec.bot.app.client import AnimeRecBot
 
 
 class RatingsPager(OwnedView):
@@ -36,17 +39,17 @@ class RatingsPager(OwnedView):
         self.previous.disabled = self.page == 0
         self.next.disabled = self.page >= render.ratings_pages(self.ratings) - 1
 
-    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+    async def _turn(self, interaction: discord.Interaction[AnimeRecBot], step: int) -> None:
         self.page += step
         self._sync()
         await interaction.response.edit_message(embed=self.embed(), view=self)
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def previous(self, interaction: discord.Interaction[AnimeRecBot], button: discord.ui.Button) -> None:
         await self._turn(interaction, -1)
 
     @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def next(self, interaction: discord.Interaction[AnimeRecBot], button: discord.ui.Button) -> None:
         await self._turn(interaction, +1)
 
 
@@ -68,15 +71,15 @@ class ForgetConfirm(OwnedView):
         super().__init__(owner_id, timeout=120)
 
     @discord.ui.button(label="Delete everything", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def confirm(self, interaction: discord.Interaction[AnimeRecBot], button: discord.ui.Button) -> None:
         await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
         forgotten = await service_of(interaction).ratings.forget(interaction.user.id)
         self.stop()
-        await interaction.edit_original_response(content=forgotten_text(forgotten, bot_of(interaction).next_retrain()),
+        await interaction.edit_original_response(content=forgotten_text(forgotten, interaction.client.next_retrain()),
                                                  view=None)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def cancel(self, interaction: discord.Interaction[AnimeRecBot], button: discord.ui.Button) -> None:
         self.stop()
         await interaction.response.edit_message(content="Nothing deleted.", view=None)
 
@@ -85,7 +88,7 @@ class Rating(commands.Cog):
     @app_commands.command(description="Rate an anime 1-10, or mark it watched (re-rating replaces)")
     @app_commands.describe(anime="The title (pick a suggestion or type it)", score="1-10, or watched")
     @app_commands.autocomplete(anime=title_autocomplete, score=score_autocomplete)
-    async def rate(self, interaction: discord.Interaction, anime: str, score: str) -> None:
+    async def rate(self, interaction: discord.Interaction[AnimeRecBot], anime: str, score: str) -> None:
         await interaction.response.defer(ephemeral=True)
         result = await service_of(interaction).ratings.rate(interaction.user.id, anime, score,
                                                     allow_adult=await allow_adult(interaction))
@@ -93,14 +96,14 @@ class Rating(commands.Cog):
 
     @app_commands.command(description="Remove one of your ratings")
     @app_commands.autocomplete(anime=title_autocomplete)
-    async def unrate(self, interaction: discord.Interaction, anime: str) -> None:
+    async def unrate(self, interaction: discord.Interaction[AnimeRecBot], anime: str) -> None:
         await interaction.response.defer(ephemeral=True)
         removed = await service_of(interaction).ratings.unrate(interaction.user.id, anime,
                                                        allow_adult=await allow_adult(interaction))
         await interaction.followup.send(f"Removed your rating of {removed.name}.", ephemeral=True)
 
     @app_commands.command(description="List your ratings, or another member's")
-    async def ratings(self, interaction: discord.Interaction, member: discord.User | None = None) -> None:
+    async def ratings(self, interaction: discord.Interaction[AnimeRecBot], member: discord.User | None = None) -> None:
         await interaction.response.defer(ephemeral=True)
         who = member or interaction.user
         if who.id != interaction.user.id:  # /privacy: only a visible member of this server
@@ -114,7 +117,7 @@ class Rating(commands.Cog):
         await interaction.followup.send(embed=view.embed(), view=view, ephemeral=True)
 
     @app_commands.command(name="import", description="Import your MyAnimeList export (XML, or the .xml.gz MAL gives you)")
-    async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+    async def import_(self, interaction: discord.Interaction[AnimeRecBot], file: discord.Attachment) -> None:
         service_of(interaction).ratings.check_import(interaction.user.id)
         if file.size > MAX_BYTES:
             raise UserError(f"That file is {file.size / 1e6:.1f} MB; exports up to {MAX_BYTES // 1024 // 1024} MB work.")
@@ -123,7 +126,7 @@ class Rating(commands.Cog):
         await interaction.followup.send(embed=render.import_embed(report), ephemeral=True)
 
     @app_commands.command(description="Delete everything I store about you (asks to confirm)")
-    async def forget(self, interaction: discord.Interaction) -> None:
+    async def forget(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
         await interaction.response.send_message(
             "This deletes all your ratings and dismissed titles, your privacy setting, your watch-party "
             "confirmations and the servers I have seen you in, for good. Sure?",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 
-from animerec.bot.app.limits import clip
 from animerec.bot.features.rating.malxml import MalImportError, parse_mal_export
+from animerec.bot.limits import clip
 from animerec.bot.models.cooldown import Cooldown, wait_text
 from animerec.bot.models.holder import ModelHolder
 from animerec.bot.service.errors import UserError

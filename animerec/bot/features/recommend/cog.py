@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from animerec.bot.app import limits, render
+from animerec.bot import limits
+from animerec.bot.app import render
 from animerec.bot.app.interactions import SCORE_CHOICES, TYPE_CHOICES, OwnedView, allow_adult, genre_autocomplete, service_of
-from animerec.bot.app.limits import clip
+from animerec.bot.limits import clip
 from animerec.bot.service.results import Recommendations
 from animerec.bot.service.titles import MAX_COUNT
 from animerec.recsys.catalog.catalog import Anime
+
+if TYPE_CHECKING:
+    from animerec.bot.app.client import AnimeRecBot
 
 HAVE_NOT_SEEN = "skip"
 
@@ -27,7 +32,7 @@ class Query:
     allow_adult: bool
     discover: bool = False
 
-    async def run(self, interaction: discord.Interaction, exclude: Iterable[int] = (), onboard: bool = True
+    async def run(self, interaction: discord.Interaction[AnimeRecBot], exclude: Iterable[int] = (), onboard: bool = True
                   ) -> Recommendations:
         return await service_of(interaction).picks.recommend(
             interaction.user.id, genre=self.genre, type=self.type, count=self.count,
@@ -54,7 +59,7 @@ class QuickRate(OwnedView):
 
     # cls is the default, given so that mypy types self.score as the Select it is (Never otherwise).
     @discord.ui.select(cls=discord.ui.Select, placeholder="Your score", custom_id="quickrate:score")
-    async def score(self, interaction: discord.Interaction, select: discord.ui.Select[QuickRate]) -> None:
+    async def score(self, interaction: discord.Interaction[AnimeRecBot], select: discord.ui.Select[QuickRate]) -> None:
         await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
         result = await service_of(interaction).ratings.rate(interaction.user.id, str(self.anime.anime_id), select.values[0],
                                                     allow_adult=self.allow_adult)
@@ -83,7 +88,7 @@ class RecommendView(OwnedView):
             self.remove_item(self.rate)
 
     @discord.ui.select(cls=discord.ui.Select, placeholder="Not interested in…", custom_id="recommend:dismiss")
-    async def dismiss(self, interaction: discord.Interaction, select: discord.ui.Select[RecommendView]) -> None:
+    async def dismiss(self, interaction: discord.Interaction[AnimeRecBot], select: discord.ui.Select[RecommendView]) -> None:
         await interaction.response.defer()
         dropped = [int(v) for v in select.values]
         await service_of(interaction).ratings.dismiss(interaction.user.id, dropped)
@@ -93,7 +98,7 @@ class RecommendView(OwnedView):
         await interaction.edit_original_response(embed=render.recommend_embed(recs), view=view)
 
     @discord.ui.select(cls=discord.ui.Select, placeholder="Rate one of these…", custom_id="recommend:rate")
-    async def rate(self, interaction: discord.Interaction, select: discord.ui.Select[RecommendView]) -> None:
+    async def rate(self, interaction: discord.Interaction[AnimeRecBot], select: discord.ui.Select[RecommendView]) -> None:
         anime = self.rateable[int(select.values[0])]
         await interaction.response.send_message(
             view=QuickRate(self.owner_id, anime, self.query.allow_adult), ephemeral=True,
@@ -101,7 +106,7 @@ class RecommendView(OwnedView):
         )
 
     @discord.ui.button(label="More", style=discord.ButtonStyle.primary, custom_id="recommend:more")
-    async def more(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def more(self, interaction: discord.Interaction[AnimeRecBot], button: discord.ui.Button) -> None:
         await interaction.response.defer()
         recs = await self.query.run(interaction, self.shown, onboard=False)
         view = RecommendView(self.owner_id, self.query, recs, self.shown)
@@ -117,7 +122,8 @@ class OnboardingScore(discord.ui.Select["Onboarding"]):
                          options=[*_score_options(), discord.SelectOption(label="haven't seen it", value=HAVE_NOT_SEEN)])
         self.anime = anime
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    # discord.py types an item's callback for any client; ours are only ever in AnimeRecBot's views.
+    async def callback(self, interaction: discord.Interaction[AnimeRecBot]) -> None:  # type: ignore[override]
         view = self.view
         assert view is not None  # added to its Onboarding view
         await interaction.response.defer()
@@ -146,7 +152,7 @@ class Onboarding(OwnedView):
         return render.onboarding_embed(self.titles, self.given)
 
     @discord.ui.button(label="Show my picks", style=discord.ButtonStyle.primary, row=4)
-    async def show(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def show(self, interaction: discord.Interaction[AnimeRecBot], button: discord.ui.Button) -> None:
         await interaction.response.defer()
         recs = await self.query.run(interaction, onboard=False)
         self.stop()
@@ -154,7 +160,7 @@ class Onboarding(OwnedView):
         await interaction.edit_original_response(embed=render.recommend_embed(recs), view=view)
 
     @discord.ui.button(label="Other titles", style=discord.ButtonStyle.secondary, row=4)
-    async def other(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def other(self, interaction: discord.Interaction[AnimeRecBot], button: discord.ui.Button) -> None:
         await interaction.response.defer()
         titles = await service_of(interaction).picks.onboarding_titles(
             interaction.user.id, allow_adult=self.query.allow_adult, skip=self.seen)
@@ -169,8 +175,9 @@ class Recommend(commands.Cog):
                            discover="Favour less-watched titles you're predicted to love")
     @app_commands.autocomplete(genre=genre_autocomplete)
     @app_commands.choices(type=TYPE_CHOICES)
-    async def recommend(self, interaction: discord.Interaction, genre: str | None = None, type: str | None = None,
-                        count: app_commands.Range[int, 1, MAX_COUNT] = 10, discover: bool = False) -> None:
+    async def recommend(self, interaction: discord.Interaction[AnimeRecBot], genre: str | None = None,
+                        type: str | None = None, count: app_commands.Range[int, 1, MAX_COUNT] = 10,
+                        discover: bool = False) -> None:
         await interaction.response.defer(ephemeral=True)
         query = Query(genre, type, count, await allow_adult(interaction), discover)
         recs = await query.run(interaction)

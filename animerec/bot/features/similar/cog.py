@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -10,6 +12,9 @@ from animerec.bot.app import render
 from animerec.bot.app.interactions import TYPE_CHOICES, allow_adult, genre_autocomplete, service_of, title_autocomplete
 from animerec.bot.service.titles import MAX_COUNT
 
+if TYPE_CHECKING:
+    from animerec.bot.app.client import AnimeRecBot
+
 
 class Similar(commands.Cog):
     @app_commands.command(description="Anime similar to one you name")
@@ -17,7 +22,7 @@ class Similar(commands.Cog):
                            genre="Only this genre")
     @app_commands.autocomplete(anime=title_autocomplete, genre=genre_autocomplete)
     @app_commands.choices(type=TYPE_CHOICES)
-    async def similar(self, interaction: discord.Interaction, anime: str,
+    async def similar(self, interaction: discord.Interaction[AnimeRecBot], anime: str,
                       count: app_commands.Range[int, 1, MAX_COUNT] = 10, type: str | None = None,
                       genre: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import re
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from animerec.bot.app import limits, render
+from animerec.bot import limits
+from animerec.bot.app import render
+from animerec.bot.app.errors import report_error
 from animerec.bot.app.interactions import (
     TYPE_CHOICES,
     VIEW_TIMEOUT,
@@ -17,12 +20,14 @@ from animerec.bot.app.interactions import (
     defer_publicly,
     genre_autocomplete,
     guild_member,
-    report_error,
     service_of,
 )
 from animerec.bot.features.watchparty.service import MAX_PARTY
 from animerec.bot.service import UserError
 from animerec.recsys.serving.group import STRATEGIES
+
+if TYPE_CHECKING:
+    from animerec.bot.app.client import AnimeRecBot
 
 MENTION = re.compile(r"<@!?(\d{15,20})>")
 MAX_PICKS = 10  # two rows of vote buttons
@@ -53,7 +58,8 @@ class VoteButton(discord.ui.Button[VoteView]):
                          row=(rank - 1) // 5)
         self.rank = rank
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    # discord.py types an item's callback for any client; ours are only ever in AnimeRecBot's views.
+    async def callback(self, interaction: discord.Interaction[AnimeRecBot]) -> None:  # type: ignore[override]
         message = interaction.message
         assert message is not None  # a button's click always comes with its message
         await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
@@ -69,7 +75,8 @@ class WatchedButton(discord.ui.Button[VoteView]):
         super().__init__(label="We watched it", custom_id="watchparty:watched", style=discord.ButtonStyle.success,
                          row=2)
 
-    async def callback(self, interaction: discord.Interaction) -> None:
+    # discord.py types an item's callback for any client; ours are only ever in AnimeRecBot's views.
+    async def callback(self, interaction: discord.Interaction[AnimeRecBot]) -> None:  # type: ignore[override]
         message = interaction.message
         assert message is not None  # a button's click always comes with its message
         await interaction.response.defer()
@@ -80,7 +87,7 @@ class WatchedButton(discord.ui.Button[VoteView]):
                                         "/watchparty of this group will not offer it again.", ephemeral=True)
 
 
-async def _group(interaction: discord.Interaction, channel: discord.VoiceChannel | None, members: str | None
+async def _group(interaction: discord.Interaction[AnimeRecBot], channel: discord.VoiceChannel | None, members: str | None
                  ) -> tuple[dict[int, str], list[int]]:
     """Member id -> display name (the caller plus the mentioned members, or the voice channel's), and
     the mentioned ids that are not members of this server: skipped, so nobody else's tastes are shown."""
@@ -120,7 +127,7 @@ class Watchparty(commands.Cog):
                           strategy=[app_commands.Choice(name=f"{n.replace('_', ' ')}: {d}"[: limits.CHOICE_NAME], value=n)
                                     for n, d in STRATEGIES.items()])
     @app_commands.guild_only()
-    async def watchparty(self, interaction: discord.Interaction, channel: discord.VoiceChannel | None = None,
+    async def watchparty(self, interaction: discord.Interaction[AnimeRecBot], channel: discord.VoiceChannel | None = None,
                          members: str | None = None, genre: str | None = None, type: str | None = None,
                          strategy: str = "average", count: app_commands.Range[int, 1, MAX_PICKS] = 5) -> None:
         group, skipped = await _group(interaction, channel, members)

@@ -1,10 +1,9 @@
-"""200 members rating at once while others ask for picks and a retrain runs; writes group-commit."""
+"""The service as a whole (service/facade.py) under load: 200 members rating at once while others ask for
+picks and a retrain runs; every acknowledged rating is committed."""
 
 import asyncio
 import random
-import sqlite3
 
-import asyncpg
 import pytest
 
 from animerec.bot.store import SQLITE, Store, TrainingStatus
@@ -54,25 +53,3 @@ async def test_concurrent_rates_recommends_and_retrain(service, database):
     finally:
         await other.close()
     assert stored == {(m, a): r for m, ratings in expected.items() for a, r in ratings.items()}
-
-
-async def test_concurrent_writes_share_one_commit_and_a_failed_one_undoes_only_itself(database):
-    store = await Store.open(database)
-    try:
-        await store.upsert_ratings(1, {10: 5.0})
-        commits = store.commits
-        results = await asyncio.gather(
-            *(store.upsert_ratings(u, {10: 7.0, 20: 8.0}) for u in range(1, 51)),
-            store.upsert_ratings(99, {10: 11.0}),  # out of range: refused by the schema
-            store.dismiss(2, [30]),
-            return_exceptions=True,
-        )
-        # SQLite: one group commit; PostgreSQL: a transaction per write, the refused one not committed.
-        assert store.commits == commits + (1 if store.dialect == SQLITE else 51)
-        assert results[0] == {10: 5.0, 20: None} and all(r == {10: None, 20: None} for r in results[1:50])
-        refused = sqlite3.IntegrityError if store.dialect == SQLITE else asyncpg.CheckViolationError
-        assert isinstance(results[50], refused) and results[51] is None
-        assert await store.rating_map(99) == {} and await store.dismissals(2) == {30}
-        assert await store.rating_counts() == (100, 50)
-    finally:
-        await store.close()

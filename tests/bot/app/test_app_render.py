@@ -1,10 +1,11 @@
-"""bot/render.py on its own: service results in, embeds (and their console text) out."""
+"""app/render.py on its own: service results in, embeds (and their console text) out."""
 
 from datetime import UTC, datetime
 
 import discord
 
-from animerec.bot.app import limits, render
+from animerec.bot import limits
+from animerec.bot.app import render
 from animerec.bot.service.results import (
     Because,
     PartyPick,

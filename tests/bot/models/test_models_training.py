@@ -1,4 +1,4 @@
-"""bot/training.py on its own: the training child's command line, its log, and how its end reads."""
+"""models/training.py on its own: the training child's command line, its log, and how its end reads."""
 
 import asyncio
 import logging

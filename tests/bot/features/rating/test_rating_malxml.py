@@ -1,4 +1,5 @@
-"""bot/malxml.py on its own: a MyAnimeList export in, entries (or one reason it is refused) out."""
+"""The MyAnimeList export parser (features/rating/malxml.py) on its own: an export in, entries (or one
+reason it is refused) out."""
 
 import gzip
 

@@ -8,9 +8,8 @@ import pytest
 from PIL import Image
 
 from animerec.bot import create_bot
-from animerec.bot.service import UserError
 from animerec.recsys.community import affinity, popularity_direction
-from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE
+from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE, user_errors
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -36,12 +35,6 @@ def town(simcord_env):
     simcord_env.settle_timeout = 60  # a first picture on a busy 2-core machine (the benchmark times it)
     return dict(guild=guild, channel=channel, alice=alice, bob=bob, carol=carol, elsewhere=elsewhere,
                 far_channel=far_channel, dave=dave, bob_far=bob_far, dave_user=dave_user)
-
-
-def user_errors(env) -> list[str]:
-    errors = [getattr(e, "original", e) for e in env.errors]
-    assert all(isinstance(e, UserError) for e in errors), errors
-    return [str(e) for e in errors]
 
 
 def reply(result):

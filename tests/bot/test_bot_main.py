@@ -1,8 +1,7 @@
-"""Faults in the data directory at startup: each ends in "logged, rebuilt, served" or in a one-line
-error and exit code 2, never a traceback and a process that does not exit. And a first training
-that fails is tried again."""
+"""`python -m animerec.bot` (__main__.py): faults in the data directory at startup end in "logged, rebuilt,
+served" or in a one-line error and exit code 2, never a traceback and a process that does not exit; and
+--healthcheck fails without a connected bot."""
 
-import asyncio
 import json
 import os
 import shutil
@@ -11,13 +10,9 @@ import subprocess
 import sys
 import time
 from contextlib import closing
-from datetime import UTC, datetime
 
 import pytest
 
-from animerec.bot.app import render
-from animerec.bot.service import Service, WarmingUp
-from animerec.bot.store import Store, TrainingStatus
 from animerec.recsys.lifecycle import artifacts
 from testkit import unprivileged
 
@@ -38,7 +33,7 @@ def rewrite_meta(models, change) -> None:
 
 
 # One fault of the pointer, one of meta.json: every other one is the same ModelLoadError
-# (tests/recsys/lifecycle/test_artifacts_faults.py), taking the same path from there.
+# (tests/recsys/test_artifacts_faults.py), taking the same path from there.
 REBUILT = {
     "current-not-utf8": lambda models: (models / "current").write_bytes(b"\xff\xfe\n"),
     "hyperparameters-null": lambda models: rewrite_meta(models, lambda meta: {**meta, "hyperparameters": None}),
@@ -47,8 +42,7 @@ REBUILT = {
 
 def training_recorded(db) -> bool:
     with closing(sqlite3.connect(db)) as conn:
-        ready = conn.execute("SELECT count(*) FROM model_registry WHERE status = ?", (TrainingStatus.READY,))
-        return ready.fetchone()[0] == 1
+        return conn.execute("SELECT count(*) FROM model_registry WHERE status = 'ready'").fetchone()[0] == 1
 
 
 @pytest.mark.parametrize("fault", REBUILT)
@@ -88,7 +82,6 @@ async def broken(self):
 Service.start = broken
 asyncio.run(open_service(Settings(data_dir=sys.argv[1], _env_file=None)))
 """
-
 
 def test_a_failed_startup_closes_the_store_and_the_process_exits(data_dir):
     # aiosqlite's thread is not a daemon: a store left open kept the process from ever exiting.
@@ -143,40 +136,7 @@ def test_a_read_only_data_directory_is_one_line_and_exit_2(data_dir, target, mod
     assert (done.returncode, done.stderr) == (2, f"error: {expected}\n")
 
 
-@pytest.mark.timeout(90)
-async def test_a_failed_first_training_is_retried_with_backoff_and_reported(data_dir, catalog):
-    current = artifacts.current_dir(data_dir / "models")
-    (current / artifacts.ANN_FILE).write_bytes(b"corrupt")
-    # An unknown config makes the training child exit 2 at once: the first try and its retry fail.
-    service = Service(await Store.open(data_dir / "animerec.sqlite3"), catalog, data_dir, train_config="nonsense",
-                      retry_delays=(0.1, 600))
-    await service.start()
-    try:
-        async with asyncio.timeout(30):
-            while len(failed := [r for r in await service.store.training_history(5)
-                                 if r.status == TrainingStatus.FAILED]) < 2 \
-                    or service.models.next_training_at is None:
-                await asyncio.sleep(0.05)
-        error = "the training process exited with code 2: error: unknown --config 'nonsense'; use default or small"
-        assert [r.error for r in failed] == [error, error]
-
-        stats = await service.stats()
-        next_try = datetime.fromisoformat(stats.next_training_at)
-        assert 590 < (next_try - datetime.now(UTC)).total_seconds() <= 600  # the second delay
-        assert stats.meta is None and stats.last_failure == failed[0]
-        assert render.embed_to_text(render.stats_embed(stats)).startswith(
-            "== About my recommendations ==\nI have no model yet: my first training failed; "
-            f"the next try is at {stats.next_training_at}.")
-        with pytest.raises(WarmingUp) as reply:
-            await service.picks.recommend(1)
-        failed_at = datetime.fromisoformat(failed[0].finished_at)
-        assert str(reply.value) == (
-            f"I'm still warming up: training my first model failed at {failed_at:%H:%M} UTC ({error}). "
-            f"I'll try again at {next_try:%H:%M} UTC (your /rate and /import work already).")
-
-        service.models.train_config = "small"  # fixed: an /admin retrain during the wait serves a model at once
-        assert (await service.models.retrain()).status == TrainingStatus.READY
-        assert (await service.stats()).next_training_at is None
-        assert len((await service.picks.recommend(1, count=3, onboard=False)).picks) == 3
-    finally:
-        await service.close()
+def test_healthcheck_fails_without_a_connected_bot(data_dir):
+    done = subprocess.run([sys.executable, "-m", "animerec.bot", "--healthcheck"], capture_output=True, text=True,
+                          env=bot_env(data_dir), cwd=data_dir, timeout=50)
+    assert done.returncode == 1 and "not connected" in done.stdout

@@ -10,7 +10,7 @@ import yaml
 
 from animerec.bot.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "deploy" / "docker-compose.yml"
 SETTING_NAMES = {field.validation_alias for field in Settings.model_fields.values()}
 

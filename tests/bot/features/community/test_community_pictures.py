@@ -1,5 +1,5 @@
-"""bot/pictures.py: /taste's picture renders to a valid, small PNG, in threads side by side, without pyplot,
-on a card readable in Discord's dark and light themes."""
+"""features/community/pictures.py: /taste's picture renders to a valid, small PNG, in threads side by side,
+without pyplot, on a card readable in Discord's dark and light themes."""
 
 import io
 import subprocess

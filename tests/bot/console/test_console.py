@@ -1,4 +1,5 @@
-"""`python -m animerec.bot` without a token: the console REPL, driven through a pipe (stdin is not a TTY)."""
+"""The console (console/console.py): `python -m animerec.bot` without a token, driven through a pipe (stdin
+is not a TTY), and its option parsing: values as people type them."""
 
 import io
 import os
@@ -7,10 +8,12 @@ import sys
 
 import pytest
 
-from animerec.bot.console.console import Console
+from animerec.bot.console.console import RECOMMEND_OPTIONS, SIMILAR_OPTIONS, Console, split_options
+from animerec.bot.service import UserError
 from botkit import mal_export
 
 pytestmark = pytest.mark.timeout(60)
+
 
 SCRIPT = """/help
 /rate Steins;Gate 9
@@ -25,7 +28,6 @@ SCRIPT = """/help
 no
 /ratings
 """
-
 
 def run_bot(data_dir, args, stdin: str = "") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
@@ -49,11 +51,6 @@ def test_console_answers_piped_commands_until_eof(data_dir):
     assert out.count("== Your ratings (1) ==\nSteins;Gate — 10/10") == 2  # "no" kept everything
     assert "Unknown command /nonsense. Type /help." in out
     assert "Traceback" not in out + done.stderr
-
-
-def test_healthcheck_fails_without_a_connected_bot(data_dir):
-    done = run_bot(data_dir, ["--healthcheck"])
-    assert done.returncode == 1 and "not connected" in done.stdout
 
 
 @pytest.mark.parametrize("path", ["/dev/zero", "big.xml"])
@@ -163,3 +160,27 @@ async def test_the_terminal_completes_commands_and_titles_by_any_name(service):
     assert first.text == "Shingeki no Kyojin" and first.start_position == -len("attack on ti")
     assert "Attack on Titan" in first.display_text
     assert complete("/recommend genre=Com") == [] and complete("/rate ") == []
+
+
+@pytest.mark.parametrize("text, keys, expected", [
+    ("genre=Slice of Life count=5", RECOMMEND_OPTIONS, ("", {"genre": "Slice of Life", "count": "5"})),
+    ('genre="Slice of Life"', RECOMMEND_OPTIONS, ("", {"genre": "Slice of Life"})),
+    ("Steins;Gate count=3 type=TV", SIMILAR_OPTIONS, ("Steins;Gate", {"count": "3", "type": "TV"})),
+    ("Fullmetal Alchemist: Brotherhood genre=Action", SIMILAR_OPTIONS,
+     ("Fullmetal Alchemist: Brotherhood", {"genre": "Action"})),
+    ("Loups=Garous", SIMILAR_OPTIONS, ("Loups=Garous", {})),
+    ("Loups=Garous count=2", SIMILAR_OPTIONS, ("Loups=Garous", {"count": "2"})),
+    ("'Steins;Gate' GENRE=Sci-Fi", SIMILAR_OPTIONS, ("Steins;Gate", {"genre": "Sci-Fi"})),
+    ("discover=yes", RECOMMEND_OPTIONS, ("", {"discover": "yes"})),
+])
+def test_options_run_to_the_next_key_and_titles_keep_their_equals_signs(text, keys, expected):
+    assert split_options(text, keys) == expected
+
+
+@pytest.mark.parametrize("text, message", [
+    ("count=3 count=4", "count= is given twice"),
+    ("genre= count=3", "genre= needs a value"),
+])
+def test_options_that_cannot_be_parsed_say_why(text, message):
+    with pytest.raises(UserError, match=message):
+        split_options(text, RECOMMEND_OPTIONS)

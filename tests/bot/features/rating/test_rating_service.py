@@ -1,0 +1,165 @@
+"""The ratings service (features/rating/service.py): /rate, /unrate, the MyAnimeList import and /forget;
+known inputs, known answers."""
+
+import gzip
+import threading
+
+import pytest
+
+from animerec.bot.features.rating import service as ratings_module
+from animerec.bot.features.rating.service import parse_score
+from animerec.bot.service import UserError
+from animerec.bot.service.results import Forgotten
+from animerec.recsys.data import WATCHED
+from botkit import (
+    ALICE,
+    BOB,
+    CODE_GEASS,
+    COWBOY_BEBOP,
+    DEATH_NOTE,
+    FMA_BROTHERHOOD,
+    STEINS_GATE,
+    Clock,
+    mal_export,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def test_rate_upserts_and_unrate_removes(service):
+    first = await service.ratings.rate(ALICE, "Steins;Gate", "9")
+    assert (first.anime.anime_id, first.rating, first.previous) == (STEINS_GATE, 9.0, None)
+    assert 1.0 <= first.predicted <= 10.0
+    again = await service.ratings.rate(ALICE, str(STEINS_GATE), "watched")  # autocomplete sends the MAL id
+    assert (again.rating, again.previous) == (WATCHED, 9.0)
+    assert await service.store.rating_map(ALICE) == {STEINS_GATE: WATCHED}
+
+    removed = await service.ratings.unrate(ALICE, "steins gate")
+    assert removed.anime_id == STEINS_GATE
+    assert await service.store.rating_map(ALICE) == {}
+    with pytest.raises(UserError, match="haven't rated Steins;Gate"):
+        await service.ratings.unrate(ALICE, "Steins;Gate")
+
+
+@pytest.mark.parametrize("text, expected", [("10", 10.0), (" 1 ", 1.0), ("Watched", WATCHED), (7, 7.0)])
+async def test_scores_members_type(text, expected):
+    assert parse_score(text) == expected
+
+
+@pytest.mark.parametrize("text", ["0", "11", "-1", "8.5", "nine", "", "١٠", "9" * 10_000, "1; DROP TABLE ratings"])
+async def test_bad_scores_are_refused_and_nothing_is_stored(service, text):
+    with pytest.raises(UserError, match="not a score") as error:
+        await service.ratings.rate(ALICE, "Cowboy Bebop", text)
+    assert len(str(error.value)) < 200  # a pasted wall of text is not echoed back
+    assert await service.store.rating_map(ALICE) == {}
+
+
+async def test_sql_metacharacters_are_just_text(service):
+    await service.ratings.rate(ALICE, "Cowboy Bebop", "8")
+    for text in ("'; DROP TABLE ratings; --", 'Robert"); DELETE FROM ratings WHERE ("1"="1', "%' OR '1'='1"):
+        with pytest.raises(UserError):
+            await service.ratings.rate(ALICE, text, "9")
+    assert await service.store.rating_map(ALICE) == {COWBOY_BEBOP: 8.0}
+
+
+async def test_import_maps_scores_statuses_and_reports(service):
+    clock = service.ratings.import_cooldown.clock = Clock()
+    await service.ratings.rate(ALICE, "Cowboy Bebop", "5")
+    await service.ratings.rate(ALICE, "Death Note", "8")
+    export = mal_export(
+        (STEINS_GATE, 10, "Completed"),  # added
+        (FMA_BROTHERHOOD, 0, "Watching"),  # added as watched
+        (COWBOY_BEBOP, 9, "Completed"),  # updated 5 -> 9
+        (DEATH_NOTE, 8, "Completed"),  # unchanged
+        (CODE_GEASS, 0, "Plan to Watch"),  # skipped: no score, not watched
+        (999_999_999, 7, "Completed"),  # skipped: not in the catalog
+        extra="<anime><series_animedb_id>abc</series_animedb_id></anime>",  # malformed
+    )
+    report = await service.ratings.import_mal_xml(ALICE, export)
+    assert (report.added, report.updated, report.unchanged) == (2, 1, 1)
+    assert report.skipped == {"not in the catalog": 1, "planned, on hold or dropped without a score": 1,
+                              "malformed entries": 1}
+    assert await service.store.rating_map(ALICE) == {
+        STEINS_GATE: 10.0, FMA_BROTHERHOOD: WATCHED, COWBOY_BEBOP: 9.0, DEATH_NOTE: 8.0}
+
+    clock.now += 60  # one import a minute
+    again = await service.ratings.import_mal_xml(ALICE, gzip.compress(export))  # MAL serves .xml.gz
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
+
+
+async def test_import_keeps_a_score_over_watched_without_one(service):
+    await service.ratings.rate(ALICE, "Steins;Gate", "9")
+    await service.ratings.rate(ALICE, "Cowboy Bebop", "watched")
+    export = mal_export((STEINS_GATE, 0, "Completed"), (COWBOY_BEBOP, 0, "Watching"), (DEATH_NOTE, 0, "Completed"))
+    report = await service.ratings.import_mal_xml(ALICE, export)
+    assert (report.added, report.updated, report.unchanged) == (1, 0, 2)
+    assert await service.store.rating_map(ALICE) == {STEINS_GATE: 9.0, COWBOY_BEBOP: WATCHED, DEATH_NOTE: WATCHED}
+
+
+async def test_import_parses_off_the_event_loop(service, monkeypatch):
+    parsed_on, real_parse = [], ratings_module.parse_mal_export
+
+    def parse(data):
+        parsed_on.append(threading.get_ident())
+        return real_parse(data)
+
+    monkeypatch.setattr(ratings_module, "parse_mal_export", parse)
+    report = await service.ratings.import_mal_xml(ALICE, mal_export((STEINS_GATE, 10, "Completed")))
+    assert report.added == 1
+    assert len(parsed_on) == 1 and parsed_on[0] != threading.get_ident()  # the test runs on the loop's thread
+
+
+async def test_import_once_a_minute_per_member(service):
+    clock = service.ratings.import_cooldown.clock = Clock()
+    export = mal_export((STEINS_GATE, 10, "Completed"))
+    await service.ratings.import_mal_xml(ALICE, export)
+    with pytest.raises(UserError, match=r"^One import every 1 min: try again in 1 min\.$"):
+        service.ratings.check_import(ALICE)  # asked before the file is fetched
+    clock.now += 15
+    with pytest.raises(UserError, match=r"^One import every 1 min: try again in 45 s\.$"):
+        await service.ratings.import_mal_xml(ALICE, b"never parsed")
+    await service.ratings.import_mal_xml(BOB, export)  # each member has their own
+    clock.now += 45
+    service.ratings.check_import(ALICE)
+    assert (await service.ratings.import_mal_xml(ALICE, export)).unchanged == 1
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<myanimelist><anime><series_animedb_id>1</series_animedb_id><series_title>&lol3;</series_title>
+<my_score>9</my_score></anime></myanimelist>"""
+
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<myanimelist><anime><series_animedb_id>1</series_animedb_id><series_title>&x;</series_title></anime></myanimelist>"""
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"<myanimelist><anime><series_animedb_id>1</series_animedb_id>", "not well-formed XML"),
+    (b"\x00\xff garbage", "not well-formed XML"),
+    (b"", "not well-formed XML"),
+    (b"<html><body>hi</body></html>", "not a MyAnimeList export"),
+    (BILLION_LAUGHS, "declares a DTD or entities"),
+    (EXTERNAL_ENTITY, "declares a DTD or entities"),
+    (b"<myanimelist>" + b" " * (6 * 1024 * 1024) + b"</myanimelist>", "larger than 5 MB"),
+    (gzip.compress(b"<myanimelist>" + b" " * (6 * 1024 * 1024) + b"</myanimelist>"), "once decompressed"),
+    (b"\x1f\x8b not really gzip", "cannot be decompressed"),
+    (b"<myanimelist><myinfo/></myanimelist>", "lists no anime"),
+])
+async def test_bad_exports_are_refused_and_nothing_is_stored(service, data, reason):
+    await service.ratings.rate(ALICE, "Cowboy Bebop", "8")
+    with pytest.raises(UserError, match=reason) as error:
+        await service.ratings.import_mal_xml(ALICE, data)
+    assert "Nothing was stored" in str(error.value)
+    assert await service.store.rating_map(ALICE) == {COWBOY_BEBOP: 8.0}
+
+
+async def test_forget_deletes_everything_about_the_member_only(service):
+    await service.ratings.import_mal_xml(ALICE, mal_export((STEINS_GATE, 9, "Completed"), (COWBOY_BEBOP, 8, "Completed")))
+    await service.ratings.dismiss(ALICE, [DEATH_NOTE])
+    await service.ratings.rate(BOB, "Death Note", "7")
+    # The session's model learnt from no community ratings, so nothing of Alice's is in it.
+    assert await service.ratings.forget(ALICE) == Forgotten(ratings=2, dismissals=1, in_model=False)
+    assert await service.store.rating_map(ALICE) == {}
+    assert await service.store.dismissals(ALICE) == set()
+    assert await service.store.rating_map(BOB) == {DEATH_NOTE: 7.0}

@@ -1,0 +1,64 @@
+"""The recommend service (features/recommend/service.py): onboarding, picks that fold in a new rating at
+once, filters."""
+
+import pytest
+
+from animerec.bot.features.recommend.service import ONBOARDING_TITLES
+from animerec.bot.service import UserError, member_message
+from animerec.recsys.catalog.catalog import UnknownFilter
+from botkit import ALICE, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def test_no_ratings_get_onboarding_alone(service):
+    recs = await service.picks.recommend(ALICE)
+    assert recs.picks == [] and len(recs.onboarding) == ONBOARDING_TITLES
+
+
+async def test_few_ratings_get_picks_and_onboarding_of_popular_diverse_titles(service):
+    await service.ratings.rate(ALICE, "Death Note", "9")
+    recs = await service.picks.recommend(ALICE)
+    assert len(recs.picks) == 10 and len(recs.onboarding) == ONBOARDING_TITLES
+    picked = {p.anime.anime_id for p in recs.picks}
+    assert DEATH_NOTE not in picked and not picked & {a.anime_id for a in recs.onboarding}
+    ids = [a.anime_id for a in recs.onboarding]
+    assert DEATH_NOTE not in ids and not any(a.is_adult for a in recs.onboarding)
+    # Diverse: each title shares at most half its genres with the titles offered before it.
+    for i, anime in enumerate(recs.onboarding):
+        before = {g for earlier in recs.onboarding[:i] for g in earlier.genres}
+        assert len(before & set(anime.genres)) <= len(anime.genres) // 2
+
+
+async def test_recommend_folds_in_ratings_immediately_and_excludes_seen(service):
+    for title, score in (("Steins;Gate", "10"), ("Cowboy Bebop", "9"), ("Death Note", "watched")):
+        await service.ratings.rate(ALICE, title, score)
+    await service.ratings.dismiss(ALICE, [FMA_BROTHERHOOD])
+    first = await service.picks.recommend(ALICE, count=25)
+    ids = [p.anime.anime_id for p in first.picks]
+    assert len(ids) == 25 and first.onboarding == []
+    assert not {STEINS_GATE, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD} & set(ids)
+    assert all(p.because.anime.anime_id in {STEINS_GATE, COWBOY_BEBOP, DEATH_NOTE} for p in first.picks if p.because)
+    assert all(1 <= p.predicted <= 10 for p in first.picks)
+
+    # Rating the top pick takes effect on the next call, without retraining.
+    await service.ratings.rate(ALICE, str(ids[0]), "8")
+    after = [p.anime.anime_id for p in (await service.picks.recommend(ALICE, count=25)).picks]
+    assert ids[0] not in after
+    more = await service.picks.recommend(ALICE, count=5, exclude=after)
+    assert not set(after) & {p.anime.anime_id for p in more.picks}
+
+
+async def test_recommend_filters_and_validates(service):
+    for title in ("Steins;Gate", "Cowboy Bebop", "Death Note"):
+        await service.ratings.rate(ALICE, title, "9")
+    movies = await service.picks.recommend(ALICE, genre="sci fi", type="movie", count=5)
+    assert len(movies.picks) == 5
+    assert all(p.anime.type == "Movie" and "Sci-Fi" in p.anime.genres for p in movies.picks)
+    with pytest.raises(UnknownFilter) as unknown:
+        await service.picks.recommend(ALICE, genre="x" * 10_000)
+    assert member_message(unknown.value).startswith("Unknown genre “xxxxxxxx") and "Genres: Action, " in str(unknown.value)
+    with pytest.raises(UnknownFilter, match="Unknown type"):
+        await service.picks.recommend(ALICE, type="'; DROP TABLE ratings; --")
+    with pytest.raises(UserError, match="between 1 and 25"):
+        await service.picks.recommend(ALICE, count=26)

@@ -1,0 +1,49 @@
+"""The watch-party service (features/watchparty/service.py): one list for a group, and its votes."""
+
+import pytest
+
+from animerec.bot.service import UserError
+from animerec.recsys.catalog.catalog import Filters
+from botkit import ALICE, BOB, CAROL, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def test_watchparty_names_members_without_ratings_and_predicts_for_each(service):
+    for title in ("Steins;Gate", "Cowboy Bebop", "Death Note"):
+        await service.ratings.rate(ALICE, title, "9")
+    await service.ratings.rate(CAROL, "Fullmetal Alchemist: Brotherhood", "10")
+    party = await service.parties.plan(service.parties.check([ALICE, BOB, CAROL, ALICE], strategy="least_misery", count=5))
+    assert party.members == (ALICE, CAROL) and party.unrated == (BOB,)
+    assert len(party.picks) == 5
+    seen = {STEINS_GATE, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD}
+    for pick in party.picks:
+        assert pick.anime.anime_id not in seen
+        assert len(pick.predictions) == 2 and all(1 <= p <= 10 for p in pick.predictions)
+    assert "least keen" in party.strategy_description
+
+    nobody = await service.parties.plan(service.parties.check([BOB]))
+    assert (nobody.members, nobody.unrated, nobody.picks) == ((), (BOB,), [])
+    with pytest.raises(UserError, match="Strategies: average, least_misery, fair"):
+        service.parties.check([ALICE], strategy="loudest")
+    with pytest.raises(UserError, match="at most 12"):
+        service.parties.check(list(range(1, 14)))
+    assert service.parties.check([ALICE], genre="sci fi", type="tv").filters == Filters("Sci-Fi", "TV")
+
+
+async def test_watch_party_votes_move_close_after_a_week_and_are_forgotten(service):
+    await service.parties.open_vote(900, [ALICE, BOB])
+    assert await service.parties.vote(900, ALICE, 2) == {2: 1}
+    assert await service.parties.vote(900, BOB, 2) == {2: 2}
+    assert await service.parties.vote(900, ALICE, 1) == {1: 1, 2: 1}  # a new vote moves the old one
+    with pytest.raises(UserError, match="^Only members of this watch party can vote, within 7 days of it.$"):
+        await service.parties.vote(900, CAROL, 1)
+
+    await service.ratings.forget(BOB)
+    assert await service.parties.vote(900, ALICE, 1) == {1: 1}  # bob's vote went with everything else of his
+    await service.store._write(
+        lambda db: db.execute("UPDATE party_votes SET created_at = '2000-01-01T00:00:00+00:00' WHERE message_id = 900")
+    )
+    await service.parties.open_vote(901, [CAROL])  # opening a party closes those older than a week
+    with pytest.raises(UserError, match="Only members"):
+        await service.parties.vote(900, ALICE, 1)

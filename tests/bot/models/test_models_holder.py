@@ -1,0 +1,308 @@
+"""The model holder (models/holder.py): retraining and the faults around it, each leaving the bot answering
+and no rating lost; a failed first training tried again; and two bot processes (shards) on one database
+and one models directory: exactly one trains, both serve the new model within seconds, and no rating
+either acknowledged is lost. Against PostgreSQL (advisory lock, LISTEN/NOTIFY: the look at `current` is
+set to a minute, so only the notification explains a pickup within seconds) and against SQLite (file
+lock, a look at `current` every second)."""
+
+import asyncio
+import itertools
+import json
+import os
+import random
+import signal
+import stat
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from animerec.bot.app import render
+from animerec.bot.models import holder as model_holder
+from animerec.bot.models.training import TrainingFailed
+from animerec.bot.service import Service, UserError, WarmingUp
+from animerec.bot.service.results import Forgotten
+from animerec.bot.store import POSTGRESQL, Store, TrainingStatus
+from animerec.recsys.lifecycle import artifacts
+from botkit import RATED, STEINS_GATE, until
+
+
+@pytest.mark.timeout(120)
+async def test_the_ratings_export_is_private_and_lives_only_while_training(service, data_dir, monkeypatch):
+    await service.store.upsert_ratings(101, RATED)
+    exports = []
+    real_training = model_holder.run_training
+
+    async def training(cmd, on_start, fail=False):
+        path = Path(cmd[cmd.index("--extra") + 1])
+        exports.append((path, stat.S_IMODE(path.stat().st_mode), path.read_text().splitlines()))
+        if fail:
+            raise TrainingFailed("the training process exited with code 1")
+        await real_training(cmd, on_start=on_start)
+
+    monkeypatch.setattr(model_holder, "run_training", training)
+    assert (await service.models.retrain()).status == TrainingStatus.READY
+    monkeypatch.setattr(model_holder, "run_training", lambda cmd, on_start: training(cmd, on_start, fail=True))
+    assert (await service.models.retrain()).status == TrainingStatus.FAILED
+
+    for path, mode, rows in exports:
+        assert mode == 0o600 and path.parent == data_dir
+        assert rows == ["user_id,anime_id,rating", "101,1,9.0", "101,1535,-1.0", "101,9253,10.0"]
+        assert not path.exists()
+    assert list(data_dir.rglob("*.csv")) == []
+    # The new model learnt from the member's ratings: forgetting them says so.
+    assert service.models.meta.counts.community_interactions == 3
+    assert await service.ratings.forget(101) == Forgotten(ratings=3, dismissals=0, in_model=True)
+
+
+@pytest.mark.timeout(60)
+async def test_start_deletes_exports_left_behind(data_dir, catalog):
+    left = [data_dir / "community-ratings.csv", data_dir / ".community-ratings-k1ll3d.csv"]
+    for path in left:
+        path.write_text("user_id,anime_id,rating\n101,1,9.0\n")
+    service = Service(await Store.open(data_dir / "animerec.sqlite3"), catalog, data_dir, train_config="small")
+    await service.start()
+    try:
+        assert not any(path.exists() for path in left)
+    finally:
+        await service.close()
+
+
+@pytest.mark.timeout(60)
+async def test_killed_training_leaves_the_old_model_serving(service):
+    await service.store.upsert_ratings(1, RATED)
+    old = service.models.model_version
+    training = asyncio.create_task(service.models.retrain())
+    await until(lambda: service.models.training_pid is not None)
+    assert service.models.request_retrain() is None  # one retrain at a time, whoever asks
+    with pytest.raises(UserError, match="already running"):
+        await service.models.retrain()
+    os.kill(service.models.training_pid, signal.SIGKILL)
+    record = await training
+    assert record.status == TrainingStatus.FAILED and record.error == "the training process was killed by SIGKILL"
+    assert service.models.model_version == old
+    assert len((await service.picks.recommend(1, count=5)).picks) == 5
+    assert (await service.stats()).last_failure.error == record.error
+    assert await service.store.rating_map(1) == RATED
+
+
+@pytest.mark.timeout(60)
+async def test_corrupt_model_file_keeps_the_served_model(service, data_dir):
+    current = artifacts.current_dir(data_dir / "models")
+    (current / artifacts.MODEL_FILE).write_bytes(b"not a model")
+    old = service.models.model_version
+    assert await service.models.reload() is False
+    assert service.models.model_version == old
+    await service.ratings.rate(1, "Steins;Gate", "9")
+    assert (await service.similar.find("Steins;Gate", count=3)).neighbours
+
+
+@pytest.mark.timeout(60)
+async def test_start_without_a_usable_model_warms_up_and_trains(data_dir, catalog):
+    current = artifacts.current_dir(data_dir / "models")
+    (current / artifacts.ANN_FILE).write_bytes(b"corrupt")
+    db = data_dir / "animerec.sqlite3"
+    service = Service(await Store.open(db), catalog, data_dir, train_config="small")
+    await service.start()
+    try:
+        with pytest.raises(WarmingUp, match="warming up"):
+            await service.picks.recommend(1)
+        rated = await service.ratings.rate(1, "Steins;Gate", "9")  # ratings work while warming up
+        assert rated.predicted is None
+        await until(lambda: service.models.training_pid is not None)
+        pid = service.models.training_pid
+    finally:
+        await service.close()  # shutting down kills the training child
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    store = await Store.open(db)
+    try:
+        await store.abandon_unfinished_training()
+        [record] = await store.training_history(1)
+        assert record.status == TrainingStatus.FAILED and record.error.startswith("interrupted")
+        assert await store.rating_map(1) == {STEINS_GATE: 9.0}
+    finally:
+        await store.close()
+
+
+@pytest.mark.timeout(90)
+async def test_a_failed_first_training_is_retried_with_backoff_and_reported(data_dir, catalog):
+    current = artifacts.current_dir(data_dir / "models")
+    (current / artifacts.ANN_FILE).write_bytes(b"corrupt")
+    # An unknown config makes the training child exit 2 at once: the first try and its retry fail.
+    service = Service(await Store.open(data_dir / "animerec.sqlite3"), catalog, data_dir, train_config="nonsense",
+                      retry_delays=(0.1, 600))
+    await service.start()
+    try:
+        async with asyncio.timeout(30):
+            while len(failed := [r for r in await service.store.training_history(5)
+                                 if r.status == TrainingStatus.FAILED]) < 2 \
+                    or service.models.next_training_at is None:
+                await asyncio.sleep(0.05)
+        error = "the training process exited with code 2: error: unknown --config 'nonsense'; use default or small"
+        assert [r.error for r in failed] == [error, error]
+
+        stats = await service.stats()
+        next_try = datetime.fromisoformat(stats.next_training_at)
+        assert 590 < (next_try - datetime.now(UTC)).total_seconds() <= 600  # the second delay
+        assert stats.meta is None and stats.last_failure == failed[0]
+        assert render.embed_to_text(render.stats_embed(stats)).startswith(
+            "== About my recommendations ==\nI have no model yet: my first training failed; "
+            f"the next try is at {stats.next_training_at}.")
+        with pytest.raises(WarmingUp) as reply:
+            await service.picks.recommend(1)
+        failed_at = datetime.fromisoformat(failed[0].finished_at)
+        assert str(reply.value) == (
+            f"I'm still warming up: training my first model failed at {failed_at:%H:%M} UTC ({error}). "
+            f"I'll try again at {next_try:%H:%M} UTC (your /rate and /import work already).")
+
+        service.models.train_config = "small"  # fixed: an /admin retrain during the wait serves a model at once
+        assert (await service.models.retrain()).status == TrainingStatus.READY
+        assert (await service.stats()).next_training_at is None
+        assert len((await service.picks.recommend(1, count=3, onboard=False)).picks) == 3
+    finally:
+        await service.close()
+
+
+# A bot process of its own, run by tests/bot/shard_process.py and driven over its stdin and stdout.
+SCRIPT = Path(__file__).parents[1] / "shard_process.py"
+PICKUP_SECONDS = 10
+
+
+class BotProcess:
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.answers: dict[str, asyncio.Future] = {}
+        self.ids = itertools.count()
+        self.reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def start(cls, env: dict[str, str], log: Path) -> "BotProcess":
+        with open(log, "w") as stderr:
+            proc = await asyncio.create_subprocess_exec(sys.executable, str(SCRIPT), stdin=asyncio.subprocess.PIPE,
+                                                        stdout=asyncio.subprocess.PIPE, stderr=stderr, env=env)
+        return cls(proc)
+
+    async def _read(self) -> None:
+        while line := await self.proc.stdout.readline():
+            answer = json.loads(line)
+            self._future(answer["id"]).set_result(answer)
+
+    def _future(self, key: str) -> asyncio.Future:
+        return self.answers.setdefault(key, asyncio.get_running_loop().create_future())
+
+    async def ready(self) -> dict:
+        return await asyncio.wait_for(self._future("ready"), 120)
+
+    async def ask(self, op: str, **fields) -> dict:
+        key = str(next(self.ids))
+        self.proc.stdin.write((json.dumps({"id": key, "op": op, **fields}) + "\n").encode())
+        await self.proc.stdin.drain()
+        return await asyncio.wait_for(self._future(key), 180)
+
+    async def stop(self) -> int:
+        if self.proc.stdin is not None and not self.proc.stdin.is_closing():
+            self.proc.stdin.close()
+        try:
+            return await asyncio.wait_for(self.proc.wait(), 60)
+        finally:
+            if self.proc.returncode is None:
+                self.proc.kill()
+                await self.proc.wait()
+            self.reader.cancel()
+
+
+@pytest.mark.timeout(240)
+async def test_two_processes_one_trains_both_serve_the_new_model_no_rating_lost(database, data_dir, tmp_path, catalog):
+    on_postgres = isinstance(database, str) and database.startswith("postgresql")
+    url = database if on_postgres else f"sqlite:///{database}"
+    await (await Store.open(database)).close()  # migrated before the race (the processes would take turns too)
+    base = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    base.update(DATABASE_URL=url, ANIMEREC_MODELS_DIR=str(data_dir / "models"), ANIMEREC_TRAIN_CONFIG="small",
+                ANIMEREC_MODEL_POLL="60" if on_postgres else "1", ANIMEREC_SHARD_COUNT="2", LOG_LEVEL="INFO")
+    for i in range(2):
+        (tmp_path / f"shard-{i}").mkdir()  # as python -m animerec.bot makes it before it starts
+    bots = [await BotProcess.start({**base, "ANIMEREC_DATA_DIR": str(tmp_path / f"shard-{i}"), "ANIMEREC_SHARD_IDS": str(i)},
+                                   tmp_path / f"shard-{i}.log") for i in range(2)]
+    try:
+        old = {(await bot.ready())["version"] for bot in bots}
+        assert len(old) == 1 and None not in old
+
+        titles = [a.anime_id for a in list(catalog)[:80] if not a.is_adult]
+        rng = random.Random(0)
+        plans = [[(1000 * (i + 1) + m, a, rng.randint(1, 10)) for m in range(60) for a in rng.sample(titles, 4)]
+                 for i in range(2)]
+        # Both asked to retrain at once, while members rate on both.
+        work = [bots[0].ask("retrain"), bots[1].ask("retrain")]
+        work += [bot.ask("rate", ratings=plan[k::3]) for bot, plan in zip(bots, plans) for k in range(3)]
+        retrains, *rated = await asyncio.gather(asyncio.gather(*work[:2]), *work[2:])
+        trained_at = time.monotonic()
+
+        assert sorted(r["status"] for r in retrains) == ["ready", "refused"], retrains
+        [winner] = [r for r in retrains if r["status"] == "ready"]
+        [loser] = [r for r in retrains if r["status"] == "refused"]
+        assert "another process" in loser["error"]
+        new = winner["version"]
+        assert new not in old
+        assert [r["errors"] for r in rated] == [[]] * 6
+        assert sum(r["acknowledged"] for r in rated) == 2 * 60 * 4
+
+        # Both serve the new model within seconds of its publication.
+        versions = []
+        while time.monotonic() - trained_at < PICKUP_SECONDS:
+            versions = [(await bot.ask("version"))["version"] for bot in bots]
+            if versions == [new, new]:
+                break
+            await asyncio.sleep(0.2)
+        assert versions == [new, new]
+        assert [await bot.stop() for bot in bots] == [0, 0]
+    finally:
+        for bot in bots:
+            await bot.stop()
+
+    store = await Store.open(database)
+    try:
+        assert store.dialect == (POSTGRESQL if on_postgres else "sqlite")
+        expected = {(u, a): float(s) for plan in plans for u, a, s in plan}
+        stored = {(u, a): r for u, a, r in await store._all("SELECT user_id, anime_id, rating FROM ratings")}
+        assert stored == expected  # every acknowledged rating, from both processes
+        history = await store.training_history(10)
+        assert [(r.status, r.version) for r in history] == [(TrainingStatus.READY, new)]  # one training, by one process
+    finally:
+        await store.close()
+
+
+@pytest.mark.timeout(240)
+async def test_a_model_published_elsewhere_is_served_and_a_broken_one_tried_once(data_dir, catalog, database):
+    models = data_dir / "models"
+    service = Service(await Store.open(database), catalog, data_dir, train_config="small", model_poll=0.1)
+    await service.start()
+    loads = []
+    real_reload = service.models.reload
+
+    async def counted() -> bool:
+        loads.append(artifacts.current_dir(models).name)
+        return await real_reload()
+
+    service.models.reload = counted
+    try:
+        old = service.models.model_version
+        # Another process publishes: a copy of the served model under a new version.
+        (models / "20990101-000000-elsewhere").mkdir()
+        for f in artifacts.current_dir(models).iterdir():
+            (models / "20990101-000000-elsewhere" / f.name).write_bytes(f.read_bytes())
+        (models / "current").write_text("20990101-000000-elsewhere\n")
+        await asyncio.sleep(1.0)
+        assert loads == ["20990101-000000-elsewhere"]  # one load, though meta.json still names the old version
+        assert service.models.model_version == old  # (the copy's meta names it)
+        # A broken one: logged once, the served model stays.
+        (models / "current").write_text("20990101-000001-broken\n")
+        await asyncio.sleep(1.0)
+        assert loads == ["20990101-000000-elsewhere", "20990101-000001-broken"]
+        assert service.models.model_version == old
+        await service.ratings.rate(1, "Steins;Gate", "9")
+        assert len((await service.picks.recommend(1, count=3, onboard=False)).picks) == 3  # still answering
+    finally:
+        await service.close()

@@ -1,0 +1,49 @@
+"""Titles (service/titles.py): suggestions for a title not found, and adult titles only where the channel
+and the server allow them."""
+
+import pytest
+
+from animerec.bot.service import UserError
+from botkit import ALICE
+
+pytestmark = pytest.mark.timeout(60)
+
+
+ADULT = (1639, 368, 5391)  # Boku no Pico, Bible Black, Pico to Chico (genre Hentai)
+
+
+async def test_unknown_title_suggests_close_ones(service):
+    with pytest.raises(UserError, match="Did you mean: .*Steins;Gate"):
+        await service.ratings.rate(ALICE, "Steins Gateway", "9")
+    with pytest.raises(UserError, match="I don't know a title") as error:
+        await service.ratings.rate(ALICE, "x" * 10_000, "9")
+    assert len(str(error.value)) < 300
+
+
+async def test_adult_titles_only_where_allowed(service):
+    # Outside an age-restricted channel an adult title does not exist, even by its MAL id.
+    with pytest.raises(UserError, match="I don't know a title"):
+        await service.ratings.rate(ALICE, str(ADULT[0]), "9")
+    assert not any(a.is_adult for a in service.titles.search("Kite", allow_adult=False))
+    assert any(a.is_adult for a in service.titles.search("Kite", allow_adult=True))
+    with pytest.raises(UserError, match="I don't know a title"):
+        await service.similar.find("Boku no Pico")
+
+    for anime_id in ADULT:  # rated in an NSFW channel: the model now leans adult for this member
+        await service.ratings.rate(ALICE, str(anime_id), "10", allow_adult=True)
+    assert any(p.anime.is_adult for p in (await service.picks.recommend(ALICE, count=25, allow_adult=True)).picks)
+    safe = await service.picks.recommend(ALICE, count=25, allow_adult=False)
+    assert len(safe.picks) == 25
+    assert not any(p.anime.is_adult or (p.because and p.because.anime.is_adult) for p in safe.picks)
+    listed = await service.ratings.of(ALICE, allow_adult=False)
+    assert (listed.items, listed.hidden) == ([], 3)
+    assert not any(n.anime.is_adult for n in (await service.similar.find("Cowboy Bebop", count=25)).neighbours)
+
+
+async def test_adult_audience_needs_nsfw_channel_and_the_server_not_hiding_them(service):
+    guild = 555
+    assert await service.titles.allow_adult(guild, nsfw_channel=False) is False
+    assert await service.titles.allow_adult(guild, nsfw_channel=True) is True
+    await service.titles.set_hide_adult(guild, True)
+    assert await service.titles.allow_adult(guild, nsfw_channel=True) is False
+    assert await service.titles.allow_adult(556, nsfw_channel=True) is True  # other servers are unaffected
