@@ -18,8 +18,8 @@ import sys
 from animerec.recsys.algorithms.spark_als import SparkSettings
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.data import load_interactions
-from animerec.recsys.evaluation.evaluate import TEST_FRACTION, engine_figures, fit_engine
-from animerec.recsys.evaluation.metrics import split_users
+from animerec.recsys.evaluation.engines import engine_figures, fit_engine
+from animerec.recsys.evaluation.splits import PROTOCOLS, TEST_FRACTION, split_users
 from animerec.recsys.model import ModelConfig
 
 
@@ -34,7 +34,7 @@ def main() -> None:
         sys.exit("seed 0 is the published evaluation split; tune on other seeds")
     regs = [float(r) for r in args.reg.split(",")]
     df, config, catalog = load_interactions(), ModelConfig(), Catalog.load()
-    protocols = ["p80", "cold5"]
+    protocols = list(PROTOCOLS)
     rows = []
     for seed in seeds:
         train, test = split_users(df, TEST_FRACTION, seed)

@@ -30,7 +30,7 @@ def test_a_read_only_install_caches_compiled_kernels_elsewhere(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME")}
     env.update(PYTHONPATH=str(site), HOME=str(home), TMPDIR=str(tmp_path))
     code = ("import os, animerec.recsys.algorithms.als, animerec.recsys.algorithms.itemitem, "
-            "animerec.recsys.evaluation.evaluate; print(os.environ['NUMBA_CACHE_DIR'])")
+            "animerec.recsys.algorithms.baselines; print(os.environ['NUMBA_CACHE_DIR'])")
     try:
         done = subprocess.run(unprivileged([sys.executable, "-c", code]), capture_output=True, text=True, env=env,
                               cwd=tmp_path, timeout=100)

@@ -10,6 +10,9 @@
 All three are computed on the ``max_items`` most-interacted titles only: the dense inverse is
 O(n^3) time and O(n^2) memory, fine for 10k titles, impossible for 70k. Titles outside that head
 keep their factorization score alone.
+
+The dense pieces (``binarize``, ``cooccurrence``, ``cosine_similarities``, ``ease_weights``) are the
+ones the evaluation's unpruned baselines use too (animerec.recsys.algorithms.baselines).
 """
 
 from __future__ import annotations
@@ -72,6 +75,50 @@ def _prune_rows(W: np.ndarray, keep: int) -> sp.csr_matrix:
     return out
 
 
+def binarize(X: sp.spmatrix) -> sp.csr_matrix:
+    """1 for every (user, item) entry of X, whatever its value (a confidence, a rating, -1 for
+    watched): who interacted with what. Duplicate entries merge into one."""
+    B = sp.csr_matrix(X, dtype=np.float32, copy=True)
+    B.sum_duplicates()
+    B.data[:] = 1.0
+    return B
+
+
+def cooccurrence(X: sp.spmatrix) -> np.ndarray:
+    """Dense float32 item x item counts of the binarized X: (i, j) users with both, (i, i) users of i."""
+    B = binarize(X)
+    return (B.T @ B).toarray().astype(np.float32)
+
+
+def cosine_similarities(gram: np.ndarray) -> np.ndarray:
+    """Item-kNN cosine from co-occurrence counts, cos(i, j) = n_ij / sqrt(n_i n_j), the diagonal 0
+    (an item is not its own neighbour)."""
+    norms = np.sqrt(np.diag(gram)) + gram.dtype.type(1e-9)
+    S = gram / norms[:, None] / norms[None, :]
+    np.fill_diagonal(S, 0.0)
+    return S
+
+
+def ease_weights(gram: np.ndarray, lam: float, *, overwrite: bool = False) -> np.ndarray:
+    """Dense EASE^R weights (Steck 2019), B = I - P diag(P)^-1 with P = (gram + lam I)^-1, transposed:
+    row j holds the weights from each given item into scored item j, the diagonal 0. Computed in
+    gram's precision; ``overwrite`` lets it use gram's memory (a 10k-item gram is 400 MB in float32)."""
+    G = gram if overwrite else gram.copy()
+    G[np.diag_indices_from(G)] += lam
+    potrf, potri = lapack.get_lapack_funcs(("potrf", "potri"), (G,))
+    chol, info = potrf(G, lower=1, overwrite_a=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"EASE gram matrix is not positive definite (info={info})")
+    P, info = potri(chol, lower=1, overwrite_c=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"EASE inverse failed (info={info})")
+    # Column j of B, as a row: -P[j] / P[j, j]. potri fills only the lower triangle of P, which
+    # _ease_rows reads symmetrically.
+    W = _ease_rows(P)
+    np.fill_diagonal(W, 0.0)
+    return W
+
+
 def _embed(M: sp.csr_matrix, head: np.ndarray, n_items: int) -> sp.csr_matrix:
     """Place a head x head matrix into the full item index space."""
     coo = M.tocoo()
@@ -85,24 +132,12 @@ def fit_item_models(
     row = given item, column = scored item."""
     n_items = X.shape[1]
     head = head_items(popularity, max_items)
-    Xh = X[:, head].astype(np.float32)
-    Xh.data[:] = 1.0
-    gram = (Xh.T @ Xh).toarray().astype(np.float32)
+    gram = cooccurrence(X[:, head])
     # Pruning row j of a symmetric matrix keeps the strongest weights into scored item j; the
-    # transpose puts them back as (given item -> scored item).
+    # transpose puts them back as (given item -> scored item). Pruning never keeps the diagonal.
     cooc = _embed(_prune_rows(gram, knn_neighbors).T.tocsr(), head, n_items)
-    norms = np.sqrt(np.diag(gram)) + np.float32(1e-9)
-    cosine = _embed(_prune_rows(gram / norms[:, None] / norms[None, :], knn_neighbors).T.tocsr(), head, n_items)
-    gram[np.diag_indices_from(gram)] += lam
-    chol, info = lapack.spotrf(gram, lower=1, overwrite_a=1)
-    if info != 0:
-        raise np.linalg.LinAlgError(f"EASE gram matrix is not positive definite (info={info})")
-    P, info = lapack.spotri(chol, lower=1, overwrite_c=1)
-    if info != 0:
-        raise np.linalg.LinAlgError(f"EASE inverse failed (info={info})")
-    # B = I - P diag(P)^-1 (Steck 2019); its column j, as a row: -P[j] / P[j, j]. potri fills
-    # only the lower triangle of P, which _ease_rows reads symmetrically.
-    ease = _embed(_prune_rows(_ease_rows(P), ease_neighbors).T.tocsr(), head, n_items)
+    cosine = _embed(_prune_rows(cosine_similarities(gram), knn_neighbors).T.tocsr(), head, n_items)
+    ease = _embed(_prune_rows(ease_weights(gram, lam, overwrite=True), ease_neighbors).T.tocsr(), head, n_items)
     return ease, cooc, cosine
 
 

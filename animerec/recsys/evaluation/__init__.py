@@ -1,1 +1,2 @@
-"""Offline evaluation: splits, metrics, protocols, the baselines' figures and the report."""
+"""Offline evaluation: splits, metrics, the protocols (p80, cold5, /similar, title search), the training
+engines compared, and the report (bars, tables, docs/evaluation.md)."""

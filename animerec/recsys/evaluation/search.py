@@ -10,7 +10,7 @@ Two sets, each scored as top-1 of `Catalog.search(query, 1)`:
   against the bundled data. Names of titles the 2018 data does not have ("demon slayer" for Kimetsu no
   Yaiba) and two-letter ones the data knows no title by ("tg", "cg") are left out.
 
-Run: python -m animerec.recsys.search_eval
+Run: python -m animerec.recsys.evaluation.search
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
+from animerec.recsys.algorithms.baselines import TrainIndex, item_cosine
 from animerec.recsys.catalog.catalog import Catalog
 
 
@@ -146,36 +146,19 @@ def _top_other_franchises(
     return out
 
 
-def binary_interactions(train: pd.DataFrame, item_ids: np.ndarray | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
-    """(users x items binary csr matrix, item ids) of an interactions table; ``item_ids`` fixes the column order."""
-    if item_ids is None:
-        item_ids = np.unique(train["anime_id"].to_numpy(np.int64))
-    item_ids = np.asarray(item_ids, np.int64)
-    col = pd.Index(item_ids).get_indexer(train["anime_id"].to_numpy(np.int64))
-    keep = col >= 0
-    users = pd.Categorical(train["user_id"].astype(str)[keep])
-    X = sp.csr_matrix(
-        (np.ones(int(keep.sum()), np.float32), (users.codes, col[keep])),
-        shape=(len(users.categories), len(item_ids)),
-    )
-    X.sum_duplicates()
-    X.data[:] = 1.0
-    return X, item_ids
-
-
 def cosine_reference(train: pd.DataFrame, franchises: FranchiseMap, *, one_per_franchise: bool = False) -> NeighboursFn:
-    """Item-kNN cosine neighbours from training interactions: binary X, cos(i, j) = (X'X)_ij / sqrt(n_i n_j),
-    exact, same-franchise titles excluded (``one_per_franchise``: also at most one title per other franchise)."""
-    X, item_ids = binary_interactions(train)
-    gram = (X.T @ X).toarray().astype(np.float32)
-    norms = np.sqrt(np.diag(gram)).astype(np.float32)
+    """Item-kNN cosine neighbours from training interactions (the item-kNN baseline's similarities,
+    animerec.recsys.algorithms.baselines.item_cosine), exact, never-co-watched and same-franchise titles
+    excluded (``one_per_franchise``: also at most one title per other franchise)."""
+    ix = TrainIndex(train)
+    S = item_cosine(ix)
 
     def similarities(i: int) -> np.ndarray:
-        sims = gram[i] / (norms[i] * norms + 1e-9)
-        sims[gram[i] <= 0] = -np.inf  # never co-watched: no evidence at all
+        sims = S[i].copy()
+        sims[sims <= 0] = -np.inf  # never co-watched: no evidence at all
         return sims
 
-    return _neighbours_fn(similarities, item_ids, franchises, one_per_franchise)
+    return _neighbours_fn(similarities, ix.items, franchises, one_per_franchise)
 
 
 def exact_neighbours(

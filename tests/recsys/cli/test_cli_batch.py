@@ -1,5 +1,5 @@
-import subprocess
-import sys
+"""recommend-batch, similar-batch and predict-batch: CSV in, CSV out, bad input refused in one line
+before the model loads."""
 
 import pandas as pd
 import pytest
@@ -8,7 +8,6 @@ from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.cli.main import main
 from animerec.recsys.lifecycle import artifacts
 from animerec.recsys.serving.served import ServedModel
-from testkit import lock_held_elsewhere
 
 GIVEN = "user_id,anime_id,rating\nalice,5114,10\nalice,9253,9\nalice,1535,-1\nbob,32281,9\nbob,199,8\n"
 
@@ -67,48 +66,6 @@ def test_batch_input_errors_are_one_line_and_exit_2(small_models_root, tmp_path,
     assert message in err and "\n" not in err and "Traceback" not in err
 
 
-def test_missing_model_and_unknown_title_exit_2(small_models_root, tmp_path, capsys):
-    assert main(["similar", "Steins;Gate", "--model", str(tmp_path / "nowhere")]) == 2
-    assert "no model" in capsys.readouterr().err
-    assert main(["similar", "zzqxwv", "--model", str(small_models_root)]) == 2
-    assert "unknown title" in capsys.readouterr().err
-
-
-def test_similar_and_recommend_print_titles(small_models_root, tmp_path, capsys):
-    assert main(["similar", "steins gate", "-n", "3", "--model", str(small_models_root)]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("Similar to Steins;Gate:") and out.count("similarity") == 3
-    ratings = tmp_path / "mine.csv"
-    ratings.write_text("anime_id,rating\n5114,10\n9253,9\n")
-    assert main(["recommend", "--ratings", str(ratings), "-n", "4", "--type", "movie",
-                 "--model", str(small_models_root)]) == 0
-    out = capsys.readouterr().out
-    assert out.count("(match ") == 4 and "Fullmetal" not in out.split("because")[0]
-
-
-def test_help_runs_as_a_module():
-    out = subprocess.run([sys.executable, "-m", "animerec.recsys", "--help"],
-                         capture_output=True, text=True, check=True).stdout
-    for command in ("train", "evaluate", "similar", "search", "recommend", "recommend-batch", "predict-batch"):
-        assert command in out
-
-
-def test_train_with_community_ratings_publishes_a_model(tmp_path, capsys):
-    extra = tmp_path / "community.csv"
-    extra.write_text("user_id,anime_id,rating\n123456789,5114,10\n123456789,32281,-1\n987,199,7\n")
-    root = tmp_path / "models"
-    assert main(["-q", "train", "--config", "small", "--out", str(root), "--extra", str(extra)]) == 0
-    assert "published" in capsys.readouterr().out
-    model = artifacts.load_current(root)
-    assert model.meta["counts"]["community_interactions"] == 3
-    assert model.meta["hyperparameters"]["factors"] == 16
-    assert len(model.meta["data_fingerprint"]) == 16
-    assert "evaluation" not in model.meta  # the recorded figures are the default model's, not this one's
-    bad = tmp_path / "bad.csv"
-    bad.write_text("user_id,anime_id,rating\n1,5114,ten\n")
-    assert main(["-q", "train", "--config", "small", "--out", str(root), "--extra", str(bad)]) == 2
-
-
 def test_similar_batch_writes_the_served_neighbours(small_models_root, tmp_path, capsys):
     ids = tmp_path / "ids.csv"
     ids.write_text("anime_id\n9253\n1535\n")
@@ -133,26 +90,6 @@ def test_similar_batch_rejects_bad_ids_with_one_line(small_models_root, tmp_path
     err = capsys.readouterr().err.strip()
     assert code == 2 and message in err and "\n" not in err
     assert not (tmp_path / "o.csv").exists()
-
-
-def test_search_and_filtered_similar_on_the_real_catalog(small_models_root, capsys):
-    assert main(["search", "attack", "on", "titan", "-n", "2"]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "16498\tShingeki no Kyojin"
-    assert main(["search", " "]) == 2
-    # 37+ Yaoi titles are in the model: a filtered list still fills.
-    assert main(["similar", "Junjou Romantica", "--genre", "Yaoi", "-n", "10", "--model", str(small_models_root)]) == 0
-    assert capsys.readouterr().out.count("similarity") == 10
-
-
-def test_train_exits_2_when_another_process_keeps_publishing(tmp_path, capsys, monkeypatch):
-    root = tmp_path / "models"
-    root.mkdir()
-    with lock_held_elsewhere(root / artifacts.LOCK_FILE):
-        monkeypatch.setattr(artifacts, "PUBLISH_LOCK_TIMEOUT", 0.3)
-        assert main(["-q", "train", "--config", "small", "--out", str(root)]) == 2
-    err = capsys.readouterr().err
-    assert err == f"error: another process is publishing into {root}; gave up after 0.3 s\n"
-    assert not (root / "current").exists()
 
 
 def _batch(command, tmp_path, given=GIVEN, pairs="user_id,anime_id\nalice,11061\n", out="out.csv"):
@@ -190,31 +127,6 @@ def test_bad_paths_and_rows_are_one_line_exit_2_before_the_model_loads(tmp_path,
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
     assert message.format(tmp=tmp_path) in err
-
-
-def test_recommend_with_a_directory_for_ratings_exits_2(tmp_path, capsys):
-    assert main(["recommend", "--ratings", str(tmp_path), "--model", str(tmp_path / "no-model")]) == 2
-    assert capsys.readouterr().err == f"error: {tmp_path}: is a directory, not a CSV file\n"
-
-
-@pytest.mark.timeout(30)
-def test_train_refuses_an_unusable_out_or_extra_before_training(tmp_path):
-    a_file = tmp_path / "models"
-    a_file.write_text("not a directory")
-    (tmp_path / "root" / "current").mkdir(parents=True)
-    cases = [
-        (["--out", str(a_file)], f"--out {a_file}: {a_file} is a file; --out names the models directory"),
-        (["--out", str(a_file / "sub")], f"--out {a_file / 'sub'}: {a_file} is a file"),
-        (["--out", str(tmp_path / "root")], f"{tmp_path / 'root' / 'current'} is a directory"),
-        (["--out", str(tmp_path / "new"), "--extra", str(tmp_path)], f"{tmp_path}: is a directory, not a CSV file"),
-    ]
-    for args, message in cases:
-        # The default config trains for a minute or more: a check after training would time out.
-        done = subprocess.run([sys.executable, "-m", "animerec.recsys", "-q", "train", *args], capture_output=True,
-                              text=True, timeout=20)
-        assert (done.returncode, done.stdout) == (2, ""), done.stderr
-        assert done.stderr.startswith("error: ") and message in done.stderr and done.stderr.count("\n") == 1
-    assert not (tmp_path / "new").exists()
 
 
 @pytest.mark.parametrize("ids, out, message", [

@@ -1,7 +1,15 @@
 import numpy as np
 import scipy.sparse as sp
 
-from animerec.recsys.algorithms.itemitem import fit_item_models, head_items, row_sum
+from animerec.recsys.algorithms.itemitem import (
+    binarize,
+    cooccurrence,
+    cosine_similarities,
+    ease_weights,
+    fit_item_models,
+    head_items,
+    row_sum,
+)
 
 
 def _random_matrix(seed=0, users=60, items=12):
@@ -47,3 +55,24 @@ def test_items_outside_the_head_get_no_item_item_weights():
     assert len(head) == 5 and popularity[head].min() >= popularity[tail].max()
     assert ease[tail].nnz == 0 and ease[:, tail].nnz == 0
     assert row_sum(ease, np.array([], np.int64)).shape == (X.shape[1],)
+
+
+def test_binarize_keeps_who_interacted_with_what_whatever_the_value():
+    X = sp.csr_matrix((np.array([3.0, -1.0, 2.0, 5.0], np.float32), (np.array([0, 0, 1, 1]), np.array([0, 2, 1, 1]))),
+                      shape=(2, 3))
+    assert binarize(X).toarray().tolist() == [[1, 0, 1], [0, 1, 0]]  # a duplicate (1, 1) is one interaction
+    assert cooccurrence(X).tolist() == [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
+
+
+def test_ease_weights_in_double_precision_equal_the_closed_form_and_leave_the_gram_alone():
+    X = _random_matrix(3)
+    n = X.shape[1]
+    G = cooccurrence(X).astype(np.float64)
+    before = G.copy()
+    P = np.linalg.inv(G + 5.0 * np.eye(n))
+    expected = -P / np.diag(P)[None, :]
+    np.fill_diagonal(expected, 0.0)
+    np.testing.assert_allclose(ease_weights(G, 5.0).T, expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(G, before)
+    S = cosine_similarities(G)
+    assert (np.diag(S) == 0).all() and S.dtype == np.float64

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from animerec.recsys.algorithms.spark_als import SparkSettings, unavailable_reason
-from animerec.recsys.cli.main import main
 from animerec.recsys.lifecycle import artifacts
 from animerec.recsys.model import ModelConfig, Recommender
 
@@ -98,67 +97,3 @@ def test_spark_training_leaves_no_jvm_or_thread_behind(spark_run):
     assert leaked == []
     assert SparkContext._active_spark_context is None and SparkContext._gateway is None
     assert _java_children() == []
-
-
-def test_master_without_the_spark_engine_is_a_usage_error(tmp_path, capsys):
-    assert main(["-q", "train", "--out", str(tmp_path / "m"), "--master", "local[2]"]) == 2
-    assert "--master is for --engine spark" in capsys.readouterr().err
-    assert not (tmp_path / "m").exists()
-
-
-def test_spark_engine_without_pyspark_or_java_is_a_usage_error(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("animerec.recsys.algorithms.spark_als.unavailable_reason", lambda: "no Java runtime found")
-    assert main(["-q", "train", "--out", str(tmp_path / "m"), "--engine", "spark"]) == 2
-    assert "--engine spark: no Java runtime found" in capsys.readouterr().err
-
-
-def _engine_results(ndcg: float, rmse: float) -> dict:
-    figures = dict(recall20=0.3, ndcg10=0.5, ndcg10_liked=0.4, fresh_ndcg10=0.5, rmse=1.0, mae=0.8)
-    return {"seed": 0, "engines": {
-        "default": {"als_seconds": 2.0, "settings": None, "protocols": {"p80": figures}},
-        "spark": {"als_seconds": 60.0, "settings": {}, "protocols": {"p80": {**figures, "ndcg10": ndcg, "rmse": rmse}}},
-    }}
-
-
-@pytest.mark.parametrize("ndcg, rmse, passed", [
-    (0.49, 1.02, [True, True]),  # 2% lower NDCG, 2% higher RMSE: within 3%
-    (0.48, 0.90, [False, True]),  # 4% lower NDCG fails; a lower RMSE is better, not a miss
-    (0.60, 1.04, [True, False]),  # a higher NDCG passes; 4% higher RMSE fails
-])
-def test_engine_checks_allow_three_percent_worse_and_any_better(ndcg, rmse, passed):
-    from animerec.recsys.evaluation.evaluate import engine_checks
-
-    assert [ok for _, ok in engine_checks(_engine_results(ndcg, rmse))] == passed
-
-
-def test_the_engines_section_is_written_alone_and_kept_by_a_regeneration(tmp_path, monkeypatch, capsys):
-    import animerec.recsys.cli.main as cli
-    import animerec.recsys.evaluation.evaluate as ev
-
-    doc = tmp_path / "evaluation.md"
-    doc.write_text("# Evaluation\n\nold table\n")
-    monkeypatch.setattr(cli, "DOCS_EVALUATION", doc)
-    monkeypatch.setattr(cli, "EVALUATION_JSON", tmp_path / "evaluation.json")
-    monkeypatch.setattr(ev, "compare_engines", lambda *a, **k: _engine_results(0.49, 1.02))
-    assert main(["-q", "evaluate", "--engines", "default", "--write-docs"]) == 0
-    first = doc.read_text()
-    assert first.startswith("# Evaluation\n\nold table\n\n" + cli.ENGINES_BEGIN)
-    assert "| spark | p80 | 60.0 | 0.3000 | 0.4900 |" in first and "- PASS: p80: spark ndcg10 0.4900" in first
-    # Written again: the section is replaced, not repeated.
-    monkeypatch.setattr(ev, "compare_engines", lambda *a, **k: _engine_results(0.48, 1.02))
-    assert main(["-q", "evaluate", "--engines", "default", "--write-docs"]) == 0
-    second = doc.read_text()
-    assert second.count(cli.ENGINES_BEGIN) == 1 and "- FAIL: p80: spark ndcg10 0.4800" in second
-    # The full evaluation rewrites the page and keeps the section as it was.
-    monkeypatch.setattr(ev, "evaluate", lambda *a, **k: {"protocols": {"p80": {ev.SERVED: {"ndcg10": 0.5}}}})
-    monkeypatch.setattr(ev, "format_table", lambda results: "new table")
-    monkeypatch.setattr(ev, "bars", lambda results: [])
-    assert main(["-q", "evaluate", "--protocol", "p80", "--write-docs"]) == 0
-    third = doc.read_text()
-    assert "old table" not in third and "new table" in third
-    assert third.endswith(cli._engines_section(second).lstrip("\n"))
-
-
-def test_engines_must_start_with_the_default_engine(capsys):
-    assert main(["-q", "evaluate", "--engines", "spark"]) == 2
-    assert "--engines takes default" in capsys.readouterr().err

@@ -1,0 +1,23 @@
+"""`search`: titles matching a text, best first, as anime_id<TAB>name lines."""
+
+from __future__ import annotations
+
+import argparse
+
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.cli.common import CliError
+
+
+def add_parser(sub) -> None:
+    se = sub.add_parser("search", help="titles matching TEXT, best first: anime_id<TAB>name lines")
+    se.add_argument("text", nargs="+", help="any name of a title: main, English, synonym, abbreviation")
+    se.add_argument("-n", type=int, default=5)
+    se.set_defaults(func=cmd_search)
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    text = " ".join(args.text)
+    if not text.strip():
+        raise CliError("search text is empty")
+    for anime in Catalog.load().search(text, args.n):
+        print(f"{anime.anime_id}\t{anime.name}")

@@ -1,0 +1,48 @@
+"""`similar`: the titles /similar shows for one title."""
+
+from __future__ import annotations
+
+import argparse
+
+from animerec.recsys.catalog.catalog import Catalog, TitleNotFound
+from animerec.recsys.catalog.franchise import Franchises
+from animerec.recsys.cli.common import CliError, add_model_option, filters, served_model
+from animerec.recsys.model import UnknownTitle
+from animerec.recsys.serving.served import franchises_for
+
+
+def add_parser(sub) -> None:
+    s = sub.add_parser("similar", help="titles near one title")
+    s.add_argument("title")
+    s.add_argument("-n", type=int, default=10)
+    s.add_argument("--genre")
+    s.add_argument("--type")
+    add_model_option(s)
+    s.set_defaults(func=cmd_similar)
+
+
+def _resolve(catalog: Catalog, franchises: Franchises, text: str) -> int:
+    """A title as /similar resolves it in the bot: the start of one series' names included."""
+    try:
+        return catalog.lookup(text, franchise_of=franchises.franchise_of).anime.anime_id
+    except TitleNotFound as exc:
+        hints = ", ".join(a.name for a in exc.hints)
+        raise CliError(f"unknown title {text!r}" + (f"; did you mean: {hints}?" if hints else "")) from None
+
+
+def cmd_similar(args: argparse.Namespace) -> None:
+    catalog = Catalog.load()
+    wanted = filters(catalog, args)
+    franchises = franchises_for(catalog)  # one graph for the title and the served model
+    anime_id = _resolve(catalog, franchises, args.title)
+    served = served_model(args, catalog, franchises)  # loaded only once the inputs have passed
+    try:
+        found = served.similar(anime_id, args.n, allowed=served.allowed(wanted))
+    except UnknownTitle:
+        raise CliError(f"{catalog.get(anime_id).name!r} has too few ratings in the training data "
+                       "to have neighbours") from None
+    print(f"Similar to {catalog.get(anime_id).name}:")
+    for rank, (aid, sim) in enumerate(found.neighbours, 1):
+        print(f"{rank:3d}. {catalog.get(aid).name}  (similarity {sim:.3f})")
+    if found.same_series:
+        print("same series: " + "; ".join(catalog.get(a).name for a in found.same_series))
