@@ -29,6 +29,18 @@ MAL2018_DIR = DATA_DIR / "mal-2018"
 TITLES_CSV = MAL2018_DIR / "titles.csv"
 RELATIONS_CSV = MAL2018_DIR / "relations.csv"
 DATES_CSV = MAL2018_DIR / "dates.csv"
+# The catalog through 2026, built from the 2016 catalog, mal-2018/ and the 2017-2026 sources by
+# animerec.recsys.catalog.build (schema and sources in data/README.md).
+CATALOG_DIR = DATA_DIR / "catalog"
+CATALOG_CSV = CATALOG_DIR / "catalog.csv.gz"
+CATALOG_TITLES_CSV = CATALOG_DIR / "titles.csv.gz"
+CATALOG_LINKS_CSV = CATALOG_DIR / "links.csv.gz"
+# Integer columns stay integers (nullable where a source can lack the value) when read back.
+CATALOG_DTYPES = {
+    "anime_id": "int64", "anilist_id": "Int64", "episodes": "Int64", "year": "Int64", "members_2016": "Int64",
+    "members_latest": "Int64", "score_2016": "float64", "score_latest": "float64", "work_id": "int64",
+    "franchise_id": "int64",
+}
 
 # A "watched, no score" interaction, as MyAnimeList exports spell it.
 WATCHED = -1.0
@@ -198,3 +210,18 @@ def fingerprint(df: pd.DataFrame) -> str:
     for col in INTERACTION_COLUMNS:
         h.update(pd.util.hash_pandas_object(df[col], index=False).to_numpy().tobytes())
     return h.hexdigest()[:16]
+
+
+def load_catalog_table(path: Path | str = CATALOG_CSV) -> pd.DataFrame:
+    """The built catalog: one row per MAL id, 1960s to this season (columns in data/README.md)."""
+    return pd.read_csv(path, dtype=CATALOG_DTYPES)
+
+
+def load_catalog_titles(path: Path | str = CATALOG_TITLES_CSV) -> pd.DataFrame:
+    """Every title of every catalog entry: anime_id, kind (main, english, japanese, synonym, zh-Hans, zh-Hant), title."""
+    return pd.read_csv(path, dtype={"anime_id": "int64", "kind": "str", "title": "str"}, keep_default_na=False)
+
+
+def load_catalog_links(path: Path | str = CATALOG_LINKS_CSV) -> pd.DataFrame:
+    """Why two entries share a work or a franchise: anime_id, related_id, level (work/franchise), evidence."""
+    return pd.read_csv(path, dtype={"anime_id": "int64", "related_id": "int64", "level": "str", "evidence": "str"})
