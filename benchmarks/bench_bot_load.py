@@ -49,7 +49,7 @@ from animerec.recsys.serving.served import ServedModel
 BASELINE = "9737454"  # the last commit with one write lock and a commit per rating
 RATES, EARLIER = 5, 30
 TICK = 0.005
-TARGETS = {"rate": 0.150, "recommend": 0.100, "lag": 0.020}  # p99, issue 8 item 11
+TARGETS = {"rate": 0.150, "recommend": 0.100, "lag": 0.020}  # p99 budgets under this load, in seconds
 ROOT = Path(__file__).resolve().parents[1]
 
 
