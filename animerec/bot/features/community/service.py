@@ -37,6 +37,7 @@ from animerec.recsys.community import (
 )
 from animerec.recsys.model import Recommender, single_threaded_blas
 from animerec.recsys.serving.group import group_picks
+from animerec.recsys.serving.rules import member_floor
 from animerec.recsys.serving.served import ServedModel
 
 log = logging.getLogger(__name__)
@@ -323,8 +324,10 @@ class Community:
         if result.disagreement is not None and self._shown(result.disagreement[0], allow_adult):
             a, x, y = result.disagreement
             disagreement = (self.catalog.get(a), x, y)
+        # "Both would love": each at or above what they usually give, as their own /recommend holds it.
         picks = group_picks(served, [mine, theirs], TOGETHER, strategy="least_misery",
-                            allowed=served.allowed(allow_adult=allow_adult))
+                            allowed=served.allowed(allow_adult=allow_adult), floors=[member_floor(mine),
+                                                                                     member_floor(theirs)])
         together = tuple((self.catalog.get(p.anime_id), *p.predictions) for p in picks)
         return Comparison(result, favourites[:5], disagreement, together)  # type: ignore[arg-type]
 
