@@ -10,6 +10,7 @@ import discord
 from animerec.bot import limits
 from animerec.bot.limits import clip
 from animerec.bot.service.results import (
+    Because,
     ImportReport,
     RateResult,
     RatingList,
@@ -111,12 +112,24 @@ def import_embed(report: ImportReport) -> discord.Embed:
     return fit(embed)
 
 
+def you_gave(because: Because) -> str:
+    """'you rated Steins;Gate 9/10', or 'you watched One Punch Man' for a title watched without a score."""
+    name = clip(because.anime.name, 80)
+    return f"you watched {name}" if because.rating == WATCHED else f"you rated {name} {describe_score(because.rating)}"
+
+
+def sentence(text: str) -> str:
+    """text with a full stop, unless it already ends in one (a title such as "Kimi no Na wa.")."""
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
 def pick_reason(pick: RecommendedTitle) -> str:
     """Why a pick is on the list, in a sentence that is true of it."""
     if pick.because is not None and pick.continues:
-        return f"Continues {clip(pick.because.anime.name, 80)} (you rated it {describe_score(pick.because.rating)})"
+        gave = "watched it" if pick.because.rating == WATCHED else f"rated it {describe_score(pick.because.rating)}"
+        return f"Continues {clip(pick.because.anime.name, 80)} (you {gave})"
     if pick.because is not None:
-        return f"Because you rated {clip(pick.because.anime.name, 80)} {describe_score(pick.because.rating)}"
+        return f"Because {you_gave(pick.because)}"
     return "Popular with members who like what you like"
 
 

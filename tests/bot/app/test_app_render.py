@@ -57,7 +57,11 @@ def test_a_pick_says_why_it_is_there():
     assert render.pick_reason(RecommendedTitle(MOVIE, 8.9, 0.7, True, Because(STEINS, 10.0))) == \
         "Continues Steins;Gate (you rated it 10/10)"
     assert render.pick_reason(RecommendedTitle(MOVIE, 8.9, 0.7, False, Because(STEINS, -1.0))) == \
-        "Because you rated Steins;Gate watched"
+        "Because you watched Steins;Gate"
+    assert render.pick_reason(RecommendedTitle(MOVIE, 8.9, 0.7, True, Because(STEINS, -1.0))) == \
+        "Continues Steins;Gate (you watched it)"
+    assert render.sentence("because you rated Kimi no Na wa.") == "because you rated Kimi no Na wa."
+    assert render.sentence("because you rated Steins;Gate 9/10") == "because you rated Steins;Gate 9/10."
     assert render.pick_reason(RecommendedTitle(MOVIE, 8.9)) == "Popular with members who like what you like"
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from animerec.bot.features.community.pictures import Point, TastePicture
 from animerec.bot.service.errors import UserError
+from animerec.bot.service.results import Because
 from animerec.bot.store import SQLITE, Store
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.community import (
@@ -73,7 +74,7 @@ class TitleScore:
     tally: TitleTally  # loved_by: visible members only
     own: float | None  # the caller's own rating
     predicted: float | None  # the caller's predicted score, when they have not rated it
-    because: Anime | None  # the title they gave behind that prediction
+    because: Because | None  # the title they gave behind that prediction, and what they gave it
     hidden_lovers: int  # members who loved it but keep their taste private
 
 
@@ -348,9 +349,9 @@ class Community:
         if own is None:
             served = self.served()
             predicted, because_id = await asyncio.to_thread(served.explain, mine, anime.anime_id)
-            because = self._title(because_id) if because_id is not None else None
-            if because is not None and because.is_adult and not anime.is_adult:
-                because = None
+            behind = self._title(because_id) if because_id is not None else None
+            if behind is not None and not (behind.is_adult and not anime.is_adult):
+                because = Because(behind, mine[behind.anime_id])
         return TitleScore(anime, shown, own, predicted, because, hidden_lovers)
 
     # --- /server top --------------------------------------------------------------------------

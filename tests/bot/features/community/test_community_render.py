@@ -2,9 +2,10 @@
 
 from animerec.bot.features.community import render as rc
 from animerec.bot.features.community.pictures import TastePicture
-from animerec.bot.features.community.service import Taste
+from animerec.bot.features.community.service import Taste, TitleScore
 from animerec.recsys.catalog.catalog import Anime
-from animerec.recsys.community import GenreProfile
+from animerec.bot.service.results import Because
+from animerec.recsys.community import GenreProfile, TitleTally
 
 SG = Anime(9253, "Steins;Gate", ("Sci-Fi", "Thriller"), "TV", 24, 9.2, 100)
 MONSTER = Anime(19, "Monster", ("Mystery", "Psychological"), "TV", 74, 8.7, 100)
@@ -35,3 +36,15 @@ def test_the_histogram_runs_from_10_down_to_the_lowest_score_given():
                                     f" 6 {' ' * 16} 0\n"
                                     f" 5 {'█' * 2}{' ' * 14} 1\n"
                                     "```")
+
+
+def test_a_predicted_score_names_a_watched_title_as_watched_and_ends_in_one_full_stop():
+    kimi = Anime(32281, "Kimi no Na wa.", ("Drama", "Romance"), "Movie", 1, 9.2, 100)
+    nobody = TitleTally(0, 0, None, (0,) * 10, ())
+
+    def why(because: Because) -> str:
+        return rc.score_embed(TitleScore(SG, nobody, None, 8.4, because, 0), {}).fields[-1].value
+
+    assert why(Because(kimi, 9.0)) == "Predicted **8.4/10**, because you rated Kimi no Na wa. 9/10."
+    assert why(Because(kimi, -1.0)) == "Predicted **8.4/10**, because you watched Kimi no Na wa."
+    assert why(Because(MONSTER, -1.0)) == "Predicted **8.4/10**, because you watched Monster."
