@@ -7,7 +7,7 @@ the pick (or they are one franchise); otherwise the pick is "popular with member
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -205,8 +205,13 @@ class ServedModel:
         return float(model.predicted_ratings(user, idx)[0]), because
 
     # ------------------------------------------------------------------------------ /similar
-    def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None) -> SimilarList:
+    def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None,
+                given: Collection[int] = ()) -> SimilarList:
         """Titles of other works nearest to one title, one per franchise, and its own series apart.
+
+        For the member who asks (``given``: the anime ids they rated or watched, left out of the list), a
+        neighbour from a franchise they have not started is shown as its entry point (FanRules.entry_point,
+        as /recommend does), when the filter allows it: nobody new to Code Geass is sent to R2.
 
         Neighbours come from the Annoy index over the /similar embeddings, re-ranked with a support
         prior (animerec.recsys.algorithms.embeddings.rerank). A filter that leaves at most EXACT_FILTERED titles is
@@ -218,6 +223,10 @@ class ServedModel:
         if i is None:
             raise UnknownTitle(anime_id)
         allowed = None if allowed is None else np.asarray(allowed, bool)
+        gave = self.rules.indices(given)
+        if len(gave):
+            allowed = np.ones(model.n_items, bool) if allowed is None else allowed.copy()
+            allowed[gave] = False
         if allowed is not None and allowed.sum() <= EXACT_FILTERED:
             hits = self._rerank(i, self._exact_candidates(i, np.flatnonzero(allowed)), n, allowed)
         else:
@@ -228,9 +237,16 @@ class ServedModel:
                 if len(hits) >= n or want >= model.n_items - 1:
                     break
                 want = min(want * 4, model.n_items - 1)
+        started = {self.franchises.franchise_of(a) or a for a in given}  # as item_franchise names them
+        shown = []
+        for j, s in hits:
+            if self.rules.item_franchise_list[j] not in started:
+                entry = self.rules.entry_point(j)
+                j = entry if entry >= 0 and (allowed is None or allowed[entry]) else j
+            shown.append((int(model.item_ids[j]), s))
         f = self.franchises.franchise_of(anime_id)
         series = [a for a in self.franchises.entries(f) if a != anime_id] if f is not None else []
-        return SimilarList([(int(model.item_ids[j]), s) for j, s in hits], series)
+        return SimilarList(shown, series)
 
     def _rerank(self, i: int, candidates: list[tuple[int, float]], n: int,
                 allowed: np.ndarray | None) -> list[tuple[int, float]]:

@@ -85,3 +85,14 @@ def test_explain_gives_the_prediction_and_a_related_liked_title_only(served):
     assert served.explain(ratings, 1009)[1] is None  # Music shares no genre with what they rated
     assert served.explain({}, 1006)[1] is None
 
+
+
+def test_similar_shows_a_new_franchise_by_its_entry_point_and_leaves_out_what_the_member_gave(board_model, plant):
+    # 1006 (block 0, like 1004) is the sequel of 1012 (block 1): someone new to that franchise starts at 1012.
+    served = ServedModel(board_model, *plant(relations=[(1012, "Sequel", 1006), (1006, "Prequel", 1012)]))
+    anyone = [a for a, _ in served.similar(1004, 9).neighbours]
+    assert 1012 in anyone and 1006 not in anyone
+    # Once the member has started it (they gave 1012), 1006 is theirs to go on with; what they gave is left out.
+    gave = {1012, 1005}
+    member = [a for a, _ in served.similar(1004, 9, given=gave).neighbours]
+    assert 1006 in member and not set(member) & gave and len(member) == 9
