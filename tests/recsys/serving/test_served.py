@@ -96,3 +96,12 @@ def test_similar_shows_a_new_franchise_by_its_entry_point_and_leaves_out_what_th
     gave = {1012, 1005}
     member = [a for a, _ in served.similar(1004, 9, given=gave).neighbours]
     assert 1006 in member and not set(member) & gave and len(member) == 9
+
+
+def test_a_member_with_two_loves_gets_picks_for_each_in_one_order(served):
+    # 1004 (block 0) at 10 outweighs 1014 (block 1) at 7 in the blended score; both are loves.
+    picks = served.recommend({1004: 10, 1014: 7}, 6).picks
+    blocks = [p.anime_id in BLOCK1 for p in picks]
+    assert len(picks) == 6 and sum(blocks) >= 2 and sum(not b for b in blocks) >= 2
+    assert [p.score for p in picks] == sorted((p.score for p in picks), reverse=True)
+    assert [p.match for p in picks] == sorted((p.match for p in picks), reverse=True)
