@@ -25,8 +25,9 @@ def taste_summary(taste: Taste, name: str, own: bool) -> str:
     who, verb = ("You", "lean") if own else (name, "leans")
     them = "you" if own else "they"
     lines = []
-    if taste.profile.leans:
-        lines.append(f"{who} {verb} to {_and(list(taste.profile.leans))} more than the server does")
+    leans = [g for g in taste.profile.leans if g in taste.profile.genres]  # only what the chart shows
+    if leans:
+        lines.append(f"{who} {verb} to {_and(leans)} more than the server does")
     else:
         lines.append(f"{who}{'r' if own else '’s'} genres follow the server's")
     if taste.offset is not None:
