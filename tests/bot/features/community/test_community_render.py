@@ -3,8 +3,8 @@
 from animerec.bot.features.community import render as rc
 from animerec.bot.features.community.pictures import TastePicture
 from animerec.bot.features.community.service import Taste, TitleScore
-from animerec.recsys.catalog.catalog import Anime
 from animerec.bot.service.results import Because
+from animerec.recsys.catalog.catalog import Anime
 from animerec.recsys.community import GenreProfile, TitleTally
 
 SG = Anime(9253, "Steins;Gate", ("Sci-Fi", "Thriller"), "TV", 24, 9.2, 100)

@@ -27,4 +27,5 @@ async def test_similar_leaves_out_what_the_member_gave_and_starts_new_series_at_
     franchises = service.models.served().franchises
     for n in anyone.neighbours:  # nobody here gave anything of these: each is where its series starts
         f = franchises.franchise_of(n.anime.anime_id)
-        assert f is None or n.anime.anime_id == franchises.entry_point(f) or n.anime.type not in ("TV", "Movie", "OVA", "ONA")
+        assert f is None or n.anime.anime_id == franchises.entry_point(f) or \
+            n.anime.type not in ("TV", "Movie", "OVA", "ONA")
