@@ -10,6 +10,7 @@ import discord
 from animerec.bot import limits
 from animerec.bot.limits import clip
 from animerec.bot.service.results import (
+    Because,
     ImportReport,
     RateResult,
     RatingList,
@@ -21,6 +22,7 @@ from animerec.bot.service.results import (
 )
 from animerec.recsys.catalog.catalog import Anime
 from animerec.recsys.data import WATCHED
+from animerec.recsys.serving.group import FIGURE_WORDS
 
 COLOUR = discord.Colour.blurple()
 RATINGS_PER_PAGE = 15
@@ -110,12 +112,24 @@ def import_embed(report: ImportReport) -> discord.Embed:
     return fit(embed)
 
 
+def you_gave(because: Because) -> str:
+    """'you rated Steins;Gate 9/10', or 'you watched One Punch Man' for a title watched without a score."""
+    name = clip(because.anime.name, 80)
+    return f"you watched {name}" if because.rating == WATCHED else f"you rated {name} {describe_score(because.rating)}"
+
+
+def sentence(text: str) -> str:
+    """text with a full stop, unless it already ends in one (a title such as "Kimi no Na wa.")."""
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
 def pick_reason(pick: RecommendedTitle) -> str:
     """Why a pick is on the list, in a sentence that is true of it."""
     if pick.because is not None and pick.continues:
-        return f"Continues {clip(pick.because.anime.name, 80)} (you rated it {describe_score(pick.because.rating)})"
+        gave = "watched it" if pick.because.rating == WATCHED else f"rated it {describe_score(pick.because.rating)}"
+        return f"Continues {clip(pick.because.anime.name, 80)} (you {gave})"
     if pick.because is not None:
-        return f"Because you rated {clip(pick.because.anime.name, 80)} {describe_score(pick.because.rating)}"
+        return f"Because {you_gave(pick.because)}"
     return "Popular with members who like what you like"
 
 
@@ -172,6 +186,8 @@ def similar_embed(result: SimilarTitles) -> discord.Embed:
 def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Sequence[int] = ()) -> discord.Embed:
     """A new party, no votes yet; skipped: mentioned ids that are not members of the server."""
     description = f"Strategy: {party.strategy_description}."
+    if party.picks:
+        description += f" In order of the {FIGURE_WORDS[party.strategy]} predicted score."
     if skipped:  # a mention in an embed pings nobody
         description += f"\nSkipped, not members of this server: {', '.join(f'<@{m}>' for m in skipped)}."
     if party.unrated:
@@ -179,6 +195,9 @@ def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Seque
         description += f"\n{who}: no ratings yet, so left out. Rate a few with /rate and ask again!"
     if not party.members:
         description += "\nNobody in this group has rated anything yet."
+    elif len(party.members) == 1:
+        description += (f"\nThat leaves only {names.get(party.members[0], str(party.members[0]))}: there is no one "
+                        "else to party with. /recommend has picks for one.")
     if party.watched_before:
         seen = "; ".join(f"{clip(a.name, 60)} ({n} watched)" for a, n in party.watched_before)
         description += f"\nThis group watched together before: {seen}. Not offered again."
@@ -188,8 +207,9 @@ def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Seque
         scores = ", ".join(f"{names.get(m, str(m))} {'(private)' if m in party.private else f'{p:.1f}'}"
                            for m, p in zip(party.members, pick.predictions))
         more = f" · +{pick.more_in_series} more in this series" if pick.more_in_series else ""
+        figure = f"{FIGURE_WORDS[party.strategy].capitalize()} **{pick.figure:.1f}** · " if pick.figure is not None else ""
         embed.add_field(name=f"{rank}. {pick.anime.name}",
-                        value=f"{anime_line(pick.anime)}{more}\nPredicted: {scores}{VOTES}0", inline=False)
+                        value=f"{figure}{anime_line(pick.anime)}{more}\nPredicted: {scores}{VOTES}0", inline=False)
     return fit(embed)
 
 

@@ -198,7 +198,7 @@ class Console:
     async def similar(self, args: str) -> str:
         title, options = split_options(args, SIMILAR_OPTIONS)
         result = await self.service.similar.find(title, count=_count(options, 10), genre=options.get("genre"),
-                                            type=options.get("type"))
+                                            type=options.get("type"), member_id=self.member_id)
         return render.embed_to_text(render.similar_embed(result))
 
     async def stats(self, args: str) -> str:

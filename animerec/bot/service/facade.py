@@ -35,7 +35,7 @@ class Service:
         self.ratings = Ratings(store, self.titles, self.models, import_cooldown=import_cooldown,
                                on_forget=self.community.forgotten)
         self.picks = Picks(store, catalog, self.models)
-        self.similar = Similar(self.titles, self.models)
+        self.similar = Similar(self.titles, self.models, self.store)
         self.parties = WatchParties(store, catalog, self.models)
 
     async def start(self) -> None:

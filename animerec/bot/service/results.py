@@ -100,6 +100,7 @@ class PartyPick:
     anime: Anime
     predictions: tuple[float, ...]  # one per member of WatchParty.members
     more_in_series: int = 0
+    figure: float | None = None  # the strategy over the predictions: the party's list is in this order
 
 
 @dataclass(frozen=True)

@@ -206,7 +206,7 @@ Whole users are held out of training (15% of the 5,000, chosen by the seed); on 
 ranking after the fan rules (no earlier entries of the member's franchises, one slot per franchise,
 entry points for new franchises, sequels only after a title before them, the quality floor). A list
 may be shorter than 20 when the floor cuts it. `animerec (served, discover)` is the same with
-`/recommend discover` (no title among the 100 most watched). `animerec (plain ranking)` is the model's
+`/recommend discover` (none of the 100 with most MAL members). `animerec (plain ranking)` is the model's
 raw ranking (`Recommender.recommend`) before those rules. Funk SVD is retrained with the held-out users' given
 ratings included and is scored on RMSE only. EASE^R's lambda is chosen per protocol on these same
 held-out users (a grid of {', '.join(f'{x:g}' for x in EASE_LAMBDAS)}), which favours the

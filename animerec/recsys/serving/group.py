@@ -2,7 +2,11 @@
 
 The strategies decide how members' appetites for a title combine into one score; the list is then
 held to the same rules as a member's own (animerec.recsys.serving.rules.FanRules.slots), with a floor of
-FEW_SCORES_FLOOR for every member.
+FEW_SCORES_FLOOR for every member unless the caller gives each their own.
+
+The ranking scores choose the titles; the list then follows the figure it shows: the strategy applied
+to the members' 1-10 predictions (group_figure). Members read a list against the predicted scores beside
+each pick, and one ordered by a hidden score (8.0 / 7.9 / 8.5 above 9.3 / 9.1 / 9.3) reads as a mistake.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ STRATEGIES = {
     "least_misery": "best for the least keen member: nobody gets a title they'd dislike",
     "fair": "average minus the disagreement between members, so one fan can't carry a pick",
 }
+# What group_figure is, by strategy, in the words shown beside each pick.
+FIGURE_WORDS = {"average": "average", "least_misery": "lowest", "fair": "fair score"}
 
 
 @dataclass(frozen=True)
 class GroupPick:
     anime_id: int
-    group_score: float
+    group_score: float  # the strategy over the predictions (group_figure): the list is in this order
     predictions: tuple[float, ...]  # one calibrated 1-10 prediction per member, in the order given
     more_in_series: int
 
@@ -44,6 +50,12 @@ def combine(utility: np.ndarray, strategy: str) -> np.ndarray:
     raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
 
 
+def group_figure(predictions: Sequence[float], strategy: str) -> float:
+    """The strategy applied to one title's 1-10 predictions (one per member): the figure a party's list
+    is ordered by and shows."""
+    return float(combine(np.array(predictions, np.float64)[:, None], strategy)[0])
+
+
 def group_picks(
     served: ServedModel,
     members: Sequence[Mapping[int, float]],
@@ -52,9 +64,12 @@ def group_picks(
     strategy: str = "average",
     exclude: Iterable[int] = (),
     allowed: np.ndarray | None = None,
+    floors: Sequence[float] | None = None,
 ) -> list[GroupPick]:
-    """Titles none of the members gave and none of them has almost surely seen, ranked by the strategy,
-    after the fan rules for all of them. ``allowed``: bool mask aligned to model.item_ids."""
+    """Titles none of the members gave and none of them has almost surely seen, chosen by the strategy
+    over the ranking scores after the fan rules for all of them, best group_figure first. ``allowed``:
+    bool mask aligned to model.item_ids; ``floors``: each member's lowest prediction for a pick
+    (default FEW_SCORES_FLOOR for all)."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
     if not members:
@@ -67,7 +82,7 @@ def group_picks(
         blocked[rules.earlier(r, u)] = True
     utility = np.vstack([standardized(model.ranking_scores(u).astype(np.float64)) for u in users])
     utility[:, blocked] = -np.inf
-    group_score = combine(utility, strategy)
+    combined = combine(utility, strategy)
     predicted: dict[int, tuple[float, ...]] = {}
 
     def predictions(i: int) -> tuple[float, ...]:
@@ -75,12 +90,12 @@ def group_picks(
             predicted[i] = tuple(float(model.predicted_ratings(u, np.array([i]))[0]) for u in users)
         return predicted[i]
 
-    slots = rules.slots(top_n(group_score, CANDIDATE_DEPTH).tolist(), group_score, blocked, gave, predictions,
-                        [FEW_SCORES_FLOOR] * len(members), n)
+    slots = rules.slots(top_n(combined, CANDIDATE_DEPTH).tolist(), combined, blocked, gave, predictions,
+                        list(floors) if floors is not None else [FEW_SCORES_FLOOR] * len(members), n)
     given = set().union(*gave)
     picks = []
     for slot in slots:
         anime_id = int(model.item_ids[slot.shown])
-        picks.append(GroupPick(anime_id, float(group_score[slot.ranked]), predicted[slot.shown],
+        picks.append(GroupPick(anime_id, group_figure(predicted[slot.shown], strategy), predicted[slot.shown],
                                rules.more_in_series(anime_id, given)))
-    return picks
+    return sorted(picks, key=lambda p: -p.group_score)  # stable: the ranking breaks ties

@@ -97,18 +97,19 @@ class FanRules:
         # item index -> titles before it (through specials), for items that have any
         self._before = {i: b for i, a in enumerate(ids.tolist()) if (b := self._before_through_specials(a))}
         # Row i marks the ancestors of item i: a member's earlier entries are one sparse row sum.
-        pairs = [(i, j) for i, a in enumerate(ids.tolist()) for j in self._idx(franchises.ancestors(a)).tolist()]
+        pairs = [(i, j) for i, a in enumerate(ids.tolist()) for j in self.indices(franchises.ancestors(a)).tolist()]
         rows, cols = zip(*pairs) if pairs else ((), ())
         self._ancestors = sp.csr_matrix((np.ones(len(pairs), np.float32), (rows, cols)), shape=(n, n))
 
-    def _idx(self, anime_ids: Iterable[int]) -> np.ndarray:
+    def indices(self, anime_ids: Iterable[int]) -> np.ndarray:
+        """Item indices of the anime ids the model has."""
         return np.array([i for a in anime_ids if (i := self.model.index_of(a)) is not None], np.int64)
 
     # ------------------------------------------------------------------------------ per member
     def earlier(self, ratings: Mapping[int, float], user: FoldedUser) -> np.ndarray:
         """Item indices of the titles the member has almost surely seen (franchise.seen_earlier)."""
         if len(user.seen) < len(ratings):  # some given titles are not in the model: the slow way
-            return self._idx(self.franchises.seen_earlier(ratings))
+            return self.indices(self.franchises.seen_earlier(ratings))
         return np.flatnonzero(row_sum(self._ancestors, user.seen))
 
     def seen_these(self, scores: np.ndarray, earlier: np.ndarray, blocked: np.ndarray) -> list[int]:
@@ -125,6 +126,12 @@ class FanRules:
         if f is None:
             return 0
         return sum(1 for a in self.franchises.entries(f) if a != anime_id and a not in given)
+
+    def entry_point(self, i: int) -> int:
+        """Item index of where a member new to item i's franchise starts (a series, film or OVA): its
+        entry point, or item i itself when the entry point is not in the model; -1 when that is no
+        series, film or OVA (a lone special)."""
+        return self._new_target_of[i]
 
     def before(self, i: int) -> frozenset[int]:
         """The titles directly before item i, looking through specials and recaps."""
@@ -174,7 +181,7 @@ class FanRules:
                             and self._pickable_of[j] and not blocked[j] and all(self.can_continue(j, g) for g in gave)]
                     shown = max(main, key=lambda j: scores[j], default=i)
             else:
-                shown, kind = self._new_target_of[i], NEW
+                shown, kind = self.entry_point(i), NEW
                 if shown < 0 or blocked[shown]:
                     used.add(f)
                     continue

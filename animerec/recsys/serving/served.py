@@ -7,7 +7,7 @@ the pick (or they are one franchise); otherwise the pick is "popular with member
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,8 +26,17 @@ CANDIDATE_FIRST = 60
 # members of seed 1 (p80 and cold5 lists).
 MATCH_SLOPE, MATCH_OFFSET = 0.0359, -1.138
 # /recommend discover: the most watched titles are left out, and popularity is held against the rest.
+# "Watched" is the catalog's MyAnimeList members count (Anime.members), not the training sample's counts:
+# by those, Your Lie in April and Re:Zero (44th to 94th by members) passed for discoveries.
 DISCOVER_SKIP_TOP = 100
 DISCOVER_WEIGHT = 0.5
+# A member with few titles: a coverage term, so each title they liked gets picks. Each candidate belongs
+# to the liked title that adds most to its score relative to what that title adds at best (a popular
+# title's co-watch sums dwarf a film's: "your name" 9 and "attack on titan" 8 gave ten Attack on Titan-like
+# picks); choosing the list, a candidate's score loses COVERAGE_WEIGHT sd of the first candidates' scores
+# for each pick its title already has. Only below COVERAGE_BELOW titles: longer lists cover several loves.
+COVERAGE_BELOW = 6
+COVERAGE_WEIGHT = 0.5
 # /similar with a filter this narrow searches the filtered titles exactly (~0.1 ms for 2,000).
 EXACT_FILTERED = 2_000
 
@@ -83,9 +92,11 @@ class ServedModel:
         V = model.similar_vectors
         self._unit_vectors = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
         n = model.n_items
+        members = np.array([catalog.get(a).members if a in catalog else 0 for a in model.item_ids.tolist()],
+                           np.float64)
         self._popular_rank = np.empty(n, np.int64)
-        self._popular_rank[np.argsort(-model.item_popularity, kind="stable")] = np.arange(n)
-        self._log_popularity = standardized(np.log1p(model.item_popularity.astype(np.float64)))
+        self._popular_rank[np.argsort(-members, kind="stable")] = np.arange(n)
+        self._log_popularity = standardized(np.log1p(members))
 
     def allowed(self, filters: Filters = NO_FILTERS, *, allow_adult: bool = True) -> np.ndarray | None:
         """The filter mask aligned to model.item_ids, the one every ``allowed`` below takes (None: no filter)."""
@@ -128,8 +139,12 @@ class ServedModel:
             return (predicted[i],)
 
         given = ratings.keys()
-        slots = self.rules.slots(self._candidates(scores, user, predicted), scores, blocked, [given],
-                                 prediction, [floor], n)
+        loves = [a for a, r in ratings.items() if (r < 0 or r >= floor) and model.index_of(a) is not None]
+        if len(loves) >= 2 and len(ratings) < COVERAGE_BELOW:
+            candidates: Iterable[int] = self._covering(scores, ratings, loves, user, predicted)
+        else:
+            candidates = self._candidates(scores, user, predicted)
+        slots = self.rules.slots(candidates, scores, blocked, [given], prediction, [floor], n)
         fixed: list[int | None] = [None] * len(slots)  # a continue pick names the title it goes on from
         for j, slot in enumerate(slots):
             if slot.kind == CONTINUE and (before := self.rules.before(slot.shown) & given):
@@ -152,6 +167,39 @@ class ServedModel:
             predicted.update(zip(order.tolist(), self.model.predicted_ratings(user, order).tolist()))
             yield from order.tolist()
             done = depth
+
+    def _covering(self, scores: np.ndarray, ratings: Mapping[int, float], loves: Sequence[int],
+                  user: FoldedUser, predicted: dict[int, float]) -> Iterator[int]:
+        """Item indices by the score less COVERAGE_WEIGHT sd per pick the candidate's liked title
+        already has (COVERAGE_BELOW). A candidate belongs to the liked title (anime ids ``loves``) whose
+        ranking alone places it highest (standardized, so a film's and a long series' compare); the
+        candidates are the best CANDIDATE_DEPTH by the score and each title's own best CANDIDATE_FIRST.
+        Each item's adjusted score is set in ``scores`` as it is yielded; those never rise down the
+        list, so the list and its match figure still run in one order."""
+        model = self.model
+        alone = np.vstack([standardized(model.ranking_scores(model.fold_in({a: ratings[a]})).astype(np.float64))
+                           for a in loves])
+        alone[:, ~np.isfinite(scores)] = -np.inf
+        pool = np.union1d(top_n(scores, CANDIDATE_DEPTH), np.concatenate([top_n(row, CANDIDATE_FIRST) for row in alone]))
+        order = pool[np.argsort(-scores[pool], kind="stable")]
+        order = order[np.isfinite(scores[order])]
+        predicted.update(zip(order.tolist(), model.predicted_ratings(user, order).tolist()))
+        # By rank in each title's own ranking: two loves' shared neighbours go to the one nearer to them.
+        ranks = np.argsort(np.argsort(-alone[:, order], axis=1, kind="stable"), axis=1, kind="stable")
+        owner = np.argmin(ranks, axis=0)
+        weight = COVERAGE_WEIGHT * float(np.std(scores[order[:CANDIDATE_FIRST]]) or 1.0)
+        # One queue per liked title, each best first: the next candidate is the best head, less its title's picks.
+        queues = [order[owner == k].tolist() for k in range(len(loves))]
+        heads = [0] * len(loves)
+        while True:
+            live = [k for k in range(len(loves)) if heads[k] < len(queues[k])]
+            if not live:
+                return
+            k = max(live, key=lambda k: scores[queues[k][heads[k]]] - weight * heads[k])
+            i = queues[k][heads[k]]
+            scores[i] -= weight * heads[k]
+            heads[k] += 1
+            yield i
 
     def _because(self, user: FoldedUser, ratings: Mapping[int, float], idx: np.ndarray,
                  fixed: Sequence[int | None], terms: list, floor: float) -> list[int | None]:
@@ -201,8 +249,13 @@ class ServedModel:
         return float(model.predicted_ratings(user, idx)[0]), because
 
     # ------------------------------------------------------------------------------ /similar
-    def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None) -> SimilarList:
+    def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None,
+                given: Collection[int] = ()) -> SimilarList:
         """Titles of other works nearest to one title, one per franchise, and its own series apart.
+
+        For the member who asks (``given``: the anime ids they rated or watched, left out of the list), a
+        neighbour from a franchise they have not started is shown as its entry point (FanRules.entry_point,
+        as /recommend does), when the filter allows it: nobody new to Code Geass is sent to R2.
 
         Neighbours come from the Annoy index over the /similar embeddings, re-ranked with a support
         prior (animerec.recsys.algorithms.embeddings.rerank). A filter that leaves at most EXACT_FILTERED titles is
@@ -214,6 +267,10 @@ class ServedModel:
         if i is None:
             raise UnknownTitle(anime_id)
         allowed = None if allowed is None else np.asarray(allowed, bool)
+        gave = self.rules.indices(given)
+        if len(gave):
+            allowed = np.ones(model.n_items, bool) if allowed is None else allowed.copy()
+            allowed[gave] = False
         if allowed is not None and allowed.sum() <= EXACT_FILTERED:
             hits = self._rerank(i, self._exact_candidates(i, np.flatnonzero(allowed)), n, allowed)
         else:
@@ -224,9 +281,16 @@ class ServedModel:
                 if len(hits) >= n or want >= model.n_items - 1:
                     break
                 want = min(want * 4, model.n_items - 1)
+        started = {self.franchises.franchise_of(a) or a for a in given}  # as item_franchise names them
+        shown = []
+        for j, s in hits:
+            if self.rules.item_franchise_list[j] not in started:
+                entry = self.rules.entry_point(j)
+                j = entry if entry >= 0 and (allowed is None or allowed[entry]) else j
+            shown.append((int(model.item_ids[j]), s))
         f = self.franchises.franchise_of(anime_id)
         series = [a for a in self.franchises.entries(f) if a != anime_id] if f is not None else []
-        return SimilarList([(int(model.item_ids[j]), s) for j, s in hits], series)
+        return SimilarList(shown, series)
 
     def _rerank(self, i: int, candidates: list[tuple[int, float]], n: int,
                 allowed: np.ndarray | None) -> list[tuple[int, float]]:

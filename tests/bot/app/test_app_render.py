@@ -57,7 +57,11 @@ def test_a_pick_says_why_it_is_there():
     assert render.pick_reason(RecommendedTitle(MOVIE, 8.9, 0.7, True, Because(STEINS, 10.0))) == \
         "Continues Steins;Gate (you rated it 10/10)"
     assert render.pick_reason(RecommendedTitle(MOVIE, 8.9, 0.7, False, Because(STEINS, -1.0))) == \
-        "Because you rated Steins;Gate watched"
+        "Because you watched Steins;Gate"
+    assert render.pick_reason(RecommendedTitle(MOVIE, 8.9, 0.7, True, Because(STEINS, -1.0))) == \
+        "Continues Steins;Gate (you watched it)"
+    assert render.sentence("because you rated Kimi no Na wa.") == "because you rated Kimi no Na wa."
+    assert render.sentence("because you rated Steins;Gate 9/10") == "because you rated Steins;Gate 9/10."
     assert render.pick_reason(RecommendedTitle(MOVIE, 8.9)) == "Popular with members who like what you like"
 
 
@@ -85,10 +89,20 @@ def test_a_watch_party_names_everyone_and_starts_each_pick_at_zero_votes():
     party = WatchParty("least_misery", (1, 2), (3,), [PartyPick(STEINS, (9.1, 8.66), 1)])
     embed = render.watchparty_embed(party, {1: "alice", 2: "bob", 3: "carol"}, skipped=[4])
     assert embed.title == "Watch party: least misery"
+    assert "no one else" not in embed.description
     assert "Skipped, not members of this server: <@4>." in embed.description
     assert "carol: no ratings yet, so left out." in embed.description
     assert embed.fields[0].value == "Sci-Fi, Thriller · TV · 24 eps · +1 more in this series\n" \
                                     "Predicted: alice 9.1, bob 8.7\nVotes: 0"
+
+
+def test_a_party_shows_the_figure_its_list_follows_and_says_when_one_member_is_left():
+    party = WatchParty("least_misery", (1, 2), (), [PartyPick(STEINS, (9.1, 8.66), 0, 8.66)])
+    embed = render.watchparty_embed(party, {1: "alice", 2: "bob"})
+    assert "In order of the lowest predicted score." in embed.description
+    assert embed.fields[0].value.startswith("Lowest **8.7** · Sci-Fi, Thriller")
+    alone = render.watchparty_embed(WatchParty("average", (1,), (2,), []), {1: "alice", 2: "bob"})
+    assert "That leaves only alice: there is no one else to party with." in alone.description
 
 
 def test_tallies_go_on_each_picks_last_line_even_when_clipped():

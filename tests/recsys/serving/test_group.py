@@ -40,8 +40,31 @@ def test_a_special_sends_the_groups_slot_on_to_the_next_main_entry_as_for_one_me
     # 1017 made a special of franchise B, beside the sequel 1011 both members can go on to after 1010.
     special = ServedModel(board_model, *plant(specials={1017}, relations=[(1010, "Side story", 1017),
                                                                           (1017, "Parent story", 1010)]))
+    assert group_picks(special, members, 1, strategy=strategy)[0].anime_id == 1011  # the slot 1017 won
     picks = group_picks(special, members, 4, strategy=strategy)
-    assert picks[0].anime_id == 1011 and 1017 not in {p.anime_id for p in picks}
+    assert 1017 not in {p.anime_id for p in picks}
     for ratings in members:
         alone = special.recommend(ratings, 4).picks
         assert 1011 in {p.anime_id for p in alone} and 1017 not in {p.anime_id for p in alone}
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_a_party_list_follows_the_figure_it_shows(served, strategy):
+    # Members read the list against the predictions beside each pick: the mean of them (average), the
+    # lowest (least_misery), or the mean less their spread (fair) never rises down the list.
+    members = [{1001: 9, 1004: 8, 1005: 9}, {1004: 10, 1006: 8, 1007: 7}, {1010: 9, 1012: 8}]
+    shown = {"average": np.mean, "least_misery": np.min, "fair": lambda p: np.mean(p) - np.std(p)}[strategy]
+    picks = group_picks(served, members, n=6, strategy=strategy)
+    assert len(picks) >= 3
+    figures = [float(shown(p.predictions)) for p in picks]
+    assert figures == sorted(figures, reverse=True)
+    assert [p.group_score for p in picks] == pytest.approx(figures, abs=0.01)
+
+
+def test_each_member_can_have_their_own_floor(served):
+    members = [{1001: 9, 1004: 8, 1005: 9}, {1004: 10, 1006: 8, 1007: 7}]
+    picks = group_picks(served, members, n=6, strategy="least_misery")
+    high = sorted(p.predictions[0] for p in picks)[len(picks) // 2]
+    held = group_picks(served, members, n=6, strategy="least_misery", floors=[high, 1.0])
+    assert held and all(p.predictions[0] >= high for p in held)
+    assert len(held) < len(picks)

@@ -2,8 +2,13 @@
 the list's order and figures, "because", discover, /similar and /score. The fan rules are test_rules.py.
 """
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.serving.served import ServedModel
 
 BLOCK0 = set(range(1000, 1010))
 BLOCK1 = set(range(1010, 1020))
@@ -31,11 +36,20 @@ def test_members_with_one_rating_get_picks(served):
     assert len(found.picks) >= 3 and {p.anime_id for p in found.picks} <= BLOCK1
 
 
-def test_discover_leaves_out_the_most_watched(served, monkeypatch):
+def test_discover_leaves_out_the_most_watched_by_the_catalogs_members(board_model, plant, monkeypatch):
     monkeypatch.setattr("animerec.recsys.serving.served.DISCOVER_SKIP_TOP", 5)
-    top5 = set(served.model.item_ids[np.argsort(-served.model.item_popularity, kind="stable")[:5]].tolist())
-    found = served.recommend({1004: 9, 1005: 9}, 10, discover=True)
-    assert found.picks and not {p.anime_id for p in found.picks} & top5
+    # The catalog's members count runs against the sample's watch counts: its five most watched titles
+    # are the five the sample watched least.
+    catalog, franchises = plant()
+    ids = board_model.item_ids[np.argsort(board_model.item_popularity, kind="stable")].tolist()
+    members = {a: 1_000_000 - rank for rank, a in enumerate(ids)}
+    recounted = Catalog(replace(a, members=members.get(a.anime_id, 0)) for a in catalog)
+    served = ServedModel(board_model, recounted, franchises)
+    top5 = set(ids[:5])
+    ratings = {1004: 9, 1005: 9}
+    plain = {p.anime_id for p in served.recommend(ratings, 10).picks}
+    found = {p.anime_id for p in served.recommend(ratings, 10, discover=True).picks}
+    assert plain & top5 and found and not found & top5
 
 
 def test_similar_lists_other_works_one_per_franchise_and_groups_its_own_series(served):
@@ -71,3 +85,23 @@ def test_explain_gives_the_prediction_and_a_related_liked_title_only(served):
     assert served.explain(ratings, 1009)[1] is None  # Music shares no genre with what they rated
     assert served.explain({}, 1006)[1] is None
 
+
+
+def test_similar_shows_a_new_franchise_by_its_entry_point_and_leaves_out_what_the_member_gave(board_model, plant):
+    # 1006 (block 0, like 1004) is the sequel of 1012 (block 1): someone new to that franchise starts at 1012.
+    served = ServedModel(board_model, *plant(relations=[(1012, "Sequel", 1006), (1006, "Prequel", 1012)]))
+    anyone = [a for a, _ in served.similar(1004, 9).neighbours]
+    assert 1012 in anyone and 1006 not in anyone
+    # Once the member has started it (they gave 1012), 1006 is theirs to go on with; what they gave is left out.
+    gave = {1012, 1005}
+    member = [a for a, _ in served.similar(1004, 9, given=gave).neighbours]
+    assert 1006 in member and not set(member) & gave and len(member) == 9
+
+
+def test_a_member_with_two_loves_gets_picks_for_each_in_one_order(served):
+    # 1004 (block 0) at 10 outweighs 1014 (block 1) at 7 in the blended score; both are loves.
+    picks = served.recommend({1004: 10, 1014: 7}, 6).picks
+    blocks = [p.anime_id in BLOCK1 for p in picks]
+    assert len(picks) == 6 and sum(blocks) >= 2 and sum(not b for b in blocks) >= 2
+    assert [p.score for p in picks] == sorted((p.score for p in picks), reverse=True)
+    assert [p.match for p in picks] == sorted((p.match for p in picks), reverse=True)

@@ -16,6 +16,7 @@ from animerec.bot.features.community import render as rc
 from animerec.bot.features.community.pictures import taste_png
 from animerec.bot.service import Service, UserError
 
+CODE_FENCE = re.compile(r"\n[ \t]*```[ \t]*(?=\n|$)")
 CONSOLE_GUILD_ID = 0  # the local members' server (Discord ids are never 0)
 HELP = """  /taste [name]                     your taste map as a PNG (or a local member's), with a summary
   /compare <name>                   how alike your taste is to a local member's
@@ -70,7 +71,8 @@ def commands(console: LocalMembers) -> dict[str, Callable[[str], Awaitable[str]]
         anime = console.service.titles.resolve(args)
         result = await community.score(CONSOLE_GUILD_ID, console.member_id, anime)
         shown = {m: names.get(m, "another local member") for m in result.tally.loved_by}
-        return embed_to_text(rc.score_embed(result, shown)).replace("```\n", "").replace("\n```", "")
+        # The histogram's code fences are Discord's: dropped as whole lines, so its rows keep one indent.
+        return CODE_FENCE.sub("", embed_to_text(rc.score_embed(result, shown)))
 
     async def server(args: str) -> str:
         if args.strip().lower() != "top":

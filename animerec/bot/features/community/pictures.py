@@ -9,6 +9,7 @@ same in Discord's dark and light themes; its corners are transparent.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -116,14 +117,19 @@ def _map(ax, p: TastePicture, fig: Figure) -> None:
     if p.place is not None:
         # Under the member's own dots, which it would otherwise hide: they gather where it sits.
         ax.scatter(*p.place, s=240, marker="D", c=MEMBER, edgecolors="#262936", linewidths=1.2, zorder=6)
-    # Labels, most important first; one that would cover another (or leave the map) is left out.
-    labels = [(p.who, *p.place, MEMBER, 10, "bold") if p.place else None,
+    # Labels, most important first; one that would cover another (or leave the map) is left out, but
+    # for a pick's: a star always has its name.
+    rated_labelled = sorted(scored, key=lambda r: -r.score)[:RATED_LABELS]
+    short = _shorten_apart([q.label for q in (*p.picks, *rated_labelled, *p.landmarks)])
+    labels = [(_short(p.who), *p.place, MEMBER, 10, "bold") if p.place else None,
               ("server", *p.server_place, SERVER, 9, "bold") if p.server_place else None,
-              *((q.label, q.x, q.y, PICK, 8.5, "bold") for q in p.picks),
-              *((r.label, r.x, r.y, INK, 8, "normal") for r in sorted(scored, key=lambda r: -r.score)[:RATED_LABELS]),
-              *((m.label, m.x, m.y, SOFT_INK, 7.5, "normal") for m in p.landmarks)]
-    marks = [(q.x, q.y) for q in (*p.rated, *p.picks)] + [xy for xy in (p.place, p.server_place) if xy is not None]
-    _place_labels(ax, fig, [label for label in labels if label is not None], marks)
+              *((short[q.label], q.x, q.y, PICK, 8.5, "bold") for q in p.picks),
+              *((short[r.label], r.x, r.y, INK, 8, "normal") for r in rated_labelled),
+              *((short[m.label], m.x, m.y, SOFT_INK, 7.5, "normal") for m in p.landmarks)]
+    # Marks by their drawn half-width in points: a label never sits on a dot, a star, the ring or the diamond.
+    marks = [(q.x, q.y, 4.0) for q in p.rated] + [(q.x, q.y, 7.0) for q in p.picks] + \
+        [(*xy, 10.0) for xy in (p.place, p.server_place) if xy is not None]
+    _place_labels(ax, fig, [label for label in labels if label is not None], marks, must=len(p.picks) + 2)
     left, right, down, up = p.axis_notes
     for text, xy, ha, va, rot in ((left, (0.01, 0.5), "left", "center", 90), (right, (0.99, 0.5), "right", "center", 90),
                                   (down, (0.5, 0.015), "center", "bottom", 0), (up, (0.5, 0.985), "center", "top", 0)):
@@ -171,31 +177,46 @@ def _frame(ax, p: TastePicture) -> None:
     ax.set_ylim(y0 - 0.12 * dy, y1 + 0.06 * dy)  # room for the legend below
 
 
+# Where a label may sit beside its point (offset in points, alignment): the four corners, then, for a
+# label that must be shown, further out and straight above, below and to the sides.
+CORNERS = ((7, 5, "left", "bottom"), (7, -5, "left", "top"), (-7, 5, "right", "bottom"), (-7, -5, "right", "top"))
+FURTHER = ((12, 11, "left", "bottom"), (12, -11, "left", "top"), (-12, 11, "right", "bottom"),
+           (-12, -11, "right", "top"), (0, 12, "center", "bottom"), (0, -12, "center", "top"),
+           (12, 0, "left", "center"), (-12, 0, "right", "center"))
+
+
 def _place_labels(ax, fig: Figure, labels: list[tuple[str, float, float, str, float, str]],
-                  marks: Sequence[tuple[float, float]] = ()) -> None:
-    """Each label beside its point, at the first of four offsets where it covers no label placed
-    before it and none of the member's marks, and stays inside the map; left out when none fits."""
+                  marks: Sequence[tuple[float, float, float]] = (), must: int = 0) -> None:
+    """Each label beside its point, at the first offset where it covers no label placed before it and
+    none of the marks (x, y, half-width in points), and stays inside the map; left out when none fits.
+    The first ``must`` labels (the member, the server, the picks) also try FURTHER offsets, and at
+    worst sit over a mark rather than go unnamed."""
     to_px = ax.transData.transform
     box = ax.get_window_extent()
     scale = fig.dpi / 72.0
-    r = 4 * scale  # a mark's half-width
-    taken: list[tuple[float, float, float, float]] = [
-        (x - r, y - r, x + r, y + r) for x, y in (to_px(m) for m in marks)]
-    for text, x, y, colour, size, weight in labels:
-        text = _short(text)
+    dots = [(x - r * scale, y - r * scale, x + r * scale, y + r * scale)
+            for (x, y), r in zip(to_px([(m[0], m[1]) for m in marks]) if marks else [], [m[2] for m in marks])]
+    texts: list[tuple[float, float, float, float]] = []
+    for k, (text, x, y, colour, size, weight) in enumerate(labels):
         w, h = len(text) * size * (0.66 if weight == "bold" else 0.6) * scale, size * 1.3 * scale
         px, py = to_px((x, y))
-        for dx, dy, ha, va in ((7, 5, "left", "bottom"), (7, -5, "left", "top"), (-7, 5, "right", "bottom"),
-                               (-7, -5, "right", "top")):
-            left = px + dx * scale if ha == "left" else px + dx * scale - w
-            bottom = py + dy * scale if va == "bottom" else py + dy * scale - h
+        spots = [*CORNERS, *FURTHER] if k < must else CORNERS
+        rects = []
+        for dx, dy, ha, va in spots:
+            left = px + dx * scale - {"left": 0.0, "center": w / 2, "right": w}[ha]
+            bottom = py + dy * scale - {"bottom": 0.0, "center": h / 2, "top": h}[va]
             rect = (left, bottom, left + w, bottom + h)
-            inside = box.x0 <= rect[0] and rect[2] <= box.x1 and box.y0 <= rect[1] and rect[3] <= box.y1
-            if inside and not any(_overlap(rect, t) for t in taken):
-                taken.append(rect)
-                ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, color=colour,
-                            fontsize=size, fontweight=weight, zorder=10, path_effects=OUTLINE)
-                break
+            if box.x0 <= rect[0] and rect[2] <= box.x1 and box.y0 <= rect[1] and rect[3] <= box.y1:
+                rects.append((rect, (dx, dy, ha, va)))
+        free = [(rect, spot) for rect, spot in rects if not any(_overlap(rect, t) for t in texts)]
+        clear = [(rect, spot) for rect, spot in free if not any(_overlap(rect, d) for d in dots)]
+        chosen = clear[0] if clear else free[0] if free and k < must else None
+        if chosen is None:
+            continue
+        rect, (dx, dy, ha, va) = chosen
+        texts.append(rect)
+        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, color=colour,
+                    fontsize=size, fontweight=weight, zorder=10, path_effects=OUTLINE)
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
@@ -204,6 +225,25 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
 
 def _short(name: str, limit: int = 30) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+def _shorten_apart(names: Sequence[str], limit: int = 30) -> dict[str, str]:
+    """name -> label of at most ``limit`` characters, two names never the same label: where two cut
+    to one ("Code Geass: Hangyaku no Lelou…" for both seasons), each keeps the end that tells it apart
+    ("Code Geass: Hangyaku no Le… R2")."""
+    out = {name: _short(name, limit) for name in names}
+    by_label: dict[str, list[str]] = {}
+    for name in dict.fromkeys(names):
+        by_label.setdefault(out[name], []).append(name)
+    for group in by_label.values():
+        if len(group) < 2:
+            continue
+        common = len(os.path.commonprefix(group))
+        for name in group:
+            tail = name[common:][-(limit // 3):].strip()
+            if tail and len(name) > limit:
+                out[name] = name[: limit - len(tail) - 2].rstrip() + "… " + tail
+    return out
 
 
 def _genres(ax, p: TastePicture) -> None:

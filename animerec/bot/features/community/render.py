@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import discord
 
-from animerec.bot.app.render import COLOUR, anime_line, describe_score, fit
+from animerec.bot.app.render import COLOUR, anime_line, describe_score, fit, sentence, you_gave
 from animerec.bot.features.community.service import Comparison, ServerFavourites, Taste, TitleScore
 from animerec.bot.limits import clip
 from animerec.recsys.community import AGREEMENT_PIVOT, LOVED, LOVED_HERE_MIN, MIN_SCORES, RARE_SHARE, SHRINK
@@ -25,8 +25,9 @@ def taste_summary(taste: Taste, name: str, own: bool) -> str:
     who, verb = ("You", "lean") if own else (name, "leans")
     them = "you" if own else "they"
     lines = []
-    if taste.profile.leans:
-        lines.append(f"{who} {verb} to {_and(list(taste.profile.leans))} more than the server does")
+    leans = [g for g in taste.profile.leans if g in taste.profile.genres]  # only what the chart shows
+    if leans:
+        lines.append(f"{who} {verb} to {_and(leans)} more than the server does")
     else:
         lines.append(f"{who}{'r' if own else '’s'} genres follow the server's")
     if taste.offset is not None:
@@ -113,9 +114,9 @@ def score_embed(result: TitleScore, names: Mapping[int, str]) -> discord.Embed:
     if result.own is not None:
         embed.add_field(name="You", value=f"You gave it {describe_score(result.own)}.", inline=False)
     elif result.predicted is not None:
-        why = (f"because you rated {clip(result.because.name, 80)}" if result.because is not None
+        why = (f"because {you_gave(result.because)}" if result.because is not None
                else "from members whose taste is like yours")
-        embed.add_field(name="For you", value=f"Predicted **{result.predicted:.1f}/10**, {why}.", inline=False)
+        embed.add_field(name="For you", value=sentence(f"Predicted **{result.predicted:.1f}/10**, {why}"), inline=False)
     return fit(embed)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from animerec.bot.features.community.pictures import Point, TastePicture
 from animerec.bot.service.errors import UserError
+from animerec.bot.service.results import Because
 from animerec.bot.store import SQLITE, Store
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.community import (
@@ -37,6 +38,7 @@ from animerec.recsys.community import (
 )
 from animerec.recsys.model import Recommender, single_threaded_blas
 from animerec.recsys.serving.group import group_picks
+from animerec.recsys.serving.rules import member_floor
 from animerec.recsys.serving.served import ServedModel
 
 log = logging.getLogger(__name__)
@@ -72,7 +74,7 @@ class TitleScore:
     tally: TitleTally  # loved_by: visible members only
     own: float | None  # the caller's own rating
     predicted: float | None  # the caller's predicted score, when they have not rated it
-    because: Anime | None  # the title they gave behind that prediction
+    because: Because | None  # the title they gave behind that prediction, and what they gave it
     hidden_lovers: int  # members who loved it but keep their taste private
 
 
@@ -323,8 +325,10 @@ class Community:
         if result.disagreement is not None and self._shown(result.disagreement[0], allow_adult):
             a, x, y = result.disagreement
             disagreement = (self.catalog.get(a), x, y)
+        # "Both would love": each at or above what they usually give, as their own /recommend holds it.
         picks = group_picks(served, [mine, theirs], TOGETHER, strategy="least_misery",
-                            allowed=served.allowed(allow_adult=allow_adult))
+                            allowed=served.allowed(allow_adult=allow_adult), floors=[member_floor(mine),
+                                                                                     member_floor(theirs)])
         together = tuple((self.catalog.get(p.anime_id), *p.predictions) for p in picks)
         return Comparison(result, favourites[:5], disagreement, together)  # type: ignore[arg-type]
 
@@ -345,9 +349,9 @@ class Community:
         if own is None:
             served = self.served()
             predicted, because_id = await asyncio.to_thread(served.explain, mine, anime.anime_id)
-            because = self._title(because_id) if because_id is not None else None
-            if because is not None and because.is_adult and not anime.is_adult:
-                because = None
+            behind = self._title(because_id) if because_id is not None else None
+            if behind is not None and not (behind.is_adult and not anime.is_adult):
+                because = Because(behind, mine[behind.anime_id])
         return TitleScore(anime, shown, own, predicted, because, hidden_lovers)
 
     # --- /server top --------------------------------------------------------------------------

@@ -66,6 +66,8 @@ class Ratings:
         return anime
 
     async def of(self, user_id: int, *, allow_adult: bool = False) -> RatingList:
+        """The member's ratings, best score first (watched without a score last), newest first within
+        a score: a list of favourites reads from the top, and one import gives every title one time."""
         items, hidden = [], 0
         for r in await self.store.ratings(user_id):
             anime = self.catalog.get(r.anime_id)
@@ -73,6 +75,8 @@ class Ratings:
                 hidden += 1
             else:
                 items.append(RatedTitle(anime, r.rating, r.updated_at))
+        items.sort(key=lambda t: t.updated_at, reverse=True)
+        items.sort(key=lambda t: -t.rating)  # stable: newest first within a score
         return RatingList(items, hidden)
 
     def check_import(self, user_id: int) -> None:

@@ -27,7 +27,8 @@ class Similar(commands.Cog):
                       genre: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True)
         result = await service_of(interaction).similar.find(anime, count=count, type=type, genre=genre,
-                                                       allow_adult=await allow_adult(interaction))
+                                                       allow_adult=await allow_adult(interaction),
+                                                       member_id=interaction.user.id)
         await interaction.followup.send(embed=render.similar_embed(result), ephemeral=True)
 
 

@@ -8,25 +8,30 @@ from animerec.bot.models.holder import ModelHolder
 from animerec.bot.service.errors import UserError
 from animerec.bot.service.results import Neighbour, SimilarTitles
 from animerec.bot.service.titles import Titles, check_count
+from animerec.bot.store import Store
 from animerec.recsys.model import UnknownTitle
 
 
 class Similar:
-    def __init__(self, titles: Titles, models: ModelHolder) -> None:
+    def __init__(self, titles: Titles, models: ModelHolder, store: Store) -> None:
         self.titles = titles
         self.catalog = titles.catalog
         self.models = models
+        self.store = store
 
     async def find(
         self, title: str, *, count: int = 10, genre: str | None = None, type: str | None = None,
-        allow_adult: bool = False,
+        allow_adult: bool = False, member_id: int | None = None,
     ) -> SimilarTitles:
+        """The titles nearest one, for the member who asks: none they rated or watched, and a franchise
+        they have not started by where it starts (ServedModel.similar)."""
         served = self.models.served()
         count = check_count(count)
         source = self.titles.resolve(title, allow_adult=allow_adult)
         allowed = served.allowed(self.catalog.filters(genre, type), allow_adult=allow_adult)
+        given = (await self.store.rating_map(member_id)).keys() if member_id is not None else ()
         try:
-            found = await asyncio.to_thread(served.similar, source.anime_id, count, allowed=allowed)
+            found = await asyncio.to_thread(served.similar, source.anime_id, count, allowed=allowed, given=given)
         except UnknownTitle:
             raise UserError(f"{source.name} has too few ratings in my data to find similar titles.") from None
         series = [self.catalog.get(a) for a in found.same_series]

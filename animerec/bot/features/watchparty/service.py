@@ -43,15 +43,17 @@ class WatchParties:
         check_count(count)
         filters = self.catalog.filters(genre, type)
         members = tuple(dict.fromkeys(member_ids))
-        if not members:
-            raise UserError("Nobody to watch with: join a voice channel, pick one, or mention members.")
+        if len(members) < 2:
+            raise UserError("There is no one else to party with: join a voice channel with others, pick one, "
+                            "or name other members. /recommend has picks for you alone.")
         if len(members) > MAX_PARTY:
             raise UserError(f"A watch party is at most {MAX_PARTY} members; this one has {len(members)}.")
         return PartyRequest(members, strategy, filters, count)
 
     async def plan(self, request: PartyRequest, *, allow_adult: bool = False, viewer_id: int | None = None
                    ) -> WatchParty:
-        """Titles no member has rated or watched, ranked for the group by the strategy."""
+        """Titles no member has rated or watched, ranked for the group by the strategy; none when fewer
+        than two members have ratings (a party of one is /recommend)."""
         served = self.models.served()
         members = list(request.members)
         allowed = served.allowed(request.filters, allow_adult=allow_adult)
@@ -62,12 +64,13 @@ class WatchParties:
         private = frozenset([m for m in members if m != viewer_id and await self.store.is_hidden(m)])
         raters = tuple(m for m in members if given[m])
         unrated = tuple(m for m in members if not given[m])
-        if not raters:
+        if len(raters) < 2:
             return WatchParty(request.strategy, raters, unrated, [], watched_before, private)
         picks = await asyncio.to_thread(group_picks, served, [given[m] for m in raters], request.count,
                                         strategy=request.strategy, allowed=allowed, exclude=[a for a, _ in history])
         return WatchParty(request.strategy, raters, unrated,
-                          [PartyPick(self.catalog.get(p.anime_id), p.predictions, p.more_in_series) for p in picks],
+                          [PartyPick(self.catalog.get(p.anime_id), p.predictions, p.more_in_series, p.group_score)
+                           for p in picks],
                           watched_before, private)
 
     async def open_vote(self, message_id: int, member_ids: Iterable[int], picks: Sequence[int] = ()) -> None:

@@ -1,6 +1,7 @@
 """The community commands in the console: local members are one server; /taste writes a PNG."""
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,9 @@ async def test_local_members_see_their_taste_compare_and_score(service):
     score = await say(console.commands["score"], "Death Note")
     assert "2 members here rated or watched it; 2 scored it, mean 9.5." in score
     assert "Loved it (9+)\n  Mio, you" in score and "10 " in score
+    rows = [line for line in score.splitlines() if re.match(r"\s*(10|[1-9]) █", line)]
+    assert len(rows) == 2 and "```" not in score  # 10 and 9: the score column lines up
+    assert len({re.match(r"\s*\d+", line).end() for line in rows}) == 1
     assert (await say(console.commands["server"], "top")).startswith("== This server's favourites ==")
 
     await say(console.commands["privacy"], "hidden")

@@ -107,3 +107,38 @@ def test_rendering_never_loads_pyplot():
             "print('matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _placed(monkeypatch) -> list[tuple[str, tuple[float, float]]]:
+    placed: list[tuple[str, tuple[float, float]]] = []
+    original = Axes.annotate
+
+    def spy(self, text, xy, *args, **kwargs):
+        placed.append((text, tuple(xy)))
+        return original(self, text, xy, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "annotate", spy)
+    return placed
+
+
+def test_every_pick_is_named_and_no_label_sits_under_the_members_marker(monkeypatch):
+    placed = _placed(monkeypatch)
+    base = planted()
+    # The member's titles crowd around their place, and the picks sit among them.
+    crowd = [Point(f"Crowd {i}", 0.2 + 0.03 * np.cos(i), 0.1 + 0.03 * np.sin(i), score=9.0) for i in range(12)]
+    picks = [Point(f"Pick {i}", 0.2 + 0.02 * i, 0.12) for i in range(3)]
+    under = Point("Under the diamond", *base.place)
+    taste_png(TastePicture(**{**base.__dict__, "rated": crowd, "picks": picks, "landmarks": [under]}))
+    texts = [t for t, _ in placed]
+    assert all(f"Pick {i}" in texts for i in range(3))
+    assert "Under the diamond" not in texts
+
+
+def test_two_titles_that_cut_to_one_label_keep_what_tells_them_apart(monkeypatch):
+    placed = _placed(monkeypatch)
+    seasons = [Point("Code Geass: Hangyaku no Lelouch", -1.5, 1.5, score=9.0),
+               Point("Code Geass: Hangyaku no Lelouch R2", 1.5, -1.5, score=10.0)]
+    taste_png(TastePicture(**{**planted().__dict__, "rated": seasons, "landmarks": []}))
+    labels = [t for t, _ in placed if t.startswith("Code Geass")]
+    assert len(labels) == 2 and len(set(labels)) == 2 and all(len(t) <= 30 for t in labels)
+    assert any(t.endswith("R2") for t in labels)

@@ -2,9 +2,10 @@
 
 from animerec.bot.features.community import render as rc
 from animerec.bot.features.community.pictures import TastePicture
-from animerec.bot.features.community.service import Taste
+from animerec.bot.features.community.service import Taste, TitleScore
+from animerec.bot.service.results import Because
 from animerec.recsys.catalog.catalog import Anime
-from animerec.recsys.community import GenreProfile
+from animerec.recsys.community import GenreProfile, TitleTally
 
 SG = Anime(9253, "Steins;Gate", ("Sci-Fi", "Thriller"), "TV", 24, 9.2, 100)
 MONSTER = Anime(19, "Monster", ("Mystery", "Psychological"), "TV", 74, 8.7, 100)
@@ -12,7 +13,9 @@ MONSTER = Anime(19, "Monster", ("Mystery", "Psychological"), "TV", 74, 8.7, 100)
 
 def taste(leans=("Psychological", "Thriller"), offset=(1.23, 14), picks=(SG, MONSTER)) -> Taste:
     picture = TastePicture("t", "s", [], [], [], [], None, None)
-    return Taste(1, picture, GenreProfile((), (), (), leans), offset, 20, picks)
+    genres = (*leans, "Drama")
+    return Taste(1, picture, GenreProfile(genres, (0.5,) * len(genres), (0.2,) * len(genres), leans), offset, 20,
+                 picks)
 
 
 def test_the_taste_summary_says_what_the_member_leans_to_and_how_they_score():
@@ -35,3 +38,23 @@ def test_the_histogram_runs_from_10_down_to_the_lowest_score_given():
                                     f" 6 {' ' * 16} 0\n"
                                     f" 5 {'█' * 2}{' ' * 14} 1\n"
                                     "```")
+
+
+def test_a_predicted_score_names_a_watched_title_as_watched_and_ends_in_one_full_stop():
+    kimi = Anime(32281, "Kimi no Na wa.", ("Drama", "Romance"), "Movie", 1, 9.2, 100)
+    nobody = TitleTally(0, 0, None, (0,) * 10, ())
+
+    def why(because: Because) -> str:
+        return rc.score_embed(TitleScore(SG, nobody, None, 8.4, because, 0), {}).fields[-1].value
+
+    assert why(Because(kimi, 9.0)) == "Predicted **8.4/10**, because you rated Kimi no Na wa. 9/10."
+    assert why(Because(kimi, -1.0)) == "Predicted **8.4/10**, because you watched Kimi no Na wa."
+    assert why(Because(MONSTER, -1.0)) == "Predicted **8.4/10**, because you watched Monster."
+
+
+def test_the_taste_summary_names_only_genres_the_chart_shows():
+    shown = taste(leans=("Psychological", "Thriller"))
+    profile = shown.profile
+    chart = GenreProfile(("Psychological", "Drama"), (0.5, 0.4), (0.2, 0.3), profile.leans)
+    summary = rc.taste_summary(Taste(1, shown.picture, chart, None, 20, ()), "alice", own=True)
+    assert summary == "You lean to Psychological more than the server does."

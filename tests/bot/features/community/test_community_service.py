@@ -4,6 +4,8 @@ all), on PostgreSQL after tally_seconds (other shards write too); past that, in 
 import asyncio
 
 from animerec.bot.features.community.service import Community
+from animerec.recsys.serving.rules import member_floor
+from botkit import ALICE, BOB, CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE
 
 
 class CountingStore:
@@ -51,3 +53,14 @@ async def test_an_aged_count_is_served_while_a_new_one_runs_in_the_background(ca
     await asyncio.sleep(0.01)
     assert store.counts == 2 and await c.server(7) is not first  # ...while the recount replaced it
     await c.close()
+
+
+async def test_compare_offers_titles_both_would_rate_at_their_usual_score_or_better(service):
+    # Two generous scorers (means 9.4 and 9.2): a title predicted 8 is below what either usually gives.
+    mine = {STEINS_GATE: 10.0, COWBOY_BEBOP: 9.0, FMA_BROTHERHOOD: 10.0, DEATH_NOTE: 9.0, CODE_GEASS: 9.0}
+    theirs = {STEINS_GATE: 9.0, COWBOY_BEBOP: 10.0, FMA_BROTHERHOOD: 9.0, DEATH_NOTE: 9.0, 30: 9.0}
+    await service.store.upsert_ratings(ALICE, mine)
+    await service.store.upsert_ratings(BOB, theirs)
+    result = await service.community.compare(1, ALICE, BOB, other_name="bob")
+    assert result.together
+    assert all(p >= member_floor(mine) and q >= member_floor(theirs) for _, p, q in result.together)

@@ -163,3 +163,17 @@ async def test_forget_deletes_everything_about_the_member_only(service):
     assert await service.store.rating_map(ALICE) == {}
     assert await service.store.dismissals(ALICE) == set()
     assert await service.store.rating_map(BOB) == {DEATH_NOTE: 7.0}
+
+
+async def test_ratings_list_best_score_first_then_newest(service, monkeypatch):
+    from animerec.bot.store import ratings as rating_tables
+
+    monkeypatch.setattr(rating_tables, "now", lambda: "2026-01-01T00:00:00+00:00")
+    # One import: every title the same time. Lowest MAL id first would put Cowboy Bebop (1) on top.
+    await service.store.upsert_ratings(ALICE, {COWBOY_BEBOP: 7.0, STEINS_GATE: 9.0, DEATH_NOTE: WATCHED,
+                                               FMA_BROTHERHOOD: 10.0})
+    monkeypatch.setattr(rating_tables, "now", lambda: "2026-02-01T00:00:00+00:00")
+    await service.store.upsert_ratings(ALICE, {CODE_GEASS: 9.0})
+    listed = [(r.anime.anime_id, r.rating) for r in (await service.ratings.of(ALICE)).items]
+    assert listed == [(FMA_BROTHERHOOD, 10.0), (CODE_GEASS, 9.0), (STEINS_GATE, 9.0), (COWBOY_BEBOP, 7.0),
+                      (DEATH_NOTE, WATCHED)]

@@ -3,7 +3,7 @@
 import pytest
 
 from animerec.bot.service import UserError
-from botkit import STEINS_GATE
+from botkit import ALICE, DEATH_NOTE, STEINS_GATE
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -17,3 +17,15 @@ async def test_similar(service):
     assert sims == sorted(sims, reverse=True) and all(-1 <= s <= 1 for s in sims)
     with pytest.raises(UserError, match="Did you mean"):
         await service.similar.find("Steins Gat Zeroo", count=5)
+
+
+async def test_similar_leaves_out_what_the_member_gave_and_starts_new_series_at_their_start(service):
+    await service.ratings.rate(ALICE, "Death Note", "9")
+    for_alice = await service.similar.find("Steins;Gate", count=10, member_id=ALICE)
+    assert len(for_alice.neighbours) == 10 and DEATH_NOTE not in {n.anime.anime_id for n in for_alice.neighbours}
+    anyone = await service.similar.find("Steins;Gate", count=10)
+    franchises = service.models.served().franchises
+    for n in anyone.neighbours:  # nobody here gave anything of these: each is where its series starts
+        f = franchises.franchise_of(n.anime.anime_id)
+        assert f is None or n.anime.anime_id == franchises.entry_point(f) or \
+            n.anime.type not in ("TV", "Movie", "OVA", "ONA")

@@ -19,13 +19,16 @@ async def test_watchparty_in_voice_names_the_unrated_and_counts_votes(simcord_en
     await bob.join_voice(couch)
     for title in ("Steins;Gate", "Cowboy Bebop", "Death Note"):
         await rate(alice, channel, title, "9")
+    await rate(bob, channel, "Steins;Gate", "8")  # a party needs two members with ratings
+    dan = guild.add_member(simcord_env.create_user("dan"))
+    await dan.join_voice(couch)
 
     result = await alice.slash(channel, "watchparty", strategy="fair", count=3)
     assert not result.ephemeral  # the group sees it and votes
     message = result.response
     embed = message.embeds[0]
     assert embed.title == "Watch party: fair" and "disagreement" in embed.description
-    assert "bob: no ratings yet, so left out. Rate a few with /rate" in embed.description
+    assert "dan: no ratings yet, so left out. Rate a few with /rate" in embed.description
     assert len(embed.fields) == 3
     lines = [f.value.split("\n") for f in embed.fields]  # title line, predictions, votes
     assert all(len(ls) == 3 and ls[1].startswith("Predicted: alice ") and ls[2] == "Votes: 0" for ls in lines)
@@ -42,7 +45,7 @@ async def test_watchparty_in_voice_names_the_unrated_and_counts_votes(simcord_en
     assert [f.value.rsplit("Votes: ", 1)[1] for f in message.embeds[0].fields] == ["1", "1", "0"]
 
     by_mention = await carol.slash(channel, "watchparty", members=f"{alice.mention} {bob.mention}")
-    assert "carol, bob: no ratings yet" in by_mention.response.embeds[0].description
+    assert "carol: no ratings yet" in by_mention.response.embeds[0].description
 
 
 def predicted_names(message) -> list[list[str]]:
@@ -100,6 +103,7 @@ async def test_watchparty_votes_survive_a_restart(simcord_env, world, settings, 
     guild, channel, alice = world
     bob = guild.add_member(simcord_env.create_user("bob"))
     await simcord_env.bot.service.store.upsert_ratings(alice.id, {STEINS_GATE: 9.0, COWBOY_BEBOP: 8.0})
+    await simcord_env.bot.service.store.upsert_ratings(bob.id, {DEATH_NOTE: 9.0})
     message = (await alice.slash(channel, "watchparty", members=bob.mention, count=3)).response
     await bob.click(message, label="Vote 2")
     assert votes(message) == ["0", "1", "0"]

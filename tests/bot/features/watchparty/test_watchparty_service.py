@@ -22,13 +22,23 @@ async def test_watchparty_names_members_without_ratings_and_predicts_for_each(se
         assert len(pick.predictions) == 2 and all(1 <= p <= 10 for p in pick.predictions)
     assert "least keen" in party.strategy_description
 
-    nobody = await service.parties.plan(service.parties.check([BOB]))
-    assert (nobody.members, nobody.unrated, nobody.picks) == ((), (BOB,), [])
+    nobody = await service.parties.plan(service.parties.check([BOB, BOB + 100]))
+    assert (nobody.members, nobody.unrated, nobody.picks) == ((), (BOB, BOB + 100), [])
     with pytest.raises(UserError, match="Strategies: average, least_misery, fair"):
-        service.parties.check([ALICE], strategy="loudest")
+        service.parties.check([ALICE, BOB], strategy="loudest")
     with pytest.raises(UserError, match="at most 12"):
         service.parties.check(list(range(1, 14)))
-    assert service.parties.check([ALICE], genre="sci fi", type="tv").filters == Filters("Sci-Fi", "TV")
+    assert service.parties.check([ALICE, BOB], genre="sci fi", type="tv").filters == Filters("Sci-Fi", "TV")
+
+
+async def test_a_party_of_one_says_there_is_no_one_else_to_party_with(service):
+    await service.ratings.rate(ALICE, "Steins;Gate", "9")
+    for alone in ([ALICE], [ALICE, ALICE]):
+        with pytest.raises(UserError, match="no one else to party with"):
+            service.parties.check(alone)
+    # BOB has no ratings: ALICE would be partying alone, so there are no party picks for her.
+    party = await service.parties.plan(service.parties.check([ALICE, BOB]))
+    assert (party.members, party.unrated, party.picks) == ((ALICE,), (BOB,), [])
 
 
 async def test_watch_party_votes_move_close_after_a_week_and_are_forgotten(service):
