@@ -256,8 +256,8 @@ class Recommender:
         row = self.cold.index_of(anime_id) if self.cold is not None else None
         if row is None or self.cold is None or len(raters) < self.cold.config.min_raters:
             return False
-        users, r = zip(*raters)
-        r = np.asarray(r, np.float32)
+        users = [u for u, _ in raters]
+        r = np.array([rating for _, rating in raters], np.float32)
         conf = 1.0 + self.config.alpha * confidence_weight(r, self.config)
         residuals = np.where(r > 0, r - self.global_mean - np.array([u.user_bias for u in users]), np.nan)
         return self.cold.fold_in_item(row, np.array([u.pref for u in users]), conf, residuals,

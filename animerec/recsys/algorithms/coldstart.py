@@ -229,7 +229,8 @@ def build_cold(item_ids: np.ndarray, item_factors: np.ndarray, item_bias: np.nda
         bias[r] = s * item_bias[w] + (1 - s) * bias[r]
         source[r] = FRANCHISE
 
-    members = pd.to_numeric(cold.get("members_latest"), errors="coerce").fillna(0).to_numpy(np.float64)
+    members = (pd.to_numeric(cold["members_latest"], errors="coerce").fillna(0).to_numpy(np.float64)
+               if "members_latest" in cold else np.zeros(len(cold)))
     prior = np.log1p(members)
     prior = ((prior - prior.mean()) / (prior.std() + 1e-9)).astype(np.float32) if len(prior) else prior.astype(np.float32)
     fr = _franchise_ids(table)
