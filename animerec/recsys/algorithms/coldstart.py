@@ -257,16 +257,25 @@ def predecessors(cold: pd.DataFrame, table: pd.DataFrame, warm_pos: dict[int, in
     out = np.full(len(cold), -1, np.int64)
     if "work_id" not in table or "franchise_id" not in table:
         return out
-    start = pd.to_datetime(table["start_date"], errors="coerce")
-    warm = table.assign(start=start)[table["anime_id"].isin(list(warm_pos))]
-    cold_start = pd.to_datetime(cold["start_date"], errors="coerce")
+    start = pd.to_datetime(table["start_date"], errors="coerce").to_numpy("datetime64[D]")
+    warm = table["anime_id"].isin(list(warm_pos)).to_numpy()
+    cold_start = pd.to_datetime(cold["start_date"], errors="coerce").to_numpy("datetime64[D]")
+    # Unknown start dates sort last, so a dated cold title never continues an undated one.
+    when = np.where(np.isnat(start), np.datetime64("9999-12-31"), start)
+    cold_when = np.where(np.isnat(cold_start), np.datetime64("9999-12-31"), cold_start)
     for key in ("franchise_id", "work_id"):  # work last: it overrides the franchise's pick
-        latest = {g: grp.sort_values("start") for g, grp in warm.dropna(subset=[key]).groupby(key)}
-        for r, (g, when) in enumerate(zip(cold[key].tolist(), cold_start.tolist())):
-            grp = latest.get(g)
-            if grp is None:
+        keys = pd.to_numeric(table[key], errors="coerce").fillna(-1).to_numpy(np.int64)
+        order = np.flatnonzero(warm & (keys >= 0))
+        order = order[np.lexsort((when[order], keys[order]))]
+        groups, first = np.unique(keys[order], return_index=True)
+        bounds = dict(zip(groups.tolist(), zip(first.tolist(), np.append(first[1:], len(order)).tolist())))
+        cold_keys = pd.to_numeric(cold[key], errors="coerce").fillna(-1).to_numpy(np.int64)
+        for r, g in enumerate(cold_keys.tolist()):
+            if g not in bounds:
                 continue
-            before = grp[grp["start"] < when] if when == when else grp
-            if len(before):
-                out[r] = int(before["anime_id"].iloc[-1])
+            a, b = bounds[g]
+            # The latest trained title that started before this one (any of them when its date is unknown).
+            n = b - a if np.isnat(cold_start[r]) else int(np.searchsorted(when[order[a:b]], cold_when[r], "left"))
+            if n > 0:
+                out[r] = int(table["anime_id"].iat[order[a + n - 1]])
     return out
