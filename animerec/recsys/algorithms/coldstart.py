@@ -258,7 +258,8 @@ def predecessors(cold: pd.DataFrame, table: pd.DataFrame, warm_pos: dict[int, in
     if "work_id" not in table or "franchise_id" not in table:
         return out
     start = pd.to_datetime(table["start_date"], errors="coerce").to_numpy("datetime64[D]")
-    warm = table["anime_id"].isin(list(warm_pos)).to_numpy()
+    all_ids = table["anime_id"].to_numpy(np.int64)
+    warm = np.isin(all_ids, list(warm_pos))
     cold_start = pd.to_datetime(cold["start_date"], errors="coerce").to_numpy("datetime64[D]")
     # Unknown start dates sort last, so a dated cold title never continues an undated one.
     when = np.where(np.isnat(start), np.datetime64("9999-12-31"), start)
@@ -277,5 +278,5 @@ def predecessors(cold: pd.DataFrame, table: pd.DataFrame, warm_pos: dict[int, in
             # The latest trained title that started before this one (any of them when its date is unknown).
             n = b - a if np.isnat(cold_start[r]) else int(np.searchsorted(when[order[a:b]], cold_when[r], "left"))
             if n > 0:
-                out[r] = int(table["anime_id"].iat[order[a + n - 1]])
+                out[r] = all_ids[order[a + n - 1]]
     return out
