@@ -28,9 +28,11 @@ from threadpoolctl import ThreadpoolController
 
 from animerec.recsys.algorithms.als import fit_als, solve_spd, solve_user
 from animerec.recsys.algorithms.ann import AnnIndex
+from animerec.recsys.algorithms.coldstart import SOURCES, ColdVectors, build_cold
 from animerec.recsys.algorithms.embeddings import genre_matrix, similar_embeddings
 from animerec.recsys.algorithms.itemitem import fit_item_models, row_block, row_sum
 from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.data import load_catalog_table
 
 if TYPE_CHECKING:
     from animerec.recsys.algorithms.spark_als import SparkSettings
@@ -135,6 +137,7 @@ class Recommender:
     cosine: sp.csr_matrix  # item-item cosine similarities, same layout
     similar_vectors: np.ndarray  # float32 (n_items, d): the /similar embeddings (Annoy, angular)
     meta: dict = field(default_factory=dict)
+    cold: ColdVectors | None = None  # catalog titles without interactions (animerec.recsys.algorithms.coldstart)
 
     def __post_init__(self) -> None:
         self.item_ids = np.asarray(self.item_ids, dtype=np.int64)
@@ -154,13 +157,15 @@ class Recommender:
         stage_times: dict[str, float] | None = None,
         catalog: Catalog | None = None,
         spark: SparkSettings | None = None,
+        content: pd.DataFrame | None = None,
     ) -> Recommender:
         """Train on an interactions table (user_id, anime_id, rating with -1 = watched).
 
         ``progress`` is called after each ALS iteration; ``stage_times`` receives seconds per stage;
         ``catalog`` gives the genres the /similar embeddings carry (none without it). With ``spark``
         the item factors come from Spark MLlib's implicit ALS (animerec.recsys.algorithms.spark_als) instead of
-        animerec.recsys.algorithms.als; every other stage is the same.
+        animerec.recsys.algorithms.als; every other stage is the same. ``content`` is the catalog table
+        the titles without interactions get vectors from (load_catalog_table() when a catalog is given).
         """
         config = config or ModelConfig()
         stages = stage_times if stage_times is not None else {}
@@ -175,7 +180,7 @@ class Recommender:
         stages["prepare"] = time.perf_counter() - clock
         clock = time.perf_counter()
         if spark is None:
-            _, item_factors = fit_als(
+            user_factors, item_factors = fit_als(
                 C, config.factors, config.iterations, config.regularization,
                 cg_steps=config.cg_steps, seed=config.seed, progress=progress,
             )
@@ -184,6 +189,7 @@ class Recommender:
 
             item_factors = spark_als.fit_item_factors(C, config.factors, config.iterations, config.alpha, spark,
                                                       seed=config.seed, progress=progress)
+            user_factors = None
         stages["als"] = time.perf_counter() - clock
         rated = ratings > 0
         mu = float(ratings[rated].mean()) if rated.any() else 7.5
@@ -202,9 +208,60 @@ class Recommender:
         similar_vectors = similar_embeddings(C, popularity, item_genres=genres, seed=config.seed)
         stages["similar"] = time.perf_counter() - clock
         model = cls(config, item_ids, item_factors, item_bias, mu, popularity, ease, cooc, cosine, similar_vectors)
+        if content is None and catalog is not None:
+            content = load_catalog_table()
+        if content is not None:
+            clock = time.perf_counter()
+            model.cold = build_cold(item_ids, item_factors, item_bias, popularity,
+                                    model.user_gram(C, user_factors), content)
+            stages["cold_start"] = time.perf_counter() - clock
         if spark is not None:
             model.meta["engine"] = spark_als.describe(spark)
         return model
+
+    def user_gram(self, C: sp.csr_matrix, user_factors: np.ndarray | None) -> np.ndarray:
+        """The training members' X'X + reg I: the background an item fold-in solves against. An engine
+        that keeps no member vectors (Spark) gets them by the exact fold-in of each row of C."""
+        if user_factors is None:
+            user_factors = np.array([solve_user(self.item_factors, self._gram, C.indices[a:b], C.data[a:b])
+                                     for a, b in zip(C.indptr[:-1], C.indptr[1:])], np.float32)
+        X = user_factors.astype(np.float64)
+        return (X.T @ X + self.config.regularization * np.eye(X.shape[1])).astype(np.float32)
+
+    # ------------------------------------------------------------------ titles without interactions
+    def new_titles(self, user: FoldedUser | Mapping[int, float],
+                   anime_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+        """A member's (ranking scores, calibrated 1-10 predictions, vector sources) of catalog titles
+        the training data lacks: NaN and None for an id that is not one. The source ("community",
+        "franchise", "content", "prior") says how much the vector knows, for honest words."""
+        user = self.folded(user)
+        scores = np.full(len(anime_ids), np.nan)
+        predicted = np.full(len(anime_ids), np.nan)
+        sources: list[str | None] = [None] * len(anime_ids)
+        cold = self.cold
+        rows = [(j, r) for j, a in enumerate(anime_ids) if cold is not None and (r := cold.index_of(a)) is not None]
+        if cold is None or not rows:
+            return scores, predicted, sources
+        pos, idx = map(np.asarray, zip(*rows))
+        scores[pos] = cold.scores(user.pref, cold.given_franchises(user.seen), idx)
+        predicted[pos] = calibrated(cold.predicted(self.global_mean, user.user_bias, user.rating_vec, idx))
+        for j, r in zip(pos, idx):
+            sources[j] = SOURCES[cold.source[r]]
+        return scores, predicted, sources
+
+    def fold_in_title(self, anime_id: int, raters: Sequence[tuple[FoldedUser, float]]) -> bool:
+        """Item fold-in of a title without interactions from its raters (each a folded-in member and
+        their rating, -1 for watched), between retrains. False when it is not such a title or has
+        fewer raters than the cold-start path trusts (ColdConfig.min_raters)."""
+        row = self.cold.index_of(anime_id) if self.cold is not None else None
+        if row is None or self.cold is None or len(raters) < self.cold.config.min_raters:
+            return False
+        users = [u for u, _ in raters]
+        r = np.array([rating for _, rating in raters], np.float32)
+        conf = 1.0 + self.config.alpha * confidence_weight(r, self.config)
+        residuals = np.where(r > 0, r - self.global_mean - np.array([u.user_bias for u in users]), np.nan)
+        return self.cold.fold_in_item(row, np.array([u.pref for u in users]), conf, residuals,
+                                      self.config.item_bias_shrink)
 
     # ------------------------------------------------------------------ similar-items index
     def attach_ann(self, ann: AnnIndex) -> None:
@@ -330,9 +387,12 @@ class Recommender:
         return [Recommendation(int(self.item_ids[i]), float(scores[i]), float(p)) for i, p in zip(top, predicted)]
 
     def predict(self, ratings: FoldedUser | Mapping[int, float], anime_ids: Sequence[int]) -> np.ndarray:
-        """Predicted 1-10 score for each anime id; an id the model lacks gets mean + the member's bias."""
+        """Predicted 1-10 score for each anime id: a title without interactions from its cold-start vector
+        (new_titles), an id the model knows nothing of gets mean + the member's bias."""
         user = self.folded(ratings)
         out = np.full(len(anime_ids), calibrated(np.array(self.global_mean + user.user_bias)), np.float64)
+        new = self.new_titles(user, anime_ids)[1]
+        out[~np.isnan(new)] = new[~np.isnan(new)]
         known = [(j, i) for j, a in enumerate(anime_ids) if (i := self._index.get(int(a))) is not None]
         if known:
             pos, idx = map(np.asarray, zip(*known))

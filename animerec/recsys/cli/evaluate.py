@@ -28,6 +28,8 @@ def add_parser(sub) -> None:
     e.add_argument("--engines", help="compare training engines instead, e.g. default,spark (the served list's "
                    "NDCG@10 and RMSE per engine)")
     e.add_argument("--master", help="Spark master URL with --engines ...,spark (default local[2])")
+    e.add_argument("--coldstart", action="store_true", help="titles the model never saw: the time split "
+                   "(new titles held out of training) instead (with --write-docs: only the page's new-titles section)")
     e.set_defaults(func=cmd_evaluate)
 
 
@@ -35,6 +37,8 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     docs = _docs(args)
     if args.engines:
         return _evaluate_engines(args, docs)
+    if args.coldstart:
+        return _evaluate_coldstart(args, docs)
     if args.master:
         raise CliError("--master is for --engines with spark")
     from animerec.recsys.evaluation import protocols, report
@@ -70,6 +74,25 @@ def _evaluate_engines(args: argparse.Namespace, docs: Path | None) -> None:
             _protocol_option(args) + (f" --master {args.master}" if args.master else "")
         report.write_engines(docs, results, command, settings.get("spark"))
         print(f"wrote the engines section of {docs}")
+
+
+def _evaluate_coldstart(args: argparse.Namespace, docs: Path | None) -> None:
+    """evaluate --coldstart: the cold-start path and its baselines on the time split."""
+    from animerec.recsys.data import load_catalog_table
+    from animerec.recsys.evaluation import coldstart, report
+
+    results = coldstart.evaluate_coldstart(load_interactions(), load_catalog_table(), args.seed,
+                                           model_config(args.config), progress=say)
+    checks = coldstart.coldstart_checks(results)
+    print(coldstart.format_coldstart(results))
+    for line in report.check_lines(checks):
+        print(line)
+    if docs is not None:
+        command = f"python -m animerec.recsys evaluate --coldstart --seed {args.seed}"
+        report.write_section(docs, coldstart.coldstart_doc(results, command, report.COLDSTART_BEGIN,
+                                                           report.COLDSTART_END, report.bar_lines(checks)),
+                             report.COLDSTART_BEGIN, report.COLDSTART_END)
+        print(f"wrote the new-titles section of {docs}")
 
 
 def _docs(args: argparse.Namespace) -> Path | None:

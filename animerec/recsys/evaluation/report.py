@@ -139,12 +139,14 @@ def format_engines(results: dict) -> str:
 
 # ---------------------------------------------------------------------------------------- docs/evaluation.md
 ENGINES_BEGIN, ENGINES_END = "<!-- engines: begin -->", "<!-- engines: end -->"
+COLDSTART_BEGIN, COLDSTART_END = "<!-- coldstart: begin -->", "<!-- coldstart: end -->"
 
 
 def write_evaluation(docs: Path, results: dict, command: str, seed: int) -> None:
     """The whole page from a full run, the training-engines section kept as it is, and the served
     model's figures to EVALUATION_JSON."""
-    kept = engines_section(docs.read_text()) if docs.exists() else ""
+    text = docs.read_text() if docs.exists() else ""
+    kept = engines_section(text) + section(text, COLDSTART_BEGIN, COLDSTART_END)
     docs.write_text(evaluation_page(format_table(results), bars(results), command) + kept)
     EVALUATION_JSON.write_text(json.dumps(
         {"seed": seed, "command": command, **{p: rows[SERVED] for p, rows in results["protocols"].items()}}, indent=2))
@@ -152,22 +154,33 @@ def write_evaluation(docs: Path, results: dict, command: str, seed: int) -> None
 
 def write_engines(docs: Path, results: dict, command: str, spark: SparkSettings | None) -> None:
     """The training-engines section alone: replaced where the page has one, else appended."""
-    section = engines_doc(format_engines(results), engine_checks(results), command, spark)
+    write_section(docs, engines_doc(format_engines(results), engine_checks(results), command, spark),
+                  ENGINES_BEGIN, ENGINES_END)
+
+
+def write_section(docs: Path, new: str, begin: str, end: str) -> None:
+    """One marked section of the page (``new`` starts with ``begin`` and ends with ``end``): replaced
+    where the page has one, else appended."""
     text = docs.read_text() if docs.exists() else "# Evaluation\n"
-    old = engines_section(text)
-    text = text.replace(old.strip("\n"), section) if old else text.rstrip("\n") + "\n\n" + section + "\n"
+    old = section(text, begin, end)
+    text = text.replace(old.strip("\n"), new) if old else text.rstrip("\n") + "\n\n" + new + "\n"
     docs.write_text(text)
 
 
 def engines_section(text: str) -> str:
     """The training-engines section of a page, as a regeneration of the rest keeps it; "" when there is none."""
-    begin, end = text.find(ENGINES_BEGIN), text.find(ENGINES_END)
+    return section(text, ENGINES_BEGIN, ENGINES_END)
+
+
+def section(text: str, begin_marker: str, end_marker: str) -> str:
+    """The section of a page between two markers (markers included); "" when there is none."""
+    begin, end = text.find(begin_marker), text.find(end_marker)
     if begin < 0 or end < begin:
         return ""
-    return "\n" + text[begin:end + len(ENGINES_END)] + "\n"
+    return "\n" + text[begin:end + len(end_marker)] + "\n"
 
 
-def _bar_lines(checks: Checks) -> str:
+def bar_lines(checks: Checks) -> str:
     return "\n".join(f"- {'PASS' if ok else 'FAIL'}: {text}" for text, ok in checks)
 
 
@@ -189,7 +202,7 @@ in this run on this 2-core machine; `docs/benchmarks.md` has the timing benchmar
 
 {table}
 
-{_bar_lines(checks)}
+{bar_lines(checks)}
 {ENGINES_END}"""
 
 
@@ -242,5 +255,5 @@ tuning round (see git history); the sealed holdout of real users is the clean te
 {table}
 ## Bars
 
-{_bar_lines(checks)}
+{bar_lines(checks)}
 """

@@ -1,6 +1,7 @@
 """A trained model on disk: a directory, published atomically, loaded whole or not at all.
 
-    <root>/<version>/model.npz     factors, biases, id map, sparse item-item matrices (no pickle)
+    <root>/<version>/model.npz     factors, biases, id map, sparse item-item matrices, the cold-start
+                                   vectors of catalog titles without interactions (no pickle)
     <root>/<version>/similar.ann   Annoy index over the /similar embeddings
     <root>/<version>/meta.json     version, trained_at, data fingerprint, hyperparameters, figures,
                                    and the sha256 of each file above
@@ -27,6 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from animerec.recsys.algorithms.ann import AnnIndex
+from animerec.recsys.algorithms.coldstart import ColdVectors
 from animerec.recsys.lifecycle.meta import COUNT_NAMES, BadMeta, ModelMeta
 from animerec.recsys.model import ModelConfig, Recommender
 
@@ -72,6 +74,7 @@ def save(model: Recommender, directory: Path) -> None:
         item_popularity=model.item_popularity, global_mean=np.float64(model.global_mean),
         **_sparse_arrays("ease", model.ease), **_sparse_arrays("cooc", model.cooccurrence),
         **_sparse_arrays("cosine", model.cosine), similar_vectors=model.similar_vectors,
+        **(model.cold.arrays() if model.cold is not None else {}),
     )
     np.savez(directory / MODEL_FILE, **arrays)
     ann = model.ensure_ann()
@@ -114,7 +117,7 @@ def load(directory: Path) -> Recommender:
             model = Recommender(
                 config, z["item_ids"], z["item_factors"], z["item_bias"], float(z["global_mean"]),
                 z["item_popularity"], _sparse_from("ease", z), _sparse_from("cooc", z),
-                _sparse_from("cosine", z), z["similar_vectors"], meta,
+                _sparse_from("cosine", z), z["similar_vectors"], meta, ColdVectors.from_arrays(z),
             )
         model.attach_ann(AnnIndex.load(directory / ANN_FILE, model.similar_vectors.shape[1], model.item_ids,
                                        config.ann_search_k))

@@ -1,0 +1,282 @@
+"""Item vectors for catalog titles the training data never saw, and how a member is scored on them.
+
+The ALS item factors exist only for titles with interactions; a title aired after the data has none.
+Its vector comes from the best evidence there is, in this order:
+  * **community**: members who rated it since the last retrain. An item fold-in, the symmetric of the
+    member fold-in: the implicit-ALS ridge solve for y against those members' folded-in vectors, with
+    the training members' Gram X'X + reg I as the background of members who did not watch it, centred
+    on the estimate below so a handful of raters moves it only as far as they should;
+  * **franchise**: a new season starts from its predecessor's vector (the latest-starting title with
+    a vector in its work, else its franchise), shrunk toward the content estimate;
+  * **content**: a ridge map, fit on the titles that have vectors, from catalog features (genres,
+    themes, demographics, studios, source, type, year bucket, age rating) to item factor and item bias;
+  * **prior**: nothing but the map's intercept (the average title); popularity then ranks it.
+A cold title is scored against a folded-in member by the factor dot product x_u . y, plus a
+popularity prior (log of MAL's newest members count, standardized over the cold titles) and a bonus
+when the member gave a title of its franchise (a sequel is for those who saw what came before). Its
+1-10 prediction is mu + b_u + trust * (b_i + z_u . y): the item part is shrunk toward the member's
+mean by how much the vector's source is trusted (``ColdConfig.trust``), so a content guess claims
+little. The constants are the ones the time-split evaluation chose (animerec.recsys.evaluation.coldstart).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from animerec.recsys.algorithms.als import solve_spd
+
+COMMUNITY, FRANCHISE, CONTENT, PRIOR = 0, 1, 2, 3
+SOURCES = ("community", "franchise", "content", "prior")
+
+# Catalog columns read as "|"-separated labels, with their feature prefix.
+_LABEL_COLUMNS = {"genres": "genre", "themes": "theme", "demographics": "demo", "studios": "studio"}
+_ONE_COLUMNS = {"source": "source", "type": "type", "age_rating": "age"}
+MIN_LABEL_TITLES = 3  # a studio (or other label) on fewer titles is noise to the map
+
+
+@dataclass(frozen=True)
+class ColdConfig:
+    """Constants of the cold-start path; the defaults are the ones docs/evaluation.md justified
+    (tuned on the time split's seeds 1 and 2)."""
+
+    content_reg: float = 3.0  # ridge penalty of the content map
+    support_half: float = 20.0  # a training title's weight in the map: n / (n + support_half)
+    franchise_weight: float = 0.5  # share of the predecessor's vector in a new season's
+    min_raters: int = 5  # community fold-in from this many raters on
+    prior_weight: float = 12.0  # weight of the standardized popularity prior in the ranking score
+    continuation_weight: float = 0.3  # bonus of a title whose franchise the member gave
+    # Share of the item part of a 1-10 prediction kept, per source (community, franchise, content, prior).
+    trust: tuple[float, float, float, float] = (1.0, 0.8, 0.5, 0.0)
+
+
+def content_features(table: pd.DataFrame, vocabulary: list[str] | None = None) -> tuple[sp.csr_matrix, list[str]]:
+    """(titles x features) 0/1 matrix of a catalog table, and the feature names.
+
+    Without a ``vocabulary`` it is every label on at least MIN_LABEL_TITLES titles, plus a "missing"
+    feature per column (the 2016-only titles lack studios, source and age rating; the map learns that
+    shift rather than reading it as taste)."""
+    names: list[list[str]] = [[] for _ in range(len(table))]
+    for column, prefix in {**_LABEL_COLUMNS, **_ONE_COLUMNS}.items():
+        values = table[column].tolist() if column in table else [None] * len(table)
+        for row, value in zip(names, values):
+            if isinstance(value, str) and value:
+                parts = value.split("|") if column in _LABEL_COLUMNS else [value]
+                row.extend(f"{prefix}:{p.strip()}" for p in parts if p.strip())
+            else:
+                row.append(f"{prefix}:?")
+    years = (pd.to_numeric(table["year"], errors="coerce").astype("float64") if "year" in table
+             else pd.Series(np.nan, index=table.index))
+    for row, year in zip(names, years.tolist()):
+        row.append(f"year:{int(year) // 5 * 5}" if year == year else "year:?")
+    if vocabulary is None:
+        counts = pd.Series([n for row in names for n in row]).value_counts()
+        vocabulary = sorted(counts.index[counts >= MIN_LABEL_TITLES].tolist())
+    column_of = {n: j for j, n in enumerate(vocabulary)}
+    rows, cols = [], []
+    for i, row in enumerate(names):
+        for n in set(row):
+            if (j := column_of.get(n)) is not None:
+                rows.append(i)
+                cols.append(j)
+    F = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(table), len(vocabulary)))
+    return F, vocabulary
+
+
+@dataclass
+class ContentMap:
+    """Ridge from content features to [item factors | item bias], with an unpenalized intercept."""
+
+    intercept: np.ndarray  # (k + 1,)
+    weights: np.ndarray  # (n_features, k + 1)
+
+    @classmethod
+    def fit(cls, F: sp.csr_matrix, targets: np.ndarray, sample_weight: np.ndarray, reg: float) -> ContentMap:
+        w = sample_weight.astype(np.float64)
+        intercept = (w[:, None] * targets).sum(0) / max(w.sum(), 1e-12)
+        Fd = F.toarray().astype(np.float64)
+        mean_f = (w[:, None] * Fd).sum(0) / max(w.sum(), 1e-12)
+        Fc = Fd - mean_f  # centred, so the intercept is the weighted mean title
+        A = (Fc.T * w) @ Fc + reg * np.eye(F.shape[1])
+        weights = np.linalg.solve(A, (Fc.T * w) @ (targets - intercept))
+        return cls((intercept - mean_f @ weights).astype(np.float32), weights.astype(np.float32))
+
+    def predict(self, F: sp.csr_matrix) -> np.ndarray:
+        return np.asarray(F @ self.weights) + self.intercept
+
+
+@dataclass
+class ColdVectors:
+    """The cold titles of one trained model (arrays aligned to anime_ids), and what scoring them needs."""
+
+    anime_ids: np.ndarray  # int64 MAL ids of catalog titles without a training vector
+    factors: np.ndarray  # float32 (m, k)
+    bias: np.ndarray  # float32 (m,)
+    source: np.ndarray  # int8 (m,): COMMUNITY / FRANCHISE / CONTENT / PRIOR
+    anchor: np.ndarray  # int64 (m,): the MAL id a franchise vector continues, else -1
+    franchise: np.ndarray  # int64 (m,): franchise id (catalog), -1 unknown
+    prior: np.ndarray  # float32 (m,): standardized log(1 + members_latest)
+    warm_franchise: np.ndarray  # int64 (n_items,): franchise id of each trained title, -1 unknown
+    user_gram: np.ndarray  # float32 (k, k): training members' X'X + reg I (the item fold-in's background)
+    raters: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))  # int32 (m,): community raters used
+    config: ColdConfig = field(default_factory=ColdConfig)
+
+    def __post_init__(self) -> None:
+        self._index = {int(a): i for i, a in enumerate(self.anime_ids)}
+        # What the model was trained with: every item fold-in starts from these, so folding in a
+        # title again with more raters counts each rater once.
+        self._base = (self.factors.copy(), self.bias.copy())
+        if len(self.raters) != len(self.anime_ids):
+            self.raters = np.zeros(len(self.anime_ids), np.int32)
+
+    def index_of(self, anime_id: int) -> int | None:
+        return self._index.get(int(anime_id))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The arrays a model directory stores (artifacts), by name."""
+        return {"cold_ids": self.anime_ids, "cold_factors": self.factors, "cold_bias": self.bias,
+                "cold_source": self.source, "cold_anchor": self.anchor, "cold_franchise": self.franchise,
+                "cold_prior": self.prior, "cold_warm_franchise": self.warm_franchise,
+                "cold_user_gram": self.user_gram, "cold_raters": self.raters}
+
+    @classmethod
+    def from_arrays(cls, z) -> ColdVectors | None:
+        """Back from arrays(); None for a model saved without cold vectors."""
+        if "cold_ids" not in z:
+            return None
+        return cls(z["cold_ids"], z["cold_factors"], z["cold_bias"], z["cold_source"], z["cold_anchor"],
+                   z["cold_franchise"], z["cold_prior"], z["cold_warm_franchise"], z["cold_user_gram"],
+                   z["cold_raters"])
+
+    # ------------------------------------------------------------------ scoring a member
+    def scores(self, pref: np.ndarray, given_franchises: set[int], rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Ranking scores of cold rows for a member: x_u . y standardized over the cold titles (so the
+        prior's weight means the same for every member), plus the popularity prior, plus a bonus where
+        they gave the franchise."""
+        cfg = self.config
+        dots = self.factors @ pref
+        mean, sd = float(dots.mean()), float(dots.std()) + 1e-9
+        out = (dots[rows] - mean) / sd + cfg.prior_weight * self.prior[rows]
+        if given_franchises:
+            out += cfg.continuation_weight * np.isin(self.franchise[rows], list(given_franchises))
+        return out
+
+    def predicted(self, global_mean: float, user_bias: float, rating_vec: np.ndarray,
+                  rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Raw 1-10 predictions (before calibration): the item part shrunk by the source's trust."""
+        trust = np.asarray(self.config.trust, np.float32)[self.source[rows]]
+        return global_mean + user_bias + trust * (self.bias[rows] + self.factors[rows] @ rating_vec)
+
+    def given_franchises(self, warm_rows: np.ndarray) -> set[int]:
+        """The franchise ids of a member's given (trained) titles."""
+        f = self.warm_franchise[warm_rows]
+        return set(f[f >= 0].tolist())
+
+    # ------------------------------------------------------------------ community
+    def fold_in_item(self, row: int, prefs: np.ndarray, confidence: np.ndarray, residuals: np.ndarray,
+                     bias_shrink: float) -> bool:
+        """Item fold-in of cold row ``row`` from its raters: their folded-in vectors (n, k), the
+        confidence of each interaction (1 + alpha * weight) and their rating residuals r - mu - b_u
+        (NaN for watched). Below min_raters nothing changes and it says False."""
+        if len(prefs) < self.config.min_raters:
+            return False
+        y0, b0 = self._base[0][row], self._base[1][row]
+        X = prefs.astype(np.float32)
+        c = confidence.astype(np.float32)
+        # The raters are not among the training members, so each adds c x x' to the background Gram;
+        # the prior term G y0 centres the solve on the current estimate: y = y0 + A^-1 sum c x (1 - x.y0).
+        A = self.user_gram + (X.T * c) @ X
+        self.factors[row] = y0 + solve_spd(A, X.T @ (c * (1.0 - X @ y0)))
+        rated = ~np.isnan(residuals)
+        self.bias[row] = (residuals[rated].sum() + bias_shrink * b0) / (rated.sum() + bias_shrink)
+        self.source[row] = COMMUNITY
+        self.raters[row] = len(prefs)
+        return True
+
+
+def build_cold(item_ids: np.ndarray, item_factors: np.ndarray, item_bias: np.ndarray, popularity: np.ndarray,
+               user_gram: np.ndarray, table: pd.DataFrame, config: ColdConfig | None = None) -> ColdVectors:
+    """Vectors for every title of a catalog ``table`` (load_catalog_table's columns) that item_ids lacks."""
+    config = config or ColdConfig()
+    table = table.drop_duplicates("anime_id").reset_index(drop=True)
+    ids = table["anime_id"].to_numpy(np.int64)
+    warm_pos = {int(a): i for i, a in enumerate(item_ids)}
+    in_table = {int(a): i for i, a in enumerate(ids)}
+    F, vocabulary = content_features(table)
+    warm_rows = np.array([in_table.get(int(a), -1) for a in item_ids])
+    has_row = warm_rows >= 0
+    targets = np.hstack([item_factors, item_bias[:, None]]).astype(np.float64)[has_row]
+    support = popularity[has_row] / (popularity[has_row] + config.support_half)
+    cmap = ContentMap.fit(F[warm_rows[has_row]], targets, support, config.content_reg)
+
+    cold_mask = np.array([int(a) not in warm_pos for a in ids])
+    cold = table[cold_mask].reset_index(drop=True)
+    estimate = cmap.predict(F[np.flatnonzero(cold_mask)])
+    k = item_factors.shape[1]
+    factors, bias = estimate[:, :k].astype(np.float32), estimate[:, k].astype(np.float32)
+    known_features = np.asarray((F[np.flatnonzero(cold_mask)][:, _informative(vocabulary)]).sum(1)).ravel() > 0
+    source = np.where(known_features, CONTENT, PRIOR).astype(np.int8)
+    factors[source == PRIOR], bias[source == PRIOR] = cmap.intercept[:k], cmap.intercept[k]
+
+    anchor = predecessors(cold, table, warm_pos)
+    s = config.franchise_weight
+    for r in np.flatnonzero(anchor >= 0):
+        w = warm_pos[int(anchor[r])]
+        factors[r] = s * item_factors[w] + (1 - s) * factors[r]
+        bias[r] = s * item_bias[w] + (1 - s) * bias[r]
+        source[r] = FRANCHISE
+
+    members = (pd.to_numeric(cold["members_latest"], errors="coerce").fillna(0).to_numpy(np.float64)
+               if "members_latest" in cold else np.zeros(len(cold)))
+    prior = np.log1p(members)
+    prior = ((prior - prior.mean()) / (prior.std() + 1e-9)).astype(np.float32) if len(prior) else prior.astype(np.float32)
+    fr = _franchise_ids(table)
+    warm_franchise = np.array([fr[r] if r >= 0 else -1 for r in warm_rows], np.int64)
+    return ColdVectors(cold["anime_id"].to_numpy(np.int64), factors, bias, source, anchor,
+                       fr[np.flatnonzero(cold_mask)], prior, warm_franchise, user_gram.astype(np.float32),
+                       config=config)
+
+
+def _informative(vocabulary: list[str]) -> np.ndarray:
+    """Columns that say something about a title (not the "missing" markers)."""
+    return np.array([not n.endswith(":?") for n in vocabulary])
+
+
+def _franchise_ids(table: pd.DataFrame) -> np.ndarray:
+    if "franchise_id" not in table:
+        return np.full(len(table), -1, np.int64)
+    return pd.to_numeric(table["franchise_id"], errors="coerce").fillna(-1).to_numpy(np.int64)
+
+
+def predecessors(cold: pd.DataFrame, table: pd.DataFrame, warm_pos: dict[int, int]) -> np.ndarray:
+    """For each cold title: the trained title it continues (MAL id), else -1. That is the latest-starting
+    trained title of its work that started before it; failing that, of its franchise."""
+    out = np.full(len(cold), -1, np.int64)
+    if "work_id" not in table or "franchise_id" not in table:
+        return out
+    start = pd.to_datetime(table["start_date"], errors="coerce").to_numpy("datetime64[D]")
+    all_ids = table["anime_id"].to_numpy(np.int64)
+    warm = np.isin(all_ids, list(warm_pos))
+    cold_start = pd.to_datetime(cold["start_date"], errors="coerce").to_numpy("datetime64[D]")
+    # Unknown start dates sort last, so a dated cold title never continues an undated one.
+    when = np.where(np.isnat(start), np.datetime64("9999-12-31"), start)
+    cold_when = np.where(np.isnat(cold_start), np.datetime64("9999-12-31"), cold_start)
+    for key in ("franchise_id", "work_id"):  # work last: it overrides the franchise's pick
+        keys = pd.to_numeric(table[key], errors="coerce").fillna(-1).to_numpy(np.int64)
+        order = np.flatnonzero(warm & (keys >= 0))
+        order = order[np.lexsort((when[order], keys[order]))]
+        groups, first = np.unique(keys[order], return_index=True)
+        bounds = dict(zip(groups.tolist(), zip(first.tolist(), np.append(first[1:], len(order)).tolist())))
+        cold_keys = pd.to_numeric(cold[key], errors="coerce").fillna(-1).to_numpy(np.int64)
+        for r, g in enumerate(cold_keys.tolist()):
+            if g not in bounds:
+                continue
+            a, b = bounds[g]
+            # The latest trained title that started before this one (any of them when its date is unknown).
+            n = b - a if np.isnat(cold_start[r]) else int(np.searchsorted(when[order[a:b]], cold_when[r], "left"))
+            if n > 0:
+                out[r] = all_ids[order[a + n - 1]]
+    return out

@@ -1,0 +1,348 @@
+"""`evaluate --coldstart`: titles the model never saw, on a time split inside the training data.
+
+Every title first aired on or after the cut date (the catalog's start_date) is removed from training
+with all its interactions; the members who watched any of them are held out whole. The held-out
+members are split in two by the seed:
+  * the scored half: given their interactions with older titles (folded in), asked for the cut
+    titles they watched (liked: rated 8 or more), ranked among all cut titles;
+  * the community half: stands for the members who rated the new titles since the last retrain
+    (their item fold-ins), and for the warm ceiling's extra training data.
+Methods (each a ranking of the cut titles for one scored member):
+  * the cold-start path that serves members (animerec.recsys.algorithms.coldstart: franchise, content
+    and popularity; no one has rated the new titles yet), and the same with the community half's
+    ratings folded in for titles with at least ColdConfig.min_raters raters;
+  * popularity by MAL members (newest count), "sequels of titles the member liked, then popularity",
+    a content-kNN scorer and LightFM with item features (the hybrid reference);
+  * the warm model retrained with the community half included: the ceiling.
+Calibration: RMSE of the served path's 1-10 predictions on the scored members' ratings of cut titles,
+beside each member's own mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, replace
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from animerec.recsys.algorithms.coldstart import ColdConfig, build_cold, content_features
+from animerec.recsys.evaluation.metrics import LIKED, Accumulator
+from animerec.recsys.evaluation.splits import Case
+from animerec.recsys.model import FoldedUser, ModelConfig, Recommender, single_threaded_blas, top_n
+
+CUT_DATE = "2016-04-01"
+K = 20
+SERVED = "animerec cold-start (served: franchise + content + prior)"
+COMMUNITY = "animerec cold-start + community fold-in"
+POPULARITY = "popularity (MAL members)"
+SEQUELS = "sequels of liked titles, then popularity"
+CONTENT_KNN = "content-kNN"
+LIGHTFM = "LightFM (WARP, item features)"
+CEILING = "warm model with the community half trained in (ceiling)"
+BASELINES = (POPULARITY, SEQUELS, CONTENT_KNN, LIGHTFM)
+BAR_MARGIN = 0.10  # the served path beats the best baseline by this much on NDCG@10 and liked NDCG@10
+
+Ranker = Callable[[Case], np.ndarray]  # one scored member -> a score per cut title
+
+
+def time_split(df: pd.DataFrame, table: pd.DataFrame, cut: str = CUT_DATE) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                                      np.ndarray]:
+    """(training interactions, held-out members' interactions, cut title ids): the cut titles are those
+    in ``df`` first aired on or after ``cut``; whoever watched one is held out."""
+    start = pd.to_datetime(table.set_index("anime_id")["start_date"], errors="coerce")
+    aired = df["anime_id"].map(start)
+    is_cut = (aired >= pd.Timestamp(cut)).to_numpy()
+    cut_ids = np.sort(df.loc[is_cut, "anime_id"].unique())
+    held_users = set(df.loc[is_cut, "user_id"])
+    held = df["user_id"].isin(held_users).to_numpy()
+    return df[~held].reset_index(drop=True), df[held].reset_index(drop=True), cut_ids
+
+
+def halves(held: pd.DataFrame, cut_ids: np.ndarray, seed: int) -> tuple[list[Case], pd.DataFrame]:
+    """(the scored half's cases, the community half's interactions), split by ``seed``."""
+    users = np.sort(held["user_id"].unique())
+    rng = np.random.default_rng(seed)
+    community = set(rng.choice(users, size=len(users) // 2, replace=False))
+    cases = []
+    scored = held[~held["user_id"].isin(community)]
+    for user_id, g in scored.groupby("user_id", sort=True):
+        new = g["anime_id"].isin(cut_ids).to_numpy()
+        if new.all():
+            continue  # nothing given: a member with no ratings gets the popularity list, not scored here
+        cases.append(Case(str(user_id), g["anime_id"].to_numpy()[~new], g["rating"].to_numpy(np.float32)[~new],
+                          g["anime_id"].to_numpy()[new], g["rating"].to_numpy(np.float32)[new]))
+    return cases, held[held["user_id"].isin(community)].reset_index(drop=True)
+
+
+def _given(case: Case) -> dict[int, float]:
+    return dict(zip(case.given_items.tolist(), case.given_ratings.tolist()))
+
+
+# ---------------------------------------------------------------------------------------- our paths
+def cold_ranker(model: Recommender, cut_ids: np.ndarray) -> Ranker:
+    """The served cold-start path's scores of the cut titles (Recommender.new_titles)."""
+    ids = cut_ids.tolist()
+    return lambda case: np.nan_to_num(model.new_titles(_given(case), ids)[0], nan=-np.inf)
+
+
+def fold_in_community(model: Recommender, community: pd.DataFrame, cut_ids: np.ndarray) -> dict[str, int]:
+    """Fold the community half's ratings of the cut titles into the model (Recommender.fold_in_title):
+    {"titles": titles folded in, "raters": their raters}."""
+    cut = set(cut_ids.tolist())
+    raters: dict[int, list[tuple[FoldedUser, float]]] = {}
+    for _, g in community.groupby("user_id", sort=True):
+        new = g["anime_id"].isin(cut).to_numpy()
+        user = model.fold_in(dict(zip(g["anime_id"].to_numpy()[~new].tolist(),
+                                      g["rating"].to_numpy(np.float32)[~new].tolist())))
+        for a, r in zip(g["anime_id"].to_numpy()[new].tolist(), g["rating"].to_numpy()[new].tolist()):
+            raters.setdefault(int(a), []).append((user, float(r)))
+    folded = [a for a, rs in raters.items() if model.fold_in_title(a, rs)]
+    return {"titles": len(folded), "raters": int(sum(len(raters[a]) for a in folded))}
+
+
+def with_cold(model: Recommender, table: pd.DataFrame, config: ColdConfig) -> Recommender:
+    """The model with its cold vectors rebuilt under another ColdConfig (the tuning's loop: no retraining)."""
+    assert model.cold is not None
+    out = replace(model)
+    out.cold = build_cold(model.item_ids, model.item_factors, model.item_bias, model.item_popularity,
+                          model.cold.user_gram, table, config)
+    return out
+
+
+# ---------------------------------------------------------------------------------------- baselines
+def _members(table: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
+    members = pd.to_numeric(table.set_index("anime_id")["members_latest"], errors="coerce")
+    return members.reindex(ids).fillna(0).to_numpy(np.float64)
+
+
+def popularity_ranker(table: pd.DataFrame, cut_ids: np.ndarray) -> Ranker:
+    score = np.log1p(_members(table, cut_ids))
+    return lambda case: score
+
+
+def sequels_ranker(table: pd.DataFrame, cut_ids: np.ndarray) -> Ranker:
+    """Cut titles of a franchise the member liked (rated 8+) first, each group by popularity."""
+    franchise = table.set_index("anime_id")["franchise_id"]
+    cut_franchise = franchise.reindex(cut_ids).to_numpy()
+    pop = np.log1p(_members(table, cut_ids))
+    pop = pop / (pop.max() + 1.0)
+
+    def rank(case: Case) -> np.ndarray:
+        liked = case.given_items[case.given_ratings >= LIKED]
+        return np.isin(cut_franchise, franchise.reindex(liked).dropna().to_numpy()) + pop
+    return rank
+
+
+def content_knn_ranker(table: pd.DataFrame, cut_ids: np.ndarray) -> Ranker:
+    """Cosine of content features between each cut title and the member's titles, weighted by
+    their rating centred on the member's mean (watched: a small positive weight)."""
+    table = table.drop_duplicates("anime_id").reset_index(drop=True)
+    F, _ = content_features(table)
+    norms = np.sqrt(np.asarray(F.multiply(F).sum(1)).ravel())
+    Fn = sp.csr_matrix(sp.diags(1.0 / np.maximum(norms, 1e-9)) @ F)
+    row = {int(a): i for i, a in enumerate(table["anime_id"].tolist())}
+    cut_rows = np.array([row.get(int(a), -1) for a in cut_ids])
+    C = Fn[np.maximum(cut_rows, 0)]
+
+    def rank(case: Case) -> np.ndarray:
+        keep = [(row[a], r) for a, r in zip(case.given_items.tolist(), case.given_ratings.tolist()) if a in row]
+        if not keep:
+            return np.zeros(len(cut_ids))
+        rows, r = map(np.asarray, zip(*keep))
+        rated = r > 0
+        mean = r[rated].mean() if rated.any() else 7.0
+        w = np.where(rated, r - mean + 1.0, 0.5)
+        profile = np.asarray(Fn[rows].T @ w).ravel()
+        return np.asarray(C @ profile).ravel() * (cut_rows >= 0)
+    return rank
+
+
+def lightfm_ranker(train: pd.DataFrame, cases: list[Case], table: pd.DataFrame, cut_ids: np.ndarray,
+                   seed: int, epochs: int = 15, components: int = 48) -> Ranker | None:
+    """LightFM (WARP) with item features: an identity feature per training title plus its content
+    features; the cut titles have content features only. The scored members' given interactions are
+    trained in (LightFM has no fold-in). None when lightfm is not installed."""
+    try:
+        from lightfm import LightFM  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    given = pd.DataFrame([(c.user_id, a, r) for c in cases for a, r in zip(c.given_items.tolist(),
+                                                                          c.given_ratings.tolist())],
+                         columns=["user_id", "anime_id", "rating"])
+    both = pd.concat([train, given], ignore_index=True)
+    users = both["user_id"].astype("category")
+    warm = np.sort(both["anime_id"].unique())
+    items = np.concatenate([warm, cut_ids])
+    pos = {int(a): i for i, a in enumerate(items)}
+    t = table.drop_duplicates("anime_id").set_index("anime_id").reindex(items).reset_index()
+    F, _ = content_features(t)
+    identity = sp.vstack([sp.identity(len(warm), format="csr"), sp.csr_matrix((len(cut_ids), len(warm)))])
+    item_features = sp.hstack([identity, F]).tocsr().astype(np.float32)
+    weight = np.where(both["rating"].to_numpy() > 0, both["rating"].to_numpy() / 10.0, 0.5).astype(np.float32)
+    interactions = sp.coo_matrix((np.ones(len(both), np.float32),
+                                  (users.cat.codes.to_numpy(), both["anime_id"].map(pos).to_numpy())),
+                                 shape=(len(users.cat.categories), len(items)))
+    weights = sp.coo_matrix((weight, (interactions.row, interactions.col)), shape=interactions.shape)
+    model = LightFM(no_components=components, loss="warp", random_state=seed)
+    model.fit(interactions, item_features=item_features, sample_weight=weights, epochs=epochs, num_threads=2)
+    code = {u: i for i, u in enumerate(users.cat.categories)}
+    cut_pos = np.arange(len(warm), len(items), dtype=np.int32)
+    return lambda case: model.predict(code[case.user_id], cut_pos, item_features=item_features)
+
+
+def ceiling_ranker(train: pd.DataFrame, community: pd.DataFrame, cut_ids: np.ndarray, config: ModelConfig
+                   ) -> tuple[Ranker, Recommender]:
+    """The warm model retrained with the community half's interactions: the cut titles they watched have
+    learnt vectors; its plain ranking scores (ALS + item-item) of the cut titles, unknown ones last."""
+    model = Recommender.fit(pd.concat([train, community], ignore_index=True), config)
+    rows = np.array([model.index_of(a) if model.index_of(a) is not None else -1 for a in cut_ids.tolist()])
+
+    def rank(case: Case) -> np.ndarray:
+        scores = model.ranking_scores(model.fold_in(_given(case)))
+        return np.where(rows >= 0, scores[np.maximum(rows, 0)], -np.inf)
+    return rank, model
+
+
+# ---------------------------------------------------------------------------------------- scoring
+def figures(cases: list[Case], cut_ids: np.ndarray, ranker: Ranker,
+            predictor: Callable[[Case], np.ndarray] | None = None) -> dict:
+    acc = Accumulator(len(cut_ids))
+    for case in cases:
+        acc.add(case, cut_ids[top_n(np.asarray(ranker(case), np.float64), K)],
+                None if predictor is None else predictor(case))
+    return asdict(acc.figures())
+
+
+def calibration(model: Recommender, cases: list[Case], cut_ids: np.ndarray) -> dict:
+    """RMSE on the scored members' ratings of cut titles: the served predictions, the same without the
+    doubt shrinkage, and each member's mean rating (of what they gave); with the count of ratings."""
+    assert model.cold is not None
+    plain = replace(model)
+    plain.cold = replace(model.cold, config=replace(model.cold.config, trust=(1.0, 1.0, 1.0, 1.0)))
+    err: dict[str, list[float]] = {"served": [], "no shrinkage": [], "member mean": []}
+    for case in cases:
+        rated = case.target_ratings > 0
+        given = case.given_ratings > 0
+        if not rated.any() or not given.any():
+            continue
+        targets = case.target_items[rated].tolist()
+        truth = case.target_ratings[rated]
+        err["served"] += (model.predict(_given(case), targets) - truth).tolist()
+        err["no shrinkage"] += (plain.predict(_given(case), targets) - truth).tolist()
+        err["member mean"] += (case.given_ratings[given].mean() - truth).tolist()
+    out = {name: float(np.sqrt(np.mean(np.square(e)))) for name, e in err.items()}
+    out["ratings"] = len(err["served"])
+    return out
+
+
+def source_counts(model: Recommender, cut_ids: np.ndarray) -> dict[str, int]:
+    """How many cut titles got their vector from each source."""
+    from animerec.recsys.algorithms.coldstart import SOURCES
+
+    assert model.cold is not None
+    rows = [r for a in cut_ids.tolist() if (r := model.cold.index_of(a)) is not None]
+    codes = model.cold.source[rows]
+    return {name: int((codes == i).sum()) for i, name in enumerate(SOURCES)}
+
+
+def evaluate_coldstart(df: pd.DataFrame, table: pd.DataFrame, seed: int, config: ModelConfig | None = None,
+                       cold: ColdConfig | None = None, cut: str = CUT_DATE, lightfm: bool = True,
+                       ceiling: bool = True, progress: Callable[[str], None] | None = None) -> dict:
+    """{"cut", "seed", "split": counts, "methods": {name: figures}, "calibration", "sources", "community"}."""
+    say = progress or (lambda msg: None)
+    config = config or ModelConfig()
+    train, held, cut_ids = time_split(df, table, cut)
+    cases, community = halves(held, cut_ids, seed)
+    say(f"time split at {cut}: {len(cut_ids)} cut titles, {train['user_id'].nunique()} training members, "
+        f"{len(cases)} scored members, {community['user_id'].nunique()} community members")
+    model = Recommender.fit(train, config, content=table)
+    if cold is not None:
+        model = with_cold(model, table, cold)
+    methods: dict[str, dict] = {}
+    with single_threaded_blas():
+        methods[SERVED] = figures(cases, cut_ids, cold_ranker(model, cut_ids))
+        out = {"calibration": calibration(model, cases, cut_ids), "sources": source_counts(model, cut_ids)}
+        community_model = with_cold(model, table, model.cold.config) if model.cold is not None else model
+        out["community"] = fold_in_community(community_model, community, cut_ids)
+        methods[COMMUNITY] = figures(cases, cut_ids, cold_ranker(community_model, cut_ids))
+        methods[POPULARITY] = figures(cases, cut_ids, popularity_ranker(table, cut_ids))
+        methods[SEQUELS] = figures(cases, cut_ids, sequels_ranker(table, cut_ids))
+        methods[CONTENT_KNN] = figures(cases, cut_ids, content_knn_ranker(table, cut_ids))
+    if lightfm:
+        say("fitting LightFM")
+        ranker = lightfm_ranker(train, cases, table, cut_ids, seed)
+        if ranker is not None:
+            methods[LIGHTFM] = figures(cases, cut_ids, ranker)
+    if ceiling:
+        say("training the warm ceiling")
+        ranker, _ = ceiling_ranker(train, community, cut_ids, config)
+        with single_threaded_blas():
+            methods[CEILING] = figures(cases, cut_ids, ranker)
+    split = {"cut_titles": int(len(cut_ids)), "training_members": int(train["user_id"].nunique()),
+             "scored_members": len(cases), "community_members": int(community["user_id"].nunique())}
+    return {"cut": cut, "seed": seed, "split": split, "methods": methods, **out}
+
+
+def coldstart_checks(results: dict) -> list[tuple[str, bool]]:
+    """The bar: the served path beats the best baseline by BAR_MARGIN on NDCG@10 and liked NDCG@10."""
+    methods = results["methods"]
+    served = methods[SERVED]
+    checks = []
+    for figure in ("ndcg10", "ndcg10_liked"):
+        best_name = max((n for n in BASELINES if n in methods), key=lambda n: methods[n][figure])
+        best = methods[best_name][figure]
+        checks.append((f"time split: served cold-start {figure} {served[figure]:.4f} >= {1 + BAR_MARGIN:.2f} x "
+                       f"best baseline ({best_name}) {best:.4f}", served[figure] >= (1 + BAR_MARGIN) * best))
+    return checks
+
+
+def format_coldstart(results: dict) -> str:
+    """The methods' table, the calibration and the vector sources, as docs/evaluation.md shows them."""
+    split, cal = results["split"], results["calibration"]
+    lines = ["| method | NDCG@10 | NDCG@10 liked | Recall@20 | Recall@20 liked |", "|---|---|---|---|---|"]
+    lines += [f"| {name} | {f['ndcg10']:.4f} | {f['ndcg10_liked']:.4f} | {f['recall20']:.4f} | "
+              f"{f['recall20_liked']:.4f} |" for name, f in results["methods"].items()]
+    sources = ", ".join(f"{n} {c}" for n, c in results["sources"].items())
+    community = results["community"]
+    lines += ["", f"Cut at {results['cut']}: {split['cut_titles']} cut titles, {split['training_members']} training "
+              f"members, {split['scored_members']} scored members, {split['community_members']} community members "
+              f"(seed {results['seed']}).", f"Vector sources of the cut titles (served path): {sources}.",
+              f"Community fold-in: {community['titles']} titles with at least the minimum raters, "
+              f"{community['raters']} ratings.", "",
+              f"Calibration on {cal['ratings']} ratings of cut titles (RMSE): served {cal['served']:.4f}, without "
+              f"the doubt shrinkage {cal['no shrinkage']:.4f}, the member's own mean {cal['member mean']:.4f}."]
+    return "\n".join(lines)
+
+
+def coldstart_doc(results: dict, command: str, begin: str, end: str, bar_lines: str) -> str:
+    methods = results["methods"]
+    gap = ""
+    if CEILING in methods:
+        ratio = methods[SERVED]["ndcg10"] / methods[CEILING]["ndcg10"]
+        gap = (f" The served path's NDCG@10 is {ratio:.0%} of the warm ceiling's; with the community half folded in, "
+               f"{methods[COMMUNITY]['ndcg10'] / methods[CEILING]['ndcg10']:.0%}.")
+    return f"""{begin}
+## New titles (time split)
+
+Produced by `{command} --write-docs` (this section only; a regeneration of the page above keeps it).
+Every title first aired on or after {results['cut']} (catalog start_date) is removed from training with all
+its interactions; the members who watched one are held out whole and split in two by the seed. The scored
+half is given its older interactions and asked for the cut titles it watched, ranked among all cut titles;
+the community half's ratings of cut titles are what "enough raters" folds in, and what the warm ceiling is
+retrained with. The served path (`animerec.recsys.algorithms.coldstart`): a new season starts from its
+predecessor's vector shrunk toward the content estimate, other titles from the ridge map of catalog
+features to item factors, scored by the folded-in member's standardized dot product plus the popularity
+prior (MAL's newest members count) and a bonus where the member gave the franchise. Popularity uses the
+same newest members count, which was counted years after these titles aired: a generous baseline (and a
+generous prior). LightFM is `lightfm-next` (the maintained fork; `lightfm` 1.17 does not build on this
+Python), WARP, identity plus content item features, the scored members' given interactions trained in.
+ColdConfig's ranking weights (prior, continuation, franchise share) were tuned on seeds 1 and 2
+(`benchmarks/tune_coldstart.py`); its trust shares (how far a prediction is shrunk toward the member's mean
+per source) were not, and the calibration line shows they shrink too much. This is seed {results['seed']}.{gap}
+
+{format_coldstart(results)}
+
+{bar_lines}
+{end}"""
