@@ -165,7 +165,7 @@ def lightfm_ranker(train: pd.DataFrame, cases: list[Case], table: pd.DataFrame, 
     features; the cut titles have content features only. The scored members' given interactions are
     trained in (LightFM has no fold-in). None when lightfm is not installed."""
     try:
-        from lightfm import LightFM  # type: ignore[import-untyped]
+        from lightfm import LightFM
     except ImportError:
         return None
     given = pd.DataFrame([(c.user_id, a, r) for c in cases for a, r in zip(c.given_items.tolist(),
