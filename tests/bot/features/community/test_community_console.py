@@ -40,5 +40,7 @@ async def test_local_members_see_their_taste_compare_and_score(service):
     refused = await say(console.commands["compare"], "Mio")
     assert refused == "! Mio keeps their taste private, so nobody can compare with them."
     score = await say(console.commands["score"], "Death Note")
-    assert "Loved it (9+)\n  you and 1 more" in score
+    # Two raters: Mio's 10 would follow from the figures and "you"'s own 9, so she is left out of them.
+    assert "1 member here rated or watched it; 1 scored it, mean 9.0." in score
+    assert "Loved it (9+)\n  you\n" in score and "more" not in score
     assert (await say(console.commands["server"], "")) == "! Usage: /server top"
