@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import re
 import sys
@@ -108,6 +109,34 @@ def _read_head(path: Path) -> bytes:
         return f.read(MAX_BYTES + 1)
 
 
+class LocalNames(dict[int, str]):
+    """Local members' names by id, kept in the data directory. A local id is a hash of the name, so
+    without this a member named in an earlier run (or not yet this run) would show as nobody in
+    particular, where Discord shows every visible member's name."""
+
+    FILE = "console-members.json"
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / self.FILE
+        try:
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stored = {}
+        super().__init__({int(k): str(v) for k, v in stored.items()} if isinstance(stored, dict) else {})
+        self[CONSOLE_USER_ID] = CONSOLE_USER_NAME
+
+    def __setitem__(self, member_id: int, name: str) -> None:
+        if self.get(member_id) == name:
+            return
+        super().__setitem__(member_id, name)
+        try:
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({str(k): v for k, v in self.items()}), encoding="utf-8")
+            tmp.replace(self.path)
+        except OSError:  # a read-only data directory: the names hold for this run
+            pass
+
+
 class Console:
     def __init__(self, service: Service, out: TextIO) -> None:
         self.service = service
@@ -118,7 +147,7 @@ class Console:
             "recommend": self.recommend, "similar": self.similar, "watchparty": self.watchparty,
             "as": self.as_, "stats": self.stats, "admin": self.admin,
         }
-        self.names: dict[int, str] = {CONSOLE_USER_ID: CONSOLE_USER_NAME}  # local members named this run
+        self.names: dict[int, str] = LocalNames(service.data_dir)
         self.commands.update(console_community.commands(self))
 
     def member_id_of(self, name: str) -> int:
@@ -151,6 +180,8 @@ class Console:
             raise UserError("Usage: /watchparty <name> <name> ... [strategy=average|least_misery|fair] "
                             "[genre=] [type=] [count=]. You take part too.")
         names = {self.member_id: self.member_name, **{console_member_id(n): n for n in named}}
+        for member_id, name in names.items():
+            self.names[member_id] = name
         request = self.service.parties.check(list(names), strategy=options.get("strategy", "average"),
                                              genre=options.get("genre"), type=options.get("type"),
                                              count=_count(options, 5))
