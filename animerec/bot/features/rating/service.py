@@ -85,8 +85,19 @@ class Ratings:
                             f"try again in {wait_text(left)}.")
 
     async def import_mal_xml(self, user_id: int, data: bytes) -> ImportReport:
-        """Import a MyAnimeList export; all or nothing (a bad file stores nothing)."""
+        """Import a MyAnimeList export; all or nothing (a bad file stores nothing). Only an import that
+        stored something spends the member's cooldown (taken at the start, so two at once are refused)."""
         self._import_wait(self.import_cooldown.take(user_id))
+        stored = False
+        try:
+            report = await self._import(user_id, data)
+            stored = bool(report.added or report.updated)
+            return report
+        finally:
+            if not stored:
+                self.import_cooldown.give_back(user_id)
+
+    async def _import(self, user_id: int, data: bytes) -> ImportReport:
         try:
             entries, malformed = await asyncio.to_thread(parse_mal_export, data)  # 5 MB of XML: not on the loop
         except MalImportError as exc:

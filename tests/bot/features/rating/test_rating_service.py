@@ -124,6 +124,22 @@ async def test_import_once_a_minute_per_member(service):
     assert (await service.ratings.import_mal_xml(ALICE, export)).unchanged == 1
 
 
+
+async def test_only_an_import_that_stored_something_spends_the_cooldown(service):
+    service.ratings.import_cooldown.clock = Clock()  # still: any wait below would be the cooldown's
+    export = mal_export((STEINS_GATE, 10, "Completed"))
+    with pytest.raises(UserError, match="Nothing was stored"):
+        await service.ratings.import_mal_xml(ALICE, export[: len(export) // 2])  # a truncated file
+    service.ratings.check_import(ALICE)
+    assert (await service.ratings.import_mal_xml(ALICE, export)).added == 1  # stored: the cooldown starts
+    with pytest.raises(UserError, match=r"^One import every 1 min"):
+        service.ratings.check_import(ALICE)
+    service.ratings.import_cooldown.give_back(ALICE)
+    assert (await service.ratings.import_mal_xml(ALICE, export)).unchanged == 1  # nothing stored: not spent
+    service.ratings.check_import(ALICE)
+    assert await service.store.rating_map(ALICE) == {STEINS_GATE: 10.0}
+
+
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
