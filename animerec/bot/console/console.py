@@ -22,6 +22,7 @@ from prompt_toolkit.document import Document
 from animerec.bot.app import render
 from animerec.bot.features.community import console as console_community
 from animerec.bot.features.rating.malxml import MAX_BYTES
+from animerec.bot.features.rating.service import FORGET_QUESTION
 from animerec.bot.service import SOMETHING_WENT_WRONG, Service, UserError, member_message
 from animerec.bot.store import TrainingStatus
 
@@ -159,7 +160,7 @@ class Console:
             raise UserError("Usage: /admin retrain")
         self.write(f"Retraining on the dataset and every local rating ({FIRST_TRAINING_ESTIMATE}); "
                    "the current model answers until the new one is in.")
-        record = await self.service.models.retrain()
+        record = await (await self.service.models.admin_retrain())
         if record.status != TrainingStatus.READY:
             raise UserError(f"The retrain failed ({record.error}); still serving {self.service.models.model_version}.")
         return f"Now serving model {record.version}."
@@ -247,12 +248,10 @@ class Console:
             if name in ("quit", "exit"):
                 return
             if name == "forget":
-                self.write("This deletes every rating you stored. Type yes to confirm:")
+                self.write(FORGET_QUESTION.replace("Sure?", "Type yes to confirm:"))
                 if (await lines()).strip().lower() == "yes":
                     forgotten = await self.service.ratings.forget(self.member_id)
-                    self.write(f"Deleted {forgotten.ratings} rating(s) and everything else stored about you.")
-                    if forgotten.in_model:
-                        self.write("The model being served learnt from them; the next retrain drops them.")
+                    self.write(self.service.ratings.forgotten_text(forgotten))
                 else:
                     self.write("Nothing deleted.")
             elif name in self.commands:

@@ -18,6 +18,12 @@ from animerec.recsys.serving.group import STRATEGIES, group_picks
 MAX_PARTY = 12  # members whose predicted scores fit beside each pick
 
 
+def check_size(members: int) -> None:
+    """UserError for a party too big to show: asked before anything is looked up."""
+    if members > MAX_PARTY:
+        raise UserError(f"A watch party is at most {MAX_PARTY} members; this one has {members}.")
+
+
 @dataclass(frozen=True)
 class PartyRequest:
     """A /watchparty request that passed WatchParties.check."""
@@ -45,8 +51,7 @@ class WatchParties:
         members = tuple(dict.fromkeys(member_ids))
         if not members:
             raise UserError("Nobody to watch with: join a voice channel, pick one, or mention members.")
-        if len(members) > MAX_PARTY:
-            raise UserError(f"A watch party is at most {MAX_PARTY} members; this one has {len(members)}.")
+        check_size(len(members))
         return PartyRequest(members, strategy, filters, count)
 
     async def plan(self, request: PartyRequest, *, allow_adult: bool = False, viewer_id: int | None = None

@@ -179,3 +179,16 @@ async def test_forget_deletes_everything_about_the_member_only(service):
     assert await service.store.rating_map(ALICE) == {}
     assert await service.store.dismissals(ALICE) == set()
     assert await service.store.rating_map(BOB) == {DEATH_NOTE: 7.0}
+
+
+async def test_another_members_ratings_only_of_a_visible_member_of_this_server(service):
+    await service.ratings.rate(BOB, "Steins;Gate", "9")
+    shown = await service.ratings.of_member(BOB, viewer_id=ALICE, name="bob", member_here=True)
+    assert [r.anime.anime_id for r in shown.items] == [STEINS_GATE]
+    with pytest.raises(UserError, match="^I can only show the ratings of a member of this server.$"):
+        await service.ratings.of_member(BOB, viewer_id=ALICE, name="bob", member_here=False)
+    await service.community.set_privacy(BOB, True)
+    with pytest.raises(UserError, match="^bob keeps their taste private, so I can't show their ratings.$"):
+        await service.ratings.of_member(BOB, viewer_id=ALICE, name="bob", member_here=True)
+    own = await service.ratings.of_member(BOB, viewer_id=BOB, name="bob", member_here=False)  # their own: always
+    assert len(own.items) == 1
