@@ -34,7 +34,7 @@ class Picks:
         the ones before it (a button on a message sent before a restart still pages on)."""
         served = self.models.served()
         count = check_count(count)
-        filters = self.catalog.filters(genre, type)  # an UnknownFilter before any work
+        filters = self.catalog.filters(genre, type, allow_adult=allow_adult)  # an UnknownFilter before any work
         ratings = await self.store.rating_map(user_id)
         dismissed = await self.store.dismissals(user_id)
         onboarding_due = onboard and len(ratings) < MIN_RATINGS
