@@ -158,9 +158,10 @@ class Console:
     async def admin(self, args: str) -> str:
         if args.strip().lower() != "retrain":
             raise UserError("Usage: /admin retrain")
+        task = await self.service.models.admin_retrain()  # refused before saying anything is under way
         self.write(f"Retraining on the dataset and every local rating ({FIRST_TRAINING_ESTIMATE}); "
                    "the current model answers until the new one is in.")
-        record = await (await self.service.models.admin_retrain())
+        record = await task
         if record.status != TrainingStatus.READY:
             raise UserError(f"The retrain failed ({record.error}); still serving {self.service.models.model_version}.")
         return f"Now serving model {record.version}."
