@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import sqlite3
 import sys
 import tempfile
 
@@ -43,8 +45,22 @@ def _data_dir_problem(settings: Settings) -> str | None:
             open(db, "r+b").close()
         except OSError as exc:
             return f"the database {db} cannot be opened for writing ({exc.strerror})"
+        if problem := _sqlite_problem(db):
+            return problem
     if (settings.models_dir / CURRENT).is_dir():
         return f"{settings.models_dir / CURRENT} is a directory, not the name of a model version: move it away"
+    return None
+
+
+def _sqlite_problem(db) -> str | None:
+    """Why SQLite cannot read the database file, in one line (a corrupt or foreign file); None if it can.
+    Read-only: a damaged file is left as it is for the operator."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            conn.execute("PRAGMA quick_check(1)").fetchone()
+    except sqlite3.DatabaseError as exc:
+        return (f"the database {db} cannot be opened as a SQLite database ({exc}): move it aside to start "
+                "afresh, or restore a backup")
     return None
 
 
@@ -158,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         create_bot(settings).run(token, log_handler=None)
     except StoreUnavailable as exc:  # the server went away between the check above and the start
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # anything else at start: one line for the operator, the traceback at DEBUG
+        log.debug("the bot stopped", exc_info=True)
+        print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}", file=sys.stderr)
         return 2
     return 0
 

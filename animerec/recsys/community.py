@@ -29,6 +29,10 @@ from animerec.recsys.data import WATCHED
 from animerec.recsys.model import RATING_MAX, FoldedUser, ModelConfig, Recommender
 
 LOVED = 9.0  # a score this high: the member loved it
+# A figure over several members (a count, a mean, a histogram, a "loved it" tally, a top list) takes in
+# the members who keep their taste hidden only when at least this many members are in it: with fewer,
+# the others' own ratings and the figure would give a hidden member's away.
+PRIVATE_MIN_MEMBERS = 5
 FAVOURITE = 8.0  # shared favourites: both members scored it at least this
 DISAGREEMENT = 3.0  # a biggest disagreement differs by at least this much
 AGREEMENT_PIVOT = 5.0  # titles scored by both at which agreement and taste vectors weigh the same
@@ -290,6 +294,25 @@ class ServerTally:
                    np.array(cols[4], np.int64), members, {int(a): i for i, a in enumerate(ids.tolist())})
 
     @classmethod
+    def private(cls, rows: Iterable[tuple[int, bool, int, int, float, int]], members: Mapping[bool, int],
+                min_members: int = PRIVATE_MIN_MEMBERS) -> ServerTally:
+        """From (anime_id, hidden, given, scored, score_sum, loved) rows, split by whether the members keep
+        their taste hidden, and member counts by the same split (hidden -> members with a rating): a
+        title's counts, and the member count, take in hidden members only when at least min_members are
+        in them (PRIVATE_MIN_MEMBERS)."""
+        split: dict[int, dict[bool, tuple[int, int, float, int]]] = {}
+        for anime_id, hidden, *counts in rows:
+            split.setdefault(int(anime_id), {})[bool(hidden)] = tuple(counts)  # type: ignore[assignment]
+        out = []
+        for anime_id, parts in sorted(split.items()):
+            total = sum(p[0] for p in parts.values())
+            kept = [p for hidden, p in parts.items() if not hidden or total >= min_members]
+            if kept:
+                out.append((anime_id, *(sum(col) for col in zip(*kept))))
+        everyone = members.get(False, 0) + members.get(True, 0)
+        return cls.from_counts(out, everyone if everyone >= min_members else members.get(False, 0))
+
+    @classmethod
     def from_ratings(cls, ratings: Mapping[int, Mapping[int, float]]) -> ServerTally:
         """From member id -> (anime id -> rating)."""
         acc: dict[int, list] = {}
@@ -364,6 +387,14 @@ class TitleTally:
     mean: float | None  # of the scores
     histogram: tuple[int, ...]  # members per score 1..10
     loved_by: tuple[int, ...]  # member ids who scored it LOVED or more, highest first
+
+
+def private_rows(rows: Iterable[tuple[int, float, bool]], min_members: int = PRIVATE_MIN_MEMBERS
+                 ) -> list[tuple[int, float]]:
+    """(member id, rating) of one figure's (member id, rating, hidden) rows: the hidden members' only
+    when at least min_members are in it (PRIVATE_MIN_MEMBERS)."""
+    rows = list(rows)
+    return [(m, r) for m, r, hidden in rows if not hidden or len(rows) >= min_members]
 
 
 def title_tally(rows: Iterable[tuple[int, float]]) -> TitleTally:

@@ -140,3 +140,15 @@ def test_healthcheck_fails_without_a_connected_bot(data_dir):
     done = subprocess.run([sys.executable, "-m", "animerec.bot", "--healthcheck"], capture_output=True, text=True,
                           env=bot_env(data_dir), cwd=data_dir, timeout=50)
     assert done.returncode == 1 and "not connected" in done.stdout
+
+
+@pytest.mark.parametrize("mode", [["--console"], []], ids=["console", "discord"])
+def test_a_corrupt_sqlite_file_is_one_line_and_exit_2(data_dir, mode):
+    db = data_dir / "animerec.sqlite3"
+    db.write_bytes(b"this is no SQLite database, just text in its place\n" * 100)
+    done = subprocess.run([sys.executable, "-m", "animerec.bot", *mode], input="", capture_output=True, text=True,
+                          env=bot_env(data_dir, token="not-a-real-token"), cwd=data_dir, timeout=30)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: ") and "cannot be opened as a SQLite database" in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert db.read_bytes().startswith(b"this is no SQLite database")  # left as it was, for the operator

@@ -12,6 +12,7 @@ from animerec.recsys.community import (
     genre_profile,
     genre_shares,
     popularity_direction,
+    private_rows,
     rating_offset,
     score_agreement,
     server_top,
@@ -185,3 +186,20 @@ def test_the_profile_shows_the_genres_a_member_leans_to_even_when_small():
     profile = genre_profile(member, server, genres, n=2)
     assert profile.leans == ("Mecha",)
     assert profile.genres == ("Action", "Mecha")  # the biggest, then the lean; ties by name
+
+
+def test_a_server_tally_takes_in_hidden_members_only_from_five_members_in_a_figure():
+    # Title 1: 4 visible + 1 hidden (5 in it: counted); title 2: 1 visible + 1 hidden (left out);
+    # title 3: 1 hidden only (gone). Members: 3 visible + 2 hidden = 5 (counted).
+    rows = [(1, False, 4, 4, 24.0, 0), (1, True, 1, 1, 10.0, 1), (2, False, 1, 1, 6.0, 0), (2, True, 1, 1, 9.0, 1),
+            (3, True, 1, 1, 10.0, 1)]
+    tally = ServerTally.private(rows, {False: 3, True: 2})
+    assert tally.anime_ids.tolist() == [1, 2] and tally.members == 5
+    assert tally.given.tolist() == [5, 1] and tally.score_sum.tolist() == [34.0, 6.0] and tally.loved.tolist() == [1, 0]
+    assert ServerTally.private(rows, {False: 3, True: 1}).members == 3
+
+
+def test_private_rows_keep_hidden_members_only_among_five():
+    four = [(1, 9.0, True), (2, 6.0, False), (3, 7.0, False), (4, 8.0, False)]
+    assert private_rows(four) == [(2, 6.0), (3, 7.0), (4, 8.0)]
+    assert private_rows([*four, (5, 5.0, False)]) == [(1, 9.0), (2, 6.0), (3, 7.0), (4, 8.0), (5, 5.0)]

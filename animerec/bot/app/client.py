@@ -4,7 +4,6 @@ schedule and the health heartbeat."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -14,9 +13,7 @@ from discord.ext import commands, tasks
 
 from animerec.bot.app import health
 from animerec.bot.app.errors import report_error
-from animerec.bot.models.cooldown import Cooldown, wait_text
-from animerec.bot.models.holder import RETRAIN_RUNNING
-from animerec.bot.service import Service, UserError, open_service
+from animerec.bot.service import Service, open_service
 from animerec.bot.settings import Settings
 from animerec.recsys.catalog.catalog import Catalog
 
@@ -45,7 +42,6 @@ class AnimeRecBot(commands.Bot):
         self.settings = settings
         self._catalog = catalog  # tests share one catalog between bots
         self.connected = False
-        self.retrain_cooldown = Cooldown(settings.retrain_cooldown)  # one queue for every server
 
     async def setup_hook(self) -> None:
         settings = self.settings
@@ -78,23 +74,6 @@ class AnimeRecBot(commands.Bot):
             log.info("scheduled retrain skipped: one is already running")
             return
         await task
-
-    def queue_retrain(self) -> None:
-        """An /admin retrain: started now, unless one is running or the cooldown since the last holds."""
-        models = self.service.models
-        if left := self.retrain_cooldown.remaining(RETRAIN_JOB):
-            if models.training:  # refused either way: this says more
-                raise UserError(RETRAIN_RUNNING)
-            raise UserError(f"One /admin retrain every {wait_text(self.retrain_cooldown.seconds)}: "
-                            f"try again in {wait_text(left)}.")
-        if models.request_retrain() is None:
-            raise UserError(RETRAIN_RUNNING)
-        self.retrain_cooldown.take(RETRAIN_JOB)
-
-    def next_retrain(self) -> datetime | None:
-        """When the scheduled retrain runs next (UTC)."""
-        job = self.scheduler.get_job(RETRAIN_JOB)
-        return job.next_run_time if job is not None else None
 
     # The heartbeat file is fresh only while the gateway is connected: the Docker HEALTHCHECK reads it.
     async def on_connect(self) -> None:

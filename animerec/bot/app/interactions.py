@@ -3,7 +3,7 @@ autocomplete, and views that only their owner can use (their errors go through e
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
@@ -72,6 +72,37 @@ async def genre_autocomplete(interaction: discord.Interaction[AnimeRecBot], curr
 TYPE_CHOICES = [app_commands.Choice(name=t, value=t) for t in TYPES]
 
 
+async def is_owner(interaction: discord.Interaction, owner_id: int) -> bool:
+    """Whether the clicker is the member the component was made for; anyone else is told so, privately."""
+    if interaction.user.id == owner_id:
+        return True
+    await interaction.response.send_message("These buttons belong to someone else's command.", ephemeral=True)
+    return False
+
+
+class OwnedItem:
+    """Mixed into a discord.ui.DynamicItem whose custom_id names the member it was made for: only they
+    can use it, and its errors go through report_error (discord.py only logs a dynamic item's).
+
+    A dynamic item is rebuilt from its custom_id on every click (registered with bot.add_dynamic_items),
+    so it answers on a message sent before a restart: the custom_id carries all the click needs."""
+
+    owner_id: int
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await is_owner(interaction, self.owner_id)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            # discord.py types an item's callback for any client; these are only registered by AnimeRecBot's cogs.
+            await self.act(cast("discord.Interaction[AnimeRecBot]", interaction))
+        except Exception as error:  # noqa: BLE001 - every failure gets the member's reply and its log line
+            await report_error(interaction, error)
+
+    async def act(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
+        raise NotImplementedError
+
+
 class OwnedView(discord.ui.View):
     """A view only the member it was made for can use; errors go through report_error."""
 
@@ -80,10 +111,7 @@ class OwnedView(discord.ui.View):
         self.owner_id = owner_id
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message("These buttons belong to someone else's command.", ephemeral=True)
-        return False
+        return await is_owner(interaction, self.owner_id)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
         await report_error(interaction, error)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import discord
 
 from animerec.bot import limits
-from animerec.bot.limits import clip
+from animerec.bot.limits import clip, plural
 from animerec.bot.service.results import (
     Because,
     ImportReport,
@@ -250,8 +250,8 @@ def stats_embed(stats: Stats, now: datetime | None = None) -> discord.Embed:
         lines = [f"I have no model yet: my first training failed; the next try is at {stats.next_training_at}."]
     else:
         lines = ["I have no model yet: the first one is training."]
-    lines.append(f"Members here have given {stats.community_ratings:,} ratings "
-                 f"({stats.community_members:,} members); each retrain learns from all of them.")
+    lines.append(f"Members here have given {plural(stats.community_ratings, 'rating')} "
+                 f"({plural(stats.community_members, 'member')}); each retrain learns from all of them.")
     if stats.training_since:
         lines.append(f"A retrain is running (since {stats.training_since}); I keep answering meanwhile.")
     embed.description = "\n\n".join(lines)

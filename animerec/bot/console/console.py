@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import re
 import sys
@@ -21,6 +22,7 @@ from prompt_toolkit.document import Document
 from animerec.bot.app import render
 from animerec.bot.features.community import console as console_community
 from animerec.bot.features.rating.malxml import MAX_BYTES
+from animerec.bot.features.rating.service import FORGET_QUESTION
 from animerec.bot.service import SOMETHING_WENT_WRONG, Service, UserError, member_message
 from animerec.bot.store import TrainingStatus
 
@@ -108,6 +110,34 @@ def _read_head(path: Path) -> bytes:
         return f.read(MAX_BYTES + 1)
 
 
+class LocalNames(dict[int, str]):
+    """Local members' names by id, kept in the data directory. A local id is a hash of the name, so
+    without this a member named in an earlier run (or not yet this run) would show as nobody in
+    particular, where Discord shows every visible member's name."""
+
+    FILE = "console-members.json"
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / self.FILE
+        try:
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stored = {}
+        super().__init__({int(k): str(v) for k, v in stored.items()} if isinstance(stored, dict) else {})
+        self[CONSOLE_USER_ID] = CONSOLE_USER_NAME
+
+    def __setitem__(self, member_id: int, name: str) -> None:
+        if self.get(member_id) == name:
+            return
+        super().__setitem__(member_id, name)
+        try:
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({str(k): v for k, v in self.items()}), encoding="utf-8")
+            tmp.replace(self.path)
+        except OSError:  # a read-only data directory: the names hold for this run
+            pass
+
+
 class Console:
     def __init__(self, service: Service, out: TextIO) -> None:
         self.service = service
@@ -118,7 +148,7 @@ class Console:
             "recommend": self.recommend, "similar": self.similar, "watchparty": self.watchparty,
             "as": self.as_, "stats": self.stats, "admin": self.admin,
         }
-        self.names: dict[int, str] = {CONSOLE_USER_ID: CONSOLE_USER_NAME}  # local members named this run
+        self.names: dict[int, str] = LocalNames(service.data_dir)
         self.commands.update(console_community.commands(self))
 
     def member_id_of(self, name: str) -> int:
@@ -128,9 +158,10 @@ class Console:
     async def admin(self, args: str) -> str:
         if args.strip().lower() != "retrain":
             raise UserError("Usage: /admin retrain")
+        task = await self.service.models.admin_retrain()  # refused before saying anything is under way
         self.write(f"Retraining on the dataset and every local rating ({FIRST_TRAINING_ESTIMATE}); "
                    "the current model answers until the new one is in.")
-        record = await self.service.models.retrain()
+        record = await task
         if record.status != TrainingStatus.READY:
             raise UserError(f"The retrain failed ({record.error}); still serving {self.service.models.model_version}.")
         return f"Now serving model {record.version}."
@@ -151,6 +182,8 @@ class Console:
             raise UserError("Usage: /watchparty <name> <name> ... [strategy=average|least_misery|fair] "
                             "[genre=] [type=] [count=]. You take part too.")
         names = {self.member_id: self.member_name, **{console_member_id(n): n for n in named}}
+        for member_id, name in names.items():
+            self.names[member_id] = name
         request = self.service.parties.check(list(names), strategy=options.get("strategy", "average"),
                                              genre=options.get("genre"), type=options.get("type"),
                                              count=_count(options, 5))
@@ -216,12 +249,10 @@ class Console:
             if name in ("quit", "exit"):
                 return
             if name == "forget":
-                self.write("This deletes every rating you stored. Type yes to confirm:")
+                self.write(FORGET_QUESTION.replace("Sure?", "Type yes to confirm:"))
                 if (await lines()).strip().lower() == "yes":
                     forgotten = await self.service.ratings.forget(self.member_id)
-                    self.write(f"Deleted {forgotten.ratings} rating(s) and everything else stored about you.")
-                    if forgotten.in_model:
-                        self.write("The model being served learnt from them; the next retrain drops them.")
+                    self.write(self.service.ratings.forgotten_text(forgotten))
                 else:
                     self.write("Nothing deleted.")
             elif name in self.commands:

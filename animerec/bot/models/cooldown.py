@@ -30,6 +30,10 @@ class Cooldown:
         self._used[key] = now
         return 0.0
 
+    def give_back(self, key: Hashable) -> None:
+        """Undo a take whose work came to nothing: the key may be used again at once."""
+        self._used.pop(key, None)
+
 
 def wait_text(seconds: float) -> str:
     """A wait as members read it: "42 s", "10 min", "9 min 5 s" (whole seconds, rounded up)."""

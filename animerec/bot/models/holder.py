@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from apscheduler.triggers.cron import CronTrigger
+
 from animerec.bot.limits import clip
+from animerec.bot.models.cooldown import Cooldown, wait_text
 from animerec.bot.models.training import TrainingFailed, run_training, train_command
 from animerec.bot.service.errors import UserError, WarmingUp
 from animerec.bot.store import Store, StoreBusy, TrainingRecord, TrainingStatus, now
@@ -35,6 +38,7 @@ log = logging.getLogger(__name__)
 FIRST_TRAINING_RETRY_DELAYS = (60.0, 300.0, 900.0)
 EXPORT_PREFIX = ".community-ratings-"  # a retrain's private export of every rating, deleted after it
 LEGACY_EXPORT = "community-ratings.csv"  # written, and never deleted, by earlier versions
+ADMIN_RETRAIN = "admin-retrain"  # the cooldown's one key: every server shares the queue
 RETRAIN_RUNNING = "A retrain is already running; /stats shows when it started."
 RETRAIN_ELSEWHERE = ("A retrain is already running in another process of this bot; every process serves "
                      "its model once it is published.")
@@ -62,7 +66,7 @@ class ModelHolder:
 
     def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = DEFAULT_CONFIG,
                  retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS, models_dir: Path | None = None,
-                 poll: float = 0.0) -> None:
+                 poll: float = 0.0, retrain_cooldown: float = 600, retrain_cron: str | None = None) -> None:
         self.store = store
         self.catalog = catalog
         self.data_dir = Path(data_dir)
@@ -72,6 +76,8 @@ class ModelHolder:
         self._published = asyncio.Event()  # a notification: another process published a model
         self._looked_at: str | None = None  # the version `current` named at the last look: loaded once, not each look
         self.train_config = train_config
+        self.retrain_cooldown = Cooldown(retrain_cooldown)  # /admin retrain: one queue for every server
+        self.retrain_cron = retrain_cron  # the scheduled retrain (Settings.retrain_cron; the client's scheduler runs it)
         self.franchises = franchises_for(catalog)
         self.retry_delays = tuple(retry_delays)
         self._loaded: Loaded | None = None
@@ -263,6 +269,29 @@ class ModelHolder:
             return True
         await release()
         return False
+
+    async def admin_retrain(self) -> asyncio.Task[TrainingRecord]:
+        """An /admin retrain, on Discord or in the console: started now (await the task for its record),
+        unless one runs here or in another process, or the cooldown since the last one holds."""
+        if await self.training_elsewhere():
+            raise UserError(RETRAIN_ELSEWHERE)
+        if left := self.retrain_cooldown.remaining(ADMIN_RETRAIN):
+            if self.training:  # refused either way: this says more
+                raise UserError(RETRAIN_RUNNING)
+            raise UserError(f"One /admin retrain every {wait_text(self.retrain_cooldown.seconds)}: "
+                            f"try again in {wait_text(left)}.")
+        task = self.request_retrain()
+        if task is None:
+            raise UserError(RETRAIN_RUNNING)
+        self.retrain_cooldown.take(ADMIN_RETRAIN)
+        return task
+
+    def next_retrain(self) -> datetime | None:
+        """When the scheduled retrain runs next (UTC); None without a schedule."""
+        if self.retrain_cron is None:
+            return None
+        trigger = CronTrigger.from_crontab(self.retrain_cron, timezone="UTC")
+        return trigger.get_next_fire_time(None, datetime.now(UTC))
 
     async def retrain(self) -> TrainingRecord:
         """Retrain now and wait for the record; UserError while one is already running."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import signal
 import sys
@@ -13,6 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+# The child shares the machine with the bot that serves: it runs at a lower CPU priority, and its BLAS
+# and numba pools leave a core to the bot (both read these variables when they load, in the child).
+NICENESS = 10
+THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _LINE_BREAK = re.compile(rb"[\r\n]+")  # tqdm redraws its bar with \r
 
 
@@ -25,11 +30,27 @@ def train_command(models_dir: Path, extra_csv: Path | None, config: str) -> list
     return cmd + ["--extra", str(extra_csv)] if extra_csv is not None else cmd
 
 
+def training_threads() -> int:
+    """Threads for the training child: all cores but one, at least one."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def training_env() -> dict[str, str]:
+    return {**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(training_threads()))}
+
+
 async def run_training(cmd: list[str], on_start: Callable[[int], None] = lambda pid: None) -> None:
     """Run the training command, logging its progress; TrainingFailed unless it exits 0."""
     proc = await asyncio.create_subprocess_exec(
-        *cmd, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        *cmd, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        env=training_env(),
     )
+    # Set from here rather than in the child before exec (preexec_fn is unsafe in a threaded process):
+    # the child is still starting its interpreter, long before its first training step.
+    try:
+        os.setpriority(os.PRIO_PROCESS, proc.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS))
+    except OSError:  # the child already exited: its exit code says what happened
+        log.debug("could not lower the training process's priority", exc_info=True)
     on_start(proc.pid)
     log.info("training started (pid %d): %s", proc.pid, " ".join(cmd[1:]))
     tail: deque[str] = deque(maxlen=20)

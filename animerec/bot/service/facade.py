@@ -24,16 +24,18 @@ from animerec.recsys.lifecycle.meta import DEFAULT_CONFIG
 class Service:
     def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = DEFAULT_CONFIG,
                  import_cooldown: float = 60, retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS,
-                 models_dir: Path | None = None, model_poll: float = 0.0) -> None:
+                 models_dir: Path | None = None, model_poll: float = 0.0, retrain_cooldown: float = 600,
+                 retrain_cron: str | None = None) -> None:
         self.store = store
         self.catalog = catalog
         self.data_dir = Path(data_dir)
         self.models = ModelHolder(store, catalog, self.data_dir, train_config=train_config, retry_delays=retry_delays,
-                                  models_dir=models_dir, poll=model_poll)
+                                  models_dir=models_dir, poll=model_poll, retrain_cooldown=retrain_cooldown,
+                                  retrain_cron=retrain_cron)
         self.titles = Titles(store, catalog, self.models.franchises)
         self.community = Community(store, catalog, self.models.served)
         self.ratings = Ratings(store, self.titles, self.models, import_cooldown=import_cooldown,
-                               on_forget=self.community.forgotten)
+                               on_forget=self.community.forgotten, check_visible=self.community.check_visible)
         self.picks = Picks(store, catalog, self.models)
         self.similar = Similar(self.titles, self.models, self.store)
         self.parties = WatchParties(store, catalog, self.models)
@@ -58,7 +60,8 @@ async def open_service(settings: Settings, catalog: Catalog | None = None) -> Se
             catalog = await asyncio.to_thread(Catalog.load)
         service = Service(store, catalog, settings.data_dir, train_config=settings.train_config,
                           import_cooldown=settings.import_cooldown, models_dir=settings.models_dir,
-                          model_poll=settings.model_poll_seconds)
+                          model_poll=settings.model_poll_seconds, retrain_cooldown=settings.retrain_cooldown,
+                          retrain_cron=settings.retrain_cron)
         await service.start()
     except BaseException:
         await store.close()  # aiosqlite's thread is not a daemon: left open, the process never exits

@@ -23,18 +23,19 @@ class CommunityTables(Tables):
     async def guild_member_ids(self, guild_id: int) -> set[int]:
         return {r[0] for r in await self._all("SELECT user_id FROM guild_members WHERE guild_id = ?", (guild_id,))}
 
-    async def guild_title_counts(self, guild_id: int, loved: float) -> tuple[list[tuple], int]:
-        """Per title over the server's members: (anime_id, given, scored, score sum, scored >= loved),
-        and how many of its members have any rating."""
+    async def guild_title_counts(self, guild_id: int, loved: float) -> tuple[list[tuple], dict[bool, int]]:
+        """Per title over the server's members, apart for those who keep their taste hidden:
+        (anime_id, hidden, given, scored, score sum, scored >= loved); and hidden -> how many of its
+        members have any rating."""
+        hidden = "COALESCE(p.hidden, 0)"
+        joins = ("FROM ratings r JOIN guild_members g ON g.user_id = r.user_id "
+                 "LEFT JOIN member_privacy p ON p.user_id = r.user_id WHERE g.guild_id = ?")
         rows = await self._all(
-            "SELECT r.anime_id, COUNT(*), SUM(CASE WHEN r.rating > 0 THEN 1 ELSE 0 END), "
+            f"SELECT r.anime_id, {hidden}, COUNT(*), SUM(CASE WHEN r.rating > 0 THEN 1 ELSE 0 END), "
             "SUM(CASE WHEN r.rating > 0 THEN r.rating ELSE 0 END), SUM(CASE WHEN r.rating >= ? THEN 1 ELSE 0 END) "
-            "FROM ratings r JOIN guild_members g ON g.user_id = r.user_id WHERE g.guild_id = ? "
-            "GROUP BY r.anime_id ORDER BY r.anime_id", (loved, guild_id))
-        members = await self._aggregate(
-            "SELECT COUNT(DISTINCT r.user_id) FROM ratings r JOIN guild_members g ON g.user_id = r.user_id "
-            "WHERE g.guild_id = ?", (guild_id,))
-        return rows, members[0]
+            f"{joins} GROUP BY r.anime_id, {hidden} ORDER BY r.anime_id, {hidden}", (loved, guild_id))
+        members = await self._all(f"SELECT {hidden}, COUNT(DISTINCT r.user_id) {joins} GROUP BY {hidden}", (guild_id,))
+        return [(a, bool(h), *rest) for a, h, *rest in rows], {bool(h): int(n) for h, n in members}
 
     async def guild_title_ratings(self, guild_id: int, anime_id: int) -> list[tuple[int, float, bool]]:
         """One title's ratings by the server's members: (user_id, rating, hidden)."""

@@ -334,12 +334,17 @@ class Catalog:
     def normalize_type(self, text: str | None) -> str | None:
         return self._type_keys.get(_key(text)) if text else None
 
-    def filters(self, genre: str | None = None, type: str | None = None) -> Filters:
+    def filters(self, genre: str | None = None, type: str | None = None, *, allow_adult: bool = True) -> Filters:
         """The genre and type as typed ("sci fi" -> "Sci-Fi"); UnknownFilter, naming the choices, for one
-        that matches nothing. The bot and the CLI both validate here."""
+        that matches nothing. The bot and the CLI both validate here. Without allow_adult the adult
+        genre is neither offered nor taken (it would find nothing)."""
         g, t = self.normalize_genre(genre), self.normalize_type(type)
+        if g == ADULT_GENRE and not allow_adult:
+            raise UnknownFilter(f"{ADULT_GENRE} titles only appear where adult titles are allowed "
+                                "(age-restricted channels of servers that allow them).")
         if genre and g is None:
-            raise UnknownFilter(f"Unknown genre “{_clip(genre, 40)}”. Genres: {', '.join(self.genres)}.")
+            genres = [x for x in self.genres if allow_adult or x != ADULT_GENRE]
+            raise UnknownFilter(f"Unknown genre “{_clip(genre, 40)}”. Genres: {', '.join(genres)}.")
         if type and t is None:
             raise UnknownFilter(f"Unknown type “{_clip(type, 40)}”. Types: {', '.join(self.TYPES)}.")
         return Filters(g, t)

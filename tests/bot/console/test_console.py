@@ -141,6 +141,23 @@ async def test_console_admin_retrain_swaps_in_a_model_that_learned_the_local_rat
     assert service.models.meta.counts.community_interactions == 1
     assert "Retraining on the dataset and every local rating" in out.getvalue()
     assert (await console.answer(console.admin, "")).startswith("! Usage: /admin retrain")
+    # The cooldown is the service's, as on Discord: a second retrain within 10 minutes is refused.
+    said = out.getvalue()
+    again = await console.answer(console.admin, "retrain")
+    assert again.startswith("! One /admin retrain every 10 min: try again in ") and service.models.model_version != old
+    assert out.getvalue() == said  # refused without first saying a retrain is under way
+
+    # /forget names the next scheduled retrain, whose model no longer learns from the deleted ratings.
+    service.models.retrain_cron = "30 4 * * *"
+    answers = iter(["/forget", "yes", ""])
+
+    async def lines() -> str:
+        return next(answers)
+
+    await console.run(lines)
+    assert ("Done: deleted 1 rating and 0 dismissed titles. I no longer store anything about you. The model I serve "
+            "now learnt from your ratings") in out.getvalue()
+    assert "they are gone from the next model, at 04:30 UTC." in out.getvalue()
 
 
 async def test_the_terminal_completes_commands_and_titles_by_any_name(service):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from animerec.bot.models.training import TrainingFailed, run_training, train_command
+from animerec.bot.models.training import NICENESS, TrainingFailed, run_training, train_command
 
 
 def child(code: str) -> list[str]:
@@ -60,3 +60,18 @@ async def test_cancelling_kills_the_child():
         await task
     with pytest.raises(ProcessLookupError):
         os.kill(pids[0], 0)  # reaped, not left behind
+
+
+async def test_the_child_runs_at_a_lower_priority_with_bounded_threads(caplog):
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    # The child waits (up to 10 s) for its priority to change, then reports it and its thread limits.
+    report = ("import os, time\n"
+              f"end = time.monotonic() + 10\n"
+              f"while os.getpriority(os.PRIO_PROCESS, 0) == {base} and time.monotonic() < end: time.sleep(0.01)\n"
+              "print('nice', os.getpriority(os.PRIO_PROCESS, 0), *(os.environ[v] for v in ("
+              "'NUMBA_NUM_THREADS', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS')))")
+    with caplog.at_level(logging.INFO, logger="animerec.bot.models.training"):
+        await run_training([sys.executable, "-c", report])
+    threads = str(max(1, (os.cpu_count() or 2) - 1))
+    assert f"training: nice {min(19, base + NICENESS)} {threads} {threads} {threads} {threads}" in caplog.messages
+    assert os.getpriority(os.PRIO_PROCESS, 0) == base  # the bot's own priority is untouched

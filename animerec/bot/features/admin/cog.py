@@ -10,7 +10,6 @@ from discord.ext import commands
 
 from animerec.bot.app import render
 from animerec.bot.app.interactions import service_of
-from animerec.bot.models.holder import RETRAIN_ELSEWHERE
 from animerec.bot.service import UserError
 
 if TYPE_CHECKING:
@@ -35,9 +34,7 @@ class Admin(commands.Cog):
     @admin.command(description="Retrain the model now on the dataset plus every community rating")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def retrain(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
-        if await service_of(interaction).models.training_elsewhere():  # a shard in another process
-            raise UserError(RETRAIN_ELSEWHERE)
-        interaction.client.queue_retrain()
+        await service_of(interaction).models.admin_retrain()  # its end is logged by the model holder
         await interaction.response.send_message(
             "Retrain queued. I keep answering with the current model meanwhile; /stats shows the new one when it is in.",
             ephemeral=True,

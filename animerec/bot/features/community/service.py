@@ -3,7 +3,8 @@
 A server's views count the members the bot has seen in that server (the store's guild_members: a
 member is added when they use a command there, or are named by one), so nothing about a member
 appears in a server they are not in. A hidden member (/privacy hidden) counts only in anonymous
-aggregates: no one else can see their taste, compare with them, or find their name under a title.
+figures of at least PRIVATE_MIN_MEMBERS members (animerec.recsys.community): no one else can see their
+taste, compare with them, find their name under a title, or work their score out of a figure.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from animerec.recsys.community import (
     affinity,
     genre_profile,
     popularity_direction,
+    private_rows,
     rating_offset,
     server_top,
     title_tally,
@@ -226,7 +228,7 @@ class Community:
     async def _count(self, guild_id: int) -> _Server:
         commits = self._commits()  # before the count: a write during it leaves it stale
         rows, members = await self.store.guild_title_counts(guild_id, LOVED)
-        tally = await asyncio.to_thread(ServerTally.from_counts, rows, members)
+        tally = await asyncio.to_thread(ServerTally.private, rows, members)
         server = _Server(tally, time.monotonic(), commits)
         self._servers[guild_id] = server
         return server
@@ -337,9 +339,10 @@ class Community:
     async def score(self, guild_id: int, caller_id: int, anime: Anime) -> TitleScore:
         """What this server's members gave a title, and the caller's own score or prediction."""
         await self.seen(guild_id, caller_id)
-        rows = await self.store.guild_title_ratings(guild_id, anime.anime_id)
-        visible = {u for u, _, hidden in rows if not hidden or u == caller_id}
-        tally = title_tally((u, r) for u, r, _ in rows)
+        rows = [(u, r, hidden and u != caller_id) for u, r, hidden in
+                await self.store.guild_title_ratings(guild_id, anime.anime_id)]
+        visible = {u for u, _, hidden in rows if not hidden}
+        tally = title_tally(private_rows(rows))
         shown = TitleTally(tally.given, tally.scored, tally.mean, tally.histogram,
                            tuple(u for u in tally.loved_by if u in visible))
         hidden_lovers = len(tally.loved_by) - len(shown.loved_by)

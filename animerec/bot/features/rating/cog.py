@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -19,8 +18,9 @@ from animerec.bot.app.interactions import (
     title_autocomplete,
 )
 from animerec.bot.features.rating.malxml import MAX_BYTES
+from animerec.bot.features.rating.service import FORGET_QUESTION
 from animerec.bot.service import UserError
-from animerec.bot.service.results import Forgotten, RatingList
+from animerec.bot.service.results import RatingList
 
 if TYPE_CHECKING:
     from animerec.bot.app.client import AnimeRecBot
@@ -53,19 +53,6 @@ class RatingsPager(OwnedView):
         await self._turn(interaction, +1)
 
 
-def forgotten_text(forgotten: Forgotten, next_retrain: datetime | None) -> str:
-    text = (f"Done: deleted {forgotten.ratings} rating(s) and {forgotten.dismissals} dismissed title(s). "
-            "I no longer store anything about you.")
-    if not forgotten.in_model:
-        return text
-    when = "the next time I retrain"
-    if next_retrain is not None:
-        soon = next_retrain - datetime.now(UTC) < timedelta(days=1)
-        when = f"at {next_retrain:%H:%M} UTC" if soon else f"at {next_retrain:%Y-%m-%d %H:%M} UTC"
-    return (text + " The model I serve now learnt from your ratings (blended into its title weights; it keeps "
-            f"no row of yours): they are gone from the next model, {when}.")
-
-
 class ForgetConfirm(OwnedView):
     def __init__(self, owner_id: int) -> None:
         super().__init__(owner_id, timeout=120)
@@ -75,7 +62,7 @@ class ForgetConfirm(OwnedView):
         await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
         forgotten = await service_of(interaction).ratings.forget(interaction.user.id)
         self.stop()
-        await interaction.edit_original_response(content=forgotten_text(forgotten, interaction.client.next_retrain()),
+        await interaction.edit_original_response(content=service_of(interaction).ratings.forgotten_text(forgotten),
                                                  view=None)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
@@ -106,12 +93,11 @@ class Rating(commands.Cog):
     async def ratings(self, interaction: discord.Interaction[AnimeRecBot], member: discord.User | None = None) -> None:
         await interaction.response.defer(ephemeral=True)
         who = member or interaction.user
-        if who.id != interaction.user.id:  # /privacy: only a visible member of this server
-            if interaction.guild is None or await guild_member(interaction.guild, who.id) is None:
-                raise UserError("I can only show the ratings of a member of this server.")
-            await service_of(interaction).community.check_visible(who.id, interaction.user.id, who.display_name,
-                                                                   "I can't show their ratings")
-        ratings = await service_of(interaction).ratings.of(who.id, allow_adult=await allow_adult(interaction))
+        here = who.id == interaction.user.id or (
+            interaction.guild is not None and await guild_member(interaction.guild, who.id) is not None)
+        ratings = await service_of(interaction).ratings.of_member(
+            who.id, viewer_id=interaction.user.id, name=who.display_name, member_here=here,
+            allow_adult=await allow_adult(interaction))
         heading = "Your ratings" if who.id == interaction.user.id else f"{who.display_name}'s ratings"
         view = RatingsPager(interaction.user.id, ratings, heading)
         await interaction.followup.send(embed=view.embed(), view=view, ephemeral=True)
@@ -127,11 +113,7 @@ class Rating(commands.Cog):
 
     @app_commands.command(description="Delete everything I store about you (asks to confirm)")
     async def forget(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
-        await interaction.response.send_message(
-            "This deletes all your ratings and dismissed titles, your privacy setting, your watch-party "
-            "confirmations and the servers I have seen you in, for good. Sure?",
-            view=ForgetConfirm(interaction.user.id), ephemeral=True,
-        )
+        await interaction.response.send_message(FORGET_QUESTION, view=ForgetConfirm(interaction.user.id), ephemeral=True)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime, timedelta
 
 from animerec.bot.features.rating.malxml import MalImportError, parse_mal_export
-from animerec.bot.limits import clip
+from animerec.bot.limits import clip, plural
 from animerec.bot.models.cooldown import Cooldown, wait_text
 from animerec.bot.models.holder import ModelHolder
 from animerec.bot.service.errors import UserError
@@ -17,6 +18,8 @@ from animerec.recsys.catalog.catalog import Anime
 from animerec.recsys.data import WATCHED
 
 WATCHED_WORDS = {"watched", "w", "seen"}
+FORGET_QUESTION = ("This deletes all your ratings and dismissed titles, your privacy setting, your watch-party "
+                   "confirmations and the servers I have seen you in, for good. Sure?")
 WATCHED_STATUSES = {"completed", "watching", "1", "2"}  # exports spell statuses as words or MAL's codes
 
 
@@ -32,8 +35,10 @@ def parse_score(text: str | float) -> float:
 
 class Ratings:
     def __init__(self, store: Store, titles: Titles, models: ModelHolder, *, import_cooldown: float = 60,
-                 on_forget: Callable[[int], None] | None = None) -> None:
+                 on_forget: Callable[[int], None] | None = None,
+                 check_visible: Callable[[int, int, str, str], Awaitable[None]] | None = None) -> None:
         self.on_forget = on_forget  # what else remembers members (the community views' caches)
+        self.check_visible = check_visible  # the /privacy rule (Community.check_visible)
         self.store = store
         self.titles = titles
         self.catalog = titles.catalog
@@ -89,8 +94,19 @@ class Ratings:
                             f"try again in {wait_text(left)}.")
 
     async def import_mal_xml(self, user_id: int, data: bytes) -> ImportReport:
-        """Import a MyAnimeList export; all or nothing (a bad file stores nothing)."""
+        """Import a MyAnimeList export; all or nothing (a bad file stores nothing). Only an import that
+        stored something spends the member's cooldown (taken at the start, so two at once are refused)."""
         self._import_wait(self.import_cooldown.take(user_id))
+        stored = False
+        try:
+            report = await self._import(user_id, data)
+            stored = bool(report.added or report.updated)
+            return report
+        finally:
+            if not stored:
+                self.import_cooldown.give_back(user_id)
+
+    async def _import(self, user_id: int, data: bytes) -> ImportReport:
         try:
             entries, malformed = await asyncio.to_thread(parse_mal_export, data)  # 5 MB of XML: not on the loop
         except MalImportError as exc:
@@ -123,6 +139,31 @@ class Ratings:
         meta = self.models.meta
         learnt = meta is not None and meta.counts.community_interactions > 0
         return Forgotten(ratings, dismissals, bool(ratings) and (learnt or self.models.training))
+
+    def forgotten_text(self, forgotten: Forgotten) -> str:
+        """What /forget answers: what was deleted and, when the served model learnt from it, when the
+        next model (the scheduled retrain's) no longer does."""
+        text = (f"Done: deleted {plural(forgotten.ratings, 'rating')} and "
+                f"{plural(forgotten.dismissals, 'dismissed title')}. I no longer store anything about you.")
+        if not forgotten.in_model:
+            return text
+        when = "the next time I retrain"
+        if (next_retrain := self.models.next_retrain()) is not None:
+            soon = next_retrain - datetime.now(UTC) < timedelta(days=1)
+            when = f"at {next_retrain:%H:%M} UTC" if soon else f"at {next_retrain:%Y-%m-%d %H:%M} UTC"
+        return (text + " The model I serve now learnt from your ratings (blended into its title weights; it keeps "
+                f"no row of yours): they are gone from the next model, {when}.")
+
+    async def of_member(self, member_id: int, *, viewer_id: int, name: str, member_here: bool,
+                        allow_adult: bool = False) -> RatingList:
+        """Another member's ratings (or the viewer's own): only of a member of this server who keeps
+        their taste visible (/privacy)."""
+        if member_id != viewer_id:
+            if not member_here:
+                raise UserError("I can only show the ratings of a member of this server.")
+            if self.check_visible is not None:
+                await self.check_visible(member_id, viewer_id, name, "I can't show their ratings")
+        return await self.of(member_id, allow_adult=allow_adult)
 
     async def dismiss(self, user_id: int, anime_ids: Iterable[int]) -> None:
         await self.store.dismiss(user_id, [a for a in anime_ids if a in self.catalog])

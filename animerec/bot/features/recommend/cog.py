@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,7 +12,14 @@ from discord.ext import commands
 
 from animerec.bot import limits
 from animerec.bot.app import render
-from animerec.bot.app.interactions import SCORE_CHOICES, TYPE_CHOICES, OwnedView, allow_adult, genre_autocomplete, service_of
+from animerec.bot.app.interactions import (
+    SCORE_CHOICES,
+    TYPE_CHOICES,
+    OwnedItem,
+    allow_adult,
+    genre_autocomplete,
+    service_of,
+)
 from animerec.bot.limits import clip
 from animerec.bot.service.results import Recommendations
 from animerec.bot.service.titles import MAX_COUNT
@@ -22,21 +29,33 @@ if TYPE_CHECKING:
     from animerec.bot.app.client import AnimeRecBot
 
 HAVE_NOT_SEEN = "skip"
+# What a page of picks was asked for, in every custom_id that pages: count, discover, type, genre (last,
+# so that a genre's own characters need no escaping). The channel's adult-content rule is read at each click.
+QUERY = r"(?P<count>\d+):(?P<discover>[01]):(?P<type>[^:]*):(?P<genre>.*)"
+OWNER = r"(?P<owner>\d+)"
+PAGE = r"(?P<page>\d+)"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Query:
     genre: str | None
     type: str | None
     count: int
-    allow_adult: bool
     discover: bool = False
 
-    async def run(self, interaction: discord.Interaction[AnimeRecBot], exclude: Iterable[int] = (), onboard: bool = True
-                  ) -> Recommendations:
+    @property
+    def spec(self) -> str:
+        return f"{self.count}:{int(self.discover)}:{self.type or ''}:{self.genre or ''}"
+
+    @classmethod
+    def parse(cls, match: re.Match[str]) -> Query:
+        return cls(match["genre"] or None, match["type"] or None, int(match["count"]), match["discover"] == "1")
+
+    async def run(self, interaction: discord.Interaction[AnimeRecBot], owner_id: int, *, page: int = 0,
+                  onboard: bool = True) -> Recommendations:
         return await service_of(interaction).picks.recommend(
-            interaction.user.id, genre=self.genre, type=self.type, count=self.count,
-            allow_adult=self.allow_adult, exclude=exclude, onboard=onboard, discover=self.discover,
+            owner_id, genre=self.genre, type=self.type, count=self.count, allow_adult=await allow_adult(interaction),
+            onboard=onboard, discover=self.discover, page=page,
         )
 
 
@@ -48,125 +67,197 @@ def _score_options() -> list[discord.SelectOption]:
     return [discord.SelectOption(label=s, value=s) for s in SCORE_CHOICES]
 
 
-class QuickRate(OwnedView):
+def picks_view(owner_id: int, query: Query, recs: Recommendations, page: int) -> discord.ui.View:
+    """A page of picks: "Not interested", "Rate one of these" (the picks, then the "seen these?" earlier
+    entries and onboarding titles) and "More"."""
+    view = discord.ui.View(timeout=None)  # its items are dynamic: nothing is kept per message
+    if recs.picks:
+        view.add_item(Dismiss(owner_id, page, query, [p.anime for p in recs.picks]))
+    rateable = list({a.anime_id: a for a in [*(p.anime for p in recs.picks), *recs.seen_these, *recs.onboarding]}
+                    .values())
+    if rateable:
+        view.add_item(RateOne(owner_id, rateable[: limits.CHOICES]))
+    if recs.picks:
+        view.add_item(More(owner_id, page, query))
+    return view
+
+
+def _heading(page: int) -> str:
+    return "Picks for you" if page == 0 else "More picks for you"
+
+
+class Dismiss(OwnedItem, discord.ui.DynamicItem[discord.ui.Select], template=f"recommend:dismiss:{OWNER}:{PAGE}:{QUERY}"):
+    """"Not interested in…": remembered, so never shown again; the page is shown again without them."""
+
+    def __init__(self, owner_id: int, page: int, query: Query, titles: list[Anime] | None = None) -> None:
+        titles = titles or []
+        super().__init__(discord.ui.Select(placeholder="Not interested in…", options=_options(titles),
+                                           max_values=max(1, len(titles)), row=0,
+                                           custom_id=f"recommend:dismiss:{owner_id}:{page}:{query.spec}"))
+        self.owner_id, self.page, self.query = owner_id, page, query
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+                             ) -> Dismiss:
+        return cls(int(match["owner"]), int(match["page"]), Query.parse(match))
+
+    async def act(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
+        await interaction.response.defer()
+        await service_of(interaction).ratings.dismiss(self.owner_id, [int(v) for v in self.item.values])
+        recs = await self.query.run(interaction, self.owner_id, page=self.page, onboard=False)
+        await interaction.edit_original_response(embed=render.recommend_embed(recs, _heading(self.page)),
+                                                 view=picks_view(self.owner_id, self.query, recs, self.page))
+
+
+class More(OwnedItem, discord.ui.DynamicItem[discord.ui.Button], template=f"recommend:more:{OWNER}:{PAGE}:{QUERY}"):
+    def __init__(self, owner_id: int, page: int, query: Query) -> None:
+        super().__init__(discord.ui.Button(label="More", style=discord.ButtonStyle.primary, row=2,
+                                           custom_id=f"recommend:more:{owner_id}:{page}:{query.spec}"))
+        self.owner_id, self.page, self.query = owner_id, page, query
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+                             ) -> More:
+        return cls(int(match["owner"]), int(match["page"]), Query.parse(match))
+
+    async def act(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
+        await interaction.response.defer()
+        page = self.page + 1
+        recs = await self.query.run(interaction, self.owner_id, page=page, onboard=False)
+        await interaction.edit_original_response(embed=render.recommend_embed(recs, _heading(page)),
+                                                 view=picks_view(self.owner_id, self.query, recs, page))
+
+
+class RateOne(OwnedItem, discord.ui.DynamicItem[discord.ui.Select], template=f"recommend:rate:{OWNER}"):
+    """"Rate one of these…": a private score menu for the chosen title."""
+
+    def __init__(self, owner_id: int, titles: list[Anime] | None = None) -> None:
+        super().__init__(discord.ui.Select(placeholder="Rate one of these…", options=_options(titles or []), row=1,
+                                           custom_id=f"recommend:rate:{owner_id}"))
+        self.owner_id = owner_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+                             ) -> RateOne:
+        return cls(int(match["owner"]))
+
+    async def act(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
+        anime = service_of(interaction).catalog.get(int(self.item.values[0]))
+        view = discord.ui.View(timeout=None)
+        view.add_item(QuickRate(self.owner_id, anime.anime_id, anime.name))
+        await interaction.response.send_message(view=view, ephemeral=True, content=f"How would you rate **{anime.name}**?")
+
+
+class QuickRate(OwnedItem, discord.ui.DynamicItem[discord.ui.Select],
+                template=f"quickrate:score:{OWNER}:(?P<anime>\\d+)"):
     """A score menu for one title, sent privately from a recommendation list."""
 
-    def __init__(self, owner_id: int, anime: Anime, allow_adult: bool) -> None:
-        super().__init__(owner_id)
-        self.anime, self.allow_adult = anime, allow_adult
-        self.score.placeholder = clip(f"Your score for {anime.name}", limits.PLACEHOLDER)
-        self.score.options = _score_options()
+    def __init__(self, owner_id: int, anime_id: int, name: str | None = None) -> None:
+        placeholder = clip(f"Your score for {name}", limits.PLACEHOLDER) if name else "Your score"
+        super().__init__(discord.ui.Select(placeholder=placeholder, options=_score_options(),
+                                           custom_id=f"quickrate:score:{owner_id}:{anime_id}"))
+        self.owner_id, self.anime_id = owner_id, anime_id
 
-    # cls is the default, given so that mypy types self.score as the Select it is (Never otherwise).
-    @discord.ui.select(cls=discord.ui.Select, placeholder="Your score", custom_id="quickrate:score")
-    async def score(self, interaction: discord.Interaction[AnimeRecBot], select: discord.ui.Select[QuickRate]) -> None:
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+                             ) -> QuickRate:
+        return cls(int(match["owner"]), int(match["anime"]))
+
+    async def act(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
         await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
-        result = await service_of(interaction).ratings.rate(interaction.user.id, str(self.anime.anime_id), select.values[0],
-                                                    allow_adult=self.allow_adult)
-        self.stop()
+        result = await service_of(interaction).ratings.rate(self.owner_id, str(self.anime_id), self.item.values[0],
+                                                            allow_adult=await allow_adult(interaction))
         # content=None: the answer replaces the "How would you rate …?" question above it.
         await interaction.edit_original_response(content=None, embed=render.rate_embed(result), view=None)
 
 
-class RecommendView(OwnedView):
-    def __init__(self, owner_id: int, query: Query, recs: Recommendations, shown: set[int] | None = None) -> None:
-        super().__init__(owner_id)
-        self.query = query
-        self.shown = (shown or set()) | {p.anime.anime_id for p in recs.picks}
-        self.picks = {p.anime.anime_id: p.anime for p in recs.picks}
-        # Quick ratings: the picks, then the "seen these?" earlier entries and onboarding titles.
-        self.rateable = {**self.picks, **{a.anime_id: a for a in [*recs.seen_these, *recs.onboarding]}}
-        if recs.picks:
-            self.dismiss.options = _options(list(self.picks.values()))
-            self.dismiss.max_values = len(self.picks)
-        else:
-            self.remove_item(self.dismiss)
-            self.remove_item(self.more)
-        if self.rateable:
-            self.rate.options = _options(list(self.rateable.values())[: limits.CHOICES])
-        else:
-            self.remove_item(self.rate)
-
-    @discord.ui.select(cls=discord.ui.Select, placeholder="Not interested in…", custom_id="recommend:dismiss")
-    async def dismiss(self, interaction: discord.Interaction[AnimeRecBot], select: discord.ui.Select[RecommendView]) -> None:
-        await interaction.response.defer()
-        dropped = [int(v) for v in select.values]
-        await service_of(interaction).ratings.dismiss(interaction.user.id, dropped)
-        # Same page without the dismissed titles (they are remembered, so never shown again).
-        recs = await self.query.run(interaction, self.shown - set(self.picks), onboard=False)
-        view = RecommendView(self.owner_id, self.query, recs, self.shown)
-        await interaction.edit_original_response(embed=render.recommend_embed(recs), view=view)
-
-    @discord.ui.select(cls=discord.ui.Select, placeholder="Rate one of these…", custom_id="recommend:rate")
-    async def rate(self, interaction: discord.Interaction[AnimeRecBot], select: discord.ui.Select[RecommendView]) -> None:
-        anime = self.rateable[int(select.values[0])]
-        await interaction.response.send_message(
-            view=QuickRate(self.owner_id, anime, self.query.allow_adult), ephemeral=True,
-            content=f"How would you rate **{anime.name}**?",
-        )
-
-    @discord.ui.button(label="More", style=discord.ButtonStyle.primary, custom_id="recommend:more")
-    async def more(self, interaction: discord.Interaction[AnimeRecBot], button: discord.ui.Button) -> None:
-        await interaction.response.defer()
-        recs = await self.query.run(interaction, self.shown, onboard=False)
-        view = RecommendView(self.owner_id, self.query, recs, self.shown)
-        await interaction.edit_original_response(embed=render.recommend_embed(recs, "More picks for you"), view=view)
+def onboarding_view(owner_id: int, query: Query, titles: list[Anime], page: int) -> discord.ui.View:
+    """Popular, diverse titles to score with menus, then "Show my picks" or "Other titles"."""
+    view = discord.ui.View(timeout=None)
+    for row, anime in enumerate(titles):
+        view.add_item(OnboardingScore(owner_id, anime.anime_id, anime.name, row))
+    view.add_item(ShowPicks(owner_id, query))
+    view.add_item(OtherTitles(owner_id, page, query))
+    return view
 
 
-class OnboardingScore(discord.ui.Select["Onboarding"]):
+async def onboarding_embed(interaction: discord.Interaction[AnimeRecBot], owner_id: int, titles: list[Anime]
+                           ) -> discord.Embed:
+    """The titles with the scores the member has given them (from the store, so a restart loses none)."""
+    ratings = await service_of(interaction).store.rating_map(owner_id)
+    return render.onboarding_embed(titles, {a.anime_id: ratings[a.anime_id] for a in titles if a.anime_id in ratings})
+
+
+class OnboardingScore(OwnedItem, discord.ui.DynamicItem[discord.ui.Select],
+                      template=f"onboard:{OWNER}:(?P<anime>\\d+)"):
     """One onboarding title's score menu."""
 
-    def __init__(self, anime: Anime, row: int) -> None:
-        super().__init__(placeholder=clip(f"{anime.name}: your score", limits.PLACEHOLDER), row=row,
-                         custom_id=f"onboard:{anime.anime_id}",
-                         options=[*_score_options(), discord.SelectOption(label="haven't seen it", value=HAVE_NOT_SEEN)])
-        self.anime = anime
+    def __init__(self, owner_id: int, anime_id: int, name: str | None = None, row: int | None = None) -> None:
+        super().__init__(discord.ui.Select(
+            placeholder=clip(f"{name}: your score", limits.PLACEHOLDER) if name else "Your score", row=row,
+            custom_id=f"onboard:{owner_id}:{anime_id}",
+            options=[*_score_options(), discord.SelectOption(label="haven't seen it", value=HAVE_NOT_SEEN)]))
+        self.owner_id, self.anime_id = owner_id, anime_id
 
-    # discord.py types an item's callback for any client; ours are only ever in AnimeRecBot's views.
-    async def callback(self, interaction: discord.Interaction[AnimeRecBot]) -> None:  # type: ignore[override]
-        view = self.view
-        assert view is not None  # added to its Onboarding view
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+                             ) -> OnboardingScore:
+        return cls(int(match["owner"]), int(match["anime"]))
+
+    async def act(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
         await interaction.response.defer()
-        value = self.values[0]
-        if value == HAVE_NOT_SEEN:
-            view.given.pop(self.anime.anime_id, None)
-        else:
-            result = await service_of(interaction).ratings.rate(interaction.user.id, str(self.anime.anime_id), value,
-                                                                allow_adult=view.query.allow_adult)
-            view.given[self.anime.anime_id] = result.rating
-        await interaction.edit_original_response(embed=view.embed(), view=view)
+        service = service_of(interaction)
+        if (value := self.item.values[0]) != HAVE_NOT_SEEN:
+            await service.ratings.rate(self.owner_id, str(self.anime_id), value,
+                                       allow_adult=await allow_adult(interaction))
+        # The message's other menus name the titles it shows.
+        assert interaction.message is not None  # a menu's choice always comes with its message
+        ids = [int(m["anime"]) for c in interaction.message.components for i in getattr(c, "children", [])
+               if (m := self.template.fullmatch(getattr(i, "custom_id", None) or ""))]
+        titles = [service.catalog.get(a) for a in ids]
+        await interaction.edit_original_response(embed=await onboarding_embed(interaction, self.owner_id, titles))
 
 
-class Onboarding(OwnedView):
-    """Popular, diverse titles to score with menus, then recommendations."""
+class ShowPicks(OwnedItem, discord.ui.DynamicItem[discord.ui.Button], template=f"onboard:show:{OWNER}:{QUERY}"):
+    def __init__(self, owner_id: int, query: Query) -> None:
+        super().__init__(discord.ui.Button(label="Show my picks", style=discord.ButtonStyle.primary, row=4,
+                                           custom_id=f"onboard:show:{owner_id}:{query.spec}"))
+        self.owner_id, self.query = owner_id, query
 
-    def __init__(self, owner_id: int, query: Query, titles: list[Anime], seen: set[int] | None = None) -> None:
-        super().__init__(owner_id)
-        self.query, self.titles = query, titles
-        self.given: dict[int, float] = {}
-        self.seen = (seen or set()) | {a.anime_id for a in titles}
-        for row, anime in enumerate(titles):
-            self.add_item(OnboardingScore(anime, row))
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+                             ) -> ShowPicks:
+        return cls(int(match["owner"]), Query.parse(match))
 
-    def embed(self) -> discord.Embed:
-        return render.onboarding_embed(self.titles, self.given)
-
-    @discord.ui.button(label="Show my picks", style=discord.ButtonStyle.primary, row=4)
-    async def show(self, interaction: discord.Interaction[AnimeRecBot], button: discord.ui.Button) -> None:
+    async def act(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
         await interaction.response.defer()
-        recs = await self.query.run(interaction, onboard=False)
-        self.stop()
-        view = RecommendView(self.owner_id, self.query, recs)
-        await interaction.edit_original_response(embed=render.recommend_embed(recs), view=view)
+        recs = await self.query.run(interaction, self.owner_id, onboard=False)
+        await interaction.edit_original_response(embed=render.recommend_embed(recs),
+                                                 view=picks_view(self.owner_id, self.query, recs, 0))
 
-    @discord.ui.button(label="Other titles", style=discord.ButtonStyle.secondary, row=4)
-    async def other(self, interaction: discord.Interaction[AnimeRecBot], button: discord.ui.Button) -> None:
+
+class OtherTitles(OwnedItem, discord.ui.DynamicItem[discord.ui.Button],
+                  template=f"onboard:other:{OWNER}:{PAGE}:{QUERY}"):
+    def __init__(self, owner_id: int, page: int, query: Query) -> None:
+        super().__init__(discord.ui.Button(label="Other titles", style=discord.ButtonStyle.secondary, row=4,
+                                           custom_id=f"onboard:other:{owner_id}:{page}:{query.spec}"))
+        self.owner_id, self.page, self.query = owner_id, page, query
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+                             ) -> OtherTitles:
+        return cls(int(match["owner"]), int(match["page"]), Query.parse(match))
+
+    async def act(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
         await interaction.response.defer()
+        page = self.page + 1
         titles = await service_of(interaction).picks.onboarding_titles(
-            interaction.user.id, allow_adult=self.query.allow_adult, skip=self.seen)
-        self.stop()
-        view = Onboarding(self.owner_id, self.query, titles, self.seen)
-        await interaction.edit_original_response(embed=view.embed(), view=view)
+            self.owner_id, allow_adult=await allow_adult(interaction), page=page)
+        await interaction.edit_original_response(embed=await onboarding_embed(interaction, self.owner_id, titles),
+                                                 view=onboarding_view(self.owner_id, self.query, titles, page))
+
+
+DYNAMIC_ITEMS = (Dismiss, More, RateOne, QuickRate, OnboardingScore, ShowPicks, OtherTitles)
 
 
 class Recommend(commands.Cog):
@@ -179,15 +270,18 @@ class Recommend(commands.Cog):
                         type: str | None = None, count: app_commands.Range[int, 1, MAX_COUNT] = 10,
                         discover: bool = False) -> None:
         await interaction.response.defer(ephemeral=True)
-        query = Query(genre, type, count, await allow_adult(interaction), discover)
-        recs = await query.run(interaction)
+        member = interaction.user.id
+        query = Query(genre, type, count, discover)
+        recs = await query.run(interaction, member)
         if recs.onboarding and not recs.picks:
-            onboarding = Onboarding(interaction.user.id, query, recs.onboarding)
-            await interaction.followup.send(embed=onboarding.embed(), view=onboarding, ephemeral=True)
+            await interaction.followup.send(embed=render.onboarding_embed(recs.onboarding),
+                                            view=onboarding_view(member, query, recs.onboarding, 0), ephemeral=True)
         else:
-            view = RecommendView(interaction.user.id, query, recs)
-            await interaction.followup.send(embed=render.recommend_embed(recs), view=view, ephemeral=True)
+            await interaction.followup.send(embed=render.recommend_embed(recs), view=picks_view(member, query, recs, 0),
+                                            ephemeral=True)
 
 
 async def setup(bot: commands.Bot) -> None:
     await bot.add_cog(Recommend())
+    # Registered at start, these answer clicks on any /recommend message, one sent before a restart too.
+    bot.add_dynamic_items(*DYNAMIC_ITEMS)

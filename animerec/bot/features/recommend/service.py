@@ -26,12 +26,15 @@ class Picks:
     async def recommend(
         self, user_id: int, *, genre: str | None = None, type: str | None = None, count: int = 10,
         allow_adult: bool = False, exclude: Iterable[int] = (), onboard: bool = True, discover: bool = False,
+        page: int = 0,
     ) -> Recommendations:
         """Picks folded in on the member's current ratings, after the fan rules (animerec.recsys.serving.rules).
-        With onboard and fewer than MIN_RATINGS ratings, titles to rate come with them (alone, with none)."""
+        With onboard and fewer than MIN_RATINGS ratings, titles to rate come with them (alone, with none).
+        ``page`` n: the picks after those of pages 0..n-1, recomputed, so that a page needs no memory of
+        the ones before it (a button on a message sent before a restart still pages on)."""
         served = self.models.served()
         count = check_count(count)
-        filters = self.catalog.filters(genre, type)  # an UnknownFilter before any work
+        filters = self.catalog.filters(genre, type, allow_adult=allow_adult)  # an UnknownFilter before any work
         ratings = await self.store.rating_map(user_id)
         dismissed = await self.store.dismissals(user_id)
         onboarding_due = onboard and len(ratings) < MIN_RATINGS
@@ -40,7 +43,12 @@ class Picks:
 
         def work():  # the filter mask too: numpy on the loop gives the GIL away and waits to get it back
             allowed = served.allowed(filters, allow_adult=allow_adult)
-            return served.recommend(ratings, count, exclude={*dismissed, *exclude}, allowed=allowed, discover=discover)
+            user = served.model.fold_in(ratings)
+            skip = {*dismissed, *exclude}
+            for _ in range(page):
+                before = served.recommend(ratings, count, exclude=skip, allowed=allowed, discover=discover, user=user)
+                skip.update(p.anime_id for p in before.picks)
+            return served.recommend(ratings, count, exclude=skip, allowed=allowed, discover=discover, user=user)
 
         found = await asyncio.to_thread(work)
         picks = []
@@ -73,7 +81,13 @@ class Picks:
                 break
         return chosen
 
-    async def onboarding_titles(self, user_id: int, *, allow_adult: bool = False, skip: Iterable[int] = ()) -> list[Anime]:
+    async def onboarding_titles(self, user_id: int, *, allow_adult: bool = False, skip: Iterable[int] = (),
+                                page: int = 0) -> list[Anime]:
+        """Titles to rate; ``page`` n: after those of pages 0..n-1, recomputed (see recommend)."""
         model = self.models.served().model
-        rated = (await self.store.rating_map(user_id)).keys() | await self.store.dismissals(user_id)
-        return self._onboarding(model, rated | set(skip), allow_adult)
+        skipped = (await self.store.rating_map(user_id)).keys() | await self.store.dismissals(user_id) | set(skip)
+        titles = self._onboarding(model, skipped, allow_adult)
+        for _ in range(page):
+            skipped |= {a.anime_id for a in titles}
+            titles = self._onboarding(model, skipped, allow_adult)
+        return titles

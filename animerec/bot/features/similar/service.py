@@ -28,7 +28,7 @@ class Similar:
         served = self.models.served()
         count = check_count(count)
         source = self.titles.resolve(title, allow_adult=allow_adult)
-        allowed = served.allowed(self.catalog.filters(genre, type), allow_adult=allow_adult)
+        allowed = served.allowed(self.catalog.filters(genre, type, allow_adult=allow_adult), allow_adult=allow_adult)
         given = (await self.store.rating_map(member_id)).keys() if member_id is not None else ()
         try:
             found = await asyncio.to_thread(served.similar, source.anime_id, count, allowed=allowed, given=given)

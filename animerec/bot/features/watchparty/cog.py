@@ -22,7 +22,7 @@ from animerec.bot.app.interactions import (
     guild_member,
     service_of,
 )
-from animerec.bot.features.watchparty.service import MAX_PARTY
+from animerec.bot.features.watchparty.service import check_size
 from animerec.bot.service import UserError
 from animerec.recsys.serving.group import STRATEGIES
 
@@ -96,8 +96,7 @@ async def _group(interaction: discord.Interaction[AnimeRecBot], channel: discord
         ids = list(dict.fromkeys(int(m) for m in MENTION.findall(members[:4000])))
         if not ids:
             raise UserError("`members` takes mentions, like @alice @bob.")
-        if len(group.keys() | ids) > MAX_PARTY:  # before looking anyone up
-            raise UserError(f"A watch party is at most {MAX_PARTY} members; this one has {len(group.keys() | ids)}.")
+        check_size(len(group.keys() | ids))  # before looking anyone up
         skipped = []
         guild = interaction.guild
         assert guild is not None  # /watchparty is guild_only

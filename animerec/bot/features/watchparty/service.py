@@ -18,6 +18,12 @@ from animerec.recsys.serving.group import STRATEGIES, group_picks
 MAX_PARTY = 12  # members whose predicted scores fit beside each pick
 
 
+def check_size(members: int) -> None:
+    """UserError for a party too big to show: asked before anything is looked up."""
+    if members > MAX_PARTY:
+        raise UserError(f"A watch party is at most {MAX_PARTY} members; this one has {members}.")
+
+
 @dataclass(frozen=True)
 class PartyRequest:
     """A /watchparty request that passed WatchParties.check."""
@@ -46,8 +52,7 @@ class WatchParties:
         if len(members) < 2:
             raise UserError("There is no one else to party with: join a voice channel with others, pick one, "
                             "or name other members. /recommend has picks for you alone.")
-        if len(members) > MAX_PARTY:
-            raise UserError(f"A watch party is at most {MAX_PARTY} members; this one has {len(members)}.")
+        check_size(len(members))
         return PartyRequest(members, strategy, filters, count)
 
     async def plan(self, request: PartyRequest, *, allow_adult: bool = False, viewer_id: int | None = None

@@ -5,8 +5,7 @@ import discord
 import pytest
 from simcord import SetupError
 
-from animerec.bot.app.client import RETRAIN_JOB
-from animerec.bot.models.holder import RETRAIN_ELSEWHERE
+from animerec.bot.models.holder import ADMIN_RETRAIN, RETRAIN_ELSEWHERE
 from animerec.bot.store import Store, TrainingRecord, TrainingStatus
 from botkit import RATED, Clock, until, user_errors
 
@@ -68,7 +67,7 @@ async def test_admin_retrain_trains_in_a_child_process_and_swaps_the_model(simco
 async def test_admin_retrain_at_most_once_per_cooldown(simcord_env, mods, monkeypatch):
     channel, mod = mods
     bot = simcord_env.bot
-    clock = bot.retrain_cooldown.clock = Clock()
+    clock = bot.service.models.retrain_cooldown.clock = Clock()
     runs = []
 
     async def retrain():
@@ -101,7 +100,7 @@ async def test_admin_retrain_while_another_process_trains_says_so_and_keeps_the_
     try:
         reply = await mod.slash(channel, "admin retrain")
         assert reply.ephemeral and reply.response.content == RETRAIN_ELSEWHERE
-        assert not bot.service.models.training and bot.retrain_cooldown.remaining(RETRAIN_JOB) == 0
+        assert not bot.service.models.training and bot.service.models.retrain_cooldown.remaining(ADMIN_RETRAIN) == 0
         assert [str(getattr(e, "original", e)) for e in simcord_env.errors] == [RETRAIN_ELSEWHERE]
     finally:
         await release()

@@ -44,5 +44,18 @@ async def test_local_members_see_their_taste_compare_and_score(service):
     refused = await say(console.commands["compare"], "Mio")
     assert refused == "! Mio keeps their taste private, so nobody can compare with them."
     score = await say(console.commands["score"], "Death Note")
-    assert "Loved it (9+)\n  you and 1 more" in score
+    # Two raters: Mio's 10 would follow from the figures and "you"'s own 9, so she is left out of them.
+    assert "1 member here rated or watched it; 1 scored it, mean 9.0." in score
+    assert "Loved it (9+)\n  you\n" in score and "more" not in score
     assert (await say(console.commands["server"], "")) == "! Usage: /server top"
+
+
+async def test_score_names_visible_local_members_as_discord_does_in_a_later_run(service):
+    service.community.tally_seconds = 0
+    earlier = Console(service, io.StringIO())
+    await earlier.answer(earlier.as_, "Mio")
+    await earlier.answer(earlier.rate, "Death Note 10")
+    later = Console(service, io.StringIO())  # a new run: nobody has used /as in it
+    await later.answer(later.rate, "Death Note 9")
+    score = await later.answer(later.commands["score"], "Death Note")
+    assert "Loved it (9+)\n  Mio, you" in score and "another local member" not in score

@@ -1,9 +1,14 @@
 """When the community views count a server again: on SQLite after a write (this process sees them
-all), on PostgreSQL after tally_seconds (other shards write too); past that, in the background."""
+all), on PostgreSQL after tally_seconds (other shards write too); past that, in the background. And
+what a hidden member adds to the figures every community command shows."""
 
 import asyncio
 
+import pytest
+
 from animerec.bot.features.community.service import Community
+from animerec.bot.service import UserError
+from animerec.recsys.community import PRIVATE_MIN_MEMBERS
 from animerec.recsys.serving.rules import member_floor
 from botkit import ALICE, BOB, CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE
 
@@ -16,7 +21,7 @@ class CountingStore:
 
     async def guild_title_counts(self, guild_id: int, loved: float):
         self.counts += 1
-        return [(1, 1, 1, 9.0, 1)], 1
+        return [(1, False, 1, 1, 9.0, 1)], {False: 1}
 
 
 def community(store: CountingStore, catalog, seconds: float) -> Community:
@@ -64,3 +69,53 @@ async def test_compare_offers_titles_both_would_rate_at_their_usual_score_or_bet
     result = await service.community.compare(1, ALICE, BOB, other_name="bob")
     assert result.together
     assert all(p >= member_floor(mine) and q >= member_floor(theirs) for _, p, q in result.together)
+
+
+GUILD, VIEWER, HIDDEN = 7, 900, 901
+
+
+@pytest.mark.parametrize("raters", [1, 2, PRIVATE_MIN_MEMBERS])
+async def test_a_hidden_members_rating_counts_only_in_figures_of_five_members(service, raters):
+    """One hidden member who loved Steins;Gate (10) among `raters` raters; the others gave it 6. The
+    viewer rated only Cowboy Bebop. With fewer than five raters the figures leave the hidden member out
+    (so no count, mean, histogram, tally or top list gives their 10 away); with five, they count, unnamed."""
+    community = service.community
+    community.tally_seconds = 0
+    others = [HIDDEN + 1 + i for i in range(raters - 1)]
+    await service.store.upsert_ratings(HIDDEN, {STEINS_GATE: 10.0})
+    for member in others:
+        await service.store.upsert_ratings(member, {STEINS_GATE: 6.0})
+    await service.store.upsert_ratings(VIEWER, {COWBOY_BEBOP: 8.0})
+    await community.seen(GUILD, VIEWER, HIDDEN, *others)
+    await community.set_privacy(HIDDEN, True)
+    counted = raters >= PRIVATE_MIN_MEMBERS
+    anime = service.catalog.get(STEINS_GATE)
+
+    score = await community.score(GUILD, VIEWER, anime)  # /score
+    expected = [10.0] * counted + [6.0] * (raters - 1)
+    assert score.tally.given == score.tally.scored == len(expected)
+    assert score.tally.mean == (sum(expected) / len(expected) if expected else None)
+    assert score.tally.histogram[9] == int(counted) and score.tally.histogram[5] == raters - 1
+    assert score.tally.loved_by == () and score.hidden_lovers == int(counted)
+    own = await community.score(GUILD, HIDDEN, anime)  # the hidden member's own rating is theirs to see
+    assert own.tally.histogram[9] == 1 and own.tally.loved_by == (HIDDEN,)
+
+    members = raters + 1  # the viewer has ratings too: a member count takes in the hidden one from five
+    shown_members = members if members >= PRIVATE_MIN_MEMBERS else members - 1
+    top = await community.server_top(GUILD, VIEWER)  # /server top
+    assert top.members == shown_members
+    assert dict(top.top.most_watched).get(STEINS_GATE, 0) == len(expected)
+    assert all(a != STEINS_GATE or n == len(expected) for a, _, n in top.top.favourites)
+    assert all(a != STEINS_GATE for a, *_ in top.top.loved_here)  # one lover at most, never "loved here"
+
+    taste = await community.taste(GUILD, VIEWER, viewer_id=VIEWER, name="viewer")  # /taste: the server beside
+    assert f"server: {shown_members} member" in taste.picture.subtitle
+    tally = await community.tally(GUILD)
+    i = tally.index_of(STEINS_GATE)
+    assert (int(tally.given[i]) if i is not None else 0) == len(expected)
+    assert (float(tally.score_sum[i]) if i is not None else 0.0) == sum(expected)
+
+    for look in (community.taste(GUILD, HIDDEN, viewer_id=VIEWER, name="h"),  # /taste and /compare: never
+                 community.compare(GUILD, VIEWER, HIDDEN, other_name="h")):
+        with pytest.raises(UserError, match="keeps their taste private"):
+            await look

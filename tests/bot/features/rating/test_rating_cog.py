@@ -105,7 +105,7 @@ async def test_forget_only_after_confirmation(simcord_env, world):
 
     prompt = await alice.slash(channel, "forget")
     done = await alice.click(prompt.response, label="Delete everything")
-    assert done.response.content.startswith("Done: deleted 1 rating(s)")
+    assert done.response.content.startswith("Done: deleted 1 rating and 0 dismissed titles.")
     assert await stored(simcord_env, alice) == {}
 
 
@@ -117,7 +117,7 @@ async def test_forget_says_when_its_ratings_leave_the_served_model(simcord_env, 
     prompt = await alice.slash(channel, "forget")
     done = await alice.click(prompt.response, label="Delete everything")
     assert done.response.content == (
-        "Done: deleted 1 rating(s) and 0 dismissed title(s). I no longer store anything about you. "
+        "Done: deleted 1 rating and 0 dismissed titles. I no longer store anything about you. "
         "The model I serve now learnt from your ratings (blended into its title weights; it keeps no row of "
         "yours): they are gone from the next model, at 04:00 UTC.")  # the default schedule: nightly at 04:00
 

@@ -124,6 +124,22 @@ async def test_import_once_a_minute_per_member(service):
     assert (await service.ratings.import_mal_xml(ALICE, export)).unchanged == 1
 
 
+
+async def test_only_an_import_that_stored_something_spends_the_cooldown(service):
+    service.ratings.import_cooldown.clock = Clock()  # still: any wait below would be the cooldown's
+    export = mal_export((STEINS_GATE, 10, "Completed"))
+    with pytest.raises(UserError, match="Nothing was stored"):
+        await service.ratings.import_mal_xml(ALICE, export[: len(export) // 2])  # a truncated file
+    service.ratings.check_import(ALICE)
+    assert (await service.ratings.import_mal_xml(ALICE, export)).added == 1  # stored: the cooldown starts
+    with pytest.raises(UserError, match=r"^One import every 1 min"):
+        service.ratings.check_import(ALICE)
+    service.ratings.import_cooldown.give_back(ALICE)
+    assert (await service.ratings.import_mal_xml(ALICE, export)).unchanged == 1  # nothing stored: not spent
+    service.ratings.check_import(ALICE)
+    assert await service.store.rating_map(ALICE) == {STEINS_GATE: 10.0}
+
+
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
@@ -177,3 +193,16 @@ async def test_ratings_list_best_score_first_then_newest(service, monkeypatch):
     listed = [(r.anime.anime_id, r.rating) for r in (await service.ratings.of(ALICE)).items]
     assert listed == [(FMA_BROTHERHOOD, 10.0), (CODE_GEASS, 9.0), (STEINS_GATE, 9.0), (COWBOY_BEBOP, 7.0),
                       (DEATH_NOTE, WATCHED)]
+
+
+async def test_another_members_ratings_only_of_a_visible_member_of_this_server(service):
+    await service.ratings.rate(BOB, "Steins;Gate", "9")
+    shown = await service.ratings.of_member(BOB, viewer_id=ALICE, name="bob", member_here=True)
+    assert [r.anime.anime_id for r in shown.items] == [STEINS_GATE]
+    with pytest.raises(UserError, match="^I can only show the ratings of a member of this server.$"):
+        await service.ratings.of_member(BOB, viewer_id=ALICE, name="bob", member_here=False)
+    await service.community.set_privacy(BOB, True)
+    with pytest.raises(UserError, match="^bob keeps their taste private, so I can't show their ratings.$"):
+        await service.ratings.of_member(BOB, viewer_id=ALICE, name="bob", member_here=True)
+    own = await service.ratings.of_member(BOB, viewer_id=BOB, name="bob", member_here=False)  # their own: always
+    assert len(own.items) == 1

@@ -5,7 +5,7 @@ import pytest
 
 from animerec.bot.features.recommend.service import ONBOARDING_TITLES
 from animerec.bot.service import UserError, member_message
-from animerec.recsys.catalog.catalog import UnknownFilter
+from animerec.recsys.catalog.catalog import ADULT_GENRE, UnknownFilter
 from botkit import ALICE, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE
 
 pytestmark = pytest.mark.timeout(60)
@@ -62,3 +62,15 @@ async def test_recommend_filters_and_validates(service):
         await service.picks.recommend(ALICE, type="'; DROP TABLE ratings; --")
     with pytest.raises(UserError, match="between 1 and 25"):
         await service.picks.recommend(ALICE, count=26)
+
+
+async def test_the_adult_genre_is_neither_listed_nor_taken_where_adult_titles_are_hidden(service):
+    with pytest.raises(UnknownFilter) as unknown:
+        await service.picks.recommend(ALICE, genre="no such genre")
+    assert "Unknown genre" in str(unknown.value) and "Comedy" in str(unknown.value)
+    assert ADULT_GENRE not in str(unknown.value)
+    with pytest.raises(UnknownFilter, match="only appear where adult titles are allowed"):
+        await service.picks.recommend(ALICE, genre=ADULT_GENRE)
+    with pytest.raises(UnknownFilter) as listed:
+        await service.picks.recommend(ALICE, genre="no such genre", allow_adult=True)
+    assert ADULT_GENRE in str(listed.value)  # an age-restricted channel may ask for it
