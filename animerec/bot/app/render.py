@@ -234,6 +234,8 @@ def stats_embed(stats: Stats, now: datetime | None = None) -> discord.Embed:
                  f"({stats.community_members:,} members); each retrain learns from all of them.")
     if stats.training_since:
         lines.append(f"A retrain is running (since {stats.training_since}); I keep answering meanwhile.")
+    if stats.catalog:
+        lines.append(f"Catalog: {stats.catalog}.")
     embed.description = "\n\n".join(lines)
     return fit(embed)
 

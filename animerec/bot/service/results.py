@@ -125,5 +125,6 @@ class Stats:
     last_training: TrainingRecord | None  # the latest finished one
     last_failure: TrainingRecord | None
     next_training_at: str | None = None  # with no model yet: when the failed first training is tried again
+    catalog: str | None = None  # how current the catalog is: "titles up to Fall 2026, refreshed 3 days ago"
 
 
