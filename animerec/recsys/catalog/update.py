@@ -344,17 +344,15 @@ class UpdateResult:
 
 
 def update_catalog(overlay_dir: Path, source: Source, *, wanted_ids: Iterable[int] = (),
-                   today: date | None = None) -> UpdateResult:
+                   today: date | None = None, bundled: tuple[pd.DataFrame, pd.DataFrame] | None = None
+                   ) -> UpdateResult:
     """Fetch the current and next season and the wanted ids the catalog lacks, and publish the merged overlay.
 
     Raises SourceError (the source failed) or OverlayError (the result is not a valid overlay); the
-    overlay in use is unchanged either way."""
+    overlay in use is unchanged either way. ``bundled``: the bundled catalog and titles, if already loaded."""
     previous = overlay.read(overlay_dir)
-    bundled, bundled_titles = load_catalog_table(), load_catalog_titles()
-    if previous is not None:
-        current, _ = overlay.overlay_frames(bundled, bundled_titles, previous[0], previous[1])
-    else:
-        current = bundled
+    base, base_titles = bundled if bundled is not None else (load_catalog_table(), load_catalog_titles())
+    current = overlay.overlay_frames(base, base_titles, previous[0], previous[1])[0] if previous is not None else base
     season = season_of(today or datetime.now(UTC).date())
     missing = set(wanted_ids) - set(current["anime_id"])
     media = source.fetch([season, next_season(season)], sorted(missing))
