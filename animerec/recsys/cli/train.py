@@ -9,7 +9,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.catalog.overlay import load_catalog
 from animerec.recsys.cli.common import DEFAULT_MODELS, CliError, check_input_file, model_config, spark_settings
 from animerec.recsys.data import read_interactions_csv
@@ -46,7 +45,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     _check_models_root(args.out)
     spark = spark_settings(args.engine, args.master)
     extra = None
-    catalog = load_catalog(args.catalog_overlay) if args.catalog_overlay else Catalog.load()
+    catalog = load_catalog(args.catalog_overlay)
     if args.extra:
         check_input_file(args.extra)
         extra = read_interactions_csv(args.extra, known_ids=catalog.ids())

@@ -101,3 +101,20 @@ def test_refreshes_accumulate_and_a_refetched_title_replaces_its_row(tmp_path, r
     assert int(now[0].loc[now[0]["anime_id"] == NEW_TV, "members_latest"].iloc[0]) == 99
     assert (now[1]["anime_id"] == NEW_TV).sum() == (titles["anime_id"] == NEW_TV).sum()
     assert now[2].source == "b"
+
+
+def test_the_served_catalog_is_the_bundled_one_plus_the_overlay(tmp_path, tables):
+    from animerec.recsys.catalog.catalog import Catalog
+
+    steins_gate = 9253
+    bundled = Catalog.load().get(steins_gate)
+    fetched, fetched_titles, _ = media_rows(
+        [media(steins_gate, "Renamed", popularity=bundled.members + 7, score=95),
+         media(NEW_TV, "Kessoku no Hoshi", english="Star Bond")], tables[0])
+    overlay.publish(fetched, fetched_titles, tmp_path, source="test")
+    catalog = overlay.load_catalog(tmp_path)
+    updated = catalog.get(steins_gate)
+    assert (updated.name, updated.genres) == (bundled.name, bundled.genres)
+    assert (updated.members, updated.rating) == (bundled.members + 7, 9.5)
+    assert catalog.lookup("star bond").anime.anime_id == NEW_TV
+    assert len(catalog) == len(Catalog.load()) + 1
