@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from animerec.bot.store.backends import POSTGRES_SCHEMES
+from animerec.recsys.catalog.overlay import overlay_dir_in
 from animerec.recsys.lifecycle.meta import CONFIG_NAMES, DEFAULT_CONFIG
 
 
@@ -21,6 +22,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("var"), validation_alias="ANIMEREC_DATA_DIR")
     guild_id: int | None = Field(None, validation_alias="ANIMEREC_GUILD_ID")
     retrain_cron: str = Field("0 4 * * *", validation_alias="ANIMEREC_RETRAIN_CRON")
+    # When the catalog fetches new titles from AniList (weekly: a season's list changes slowly).
+    catalog_cron: str = Field("30 3 * * 1", validation_alias="ANIMEREC_CATALOG_CRON")
     # SMALL_CONFIG trains a seconds-long model: for smoke runs and tests, not for members.
     train_config: str = Field(DEFAULT_CONFIG, validation_alias="ANIMEREC_TRAIN_CONFIG")
     # Seconds between two /admin retrain (across all servers), and between two /import of one member.
@@ -38,7 +41,7 @@ class Settings(BaseSettings):
     # Default: 5 when several processes may share the models (sharded, or on PostgreSQL), else 0.
     model_poll: float | None = Field(None, ge=0, validation_alias="ANIMEREC_MODEL_POLL")
 
-    @field_validator("retrain_cron")
+    @field_validator("retrain_cron", "catalog_cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
         CronTrigger.from_crontab(value)  # raises ValueError with the reason
@@ -100,6 +103,11 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.models_path or self.data_dir / "models"
+
+    @property
+    def catalog_overlay_dir(self) -> Path:
+        """Titles fetched since the bundled catalog (animerec.recsys.catalog.overlay); shared by every process."""
+        return overlay_dir_in(self.data_dir)
 
     @property
     def heartbeat_path(self) -> Path:

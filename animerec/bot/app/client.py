@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = tuple(f"animerec.bot.features.{feature}.cog"
                    for feature in ("rating", "recommend", "similar", "watchparty", "admin", "community"))
 RETRAIN_JOB = "retrain"
+CATALOG_JOB = "catalog-refresh"
 
 
 class AnimeRecTree(app_commands.CommandTree):
@@ -51,6 +52,10 @@ class AnimeRecBot(commands.Bot):
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler.add_job(self._scheduled_retrain, CronTrigger.from_crontab(settings.retrain_cron, timezone="UTC"),
                                id=RETRAIN_JOB, max_instances=1, coalesce=True, misfire_grace_time=3600)
+        # The fetch runs in a low-priority thread (CatalogRefresh), the swap between requests.
+        self.scheduler.add_job(self.service.catalog_refresh.refresh,
+                               CronTrigger.from_crontab(settings.catalog_cron, timezone="UTC"),
+                               id=CATALOG_JOB, max_instances=1, coalesce=True, misfire_grace_time=6 * 3600)
         self.scheduler.start()
         if not self.syncs_commands:
             log.info("slash commands are synced by the process running shard 0")

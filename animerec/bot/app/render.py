@@ -94,6 +94,8 @@ def ratings_embed(ratings: RatingList, heading: str, page: int) -> discord.Embed
     footer = f"Page {page + 1}/{ratings_pages(ratings)}"
     if ratings.hidden:
         footer += f" · {ratings.hidden} age-restricted title(s) not shown in this channel"
+    if ratings.pending:
+        footer += f" · {ratings.pending} imported title(s) kept; they count once the catalog knows them"
     embed.set_footer(text=footer)
     return fit(embed)
 
@@ -103,9 +105,11 @@ def ratings_pages(ratings: RatingList) -> int:
 
 
 def import_embed(report: ImportReport) -> discord.Embed:
-    embed = discord.Embed(title="MyAnimeList import", colour=COLOUR,
-                          description=f"Added **{report.added}**, updated **{report.updated}**, "
-                                      f"unchanged {report.unchanged}.")
+    description = f"Added **{report.added}**, updated **{report.updated}**, unchanged {report.unchanged}."
+    if report.unknown:
+        description += (f"\n{report.unknown} kept; will count once the catalog knows them "
+                        "(it fetches new titles every week).")
+    embed = discord.Embed(title="MyAnimeList import", colour=COLOUR, description=description)
     if report.skipped:
         embed.add_field(name="Skipped", value="\n".join(f"{n} {reason}" for reason, n in report.skipped.items()),
                         inline=False)
@@ -254,6 +258,8 @@ def stats_embed(stats: Stats, now: datetime | None = None) -> discord.Embed:
                  f"({plural(stats.community_members, 'member')}); each retrain learns from all of them.")
     if stats.training_since:
         lines.append(f"A retrain is running (since {stats.training_since}); I keep answering meanwhile.")
+    if stats.catalog:
+        lines.append(f"Catalog: {stats.catalog}.")
     embed.description = "\n\n".join(lines)
     return fit(embed)
 

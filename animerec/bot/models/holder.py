@@ -66,7 +66,8 @@ class ModelHolder:
 
     def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = DEFAULT_CONFIG,
                  retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS, models_dir: Path | None = None,
-                 poll: float = 0.0, retrain_cooldown: float = 600, retrain_cron: str | None = None) -> None:
+                 poll: float = 0.0, retrain_cooldown: float = 600, retrain_cron: str | None = None,
+                 catalog_overlay: Path | None = None) -> None:
         self.store = store
         self.catalog = catalog
         self.data_dir = Path(data_dir)
@@ -78,6 +79,7 @@ class ModelHolder:
         self.train_config = train_config
         self.retrain_cooldown = Cooldown(retrain_cooldown)  # /admin retrain: one queue for every server
         self.retrain_cron = retrain_cron  # the scheduled retrain (Settings.retrain_cron; the client's scheduler runs it)
+        self.catalog_overlay = catalog_overlay  # the retrain trains over the catalog the bot serves
         self.franchises = franchises_for(catalog)
         self.retry_delays = tuple(retry_delays)
         self._loaded: Loaded | None = None
@@ -233,6 +235,16 @@ class ModelHolder:
         model = load_current(self.models_dir)
         return Loaded(ServedModel(model, self.catalog, self.franchises), meta_of(model))
 
+    async def use_catalog(self, catalog: Catalog) -> None:
+        """Serve the same model through a new catalog (a refresh added titles): built off the event
+        loop, swapped in one assignment, as a new model is."""
+        franchises = await asyncio.to_thread(franchises_for, catalog)
+        self.catalog, self.franchises = catalog, franchises
+        while (loaded := self._loaded) is not None and loaded.served.catalog is not catalog:
+            served = await asyncio.to_thread(ServedModel, loaded.served.model, catalog, franchises)
+            if self._loaded is loaded:  # else a reload meanwhile built its own: look again
+                self._loaded = Loaded(served, loaded.meta)
+
     async def reload(self) -> bool:
         """Swap in the published `current` model; on a bad one keep serving the old (logged)."""
         try:
@@ -326,8 +338,9 @@ class ModelHolder:
         extra = None
         try:
             extra = await asyncio.to_thread(self._private_export)
-            rows = await self.store.export_ratings(extra)
-            cmd = train_command(self.models_dir, extra if rows else None, self.train_config)
+            # Ratings on titles the catalog does not know yet (kept from an import) wait for a refresh.
+            rows = await self.store.export_ratings(extra, self.catalog)
+            cmd = train_command(self.models_dir, extra if rows else None, self.train_config, self.catalog_overlay)
             await run_training(cmd, on_start=self._training_started)
             if not await self.reload():
                 error = "the new model could not be loaded (see the log); still serving the previous one"

@@ -25,8 +25,11 @@ class TrainingFailed(RuntimeError):
     """The training process did not publish a model; the message says why."""
 
 
-def train_command(models_dir: Path, extra_csv: Path | None, config: str) -> list[str]:
+def train_command(models_dir: Path, extra_csv: Path | None, config: str, catalog_overlay: Path | None = None
+                  ) -> list[str]:
     cmd = [sys.executable, "-m", "animerec.recsys", "train", "--out", str(models_dir), "--config", config]
+    if catalog_overlay is not None:
+        cmd += ["--catalog-overlay", str(catalog_overlay)]
     return cmd + ["--extra", str(extra_csv)] if extra_csv is not None else cmd
 
 

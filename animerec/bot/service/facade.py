@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from animerec.bot.features.community.service import Community
@@ -11,6 +11,7 @@ from animerec.bot.features.rating.service import Ratings
 from animerec.bot.features.recommend.service import Picks
 from animerec.bot.features.similar.service import Similar
 from animerec.bot.features.watchparty.service import WatchParties
+from animerec.bot.models.catalog import CatalogRefresh
 from animerec.bot.models.holder import FIRST_TRAINING_RETRY_DELAYS, ModelHolder
 from animerec.bot.service.results import Stats
 from animerec.bot.service.stats import gather_stats
@@ -18,6 +19,8 @@ from animerec.bot.service.titles import Titles
 from animerec.bot.settings import Settings
 from animerec.bot.store import Store
 from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.catalog.overlay import load_catalog, overlay_dir_in
+from animerec.recsys.catalog.update import AniListSource, Source
 from animerec.recsys.lifecycle.meta import DEFAULT_CONFIG
 
 
@@ -25,13 +28,16 @@ class Service:
     def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = DEFAULT_CONFIG,
                  import_cooldown: float = 60, retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS,
                  models_dir: Path | None = None, model_poll: float = 0.0, retrain_cooldown: float = 600,
-                 retrain_cron: str | None = None) -> None:
+                 retrain_cron: str | None = None, catalog_overlay: Path | None = None,
+                 catalog_source: Callable[[], Source] = AniListSource) -> None:
         self.store = store
         self.catalog = catalog
         self.data_dir = Path(data_dir)
         self.models = ModelHolder(store, catalog, self.data_dir, train_config=train_config, retry_delays=retry_delays,
                                   models_dir=models_dir, poll=model_poll, retrain_cooldown=retrain_cooldown,
-                                  retrain_cron=retrain_cron)
+                                  retrain_cron=retrain_cron, catalog_overlay=catalog_overlay)
+        self.catalog_refresh = CatalogRefresh(catalog_overlay or overlay_dir_in(self.data_dir), self.use_catalog,
+                                              self._wanted_ids, catalog_source)
         self.titles = Titles(store, catalog, self.models.franchises)
         self.community = Community(store, catalog, self.models.served)
         self.ratings = Ratings(store, self.titles, self.models, import_cooldown=import_cooldown,
@@ -41,7 +47,21 @@ class Service:
         self.parties = WatchParties(store, catalog, self.models)
 
     async def start(self) -> None:
+        await self.catalog_refresh.start()
         await self.models.start()
+
+    async def use_catalog(self, catalog: Catalog) -> None:
+        """Swap a refreshed catalog in between requests: a request already running keeps the objects it took."""
+        await self.models.use_catalog(catalog)
+        self.catalog = catalog
+        for feature in (self.titles, self.community, self.ratings, self.picks, self.similar, self.parties):
+            feature.catalog = catalog
+        self.titles.franchises = self.models.franchises
+        self.community.genres_of = {a.anime_id: a.genres for a in catalog}
+
+    async def _wanted_ids(self) -> set[int]:
+        """Titles members rated (imported) that the catalog lacks: the refresh fetches them too."""
+        return {a for a in await self.store.rated_ids() if a not in self.catalog}
 
     async def close(self) -> None:
         await self.models.close()
@@ -49,19 +69,19 @@ class Service:
         await self.store.close()
 
     async def stats(self) -> Stats:
-        return await gather_stats(self.store, self.models)
+        return await gather_stats(self.store, self.models, self.catalog_refresh.currency)
 
 
 async def open_service(settings: Settings, catalog: Catalog | None = None) -> Service:
     """A started service on the settings' data directory and database (catalog: reuse one already loaded)."""
     store = await Store.open(settings.database)
     try:
-        if catalog is None:
-            catalog = await asyncio.to_thread(Catalog.load)
+        if catalog is None:  # the bundled catalog with the titles refreshes added
+            catalog = await asyncio.to_thread(load_catalog, settings.catalog_overlay_dir)
         service = Service(store, catalog, settings.data_dir, train_config=settings.train_config,
                           import_cooldown=settings.import_cooldown, models_dir=settings.models_dir,
                           model_poll=settings.model_poll_seconds, retrain_cooldown=settings.retrain_cooldown,
-                          retrain_cron=settings.retrain_cron)
+                          retrain_cron=settings.retrain_cron, catalog_overlay=settings.catalog_overlay_dir)
         await service.start()
     except BaseException:
         await store.close()  # aiosqlite's thread is not a daemon: left open, the process never exits

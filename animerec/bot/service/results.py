@@ -30,6 +30,7 @@ class RatedTitle:
 class RatingList:
     items: list[RatedTitle]
     hidden: int  # adult titles left out of this channel
+    pending: int = 0  # imported titles the catalog does not know yet
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class ImportReport:
     updated: int
     unchanged: int
     skipped: dict[str, int]  # reason -> count
+    unknown: int = 0  # of the imported titles, those the catalog does not know yet (stored; they count once it does)
 
 
 @dataclass(frozen=True)
@@ -126,5 +128,6 @@ class Stats:
     last_training: TrainingRecord | None  # the latest finished one
     last_failure: TrainingRecord | None
     next_training_at: str | None = None  # with no model yet: when the failed first training is tried again
+    catalog: str | None = None  # how current the catalog is: "titles up to Fall 2026, refreshed 3 days ago"
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from animerec.bot.models.catalog import Currency
 from animerec.bot.models.holder import ModelHolder
 from animerec.bot.service.results import Stats
 from animerec.bot.store import Store, TrainingStatus
 
 
-async def gather_stats(store: Store, models: ModelHolder) -> Stats:
+async def gather_stats(store: Store, models: ModelHolder, catalog: Currency | None = None) -> Stats:
     meta = models.meta
     ratings, members = await store.rating_counts()
     history = await store.training_history(20)
@@ -23,4 +24,5 @@ async def gather_stats(store: Store, models: ModelHolder) -> Stats:
         last_training=finished[0] if finished else None,
         last_failure=next((r for r in finished if r.status == TrainingStatus.FAILED), None),
         next_training_at=retry.isoformat(timespec="seconds") if retry is not None else None,
+        catalog=catalog.describe() if catalog is not None else None,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,10 +64,17 @@ class RatingTables(Tables):
         row = await self._aggregate("SELECT COUNT(*), COUNT(DISTINCT user_id) FROM ratings")
         return row[0], row[1]
 
-    async def export_ratings(self, path: Path) -> int:
-        """Write every community rating as CSV user_id,anime_id,rating into a file only this user can
-        read (mode 0600); returns the row count. The caller deletes it once done."""
+    async def rated_ids(self) -> set[int]:
+        """Every title anyone rated (a member's import may name titles the catalog does not know yet)."""
+        return {row[0] for row in await self._all("SELECT DISTINCT anime_id FROM ratings")}
+
+    async def export_ratings(self, path: Path, known: Container[int] | None = None) -> int:
+        """Write every community rating (only those on `known` titles, when given) as CSV
+        user_id,anime_id,rating into a file only this user can read (mode 0600); returns the row count.
+        The caller deletes it once done."""
         rows = await self._all("SELECT user_id, anime_id, rating FROM ratings ORDER BY user_id, anime_id")
+        if known is not None:
+            rows = [row for row in rows if row[1] in known]
         await asyncio.to_thread(_write_csv, path, INTERACTION_COLUMNS, rows)
         return len(rows)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from animerec.recsys.cli import batch, evaluate, recommend, search, similar, train
+from animerec.recsys.cli import batch, catalog, evaluate, recommend, search, similar, train
 from animerec.recsys.cli.common import CliError
 from animerec.recsys.data import DataError
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     recommend.add_parser(sub)
     search.add_parser(sub)
     batch.add_parsers(sub)
+    catalog.add_parser(sub)
     return p
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.catalog.overlay import load_catalog
 from animerec.recsys.cli.common import DEFAULT_MODELS, CliError, check_input_file, model_config, spark_settings
 from animerec.recsys.data import read_interactions_csv
 from animerec.recsys.lifecycle import artifacts
@@ -24,6 +24,8 @@ def add_parser(sub) -> None:
                    help=f"{' or '.join(CONFIG_NAMES)} ({SMALL_CONFIG}: a seconds-long model for tests)")
     t.add_argument("--engine", choices=["default", "spark"], default="default",
                    help="ALS engine: default (numba, one process) or spark (MLlib; needs the spark extra and Java)")
+    t.add_argument("--catalog-overlay", type=Path,
+                   help="a catalog overlay directory (the bot's <data dir>/catalog): train over the bundled catalog plus it")
     t.add_argument("--master", help="Spark master URL with --engine spark (default local[2])")
     t.set_defaults(func=cmd_train)
 
@@ -43,9 +45,10 @@ def cmd_train(args: argparse.Namespace) -> None:
     _check_models_root(args.out)
     spark = spark_settings(args.engine, args.master)
     extra = None
+    catalog = load_catalog(args.catalog_overlay)
     if args.extra:
         check_input_file(args.extra)
-        extra = read_interactions_csv(args.extra, known_ids=Catalog.load().ids())
+        extra = read_interactions_csv(args.extra, known_ids=catalog.ids())
     config = model_config(args.config)
     from animerec.recsys.evaluation.report import EVALUATION_JSON
     from animerec.recsys.lifecycle.train import train_and_publish
@@ -57,7 +60,7 @@ def cmd_train(args: argparse.Namespace) -> None:
               disable=args.quiet) as bar:
         try:
             path = train_and_publish(args.out, extra, config, progress=lambda it: bar.update(it - bar.n),
-                                     evaluation=evaluation, spark=spark)
+                                     evaluation=evaluation, spark=spark, catalog=catalog)
         except artifacts.PublishBusy as exc:
             raise CliError(str(exc)) from None
     print(f"published {path} (current -> {path.name})")

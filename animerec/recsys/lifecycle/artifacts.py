@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,7 +48,7 @@ class PublishBusy(RuntimeError):
     """Another process kept publishing into the same root for longer than the lock timeout."""
 
 
-def _sha256(path: Path) -> str:
+def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -84,7 +84,7 @@ def save(model: Recommender, directory: Path) -> None:
         format=FORMAT_VERSION,
         hyperparameters=model.config.to_dict(),
         n_items=int(model.n_items),
-        files={name: _sha256(directory / name) for name in (MODEL_FILE, ANN_FILE)},
+        files={name: sha256(directory / name) for name in (MODEL_FILE, ANN_FILE)},
     )
     # A trainer writing a field the bot reads wrongly (or a misspelt count) fails here, not in the bot.
     ModelMeta.from_json(meta)
@@ -109,7 +109,7 @@ def load(directory: Path) -> Recommender:
         path = directory / name
         if not path.is_file():
             raise ModelLoadError(f"model at {directory} is incomplete: {name} missing")
-        if _sha256(path) != digest:
+        if sha256(path) != digest:
             raise ModelLoadError(f"model at {directory} is corrupt: {name} does not match its checksum")
     try:
         config = ModelConfig.from_dict(meta["hyperparameters"])
@@ -160,15 +160,20 @@ def publish(model: Recommender, root: Path, lock_timeout: float | None = None) -
     A crash at any point leaves `current` naming a complete model (or no model at all). Publishers
     into one root take turns (PublishBusy after lock_timeout, default PUBLISH_LOCK_TIMEOUT seconds).
     """
-    root = Path(root)
+    version = model.meta.get("version") or new_version()
+    model.meta["version"] = version
+    return publish_dir(Path(root), version, lambda tmp: save(model, tmp), lock_timeout)
+
+
+def publish_dir(root: Path, version: str, write: Callable[[Path], None], lock_timeout: float | None = None) -> Path:
+    """Publish what write() puts into an empty directory as root/version and point `current` at it
+    (any versioned artifact: a model, the catalog overlay)."""
     root.mkdir(parents=True, exist_ok=True)
     with _publish_lock(root, PUBLISH_LOCK_TIMEOUT if lock_timeout is None else lock_timeout):
-        version = model.meta.get("version") or new_version()
-        model.meta["version"] = version
         # The pid marks whose it is: _prune leaves a live process's temp dir alone.
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-{os.getpid()}-", dir=root))
         try:
-            save(model, tmp)
+            write(tmp)
             final = root / version
             os.rename(tmp, final)
         except BaseException:

@@ -73,16 +73,20 @@ class Ratings:
     async def of(self, user_id: int, *, allow_adult: bool = False) -> RatingList:
         """The member's ratings, best score first (watched without a score last), newest first within
         a score: a list of favourites reads from the top, and one import gives every title one time."""
-        items, hidden = [], 0
+        items, hidden, pending = [], 0, 0
+        catalog = self.catalog
         for r in await self.store.ratings(user_id):
-            anime = self.catalog.get(r.anime_id)
+            if r.anime_id not in catalog:  # kept from an import until a catalog refresh knows the title
+                pending += 1
+                continue
+            anime = catalog.get(r.anime_id)
             if anime.is_adult and not allow_adult:
                 hidden += 1
             else:
                 items.append(RatedTitle(anime, r.rating, r.updated_at))
         items.sort(key=lambda t: t.updated_at, reverse=True)
         items.sort(key=lambda t: -t.rating)  # stable: newest first within a score
-        return RatingList(items, hidden)
+        return RatingList(items, hidden, pending)
 
     def check_import(self, user_id: int) -> None:
         """UserError while the member's import cooldown runs: ask before fetching the file."""
@@ -111,14 +115,13 @@ class Ratings:
             entries, malformed = await asyncio.to_thread(parse_mal_export, data)  # 5 MB of XML: not on the loop
         except MalImportError as exc:
             raise UserError(f"I couldn't import that file: {exc}. Nothing was stored.") from None
-        skipped = {"not in the catalog": 0, "planned, on hold or dropped without a score": 0,
-                   "malformed entries": malformed}
+        skipped = {"planned, on hold or dropped without a score": 0, "malformed entries": malformed}
         existing = await self.store.rating_map(user_id)
         wanted: dict[int, float] = {}
+        # A title the catalog does not know yet is stored all the same: the next catalog refresh fetches
+        # it, and from then on it counts like any other.
         for e in entries:
-            if e.anime_id not in self.catalog:
-                skipped["not in the catalog"] += 1
-            elif e.score:
+            if e.score:
                 wanted[e.anime_id] = float(e.score)
             elif e.status in WATCHED_STATUSES:  # says less than a score already given here: keep that
                 wanted[e.anime_id] = existing.get(e.anime_id, WATCHED)
@@ -128,8 +131,9 @@ class Ratings:
         if changed:
             await self.store.upsert_ratings(user_id, changed)
         added = sum(a not in existing for a in changed)
+        catalog = self.catalog
         return ImportReport(added, len(changed) - added, len(wanted) - len(changed),
-                            {k: v for k, v in skipped.items() if v})
+                            {k: v for k, v in skipped.items() if v}, sum(a not in catalog for a in wanted))
 
     async def forget(self, user_id: int) -> Forgotten:
         """Delete everything stored about a member (the caller has asked them to confirm)."""

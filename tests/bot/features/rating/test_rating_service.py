@@ -72,19 +72,18 @@ async def test_import_maps_scores_statuses_and_reports(service):
         (COWBOY_BEBOP, 9, "Completed"),  # updated 5 -> 9
         (DEATH_NOTE, 8, "Completed"),  # unchanged
         (CODE_GEASS, 0, "Plan to Watch"),  # skipped: no score, not watched
-        (999_999_999, 7, "Completed"),  # skipped: not in the catalog
+        (999_999_999, 7, "Completed"),  # kept, though the catalog does not know it yet
         extra="<anime><series_animedb_id>abc</series_animedb_id></anime>",  # malformed
     )
     report = await service.ratings.import_mal_xml(ALICE, export)
-    assert (report.added, report.updated, report.unchanged) == (2, 1, 1)
-    assert report.skipped == {"not in the catalog": 1, "planned, on hold or dropped without a score": 1,
-                              "malformed entries": 1}
+    assert (report.added, report.updated, report.unchanged, report.unknown) == (3, 1, 1, 1)
+    assert report.skipped == {"planned, on hold or dropped without a score": 1, "malformed entries": 1}
     assert await service.store.rating_map(ALICE) == {
-        STEINS_GATE: 10.0, FMA_BROTHERHOOD: WATCHED, COWBOY_BEBOP: 9.0, DEATH_NOTE: 8.0}
+        STEINS_GATE: 10.0, FMA_BROTHERHOOD: WATCHED, COWBOY_BEBOP: 9.0, DEATH_NOTE: 8.0, 999_999_999: 7.0}
 
     clock.now += 60  # one import a minute
     again = await service.ratings.import_mal_xml(ALICE, gzip.compress(export))  # MAL serves .xml.gz
-    assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 5)
 
 
 async def test_import_keeps_a_score_over_watched_without_one(service):

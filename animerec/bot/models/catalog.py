@@ -1,0 +1,101 @@
+"""The catalog refresh: fetch new titles into the overlay in a low-priority thread, then swap the
+catalog in between requests (as a retrained model is), and say how current the catalog is."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from animerec.recsys.catalog import overlay
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.catalog.update import AniListSource, Source, SourceError, UpdateResult, update_catalog
+
+log = logging.getLogger(__name__)
+
+LOW_PRIORITY = 19  # nice value of the refresh thread: parsing a few hundred titles must not slow answers
+
+
+@dataclass(frozen=True)
+class Currency:
+    """How current the catalog is: its newest season, and when the overlay was last refreshed."""
+
+    newest: str | None  # "Fall 2026"
+    refreshed_at: datetime | None  # None: never refreshed here (the bundled catalog only)
+
+    def describe(self, now: datetime | None = None) -> str:
+        """"titles up to Fall 2026, refreshed 3 days ago"."""
+        text = f"titles up to {self.newest}" if self.newest else "titles of the bundled catalog"
+        if self.refreshed_at is None:
+            return text + ", as bundled (never refreshed here)"
+        return f"{text}, refreshed {overlay.ago(self.refreshed_at, now)}"
+
+
+def _low_priority() -> None:
+    try:  # on Linux a thread has its own nice value
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOW_PRIORITY)
+    except (AttributeError, OSError):
+        pass
+
+
+class CatalogRefresh:
+    """One refresh at a time; `use` swaps a newly published catalog in (the service's use_catalog)."""
+
+    def __init__(self, overlay_dir: Path, use: Callable[[Catalog], Awaitable[None]],
+                 wanted_ids: Callable[[], Awaitable[set[int]]], source: Callable[[], Source] = AniListSource) -> None:
+        self.overlay_dir = Path(overlay_dir)
+        self.use = use
+        self.wanted_ids = wanted_ids
+        self.source = source
+        self._lock = asyncio.Lock()
+        self._bundled_newest: str | None = None
+        self.currency = Currency(None, None)
+
+    async def start(self) -> None:
+        """Read how current the catalog is (the overlay the service loaded, if any)."""
+        self.currency = await asyncio.to_thread(self._currency)
+
+    def _currency(self) -> Currency:
+        if self._bundled_newest is None:
+            self._bundled_newest = overlay.season_label(overlay.bundled_newest_season()) or ""
+        try:
+            found = overlay.info(self.overlay_dir)
+        except overlay.OverlayError:
+            found = None
+        newest = self._bundled_newest or None
+        if found is not None and found.newest_season is not None:
+            newest = max(filter(None, [newest, overlay.season_label(found.newest_season)]), key=_season_order)
+        return Currency(newest, found.refreshed_at if found else None)
+
+    async def refresh(self) -> UpdateResult | None:
+        """Fetch, publish and swap in; with the source or the result unusable, log one line and change
+        nothing (None)."""
+        async with self._lock:
+            wanted = await self.wanted_ids()
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-refresh",
+                                    initializer=_low_priority) as pool:
+                loop = asyncio.get_running_loop()
+                try:
+                    result = await loop.run_in_executor(pool, self._update, wanted)
+                except (SourceError, overlay.OverlayError) as exc:
+                    log.warning("catalog refresh failed, catalog unchanged: %s", exc)
+                    return None
+                catalog = await loop.run_in_executor(pool, overlay.load_catalog, self.overlay_dir)
+                self.currency = await loop.run_in_executor(pool, self._currency)
+            await self.use(catalog)
+            log.info("%s; now serving %d titles", result.summary(), len(catalog))
+            return result
+
+    def _update(self, wanted: set[int]) -> UpdateResult:
+        return update_catalog(self.overlay_dir, self.source(), wanted_ids=wanted)
+
+
+def _season_order(label: str) -> tuple[int, int]:
+    name, year = label.split()
+    return int(year), overlay.SEASONS.index(name.lower())
