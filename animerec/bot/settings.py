@@ -10,8 +10,8 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from animerec.bot.store.backends import POSTGRES_SCHEMES
-from animerec.recsys.catalog.overlay import overlay_dir_in
 from animerec.recsys.lifecycle.meta import CONFIG_NAMES, DEFAULT_CONFIG
+from animerec.recsys.lifecycle.overlay import overlay_dir_in
 
 
 class Settings(BaseSettings):
@@ -106,7 +106,7 @@ class Settings(BaseSettings):
 
     @property
     def catalog_overlay_dir(self) -> Path:
-        """Titles fetched since the bundled catalog (animerec.recsys.catalog.overlay); shared by every process."""
+        """Titles fetched since the bundled catalog (animerec.recsys.lifecycle.overlay); shared by every process."""
         return overlay_dir_in(self.data_dir)
 
     @property

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from animerec.recsys.catalog import overlay
 from animerec.recsys.catalog.catalog import Catalog
-from animerec.recsys.catalog.update import AniListSource, Source, SourceError, UpdateResult, update_catalog
+from animerec.recsys.lifecycle import overlay
+from animerec.recsys.lifecycle.refresh import AniListSource, Source, SourceError, UpdateResult, update_catalog
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from animerec.bot.service.titles import Titles
 from animerec.bot.settings import Settings
 from animerec.bot.store import Store
 from animerec.recsys.catalog.catalog import Catalog
-from animerec.recsys.catalog.overlay import load_catalog, overlay_dir_in
-from animerec.recsys.catalog.update import AniListSource, Source
 from animerec.recsys.lifecycle.meta import DEFAULT_CONFIG
+from animerec.recsys.lifecycle.overlay import load_catalog, overlay_dir_in
+from animerec.recsys.lifecycle.refresh import AniListSource, Source
 
 
 class Service:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from animerec.recsys.catalog.overlay import OverlayError, overlay_dir_in
-from animerec.recsys.catalog.update import AniListSource, FileSource, Source, SourceError, update_catalog
 from animerec.recsys.cli.common import CliError, check_input_file
+from animerec.recsys.lifecycle.overlay import OverlayError, overlay_dir_in
+from animerec.recsys.lifecycle.refresh import AniListSource, FileSource, Source, SourceError, update_catalog
 
 DEFAULT_DATA_DIR = Path("var")  # the bot's default ANIMEREC_DATA_DIR
 

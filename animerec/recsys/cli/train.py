@@ -9,11 +9,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from animerec.recsys.catalog.overlay import load_catalog
 from animerec.recsys.cli.common import DEFAULT_MODELS, CliError, check_input_file, model_config, spark_settings
 from animerec.recsys.data import read_interactions_csv
 from animerec.recsys.lifecycle import artifacts
 from animerec.recsys.lifecycle.meta import CONFIG_NAMES, DEFAULT_CONFIG, SMALL_CONFIG
+from animerec.recsys.lifecycle.overlay import load_catalog
 
 
 def add_parser(sub) -> None:

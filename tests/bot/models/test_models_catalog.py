@@ -13,7 +13,7 @@ from anilist_fixtures import NEW_TV, media, page, write
 from animerec.bot.models.catalog import Currency
 from animerec.bot.service import Service
 from animerec.bot.store import Store
-from animerec.recsys.catalog.update import AniListClient, AniListSource, FileSource
+from animerec.recsys.lifecycle.refresh import AniListClient, AniListSource, FileSource
 from botkit import ALICE, STEINS_GATE, mal_export
 
 pytestmark = pytest.mark.timeout(120)

@@ -1,4 +1,4 @@
-"""The catalog refresh (catalog/update.py) with the real AniList client against a local HTTP server
+"""The catalog refresh (lifecycle/refresh.py) with the real AniList client against a local HTTP server
 on 127.0.0.1 (pytest-httpserver): what a good answer adds, and that every fault keeps the catalog."""
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import pytest
 from anilist_fixtures import FRIEREN_2, NEW_FILM, NEW_TV, media, page, write
 from werkzeug import Response
 
-from animerec.recsys.catalog import overlay, update
-from animerec.recsys.catalog.update import (
+from animerec.recsys.data import load_catalog_table, load_catalog_titles
+from animerec.recsys.lifecycle import overlay
+from animerec.recsys.lifecycle import refresh as update
+from animerec.recsys.lifecycle.refresh import (
     AniListClient,
     AniListSource,
     FileSource,
@@ -23,7 +25,6 @@ from animerec.recsys.catalog.update import (
     season_of,
     update_catalog,
 )
-from animerec.recsys.data import load_catalog_table, load_catalog_titles
 
 pytestmark = pytest.mark.timeout(60)
 TODAY = date(2026, 12, 5)  # Fall 2026: the refresh asks for fall 2026 and winter 2027
@@ -74,7 +75,7 @@ def serve_seasons(httpserver, fall: dict, winter: dict) -> None:
 
 
 def _body(season: str, year: int) -> dict:
-    from animerec.recsys.catalog.update import PER_PAGE, QUERY
+    from animerec.recsys.lifecycle.refresh import PER_PAGE, QUERY
 
     return {"query": QUERY, "variables": {"season": season, "seasonYear": year, "page": 1, "perPage": PER_PAGE}}
 

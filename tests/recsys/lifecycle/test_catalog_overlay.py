@@ -1,4 +1,4 @@
-"""The catalog overlay (catalog/overlay.py): validated, never shrinking, never editing bundled titles."""
+"""The catalog overlay (lifecycle/overlay.py): validated, never shrinking, never editing bundled titles."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from anilist_fixtures import FRIEREN_2, NEW_FILM, NEW_TV, media
 
-from animerec.recsys.catalog import overlay
-from animerec.recsys.catalog.update import media_rows
 from animerec.recsys.data import load_catalog_table, load_catalog_titles
+from animerec.recsys.lifecycle import overlay
+from animerec.recsys.lifecycle.refresh import media_rows
 
 pytestmark = pytest.mark.timeout(60)
 

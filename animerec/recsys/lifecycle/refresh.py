@@ -4,7 +4,7 @@ One small client: it paces its requests to the published limit (90 a minute, or 
 X-RateLimit-Limit header says the API serves less), waits out a 429's Retry-After, retries a 5xx a
 bounded number of times, and gives up on anything else with a one-line SourceError. What it fetches
 (the current and next season, and the MAL ids members rated that the catalog lacks) becomes rows of
-the catalog's schema, merged into the overlay (animerec.recsys.catalog.overlay).
+the catalog's schema, merged into the overlay (animerec.recsys.lifecycle.overlay).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from animerec.recsys.catalog import overlay
 from animerec.recsys.data import load_catalog_table, load_catalog_titles
+from animerec.recsys.lifecycle import overlay
 
 log = logging.getLogger(__name__)
 
