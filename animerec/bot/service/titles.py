@@ -42,7 +42,7 @@ class Titles:
         """The title free text means, and the other entries of its series the text names as well
         ("hunter x hunter": the 2011 series, the 1999 one offered); UserError with hints for none."""
         try:
-            found = self.catalog.lookup(text, allow_adult=allow_adult, franchise_of=self.franchises.franchise_of)
+            found = self.catalog.lookup(text, allow_adult=allow_adult)
         except TitleNotFound as exc:
             shown = clip(" ".join(text.split()), 60)
             if exc.hints:
