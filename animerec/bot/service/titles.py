@@ -48,6 +48,7 @@ class Titles:
             if exc.hints:
                 hints = "; ".join(a.name for a in exc.hints)
                 raise UserError(f"I don't know a title “{shown}”. Did you mean: {hints}?") from None
-            raise UserError(f"I don't know a title “{shown}”: try its English or Japanese name, or fewer words.") from None
+            raise UserError(f"I don't know a title “{shown}”. I know {self.catalog.coverage()}: try its English or "
+                            "Japanese name, fewer words, or its MyAnimeList or AniList link.") from None
         series = self.franchises.franchise_of(found.anime.anime_id)
         return found.anime, tuple(a for a in found.alternatives if self.franchises.franchise_of(a.anime_id) == series)

@@ -37,6 +37,7 @@ from animerec.recsys.data import CATALOG_CSV, CATALOG_TITLES_CSV, load_catalog_t
 
 TYPES = ("TV", "Movie", "OVA", "ONA", "Special", "Music")
 ADULT_GENRE = "Hentai"
+SEASONS = ("winter", "spring", "summer", "fall")  # in the order they come in a year
 
 # Only this much of a query is looked at: enough for any title (the longest is 97 characters
 # normalized) and it bounds the work a pasted wall of text can cause.
@@ -511,6 +512,15 @@ class Catalog:
 
     def get(self, anime_id: int) -> Anime:
         return self._by_id[anime_id]
+
+    def coverage(self) -> str:
+        """What the catalog covers, for a member whose title it lacks: "15,532 titles, aired up to Fall 2026"."""
+        aired = [(a.year, SEASONS.index(a.season), a.season) for a in self._animes
+                 if a.year is not None and a.season in SEASONS]
+        if not aired:
+            return f"{len(self):,} titles"
+        year, _, season = max(aired)
+        return f"{len(self):,} titles, aired up to {season.capitalize()} {year}"
 
     def ids(self) -> set[int]:
         """Every MAL anime_id in the catalog."""
