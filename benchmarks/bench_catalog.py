@@ -7,28 +7,36 @@ name of animerec.recsys.evaluation.search (abbreviations such as "aot", "fma bro
 process.extract(query, raw_names, scorer=WRatio, limit=25), takes tens of ms a call, so it runs on
 every 10th query only; Catalog.search() is also reported on that same subset for a like-for-like row,
 and on the main-name queries without titles.csv (main names only, as before English titles and
-synonyms were indexed) to show what the extra names cost on the same machine.
-"target in top 25" is how often the title the query was cut from is among the results.
+synonyms were indexed) to show what the extra names cost on the same machine. The old catalog (the 2016
+anime.csv with the 2018 titles, as Catalog.load read before data/catalog) runs the same queries for the figure
+before the catalog grew, and resolve_choice (what /rate stores) is timed on tests/recsys/catalog/fan_queries.csv
+on both.
+"target found" is how often the title the query was cut from is among the results (for resolve_choice: is the
+resolution, so it is the top-1 share; rows without an id count as misses there).
 
 Run: /work/main/.venv/bin/python benchmarks/bench_catalog.py
 """
 
 from __future__ import annotations
 
+import csv
 import random
 import string
 import time
+from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.data import load_anime_table, load_titles
 from animerec.recsys.evaluation.search import FAN_NAMES
 
 TITLES = 100
 MAX_PREFIX = 20
 LIMIT = 25
 REFERENCE_EVERY = 10
+FAN_QUERIES = Path(__file__).parent.parent / "tests" / "recsys" / "catalog" / "fan_queries.csv"
 
 
 def typo(text: str, rng: random.Random) -> str:
@@ -78,6 +86,7 @@ def main() -> None:
     catalog = Catalog.load()
     load_ms = (time.perf_counter() - start) * 1000
     main_only = Catalog.load(titles_path=None)
+    old = Catalog.from_frame(load_anime_table(), load_titles())
 
     animes = list(catalog)
     raw_names = [a.name for a in animes]
@@ -89,6 +98,18 @@ def main() -> None:
     def ours_main_only(query: str) -> list[int]:
         return [a.anime_id for a in main_only.search(query, LIMIT)]
 
+    def ours_old(query: str) -> list[int]:
+        return [a.anime_id for a in old.search(query, LIMIT)]
+
+    def resolver(of: Catalog):
+        def resolve(query: str) -> list[int]:
+            found = of.resolve_choice(query)
+            return [] if found is None else [found.anime.anime_id]
+        return resolve
+
+    with FAN_QUERIES.open(encoding="utf-8", newline="") as f:
+        fan = [(r["query"], int(r["expected_anime_id"] or 0), "fan query") for r in csv.DictReader(f)]
+
     def naive(query: str) -> list[int]:
         return [raw_ids[i] for _, _, i in process.extract(query, raw_names, scorer=fuzz.WRatio, limit=LIMIT)]
 
@@ -98,6 +119,7 @@ def main() -> None:
     for query, _, _ in queries[:50]:  # warm up caches and allocators
         ours(query)
         ours_main_only(query)
+        ours_old(query)
         naive(query)
 
     groups = ("main", "main typo", "English", "English typo", "fan name")
@@ -105,11 +127,14 @@ def main() -> None:
         ("Catalog.search, all queries", queries, ours),
         *((f"  {g}", [q for q in queries if q[2] == g], ours) for g in groups),
         ("main names only, main queries", main_queries, ours_main_only),
+        (f"old catalog ({len(old)}), all queries", queries, ours_old),
+        ("resolve_choice, fan queries", fan, resolver(catalog)),
+        ("  old catalog", fan, resolver(old)),
         (f"Catalog.search, every {REFERENCE_EVERY}th", subset, ours),
         (f"naive WRatio, every {REFERENCE_EVERY}th", subset, naive),
     ]
     print(f"catalog: {len(catalog)} titles, loaded in {load_ms:.0f} ms")
-    print(f"{'':32} {'queries':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'cpu p99':>7} {'target in top 25':>17}")
+    print(f"{'':32} {'queries':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'cpu p99':>7} {'target found':>17}")
     for label, rows_queries, search in rows:
         wall, cpu, recall = timed(search, rows_queries)
         p50, p99 = np.percentile(wall, [50, 99])

@@ -42,12 +42,13 @@ class Titles:
         """The title free text means, and the other entries of its series the text names as well
         ("hunter x hunter": the 2011 series, the 1999 one offered); UserError with hints for none."""
         try:
-            found = self.catalog.lookup(text, allow_adult=allow_adult, franchise_of=self.franchises.franchise_of)
+            found = self.catalog.lookup(text, allow_adult=allow_adult)
         except TitleNotFound as exc:
             shown = clip(" ".join(text.split()), 60)
             if exc.hints:
                 hints = "; ".join(a.name for a in exc.hints)
                 raise UserError(f"I don't know a title “{shown}”. Did you mean: {hints}?") from None
-            raise UserError(f"I don't know a title “{shown}”: try its English or Japanese name, or fewer words.") from None
+            raise UserError(f"I don't know a title “{shown}”. I know {self.catalog.coverage()}: try its English or "
+                            "Japanese name, fewer words, or its MyAnimeList or AniList link.") from None
         series = self.franchises.franchise_of(found.anime.anime_id)
         return found.anime, tuple(a for a in found.alternatives if self.franchises.franchise_of(a.anime_id) == series)

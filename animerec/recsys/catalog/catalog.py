@@ -4,9 +4,14 @@ Every title is kept in popularity order (members, descending), and every index b
 positions in that order ("ranks"), so "sorted by rank" is "most popular first" and ties in any
 match tier are broken by popularity for free.
 
-A title is found by any of its names: the main (romaji) name, the English title and the synonyms of
-data/mal-2018/titles.csv, abbreviations included ("AoT", "FMA"). Names are matched as "compact" keys,
-spaces removed, so "full metal alchemist" finds "Fullmetal Alchemist" and "steinsgate" "Steins;Gate".
+A title is found by any of its names: the main (romaji) name, the English and Japanese titles and the
+synonyms of data/catalog/titles.csv.gz, abbreviations included ("AoT", "FMA"). Names are matched as
+"compact" keys, spaces removed, so "full metal alchemist" finds "Fullmetal Alchemist" and "steinsgate"
+"Steins;Gate".
+
+Genres are MAL's 2020 vocabulary, its three axes (genres, themes, demographics) in one tuple: a 2010 and a
+2024 psychological thriller both carry "Suspense" and "Psychological". The 2016 names fans still type
+("Thriller", "Dementia", "Shounen Ai") are accepted as filters and mean their 2020 label.
 """
 
 from __future__ import annotations
@@ -15,19 +20,24 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
-from animerec.recsys.data import ANIME_CSV, TITLES_CSV, load_anime_table, load_titles
+from animerec.recsys.catalog.build import OLD_GENRE_MAP
+from animerec.recsys.data import CATALOG_CSV, CATALOG_TITLES_CSV, load_catalog_table, load_catalog_titles
 
 TYPES = ("TV", "Movie", "OVA", "ONA", "Special", "Music")
 ADULT_GENRE = "Hentai"
+SEASONS = ("winter", "spring", "summer", "fall")  # in the order they come in a year
 
 # Only this much of a query is looked at: enough for any title (the longest is 97 characters
 # normalized) and it bounds the work a pasted wall of text can cause.
@@ -36,17 +46,26 @@ MAX_QUERY_CHARS = 100
 # Scores are rapidfuzz fuzz.ratio (0-100) between normalized strings. One typo in a 5-letter word
 # costs 10-20 points, so 75 keeps typo'd words and drops unrelated ones.
 SEARCH_CUTOFF = 75.0
-# resolve() acts on the user's behalf (it records a rating), so it wants a near miss of one title:
-# a score of at least RESOLVE_CUTOFF, ahead of any other title by RESOLVE_MARGIN.
-RESOLVE_CUTOFF = 90.0
-RESOLVE_MARGIN = 3.0
+# resolve_choice acts on the member's behalf (it records a rating), so a typo resolves only when it is this
+# many edits (a letter added, dropped, changed, or two swapped) from the name of one work and no other:
+# (at least this wide, edits), widest first.
+TYPO_EDITS = ((12, 2), (5, 1))
+# Under this width a changed letter makes another word as easily as a slip ("bleech"), so only a dropped
+# letter or two swapped ones ("narto", "nauto") count as a typo there.
+TYPO_SUBSTITUTION_WIDTH = 7
 # A resolution names at most this many other titles the text could have meant.
 MAX_ALTERNATIVES = 3
 # The start of a series' names resolves only from this many letters on ("steins" yes, "cod" no).
 MIN_SERIES_PREFIX = 5
-FranchiseOf = Callable[[int], "int | None"]  # anime_id -> its franchise (animerec.recsys.catalog.franchise), None for none
-# titles.csv kinds that are searchable names; "japanese" is kana/kanji that normalize_name cannot match.
-ALIAS_KINDS = ("english", "synonym")
+# The start, words or initials of official names resolve to a work only when its most popular entry has this
+# many times the members of any other work so named. Chosen on tests/recsys/catalog/fan_queries.csv (its README says how).
+SERIES_DOMINANCE = 2.0
+# A name only a synonym gives gives way to a work so named with this many times its members.
+SYNONYM_OVERRIDE = 10.0
+# The kinds of titles that are searchable names besides the main one (the Chinese ones are not how members
+# type): official names, and synonyms (fan names and abbreviations, weaker evidence of what is meant).
+OFFICIAL_KINDS = ("english", "japanese")
+SYNONYM_KINDS = ("synonym",)
 # An abbreviation is one token of this many letters ("DN", "OHSHC") spelling another name's initials.
 ABBREVIATION_CHARS = range(2, 9)
 # Acronyms are generated for names of at least this many words: two-letter ones ("tg") match too much.
@@ -55,16 +74,37 @@ LABEL_SEPARATOR = " · "
 ELLIPSIS = "…"
 
 _NON_ALNUM = re.compile(r"[\W_]+")
+# A title page link, anywhere in the text: myanimelist.net/anime/ID[/slug], anime.php?id=ID, anilist.co/anime/ID;
+# "mal:ID" on its own.
+_MAL_LINK = re.compile(r"myanimelist\.net/anime(?:/|\.php\?id=)(\d+)|^mal:\s*(\d+)$", re.IGNORECASE)
+_ANILIST_LINK = re.compile(r"anilist\.co/anime/(\d+)", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+")
+_NUMBER_WORDS = {"ii": "2", "iii": "3", "iv": "4", "second": "2", "third": "3", "fourth": "4", "fifth": "5",
+                 "final": "final"}
+# Words of a season query that no name needs to have: the number typed decides.
+# A season query ("season 2", "s2", "2nd season") never means one of these.
+_NOT_SEASONS = frozenset({"Movie", "Special", "Music"})
+_SEASON_WORDS = frozenset({"season", "seasons", "cour", "nd", "rd", "th", "st"})
 # Sorts after any character a key can contain, so [q, q + _MAX_CHAR) is every key starting with q.
 _MAX_CHAR = chr(0x10FFFF)
 
 
+def _fold(c: str) -> str:
+    """A Latin letter without its accents ("é" -> "e"); any other character as NFKC composed it. Only
+    Latin letters lose their marks: a kana's dakuten makes another letter (テ and デ), not an accent."""
+    base = unicodedata.normalize("NFD", c)[0]
+    return base if base.isascii() else c
+
+
+# Building the index normalizes each of the ~100,000 names several times (as a key, an entry, an official name).
+@lru_cache(maxsize=1 << 18)
 def normalize_name(text: str) -> str:
-    """Lowercase, accents stripped, every run of punctuation/space as one space: "Steins;Gate" -> "steins gate"."""
+    """Lowercase, accents stripped, every run of punctuation/space as one space: "Steins;Gate" -> "steins gate".
+    Full-width and half-width forms become the usual ones (NFKC): "ＳＴＥＩＮＳ" is "steins", "ﾃﾞｽﾉｰﾄ" "デスノート"."""
     text = text.casefold()
     if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        # "×" is how titles write the "x" fans type: "HUNTER×HUNTER", "SPY×FAMILY".
+        text = "".join(map(_fold, unicodedata.normalize("NFKC", text).replace("×", " x ")))
     return _NON_ALNUM.sub(" ", text).strip()
 
 
@@ -83,8 +123,46 @@ def _distinct(english: str | None, name: str) -> str | None:
     return english if english and normalize_name(english) != normalize_name(name) else None
 
 
+def _numbers_of(name: str, *, seasons: bool = False) -> frozenset[str]:
+    """The numbers a normalized name or query says, spelled as digits: "2nd season", "second season",
+    "ii", "s2" all say 2; with seasons, only those that are not a part ("season 3 part 2": 3)."""
+    out = set(_NUMBER.findall(name)) if not seasons else set()
+    words = name.split()
+    for i, word in enumerate(words):
+        if seasons and word[:1].isdigit() and (i == 0 or words[i - 1] != "part"):
+            out.update(_NUMBER.findall(word))
+        if word in _NUMBER_WORDS:
+            out.add(_NUMBER_WORDS[word])
+        elif len(word) > 1 and word[0] == "s" and word[1:].isdigit():
+            out.add(word[1:])
+    return frozenset(str(int(n)) if n.isdigit() and len(n) < 6 else n for n in out)
+
+
+def _is_substitution(q: str, name: str) -> bool:
+    """Whether q differs from name (one edit away) by a changed letter, not a dropped, added or swapped one."""
+    return len(q) == len(name) and sorted(q) != sorted(name)
+
+
+def _width(key: str) -> int:
+    """How much of a name key says: a kana or kanji says about as much as two Latin letters (東京喰種 is enough
+    to name Tokyo Ghoul; "toky" is not)."""
+    if key.isascii():
+        return len(key)
+    return sum(1 if c.isascii() else 2 for c in key)
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
+
+
+def _aliases(titles: pd.DataFrame | None, kinds: tuple[str, ...]) -> dict[int, list[str]]:
+    """anime_id -> its names of these kinds, from a frame of (anime_id, kind, title) rows."""
+    aliases: dict[int, list[str]] = {}
+    if titles is not None:
+        for anime_id, kind, title in zip(titles["anime_id"], titles["kind"], titles["title"]):
+            if kind in kinds and isinstance(title, str) and title:
+                aliases.setdefault(int(anime_id), []).append(title)
+    return aliases
 
 
 class UnknownFilter(ValueError):
@@ -120,12 +198,24 @@ class Anime:
     type: str | None
     episodes: int | None
     rating: float | None
-    members: int
+    members: int  # the newest MAL count: what "popular" means, and the catalog's order
     english: str | None = None  # the English title, when it differs from `name` beyond normalize_name
+    japanese: str | None = None
+    year: int | None = None
+    season: str | None = None  # winter, spring, summer, fall
+    start_date: str | None = None  # ISO date
+    members_2016: int | None = None  # the count the training data saw; None for titles after it
+    studios: tuple[str, ...] = ()
+    source: str | None = None  # Manga, Light novel, Original, ...
+    age_rating: str | None = None  # MAL's ("PG-13 - Teens 13 or older"), None when no source gives one
+    adult: bool = False  # rated Rx/Hentai, or of unknown age: gated like Hentai
+    work_id: int | None = None  # the smallest MAL id of its work (a series and its seasons, recaps, ...)
+    franchise_id: int | None = None  # the smallest MAL id of its franchise (works, spin-offs, remakes)
+    anilist_id: int | None = None
 
     @property
     def is_adult(self) -> bool:
-        return ADULT_GENRE in self.genres
+        return self.adult or ADULT_GENRE in self.genres
 
 
 class _ByLength:
@@ -166,8 +256,11 @@ class Resolution:
 class Catalog:
     TYPES = TYPES
 
-    def __init__(self, animes: Iterable[Anime], aliases: Mapping[int, Iterable[str]] | None = None) -> None:
-        """aliases: anime_id -> the title's other names (synonyms, abbreviations); `english` counts already."""
+    def __init__(self, animes: Iterable[Anime], aliases: Mapping[int, Iterable[str]] | None = None,
+                 names: Mapping[int, Iterable[str]] | None = None) -> None:
+        """aliases: anime_id -> the title's synonyms (abbreviations included); names: anime_id -> its other
+        official names (English, Japanese); `name` and `english` count already. A synonym alone is weaker
+        evidence (resolve_choice)."""
         self._animes = sorted(animes, key=lambda a: (-a.members, a.anime_id))
         self._by_id = {a.anime_id: a for a in self._animes}
         if len(self._by_id) != len(self._animes):
@@ -186,33 +279,58 @@ class Catalog:
                 self._genre_masks[g][rank] = True
         types = np.array([a.type or "" for a in self._animes], dtype=object)
         self._type_masks = {t: types == t for t in TYPES}
-        self._genre_keys = {_key(g): g for g in self._genres}
+        # The 2016 names as well, each meaning its 2020 label where the catalog has that label.
+        self._genre_keys = {_key(old): new for old, (_, new) in OLD_GENRE_MAP.items() if new in self._genre_masks}
+        self._genre_keys.update({_key(g): g for g in self._genres})
         self._type_keys = {_key(t): t for t in TYPES}
 
-        aliases = aliases or {}
+        aliases, names = aliases or {}, names or {}
+        self._rank_of_id = {a.anime_id: rank for rank, a in enumerate(self._animes)}
+        self._rank_of_anilist = {a.anilist_id: rank for rank, a in reversed(list(enumerate(self._animes)))
+                                 if a.anilist_id is not None}
+        self._work = np.array([a.work_id or a.anime_id for a in self._animes], dtype=np.int64)
+        self._franchise = np.array([a.franchise_id or a.work_id or a.anime_id for a in self._animes], dtype=np.int64)
+        top_of: dict[int, int] = {}
+        for a in self._animes:  # most popular first
+            top_of.setdefault(a.franchise_id or a.anime_id, a.members)
+        self._franchise_members = [top_of[a.franchise_id or a.anime_id] for a in self._animes]
         # Every name of every title, deduplicated per title, in rank order (main name first): one
-        # "entry" per (name, title). _spellings keeps the names as written, for "the one spelled as typed".
+        # "entry" per (name, title). _spellings keeps the names as written, for "the one spelled as typed";
+        # _strong the (key, rank) of names that are not only synonyms; _numbers the numbers in its names.
         entry_names: list[str] = []
         entry_ranks: list[int] = []
         self._spellings: list[frozenset[str]] = []
+        self._strong: set[tuple[str, int]] = set()
+        self._primary: set[tuple[str, int]] = set()  # main name and first English title
+        self._numbers: list[frozenset[str]] = []
+        self._seasons: list[frozenset[str]] = []  # the numbers of its names that are not a part
         for rank, a in enumerate(self._animes):
-            written = [a.name, *([a.english] if a.english else []), *aliases.get(a.anime_id, ())]
-            for name in dict.fromkeys(filter(None, map(normalize_name, written))):
+            official = [a.name, *([a.english] if a.english else []), *names.get(a.anime_id, ())]
+            self._primary.update((_key(name), rank) for name in official[:2] if name)
+            written = [*official, *aliases.get(a.anime_id, ())]
+            normalized = list(dict.fromkeys(filter(None, map(normalize_name, written))))
+            for name in normalized:
                 entry_names.append(name)
                 entry_ranks.append(rank)
+            self._strong.update((_key(name), rank) for name in official)
             self._spellings.append(frozenset(w.strip().casefold() for w in written))
+            self._numbers.append(frozenset(n for name in normalized for n in _numbers_of(name)))
+            self._seasons.append(frozenset(n for name in normalized for n in _numbers_of(name, seasons=True)))
         self._entry_ranks = np.array(entry_ranks, dtype=np.int64)
+        self._entry_official = np.array([(_key(name), rank) in self._strong
+                                         for name, rank in zip(entry_names, entry_ranks)], dtype=bool)
         compact = [name.replace(" ", "") for name in entry_names]
 
         self._exact: dict[str, list[int]] = {}
         for key, rank in dict.fromkeys(zip(compact, entry_ranks)):
             self._exact.setdefault(key, []).append(rank)
         # Prefix matches are a bisect over the sorted keys; word-prefix matches a bisect over the
-        # sorted suffixes that start a later word ("alchemist brotherhood", "brotherhood").
-        self._prefix_keys, self._prefix_ranks = self._sorted_index(zip(compact, entry_ranks))
-        self._word_keys, self._word_ranks = self._sorted_index(
-            (name[m.end() :].replace(" ", ""), rank)
-            for name, rank in zip(entry_names, entry_ranks)
+        # sorted suffixes that start a later word ("alchemist brotherhood", "brotherhood"). Both give
+        # entries (one name of one title), so that "every word in one name" is an intersection.
+        self._prefix_keys, self._prefix_entries = self._sorted_index(zip(compact, range(len(compact))))
+        self._word_keys, self._word_entries = self._sorted_index(
+            (name[m.end() :].replace(" ", ""), entry)
+            for entry, name in enumerate(entry_names)
             for m in re.finditer(" ", name)
         )
         # Substring matches are found in one string of all keys, mapped back by offset; the string is
@@ -227,6 +345,21 @@ class Catalog:
             for name in dict.fromkeys(filter(None, (normalize_name(a.name), normalize_name(a.english or ""))))
         ]
         self._fuzzy = _ByLength(main_or_english)
+        # Typos that resolve are measured in edits against every name, its first words and, for an English
+        # name, itself without "the": "apothecary diaires" is one swap from "The Apothecary Diaries".
+        # (name or cut, rank) -> (official, whole name)
+        typo: dict[tuple[str, int], tuple[bool, bool]] = {}
+        for name, rank, official in zip(entry_names, entry_ranks, self._entry_official.tolist()):
+            words = name.split()
+            cuts = [" ".join(words[:i]) for i in range(1, len(words))] if official else []
+            wholes = [name] + ([" ".join(words[1:])] if official and words[0] == "the" and len(words) > 1 else [])
+            for cut, whole in [*((c, False) for c in cuts), *((w, True) for w in wholes)]:
+                if _width(cut.replace(" ", "")) >= TYPO_EDITS[-1][0]:
+                    was_official, was_whole = typo.get((cut, rank), (False, False))
+                    typo[cut, rank] = (was_official or official, was_whole or whole)
+        self._typo_names = [name for name, _ in typo]
+        self._typo_ranks = [rank for _, rank in typo]
+        self._typo_kinds = list(typo.values())
         # A typo'd prefix is scored only against the names starting with its first or second letter
         # (a typo in the first letter is rare, except for swapping the first two): cutting every name
         # to the query's length was the costliest step of a search.
@@ -243,8 +376,10 @@ class Catalog:
         ACRONYM_MIN_WORDS+ words ("snk", "bnha"), and from names that begin with an expansion
         ("fullmetal alchemist brotherhood" -> "fmab")."""
         by_rank: dict[int, list[str]] = {}
-        for name, rank in zip(entry_names, entry_ranks):
+        entries_of: dict[int, list[int]] = {}
+        for entry, (name, rank) in enumerate(zip(entry_names, entry_ranks)):
             by_rank.setdefault(rank, []).append(name)
+            entries_of.setdefault(rank, []).append(entry)
         expansions: dict[str, set[str]] = {}
         for names in by_rank.values():
             initials = {_initials(n.split()): n for n in names if " " in n}
@@ -265,6 +400,19 @@ class Catalog:
                     if abbr is not None:
                         acronyms.setdefault(abbr + _initials(words[i:]), set()).add(rank)
         self._acronyms = {key: sorted(ranks) for key, ranks in acronyms.items()}
+        # A one-word name or generated acronym -> the official names of its titles, to spell out in a season
+        # query ("jjk s2").
+        abbreviations: dict[str, set[str]] = {}
+        official = set(np.flatnonzero(self._entry_official).tolist())
+        for name, rank in zip(entry_names, entry_ranks):
+            if " " not in name and len(name) in ABBREVIATION_CHARS:
+                abbreviations.setdefault(name, set()).update(
+                    n for e, n in zip(entries_of[rank], by_rank[rank]) if " " in n and e in official)
+        for acronym, ranks in self._acronyms.items():
+            for rank in ranks[:MAX_ALTERNATIVES]:
+                abbreviations.setdefault(acronym, set()).update(
+                    n for e, n in zip(entries_of[rank], by_rank[rank]) if " " in n and e in official)
+        self._abbreviations = {abbr: sorted(names) for abbr, names in abbreviations.items()}
 
     @staticmethod
     def _sorted_index(pairs: Iterable[tuple[str, int]]) -> tuple[list[str], np.ndarray]:
@@ -272,22 +420,67 @@ class Catalog:
         return [k for k, _ in ordered], np.array([r for _, r in ordered], dtype=np.int64)
 
     @classmethod
-    def load(cls, path: Path | str = ANIME_CSV, titles_path: Path | str | None = TITLES_CSV) -> Catalog:
-        """anime.csv, with the English titles and synonyms of titles_path (None: main names only)."""
-        return cls.from_frame(load_anime_table(path), None if titles_path is None else load_titles(titles_path))
+    def load(cls, path: Path | str = CATALOG_CSV, titles_path: Path | str | None = CATALOG_TITLES_CSV) -> Catalog:
+        """The built catalog (data/catalog/), with every name of titles_path (None: main names only). One object
+        per pair of paths: a catalog is never changed once built, and building the name index takes seconds
+        (training, serving and evaluation each ask for it)."""
+        return _load(str(path), None if titles_path is None else str(titles_path))
+
+    @classmethod
+    def from_table(cls, df: pd.DataFrame, titles: pd.DataFrame | None = None) -> Catalog:
+        """From frames shaped like load_catalog_table's and load_catalog_titles' (data/README.md)."""
+        aliases, names = _aliases(titles, SYNONYM_KINDS), _aliases(titles, OFFICIAL_KINDS)
+
+        def text(value: Any) -> str | None:
+            return None if pd.isna(value) or value == "" else str(value)
+
+        def number(value: object) -> int | None:
+            return None if pd.isna(value) else int(value)  # type: ignore[call-overload]
+
+        def labels(*columns: object) -> tuple[str, ...]:
+            return tuple(sorted({x for c in columns if isinstance(c, str) for x in c.split("|") if x}))
+
+        rows = df.to_dict("records")
+        return cls(
+            (
+                Anime(
+                    anime_id=int(r["anime_id"]),
+                    name=str(r["title"]),
+                    genres=labels(r["genres"], r["themes"], r["demographics"]),
+                    type=text(r["type"]),
+                    episodes=number(r["episodes"]),
+                    rating=None if pd.isna(r["score_latest"]) else float(r["score_latest"]),
+                    members=number(r["members_latest"]) or 0,
+                    english=_distinct(text(r["title_english"]), str(r["title"])),
+                    japanese=text(r["title_japanese"]),
+                    year=number(r["year"]),
+                    season=text(r["season"]),
+                    start_date=text(r["start_date"]),
+                    members_2016=number(r["members_2016"]),
+                    studios=labels(r["studios"]),
+                    source=text(r["source"]),
+                    age_rating=text(r["age_rating"]),
+                    adult=r["adult"] != "no",  # "unknown" is gated too: no source vouched for it
+                    work_id=number(r["work_id"]),
+                    franchise_id=number(r["franchise_id"]),
+                    anilist_id=number(r["anilist_id"]),
+                )
+                for r in rows
+            ),
+            aliases,
+            names,
+        )
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, titles: pd.DataFrame | None = None) -> Catalog:
-        """From a frame shaped like load_anime_table's (anime_id, name, genres, type, episodes, rating,
-        members) and optionally one shaped like load_titles' (anime_id, kind, title)."""
-        aliases: dict[int, list[str]] = {}
+        """From a frame shaped like the 2016 catalog's (animerec.recsys.data.load_anime_table: anime_id, name,
+        genres, type, episodes, rating, members) and optionally one shaped like load_titles' (anime_id, kind,
+        title): the catalog as it was, for synthetic tests and the benchmark's old figure."""
+        aliases = _aliases(titles, ("english", "synonym"))
         english: dict[int, str] = {}
         if titles is not None:
-            for anime_id, kind, title in zip(titles["anime_id"], titles["kind"], titles["title"]):
-                if kind in ALIAS_KINDS:
-                    aliases.setdefault(int(anime_id), []).append(str(title))
-                if kind == "english":
-                    english.setdefault(int(anime_id), str(title))
+            first = titles[titles["kind"] == "english"].drop_duplicates("anime_id")
+            english = dict(zip(first["anime_id"].astype(int), first["title"].astype(str)))
         return cls(
             (
                 Anime(
@@ -319,6 +512,15 @@ class Catalog:
 
     def get(self, anime_id: int) -> Anime:
         return self._by_id[anime_id]
+
+    def coverage(self) -> str:
+        """What the catalog covers, for a member whose title it lacks: "15,532 titles, aired up to Fall 2026"."""
+        aired = [(a.year, SEASONS.index(a.season), a.season) for a in self._animes
+                 if a.year is not None and a.season in SEASONS]
+        if not aired:
+            return f"{len(self):,} titles"
+        year, _, season = max(aired)
+        return f"{len(self):,} titles, aired up to {season.capitalize()} {year}"
 
     def ids(self) -> set[int]:
         """Every MAL anime_id in the catalog."""
@@ -389,11 +591,12 @@ class Catalog:
         keys = self._keys(q)
         yield self._exact_ranks(q, query)
         yield np.unique(np.concatenate(
-            [self._bisect(self._prefix_keys, self._prefix_ranks, k) for k in keys]
+            [self._entry_ranks[self._bisect(self._prefix_keys, self._prefix_entries, k)] for k in keys]
             + [np.array(self._acronyms.get(keys[0], ()), dtype=np.int64)]
         ))
-        yield np.unique(np.concatenate([self._bisect(self._word_keys, self._word_ranks, k) for k in keys]))
-        yield self._all_words_ranks(q)
+        yield np.unique(np.concatenate(
+            [self._entry_ranks[self._bisect(self._word_keys, self._word_entries, k)] for k in keys]))
+        yield np.unique(self._entry_ranks[self._all_words_entries(q)])
         yield self._substring_ranks(keys[0])
         yield self._fuzzy_ranks_for(q)
 
@@ -410,17 +613,17 @@ class Catalog:
         typed = query.strip().casefold()
         return sorted(ranks, key=lambda r: typed not in self._spellings[r])
 
-    def _all_words_ranks(self, q: str) -> np.ndarray:
-        """Titles with a name in which every word of q starts a word, in any order: what people type
-        for a sequel ("code geass r2", "naruto shippuden") without the words between."""
+    def _all_words_entries(self, q: str) -> np.ndarray:
+        """Names in which every word of q starts a word, in any order: what people type for a sequel
+        ("code geass r2", "naruto shippuden") without the words between."""
         words = q.split()
         if len(words) < 2:
             return np.empty(0, np.int64)
         found: np.ndarray | None = None
         for w in words:
-            ranks = np.union1d(self._bisect(self._word_keys, self._word_ranks, w),
-                               self._bisect(self._prefix_keys, self._prefix_ranks, w))
-            found = ranks if found is None else np.intersect1d(found, ranks, assume_unique=True)
+            entries = np.union1d(self._bisect(self._word_keys, self._word_entries, w),
+                                 self._bisect(self._prefix_keys, self._prefix_entries, w))
+            found = entries if found is None else np.intersect1d(found, entries, assume_unique=True)
             if not len(found):
                 break
         assert found is not None  # two words or more
@@ -448,78 +651,182 @@ class Catalog:
         ranks, scores = (np.concatenate(column) for column in zip(*found))
         return ranks[np.lexsort((ranks, -scores))]
 
-    def lookup(self, text: str, *, allow_adult: bool = True, franchise_of: FranchiseOf | None = None) -> Resolution:
+    def lookup(self, text: str, *, allow_adult: bool = True) -> Resolution:
         """What `text` means (resolve_choice); TitleNotFound, with titles to suggest, when nothing."""
-        found = self.resolve_choice(text, allow_adult=allow_adult, franchise_of=franchise_of)
+        found = self.resolve_choice(text, allow_adult=allow_adult)
         if found is None:
             raise TitleNotFound(text, self.suggest(text, allow_adult=allow_adult))
         return found
 
-    def resolve_choice(self, text: str, *, allow_adult: bool = True, franchise_of: FranchiseOf | None = None
-                       ) -> Resolution | None:
-        """What `text` means, or None: a MAL id, a name of one or more titles, a near miss of one name,
-        or (given ``franchise_of``) the start of the names of one series' entries.
+    def resolve_choice(self, text: str, *, allow_adult: bool = True) -> Resolution | None:
+        """What `text` clearly means, or None (then suggest() has the titles to offer, and nothing is stored).
 
-        A name several titles carry ("Hunter x Hunter": the 1999 and 2011 series) resolves to the most
-        popular of them, the others being the alternatives; a near miss of two different names is None.
-        "code geass" starts the names of both Code Geass series: it resolves to the most popular, the
-        other offered, when the two most popular titles so named are entries of one franchise.
+        Clearly meant is, in this order: a MyAnimeList or AniList link, ``mal:ID`` or a MAL id; a name of one
+        or more titles (the most popular taken, the others alternatives); a near miss of one name; or the start
+        or the words of the names of one work's entries, that work far more watched than any other so named
+        ("frieren", "re zero season 2", "mha"). A name only a synonym gives loses to a work so named that is
+        far more watched ("Demon Slayer" is a synonym of Onigiri, but fans mean Kimetsu no Yaiba).
         """
         text = text[:MAX_QUERY_CHARS].strip()
-        # Digits are a MAL id (as autocomplete sends them) when one exists; the length check keeps
-        # int() away from huge numbers.
-        if text.isascii() and text.isdigit() and len(text) <= 12:
-            anime = self._by_id.get(int(text))
-            if anime is not None and (allow_adult or not anime.is_adult):
-                return Resolution(anime)
+        linked = self._linked_rank(text)
+        if linked is not None:
+            return None if linked < 0 or not (allow_adult or not self._adult[linked]) else Resolution(
+                self._animes[linked])
         q = normalize_name(text)
         if not q:
             return None
-        ranks = [r for r in self._exact_ranks(q, text) if allow_adult or not self._adult[r]]
+        series = self._series_ranks(q, allow_adult)
+        named = self._exact_ranks(q, text)
+        ranks = [r for r in named if allow_adult or not self._adult[r]]
+        if named and not ranks:
+            return None  # the name of a hidden title: not a slip of a visible one (its sequel, "…R")
+        if ranks and not self._is_strong(q, ranks[0], self._primary):
+            if (not self._is_strong(q, ranks[0], self._strong) and series and series[0] not in ranks
+                    and self._animes[series[0]].members >= SYNONYM_OVERRIDE * self._animes[ranks[0]].members):
+                ranks = []
+            elif self._franchise_members[ranks[0]] >= SYNONYM_OVERRIDE * self._animes[ranks[0]].members:
+                # ワンピース is the Japanese title of a recap only, but fans mean the series: let them pick.
+                return None
         if not ranks:
-            ranks = self._fuzzy_resolve(q, allow_adult)
-        if not ranks and franchise_of is not None:
-            ranks = self._series_prefix_resolve(q, allow_adult, franchise_of)
+            typo = self._fuzzy_resolve(q, allow_adult)
+            if typo is None:
+                return None
+            ranks = typo or series
         if not ranks:
             return None
         return Resolution(self._animes[ranks[0]], tuple(self._animes[r] for r in ranks[1 : 1 + MAX_ALTERNATIVES]))
 
-    def _fuzzy_resolve(self, q: str, allow_adult: bool) -> list[int]:
-        """Ranks of the titles carrying the one name q is a near miss of, most popular first; empty
-        when no name is close enough or two different names are about as close."""
-        ranks, scores, names = self._fuzzy.scores(q, RESOLVE_CUTOFF - RESOLVE_MARGIN, with_names=True)
-        # A number is a sequel, season or movie, never a typo: "... Movie 7" must not become "... Movie 6".
-        numbers = _NUMBER.findall(q)
-        hits = sorted(
-            (-score, rank, name) for rank, score, name in zip(ranks.tolist(), scores.tolist(), names)
-            if _NUMBER.findall(name) == numbers and (allow_adult or not self._adult[rank])
-        )
-        if not hits or -hits[0][0] < RESOLVE_CUTOFF:
-            return []
-        best_score, _, best = hits[0]
-        named = sorted({rank for _, rank, name in hits if name == best})
-        rivals = [-score for score, rank, name in hits if name != best and rank not in named]
-        if rivals and -best_score - rivals[0] < RESOLVE_MARGIN:
-            return []  # two names are about as close: ambiguous, let the user pick
-        return named
+    def _linked_rank(self, text: str) -> int | None:
+        """The rank a link or id in text names; -1 when text is a link or id of no title here (it must not be
+        read as a name: "https://myanimelist.net/anime/99999999" is no title, not a search); None for no link."""
+        if text.isascii() and text.isdigit():  # as autocomplete sends a choice
+            anime_id = int(text) if len(text) <= 12 else -1
+            rank = self._rank_of_id.get(anime_id)
+            return rank  # digits that are no id may still be a name ("86", "91 Days")
+        found = _MAL_LINK.search(text)
+        if found:
+            return self._rank_of_id.get(int((found.group(1) or found.group(2))[:12]), -1)
+        found = _ANILIST_LINK.search(text)
+        if found:
+            return self._rank_of_anilist.get(int(found.group(1)[:12]), -1)
+        return None
 
-    def _series_prefix_resolve(self, q: str, allow_adult: bool, franchise_of: FranchiseOf) -> list[int]:
-        """Ranks of the titles with a name that starts with q or has its words, most popular first, when
-        the two most popular of them are entries of one franchise; else empty ("one" names One Piece and
-        One Punch Man; "evangelion" names Neon Genesis Evangelion first, then the films)."""
-        key = q.replace(" ", "")
-        if len(key) < MIN_SERIES_PREFIX:
+    def _is_strong(self, q: str, rank: int, names: set[tuple[str, int]]) -> bool:
+        """Whether q is one of these names (_strong: not only a synonym; _primary: the main or English) of the
+        title at rank."""
+        return any((key, rank) in names for key in self._keys(q))
+
+    def _fuzzy_resolve(self, q: str, allow_adult: bool) -> list[int] | None:
+        """Ranks of the work whose name q is a typo of (TYPO_EDITS), most popular first: a whole name, or
+        its first words ("frieran" Sousou no Frieren, "mushoku tenesi"). Empty when no name is that close;
+        None when two works are (ambiguous: "hoshi no ko" is a slip of Oshi no Ko and of Hoshi no Koe), or
+        when q is literally part of other titles' names ("monogatari" is not a slip of Mononogatari)."""
+        edits = next((n for length, n in TYPO_EDITS if _width(q.replace(" ", "")) >= length), 0)
+        if not edits:
             return []
-        words = self._all_words_ranks(q) if " " in q else self._bisect(self._word_keys, self._word_ranks, key)
-        named = np.union1d(self._bisect(self._prefix_keys, self._prefix_ranks, key), words)
-        ranks = [int(r) for r in named]
+        distances = process.cdist([q], self._typo_names, scorer=OSA.distance, score_cutoff=edits,
+                                  dtype=np.int32, workers=1)[0]
+        numbers = _NUMBER.findall(q)
+        short = _width(q.replace(" ", "")) < TYPO_SUBSTITUTION_WIDTH
+        hits = [
+            (int(distances[i]), self._typo_ranks[i], *self._typo_kinds[i]) for i in np.flatnonzero(distances <= edits)
+            if (allow_adult or not self._adult[self._typo_ranks[i]])
+            and (_NUMBER.findall(self._typo_names[i]) == numbers)
+            and not (short and _is_substitution(q, self._typo_names[i]))
+            # One word that starts names letter for letter is no typo: _series_ranks decides that ("evangelion").
+            and (distances[i] or self._typo_kinds[i][1] or " " in q)
+        ]
+        if not hits:
+            return []
+        best = min(hit[0] for hit in hits)
+        wholes = {self._typo_names[i] for i in np.flatnonzero(distances == best)
+                  if self._typo_kinds[i][0] and self._typo_kinds[i][1]}
+        if len(wholes) == 1:  # a slip of one official name, whoever else bears it: as if typed right
+            name = wholes.pop()
+            ranks = {self._typo_ranks[i] for i in np.flatnonzero(distances == best) if self._typo_names[i] == name
+                     and (allow_adult or not self._adult[self._typo_ranks[i]])}
+            # Its main or English name before a Japanese one: "naurto" is Naruto, not NARUTO -ナルト- 疾風伝.
+            return sorted(ranks, key=lambda r: (not self._is_strong(name, r, self._primary), r))
+        works: dict[int, list[tuple[int, bool, bool]]] = {}
+        for d, rank, official, whole in sorted(hits, key=itemgetter(1)):
+            if d == best:
+                works.setdefault(int(self._work[rank]), []).append((rank, official, whole))
+        for hs in works.values():  # a whole name first: "naurto" is Naruto, not Naruto: Shippuuden
+            hs.sort(key=lambda h: (not h[2], h[0]))
+        top = min(works.values(), key=lambda hs: min(h[0] for h in hs))  # the work with the most popular title
+        top_members = self._animes[top[0][0]].members
+
+        def rival(hs: list[tuple[int, bool, bool]]) -> bool:
+            """Another work as close: a whole official name of it always is; the first words of its names
+            or a synonym only when it is about as watched."""
+            members = self._animes[hs[0][0]].members
+            if any(official and whole for _, official, whole in hs):
+                return True
+            override = SERIES_DOMINANCE if any(official for _, official, _ in hs) else SYNONYM_OVERRIDE
+            return top_members < override * members
+
+        if any(rival(hs) for hs in works.values() if hs is not top):
+            return None
+        named = self._named_ranks(q)
+        if named and int(self._work[named[0]]) != int(self._work[top[0][0]]):
+            return None
+        return list(dict.fromkeys(rank for rank, _, _ in top))
+
+    def _named_ranks(self, q: str) -> list[int]:
+        """Ranks of the titles with an official name (no synonym) that q starts, or has every word of, or the
+        initials of, with every number of q; most popular first."""
+        numbers, seasons = _numbers_of(q), _numbers_of(q, seasons=True)
+        is_season = any(w in _SEASON_WORDS or _numbers_of(w) for w in q.split())
+        found = [np.array(self._acronyms.get(q.replace(" ", ""), ()), dtype=np.int64)]
+        for phrasing in self._phrasings(q):
+            # Season words go: the numbers typed decide ("frieren season 2", "mob psycho 100 season 2" is "... II").
+            words = [w for w in phrasing.split() if w not in _SEASON_WORDS and not _numbers_of(w)]
+            key = "".join(words)
+            if len(words) > 1:
+                entries = self._all_words_entries(" ".join(words))
+            elif words and _width(key) >= MIN_SERIES_PREFIX:
+                # A word of a name or, before a number, the start of one ("konosuba 2": KonoSuba: God's ... 2).
+                entries = self._bisect(self._word_keys, self._word_entries, key)
+                if key != phrasing.replace(" ", ""):
+                    entries = np.concatenate([entries, self._bisect(self._prefix_keys, self._prefix_entries, key)])
+            else:
+                entries = np.empty(0, np.int64)
+            if _width(phrasing.replace(" ", "")) >= MIN_SERIES_PREFIX:
+                entries = np.concatenate([entries, self._bisect(self._prefix_keys, self._prefix_entries,
+                                                                phrasing.replace(" ", ""))])
+            found.append(self._entry_ranks[entries[self._entry_official[entries]]])
+        return [int(r) for r in np.unique(np.concatenate(found)) if numbers <= self._numbers[r]
+                and (not is_season or (seasons <= self._seasons[r] and self._animes[r].type not in _NOT_SEASONS))]
+
+    def _phrasings(self, q: str) -> list[str]:
+        """q, and q with a leading abbreviation spelled out as each official name of the titles it is a
+        synonym of ("jjk season 2" -> "jujutsu kaisen season 2")."""
+        first, _, rest = q.partition(" ")
+        return [q] + [f"{name} {rest}".strip() for name in self._abbreviations.get(first, ()) if rest]
+
+    def _series_ranks(self, q: str, allow_adult: bool) -> list[int]:
+        """Ranks of the entries of the one work that q starts the names of, or has the words or the initials
+        of, most popular first; empty unless that work's most popular entry has SERIES_DOMINANCE times the
+        members of any other work so named ("one" names One Piece and One Punch Man; "precure" twenty series).
+        Every number typed must be in the entry's names: "frieren season 2" is the 2nd Season, "frieren season
+        5" nothing."""
+        ranks = self._named_ranks(q)
         if not ranks or (not allow_adult and self._adult[ranks[0]]):
             return []  # what the name means most is hidden here, not a sibling entry of it
-        if len(ranks) > 1:
-            first, second = (franchise_of(self._animes[r].anime_id) for r in ranks[:2])
-            if first is None or first != second:
-                return []
-        return [r for r in ranks if allow_adult or not self._adult[r]]
+        top = self._animes[ranks[0]]
+        if " " not in q and q not in self._acronyms and not any(
+                q in normalize_name(name).split() for name in self._spellings[ranks[0]]):
+            return []  # one word cut short names a word, not a series: "ghibli" is not Ghiblies
+        work = self._work[ranks[0]]
+        rivals = [r for r in ranks if self._work[r] != work]
+        if rivals and top.members < SERIES_DOMINANCE * self._animes[rivals[0]].members:
+            return []
+        # Two series of one story (a remake: Fullmetal Alchemist and its Brotherhood) are both fair answers,
+        # however unequal their audiences, short of a spin-off's; a film retelling beside a series is not (Evangelion).
+        if any(self._franchise[r] == self._franchise[ranks[0]] and self._animes[r].type == top.type == "TV"
+               and top.members < SYNONYM_OVERRIDE * self._animes[r].members for r in rivals):
+            return []
+        return [r for r in ranks if self._work[r] == work and (allow_adult or not self._adult[r])]
 
     def suggest(self, text: str, n: int = 3, *, allow_adult: bool = True) -> list[Anime]:
         """Candidates to offer ("did you mean ...?") for text that did not resolve; empty when nothing is close."""
@@ -545,3 +852,8 @@ class Catalog:
             return np.zeros(ids.shape, dtype=bool)
         pos = np.minimum(np.searchsorted(self._sorted_ids, ids), len(self) - 1)
         return (self._sorted_ids[pos] == ids) & keep[self._id_order[pos]]
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, titles_path: str | None) -> Catalog:
+    return Catalog.from_table(load_catalog_table(path), None if titles_path is None else load_catalog_titles(titles_path))

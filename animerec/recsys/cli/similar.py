@@ -24,7 +24,7 @@ def add_parser(sub) -> None:
 def _resolve(catalog: Catalog, franchises: Franchises, text: str) -> int:
     """A title as /similar resolves it in the bot: the start of one series' names included."""
     try:
-        return catalog.lookup(text, franchise_of=franchises.franchise_of).anime.anime_id
+        return catalog.lookup(text).anime.anime_id
     except TitleNotFound as exc:
         hints = ", ".join(a.name for a in exc.hints)
         raise CliError(f"unknown title {text!r}" + (f"; did you mean: {hints}?" if hints else "")) from None

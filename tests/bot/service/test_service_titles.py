@@ -20,6 +20,16 @@ async def test_unknown_title_suggests_close_ones(service):
     assert len(str(error.value)) < 300
 
 
+async def test_unknown_title_says_what_the_catalog_covers(service, catalog):
+    newest = max((a.year, ("winter", "spring", "summer", "fall").index(a.season), a.season)
+                 for a in catalog if a.year is not None and a.season is not None)
+    with pytest.raises(UserError) as error:
+        await service.ratings.rate(ALICE, "zzqxw", "9")
+    message = str(error.value)
+    assert f"I know {len(catalog):,} titles, aired up to {newest[2].capitalize()} {newest[0]}" in message
+    assert "MyAnimeList or AniList link" in message
+
+
 async def test_adult_titles_only_where_allowed(service):
     # Outside an age-restricted channel an adult title does not exist, even by its MAL id.
     with pytest.raises(UserError, match="I don't know a title"):

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,7 @@ from animerec.recsys.catalog.catalog import (
     normalize_name,
 )
 from animerec.recsys.cli import main as cli
-from animerec.recsys.data import load_titles
+from animerec.recsys.data import load_catalog_titles
 
 
 @pytest.fixture(scope="module")
@@ -48,14 +50,14 @@ def tiny() -> Catalog:
 
 
 def test_load_real_catalog(catalog):
-    assert len(catalog) == 12294
+    assert len(catalog) == 15532  # the built catalog (data/catalog): 2016 titles and those after
     fmab = catalog.get(5114)
     assert fmab.name == "Fullmetal Alchemist: Brotherhood"
-    assert fmab.type == "TV" and fmab.episodes == 64 and fmab.rating == pytest.approx(9.26)
+    assert fmab.type == "TV" and fmab.episodes == 64 and fmab.rating == pytest.approx(9.1)  # the newest score
     assert "Military" in fmab.genres and not fmab.is_adult
     assert 5114 in catalog and 0 not in catalog
     assert catalog.genres == tuple(sorted(catalog.genres)) and "Hentai" in catalog.genres
-    assert len(catalog.genres) == 43
+    assert len(catalog.genres) == 78  # MAL's 2020 genres, themes and demographics
 
 
 def test_names_are_html_unescaped(catalog):
@@ -92,7 +94,7 @@ def test_normalize_name(text, normalized):
 
 
 def test_search_naruto_is_exact_then_franchise_by_popularity(catalog):
-    titles = load_titles()
+    titles = load_catalog_titles()
     known_as = titles[titles["kind"] != "japanese"].groupby("anime_id")["title"].apply(list).to_dict()
     results = catalog.search("naruto")
     assert results[0].name == "Naruto"
@@ -170,7 +172,7 @@ def test_resolve_by_id_exact_name_and_typo(catalog):
         "fullmetal",  # a prefix of many titles, not one title
         "bleech",  # a 2-letter slip in a 6-letter title is below the bar: suggest() offers it instead
         "naruto shippuden movie 7",  # close to Movies 1-6, but the number is not a typo
-        "shingeki no kyojin season 3",  # Season 2 exists; 3 is not a typo of it
+        "shingeki no kyojin season 5",  # Seasons 2 and 3 exist; 5 is not a typo of them
         "",
         "!!!",
     ],
@@ -181,11 +183,12 @@ def test_resolve_refuses_what_is_not_clearly_one_title(catalog, text):
 
 def test_resolve_keeps_the_number(catalog):
     assert catalog.resolve_choice("naruto shipuden movie 1").anime.name == "Naruto: Shippuuden Movie 1"
+    assert catalog.resolve_choice("shingeki no kyojin season 3").anime.anime_id == 35760
 
 
 def test_suggest(catalog):
-    assert names(catalog.suggest("bleech"))[0] == "Bleach"
-    assert "Shingeki no Kyojin Season 2" in names(catalog.suggest("shingeki no kyojin season 3"))
+    assert "Bleach" in names(catalog.suggest("bleech"))  # behind Sennen Kessen-hen, now more watched
+    assert "Shingeki no Kyojin Season 2" in names(catalog.suggest("shingeki no kyojin season 5"))
     assert len(catalog.suggest("fullmetal", 5)) == 5
     assert catalog.suggest("zzqxw") == []
     assert catalog.suggest("") == []
@@ -273,15 +276,16 @@ def test_search_lists_a_title_once_whatever_names_match(catalog):
 
 def test_english_is_kept_only_when_it_differs(catalog):
     assert catalog.get(16498).english == "Attack on Titan"
-    assert catalog.get(11061).english == "Hunter x Hunter"
+    assert catalog.get(11061).english == "HUNTER×HUNTER"  # as data/catalog spells it
     assert catalog.get(1535).english is None  # "Death Note" both
     assert catalog.get(20).english is None
 
 
 def test_load_without_titles_has_main_names_only():
     bare = Catalog.load(titles_path=None)
-    assert bare.get(16498).english is None
-    assert 16498 not in [a.anime_id for a in bare.search("attack on titan")]
+    assert bare.get(16498).english == "Attack on Titan"  # a column of catalog.csv.gz, not of titles
+    assert 16498 not in [a.anime_id for a in bare.search("進撃の巨人")]
+    assert 16498 in [a.anime_id for a in Catalog.load().search("進撃の巨人")]
 
 
 def test_label(catalog):
@@ -303,7 +307,8 @@ def test_resolve_choice_takes_the_most_popular_of_one_name(catalog):
     assert catalog.resolve_choice("attack on titan").anime.anime_id == 16498
     assert catalog.resolve_choice("the future diary").anime.anime_id == 10620
     gintama = catalog.resolve_choice("Gintama'")
-    assert gintama.anime.anime_id == 9969 and {a.anime_id for a in gintama.alternatives} == {918, 28977}
+    assert gintama.anime.anime_id == 9969
+    assert {a.anime_id for a in gintama.alternatives} == {918, 28977, 34096}  # Gintama. (2017) too
     assert len(catalog.resolve_choice("fma").alternatives) <= 3
     assert catalog.resolve_choice("zzqxw") is None
 
@@ -391,7 +396,9 @@ def test_filter_mask_on_real_catalog(catalog):
 @pytest.mark.parametrize(
     ("text", "genre"),
     [("sci-fi", "Sci-Fi"), ("SCI FI", "Sci-Fi"), ("scifi", "Sci-Fi"), ("slice of life", "Slice of Life"),
-     ("Hentai", "Hentai"), ("isekai", None), ("", None), (None, None), ("😀", None)],
+     ("Hentai", "Hentai"), ("isekai", "Isekai"),
+     ("thriller", "Suspense"), ("Psychological", "Psychological"), ("Shounen", "Shounen"), ("zzqxw", None),
+     ("", None), (None, None), ("😀", None)],
 )
 def test_normalize_genre(catalog, text, genre):
     assert catalog.normalize_genre(text) == genre
@@ -491,16 +498,17 @@ def test_label_clipping(name, english, limit, label):
 
 
 def test_the_start_of_one_series_names_resolves_to_its_most_popular_entry(catalog):
-    from animerec.recsys.serving.served import franchises_for
-
-    franchise_of = franchises_for(catalog).franchise_of
-    geass = catalog.resolve_choice("Code Geass", franchise_of=franchise_of)
+    geass = catalog.resolve_choice("Code Geass")
     assert geass.anime.anime_id == 1575 and 2904 in [a.anime_id for a in geass.alternatives]  # R2 offered
-    assert catalog.resolve_choice("Code Geass") is None  # without the franchise graph: not one title
+    # Without works (each title its own), the entries so named are rivals: not one title.
+    unjoined = Catalog(replace(a, work_id=None, franchise_id=None) for a in catalog)
+    assert unjoined.resolve_choice("Code Geass") is None
     # "evangelion" is a word of the TV series' name, which is the most watched: not only prefixes count.
-    assert catalog.resolve_choice("evangelion", franchise_of=franchise_of).anime.anime_id == 30
+    assert catalog.resolve_choice("evangelion").anime.anime_id == 30
     # The two most watched titles so named belong to different works: let the member pick.
-    for text in ("one", "shingeki", "cod"):
-        assert catalog.resolve_choice(text, franchise_of=franchise_of) is None
+    for text in ("one", "cod", "fullmetal"):
+        assert catalog.resolve_choice(text) is None
+    # Shingeki no Kyojin's seasons are one work in data/catalog, ten times as watched as Shingeki no Bahamut.
+    assert catalog.resolve_choice("shingeki").anime.anime_id == 16498
     # Where adult titles are hidden, a name that means one is not taken as a safe entry of its series.
-    assert catalog.resolve_choice("Boku no Pico", allow_adult=False, franchise_of=franchise_of) is None
+    assert catalog.resolve_choice("Boku no Pico", allow_adult=False) is None
