@@ -20,14 +20,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from animerec.recsys.catalog.catalog import ADULT_GENRE, Catalog
+from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.data import (
     CATALOG_DTYPES,
     MAX_ANIME_ID,
     DataError,
-    load_anime_table,
-    load_dates,
-    load_titles,
+    load_catalog_table,
+    load_catalog_titles,
 )
 from animerec.recsys.lifecycle import artifacts
 
@@ -205,51 +204,18 @@ def overlay_frames(catalog: pd.DataFrame, titles: pd.DataFrame, overlay: pd.Data
     return out, pd.concat([titles, new_titles], ignore_index=True) if len(new_titles) else titles
 
 
-def _anime_frame(catalog: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the catalog schema as Catalog.from_frame takes them. Adult unless "no": a title whose
-    age rating no source gave stays behind the adult gate."""
-    def labels(*cells: object) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(g for cell in cells if isinstance(cell, str) for g in cell.split("|") if g))
-
-    return pd.DataFrame({
-        "anime_id": catalog["anime_id"].astype("int64"),
-        "name": catalog["title"],
-        "genres": [labels(g, t, d) + ((ADULT_GENRE,) if adult != "no" and ADULT_GENRE not in labels(g) else ())
-                   for g, t, d, adult in zip(catalog["genres"], catalog["themes"], catalog["demographics"],
-                                             catalog["adult"])],
-        "type": catalog["type"],
-        "episodes": catalog["episodes"],
-        "rating": catalog["score_latest"],
-        "members": catalog["members_latest"].fillna(0).astype("int64"),
-    })
-
-
 def catalog_from_tables(catalog: pd.DataFrame, titles: pd.DataFrame) -> Catalog:
     """A Catalog over frames in the bundled catalog's schema."""
-    return Catalog.from_frame(_anime_frame(catalog), titles)
+    return Catalog.from_table(catalog, titles)
 
 
 def load_catalog(overlay_dir: Path | None = None) -> Catalog:
-    """The catalog the bot serves and the retrain uses: Catalog.load()'s, with the overlay on top (its
-    new ids added with their names; for an id already there, only a larger members count and a score).
+    """The catalog the bot serves and the retrain uses: the bundled one with the overlay on top (its new
+    ids added with their names; for a bundled id, only a larger members count, the score and the status).
     Without an overlay, exactly Catalog.load()."""
-    found = read(overlay_dir)
-    if found is None:
+    if read(overlay_dir) is None:
         return Catalog.load()
-    rows, overlay_titles, _ = found
-    base, base_titles = load_anime_table(), load_titles()
-    fetched = _anime_frame(rows).set_index("anime_id")
-    known = base["anime_id"].isin(fetched.index)
-    if known.any():
-        at = fetched.reindex(base.loc[known, "anime_id"])
-        base.loc[known, "members"] = [max(int(old), int(new)) for old, new in zip(base.loc[known, "members"],
-                                                                                   at["members"])]
-        base.loc[known, "rating"] = [old if pd.isna(new) else float(new) for old, new in zip(base.loc[known, "rating"],
-                                                                                             at["rating"])]
-    added = fetched.loc[~fetched.index.isin(base["anime_id"])].reset_index()
-    titles = pd.concat([base_titles, overlay_titles[overlay_titles["anime_id"].isin(set(added["anime_id"]))]],
-                       ignore_index=True)
-    return Catalog.from_frame(pd.concat([base, added], ignore_index=True), titles)
+    return catalog_from_tables(*apply_overlay(load_catalog_table(), load_catalog_titles(), overlay_dir))
 
 
 def info(overlay_dir: Path | None) -> OverlayInfo | None:
@@ -263,9 +229,8 @@ def season_label(season: tuple[int, str] | None) -> str | None:
 
 
 def bundled_newest_season() -> tuple[int, str] | None:
-    """The newest season Catalog.load()'s titles air in (by the bundled start dates)."""
-    start = load_dates()["start_date"].max()
-    return None if pd.isna(start) else (int(start.year), SEASONS[(int(start.month) - 1) // 3])
+    """The newest season the bundled catalog's titles air in."""
+    return newest_season(load_catalog_table())
 
 
 def ago(then: datetime, now: datetime | None = None) -> str:
