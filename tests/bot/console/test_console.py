@@ -41,7 +41,7 @@ def test_console_answers_piped_commands_until_eof(data_dir):
     assert done.returncode == 0, done.stderr
     assert "no DISCORD_TOKEN set: running the console mode" in done.stderr
     out = done.stdout
-    assert "== Steins;Gate ==\nSci-Fi, Thriller · TV · 24 eps\nYour score\n  9/10" in out
+    assert "== Steins;Gate ==\nDrama, Psychological, Sci-Fi, Suspense, Time Travel · TV · 24 eps\nYour score\n  9/10" in out
     assert "Before\n  9/10" in out  # the re-rating replaced the first
     assert "! “eleven” is not a score" in out
     assert "! I don't know a title “Steins Gateway”. Did you mean: Steins;Gate" in out

@@ -20,7 +20,8 @@ async def test_rate_from_autocomplete_replies_with_title_score_and_prediction(si
     result = await rate(alice, channel, choices[0]["value"], "9")
     assert result.ephemeral
     embed = result.response.embeds[0]
-    assert embed.title == "Steins;Gate" and embed.description.startswith("Sci-Fi, Thriller · TV")
+    assert embed.title == "Steins;Gate"
+    assert embed.description.startswith("Drama, Psychological, Sci-Fi, Suspense, Time Travel · TV")
     fields = {f.name: f.value for f in embed.fields}
     assert fields["Your score"] == "9/10" and fields["I had predicted"].endswith("/10")
 
