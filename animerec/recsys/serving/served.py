@@ -121,6 +121,7 @@ class ServedModel:
         user = user or model.fold_in(ratings)
         scores, terms = model.ranking(user)
         scores = scores.astype(np.float64)
+        unexcluded = scores.copy()
         blocked = model.blocked(user.seen, exclude, allowed)
         earlier = self.rules.earlier(ratings, user)
         if discover:
@@ -141,7 +142,15 @@ class ServedModel:
         given = ratings.keys()
         loves = [a for a, r in ratings.items() if (r < 0 or r >= floor) and model.index_of(a) is not None]
         if len(loves) >= 2 and len(ratings) < COVERAGE_BELOW:
-            candidates: Iterable[int] = self._covering(scores, ratings, loves, user, predicted)
+            # The coverage order is made on the member's own scores, before this request's exclusions, and
+            # the excluded titles are then passed over: a later page, or the page after a dismissal, is the
+            # same list without what it leaves out.
+            own = unexcluded.copy()
+            own[model.blocked(user.seen, (), allowed)] = -np.inf
+            own[earlier] = -np.inf
+            step = COVERAGE_WEIGHT * float(np.std(own[top_n(own, CANDIDATE_FIRST)]) or 1.0)
+            candidates: Iterable[int] = self._passing(self._covering(own, ratings, loves, user, predicted, step),
+                                                      own, scores)
         else:
             candidates = self._candidates(scores, user, predicted)
         slots = self.rules.slots(candidates, scores, blocked, [given], prediction, [floor], n)
@@ -168,8 +177,16 @@ class ServedModel:
             yield from order.tolist()
             done = depth
 
+    @staticmethod
+    def _passing(order: Iterator[int], adjusted: np.ndarray, scores: np.ndarray) -> Iterator[int]:
+        """The titles of ``order`` this request may show, each with its adjusted score copied into scores."""
+        for i in order:
+            if np.isfinite(scores[i]):
+                scores[i] = adjusted[i]
+                yield i
+
     def _covering(self, scores: np.ndarray, ratings: Mapping[int, float], loves: Sequence[int],
-                  user: FoldedUser, predicted: dict[int, float]) -> Iterator[int]:
+                  user: FoldedUser, predicted: dict[int, float], weight: float) -> Iterator[int]:
         """Item indices by the score less COVERAGE_WEIGHT sd per pick the candidate's liked title
         already has (COVERAGE_BELOW). A candidate belongs to the liked title (anime ids ``loves``) whose
         ranking alone places it highest (standardized, so a film's and a long series' compare); the
@@ -187,7 +204,6 @@ class ServedModel:
         # By rank in each title's own ranking: two loves' shared neighbours go to the one nearer to them.
         ranks = np.argsort(np.argsort(-alone[:, order], axis=1, kind="stable"), axis=1, kind="stable")
         owner = np.argmin(ranks, axis=0)
-        weight = COVERAGE_WEIGHT * float(np.std(scores[order[:CANDIDATE_FIRST]]) or 1.0)
         # One queue per liked title, each best first: the next candidate is the best head, less its title's picks.
         queues = [order[owner == k].tolist() for k in range(len(loves))]
         heads = [0] * len(loves)

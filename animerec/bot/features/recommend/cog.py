@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,8 @@ HAVE_NOT_SEEN = "skip"
 QUERY = r"(?P<count>\d+):(?P<discover>[01]):(?P<type>[^:]*):(?P<genre>.*)"
 OWNER = r"(?P<owner>\d+)"
 PAGE = r"(?P<page>\d+)"
+ONBOARDING_SCORE = f"onboard:{OWNER}:(?P<anime>\\d+)"  # one score menu per title to rate
+ONBOARDING_MENU = re.compile(ONBOARDING_SCORE)
 
 
 @dataclass(frozen=True)
@@ -52,11 +55,28 @@ class Query:
         return cls(match["genre"] or None, match["type"] or None, int(match["count"]), match["discover"] == "1")
 
     async def run(self, interaction: discord.Interaction[AnimeRecBot], owner_id: int, *, page: int = 0,
-                  onboard: bool = True) -> Recommendations:
+                  onboard: bool = True, shown: Iterable[int] = ()) -> Recommendations:
         return await service_of(interaction).picks.recommend(
             owner_id, genre=self.genre, type=self.type, count=self.count, allow_adult=await allow_adult(interaction),
-            onboard=onboard, discover=self.discover, page=page,
+            onboard=onboard, discover=self.discover, page=page, shown=shown,
         )
+
+
+def shown_titles(message: discord.Message | None) -> set[int]:
+    """The titles a message shows, read from its menus (the picks of "Not interested", one onboarding
+    score menu per title): a later page leaves them out even when a rating since has moved them down the
+    recomputed list. The message is all a click carries."""
+    shown: set[int] = set()
+    for row in message.components if message is not None else ():
+        for child in getattr(row, "children", ()):
+            if not isinstance(child, discord.SelectMenu):
+                continue
+            custom_id = child.custom_id or ""
+            if custom_id.startswith("recommend:dismiss:"):
+                shown.update(int(o.value) for o in child.options if o.value.isdigit())
+            elif (onboarding := ONBOARDING_MENU.fullmatch(custom_id)) is not None:
+                shown.add(int(onboarding["anime"]))
+    return shown
 
 
 def _options(titles: list[Anime]) -> list[discord.SelectOption]:
@@ -123,7 +143,8 @@ class More(OwnedItem, discord.ui.DynamicItem[discord.ui.Button], template=f"reco
     async def act(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
         await interaction.response.defer()
         page = self.page + 1
-        recs = await self.query.run(interaction, self.owner_id, page=page, onboard=False)
+        recs = await self.query.run(interaction, self.owner_id, page=page, onboard=False,
+                                    shown=shown_titles(interaction.message))
         await interaction.edit_original_response(embed=render.recommend_embed(recs, _heading(page)),
                                                  view=picks_view(self.owner_id, self.query, recs, page))
 
@@ -189,7 +210,7 @@ async def onboarding_embed(interaction: discord.Interaction[AnimeRecBot], owner_
 
 
 class OnboardingScore(OwnedItem, discord.ui.DynamicItem[discord.ui.Select],
-                      template=f"onboard:{OWNER}:(?P<anime>\\d+)"):
+                      template=ONBOARDING_SCORE):
     """One onboarding title's score menu."""
 
     def __init__(self, owner_id: int, anime_id: int, name: str | None = None, row: int | None = None) -> None:
@@ -252,7 +273,7 @@ class OtherTitles(OwnedItem, discord.ui.DynamicItem[discord.ui.Button],
         await interaction.response.defer()
         page = self.page + 1
         titles = await service_of(interaction).picks.onboarding_titles(
-            self.owner_id, allow_adult=await allow_adult(interaction), page=page)
+            self.owner_id, allow_adult=await allow_adult(interaction), page=page, shown=shown_titles(interaction.message))
         await interaction.edit_original_response(embed=await onboarding_embed(interaction, self.owner_id, titles),
                                                  view=onboarding_view(self.owner_id, self.query, titles, page))
 

@@ -26,12 +26,14 @@ class Picks:
     async def recommend(
         self, user_id: int, *, genre: str | None = None, type: str | None = None, count: int = 10,
         allow_adult: bool = False, exclude: Iterable[int] = (), onboard: bool = True, discover: bool = False,
-        page: int = 0,
+        page: int = 0, shown: Iterable[int] = (),
     ) -> Recommendations:
         """Picks folded in on the member's current ratings, after the fan rules (animerec.recsys.serving.rules).
         With onboard and fewer than MIN_RATINGS ratings, titles to rate come with them (alone, with none).
         ``page`` n: the picks after those of pages 0..n-1, recomputed, so that a page needs no memory of
-        the ones before it (a button on a message sent before a restart still pages on)."""
+        the ones before it (a button on a message sent before a restart still pages on). ``shown``: the
+        titles on the page the member pages on from, never repeated on this one, though a rating since
+        may have moved them down the recomputed list."""
         served = self.models.served()
         count = check_count(count)
         filters = self.catalog.filters(genre, type, allow_adult=allow_adult)  # an UnknownFilter before any work
@@ -48,6 +50,7 @@ class Picks:
             for _ in range(page):
                 before = served.recommend(ratings, count, exclude=skip, allowed=allowed, discover=discover, user=user)
                 skip.update(p.anime_id for p in before.picks)
+            skip.update(shown)
             return served.recommend(ratings, count, exclude=skip, allowed=allowed, discover=discover, user=user)
 
         found = await asyncio.to_thread(work)
@@ -82,12 +85,12 @@ class Picks:
         return chosen
 
     async def onboarding_titles(self, user_id: int, *, allow_adult: bool = False, skip: Iterable[int] = (),
-                                page: int = 0) -> list[Anime]:
-        """Titles to rate; ``page`` n: after those of pages 0..n-1, recomputed (see recommend)."""
+                                page: int = 0, shown: Iterable[int] = ()) -> list[Anime]:
+        """Titles to rate; ``page`` n: after those of pages 0..n-1, recomputed, and not ``shown`` (see recommend)."""
         model = self.models.served().model
         skipped = (await self.store.rating_map(user_id)).keys() | await self.store.dismissals(user_id) | set(skip)
         titles = self._onboarding(model, skipped, allow_adult)
-        for _ in range(page):
-            skipped |= {a.anime_id for a in titles}
+        for n in range(1, page + 1):
+            skipped |= {a.anime_id for a in titles} | (set(shown) if n == page else set())
             titles = self._onboarding(model, skipped, allow_adult)
         return titles

@@ -16,7 +16,7 @@ async def test_similar(service):
     sims = [n.similarity for n in result.neighbours]
     assert sims == sorted(sims, reverse=True) and all(-1 <= s <= 1 for s in sims)
     with pytest.raises(UserError, match="Did you mean"):
-        await service.similar.find("Steins Gat Zeroo", count=5)
+        await service.similar.find("Stens Gat Zeroo", count=5)  # three typos: not clearly meant
 
 
 async def test_similar_leaves_out_what_the_member_gave_and_starts_new_series_at_their_start(service):
