@@ -34,7 +34,7 @@ def engine_figures(model: Recommender, catalog: Catalog, test: pd.DataFrame, pro
                    seed: int) -> dict[str, dict]:
     """{protocol: figures of the served list and predictions} of one trained model, on held-out users."""
     served = ServedModel(model, catalog)
-    ranks = popularity_ranks(model.item_ids, model.item_popularity)
+    ranks = popularity_ranks(model.item_ids, catalog)
     out = {}
     with single_threaded_blas():
         for protocol in protocols:

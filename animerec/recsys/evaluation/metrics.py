@@ -62,7 +62,7 @@ class Figures:
 @dataclass(frozen=True)
 class FanContext:
     """What the fan figures need: each held-out user's already-seen earlier entries (by user id),
-    the franchise of a title, and popularity ranks (0 = most watched in training)."""
+    the franchise of a title, and popularity ranks (0 = most MyAnimeList members in the catalog)."""
 
     earlier: dict[str, set[int]]
     franchise_of: Callable[[int], int | None]

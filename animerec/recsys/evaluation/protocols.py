@@ -118,7 +118,7 @@ def evaluate(df: pd.DataFrame, protocols: list[str], seed: int, config: ModelCon
     for lam in EASE_LAMBDAS:
         say(f"fitting EASE^R lambda={lam:g}")
         ease_scorers[lam] = ease(ix, lam)
-    ranks = popularity_ranks(ix.items, np.bincount(ix.item_codes, minlength=len(ix.items)))
+    ranks = popularity_ranks(ix.items, catalog)
     results: dict = {"protocols": {}}
     for protocol in protocols:
         cases = make_cases(test, protocol, seed + 1)
@@ -134,8 +134,10 @@ def evaluate(df: pd.DataFrame, protocols: list[str], seed: int, config: ModelCon
     return results
 
 
-def popularity_ranks(item_ids: np.ndarray, counts: np.ndarray) -> dict[int, int]:
-    """anime id -> popularity rank (0 = most watched in training)."""
+def popularity_ranks(item_ids: np.ndarray, catalog: Catalog) -> dict[int, int]:
+    """anime id -> popularity rank (0 = most MyAnimeList members in the catalog, as /recommend discover
+    counts them)."""
+    counts = np.array([catalog.get(a).members if a in catalog else 0 for a in item_ids.tolist()])
     return {int(item_ids[i]): r for r, i in enumerate(np.argsort(-counts, kind="stable"))}
 
 
