@@ -121,15 +121,23 @@ class ServedModel:
         user = user or model.fold_in(ratings)
         scores, terms = model.ranking(user)
         scores = scores.astype(np.float64)
-        unexcluded = scores.copy()
-        blocked = model.blocked(user.seen, exclude, allowed)
+        # What the member may never be shown here, and apart from it what this request leaves out (dismissed
+        # titles, earlier pages): the coverage order below is made without the latter.
+        never = model.blocked(user.seen, (), allowed)
         earlier = self.rules.earlier(ratings, user)
         if discover:
             scores -= DISCOVER_WEIGHT * self._log_popularity
-            blocked |= self._popular_rank < DISCOVER_SKIP_TOP
+            never |= self._popular_rank < DISCOVER_SKIP_TOP
+        blocked = never | model.blocked(np.empty(0, np.int64), exclude)
         floor = member_floor(ratings)
         seen_these = self.rules.seen_these(scores, earlier, blocked)
-        blocked[earlier] = True
+        never[earlier] = blocked[earlier] = True
+        loves = [a for a, r in ratings.items() if (r < 0 or r >= floor) and model.index_of(a) is not None]
+        covering = len(loves) >= 2 and len(ratings) < COVERAGE_BELOW
+        # The coverage order is made on the member's own scores, before this request's exclusions, and the
+        # excluded titles are then passed over: a later page, or the page after a dismissal, is the same
+        # list without what it leaves out.
+        own = np.where(never, -np.inf, scores) if covering else scores
         scores[blocked] = -np.inf
 
         predicted: dict[int, float] = {}
@@ -140,14 +148,7 @@ class ServedModel:
             return (predicted[i],)
 
         given = ratings.keys()
-        loves = [a for a, r in ratings.items() if (r < 0 or r >= floor) and model.index_of(a) is not None]
-        if len(loves) >= 2 and len(ratings) < COVERAGE_BELOW:
-            # The coverage order is made on the member's own scores, before this request's exclusions, and
-            # the excluded titles are then passed over: a later page, or the page after a dismissal, is the
-            # same list without what it leaves out.
-            own = unexcluded.copy()
-            own[model.blocked(user.seen, (), allowed)] = -np.inf
-            own[earlier] = -np.inf
+        if covering:
             step = COVERAGE_WEIGHT * float(np.std(own[top_n(own, CANDIDATE_FIRST)]) or 1.0)
             candidates: Iterable[int] = self._passing(self._covering(own, ratings, loves, user, predicted, step),
                                                       own, scores)
