@@ -213,9 +213,10 @@ def load_catalog(overlay_dir: Path | None = None) -> Catalog:
     """The catalog the bot serves and the retrain uses: the bundled one with the overlay on top (its new
     ids added with their names; for a bundled id, only a larger members count, the score and the status).
     Without an overlay, exactly Catalog.load()."""
-    if read(overlay_dir) is None:
+    found = read(overlay_dir)
+    if found is None:
         return Catalog.load()
-    return catalog_from_tables(*apply_overlay(load_catalog_table(), load_catalog_titles(), overlay_dir))
+    return catalog_from_tables(*overlay_frames(load_catalog_table(), load_catalog_titles(), found[0], found[1]))
 
 
 def info(overlay_dir: Path | None) -> OverlayInfo | None:
