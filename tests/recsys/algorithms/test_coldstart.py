@@ -155,3 +155,58 @@ def test_cold_vectors_survive_save_and_load(planted, tmp_path):
     for name, array in model.cold.arrays().items():
         np.testing.assert_array_equal(loaded.cold.arrays()[name], array)
     np.testing.assert_allclose(loaded.predict(member(0), [NEW_ACTION, BARE]), model.predict(member(0), [NEW_ACTION, BARE]))
+
+
+def test_a_loved_predecessor_earns_its_continuation_a_bonus(planted):
+    model, _ = planted
+    cold = replace(model.cold, config=ColdConfig(liked_continuation_weight=2.0))
+    pref = model.fold_in(member(1)).pref
+    given = cold.given_franchises(np.array([model.index_of(205)]))
+    plain = cold.scores(pref, given)
+    loved = cold.scores(pref, given, liked_titles=[205])
+    bonus = np.zeros(len(cold.anime_ids))
+    bonus[cold.index_of(SEQUEL_OF_ROMANCE)] = 2.0  # it continues 205; no other cold title does
+    np.testing.assert_allclose(loved - plain, bonus, atol=1e-5)
+    # Through the model: rating the predecessor 9 rather than 5 lifts the sequel above what it was.
+    ratings = {**member(1), 205: 5.0}
+    cool = replace(model)
+    cool.cold = cold
+    seen, liked = cool.new_titles(ratings, [SEQUEL_OF_ROMANCE])[0][0], cool.new_titles({**ratings, 205: 9.0},
+                                                                                      [SEQUEL_OF_ROMANCE])[0][0]
+    assert liked > seen
+
+
+def test_rank_trust_scales_the_member_term_per_source(planted):
+    model, _ = planted
+    blind = replace(model.cold, config=ColdConfig(rank_trust=(1.0, 1.0, 0.0, 1.0)))
+    content = np.flatnonzero(blind.source == CONTENT)
+    franchise = np.flatnonzero(blind.source == FRANCHISE)
+    a, b = model.fold_in(member(0)).pref, model.fold_in(member(1)).pref
+    # A content vector no longer moves the ranking: two opposite members score those titles alike...
+    np.testing.assert_allclose(blind.scores(a, set(), content), blind.scores(b, set(), content), atol=1e-5)
+    # ... while a franchise vector still does.
+    assert not np.allclose(blind.scores(a, set(), franchise), blind.scores(b, set(), franchise))
+
+
+def test_an_item_fold_in_over_max_raters_solves_on_a_weighted_subsample():
+    rng = np.random.default_rng(2)
+    k = 8
+    X = rng.standard_normal((3000, k)).astype(np.float32) * 0.3
+    gram = X.T @ X + 1.0 * np.eye(k, dtype=np.float32)
+    planted = rng.standard_normal(k).astype(np.float32)
+    raters = X[X @ planted > 0.5]
+    assert len(raters) > 200
+
+    def folded(max_raters: int) -> np.ndarray:
+        cold = ColdVectors(np.array([1]), np.zeros((1, k), np.float32), np.zeros(1, np.float32),
+                           np.array([CONTENT], np.int8), np.array([-1]), np.array([-1]), np.zeros(1, np.float32),
+                           np.array([], np.int64), gram, config=ColdConfig(max_raters=max_raters))
+        assert cold.fold_in_item(0, raters, np.full(len(raters), 4.0), np.full(len(raters), 1.0), 5.0)
+        assert cold.raters[0] == len(raters)  # every rater counts, even those the solve skipped
+        return cold.factors[0]
+
+    full, capped = folded(len(raters)), folded(len(raters) // 4)
+    cos = lambda a, b: float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))  # noqa: E731
+    assert cos(capped, full) > 0.98 and cos(capped, planted) > 0.9
+    # Weighted up, the subsample carries the whole crowd's evidence: the vector is as long, not a quarter.
+    assert 0.8 < np.linalg.norm(capped) / np.linalg.norm(full) < 1.25
