@@ -109,12 +109,16 @@ def _cold_fields(cold: ColdVectors) -> dict:
                                           "warm_franchise", "user_gram")}
 
 
-def test_item_fold_in_recovers_a_planted_vector():
-    rng = np.random.default_rng(1)
-    k = 8
+def _crowd(seed: int, k: int = 8) -> tuple[np.random.Generator, np.ndarray, np.ndarray, np.ndarray]:
+    """(rng, 3000 members' vectors, their Gram X'X + I, a planted title vector)."""
+    rng = np.random.default_rng(seed)
     X = rng.standard_normal((3000, k)).astype(np.float32) * 0.3
-    gram = X.T @ X + 1.0 * np.eye(k, dtype=np.float32)
-    planted = rng.standard_normal(k).astype(np.float32)
+    return rng, X, X.T @ X + 1.0 * np.eye(k, dtype=np.float32), rng.standard_normal(k).astype(np.float32)
+
+
+def test_item_fold_in_recovers_a_planted_vector():
+    rng, X, gram, planted = _crowd(1)
+    k = X.shape[1]
     prior = rng.standard_normal(k).astype(np.float32) * 0.01  # a content guess that knows little
     cold = ColdVectors(np.array([1]), prior[None, :].copy(), np.zeros(1, np.float32), np.array([CONTENT], np.int8),
                        np.array([-1]), np.array([-1]), np.zeros(1, np.float32), np.array([], np.int64), gram)
@@ -189,11 +193,8 @@ def test_rank_trust_scales_the_member_term_per_source(planted):
 
 
 def test_an_item_fold_in_over_max_raters_solves_on_a_weighted_subsample():
-    rng = np.random.default_rng(2)
-    k = 8
-    X = rng.standard_normal((3000, k)).astype(np.float32) * 0.3
-    gram = X.T @ X + 1.0 * np.eye(k, dtype=np.float32)
-    planted = rng.standard_normal(k).astype(np.float32)
+    _, X, gram, planted = _crowd(2)
+    k = X.shape[1]
     raters = X[X @ planted > 0.5]
     assert len(raters) > 200
 

@@ -114,8 +114,8 @@ def _results(served: float, best: float) -> dict:
     def f(x: float) -> dict:
         return {"ndcg10": x, "ndcg10_liked": x, "recall20": x, "recall20_liked": x}
     cal = {"served": 1.2, "no shrinkage": 1.3, "member mean": 1.4, "ratings": 10}
-    return {"cut": "2016-04-01", "seed": 0, "methods": {ce.SERVED: f(served), ce.COMMUNITY: f(served), ce.POPULARITY: f(best),
-                                                        ce.CEILING: f(2 * served)},
+    methods = {ce.SERVED: f(served), ce.COMMUNITY: f(served), ce.POPULARITY: f(best), ce.CEILING: f(2 * served)}
+    return {"cut": "2016-04-01", "seed": 0, "methods": methods,
             "split": {"cut_titles": 3, "training_members": 4, "scored_members": 2, "community_members": 2},
             "sources": {"franchise": 1, "content": 2}, "community": {"titles": 1, "raters": 5},
             "calibration": cal, "calibration_community": cal}
