@@ -37,6 +37,9 @@ SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
 MIN_RATERS = (1, 2, 3, 5, 10, 20)
 MAX_RATERS = (32, 128, 1_000_000)
 OUT = Path(__file__).with_name("tune_coldstart.json")
+# The constants before this tuning, shown beside its choice.
+PREVIOUS = ColdConfig(franchise_weight=0.5, prior_weight=12.0, continuation_weight=0.3, liked_continuation_weight=0.0,
+                      rank_trust=(1.0, 1.0, 1.0, 1.0), trust=(1.0, 0.8, 0.5, 0.0), min_raters=5)
 
 
 def main() -> None:
@@ -65,27 +68,32 @@ def main() -> None:
         return float(np.sqrt(sum(e["served"] ** 2 * e["ratings"] for e in errs) / sum(e["ratings"] for e in errs)))
 
     def community_model(config: ColdConfig) -> dict[int, Recommender]:
+        """Per seed: the served vectors with that seed's community half folded in under ``config``."""
         models = {}
         for s in SEEDS:
-            models[s] = ce.with_cold(model, table, config)
+            models[s] = ce.with_scoring(built[config.franchise_weight], config)
             ce.fold_in_community(models[s], raters[s])
         return models
 
-    # 1. ranking
+    # 1. ranking (the vectors are rebuilt only when franchise_weight changes)
     rows, config = [], ColdConfig()
+    built: dict[float, Recommender] = {}
     for values in itertools.product(*RANKING.values()):
         setting = dict(zip(RANKING, values))
-        figs = ranked(ce.with_cold(model, table, replace(config, **setting)))
+        fw = setting["franchise_weight"]
+        if fw not in built:
+            built[fw] = ce.with_cold(model, table, replace(config, franchise_weight=fw))
+        figs = ranked(ce.with_scoring(built[fw], replace(config, **setting)))
         rows.append({**setting, **figs})
         print("ranking", setting, _line(figs), flush=True)
     best = max(rows, key=lambda r: r["criterion"])
     config = replace(config, **{k: best[k] for k in RANKING})
     record["ranking"] = {"grid": {k: list(v) for k, v in RANKING.items()}, "settings": len(rows),
-                         "default": ranked(ce.with_cold(model, table, ColdConfig())), "best": best,
+                         "default": ranked(ce.with_scoring(built[PREVIOUS.franchise_weight], PREVIOUS)), "best": best,
                          "top": sorted(rows, key=lambda r: -r["criterion"])[:5]}
 
     # 2. calibration of the served vectors (franchise and content: no cut title falls back to the prior)
-    served = ce.with_cold(model, table, config)
+    served = ce.with_scoring(built[config.franchise_weight], config)
     rows = []
     for franchise, content in itertools.product(SHARES, SHARES):
         trust = (config.trust[0], franchise, content, config.trust[3])
@@ -94,7 +102,7 @@ def main() -> None:
     best = min(rows, key=lambda r: r["rmse"])
     config = replace(config, trust=best["trust"])
     record["calibration"] = {"rows": rows, "best": best, "default": {
-        "trust": ColdConfig().trust, "rmse": rmse_each(dict.fromkeys(SEEDS, ce.with_trust(served, ColdConfig().trust)))}}
+        "trust": PREVIOUS.trust, "rmse": rmse_each(dict.fromkeys(SEEDS, ce.with_trust(served, PREVIOUS.trust)))}}
 
     # 3. community fold-in: how many raters, how many solved against, then how far to trust it
     rows = []

@@ -256,10 +256,20 @@ def calibration(model: Recommender, cases: list[Case], cut_ids: np.ndarray,
 
 
 def with_trust(model: Recommender, trust: tuple[float, float, float, float]) -> Recommender:
-    """The model with other trust shares (predictions only; the cold vectors are shared, not rebuilt)."""
+    """The model with other trust shares (predictions only)."""
     assert model.cold is not None
+    return with_scoring(model, replace(model.cold.config, trust=trust))
+
+
+def with_scoring(model: Recommender, config: ColdConfig) -> Recommender:
+    """The model with another ColdConfig that builds the same vectors (only how they are scored, trusted
+    or folded in differs): a copy of the cold vectors, not a rebuild, so the tuning's loop is quick and
+    an item fold-in into the copy leaves ``model`` as it was."""
+    assert model.cold is not None
+    cold = model.cold
     out = replace(model)
-    out.cold = replace(model.cold, config=replace(model.cold.config, trust=trust))
+    out.cold = replace(cold, factors=cold.factors.copy(), bias=cold.bias.copy(), source=cold.source.copy(),
+                       raters=cold.raters.copy(), config=config)
     return out
 
 
@@ -291,7 +301,7 @@ def evaluate_coldstart(df: pd.DataFrame, table: pd.DataFrame, seed: int, config:
         folded = fold_cases(model, cases)
         methods[SERVED] = figures(cases, cut_ids, cold_ranker(model, cut_ids, folded))
         out = {"calibration": calibration(model, cases, cut_ids, folded), "sources": source_counts(model, cut_ids)}
-        community_model = with_cold(model, table, model.cold.config) if model.cold is not None else model
+        community_model = with_scoring(model, model.cold.config) if model.cold is not None else model
         out["community"] = fold_in_community(community_model, community_raters(model, community, cut_ids))
         methods[COMMUNITY] = figures(cases, cut_ids, cold_ranker(community_model, cut_ids, folded))
         out["calibration_community"] = calibration(community_model, cases, cut_ids, folded)

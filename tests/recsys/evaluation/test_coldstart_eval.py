@@ -128,3 +128,15 @@ def test_the_section_says_whether_the_bar_is_met_and_how_far_from_the_ceiling():
         assert ("**The bar is not met**" in text) is not met and ("The bar is met" in text) is met
         assert "50% of the warm ceiling's" in text and "sealed holdout" in text
         assert "No tuning record" in text
+
+
+def test_a_rescored_copy_takes_fold_ins_without_touching_the_served_vectors(small_split):
+    model, table, _, community, cut_ids = small_split
+    before = {k: v.copy() for k, v in model.cold.arrays().items()}
+    copy = ce.with_scoring(model, replace(model.cold.config, min_raters=1))
+    assert ce.fold_in_community(copy, ce.community_raters(model, community, cut_ids))["titles"] == 3
+    assert (copy.cold.source[[copy.cold.index_of(a) for a in cut_ids]] == 0).all()
+    for name, array in model.cold.arrays().items():
+        np.testing.assert_array_equal(array, before[name])
+    rebuilt = ce.with_cold(model, table, model.cold.config)  # the same config builds the same vectors
+    np.testing.assert_allclose(rebuilt.cold.factors, model.cold.factors, rtol=1e-5, atol=1e-6)
