@@ -323,14 +323,21 @@ def evaluate_coldstart(df: pd.DataFrame, table: pd.DataFrame, seed: int, config:
     return {"cut": cut, "seed": seed, "split": split, "methods": methods, **out}
 
 
+def best_baselines(results: dict) -> dict[str, tuple[str, float]]:
+    """For NDCG@10 and liked NDCG@10: the best baseline's name and figure (each figure's own best)."""
+    methods = results["methods"]
+    out = {}
+    for figure in ("ndcg10", "ndcg10_liked"):
+        name = max((n for n in BASELINES if n in methods), key=lambda n: methods[n][figure])
+        out[figure] = (name, methods[name][figure])
+    return out
+
+
 def coldstart_checks(results: dict) -> list[tuple[str, bool]]:
     """The bar: the served path beats the best baseline by BAR_MARGIN on NDCG@10 and liked NDCG@10."""
-    methods = results["methods"]
-    served = methods[SERVED]
+    served = results["methods"][SERVED]
     checks = []
-    for figure in ("ndcg10", "ndcg10_liked"):
-        best_name = max((n for n in BASELINES if n in methods), key=lambda n: methods[n][figure])
-        best = methods[best_name][figure]
+    for figure, (best_name, best) in best_baselines(results).items():
         checks.append((f"time split: served cold-start {figure} {served[figure]:.4f} >= {1 + BAR_MARGIN:.2f} x "
                        f"best baseline ({best_name}) {best:.4f}", served[figure] >= (1 + BAR_MARGIN) * best))
     return checks
@@ -402,9 +409,11 @@ def coldstart_doc(results: dict, command: str, begin: str, end: str, bar_lines: 
                f"in, {community['ndcg10'] / ceiling['ndcg10']:.0%} (liked "
                f"{community['ndcg10_liked'] / ceiling['ndcg10_liked']:.0%}).")
     met = all(ok for _, ok in coldstart_checks(results))
-    verdict = ("The bar is met on this seed." if met else
-               "**The bar is not met** on this seed: the served path does not beat the best baseline by 10% on "
-               "both figures (the lines below give the numbers).")
+    ratios = ", ".join(f"{figure} {methods[SERVED][figure] / best:.3f} x"
+                       for figure, (_, best) in best_baselines(results).items())
+    verdict = (f"The bar is met on this seed (served / best baseline: {ratios})." if met else
+               f"**The bar is not met** on this seed: served / best baseline is {ratios}, where the bar asks "
+               f"{1 + BAR_MARGIN:.2f} x on both.")
     tuned = (format_tuning(tuning) if tuning is not None else
              "(No tuning record: run `nice -n 10 python benchmarks/tune_coldstart.py`.)")
     return f"""{begin}
