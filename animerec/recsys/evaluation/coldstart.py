@@ -387,7 +387,13 @@ def format_tuning(record: dict) -> str:
     lines += [f"Calibration grid (trust of franchise and content vectors, each in 0, 0.25, ..., 1; RMSE on the "
               f"scored members' ratings of cut titles): chosen {tuple(cal['best']['trust'])} RMSE "
               f"{cal['best']['rmse']:.4f}; the previous {tuple(cal['default']['trust'])} {cal['default']['rmse']:.4f}; "
-              f"no shrinkage {no_shrink['rmse']:.4f}.", ""]
+              f"no shrinkage {no_shrink['rmse']:.4f}."]
+    if cal["best"]["rmse"] <= no_shrink["rmse"] and tuple(cal["best"]["trust"][1:3]) == (1.0, 1.0):
+        lines += ["No shrinkage of franchise and content vectors predicts best: the ridge map already pulls a "
+                  "content guess toward the average title, and a further pull toward the member's mean only "
+                  "adds error. A title with no features at all (the prior) keeps a share of 0: its prediction is "
+                  "the member's mean."]
+    lines += [""]
     community = record["community"]
     lines += ["Community fold-in, min_raters: " + "; ".join(
         f"{r['min_raters']}: {r['ndcg10']:.4f} / {r['ndcg10_liked']:.4f} (criterion {r['criterion']:.3f})"
@@ -441,8 +447,10 @@ chosen by RMSE on the cut titles' explicit ratings (seeds 1 and 2). This is seed
 
 {bar_lines}
 
-{verdict} {gap} The issue's second check, on real members who rated titles aired after 2016, is the
-sealed holdout: not opened here.
+{verdict} {gap}
+
+The issue's second check, on real members who rated titles aired after 2016, is the sealed holdout: not
+opened here.
 
 ### Tuning (seeds 1 and 2)
 
