@@ -243,7 +243,8 @@ class Recommender:
         if cold is None or not rows:
             return scores, predicted, sources
         pos, idx = map(np.asarray, zip(*rows))
-        scores[pos] = cold.scores(user.pref, cold.given_franchises(user.seen), idx)
+        liked = self.item_ids[user.seen[user.ratings >= cold.config.liked_rating]]
+        scores[pos] = cold.scores(user.pref, cold.given_franchises(user.seen), idx, liked)
         predicted[pos] = calibrated(cold.predicted(self.global_mean, user.user_bias, user.rating_vec, idx))
         for j, r in zip(pos, idx):
             sources[j] = SOURCES[cold.source[r]]

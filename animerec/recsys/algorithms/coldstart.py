@@ -11,16 +11,20 @@ Its vector comes from the best evidence there is, in this order:
   * **content**: a ridge map, fit on the titles that have vectors, from catalog features (genres,
     themes, demographics, studios, source, type, year bucket, age rating) to item factor and item bias;
   * **prior**: nothing but the map's intercept (the average title); popularity then ranks it.
-A cold title is scored against a folded-in member by the factor dot product x_u . y, plus a
-popularity prior (log of MAL's newest members count, standardized over the cold titles) and a bonus
-when the member gave a title of its franchise (a sequel is for those who saw what came before). Its
-1-10 prediction is mu + b_u + trust * (b_i + z_u . y): the item part is shrunk toward the member's
-mean by how much the vector's source is trusted (``ColdConfig.trust``), so a content guess claims
-little. The constants are the ones the time-split evaluation chose (animerec.recsys.evaluation.coldstart).
+A cold title is scored against a folded-in member by the factor dot product x_u . y, weighted by how
+much its vector's source knows of who watches it (``ColdConfig.rank_trust``), plus a popularity prior
+(log of MAL's newest members count, standardized over the cold titles), a bonus when the member gave a
+title of its franchise and another when it continues a title the member loved (a sequel is for those
+who loved what came before). Its 1-10 prediction is mu + b_u + trust * (b_i + z_u . y): the item part
+is shrunk toward the member's mean by how much the vector's source is trusted (``ColdConfig.trust``,
+chosen by RMSE), so a content guess claims no more than it knows. The constants are the ones the
+time-split evaluation chose on its seeds 1 and 2 (animerec.recsys.evaluation.coldstart,
+benchmarks/tune_coldstart.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,16 +45,27 @@ MIN_LABEL_TITLES = 3  # a studio (or other label) on fewer titles is noise to th
 @dataclass(frozen=True)
 class ColdConfig:
     """Constants of the cold-start path; the defaults are the ones docs/evaluation.md justified
-    (tuned on the time split's seeds 1 and 2)."""
+    (tuned on the time split's seeds 1 and 2, benchmarks/tune_coldstart.py)."""
 
     content_reg: float = 3.0  # ridge penalty of the content map
     support_half: float = 20.0  # a training title's weight in the map: n / (n + support_half)
     franchise_weight: float = 0.5  # share of the predecessor's vector in a new season's
-    min_raters: int = 5  # community fold-in from this many raters on
+    min_raters: int = 20  # community fold-in from this many raters on
+    # An item fold-in solves against an even subsample of at most this many raters, each weighted up by
+    # n / max_raters: the sums are estimated unbiasedly and the solve costs O(max_raters k^2), not O(n k^2).
+    max_raters: int = 128
     prior_weight: float = 12.0  # weight of the standardized popularity prior in the ranking score
-    continuation_weight: float = 0.3  # bonus of a title whose franchise the member gave
+    continuation_weight: float = 0.5  # bonus of a title whose franchise the member gave
+    # Bonus of a title that continues one the member rated at least liked_rating: a sequel is for those
+    # who loved what came before, not merely for those who saw it.
+    liked_continuation_weight: float = 2.0
+    liked_rating: float = 8.0
+    # Weight of the member's standardized dot product x_u . y in the ranking, per source (community,
+    # franchise, content, prior): a vector read off a title's content knows less of who watches it than
+    # one its raters or its predecessor taught.
+    rank_trust: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
     # Share of the item part of a 1-10 prediction kept, per source (community, franchise, content, prior).
-    trust: tuple[float, float, float, float] = (1.0, 0.8, 0.5, 0.0)
+    trust: tuple[float, float, float, float] = (0.75, 1.0, 1.0, 0.0)
 
 
 def content_features(table: pd.DataFrame, vocabulary: list[str] | None = None) -> tuple[sp.csr_matrix, list[str]]:
@@ -152,16 +167,21 @@ class ColdVectors:
                    z["cold_raters"])
 
     # ------------------------------------------------------------------ scoring a member
-    def scores(self, pref: np.ndarray, given_franchises: set[int], rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+    def scores(self, pref: np.ndarray, given_franchises: set[int], rows: np.ndarray | slice = slice(None),
+               liked_titles: Collection[int] = ()) -> np.ndarray:
         """Ranking scores of cold rows for a member: x_u . y standardized over the cold titles (so the
-        prior's weight means the same for every member), plus the popularity prior, plus a bonus where
-        they gave the franchise."""
+        prior's weight means the same for every member) and weighted by its source's rank_trust, plus
+        the popularity prior, plus a bonus where they gave the franchise and another where the title
+        continues one of ``liked_titles`` (MAL ids the member rated at least liked_rating)."""
         cfg = self.config
         dots = self.factors @ pref
         mean, sd = float(dots.mean()), float(dots.std()) + 1e-9
-        out = (dots[rows] - mean) / sd + cfg.prior_weight * self.prior[rows]
+        rank_trust = np.asarray(cfg.rank_trust, np.float32)[self.source[rows]]
+        out = rank_trust * (dots[rows] - mean) / sd + cfg.prior_weight * self.prior[rows]
         if given_franchises:
             out += cfg.continuation_weight * np.isin(self.franchise[rows], list(given_franchises))
+        if len(liked_titles) and cfg.liked_continuation_weight:
+            out += cfg.liked_continuation_weight * np.isin(self.anchor[rows], list(liked_titles))
         return out
 
     def predicted(self, global_mean: float, user_bias: float, rating_vec: np.ndarray,
@@ -186,6 +206,9 @@ class ColdVectors:
         y0, b0 = self._base[0][row], self._base[1][row]
         X = prefs.astype(np.float32)
         c = confidence.astype(np.float32)
+        if len(X) > self.config.max_raters:
+            take = np.linspace(0, len(X) - 1, self.config.max_raters).round().astype(np.intp)
+            X, c = X[take], c[take] * (len(prefs) / self.config.max_raters)
         # The raters are not among the training members, so each adds c x x' to the background Gram;
         # the prior term G y0 centres the solve on the current estimate: y = y0 + A^-1 sum c x (1 - x.y0).
         A = self.user_gram + (X.T * c) @ X

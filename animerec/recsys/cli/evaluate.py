@@ -4,6 +4,7 @@ engines against each other; --write-docs records the run in docs/evaluation.md."
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from animerec.recsys.cli.common import CliError, model_config, say, spark_settings
@@ -89,8 +90,11 @@ def _evaluate_coldstart(args: argparse.Namespace, docs: Path | None) -> None:
         print(line)
     if docs is not None:
         command = f"python -m animerec.recsys evaluate --coldstart --seed {args.seed}"
+        # The tuning's record (benchmarks/tune_coldstart.py) sits in the checkout beside docs/.
+        record = docs.parent.parent / "benchmarks" / "tune_coldstart.json"
+        tuning = json.loads(record.read_text()) if record.exists() else None
         report.write_section(docs, coldstart.coldstart_doc(results, command, report.COLDSTART_BEGIN,
-                                                           report.COLDSTART_END, report.bar_lines(checks)),
+                                                           report.COLDSTART_END, report.bar_lines(checks), tuning),
                              report.COLDSTART_BEGIN, report.COLDSTART_END)
         print(f"wrote the new-titles section of {docs}")
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from animerec.recsys.evaluation import coldstart as ce
 from animerec.recsys.evaluation import report
 from animerec.recsys.evaluation.splits import Case
+from animerec.recsys.model import ModelConfig, Recommender
 
 
 def _table() -> pd.DataFrame:
@@ -62,3 +66,77 @@ def test_the_new_titles_section_is_replaced_and_kept_by_a_regeneration(tmp_path)
     assert "second" in page and "first" not in page and page.count(report.COLDSTART_BEGIN) == 1
     kept = report.section(page, report.COLDSTART_BEGIN, report.COLDSTART_END)
     assert "second" in kept and "body" not in kept
+
+
+@pytest.fixture(scope="module")
+def small_split():
+    """20 old titles in two genres, 3 cut ones; 40 training members, 8 held out (4 scored, 4 community)."""
+    rng = np.random.default_rng(0)
+    titles = [(a, "2010-01-01", 100 + a, a, "Action" if a < 10 else "Romance") for a in range(20)]
+    titles += [(100, "2017-01-01", 900, 100, "Action"), (101, "2017-01-01", 50, 101, "Romance"),
+               (102, "2018-01-01", 500, 5, "Action")]
+    table = pd.DataFrame(titles, columns=["anime_id", "start_date", "members_latest", "franchise_id", "genres"])
+    table["work_id"] = table["franchise_id"]
+    rows = [(f"u{u}", int(a), float(rng.integers(6, 11))) for u in range(48)
+            for a in rng.choice(range(10) if u % 2 else range(10, 20), 6, replace=False)]
+    rows += [(f"u{u}", 100 + u % 3, 9.0) for u in range(40, 48)] + [(f"u{u}", 102, 8.0) for u in range(40, 46)]
+    df = pd.DataFrame(rows, columns=["user_id", "anime_id", "rating"]).drop_duplicates(["user_id", "anime_id"])
+    train, held, cut_ids = ce.time_split(df, table)
+    model = Recommender.fit(train, ModelConfig(factors=4, iterations=4, item_max_items=50), content=table)
+    cases, community = ce.halves(held, cut_ids, seed=0)
+    return model, table, cases, community, cut_ids
+
+
+def test_community_raters_are_gathered_per_cut_title_and_folded_in_from_min_raters(small_split):
+    model, table, _, community, cut_ids = small_split
+    raters = ce.community_raters(model, community, cut_ids)
+    truth = community[community["anime_id"].isin(cut_ids)].groupby("anime_id")["rating"].apply(sorted).to_dict()
+    assert {a: sorted(r for _, r in rs) for a, rs in raters.items()} == truth
+    need = 2
+    folded = ce.with_cold(model, table, replace(model.cold.config, min_raters=need))
+    counts = ce.fold_in_community(folded, raters)
+    enough = {a: len(rs) for a, rs in raters.items() if len(rs) >= need}
+    assert counts == {"titles": len(enough), "raters": sum(enough.values())}
+    assert {int(a) for a in folded.cold.anime_ids[folded.cold.source == 0]} == set(enough)
+
+
+def test_calibration_without_shrinkage_is_the_served_one_at_full_trust(small_split):
+    model, _, cases, _, cut_ids = small_split
+    folded = ce.fold_cases(model, cases)
+    full = ce.with_trust(model, (1.0, 1.0, 1.0, 1.0))
+    assert ce.calibration(full, cases, cut_ids, folded)["served"] == pytest.approx(
+        ce.calibration(model, cases, cut_ids)["no shrinkage"])
+    assert ce.calibration(model, cases, cut_ids, folded) == ce.calibration(model, cases, cut_ids)
+    assert model.cold.config.trust != full.cold.config.trust  # with_trust left the served model alone
+
+
+def _results(served: float, best: float) -> dict:
+    def f(x: float) -> dict:
+        return {"ndcg10": x, "ndcg10_liked": x, "recall20": x, "recall20_liked": x}
+    cal = {"served": 1.2, "no shrinkage": 1.3, "member mean": 1.4, "ratings": 10}
+    methods = {ce.SERVED: f(served), ce.COMMUNITY: f(served), ce.POPULARITY: f(best), ce.CEILING: f(2 * served)}
+    return {"cut": "2016-04-01", "seed": 0, "methods": methods,
+            "split": {"cut_titles": 3, "training_members": 4, "scored_members": 2, "community_members": 2},
+            "sources": {"franchise": 1, "content": 2}, "community": {"titles": 1, "raters": 5},
+            "calibration": cal, "calibration_community": cal}
+
+
+def test_the_section_says_whether_the_bar_is_met_and_how_far_from_the_ceiling():
+    for served, met in ((0.6, True), (0.5, False)):
+        results = _results(served, 0.5)
+        text = ce.coldstart_doc(results, "cmd", "<b>", "<e>", report.bar_lines(ce.coldstart_checks(results)))
+        assert ("**The bar is not met**" in text) is not met and ("The bar is met" in text) is met
+        assert "50% of the warm ceiling's" in text and "sealed holdout" in text
+        assert "No tuning record" in text
+
+
+def test_a_rescored_copy_takes_fold_ins_without_touching_the_served_vectors(small_split):
+    model, table, _, community, cut_ids = small_split
+    before = {k: v.copy() for k, v in model.cold.arrays().items()}
+    copy = ce.with_scoring(model, replace(model.cold.config, min_raters=1))
+    assert ce.fold_in_community(copy, ce.community_raters(model, community, cut_ids))["titles"] == 3
+    assert (copy.cold.source[[copy.cold.index_of(a) for a in cut_ids]] == 0).all()
+    for name, array in model.cold.arrays().items():
+        np.testing.assert_array_equal(array, before[name])
+    rebuilt = ce.with_cold(model, table, model.cold.config)  # the same config builds the same vectors
+    np.testing.assert_allclose(rebuilt.cold.factors, model.cold.factors, rtol=1e-5, atol=1e-6)
