@@ -13,6 +13,7 @@ from discord.ext import commands, tasks
 
 from animerec.bot.app import health
 from animerec.bot.app.errors import report_error
+from animerec.bot.app.interactions import PickTitle, title_choices
 from animerec.bot.service import Service, open_service
 from animerec.bot.settings import Settings
 from animerec.recsys.catalog.catalog import Catalog
@@ -28,7 +29,7 @@ CATALOG_JOB = "catalog-refresh"
 
 class AnimeRecTree(app_commands.CommandTree):
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        await report_error(interaction, error)
+        await report_error(interaction, error, title_choices(interaction, error))
 
 
 class AnimeRecBot(commands.Bot):
@@ -49,6 +50,7 @@ class AnimeRecBot(commands.Bot):
         self.service = await open_service(settings, self._catalog)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        self.add_dynamic_items(PickTitle)  # "did you mean" menus of every command that takes a title
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler.add_job(self._scheduled_retrain, CronTrigger.from_crontab(settings.retrain_cron, timezone="UTC"),
                                id=RETRAIN_JOB, max_instances=1, coalesce=True, misfire_grace_time=3600)

@@ -20,7 +20,8 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -55,6 +56,8 @@ TYPO_EDITS = ((12, 2), (5, 1))
 TYPO_SUBSTITUTION_WIDTH = 7
 # A resolution names at most this many other titles the text could have meant.
 MAX_ALTERNATIVES = 3
+# Text that resolves to nothing offers at most this many titles to pick from (TitleNotFound.hints).
+SUGGESTIONS = 5
 # The start of a series' names resolves only from this many letters on ("steins" yes, "cod" no).
 MIN_SERIES_PREFIX = 5
 # The start, words or initials of official names resolve to a work only when its most popular entry has this
@@ -561,6 +564,30 @@ class Catalog:
             return _clip(anime.name, limit)
         return _clip(anime.name + LABEL_SEPARATOR + anime.english, limit)
 
+    def labels(self, animes: Sequence[Anime], limit: int = 100) -> list[str]:
+        """label() of each title of a list shown together (autocomplete, a choice menu), with its year where
+        names collide: where its name is, or starts, another listed title's name, or another title of the catalog
+        has its name ("Fate/stay night (2006)", "Fate/stay night: Unlimited Blade Works (2014)"); with the season
+        as well where the year alone leaves two alike. The mark is kept whole within limit; the name is clipped."""
+        names = [normalize_name(a.name) for a in animes]
+
+        def collides(i: int) -> bool:
+            def starts(a: str, b: str) -> bool:  # by whole words: "naruto" starts "naruto shippuuden", not "narutaru"
+                return a == b or a.startswith(b + " ")
+            return len(self._exact.get(_key(animes[i].name), ())) > 1 or any(
+                j != i and (starts(n, names[i]) or starts(names[i], n)) for j, n in enumerate(names))
+
+        def mark(a: Anime, season: bool) -> str:
+            when = f"{a.season.capitalize()} {a.year}" if season and a.season else str(a.year)
+            return f" ({when})"
+
+        marks = ["" if a.year is None or str(a.year) in self.label(a, limit) or not collides(i)
+                 else mark(a, season=False) for i, a in enumerate(animes)]
+        plain = [self.label(a, limit) + m for a, m in zip(animes, marks)]
+        twice = {text for text, n in Counter(plain).items() if n > 1}
+        marks = [mark(a, season=True) if text in twice and m else m for a, text, m in zip(animes, plain, marks)]
+        return [self.label(a, limit - len(m)) + m for a, m in zip(animes, marks)]
+
     def search(self, query: str, limit: int = 25, *, allow_adult: bool = True) -> list[Anime]:
         """Best matches first, over every name of a title: exact name, name prefix or acronym, word
         prefix, substring, then fuzzy (typos).
@@ -655,7 +682,7 @@ class Catalog:
         """What `text` means (resolve_choice); TitleNotFound, with titles to suggest, when nothing."""
         found = self.resolve_choice(text, allow_adult=allow_adult)
         if found is None:
-            raise TitleNotFound(text, self.suggest(text, allow_adult=allow_adult))
+            raise TitleNotFound(text, self.suggest(text, SUGGESTIONS, allow_adult=allow_adult))
         return found
 
     def resolve_choice(self, text: str, *, allow_adult: bool = True) -> Resolution | None:
@@ -721,21 +748,7 @@ class Catalog:
         its first words ("frieran" Sousou no Frieren, "mushoku tenesi"). Empty when no name is that close;
         None when two works are (ambiguous: "hoshi no ko" is a slip of Oshi no Ko and of Hoshi no Koe), or
         when q is literally part of other titles' names ("monogatari" is not a slip of Mononogatari)."""
-        edits = next((n for length, n in TYPO_EDITS if _width(q.replace(" ", "")) >= length), 0)
-        if not edits:
-            return []
-        distances = process.cdist([q], self._typo_names, scorer=OSA.distance, score_cutoff=edits,
-                                  dtype=np.int32, workers=1)[0]
-        numbers = _NUMBER.findall(q)
-        short = _width(q.replace(" ", "")) < TYPO_SUBSTITUTION_WIDTH
-        hits = [
-            (int(distances[i]), self._typo_ranks[i], *self._typo_kinds[i]) for i in np.flatnonzero(distances <= edits)
-            if (allow_adult or not self._adult[self._typo_ranks[i]])
-            and (_NUMBER.findall(self._typo_names[i]) == numbers)
-            and not (short and _is_substitution(q, self._typo_names[i]))
-            # One word that starts names letter for letter is no typo: _series_ranks decides that ("evangelion").
-            and (distances[i] or self._typo_kinds[i][1] or " " in q)
-        ]
+        hits, distances = self._typo_hits(q, allow_adult)
         if not hits:
             return []
         best = min(hit[0] for hit in hits)
@@ -771,6 +784,25 @@ class Catalog:
         if named and int(self._work[named[0]]) != int(self._work[top[0][0]]):
             return None
         return list(dict.fromkeys(rank for rank, _, _ in top))
+
+    def _typo_hits(self, q: str, allow_adult: bool) -> tuple[list[tuple[int, int, bool, bool]], np.ndarray]:
+        """The names q is a typo of (TYPO_EDITS) as (edits, rank, official, whole), and the edits to every name."""
+        edits = next((n for length, n in TYPO_EDITS if _width(q.replace(" ", "")) >= length), 0)
+        if not edits:
+            return [], np.empty(0, np.int32)
+        distances = process.cdist([q], self._typo_names, scorer=OSA.distance, score_cutoff=edits,
+                                  dtype=np.int32, workers=1)[0]
+        numbers = _NUMBER.findall(q)
+        short = _width(q.replace(" ", "")) < TYPO_SUBSTITUTION_WIDTH
+        hits = [
+            (int(distances[i]), self._typo_ranks[i], *self._typo_kinds[i]) for i in np.flatnonzero(distances <= edits)
+            if (allow_adult or not self._adult[self._typo_ranks[i]])
+            and (_NUMBER.findall(self._typo_names[i]) == numbers)
+            and not (short and _is_substitution(q, self._typo_names[i]))
+            # One word that starts names letter for letter is no typo: _series_ranks decides that ("evangelion").
+            and (distances[i] or self._typo_kinds[i][1] or " " in q)
+        ]
+        return hits, distances
 
     def _named_ranks(self, q: str) -> list[int]:
         """Ranks of the titles with an official name (no synonym) that q starts, or has every word of, or the
@@ -830,9 +862,14 @@ class Catalog:
 
     def suggest(self, text: str, n: int = 3, *, allow_adult: bool = True) -> list[Anime]:
         """Candidates to offer ("did you mean ...?") for text that did not resolve; empty when nothing is close."""
-        if not normalize_name(text[:MAX_QUERY_CHARS]):
+        q = normalize_name(text[:MAX_QUERY_CHARS])
+        if not q:
             return []
-        return self.search(text, n, allow_adult=allow_adult)
+        # The titles with a whole name it is a typo of come first, closest then most popular: "hoshi no ko" offers
+        # [Oshi no Ko] and Hoshi no Koe, though more names start with what was typed (Hoshi no Ko Chobin).
+        hits, _ = self._typo_hits(q, allow_adult)
+        typos = [self._animes[rank] for _, rank, _, _ in sorted(hits, key=lambda h: (not h[3], h[0], h[1]))]
+        return list(dict.fromkeys(typos[:n] + self.search(text, n, allow_adult=allow_adult)))[:n]
 
     # --- filters ------------------------------------------------------------------------------
 
