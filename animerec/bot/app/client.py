@@ -8,6 +8,7 @@ import logging
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands, tasks
 
@@ -25,6 +26,7 @@ EXTENSIONS = tuple(f"animerec.bot.features.{feature}.cog"
                    for feature in ("rating", "recommend", "similar", "watchparty", "admin", "community"))
 RETRAIN_JOB = "retrain"
 CATALOG_JOB = "catalog-refresh"
+CATALOG_WATCH_JOB = "catalog-watch"
 
 
 class AnimeRecTree(app_commands.CommandTree):
@@ -58,6 +60,9 @@ class AnimeRecBot(commands.Bot):
         self.scheduler.add_job(self.service.catalog_refresh.refresh,
                                CronTrigger.from_crontab(settings.catalog_cron, timezone="UTC"),
                                id=CATALOG_JOB, max_instances=1, coalesce=True, misfire_grace_time=6 * 3600)
+        if settings.model_poll_seconds > 0:  # shards: another process's refresh is looked for as its models are
+            self.scheduler.add_job(self.service.catalog_refresh.check_published, IntervalTrigger(
+                seconds=settings.model_poll_seconds), id=CATALOG_WATCH_JOB, max_instances=1, coalesce=True)
         self.scheduler.start()
         if not self.syncs_commands:
             log.info("slash commands are synced by the process running shard 0")

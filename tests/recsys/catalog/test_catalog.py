@@ -341,6 +341,28 @@ def test_resolve_choice_takes_the_most_popular_of_one_name(catalog):
     assert catalog.resolve_choice("zzqxw") is None
 
 
+@pytest.mark.parametrize("key", ["titan", "kyojin", "noko", "frieren", "ore", "zzq", "ou", "gate0", "デスノート", "の"])
+def test_substring_and_all_words_indexes_find_what_a_scan_of_every_name_finds(catalog, key):
+    compact = catalog._compact
+    expected = dict.fromkeys(int(catalog._entry_ranks[e]) for e, name in enumerate(compact) if key in name)
+    assert list(dict.fromkeys(map(int, catalog._substring_ranks(key)))) == list(expected)
+    for query in (f"{key} s", f"the {key}", f"{key} season 2 part"):
+        words = query.split()
+        scan = [e for e, name in enumerate(catalog._entry_names)
+                if all(any(name.replace(" ", "")[sum(map(len, name.split()[:i])):].startswith(w)
+                           for i in range(len(name.split()))) for w in words)]
+        assert catalog._all_words_entries(query).tolist() == scan
+
+
+def test_typos_pad_a_search_only_when_few_titles_are_named_as_typed():
+    many = [Anime(i, f"Alpha Story {i}", (), "TV", 12, None, 1000 - i) for i in range(1, 13)]
+    catalog = Catalog([*many, Anime(99, "Alphq", (), "TV", 12, None, 5000)])
+    # Twelve names start with "alpha": the list is theirs, with no typo of it ("Alphq") padding it.
+    assert [a.anime_id for a in catalog.search("alpha", 25)] == list(range(1, 13))
+    # "alpha story 1" names few titles as typed (1, 10, 11, 12): typos fill the rest of the list.
+    assert len(catalog.search("alpha story 1", 25)) > 4
+
+
 def test_cli_acts_on_no_weak_match_and_takes_ratings_by_mal_id_only(tmp_path, capsys):
     """The CLI's one title argument (similar) follows /rate's rule: a weak match names the candidates and does
     nothing (no model is even read: none is there). `recommend --ratings` takes MAL ids: a name is refused."""
