@@ -274,8 +274,9 @@ class Console:
         except TitleChoice as exc:
             self.choice = command, args, exc
             labels = self.service.catalog.labels(exc.candidates)
-            return "\n".join([f"! {exc}", *(f"  {i}. {label}" for i, label in enumerate(labels, 1)),
-                              f"Type 1-{len(labels)} to pick one (nothing is done until you do)."])
+            pick = "Type 1 to pick it" if len(labels) == 1 else f"Type 1-{len(labels)} to pick one"
+            return "\n".join([f"! {exc.heading} Did you mean:", *(f"  {i}. {label}" for i, label in enumerate(labels, 1)),
+                              f"{pick} (nothing is done until you do)."])
         except Exception as exc:
             message = member_message(exc)
             if message is None:

@@ -21,8 +21,9 @@ class TitleChoice(UserError):
     front end offers the candidates as choices that redo the command on the one picked (`text` is the
     title as it was given, to be replaced by the pick)."""
 
-    def __init__(self, message: str, text: str, candidates: tuple[Anime, ...]) -> None:
-        super().__init__(message)
+    def __init__(self, heading: str, text: str, candidates: tuple[Anime, ...]) -> None:
+        super().__init__(f"{heading} Did you mean: {'; '.join(a.name for a in candidates)}?")
+        self.heading = heading  # the message without the candidates, for a front end that lists them itself
         self.text = text
         self.candidates = candidates
 
