@@ -4,6 +4,7 @@ schedule and the health heartbeat."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -14,7 +15,6 @@ from discord.ext import commands, tasks
 
 from animerec.bot.app import health
 from animerec.bot.app.errors import report_error
-from animerec.bot.app.interactions import PickTitle, title_choices
 from animerec.bot.service import Service, open_service
 from animerec.bot.settings import Settings
 from animerec.recsys.catalog.catalog import Catalog
@@ -30,8 +30,15 @@ CATALOG_WATCH_JOB = "catalog-watch"
 
 
 class AnimeRecTree(app_commands.CommandTree):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # What an error reply may carry for the member to act on ("did you mean" menus): registered by the
+        # extensions that make them, as this module imports none of theirs.
+        self.error_views: list[Callable[[discord.Interaction, BaseException], discord.ui.View | None]] = []
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        await report_error(interaction, error, title_choices(interaction, error))
+        view = next(filter(None, (make(interaction, error) for make in self.error_views)), None)
+        await report_error(interaction, error, view)
 
 
 class AnimeRecBot(commands.Bot):
@@ -52,7 +59,6 @@ class AnimeRecBot(commands.Bot):
         self.service = await open_service(settings, self._catalog)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.add_dynamic_items(PickTitle)  # "did you mean" menus of every command that takes a title
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler.add_job(self._scheduled_retrain, CronTrigger.from_crontab(settings.retrain_cron, timezone="UTC"),
                                id=RETRAIN_JOB, max_instances=1, coalesce=True, misfire_grace_time=3600)
