@@ -4,6 +4,7 @@ plural() for the counts in that text."""
 CHOICES = 25  # autocomplete choices, options in a select menu, fields in an embed
 CHOICE_NAME = 100  # an autocomplete choice's name, a select option's label, a command option's description
 PLACEHOLDER = 150  # a select menu's placeholder
+CUSTOM_ID = 100  # a component's custom_id: all a persistent component knows when clicked after a restart
 CONTENT = 2000  # a message's text
 EMBED_TITLE, EMBED_DESCRIPTION, FIELD_NAME, FIELD_VALUE, EMBED_FOOTER, EMBED_TOTAL = 256, 4096, 256, 1024, 2048, 6000
 

@@ -4,10 +4,12 @@ schedule and the health heartbeat."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands, tasks
 
@@ -24,11 +26,19 @@ EXTENSIONS = tuple(f"animerec.bot.features.{feature}.cog"
                    for feature in ("rating", "recommend", "similar", "watchparty", "admin", "community"))
 RETRAIN_JOB = "retrain"
 CATALOG_JOB = "catalog-refresh"
+CATALOG_WATCH_JOB = "catalog-watch"
 
 
 class AnimeRecTree(app_commands.CommandTree):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # What an error reply may carry for the member to act on ("did you mean" menus): registered by the
+        # extensions that make them, as this module imports none of theirs.
+        self.error_views: list[Callable[[discord.Interaction, BaseException], discord.ui.View | None]] = []
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        await report_error(interaction, error)
+        view = next(filter(None, (make(interaction, error) for make in self.error_views)), None)
+        await report_error(interaction, error, view)
 
 
 class AnimeRecBot(commands.Bot):
@@ -56,6 +66,9 @@ class AnimeRecBot(commands.Bot):
         self.scheduler.add_job(self.service.catalog_refresh.refresh,
                                CronTrigger.from_crontab(settings.catalog_cron, timezone="UTC"),
                                id=CATALOG_JOB, max_instances=1, coalesce=True, misfire_grace_time=6 * 3600)
+        if settings.model_poll_seconds > 0:  # shards: another process's refresh is looked for as its models are
+            self.scheduler.add_job(self.service.catalog_refresh.check_published, IntervalTrigger(
+                seconds=settings.model_poll_seconds), id=CATALOG_WATCH_JOB, max_instances=1, coalesce=True)
         self.scheduler.start()
         if not self.syncs_commands:
             log.info("slash commands are synced by the process running shard 0")

@@ -30,8 +30,10 @@ def user_message(error: BaseException) -> str | None:
     return None
 
 
-async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
-    """Tell the member something useful, privately; log the traceback of anything unexpected."""
+async def report_error(interaction: discord.Interaction, error: BaseException,
+                       view: discord.ui.View | None = None) -> None:
+    """Tell the member something useful, privately, with the view to act on it if any ("did you mean" choices);
+    log the traceback of anything unexpected."""
     message = user_message(error)
     if message is None:
         where = interaction.command.qualified_name if interaction.command else \
@@ -39,6 +41,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         log.error("interaction %s failed", where, exc_info=getattr(error, "original", error))
         message = SOMETHING_WENT_WRONG
     message = clip(message, limits.CONTENT)
+    with_view: dict = {} if view is None else {"view": view}
     try:
         if interaction.response.is_done():
             if interaction.extras.get(PUBLIC_DEFER):
@@ -46,11 +49,11 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
                 # at the defer), and one after deleting it is refused: complete it with a neutral line,
                 # answer in a new private followup, then delete the placeholder.
                 await interaction.edit_original_response(content="(no result)")
-                await interaction.followup.send(message, ephemeral=True)
+                await interaction.followup.send(message, ephemeral=True, **with_view)
                 await interaction.delete_original_response()
             else:
-                await interaction.followup.send(message, ephemeral=True)
+                await interaction.followup.send(message, ephemeral=True, **with_view)
         else:
-            await interaction.response.send_message(message, ephemeral=True)
+            await interaction.response.send_message(message, ephemeral=True, **with_view)
     except discord.HTTPException:
         log.warning("could not deliver an error reply for interaction %s", interaction.id, exc_info=True)

@@ -3,14 +3,16 @@ autocomplete, and views that only their owner can use (their errors go through e
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+import json
+import re
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
 
 from animerec.bot import limits
 from animerec.bot.app.errors import PUBLIC_DEFER, report_error
-from animerec.bot.service import Service
+from animerec.bot.service import Service, TitleChoice, UserError
 from animerec.recsys.catalog.catalog import ADULT_GENRE, TYPES
 
 if TYPE_CHECKING:
@@ -52,7 +54,8 @@ async def title_autocomplete(interaction: discord.Interaction[AnimeRecBot], curr
     """Catalog matches as the member types; the value is the MAL id, which the service resolves."""
     service = service_of(interaction)
     titles = service.titles.search(current, allow_adult=await allow_adult(interaction))
-    return [app_commands.Choice(name=service.catalog.label(a, limits.CHOICE_NAME), value=str(a.anime_id)) for a in titles]
+    labels = service.catalog.labels(titles, limits.CHOICE_NAME)
+    return [app_commands.Choice(name=label, value=str(a.anime_id)) for a, label in zip(titles, labels)]
 
 
 async def score_autocomplete(interaction: discord.Interaction[AnimeRecBot], current: str) -> list[app_commands.Choice[str]]:
@@ -115,3 +118,61 @@ class OwnedView(discord.ui.View):
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
         await report_error(interaction, error)
+
+
+class PickTitle(OwnedItem, discord.ui.DynamicItem[discord.ui.Select],
+                template=r"pick:(?P<owner>\d+):(?P<command>[\w-]+):(?P<option>[\w-]+):(?P<options>\{.*\})"):
+    """"Did you mean": the titles a slash command was not sure of, in a menu that runs the command again, for
+    the member who asked, with the picked title's MAL id in place of the text and every other option as given.
+    The custom_id carries the command, the title's option and the others (JSON), so a pick works after a restart."""
+
+    def __init__(self, owner_id: int, command: str, option: str, options: dict[str, Any],
+                 choices: list[tuple[str, int]] | None = None) -> None:
+        super().__init__(discord.ui.Select(
+            placeholder="Pick the title you meant…",
+            options=[discord.SelectOption(label=label, value=str(anime_id)) for label, anime_id in choices or []],
+            custom_id=self.custom_id_for(owner_id, command, option, options)))
+        self.owner_id, self.command, self.option, self.options = owner_id, command, option, options
+
+    @staticmethod
+    def custom_id_for(owner_id: int, command: str, option: str, options: dict[str, Any]) -> str:
+        return f"pick:{owner_id}:{command}:{option}:{json.dumps(options, separators=(',', ':'))}"
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+                             ) -> PickTitle:
+        return cls(int(match["owner"]), match["command"], match["option"], json.loads(match["options"]))
+
+    async def act(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
+        command = interaction.client.tree.get_command(self.command)
+        if not isinstance(command, app_commands.Command):
+            raise UserError(f"/{self.command} is no longer a command of mine.")
+        anime_id = self.item.values[0]
+        callback: Any = command.callback  # a cog's command is called with its cog first
+        bound = () if command.binding is None else (command.binding,)
+        await callback(*bound, interaction, **{**self.options, self.option: anime_id})
+        # The command answered in a message of its own; the menu goes, so that it is not picked twice.
+        name = service_of(interaction).catalog.get(int(anime_id)).name
+        await interaction.edit_original_response(content=f"You picked **{limits.clip(name, 200)}**.", view=None)
+
+
+def title_choices(interaction: discord.Interaction, error: BaseException) -> discord.ui.View | None:
+    """The "did you mean" menu for a slash command that met a title it was not sure of (TitleChoice), or None:
+    for any other error, or when the command's other options do not fit a custom_id."""
+    choice = getattr(error, "original", error)
+    command = interaction.command
+    if not isinstance(choice, TitleChoice) or not isinstance(command, app_commands.Command) or command.parent:
+        return None
+    given = dict(iter(interaction.namespace))
+    option = next((k for k, v in given.items() if v == choice.text), None)
+    options = {k: v for k, v in given.items() if k != option}
+    if option is None or not all(v is None or isinstance(v, str | int | float | bool) for v in options.values()):
+        return None
+    if len(PickTitle.custom_id_for(interaction.user.id, command.name, option, options)) > limits.CUSTOM_ID:
+        return None
+    labels = service_of(cast("discord.Interaction[AnimeRecBot]", interaction)).catalog.labels(
+        choice.candidates, limits.CHOICE_NAME)
+    view = discord.ui.View(timeout=None)
+    view.add_item(PickTitle(interaction.user.id, command.name, option, options,
+                            [(label, a.anime_id) for label, a in zip(labels, choice.candidates)]))
+    return view

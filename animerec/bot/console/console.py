@@ -23,7 +23,7 @@ from animerec.bot.app import render
 from animerec.bot.features.community import console as console_community
 from animerec.bot.features.rating.malxml import MAX_BYTES
 from animerec.bot.features.rating.service import FORGET_QUESTION
-from animerec.bot.service import SOMETHING_WENT_WRONG, Service, UserError, member_message
+from animerec.bot.service import SOMETHING_WENT_WRONG, Service, TitleChoice, UserError, member_message
 from animerec.bot.store import TrainingStatus
 
 log = logging.getLogger(__name__)
@@ -150,6 +150,9 @@ class Console:
         }
         self.names: dict[int, str] = LocalNames(service.data_dir)
         self.commands.update(console_community.commands(self))
+        # The command that met a title it was not sure of, its arguments and the titles offered: a number on
+        # the next line redoes it on that title; any other line drops it.
+        self.choice: tuple[Callable[[str], Awaitable[str]], str, TitleChoice] | None = None
 
     def member_id_of(self, name: str) -> int:
         """The id of the local member called name (the community commands' LocalMembers)."""
@@ -244,6 +247,10 @@ class Console:
     async def run(self, lines: Callable[[], Awaitable[str]]) -> None:
         """Answer each line read until EOF or /quit."""
         while line := await lines():
+            choice, self.choice = self.choice, None
+            if choice is not None and (picked := self.picked(choice, line)) is not None:
+                self.write(await self.answer(choice[0], picked))
+                continue
             name, _, args = line.strip().partition(" ")
             name = name.lstrip("/").lower()
             if name in ("quit", "exit"):
@@ -264,11 +271,31 @@ class Console:
         try:
             await self.service.community.seen(console_community.CONSOLE_GUILD_ID, self.member_id)
             return await command(args)
+        except TitleChoice as exc:
+            self.choice = command, args, exc
+            labels = self.service.catalog.labels(exc.candidates)
+            pick = "Type 1 to pick it" if len(labels) == 1 else f"Type 1-{len(labels)} to pick one"
+            return "\n".join([f"! {exc.heading} Did you mean:", *(f"  {i}. {label}" for i, label in enumerate(labels, 1)),
+                              f"{pick} (nothing is done until you do)."])
         except Exception as exc:
             message = member_message(exc)
             if message is None:
                 log.exception("console command failed: %s", args[:100])
             return f"! {message or SOMETHING_WENT_WRONG}"
+
+    @staticmethod
+    def picked(choice: tuple[Callable[[str], Awaitable[str]], str, TitleChoice], line: str) -> str | None:
+        """The command's arguments with the title given replaced by the MAL id of the one picked, or None
+        when the line picks none."""
+        _, args, offer = choice
+        typed = line.strip()
+        if not (typed.isascii() and typed.isdigit() and 1 <= int(typed) <= len(offer.candidates)):
+            return None
+        at = args.find(offer.text)
+        if at < 0:
+            return None
+        anime_id = offer.candidates[int(typed) - 1].anime_id
+        return args[:at] + str(anime_id) + args[at + len(offer.text) :]
 
     def write(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -343,5 +370,6 @@ class TitleCompleter(Completer):
             return
         if command.lstrip("/").lower() not in TITLE_COMMANDS or not typed.strip() or "=" in typed:
             return
-        for anime in self.service.titles.search(typed, allow_adult=False, limit=COMPLETIONS):
-            yield Completion(anime.name, start_position=-len(typed), display=self.service.catalog.label(anime))
+        found = self.service.titles.search(typed, allow_adult=False, limit=COMPLETIONS)
+        for anime, label in zip(found, self.service.catalog.labels(found)):
+            yield Completion(anime.name, start_position=-len(typed), display=label)

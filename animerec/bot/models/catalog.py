@@ -56,10 +56,37 @@ class CatalogRefresh:
         self._lock = asyncio.Lock()
         self._bundled_newest: str | None = None
         self.currency = Currency(None, None)
+        self.version: str | None = None  # the overlay served; None: the bundled catalog alone
 
     async def start(self) -> None:
         """Read how current the catalog is (the overlay the service loaded, if any)."""
         self.currency = await asyncio.to_thread(self._currency)
+        self.version = await asyncio.to_thread(self._published_version)
+
+    def _published_version(self) -> str | None:
+        try:
+            found = overlay.info(self.overlay_dir)
+        except overlay.OverlayError:
+            return self.version  # unreadable now: keep serving what was read
+        return None if found is None else found.version
+
+    async def check_published(self) -> bool:
+        """Serve the overlay another process published (a shard of the same bot refreshed it): whether one was
+        swapped in. A bad one is logged and the catalog served stays."""
+        async with self._lock:
+            version = await asyncio.to_thread(self._published_version)
+            if version is None or version == self.version:
+                return False
+            try:
+                catalog = await asyncio.to_thread(overlay.load_catalog, self.overlay_dir)
+            except overlay.OverlayError as exc:
+                log.warning("cannot load the published catalog overlay, catalog unchanged: %s", exc)
+                return False
+            self.version = version
+            self.currency = await asyncio.to_thread(self._currency)
+            await self.use(catalog)
+            log.info("catalog overlay %s published elsewhere; now serving %d titles", version, len(catalog))
+            return True
 
     def _currency(self) -> Currency:
         if self._bundled_newest is None:
@@ -88,6 +115,7 @@ class CatalogRefresh:
                     return None
                 catalog = await loop.run_in_executor(pool, overlay.load_catalog, self.overlay_dir)
                 self.currency = await loop.run_in_executor(pool, self._currency)
+                self.version = await loop.run_in_executor(pool, self._published_version)
             await self.use(catalog)
             log.info("%s; now serving %d titles", result.summary(), len(catalog))
             return result

@@ -14,7 +14,7 @@ runs off the event loop. One module per feature, gathered on one Service object 
   stats         /stats
 """
 
-from animerec.bot.service.errors import SOMETHING_WENT_WRONG, UserError, WarmingUp, member_message
+from animerec.bot.service.errors import SOMETHING_WENT_WRONG, TitleChoice, UserError, WarmingUp, member_message
 from animerec.bot.service.facade import Service, open_service
 
-__all__ = ["SOMETHING_WENT_WRONG", "Service", "UserError", "WarmingUp", "member_message", "open_service"]
+__all__ = ["SOMETHING_WENT_WRONG", "Service", "TitleChoice", "UserError", "WarmingUp", "member_message", "open_service"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from animerec.bot.store import StoreBusy
-from animerec.recsys.catalog.catalog import UnknownFilter
+from animerec.recsys.catalog.catalog import Anime, UnknownFilter
 
 SOMETHING_WENT_WRONG = "Something went wrong on my side; it has been logged. Please try again."
 
@@ -14,6 +14,18 @@ class UserError(Exception):
 
 class WarmingUp(UserError):
     pass
+
+
+class TitleChoice(UserError):
+    """Free text that names no title clearly, with the titles it may mean: nothing was done, and each
+    front end offers the candidates as choices that redo the command on the one picked (`text` is the
+    title as it was given, to be replaced by the pick)."""
+
+    def __init__(self, heading: str, text: str, candidates: tuple[Anime, ...]) -> None:
+        super().__init__(f"{heading} Did you mean: {'; '.join(a.name for a in candidates)}?")
+        self.heading = heading  # the message without the candidates, for a front end that lists them itself
+        self.text = text
+        self.candidates = candidates
 
 
 def member_message(error: BaseException) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from animerec.bot.limits import CHOICES, clip
-from animerec.bot.service.errors import UserError
+from animerec.bot.service.errors import TitleChoice, UserError
 from animerec.bot.store import Store
 from animerec.recsys.catalog.catalog import Anime, Catalog, TitleNotFound
 from animerec.recsys.catalog.franchise import Franchises
@@ -40,14 +40,14 @@ class Titles:
 
     def resolve_choice(self, text: str, *, allow_adult: bool = False) -> tuple[Anime, tuple[Anime, ...]]:
         """The title free text means, and the other entries of its series the text names as well
-        ("hunter x hunter": the 2011 series, the 1999 one offered); UserError with hints for none."""
+        ("hunter x hunter": the 2011 series, the 1999 one offered). TitleChoice, with the titles to offer, for
+        text that names none clearly; UserError when nothing is even close."""
         try:
             found = self.catalog.lookup(text, allow_adult=allow_adult)
         except TitleNotFound as exc:
             shown = clip(" ".join(text.split()), 60)
             if exc.hints:
-                hints = "; ".join(a.name for a in exc.hints)
-                raise UserError(f"I don't know a title “{shown}”. Did you mean: {hints}?") from None
+                raise TitleChoice(f"I don't know a title “{shown}”.", text, tuple(exc.hints)) from None
             raise UserError(f"I don't know a title “{shown}”. I know {self.catalog.coverage()}: try its English or "
                             "Japanese name, fewer words, or its MyAnimeList or AniList link.") from None
         series = self.franchises.franchise_of(found.anime.anime_id)

@@ -27,6 +27,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -205,7 +206,7 @@ def load_bangumi(path: Path) -> pd.DataFrame:
         translations = item.get("titleTranslate") or {}
         tmdb = next(iter(sites.get("tmdb", [])), None)
         tmdb_tv = re.match(r"tv/(\d+)", tmdb) if tmdb else None
-        mal_ids = [int(m) for m in sites.get("mal", []) if m.isdigit()] or [None]
+        mal_ids: list[int | None] = [int(m) for m in sites.get("mal", []) if m.isdigit()] or [None]
         for mal_id in mal_ids:
             rows.append({
                 "item": index,
@@ -563,17 +564,23 @@ def first_valid(*series: pd.Series) -> pd.Series:
     return out
 
 
+def _rows(df: pd.DataFrame) -> Iterable[Any]:
+    """A frame's rows as named tuples: their values are whatever the columns hold, untyped to mypy."""
+    return df.itertuples(index=False)
+
+
 def build_titles(anime: pd.DataFrame, mal_titles: pd.DataFrame, ate: pd.DataFrame,
                  bangumi: pd.DataFrame) -> pd.DataFrame:
-    rows: list[tuple[int, str, str]] = []
+    # (anime_id, kind, title): itertuples' values are untyped; the frame below drops the missing and casts the ids.
+    rows: list[tuple[Any, str, Any]] = []
     # ate329 first: it is MAL as of 2026, so its romaji wins over the 2016 name when both exist.
-    for r in ate.itertuples(index=False):
+    for r in _rows(ate):
         rows += [(r.mal_id, "main", r.title), (r.mal_id, "english", r.title_english),
                  (r.mal_id, "japanese", r.title_japanese)]
         rows += [(r.mal_id, "synonym", clean_title(s)) for s in split_list(r.title_synonyms, "|")]
-    rows += [(r.anime_id, "main", r.name) for r in anime.itertuples(index=False)]
-    rows += [(r.anime_id, r.kind, clean_title(r.title)) for r in mal_titles.itertuples(index=False)]
-    for r in bangumi[bangumi["mal_id"].notna()].itertuples(index=False):
+    rows += [(r.anime_id, "main", r.name) for r in _rows(anime)]
+    rows += [(r.anime_id, r.kind, clean_title(r.title)) for r in _rows(mal_titles)]
+    for r in _rows(bangumi[bangumi["mal_id"].notna()]):
         mal_id = int(r.mal_id)
         rows.append((mal_id, "japanese", r.title_ja))
         rows += [(mal_id, "english", t) for t in r.titles_en]
@@ -712,7 +719,7 @@ def adult_flags(cat: pd.DataFrame, anime: pd.DataFrame, ate: pd.DataFrame) -> pd
 def finish_adult(cat: pd.DataFrame) -> pd.DataFrame:
     """Lift bangumi-only OVAs to "no" when their work has MAL-rated members and none of them is adult."""
     rated = cat[cat["adult_evidence"].str.startswith("mal:")]
-    work_has_adult = rated.groupby("work_id")["adult"].agg(lambda s: (s == "yes").any())
+    work_has_adult = rated.groupby("work_id")["adult"].agg(lambda s: bool((s == "yes").any()))
     safe_works = set(work_has_adult[~work_has_adult].index)
     lift = (cat["adult"] == "unknown") & (~cat["in_sources"].str.contains("mal2016")) & cat["work_id"].isin(safe_works)
     cat.loc[lift, ["adult", "adult_evidence"]] = ["no", "work"]
@@ -752,17 +759,17 @@ def verify(cat: pd.DataFrame, titles: pd.DataFrame, links: pd.DataFrame, anime: 
                         ("every bangumi item's MAL id", bgm_ids)):
         missing = ids - out_ids
         check(f"{source} is in the catalog", not missing, f"{len(ids)} ids, {len(missing)} missing")
-    check("anime_id is unique", cat["anime_id"].is_unique, f"{len(cat)} rows")
-    check("every row has a display title", cat["title"].notna().all(), int(cat["title"].isna().sum()))
+    check("anime_id is unique", bool(cat["anime_id"].is_unique), f"{len(cat)} rows")
+    check("every row has a display title", bool(cat["title"].notna().all()), int(cat["title"].isna().sum()))
     mains = titles[titles["kind"] == "main"]["anime_id"]
     check("one main title per MAL-catalogued id", mains.is_unique and set(mains) == set(anime["anime_id"]) |
           set(ate["mal_id"]), f"{len(mains)} main titles")
     per_work = cat.groupby("work_id")["franchise_id"].nunique()
-    check("each work lies in one franchise", (per_work == 1).all(), f"{int((per_work > 1).sum())} works split")
-    check("adult is yes/no/unknown", cat["adult"].isin(["yes", "no", "unknown"]).all(), cat["adult"].value_counts()
+    check("each work lies in one franchise", bool((per_work == 1).all()), f"{int((per_work > 1).sum())} works split")
+    check("adult is yes/no/unknown", bool(cat["adult"].isin(["yes", "no", "unknown"]).all()), cat["adult"].value_counts()
           .to_dict())
-    check("links point at catalog ids", links["anime_id"].isin(out_ids).all() and links["related_id"].isin(out_ids)
-          .all(), f"{len(links)} links")
+    check("links point at catalog ids", bool(links["anime_id"].isin(out_ids).all() and links["related_id"].isin(out_ids)
+          .all()), f"{len(links)} links")
     for mal_id, name in ((52991, "Sousou no Frieren"), (40748, "Jujutsu Kaisen")):
         row = cat[cat["anime_id"] == mal_id]
         check(f"{mal_id} is {name}", len(row) == 1 and row["title"].iloc[0] == name,
@@ -839,7 +846,8 @@ def title_edges(cat: pd.DataFrame, titles: pd.DataFrame, targets_uf: UnionFind, 
     """
     uf = UnionFind(targets_uf.parent)
     uf.parent = dict(targets_uf.parent)
-    start = cat.set_index("anime_id")["start_date"]
+    dated = cat[cat["start_date"].notna()]
+    start: dict[int, str] = dict(zip(dated["anime_id"].astype(int).tolist(), dated["start_date"].astype(str).tolist()))
     members = cat.set_index("anime_id")["members_latest"].fillna(0)
     usable = titles[titles["kind"].isin(["main", "english", "japanese"])]
     full: dict[str, set[int]] = defaultdict(set)
@@ -851,7 +859,7 @@ def title_edges(cat: pd.DataFrame, titles: pd.DataFrame, targets_uf: UnionFind, 
                 if strong and ":" in t and _shared_head_ok(head):
                     head_index[head].add(i)
     by_id = usable[usable["anime_id"].isin(link_ids)].groupby("anime_id")["title"].apply(list)
-    order = sorted(by_id.index, key=lambda i: (str(start.get(i)) if pd.notna(start.get(i)) else "9999", i))
+    order = sorted(by_id.index, key=lambda i: (start.get(i, "9999"), i))
     stats: Counter = Counter()
     edges = []
     for i in order:
@@ -871,14 +879,14 @@ def title_edges(cat: pd.DataFrame, titles: pd.DataFrame, targets_uf: UnionFind, 
         for base, kind, found in proposals:
             cands = {c for c in found if c != i}
             # Only entries that started no later than this one can be what it continues.
-            if pd.notna(start.get(i)):
-                cands = {c for c in cands if pd.isna(start.get(c)) or start.get(c) <= start.get(i)}
+            if i in start:
+                cands = {c for c in cands if c not in start or start[c] <= start[i]}
             if not cands:
                 continue
             if len({uf.find(c) for c in cands}) > 1 and kind not in _RESOLVING_KINDS:
                 stats[f"ambiguous:{kind}"] += 1
                 continue
-            target = max(cands, key=lambda c: (str(start.get(c)) if pd.notna(start.get(c)) else "", members.get(c, 0), -c))
+            target = max(cands, key=lambda c: (start.get(c, ""), members.get(c, 0), -c))
             if remake and kind in ("sequel", "side"):
                 kind = "remake"
             level = "work" if kind in ("sequel", "side") else "franchise"
@@ -899,7 +907,8 @@ def link_works(cat: pd.DataFrame, titles: pd.DataFrame, relations: pd.DataFrame,
     ids = set(cat["anime_id"])
     title_of = dict(zip(cat["anime_id"], cat["title"].fillna("")))
     latin = titles[titles["kind"].isin(["main", "english"])]
-    titles_of = latin.groupby("anime_id")["title"].apply(list).to_dict()
+    grouped = latin.groupby("anime_id")["title"].apply(list)
+    titles_of: dict[int, list[str]] = dict(zip(grouped.index.astype(int).tolist(), grouped.tolist()))
     edges = relation_edges(relations, ids)
     edges += [(a, b, "work", "anime-relations") for a, b in rule_pairs if a in ids and b in ids]
     edges += tmdb_edges(bangumi, ids)

@@ -20,7 +20,8 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -55,6 +56,8 @@ TYPO_EDITS = ((12, 2), (5, 1))
 TYPO_SUBSTITUTION_WIDTH = 7
 # A resolution names at most this many other titles the text could have meant.
 MAX_ALTERNATIVES = 3
+# Text that resolves to nothing offers at most this many titles to pick from (TitleNotFound.hints).
+SUGGESTIONS = 5
 # The start of a series' names resolves only from this many letters on ("steins" yes, "cod" no).
 MIN_SERIES_PREFIX = 5
 # The start, words or initials of official names resolve to a work only when its most popular entry has this
@@ -85,6 +88,16 @@ _NUMBER_WORDS = {"ii": "2", "iii": "3", "iv": "4", "second": "2", "third": "3", 
 # A season query ("season 2", "s2", "2nd season") never means one of these.
 _NOT_SEASONS = frozenset({"Movie", "Special", "Music"})
 _SEASON_WORDS = frozenset({"season", "seasons", "cour", "nd", "rd", "th", "st"})
+# Typos are looked for (the last, costliest tier of a search) only when what was typed names fewer titles than
+# this as typed: past that the member is typing a name right, and a list padded with guesses helps no one.
+TYPOS_BELOW = 10
+FUZZY_TIER = 5  # Catalog._tiers' index of the fuzzy tier
+# Substring search looks up keys of this many letters or more by their trigrams (Catalog._substring_ranks).
+SUBSTRING_GRAM = 3
+_NO_ENTRIES = np.empty(0, np.int32)
+# Checking a found name for one more word costs about this many times a step of merging the entries that word
+# starts (Catalog._all_words_entries).
+CHECK_NOT_INTERSECT = 16
 # Sorts after any character a key can contain, so [q, q + _MAX_CHAR) is every key starting with q.
 _MAX_CHAR = chr(0x10FFFF)
 
@@ -337,6 +350,16 @@ class Catalog:
         # in rank order, so the matches come most popular first and the scan stops once the limit is filled.
         self._joined = "\n".join(compact)
         self._starts = np.cumsum([0] + [len(key) + 1 for key in compact[:-1]]).tolist()
+        # A key of SUBSTRING_GRAM letters or more is looked for only in the entries that have all of its
+        # first, middle and last trigrams: a scan of the whole string (1 MB, most of a millisecond) for a key
+        # found in few names was the costliest step of a search.
+        grams: dict[str, list[int]] = {}
+        for entry, key in enumerate(compact):
+            for gram in {key[i : i + SUBSTRING_GRAM] for i in range(len(key) - SUBSTRING_GRAM + 1)}:
+                grams.setdefault(gram, []).append(entry)
+        self._compact = compact
+        self._entry_names = entry_names
+        self._grams = {gram: np.array(entries, dtype=np.int32) for gram, entries in grams.items()}
         # Typos are scored against main and English names only: synonyms are mostly abbreviations and
         # alternative romanizations, and would double the cost of the slowest tier.
         main_or_english = [
@@ -561,6 +584,30 @@ class Catalog:
             return _clip(anime.name, limit)
         return _clip(anime.name + LABEL_SEPARATOR + anime.english, limit)
 
+    def labels(self, animes: Sequence[Anime], limit: int = 100) -> list[str]:
+        """label() of each title of a list shown together (autocomplete, a choice menu), with its year where
+        names collide: where its name is, or starts, another listed title's name, or another title of the catalog
+        has its name ("Fate/stay night (2006)", "Fate/stay night: Unlimited Blade Works (2014)"); with the season
+        as well where the year alone leaves two alike. The mark is kept whole within limit; the name is clipped."""
+        names = [normalize_name(a.name) for a in animes]
+
+        def collides(i: int) -> bool:
+            def starts(a: str, b: str) -> bool:  # by whole words: "naruto" starts "naruto shippuuden", not "narutaru"
+                return a == b or a.startswith(b + " ")
+            return len(self._exact.get(_key(animes[i].name), ())) > 1 or any(
+                j != i and (starts(n, names[i]) or starts(names[i], n)) for j, n in enumerate(names))
+
+        def mark(a: Anime, season: bool) -> str:
+            when = f"{a.season.capitalize()} {a.year}" if season and a.season else str(a.year)
+            return f" ({when})"
+
+        marks = ["" if a.year is None or str(a.year) in self.label(a, limit) or not collides(i)
+                 else mark(a, season=False) for i, a in enumerate(animes)]
+        plain = [self.label(a, limit) + m for a, m in zip(animes, marks)]
+        twice = {text for text, n in Counter(plain).items() if n > 1}
+        marks = [mark(a, season=True) if text in twice and m else m for a, text, m in zip(animes, plain, marks)]
+        return [self.label(a, limit - len(m)) + m for a, m in zip(animes, marks)]
+
     def search(self, query: str, limit: int = 25, *, allow_adult: bool = True) -> list[Anime]:
         """Best matches first, over every name of a title: exact name, name prefix or acronym, word
         prefix, substring, then fuzzy (typos).
@@ -575,7 +622,9 @@ class Catalog:
         tiers = self._tiers(q, query) if q else [range(len(self))]
         picked: list[int] = []
         seen: set[int] = set()
-        for ranks in tiers:
+        for tier, ranks in enumerate(tiers):
+            if tier == FUZZY_TIER and len(picked) >= TYPOS_BELOW:
+                break
             for rank in map(int, ranks):
                 if rank in seen or (not allow_adult and self._adult[rank]):
                     continue
@@ -616,21 +665,51 @@ class Catalog:
     def _all_words_entries(self, q: str) -> np.ndarray:
         """Names in which every word of q starts a word, in any order: what people type for a sequel
         ("code geass r2", "naruto shippuden") without the words between."""
-        words = q.split()
-        if len(words) < 2:
+        if " " not in q:
             return np.empty(0, np.int64)
-        found: np.ndarray | None = None
-        for w in words:
-            entries = np.union1d(self._bisect(self._word_keys, self._word_entries, w),
-                                 self._bisect(self._prefix_keys, self._prefix_entries, w))
-            found = entries if found is None else np.intersect1d(found, entries, assume_unique=True)
+        spans = {w: (self._span(self._word_keys, w), self._span(self._prefix_keys, w)) for w in q.split()}
+        # The rarest word first; each next one checks the names found so far when they are far fewer than
+        # the names that word starts ("is it wrong to try t": "wrong" first, then a look at those names for
+        # "t", not the union of every name with a word in t).
+        words = sorted(spans, key=lambda w: sum(hi - lo for lo, hi in spans[w]))
+        found = np.empty(0, np.int64)
+        for i, w in enumerate(words):
+            (wlo, whi), (plo, phi) = spans[w]
+            if i and len(found) * CHECK_NOT_INTERSECT < (whi - wlo) + (phi - plo):
+                found = found[[self._starts_a_word(e, w) for e in found.tolist()]]
+            else:
+                entries = np.union1d(self._word_entries[wlo:whi], self._prefix_entries[plo:phi])
+                found = entries if not i else np.intersect1d(found, entries, assume_unique=True)
             if not len(found):
                 break
-        assert found is not None  # two words or more
         return found
 
+    def _starts_a_word(self, entry: int, w: str) -> bool:
+        """Whether w starts a word of the entry's name, spaces aside (what _word_keys and _prefix_keys index)."""
+        compact, at = self._compact[entry], 0
+        for word in self._entry_names[entry].split(" "):
+            if compact.startswith(w, at):
+                return True
+            at += len(word)
+        return False
+
+    @staticmethod
+    def _span(keys: list[str], q: str) -> tuple[int, int]:
+        return bisect_left(keys, q), bisect_left(keys, q + _MAX_CHAR)
+
     def _substring_ranks(self, key: str) -> Iterator[int]:
-        # str.find, not re.finditer: a third of the time on the 0.7 MB string.
+        """Ranks of the names containing key, in rank order (a rank may come again: search keeps the first)."""
+        if len(key) >= SUBSTRING_GRAM:
+            # Entries are numbered in rank order, so their intersection comes most popular first.
+            starts = dict.fromkeys([0, (len(key) - SUBSTRING_GRAM) // 2, len(key) - SUBSTRING_GRAM])
+            postings = sorted((self._grams.get(key[i : i + SUBSTRING_GRAM], _NO_ENTRIES) for i in starts),
+                              key=len)
+            found = postings[0]
+            for more in postings[1:]:
+                found = np.intersect1d(found, more, assume_unique=True)
+            yield from (self._entry_ranks[e] for e in found.tolist() if key in self._compact[e])
+            return
+        # str.find, not re.finditer: a third of the time on the 1 MB string.
         at = self._joined.find(key)
         while at >= 0:
             yield self._entry_ranks[bisect_right(self._starts, at) - 1]
@@ -655,7 +734,7 @@ class Catalog:
         """What `text` means (resolve_choice); TitleNotFound, with titles to suggest, when nothing."""
         found = self.resolve_choice(text, allow_adult=allow_adult)
         if found is None:
-            raise TitleNotFound(text, self.suggest(text, allow_adult=allow_adult))
+            raise TitleNotFound(text, self.suggest(text, SUGGESTIONS, allow_adult=allow_adult))
         return found
 
     def resolve_choice(self, text: str, *, allow_adult: bool = True) -> Resolution | None:
@@ -721,21 +800,7 @@ class Catalog:
         its first words ("frieran" Sousou no Frieren, "mushoku tenesi"). Empty when no name is that close;
         None when two works are (ambiguous: "hoshi no ko" is a slip of Oshi no Ko and of Hoshi no Koe), or
         when q is literally part of other titles' names ("monogatari" is not a slip of Mononogatari)."""
-        edits = next((n for length, n in TYPO_EDITS if _width(q.replace(" ", "")) >= length), 0)
-        if not edits:
-            return []
-        distances = process.cdist([q], self._typo_names, scorer=OSA.distance, score_cutoff=edits,
-                                  dtype=np.int32, workers=1)[0]
-        numbers = _NUMBER.findall(q)
-        short = _width(q.replace(" ", "")) < TYPO_SUBSTITUTION_WIDTH
-        hits = [
-            (int(distances[i]), self._typo_ranks[i], *self._typo_kinds[i]) for i in np.flatnonzero(distances <= edits)
-            if (allow_adult or not self._adult[self._typo_ranks[i]])
-            and (_NUMBER.findall(self._typo_names[i]) == numbers)
-            and not (short and _is_substitution(q, self._typo_names[i]))
-            # One word that starts names letter for letter is no typo: _series_ranks decides that ("evangelion").
-            and (distances[i] or self._typo_kinds[i][1] or " " in q)
-        ]
+        hits, distances = self._typo_hits(q, allow_adult)
         if not hits:
             return []
         best = min(hit[0] for hit in hits)
@@ -771,6 +836,25 @@ class Catalog:
         if named and int(self._work[named[0]]) != int(self._work[top[0][0]]):
             return None
         return list(dict.fromkeys(rank for rank, _, _ in top))
+
+    def _typo_hits(self, q: str, allow_adult: bool) -> tuple[list[tuple[int, int, bool, bool]], np.ndarray]:
+        """The names q is a typo of (TYPO_EDITS) as (edits, rank, official, whole), and the edits to every name."""
+        edits = next((n for length, n in TYPO_EDITS if _width(q.replace(" ", "")) >= length), 0)
+        if not edits:
+            return [], np.empty(0, np.int32)
+        distances = process.cdist([q], self._typo_names, scorer=OSA.distance, score_cutoff=edits,
+                                  dtype=np.int32, workers=1)[0]
+        numbers = _NUMBER.findall(q)
+        short = _width(q.replace(" ", "")) < TYPO_SUBSTITUTION_WIDTH
+        hits = [
+            (int(distances[i]), self._typo_ranks[i], *self._typo_kinds[i]) for i in np.flatnonzero(distances <= edits)
+            if (allow_adult or not self._adult[self._typo_ranks[i]])
+            and (_NUMBER.findall(self._typo_names[i]) == numbers)
+            and not (short and _is_substitution(q, self._typo_names[i]))
+            # One word that starts names letter for letter is no typo: _series_ranks decides that ("evangelion").
+            and (distances[i] or self._typo_kinds[i][1] or " " in q)
+        ]
+        return hits, distances
 
     def _named_ranks(self, q: str) -> list[int]:
         """Ranks of the titles with an official name (no synonym) that q starts, or has every word of, or the
@@ -830,9 +914,14 @@ class Catalog:
 
     def suggest(self, text: str, n: int = 3, *, allow_adult: bool = True) -> list[Anime]:
         """Candidates to offer ("did you mean ...?") for text that did not resolve; empty when nothing is close."""
-        if not normalize_name(text[:MAX_QUERY_CHARS]):
+        q = normalize_name(text[:MAX_QUERY_CHARS])
+        if not q:
             return []
-        return self.search(text, n, allow_adult=allow_adult)
+        # The titles with a whole name it is a typo of come first, closest then most popular: "hoshi no ko" offers
+        # [Oshi no Ko] and Hoshi no Koe, though more names start with what was typed (Hoshi no Ko Chobin).
+        hits, _ = self._typo_hits(q, allow_adult)
+        typos = [self._animes[rank] for _, rank, _, _ in sorted(hits, key=lambda h: (not h[3], h[0], h[1]))]
+        return list(dict.fromkeys(typos[:n] + self.search(text, n, allow_adult=allow_adult)))[:n]
 
     # --- filters ------------------------------------------------------------------------------
 

@@ -44,7 +44,7 @@ def test_console_answers_piped_commands_until_eof(data_dir):
     assert "== Steins;Gate ==\nDrama, Psychological, Sci-Fi, Suspense, Time Travel · TV · 24 eps\nYour score\n  9/10" in out
     assert "Before\n  9/10" in out  # the re-rating replaced the first
     assert "! “eleven” is not a score" in out
-    assert "! I don't know a title “Steins Gateway”. Did you mean: Steins;Gate" in out
+    assert "! I don't know a title “Steins Gateway”. Did you mean:\n  1. Steins;Gate (2011)\n" in out
     assert "== Similar to Steins;Gate ==\n1. " in out and "\n3. " not in out.split("Similar to")[1].split("==")[0]
     # One rating: picks already, and titles to rate beside them.
     assert "== Picks for you ==\n1. " in out and "Rate a few of these too" in out

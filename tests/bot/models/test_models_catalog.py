@@ -83,3 +83,33 @@ def test_currency_in_words():
     assert Currency("Fall 2026", now - timedelta(days=3, hours=2)).describe(now) == \
         "titles up to Fall 2026, refreshed 3 days ago"
     assert Currency("Fall 2026", None).describe(now) == "titles up to Fall 2026, as bundled (never refreshed here)"
+
+
+async def test_a_shard_serves_the_overlay_another_process_published(data_dir, catalog, tmp_path):
+    """Two processes of one bot share the overlay directory: what one refresh publishes, the other serves at
+    its next look, once; a look with nothing new changes nothing."""
+    answers = write(tmp_path / "answers.json", page(media(NEW_TV, "Kessoku no Hoshi", english="Star Bond",
+                                                          year=2025, season="SUMMER")))
+    shared = tmp_path / "overlay"
+    services = []
+    for name in ("one", "two"):
+        store = await Store.open(tmp_path / f"{name}.sqlite3")
+        service = Service(store, catalog, data_dir, train_config="small", catalog_overlay=shared,
+                          catalog_source=lambda: FileSource(answers))
+        await service.start()
+        services.append(service)
+    one, two = services
+    try:
+        assert not await two.catalog_refresh.check_published()  # nothing published yet
+        assert await one.catalog_refresh.refresh() is not None
+        assert NEW_TV in one.catalog and NEW_TV not in two.catalog
+        assert await two.catalog_refresh.check_published()
+        assert NEW_TV in two.catalog and two.titles.resolve("Star Bond").anime_id == NEW_TV
+        assert two.models.served().catalog is two.catalog
+        assert two.catalog_refresh.version == one.catalog_refresh.version is not None
+        served = two.catalog
+        assert not await two.catalog_refresh.check_published() and two.catalog is served  # loaded once
+        assert not await one.catalog_refresh.check_published()  # its own publication is no news to it
+    finally:
+        for service in services:
+            await service.close()

@@ -3,8 +3,8 @@ and the server allow them."""
 
 import pytest
 
-from animerec.bot.service import UserError
-from botkit import ALICE
+from animerec.bot.service import TitleChoice, UserError
+from botkit import ALICE, STEINS_GATE
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -18,6 +18,27 @@ async def test_unknown_title_suggests_close_ones(service):
     with pytest.raises(UserError, match="I don't know a title") as error:
         await service.ratings.rate(ALICE, "x" * 10_000, "9")
     assert len(str(error.value)) < 300
+
+
+OSHI_NO_KO, HOSHI_NO_KOE = 52034, 256
+
+
+@pytest.mark.parametrize("path", ["rate", "unrate", "similar", "score"])
+async def test_a_weak_match_offers_its_candidates_and_changes_nothing_on_every_path(service, path):
+    """"hoshi no ko" is one slip from [Oshi no Ko] and from Hoshi no Koe: neither is taken; both are offered."""
+    await service.ratings.rate(ALICE, str(STEINS_GATE), "8")
+    act = {
+        "rate": lambda text: service.ratings.rate(ALICE, text, "9"),
+        "unrate": lambda text: service.ratings.unrate(ALICE, text),
+        "similar": lambda text: service.similar.find(text, member_id=ALICE),
+        "score": lambda text: service.community.score(1, ALICE, service.titles.resolve(text)),
+    }[path]
+    with pytest.raises(TitleChoice) as offer:
+        await act("hoshi no ko")
+    candidates = [a.anime_id for a in offer.value.candidates]
+    assert candidates[:2] == [OSHI_NO_KO, HOSHI_NO_KOE] and len(candidates) <= 5
+    assert offer.value.text == "hoshi no ko" and "Did you mean: [Oshi no Ko]; Hoshi no Koe" in str(offer.value)
+    assert await service.store.rating_map(ALICE) == {STEINS_GATE: 8.0}
 
 
 async def test_unknown_title_says_what_the_catalog_covers(service, catalog):

@@ -296,6 +296,34 @@ def test_label(catalog):
         assert len(label) <= 100 and label.startswith(anime.name[:99])
 
 
+def test_labels_mark_the_year_where_names_collide(catalog):
+    fate = catalog.search("fate stay night", 25)
+    labels = dict(zip((a.anime_id for a in fate), catalog.labels(fate)))
+    assert labels[356] == "Fate/stay night (2006)"
+    assert labels[22297] == "Fate/stay night: Unlimited Blade Works (2014)"
+    # A name no other listed title starts or shares reads as before; so does one that already says its year.
+    [death_note] = catalog.labels([catalog.get(1535)])
+    assert death_note == "Death Note"
+    assert catalog.labels([catalog.get(11061), catalog.get(136)]) == [
+        "Hunter x Hunter (2011) · HUNTER×HUNTER", "Hunter x Hunter (1999)"]
+
+
+def test_labels_name_the_season_when_the_year_is_not_enough_and_keep_the_mark_within_the_limit():
+    long = "Abcdefghij klmnopqrstuvwxyz " * 5
+    animes = [Anime(1, "Alpha", (), "TV", 12, None, 10, year=2020, season="spring"),
+              Anime(2, "Alpha", (), "TV", 12, None, 5, year=2020, season="fall"),
+              Anime(3, "Alpha Beta", (), "TV", 12, None, 3, year=2021, season="fall"),
+              Anime(4, long, (), "TV", 12, None, 2, "An English title", year=2019),
+              Anime(5, long + "2nd Season", (), "TV", 12, None, 1, year=2022),
+              Anime(6, "Gamma", (), "TV", 12, None, 1, year=2022)]
+    catalog = Catalog(animes)
+    labels = catalog.labels(animes, 40)
+    assert labels[:3] == ["Alpha (Spring 2020)", "Alpha (Fall 2020)", "Alpha Beta (2021)"]
+    assert labels[3].endswith("… (2019)") and labels[4].endswith("… (2022)")
+    assert labels[5] == "Gamma"
+    assert all(len(label) <= 40 for label in labels)
+
+
 def test_resolve_choice_takes_the_most_popular_of_one_name(catalog):
     choice = catalog.resolve_choice("hunter x hunter")
     assert choice.anime.anime_id == 11061
@@ -311,6 +339,40 @@ def test_resolve_choice_takes_the_most_popular_of_one_name(catalog):
     assert {a.anime_id for a in gintama.alternatives} == {918, 28977, 34096}  # Gintama. (2017) too
     assert len(catalog.resolve_choice("fma").alternatives) <= 3
     assert catalog.resolve_choice("zzqxw") is None
+
+
+@pytest.mark.parametrize("key", ["titan", "kyojin", "noko", "frieren", "ore", "zzq", "ou", "gate0", "デスノート", "の"])
+def test_substring_and_all_words_indexes_find_what_a_scan_of_every_name_finds(catalog, key):
+    compact = catalog._compact
+    expected = dict.fromkeys(int(catalog._entry_ranks[e]) for e, name in enumerate(compact) if key in name)
+    assert list(dict.fromkeys(map(int, catalog._substring_ranks(key)))) == list(expected)
+    for query in (f"{key} s", f"the {key}", f"{key} season 2 part"):
+        words = query.split()
+        scan = [e for e, name in enumerate(catalog._entry_names)
+                if all(any(name.replace(" ", "")[sum(map(len, name.split()[:i])):].startswith(w)
+                           for i in range(len(name.split()))) for w in words)]
+        assert catalog._all_words_entries(query).tolist() == scan
+
+
+def test_typos_pad_a_search_only_when_few_titles_are_named_as_typed():
+    many = [Anime(i, f"Alpha Story {i}", (), "TV", 12, None, 1000 - i) for i in range(1, 13)]
+    catalog = Catalog([*many, Anime(99, "Alphq", (), "TV", 12, None, 5000)])
+    # Twelve names start with "alpha": the list is theirs, with no typo of it ("Alphq") padding it.
+    assert [a.anime_id for a in catalog.search("alpha", 25)] == list(range(1, 13))
+    # "alpha story 1" names few titles as typed (1, 10, 11, 12): typos fill the rest of the list.
+    assert len(catalog.search("alpha story 1", 25)) > 4
+
+
+def test_cli_acts_on_no_weak_match_and_takes_ratings_by_mal_id_only(tmp_path, capsys):
+    """The CLI's one title argument (similar) follows /rate's rule: a weak match names the candidates and does
+    nothing (no model is even read: none is there). `recommend --ratings` takes MAL ids: a name is refused."""
+    nowhere = str(tmp_path / "no-model")
+    assert cli.main(["similar", "hoshi no ko", "--model", nowhere]) == 2
+    assert "unknown title 'hoshi no ko'; did you mean: [Oshi no Ko], Hoshi no Koe" in capsys.readouterr().err
+    ratings = tmp_path / "mine.csv"
+    ratings.write_text("anime_id,rating\n9253,9\nhoshi no ko,8\n", encoding="utf-8")
+    assert cli.main(["recommend", "--ratings", str(ratings), "--model", nowhere]) == 2
+    assert "anime_id is not an integer on row 3 ('hoshi no ko')" in capsys.readouterr().err
 
 
 def test_cli_search(capsys):

@@ -9,13 +9,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from animerec.bot.app import render
+from animerec.bot.app.client import AnimeRecTree
 from animerec.bot.app.interactions import (
     OwnedView,
+    PickTitle,
     allow_adult,
     guild_member,
     score_autocomplete,
     service_of,
     title_autocomplete,
+    title_choices,
 )
 from animerec.bot.features.rating.malxml import MAX_BYTES
 from animerec.bot.features.rating.service import FORGET_QUESTION
@@ -118,3 +121,8 @@ class Rating(commands.Cog):
 
 async def setup(bot: commands.Bot) -> None:
     await bot.add_cog(Rating())
+    # "Did you mean" menus serve every command that takes a title (/rate, /unrate, /similar, /score), so they
+    # are registered once, here, with the title commands loaded first.
+    bot.add_dynamic_items(PickTitle)
+    if isinstance(bot.tree, AnimeRecTree):
+        bot.tree.error_views.append(title_choices)

@@ -16,7 +16,8 @@ async def stored(env, member) -> dict[int, float]:
 async def test_rate_from_autocomplete_replies_with_title_score_and_prediction(simcord_env, world):
     _, channel, alice = world
     choices = await alice.autocomplete(channel, "rate", "anime", "steins")
-    assert choices[0] == {"name": "Steins;Gate", "value": str(STEINS_GATE)}
+    # Steins;Gate 0 is listed as well: the names collide, so each shows its year.
+    assert choices[0] == {"name": "Steins;Gate (2011)", "value": str(STEINS_GATE)}
     result = await rate(alice, channel, choices[0]["value"], "9")
     assert result.ephemeral
     embed = result.response.embeds[0]
@@ -33,7 +34,7 @@ async def test_rate_from_autocomplete_replies_with_title_score_and_prediction(si
 async def test_english_names_autocomplete_and_an_ambiguous_name_says_which_entry_was_taken(simcord_env, world):
     _, channel, alice = world
     choices = await alice.autocomplete(channel, "rate", "anime", "attack on titan")
-    assert choices[0] == {"name": "Shingeki no Kyojin · Attack on Titan", "value": "16498"}
+    assert choices[0] == {"name": "Shingeki no Kyojin · Attack on Titan (2013)", "value": "16498"}
     assert all(len(c["name"]) <= 100 for c in choices)
     result = await rate(alice, channel, "hunter x hunter", "9")
     embed = result.response.embeds[0]

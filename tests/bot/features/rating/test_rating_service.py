@@ -86,6 +86,21 @@ async def test_import_maps_scores_statuses_and_reports(service):
     assert (again.added, again.updated, again.unchanged) == (0, 0, 5)
 
 
+async def test_import_stores_by_mal_id_never_by_a_title_guessed_from_the_name(service):
+    """An export names each entry by MAL id and by title: the id alone decides. A title that is a weak match
+    ("hoshi no ko") or a near miss of a known title moves nothing onto a title the catalog knows."""
+    unknown = 999_999_998
+    export = ("<myanimelist>"
+              f"<anime><series_animedb_id>{unknown}</series_animedb_id><series_title>hoshi no ko</series_title>"
+              "<my_score>8</my_score><my_status>Completed</my_status></anime>"
+              f"<anime><series_animedb_id>{COWBOY_BEBOP}</series_animedb_id><series_title>Steins Gateway</series_title>"
+              "<my_score>7</my_score><my_status>Completed</my_status></anime>"
+              "</myanimelist>").encode()
+    report = await service.ratings.import_mal_xml(ALICE, export)
+    assert (report.added, report.unknown) == (2, 1)
+    assert await service.store.rating_map(ALICE) == {unknown: 8.0, COWBOY_BEBOP: 7.0}
+
+
 async def test_import_keeps_a_score_over_watched_without_one(service):
     await service.ratings.rate(ALICE, "Steins;Gate", "9")
     await service.ratings.rate(ALICE, "Cowboy Bebop", "watched")
