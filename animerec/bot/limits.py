@@ -5,6 +5,7 @@ CHOICES = 25  # autocomplete choices, options in a select menu, fields in an emb
 CHOICE_NAME = 100  # an autocomplete choice's name, a select option's label, a command option's description
 PLACEHOLDER = 150  # a select menu's placeholder
 CONTENT = 2000  # a message's text
+DISPLAY_NAME = 32  # a member's display name
 EMBED_TITLE, EMBED_DESCRIPTION, FIELD_NAME, FIELD_VALUE, EMBED_FOOTER, EMBED_TOTAL = 256, 4096, 256, 1024, 2048, 6000
 
 

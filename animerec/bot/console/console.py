@@ -22,7 +22,8 @@ from prompt_toolkit.document import Document
 from animerec.bot.app import render
 from animerec.bot.features.community import console as console_community
 from animerec.bot.features.rating.malxml import MAX_BYTES
-from animerec.bot.features.rating.service import FORGET_QUESTION
+from animerec.bot.features.rating.service import FORGET_QUESTION, parse_score
+from animerec.bot.limits import DISPLAY_NAME
 from animerec.bot.service import SOMETHING_WENT_WRONG, Service, UserError, member_message
 from animerec.bot.store import TrainingStatus
 
@@ -50,6 +51,14 @@ RECOMMEND_OPTIONS = ("genre", "type", "count", "discover")
 SIMILAR_OPTIONS = ("genre", "type", "count")
 WATCHPARTY_OPTIONS = ("strategy", "genre", "type", "count")
 CONSOLE_USER_NAME = "you"
+
+
+def local_name(text: str) -> str:
+    """A local member's name as typed, spaces collapsed; UserError for one longer than Discord allows."""
+    name = " ".join(text.split())
+    if len(name) > DISPLAY_NAME:
+        raise UserError(f"A name is at most {DISPLAY_NAME} characters; this one has {len(name)}.")
+    return name
 
 
 def console_member_id(name: str) -> int:
@@ -167,7 +176,7 @@ class Console:
         return f"Now serving model {record.version}."
 
     async def as_(self, args: str) -> str:
-        name = " ".join(args.split())
+        name = local_name(args)
         if not name:
             raise UserError(f"Usage: /as <name>. You are {self.member_name}.")
         self.member_name, self.member_id = name, console_member_id(name)
@@ -177,7 +186,7 @@ class Console:
 
     async def watchparty(self, args: str) -> str:
         names_text, options = split_options(args, WATCHPARTY_OPTIONS)
-        named = [n for n in names_text.replace(",", " ").split() if n]
+        named = [local_name(n) for n in names_text.replace(",", " ").split() if n]
         if not named:
             raise UserError("Usage: /watchparty <name> <name> ... [strategy=average|least_misery|fair] "
                             "[genre=] [type=] [count=]. You take part too.")
@@ -194,6 +203,15 @@ class Console:
         title, _, score = args.rpartition(" ")
         if not title.strip():
             raise UserError("Usage: /rate <title> <1-10|watched>")
+        try:
+            parse_score(score)
+        except UserError:  # no score: the whole text may be the title ("/rate Death Note")
+            try:
+                anime = self.service.titles.resolve(args)
+            except UserError:
+                pass  # nor a title: the last word is a bad score, said as such below
+            else:
+                raise UserError(f"What score do you give {anime.name}? /rate {anime.name} <1-10|watched>") from None
         return render.embed_to_text(render.rate_embed(await self.service.ratings.rate(self.member_id, title, score)))
 
     async def unrate(self, args: str) -> str:

@@ -201,3 +201,26 @@ def test_options_run_to_the_next_key_and_titles_keep_their_equals_signs(text, ke
 def test_options_that_cannot_be_parsed_say_why(text, message):
     with pytest.raises(UserError, match=message):
         split_options(text, RECOMMEND_OPTIONS)
+
+
+async def test_rate_without_a_score_asks_for_the_score_of_the_title_named(service):
+    console = Console(service, io.StringIO())
+    answer = await console.answer(console.rate, "Death Note")
+    assert answer == "! What score do you give Death Note? /rate Death Note <1-10|watched>"
+    assert await service.store.rating_map(0) == {}
+    # A last word that is neither a score nor part of the title is still called out as a bad score.
+    assert (await console.answer(console.rate, "Death Note great")).startswith("! “great” is not a score")
+    assert (await console.answer(console.rate, "Death Note 8")).startswith("== Death Note ==")
+
+
+async def test_a_local_name_is_at_most_discords_display_name_length(service):
+    from animerec.bot.limits import DISPLAY_NAME
+
+    console = Console(service, io.StringIO())
+    answer = await console.answer(console.as_, "x" * 500)
+    assert answer == f"! A name is at most {DISPLAY_NAME} characters; this one has 500."
+    assert console.member_name == "you" and "x" * 40 not in console.names.values()
+    name = "y" * DISPLAY_NAME
+    assert await console.answer(console.as_, name) == f"You are now {name} (0 ratings stored)."
+    party = await console.answer(console.watchparty, "z" * 33)
+    assert party == f"! A name is at most {DISPLAY_NAME} characters; this one has 33."

@@ -14,6 +14,7 @@ from typing import Protocol
 from animerec.bot.app.render import embed_to_text
 from animerec.bot.features.community import render as rc
 from animerec.bot.features.community.pictures import taste_png
+from animerec.bot.limits import DISPLAY_NAME, clip
 from animerec.bot.service import Service, UserError
 
 CODE_FENCE = re.compile(r"\n[ \t]*```[ \t]*(?=\n|$)")
@@ -41,15 +42,18 @@ def commands(console: LocalMembers) -> dict[str, Callable[[str], Awaitable[str]]
     community = console.service.community
     names: dict[int, str] = console.names
 
-    def member(name: str) -> tuple[int, str]:
+    async def member(name: str) -> tuple[int, str]:
+        """A local member named by another: one that /as made or a command has seen, never a new one."""
         name = " ".join(name.split())
         member_id = console.member_id_of(name)
-        names[member_id] = name
+        if member_id not in names and member_id not in await console.service.store.guild_member_ids(CONSOLE_GUILD_ID):
+            raise UserError(f"There is no local member called {clip(name, DISPLAY_NAME)} (/as {clip(name, DISPLAY_NAME)} makes one).")
+        names[member_id] = name = names.get(member_id, name)  # as they named themselves
         return member_id, name
 
     async def taste(args: str) -> str:
         own = not args.strip() or console.member_id_of(args) == console.member_id
-        member_id, name = (console.member_id, console.member_name) if own else member(args)
+        member_id, name = (console.member_id, console.member_name) if own else await member(args)
         result = await community.taste(CONSOLE_GUILD_ID, member_id, viewer_id=console.member_id,
                                        name="you" if own else name)
         png = await asyncio.to_thread(taste_png, result.picture)
@@ -61,7 +65,7 @@ def commands(console: LocalMembers) -> dict[str, Callable[[str], Awaitable[str]]
     async def compare(args: str) -> str:
         if not args.strip():
             raise UserError("Usage: /compare <name> (a local member: /as <name> creates one).")
-        other_id, other = member(args)
+        other_id, other = await member(args)
         result = await community.compare(CONSOLE_GUILD_ID, console.member_id, other_id, other_name=other)
         return embed_to_text(rc.compare_embed(result, other))
 
