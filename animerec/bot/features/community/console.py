@@ -47,7 +47,8 @@ def commands(console: LocalMembers) -> dict[str, Callable[[str], Awaitable[str]]
         name = " ".join(name.split())
         member_id = console.member_id_of(name)
         if member_id not in names and member_id not in await console.service.store.guild_member_ids(CONSOLE_GUILD_ID):
-            raise UserError(f"There is no local member called {clip(name, DISPLAY_NAME)} (/as {clip(name, DISPLAY_NAME)} makes one).")
+            shown = clip(name, DISPLAY_NAME)
+            raise UserError(f"There is no local member called {shown} (/as {shown} makes one).")
         names[member_id] = name = names.get(member_id, name)  # as they named themselves
         return member_id, name
 
