@@ -18,8 +18,16 @@ def test_train_with_community_ratings_publishes_a_model(tmp_path, capsys):
     extra = tmp_path / "community.csv"
     extra.write_text("user_id,anime_id,rating\n123456789,5114,10\n123456789,32281,-1\n987,199,7\n")
     root = tmp_path / "models"
-    assert main(["-q", "train", "--config", "small", "--out", str(root), "--extra", str(extra)]) == 0
-    assert "published" in capsys.readouterr().out
+    assert main(["train", "--config", "small", "--out", str(root), "--extra", str(extra)]) == 0
+    out, err = capsys.readouterr()
+    assert "published" in out
+    # After the ALS bar, the log names each stage as it ends and what runs next, up to publishing.
+    said = [line for line in err.splitlines() if line.startswith("... ")]
+    assert said[0] == "... loading the ratings and the catalog"
+    assert [line.split(" took ")[0] for line in said[1:]] == [
+        "... ALS", "... the item-item models", "... the /similar embeddings", "... vectors for titles without ratings"]
+    assert said[-1].endswith("; next: the /similar index, then publishing")
+    assert err.index("training ALS: 100%") < err.index("... ALS took")
     model = artifacts.load_current(root)
     assert model.meta["counts"]["community_interactions"] == 3
     assert model.meta["hyperparameters"]["factors"] == 16
