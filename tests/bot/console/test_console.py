@@ -224,3 +224,48 @@ async def test_a_local_name_is_at_most_discords_display_name_length(service):
     assert await console.answer(console.as_, name) == f"You are now {name} (0 ratings stored)."
     party = await console.answer(console.watchparty, "z" * 33)
     assert party == f"! A name is at most {DISPLAY_NAME} characters; this one has 33."
+
+
+async def test_console_admin_adult_content_shows_and_hides_adult_titles_everywhere(service):
+    console = Console(service, io.StringIO())
+    say = console.answer
+    # Hidden until an admin shows them: no title, no genre, not even in the list of genres.
+    assert (await say(console.rate, "Boku no Pico 1")).startswith("! I don't know a title “Boku no Pico”")
+    assert "Hentai" not in await say(console.recommend, "genre=nope")
+    assert (await say(console.admin, "adult-content hide=no")) == \
+        "Adult titles now appear in this console (it counts as an age-restricted channel)."
+    assert (await say(console.rate, "Boku no Pico 1")).startswith("== Boku no Pico ==")
+    assert "Hentai" in await say(console.recommend, "genre=nope")
+    assert "Boku no Pico — 1/10" in await say(console.ratings, "")
+    assert (await say(console.admin, "adult-content hide=yes")) == "Adult titles now appear nowhere in this console."
+    assert "Boku no Pico" not in await say(console.ratings, "")
+    assert "Hentai" not in await say(console.recommend, "genre=nope")
+    usage = "! Usage: /admin retrain | /admin adult-content hide=yes|no"
+    assert (await say(console.admin, "adult-content")) == usage
+    # The setting is the local server's, kept in the store: a new console run starts from it.
+    fresh = Console(service, io.StringIO())
+    assert (await fresh.answer(fresh.rate, "Boku no Pico 2")).startswith("! I don't know")
+
+
+async def test_console_vote_in_the_last_watch_party(service):
+    console = Console(service, io.StringIO())
+    say = console.answer
+    assert (await say(console.vote, "1")) == "! Plan a watch party first (/watchparty <name> ...), then /vote <pick>."
+    for title in ("Death Note", "Steins;Gate", "Monster"):
+        await say(console.rate, f"{title} 9")
+    await say(console.as_, "Mio")
+    for title in ("K-On!", "Clannad", "Toradora!"):
+        await say(console.rate, f"{title} 9")
+    party = await say(console.watchparty, "you count=3")
+    assert party.count("Votes: 0") == 3
+    tally = await say(console.vote, "2")
+    assert [line.strip() for line in tally.splitlines() if "Votes:" in line] == ["Votes: 0", "Votes: 1", "Votes: 0"]
+    await say(console.as_, "you")
+    tally = await say(console.vote, "2")
+    assert [line.strip() for line in tally.splitlines() if "Votes:" in line] == ["Votes: 0", "Votes: 2", "Votes: 0"]
+    tally = await say(console.vote, "3")  # a new vote moves the old one
+    assert [line.strip() for line in tally.splitlines() if "Votes:" in line] == ["Votes: 0", "Votes: 1", "Votes: 1"]
+    assert (await say(console.vote, "4")) == "! Vote for a pick from 1 to 3."
+    assert (await say(console.vote, "two")) == "! Vote for a pick from 1 to 3."
+    await say(console.as_, "Ritsu")  # not in the party
+    assert (await say(console.vote, "1")).startswith("! Only members of this watch party can vote")

@@ -37,6 +37,8 @@ class LocalMembers(Protocol):
 
     def member_id_of(self, name: str) -> int: ...
 
+    async def allow_adult(self) -> bool: ...
+
 
 def commands(console: LocalMembers) -> dict[str, Callable[[str], Awaitable[str]]]:
     community = console.service.community
@@ -56,7 +58,7 @@ def commands(console: LocalMembers) -> dict[str, Callable[[str], Awaitable[str]]
         own = not args.strip() or console.member_id_of(args) == console.member_id
         member_id, name = (console.member_id, console.member_name) if own else await member(args)
         result = await community.taste(CONSOLE_GUILD_ID, member_id, viewer_id=console.member_id,
-                                       name="you" if own else name)
+                                       name="you" if own else name, allow_adult=await console.allow_adult())
         png = await asyncio.to_thread(taste_png, result.picture)
         slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "member"
         path = console.service.data_dir / f"taste-{slug}.png"
@@ -67,13 +69,14 @@ def commands(console: LocalMembers) -> dict[str, Callable[[str], Awaitable[str]]
         if not args.strip():
             raise UserError("Usage: /compare <name> (a local member: /as <name> creates one).")
         other_id, other = await member(args)
-        result = await community.compare(CONSOLE_GUILD_ID, console.member_id, other_id, other_name=other)
+        result = await community.compare(CONSOLE_GUILD_ID, console.member_id, other_id, other_name=other,
+                                         allow_adult=await console.allow_adult())
         return embed_to_text(rc.compare_embed(result, other))
 
     async def score(args: str) -> str:
         if not args.strip():
             raise UserError("Usage: /score <title>")
-        anime = console.service.titles.resolve(args)
+        anime = console.service.titles.resolve(args, allow_adult=await console.allow_adult())
         result = await community.score(CONSOLE_GUILD_ID, console.member_id, anime)
         shown = {m: names.get(m, "another local member") for m in result.tally.loved_by}
         # The histogram's code fences are Discord's: dropped as whole lines, so its rows keep one indent.
@@ -82,7 +85,8 @@ def commands(console: LocalMembers) -> dict[str, Callable[[str], Awaitable[str]]
     async def server(args: str) -> str:
         if args.strip().lower() != "top":
             raise UserError("Usage: /server top")
-        return embed_to_text(rc.server_top_embed(await community.server_top(CONSOLE_GUILD_ID, console.member_id)))
+        top = await community.server_top(CONSOLE_GUILD_ID, console.member_id, allow_adult=await console.allow_adult())
+        return embed_to_text(rc.server_top_embed(top))
 
     async def privacy(args: str) -> str:
         setting = args.strip().lower()
