@@ -50,14 +50,7 @@ class AnimeRecBot(commands.Bot):
         self.service = await open_service(settings, self._catalog)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.scheduler = AsyncIOScheduler(timezone="UTC")
-        self.scheduler.add_job(self._scheduled_retrain, CronTrigger.from_crontab(settings.retrain_cron, timezone="UTC"),
-                               id=RETRAIN_JOB, max_instances=1, coalesce=True, misfire_grace_time=3600)
-        # The fetch runs in a low-priority thread (CatalogRefresh), the swap between requests.
-        self.scheduler.add_job(self._scheduled_catalog_refresh,
-                               CronTrigger.from_crontab(settings.catalog_cron, timezone="UTC"),
-                               id=CATALOG_JOB, max_instances=1, coalesce=True, misfire_grace_time=6 * 3600)
-        self.scheduler.start()
+        self.scheduler = start_schedule(self.service, settings)
         if not self.syncs_commands:
             log.info("slash commands are synced by the process running shard 0")
         elif settings.guild_id:
@@ -74,18 +67,6 @@ class AnimeRecBot(commands.Bot):
         """One process of a sharded bot syncs the slash commands (they are the bot's, not a shard's)."""
         ids = self.settings.shard_ids
         return ids is None or 0 in ids
-
-    async def _scheduled_retrain(self) -> None:
-        task = self.service.models.request_retrain()  # its end is logged by the model holder
-        if task is None:
-            log.info("scheduled retrain skipped: one is already running")
-            return
-        await task
-        keep_out_of_collections()  # the new model's objects
-
-    async def _scheduled_catalog_refresh(self) -> None:
-        await self.service.catalog_refresh.refresh()
-        keep_out_of_collections()  # the new catalog's objects
 
     # The heartbeat file is fresh only while the gateway is connected: the Docker HEALTHCHECK reads it.
     async def on_connect(self) -> None:
@@ -120,6 +101,33 @@ class AnimeRecBot(commands.Bot):
         health.clear(self.settings.heartbeat_path)
         gc.unfreeze()  # what the bot held is ordinary garbage again once it is let go
         await super().close()
+
+
+def start_schedule(service: Service, settings: Settings) -> AsyncIOScheduler:
+    """The scheduled retrain and catalog refresh, on this event loop: the Discord client's and the
+    console's alike, so that the next retrain /forget names runs in either."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(_scheduled_retrain, CronTrigger.from_crontab(settings.retrain_cron, timezone="UTC"),
+                      args=[service], id=RETRAIN_JOB, max_instances=1, coalesce=True, misfire_grace_time=3600)
+    # The fetch runs in a low-priority thread (CatalogRefresh), the swap between requests.
+    scheduler.add_job(_scheduled_catalog_refresh, CronTrigger.from_crontab(settings.catalog_cron, timezone="UTC"),
+                      args=[service], id=CATALOG_JOB, max_instances=1, coalesce=True, misfire_grace_time=6 * 3600)
+    scheduler.start()
+    return scheduler
+
+
+async def _scheduled_retrain(service: Service) -> None:
+    task = service.models.request_retrain()  # its end is logged by the model holder
+    if task is None:
+        log.info("scheduled retrain skipped: one is already running")
+        return
+    await task
+    keep_out_of_collections()  # the new model's objects
+
+
+async def _scheduled_catalog_refresh(service: Service) -> None:
+    await service.catalog_refresh.refresh()
+    keep_out_of_collections()  # the new catalog's objects
 
 
 def keep_out_of_collections() -> None:

@@ -22,11 +22,13 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from animerec.bot.app import render
+from animerec.bot.app.client import start_schedule
 from animerec.bot.features.community import console as console_community
 from animerec.bot.features.rating.malxml import MAX_BYTES
 from animerec.bot.features.rating.service import FORGET_QUESTION, parse_score
 from animerec.bot.limits import DISPLAY_NAME
 from animerec.bot.service import SOMETHING_WENT_WRONG, Service, UserError, member_message
+from animerec.bot.settings import Settings
 from animerec.bot.store import TrainingStatus
 
 log = logging.getLogger(__name__)
@@ -342,7 +344,18 @@ TITLE_COMMANDS = {"rate", "unrate", "similar"}
 COMPLETIONS = 10
 
 
-async def run_console(service: Service, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+async def run_console(service: Service, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
+                      settings: Settings | None = None) -> None:
+    """settings: run the retrain and catalog schedules meanwhile, as the Discord bot does."""
+    scheduler = start_schedule(service, settings) if settings is not None else None
+    try:
+        await _run_console(service, stdin, out)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+async def _run_console(service: Service, stdin: TextIO, out: TextIO) -> None:
     console = Console(service, out)
     interactive = stdin.isatty()
     console.write("animerec console: you are one local member. Type /help for commands.")

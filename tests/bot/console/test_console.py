@@ -1,6 +1,7 @@
 """The console (console/console.py): `python -m animerec.bot` without a token, driven through a pipe (stdin
 is not a TTY), and its option parsing: values as people type them."""
 
+import asyncio
 import io
 import os
 import subprocess
@@ -269,3 +270,33 @@ async def test_console_vote_in_the_last_watch_party(service):
     assert (await say(console.vote, "two")) == "! Vote for a pick from 1 to 3."
     await say(console.as_, "Ritsu")  # not in the party
     assert (await say(console.vote, "1")).startswith("! Only members of this watch party can vote")
+
+
+async def test_the_console_runs_the_retrain_forget_names(service, settings, monkeypatch):
+    """/forget names the next scheduled retrain: the console runs that schedule while it is open, as the
+    Discord bot does, so the time it names is one at which a retrain happens."""
+    from animerec.bot.app import client
+    from animerec.bot.console import console as console_module
+
+    schedulers = []
+
+    def recording(service, settings):
+        schedulers.append(client.start_schedule(service, settings))
+        return schedulers[-1]
+
+    monkeypatch.setattr(console_module, "start_schedule", recording)
+    settings = settings.model_copy(update={"retrain_cron": "17 5 * * *"})
+    service.models.retrain_cron = settings.retrain_cron  # as open_service passes it
+    seen = {}
+
+    class Lines(io.StringIO):
+        def readline(self, *args):
+            [scheduler] = schedulers
+            seen["running"] = scheduler.running
+            seen["next"] = scheduler.get_job(client.RETRAIN_JOB).next_run_time
+            return super().readline(*args)
+
+    await console_module.run_console(service, Lines("/help\n"), io.StringIO(), settings=settings)
+    await asyncio.sleep(0)  # AsyncIOScheduler.shutdown runs on the loop's next turn
+    assert seen["running"] and seen["next"] == service.models.next_retrain()
+    assert (seen["next"].hour, seen["next"].minute) == (5, 17) and not schedulers[0].running
