@@ -37,7 +37,8 @@ ROWS = {
     "burst": [],
     "retrain": ["--ramp", "10", "--think", "1"],
 }
-LOAD_LINE = re.compile(r"rate p50/p99/max (\S+) ms; recommend p50/p99/max (\S+) ms")
+LOAD_LINE = re.compile(r"failures=(\d+) late_acks=(\d+) rate p50/p99/max (\S+) ms; recommend p50/p99/max (\S+) ms;"
+                       r".* lost=(\d+)")
 
 
 def load_average() -> str:
@@ -68,7 +69,8 @@ async def run_row(name: str, args: argparse.Namespace) -> str:
             retrained = " (retrain still running at the end)" if retrain_running else " (retrain ended before the load did)"
     after = load_average()
     found = LOAD_LINE.search(summary)
-    figures = f"/rate {found.group(1)}, /recommend {found.group(2)} ms p50/p99/max" if found else "no LOAD line"
+    figures = (f"/rate {found[3]}, /recommend {found[4]} ms p50/p99/max; failed {found[1]}, acks after 3 s "
+               f"{found[2]}, lost {found[5]}") if found else "no LOAD line"
     return f"{name:8s} exit {code}  {figures}{retrained}  load average before {before}, after {after}"
 
 
