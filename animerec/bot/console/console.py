@@ -336,8 +336,9 @@ class Console:
         print(text, file=self.out, flush=True)
 
 
-# What the first training takes on the 2-core reference machine (docs/benchmarks.md), said up front.
-FIRST_TRAINING_ESTIMATE = "about 15 s"
+# What a training took on 2 cores (README, first start): said up front, as a range, since a busy machine
+# takes several times as long as a quiet one.
+FIRST_TRAINING_ESTIMATE = "13 s on a quiet machine, a few minutes on a busy one"
 PROMPT = "> "
 HISTORY_FILE = "console_history"  # in the data directory: the terminal console's line history
 TITLE_COMMANDS = {"rate", "unrate", "similar"}
