@@ -42,14 +42,15 @@ def test_a_default_model_records_the_evaluated_figures(tmp_path, monkeypatch, ca
     """The package's evaluation.json (the figures of docs/evaluation.md) goes into a default model's meta."""
     recorded = {}
 
-    def publish(out, extra, config, *, progress, evaluation, spark, catalog):
-        recorded.update(evaluation=evaluation, spark=spark, catalog=catalog)
+    def publish(out, extra, config, *, progress, evaluation, spark, catalog, stage_times):
+        recorded.update(evaluation=evaluation, spark=spark, catalog=catalog, stage_times=stage_times)
         return Path(out) / "v1"
 
     monkeypatch.setattr("animerec.recsys.lifecycle.train.train_and_publish", publish)
     assert main(["-q", "train", "--out", str(tmp_path / "models")]) == 0
     assert "published" in capsys.readouterr().out
     assert recorded["spark"] is None and recorded["evaluation"] == json.loads(EVALUATION_JSON.read_text())
+    assert recorded["stage_times"] is None  # -q: no stages said
     assert len(recorded["catalog"]) == len(Catalog.load())  # no overlay: the bundled catalog
     assert set(recorded["evaluation"]) == {"seed", "command", "p80", "cold5"}
     assert recorded["evaluation"]["command"].startswith("python -m animerec.recsys evaluate")
