@@ -83,7 +83,7 @@ async def _console(settings: Settings) -> None:
 
     service = await open_service(settings)
     try:
-        await run_console(service)
+        await run_console(service, settings=settings)
     finally:
         await service.close()
 

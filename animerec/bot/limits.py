@@ -6,6 +6,7 @@ CHOICE_NAME = 100  # an autocomplete choice's name, a select option's label, a c
 PLACEHOLDER = 150  # a select menu's placeholder
 CUSTOM_ID = 100  # a component's custom_id: all a persistent component knows when clicked after a restart
 CONTENT = 2000  # a message's text
+DISPLAY_NAME = 32  # a member's display name
 EMBED_TITLE, EMBED_DESCRIPTION, FIELD_NAME, FIELD_VALUE, EMBED_FOOTER, EMBED_TOTAL = 256, 4096, 256, 1024, 2048, 6000
 
 

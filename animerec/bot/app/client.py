@@ -3,6 +3,7 @@ schedule and the health heartbeat."""
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 
@@ -59,17 +60,7 @@ class AnimeRecBot(commands.Bot):
         self.service = await open_service(settings, self._catalog)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.scheduler = AsyncIOScheduler(timezone="UTC")
-        self.scheduler.add_job(self._scheduled_retrain, CronTrigger.from_crontab(settings.retrain_cron, timezone="UTC"),
-                               id=RETRAIN_JOB, max_instances=1, coalesce=True, misfire_grace_time=3600)
-        # The fetch runs in a low-priority thread (CatalogRefresh), the swap between requests.
-        self.scheduler.add_job(self.service.catalog_refresh.refresh,
-                               CronTrigger.from_crontab(settings.catalog_cron, timezone="UTC"),
-                               id=CATALOG_JOB, max_instances=1, coalesce=True, misfire_grace_time=6 * 3600)
-        if settings.model_poll_seconds > 0:  # shards: another process's refresh is looked for as its models are
-            self.scheduler.add_job(self.service.catalog_refresh.check_published, IntervalTrigger(
-                seconds=settings.model_poll_seconds), id=CATALOG_WATCH_JOB, max_instances=1, coalesce=True)
-        self.scheduler.start()
+        self.scheduler = start_schedule(self.service, settings)
         if not self.syncs_commands:
             log.info("slash commands are synced by the process running shard 0")
         elif settings.guild_id:
@@ -79,19 +70,13 @@ class AnimeRecBot(commands.Bot):
         else:
             await self.tree.sync()
         self.heartbeat.start()
+        keep_out_of_collections()
 
     @property
     def syncs_commands(self) -> bool:
         """One process of a sharded bot syncs the slash commands (they are the bot's, not a shard's)."""
         ids = self.settings.shard_ids
         return ids is None or 0 in ids
-
-    async def _scheduled_retrain(self) -> None:
-        task = self.service.models.request_retrain()  # its end is logged by the model holder
-        if task is None:
-            log.info("scheduled retrain skipped: one is already running")
-            return
-        await task
 
     # The heartbeat file is fresh only while the gateway is connected: the Docker HEALTHCHECK reads it.
     async def on_connect(self) -> None:
@@ -124,7 +109,47 @@ class AnimeRecBot(commands.Bot):
         if getattr(self, "service", None) is not None:
             await self.service.close()
         health.clear(self.settings.heartbeat_path)
+        gc.unfreeze()  # what the bot held is ordinary garbage again once it is let go
         await super().close()
+
+
+def start_schedule(service: Service, settings: Settings) -> AsyncIOScheduler:
+    """The scheduled retrain and catalog refresh, on this event loop: the Discord client's and the
+    console's alike, so that the next retrain /forget names runs in either."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(_scheduled_retrain, CronTrigger.from_crontab(settings.retrain_cron, timezone="UTC"),
+                      args=[service], id=RETRAIN_JOB, max_instances=1, coalesce=True, misfire_grace_time=3600)
+    # The fetch runs in a low-priority thread (CatalogRefresh), the swap between requests.
+    scheduler.add_job(_scheduled_catalog_refresh, CronTrigger.from_crontab(settings.catalog_cron, timezone="UTC"),
+                      args=[service], id=CATALOG_JOB, max_instances=1, coalesce=True, misfire_grace_time=6 * 3600)
+    if settings.model_poll_seconds > 0:  # shards: another process's refresh is looked for as its models are
+        scheduler.add_job(service.catalog_refresh.check_published, IntervalTrigger(seconds=settings.model_poll_seconds),
+                          id=CATALOG_WATCH_JOB, max_instances=1, coalesce=True)
+    scheduler.start()
+    return scheduler
+
+
+async def _scheduled_retrain(service: Service) -> None:
+    task = service.models.request_retrain()  # its end is logged by the model holder
+    if task is None:
+        log.info("scheduled retrain skipped: one is already running")
+        return
+    await task
+    keep_out_of_collections()  # the new model's objects
+
+
+async def _scheduled_catalog_refresh(service: Service) -> None:
+    await service.catalog_refresh.refresh()
+    keep_out_of_collections()  # the new catalog's objects
+
+
+def keep_out_of_collections() -> None:
+    """Move every object alive now (the catalog, the model, the service: hundreds of thousands of
+    them) into the permanent generation. A full collection walks every tracked object, and with
+    these in it each one held the event loop for 0.1-0.5 s, a stall every member waiting then paid;
+    what is allocated afterwards is collected as usual. Without a collection first (that would be
+    such a stall itself), garbage that exists now stays until close: a bounded, one-time amount."""
+    gc.freeze()
 
 
 class ShardedAnimeRecBot(AnimeRecBot, commands.AutoShardedBot):

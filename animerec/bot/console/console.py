@@ -12,18 +12,23 @@ import json
 import logging
 import re
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
+import discord
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from animerec.bot.app import render
+from animerec.bot.app.client import start_schedule
 from animerec.bot.features.community import console as console_community
 from animerec.bot.features.rating.malxml import MAX_BYTES
-from animerec.bot.features.rating.service import FORGET_QUESTION
+from animerec.bot.features.rating.service import FORGET_QUESTION, parse_score
+from animerec.bot.limits import DISPLAY_NAME
 from animerec.bot.service import SOMETHING_WENT_WRONG, Service, TitleChoice, UserError, member_message
+from animerec.bot.settings import Settings
 from animerec.bot.store import TrainingStatus
 
 log = logging.getLogger(__name__)
@@ -40,7 +45,10 @@ HELP = """Commands (options as key=value after the title; a value may have space
                                     one list for you and the named local members
   /as <name>                        become another local member (created on first use; "you" is the default)
   /forget                           delete all your ratings (asks to confirm)
+  /vote <pick>                      vote for a pick of the last watch party (a new vote moves yours)
   /admin retrain                    retrain now on the dataset plus every local rating
+  /admin adult-content hide=yes|no  adult titles: hidden (the default), or shown here as in an
+                                    age-restricted channel
   /stats [details]                  how good the picks are, in words (details: the figures)
 """ + console_community.HELP + """
   /help, /quit"""
@@ -50,6 +58,14 @@ RECOMMEND_OPTIONS = ("genre", "type", "count", "discover")
 SIMILAR_OPTIONS = ("genre", "type", "count")
 WATCHPARTY_OPTIONS = ("strategy", "genre", "type", "count")
 CONSOLE_USER_NAME = "you"
+
+
+def local_name(text: str) -> str:
+    """A local member's name as typed, spaces collapsed; UserError for one longer than Discord allows."""
+    name = " ".join(text.split())
+    if len(name) > DISPLAY_NAME:
+        raise UserError(f"A name is at most {DISPLAY_NAME} characters; this one has {len(name)}.")
+    return name
 
 
 def console_member_id(name: str) -> int:
@@ -146,8 +162,10 @@ class Console:
         self.commands: dict[str, Callable[[str], Awaitable[str]]] = {
             "rate": self.rate, "unrate": self.unrate, "ratings": self.ratings, "import": self.import_,
             "recommend": self.recommend, "similar": self.similar, "watchparty": self.watchparty,
-            "as": self.as_, "stats": self.stats, "admin": self.admin,
+            "as": self.as_, "stats": self.stats, "admin": self.admin, "vote": self.vote,
         }
+        self.party: tuple[int, discord.Embed] | None = None  # the last watch party's (vote id, embed)
+        self._allow_adult: bool | None = None  # the local server's /admin adult-content, read once
         self.names: dict[int, str] = LocalNames(service.data_dir)
         self.commands.update(console_community.commands(self))
         # The command that met a title it was not sure of, its arguments and the titles offered: a number on
@@ -158,9 +176,25 @@ class Console:
         """The id of the local member called name (the community commands' LocalMembers)."""
         return console_member_id(name)
 
+    async def allow_adult(self) -> bool:
+        """The console is a channel of the local server (CONSOLE_GUILD_ID) that hides adult titles until
+        /admin adult-content hide=no makes it count as age-restricted (the store keeps the choice)."""
+        if self._allow_adult is None:
+            self._allow_adult = not await self.service.store.hide_adult(console_community.CONSOLE_GUILD_ID,
+                                                                        default=True)
+        return self._allow_adult
+
     async def admin(self, args: str) -> str:
-        if args.strip().lower() != "retrain":
-            raise UserError("Usage: /admin retrain")
+        command, options = split_options(args, ("hide",))
+        command = command.lower()
+        if command == "adult-content" and options.get("hide", "").lower() in ("yes", "no"):
+            hide = _flag(options, "hide")
+            await self.service.titles.set_hide_adult(console_community.CONSOLE_GUILD_ID, hide)
+            self._allow_adult = not hide
+            return ("Adult titles now appear nowhere in this console." if hide else
+                    "Adult titles now appear in this console (it counts as an age-restricted channel).")
+        if command != "retrain" or options:
+            raise UserError("Usage: /admin retrain | /admin adult-content hide=yes|no")
         task = await self.service.models.admin_retrain()  # refused before saying anything is under way
         self.write(f"Retraining on the dataset and every local rating ({FIRST_TRAINING_ESTIMATE}); "
                    "the current model answers until the new one is in.")
@@ -170,7 +204,7 @@ class Console:
         return f"Now serving model {record.version}."
 
     async def as_(self, args: str) -> str:
-        name = " ".join(args.split())
+        name = local_name(args)
         if not name:
             raise UserError(f"Usage: /as <name>. You are {self.member_name}.")
         self.member_name, self.member_id = name, console_member_id(name)
@@ -180,7 +214,7 @@ class Console:
 
     async def watchparty(self, args: str) -> str:
         names_text, options = split_options(args, WATCHPARTY_OPTIONS)
-        named = [n for n in names_text.replace(",", " ").split() if n]
+        named = [local_name(n) for n in names_text.replace(",", " ").split() if n]
         if not named:
             raise UserError("Usage: /watchparty <name> <name> ... [strategy=average|least_misery|fair] "
                             "[genre=] [type=] [count=]. You take part too.")
@@ -190,21 +224,47 @@ class Console:
         request = self.service.parties.check(list(names), strategy=options.get("strategy", "average"),
                                              genre=options.get("genre"), type=options.get("type"),
                                              count=_count(options, 5))
-        party = await self.service.parties.plan(request, viewer_id=self.member_id)
-        return render.embed_to_text(render.watchparty_embed(party, names))
+        party = await self.service.parties.plan(request, allow_adult=await self.allow_adult(), viewer_id=self.member_id)
+        embed = render.watchparty_embed(party, names)
+        if party.picks:  # as Discord keys a party's votes by its message, the console by a stamp of its own
+            vote_id = -time.time_ns()  # negative: never a Discord message id
+            await self.service.parties.open_vote(vote_id, names, [p.anime.anime_id for p in party.picks])
+            self.party = (vote_id, embed)
+        return render.embed_to_text(embed)
+
+    async def vote(self, args: str) -> str:
+        if self.party is None:
+            raise UserError("Plan a watch party first (/watchparty <name> ...), then /vote <pick>.")
+        vote_id, embed = self.party
+        picks = len(embed.fields)
+        rank = args.strip()
+        if not (rank.isascii() and rank.isdigit() and 1 <= int(rank) <= picks):
+            raise UserError(f"Vote for a pick from 1 to {picks}.")
+        tally = await self.service.parties.vote(vote_id, self.member_id, int(rank))
+        return render.embed_to_text(render.with_votes(embed, tally))
 
     async def rate(self, args: str) -> str:
         title, _, score = args.rpartition(" ")
         if not title.strip():
             raise UserError("Usage: /rate <title> <1-10|watched>")
-        return render.embed_to_text(render.rate_embed(await self.service.ratings.rate(self.member_id, title, score)))
+        try:
+            parse_score(score)
+        except UserError:  # no score: the whole text may be the title ("/rate Death Note")
+            try:
+                anime = self.service.titles.resolve(args, allow_adult=await self.allow_adult())
+            except UserError:
+                pass  # nor a title: the last word is a bad score, said as such below
+            else:
+                raise UserError(f"What score do you give {anime.name}? /rate {anime.name} <1-10|watched>") from None
+        result = await self.service.ratings.rate(self.member_id, title, score, allow_adult=await self.allow_adult())
+        return render.embed_to_text(render.rate_embed(result))
 
     async def unrate(self, args: str) -> str:
-        anime = await self.service.ratings.unrate(self.member_id, args)
+        anime = await self.service.ratings.unrate(self.member_id, args, allow_adult=await self.allow_adult())
         return f"Removed your rating of {anime.name}."
 
     async def ratings(self, args: str) -> str:
-        ratings = await self.service.ratings.of(self.member_id)
+        ratings = await self.service.ratings.of(self.member_id, allow_adult=await self.allow_adult())
         pages = range(render.ratings_pages(ratings))
         return "\n".join(render.embed_to_text(render.ratings_embed(ratings, "Your ratings", page)) for page in pages)
 
@@ -226,7 +286,8 @@ class Console:
             raise UserError(f"I don't understand “{extra[:40]}”. Options: "
                             + " ".join(f"{k}=" for k in RECOMMEND_OPTIONS) + ' (e.g. genre="Slice of Life" count=5).')
         recs = await self.service.picks.recommend(self.member_id, genre=options.get("genre"), type=options.get("type"),
-                                            count=_count(options, 10), discover=_flag(options, "discover"))
+                                                  count=_count(options, 10), discover=_flag(options, "discover"),
+                                                  allow_adult=await self.allow_adult())
         if recs.onboarding and not recs.picks:
             return render.embed_to_text(render.onboarding_embed(recs.onboarding)) + "\nRate them with /rate <title> <score>."
         return render.embed_to_text(render.recommend_embed(recs))
@@ -234,7 +295,8 @@ class Console:
     async def similar(self, args: str) -> str:
         title, options = split_options(args, SIMILAR_OPTIONS)
         result = await self.service.similar.find(title, count=_count(options, 10), genre=options.get("genre"),
-                                            type=options.get("type"), member_id=self.member_id)
+                                                 type=options.get("type"), member_id=self.member_id,
+                                                 allow_adult=await self.allow_adult())
         return render.embed_to_text(render.similar_embed(result))
 
     async def stats(self, args: str) -> str:
@@ -301,15 +363,27 @@ class Console:
         print(text, file=self.out, flush=True)
 
 
-# What the first training takes on the 2-core reference machine (docs/benchmarks.md), said up front.
-FIRST_TRAINING_ESTIMATE = "about 15 s"
+# What a training took on 2 cores (README, first start): said up front, as a range, since a busy machine
+# takes several times as long as a quiet one.
+FIRST_TRAINING_ESTIMATE = "13 s on a quiet machine, a few minutes on a busy one"
 PROMPT = "> "
 HISTORY_FILE = "console_history"  # in the data directory: the terminal console's line history
 TITLE_COMMANDS = {"rate", "unrate", "similar"}
 COMPLETIONS = 10
 
 
-async def run_console(service: Service, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+async def run_console(service: Service, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
+                      settings: Settings | None = None) -> None:
+    """settings: run the retrain and catalog schedules meanwhile, as the Discord bot does."""
+    scheduler = start_schedule(service, settings) if settings is not None else None
+    try:
+        await _run_console(service, stdin, out)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+async def _run_console(service: Service, stdin: TextIO, out: TextIO) -> None:
     console = Console(service, out)
     interactive = stdin.isatty()
     console.write("animerec console: you are one local member. Type /help for commands.")

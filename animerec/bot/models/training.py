@@ -63,7 +63,7 @@ async def run_training(cmd: list[str], on_start: Callable[[int], None] = lambda 
         while chunk := await proc.stdout.read(4096):
             *lines, pending = _LINE_BREAK.split(pending + chunk)
             for raw in lines:
-                if line := raw.decode(errors="replace").strip():
+                if line := raw.decode(errors="replace").strip().removeprefix("... "):
                     tail.append(line)
                     log.info("training: %s", line)
         if line := pending.decode(errors="replace").strip():

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import fcntl
 import functools
+import logging
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -33,6 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiosqlite
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
@@ -41,6 +43,9 @@ LOCK_NAMESPACE = 0x616E6972  # "anir"
 MEMBER_NAMESPACE = LOCK_NAMESPACE + 1
 LOCK_MIGRATIONS, LOCK_TRAINING = 1, 2
 CONNECT_TIMEOUT = 10.0  # seconds to reach the PostgreSQL server before giving up with one line
+# A lost LISTEN connection is reopened after this many seconds, doubling up to the cap while the
+# server stays out of reach.
+RELISTEN_FIRST, RELISTEN_MAX = 0.5, 30.0
 
 
 class StoreBusy(RuntimeError):
@@ -383,6 +388,9 @@ class PostgresBackend:
         self._executor = ThreadPoolExecutor(max_size, thread_name_prefix="store-pg-write")
         self._writes: set[asyncio.Task] = set()
         self._listener: Any = None  # an asyncpg connection of its own, opened by the first listen()
+        self._listeners: dict[str, Callable[[str], None]] = {}  # channel -> callback, re-listened on a new connection
+        self._relisten: asyncio.Task[None] | None = None
+        self._closing = False
         self.commits = 0
 
     @classmethod
@@ -401,6 +409,11 @@ class PostgresBackend:
         return await _asyncpg().connect(self.url, timeout=CONNECT_TIMEOUT, server_settings=self._server_settings)
 
     async def close(self) -> None:
+        self._closing = True
+        if self._relisten is not None:
+            self._relisten.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relisten
         if self._writes:  # writes already running finish (committed or not) before the pool closes
             await asyncio.gather(*self._writes, return_exceptions=True)
         if self._listener is not None:
@@ -456,11 +469,52 @@ class PostgresBackend:
         await self._pool.execute("SELECT pg_notify($1, $2)", channel, payload)
 
     async def listen(self, channel: str, callback: Callable[[str], None]) -> bool:
-        """callback(payload) on every NOTIFY on channel (from any process), on a connection of its own."""
+        """callback(payload) on every NOTIFY on channel (from any process), on a connection of its own.
+        Should the server drop that connection, it is reopened (with backoff) and every callback is
+        called once with an empty payload: what was sent meanwhile is lost, so listeners look again."""
+        self._listeners[channel] = callback
         if self._listener is None:
-            self._listener = await self._connect()
-        await self._listener.add_listener(channel, lambda _conn, _pid, _channel, payload: callback(payload))
+            self._listener = await self._open_listener()
+        else:
+            await self._listener.add_listener(channel, self._notified)
         return True
+
+    def _notified(self, _conn, _pid, channel: str, payload: str) -> None:
+        if (callback := self._listeners.get(channel)) is not None:
+            callback(payload)
+
+    async def _open_listener(self):
+        conn = await self._connect()
+        try:
+            for channel in self._listeners:
+                await conn.add_listener(channel, self._notified)
+        except BaseException:
+            conn.terminate()
+            raise
+        conn.add_termination_listener(self._listener_lost)
+        return conn
+
+    def _listener_lost(self, conn) -> None:
+        if self._closing or conn is not self._listener:
+            return
+        log.warning("the PostgreSQL LISTEN connection was lost: reopening it")
+        self._listener = None
+        self._relisten = asyncio.get_running_loop().create_task(self._reopen_listener(), name="store-relisten")
+
+    async def _reopen_listener(self) -> None:
+        delay = RELISTEN_FIRST
+        while True:
+            try:
+                self._listener = await self._open_listener()
+                break
+            except Exception as exc:  # the server restarting, the network down: try again later
+                log.warning("reopening the PostgreSQL LISTEN connection failed (%s); next try in %.1f s",
+                            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RELISTEN_MAX)
+        log.info("the PostgreSQL LISTEN connection is open again")
+        for callback in list(self._listeners.values()):
+            callback("")
 
 
 def sqlite_file(target: Path | str) -> Path | None:

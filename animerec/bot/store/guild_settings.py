@@ -6,9 +6,10 @@ from animerec.bot.store.tables import Tables
 
 
 class GuildSettingsTables(Tables):
-    async def hide_adult(self, guild_id: int) -> bool:
+    async def hide_adult(self, guild_id: int, default: bool = False) -> bool:
+        """The server's setting; default when it never chose."""
         row = await self._one("SELECT hide_adult FROM guild_settings WHERE guild_id = ?", (guild_id,))
-        return bool(row and row[0])
+        return default if row is None else bool(row[0])
 
     async def set_hide_adult(self, guild_id: int, hide: bool) -> None:
         await self._write(lambda db: db.execute(

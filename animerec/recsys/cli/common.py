@@ -19,7 +19,15 @@ DEFAULT_MODELS = Path("var/models")
 
 
 class CliError(Exception):
-    """A one-line error for the user; exits with code 2."""
+    """A one-line error for the user; exits with code 2 (a usage or input error)."""
+
+    exit_code = 2
+
+
+class NoMatch(CliError):
+    """Nothing matched a query that was fine in itself, as grep says: exits with code 1."""
+
+    exit_code = 1
 
 
 def say(msg: str) -> None:

@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from animerec.recsys.cli import batch, catalog, evaluate, recommend, search, similar, train
-from animerec.recsys.cli.common import CliError
+from animerec.recsys.cli.common import CliError, NoMatch
 from animerec.recsys.data import DataError
 
 EXIT_USAGE = 2
@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         args.func(args)
+    except NoMatch as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
     except (CliError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.cli.common import CliError, add_model_option, check_input_file, filters, served_model
-from animerec.recsys.data import DataError, normalize_interactions, read_interactions_csv
+from animerec.recsys.data import DataError, normalize_interactions
 from animerec.recsys.serving.rules import CONTINUE
 
 
 def add_parser(sub) -> None:
     s = sub.add_parser("recommend", help="picks for one ratings list")
-    s.add_argument("--ratings", type=Path, required=True, help="CSV anime_id,rating (or user_id,anime_id,rating)")
+    s.add_argument("--ratings", type=Path, required=True,
+                   help="CSV anime_id,rating (or user_id,anime_id,rating), header line optional; "
+                        "each title once; rating 1-10, or -1 for watched without a score")
     s.add_argument("-n", type=int, default=10)
     s.add_argument("--discover", action="store_true", help="favour less-watched titles")
     s.add_argument("--genre")
@@ -27,8 +31,7 @@ def add_parser(sub) -> None:
 def cmd_recommend(args: argparse.Namespace) -> None:
     check_input_file(args.ratings)
     catalog = Catalog.load()
-    df = read_interactions_csv(args.ratings, known_ids=catalog.ids()) if "user_id" in _header(args.ratings) \
-        else _single_user(args.ratings, catalog)
+    df = read_ratings(args.ratings, catalog)
     wanted = filters(catalog, args)
     served = served_model(args, catalog)  # loaded only once the inputs have passed
     ratings = dict(zip(df["anime_id"].tolist(), df["rating"].tolist()))
@@ -46,22 +49,44 @@ def cmd_recommend(args: argparse.Namespace) -> None:
         print("seen these? rate them to sharpen your picks: " + "; ".join(catalog.get(a).name for a in found.seen_these))
 
 
-def _header(path: Path) -> list[str]:
+def read_ratings(path: Path, catalog: Catalog) -> pd.DataFrame:
+    """--ratings: one list, anime_id,rating lines (user_id,anime_id,rating also), with or without a
+    header line. A title given twice is refused rather than one of its scores silently winning."""
+    fields = _first_line(path).split(",")
+    header = "anime_id" in (f.strip() for f in fields)
+    names = None if header else HEADERLESS.get(len(fields))
+    if not header and names is None:
+        raise CliError(f"{path}: expected anime_id,rating lines (a header line is optional); "
+                       f"the first line has {len(fields)} field(s)")
     try:
-        with open(path, encoding="utf-8") as f:
-            return [c.strip() for c in f.readline().split(",")]
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"{path}: cannot read ({exc})") from None
-
-
-def _single_user(path: Path, catalog: Catalog) -> pd.DataFrame:
-    """A ratings CSV without user_id (anime_id,rating) is one user's list."""
-    try:
-        df = pd.read_csv(path, dtype=str)
+        df = pd.read_csv(path, dtype=str, header=0 if header else None, names=names)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise CliError(f"{path}: not a readable ratings CSV ({str(exc).splitlines()[0]})") from None
-    df.insert(0, "user_id", "me")
+    if "user_id" not in df.columns:
+        df.insert(0, "user_id", "me")
     try:
-        return normalize_interactions(df, catalog.ids())
+        ratings = normalize_interactions(df, catalog.ids())
     except DataError as exc:
-        raise DataError(f"{path}: {exc}") from None
+        # normalize_interactions counts rows as lines below a header: one fewer without it.
+        message = str(exc) if header else _ROW.sub(lambda m: f"row {int(m[1]) - 1}", str(exc))
+        raise DataError(f"{path}: {message}") from None
+    anime = pd.to_numeric(df["anime_id"]).to_numpy()
+    twice = pd.Series(anime).duplicated(keep=False).to_numpy()
+    if twice.any():
+        first = int(anime[twice][0])
+        lines = [int(i) + (2 if header else 1) for i in np.flatnonzero(anime == first)[:2]]
+        raise CliError(f"{path}: anime_id {first} is rated twice (lines {lines[0]} and {lines[1]}): "
+                       "keep the one that counts")
+    return ratings
+
+
+HEADERLESS = {2: ["anime_id", "rating"], 3: ["user_id", "anime_id", "rating"]}
+_ROW = re.compile(r"\brow (\d+)")
+
+
+def _first_line(path: Path) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.readline()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path}: cannot read ({exc})") from None

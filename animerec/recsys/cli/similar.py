@@ -13,7 +13,7 @@ from animerec.recsys.serving.served import franchises_for
 
 def add_parser(sub) -> None:
     s = sub.add_parser("similar", help="titles near one title")
-    s.add_argument("title")
+    s.add_argument("title", nargs="+", help="any name of the title, quoted or not")
     s.add_argument("-n", type=int, default=10)
     s.add_argument("--genre")
     s.add_argument("--type")
@@ -34,7 +34,7 @@ def cmd_similar(args: argparse.Namespace) -> None:
     catalog = Catalog.load()
     wanted = filters(catalog, args)
     franchises = franchises_for(catalog)  # one graph for the title and the served model
-    anime_id = _resolve(catalog, franchises, args.title)
+    anime_id = _resolve(catalog, franchises, " ".join(args.title))
     served = served_model(args, catalog, franchises)  # loaded only once the inputs have passed
     try:
         found = served.similar(anime_id, args.n, allowed=served.allowed(wanted))

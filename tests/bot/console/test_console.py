@@ -1,6 +1,7 @@
 """The console (console/console.py): `python -m animerec.bot` without a token, driven through a pipe (stdin
 is not a TTY), and its option parsing: values as people type them."""
 
+import asyncio
 import io
 import os
 import subprocess
@@ -201,3 +202,101 @@ def test_options_run_to_the_next_key_and_titles_keep_their_equals_signs(text, ke
 def test_options_that_cannot_be_parsed_say_why(text, message):
     with pytest.raises(UserError, match=message):
         split_options(text, RECOMMEND_OPTIONS)
+
+
+async def test_rate_without_a_score_asks_for_the_score_of_the_title_named(service):
+    console = Console(service, io.StringIO())
+    answer = await console.answer(console.rate, "Death Note")
+    assert answer == "! What score do you give Death Note? /rate Death Note <1-10|watched>"
+    assert await service.store.rating_map(0) == {}
+    # A last word that is neither a score nor part of the title is still called out as a bad score.
+    assert (await console.answer(console.rate, "Death Note great")).startswith("! “great” is not a score")
+    assert (await console.answer(console.rate, "Death Note 8")).startswith("== Death Note ==")
+
+
+async def test_a_local_name_is_at_most_discords_display_name_length(service):
+    from animerec.bot.limits import DISPLAY_NAME
+
+    console = Console(service, io.StringIO())
+    answer = await console.answer(console.as_, "x" * 500)
+    assert answer == f"! A name is at most {DISPLAY_NAME} characters; this one has 500."
+    assert console.member_name == "you" and "x" * 40 not in console.names.values()
+    name = "y" * DISPLAY_NAME
+    assert await console.answer(console.as_, name) == f"You are now {name} (0 ratings stored)."
+    party = await console.answer(console.watchparty, "z" * 33)
+    assert party == f"! A name is at most {DISPLAY_NAME} characters; this one has 33."
+
+
+async def test_console_admin_adult_content_shows_and_hides_adult_titles_everywhere(service):
+    console = Console(service, io.StringIO())
+    say = console.answer
+    # Hidden until an admin shows them: no title, no genre, not even in the list of genres.
+    assert (await say(console.rate, "Boku no Pico 1")).startswith("! I don't know a title “Boku no Pico”")
+    assert "Hentai" not in await say(console.recommend, "genre=nope")
+    assert (await say(console.admin, "adult-content hide=no")) == \
+        "Adult titles now appear in this console (it counts as an age-restricted channel)."
+    assert (await say(console.rate, "Boku no Pico 1")).startswith("== Boku no Pico ==")
+    assert "Hentai" in await say(console.recommend, "genre=nope")
+    assert "Boku no Pico — 1/10" in await say(console.ratings, "")
+    assert (await say(console.admin, "adult-content hide=yes")) == "Adult titles now appear nowhere in this console."
+    assert "Boku no Pico" not in await say(console.ratings, "")
+    assert "Hentai" not in await say(console.recommend, "genre=nope")
+    usage = "! Usage: /admin retrain | /admin adult-content hide=yes|no"
+    assert (await say(console.admin, "adult-content")) == usage
+    # The setting is the local server's, kept in the store: a new console run starts from it.
+    fresh = Console(service, io.StringIO())
+    assert (await fresh.answer(fresh.rate, "Boku no Pico 2")).startswith("! I don't know")
+
+
+async def test_console_vote_in_the_last_watch_party(service):
+    console = Console(service, io.StringIO())
+    say = console.answer
+    assert (await say(console.vote, "1")) == "! Plan a watch party first (/watchparty <name> ...), then /vote <pick>."
+    for title in ("Death Note", "Steins;Gate", "Monster"):
+        await say(console.rate, f"{title} 9")
+    await say(console.as_, "Mio")
+    for title in ("K-On!", "Clannad", "Toradora!"):
+        await say(console.rate, f"{title} 9")
+    party = await say(console.watchparty, "you count=3")
+    assert party.count("Votes: 0") == 3
+    tally = await say(console.vote, "2")
+    assert [line.strip() for line in tally.splitlines() if "Votes:" in line] == ["Votes: 0", "Votes: 1", "Votes: 0"]
+    await say(console.as_, "you")
+    tally = await say(console.vote, "2")
+    assert [line.strip() for line in tally.splitlines() if "Votes:" in line] == ["Votes: 0", "Votes: 2", "Votes: 0"]
+    tally = await say(console.vote, "3")  # a new vote moves the old one
+    assert [line.strip() for line in tally.splitlines() if "Votes:" in line] == ["Votes: 0", "Votes: 1", "Votes: 1"]
+    assert (await say(console.vote, "4")) == "! Vote for a pick from 1 to 3."
+    assert (await say(console.vote, "two")) == "! Vote for a pick from 1 to 3."
+    await say(console.as_, "Ritsu")  # not in the party
+    assert (await say(console.vote, "1")).startswith("! Only members of this watch party can vote")
+
+
+async def test_the_console_runs_the_retrain_forget_names(service, settings, monkeypatch):
+    """/forget names the next scheduled retrain: the console runs that schedule while it is open, as the
+    Discord bot does, so the time it names is one at which a retrain happens."""
+    from animerec.bot.app import client
+    from animerec.bot.console import console as console_module
+
+    schedulers = []
+
+    def recording(service, settings):
+        schedulers.append(client.start_schedule(service, settings))
+        return schedulers[-1]
+
+    monkeypatch.setattr(console_module, "start_schedule", recording)
+    settings = settings.model_copy(update={"retrain_cron": "17 5 * * *"})
+    service.models.retrain_cron = settings.retrain_cron  # as open_service passes it
+    seen = {}
+
+    class Lines(io.StringIO):
+        def readline(self, *args):
+            [scheduler] = schedulers
+            seen["running"] = scheduler.running
+            seen["next"] = scheduler.get_job(client.RETRAIN_JOB).next_run_time
+            return super().readline(*args)
+
+    await console_module.run_console(service, Lines("/help\n"), io.StringIO(), settings=settings)
+    await asyncio.sleep(0)  # AsyncIOScheduler.shutdown runs on the loop's next turn
+    assert seen["running"] and seen["next"] == service.models.next_retrain()
+    assert (seen["next"].hour, seen["next"].minute) == (5, 17) and not schedulers[0].running

@@ -18,8 +18,9 @@ import asyncpg
 import pytest
 
 from animerec.bot.service import Service
-from animerec.bot.store import POSTGRESQL, SQLITE, BadDatabaseURL, Store, StoreBusy, StoreUnavailable
+from animerec.bot.store import POSTGRESQL, SQLITE, BadDatabaseURL, Store, StoreBusy, StoreUnavailable, backends
 from animerec.bot.store.backends import MEMBER_NAMESPACE, parse_url, postgres_sql, redact
+from animerec.bot.store.models import MODEL_CHANNEL
 from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE
 
 pytestmark = pytest.mark.timeout(60)
@@ -209,4 +210,40 @@ async def test_a_cancelled_write_is_all_or_nothing_and_the_store_stays_usable(tm
         await store.upsert_ratings(1, {COWBOY_BEBOP: 8.0})  # no transaction left open
         assert (await store.rating_map(1))[COWBOY_BEBOP] == 8.0
     finally:
+        await store.close()
+
+
+async def test_a_dropped_listen_connection_is_reopened_and_hears_notifications_again(postgres_server, monkeypatch):
+    """The server ends the LISTEN connection (a restart, a failover, an idle-connection reaper): it is
+    reopened, after failed tries while the server is out of reach, its listeners are told to look again
+    (what was sent meanwhile is lost), and a NOTIFY from another connection reaches them once more."""
+    url = await postgres_server.create_database()
+    store = await Store.open(url)
+    backend = store._backend
+    connect, tries = backend._connect, []
+
+    async def out_of_reach_twice():
+        tries.append(1)
+        if len(tries) <= 3:  # the first opening, then two failed reopenings
+            if len(tries) > 1:
+                raise OSError("connection refused")
+        return await connect()
+
+    monkeypatch.setattr(backend, "_connect", out_of_reach_twice)
+    monkeypatch.setattr(backends, "RELISTEN_FIRST", 0.01)
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    other = await asyncpg.connect(url)
+    try:
+        assert await store.listen_models(heard.put_nowait)
+        await other.execute("SELECT pg_notify($1, 'v1')", MODEL_CHANNEL)
+        assert await asyncio.wait_for(heard.get(), 10) == "v1"
+        listener = await other.fetchval(
+            "SELECT pid FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND datname = current_database()")
+        assert listener is not None and await other.fetchval("SELECT pg_terminate_backend($1)", listener)
+        assert await asyncio.wait_for(heard.get(), 20) == ""  # reopened: look at what may have been missed
+        await other.execute("SELECT pg_notify($1, 'v2')", MODEL_CHANNEL)
+        assert await asyncio.wait_for(heard.get(), 10) == "v2"
+        assert heard.empty() and len(tries) == 4
+    finally:
+        await other.close()
         await store.close()

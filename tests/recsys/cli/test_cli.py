@@ -3,6 +3,9 @@
 import subprocess
 import sys
 
+import pytest
+
+from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.cli.main import main
 
 
@@ -44,3 +47,49 @@ def test_help_runs_as_a_module():
                          capture_output=True, text=True, check=True).stdout
     for command in ("train", "evaluate", "similar", "search", "recommend", "recommend-batch", "predict-batch"):
         assert command in out
+
+
+def test_search_says_no_match_and_exits_1_and_marks_adult_titles(capsys):
+    assert main(["search", "zzqxwv"]) == 1
+    assert capsys.readouterr() == ("", "no match for 'zzqxwv'\n")
+    assert main(["search", "pico", "-n", "10"]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    catalog = Catalog.load()
+    assert len(rows) == 10 and {len(row) for row in rows} == {2, 3}
+    for anime_id, name, *mark in rows:
+        anime = catalog.get(int(anime_id))
+        assert name == anime.name and mark == (["adult"] if anime.is_adult else [])
+
+
+def test_similar_takes_an_unquoted_title_as_search_does(small_models_root, capsys):
+    assert main(["similar", "steins", "gate", "-n", "2", "--model", str(small_models_root)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Similar to Steins;Gate:") and out.count("similarity") == 2
+
+
+def test_recommend_reads_a_headerless_ratings_file_as_help_allows(small_models_root, tmp_path, capsys):
+    with_header, headerless = tmp_path / "with.csv", tmp_path / "without.csv"
+    with_header.write_text("anime_id,rating\n5114,10\n9253,9\n")
+    headerless.write_text("5114,10\n9253,9\n")
+    outs = []
+    for path in (with_header, headerless):
+        assert main(["recommend", "--ratings", str(path), "-n", "4", "--model", str(small_models_root)]) == 0
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1] and outs[0].count("(match ") == 4
+    # A bad row is named by its line in the file, header or not.
+    headerless.write_text("5114,10\n9253,eleven\n")
+    assert main(["recommend", "--ratings", str(headerless), "--model", str(small_models_root)]) == 2
+    assert capsys.readouterr().err == f"error: {headerless}: rating must be 1-10 or -1 (watched), got 'eleven' on row 2\n"
+    with_header.write_text("anime_id,rating\n5114,10\n9253,eleven\n")
+    assert main(["recommend", "--ratings", str(with_header), "--model", str(small_models_root)]) == 2
+    assert capsys.readouterr().err.endswith("got 'eleven' on row 3\n")
+
+
+@pytest.mark.parametrize("content, lines", [("1535,10\n5114,9\n1535,3\n", "1 and 3"),
+                                            ("anime_id,rating\n1535,10\n1535,3\n", "2 and 3")])
+def test_recommend_refuses_a_title_rated_twice_naming_it(tmp_path, capsys, content, lines):
+    ratings = tmp_path / "mine.csv"
+    ratings.write_text(content)
+    assert main(["recommend", "--ratings", str(ratings), "--model", str(tmp_path / "no-model")]) == 2
+    assert capsys.readouterr().err == (f"error: {ratings}: anime_id 1535 is rated twice (lines {lines}): "
+                                       "keep the one that counts\n")

@@ -18,8 +18,16 @@ def test_train_with_community_ratings_publishes_a_model(tmp_path, capsys):
     extra = tmp_path / "community.csv"
     extra.write_text("user_id,anime_id,rating\n123456789,5114,10\n123456789,32281,-1\n987,199,7\n")
     root = tmp_path / "models"
-    assert main(["-q", "train", "--config", "small", "--out", str(root), "--extra", str(extra)]) == 0
-    assert "published" in capsys.readouterr().out
+    assert main(["train", "--config", "small", "--out", str(root), "--extra", str(extra)]) == 0
+    out, err = capsys.readouterr()
+    assert "published" in out
+    # After the ALS bar, the log names each stage as it ends and what runs next, up to publishing.
+    said = [line for line in err.splitlines() if line.startswith("... ")]
+    assert said[0] == "... loading the ratings and the catalog"
+    assert [line.split(" took ")[0] for line in said[1:]] == [
+        "... ALS", "... the item-item models", "... the /similar embeddings", "... vectors for titles without ratings"]
+    assert said[-1].endswith("; next: the /similar index, then publishing")
+    assert err.index("training ALS: 100%") < err.index("... ALS took")
     model = artifacts.load_current(root)
     assert model.meta["counts"]["community_interactions"] == 3
     assert model.meta["hyperparameters"]["factors"] == 16
@@ -34,14 +42,15 @@ def test_a_default_model_records_the_evaluated_figures(tmp_path, monkeypatch, ca
     """The package's evaluation.json (the figures of docs/evaluation.md) goes into a default model's meta."""
     recorded = {}
 
-    def publish(out, extra, config, *, progress, evaluation, spark, catalog):
-        recorded.update(evaluation=evaluation, spark=spark, catalog=catalog)
+    def publish(out, extra, config, *, progress, evaluation, spark, catalog, stage_times):
+        recorded.update(evaluation=evaluation, spark=spark, catalog=catalog, stage_times=stage_times)
         return Path(out) / "v1"
 
     monkeypatch.setattr("animerec.recsys.lifecycle.train.train_and_publish", publish)
     assert main(["-q", "train", "--out", str(tmp_path / "models")]) == 0
     assert "published" in capsys.readouterr().out
     assert recorded["spark"] is None and recorded["evaluation"] == json.loads(EVALUATION_JSON.read_text())
+    assert recorded["stage_times"] is None  # -q: no stages said
     assert len(recorded["catalog"]) == len(Catalog.load())  # no overlay: the bundled catalog
     assert set(recorded["evaluation"]) == {"seed", "command", "p80", "cold5"}
     assert recorded["evaluation"]["command"].startswith("python -m animerec.recsys evaluate")

@@ -14,6 +14,7 @@ from typing import Protocol
 from animerec.bot.app.render import embed_to_text
 from animerec.bot.features.community import render as rc
 from animerec.bot.features.community.pictures import taste_png
+from animerec.bot.limits import DISPLAY_NAME, clip
 from animerec.bot.service import Service, UserError
 
 CODE_FENCE = re.compile(r"\n[ \t]*```[ \t]*(?=\n|$)")
@@ -36,22 +37,28 @@ class LocalMembers(Protocol):
 
     def member_id_of(self, name: str) -> int: ...
 
+    async def allow_adult(self) -> bool: ...
+
 
 def commands(console: LocalMembers) -> dict[str, Callable[[str], Awaitable[str]]]:
     community = console.service.community
     names: dict[int, str] = console.names
 
-    def member(name: str) -> tuple[int, str]:
+    async def member(name: str) -> tuple[int, str]:
+        """A local member named by another: one that /as made or a command has seen, never a new one."""
         name = " ".join(name.split())
         member_id = console.member_id_of(name)
-        names[member_id] = name
+        if member_id not in names and member_id not in await console.service.store.guild_member_ids(CONSOLE_GUILD_ID):
+            shown = clip(name, DISPLAY_NAME)
+            raise UserError(f"There is no local member called {shown} (/as {shown} makes one).")
+        names[member_id] = name = names.get(member_id, name)  # as they named themselves
         return member_id, name
 
     async def taste(args: str) -> str:
         own = not args.strip() or console.member_id_of(args) == console.member_id
-        member_id, name = (console.member_id, console.member_name) if own else member(args)
+        member_id, name = (console.member_id, console.member_name) if own else await member(args)
         result = await community.taste(CONSOLE_GUILD_ID, member_id, viewer_id=console.member_id,
-                                       name="you" if own else name)
+                                       name="you" if own else name, allow_adult=await console.allow_adult())
         png = await asyncio.to_thread(taste_png, result.picture)
         slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "member"
         path = console.service.data_dir / f"taste-{slug}.png"
@@ -61,14 +68,15 @@ def commands(console: LocalMembers) -> dict[str, Callable[[str], Awaitable[str]]
     async def compare(args: str) -> str:
         if not args.strip():
             raise UserError("Usage: /compare <name> (a local member: /as <name> creates one).")
-        other_id, other = member(args)
-        result = await community.compare(CONSOLE_GUILD_ID, console.member_id, other_id, other_name=other)
+        other_id, other = await member(args)
+        result = await community.compare(CONSOLE_GUILD_ID, console.member_id, other_id, other_name=other,
+                                         allow_adult=await console.allow_adult())
         return embed_to_text(rc.compare_embed(result, other))
 
     async def score(args: str) -> str:
         if not args.strip():
             raise UserError("Usage: /score <title>")
-        anime = console.service.titles.resolve(args)
+        anime = console.service.titles.resolve(args, allow_adult=await console.allow_adult())
         result = await community.score(CONSOLE_GUILD_ID, console.member_id, anime)
         shown = {m: names.get(m, "another local member") for m in result.tally.loved_by}
         # The histogram's code fences are Discord's: dropped as whole lines, so its rows keep one indent.
@@ -77,7 +85,8 @@ def commands(console: LocalMembers) -> dict[str, Callable[[str], Awaitable[str]]
     async def server(args: str) -> str:
         if args.strip().lower() != "top":
             raise UserError("Usage: /server top")
-        return embed_to_text(rc.server_top_embed(await community.server_top(CONSOLE_GUILD_ID, console.member_id)))
+        top = await community.server_top(CONSOLE_GUILD_ID, console.member_id, allow_adult=await console.allow_adult())
+        return embed_to_text(rc.server_top_embed(top))
 
     async def privacy(args: str) -> str:
         setting = args.strip().lower()

@@ -59,3 +59,16 @@ async def test_score_names_visible_local_members_as_discord_does_in_a_later_run(
     await later.answer(later.rate, "Death Note 9")
     score = await later.answer(later.commands["score"], "Death Note")
     assert "Loved it (9+)\n  Mio, you" in score and "another local member" not in score
+
+
+async def test_taste_and_compare_of_a_name_no_local_member_has_say_so(service):
+    console = Console(service, io.StringIO())
+    await console.answer(console.rate, "Death Note 9")
+    for command in ("taste", "compare"):
+        answer = await console.answer(console.commands[command], "nobody")
+        assert answer == "! There is no local member called nobody (/as nobody makes one)."
+    assert "nobody" not in console.names.values()
+    await console.answer(console.as_, "Mio")  # a member now, without ratings
+    await console.answer(console.as_, "you")
+    assert (await console.answer(console.commands["taste"], "mio")) == \
+        "! Mio hasn't rated anything yet, so there is no taste to show."
