@@ -8,6 +8,7 @@ import logging
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands, tasks
 
@@ -21,9 +22,12 @@ log = logging.getLogger(__name__)
 
 # One package per feature under animerec.bot.features; its `cog` module is the discord.py extension.
 EXTENSIONS = tuple(f"animerec.bot.features.{feature}.cog"
-                   for feature in ("rating", "recommend", "similar", "watchparty", "admin", "community"))
+                   for feature in ("rating", "recommend", "similar", "watchparty", "admin", "community", "seasonal"))
 RETRAIN_JOB = "retrain"
 CATALOG_JOB = "catalog-refresh"
+COMMUNITY_FOLD_JOB = "community-fold-in"
+# Between retrains, new titles' raters are folded in this often (ModelHolder.refresh_community).
+COMMUNITY_FOLD_MINUTES = 60
 
 
 class AnimeRecTree(app_commands.CommandTree):
@@ -56,6 +60,8 @@ class AnimeRecBot(commands.Bot):
         self.scheduler.add_job(self.service.catalog_refresh.refresh,
                                CronTrigger.from_crontab(settings.catalog_cron, timezone="UTC"),
                                id=CATALOG_JOB, max_instances=1, coalesce=True, misfire_grace_time=6 * 3600)
+        self.scheduler.add_job(self.service.models.refresh_community, IntervalTrigger(minutes=COMMUNITY_FOLD_MINUTES),
+                               id=COMMUNITY_FOLD_JOB, max_instances=1, coalesce=True)
         self.scheduler.start()
         if not self.syncs_commands:
             log.info("slash commands are synced by the process running shard 0")

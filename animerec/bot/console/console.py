@@ -23,6 +23,7 @@ from animerec.bot.app import render
 from animerec.bot.features.community import console as console_community
 from animerec.bot.features.rating.malxml import MAX_BYTES
 from animerec.bot.features.rating.service import FORGET_QUESTION
+from animerec.bot.features.seasonal import console as console_seasonal
 from animerec.bot.service import SOMETHING_WENT_WRONG, Service, UserError, member_message
 from animerec.bot.store import TrainingStatus
 
@@ -34,7 +35,7 @@ HELP = """Commands (options as key=value after the title; a value may have space
   /unrate <title>                   remove a rating
   /ratings                          list your ratings
   /import <path to MAL export>      import a MyAnimeList XML export
-  /recommend [genre=] [type=] [count=] [discover=yes]
+  /recommend [new | new=<year>] [genre=] [type=] [count=] [discover=yes]
   /similar <title> [genre=] [type=] [count=]
   /watchparty <name> <name> ... [strategy=average|least_misery|fair] [genre=] [type=] [count=]
                                     one list for you and the named local members
@@ -42,11 +43,11 @@ HELP = """Commands (options as key=value after the title; a value may have space
   /forget                           delete all your ratings (asks to confirm)
   /admin retrain                    retrain now on the dataset plus every local rating
   /stats [details]                  how good the picks are, in words (details: the figures)
-""" + console_community.HELP + """
+""" + console_community.HELP + "\n" + console_seasonal.HELP + """
   /help, /quit"""
 
 
-RECOMMEND_OPTIONS = ("genre", "type", "count", "discover")
+RECOMMEND_OPTIONS = ("genre", "type", "count", "discover", "new")
 SIMILAR_OPTIONS = ("genre", "type", "count")
 WATCHPARTY_OPTIONS = ("strategy", "genre", "type", "count")
 CONSOLE_USER_NAME = "you"
@@ -150,6 +151,7 @@ class Console:
         }
         self.names: dict[int, str] = LocalNames(service.data_dir)
         self.commands.update(console_community.commands(self))
+        self.commands.update(console_seasonal.commands(service, lambda: self.member_id))
 
     def member_id_of(self, name: str) -> int:
         """The id of the local member called name (the community commands' LocalMembers)."""
@@ -219,11 +221,14 @@ class Console:
 
     async def recommend(self, args: str) -> str:
         extra, options = split_options(args, RECOMMEND_OPTIONS)
+        if extra.strip().casefold() == "new":  # "/recommend new": the last 12 months
+            extra, options["new"] = "", "yes"
         if extra:
             raise UserError(f"I don't understand “{extra[:40]}”. Options: "
                             + " ".join(f"{k}=" for k in RECOMMEND_OPTIONS) + ' (e.g. genre="Slice of Life" count=5).')
         recs = await self.service.picks.recommend(self.member_id, genre=options.get("genre"), type=options.get("type"),
-                                            count=_count(options, 10), discover=_flag(options, "discover"))
+                                            count=_count(options, 10), discover=_flag(options, "discover"),
+                                            new=options.get("new"))
         if recs.onboarding and not recs.picks:
             return render.embed_to_text(render.onboarding_embed(recs.onboarding)) + "\nRate them with /rate <title> <score>."
         return render.embed_to_text(render.recommend_embed(recs))

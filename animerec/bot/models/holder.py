@@ -102,7 +102,7 @@ class ModelHolder:
                 await release()
         await asyncio.to_thread(self._remove_exports)
         try:
-            self._loaded = await asyncio.to_thread(self._load)
+            self._loaded = await self._load()
             log.info("serving model %s", self.model_version)
         except ModelLoadError as exc:
             log.warning("no usable model (%s): training one now; commands answer 'warming up' until it is ready", exc)
@@ -230,10 +230,47 @@ class ModelHolder:
             )
         return loaded.served
 
-    def _load(self) -> Loaded:
-        """The published model with its fan rules, built off the event loop."""
-        model = load_current(self.models_dir)
-        return Loaded(ServedModel(model, self.catalog, self.franchises), meta_of(model))
+    async def _load(self) -> Loaded:
+        """The published model with its fan rules, built off the event loop, its titles without
+        interactions folded in from the community's ratings (fold_in_community)."""
+        model = await asyncio.to_thread(load_current, self.models_dir)
+        raters = await self._cold_raters(model)
+        served = await asyncio.to_thread(self._served_with, model, raters)
+        return Loaded(served, meta_of(model))
+
+    def _served_with(self, model: Recommender, raters: dict[int, dict[int, float]]) -> ServedModel:
+        folded = model.fold_in_community(raters)
+        if folded:
+            log.info("folded in %d title(s) the model has no interactions for from community ratings", len(folded))
+        return ServedModel(model, self.catalog, self.franchises)
+
+    async def _cold_raters(self, model: Recommender) -> dict[int, dict[int, float]]:
+        """Every rating of the members who rated a title the model has no interactions for."""
+        cold = model.cold
+        if cold is None:
+            return {}
+        wanted = [a for a in await self.store.rated_ids() if cold.index_of(a) is not None]
+        return await self.store.raters_of(wanted) if wanted else {}
+
+    async def refresh_community(self) -> int:
+        """Fold the community's ratings into the served model's titles without interactions again
+        (between retrains: new raters of a new title move its picks within the hour). The served model
+        is not touched: a copy of its cold vectors is folded in and swapped in whole. Returns the
+        titles folded in."""
+        loaded = self._loaded
+        if loaded is None:
+            return 0
+        raters = await self._cold_raters(loaded.served.model)
+
+        def fold() -> tuple[ServedModel, list[int]]:
+            model = loaded.served.model.with_own_cold()
+            return loaded.served.with_model(model), model.fold_in_community(raters)
+
+        served, folded = await asyncio.to_thread(fold)
+        if folded and self._loaded is loaded:  # else a reload meanwhile folded in its own
+            self._loaded = Loaded(served, loaded.meta)
+            log.info("folded in %d title(s) without interactions from community ratings", len(folded))
+        return len(folded)
 
     async def use_catalog(self, catalog: Catalog) -> None:
         """Serve the same model through a new catalog (a refresh added titles): built off the event
@@ -248,7 +285,7 @@ class ModelHolder:
     async def reload(self) -> bool:
         """Swap in the published `current` model; on a bad one keep serving the old (logged)."""
         try:
-            loaded = await asyncio.to_thread(self._load)
+            loaded = await self._load()
         except ModelLoadError as exc:
             log.error("cannot load the published model, still serving %s: %s", self.model_version, exc)
             return False
