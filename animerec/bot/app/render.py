@@ -135,7 +135,7 @@ def pick_reason(pick: RecommendedTitle) -> str:
     if pick.because is not None:
         return f"Because {you_gave(pick.because)}"
     if pick.popular_now:
-        return "New: popular this season with members of similar taste"
+        return "Popular this season with members of similar taste"
     return "Popular with members who like what you like"
 
 

@@ -142,7 +142,7 @@ class ServedModel:
         self._log_popularity = standardized(np.log1p(members))
         self._members = members
         starts = [catalog.get(a).start_date if a in catalog else None for a in ids.tolist()]
-        self._start = np.array([s or "9999-12-31" for s in starts], "datetime64[D]")  # unknown: never "new"
+        self._start = np.array([s or "NaT" for s in starts], "datetime64[D]")  # NaT: unknown, in no date range
 
     def with_model(self, model: Recommender) -> ServedModel:
         """This served model over ``model``, one with the same titles and vectors but its own cold
@@ -171,6 +171,8 @@ class ServedModel:
         if filters == NO_FILTERS and allow_adult and aired_from is None and aired_to is None:
             return None
         mask = self.catalog.filter_mask(self.ids, filters, allow_adult=allow_adult)
+        if aired_from is not None or aired_to is not None:
+            mask &= ~np.isnat(self._start)
         if aired_from is not None:
             mask &= self._start >= np.datetime64(aired_from, "D")
         if aired_to is not None:

@@ -165,3 +165,14 @@ def test_titles_after_the_bundled_relations_join_their_work_by_the_catalog(cold_
     assert {(1030, "Prequel", 1011), (1011, "Sequel", 1030), (1040, "Spin-off", 1010)} <= edges
     assert not any(a in (1010, 1011) for a, rel, _ in edges if rel != "Sequel")
     assert 1030 in set(dates["anime_id"]) and 1010 not in set(dates["anime_id"])
+
+
+def test_a_title_with_no_known_air_date_is_in_no_date_range(cold_plant):
+    from animerec.recsys.catalog.catalog import Anime, Catalog
+
+    served, catalog = cold_plant
+    undated = Catalog([*(a for a in catalog if a.anime_id != 1023),
+                       Anime(1023, "undated", ("Music",), "TV", 1, 8.0, 70_000)])
+    again = ServedModel(served.model, undated, served.franchises)
+    for window in (dict(aired_from=date(2025, 1, 1)), dict(aired_to=date(2030, 1, 1))):
+        assert 1023 not in again.ids[again.allowed(**window)].tolist()

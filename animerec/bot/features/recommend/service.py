@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 
 from animerec.bot.models.holder import ModelHolder
 from animerec.bot.service.errors import UserError
@@ -19,6 +19,7 @@ from animerec.recsys.serving.served import NEW_MONTHS, Pick, ServedModel
 MIN_RATINGS = 3  # below this, /recommend shows titles to rate beside the first picks
 ONBOARDING_TITLES = 4
 NEW_WORDS = frozenset({"", "yes", "true", "on", "new", "1"})  # /recommend new: the last NEW_MONTHS months
+SEASON_DAYS = 92  # a title that started this many days ago or less is "this season's" (a cour is ~3 months)
 FIRST_YEAR = 1917  # the oldest anime MAL lists: "new since" any earlier year is every title
 
 
@@ -75,8 +76,7 @@ class Picks:
             return served.recommend(ratings, count, exclude=skip, allowed=allowed, discover=discover, user=user)
 
         found = await asyncio.to_thread(work)
-        recent = served.new_since()
-        picks = [shown_pick(self.catalog, p, ratings, allow_adult, recent) for p in found.picks]
+        picks = [shown_pick(self.catalog, p, ratings, allow_adult, this_season_since()) for p in found.picks]
         seen_these = [self.catalog.get(a) for a in found.seen_these if a not in dismissed]
         # Titles to rate beside the first picks: none already on the page.
         shown = {p.anime_id for p in found.picks} | set(found.seen_these)
@@ -112,10 +112,16 @@ class Picks:
         return titles
 
 
+def this_season_since(today: date | None = None) -> date:
+    """The first day a title may have started to be "this season"'s: SEASON_DAYS before today."""
+    return (today or date.today()) - timedelta(days=SEASON_DAYS)
+
+
 def shown_pick(catalog: Catalog, pick: Pick, ratings: Mapping[int, float], allow_adult: bool,
                recent: date) -> RecommendedTitle:
     """A pick as the member sees it: the title it names, when they gave it and may see it; a title the
-    model has no interactions for, aired since ``recent``, with nothing to name is "popular this season"."""
+    model has no interactions for, first aired since ``recent`` (this_season_since), with nothing to name
+    is "popular this season"."""
     because, given = None, pick.because
     if given is not None and given in catalog and given in ratings:
         named = catalog.get(given)

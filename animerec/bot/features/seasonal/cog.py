@@ -41,7 +41,8 @@ class Seasonal(commands.Cog):
     @app_commands.describe(season="Winter, spring, summer or fall (default: the one airing now)",
                            year="The season's year", share="Post it in the channel for everyone",
                            count=f"How many (1-{MAX_COUNT})")
-    @app_commands.autocomplete(season=season_autocomplete, year=year_autocomplete)
+    @app_commands.autocomplete(season=season_autocomplete)
+    @app_commands.autocomplete(year=year_autocomplete)
     async def seasonal(self, interaction: discord.Interaction[AnimeRecBot], season: str | None = None,
                        year: app_commands.Range[int, 1917, 2100] | None = None, share: bool = False,
                        count: app_commands.Range[int, 1, MAX_COUNT] = 10) -> None:

@@ -29,9 +29,11 @@ def seasonal_embed(result: SeasonalList) -> discord.Embed:
         reason = pick_reason(show)
         if show.continues:
             reason = f"**{reason}**"  # the continue picks stand out in a season's list
-        value = f"Predicted **{show.predicted:.1f}** · {anime_line(show.anime)}\n{reason}"
+        value = f"Match **{show.match:.0%}** · {anime_line(show.anime)}\n{reason}"
         embed.add_field(name=f"{rank}. {clip(show.anime.name, 200)}", value=value, inline=False)
     for rank, anime in enumerate(result.popular, 1):
         embed.add_field(name=f"{rank}. {clip(anime.name, 200)}",
                         value=f"{anime_line(anime)} · {anime.members:,} MyAnimeList members", inline=False)
+    if result.shows:
+        embed.set_footer(text="Match: how likely members with your taste go on to watch it. The list is in that order.")
     return fit(embed)

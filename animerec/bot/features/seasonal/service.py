@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from animerec.bot.features.recommend.service import shown_pick
+from animerec.bot.features.recommend.service import shown_pick, this_season_since
 from animerec.bot.models.holder import ModelHolder
 from animerec.bot.service.errors import UserError
 from animerec.bot.service.results import RecommendedTitle
@@ -23,6 +23,9 @@ from animerec.recsys.catalog.catalog import SEASONS, Anime, Catalog
 from animerec.recsys.serving.rules import NEW_TYPES
 
 DEFAULT_COUNT = 10
+# The season airing now is "thin" below this share of the median of the four before it: the catalog's
+# sources list a season's shows as they are announced, so the newest is short until the weekly refresh.
+THIN_SHARE = 1 / 3
 # A season's shows: what airs in it (series, films, OVAs, web series); specials and music videos are
 # extras of those.
 SEASON_TYPES = NEW_TYPES
@@ -96,7 +99,7 @@ class Seasonal:
                 raise UserError(f"“{season[:20]}” is no season: choose winter, spring, summer or fall.")
         if year is None and name is None:
             if current in seasons:
-                return (*current, None)
+                return (*current, self._thin(current))
             newest = max(seasons, key=_order)
             return (*newest, f"I have nothing for {season_name(*current)} yet: here is {season_name(*newest)}, "
                              "the newest season I know.")
@@ -111,6 +114,19 @@ class Seasonal:
             raise UserError(_no_season(season_name(year, name), seasons))
         return year, name, None
 
+    def _thin(self, key: tuple[int, str]) -> str | None:
+        """A note when a season has far fewer shows than the four before it (THIN_SHARE)."""
+        seasons = self.seasons()
+        earlier = sorted((k for k in seasons if _order(k) < _order(key)), key=_order)[-4:]
+        if len(earlier) < 4:
+            return None
+        usual = sorted(len(seasons[k]) for k in earlier)[1:3]
+        have = len(seasons[key])
+        if have >= THIN_SHARE * sum(usual) / 2:
+            return None
+        return (f"I know only {have} show{'s' if have != 1 else ''} of {season_name(*key)} so far (a season "
+                f"usually has about {sum(usual) // 2}); the catalog fetches new titles every week")
+
     async def season(self, user_id: int, season: str | None = None, year: int | None = None, *,
                      count: int = DEFAULT_COUNT, allow_adult: bool = False, today: date | None = None) -> SeasonalList:
         """A season's shows ranked for the member (ServedModel.rank_titles), none they gave."""
@@ -124,7 +140,7 @@ class Seasonal:
         if not ratings:
             return SeasonalList(year, name, [], len(shows), 0, note, popular=open_[:count])
         picks = await asyncio.to_thread(served.rank_titles, ratings, [a.anime_id for a in open_])
-        recent = served.new_since(today)
+        recent = this_season_since(today)
         out = [shown_pick(self.catalog, p, ratings, allow_adult, recent) for p in picks[:count]]
         return SeasonalList(year, name, out, len(shows), given, note)
 
