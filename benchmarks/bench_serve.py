@@ -137,6 +137,16 @@ def bench(model: Recommender, catalog: Catalog) -> None:
         t = time.perf_counter()
         served.rank_titles(m, shows[j % len(shows)])
         seasonal_t.append(time.perf_counter() - t)
+    own = model.with_own_cold()
+    cold_ids = own.cold.anime_ids[:300].tolist() if own.cold is not None else []
+    raters = [(model.fold_in(m), 8.0) for m in members[:20]]
+    fold_item_t = []
+    for a in cold_ids:
+        t = time.perf_counter()
+        own.fold_in_title(a, raters)
+        fold_item_t.append(time.perf_counter() - t)
+    if fold_item_t:
+        print(f"{'item fold-in of a new title (20 raters)':44s}{percentiles(fold_item_t)}   (target < 5 ms)")
     print(f"{'/seasonal ranking (' + str(int(np.mean([len(s) for s in shows]))) + ' shows a season)':44s}"
           f"{percentiles(seasonal_t)}   (target p99 < 5 ms)")
 

@@ -72,6 +72,7 @@ class RecommendedTitle:
     because: Because | None = None
     more_in_series: int = 0
     popular_now: bool = False  # a title the model has no interactions for, aired lately, no title to name
+    starts_at: Anime | None = None  # /seasonal: a later entry of a series the member has not started
 
 
 @dataclass(frozen=True)

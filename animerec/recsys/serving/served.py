@@ -74,6 +74,7 @@ class Pick:
     because: int | None  # the member's title behind the pick (for CONTINUE: the one it continues)
     more_in_series: int  # other entries of its franchise the member has not given
     source: str | None = None  # a title without interactions: where its vector comes from (coldstart.SOURCES)
+    starts_at: int | None = None  # rank_titles: a later entry of a series the member has not started: its start
 
 
 @dataclass(frozen=True)
@@ -302,7 +303,10 @@ class ServedModel:
         """Given titles (e.g. a season's shows) ranked for a member, none they gave, with the words
         /recommend would use: CONTINUE (naming the title it goes on from) where the member started the
         franchise and can go on to it (FanRules.can_continue), else NEW with its "because". No floor and
-        no one-per-franchise: the caller asked for these titles. Titles not served are left out."""
+        no one-per-franchise: the caller asked for these titles. A later entry of a series the member has
+        not started (Re:Zero's 4th season for someone who never saw Re:Zero) comes after the rest, with
+        where the series starts (Pick.starts_at), as /recommend would send them there. Titles not served
+        are left out."""
         model = self.model
         user = user or model.fold_in(ratings)
         idx = np.array([i for a in dict.fromkeys(anime_ids) if (i := self.index_of(a)) is not None
@@ -314,19 +318,23 @@ class ServedModel:
         predicted = self.predictions(user, idx)
         given = ratings.keys()
         started = {f for a in given if (f := self.franchises.franchise_of(a)) is not None}
-        kinds, fixed = [], []
+        kinds, fixed, starts = [], [], []
         for i in idx.tolist():
-            goes_on = self.rules.item_franchise_list[i] in started and self.rules.can_continue(i, given)
+            f = self.rules.item_franchise_list[i]
+            goes_on = f in started and self.rules.can_continue(i, given)
             before = self.rules.before(i) & given if goes_on else frozenset()
             kinds.append(CONTINUE if before else NEW)
             fixed.append(max(before, key=lambda a: ratings[a]) if before else None)
+            entry = self.rules.entry_point(i)
+            later = f not in started and bool(self.rules.before(i)) and entry >= 0 and entry != i
+            starts.append(int(self.ids[entry]) if later else None)
         reasons = self._because(user, ratings, idx, fixed, terms, member_floor(ratings))
         out = []
-        for i, p, kind, reason in zip(idx.tolist(), predicted.tolist(), kinds, reasons):
+        for i, p, kind, reason, start in zip(idx.tolist(), predicted.tolist(), kinds, reasons, starts):
             anime_id = int(self.ids[i])
             out.append(Pick(anime_id, float(scores[i]), p, match_chance(float(scores[i])), kind, reason,
-                            self.rules.more_in_series(anime_id, ratings), self.source(i)))
-        return out
+                            self.rules.more_in_series(anime_id, ratings), self.source(i), start))
+        return sorted(out, key=lambda p: p.starts_at is not None)  # stable: the ranking within each part
 
     def _candidates(self, scores: np.ndarray, user: FoldedUser, predicted: dict[int, float]) -> Iterator[int]:
         """Item indices best first, CANDIDATE_DEPTH deep, in two rounds (most lists fill from the first

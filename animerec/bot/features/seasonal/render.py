@@ -25,12 +25,17 @@ def seasonal_embed(result: SeasonalList) -> discord.Embed:
     elif not result.shows:
         lines.append("You gave every show of it." if result.given == result.total else "Nothing left to rank.")
     embed.description = "\n".join(lines)
-    for rank, show in enumerate(result.shows, 1):
+    ranked = [s for s in result.shows if s.starts_at is None]
+    for rank, show in enumerate(ranked, 1):
         reason = pick_reason(show)
         if show.continues:
             reason = f"**{reason}**"  # the continue picks stand out in a season's list
         value = f"Match **{show.match:.0%}** · {anime_line(show.anime)}\n{reason}"
         embed.add_field(name=f"{rank}. {clip(show.anime.name, 200)}", value=value, inline=False)
+    later = [s for s in result.shows if s.starts_at is not None]
+    if later:
+        embed.add_field(name="Later seasons of series you haven't started", inline=False, value="\n".join(
+            f"{clip(s.anime.name, 90)}: start with {clip(s.starts_at.name, 90)}" for s in later if s.starts_at))
     for rank, anime in enumerate(result.popular, 1):
         embed.add_field(name=f"{rank}. {clip(anime.name, 200)}",
                         value=f"{anime_line(anime)} · {anime.members:,} MyAnimeList members", inline=False)

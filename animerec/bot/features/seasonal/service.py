@@ -124,8 +124,10 @@ class Seasonal:
         have = len(seasons[key])
         if have >= THIN_SHARE * sum(usual) / 2:
             return None
+        year, season = earlier[-1]
         return (f"I know only {have} show{'s' if have != 1 else ''} of {season_name(*key)} so far (a season "
-                f"usually has about {sum(usual) // 2}); the catalog fetches new titles every week")
+                f"usually has about {sum(usual) // 2}); the catalog fetches new titles every week. "
+                f"/seasonal {season} {year} shows the one before")
 
     async def season(self, user_id: int, season: str | None = None, year: int | None = None, *,
                      count: int = DEFAULT_COUNT, allow_adult: bool = False, today: date | None = None) -> SeasonalList:

@@ -113,3 +113,15 @@ async def test_popular_this_season_is_said_only_of_a_show_that_started_this_seas
     assert "Popular this season with members of similar taste" in seasonal_embed(august).fields[0].value
     assert not {s.anime.anime_id: s for s in december.shows}[1020].popular_now
     assert "Popular with members who like what you like" in seasonal_embed(december).fields[0].value
+
+
+async def test_a_later_season_of_a_series_the_member_has_not_started_says_where_it_starts(seasonal):
+    """1030 is franchise B's new season; the newcomer gave nothing of B: not a pick to start with."""
+    result = await seasonal.season(NEWCOMER, "spring", 2026)
+    [show] = result.shows
+    assert not show.continues and show.starts_at is not None and show.starts_at.anime_id == 1010
+    embed = seasonal_embed(result)
+    assert [f.name for f in embed.fields] == ["Later seasons of series you haven't started"]
+    assert embed.fields[0].value == "new title 1030: start with title 1010"
+    fan = await seasonal.season(FAN, "spring", 2026)  # who gave B's seasons continues it instead
+    assert fan.shows[0].starts_at is None and fan.shows[0].continues
