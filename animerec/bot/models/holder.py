@@ -235,22 +235,25 @@ class ModelHolder:
         interactions folded in from the community's ratings (fold_in_community)."""
         model = await asyncio.to_thread(load_current, self.models_dir)
         raters = await self._cold_raters(model)
-        served = await asyncio.to_thread(self._served_with, model, raters)
-        return Loaded(served, meta_of(model))
 
-    def _served_with(self, model: Recommender, raters: dict[int, dict[int, float]]) -> ServedModel:
-        folded = model.fold_in_community(raters)
-        if folded:
-            log.info("folded in %d title(s) the model has no interactions for from community ratings", len(folded))
-        return ServedModel(model, self.catalog, self.franchises)
+        def serve() -> ServedModel:
+            _fold_in(model, raters)
+            return ServedModel(model, self.catalog, self.franchises)
+
+        return Loaded(await asyncio.to_thread(serve), meta_of(model))
 
     async def _cold_raters(self, model: Recommender) -> dict[int, dict[int, float]]:
-        """Every rating of the members who rated a title the model has no interactions for."""
+        """Every rating of the members who rated a title the model has no interactions for; none when
+        the store cannot say (the model serves without the fold-ins, logged)."""
         cold = model.cold
         if cold is None:
             return {}
-        wanted = [a for a in await self.store.rated_ids() if cold.index_of(a) is not None]
-        return await self.store.raters_of(wanted) if wanted else {}
+        try:
+            wanted = [a for a in await self.store.rated_ids() if cold.index_of(a) is not None]
+            return await self.store.raters_of(wanted) if wanted else {}
+        except Exception:  # e.g. the database is busy: the fold-ins wait for the next refresh
+            log.exception("cannot read the community's ratings of new titles: serving without their fold-ins")
+            return {}
 
     async def refresh_community(self) -> int:
         """Fold the community's ratings into the served model's titles without interactions again
@@ -262,15 +265,14 @@ class ModelHolder:
             return 0
         raters = await self._cold_raters(loaded.served.model)
 
-        def fold() -> tuple[ServedModel, list[int]]:
+        def fold() -> tuple[ServedModel, int]:
             model = loaded.served.model.with_own_cold()
-            return loaded.served.with_model(model), model.fold_in_community(raters)
+            return loaded.served.with_model(model), _fold_in(model, raters)
 
         served, folded = await asyncio.to_thread(fold)
         if folded and self._loaded is loaded:  # else a reload meanwhile folded in its own
             self._loaded = Loaded(served, loaded.meta)
-            log.info("folded in %d title(s) without interactions from community ratings", len(folded))
-        return len(folded)
+        return folded
 
     async def use_catalog(self, catalog: Catalog) -> None:
         """Serve the same model through a new catalog (a refresh added titles): built off the event
@@ -406,6 +408,14 @@ class ModelHolder:
         """Exports left by a bot killed mid-training (its cleanup never ran) or by earlier versions."""
         for path in [self.data_dir / LEGACY_EXPORT, *self.data_dir.glob(f"{EXPORT_PREFIX}*.csv")]:
             path.unlink(missing_ok=True)
+
+
+def _fold_in(model: Recommender, raters: dict[int, dict[int, float]]) -> int:
+    """Recommender.fold_in_community, logged; the titles folded in."""
+    folded = model.fold_in_community(raters)
+    if folded:
+        log.info("folded in %d title(s) without interactions from community ratings", len(folded))
+    return len(folded)
 
 
 def _log_outcome(task: asyncio.Task[TrainingRecord]) -> None:
