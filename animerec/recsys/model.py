@@ -120,6 +120,8 @@ class FoldedUser:
     user_bias: float
     rating_vec: np.ndarray  # z_u
     ratings: np.ndarray  # float32, the member's rating of each of seen (-1: watched)
+    cold_seen: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # ColdVectors rows given (trusted)
+    cold_ratings: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))  # their ratings
 
 
 def confidence_weight(ratings: np.ndarray, config: ModelConfig) -> np.ndarray:
@@ -396,7 +398,7 @@ class Recommender:
             penalty[0] = self.config.user_bias_reg
             w = solve_spd((X.T * w_row) @ X + np.diag(penalty), (X.T * w_row) @ target)
             user_bias, rating_vec = float(w[0]), w[1:].astype(np.float32)
-        return FoldedUser(idx, pref, user_bias, rating_vec, r)
+        return FoldedUser(idx, pref, user_bias, rating_vec, r, rows, cold_r)
 
     def folded(self, user: FoldedUser | Mapping[int, float]) -> FoldedUser:
         """A folded-in member: as given, or folded in from their ratings (so callers fold in once)."""
@@ -437,13 +439,19 @@ class Recommender:
         return scores, scaled
 
     def preference_contributions(self, user: FoldedUser, vectors: np.ndarray) -> np.ndarray:
-        """(given trained titles x vectors): how much each title the member gave adds to x_u . v. The
-        fold-in's x_u = A^-1 sum_j c_j y_j is linear in what each given title brings, so the parts add
-        up to the dot product (over the trained titles; a cold title given adds its own part besides)."""
-        if len(user.seen) == 0 or len(vectors) == 0:
-            return np.zeros((len(user.seen), len(vectors)), np.float32)
-        Y = self.item_factors[user.seen]
-        conf = 1.0 + self.config.alpha * confidence_weight(user.ratings, self.config)
+        """(given titles x vectors), the given titles being user.seen then user.cold_seen: how much each
+        adds to x_u . v. The fold-in's x_u = A^-1 sum_j c_j y_j is linear in what each given title brings,
+        so the parts add up to the dot product."""
+        n_given = len(user.seen) + len(user.cold_seen)
+        if n_given == 0 or len(vectors) == 0:
+            return np.zeros((n_given, len(vectors)), np.float32)
+        Y, trust = self.item_factors[user.seen], np.ones(len(user.seen), np.float32)
+        if len(user.cold_seen):
+            assert self.cold is not None
+            Y = np.vstack([Y, self.cold.factors[user.cold_seen]])
+            trust = np.concatenate([trust, np.asarray(self.cold.config.trust, np.float32)[self.cold.source[user.cold_seen]]])
+        weight = confidence_weight(np.concatenate([user.ratings, user.cold_ratings]), self.config)
+        conf = 1.0 + self.config.alpha * trust * weight
         A = self._gram + (Y.T * (conf - 1.0)) @ Y
         return (conf[:, None] * (Y @ solve_spd(A, np.asarray(vectors, np.float32).T))).astype(np.float32)
 

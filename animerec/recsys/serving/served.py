@@ -392,38 +392,61 @@ class ServedModel:
         or watched); None when no such title helped: the caller then says it is popular with members
         of similar taste.
 
-        A trained pick's score adds up per given title through the item-item terms; a cold pick's only
-        through its vector (x_u . y), and only a vector learnt from the title's franchise or its raters
-        says anything of the titles it follows: a content or prior vector never names one. A cold pick
-        also needs the named title to add DRIVES_SHARE of what the given titles add, and its vector score
-        to stand DRIVES_ABOVE sd above the cold titles' (else the prior put it there)."""
+        A trained pick's score adds up per trained title given through the item-item terms. Otherwise a
+        pick's score comes from its vector alone (x_u . y): a cold pick's, and any pick's for a member who
+        gave only titles without interactions (Recommender.ranking); x_u splits per given title, trained
+        or cold (Recommender.preference_contributions). Only a vector learnt from interactions, a title's
+        franchise or its raters says anything of the titles it follows: a content or prior vector never
+        names one. A vector-driven pick also needs the named title to add DRIVES_SHARE of what the given
+        titles add, and its vector score to stand DRIVES_ABOVE sd above its kind's (trained or cold; else
+        popularity put it there)."""
         out = list(fixed)
         todo = [j for j, b in enumerate(fixed) if b is None]
-        if not todo or len(user.seen) == 0:
+        n_seen = len(user.seen)
+        if not todo or n_seen + len(user.cold_seen) == 0:
             return out
         n = self.n_trained
-        warm = [j for j in todo if idx[j] < n]
-        cold = [j for j in todo if idx[j] >= n and self.source(int(idx[j])) in (SOURCES[COMMUNITY], SOURCES[FRANCHISE])]
-        given_ids = self.model.item_ids[user.seen]
-        liked = (user.ratings < 0) | (user.ratings >= floor)
-        for cols in (warm, cold):
+        given = np.concatenate([user.seen, n + user.cold_seen])
+        given_ids = self.ids[given]
+        rated = np.concatenate([user.ratings, user.cold_ratings])
+        liked = (rated < 0) | (rated >= floor)
+        by_terms = [j for j in todo if idx[j] < n] if terms else []
+        by_vector = [j for j in todo if (idx[j] < n and not terms) or (idx[j] >= n and self.source(int(idx[j])) in (
+            SOURCES[COMMUNITY], SOURCES[FRANCHISE]))]
+        for cols in (by_terms, by_vector):
             if not cols:
                 continue
             picks = idx[cols]
-            if cols is warm:
-                contrib = self.model.contributions(user, picks, terms)
+            if cols is by_terms:
+                contrib = np.zeros((len(given), len(cols)), np.float32)
+                contrib[:n_seen] = self.model.contributions(user, picks, terms)
                 ok = contrib > 0
             else:
-                vectors = self.model.cold.factors if self.model.cold is not None else np.empty((0, 0))
-                contrib = self.model.preference_contributions(user, vectors[picks - n])
-                dots = vectors @ user.pref
-                driven = (dots[picks - n] - dots.mean()) / (dots.std() + 1e-9) >= DRIVES_ABOVE
-                ok = (contrib > 0) & (contrib >= DRIVES_SHARE * np.maximum(contrib, 0).sum(axis=0)) & driven
-            ok &= self._relates(user.seen, picks) & liked[:, None]
+                contrib = self.model.preference_contributions(user, self._vectors(picks))
+                share = contrib >= DRIVES_SHARE * np.maximum(contrib, 0).sum(axis=0)
+                ok = (contrib > 0) & share & (self._vector_z(user, picks) >= DRIVES_ABOVE)
+            ok &= self._relates(given, picks) & liked[:, None]
             best = np.argmax(np.where(ok, contrib, 0.0), axis=0)
             for col, j in enumerate(cols):
                 if ok[best[col], col]:
                     out[j] = int(given_ids[best[col]])
+        return out
+
+    def _vectors(self, idx: np.ndarray) -> np.ndarray:
+        """The item factors of served titles (a cold title's from its cold-start vector)."""
+        model, n = self.model, self.n_trained
+        cold = model.cold.factors if model.cold is not None else model.item_factors[:0]
+        return np.array([model.item_factors[i] if i < n else cold[i - n] for i in idx.tolist()], np.float32)
+
+    def _vector_z(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:
+        """x_u . y of served titles, standardized over their kind (the trained titles, or the cold ones)."""
+        out = np.empty(len(idx), np.float64)
+        n = self.n_trained
+        for part, factors, offset in ((idx < n, self.model.item_factors, 0),
+                                      (idx >= n, self.model.cold.factors if self.model.cold is not None else None, n)):
+            if part.any() and factors is not None:
+                dots = factors @ user.pref
+                out[part] = (dots[idx[part] - offset] - dots.mean()) / (dots.std() + 1e-9)
         return out
 
     def _relates(self, given: np.ndarray, picks: np.ndarray) -> np.ndarray:
@@ -445,7 +468,7 @@ class ServedModel:
         model = self.model
         user = user or model.fold_in(ratings)
         i = self.index_of(anime_id)
-        if i is None or len(user.seen) == 0:
+        if i is None or len(user.seen) + len(user.cold_seen) == 0:
             return float(model.predict(user, [anime_id])[0]), None
         _, terms = model.ranking(user)
         idx = np.array([i], np.int64)

@@ -176,3 +176,17 @@ def test_a_title_with_no_known_air_date_is_in_no_date_range(cold_plant):
     again = ServedModel(served.model, undated, served.franchises)
     for window in (dict(aired_from=date(2025, 1, 1)), dict(aired_to=date(2030, 1, 1))):
         assert 1023 not in again.ids[again.allowed(**window)].tolist()
+
+
+def test_a_member_who_gave_only_new_titles_hears_which_one_a_pick_comes_from(served):
+    """Their picks are scored by their vector alone, which splits exactly per given title: the
+    block 1 picks name 1030 or 1020, both block 1's genres; nothing else is ever named."""
+    ratings = {1020: 10.0, 1030: 9.0}
+    picks = served.recommend(ratings, 6).picks
+    named = [p.because for p in picks if p.because is not None]
+    assert named and set(named) <= {1020, 1030}
+    user = served.model.fold_in(ratings)
+    parts = served.model.preference_contributions(user, served.model.item_factors[:3])
+    np.testing.assert_allclose(parts.sum(axis=0), served.model.item_factors[:3] @ user.pref, rtol=1e-3, atol=1e-5)
+    predicted, because = served.explain(ratings, 1015)
+    assert because in (1020, 1030, None) and 1 <= predicted <= 10
