@@ -90,7 +90,12 @@ class CatalogMap:
 
     @classmethod
     def of(cls, model: Recommender) -> CatalogMap:
-        return cls.build(model.similar_vectors, model.item_ids, model.item_popularity)
+        """Every served title, those without interactions too (Recommender.similar_space); the axes are
+        fit on the most watched trained titles, as before there were any."""
+        ids, vectors = model.similar_space()
+        popularity = np.zeros(len(ids), model.item_popularity.dtype)
+        popularity[: model.n_items] = model.item_popularity
+        return cls.build(vectors, ids, popularity)
 
     def point(self, anime_id: int) -> tuple[float, float] | None:
         i = self._index.get(int(anime_id))

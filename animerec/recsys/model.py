@@ -16,6 +16,7 @@ factors); animerec.recsys.serving.served re-ranks their hits with a support prio
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -41,6 +42,9 @@ RATING_MIN, RATING_MAX = 1.0, 10.0
 # Below this share the neighbour scores (standardized, weights 1 + 2) move a title by < 0.1 sd:
 # members with about 70+ titles skip those wide sums (the /recommend p99 budget).
 COLD_NEGLIGIBLE = 0.03
+# Ridge penalty of the map from item factors to /similar embeddings (similar_space), as a share of the
+# factors' mean squared norm per dimension: enough to keep a content vector's guess near the middle.
+SIMILAR_MAP_REG = 0.1
 _BLAS = ThreadpoolController()
 
 
@@ -116,6 +120,8 @@ class FoldedUser:
     user_bias: float
     rating_vec: np.ndarray  # z_u
     ratings: np.ndarray  # float32, the member's rating of each of seen (-1: watched)
+    cold_seen: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # ColdVectors rows given (trusted)
+    cold_ratings: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))  # their ratings
 
 
 def confidence_weight(ratings: np.ndarray, config: ModelConfig) -> np.ndarray:
@@ -146,6 +152,7 @@ class Recommender:
         V = self.item_factors.astype(np.float64)
         self._gram = (V.T @ V + self.config.regularization * np.eye(k)).astype(np.float32)
         self._ann: AnnIndex | None = None  # set by attach_ann / artifacts.load
+        self._similar_space: tuple[np.ndarray, np.ndarray] | None = None  # similar_space(), made once
 
     # ------------------------------------------------------------------ training
     @classmethod
@@ -264,16 +271,72 @@ class Recommender:
         return self.cold.fold_in_item(row, np.array([u.pref for u in users]), conf, residuals,
                                       self.config.item_bias_shrink)
 
+    def fold_in_community(self, members: Mapping[int, Mapping[int, float]]) -> list[int]:
+        """Item fold-in (fold_in_title) of every title without interactions that at least
+        ColdConfig.min_raters of these community members gave; each member is folded in once, on the
+        trained titles they gave (a cold title's own vector is what is being solved for). Returns the
+        titles folded in. Each fold-in starts from the vector the model was trained with, so a title's
+        raters count once however often this runs."""
+        cold = self.cold
+        if cold is None:
+            return []
+        by_title: dict[int, list[tuple[int, float]]] = {}
+        for member, ratings in members.items():
+            for a, r in ratings.items():
+                if cold.index_of(a) is not None:
+                    by_title.setdefault(int(a), []).append((member, float(r)))
+        enough = {a: raters for a, raters in by_title.items() if len(raters) >= cold.config.min_raters}
+        folded: dict[int, FoldedUser] = {}
+        done = []
+        for a, raters in sorted(enough.items()):
+            users = []
+            for member, r in raters:
+                if member not in folded:
+                    folded[member] = self.fold_in({t: s for t, s in members[member].items() if t in self._index})
+                users.append((folded[member], r))
+            if self.fold_in_title(a, users):
+                done.append(a)
+        return done
+
+    def with_own_cold(self) -> Recommender:
+        """This model sharing everything but its cold vectors, which it has its own copy of: a served
+        model's titles can be folded in anew while requests go on reading the one served."""
+        out = copy.copy(self)
+        out.cold = copy.deepcopy(self.cold)
+        return out
+
     # ------------------------------------------------------------------ similar-items index
     def attach_ann(self, ann: AnnIndex) -> None:
         self._ann = ann
 
     def ensure_ann(self) -> AnnIndex:
-        """The Annoy index over the /similar embeddings, built on first need."""
+        """The Annoy index over the /similar embeddings of every title (similar_space), built on first need."""
         if self._ann is None:
-            self._ann = AnnIndex.build(self.similar_vectors, self.item_ids, n_trees=self.config.ann_trees,
+            ids, vectors = self.similar_space()
+            self._ann = AnnIndex.build(vectors, ids, n_trees=self.config.ann_trees,
                                        search_k=self.config.ann_search_k, seed=self.config.seed)
         return self._ann
+
+    def similar_space(self) -> tuple[np.ndarray, np.ndarray]:
+        """(MAL ids, /similar embeddings) of every title: the trained ones in index order, then the
+        cold ones (ColdVectors order). A cold title's embedding is a ridge map from item factors to the
+        trained titles' embeddings applied to its cold-start vector, so a franchise, content or community
+        vector lands among the titles it resembles. Made once per model, from the vectors it was trained
+        with: the Annoy index saved with the model is built from these, and a community fold-in between
+        retrains moves a title's picks at once, its /similar neighbours at the next retrain."""
+        if self._similar_space is None:
+            cold = self.cold
+            if cold is None or len(cold.anime_ids) == 0:
+                self._similar_space = (self.item_ids, self.similar_vectors)
+            else:
+                F = self.item_factors.astype(np.float64)
+                gram = F.T @ F
+                reg = SIMILAR_MAP_REG * np.trace(gram) / len(gram)
+                W = np.linalg.solve(gram + reg * np.eye(len(gram)), F.T @ self.similar_vectors.astype(np.float64))
+                mapped = (cold.factors.astype(np.float64) @ W).astype(np.float32)
+                self._similar_space = (np.concatenate([self.item_ids, cold.anime_ids.astype(np.int64)]),
+                                       np.vstack([self.similar_vectors.astype(np.float32), mapped]))
+        return self._similar_space
 
     # ------------------------------------------------------------------ serving
     @property
@@ -291,25 +354,52 @@ class Recommender:
         idx, r = zip(*pairs)
         return np.asarray(idx, np.int64), np.asarray(r, np.float32)
 
+    def _cold_given(self, ratings: Mapping[int, float]) -> tuple[np.ndarray, np.ndarray]:
+        """The member's titles without interactions whose vector is trusted at all, as (cold rows,
+        ratings): a prior-only vector is every such title's, and says nothing of this member."""
+        cold = self.cold
+        if cold is None:
+            return np.empty(0, np.int64), np.empty(0, np.float32)
+        pairs = [(row, float(r)) for a, r in ratings.items() if (row := cold.index_of(a)) is not None
+                 and cold.config.trust[cold.source[row]] > 0]
+        if not pairs:
+            return np.empty(0, np.int64), np.empty(0, np.float32)
+        rows, r = zip(*pairs)
+        return np.asarray(rows, np.int64), np.asarray(r, np.float32)
+
     def fold_in(self, ratings: Mapping[int, float]) -> FoldedUser:
-        """Solve the member's vectors against the fixed item factors (no retraining)."""
+        """Solve the member's vectors against the fixed item factors (no retraining).
+
+        Titles without interactions that the member gave count through their cold-start vectors, each
+        weighed by how much its source is trusted (ColdConfig.trust): a 2026 fan who rated only
+        Frieren, Jujutsu Kaisen and Spy x Family is folded in from those three, not shown the most
+        watched titles."""
         idx, r = self._indices(ratings)
+        rows, cold_r = self._cold_given(ratings)
         k = self.item_factors.shape[1]
-        if len(idx) == 0:
+        if len(idx) == 0 and len(rows) == 0:
             return FoldedUser(idx, np.zeros(k, np.float32), 0.0, np.zeros(k, np.float32), r)
-        conf = 1.0 + self.config.alpha * confidence_weight(r, self.config)
-        pref = solve_user(self.item_factors, self._gram, idx, conf)
-        rated = r > 0
+        Y, bias, trust = self.item_factors[idx], self.item_bias[idx], np.ones(len(idx), np.float32)
+        if len(rows):
+            assert self.cold is not None
+            Y = np.vstack([Y, self.cold.factors[rows]])
+            bias = np.concatenate([bias, self.cold.bias[rows]])
+            trust = np.concatenate([trust, np.asarray(self.cold.config.trust, np.float32)[self.cold.source[rows]]])
+        every = np.concatenate([r, cold_r])
+        conf = 1.0 + self.config.alpha * trust * confidence_weight(every, self.config)
+        pref = solve_user(Y, self._gram, np.arange(len(Y)), conf)
+        rated = every > 0
         user_bias, rating_vec = 0.0, np.zeros(k, np.float32)
         if rated.any():
-            # Ridge on [1, y_i] for the member's scores minus the global mean and item biases.
-            Y = np.hstack([np.ones((rated.sum(), 1), np.float32), self.item_factors[idx[rated]]])
-            target = r[rated] - self.global_mean - self.item_bias[idx[rated]]
+            # Weighted ridge on [1, y_i] for the member's scores minus the global mean and item biases.
+            X = np.hstack([np.ones((rated.sum(), 1), np.float32), Y[rated]])
+            w_row = trust[rated]
+            target = every[rated] - self.global_mean - bias[rated]
             penalty = np.full(k + 1, self.config.rating_reg, np.float32)
             penalty[0] = self.config.user_bias_reg
-            w = solve_spd(Y.T @ Y + np.diag(penalty), Y.T @ target)
+            w = solve_spd((X.T * w_row) @ X + np.diag(penalty), (X.T * w_row) @ target)
             user_bias, rating_vec = float(w[0]), w[1:].astype(np.float32)
-        return FoldedUser(idx, pref, user_bias, rating_vec, r)
+        return FoldedUser(idx, pref, user_bias, rating_vec, r, rows, cold_r)
 
     def folded(self, user: FoldedUser | Mapping[int, float]) -> FoldedUser:
         """A folded-in member: as given, or folded in from their ratings (so callers fold in once)."""
@@ -328,6 +418,8 @@ class Recommender:
         """The ranking scores, and the item-item terms behind them as (matrix, coefficient): a given
         title j adds coefficient * M[j, i] to title i's score (what "because" is computed from)."""
         if len(user.seen) == 0:
+            if user.pref.any():  # only titles without interactions given: their vectors place the member
+                return standardized(self.item_factors @ user.pref).astype(np.float32), []
             # Nothing to fold in: the most watched titles first.
             return np.log1p(self.item_popularity).astype(np.float32), []
         cfg = self.config
@@ -346,6 +438,23 @@ class Recommender:
             scores += (weight / sd) * (sums - mean)
             scaled.append((matrix, weight / sd))
         return scores, scaled
+
+    def preference_contributions(self, user: FoldedUser, vectors: np.ndarray) -> np.ndarray:
+        """(given titles x vectors), the given titles being user.seen then user.cold_seen: how much each
+        adds to x_u . v. The fold-in's x_u = A^-1 sum_j c_j y_j is linear in what each given title brings,
+        so the parts add up to the dot product."""
+        n_given = len(user.seen) + len(user.cold_seen)
+        if n_given == 0 or len(vectors) == 0:
+            return np.zeros((n_given, len(vectors)), np.float32)
+        Y, trust = self.item_factors[user.seen], np.ones(len(user.seen), np.float32)
+        if len(user.cold_seen):
+            assert self.cold is not None
+            Y = np.vstack([Y, self.cold.factors[user.cold_seen]])
+            trust = np.concatenate([trust, np.asarray(self.cold.config.trust, np.float32)[self.cold.source[user.cold_seen]]])
+        weight = confidence_weight(np.concatenate([user.ratings, user.cold_ratings]), self.config)
+        conf = 1.0 + self.config.alpha * trust * weight
+        A = self._gram + (Y.T * (conf - 1.0)) @ Y
+        return (conf[:, None] * (Y @ solve_spd(A, np.asarray(vectors, np.float32).T))).astype(np.float32)
 
     @staticmethod
     def contributions(user: FoldedUser, idx: np.ndarray, terms: list[tuple[sp.csr_matrix, float]]) -> np.ndarray:
@@ -406,8 +515,10 @@ class Recommender:
         i = self._index.get(int(anime_id))
         if i is None:
             raise UnknownTitle(anime_id)
-        if self._ann is not None:
-            return self._ann.similar(i, n, allowed)
+        if self._ann is not None:  # the index also holds the cold titles: the raw neighbours are trained ones
+            trained = np.zeros(len(self._ann.item_ids), bool)
+            trained[: self.n_items] = True if allowed is None else np.asarray(allowed, bool)
+            return self._ann.similar(i, n, trained)
         return self.similar_exact(i, n, allowed)
 
     def similar_exact(self, i: int, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:

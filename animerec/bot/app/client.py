@@ -24,10 +24,13 @@ log = logging.getLogger(__name__)
 
 # One package per feature under animerec.bot.features; its `cog` module is the discord.py extension.
 EXTENSIONS = tuple(f"animerec.bot.features.{feature}.cog"
-                   for feature in ("rating", "recommend", "similar", "watchparty", "admin", "community"))
+                   for feature in ("rating", "recommend", "similar", "watchparty", "admin", "community", "seasonal"))
 RETRAIN_JOB = "retrain"
 CATALOG_JOB = "catalog-refresh"
 CATALOG_WATCH_JOB = "catalog-watch"
+COMMUNITY_FOLD_JOB = "community-fold-in"
+# Between retrains, new titles' raters are folded in this often (ModelHolder.refresh_community).
+COMMUNITY_FOLD_MINUTES = 60
 
 
 class AnimeRecTree(app_commands.CommandTree):
@@ -125,6 +128,8 @@ def start_schedule(service: Service, settings: Settings) -> AsyncIOScheduler:
     if settings.model_poll_seconds > 0:  # shards: another process's refresh is looked for as its models are
         scheduler.add_job(service.catalog_refresh.check_published, IntervalTrigger(seconds=settings.model_poll_seconds),
                           id=CATALOG_WATCH_JOB, max_instances=1, coalesce=True)
+    scheduler.add_job(service.models.refresh_community, IntervalTrigger(minutes=COMMUNITY_FOLD_MINUTES),
+                      id=COMMUNITY_FOLD_JOB, max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler
 

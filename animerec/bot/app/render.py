@@ -134,11 +134,16 @@ def pick_reason(pick: RecommendedTitle) -> str:
         return f"Continues {clip(pick.because.anime.name, 80)} (you {gave})"
     if pick.because is not None:
         return f"Because {you_gave(pick.because)}"
+    if pick.popular_now:
+        return "Popular this season with members of similar taste"
     return "Popular with members who like what you like"
 
 
 def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> discord.Embed:
     embed = discord.Embed(title=heading, colour=COLOUR)
+    if recs.new_since is not None:
+        heading += f" · first aired since {recs.new_since:%B %Y}"
+        embed.title = heading
     if not recs.picks:
         embed.description = "No good matches left with these filters."
     elif recs.short:

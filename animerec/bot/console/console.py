@@ -26,6 +26,7 @@ from animerec.bot.app.client import start_schedule
 from animerec.bot.features.community import console as console_community
 from animerec.bot.features.rating.malxml import MAX_BYTES
 from animerec.bot.features.rating.service import FORGET_QUESTION, parse_score
+from animerec.bot.features.seasonal import console as console_seasonal
 from animerec.bot.limits import DISPLAY_NAME
 from animerec.bot.service import SOMETHING_WENT_WRONG, Service, TitleChoice, UserError, member_message
 from animerec.bot.settings import Settings
@@ -39,7 +40,7 @@ HELP = """Commands (options as key=value after the title; a value may have space
   /unrate <title>                   remove a rating
   /ratings                          list your ratings
   /import <path to MAL export>      import a MyAnimeList XML export
-  /recommend [genre=] [type=] [count=] [discover=yes]
+  /recommend [new | new=<year>] [genre=] [type=] [count=] [discover=yes]
   /similar <title> [genre=] [type=] [count=]
   /watchparty <name> <name> ... [strategy=average|least_misery|fair] [genre=] [type=] [count=]
                                     one list for you and the named local members
@@ -50,11 +51,11 @@ HELP = """Commands (options as key=value after the title; a value may have space
   /admin adult-content hide=yes|no  adult titles: hidden (the default), or shown here as in an
                                     age-restricted channel
   /stats [details]                  how good the picks are, in words (details: the figures)
-""" + console_community.HELP + """
+""" + console_community.HELP + "\n" + console_seasonal.HELP + """
   /help, /quit"""
 
 
-RECOMMEND_OPTIONS = ("genre", "type", "count", "discover")
+RECOMMEND_OPTIONS = ("genre", "type", "count", "discover", "new")
 SIMILAR_OPTIONS = ("genre", "type", "count")
 WATCHPARTY_OPTIONS = ("strategy", "genre", "type", "count")
 CONSOLE_USER_NAME = "you"
@@ -168,6 +169,7 @@ class Console:
         self._allow_adult: bool | None = None  # the local server's /admin adult-content, read once
         self.names: dict[int, str] = LocalNames(service.data_dir)
         self.commands.update(console_community.commands(self))
+        self.commands.update(console_seasonal.commands(service, lambda: self.member_id))
         # The command that met a title it was not sure of, its arguments and the titles offered: a number on
         # the next line redoes it on that title; any other line drops it.
         self.choice: tuple[Callable[[str], Awaitable[str]], str, TitleChoice] | None = None
@@ -282,12 +284,14 @@ class Console:
 
     async def recommend(self, args: str) -> str:
         extra, options = split_options(args, RECOMMEND_OPTIONS)
+        if extra.strip().casefold() == "new":  # "/recommend new": the last 12 months
+            extra, options["new"] = "", "yes"
         if extra:
             raise UserError(f"I don't understand “{extra[:40]}”. Options: "
                             + " ".join(f"{k}=" for k in RECOMMEND_OPTIONS) + ' (e.g. genre="Slice of Life" count=5).')
         recs = await self.service.picks.recommend(self.member_id, genre=options.get("genre"), type=options.get("type"),
                                                   count=_count(options, 10), discover=_flag(options, "discover"),
-                                                  allow_adult=await self.allow_adult())
+                                                  new=options.get("new"), allow_adult=await self.allow_adult())
         if recs.onboarding and not recs.picks:
             return render.embed_to_text(render.onboarding_embed(recs.onboarding)) + "\nRate them with /rate <title> <score>."
         return render.embed_to_text(render.recommend_embed(recs))

@@ -102,7 +102,7 @@ class ModelHolder:
                 await release()
         await asyncio.to_thread(self._remove_exports)
         try:
-            self._loaded = await asyncio.to_thread(self._load)
+            self._loaded = await self._load()
             log.info("serving model %s", self.model_version)
         except ModelLoadError as exc:
             log.warning("no usable model (%s): training one now; commands answer 'warming up' until it is ready", exc)
@@ -230,10 +230,49 @@ class ModelHolder:
             )
         return loaded.served
 
-    def _load(self) -> Loaded:
-        """The published model with its fan rules, built off the event loop."""
-        model = load_current(self.models_dir)
-        return Loaded(ServedModel(model, self.catalog, self.franchises), meta_of(model))
+    async def _load(self) -> Loaded:
+        """The published model with its fan rules, built off the event loop, its titles without
+        interactions folded in from the community's ratings (fold_in_community)."""
+        model = await asyncio.to_thread(load_current, self.models_dir)
+        raters = await self._cold_raters(model)
+
+        def serve() -> ServedModel:
+            _fold_in(model, raters)
+            return ServedModel(model, self.catalog, self.franchises)
+
+        return Loaded(await asyncio.to_thread(serve), meta_of(model))
+
+    async def _cold_raters(self, model: Recommender) -> dict[int, dict[int, float]]:
+        """Every rating of the members who rated a title the model has no interactions for; none when
+        the store cannot say (the model serves without the fold-ins, logged)."""
+        cold = model.cold
+        if cold is None:
+            return {}
+        try:
+            wanted = [a for a in await self.store.rated_ids() if cold.index_of(a) is not None]
+            return await self.store.raters_of(wanted) if wanted else {}
+        except Exception:  # e.g. the database is busy: the fold-ins wait for the next refresh
+            log.exception("cannot read the community's ratings of new titles: serving without their fold-ins")
+            return {}
+
+    async def refresh_community(self) -> int:
+        """Fold the community's ratings into the served model's titles without interactions again
+        (between retrains: new raters of a new title move its picks within the hour). The served model
+        is not touched: a copy of its cold vectors is folded in and swapped in whole. Returns the
+        titles folded in."""
+        loaded = self._loaded
+        if loaded is None:
+            return 0
+        raters = await self._cold_raters(loaded.served.model)
+
+        def fold() -> tuple[ServedModel, int]:
+            model = loaded.served.model.with_own_cold()
+            return loaded.served.with_model(model), _fold_in(model, raters)
+
+        served, folded = await asyncio.to_thread(fold)
+        if folded and self._loaded is loaded:  # else a reload meanwhile folded in its own
+            self._loaded = Loaded(served, loaded.meta)
+        return folded
 
     async def use_catalog(self, catalog: Catalog) -> None:
         """Serve the same model through a new catalog (a refresh added titles): built off the event
@@ -248,7 +287,7 @@ class ModelHolder:
     async def reload(self) -> bool:
         """Swap in the published `current` model; on a bad one keep serving the old (logged)."""
         try:
-            loaded = await asyncio.to_thread(self._load)
+            loaded = await self._load()
         except ModelLoadError as exc:
             log.error("cannot load the published model, still serving %s: %s", self.model_version, exc)
             return False
@@ -369,6 +408,14 @@ class ModelHolder:
         """Exports left by a bot killed mid-training (its cleanup never ran) or by earlier versions."""
         for path in [self.data_dir / LEGACY_EXPORT, *self.data_dir.glob(f"{EXPORT_PREFIX}*.csv")]:
             path.unlink(missing_ok=True)
+
+
+def _fold_in(model: Recommender, raters: dict[int, dict[int, float]]) -> int:
+    """Recommender.fold_in_community, logged; the titles folded in."""
+    folded = model.fold_in_community(raters)
+    if folded:
+        log.info("folded in %d title(s) without interactions from community ratings", len(folded))
+    return len(folded)
 
 
 def _log_outcome(task: asyncio.Task[TrainingRecord]) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from animerec.bot.features.community.service import Community
 from animerec.bot.features.rating.service import Ratings
 from animerec.bot.features.recommend.service import Picks
+from animerec.bot.features.seasonal.service import Seasonal
 from animerec.bot.features.similar.service import Similar
 from animerec.bot.features.watchparty.service import WatchParties
 from animerec.bot.models.catalog import CatalogRefresh
@@ -45,6 +46,7 @@ class Service:
         self.picks = Picks(store, catalog, self.models)
         self.similar = Similar(self.titles, self.models, self.store)
         self.parties = WatchParties(store, catalog, self.models)
+        self.seasonal = Seasonal(store, catalog, self.models)
 
     async def start(self) -> None:
         await self.catalog_refresh.start()
@@ -54,7 +56,8 @@ class Service:
         """Swap a refreshed catalog in between requests: a request already running keeps the objects it took."""
         await self.models.use_catalog(catalog)
         self.catalog = catalog
-        for feature in (self.titles, self.community, self.ratings, self.picks, self.similar, self.parties):
+        for feature in (self.titles, self.community, self.ratings, self.picks, self.similar, self.parties,
+                        self.seasonal):
             feature.catalog = catalog
         self.titles.franchises = self.models.franchises
         self.community.genres_of = {a.anime_id: a.genres for a in catalog}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from animerec.bot.store import TrainingRecord
 from animerec.recsys.catalog.catalog import Anime
@@ -70,6 +71,8 @@ class RecommendedTitle:
     continues: bool = False  # goes on from `because`, a title the member gave
     because: Because | None = None
     more_in_series: int = 0
+    popular_now: bool = False  # a title the model has no interactions for, aired lately, no title to name
+    starts_at: Anime | None = None  # /seasonal: a later entry of a series the member has not started
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class Recommendations:
     onboarding: list[Anime] = field(default_factory=list)  # titles to rate first, when the member has few
     seen_these: list[Anime] = field(default_factory=list)  # earlier entries of their series: rate, not watch
     requested: int = 0
+    new_since: date | None = None  # /recommend new: only titles first aired since this day
 
     @property
     def short(self) -> bool:

@@ -14,6 +14,8 @@ from animerec.bot.store.backends import MEMBER_NAMESPACE, Tx
 from animerec.bot.store.tables import Tables, now
 from animerec.recsys.lifecycle.meta import INTERACTION_COLUMNS
 
+RATERS_BATCH = 500  # titles per query of raters_of: far below any database's parameter limit
+
 
 @dataclass(frozen=True)
 class StoredRating:
@@ -67,6 +69,19 @@ class RatingTables(Tables):
     async def rated_ids(self) -> set[int]:
         """Every title anyone rated (a member's import may name titles the catalog does not know yet)."""
         return {row[0] for row in await self._all("SELECT DISTINCT anime_id FROM ratings")}
+
+    async def raters_of(self, anime_ids: Iterable[int]) -> dict[int, dict[int, float]]:
+        """Every rating of each member who rated any of ``anime_ids``, by member."""
+        ids = sorted({int(a) for a in anime_ids})
+        out: dict[int, dict[int, float]] = {}
+        for start in range(0, len(ids), RATERS_BATCH):
+            batch = ids[start:start + RATERS_BATCH]
+            marks = ", ".join("?" * len(batch))
+            rows = await self._all("SELECT user_id, anime_id, rating FROM ratings WHERE user_id IN "
+                                   f"(SELECT user_id FROM ratings WHERE anime_id IN ({marks}))", tuple(batch))
+            for user_id, anime_id, rating in rows:
+                out.setdefault(user_id, {})[anime_id] = rating
+        return out
 
     async def export_ratings(self, path: Path, known: Container[int] | None = None) -> int:
         """Write every community rating (only those on `known` titles, when given) as CSV

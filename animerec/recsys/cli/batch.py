@@ -13,7 +13,9 @@ from tqdm import tqdm
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.cli.common import (
     CliError,
+    add_aired_options,
     add_model_option,
+    allowed_titles,
     check_input_file,
     check_output_file,
     given_by_user,
@@ -29,6 +31,7 @@ def add_parsers(sub) -> None:
     rb.add_argument("--given", type=Path, required=True, help="CSV user_id,anime_id,rating")
     rb.add_argument("--out", type=Path, required=True)
     rb.add_argument("-n", type=int, default=50)
+    add_aired_options(rb)
     rb.set_defaults(func=cmd_recommend_batch)
 
     sb = sub.add_parser("similar-batch", help="n neighbours per title, as /similar serves them")
@@ -52,9 +55,10 @@ def cmd_recommend_batch(args: argparse.Namespace) -> None:
     catalog = Catalog.load()
     given = given_by_user(args.given, catalog)
     served = served_model(args, catalog)  # loaded only once the inputs have passed
+    allowed = allowed_titles(served, args)
     rows = []
     for user, ratings in tqdm(given.items(), desc="recommending", unit="user", disable=args.quiet):
-        for rank, pick in enumerate(served.recommend(ratings, args.n).picks, 1):
+        for rank, pick in enumerate(served.recommend(ratings, args.n, allowed=allowed).picks, 1):
             rows.append((user, pick.anime_id, rank, round(pick.score, 6)))
     pd.DataFrame(rows, columns=["user_id", "anime_id", "rank", "score"]).to_csv(args.out, index=False)
     print(f"wrote {len(rows)} rows for {len(given)} users to {args.out}", file=sys.stderr)
@@ -74,7 +78,7 @@ def cmd_similar_batch(args: argparse.Namespace) -> None:
     except DataError as exc:
         raise CliError(f"{args.ids}: {exc}") from None
     served = served_model(args)
-    unknown = [a for a in dict.fromkeys(wanted) if served.model.index_of(a) is None]
+    unknown = [a for a in dict.fromkeys(wanted) if served.index_of(a) is None]  # every catalog title is served
     if unknown:
         raise CliError(f"unknown anime_id(s) (not in the model): {', '.join(map(str, unknown[:5]))}"
                        + (" ..." if len(unknown) > 5 else ""))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
-from animerec.recsys.catalog.catalog import Catalog, Filters, UnknownFilter
+import numpy as np
+
+from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters, UnknownFilter
 from animerec.recsys.catalog.franchise import Franchises
 from animerec.recsys.data import read_interactions_csv
 from animerec.recsys.lifecycle import artifacts
@@ -107,6 +110,27 @@ def filters(catalog: Catalog, args: argparse.Namespace) -> Filters:
         return catalog.filters(args.genre, args.type)
     except UnknownFilter as exc:
         raise CliError(str(exc)) from None
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def add_aired_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--aired-from", type=_iso_date, metavar="YYYY-MM-DD",
+                        help="only titles first aired on or after this day")
+    parser.add_argument("--aired-to", type=_iso_date, metavar="YYYY-MM-DD",
+                        help="only titles first aired on or before this day")
+
+
+def allowed_titles(served: ServedModel, args: argparse.Namespace, wanted: Filters = NO_FILTERS) -> np.ndarray | None:
+    """The served titles --genre/--type (``wanted``) and --aired-from/--aired-to leave in."""
+    if args.aired_from is not None and args.aired_to is not None and args.aired_from > args.aired_to:
+        raise CliError(f"--aired-from {args.aired_from} is after --aired-to {args.aired_to}")
+    return served.allowed(wanted, aired_from=args.aired_from, aired_to=args.aired_to)
 
 
 def given_by_user(path: Path, catalog: Catalog) -> dict[str, dict[int, float]]:

@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 
 from animerec.recsys.catalog.catalog import Catalog
-from animerec.recsys.cli.common import CliError, add_model_option, check_input_file, filters, served_model
+from animerec.recsys.cli.common import (
+    CliError,
+    add_aired_options,
+    add_model_option,
+    allowed_titles,
+    check_input_file,
+    filters,
+    served_model,
+)
 from animerec.recsys.data import DataError, normalize_interactions
 from animerec.recsys.serving.rules import CONTINUE
 
@@ -24,6 +32,7 @@ def add_parser(sub) -> None:
     s.add_argument("--discover", action="store_true", help="favour less-watched titles")
     s.add_argument("--genre")
     s.add_argument("--type")
+    add_aired_options(s)
     add_model_option(s)
     s.set_defaults(func=cmd_recommend)
 
@@ -35,7 +44,7 @@ def cmd_recommend(args: argparse.Namespace) -> None:
     wanted = filters(catalog, args)
     served = served_model(args, catalog)  # loaded only once the inputs have passed
     ratings = dict(zip(df["anime_id"].tolist(), df["rating"].tolist()))
-    found = served.recommend(ratings, args.n, allowed=served.allowed(wanted), discover=args.discover)
+    found = served.recommend(ratings, args.n, allowed=allowed_titles(served, args, wanted), discover=args.discover)
     for rank, pick in enumerate(found.picks, 1):
         if pick.because is None:
             why = "popular with members who like what you like"

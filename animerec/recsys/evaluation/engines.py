@@ -34,7 +34,7 @@ def engine_figures(model: Recommender, catalog: Catalog, test: pd.DataFrame, pro
                    seed: int) -> dict[str, dict]:
     """{protocol: figures of the served list and predictions} of one trained model, on held-out users."""
     served = ServedModel(model, catalog)
-    ranks = popularity_ranks(model.item_ids, catalog)
+    ranks = popularity_ranks(served.ids, catalog)  # every served title, as discover counts
     out = {}
     with single_threaded_blas():
         for protocol in protocols:

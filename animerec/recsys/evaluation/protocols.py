@@ -118,7 +118,7 @@ def evaluate(df: pd.DataFrame, protocols: list[str], seed: int, config: ModelCon
     for lam in EASE_LAMBDAS:
         say(f"fitting EASE^R lambda={lam:g}")
         ease_scorers[lam] = ease(ix, lam)
-    ranks = popularity_ranks(ix.items, catalog)
+    ranks = popularity_ranks(served.ids, catalog)  # every served title, as discover counts
     results: dict = {"protocols": {}}
     for protocol in protocols:
         cases = make_cases(test, protocol, seed + 1)

@@ -119,7 +119,7 @@ def load(directory: Path) -> Recommender:
                 z["item_popularity"], _sparse_from("ease", z), _sparse_from("cooc", z),
                 _sparse_from("cosine", z), z["similar_vectors"], meta, ColdVectors.from_arrays(z),
             )
-        model.attach_ann(AnnIndex.load(directory / ANN_FILE, model.similar_vectors.shape[1], model.item_ids,
+        model.attach_ann(AnnIndex.load(directory / ANN_FILE, model.similar_vectors.shape[1], model.similar_space()[0],
                                        config.ann_search_k))
     except (KeyError, ValueError, TypeError, OSError) as exc:
         raise ModelLoadError(f"model at {directory} cannot be loaded: {exc}") from None

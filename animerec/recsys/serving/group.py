@@ -67,8 +67,9 @@ def group_picks(
     floors: Sequence[float] | None = None,
 ) -> list[GroupPick]:
     """Titles none of the members gave and none of them has almost surely seen, chosen by the strategy
-    over the ranking scores after the fan rules for all of them, best group_figure first. ``allowed``:
-    bool mask aligned to model.item_ids; ``floors``: each member's lowest prediction for a pick
+    over the ranking scores after the fan rules for all of them, best group_figure first; titles without
+    interactions compete as in a member's own list (ServedModel.scores). ``allowed``: bool mask aligned
+    to the served titles (ServedModel.allowed); ``floors``: each member's lowest prediction for a pick
     (default FEW_SCORES_FLOOR for all)."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
@@ -77,17 +78,17 @@ def group_picks(
     model, rules = served.model, served.rules
     users = [model.fold_in(r) for r in members]
     gave = [set(map(int, r)) for r in members]
-    blocked = model.blocked(np.concatenate([u.seen for u in users]), exclude, allowed)
+    blocked = served.blocked(served.given(set().union(*gave)), exclude, allowed)
     for r, u in zip(members, users):
         blocked[rules.earlier(r, u)] = True
-    utility = np.vstack([standardized(model.ranking_scores(u).astype(np.float64)) for u in users])
+    utility = np.vstack([standardized(served.scores(u, r)[0]) for r, u in zip(members, users)])
     utility[:, blocked] = -np.inf
     combined = combine(utility, strategy)
     predicted: dict[int, tuple[float, ...]] = {}
 
     def predictions(i: int) -> tuple[float, ...]:
         if i not in predicted:
-            predicted[i] = tuple(float(model.predicted_ratings(u, np.array([i]))[0]) for u in users)
+            predicted[i] = tuple(float(served.predictions(u, np.array([i]))[0]) for u in users)
         return predicted[i]
 
     slots = rules.slots(top_n(combined, CANDIDATE_DEPTH).tolist(), combined, blocked, gave, predictions,
@@ -95,7 +96,7 @@ def group_picks(
     given = set().union(*gave)
     picks = []
     for slot in slots:
-        anime_id = int(model.item_ids[slot.shown])
+        anime_id = int(served.ids[slot.shown])
         picks.append(GroupPick(anime_id, group_figure(predicted[slot.shown], strategy), predicted[slot.shown],
                                rules.more_in_series(anime_id, given)))
     return sorted(picks, key=lambda p: -p.group_score)  # stable: the ranking breaks ties

@@ -3,20 +3,33 @@
 
 "because" names the rated title that added most to the pick's score, only when it shares a genre with
 the pick (or they are one franchise); otherwise the pick is "popular with members who like what you like".
+
+Every catalog title is served, the trained ones and those without interactions (the cold titles,
+animerec.recsys.algorithms.coldstart): item index i < n_trained is the model's, the rest follow in
+ColdVectors order, and the fan rules, filters and lists all run over that one index. A cold title's
+ranking score is placed among the trained titles' by rank (cold_placed), its prediction is the
+calibrated ColdVectors.predicted, and a new work is said to be because of a title only when that title
+drives its vector's score and the vector comes from the title's franchise or its raters.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import cast
 
 import numpy as np
+import pandas as pd
 
+from animerec.recsys.algorithms.coldstart import COMMUNITY, FRANCHISE, SOURCES
 from animerec.recsys.algorithms.embeddings import CANDIDATES, genre_matrix, rerank
 from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters
 from animerec.recsys.catalog.franchise import Franchises, TitleInfo
-from animerec.recsys.model import FoldedUser, Recommender, UnknownTitle, standardized, top_n
-from animerec.recsys.serving.rules import CANDIDATE_DEPTH, CONTINUE, FanRules, member_floor
+from animerec.recsys.data import load_dates, load_relations
+from animerec.recsys.model import FoldedUser, Recommender, UnknownTitle, calibrated, standardized, top_n
+from animerec.recsys.serving.rules import CANDIDATE_DEPTH, CONTINUE, NEW, FanRules, member_floor
 
 # Most lists fill from this many of the best candidates; the rest of CANDIDATE_DEPTH is a second round.
 CANDIDATE_FIRST = 60
@@ -43,6 +56,12 @@ EXACT_FILTERED = 2_000
 # "Because X" needs genres in common: three, or at least this share of the two titles' genres together
 # (Code Geass R2 is no reason for Naruto: Action and Super Power of nine genres between them).
 RELATED_GENRE_SHARE = 0.25
+# A cold title's "because Y": Y adds at least this share of what the member's given titles add to the
+# title's vector score (x_u . y), and that score is at least DRIVES_ABOVE sd above the cold titles' mean
+# (the member's taste, not the popularity prior, put it on the list).
+DRIVES_SHARE = 0.3
+DRIVES_ABOVE = 1.0
+NEW_MONTHS = 12  # /recommend new: titles first aired in the last this many months
 
 
 @dataclass(frozen=True)
@@ -54,6 +73,8 @@ class Pick:
     kind: str  # CONTINUE (goes on from a title the member gave) or NEW (a work they have not started)
     because: int | None  # the member's title behind the pick (for CONTINUE: the one it continues)
     more_in_series: int  # other entries of its franchise the member has not given
+    source: str | None = None  # a title without interactions: where its vector comes from (coldstart.SOURCES)
+    starts_at: int | None = None  # rank_titles: a later entry of a series the member has not started: its start
 
 
 @dataclass(frozen=True)
@@ -67,6 +88,22 @@ class PickList:
     def short(self) -> bool:
         """Fewer good matches than asked for (the floor or the filters ran out)."""
         return len(self.picks) < self.requested
+
+
+@dataclass(frozen=True)
+class TitleSpace:
+    """Every served title as one item index (the trained titles, then the cold ones): what the fan rules
+    read of a model (item_ids, index_of), so they hold for cold titles as for trained ones."""
+
+    item_ids: np.ndarray
+    positions: Mapping[int, int]
+
+    def index_of(self, anime_id: int) -> int | None:
+        return self.positions.get(int(anime_id))
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)
 
 
 @dataclass(frozen=True)
@@ -86,23 +123,116 @@ class ServedModel:
         self.model = model
         self.catalog = catalog
         self.franchises = franchises or franchises_for(catalog)
-        self.rules = FanRules(model, catalog, self.franchises)
-        self._genre_matrix = genre_matrix(model.item_ids, catalog)[0]  # items x genres, 0/1
-        self._popularity_of = model.item_popularity.tolist()  # a list: rerank indexes it per candidate
-        V = model.similar_vectors
+        ids, V = model.similar_space()  # every title: the trained ones, then the cold ones
+        self.ids = ids
+        self.n_trained = model.n_items
+        self.titles = TitleSpace(ids, {a: i for i, a in enumerate(ids.tolist())})
+        # The rules read item_ids and index_of only: over TitleSpace they hold for cold titles too.
+        self.rules = FanRules(cast(Recommender, self.titles), catalog, self.franchises)
+        self._genre_matrix = genre_matrix(ids, catalog)[0]  # items x genres, 0/1
+        members = np.array([catalog.get(a).members if a in catalog else 0 for a in ids.tolist()], np.float64)
+        # /similar's support prior for a cold title: its MAL members in the training sample's units.
+        trained = members[: self.n_trained]
+        per_member = float(model.item_popularity.sum()) / max(float(trained.sum()), 1.0)
+        support = np.concatenate([model.item_popularity, members[self.n_trained:] * per_member])
+        self._popularity_of = support.tolist()  # a list: rerank indexes it per candidate
         self._unit_vectors = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
-        n = model.n_items
-        members = np.array([catalog.get(a).members if a in catalog else 0 for a in model.item_ids.tolist()],
-                           np.float64)
+        n = len(ids)
         self._popular_rank = np.empty(n, np.int64)
         self._popular_rank[np.argsort(-members, kind="stable")] = np.arange(n)
         self._log_popularity = standardized(np.log1p(members))
+        self._members = members
+        starts = [catalog.get(a).start_date if a in catalog else None for a in ids.tolist()]
+        self._start = np.array([s or "NaT" for s in starts], "datetime64[D]")  # NaT: unknown, in no date range
 
-    def allowed(self, filters: Filters = NO_FILTERS, *, allow_adult: bool = True) -> np.ndarray | None:
-        """The filter mask aligned to model.item_ids, the one every ``allowed`` below takes (None: no filter)."""
-        if filters == NO_FILTERS and allow_adult:
+    def with_model(self, model: Recommender) -> ServedModel:
+        """This served model over ``model``, one with the same titles and vectors but its own cold
+        vectors (Recommender.with_own_cold): nothing here depends on a cold vector's values."""
+        out = copy.copy(self)
+        out.model = model
+        return out
+
+    @property
+    def n_items(self) -> int:
+        """Served titles: trained and cold."""
+        return len(self.ids)
+
+    def index_of(self, anime_id: int) -> int | None:
+        return self.titles.index_of(anime_id)
+
+    def is_cold(self, anime_id: int) -> bool:
+        i = self.index_of(anime_id)
+        return i is not None and i >= self.n_trained
+
+    def allowed(self, filters: Filters = NO_FILTERS, *, allow_adult: bool = True, aired_from: date | None = None,
+                aired_to: date | None = None) -> np.ndarray | None:
+        """The filter mask aligned to the served titles (ids), the one every ``allowed`` below takes (None:
+        no filter). ``aired_from`` / ``aired_to``: only titles first aired in that range (either end open;
+        a title with no known start date is left out by either)."""
+        if filters == NO_FILTERS and allow_adult and aired_from is None and aired_to is None:
             return None
-        return self.catalog.filter_mask(self.model.item_ids, filters, allow_adult=allow_adult)
+        mask = self.catalog.filter_mask(self.ids, filters, allow_adult=allow_adult)
+        if aired_from is not None or aired_to is not None:
+            mask &= ~np.isnat(self._start)
+        if aired_from is not None:
+            mask &= self._start >= np.datetime64(aired_from, "D")
+        if aired_to is not None:
+            mask &= self._start <= np.datetime64(aired_to, "D")
+        return mask
+
+    def given(self, ratings: Iterable[int]) -> np.ndarray:
+        """Item indices of the titles a member gave (trained or cold)."""
+        return self.rules.indices(ratings)
+
+    def blocked(self, given: np.ndarray, exclude: Iterable[int] = (), allowed: np.ndarray | None = None) -> np.ndarray:
+        """Bool mask over the served titles a list may not show: the item indices ``given``, the anime ids
+        in ``exclude``, and what ``allowed`` leaves out."""
+        blocked = np.zeros(self.n_items, bool)
+        blocked[given] = True
+        blocked[self.rules.indices(exclude)] = True
+        if allowed is not None:
+            blocked |= ~np.asarray(allowed, bool)
+        return blocked
+
+    def scores(self, user: FoldedUser, ratings: Iterable[int]) -> tuple[np.ndarray, list]:
+        """A member's ranking score of every served title (float64, a fresh array), and the item-item
+        terms behind the trained titles' (Recommender.ranking). Cold titles are placed by cold_placed."""
+        warm, terms = self.model.ranking(user)
+        out = np.empty(self.n_items, np.float64)
+        out[: self.n_trained] = warm
+        cold = self.model.cold
+        if cold is not None and self.n_items > self.n_trained:
+            franchises = cold.given_franchises(user.seen)
+            rows = self.given(ratings)
+            franchises.update(f for f in cold.franchise[rows[rows >= self.n_trained] - self.n_trained].tolist() if f >= 0)
+            out[self.n_trained:] = cold_placed(out[: self.n_trained], cold.scores(user.pref, franchises))
+        return out, terms
+
+    def predictions(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:
+        """Calibrated 1-10 predictions of served titles (item indices): a cold title's is the cold-start
+        one, its item part shrunk toward the member's mean by how much its vector is trusted."""
+        idx = np.asarray(idx, np.int64)
+        out = np.empty(len(idx), np.float64)
+        warm = idx < self.n_trained
+        if warm.any():
+            out[warm] = self.model.predicted_ratings(user, idx[warm])
+        if (~warm).any():
+            cold = self.model.cold
+            assert cold is not None
+            out[~warm] = calibrated(cold.predicted(self.model.global_mean, user.user_bias, user.rating_vec,
+                                                   idx[~warm] - self.n_trained))
+        return out
+
+    def source(self, i: int) -> str | None:
+        """Where a cold title's vector comes from (coldstart.SOURCES); None for a trained title."""
+        cold = self.model.cold
+        return SOURCES[cold.source[i - self.n_trained]] if i >= self.n_trained and cold is not None else None
+
+    def new_since(self, today: date | None = None) -> date:
+        """The first day of /recommend new's window: NEW_MONTHS before today."""
+        today = today or date.today()
+        months = today.year * 12 + today.month - 1 - NEW_MONTHS
+        return date(months // 12, months % 12 + 1, 1)
 
     # ------------------------------------------------------------------------------ /recommend
     def recommend(
@@ -115,24 +245,24 @@ class ServedModel:
         discover: bool = False,
         user: FoldedUser | None = None,
     ) -> PickList:
-        """A member's picks after the fan rules. ``allowed``: bool mask aligned to model.item_ids;
-        ``discover``: favour less-watched titles (the most watched DISCOVER_SKIP_TOP never appear)."""
+        """A member's picks after the fan rules, trained and cold titles together. ``allowed``: bool mask
+        aligned to the served titles (ServedModel.allowed); ``discover``: favour less-watched titles (the
+        most watched DISCOVER_SKIP_TOP never appear)."""
         model = self.model
         user = user or model.fold_in(ratings)
-        scores, terms = model.ranking(user)
-        scores = scores.astype(np.float64)
+        scores, terms = self.scores(user, ratings)
         # What the member may never be shown here, and apart from it what this request leaves out (dismissed
         # titles, earlier pages): the coverage order below is made without the latter.
-        never = model.blocked(user.seen, (), allowed)
+        never = self.blocked(self.given(ratings), (), allowed)
         earlier = self.rules.earlier(ratings, user)
         if discover:
             scores -= DISCOVER_WEIGHT * self._log_popularity
             never |= self._popular_rank < DISCOVER_SKIP_TOP
-        blocked = never | model.blocked(np.empty(0, np.int64), exclude)
+        blocked = never | self.blocked(np.empty(0, np.int64), exclude)
         floor = member_floor(ratings)
         seen_these = self.rules.seen_these(scores, earlier, blocked)
         never[earlier] = blocked[earlier] = True
-        loves = [a for a, r in ratings.items() if (r < 0 or r >= floor) and model.index_of(a) is not None]
+        loves = [a for a, r in ratings.items() if (r < 0 or r >= floor) and self.index_of(a) is not None]
         covering = len(loves) >= 2 and len(ratings) < COVERAGE_BELOW
         # The coverage order is made on the member's own scores, before this request's exclusions, and the
         # excluded titles are then passed over: a later page, or the page after a dismissal, is the same
@@ -144,7 +274,7 @@ class ServedModel:
 
         def prediction(i: int) -> tuple[float]:
             if i not in predicted:
-                predicted[i] = float(model.predicted_ratings(user, np.array([i]))[0])
+                predicted[i] = float(self.predictions(user, np.array([i]))[0])
             return (predicted[i],)
 
         given = ratings.keys()
@@ -163,10 +293,48 @@ class ServedModel:
         reasons = self._because(user, ratings, idx, fixed, terms, floor)
         picks = []
         for slot, reason in zip(slots, reasons):
-            anime_id, score = int(model.item_ids[slot.shown]), float(scores[slot.ranked])
+            anime_id, score = int(self.ids[slot.shown]), float(scores[slot.ranked])
             picks.append(Pick(anime_id, score, predicted[slot.shown], match_chance(score), slot.kind, reason,
-                              self.rules.more_in_series(anime_id, ratings)))
+                              self.rules.more_in_series(anime_id, ratings), self.source(slot.shown)))
         return PickList(picks, seen_these, n, floor)
+
+    def rank_titles(self, ratings: Mapping[int, float], anime_ids: Iterable[int], *,
+                    user: FoldedUser | None = None) -> list[Pick]:
+        """Given titles (e.g. a season's shows) ranked for a member, none they gave, with the words
+        /recommend would use: CONTINUE (naming the title it goes on from) where the member started the
+        franchise and can go on to it (FanRules.can_continue), else NEW with its "because". No floor and
+        no one-per-franchise: the caller asked for these titles. A later entry of a series the member has
+        not started (Re:Zero's 4th season for someone who never saw Re:Zero) comes after the rest, with
+        where the series starts (Pick.starts_at), as /recommend would send them there. Titles not served
+        are left out."""
+        model = self.model
+        user = user or model.fold_in(ratings)
+        idx = np.array([i for a in dict.fromkeys(anime_ids) if (i := self.index_of(a)) is not None
+                        and int(a) not in ratings], np.int64)
+        if len(idx) == 0:
+            return []
+        scores, terms = self.scores(user, ratings)
+        idx = idx[np.argsort(-scores[idx], kind="stable")]
+        predicted = self.predictions(user, idx)
+        given = ratings.keys()
+        started = {f for a in given if (f := self.franchises.franchise_of(a)) is not None}
+        kinds, fixed, starts = [], [], []
+        for i in idx.tolist():
+            f = self.rules.item_franchise_list[i]
+            goes_on = f in started and self.rules.can_continue(i, given)
+            before = self.rules.before(i) & given if goes_on else frozenset()
+            kinds.append(CONTINUE if before else NEW)
+            fixed.append(max(before, key=lambda a: ratings[a]) if before else None)
+            entry = self.rules.entry_point(i)
+            later = f not in started and bool(self.rules.before(i)) and entry >= 0 and entry != i
+            starts.append(int(self.ids[entry]) if later else None)
+        reasons = self._because(user, ratings, idx, fixed, terms, member_floor(ratings))
+        out = []
+        for i, p, kind, reason, start in zip(idx.tolist(), predicted.tolist(), kinds, reasons, starts):
+            anime_id = int(self.ids[i])
+            out.append(Pick(anime_id, float(scores[i]), p, match_chance(float(scores[i])), kind, reason,
+                            self.rules.more_in_series(anime_id, ratings), self.source(i), start))
+        return sorted(out, key=lambda p: p.starts_at is not None)  # stable: the ranking within each part
 
     def _candidates(self, scores: np.ndarray, user: FoldedUser, predicted: dict[int, float]) -> Iterator[int]:
         """Item indices best first, CANDIDATE_DEPTH deep, in two rounds (most lists fill from the first
@@ -174,7 +342,7 @@ class ServedModel:
         done = 0
         for depth in (CANDIDATE_FIRST, CANDIDATE_DEPTH):
             order = top_n(scores, depth)[done:]
-            predicted.update(zip(order.tolist(), self.model.predicted_ratings(user, order).tolist()))
+            predicted.update(zip(order.tolist(), self.predictions(user, order).tolist()))
             yield from order.tolist()
             done = depth
 
@@ -195,13 +363,12 @@ class ServedModel:
         Each item's adjusted score is set in ``scores`` as it is yielded; those never rise down the
         list, so the list and its match figure still run in one order."""
         model = self.model
-        alone = np.vstack([standardized(model.ranking_scores(model.fold_in({a: ratings[a]})).astype(np.float64))
-                           for a in loves])
+        alone = np.vstack([standardized(self.scores(model.fold_in({a: ratings[a]}), (a,))[0]) for a in loves])
         alone[:, ~np.isfinite(scores)] = -np.inf
         pool = np.union1d(top_n(scores, CANDIDATE_DEPTH), np.concatenate([top_n(row, CANDIDATE_FIRST) for row in alone]))
         order = pool[np.argsort(-scores[pool], kind="stable")]
         order = order[np.isfinite(scores[order])]
-        predicted.update(zip(order.tolist(), model.predicted_ratings(user, order).tolist()))
+        predicted.update(zip(order.tolist(), self.predictions(user, order).tolist()))
         # By rank in each title's own ranking: two loves' shared neighbours go to the one nearer to them.
         ranks = np.argsort(np.argsort(-alone[:, order], axis=1, kind="stable"), axis=1, kind="stable")
         owner = np.argmin(ranks, axis=0)
@@ -223,20 +390,63 @@ class ServedModel:
         """For each pick, the given title that added most to its score among those that relate to it
         (a shared genre, or one franchise) and that the member liked (a score at or above their floor,
         or watched); None when no such title helped: the caller then says it is popular with members
-        of similar taste."""
+        of similar taste.
+
+        A trained pick's score adds up per trained title given through the item-item terms. Otherwise a
+        pick's score comes from its vector alone (x_u . y): a cold pick's, and any pick's for a member who
+        gave only titles without interactions (Recommender.ranking); x_u splits per given title, trained
+        or cold (Recommender.preference_contributions). Only a vector learnt from interactions, a title's
+        franchise or its raters says anything of the titles it follows: a content or prior vector never
+        names one. A vector-driven pick also needs the named title to add DRIVES_SHARE of what the given
+        titles add, and its vector score to stand DRIVES_ABOVE sd above its kind's (trained or cold; else
+        popularity put it there)."""
         out = list(fixed)
         todo = [j for j, b in enumerate(fixed) if b is None]
-        if not todo or len(user.seen) == 0:
+        n_seen = len(user.seen)
+        if not todo or n_seen + len(user.cold_seen) == 0:
             return out
-        picks = idx[todo]
-        contrib = self.model.contributions(user, picks, terms)
-        given_ids = self.model.item_ids[user.seen]
-        liked = (user.ratings < 0) | (user.ratings >= floor)
-        ok = self._relates(user.seen, picks) & liked[:, None] & (contrib > 0)
-        best = np.argmax(np.where(ok, contrib, 0.0), axis=0)
-        for col, j in enumerate(todo):
-            if ok[best[col], col]:
-                out[j] = int(given_ids[best[col]])
+        n = self.n_trained
+        given = np.concatenate([user.seen, n + user.cold_seen])
+        given_ids = self.ids[given]
+        rated = np.concatenate([user.ratings, user.cold_ratings])
+        liked = (rated < 0) | (rated >= floor)
+        by_terms = [j for j in todo if idx[j] < n] if terms else []
+        by_vector = [j for j in todo if (idx[j] < n and not terms) or (idx[j] >= n and self.source(int(idx[j])) in (
+            SOURCES[COMMUNITY], SOURCES[FRANCHISE]))]
+        for cols in (by_terms, by_vector):
+            if not cols:
+                continue
+            picks = idx[cols]
+            if cols is by_terms:
+                contrib = np.zeros((len(given), len(cols)), np.float32)
+                contrib[:n_seen] = self.model.contributions(user, picks, terms)
+                ok = contrib > 0
+            else:
+                contrib = self.model.preference_contributions(user, self._vectors(picks))
+                share = contrib >= DRIVES_SHARE * np.maximum(contrib, 0).sum(axis=0)
+                ok = (contrib > 0) & share & (self._vector_z(user, picks) >= DRIVES_ABOVE)
+            ok &= self._relates(given, picks) & liked[:, None]
+            best = np.argmax(np.where(ok, contrib, 0.0), axis=0)
+            for col, j in enumerate(cols):
+                if ok[best[col], col]:
+                    out[j] = int(given_ids[best[col]])
+        return out
+
+    def _vectors(self, idx: np.ndarray) -> np.ndarray:
+        """The item factors of served titles (a cold title's from its cold-start vector)."""
+        model, n = self.model, self.n_trained
+        cold = model.cold.factors if model.cold is not None else model.item_factors[:0]
+        return np.array([model.item_factors[i] if i < n else cold[i - n] for i in idx.tolist()], np.float32)
+
+    def _vector_z(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:
+        """x_u . y of served titles, standardized over their kind (the trained titles, or the cold ones)."""
+        out = np.empty(len(idx), np.float64)
+        n = self.n_trained
+        for part, factors, offset in ((idx < n, self.model.item_factors, 0),
+                                      (idx >= n, self.model.cold.factors if self.model.cold is not None else None, n)):
+            if part.any() and factors is not None:
+                dots = factors @ user.pref
+                out[part] = (dots[idx[part] - offset] - dots.mean()) / (dots.std() + 1e-9)
         return out
 
     def _relates(self, given: np.ndarray, picks: np.ndarray) -> np.ndarray:
@@ -257,13 +467,13 @@ class ServedModel:
         /recommend would name for it (None: nothing they gave relates to it closely enough)."""
         model = self.model
         user = user or model.fold_in(ratings)
-        i = model.index_of(anime_id)
-        if i is None or len(user.seen) == 0:
+        i = self.index_of(anime_id)
+        if i is None or len(user.seen) + len(user.cold_seen) == 0:
             return float(model.predict(user, [anime_id])[0]), None
         _, terms = model.ranking(user)
         idx = np.array([i], np.int64)
         [because] = self._because(user, ratings, idx, [None], terms, member_floor(ratings))
-        return float(model.predicted_ratings(user, idx)[0]), because
+        return float(self.predictions(user, idx)[0]), because
 
     # ------------------------------------------------------------------------------ /similar
     def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None,
@@ -277,16 +487,17 @@ class ServedModel:
         Neighbours come from the Annoy index over the /similar embeddings, re-ranked with a support
         prior (animerec.recsys.algorithms.embeddings.rerank). A filter that leaves at most EXACT_FILTERED titles is
         searched exactly over that subset, so a rare genre still fills its list; a wider one widens
-        the Annoy search until the list is full. UnknownTitle for a title the model lacks.
+        the Annoy search until the list is full. The index holds every served title, cold ones too, so
+        a title without interactions has neighbours and is one. UnknownTitle for a title not served.
         """
         model = self.model
-        i = model.index_of(anime_id)
+        i = self.index_of(anime_id)
         if i is None:
             raise UnknownTitle(anime_id)
         allowed = None if allowed is None else np.asarray(allowed, bool)
         gave = self.rules.indices(given)
         if len(gave):
-            allowed = np.ones(model.n_items, bool) if allowed is None else allowed.copy()
+            allowed = np.ones(self.n_items, bool) if allowed is None else allowed.copy()
             allowed[gave] = False
         if allowed is not None and allowed.sum() <= EXACT_FILTERED:
             hits = self._rerank(i, self._exact_candidates(i, np.flatnonzero(allowed)), n, allowed)
@@ -295,16 +506,16 @@ class ServedModel:
             want = CANDIDATES
             while True:
                 hits = self._rerank(i, ann.neighbours(i, want), n, allowed)
-                if len(hits) >= n or want >= model.n_items - 1:
+                if len(hits) >= n or want >= self.n_items - 1:
                     break
-                want = min(want * 4, model.n_items - 1)
+                want = min(want * 4, self.n_items - 1)
         started = {self.franchises.franchise_of(a) or a for a in given}  # as item_franchise names them
         shown = []
         for j, s in hits:
             if self.rules.item_franchise_list[j] not in started:
                 entry = self.rules.entry_point(j)
                 j = entry if entry >= 0 and (allowed is None or allowed[entry]) else j
-            shown.append((int(model.item_ids[j]), s))
+            shown.append((int(self.ids[j]), s))
         f = self.franchises.franchise_of(anime_id)
         series = [a for a in self.franchises.entries(f) if a != anime_id] if f is not None else []
         return SimilarList(shown, series)
@@ -322,10 +533,72 @@ class ServedModel:
         return [(int(j), float(V[j] @ V[i])) for j in best]
 
 
+def cold_placed(trained: np.ndarray, cold: np.ndarray, depth: int = CANDIDATE_DEPTH) -> np.ndarray:
+    """Ranking scores for cold titles on the trained titles' scale, by rank: the cold title at share q
+    of the cold titles' order (ColdVectors.scores, best first) stands where the trained title at share q
+    of theirs does, so a new work is ranked among the rest as the member's best new titles compare to
+    their best old ones. Only the places within the first ``depth`` trained ranks matter to a list;
+    the cold titles below them keep their order, below every trained title a list can reach."""
+    n, m = len(trained), len(cold)
+    if m == 0:
+        return np.empty(0, np.float64)
+    best = trained[top_n(trained, depth)]
+    if len(best) == 0:
+        return np.asarray(cold, np.float64) - float(np.max(cold))
+    reach = min(m, int(np.ceil(len(best) * m / max(n, 1))))
+    order = top_n(cold, reach)
+    out = np.asarray(cold, np.float64).copy()
+    low = float(best[-1])
+    out += (low - 1.0) - float(cold[order[-1]])  # below every reachable trained title, in their own order
+    # A cold title ties below the trained title at its place: the trained title, with more evidence, first.
+    out[order] = np.interp(np.arange(reach) * (n / m), np.arange(len(best)), best) - 1e-6
+    return out
+
+
 def match_chance(score: float) -> float:
     return float(1.0 / (1.0 + np.exp(-(MATCH_SLOPE * score + MATCH_OFFSET))))
 
 
 def franchises_for(catalog: Catalog) -> Franchises:
-    """The bundled franchise graph over a catalog's titles."""
-    return Franchises.load(TitleInfo(a.anime_id, a.type, a.members) for a in catalog)
+    """The bundled franchise graph over a catalog's titles, with the titles the bundled relations
+    (2018) do not know joined to theirs by the catalog's work and franchise (catalog_links)."""
+    relations, dates = load_relations(), load_dates()
+    links, starts = catalog_links(catalog, relations)
+    return Franchises((TitleInfo(a.anime_id, a.type, a.members) for a in catalog),
+                      pd.concat([relations, links], ignore_index=True), pd.concat([dates, starts], ignore_index=True))
+
+
+# A title can go on from these (a special or music video is an extra, never what a season follows).
+_FOLLOWED_TYPES = frozenset({"TV", "Movie", "OVA", "ONA"})
+
+
+def catalog_links(catalog: Catalog, relations: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Relation edges and start dates for the catalog's titles that no bundled relation names (those
+    after 2018): a title follows the latest series, film or OVA/ONA of its work (Anime.work_id) that
+    started before it, as a sequel (Shingeki no Kyojin: The Final Season after Season 3 Part 2); a TV
+    series follows the work's latest TV series (Boku no Hero Academia 4th Season continues the 3rd, not
+    the film between them). It joins its franchise (Anime.franchise_id) as a spin-off when its work has nothing before it."""
+    known = set(relations["anime_id"].tolist()) | set(relations["related_id"].tolist())
+    by_work: dict[int, list[tuple[str, int, bool]]] = {}
+    for a in catalog:
+        if a.work_id is not None and a.start_date and a.type in _FOLLOWED_TYPES:
+            by_work.setdefault(a.work_id, []).append((a.start_date, a.anime_id, a.type == "TV"))
+    for entries in by_work.values():
+        entries.sort()
+    rows: list[tuple[int, str, int]] = []
+    starts: list[tuple[int, str]] = []
+    for a in catalog:
+        if a.anime_id in known:
+            continue
+        if a.start_date:
+            starts.append((a.anime_id, a.start_date))
+        entries = by_work.get(a.work_id, []) if a.work_id is not None and a.start_date else []
+        before = [b for d, b, tv in entries if d < (a.start_date or "") and b != a.anime_id and (tv or a.type != "TV")]
+        if before:
+            rows += [(a.anime_id, "Prequel", before[-1]), (before[-1], "Sequel", a.anime_id)]
+        elif a.franchise_id is not None and a.franchise_id != a.anime_id and a.franchise_id in catalog:
+            rows.append((a.anime_id, "Spin-off", a.franchise_id))
+    links = pd.DataFrame(rows, columns=["anime_id", "relation", "related_id"]).astype(
+        {"anime_id": "int64", "related_id": "int64"})
+    dates = pd.DataFrame(starts, columns=["anime_id", "start_date"])
+    return links, dates.assign(start_date=pd.to_datetime(dates["start_date"], errors="coerce"))

@@ -306,3 +306,35 @@ async def test_a_model_published_elsewhere_is_served_and_a_broken_one_tried_once
         assert len((await service.picks.recommend(1, count=3, onboard=False)).picks) == 3  # still answering
     finally:
         await service.close()
+
+
+FRIEREN = 52991  # Sousou no Frieren (2023): no interactions in the training data
+
+
+@pytest.mark.timeout(120)
+async def test_raters_of_a_new_title_fold_it_in_on_refresh_and_on_every_load(service, monkeypatch):
+    from animerec.recsys.algorithms.coldstart import COMMUNITY
+
+    served = service.models.served()
+    cold = served.model.cold
+    row = cold.index_of(FRIEREN)
+    enough = cold.config.min_raters
+    assert cold.source[row] != COMMUNITY
+    for member in range(1, enough):  # one rater short
+        await service.store.upsert_ratings(member, {FRIEREN: 9.0, STEINS_GATE: 9.0})
+    assert await service.models.refresh_community() == 0
+    assert service.models.served() is served
+    await service.store.upsert_ratings(enough, {FRIEREN: 10.0, STEINS_GATE: 8.0})
+    assert await service.models.refresh_community() == 1
+    now = service.models.served()
+    assert now is not served and now.model.cold.source[row] == COMMUNITY and now.model.cold.raters[row] == enough
+    assert served.model.cold.source[row] != COMMUNITY  # requests holding the old one read it unchanged
+    assert await service.models.reload()
+    assert service.models.served().model.cold.source[row] == COMMUNITY  # the load folds in too
+
+    async def busy(*args):
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(service.store, "raters_of", busy)
+    assert await service.models.reload()  # a store that cannot answer: the model serves without fold-ins
+    assert service.models.served().model.cold.source[row] != COMMUNITY

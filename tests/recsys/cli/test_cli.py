@@ -93,3 +93,18 @@ def test_recommend_refuses_a_title_rated_twice_naming_it(tmp_path, capsys, conte
     assert main(["recommend", "--ratings", str(ratings), "--model", str(tmp_path / "no-model")]) == 2
     assert capsys.readouterr().err == (f"error: {ratings}: anime_id 1535 is rated twice (lines {lines}): "
                                        "keep the one that counts\n")
+
+
+def test_recommend_aired_range_is_checked_and_applied(small_models_root, tmp_path, capsys):
+    ratings = tmp_path / "r.csv"
+    ratings.write_text("anime_id,rating\n16498,9\n38524,9\n")  # Shingeki no Kyojin, Season 3 Part 2
+    assert main(["recommend", "--model", str(small_models_root), "--ratings", str(ratings), "-n", "5",
+                 "--aired-from", "2019-06-01"]) == 0
+    out = capsys.readouterr().out
+    assert "Shingeki no Kyojin: The Final Season  (match" in out and "continues Shingeki no Kyojin Season 3 Part 2" in out
+    code = main(["recommend", "--model", str(small_models_root), "--ratings", str(ratings),
+                 "--aired-from", "2024-01-01", "--aired-to", "2023-01-01"])
+    assert code == 2 and "--aired-from 2024-01-01 is after --aired-to 2023-01-01" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["recommend", "--model", str(small_models_root), "--ratings", str(ratings), "--aired-from", "2024-13-01"])
+    assert "'2024-13-01' is not a date YYYY-MM-DD" in capsys.readouterr().err

@@ -142,3 +142,23 @@ def test_similar_batch_checks_paths_and_ids_before_the_model_loads(tmp_path, cap
                  "--out", str(tmp_path / out)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and message.format(tmp=tmp_path) in err
+
+
+def test_recommend_batch_keeps_titles_first_aired_in_the_range(small_models_root, given_csv, tmp_path):
+    out = tmp_path / "recs.csv"
+    assert main(["-q", "recommend-batch", "--model", str(small_models_root), "--given", str(given_csv),
+                 "--out", str(out), "-n", "8", "--aired-from", "2020-01-01", "--aired-to", "2024-12-31"]) == 0
+    recs = pd.read_csv(out)
+    catalog = Catalog.load()
+    starts = [catalog.get(a).start_date for a in recs["anime_id"]]
+    assert len(recs) == 16 and all("2020-01-01" <= s <= "2024-12-31" for s in starts)
+
+
+def test_similar_batch_takes_titles_the_training_data_never_saw(small_models_root, tmp_path):
+    ids, out = tmp_path / "ids.csv", tmp_path / "sim.csv"
+    ids.write_text("anime_id\n52991\n40748\n")  # Sousou no Frieren (2023), Jujutsu Kaisen (2020)
+    assert main(["-q", "similar-batch", "--model", str(small_models_root), "--ids", str(ids), "--out", str(out),
+                 "-n", "5"]) == 0
+    sims = pd.read_csv(out)
+    assert sims.groupby("anime_id").size().to_dict() == {40748: 5, 52991: 5}
+    assert not (sims["anime_id"] == sims["similar_id"]).any()

@@ -172,7 +172,7 @@ class Community:
     def _build_views(self, model: Recommender) -> _ModelViews:
         with single_threaded_blas():  # as the bot's process runs anyway: a threaded SVD here is 20x slower
             cmap = CatalogMap.of(model)
-        finite = np.isfinite(cmap.xy).all(axis=1)
+        finite = np.isfinite(cmap.xy[: model.n_items]).all(axis=1)  # the background: trained titles
         adult = np.array([a in self.catalog and self.catalog.get(a).is_adult for a in model.item_ids.tolist()], bool)
         order = np.argsort(-model.item_popularity, kind="stable")
         background = order[(finite & ~adult)[order]][:MAP_POINTS]

@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from animerec.bot.app.client import AnimeRecBot
 
 HAVE_NOT_SEEN = "skip"
-# What a page of picks was asked for, in every custom_id that pages: count, discover, type, genre (last,
-# so that a genre's own characters need no escaping). The channel's adult-content rule is read at each click.
-QUERY = r"(?P<count>\d+):(?P<discover>[01]):(?P<type>[^:]*):(?P<genre>.*)"
+# What a page of picks was asked for, in every custom_id that pages: count, discover, new (only when
+# given, as "n" and its value: buttons sent before the option existed still match), type, genre (last, so
+# that a genre's own characters need no escaping). The channel's adult-content rule is read at each click.
+QUERY = r"(?P<count>\d+):(?P<discover>[01]):(?:n(?P<new>[^:]*):)?(?P<type>[^:]*):(?P<genre>.*)"
 OWNER = r"(?P<owner>\d+)"
 PAGE = r"(?P<page>\d+)"
 ONBOARDING_SCORE = f"onboard:{OWNER}:(?P<anime>\\d+)"  # one score menu per title to rate
@@ -45,20 +46,23 @@ class Query:
     type: str | None
     count: int
     discover: bool = False
+    new: str | None = None  # /recommend new (service.new_since reads it)
 
     @property
     def spec(self) -> str:
-        return f"{self.count}:{int(self.discover)}:{self.type or ''}:{self.genre or ''}"
+        new = f"n{self.new}:" if self.new is not None else ""
+        return f"{self.count}:{int(self.discover)}:{new}{self.type or ''}:{self.genre or ''}"
 
     @classmethod
     def parse(cls, match: re.Match[str]) -> Query:
-        return cls(match["genre"] or None, match["type"] or None, int(match["count"]), match["discover"] == "1")
+        return cls(match["genre"] or None, match["type"] or None, int(match["count"]), match["discover"] == "1",
+                   match["new"])
 
     async def run(self, interaction: discord.Interaction[AnimeRecBot], owner_id: int, *, page: int = 0,
                   onboard: bool = True, shown: Iterable[int] = ()) -> Recommendations:
         return await service_of(interaction).picks.recommend(
             owner_id, genre=self.genre, type=self.type, count=self.count, allow_adult=await allow_adult(interaction),
-            onboard=onboard, discover=self.discover, page=page, shown=shown,
+            onboard=onboard, discover=self.discover, page=page, shown=shown, new=self.new,
         )
 
 
@@ -284,15 +288,16 @@ DYNAMIC_ITEMS = (Dismiss, More, RateOne, QuickRate, OnboardingScore, ShowPicks, 
 class Recommend(commands.Cog):
     @app_commands.command(description="Anime picked for you from your ratings")
     @app_commands.describe(genre="Only this genre", type="Only this type", count=f"How many (1-{MAX_COUNT})",
-                           discover="Favour less-watched titles you're predicted to love")
+                           discover="Favour less-watched titles you're predicted to love",
+                           new="Only new titles: 'yes' (first aired in the last 12 months) or a year (since then)")
     @app_commands.autocomplete(genre=genre_autocomplete)
     @app_commands.choices(type=TYPE_CHOICES)
     async def recommend(self, interaction: discord.Interaction[AnimeRecBot], genre: str | None = None,
                         type: str | None = None, count: app_commands.Range[int, 1, MAX_COUNT] = 10,
-                        discover: bool = False) -> None:
+                        discover: bool = False, new: app_commands.Range[str, 1, 4] | None = None) -> None:
         await interaction.response.defer(ephemeral=True)
         member = interaction.user.id
-        query = Query(genre, type, count, discover)
+        query = Query(genre, type, count, discover, new)
         recs = await query.run(interaction, member)
         if recs.onboarding and not recs.picks:
             await interaction.followup.send(embed=render.onboarding_embed(recs.onboarding),

@@ -3,18 +3,39 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
 
 from animerec.bot.models.holder import ModelHolder
+from animerec.bot.service.errors import UserError
 from animerec.bot.service.results import Because, Recommendations, RecommendedTitle
 from animerec.bot.service.titles import check_count
 from animerec.bot.store import Store
 from animerec.recsys.catalog.catalog import Anime, Catalog
-from animerec.recsys.model import Recommender
 from animerec.recsys.serving.rules import CONTINUE
+from animerec.recsys.serving.served import NEW_MONTHS, Pick, ServedModel
 
 MIN_RATINGS = 3  # below this, /recommend shows titles to rate beside the first picks
 ONBOARDING_TITLES = 4
+NEW_WORDS = frozenset({"", "yes", "true", "on", "new", "1"})  # /recommend new: the last NEW_MONTHS months
+SEASON_DAYS = 92  # a title that started this many days ago or less is "this season's" (a cour is ~3 months)
+FIRST_YEAR = 1917  # the oldest anime MAL lists: "new since" any earlier year is every title
+
+
+def new_since(new: str | None, served: ServedModel, today: date | None = None) -> date | None:
+    """The first air date /recommend new keeps: None without the option, NEW_MONTHS before today for
+    "yes", 1 January of a year given ("2024"). UserError for anything else."""
+    if new is None:
+        return None
+    text = new.strip().casefold()
+    if text in NEW_WORDS:
+        return served.new_since(today)
+    today = today or date.today()
+    if re.fullmatch(r"\d{4}", text) and FIRST_YEAR <= int(text) <= today.year:
+        return date(int(text), 1, 1)
+    raise UserError(f"new= takes yes (titles first aired in the last {NEW_MONTHS} months) or a year from "
+                    f"{FIRST_YEAR} to {today.year} (titles first aired since then), not “{new[:20]}”.")
 
 
 class Picks:
@@ -26,25 +47,26 @@ class Picks:
     async def recommend(
         self, user_id: int, *, genre: str | None = None, type: str | None = None, count: int = 10,
         allow_adult: bool = False, exclude: Iterable[int] = (), onboard: bool = True, discover: bool = False,
-        page: int = 0, shown: Iterable[int] = (),
+        page: int = 0, shown: Iterable[int] = (), new: str | None = None,
     ) -> Recommendations:
         """Picks folded in on the member's current ratings, after the fan rules (animerec.recsys.serving.rules).
         With onboard and fewer than MIN_RATINGS ratings, titles to rate come with them (alone, with none).
         ``page`` n: the picks after those of pages 0..n-1, recomputed, so that a page needs no memory of
         the ones before it (a button on a message sent before a restart still pages on). ``shown``: the
         titles on the page the member pages on from, never repeated on this one, though a rating since
-        may have moved them down the recomputed list."""
+        may have moved them down the recomputed list. ``new``: only titles first aired since new_since."""
         served = self.models.served()
         count = check_count(count)
         filters = self.catalog.filters(genre, type, allow_adult=allow_adult)  # an UnknownFilter before any work
+        since = new_since(new, served)
         ratings = await self.store.rating_map(user_id)
         dismissed = await self.store.dismissals(user_id)
         onboarding_due = onboard and len(ratings) < MIN_RATINGS
         if onboarding_due and not ratings:
-            return Recommendations([], self._onboarding(served.model, dismissed, allow_adult))
+            return Recommendations([], self._onboarding(served, dismissed, allow_adult))
 
         def work():  # the filter mask too: numpy on the loop gives the GIL away and waits to get it back
-            allowed = served.allowed(filters, allow_adult=allow_adult)
+            allowed = served.allowed(filters, allow_adult=allow_adult, aired_from=since)
             user = served.model.fold_in(ratings)
             skip = {*dismissed, *exclude}
             for _ in range(page):
@@ -54,27 +76,21 @@ class Picks:
             return served.recommend(ratings, count, exclude=skip, allowed=allowed, discover=discover, user=user)
 
         found = await asyncio.to_thread(work)
-        picks = []
-        for p in found.picks:
-            because = None
-            if p.because in self.catalog and p.because in ratings:
-                anime = self.catalog.get(p.because)
-                because = None if anime.is_adult and not allow_adult else Because(anime, ratings[p.because])
-            picks.append(RecommendedTitle(self.catalog.get(p.anime_id), p.predicted, p.match,
-                                          p.kind == CONTINUE and because is not None, because, p.more_in_series))
+        picks = [shown_pick(self.catalog, p, ratings, allow_adult, this_season_since()) for p in found.picks]
         seen_these = [self.catalog.get(a) for a in found.seen_these if a not in dismissed]
         # Titles to rate beside the first picks: none already on the page.
         shown = {p.anime_id for p in found.picks} | set(found.seen_these)
-        onboarding = self._onboarding(served.model, ratings.keys() | dismissed | shown, allow_adult) \
+        onboarding = self._onboarding(served, ratings.keys() | dismissed | shown, allow_adult) \
             if onboarding_due else []
-        return Recommendations(picks, onboarding, seen_these, count)
+        return Recommendations(picks, onboarding, seen_these, count, since)
 
-    def _onboarding(self, model: Recommender, skip: set[int], allow_adult: bool) -> list[Anime]:
-        """Popular titles the model knows, each sharing at most half its genres with those before."""
+    def _onboarding(self, served: ServedModel, skip: set[int], allow_adult: bool) -> list[Anime]:
+        """Popular titles, each sharing at most half its genres with those before (new ones too: a
+        newcomer in 2026 has seen Frieren more likely than Toradora)."""
         chosen: list[Anime] = []
         seen_genres: set[str] = set()
         for anime in self.catalog:  # most popular first
-            if anime.anime_id in skip or (anime.is_adult and not allow_adult) or model.index_of(anime.anime_id) is None:
+            if anime.anime_id in skip or (anime.is_adult and not allow_adult) or served.index_of(anime.anime_id) is None:
                 continue
             if len(seen_genres.intersection(anime.genres)) > len(anime.genres) // 2:
                 continue
@@ -87,10 +103,36 @@ class Picks:
     async def onboarding_titles(self, user_id: int, *, allow_adult: bool = False, skip: Iterable[int] = (),
                                 page: int = 0, shown: Iterable[int] = ()) -> list[Anime]:
         """Titles to rate; ``page`` n: after those of pages 0..n-1, recomputed, and not ``shown`` (see recommend)."""
-        model = self.models.served().model
+        served = self.models.served()
         skipped = (await self.store.rating_map(user_id)).keys() | await self.store.dismissals(user_id) | set(skip)
-        titles = self._onboarding(model, skipped, allow_adult)
+        titles = self._onboarding(served, skipped, allow_adult)
         for n in range(1, page + 1):
             skipped |= {a.anime_id for a in titles} | (set(shown) if n == page else set())
-            titles = self._onboarding(model, skipped, allow_adult)
+            titles = self._onboarding(served, skipped, allow_adult)
         return titles
+
+
+def this_season_since(today: date | None = None) -> date:
+    """The first day a title may have started to be "this season"'s: SEASON_DAYS before today."""
+    return (today or date.today()) - timedelta(days=SEASON_DAYS)
+
+
+def shown_pick(catalog: Catalog, pick: Pick, ratings: Mapping[int, float], allow_adult: bool,
+               recent: date) -> RecommendedTitle:
+    """A pick as the member sees it: the title it names, when they gave it and may see it; a title the
+    model has no interactions for, first aired since ``recent`` (this_season_since), with nothing to name
+    is "popular this season"."""
+    because, given = None, pick.because
+    if given is not None and given in catalog and given in ratings:
+        named = catalog.get(given)
+        because = None if named.is_adult and not allow_adult else Because(named, ratings[given])
+    anime = catalog.get(pick.anime_id)
+    start = catalog.get(pick.starts_at) if pick.starts_at is not None and pick.starts_at in catalog else None
+    return RecommendedTitle(anime, pick.predicted, pick.match, pick.kind == CONTINUE and because is not None,
+                            because, pick.more_in_series,
+                            because is None and pick.source is not None and aired_since(anime, recent), start)
+
+
+def aired_since(anime: Anime, since: date) -> bool:
+    """Whether a title first aired on or after a date (unknown: no)."""
+    return anime.start_date is not None and anime.start_date >= since.isoformat()

@@ -152,7 +152,8 @@ class Reply:
 @pytest.mark.parametrize("item", [
     Dismiss(ALICE, 1, Query("Action", "TV", 10, True)), More(ALICE, 0, Query(None, None, 5)), RateOne(ALICE),
     QuickRate(ALICE, 1), OnboardingScore(ALICE, 1), ShowPicks(ALICE, Query(None, None, 10)),
-    OtherTitles(ALICE, 2, Query("Sci-Fi", None, 10)),
+    OtherTitles(ALICE, 2, Query("Sci-Fi", None, 10)), More(ALICE, 1, Query("Slice of Life", "TV", 5, False, "2024")),
+    Dismiss(ALICE, 0, Query(None, None, 10, True, "yes")),
 ])
 async def test_a_component_rebuilt_from_its_custom_id_answers_only_its_member(item):
     # Ephemeral messages are seen by their member only, but a custom_id can be forged in a raw interaction.
@@ -163,3 +164,9 @@ async def test_a_component_rebuilt_from_its_custom_id_answers_only_its_member(it
         interaction = SimpleNamespace(user=SimpleNamespace(id=member), response=Reply())
         assert await rebuilt.interaction_check(interaction) is allowed
         assert interaction.response.sent == ([] if allowed else [("These buttons belong to someone else's command.", True)])
+
+
+def test_a_button_sent_before_the_new_option_still_reads_its_query():
+    """custom_ids without the new part (sent before /recommend new existed) parse as before."""
+    match = More.__discord_ui_compiled_template__.fullmatch(f"recommend:more:{ALICE}:1:5:1:Movie:Sci-Fi")
+    assert match is not None and Query.parse(match) == Query("Sci-Fi", "Movie", 5, True, None)

@@ -74,3 +74,29 @@ async def test_the_adult_genre_is_neither_listed_nor_taken_where_adult_titles_ar
     with pytest.raises(UnknownFilter) as listed:
         await service.picks.recommend(ALICE, genre="no such genre", allow_adult=True)
     assert ADULT_GENRE in str(listed.value)  # an age-restricted channel may ask for it
+
+
+async def test_new_keeps_titles_first_aired_in_the_window_and_a_new_season_continues_its_predecessor(service):
+    """Shingeki no Kyojin Season 3 Part 2 (MAL 38524) rated 9: The Final Season (40028, 2020) goes on
+    from it, a title the training data never saw."""
+    from datetime import date
+
+    from animerec.bot.features.recommend.service import new_since
+
+    await service.ratings.rate(ALICE, "mal:38524", "9")
+    await service.ratings.rate(ALICE, "Steins;Gate", "9")
+    await service.ratings.rate(ALICE, "Death Note", "8")
+    served = service.models.served()
+    recs = await service.picks.recommend(ALICE, count=10, new="2019")
+    assert recs.picks and recs.new_since == date(2019, 1, 1)
+    assert all(p.anime.start_date >= "2019-01-01" for p in recs.picks)
+    final = [p for p in recs.picks if p.anime.anime_id == 40028]
+    assert final and final[0].continues and final[0].because.anime.anime_id == 38524
+    assert served.is_cold(40028)
+    recent = await service.picks.recommend(ALICE, count=5, new="yes")
+    since = served.new_since()
+    assert recent.new_since == since and all(p.anime.start_date >= since.isoformat() for p in recent.picks)
+    assert new_since("2024", served, date(2026, 12, 5)) == date(2024, 1, 1)
+    for bad in ("soon", "1800", "2031"):
+        with pytest.raises(UserError, match="new= takes yes"):
+            await service.picks.recommend(ALICE, new=bad)

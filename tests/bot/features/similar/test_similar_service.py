@@ -29,3 +29,14 @@ async def test_similar_leaves_out_what_the_member_gave_and_starts_new_series_at_
         f = franchises.franchise_of(n.anime.anime_id)
         assert f is None or n.anime.anime_id == franchises.entry_point(f) or \
             n.anime.type not in ("TV", "Movie", "OVA", "ONA")
+
+
+async def test_similar_answers_for_a_title_the_training_data_never_saw(service):
+    """Sousou no Frieren (MAL 52991, 2023) has no interactions: its cold-start vector is in the index."""
+    served = service.models.served()
+    assert served.is_cold(52991)
+    result = await service.similar.find("mal:52991", count=10)
+    assert result.source.anime_id == 52991 and len(result.neighbours) == 10
+    assert 52991 not in {n.anime.anime_id for n in result.neighbours}
+    franchise = served.franchises.franchise_of(52991)
+    assert all(served.franchises.franchise_of(n.anime.anime_id) != franchise for n in result.neighbours)

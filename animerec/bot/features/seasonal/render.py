@@ -1,0 +1,44 @@
+"""/seasonal's embed: a season's shows ranked for the member, the continue picks marked."""
+
+from __future__ import annotations
+
+import discord
+
+from animerec.bot.app.render import COLOUR, anime_line, fit, pick_reason, sentence
+from animerec.bot.features.seasonal.service import SeasonalList
+from animerec.bot.limits import clip
+
+ONBOARDING = "Rate a few titles you've seen (/rate <title> <score>) and this list is ranked for you."
+
+
+def seasonal_embed(result: SeasonalList) -> discord.Embed:
+    onboarding = not result.shows and bool(result.popular)
+    heading = f"{result.name}: the most watched" if onboarding else f"{result.name}, ranked for you"
+    embed = discord.Embed(title=heading, colour=COLOUR)
+    lines = [sentence(result.note)] if result.note else []
+    counted = f"{result.total} show{'s' if result.total != 1 else ''} this season"
+    if result.given:
+        counted += f"; the {result.given} you gave {'is' if result.given == 1 else 'are'} left out"
+    lines.append(counted + ".")
+    if onboarding:
+        lines.append(ONBOARDING)
+    elif not result.shows:
+        lines.append("You gave every show of it." if result.given == result.total else "Nothing left to rank.")
+    embed.description = "\n".join(lines)
+    ranked = [s for s in result.shows if s.starts_at is None]
+    for rank, show in enumerate(ranked, 1):
+        reason = pick_reason(show)
+        if show.continues:
+            reason = f"**{reason}**"  # the continue picks stand out in a season's list
+        value = f"Match **{show.match:.0%}** · {anime_line(show.anime)}\n{reason}"
+        embed.add_field(name=f"{rank}. {clip(show.anime.name, 200)}", value=value, inline=False)
+    later = [s for s in result.shows if s.starts_at is not None]
+    if later:
+        embed.add_field(name="Later seasons of series you haven't started", inline=False, value="\n".join(
+            f"{clip(s.anime.name, 90)}: start with {clip(s.starts_at.name, 90)}" for s in later if s.starts_at))
+    for rank, anime in enumerate(result.popular, 1):
+        embed.add_field(name=f"{rank}. {clip(anime.name, 200)}",
+                        value=f"{anime_line(anime)} · {anime.members:,} MyAnimeList members", inline=False)
+    if result.shows:
+        embed.set_footer(text="Match: how likely members with your taste go on to watch it. The list is in that order.")
+    return fit(embed)

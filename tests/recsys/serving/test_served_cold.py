@@ -1,0 +1,192 @@
+"""Titles without interactions served beside the trained ones, on the planted catalog of conftest.py
+(COLD): 1030 is franchise B's new season (after 1011), 1020 a new work of block 1's genres, 1021 one
+of block 0's (as many MAL members as 1020), 1022 an older block 0 work, 1023 a work nobody's genres."""
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from animerec.recsys.algorithms.coldstart import COMMUNITY
+from animerec.recsys.lifecycle import artifacts
+from animerec.recsys.model import calibrated
+from animerec.recsys.serving.group import group_picks
+from animerec.recsys.serving.rules import CONTINUE, NEW
+from animerec.recsys.serving.served import ServedModel, cold_placed
+
+BLOCK1_FAN = {1010: 9.0, 1011: 9.0}  # franchise B's two seasons, both loved
+COLD_IDS = (1030, 1020, 1021, 1022, 1023)
+
+
+@pytest.fixture(scope="module")
+def served(cold_plant) -> ServedModel:
+    return cold_plant[0]
+
+
+def test_every_catalog_title_is_served(served):
+    assert served.n_trained == 20
+    assert sorted(served.ids[served.n_trained:].tolist()) == sorted(COLD_IDS)
+    assert all(served.is_cold(a) for a in COLD_IDS) and not served.is_cold(1010)
+
+
+def test_a_new_season_of_a_loved_franchise_is_a_continue_pick_naming_its_predecessor(served):
+    picks = {p.anime_id: p for p in served.recommend(BLOCK1_FAN, 8).picks}
+    assert 1030 in picks
+    pick = picks[1030]
+    assert (pick.kind, pick.because, pick.source) == (CONTINUE, 1011, "franchise")
+
+
+def test_new_works_rank_by_taste_among_the_rest(served):
+    shown = [p.anime_id for p in served.recommend(BLOCK1_FAN, 20).picks]
+    assert 1020 in shown  # block 1's new work makes a block 1 fan's list
+    assert 1021 not in shown or shown.index(1020) < shown.index(1021)
+    block0 = [p.anime_id for p in served.recommend({1000: 9.0, 1001: 9.0}, 20).picks]
+    assert 1021 in block0 and (1020 not in block0 or block0.index(1021) < block0.index(1020))
+
+
+def test_a_new_title_is_predicted_by_its_calibrated_cold_start_estimate(served):
+    model = served.model
+    user = model.fold_in(BLOCK1_FAN)
+    rows = np.arange(len(COLD_IDS))
+    expected = calibrated(model.cold.predicted(model.global_mean, user.user_bias, user.rating_vec, rows))
+    got = served.predictions(user, served.n_trained + rows)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    picks = {p.anime_id: p for p in served.recommend(BLOCK1_FAN, 20).picks}
+    assert picks[1030].predicted == pytest.approx(float(expected[0]), rel=1e-6)
+
+
+def test_a_content_vector_never_names_a_title_as_its_reason(served):
+    for ratings in (BLOCK1_FAN, {1000: 9.0, 1001: 8.0, 1002: 9.0}, {1015: 10.0, 1016: 9.0}):
+        for pick in served.recommend(ratings, 20).picks:
+            if pick.source in ("content", "prior"):
+                assert pick.because is None, pick
+
+
+def test_new_keeps_only_titles_first_aired_since_the_day(served, cold_plant):
+    catalog = cold_plant[1]
+    since = date(2025, 12, 1)
+    picks = served.recommend(BLOCK1_FAN, 10, allowed=served.allowed(aired_from=since)).picks
+    assert picks and {p.anime_id for p in picks} <= {1030, 1020, 1021, 1023}
+    assert all(catalog.get(p.anime_id).start_date >= "2025-12-01" for p in picks)
+    assert picks[0].anime_id == 1030  # the continue pick leads
+    window = served.allowed(aired_from=date(2019, 1, 1), aired_to=date(2019, 12, 31))
+    assert served.ids[window].tolist() == [1022]
+    assert served.new_since(date(2026, 12, 5)) == date(2025, 12, 1)
+
+
+def test_a_member_who_gave_only_new_titles_is_placed_by_their_vectors(served):
+    """Folded in from cold vectors: block 1's new titles give block 1's old ones, not the most watched."""
+    picks = [p.anime_id for p in served.recommend({1020: 10.0, 1030: 9.0}, 6).picks]
+    trained = [a for a in picks if not served.is_cold(a)]
+    assert trained and all(1010 <= a < 1020 for a in trained)
+
+
+def test_similar_finds_neighbours_of_a_new_title_and_new_titles_as_neighbours(served):
+    found = served.similar(1020, 5)
+    ids = [a for a, _ in found.neighbours]
+    assert 1020 not in ids and len(ids) == 5
+    assert sum(1010 <= a < 1020 or a == 1030 for a in ids) >= 4  # block 1's genres and taste
+    assert 1020 in [a for a, _ in served.similar(1015, 12).neighbours]
+    # The member's own titles stay out, cold ones too; a franchise they have not started by its entry.
+    mine = [a for a, _ in served.similar(1015, 12, given={1020}).neighbours]
+    assert 1020 not in mine and 1030 not in mine
+
+
+def test_the_annoy_index_covers_every_title_and_survives_a_round_trip(served, tmp_path):
+    model = served.model
+    assert len(model.ensure_ann().item_ids) == served.n_items
+    version = artifacts.publish(model, tmp_path)
+    loaded = artifacts.load(tmp_path / version)
+    again = ServedModel(loaded, served.catalog, served.franchises)
+    assert again.similar(1020, 5).neighbours == served.similar(1020, 5).neighbours
+
+
+def test_rank_titles_marks_continue_picks_and_leaves_out_given_titles(served):
+    ranked = served.rank_titles({**BLOCK1_FAN, 1020: 8.0}, [1030, 1020, 1021, 1023, 1010])
+    assert [p.anime_id for p in ranked if p.anime_id in (1020, 1010)] == []
+    first = {p.anime_id: p for p in ranked}
+    assert (first[1030].kind, first[1030].because) == (CONTINUE, 1011)
+    assert all(first[a].kind == NEW for a in (1021, 1023))
+    assert [p.score for p in ranked] == sorted((p.score for p in ranked), reverse=True)
+
+
+def test_a_watch_party_of_two_fans_of_the_franchise_can_continue_to_its_new_season(served):
+    picks = group_picks(served, [BLOCK1_FAN, {1010: 10.0, 1011: 8.0, 1015: 9.0}], 10)
+    assert 1030 in [p.anime_id for p in picks]
+    # Someone who never started the franchise holds the new season back: no continue pick for them.
+    assert 1030 not in [p.anime_id for p in group_picks(served, [BLOCK1_FAN, {1016: 9.0}], 10)]
+
+
+def test_cold_placed_stands_cold_titles_by_rank_among_the_trained():
+    trained = np.array([9.0, 7.0, 5.0, 3.0, 1.0, 0.0, -1.0, -2.0])  # eight trained titles
+    cold = np.array([0.5, 2.0, -3.0, 1.0])  # four cold: the best stands at the trained best
+    placed = cold_placed(trained, cold, depth=8)
+    order = np.argsort(-placed)
+    assert order.tolist() == [1, 3, 0, 2]  # the cold order is kept
+    assert placed[1] == pytest.approx(9.0 - 1e-6)  # rank 0 -> trained rank 0, just below it
+    assert placed[3] == pytest.approx(5.0 - 1e-6)  # rank 1 of 4 -> trained rank 2 of 8
+    shallow = cold_placed(trained, cold, depth=2)  # only the first two trained ranks are reachable
+    assert shallow[1] == pytest.approx(9.0 - 1e-6) and (np.delete(shallow, 1) < 7.0 - 0.5).all()
+
+
+def test_community_raters_fold_a_new_title_in_once(cold_plant):
+    served = cold_plant[0]
+    model = served.model.with_own_cold()
+    row = model.cold.index_of(1021)
+    block1 = {u: {1010 + k: 9.0 for k in range(2 + u % 3)} for u in range(model.cold.config.min_raters)}
+    fan = model.fold_in(BLOCK1_FAN)
+    before = float(model.cold.factors[row] @ fan.pref)
+    too_few = {m: {**r, 1021: 10.0} for m, r in list(block1.items())[:-1]}
+    assert model.fold_in_community(too_few) == []  # one rater short: nothing changes
+    members = {m: {**r, 1021: 10.0} for m, r in block1.items()}
+    assert model.fold_in_community(members) == [1021]
+    assert model.cold.source[row] == COMMUNITY and model.cold.raters[row] == len(members)
+    after = float(model.cold.factors[row] @ fan.pref)
+    assert after > before  # block 1 fans rated it: it moved toward block 1
+    model.fold_in_community(members)  # again with the same raters: each counts once
+    assert float(model.cold.factors[row] @ fan.pref) == pytest.approx(after, rel=1e-5)
+    # The served model was not touched: its own copy of the cold vectors was folded in.
+    assert served.model.cold.source[row] != COMMUNITY
+
+
+def test_titles_after_the_bundled_relations_join_their_work_by_the_catalog(cold_plant):
+    """1030 has no relation edge but the catalog puts it in work 1010: it follows 1011, the work's latest
+    TV series before it; a title whose work has nothing before it joins its franchise as a spin-off."""
+    import pandas as pd
+
+    from animerec.recsys.catalog.catalog import Anime, Catalog
+    from animerec.recsys.serving.served import catalog_links
+
+    catalog = Catalog([*cold_plant[1], Anime(1040, "film", ("Action",), "Movie", 1, 8.0, 10, start_date="2026-01-01",
+                                             work_id=1040, franchise_id=1010)])
+    known = pd.DataFrame([(1010, "Sequel", 1011), (1011, "Prequel", 1010)], columns=["anime_id", "relation", "related_id"])
+    links, dates = catalog_links(catalog, known)
+    edges = set(map(tuple, links.itertuples(index=False)))
+    assert {(1030, "Prequel", 1011), (1011, "Sequel", 1030), (1040, "Spin-off", 1010)} <= edges
+    assert not any(a in (1010, 1011) for a, rel, _ in edges if rel != "Sequel")
+    assert 1030 in set(dates["anime_id"]) and 1010 not in set(dates["anime_id"])
+
+
+def test_a_title_with_no_known_air_date_is_in_no_date_range(cold_plant):
+    from animerec.recsys.catalog.catalog import Anime, Catalog
+
+    served, catalog = cold_plant
+    undated = Catalog([*(a for a in catalog if a.anime_id != 1023),
+                       Anime(1023, "undated", ("Music",), "TV", 1, 8.0, 70_000)])
+    again = ServedModel(served.model, undated, served.franchises)
+    for window in (dict(aired_from=date(2025, 1, 1)), dict(aired_to=date(2030, 1, 1))):
+        assert 1023 not in again.ids[again.allowed(**window)].tolist()
+
+
+def test_a_member_who_gave_only_new_titles_hears_which_one_a_pick_comes_from(served):
+    """Their picks are scored by their vector alone, which splits exactly per given title: the
+    block 1 picks name 1030 or 1020, both block 1's genres; nothing else is ever named."""
+    ratings = {1020: 10.0, 1030: 9.0}
+    picks = served.recommend(ratings, 6).picks
+    named = [p.because for p in picks if p.because is not None]
+    assert named and set(named) <= {1020, 1030}
+    user = served.model.fold_in(ratings)
+    parts = served.model.preference_contributions(user, served.model.item_factors[:3])
+    np.testing.assert_allclose(parts.sum(axis=0), served.model.item_factors[:3] @ user.pref, rtol=1e-3, atol=1e-5)
+    predicted, because = served.explain(ratings, 1015)
+    assert because in (1020, 1030, None) and 1 <= predicted <= 10
