@@ -236,6 +236,16 @@ class Recommender:
         return (X.T @ X + self.config.regularization * np.eye(X.shape[1])).astype(np.float32)
 
     # ------------------------------------------------------------------ titles without interactions
+    def liked_titles(self, user: FoldedUser) -> np.ndarray:
+        """MAL ids the member rated at least the cold path's liked_rating, trained and cold alike: a
+        title continuing one of these gets the loved-predecessor bonus (ColdVectors.scores)."""
+        cold = self.cold
+        if cold is None:
+            return np.empty(0, np.int64)
+        bar = cold.config.liked_rating
+        return np.concatenate([self.item_ids[user.seen[user.ratings >= bar]],
+                               cold.anime_ids[user.cold_seen[user.cold_ratings >= bar]]])
+
     def new_titles(self, user: FoldedUser | Mapping[int, float],
                    anime_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
         """A member's (ranking scores, calibrated 1-10 predictions, vector sources) of catalog titles
@@ -250,8 +260,7 @@ class Recommender:
         if cold is None or not rows:
             return scores, predicted, sources
         pos, idx = map(np.asarray, zip(*rows))
-        liked = self.item_ids[user.seen[user.ratings >= cold.config.liked_rating]]
-        scores[pos] = cold.scores(user.pref, cold.given_franchises(user.seen), idx, liked)
+        scores[pos] = cold.scores(user.pref, cold.given_franchises(user.seen), idx, self.liked_titles(user))
         predicted[pos] = calibrated(cold.predicted(self.global_mean, user.user_bias, user.rating_vec, idx))
         for j, r in zip(pos, idx):
             sources[j] = SOURCES[cold.source[r]]

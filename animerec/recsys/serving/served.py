@@ -205,7 +205,8 @@ class ServedModel:
             franchises = cold.given_franchises(user.seen)
             rows = self.given(ratings)
             franchises.update(f for f in cold.franchise[rows[rows >= self.n_trained] - self.n_trained].tolist() if f >= 0)
-            out[self.n_trained:] = cold_placed(out[: self.n_trained], cold.scores(user.pref, franchises))
+            cold_scores = cold.scores(user.pref, franchises, liked_titles=self.model.liked_titles(user))
+            out[self.n_trained:] = cold_placed(out[: self.n_trained], cold_scores)
         return out, terms
 
     def predictions(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 (COLD): 1030 is franchise B's new season (after 1011), 1020 a new work of block 1's genres, 1021 one
 of block 0's (as many MAL members as 1020), 1022 an older block 0 work, 1023 a work nobody's genres."""
 
+import dataclasses
 from datetime import date
 
 import numpy as np
@@ -190,3 +191,22 @@ def test_a_member_who_gave_only_new_titles_hears_which_one_a_pick_comes_from(ser
     np.testing.assert_allclose(parts.sum(axis=0), served.model.item_factors[:3] @ user.pref, rtol=1e-3, atol=1e-5)
     predicted, because = served.explain(ratings, 1015)
     assert because in (1020, 1030, None) and 1 <= predicted <= 10
+
+
+
+def test_served_cold_scores_follow_the_evaluated_cold_start_scores(served):
+    """The list ranks new titles as `evaluate --coldstart` scored them, the loved-predecessor bonus
+    included. With the popularity prior off, that bonus alone lifts 1030 (it continues 1011, loved)
+    above block 0's new works for a block 0 fan."""
+    cold = served.model.cold
+    model = dataclasses.replace(served.model, cold=dataclasses.replace(
+        cold, config=dataclasses.replace(cold.config, prior_weight=0.0)))
+    unpopular = ServedModel(model, served.catalog, served.franchises)
+    member = {1011: 9.0, 1000: 10.0, 1001: 10.0, 1002: 10.0, 1004: 10.0}
+    user = model.folded(member)
+    cold_rows = np.arange(unpopular.n_trained, unpopular.n_items)
+    cold_ids = unpopular.ids[cold_rows].tolist()
+    scores, _, _ = model.new_titles(user, cold_ids)
+    assert cold_ids[int(np.argmax(scores))] == 1030
+    served_scores = unpopular.scores(user, member)[0][cold_rows]
+    assert [cold_ids[i] for i in np.argsort(-served_scores, kind="stable")][0] == 1030
