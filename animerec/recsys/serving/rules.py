@@ -50,8 +50,9 @@ CONTINUE_TYPES = NEW_TYPES | {"Special"}
 
 CONTINUE, NEW = "continue", "new"
 # The rules FanRules(without=...) can leave out, to measure what each costs or pays (benchmarks/ablate_rules.py).
-ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, TYPES, FLOOR = "one slot", "entry point", "continue after", "types", "floor"
-RULES = (ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, TYPES, FLOOR)
+ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR = (
+    "one slot", "entry point", "continue after", "next entry", "types", "floor")
+RULES = (ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR)
 
 
 def member_floor(ratings: Mapping[int, float]) -> float:
@@ -74,7 +75,9 @@ class FanRules:
 
     ``without`` leaves rules out (RULES; for measuring them only): ONE_SLOT lets a work fill several
     slots, ENTRY_POINT shows a new work's own candidate instead of its entry point, CONTINUE_AFTER drops
-    "a sequel only after a title before it", TYPES lets any type be a pick, FLOOR drops the quality floor.
+    "a sequel only after a title before it", NEXT_ENTRY passes over a started work's later entry instead
+    of showing the entry the member can go on with, TYPES lets any type be a pick, FLOOR drops the
+    quality floor.
     """
 
     def __init__(self, model: Recommender, catalog: Catalog, franchises: Franchises,
@@ -152,8 +155,9 @@ class FanRules:
         return self._before.get(i, frozenset())
 
     def can_continue(self, i: int, given: AbstractSet[int]) -> bool:
-        """Whether item i can go on from what a member gave: a kind of title worth a pick, and, if
-        anything comes before it (a prequel, a parent story), the member gave one of those."""
+        """Whether item i can go on from what a member gave (or, with their earlier entries, has
+        seen): a kind of title worth a pick, and, if anything comes before it (a prequel, a parent
+        story), one of those is in ``given``."""
         if not self._continuable_of[i]:
             return False
         if CONTINUE_AFTER in self.without:
@@ -175,13 +179,18 @@ class FanRules:
         """Up to n slots, one per work, from ``candidates`` (item indices, best ``scores`` first),
         for the members who gave ``gave`` (one set of anime ids each; one member for /recommend).
 
-        A work any member started offers a candidate that every member can go on to; a special sends
-        the slot on to the work's best series, film or OVA every member can go on to, when there is
-        one. A work nobody started offers its entry point, unless that is ``blocked``.
+        A work any member started offers the entry every member can go on to (after a title they
+        gave or have seen before one they gave): the candidate itself when it is such a series, film
+        or OVA, else the work's best one (a later season, or a special, sends the slot on to the
+        season that comes next for them), or a special when the work has nothing else. A work nobody
+        started offers its entry point, unless that is ``blocked``.
         The title shown needs every member's prediction (``predictions``, one per member in the order
         of ``gave``) at or above that member's floor.
         """
         started = {w for g in gave for a in g if (w := self.franchises.work_of(a)) is not None}
+        if started:  # a title before one they gave was seen, so what follows it can be continued
+            gave = [frozenset(g) | self.franchises.seen_earlier(g) for g in gave]
+        next_entry = NEXT_ENTRY not in self.without
         used: set[int] = set()
         shown_already: set[int] = set()
         one_slot, floor = ONE_SLOT not in self.without, FLOOR not in self.without
@@ -191,12 +200,15 @@ class FanRules:
             if f in used:
                 continue
             if f in started:
-                if not all(self.can_continue(i, g) for g in gave):
+                ok = all(self.can_continue(i, g) for g in gave)
+                if not ok and not next_entry:
                     continue
                 shown, kind = i, CONTINUE
-                if not self._pickable_of[i]:  # a special: the series' next film or season goes first
+                if not (ok and self._pickable_of[i]):  # the film or season that comes next goes first
                     main = [j for a in self.franchises.work_entries(f) if (j := self.model.index_of(a)) is not None
                             and self._pickable_of[j] and not blocked[j] and all(self.can_continue(j, g) for g in gave)]
+                    if not main and not ok:
+                        continue
                     shown = max(main, key=lambda j: scores[j], default=i)
             else:
                 shown, kind = self.entry_point(i), NEW
@@ -208,7 +220,8 @@ class FanRules:
                 used.add(f)
             elif shown in shown_already:
                 continue
-            if floor and any(p < bar for p, bar in zip(predictions(shown), floors)):
+            below = any(p < bar for p, bar in zip(predictions(shown), floors))  # (the caller keeps them)
+            if floor and below:
                 continue
             shown_already.add(shown)
             out.append(Slot(shown, i, kind))

@@ -81,3 +81,29 @@ def test_the_original_of_an_alternative_version_is_not_already_seen(board_model,
     found = served.recommend({1007: 10, 1004: 8, 1005: 9}, 8)
     assert 1008 not in found.seen_these
     assert 1008 in {p.anime_id for p in found.picks}
+
+
+def _slots(served, order, gave, n=3):
+    """rules.slots over candidates in ``order`` (anime ids, best first), every prediction above the floor."""
+    import numpy as np
+
+    rules, index = served.rules, served.model.index_of
+    scores = np.zeros(len(served.model.item_ids))
+    candidates = [index(a) for a in order]
+    scores[candidates] = np.linspace(2.0, 1.0, len(candidates))
+    blocked = np.zeros(len(scores), bool)
+    blocked[[index(a) for g in gave for a in g]] = True
+    blocked[rules.indices(served.franchises.seen_earlier({a for g in gave for a in g}))] = True
+    return [(int(served.model.item_ids[s.shown]), int(served.model.item_ids[s.ranked]), s.kind)
+            for s in rules.slots(candidates, scores, blocked, gave, lambda i: (9.0,) * len(gave), [6.5] * len(gave), n)]
+
+
+def test_a_later_season_ranked_first_sends_its_works_slot_to_the_entry_that_comes_next(served):
+    # 1002 (season 3) ranks first for a member who gave season 1 only: the slot, at 1002's place, shows what
+    # comes next for them (season 2, 1001, ranked above the film 1003), never season 3 itself.
+    assert _slots(served, [1002, 1004, 1001, 1003], [{1000}])[:2] == [(1001, 1002, CONTINUE), (1004, 1004, NEW)]
+
+
+def test_a_title_seen_before_one_given_counts_for_going_on(served):
+    # The film 1003 follows season 1 (1000), which a member who gave the film has seen: season 2 can come next.
+    assert _slots(served, [1001, 1004], [{1003}]) == [(1001, 1001, CONTINUE), (1004, 1004, NEW)]
