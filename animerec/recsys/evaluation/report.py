@@ -155,13 +155,19 @@ def format_engines(results: dict) -> str:
 # ---------------------------------------------------------------------------------------- docs/evaluation.md
 ENGINES_BEGIN, ENGINES_END = "<!-- engines: begin -->", "<!-- engines: end -->"
 COLDSTART_BEGIN, COLDSTART_END = "<!-- coldstart: begin -->", "<!-- coldstart: end -->"
+# Sections a regeneration of the page keeps as they are: each is written by its own command (the ablation by
+# benchmarks/ablate_rules.py, the franchise joins by benchmarks/franchise_joins.py, pasted between the markers).
+ABLATION_BEGIN, ABLATION_END = "<!-- ablation: begin -->", "<!-- ablation: end -->"
+JOINS_BEGIN, JOINS_END = "<!-- franchise joins: begin -->", "<!-- franchise joins: end -->"
+KEPT = ((ABLATION_BEGIN, ABLATION_END), (JOINS_BEGIN, JOINS_END), (ENGINES_BEGIN, ENGINES_END),
+        (COLDSTART_BEGIN, COLDSTART_END))
 
 
 def write_evaluation(docs: Path, results: dict, command: str, seed: int) -> None:
-    """The whole page from a full run, the training-engines section kept as it is, and the served
-    model's figures to EVALUATION_JSON."""
+    """The whole page from a full run, the sections of KEPT kept as they are, and the served model's
+    figures to EVALUATION_JSON."""
     text = docs.read_text() if docs.exists() else ""
-    kept = engines_section(text) + section(text, COLDSTART_BEGIN, COLDSTART_END)
+    kept = "".join(section(text, begin, end) for begin, end in KEPT)
     docs.write_text(evaluation_page(format_table(results), bars(results), command) + kept)
     EVALUATION_JSON.write_text(json.dumps(
         {"seed": seed, "command": command, **{p: rows[SERVED] for p, rows in results["protocols"].items()}}, indent=2))
