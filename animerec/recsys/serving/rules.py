@@ -33,12 +33,17 @@ from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.catalog.franchise import Franchises
 from animerec.recsys.model import FoldedUser, Recommender
 
-# The quality floor: a member with fewer explicit scores than FEW_SCORES gets FEW_SCORES_FLOOR; with
-# more, their mean score less FLOOR_SLACK. The full mean cut fresh NDCG@10 by 0.07 (p80, seed 1): the
-# prediction and the ranking disagree by that much on titles members go on to watch.
+# What a member likes: a score at or above their typical one. A member with fewer explicit scores than
+# FEW_SCORES gets FEW_SCORES_FLOOR; with more, their mean score less FLOOR_SLACK (what /compare's "you would
+# both love" and a pick's "because" hold to).
 FEW_SCORES = 5
 FEW_SCORES_FLOOR = 6.5
 FLOOR_SLACK = 0.5
+# The quality floor of a list is a point lower: a pick predicted a full point under the member's mean is
+# one they would not enjoy. At half a point the floor cost a quarter of what it was meant to keep: work
+# NDCG@10 0.376 against 0.391 at a point and 0.400 with no floor (p80, seed 1, benchmarks/ablate_rules.py),
+# and liked work NDCG@10 0.333 against 0.335 at a point.
+PICK_FLOOR_SLACK = 1.0
 # How deep into the ranking the rules look for picks (the list is at most 25 long; one slot per
 # work and the floor skip many): past this the titles are not worth showing anyway.
 CANDIDATE_DEPTH = 400
@@ -55,10 +60,16 @@ ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR = (
 RULES = (ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR)
 
 
-def member_floor(ratings: Mapping[int, float]) -> float:
-    """No pick for this member is predicted below this."""
+def member_floor(ratings: Mapping[int, float], slack: float | None = None) -> float:
+    """What this member likes: a score at or above this (their mean less ``slack``, FLOOR_SLACK by default)."""
     scores = [r for r in ratings.values() if r > 0]
-    return float(np.mean(scores)) - FLOOR_SLACK if len(scores) >= FEW_SCORES else FEW_SCORES_FLOOR
+    slack = FLOOR_SLACK if slack is None else slack
+    return float(np.mean(scores)) - slack if len(scores) >= FEW_SCORES else FEW_SCORES_FLOOR
+
+
+def pick_floor(ratings: Mapping[int, float]) -> float:
+    """No pick for this member is predicted below this."""
+    return member_floor(ratings, PICK_FLOOR_SLACK)
 
 
 @dataclass(frozen=True)

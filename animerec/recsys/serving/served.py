@@ -16,7 +16,7 @@ from animerec.recsys.algorithms.embeddings import CANDIDATES, genre_matrix, rera
 from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters
 from animerec.recsys.catalog.franchise import Franchises, TitleInfo
 from animerec.recsys.model import FoldedUser, Recommender, UnknownTitle, standardized, top_n
-from animerec.recsys.serving.rules import CANDIDATE_DEPTH, CONTINUE, FanRules, member_floor
+from animerec.recsys.serving.rules import CANDIDATE_DEPTH, CONTINUE, FanRules, member_floor, pick_floor
 
 # Most lists fill from this many of the best candidates; the rest of CANDIDATE_DEPTH is a second round.
 CANDIDATE_FIRST = 60
@@ -154,7 +154,8 @@ class ServedModel:
                                                       own, scores)
         else:
             candidates = self._candidates(scores, user, predicted)
-        slots = self.rules.slots(candidates, scores, blocked, [given], prediction, [floor], n)
+        lowest = pick_floor(ratings)  # the list's floor, a point under what the member likes
+        slots = self.rules.slots(candidates, scores, blocked, [given], prediction, [lowest], n)
         fixed: list[int | None] = [None] * len(slots)  # a continue pick names the title it goes on from
         for j, slot in enumerate(slots):
             if slot.kind == CONTINUE and (before := self.rules.before(slot.shown) & given):
@@ -166,7 +167,7 @@ class ServedModel:
             anime_id, score = int(model.item_ids[slot.shown]), float(scores[slot.ranked])
             picks.append(Pick(anime_id, score, predicted[slot.shown], match_chance(score), slot.kind, reason,
                               self.rules.more_in_series(anime_id, ratings)))
-        return PickList(picks, seen_these, n, floor)
+        return PickList(picks, seen_these, n, lowest)
 
     def _candidates(self, scores: np.ndarray, user: FoldedUser, predicted: dict[int, float]) -> Iterator[int]:
         """Item indices best first, CANDIDATE_DEPTH deep, in two rounds (most lists fill from the first
