@@ -1,4 +1,4 @@
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from animerec.recsys.catalog.build import relation_edges
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.catalog.franchise import Franchises, TitleInfo
 from animerec.recsys.lifecycle import artifacts
@@ -69,16 +70,26 @@ def _planted_anime(a: int, specials: AbstractSet[int]) -> Anime:
     return Anime(a, f"title {a}", genres, kind, 12, 7.5, 100_000 - a)
 
 
-def _plant(specials: AbstractSet[int] = frozenset(),
-           relations: Sequence[tuple[int, str, int]] = ()) -> tuple[Catalog, Franchises]:
+def _plant(specials: AbstractSet[int] = frozenset(), relations: Sequence[tuple[int, str, int]] = (),
+           dates: Mapping[int, str] | None = None,
+           links: Sequence[tuple[int, int, str]] = ()) -> tuple[Catalog, Franchises]:
     catalog = Catalog(_planted_anime(a, specials) for a in range(1000, 1000 + 2 * BLOCK_ITEMS))
     edges = pd.DataFrame([*PLANTED_RELATIONS, *relations], columns=["anime_id", "relation", "related_id"])
-    when = pd.DataFrame({"anime_id": list(PLANTED_DATES), "start_date": pd.to_datetime(list(PLANTED_DATES.values()))})
-    return catalog, Franchises((TitleInfo(a.anime_id, a.type, a.members) for a in catalog), edges, when)
+    dated = {**PLANTED_DATES, **(dates or {})}
+    when = pd.DataFrame({"anime_id": list(dated), "start_date": pd.to_datetime(list(dated.values()))})
+    titles = [TitleInfo(a.anime_id, a.type, a.members) for a in catalog]
+    if not links:
+        return catalog, Franchises(titles, edges, when)
+    # The build's links: the relations' levels (as without links) plus ``links`` (anime_id, related_id, level).
+    built = pd.DataFrame(relation_edges(edges, {t.anime_id for t in titles}) + [(a, b, level, "planted")
+                                                                                 for a, b, level in links],
+                         columns=["anime_id", "related_id", "level", "evidence"])
+    return catalog, Franchises(titles, edges, when, built)
 
 
 @pytest.fixture(scope="session")
 def plant() -> Callable[..., tuple[Catalog, Franchises]]:
-    """plant(specials=(), relations=()): the checkerboard's catalog and the planted franchise graph
-    (above), with the ids in ``specials`` typed Special and ``relations`` added."""
+    """plant(specials=(), relations=(), dates=None, links=()): the checkerboard's catalog and the planted
+    franchise graph (above), with the ids in ``specials`` typed Special, ``relations`` and start ``dates``
+    added, and ``links`` as the catalog build's links (anime_id, related_id, level)."""
     return _plant

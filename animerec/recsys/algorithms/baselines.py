@@ -3,6 +3,7 @@
 * ``popularity``: interaction counts;
 * ``item_knn``: item-kNN cosine, the sum of the given titles' cosine rows;
 * ``ease``: EASE^R (Steck 2019), the sum of the given titles' weight rows;
+* ``edlae``: EDLAE (Steck 2020), EASE^R fitted as an emphasized denoising autoencoder;
 * ``implicit_als``: plain binary iALS, the new member folded in exactly;
 * ``centred_svd``: truncated SVD of the user-mean-centred ratings, the new member projected;
 * ``funk_svd``: biased SGD matrix factorization, retrained with the members to predict included.
@@ -74,7 +75,18 @@ def item_knn(ix: TrainIndex) -> Scorer:
 
 def ease(ix: TrainIndex, lam: float) -> Scorer:
     """Unpruned EASE^R in float64."""
-    B = np.ascontiguousarray(ease_weights(ix.cooccurrence().astype(np.float64), lam, overwrite=True).T)
+    return edlae(ix, 0.0, lam)
+
+
+def edlae(ix: TrainIndex, dropout: float, lam: float) -> Scorer:
+    """Unpruned EDLAE in float64 (Steck 2020, "Autoencoders that don't overfit towards the Identity"):
+    the full-rank linear autoencoder trained with input dropout ``dropout`` and the dropped inputs
+    emphasized. Its closed form is EASE^R's with each item's penalty raised by dropout / (1 - dropout)
+    times its own count: popular items, whose self-similarity dominates the gram, are regularized
+    most. ``dropout`` 0 is EASE^R."""
+    gram = ix.cooccurrence().astype(np.float64)
+    gram[np.diag_indices_from(gram)] *= 1.0 + dropout / (1.0 - dropout)
+    B = np.ascontiguousarray(ease_weights(gram, lam, overwrite=True).T)
     return lambda items, ratings: B[ix.positions(items)].sum(axis=0)
 
 

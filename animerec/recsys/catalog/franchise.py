@@ -1,15 +1,21 @@
-"""Franchises: which titles are entries of one work, in what order, and where a newcomer starts.
+"""Works and franchises: which titles are entries of one story, in what order, and where a newcomer starts.
 
-Built from MyAnimeList's relation edges (data/mal-2018/relations.csv). Only the relations that join
-entries of one work count (FRANCHISE_RELATIONS); "Alternative setting", "Character" and "Other" link
-different works (Steins;Gate and Robotics;Notes) and are ignored. An edge (a, relation, b) reads "b is
-a's <relation>": (a, "Prequel", b) means b came before a.
+Two units, one graph:
+* a **work** is the entries of one story: joined by MyAnimeList's Sequel, Prequel, Parent story, Side
+  story, Summary and Full story, and, for titles MyAnimeList 2018 does not know, by the catalog build's
+  ``work`` links (anime-relations, bangumi's tmdb groups, sequel/side-story title matches). The fan rules
+  work on it: one slot per work, a work's entry point for a member new to it, a sequel only after an
+  earlier entry of its work, and "already seen" stays inside the work;
+* a **franchise** adds spin-offs, alternative versions and the build's ``franchise`` links (remakes,
+  title prefixes): Railgun beside Index, Fullmetal Alchemist (2003) beside Brotherhood. It is what a
+  title is shown with ("same series: ..."), never a reason to hold a pick back.
 
-What a member sees depends on three facts per title, all derived here:
-* its franchise and the franchise's entry point (the title a newcomer should start with);
-* its ancestors: prequels and parent stories (transitively) and the originals of alternative versions,
-  the entries a member who rated it has almost surely seen;
-* whether it is a recap (it has a "Full story"), which is never worth a pick.
+Membership comes from the catalog build's links (animerec.recsys.catalog.build.link_works decides each
+relation's level from both of its directions and cuts crossovers such as "Mazinger Z tai Devilman");
+without them, from the MyAnimeList relations by the same rule. The order inside a work comes from the
+relation edges: an edge (a, relation, b) reads "b is a's <relation>", so (a, "Prequel", b) means b came
+before a. A title with no such edge (most titles aired after 2018) follows the latest entry of its work
+that aired before it.
 """
 
 from __future__ import annotations
@@ -21,17 +27,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from animerec.recsys.data import load_dates, load_relations
+from animerec.recsys.catalog.build import relation_edges
+from animerec.recsys.data import load_catalog_links, load_catalog_table, load_dates, load_relations
 
-FRANCHISE_RELATIONS = frozenset({
-    "Sequel", "Prequel", "Parent story", "Side story", "Summary", "Full story", "Alternative version", "Spin-off",
-})
 # (a, rel, b) with rel here: b comes before a in the story a member follows.
 _EARLIER = frozenset({"Prequel", "Parent story"})
 # (a, rel, b) with rel here: a comes before b (the reverse edges of _EARLIER).
 _LATER = frozenset({"Sequel", "Side story"})
-# Entry points prefer a TV series, then a film; an OVA/ONA only when the franchise has neither.
+# Entry points prefer a TV series, then a film; an OVA/ONA only when the work has neither.
 _ENTRY_TYPES = ("TV", "Movie", "OVA", "ONA", "Special", "Music")
+# Build evidence of a pair MyAnimeList links only as side story / parent story.
+_SIDE_SERIES = frozenset({"mal2018:Parent story/Side story", "mal2018:Side story", "mal2018:Parent story"})
+# What a title without an order edge follows: the latest earlier entry of one of these types, else any.
+_MAIN_TYPES = frozenset({"TV", "Movie", "OVA", "ONA"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,78 +51,130 @@ class TitleInfo:
     members: int
 
 
-class Franchises:
-    """The franchise graph over a set of titles.
+def _groups(ids: Iterable[int], pairs: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
+    """Connected components: root -> members."""
+    parent = {a: a for a in ids}
 
-    Titles without any franchise edge are franchises of one; `franchise_of` answers for every known
-    title, so callers never special-case standalone works.
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    out: dict[int, list[int]] = defaultdict(list)
+    for a in parent:
+        out[find(a)].append(a)
+    return out
+
+
+class Franchises:
+    """The work and franchise graph over a set of titles.
+
+    Titles without any link are works (and franchises) of one; `work_of` and `franchise_of` answer for
+    every known title, so callers never special-case standalone works.
     """
 
-    def __init__(self, titles: Iterable[TitleInfo], relations: pd.DataFrame, dates: pd.DataFrame) -> None:
+    def __init__(self, titles: Iterable[TitleInfo], relations: pd.DataFrame, dates: pd.DataFrame,
+                 links: pd.DataFrame | None = None) -> None:
+        """``relations``: MyAnimeList edges (anime_id, relation, related_id); ``dates``: anime_id,
+        start_date; ``links``: the catalog build's anime_id, related_id, level (work or franchise), or
+        None to derive the levels from ``relations`` alone."""
         info = {t.anime_id: t for t in titles}
+        self._info = info
         start = dict(zip(dates["anime_id"].tolist(), dates["start_date"].tolist()))
         self._start: dict[int, pd.Timestamp] = {a: d for a, d in start.items() if a in info and not pd.isna(d)}
+        if links is None:
+            links = pd.DataFrame(relation_edges(relations, set(info)),
+                                 columns=["anime_id", "related_id", "level", "evidence"])
+        links = links[links["anime_id"].isin(info) & links["related_id"].isin(info)]
+        pairs = [(a, b, self._level(a, b, level, evidence, info)) for a, b, level, evidence in zip(
+            links["anime_id"].tolist(), links["related_id"].tolist(), links["level"].tolist(),
+            links["evidence"].tolist())]
+        work_groups = _groups(info, ((a, b) for a, b, level in pairs if level == "work"))
+        franchise_groups = _groups(info, ((a, b) for a, b, _ in pairs))
+        work_root = {a: r for r, ids in work_groups.items() for a in ids}
 
-        edges = relations[relations["relation"].isin(FRANCHISE_RELATIONS)
-                          & relations["anime_id"].isin(info) & relations["related_id"].isin(info)]
-        parent = {a: a for a in info}
-
-        def find(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
+        edges = relations[relations["anime_id"].isin(info) & relations["related_id"].isin(info)]
         self._before: dict[int, set[int]] = defaultdict(set)  # title -> titles directly before it
-        self._alternatives: dict[int, set[int]] = defaultdict(set)
         self._recaps: set[int] = set()
         for a, rel, b in zip(edges["anime_id"].tolist(), edges["relation"].tolist(), edges["related_id"].tolist()):
-            if a == b:
-                continue
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[ra] = rb
+            if a == b or work_root[a] != work_root[b]:
+                continue  # order is only kept inside a work: a spin-off does not wait for its parent
             if rel in _EARLIER:
                 self._before[a].add(b)
             elif rel in _LATER:
                 self._before[b].add(a)
-            elif rel == "Alternative version":
-                self._alternatives[a].add(b)
-                self._alternatives[b].add(a)
             elif rel == "Full story":  # b is the full story of a: a is a recap
                 self._recaps.add(a)
             elif rel == "Summary":  # b is a summary of a
                 self._recaps.add(b)
+        ordered_by = set(edges["anime_id"].tolist()) | set(self._before)  # titles the relations place
+        for ids in work_groups.values():
+            self._order_by_air_date(sorted(ids, key=self._order_key), ordered_by)
 
-        groups: dict[int, list[int]] = defaultdict(list)
-        for a in info:
-            groups[find(a)].append(a)
+        self._work: dict[int, int] = {}
+        self._work_entries: dict[int, tuple[int, ...]] = {}
+        for ids in work_groups.values():
+            name = self._name(ids, self._work, info)
+            self._work_entries[name] = tuple(sorted(ids, key=self._order_key))
         self._franchise: dict[int, int] = {}
         self._entries: dict[int, tuple[int, ...]] = {}
-        self._entry_point: dict[int, int] = {}
-        for ids in groups.values():
-            ordered = tuple(sorted(ids, key=self._order_key))
-            entry = self._pick_entry_point(ordered, info)
-            for a in ordered:
-                self._franchise[a] = entry  # a franchise is named by its entry point
-            self._entries[entry] = ordered
-            self._entry_point[entry] = entry
+        for ids in franchise_groups.values():
+            name = self._name(ids, self._franchise, info)
+            self._entries[name] = tuple(sorted(ids, key=self._order_key))
         self._ancestors: dict[int, frozenset[int]] = {}
 
     @classmethod
     def load(cls, titles: Iterable[TitleInfo]) -> Franchises:
-        """From the bundled relations and dates (data/mal-2018/)."""
-        return cls(titles, load_relations(), load_dates())
+        """From the bundled relations (data/mal-2018/), the catalog build's links, and air dates (the
+        catalog's, MyAnimeList 2018's where the catalog has none)."""
+        table = load_catalog_table()
+        dates = pd.concat([table[["anime_id", "start_date"]].assign(start_date=lambda d: pd.to_datetime(
+            d["start_date"], errors="coerce")).dropna(), load_dates()]).drop_duplicates("anime_id")
+        return cls(titles, load_relations(), dates, load_catalog_links())
 
     # --------------------------------------------------------------------------- construction
+    @staticmethod
+    def _level(a: int, b: int, level: str, evidence: str, info: Mapping[int, TitleInfo]) -> str:
+        """A TV series that MyAnimeList calls only a side story of another TV series runs on its own
+        (Railgun beside Index, Gundam Build Fighters, Sword Oratoria): one franchise, two works, so an
+        Index fan can be offered Railgun and Index III both."""
+        if level == "work" and evidence in _SIDE_SERIES and info[a].type == info[b].type == "TV":
+            return "franchise"
+        return level
+
     def _order_key(self, a: int) -> tuple:
         d = self._start.get(a)
         return (d is None, d if d is not None else pd.Timestamp(0), a)
 
-    def _pick_entry_point(self, ordered: tuple[int, ...], info: Mapping[int, TitleInfo]) -> int:
+    def _order_by_air_date(self, ordered: list[int], placed: set[int]) -> None:
+        """A title no relation places (aired after MyAnimeList 2018) follows the latest entry of its work
+        that aired before it, a series, film or OVA/ONA when there is one: Railgun T (2020) follows
+        Railgun S (2013), not a 2014 special."""
+        for k, a in enumerate(ordered):
+            if a in placed or a not in self._start:
+                continue
+            earlier = [b for b in ordered[:k] if b in self._start and self._start[b] < self._start[a]
+                       and b not in self._recaps]
+            main = [b for b in earlier if self._info[b].type in _MAIN_TYPES]
+            if main or earlier:
+                self._before[a].add((main or earlier)[-1])
+
+    def _name(self, ids: list[int], of: dict[int, int], info: Mapping[int, TitleInfo]) -> int:
+        """Name a group by its entry point, record it for every member, and return the name."""
+        entry = self._pick_entry_point(sorted(ids, key=self._order_key), info)
+        for a in ids:
+            of[a] = entry
+        return entry
+
+    def _pick_entry_point(self, ordered: list[int], info: Mapping[int, TitleInfo]) -> int:
         """A TV series if there is one (else a film, ...); among those a root (nothing before it in the
-        franchise) first, then the most watched: Clannad over its earlier film, Hunter x Hunter (2011)
-        over its 1999 version, Bakemonogatari (its prequel is a film) for Monogatari."""
+        group) first, then the most watched: Clannad over its earlier film, Bakemonogatari (its prequel
+        is a film) for Monogatari."""
         if len(ordered) == 1:
             return ordered[0]
         members = set(ordered)
@@ -132,16 +192,25 @@ class Franchises:
         """The franchise id (its entry point's anime_id), or None for a title this graph does not know."""
         return self._franchise.get(int(anime_id))
 
+    def work_of(self, anime_id: int) -> int | None:
+        """The work id (its entry point's anime_id), or None for a title this graph does not know."""
+        return self._work.get(int(anime_id))
+
     def entries(self, franchise: int) -> tuple[int, ...]:
         """Every entry of a franchise, oldest first (undated last)."""
         return self._entries[franchise]
+
+    def work_entries(self, work: int) -> tuple[int, ...]:
+        """Every entry of a work, oldest first (undated last)."""
+        return self._work_entries[work]
 
     def size(self, anime_id: int) -> int:
         f = self.franchise_of(anime_id)
         return 1 if f is None else len(self._entries[f])
 
-    def entry_point(self, franchise: int) -> int:
-        return self._entry_point[franchise]
+    def entry_point(self, group: int) -> int:
+        """Where a newcomer to a work or franchise starts: the title that names it."""
+        return group
 
     def start(self, anime_id: int) -> pd.Timestamp | None:
         return self._start.get(int(anime_id))
@@ -150,12 +219,13 @@ class Franchises:
         return int(anime_id) in self._recaps
 
     def before(self, anime_id: int) -> frozenset[int]:
-        """The titles directly before this one (its prequels and parent stories)."""
+        """The titles of its work directly before this one (its prequels and parent stories)."""
         return frozenset(self._before.get(int(anime_id), ()))
 
     def ancestors(self, anime_id: int) -> frozenset[int]:
-        """Entries a member who saw this title has almost surely seen: prequels and parent stories,
-        transitively, and the earlier-started original of any alternative version on the way."""
+        """Entries a member who saw this title has almost surely seen: the titles before it in its work,
+        transitively. An alternative version is another work: a member who rated Brotherhood has not
+        thereby seen Fullmetal Alchemist (2003)."""
         a = int(anime_id)
         cached = self._ancestors.get(a)
         if cached is not None:
@@ -164,13 +234,7 @@ class Franchises:
         stack = [a]
         while stack:
             x = stack.pop()
-            nxt = set(self._before.get(x, ()))
-            sx = self._start.get(x)
-            for alt in self._alternatives.get(x, ()):
-                salt = self._start.get(alt)
-                if sx is not None and salt is not None and salt < sx:
-                    nxt.add(alt)
-            for y in nxt - found - {a}:
+            for y in self._before.get(x, set()) - found - {a}:
                 found.add(y)
                 stack.append(y)
         out = frozenset(found)
@@ -188,6 +252,10 @@ class Franchises:
     def franchise_array(self, anime_ids: np.ndarray) -> np.ndarray:
         """The franchise id of each anime id (the id itself for titles this graph does not know)."""
         return np.array([self._franchise.get(int(a), int(a)) for a in anime_ids], np.int64)
+
+    def work_array(self, anime_ids: np.ndarray) -> np.ndarray:
+        """The work id of each anime id (the id itself for titles this graph does not know)."""
+        return np.array([self._work.get(int(a), int(a)) for a in anime_ids], np.int64)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -31,6 +31,24 @@ def ndcg_at(ranked: np.ndarray, targets: np.ndarray, k: int) -> float:
     return float((hits * disc[: len(hits)]).sum() / disc[: min(k, len(targets))].sum())
 
 
+def work_ndcg_at(ranked: np.ndarray, targets: np.ndarray, work_of: Callable[[int], int], k: int) -> float:
+    """NDCG@k at the level of works: a slot gains when its work holds a target and no earlier slot took
+    that work; the ideal is min(k, target works). A list is not punished for showing a work once and
+    folding its other entries away, nor rewarded for showing it twice."""
+    if len(targets) == 0:
+        return float("nan")
+    wanted = {work_of(a) for a in targets.tolist()}
+    disc = _dcg_discounts(k)
+    taken: set[int] = set()
+    gain = 0.0
+    for pos, a in enumerate(ranked[:k].tolist()):
+        w = work_of(a)
+        if w in wanted and w not in taken:
+            taken.add(w)
+            gain += disc[pos]
+    return float(gain / disc[: min(k, len(wanted))].sum())
+
+
 @dataclass
 class Figures:
     """Aggregated figures for one model under one protocol."""
@@ -43,29 +61,33 @@ class Figures:
     mae: float
     coverage10: float
     users: int
-    # What a fan notices (NaN where the evaluation had no franchise graph): picks in the top 10 that
-    # are earlier entries of the member's franchises, and slots beyond one per franchise (both per 10);
-    # NDCG@10 with those already-seen titles removed from the lists and the targets ("fresh"); and
-    # popularity: the median popularity rank of the top-10 picks (0 = most watched), and the share
-    # of them outside the 100 most watched.
+    # What a fan notices (NaN where the evaluation had no work graph): picks in the top 10 that are
+    # earlier entries of the member's works, and slots beyond one per work (both per 10); NDCG@10 with
+    # those already-seen titles removed from the lists and the targets ("fresh"), per title and per
+    # work (work_ndcg_at); and popularity: the median popularity rank of the top-10 picks (0 = most
+    # watched), and the share of them outside the 100 most watched.
     earlier10: float = float("nan")
     extra10: float = float("nan")
     fresh_ndcg10: float = float("nan")
     fresh_ndcg10_liked: float = float("nan")
     popularity_rank: float = float("nan")
     outside_top100: float = float("nan")
+    work_ndcg10: float = float("nan")
+    work_ndcg10_liked: float = float("nan")
 
     COLUMNS = ("recall20", "ndcg10", "recall20_liked", "ndcg10_liked", "rmse", "mae", "coverage10")
-    FAN_COLUMNS = ("earlier10", "extra10", "fresh_ndcg10", "fresh_ndcg10_liked", "popularity_rank", "outside_top100")
+    FAN_COLUMNS = ("earlier10", "extra10", "fresh_ndcg10", "fresh_ndcg10_liked", "popularity_rank", "outside_top100",
+                   "work_ndcg10", "work_ndcg10_liked")
 
 
 @dataclass(frozen=True)
 class FanContext:
     """What the fan figures need: each held-out user's already-seen earlier entries (by user id),
-    the franchise of a title, and popularity ranks (0 = most MyAnimeList members in the catalog)."""
+    the work of a title (None: a work of its own), and popularity ranks (0 = most MyAnimeList members
+    in the catalog)."""
 
     earlier: dict[str, set[int]]
-    franchise_of: Callable[[int], int | None]
+    work_of: Callable[[int], int | None]
     popularity_rank: dict[int, int]
 
 
@@ -99,24 +121,27 @@ class Accumulator:
     def _fan_row(fan: FanContext, case: Case, ranked: np.ndarray, liked: np.ndarray) -> tuple[float, ...]:
         earlier = fan.earlier.get(case.user_id, set())
         top = ranked[:10].tolist()
-        franchises = [fan.franchise_of(a) or a for a in top]
+        work_of = lambda a: fan.work_of(a) or a  # noqa: E731
         fresh = np.array([a for a in ranked.tolist() if a not in earlier], np.int64)
         keep = lambda items: np.array([a for a in items.tolist() if a not in earlier], np.int64)  # noqa: E731
         ranks = [fan.popularity_rank.get(a, len(fan.popularity_rank)) for a in top]
         return (
             sum(a in earlier for a in top),
-            len(top) - len(set(franchises)),
+            len(top) - len({work_of(a) for a in top}),
             ndcg_at(fresh, keep(case.target_items), 10),
             ndcg_at(fresh, keep(liked), 10),
             float(np.median(ranks)) if ranks else float("nan"),
             float(np.mean([r >= 100 for r in ranks])) if ranks else float("nan"),
+            work_ndcg_at(fresh, keep(case.target_items), work_of, 10),
+            work_ndcg_at(fresh, keep(liked), work_of, 10),
         )
 
     def figures(self) -> Figures:
         r = np.array(self.rows, dtype=float)
         means = np.nanmean(r, axis=0)
         err = np.concatenate(self.errors) if self.errors else np.array([np.nan])
-        fan = np.nanmean(np.array(self.fan_rows, dtype=float), axis=0) if self.fan_rows else [float("nan")] * 6
+        fan = (np.nanmean(np.array(self.fan_rows, dtype=float), axis=0) if self.fan_rows
+               else [float("nan")] * len(Figures.FAN_COLUMNS))
         return Figures(
             recall20=means[0], ndcg10=means[1], recall20_liked=means[2], ndcg10_liked=means[3],
             rmse=float(np.sqrt(np.mean(err**2))), mae=float(np.mean(np.abs(err))),

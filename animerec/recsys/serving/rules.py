@@ -5,12 +5,13 @@ The raw ranking (Recommender.recommend) is measured well on held-out interaction
 reject it: it lists the prequel of a show the member loved, four films of one series, or a title its own
 prediction says they would not enjoy. The rules, in order:
 
-* never an earlier entry of a franchise the member is into (franchise.seen_earlier): those become
-  "seen these?" questions instead, which also feed the model;
-* one slot per franchise: for a franchise the member has started, the best entry they can go on with
-  (a sequel only when a title before it was seen: a "continue" pick naming it; a special sends the slot
-  on to the series' best next film or season); for one they have not, its entry point, never a film,
-  special or recap of it;
+* never an earlier entry of a work the member is into (franchise.seen_earlier): those become "seen
+  these?" questions instead, which also feed the model;
+* one slot per work (a series with its seasons, films and side stories; animerec.recsys.catalog.franchise):
+  for a work the member has started, the best entry they can go on with (a sequel only when a title before
+  it was seen: a "continue" pick naming it; a special sends the slot on to the work's best next film or
+  season); for one they have not, its entry point, never a film, special or recap of it. A spin-off or
+  another version of a franchise they know is a work of its own: Railgun after Index is a new work;
 * a quality floor: nothing predicted below the member's typical score (FEW_SCORES_FLOOR for members
   with few scores); a list that runs out says so instead of padding.
 
@@ -32,33 +33,48 @@ from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.catalog.franchise import Franchises
 from animerec.recsys.model import FoldedUser, Recommender
 
-# The quality floor: a member with fewer explicit scores than FEW_SCORES gets FEW_SCORES_FLOOR; with
-# more, their mean score less FLOOR_SLACK. The full mean cut fresh NDCG@10 by 0.07 (p80, seed 1): the
-# prediction and the ranking disagree by that much on titles members go on to watch.
+# What a member likes: a score at or above their typical one. A member with fewer explicit scores than
+# FEW_SCORES gets FEW_SCORES_FLOOR; with more, their mean score less FLOOR_SLACK (what /compare's "you would
+# both love" and a pick's "because" hold to).
 FEW_SCORES = 5
 FEW_SCORES_FLOOR = 6.5
 FLOOR_SLACK = 0.5
+# The quality floor of a list is a point lower: a pick predicted a full point under the member's mean is
+# one they would not enjoy. At half a point the floor cost a quarter of what it was meant to keep: work
+# NDCG@10 0.376 against 0.391 at a point and 0.400 with no floor (p80, seed 1, benchmarks/ablate_rules.py),
+# and liked work NDCG@10 0.333 against 0.335 at a point.
+PICK_FLOOR_SLACK = 1.0
 # How deep into the ranking the rules look for picks (the list is at most 25 long; one slot per
-# franchise and the floor skip many): past this the titles are not worth showing anyway.
+# work and the floor skip many): past this the titles are not worth showing anyway.
 CANDIDATE_DEPTH = 400
 SEEN_THESE = 5  # "seen these?" questions offered beside the picks
-# What can be a pick: a new work starts at a series, film or OVA/ONA; going on in a franchise may
+# What can be a pick: a new work starts at a series, film or OVA/ONA; going on in a work may
 # also be a special. Music videos and recaps only ever count as "+N more".
 NEW_TYPES = frozenset({"TV", "Movie", "OVA", "ONA"})
 CONTINUE_TYPES = NEW_TYPES | {"Special"}
 
 CONTINUE, NEW = "continue", "new"
+# The rules FanRules(without=...) can leave out, to measure what each costs or pays (benchmarks/ablate_rules.py).
+ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR = (
+    "one slot", "entry point", "continue after", "next entry", "types", "floor")
+RULES = (ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR)
 
 
-def member_floor(ratings: Mapping[int, float]) -> float:
-    """No pick for this member is predicted below this."""
+def member_floor(ratings: Mapping[int, float], slack: float | None = None) -> float:
+    """What this member likes: a score at or above this (their mean less ``slack``, FLOOR_SLACK by default)."""
     scores = [r for r in ratings.values() if r > 0]
-    return float(np.mean(scores)) - FLOOR_SLACK if len(scores) >= FEW_SCORES else FEW_SCORES_FLOOR
+    slack = FLOOR_SLACK if slack is None else slack
+    return float(np.mean(scores)) - slack if len(scores) >= FEW_SCORES else FEW_SCORES_FLOOR
+
+
+def pick_floor(ratings: Mapping[int, float]) -> float:
+    """No pick for this member is predicted below this."""
+    return member_floor(ratings, PICK_FLOOR_SLACK)
 
 
 @dataclass(frozen=True)
 class Slot:
-    """A franchise's one place in a list."""
+    """A work's one place in a list."""
 
     shown: int  # item index of the title shown
     ranked: int  # item index of the candidate that won the slot (a special sends it on): its score places it
@@ -66,31 +82,43 @@ class Slot:
 
 
 class FanRules:
-    """The per-title facts the rules need, for one model over a catalog and its franchise graph."""
+    """The per-title facts the rules need, for one model over a catalog and its work graph.
 
-    def __init__(self, model: Recommender, catalog: Catalog, franchises: Franchises) -> None:
+    ``without`` leaves rules out (RULES; for measuring them only): ONE_SLOT lets a work fill several
+    slots, ENTRY_POINT shows a new work's own candidate instead of its entry point, CONTINUE_AFTER drops
+    "a sequel only after a title before it", NEXT_ENTRY passes over a started work's later entry instead
+    of showing the entry the member can go on with, TYPES lets any type be a pick, FLOOR drops the
+    quality floor.
+    """
+
+    def __init__(self, model: Recommender, catalog: Catalog, franchises: Franchises,
+                 without: AbstractSet[str] = frozenset()) -> None:
         self.model = model
         self.catalog = catalog
         self.franchises = franchises
+        self.without = frozenset(without)
         ids = model.item_ids
         n = len(ids)
         known = np.array([int(a) in catalog for a in ids], bool)
-        self.item_franchise = franchises.franchise_array(ids)  # item index -> franchise id
+        self.item_franchise = franchises.franchise_array(ids)  # item index -> franchise id (for display)
+        self.item_work = franchises.work_array(ids)  # item index -> work id (what the rules count in)
         index = model.index_of
         entry = np.array([
-            -1 if (f := franchises.franchise_of(a)) is None or (e := index(franchises.entry_point(f))) is None
+            -1 if (w := franchises.work_of(a)) is None or (e := index(franchises.entry_point(w))) is None
             else e for a in ids.tolist()], np.int64)
         types = [catalog.get(int(a)).type if k else None for a, k in zip(ids.tolist(), known)]
         recap = np.array([franchises.is_recap(int(a)) for a in ids.tolist()], bool)
-        self.pickable = np.array([t in NEW_TYPES for t in types], bool) & ~recap
-        continuable = np.array([t in CONTINUE_TYPES for t in types], bool) & ~recap
-        # Where a member new to an item's franchise starts: its entry point (the item itself when the
-        # entry point is not in the model), -1 when that is no series, film or OVA (a lone special).
-        start = np.where(entry >= 0, entry, np.arange(n))
+        any_type = TYPES in self.without
+        self.pickable = (np.array([t in NEW_TYPES for t in types], bool) & ~recap) | any_type
+        continuable = (np.array([t in CONTINUE_TYPES for t in types], bool) & ~recap) | any_type
+        # Where a member new to an item's work starts: its entry point (the item itself when the entry
+        # point is not in the model), -1 when that is no series, film or OVA (a lone special).
+        start = np.where((entry >= 0) & (ENTRY_POINT not in self.without), entry, np.arange(n))
         new_target = np.where(self.pickable[start], start, -1)
         # Python lists of per-item facts for the per-candidate loops: indexing a list costs a fraction
         # of a numpy scalar access, which adds up on the /recommend and /similar paths.
         self.item_franchise_list = self.item_franchise.tolist()
+        self._work_of = self.item_work.tolist()
         self._pickable_of = self.pickable.tolist()
         self._continuable_of = continuable.tolist()
         self._new_target_of = new_target.tolist()
@@ -121,14 +149,14 @@ class FanRules:
         return [int(self.model.item_ids[i]) for i in best]
 
     def more_in_series(self, anime_id: int, given: AbstractSet[int] | Mapping[int, float]) -> int:
-        """Other entries of a title's franchise that are not in ``given``."""
-        f = self.franchises.franchise_of(anime_id)
-        if f is None:
+        """Other entries of a title's work that are not in ``given`` (what its one slot folds away)."""
+        w = self.franchises.work_of(anime_id)
+        if w is None:
             return 0
-        return sum(1 for a in self.franchises.entries(f) if a != anime_id and a not in given)
+        return sum(1 for a in self.franchises.work_entries(w) if a != anime_id and a not in given)
 
     def entry_point(self, i: int) -> int:
-        """Item index of where a member new to item i's franchise starts (a series, film or OVA): its
+        """Item index of where a member new to item i's work starts (a series, film or OVA): its
         entry point, or item i itself when the entry point is not in the model; -1 when that is no
         series, film or OVA (a lone special)."""
         return self._new_target_of[i]
@@ -138,10 +166,13 @@ class FanRules:
         return self._before.get(i, frozenset())
 
     def can_continue(self, i: int, given: AbstractSet[int]) -> bool:
-        """Whether item i can go on from what a member gave: a kind of title worth a pick, and, if
-        anything comes before it (a prequel, a parent story), the member gave one of those."""
+        """Whether item i can go on from what a member gave (or, with their earlier entries, has
+        seen): a kind of title worth a pick, and, if anything comes before it (a prequel, a parent
+        story), one of those is in ``given``."""
         if not self._continuable_of[i]:
             return False
+        if CONTINUE_AFTER in self.without:
+            return True
         before = self._before.get(i)
         return before is None or bool(before & given)
 
@@ -156,38 +187,54 @@ class FanRules:
         floors: Sequence[float],
         n: int,
     ) -> list[Slot]:
-        """Up to n slots, one per franchise, from ``candidates`` (item indices, best ``scores`` first),
+        """Up to n slots, one per work, from ``candidates`` (item indices, best ``scores`` first),
         for the members who gave ``gave`` (one set of anime ids each; one member for /recommend).
 
-        A franchise any member started offers a candidate that every member can go on to; a special
-        sends the slot on to the franchise's best series, film or OVA every member can go on to, when
-        there is one. A franchise nobody started offers its entry point, unless that is ``blocked``.
+        A work any member started offers the entry every member can go on to (after a title they
+        gave or have seen before one they gave): the candidate itself when it is such a series, film
+        or OVA, else the work's best one (a later season, or a special, sends the slot on to the
+        season that comes next for them), or a special when the work has nothing else. A work nobody
+        started offers its entry point, unless that is ``blocked``.
         The title shown needs every member's prediction (``predictions``, one per member in the order
         of ``gave``) at or above that member's floor.
         """
-        started = {f for g in gave for a in g if (f := self.franchises.franchise_of(a)) is not None}
+        started = {w for g in gave for a in g if (w := self.franchises.work_of(a)) is not None}
+        if started:  # a title before one they gave was seen, so what follows it can be continued
+            gave = [frozenset(g) | self.franchises.seen_earlier(g) for g in gave]
+        next_entry = NEXT_ENTRY not in self.without
         used: set[int] = set()
+        shown_already: set[int] = set()
+        one_slot, floor = ONE_SLOT not in self.without, FLOOR not in self.without
         out: list[Slot] = []
         for i in candidates:
-            f = self.item_franchise_list[i]
+            f = self._work_of[i]
             if f in used:
                 continue
             if f in started:
-                if not all(self.can_continue(i, g) for g in gave):
+                ok = all(self.can_continue(i, g) for g in gave)
+                if not ok and not next_entry:
                     continue
                 shown, kind = i, CONTINUE
-                if not self._pickable_of[i]:  # a special: the series' next film or season goes first
-                    main = [j for a in self.franchises.entries(f) if (j := self.model.index_of(a)) is not None
+                if not (ok and self._pickable_of[i]):  # the film or season that comes next goes first
+                    main = [j for a in self.franchises.work_entries(f) if (j := self.model.index_of(a)) is not None
                             and self._pickable_of[j] and not blocked[j] and all(self.can_continue(j, g) for g in gave)]
+                    if not main and not ok:
+                        continue
                     shown = max(main, key=lambda j: scores[j], default=i)
             else:
                 shown, kind = self.entry_point(i), NEW
                 if shown < 0 or blocked[shown]:
-                    used.add(f)
+                    if one_slot:
+                        used.add(f)
                     continue
-            used.add(f)
-            if any(p < bar for p, bar in zip(predictions(shown), floors)):
+            if one_slot:
+                used.add(f)
+            elif shown in shown_already:
                 continue
+            below = any(p < bar for p, bar in zip(predictions(shown), floors))  # (the caller keeps them)
+            if floor and below:
+                continue
+            shown_already.add(shown)
             out.append(Slot(shown, i, kind))
             if len(out) == n:
                 break

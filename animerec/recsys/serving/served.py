@@ -21,15 +21,13 @@ from datetime import date
 from typing import cast
 
 import numpy as np
-import pandas as pd
 
 from animerec.recsys.algorithms.coldstart import COMMUNITY, FRANCHISE, SOURCES
 from animerec.recsys.algorithms.embeddings import CANDIDATES, genre_matrix, rerank
 from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters
 from animerec.recsys.catalog.franchise import Franchises, TitleInfo
-from animerec.recsys.data import load_dates, load_relations
 from animerec.recsys.model import FoldedUser, Recommender, UnknownTitle, calibrated, standardized, top_n
-from animerec.recsys.serving.rules import CANDIDATE_DEPTH, CONTINUE, NEW, FanRules, member_floor
+from animerec.recsys.serving.rules import CANDIDATE_DEPTH, CONTINUE, NEW, FanRules, member_floor, pick_floor
 
 # Most lists fill from this many of the best candidates; the rest of CANDIDATE_DEPTH is a second round.
 CANDIDATE_FIRST = 60
@@ -285,7 +283,8 @@ class ServedModel:
                                                       own, scores)
         else:
             candidates = self._candidates(scores, user, predicted)
-        slots = self.rules.slots(candidates, scores, blocked, [given], prediction, [floor], n)
+        lowest = pick_floor(ratings)  # the list's floor, a point under what the member likes
+        slots = self.rules.slots(candidates, scores, blocked, [given], prediction, [lowest], n)
         fixed: list[int | None] = [None] * len(slots)  # a continue pick names the title it goes on from
         for j, slot in enumerate(slots):
             if slot.kind == CONTINUE and (before := self.rules.before(slot.shown) & given):
@@ -297,13 +296,13 @@ class ServedModel:
             anime_id, score = int(self.ids[slot.shown]), float(scores[slot.ranked])
             picks.append(Pick(anime_id, score, predicted[slot.shown], match_chance(score), slot.kind, reason,
                               self.rules.more_in_series(anime_id, ratings), self.source(slot.shown)))
-        return PickList(picks, seen_these, n, floor)
+        return PickList(picks, seen_these, n, lowest)
 
     def rank_titles(self, ratings: Mapping[int, float], anime_ids: Iterable[int], *,
                     user: FoldedUser | None = None) -> list[Pick]:
         """Given titles (e.g. a season's shows) ranked for a member, none they gave, with the words
         /recommend would use: CONTINUE (naming the title it goes on from) where the member started the
-        franchise and can go on to it (FanRules.can_continue), else NEW with its "because". No floor and
+        work and can go on to it (FanRules.can_continue), else NEW with its "because". No floor and
         no one-per-franchise: the caller asked for these titles. A later entry of a series the member has
         not started (Re:Zero's 4th season for someone who never saw Re:Zero) comes after the rest, with
         where the series starts (Pick.starts_at), as /recommend would send them there. Titles not served
@@ -318,16 +317,16 @@ class ServedModel:
         idx = idx[np.argsort(-scores[idx], kind="stable")]
         predicted = self.predictions(user, idx)
         given = ratings.keys()
-        started = {f for a in given if (f := self.franchises.franchise_of(a)) is not None}
+        started = {w for a in given if (w := self.franchises.work_of(a)) is not None}  # works, as the rules count
         kinds, fixed, starts = [], [], []
         for i in idx.tolist():
-            f = self.rules.item_franchise_list[i]
-            goes_on = f in started and self.rules.can_continue(i, given)
+            w = int(self.rules.item_work[i])
+            goes_on = w in started and self.rules.can_continue(i, given)
             before = self.rules.before(i) & given if goes_on else frozenset()
             kinds.append(CONTINUE if before else NEW)
             fixed.append(max(before, key=lambda a: ratings[a]) if before else None)
             entry = self.rules.entry_point(i)
-            later = f not in started and bool(self.rules.before(i)) and entry >= 0 and entry != i
+            later = w not in started and bool(self.rules.before(i)) and entry >= 0 and entry != i
             starts.append(int(self.ids[entry]) if later else None)
         reasons = self._because(user, ratings, idx, fixed, terms, member_floor(ratings))
         out = []
@@ -561,45 +560,7 @@ def match_chance(score: float) -> float:
 
 
 def franchises_for(catalog: Catalog) -> Franchises:
-    """The bundled franchise graph over a catalog's titles, with the titles the bundled relations
-    (2018) do not know joined to theirs by the catalog's work and franchise (catalog_links)."""
-    relations, dates = load_relations(), load_dates()
-    links, starts = catalog_links(catalog, relations)
-    return Franchises((TitleInfo(a.anime_id, a.type, a.members) for a in catalog),
-                      pd.concat([relations, links], ignore_index=True), pd.concat([dates, starts], ignore_index=True))
+    """The franchise graph over a catalog's titles: the bundled relations, with the titles after them
+    joined by the catalog build's work and franchise links (Franchises.load)."""
+    return Franchises.load(TitleInfo(a.anime_id, a.type, a.members) for a in catalog)
 
-
-# A title can go on from these (a special or music video is an extra, never what a season follows).
-_FOLLOWED_TYPES = frozenset({"TV", "Movie", "OVA", "ONA"})
-
-
-def catalog_links(catalog: Catalog, relations: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Relation edges and start dates for the catalog's titles that no bundled relation names (those
-    after 2018): a title follows the latest series, film or OVA/ONA of its work (Anime.work_id) that
-    started before it, as a sequel (Shingeki no Kyojin: The Final Season after Season 3 Part 2); a TV
-    series follows the work's latest TV series (Boku no Hero Academia 4th Season continues the 3rd, not
-    the film between them). It joins its franchise (Anime.franchise_id) as a spin-off when its work has nothing before it."""
-    known = set(relations["anime_id"].tolist()) | set(relations["related_id"].tolist())
-    by_work: dict[int, list[tuple[str, int, bool]]] = {}
-    for a in catalog:
-        if a.work_id is not None and a.start_date and a.type in _FOLLOWED_TYPES:
-            by_work.setdefault(a.work_id, []).append((a.start_date, a.anime_id, a.type == "TV"))
-    for entries in by_work.values():
-        entries.sort()
-    rows: list[tuple[int, str, int]] = []
-    starts: list[tuple[int, str]] = []
-    for a in catalog:
-        if a.anime_id in known:
-            continue
-        if a.start_date:
-            starts.append((a.anime_id, a.start_date))
-        entries = by_work.get(a.work_id, []) if a.work_id is not None and a.start_date else []
-        before = [b for d, b, tv in entries if d < (a.start_date or "") and b != a.anime_id and (tv or a.type != "TV")]
-        if before:
-            rows += [(a.anime_id, "Prequel", before[-1]), (before[-1], "Sequel", a.anime_id)]
-        elif a.franchise_id is not None and a.franchise_id != a.anime_id and a.franchise_id in catalog:
-            rows.append((a.anime_id, "Spin-off", a.franchise_id))
-    links = pd.DataFrame(rows, columns=["anime_id", "relation", "related_id"]).astype(
-        {"anime_id": "int64", "related_id": "int64"})
-    dates = pd.DataFrame(starts, columns=["anime_id", "start_date"])
-    return links, dates.assign(start_date=pd.to_datetime(dates["start_date"], errors="coerce"))

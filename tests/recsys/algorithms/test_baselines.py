@@ -9,6 +9,7 @@ from animerec.recsys.algorithms.baselines import (
     TrainIndex,
     centred_svd,
     ease,
+    edlae,
     funk_svd,
     implicit_als,
     item_knn,
@@ -62,8 +63,9 @@ def _top(ix: TrainIndex, scores: np.ndarray, gave: np.ndarray, n: int) -> set[in
 @pytest.mark.parametrize("make", [
     item_knn,
     lambda ix: ease(ix, 5.0),
+    lambda ix: edlae(ix, 0.33, 5.0),
     lambda ix: implicit_als(ix, factors=4, reg=1.0),
-], ids=["item-kNN", "EASE^R", "iALS"])
+], ids=["item-kNN", "EASE^R", "EDLAE", "iALS"])
 def test_a_member_of_one_taste_group_gets_the_rest_of_its_block_first(board, make):
     ix = TrainIndex(board)
     scorer = make(ix)
@@ -102,3 +104,17 @@ def test_the_baselines_share_the_served_models_item_item_weights(board):
     pos = ix.positions(gave)
     np.testing.assert_allclose(ease(ix, 5.0)(gave, np.ones(3)), row_sum(weights, pos), rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(item_knn(ix)(gave, np.ones(3)), row_sum(cosine, pos), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.25, 0.5])
+def test_edlae_is_the_emphasized_denoising_closed_form_and_ease_at_no_dropout(dropout):
+    ix = TrainIndex(TINY)
+    lam = 0.5
+    G = ix.cooccurrence().astype(float)  # [[3, 2, 1], [2, 2, 0], [1, 0, 1]]
+    # Steck 2020, eq. for the full-rank EDLAE: B = I - P diagMat(1 / diag(P)), P = (G + Lambda)^-1 with
+    # Lambda = dropout / (1 - dropout) diagMat(diag(G)) + lam I.
+    P = np.linalg.inv(G + np.diag(dropout / (1 - dropout) * np.diag(G)) + lam * np.eye(3))
+    B = np.eye(3) - P / np.diag(P)[None, :]
+    np.testing.assert_allclose(edlae(ix, dropout, lam)(*given(10, 30)), B[[0, 2]].sum(axis=0), atol=1e-9)
+    if dropout == 0.0:
+        np.testing.assert_allclose(ease(ix, lam)(*given(20)), B[1], atol=1e-9)

@@ -10,3 +10,62 @@ def test_franchise_graph_orders_entries_and_ignores_links_between_works(plant):
     assert f.ancestors(1002) == {1000, 1001}
     assert f.ancestors(1003) == {1000}
     assert f.seen_earlier([1002, 1011]) == {1000, 1001, 1010}
+
+
+def _graph(relations, dates, types, links=None):
+    """A small graph: ``types`` anime id -> type, ``dates`` anime id -> ISO start date."""
+    import pandas as pd
+
+    from animerec.recsys.catalog.franchise import Franchises, TitleInfo
+
+    edges = pd.DataFrame(relations, columns=["anime_id", "relation", "related_id"])
+    when = pd.DataFrame({"anime_id": list(dates), "start_date": pd.to_datetime(list(dates.values()))})
+    built = None if links is None else pd.DataFrame(links, columns=["anime_id", "related_id", "level", "evidence"])
+    return Franchises([TitleInfo(a, t, 1000 - a) for a, t in types.items()], edges, when, built)
+
+
+def both(a, rel, b, back):
+    return [(a, rel, b), (b, back, a)]
+
+
+def test_an_alternative_version_is_another_work_of_the_franchise_and_never_already_seen():
+    # 1 (2003) and its retelling 2 (2009); 3 is 2's film.
+    f = _graph(both(1, "Alternative version", 2, "Alternative version") + both(2, "Side story", 3, "Parent story"),
+               {1: "2003-10-04", 2: "2009-04-05", 3: "2011-07-02"}, {1: "TV", 2: "TV", 3: "Movie"})
+    assert f.franchise_of(1) == f.franchise_of(2) == f.franchise_of(3)
+    assert f.work_of(1) != f.work_of(2) == f.work_of(3)
+    assert f.seen_earlier([2, 3]) == {2}  # a member who rated the retelling has not seen the 2003 series
+    assert f.work_entries(f.work_of(3)) == (2, 3)
+
+
+def test_a_tv_series_told_as_a_side_story_of_another_is_its_own_work():
+    # 10 (2008) -> sequel 11; 20 (2009) is MAL's "side story" of 10 with its own sequel 21.
+    rel = both(10, "Sequel", 11, "Prequel") + both(10, "Side story", 20, "Parent story") + \
+        both(20, "Sequel", 21, "Prequel")
+    f = _graph(rel, {10: "2008-10-05", 11: "2010-10-08", 20: "2009-10-03", 21: "2013-04-12"},
+               {10: "TV", 11: "TV", 20: "TV", 21: "TV"})
+    assert f.franchise_of(20) == f.franchise_of(10)
+    assert f.work_of(20) == 20 and f.work_of(21) == 20 and f.work_of(11) == 10
+    assert f.before(20) == frozenset() and f.seen_earlier([21]) == {20}
+
+
+def test_a_new_season_joins_its_work_by_the_built_links_and_follows_the_last_entry_aired_before_it():
+    # 30 (2011) -> sequel 31 (2013) and a 2014 special 32 in MAL 2018; 40 (2024) is a new season MAL 2018 never
+    # saw, joined by a built "work" link to 30 only; 50 (2025) a spin-off joined at franchise level.
+    rel = both(30, "Sequel", 31, "Prequel") + both(31, "Side story", 32, "Parent story")
+    built = [(30, 31, "work", "mal2018:Prequel/Sequel"), (31, 32, "work", "mal2018:Parent story/Side story"),
+             (40, 30, "work", "bangumi:tmdb_tv"), (50, 30, "franchise", "title:prefix")]
+    f = _graph(rel, {30: "2011-01-01", 31: "2013-01-01", 32: "2014-01-01", 40: "2024-01-01", 50: "2025-01-01"},
+               {30: "TV", 31: "TV", 32: "Special", 40: "TV", 50: "TV"}, built)
+    assert f.work_of(40) == f.work_of(31) == 30 and f.work_of(50) == 50 and f.franchise_of(50) == 30
+    assert f.before(40) == {31}  # the latest series before it, not the 2014 special
+    assert f.ancestors(40) == {30, 31}
+    assert f.work_entries(30) == (30, 31, 32, 40)
+
+
+def test_without_built_links_the_levels_come_from_the_relations_by_the_build_rule():
+    # A one-way "Parent story" (no Side story back) is how MAL files a spin-off: franchise, not work.
+    f = _graph([(60, "Parent story", 61), (61, "Spin-off", 60)], {60: "2014-01-01", 61: "1979-01-01"},
+               {60: "TV", 61: "TV"})
+    assert f.franchise_of(60) == f.franchise_of(61) and f.work_of(60) != f.work_of(61)
+    assert f.ancestors(60) == frozenset()

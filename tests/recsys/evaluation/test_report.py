@@ -4,7 +4,7 @@ fixture), and made-up ones."""
 import pytest
 
 from animerec.recsys.evaluation import report
-from animerec.recsys.evaluation.protocols import SERVED
+from animerec.recsys.evaluation.protocols import PLAIN, SERVED
 from animerec.recsys.evaluation.report import _bar, bars, engine_checks, format_table
 
 pytestmark = pytest.mark.timeout(240)
@@ -12,7 +12,9 @@ pytestmark = pytest.mark.timeout(240)
 
 def test_the_report_names_every_bar_and_the_side_figures(results):
     checks = bars(results)
-    assert len(checks) == 4 + 1 + 3 + 2  # fan bars of p80, its RMSE, /similar, title search
+    # fan bars of p80, its work-level bars (plain and liked against the plain ranking and EDLAE one slot per
+    # work), its RMSE, /similar, title search
+    assert len(checks) == 4 + 4 + 1 + 3 + 2
     table = format_table(results)
     for heading in ("protocol `p80`", "What a fan notices", "`/similar`", "Franchise graph", "Title search"):
         assert heading in table
@@ -76,3 +78,36 @@ def test_the_engines_section_is_written_alone_and_kept_by_a_regeneration(tmp_pat
     third = doc.read_text()
     assert "old table" not in third and "new table" in third
     assert third.endswith(report.engines_section(second).lstrip("\n"))
+
+
+def test_the_served_list_is_held_at_work_level_to_the_plain_ranking_and_to_edlae_one_slot_plus_three_percent():
+    def row(work, liked):
+        return {"work_ndcg10": work, "work_ndcg10_liked": liked}
+
+    results = {"protocols": {"p80": {
+        SERVED: {"earlier10": 0.0, "extra10": 0.0, "fresh_ndcg10": 0.5, "fresh_ndcg10_liked": 0.4, "rmse": 1.1,
+                 **row(0.41, 0.30)},
+        PLAIN: row(0.40, 0.31),
+        "EDLAE one slot per work (dropout=0.5, lambda=30, tuned)": row(0.40, 0.25),
+        "Funk SVD (retrained)": {"rmse": 1.2}}},
+        "similar": {"per interaction": {"animerec /similar (served)": {
+            "cowatch_precision": 0.6, "genre_overlap": 0.4, "obscure_share": 0.01}}},
+        "search": {"english_top1": 0.95, "abbrev_top1": 0.95}}
+    work = [(text, ok) for text, ok in bars(results) if "work_ndcg10" in text]
+    # 0.41 >= 0.40 plain; 0.41 < 1.03 x 0.40 EDLAE; liked 0.30 < 0.31 plain; 0.30 >= 1.03 x 0.25 EDLAE
+    assert [ok for _, ok in work] == [True, False, False, True]
+    assert work[1][0].startswith("p80: served work_ndcg10 0.4100 >= 1.03 x EDLAE one slot per work")
+
+
+def test_a_regeneration_keeps_the_ablation_and_franchise_joins_sections(tmp_path, monkeypatch):
+    doc = tmp_path / "evaluation.md"
+    ablation = f"{report.ABLATION_BEGIN}\n## Fan rules\n| all rules | 0.36 |\n{report.ABLATION_END}"
+    joins = f"{report.JOINS_BEGIN}\n## Franchise joins\n30 of 30\n{report.JOINS_END}"
+    doc.write_text(f"# Evaluation\n\nold table\n\n{ablation}\n\n{joins}\n")
+    monkeypatch.setattr(report, "EVALUATION_JSON", tmp_path / "evaluation.json")
+    monkeypatch.setattr(report, "format_table", lambda results: "new table")
+    monkeypatch.setattr(report, "bars", lambda results: [])
+    report.write_evaluation(doc, {"protocols": {"p80": {SERVED: {"ndcg10": 0.5}}}}, "evaluate --seed 0", 0)
+    text = doc.read_text()
+    assert "old table" not in text and "new table" in text
+    assert text.count(ablation) == 1 and text.count(joins) == 1

@@ -3,7 +3,7 @@ planted catalog and franchise graph (tests/recsys/conftest.py)."""
 
 import pytest
 
-from animerec.recsys.serving.rules import CONTINUE, NEW
+from animerec.recsys.serving.rules import CONTINUE, NEW, PICK_FLOOR_SLACK
 
 FRANCHISE_A = {1000, 1001, 1002, 1003}
 
@@ -36,8 +36,74 @@ def test_a_sequel_is_a_continue_pick_naming_the_prequel_seen(served):
 def test_the_quality_floor_shortens_the_list_instead_of_padding(served):
     ratings = {1004: 10, 1005: 10, 1006: 10, 1007: 10, 1008: 10}
     everything = served.recommend(ratings, 10)
-    assert everything.floor == pytest.approx(9.5)
+    assert everything.floor == pytest.approx(10 - PICK_FLOOR_SLACK)
     assert all(p.predicted >= everything.floor for p in everything.picks)
     # Few scores, all low: the fixed 6.5 floor, which no title of this taste reaches.
     harsh = served.recommend({1004: 2.0, 1005: 2.0, 1006: 3.0}, 10)
     assert harsh.floor == 6.5 and harsh.short and harsh.picks == []
+
+
+def _served(board_model, plant, **planted):
+    from animerec.recsys.serving.served import ServedModel
+
+    return ServedModel(board_model, *plant(**planted))
+
+
+def test_a_tv_side_story_series_of_a_started_work_gets_its_own_slot(board_model, plant):
+    # 1006 is a TV series MyAnimeList files as a side story of 1000 (Railgun beside Index): same franchise, own work.
+    served = _served(board_model, plant, relations=[(1000, "Side story", 1006), (1006, "Parent story", 1000)])
+    assert served.franchises.franchise_of(1006) == served.franchises.franchise_of(1000)
+    found = served.recommend({1000: 10, 1004: 8, 1005: 9}, 8)
+    kinds = {p.anime_id: p.kind for p in found.picks}
+    assert kinds.get(1006) == NEW
+    assert [a for a, k in kinds.items() if k == CONTINUE and a in FRANCHISE_A]  # Index's own sequel still offered
+
+
+def test_a_new_season_joins_its_predecessor_by_the_built_links_and_is_a_continue_pick_only_after_it(
+        board_model, plant):
+    # 1012 (2024) is a new season MAL 2018 never saw; the catalog build links it to 1011 (2012) as one work.
+    served = _served(board_model, plant, dates={1012: "2024-04-01"}, links=[(1012, 1011, "work")])
+    not_yet = served.recommend({1010: 9, 1013: 9, 1014: 8}, 8)
+    assert 1012 not in {p.anime_id for p in not_yet.picks}  # not a new work, and 1011 is not seen yet
+    assert {p.anime_id: p.kind for p in not_yet.picks}.get(1011) == CONTINUE
+    after = served.recommend({1010: 9, 1011: 9, 1013: 9, 1014: 8}, 8)
+    new_season = [p for p in after.picks if p.anime_id == 1012]
+    assert len(new_season) == 1 and new_season[0].kind == CONTINUE and new_season[0].because == 1011
+    seen = served.recommend({1012: 9, 1013: 9, 1014: 8}, 8)
+    assert set(seen.seen_these) == {1010, 1011} and not {p.anime_id for p in seen.picks} & {1010, 1011}
+
+
+def test_the_original_of_an_alternative_version_is_not_already_seen(board_model, plant):
+    # 1008 (1990) and its retelling 1007 (2009): a member who rated the retelling may still be offered 1008.
+    served = _served(board_model, plant, relations=[(1007, "Alternative version", 1008),
+                                                    (1008, "Alternative version", 1007)],
+                     dates={1007: "2009-04-05", 1008: "1990-10-04"})
+    found = served.recommend({1007: 10, 1004: 8, 1005: 9}, 8)
+    assert 1008 not in found.seen_these
+    assert 1008 in {p.anime_id for p in found.picks}
+
+
+def _slots(served, order, gave, n=3):
+    """rules.slots over candidates in ``order`` (anime ids, best first), every prediction above the floor."""
+    import numpy as np
+
+    rules, index = served.rules, served.model.index_of
+    scores = np.zeros(len(served.model.item_ids))
+    candidates = [index(a) for a in order]
+    scores[candidates] = np.linspace(2.0, 1.0, len(candidates))
+    blocked = np.zeros(len(scores), bool)
+    blocked[[index(a) for g in gave for a in g]] = True
+    blocked[rules.indices(served.franchises.seen_earlier({a for g in gave for a in g}))] = True
+    return [(int(served.model.item_ids[s.shown]), int(served.model.item_ids[s.ranked]), s.kind)
+            for s in rules.slots(candidates, scores, blocked, gave, lambda i: (9.0,) * len(gave), [6.5] * len(gave), n)]
+
+
+def test_a_later_season_ranked_first_sends_its_works_slot_to_the_entry_that_comes_next(served):
+    # 1002 (season 3) ranks first for a member who gave season 1 only: the slot, at 1002's place, shows what
+    # comes next for them (season 2, 1001, ranked above the film 1003), never season 3 itself.
+    assert _slots(served, [1002, 1004, 1001, 1003], [{1000}])[:2] == [(1001, 1002, CONTINUE), (1004, 1004, NEW)]
+
+
+def test_a_title_seen_before_one_given_counts_for_going_on(served):
+    # The film 1003 follows season 1 (1000), which a member who gave the film has seen: season 2 can come next.
+    assert _slots(served, [1001, 1004], [{1003}]) == [(1001, 1001, CONTINUE), (1004, 1004, NEW)]

@@ -150,24 +150,6 @@ def test_community_raters_fold_a_new_title_in_once(cold_plant):
     assert served.model.cold.source[row] != COMMUNITY
 
 
-def test_titles_after_the_bundled_relations_join_their_work_by_the_catalog(cold_plant):
-    """1030 has no relation edge but the catalog puts it in work 1010: it follows 1011, the work's latest
-    TV series before it; a title whose work has nothing before it joins its franchise as a spin-off."""
-    import pandas as pd
-
-    from animerec.recsys.catalog.catalog import Anime, Catalog
-    from animerec.recsys.serving.served import catalog_links
-
-    catalog = Catalog([*cold_plant[1], Anime(1040, "film", ("Action",), "Movie", 1, 8.0, 10, start_date="2026-01-01",
-                                             work_id=1040, franchise_id=1010)])
-    known = pd.DataFrame([(1010, "Sequel", 1011), (1011, "Prequel", 1010)], columns=["anime_id", "relation", "related_id"])
-    links, dates = catalog_links(catalog, known)
-    edges = set(map(tuple, links.itertuples(index=False)))
-    assert {(1030, "Prequel", 1011), (1011, "Sequel", 1030), (1040, "Spin-off", 1010)} <= edges
-    assert not any(a in (1010, 1011) for a, rel, _ in edges if rel != "Sequel")
-    assert 1030 in set(dates["anime_id"]) and 1010 not in set(dates["anime_id"])
-
-
 def test_a_title_with_no_known_air_date_is_in_no_date_range(cold_plant):
     from animerec.recsys.catalog.catalog import Anime, Catalog
 
