@@ -481,7 +481,7 @@ class ServedModel:
         """Titles of other works nearest to one title, one per franchise, and its own series apart.
 
         For the member who asks (``given``: the anime ids they rated or watched, left out of the list), a
-        neighbour from a franchise they have not started is shown as its entry point (FanRules.entry_point,
+        neighbour from a work they have not started is shown as its entry point (FanRules.entry_point,
         as /recommend does), when the filter allows it: nobody new to Code Geass is sent to R2.
 
         Neighbours come from the Annoy index over the /similar embeddings, re-ranked with a support
@@ -509,10 +509,10 @@ class ServedModel:
                 if len(hits) >= n or want >= self.n_items - 1:
                     break
                 want = min(want * 4, self.n_items - 1)
-        started = {self.franchises.franchise_of(a) or a for a in given}  # as item_franchise names them
+        started = {self.franchises.work_of(a) or a for a in given}  # as item_work names them
         shown = []
         for j, s in hits:
-            if self.rules.item_franchise_list[j] not in started:
+            if int(self.rules.item_work[j]) not in started:
                 entry = self.rules.entry_point(j)
                 j = entry if entry >= 0 and (allowed is None or allowed[entry]) else j
             shown.append((int(self.ids[j]), s))
