@@ -66,9 +66,14 @@ def _given(case: Case) -> dict[int, float]:
 
 
 def served_lists(served: ServedModel, *, discover: bool = False) -> Lists:
-    """The bot's own code path: ServedModel.recommend, the list a member sees."""
-    return lambda case: np.array([p.anime_id for p in served.recommend(_given(case), K, discover=discover).picks],
-                                 np.int64)
+    """The bot's own code path: ServedModel.recommend, the list a member sees, over the titles the
+    split's training data has, as every method here ranks. A title the training split lacks (aired after
+    the data, or watched only by held-out members) gets a cold-start vector in the bot; here it would
+    either never be a hit or be one no baseline can rank, so the cold path is measured on its own split
+    (evaluate --coldstart)."""
+    trained = np.arange(served.n_items) < served.n_trained
+    return lambda case: np.array([p.anime_id for p in served.recommend(_given(case), K, discover=discover,
+                                                                       allowed=trained).picks], np.int64)
 
 
 def served_predictions(model: Recommender) -> Predictions:
