@@ -204,7 +204,8 @@ class ServedModel:
             rows = self.given(ratings)
             franchises.update(f for f in cold.franchise[rows[rows >= self.n_trained] - self.n_trained].tolist() if f >= 0)
             cold_scores = cold.scores(user.pref, franchises, liked_titles=self.model.liked_titles(user))
-            out[self.n_trained:] = cold_placed(out[: self.n_trained], cold_scores)
+            out[self.n_trained:] = cold_placed(out[: self.n_trained], cold_scores,
+                                               placeable=np.isin(cold.source, (COMMUNITY, FRANCHISE)))
         return out, terms
 
     def predictions(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:
@@ -533,25 +534,34 @@ class ServedModel:
         return [(int(j), float(V[j] @ V[i])) for j in best]
 
 
-def cold_placed(trained: np.ndarray, cold: np.ndarray, depth: int = CANDIDATE_DEPTH) -> np.ndarray:
-    """Ranking scores for cold titles on the trained titles' scale, by rank: the cold title at share q
-    of the cold titles' order (ColdVectors.scores, best first) stands where the trained title at share q
+def cold_placed(trained: np.ndarray, cold: np.ndarray, depth: int = CANDIDATE_DEPTH,
+                placeable: np.ndarray | None = None) -> np.ndarray:
+    """Ranking scores for cold titles on the trained titles' scale, by rank: the placeable cold title
+    at share q of their order (ColdVectors.scores, best first) stands where the trained title at share q
     of theirs does, so a new work is ranked among the rest as the member's best new titles compare to
     their best old ones. Only the places within the first ``depth`` trained ranks matter to a list;
-    the cold titles below them keep their order, below every trained title a list can reach."""
+    the cold titles below them keep their order, below every trained title a list can reach.
+    ``placeable`` (default: all) marks the cold titles whose vector holds evidence about members (a
+    predecessor's or raters'); the others, content guesses, ranked only among cold titles by the
+    time-split evaluation, stand below every reachable trained title in their own order: they fill a
+    list of new titles only (/recommend new, /seasonal), never push a trained pick out."""
     n, m = len(trained), len(cold)
     if m == 0:
         return np.empty(0, np.float64)
+    cold = np.asarray(cold, np.float64)
     best = trained[top_n(trained, depth)]
     if len(best) == 0:
-        return np.asarray(cold, np.float64) - float(np.max(cold))
-    reach = min(m, int(np.ceil(len(best) * m / max(n, 1))))
-    order = top_n(cold, reach)
-    out = np.asarray(cold, np.float64).copy()
+        return cold - float(np.max(cold))
+    placeable = np.ones(m, bool) if placeable is None else np.asarray(placeable, bool)
+    out = cold.copy()
     low = float(best[-1])
-    out += (low - 1.0) - float(cold[order[-1]])  # below every reachable trained title, in their own order
-    # A cold title ties below the trained title at its place: the trained title, with more evidence, first.
-    out[order] = np.interp(np.arange(reach) * (n / m), np.arange(len(best)), best) - 1e-6
+    out += (low - 1.0) - float(np.max(cold))  # below every reachable trained title, in their own order
+    rows = np.flatnonzero(placeable)
+    reach = min(len(rows), int(np.ceil(len(best) * m / max(n, 1))))
+    if reach:
+        order = rows[top_n(cold[rows], reach)]
+        # A cold title ties below the trained title at its place: the trained title, with more evidence, first.
+        out[order] = np.interp(np.arange(reach) * (n / m), np.arange(len(best)), best) - 1e-6
     return out
 
 

@@ -130,6 +130,27 @@ def test_cold_placed_stands_cold_titles_by_rank_among_the_trained():
     assert shallow[1] == pytest.approx(9.0 - 1e-6) and (np.delete(shallow, 1) < 7.0 - 0.5).all()
 
 
+
+def test_a_content_guess_is_placed_below_every_reachable_trained_title():
+    """Only cold titles whose vector comes from a predecessor or raters stand among the trained ones;
+    a content guess (placeable False) keeps its order below them, so it fills a list of new titles
+    only."""
+    trained = np.array([9.0, 7.0, 5.0, 3.0, 1.0, 0.0, -1.0, -2.0])
+    cold = np.array([0.5, 2.0, -3.0, 1.0])
+    placed = cold_placed(trained, cold, depth=8, placeable=np.array([True, False, True, False]))
+    assert placed[0] == pytest.approx(9.0 - 1e-6)  # the best placeable one stands at the trained best
+    assert placed[2] == pytest.approx(5.0 - 1e-6)
+    assert placed[1] < -2.0 and placed[3] < -2.0 and placed[1] > placed[3]  # below all, own order kept
+
+
+def test_a_content_guess_does_not_push_a_trained_pick_out_of_recommend(served):
+    """1020 (block 1's new work, a content vector) ranks among new titles, but does not take a block 1
+    fan's slot from a trained block 1 title; 1030 (franchise vector) still makes the list as a continue pick."""
+    shown = [p.anime_id for p in served.recommend(BLOCK1_FAN, 6).picks]
+    assert 1030 in shown and 1020 not in shown
+    new_only = np.arange(served.n_items) >= served.n_trained
+    assert 1020 in [p.anime_id for p in served.recommend(BLOCK1_FAN, 5, allowed=new_only).picks]
+
 def test_community_raters_fold_a_new_title_in_once(cold_plant):
     served = cold_plant[0]
     model = served.model.with_own_cold()
