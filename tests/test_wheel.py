@@ -24,14 +24,21 @@ def installed(tmp_path_factory) -> Path:
     [wheel] = (tmp / "dist").glob("animerec-*.whl")
     venv.create(tmp / "venv", with_pip=True)
     bin_dir = tmp / "venv" / "bin"
+    # Without PYTHONPATH: a checkout on it (and the egg-info the wheel build leaves there) would make pip
+    # take the package as installed already and skip it.
     done = subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
-                          capture_output=True, text=True, cwd=tmp)
+                          capture_output=True, text=True, cwd=tmp, env=outside_env())
     assert done.returncode == 0, done.stdout + done.stderr
     return bin_dir
 
 
+def outside_env() -> dict[str, str]:
+    """The environment of a user outside the checkout: no token, no PYTHONPATH, no active venv."""
+    return {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "PYTHONPATH", "VIRTUAL_ENV")}
+
+
 def run(installed: Path, tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "PYTHONPATH", "VIRTUAL_ENV")}
+    env = outside_env()
     env.update(ANIMEREC_DATA_DIR=str(tmp_path / "var"), ANIMEREC_TRAIN_CONFIG="small")
     return subprocess.run([str(installed / args[0]), *args[1:]], input=stdin, capture_output=True, text=True,
                           env=env, cwd=tmp_path, timeout=300)
