@@ -93,9 +93,11 @@ def ratings_embed(ratings: RatingList, heading: str, page: int) -> discord.Embed
                           description="\n".join(lines) or "No ratings yet: use /rate or /import.")
     footer = f"Page {page + 1}/{ratings_pages(ratings)}"
     if ratings.hidden:
-        footer += f" · {ratings.hidden} age-restricted title(s) not shown in this channel"
+        footer += f" · {plural(ratings.hidden, 'age-restricted title')} not shown in this channel"
     if ratings.pending:
-        footer += f" · {ratings.pending} imported title(s) kept; they count once the catalog knows them"
+        kept = plural(ratings.pending, "imported title")
+        they = ("it counts", "it") if ratings.pending == 1 else ("they count", "them")
+        footer += f" · {kept} kept; {they[0]} once the catalog knows {they[1]}"
     embed.set_footer(text=footer)
     return fit(embed)
 

@@ -82,7 +82,10 @@ def test_ratings_page_by_fifteen_and_count_hidden_adult_titles():
     assert render.ratings_pages(ratings) == 2 and render.ratings_pages(RatingList([], 0)) == 1
     second = render.ratings_embed(ratings, "Your ratings", 1)
     assert second.title == "Your ratings (16)" and second.description == "**Steins;Gate** — 9/10"
-    assert second.footer.text == "Page 2/2 · 2 age-restricted title(s) not shown in this channel"
+    assert second.footer.text == "Page 2/2 · 2 age-restricted titles not shown in this channel"
+    one = render.ratings_embed(RatingList(items, hidden=1, pending=1), "Your ratings", 0)
+    assert one.footer.text == ("Page 1/2 · 1 age-restricted title not shown in this channel"
+                               " · 1 imported title kept; it counts once the catalog knows it")
 
 
 def test_a_watch_party_names_everyone_and_starts_each_pick_at_zero_votes():
