@@ -275,7 +275,7 @@ class Recommender:
             return False
         users = [u for u, _ in raters]
         r = np.array([rating for _, rating in raters], np.float32)
-        conf = 1.0 + self.config.alpha * confidence_weight(r, self.config)
+        conf = self._confidence(r)
         residuals = np.where(r > 0, r - self.global_mean - np.array([u.user_bias for u in users]), np.nan)
         return self.cold.fold_in_item(row, np.array([u.pref for u in users]), conf, residuals,
                                       self.config.item_bias_shrink)
@@ -369,12 +369,27 @@ class Recommender:
         cold = self.cold
         if cold is None:
             return np.empty(0, np.int64), np.empty(0, np.float32)
-        pairs = [(row, float(r)) for a, r in ratings.items() if (row := cold.index_of(a)) is not None
-                 and cold.config.trust[cold.source[row]] > 0]
+        pairs = [(row, float(r)) for a, r in ratings.items() if (row := cold.index_of(a)) is not None]
         if not pairs:
             return np.empty(0, np.int64), np.empty(0, np.float32)
-        rows, r = zip(*pairs)
-        return np.asarray(rows, np.int64), np.asarray(r, np.float32)
+        rows, r = map(np.asarray, zip(*pairs))
+        trusted = cold.trust_of(rows) > 0
+        return rows[trusted].astype(np.int64), r[trusted].astype(np.float32)
+
+    def _given_factors(self, idx: np.ndarray, cold_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(factors, biases, trust) of a member's given titles: the trained item indices ``idx``, then the
+        cold rows ``cold_rows`` (their cold-start vectors, weighed by ColdVectors.trust_of)."""
+        Y, bias, trust = self.item_factors[idx], self.item_bias[idx], np.ones(len(idx), np.float32)
+        if len(cold_rows):
+            assert self.cold is not None
+            Y = np.vstack([Y, self.cold.factors[cold_rows]])
+            bias = np.concatenate([bias, self.cold.bias[cold_rows]])
+            trust = np.concatenate([trust, self.cold.trust_of(cold_rows)])
+        return Y, bias, trust
+
+    def _confidence(self, ratings: np.ndarray, trust: np.ndarray | float = 1.0) -> np.ndarray:
+        """The implicit-ALS confidence 1 + alpha * trust * weight of each rating (a trained title's trust is 1)."""
+        return 1.0 + self.config.alpha * trust * confidence_weight(ratings, self.config)
 
     def fold_in(self, ratings: Mapping[int, float]) -> FoldedUser:
         """Solve the member's vectors against the fixed item factors (no retraining).
@@ -388,14 +403,9 @@ class Recommender:
         k = self.item_factors.shape[1]
         if len(idx) == 0 and len(rows) == 0:
             return FoldedUser(idx, np.zeros(k, np.float32), 0.0, np.zeros(k, np.float32), r)
-        Y, bias, trust = self.item_factors[idx], self.item_bias[idx], np.ones(len(idx), np.float32)
-        if len(rows):
-            assert self.cold is not None
-            Y = np.vstack([Y, self.cold.factors[rows]])
-            bias = np.concatenate([bias, self.cold.bias[rows]])
-            trust = np.concatenate([trust, np.asarray(self.cold.config.trust, np.float32)[self.cold.source[rows]]])
+        Y, bias, trust = self._given_factors(idx, rows)
         every = np.concatenate([r, cold_r])
-        conf = 1.0 + self.config.alpha * trust * confidence_weight(every, self.config)
+        conf = self._confidence(every, trust)
         pref = solve_user(Y, self._gram, np.arange(len(Y)), conf)
         rated = every > 0
         user_bias, rating_vec = 0.0, np.zeros(k, np.float32)
@@ -455,13 +465,8 @@ class Recommender:
         n_given = len(user.seen) + len(user.cold_seen)
         if n_given == 0 or len(vectors) == 0:
             return np.zeros((n_given, len(vectors)), np.float32)
-        Y, trust = self.item_factors[user.seen], np.ones(len(user.seen), np.float32)
-        if len(user.cold_seen):
-            assert self.cold is not None
-            Y = np.vstack([Y, self.cold.factors[user.cold_seen]])
-            trust = np.concatenate([trust, np.asarray(self.cold.config.trust, np.float32)[self.cold.source[user.cold_seen]]])
-        weight = confidence_weight(np.concatenate([user.ratings, user.cold_ratings]), self.config)
-        conf = 1.0 + self.config.alpha * trust * weight
+        Y, _, trust = self._given_factors(user.seen, user.cold_seen)
+        conf = self._confidence(np.concatenate([user.ratings, user.cold_ratings]), trust)
         A = self._gram + (Y.T * (conf - 1.0)) @ Y
         return (conf[:, None] * (Y @ solve_spd(A, np.asarray(vectors, np.float32).T))).astype(np.float32)
 

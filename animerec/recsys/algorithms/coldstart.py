@@ -187,8 +187,18 @@ class ColdVectors:
     def predicted(self, global_mean: float, user_bias: float, rating_vec: np.ndarray,
                   rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Raw 1-10 predictions (before calibration): the item part shrunk by the source's trust."""
-        trust = np.asarray(self.config.trust, np.float32)[self.source[rows]]
-        return global_mean + user_bias + trust * (self.bias[rows] + self.factors[rows] @ rating_vec)
+        return global_mean + user_bias + self.trust_of(rows) * (self.bias[rows] + self.factors[rows] @ rating_vec)
+
+    def trust_of(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """float32 share of each row's item part a prediction keeps, by its vector's source (ColdConfig.trust);
+        also how much a member's rating of the title counts in their fold-in."""
+        return np.asarray(self.config.trust, np.float32)[self.source[rows]]
+
+    def evidenced(self) -> np.ndarray:
+        """Bool mask of the rows whose vector was learnt from members (a predecessor's or raters'), not
+        guessed from content or the prior: only these may name a title as their reason or stand among
+        trained titles in a list."""
+        return np.isin(self.source, (COMMUNITY, FRANCHISE))
 
     def given_franchises(self, warm_rows: np.ndarray) -> set[int]:
         """The franchise ids of a member's given (trained) titles."""

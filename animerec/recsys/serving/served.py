@@ -22,7 +22,7 @@ from typing import cast
 
 import numpy as np
 
-from animerec.recsys.algorithms.coldstart import COMMUNITY, FRANCHISE, SOURCES
+from animerec.recsys.algorithms.coldstart import SOURCES
 from animerec.recsys.algorithms.embeddings import CANDIDATES, genre_matrix, rerank
 from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters
 from animerec.recsys.catalog.franchise import Franchises, TitleInfo
@@ -205,7 +205,7 @@ class ServedModel:
             franchises.update(f for f in cold.franchise[rows[rows >= self.n_trained] - self.n_trained].tolist() if f >= 0)
             cold_scores = cold.scores(user.pref, franchises, liked_titles=self.model.liked_titles(user))
             out[self.n_trained:] = cold_placed(out[: self.n_trained], cold_scores,
-                                               placeable=np.isin(cold.source, (COMMUNITY, FRANCHISE)))
+                                               placeable=cold.evidenced())
         return out, terms
 
     def predictions(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:
@@ -412,8 +412,8 @@ class ServedModel:
         rated = np.concatenate([user.ratings, user.cold_ratings])
         liked = (rated < 0) | (rated >= floor)
         by_terms = [j for j in todo if idx[j] < n] if terms else []
-        by_vector = [j for j in todo if (idx[j] < n and not terms) or (idx[j] >= n and self.source(int(idx[j])) in (
-            SOURCES[COMMUNITY], SOURCES[FRANCHISE]))]
+        evidenced = self.model.cold.evidenced() if self.model.cold is not None else np.zeros(0, bool)
+        by_vector = [j for j in todo if (idx[j] < n and not terms) or (idx[j] >= n and evidenced[idx[j] - n])]
         for cols in (by_terms, by_vector):
             if not cols:
                 continue
