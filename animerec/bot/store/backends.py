@@ -25,6 +25,7 @@ import functools
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -283,8 +284,19 @@ class SqliteBackend:
 
 def _connect_writer(path: Path, busy_timeout: float) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode = WAL").fetchone()
-    return conn
+    # Switching a new database to WAL needs it to itself, and SQLite answers "database is locked" at
+    # once, without its busy handler, while another process or store is opening it too: look again
+    # until the busy timeout, as any other write would wait.
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            return conn
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                conn.close()
+                raise
+            time.sleep(0.01)
 
 
 def _savepoint(db: sqlite3.Connection, write: Callable[[Tx], object]) -> tuple[bool, object]:
