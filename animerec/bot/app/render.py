@@ -23,6 +23,7 @@ from animerec.bot.service.results import (
 from animerec.recsys.catalog.catalog import Anime
 from animerec.recsys.data import WATCHED
 from animerec.recsys.serving.group import FIGURE_WORDS
+from animerec.recsys.serving.reasons import unnamed_reason
 
 COLOUR = discord.Colour.blurple()
 RATINGS_PER_PAGE = 15
@@ -136,9 +137,8 @@ def pick_reason(pick: RecommendedTitle) -> str:
         return f"Continues {clip(pick.because.anime.name, 80)} (you {gave})"
     if pick.because is not None:
         return f"Because {you_gave(pick.because)}"
-    if pick.popular_now:
-        return "Popular this season with members of similar taste"
-    return "Popular with members who like what you like"
+    reason = unnamed_reason(pick.source, pick.this_season)
+    return reason[0].upper() + reason[1:]
 
 
 def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> discord.Embed:

@@ -71,7 +71,8 @@ class RecommendedTitle:
     continues: bool = False  # goes on from `because`, a title the member gave
     because: Because | None = None
     more_in_series: int = 0
-    popular_now: bool = False  # a title the model has no interactions for, aired lately, no title to name
+    source: str | None = None  # a title the model has no interactions for: where its vector comes from
+    this_season: bool = False  # such a title, first aired within this season's window
     starts_at: Anime | None = None  # /seasonal: a later entry of a series the member has not started
 
 

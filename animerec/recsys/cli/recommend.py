@@ -19,7 +19,8 @@ from animerec.recsys.cli.common import (
     filters,
     served_model,
 )
-from animerec.recsys.data import DataError, normalize_interactions
+from animerec.recsys.data import WATCHED, DataError, normalize_interactions
+from animerec.recsys.serving.reasons import unnamed_reason
 from animerec.recsys.serving.rules import CONTINUE
 
 
@@ -47,9 +48,12 @@ def cmd_recommend(args: argparse.Namespace) -> None:
     found = served.recommend(ratings, args.n, allowed=allowed_titles(served, args, wanted), discover=args.discover)
     for rank, pick in enumerate(found.picks, 1):
         if pick.because is None:
-            why = "popular with members who like what you like"
+            why = unnamed_reason(pick.source)
+        elif pick.kind == CONTINUE:
+            why = f"continues {catalog.get(pick.because).name}"
         else:
-            why = f"{'continues' if pick.kind == CONTINUE else 'because you rated'} {catalog.get(pick.because).name}"
+            gave = "watched" if ratings[pick.because] == WATCHED else "rated"
+            why = f"because you {gave} {catalog.get(pick.because).name}"
         more = f", +{pick.more_in_series} more in this series" if pick.more_in_series else ""
         print(f"{rank:3d}. {catalog.get(pick.anime_id).name}  (match {pick.match:.0%}; {why}{more})")
     if found.short:

@@ -63,6 +63,10 @@ def test_a_pick_says_why_it_is_there():
     assert render.sentence("because you rated Kimi no Na wa.") == "because you rated Kimi no Na wa."
     assert render.sentence("because you rated Steins;Gate 9/10") == "because you rated Steins;Gate 9/10."
     assert render.pick_reason(RecommendedTitle(MOVIE, 8.9)) == "Popular with members who like what you like"
+    # A title without interactions names members only when members' ratings are behind its vector.
+    assert render.pick_reason(RecommendedTitle(MOVIE, 8.9, source="community", this_season=True)) == \
+        "Popular this season with members of similar taste"
+    assert render.pick_reason(RecommendedTitle(MOVIE, 8.9, source="prior")) == "Widely watched on MyAnimeList"
 
 
 def test_a_short_list_says_so_and_each_pick_shows_its_match_and_series():

@@ -108,3 +108,12 @@ def test_recommend_aired_range_is_checked_and_applied(small_models_root, tmp_pat
     with pytest.raises(SystemExit):
         main(["recommend", "--model", str(small_models_root), "--ratings", str(ratings), "--aired-from", "2024-13-01"])
     assert "'2024-13-01' is not a date YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_recommend_says_watched_of_a_title_given_without_a_score(small_models_root, tmp_path, capsys):
+    """Titles given as watched (-1) drive the picks; a pick they explain says "because you watched"."""
+    ratings = tmp_path / "watched.csv"
+    ratings.write_text("anime_id,rating\n5114,-1\n9253,-1\n1575,-1\n")
+    assert main(["recommend", "--ratings", str(ratings), "-n", "10", "--model", str(small_models_root)]) == 0
+    out = capsys.readouterr().out
+    assert "because you watched" in out and "because you rated" not in out

@@ -119,9 +119,9 @@ def this_season_since(today: date | None = None) -> date:
 
 def shown_pick(catalog: Catalog, pick: Pick, ratings: Mapping[int, float], allow_adult: bool,
                recent: date) -> RecommendedTitle:
-    """A pick as the member sees it: the title it names, when they gave it and may see it; a title the
-    model has no interactions for, first aired since ``recent`` (this_season_since), with nothing to name
-    is "popular this season"."""
+    """A pick as the member sees it: the title it names, when they gave it and may see it; for a title the
+    model has no interactions for, where its vector comes from and whether it first aired since ``recent``
+    (this_season_since), which its reason says when it names nothing (serving.reasons)."""
     because, given = None, pick.because
     if given is not None and given in catalog and given in ratings:
         named = catalog.get(given)
@@ -129,8 +129,8 @@ def shown_pick(catalog: Catalog, pick: Pick, ratings: Mapping[int, float], allow
     anime = catalog.get(pick.anime_id)
     start = catalog.get(pick.starts_at) if pick.starts_at is not None and pick.starts_at in catalog else None
     return RecommendedTitle(anime, pick.predicted, pick.match, pick.kind == CONTINUE and because is not None,
-                            because, pick.more_in_series,
-                            because is None and pick.source is not None and aired_since(anime, recent), start)
+                            because, pick.more_in_series, pick.source,
+                            pick.source is not None and aired_since(anime, recent), start)
 
 
 def aired_since(anime: Anime, since: date) -> bool:

@@ -1,0 +1,35 @@
+"""Why a pick with no title of the member's to name is on a list, in words true of where its score comes from.
+
+A trained title's vector is learnt from members' watching, so "popular with members who like what you like"
+holds. A title without interactions holds a vector from one of coldstart.SOURCES, and only some of them say
+anything of members: the community's raters do, a franchise's earlier entries do (their fans), while a content
+estimate (genres, themes, studios, source) and the popularity prior do not, so those never speak of members.
+"""
+
+from __future__ import annotations
+
+LIKE_YOU = "popular with members who like what you like"
+
+_BY_SOURCE = {
+    None: LIKE_YOU,
+    "community": "rated highly by members here who like what you like",
+    "franchise": "its series is popular with members who like what you like",
+    "content": "new, and close in genre, themes and studio to what you rate highly",
+    "prior": "widely watched on MyAnimeList",
+}
+
+_THIS_SEASON = {
+    "community": "popular this season with members of similar taste",
+    "franchise": "new this season in a series members like you enjoy",
+    "content": "new this season, and close in genre, themes and studio to what you rate highly",
+    "prior": "one of this season's most watched",
+}
+
+
+def unnamed_reason(source: str | None, this_season: bool = False) -> str:
+    """The reason for a pick that names no title of the member's: ``source`` is where a title without
+    interactions has its vector from (None for a trained title), ``this_season`` whether it first aired
+    within the current season's window."""
+    if this_season and source in _THIS_SEASON:
+        return _THIS_SEASON[source]
+    return _BY_SOURCE[source]
