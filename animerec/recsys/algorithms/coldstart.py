@@ -168,11 +168,13 @@ class ColdVectors:
 
     # ------------------------------------------------------------------ scoring a member
     def scores(self, pref: np.ndarray, given_franchises: set[int], rows: np.ndarray | slice = slice(None),
-               liked_titles: Collection[int] = ()) -> np.ndarray:
+               liked_titles: Collection[int] = (), continues_liked: np.ndarray | None = None) -> np.ndarray:
         """Ranking scores of cold rows for a member: x_u . y standardized over the cold titles (so the
         prior's weight means the same for every member) and weighted by its source's rank_trust, plus
         the popularity prior, plus a bonus where they gave the franchise and another where the title
-        continues one of ``liked_titles`` (MAL ids the member rated at least liked_rating)."""
+        continues one of ``liked_titles`` (MAL ids the member rated at least liked_rating): its anchor is
+        one, or, where the caller knows the works, ``continues_liked`` (bool per row of ``rows``) says so,
+        which also holds for a new season of a title that is itself new (no anchor)."""
         cfg = self.config
         dots = self.factors @ pref
         mean, sd = float(dots.mean()), float(dots.std()) + 1e-9
@@ -180,8 +182,10 @@ class ColdVectors:
         out = rank_trust * (dots[rows] - mean) / sd + cfg.prior_weight * self.prior[rows]
         if given_franchises:
             out += cfg.continuation_weight * np.isin(self.franchise[rows], list(given_franchises))
-        if len(liked_titles) and cfg.liked_continuation_weight:
-            out += cfg.liked_continuation_weight * np.isin(self.anchor[rows], list(liked_titles))
+        if continues_liked is None:
+            continues_liked = np.isin(self.anchor[rows], list(liked_titles)) if len(liked_titles) else None
+        if continues_liked is not None and cfg.liked_continuation_weight:
+            out += cfg.liked_continuation_weight * continues_liked
         return out
 
     def predicted(self, global_mean: float, user_bias: float, rating_vec: np.ndarray,

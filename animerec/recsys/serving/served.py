@@ -59,6 +59,8 @@ RELATED_GENRE_SHARE = 0.25
 # (the member's taste, not the popularity prior, put it on the list).
 DRIVES_SHARE = 0.3
 DRIVES_ABOVE = 1.0
+# A list holds a new season of a work the member loved at every this many ranks of the trained order.
+LOVED_WORK_EVERY = 2
 NEW_MONTHS = 12  # /recommend new: titles first aired in the last this many months
 
 
@@ -192,7 +194,7 @@ class ServedModel:
             blocked |= ~np.asarray(allowed, bool)
         return blocked
 
-    def scores(self, user: FoldedUser, ratings: Iterable[int]) -> tuple[np.ndarray, list]:
+    def scores(self, user: FoldedUser, ratings: Mapping[int, float]) -> tuple[np.ndarray, list]:
         """A member's ranking score of every served title (float64, a fresh array), and the item-item
         terms behind the trained titles' (Recommender.ranking). Cold titles are placed by cold_placed."""
         warm, terms = self.model.ranking(user)
@@ -203,10 +205,27 @@ class ServedModel:
             franchises = cold.given_franchises(user.seen)
             rows = self.given(ratings)
             franchises.update(f for f in cold.franchise[rows[rows >= self.n_trained] - self.n_trained].tolist() if f >= 0)
-            cold_scores = cold.scores(user.pref, franchises, liked_titles=self.model.liked_titles(user))
+            loved_work = self._loved_works(user, ratings)
+            cold_scores = cold.scores(user.pref, franchises, continues_liked=loved_work > 0)
+            # A new season of a work the member gave is evidence enough to stand among the trained picks,
+            # whatever its vector's source: the member's own rating of the work speaks for it.
+            goes_on = np.isin(self.rules.item_work[self.n_trained:], self.rules.item_work[rows])
             out[self.n_trained:] = cold_placed(out[: self.n_trained], cold_scores,
-                                               placeable=cold.evidenced())
+                                               placeable=cold.evidenced() | goes_on, loved_work=loved_work,
+                                               work=self.rules.item_work[self.n_trained:])
         return out, terms
+
+    def _loved_works(self, user: FoldedUser, ratings: Mapping[int, float]) -> np.ndarray:
+        """Per cold title, the member's best score of a title it comes after (by first air date) in its
+        work, among those they rated at least the cold path's liked_rating; 0 where there is none."""
+        cold_work, cold_start = self.rules.item_work[self.n_trained:], self._start[self.n_trained:]
+        out = np.zeros(len(cold_work), np.float64)
+        for a in self.model.liked_titles(user).tolist():
+            i = self.index_of(a)
+            if i is not None:
+                later = (cold_work == self.rules.item_work[i]) & (cold_start > self._start[i])
+                out[later] = np.maximum(out[later], ratings[a])
+        return out
 
     def predictions(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:
         """Calibrated 1-10 predictions of served titles (item indices): a cold title's is the cold-start
@@ -364,7 +383,7 @@ class ServedModel:
         Each item's adjusted score is set in ``scores`` as it is yielded; those never rise down the
         list, so the list and its match figure still run in one order."""
         model = self.model
-        alone = np.vstack([standardized(self.scores(model.fold_in({a: ratings[a]}), (a,))[0]) for a in loves])
+        alone = np.vstack([standardized(self.scores(model.fold_in({a: ratings[a]}), {a: ratings[a]})[0]) for a in loves])
         alone[:, ~np.isfinite(scores)] = -np.inf
         pool = np.union1d(top_n(scores, CANDIDATE_DEPTH), np.concatenate([top_n(row, CANDIDATE_FIRST) for row in alone]))
         order = pool[np.argsort(-scores[pool], kind="stable")]
@@ -535,7 +554,8 @@ class ServedModel:
 
 
 def cold_placed(trained: np.ndarray, cold: np.ndarray, depth: int = CANDIDATE_DEPTH,
-                placeable: np.ndarray | None = None) -> np.ndarray:
+                placeable: np.ndarray | None = None, loved_work: np.ndarray | None = None,
+                work: np.ndarray | None = None) -> np.ndarray:
     """Ranking scores for cold titles on the trained titles' scale, by rank: the placeable cold title
     at share q of their order (ColdVectors.scores, best first) stands where the trained title at share q
     of theirs does, so a new work is ranked among the rest as the member's best new titles compare to
@@ -544,7 +564,14 @@ def cold_placed(trained: np.ndarray, cold: np.ndarray, depth: int = CANDIDATE_DE
     ``placeable`` (default: all) marks the cold titles whose vector holds evidence about members (a
     predecessor's or raters'); the others, content guesses, ranked only among cold titles by the
     time-split evaluation, stand below every reachable trained title in their own order: they fill a
-    list of new titles only (/recommend new, /seasonal), never push a trained pick out."""
+    list of new titles only (/recommend new, /seasonal), never push a trained pick out.
+
+    ``loved_work`` holds, for the cold titles that go on from a work the member loved (a later entry than
+    a title they rated highly), that score (else 0): the member's own score is the strongest evidence a
+    list has, so these stand, the best loved first and one work (``work``: the cold titles' work ids)
+    per place, right under the
+    trained titles at ranks 0, LOVED_WORK_EVERY, 2 x LOVED_WORK_EVERY and so on; a list of nothing but
+    sequels would leave the member nothing to discover."""
     n, m = len(trained), len(cold)
     if m == 0:
         return np.empty(0, np.float64)
@@ -556,12 +583,25 @@ def cold_placed(trained: np.ndarray, cold: np.ndarray, depth: int = CANDIDATE_DE
     out = cold.copy()
     low = float(best[-1])
     out += (low - 1.0) - float(np.max(cold))  # below every reachable trained title, in their own order
-    rows = np.flatnonzero(placeable)
+    love = np.zeros(m) if loved_work is None else np.asarray(loved_work, np.float64)
+    loved = love > 0
+    rows = np.flatnonzero(placeable & ~loved)
     reach = min(len(rows), int(np.ceil(len(best) * m / max(n, 1))))
+    # A cold title ties below the trained title at its place: the trained title, with more evidence, first.
     if reach:
         order = rows[top_n(cold[rows], reach)]
-        # A cold title ties below the trained title at its place: the trained title, with more evidence, first.
         out[order] = np.interp(np.arange(reach) * (n / m), np.arange(len(best)), best) - 1e-6
+    rows = np.flatnonzero(loved)
+    if len(rows):
+        order = rows[np.lexsort((-cold[rows], -love[rows]))]
+        # One place per work, taken by its best entry; its other entries follow it there, for the fan
+        # rules to choose the one the member should watch next.
+        place_of: dict[int, int] = {}
+        works = (work[order] if work is not None else order).tolist()
+        places = np.array([place_of.setdefault(w, len(place_of)) for w in works]) * LOVED_WORK_EVERY
+        # The places count in the list as it stands: the trained titles and the cold ones placed among them.
+        standing = np.sort(np.concatenate([best, out[~loved][out[~loved] >= low]]))[::-1]
+        out[order] = standing[np.minimum(places, len(standing) - 1)] - 2e-6 - 1e-9 * np.arange(len(order))
     return out
 
 

@@ -6,9 +6,12 @@ import dataclasses
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import pytest
+from recsys.conftest import PLANTED_RELATIONS
 
 from animerec.recsys.algorithms.coldstart import COMMUNITY
+from animerec.recsys.catalog.franchise import Franchises, TitleInfo
 from animerec.recsys.lifecycle import artifacts
 from animerec.recsys.model import calibrated
 from animerec.recsys.serving.group import group_picks
@@ -150,6 +153,40 @@ def test_a_content_guess_does_not_push_a_trained_pick_out_of_recommend(served):
     assert 1030 in shown and 1020 not in shown
     new_only = np.arange(served.n_items) >= served.n_trained
     assert 1020 in [p.anime_id for p in served.recommend(BLOCK1_FAN, 5, allowed=new_only).picks]
+
+def test_cold_placed_gives_each_loved_work_one_place_in_every_few_best_loved_first():
+    """Cold titles that go on from a work the member loved stand right under the trained ranks 0, 2, 4
+    of the list as it stands, one work per place (its other entries right after it), the work they
+    loved most first, and even a content guess among them."""
+    trained = np.array([9.0, 7.0, 5.0, 3.0, 1.0, 0.0, -1.0, -2.0])
+    cold = np.array([0.5, 2.0, -3.0, 1.0, -1.0])
+    love = np.array([0.0, 8.0, 10.0, 8.0, 0.0])  # rows 1 and 3: one work loved 8; row 2: a work loved 10
+    work = np.array([50, 60, 70, 60, 80])
+    placed = cold_placed(trained, cold, depth=8, placeable=np.array([True, False, False, False, False]),
+                         loved_work=love, work=work)
+    standing = np.sort(np.append(trained, placed[0]))[::-1]  # row 0 stands among the trained titles
+    assert placed[2] == pytest.approx(standing[0] - 2e-6)  # loved 10: first, though its own score is the lowest
+    assert placed[1] == pytest.approx(standing[2] - 2e-6, abs=1e-8)  # the work loved 8, its best entry first
+    assert standing[3] < placed[3] < placed[1]  # its other entry right after it
+    assert placed[4] < -2.0  # neither loved nor placeable: below every trained title
+
+
+def test_a_new_season_of_a_new_title_the_member_loved_is_a_continue_pick(cold_plant):
+    """1022 (2019) and 1021 (2026) are both without interactions and content vectors; joined as one
+    work, 1021 goes on from 1022, which the member rated 10: it makes a short list as a continue pick
+    naming 1022, as a new season of a trained title does."""
+    served, catalog = cold_plant
+    relations = [*PLANTED_RELATIONS, (1011, "Sequel", 1030), (1030, "Prequel", 1011),
+                 (1022, "Sequel", 1021), (1021, "Prequel", 1022)]
+    edges = pd.DataFrame(relations, columns=["anime_id", "relation", "related_id"])
+    dates = {a.anime_id: a.start_date for a in catalog}
+    when = pd.DataFrame({"anime_id": list(dates), "start_date": pd.to_datetime(list(dates.values()))})
+    chained = ServedModel(served.model, catalog,
+                          Franchises((TitleInfo(a.anime_id, a.type, a.members) for a in catalog), edges, when))
+    assert chained.source(chained.index_of(1021)) == "content"
+    picks = {p.anime_id: p for p in chained.recommend({1022: 10.0, 1010: 9.0, 1011: 8.0}, 4).picks}
+    assert 1021 in picks and (picks[1021].kind, picks[1021].because) == (CONTINUE, 1022)
+
 
 def test_community_raters_fold_a_new_title_in_once(cold_plant):
     served = cold_plant[0]
