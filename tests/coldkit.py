@@ -15,7 +15,7 @@ from animerec.recsys.serving.served import ServedModel
 BLOCK0, BLOCK1 = ("Drama", "Romance", "School"), ("Action", "Sci-Fi", "Thriller")
 COLD = {1030: (BLOCK1, "2026-04-03", 90_000), 1020: (BLOCK1, "2026-07-05", 85_000),
         1021: (BLOCK0, "2026-10-02", 85_000), 1022: (BLOCK0, "2019-01-10", 50_000),
-        1023: (("Music", "Kids"), "2026-07-01", 70_000)}
+        1023: (("Music", "Kids"), "2026-07-01", 70_000), 1024: (BLOCK0, "2018-07-10", 60_000)}
 SEASON_OF_MONTH = {1: "winter", 4: "spring", 7: "summer", 10: "fall"}
 
 
@@ -32,7 +32,7 @@ def _planted_titles() -> list[Anime]:
         month = int(start[5:7])
         out.append(Anime(a, f"new title {a}", genres, "TV", 12, 8.0, members, year=int(start[:4]),
                          season=SEASON_OF_MONTH[month], start_date=start,
-                         franchise_id=1010 if a == 1030 else a, work_id=1010 if a == 1030 else a))
+                         franchise_id={1030: 1010, 1024: 1000}.get(a, a), work_id=1010 if a == 1030 else a))
     return out
 
 
@@ -49,7 +49,8 @@ def cold_plant() -> tuple[ServedModel, Catalog]:
     assert board["anime_id"].max() < 1000 + 2 * BLOCK_ITEMS
     model = Recommender.fit(board, ModelConfig(factors=4, iterations=15, regularization=0.5, ease_neighbors=8,
                                                knn_neighbors=8, ann_trees=5, ann_search_k=100), content=table)
-    relations = [*PLANTED_RELATIONS, (1011, "Sequel", 1030), (1030, "Prequel", 1011)]
+    relations = [*PLANTED_RELATIONS, (1011, "Sequel", 1030), (1030, "Prequel", 1011),
+                 (1000, "Spin-off", 1024), (1024, "Spin-off", 1000)]
     dates = {a.anime_id: a.start_date for a in titles}
     edges = pd.DataFrame(relations, columns=["anime_id", "relation", "related_id"])
     when = pd.DataFrame({"anime_id": list(dates), "start_date": pd.to_datetime(list(dates.values()))})

@@ -194,9 +194,13 @@ class ServedModel:
             blocked |= ~np.asarray(allowed, bool)
         return blocked
 
-    def scores(self, user: FoldedUser, ratings: Mapping[int, float]) -> tuple[np.ndarray, list]:
+    def scores(self, user: FoldedUser, ratings: Mapping[int, float], new_only: bool = False
+               ) -> tuple[np.ndarray, list]:
         """A member's ranking score of every served title (float64, a fresh array), and the item-item
-        terms behind the trained titles' (Recommender.ranking). Cold titles are placed by cold_placed."""
+        terms behind the trained titles' (Recommender.ranking). Cold titles are placed by cold_placed.
+        ``new_only``: the list holds cold titles only, so each stands by its cold-start score (the order
+        the time-split evaluation measured), whatever its vector's source; otherwise a content guess
+        stands below the trained titles."""
         warm, terms = self.model.ranking(user)
         out = np.empty(self.n_items, np.float64)
         out[: self.n_trained] = warm
@@ -211,7 +215,8 @@ class ServedModel:
             # whatever its vector's source: the member's own rating of the work speaks for it.
             goes_on = np.isin(self.rules.item_work[self.n_trained:], self.rules.item_work[rows])
             out[self.n_trained:] = cold_placed(out[: self.n_trained], cold_scores,
-                                               placeable=cold.evidenced() | goes_on, loved_work=loved_work,
+                                               placeable=None if new_only else cold.evidenced() | goes_on,
+                                               loved_work=loved_work,
                                                work=self.rules.item_work[self.n_trained:])
         return out, terms
 
@@ -269,7 +274,8 @@ class ServedModel:
         most watched DISCOVER_SKIP_TOP never appear)."""
         model = self.model
         user = user or model.fold_in(ratings)
-        scores, terms = self.scores(user, ratings)
+        new_only = allowed is not None and not np.asarray(allowed, bool)[: self.n_trained].any()
+        scores, terms = self.scores(user, ratings, new_only)
         # What the member may never be shown here, and apart from it what this request leaves out (dismissed
         # titles, earlier pages): the coverage order below is made without the latter.
         never = self.blocked(self.given(ratings), (), allowed)
@@ -333,7 +339,7 @@ class ServedModel:
                         and int(a) not in ratings], np.int64)
         if len(idx) == 0:
             return []
-        scores, terms = self.scores(user, ratings)
+        scores, terms = self.scores(user, ratings, bool((idx >= self.n_trained).all()))
         idx = idx[np.argsort(-scores[idx], kind="stable")]
         predicted = self.predictions(user, idx)
         given = ratings.keys()
@@ -601,7 +607,8 @@ def cold_placed(trained: np.ndarray, cold: np.ndarray, depth: int = CANDIDATE_DE
         places = np.array([place_of.setdefault(w, len(place_of)) for w in works]) * LOVED_WORK_EVERY
         # The places count in the list as it stands: the trained titles and the cold ones placed among them.
         standing = np.sort(np.concatenate([best, out[~loved][out[~loved] >= low]]))[::-1]
-        out[order] = standing[np.minimum(places, len(standing) - 1)] - 2e-6 - 1e-9 * np.arange(len(order))
+        # Half a tie under the title at its place: above a cold title placed there (tied a whole 1e-6 under).
+        out[order] = standing[np.minimum(places, len(standing) - 1)] - 5e-7 - 1e-9 * np.arange(len(order))
     return out
 
 

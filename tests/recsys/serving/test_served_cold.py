@@ -1,6 +1,7 @@
 """Titles without interactions served beside the trained ones, on the planted catalog of conftest.py
 (COLD): 1030 is franchise B's new season (after 1011), 1020 a new work of block 1's genres, 1021 one
-of block 0's (as many MAL members as 1020), 1022 an older block 0 work, 1023 a work nobody's genres."""
+of block 0's (as many MAL members as 1020), 1022 an older block 0 work, 1023 a work nobody's genres,
+1024 a spin-off of franchise A (its own work, a franchise vector)."""
 
 import dataclasses
 from datetime import date
@@ -19,7 +20,7 @@ from animerec.recsys.serving.rules import CONTINUE, NEW
 from animerec.recsys.serving.served import ServedModel, cold_placed
 
 BLOCK1_FAN = {1010: 9.0, 1011: 9.0}  # franchise B's two seasons, both loved
-COLD_IDS = (1030, 1020, 1021, 1022, 1023)
+COLD_IDS = (1030, 1020, 1021, 1022, 1023, 1024)
 
 
 @pytest.fixture(scope="module")
@@ -165,8 +166,9 @@ def test_cold_placed_gives_each_loved_work_one_place_in_every_few_best_loved_fir
     placed = cold_placed(trained, cold, depth=8, placeable=np.array([True, False, False, False, False]),
                          loved_work=love, work=work)
     standing = np.sort(np.append(trained, placed[0]))[::-1]  # row 0 stands among the trained titles
-    assert placed[2] == pytest.approx(standing[0] - 2e-6)  # loved 10: first, though its own score is the lowest
-    assert placed[1] == pytest.approx(standing[2] - 2e-6, abs=1e-8)  # the work loved 8, its best entry first
+    assert placed[2] == pytest.approx(standing[0] - 5e-7, abs=1e-9)  # loved 10: first, though it scores lowest
+    assert placed[1] == pytest.approx(standing[2] - 5e-7, abs=3e-9)  # the work loved 8, its best entry first
+    assert placed[0] < placed[2]  # the cold title placed at the trained best comes after the loved one
     assert standing[3] < placed[3] < placed[1]  # its other entry right after it
     assert placed[4] < -2.0  # neither loved nor placeable: below every trained title
 
@@ -247,6 +249,23 @@ def test_served_cold_scores_follow_the_evaluated_cold_start_scores(served):
     cold_rows = np.arange(unpopular.n_trained, unpopular.n_items)
     cold_ids = unpopular.ids[cold_rows].tolist()
     scores, _, _ = model.new_titles(user, cold_ids)
-    assert cold_ids[int(np.argmax(scores))] == 1030
+    new_works = [cold_ids.index(a) for a in (1020, 1021, 1022, 1023)]  # 1024 is a spin-off of the member's A
+    assert scores[cold_ids.index(1030)] > scores[new_works].max()
     served_scores = unpopular.scores(user, member)[0][cold_rows]
-    assert [cold_ids[i] for i in np.argsort(-served_scores, kind="stable")][0] == 1030
+    assert served_scores[cold_ids.index(1030)] > served_scores[new_works].max()
+
+
+@pytest.mark.parametrize("member", [{1000: 9.0, 1001: 9.0}, BLOCK1_FAN, {1015: 10.0, 1016: 9.0}])
+def test_a_list_of_new_titles_only_keeps_the_evaluated_cold_start_order(served, member):
+    """/recommend new and /seasonal hold only titles without interactions: they stand in the order of
+    their cold-start scores (what `evaluate --coldstart` measured), a content guess above a franchise
+    vector where it scores higher, not the franchise vectors first because those may stand among the
+    trained titles. 1021 (block 0's new work, content) outscores 1030 (franchise B) for a block 0 fan."""
+    model = served.model
+    new_only = np.arange(served.n_items) >= served.n_trained
+    shown = [p.anime_id for p in served.recommend(member, 5, allowed=new_only).picks]
+    scores = dict(zip(COLD_IDS, model.new_titles(model.folded(member), list(COLD_IDS))[0].tolist()))
+    assert len(shown) >= 2
+    assert shown == sorted(shown, key=lambda a: -scores[a])
+    ranked = [p.anime_id for p in served.rank_titles(member, COLD_IDS) if p.starts_at is None]
+    assert ranked == sorted(ranked, key=lambda a: -scores[a])
