@@ -56,7 +56,8 @@ EXACT_FILTERED = 2_000
 RELATED_GENRE_SHARE = 0.25
 # A cold title's "because Y": Y adds at least this share of what the member's given titles add to the
 # title's vector score (x_u . y), and that score is at least DRIVES_ABOVE sd above the cold titles' mean
-# (the member's taste, not the popularity prior, put it on the list).
+# (the member's taste, not the popularity prior, put it on the list). A new title that names no title
+# says what it was picked for by the same test: its content or raters, or else popularity.
 DRIVES_SHARE = 0.3
 DRIVES_ABOVE = 1.0
 # A list holds a new season of a work the member loved at every this many ranks of the trained order.
@@ -318,10 +319,10 @@ class ServedModel:
         idx = np.array([slot.shown for slot in slots], np.int64)
         reasons = self._because(user, ratings, idx, fixed, terms, floor)
         picks = []
-        for slot, reason in zip(slots, reasons):
+        for slot, reason, source in zip(slots, reasons, self._sources(user, idx, reasons)):
             anime_id, score = int(self.ids[slot.shown]), float(scores[slot.ranked])
             picks.append(Pick(anime_id, score, predicted[slot.shown], match_chance(score), slot.kind, reason,
-                              self.rules.more_in_series(anime_id, ratings), self.source(slot.shown)))
+                              self.rules.more_in_series(anime_id, ratings), source))
         return PickList(picks, seen_these, n, lowest)
 
     def rank_titles(self, ratings: Mapping[int, float], anime_ids: Iterable[int], *,
@@ -356,10 +357,11 @@ class ServedModel:
             starts.append(int(self.ids[entry]) if later else None)
         reasons = self._because(user, ratings, idx, fixed, terms, member_floor(ratings))
         out = []
-        for i, p, kind, reason, start in zip(idx.tolist(), predicted.tolist(), kinds, reasons, starts):
+        for i, p, kind, reason, source, start in zip(idx.tolist(), predicted.tolist(), kinds, reasons,
+                                                     self._sources(user, idx, reasons), starts):
             anime_id = int(self.ids[i])
             out.append(Pick(anime_id, float(scores[i]), p, match_chance(float(scores[i])), kind, reason,
-                            self.rules.more_in_series(anime_id, ratings), self.source(i), start))
+                            self.rules.more_in_series(anime_id, ratings), source, start))
         return sorted(out, key=lambda p: p.starts_at is not None)  # stable: the ranking within each part
 
     def _candidates(self, scores: np.ndarray, user: FoldedUser, predicted: dict[int, float]) -> Iterator[int]:
@@ -463,6 +465,20 @@ class ServedModel:
         model, n = self.model, self.n_trained
         cold = model.cold.factors if model.cold is not None else model.item_factors[:0]
         return np.array([model.item_factors[i] if i < n else cold[i - n] for i in idx.tolist()], np.float32)
+
+    def _sources(self, user: FoldedUser, idx: np.ndarray, reasons: Sequence[int | None]) -> list[str | None]:
+        """Where each pick's score comes from, as a pick that names no title says it (serving.reasons): a
+        cold title's vector source (ServedModel.source), or "prior" where the member's taste puts its
+        vector score less than DRIVES_ABOVE sd above the cold titles' mean (popularity put it on the
+        list, not its content or its raters); None for a trained title."""
+        out = [self.source(i) for i in idx.tolist()]
+        unnamed = [j for j, (s, r) in enumerate(zip(out, reasons)) if s is not None and r is None]
+        if unnamed:
+            z = self._vector_z(user, idx[unnamed])
+            for j, zj in zip(unnamed, z.tolist()):
+                if zj < DRIVES_ABOVE:
+                    out[j] = "prior"
+        return out
 
     def _vector_z(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:
         """x_u . y of served titles, standardized over their kind (the trained titles, or the cold ones)."""

@@ -269,3 +269,16 @@ def test_a_list_of_new_titles_only_keeps_the_evaluated_cold_start_order(served, 
     assert shown == sorted(shown, key=lambda a: -scores[a])
     ranked = [p.anime_id for p in served.rank_titles(member, COLD_IDS) if p.starts_at is None]
     assert ranked == sorted(ranked, key=lambda a: -scores[a])
+
+
+@pytest.mark.parametrize(("member", "content", "popular"), [({1000: 9.0, 1001: 9.0}, 1021, 1020),
+                                                           ({1012: 9.0, 1013: 9.0, 1014: 9.0}, 1020, 1021)])
+def test_a_new_title_says_it_is_there_for_its_content_only_where_the_members_taste_put_it_there(
+        served, member, content, popular):
+    """1020 and 1021 are new works with content vectors of block 1's and block 0's genres. In a list of
+    new titles, the one of the member's block is there for its content (its vector score stands well
+    above the cold titles'); the other is there because it is widely watched (the prior)."""
+    new_only = np.arange(served.n_items) >= served.n_trained
+    picks = {p.anime_id: p for p in served.recommend(member, 6, allowed=new_only).picks}
+    assert (picks[content].source, picks[content].because) == ("content", None)
+    assert (picks[popular].source, picks[popular].because) == ("prior", None)
