@@ -60,6 +60,10 @@ class ColdConfig:
     # who loved what came before, not merely for those who saw it.
     liked_continuation_weight: float = 2.0
     liked_rating: float = 8.0
+    # Drop of a title that continues a trained title (it has an anchor) of a franchise the member gave
+    # nothing of: a sequel or spin-off is watched by those who started the story, whatever its
+    # popularity says (the fan rules hold such a title back from a list for the same reason).
+    unstarted_penalty: float = 4.0
     # Weight of the member's standardized dot product x_u . y in the ranking, per source (community,
     # franchise, content, prior): a vector read off a title's content knows less of who watches it than
     # one its raters or its predecessor taught.
@@ -172,14 +176,16 @@ class ColdVectors:
         """Ranking scores of cold rows for a member: x_u . y standardized over the cold titles (so the
         prior's weight means the same for every member) and weighted by its source's rank_trust, plus
         the popularity prior, plus a bonus where they gave the franchise and another where the title
-        continues one of ``liked_titles`` (MAL ids the member rated at least liked_rating)."""
+        continues one of ``liked_titles`` (MAL ids the member rated at least liked_rating), minus
+        unstarted_penalty where it continues a trained title of a franchise they gave nothing of."""
         cfg = self.config
         dots = self.factors @ pref
         mean, sd = float(dots.mean()), float(dots.std()) + 1e-9
         rank_trust = np.asarray(cfg.rank_trust, np.float32)[self.source[rows]]
         out = rank_trust * (dots[rows] - mean) / sd + cfg.prior_weight * self.prior[rows]
-        if given_franchises:
-            out += cfg.continuation_weight * np.isin(self.franchise[rows], list(given_franchises))
+        started = np.isin(self.franchise[rows], list(given_franchises))
+        out += cfg.continuation_weight * started
+        out -= cfg.unstarted_penalty * ((self.anchor[rows] >= 0) & ~started)
         if len(liked_titles) and cfg.liked_continuation_weight:
             out += cfg.liked_continuation_weight * np.isin(self.anchor[rows], list(liked_titles))
         return out

@@ -185,6 +185,27 @@ def test_a_loved_predecessor_earns_its_continuation_a_bonus(planted):
     assert liked > seen
 
 
+def test_a_continuation_of_a_franchise_the_member_never_started_drops(planted):
+    model, _ = planted
+    cold = replace(model.cold, config=ColdConfig(continuation_weight=0.5, unstarted_penalty=4.0))
+    pref = model.fold_in(member(1)).pref
+    started = cold.given_franchises(np.array([model.index_of(205)]))
+    assert started
+    # The sequel of 205 gains the penalty and the continuation bonus when 205's franchise was given;
+    # no other cold title continues a trained one, so none moves.
+    lift = np.zeros(len(cold.anime_ids))
+    lift[cold.index_of(SEQUEL_OF_ROMANCE)] = 4.5
+    np.testing.assert_allclose(cold.scores(pref, started) - cold.scores(pref, set()), lift, atol=1e-5)
+    # Through the model: a Romance member who never gave 205 ranks the sequel below the new Romance work,
+    # and one who gave 205 does not.
+    gated = replace(model)
+    gated.cold = cold
+    unstarted = gated.new_titles(member(1), [SEQUEL_OF_ROMANCE, NEW_ROMANCE])[0]
+    started_scores = gated.new_titles({**member(1), 205: 8.0}, [SEQUEL_OF_ROMANCE, NEW_ROMANCE])[0]
+    assert unstarted[0] < unstarted[1]
+    assert started_scores[0] - started_scores[1] > unstarted[0] - unstarted[1] + 4.0
+
+
 def test_rank_trust_scales_the_member_term_per_source(planted):
     model, _ = planted
     blind = replace(model.cold, config=ColdConfig(rank_trust=(1.0, 1.0, 0.0, 1.0)))
