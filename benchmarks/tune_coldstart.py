@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from animerec.recsys.algorithms.coldstart import ColdConfig
+from animerec.recsys.algorithms.coldstart import ColdConfig, catalog_franchises
 from animerec.recsys.data import load_catalog_table, load_interactions
 from animerec.recsys.evaluation import coldstart as ce
 from animerec.recsys.model import ModelConfig, Recommender, single_threaded_blas
@@ -50,7 +50,8 @@ def main() -> None:
     args = parser.parse_args()
     df, table = load_interactions(), load_catalog_table()
     train, held, cut_ids = ce.time_split(df, table)
-    model = Recommender.fit(train, ModelConfig(), content=table)
+    franchises = catalog_franchises(table)
+    model = Recommender.fit(train, ModelConfig(), content=table, franchises=franchises)
     split = {s: ce.halves(held, cut_ids, s) for s in SEEDS}
     with single_threaded_blas():
         folded = {s: ce.fold_cases(model, cases) for s, (cases, _) in split.items()}
@@ -84,7 +85,7 @@ def main() -> None:
         setting = dict(zip(RANKING, values))
         fw = setting["franchise_weight"]
         if fw not in built:
-            built[fw] = ce.with_cold(model, table, replace(config, franchise_weight=fw))
+            built[fw] = ce.with_cold(model, table, replace(config, franchise_weight=fw), franchises)
         figs = ranked(ce.with_scoring(built[fw], replace(config, **setting)))
         rows.append({**setting, **figs})
         print("ranking", setting, _line(figs), flush=True)

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from animerec.recsys.algorithms.coldstart import ColdConfig, build_cold, content_features
+from animerec.recsys.algorithms.coldstart import ColdConfig, build_cold, catalog_franchises, content_features
+from animerec.recsys.catalog.franchise import Franchises
 from animerec.recsys.evaluation.metrics import LIKED, Accumulator
 from animerec.recsys.evaluation.splits import Case
 from animerec.recsys.model import FoldedUser, ModelConfig, Recommender, single_threaded_blas, top_n
@@ -119,12 +120,14 @@ def fold_in_community(model: Recommender, raters: dict[int, list[tuple[FoldedUse
     return {"titles": len(folded), "raters": int(sum(len(raters[a]) for a in folded))}
 
 
-def with_cold(model: Recommender, table: pd.DataFrame, config: ColdConfig) -> Recommender:
-    """The model with its cold vectors rebuilt under another ColdConfig (the tuning's loop: no retraining)."""
+def with_cold(model: Recommender, table: pd.DataFrame, config: ColdConfig,
+              franchises: Franchises | None = None) -> Recommender:
+    """The model with its cold vectors rebuilt under another ColdConfig (the tuning's loop: no retraining);
+    ``franchises`` as build_cold."""
     assert model.cold is not None
     out = replace(model)
     out.cold = build_cold(model.item_ids, model.item_factors, model.item_bias, model.item_popularity,
-                          model.cold.user_gram, table, config)
+                          model.cold.user_gram, table, config, franchises)
     return out
 
 
@@ -139,16 +142,15 @@ def popularity_ranker(table: pd.DataFrame, cut_ids: np.ndarray) -> Ranker:
     return lambda case: score
 
 
-def sequels_ranker(table: pd.DataFrame, cut_ids: np.ndarray) -> Ranker:
+def sequels_ranker(table: pd.DataFrame, cut_ids: np.ndarray, franchises: Franchises) -> Ranker:
     """Cut titles of a franchise the member liked (rated 8+) first, each group by popularity."""
-    franchise = table.set_index("anime_id")["franchise_id"]
-    cut_franchise = franchise.reindex(cut_ids).to_numpy()
+    cut_franchise = franchises.franchise_array(cut_ids)
     pop = np.log1p(_members(table, cut_ids))
     pop = pop / (pop.max() + 1.0)
 
     def rank(case: Case) -> np.ndarray:
         liked = case.given_items[case.given_ratings >= LIKED]
-        return np.isin(cut_franchise, franchise.reindex(liked).dropna().to_numpy()) + pop
+        return np.isin(cut_franchise, franchises.franchise_array(liked)) + pop
     return rank
 
 
@@ -285,17 +287,20 @@ def source_counts(model: Recommender, cut_ids: np.ndarray) -> dict[str, int]:
 
 def evaluate_coldstart(df: pd.DataFrame, table: pd.DataFrame, seed: int, config: ModelConfig | None = None,
                        cold: ColdConfig | None = None, cut: str = CUT_DATE, lightfm: bool = True,
-                       ceiling: bool = True, progress: Callable[[str], None] | None = None) -> dict:
-    """{"cut", "seed", "split": counts, "methods": {name: figures}, "calibration", "sources", "community"}."""
+                       ceiling: bool = True, progress: Callable[[str], None] | None = None,
+                       franchises: Franchises | None = None) -> dict:
+    """{"cut", "seed", "split": counts, "methods": {name: figures}, "calibration", "sources", "community"}.
+    ``franchises``: the work and franchise graph over the table's titles (default: the served one)."""
     say = progress or (lambda msg: None)
     config = config or ModelConfig()
+    franchises = franchises or catalog_franchises(table)
     train, held, cut_ids = time_split(df, table, cut)
     cases, community = halves(held, cut_ids, seed)
     say(f"time split at {cut}: {len(cut_ids)} cut titles, {train['user_id'].nunique()} training members, "
         f"{len(cases)} scored members, {community['user_id'].nunique()} community members")
-    model = Recommender.fit(train, config, content=table)
+    model = Recommender.fit(train, config, content=table, franchises=franchises)
     if cold is not None:
-        model = with_cold(model, table, cold)
+        model = with_cold(model, table, cold, franchises)
     methods: dict[str, dict] = {}
     with single_threaded_blas():
         folded = fold_cases(model, cases)
@@ -306,7 +311,7 @@ def evaluate_coldstart(df: pd.DataFrame, table: pd.DataFrame, seed: int, config:
         methods[COMMUNITY] = figures(cases, cut_ids, cold_ranker(community_model, cut_ids, folded))
         out["calibration_community"] = calibration(community_model, cases, cut_ids, folded)
         methods[POPULARITY] = figures(cases, cut_ids, popularity_ranker(table, cut_ids))
-        methods[SEQUELS] = figures(cases, cut_ids, sequels_ranker(table, cut_ids))
+        methods[SEQUELS] = figures(cases, cut_ids, sequels_ranker(table, cut_ids, franchises))
         methods[CONTENT_KNN] = figures(cases, cut_ids, content_knn_ranker(table, cut_ids))
     if lightfm:
         say("fitting LightFM")

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from recsys.conftest import grouped_franchises
 
 from animerec.recsys.algorithms.coldstart import (
     CONTENT,
@@ -49,7 +50,8 @@ def planted():
     titles[-1]["year"] = None
     df = pd.DataFrame(rows, columns=["user_id", "anime_id", "rating"]).drop_duplicates(["user_id", "anime_id"])
     table = pd.DataFrame(titles)
-    model = Recommender.fit(df, ModelConfig(factors=8, iterations=6, item_max_items=100), content=table)
+    model = Recommender.fit(df, ModelConfig(factors=8, iterations=6, item_max_items=100), content=table,
+                            franchises=grouped_franchises(table))
     return model, table
 
 

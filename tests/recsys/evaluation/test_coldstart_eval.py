@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from recsys.conftest import grouped_franchises
 
 from animerec.recsys.evaluation import coldstart as ce
 from animerec.recsys.evaluation import report
@@ -41,7 +42,7 @@ def test_halves_give_older_titles_and_ask_for_the_cut_ones():
 
 def test_sequels_of_liked_titles_come_first_then_popularity():
     cut = np.array([3, 4, 5])
-    rank = ce.sequels_ranker(_table(), cut)
+    rank = ce.sequels_ranker(_table(), cut, grouped_franchises(_table()))
     case = Case("a", np.array([1, 2]), np.array([9.0, 5.0]), np.array([3]), np.array([9.0]))
     order = cut[np.argsort(-rank(case))]
     assert order.tolist() == [3, 4, 5]  # 3 continues liked title 1; then by members
@@ -82,7 +83,8 @@ def small_split():
     rows += [(f"u{u}", 100 + u % 3, 9.0) for u in range(40, 48)] + [(f"u{u}", 102, 8.0) for u in range(40, 46)]
     df = pd.DataFrame(rows, columns=["user_id", "anime_id", "rating"]).drop_duplicates(["user_id", "anime_id"])
     train, held, cut_ids = ce.time_split(df, table)
-    model = Recommender.fit(train, ModelConfig(factors=4, iterations=4, item_max_items=50), content=table)
+    model = Recommender.fit(train, ModelConfig(factors=4, iterations=4, item_max_items=50), content=table,
+                            franchises=grouped_franchises(table))
     cases, community = ce.halves(held, cut_ids, seed=0)
     return model, table, cases, community, cut_ids
 
@@ -93,7 +95,7 @@ def test_community_raters_are_gathered_per_cut_title_and_folded_in_from_min_rate
     truth = community[community["anime_id"].isin(cut_ids)].groupby("anime_id")["rating"].apply(sorted).to_dict()
     assert {a: sorted(r for _, r in rs) for a, rs in raters.items()} == truth
     need = 2
-    folded = ce.with_cold(model, table, replace(model.cold.config, min_raters=need))
+    folded = ce.with_cold(model, table, replace(model.cold.config, min_raters=need), grouped_franchises(table))
     counts = ce.fold_in_community(folded, raters)
     enough = {a: len(rs) for a, rs in raters.items() if len(rs) >= need}
     assert counts == {"titles": len(enough), "raters": sum(enough.values())}
@@ -138,5 +140,6 @@ def test_a_rescored_copy_takes_fold_ins_without_touching_the_served_vectors(smal
     assert (copy.cold.source[[copy.cold.index_of(a) for a in cut_ids]] == 0).all()
     for name, array in model.cold.arrays().items():
         np.testing.assert_array_equal(array, before[name])
-    rebuilt = ce.with_cold(model, table, model.cold.config)  # the same config builds the same vectors
+    # The same config builds the same vectors.
+    rebuilt = ce.with_cold(model, table, model.cold.config, grouped_franchises(table))
     np.testing.assert_allclose(rebuilt.cold.factors, model.cold.factors, rtol=1e-5, atol=1e-6)
