@@ -130,6 +130,13 @@ def test_the_section_says_whether_the_bar_is_met_and_how_far_from_the_ceiling():
         assert ("**The bar is not met**" in text) is not met and ("The bar is met" in text) is met
         assert "50% of the warm ceiling's" in text and "sealed holdout" in text
         assert "No tuning record" in text
+        assert "reference, not one of the bar's baselines" not in text
+    # With the reference row, the section says how far the served path leads it too.
+    results = _results(0.6, 0.5)
+    results["methods"][ce.POPULARITY_STARTED] = {"ndcg10": 0.4, "ndcg10_liked": 0.3, "recall20": 0.5,
+                                                 "recall20_liked": 0.5}
+    text = ce.coldstart_doc(results, "cmd", "<b>", "<e>", report.bar_lines(ce.coldstart_checks(results)))
+    assert "not one of the bar's baselines): ndcg10 1.500 x, ndcg10_liked 2.000 x." in text
 
 
 def test_a_rescored_copy_takes_fold_ins_without_touching_the_served_vectors(small_split):
