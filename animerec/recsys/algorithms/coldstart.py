@@ -67,7 +67,7 @@ class ColdConfig:
     # Drop of a title that continues a trained title (it has an anchor) of a franchise the member gave
     # nothing of: a sequel or spin-off is watched by those who started the story, whatever its
     # popularity says (the fan rules hold such a title back from a list for the same reason).
-    unstarted_penalty: float = 4.0
+    unstarted_penalty: float = 8.0
     # Weight of the member's standardized dot product x_u . y in the ranking, per source (community,
     # franchise, content, prior): a vector read off a title's content knows less of who watches it than
     # one its raters or its predecessor taught.
