@@ -145,6 +145,16 @@ def popularity_ranker(table: pd.DataFrame, cut_ids: np.ndarray) -> Ranker:
     return lambda case: score
 
 
+def started_popularity_ranker(model: Recommender, cut_ids: np.ndarray,
+                              folded: dict[str, FoldedUser] | None = None) -> Ranker:
+    """The served scorer with nothing but its popularity prior and its drop of continuations of
+    franchises the member never started (the reference row)."""
+    assert model.cold is not None
+    started_only = replace(model.cold.config, rank_trust=(0.0, 0.0, 0.0, 0.0), prior_weight=1.0,
+                           continuation_weight=0.0, liked_continuation_weight=0.0)
+    return cold_ranker(with_scoring(model, started_only), cut_ids, folded)
+
+
 def sequels_ranker(table: pd.DataFrame, cut_ids: np.ndarray, franchises: Franchises) -> Ranker:
     """Cut titles of a franchise the member liked (rated 8+) first, each group by popularity."""
     cut_franchise = franchises.franchise_array(cut_ids)
@@ -315,10 +325,7 @@ def evaluate_coldstart(df: pd.DataFrame, table: pd.DataFrame, seed: int, config:
         out["calibration_community"] = calibration(community_model, cases, cut_ids, folded)
         methods[POPULARITY] = figures(cases, cut_ids, popularity_ranker(table, cut_ids))
         if model.cold is not None:
-            started_only = replace(model.cold.config, rank_trust=(0.0, 0.0, 0.0, 0.0), prior_weight=1.0,
-                                   continuation_weight=0.0, liked_continuation_weight=0.0)
-            methods[POPULARITY_STARTED] = figures(cases, cut_ids,
-                                                  cold_ranker(with_scoring(model, started_only), cut_ids, folded))
+            methods[POPULARITY_STARTED] = figures(cases, cut_ids, started_popularity_ranker(model, cut_ids, folded))
         methods[SEQUELS] = figures(cases, cut_ids, sequels_ranker(table, cut_ids, franchises))
         methods[CONTENT_KNN] = figures(cases, cut_ids, content_knn_ranker(table, cut_ids))
     if lightfm:

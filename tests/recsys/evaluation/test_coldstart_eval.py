@@ -102,6 +102,17 @@ def test_community_raters_are_gathered_per_cut_title_and_folded_in_from_min_rate
     assert {int(a) for a in folded.cold.anime_ids[folded.cold.source == 0]} == set(enough)
 
 
+def test_the_reference_puts_continuations_of_franchises_not_started_last(small_split):
+    model, _, _, _, cut_ids = small_split
+    rank = ce.started_popularity_ranker(model, cut_ids)
+    # 102 continues trained title 5; by members the cut titles go 100 (900), 102 (500), 101 (50).
+    def order(given: list[int]) -> list[int]:
+        case = Case("x", np.array(given), np.full(len(given), 8.0), np.array([100]), np.array([9.0]))
+        return cut_ids[np.argsort(-rank(case))].tolist()
+    assert order([5, 6]) == [100, 102, 101]
+    assert order([6, 7]) == [100, 101, 102]
+
+
 def test_calibration_without_shrinkage_is_the_served_one_at_full_trust(small_split):
     model, _, cases, _, cut_ids = small_split
     folded = ce.fold_cases(model, cases)
