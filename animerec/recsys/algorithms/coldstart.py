@@ -187,9 +187,8 @@ class ColdVectors:
         mean, sd = float(dots.mean()), float(dots.std()) + 1e-9
         rank_trust = np.asarray(cfg.rank_trust, np.float32)[self.source[rows]]
         out = rank_trust * (dots[rows] - mean) / sd + cfg.prior_weight * self.prior[rows]
-        started = np.isin(self.franchise[rows], list(given_franchises))
-        out += cfg.continuation_weight * started
-        out -= cfg.unstarted_penalty * ((self.anchor[rows] >= 0) & ~started)
+        out += cfg.continuation_weight * np.isin(self.franchise[rows], list(given_franchises))
+        out -= cfg.unstarted_penalty * self.unstarted(given_franchises, rows)
         if len(liked_titles) and cfg.liked_continuation_weight:
             out += cfg.liked_continuation_weight * np.isin(self.anchor[rows], list(liked_titles))
         return out
@@ -204,11 +203,19 @@ class ColdVectors:
         also how much a member's rating of the title counts in their fold-in."""
         return np.asarray(self.config.trust, np.float32)[self.source[rows]]
 
-    def evidenced(self) -> np.ndarray:
+    def unstarted(self, given_franchises: Collection[int], rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Bool mask of the rows that continue a trained title (they have an anchor) of a franchise the
+        member gave nothing of: a sequel or spin-off for someone who never started the story."""
+        return (self.anchor[rows] >= 0) & ~np.isin(self.franchise[rows], list(given_franchises))
+
+    def evidenced(self, given_franchises: Collection[int] | None = None) -> np.ndarray:
         """Bool mask of the rows whose vector was learnt from members (a predecessor's or raters'), not
         guessed from content or the prior: only these may name a title as their reason or stand among
-        trained titles in a list."""
-        return np.isin(self.source, (COMMUNITY, FRANCHISE))
+        trained titles in a list. With a member's ``given_franchises``, not those the member never
+        started (unstarted): what a predecessor's watchers liked says nothing of someone who skipped it,
+        so such a title stands among the new titles, where its score (unstarted_penalty) places it."""
+        out = np.isin(self.source, (COMMUNITY, FRANCHISE))
+        return out if given_franchises is None else out & ~self.unstarted(given_franchises)
 
     def given_franchises(self, warm_rows: np.ndarray) -> set[int]:
         """The franchise ids of a member's given (trained) titles."""

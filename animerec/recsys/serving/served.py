@@ -205,7 +205,7 @@ class ServedModel:
             franchises.update(f for f in cold.franchise[rows[rows >= self.n_trained] - self.n_trained].tolist() if f >= 0)
             cold_scores = cold.scores(user.pref, franchises, liked_titles=self.model.liked_titles(user))
             out[self.n_trained:] = cold_placed(out[: self.n_trained], cold_scores,
-                                               placeable=cold.evidenced())
+                                               placeable=cold.evidenced(franchises))
         return out, terms
 
     def predictions(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:

@@ -206,6 +206,10 @@ def test_a_continuation_of_a_franchise_the_member_never_started_drops(planted):
     started_scores = gated.new_titles({**member(1), 205: 8.0}, [SEQUEL_OF_ROMANCE, NEW_ROMANCE])[0]
     assert unstarted[0] < unstarted[1]
     assert started_scores[0] - started_scores[1] > unstarted[0] - unstarted[1] + 4.0
+    # Its predecessor's vector is evidence about members who started the franchise only.
+    sequel = cold.index_of(SEQUEL_OF_ROMANCE)
+    assert cold.evidenced()[sequel] and cold.evidenced(started)[sequel] and not cold.evidenced(set())[sequel]
+    np.testing.assert_array_equal(np.flatnonzero(cold.unstarted(set())), [sequel])
 
 
 def test_rank_trust_scales_the_member_term_per_source(planted):
