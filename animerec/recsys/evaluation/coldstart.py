@@ -247,6 +247,13 @@ def figures(cases: list[Case], cut_ids: np.ndarray, ranker: Ranker,
     return asdict(acc.figures())
 
 
+def overlap10(cases: list[Case], ranker: Ranker, other: Ranker) -> float:
+    """Mean share of a member's top 10 by ``ranker`` that is also in their top 10 by ``other``: how far
+    the served list is popularity's with a few titles changed."""
+    return float(np.mean([len(set(top_n(np.asarray(ranker(c), np.float64), 10).tolist())
+                              & set(top_n(np.asarray(other(c), np.float64), 10).tolist())) / 10 for c in cases]))
+
+
 def calibration(model: Recommender, cases: list[Case], cut_ids: np.ndarray,
                 folded: dict[str, FoldedUser] | None = None) -> dict:
     """RMSE on the scored members' ratings of cut titles: the served predictions, the same without the
@@ -318,6 +325,7 @@ def evaluate_coldstart(df: pd.DataFrame, table: pd.DataFrame, seed: int, config:
     with single_threaded_blas():
         folded = fold_cases(model, cases)
         methods[SERVED] = figures(cases, cut_ids, cold_ranker(model, cut_ids, folded))
+        overlap = overlap10(cases, cold_ranker(model, cut_ids, folded), popularity_ranker(table, cut_ids))
         out = {"calibration": calibration(model, cases, cut_ids, folded), "sources": source_counts(model, cut_ids)}
         community_model = with_scoring(model, model.cold.config) if model.cold is not None else model
         out["community"] = fold_in_community(community_model, community_raters(model, community, cut_ids))
@@ -340,7 +348,7 @@ def evaluate_coldstart(df: pd.DataFrame, table: pd.DataFrame, seed: int, config:
             methods[CEILING] = figures(cases, cut_ids, ranker)
     split = {"cut_titles": int(len(cut_ids)), "training_members": int(train["user_id"].nunique()),
              "scored_members": len(cases), "community_members": int(community["user_id"].nunique())}
-    return {"cut": cut, "seed": seed, "split": split, "methods": methods, **out}
+    return {"cut": cut, "seed": seed, "split": split, "methods": methods, "popularity_overlap": overlap, **out}
 
 
 def best_baselines(results: dict) -> dict[str, tuple[str, float]]:
@@ -446,6 +454,10 @@ def coldstart_doc(results: dict, command: str, begin: str, end: str, bar_lines: 
                     "started (a reference, not one of the bar's baselines): " + ", ".join(
                         f"{figure} {methods[SERVED][figure] / ref[figure]:.3f} x" for figure in ("ndcg10", "ndcg10_liked"))
                     + ".")
+    if "popularity_overlap" in results:
+        verdict += (f" The served top 10 shares {results['popularity_overlap']:.0%} of its titles with popularity's "
+                    "top 10 on average: the list is popularity's, reordered and with some titles replaced by the "
+                    "member's vector and the franchise terms.")
     tuned = (format_tuning(tuning) if tuning is not None else
              "(No tuning record: run `nice -n 10 python benchmarks/tune_coldstart.py`.)")
     return f"""{begin}

@@ -113,6 +113,13 @@ def test_the_reference_puts_continuations_of_franchises_not_started_last(small_s
     assert order([6, 7]) == [100, 101, 102]
 
 
+def test_overlap10_counts_the_shared_titles_of_two_top_tens():
+    cases = [Case("a", np.array([1]), np.array([8.0]), np.array([2]), np.array([8.0]))] * 2
+    up, down = (lambda case: np.arange(30.0)), (lambda case: -np.arange(30.0))
+    assert ce.overlap10(cases, up, up) == 1.0 and ce.overlap10(cases, up, down) == 0.0
+    assert ce.overlap10(cases, up, lambda case: np.r_[np.zeros(23), np.ones(7)]) == pytest.approx(0.7)
+
+
 def test_calibration_without_shrinkage_is_the_served_one_at_full_trust(small_split):
     model, _, cases, _, cut_ids = small_split
     folded = ce.fold_cases(model, cases)
@@ -148,6 +155,10 @@ def test_the_section_says_whether_the_bar_is_met_and_how_far_from_the_ceiling():
                                                  "recall20_liked": 0.5}
     text = ce.coldstart_doc(results, "cmd", "<b>", "<e>", report.bar_lines(ce.coldstart_checks(results)))
     assert "not one of the bar's baselines): ndcg10 1.500 x, ndcg10_liked 2.000 x." in text
+    assert "The served top 10 shares" not in text
+    results["popularity_overlap"] = 0.7
+    text = ce.coldstart_doc(results, "cmd", "<b>", "<e>", report.bar_lines(ce.coldstart_checks(results)))
+    assert "The served top 10 shares 70% of its titles with popularity's top 10" in text
 
 
 def test_a_rescored_copy_takes_fold_ins_without_touching_the_served_vectors(small_split):
