@@ -206,7 +206,10 @@ class ColdVectors:
     def unstarted(self, given_franchises: Collection[int], rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Bool mask of the rows that continue a trained title (they have an anchor) of a franchise the
         member gave nothing of: a sequel or spin-off for someone who never started the story."""
-        return (self.anchor[rows] >= 0) & ~np.isin(self.franchise[rows], list(given_franchises))
+        out = self.anchor[rows] >= 0
+        # Only the rows with an anchor are looked up: a request's cost grows with them, not the catalog.
+        out[out] = ~np.isin(self.franchise[rows][out], list(given_franchises))
+        return out
 
     def evidenced(self, given_franchises: Collection[int] | None = None) -> np.ndarray:
         """Bool mask of the rows whose vector was learnt from members (a predecessor's or raters'), not
@@ -214,7 +217,7 @@ class ColdVectors:
         trained titles in a list. With a member's ``given_franchises``, not those the member never
         started (unstarted): what a predecessor's watchers liked says nothing of someone who skipped it,
         so such a title stands among the new titles, where its score (unstarted_penalty) places it."""
-        out = np.isin(self.source, (COMMUNITY, FRANCHISE))
+        out = (self.source == COMMUNITY) | (self.source == FRANCHISE)  # not np.isin: ~50x slower on int8 here
         return out if given_franchises is None else out & ~self.unstarted(given_franchises)
 
     def given_franchises(self, warm_rows: np.ndarray) -> set[int]:
