@@ -180,15 +180,17 @@ class ColdVectors:
         """Ranking scores of cold rows for a member: x_u . y standardized over the cold titles (so the
         prior's weight means the same for every member) and weighted by its source's rank_trust, plus
         the popularity prior, plus a bonus where they gave the franchise and another where the title
-        continues one of ``liked_titles`` (MAL ids the member rated at least liked_rating), minus
-        unstarted_penalty where it continues a trained title of a franchise they gave nothing of."""
+        continues one of ``liked_titles`` (MAL ids the member rated at least liked_rating)."""
         cfg = self.config
         dots = self.factors @ pref
         mean, sd = float(dots.mean()), float(dots.std()) + 1e-9
         rank_trust = np.asarray(cfg.rank_trust, np.float32)[self.source[rows]]
         out = rank_trust * (dots[rows] - mean) / sd + cfg.prior_weight * self.prior[rows]
-        out += cfg.continuation_weight * np.isin(self.franchise[rows], list(given_franchises))
+        # Less unstarted_penalty where the row continues a trained title of a franchise they gave nothing of:
+        # a sequel is watched by those who started the story.
         out -= cfg.unstarted_penalty * self.unstarted(given_franchises, rows)
+        if given_franchises:
+            out += cfg.continuation_weight * np.isin(self.franchise[rows], list(given_franchises))
         if len(liked_titles) and cfg.liked_continuation_weight:
             out += cfg.liked_continuation_weight * np.isin(self.anchor[rows], list(liked_titles))
         return out
