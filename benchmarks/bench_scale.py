@@ -109,7 +109,7 @@ def run_size(name: str) -> dict:
     config = ModelConfig()
     stages: dict[str, float] = {}
     t = time.perf_counter()
-    model = Recommender.fit(df, config, stage_times=stages, content=content)
+    model = Recommender.fit(df, config, stage_times=stages, content=content, franchises=franchises)
     fit_s = time.perf_counter() - t
     t = time.perf_counter()
     model.ensure_ann()

@@ -3,8 +3,8 @@ model once (the training side of the split does not depend on the seed), folds e
 then rebuilds the cold vectors for each setting. Three stages, each on the previous one's choice:
 
   1. ranking (franchise_weight, prior_weight, continuation_weight, liked_continuation_weight,
-     rank_trust): chosen by the bar's own criterion, the smaller of served / popularity on NDCG@10 and
-     on liked NDCG@10, averaged over the two seeds;
+     unstarted_penalty, rank_trust): chosen by the bar's own criterion, the smaller of served /
+     popularity on NDCG@10 and on liked NDCG@10, averaged over the two seeds;
   2. calibration (trust of franchise and content vectors): chosen by RMSE on the scored members'
      explicit ratings of cut titles, pooled over the two seeds;
   3. community (min_raters, max_raters, then the trust of community vectors): min_raters by the same
@@ -25,21 +25,23 @@ from pathlib import Path
 
 import numpy as np
 
-from animerec.recsys.algorithms.coldstart import ColdConfig
+from animerec.recsys.algorithms.coldstart import ColdConfig, catalog_franchises
 from animerec.recsys.data import load_catalog_table, load_interactions
 from animerec.recsys.evaluation import coldstart as ce
 from animerec.recsys.model import ModelConfig, Recommender, single_threaded_blas
 
 SEEDS = (1, 2)
-RANKING = {"franchise_weight": (0.5, 0.8), "prior_weight": (6.0, 8.0, 12.0), "continuation_weight": (0.0, 0.5),
-           "liked_continuation_weight": (0.0, 1.0, 2.0), "rank_trust": ((1.0, 1.0, 1.0, 1.0), (1.0, 0.5, 0.5, 1.0))}
+RANKING = {"franchise_weight": (0.5, 0.8), "prior_weight": (8.0, 12.0, 16.0), "continuation_weight": (0.0, 0.5),
+           "liked_continuation_weight": (1.0, 2.0, 3.0), "unstarted_penalty": (0.0, 2.0, 4.0, 8.0),
+           "rank_trust": ((1.0, 1.0, 1.0, 1.0),)}
 SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
 MIN_RATERS = (1, 2, 3, 5, 10, 20)
 MAX_RATERS = (32, 128, 1_000_000)
 OUT = Path(__file__).with_name("tune_coldstart.json")
 # The constants before this tuning, shown beside its choice.
-PREVIOUS = ColdConfig(franchise_weight=0.5, prior_weight=12.0, continuation_weight=0.3, liked_continuation_weight=0.0,
-                      rank_trust=(1.0, 1.0, 1.0, 1.0), trust=(1.0, 0.8, 0.5, 0.0), min_raters=5)
+PREVIOUS = ColdConfig(franchise_weight=0.5, prior_weight=12.0, continuation_weight=0.5, liked_continuation_weight=2.0,
+                      unstarted_penalty=0.0, rank_trust=(1.0, 1.0, 1.0, 1.0), trust=(0.75, 1.0, 1.0, 0.0),
+                      min_raters=20)
 
 
 def main() -> None:
@@ -48,7 +50,8 @@ def main() -> None:
     args = parser.parse_args()
     df, table = load_interactions(), load_catalog_table()
     train, held, cut_ids = ce.time_split(df, table)
-    model = Recommender.fit(train, ModelConfig(), content=table)
+    franchises = catalog_franchises(table)
+    model = Recommender.fit(train, ModelConfig(), content=table, franchises=franchises)
     split = {s: ce.halves(held, cut_ids, s) for s in SEEDS}
     with single_threaded_blas():
         folded = {s: ce.fold_cases(model, cases) for s, (cases, _) in split.items()}
@@ -82,7 +85,7 @@ def main() -> None:
         setting = dict(zip(RANKING, values))
         fw = setting["franchise_weight"]
         if fw not in built:
-            built[fw] = ce.with_cold(model, table, replace(config, franchise_weight=fw))
+            built[fw] = ce.with_cold(model, table, replace(config, franchise_weight=fw), franchises)
         figs = ranked(ce.with_scoring(built[fw], replace(config, **setting)))
         rows.append({**setting, **figs})
         print("ranking", setting, _line(figs), flush=True)
@@ -129,8 +132,8 @@ def main() -> None:
     config = replace(config, trust=min(shares, key=lambda r: r["rmse"])["trust"])
     record["community"] = {"min_raters": rows, "max_raters": caps, "trust": shares}
     record["chosen"] = {k: getattr(config, k) for k in ("franchise_weight", "prior_weight", "continuation_weight",
-                                                       "liked_continuation_weight", "rank_trust", "trust",
-                                                       "min_raters", "max_raters")}
+                                                       "liked_continuation_weight", "unstarted_penalty",
+                                                       "rank_trust", "trust", "min_raters", "max_raters")}
     print("chosen", record["chosen"])
     args.out.write_text(json.dumps(record, indent=1))
     print(f"wrote {args.out}")

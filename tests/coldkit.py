@@ -47,12 +47,13 @@ def cold_plant() -> tuple[ServedModel, Catalog]:
         "franchise_id": [a.franchise_id for a in titles], "work_id": [a.work_id for a in titles]})
     board = checkerboard()
     assert board["anime_id"].max() < 1000 + 2 * BLOCK_ITEMS
-    model = Recommender.fit(board, ModelConfig(factors=4, iterations=15, regularization=0.5, ease_neighbors=8,
-                                               knn_neighbors=8, ann_trees=5, ann_search_k=100), content=table)
     relations = [*PLANTED_RELATIONS, (1011, "Sequel", 1030), (1030, "Prequel", 1011),
                  (1000, "Spin-off", 1024), (1024, "Spin-off", 1000)]
     dates = {a.anime_id: a.start_date for a in titles}
     edges = pd.DataFrame(relations, columns=["anime_id", "relation", "related_id"])
     when = pd.DataFrame({"anime_id": list(dates), "start_date": pd.to_datetime(list(dates.values()))})
     franchises = Franchises((TitleInfo(a.anime_id, a.type, a.members) for a in catalog), edges, when)
+    model = Recommender.fit(board, ModelConfig(factors=4, iterations=15, regularization=0.5, ease_neighbors=8,
+                                               knn_neighbors=8, ann_trees=5, ann_search_k=100), content=table,
+                            franchises=franchises)
     return ServedModel(model, catalog, franchises), catalog

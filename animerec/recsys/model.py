@@ -37,6 +37,7 @@ from animerec.recsys.data import load_catalog_table
 
 if TYPE_CHECKING:
     from animerec.recsys.algorithms.spark_als import SparkSettings
+    from animerec.recsys.catalog.franchise import Franchises
 
 RATING_MIN, RATING_MAX = 1.0, 10.0
 # Below this share the neighbour scores (standardized, weights 1 + 2) move a title by < 0.1 sd:
@@ -165,6 +166,7 @@ class Recommender:
         catalog: Catalog | None = None,
         spark: SparkSettings | None = None,
         content: pd.DataFrame | None = None,
+        franchises: Franchises | None = None,
     ) -> Recommender:
         """Train on an interactions table (user_id, anime_id, rating with -1 = watched).
 
@@ -172,7 +174,8 @@ class Recommender:
         ``catalog`` gives the genres the /similar embeddings carry (none without it). With ``spark``
         the item factors come from Spark MLlib's implicit ALS (animerec.recsys.algorithms.spark_als) instead of
         animerec.recsys.algorithms.als; every other stage is the same. ``content`` is the catalog table
-        the titles without interactions get vectors from (load_catalog_table() when a catalog is given).
+        the titles without interactions get vectors from (load_catalog_table() when a catalog is given),
+        ``franchises`` the work and franchise graph over its titles (default: Franchises.load).
         """
         config = config or ModelConfig()
         stages = stage_times if stage_times is not None else {}
@@ -220,7 +223,7 @@ class Recommender:
         if content is not None:
             clock = time.perf_counter()
             model.cold = build_cold(item_ids, item_factors, item_bias, popularity,
-                                    model.user_gram(C, user_factors), content)
+                                    model.user_gram(C, user_factors), content, franchises=franchises)
             stages["cold_start"] = time.perf_counter() - clock
         if spark is not None:
             model.meta["engine"] = spark_als.describe(spark)

@@ -29,6 +29,19 @@ def checkerboard(n_users: int = 60, n_blocks: int = 2, density: float = 0.7, see
     return pd.DataFrame(rows, columns=["user_id", "anime_id", "rating"])
 
 
+def grouped_franchises(table: pd.DataFrame) -> Franchises:
+    """The work and franchise graph of a synthetic catalog table: its work_id and franchise_id columns
+    (franchise_id for both when it has no work_id) as the catalog build's links, ordered by start_date."""
+    work = table["work_id"] if "work_id" in table else table["franchise_id"]
+    links = [(a, g, level, "") for column, level in ((work, "work"), (table["franchise_id"], "franchise"))
+             for a, g in zip(table["anime_id"].tolist(), column.tolist()) if a != g]
+    types = table["type"].tolist() if "type" in table else ["TV"] * len(table)
+    titles = [TitleInfo(int(a), t, 0) for a, t in zip(table["anime_id"].tolist(), types)]
+    dates = pd.DataFrame({"anime_id": table["anime_id"], "start_date": pd.to_datetime(table["start_date"])})
+    return Franchises(titles, pd.DataFrame(columns=["anime_id", "relation", "related_id"]), dates,
+                      pd.DataFrame(links, columns=["anime_id", "related_id", "level", "evidence"]))
+
+
 @pytest.fixture(scope="session")
 def board() -> pd.DataFrame:
     return checkerboard()

@@ -216,7 +216,7 @@ class ServedModel:
             # whatever its vector's source: the member's own rating of the work speaks for it.
             goes_on = np.isin(self.rules.item_work[self.n_trained:], self.rules.item_work[rows])
             out[self.n_trained:] = cold_placed(out[: self.n_trained], cold_scores,
-                                               placeable=None if new_only else cold.evidenced() | goes_on,
+                                               placeable=None if new_only else cold.evidenced(franchises) | goes_on,
                                                loved_work=loved_work,
                                                work=self.rules.item_work[self.n_trained:])
         return out, terms

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from recsys.conftest import grouped_franchises
 
 from animerec.recsys.algorithms.coldstart import (
     CONTENT,
@@ -49,7 +50,8 @@ def planted():
     titles[-1]["year"] = None
     df = pd.DataFrame(rows, columns=["user_id", "anime_id", "rating"]).drop_duplicates(["user_id", "anime_id"])
     table = pd.DataFrame(titles)
-    model = Recommender.fit(df, ModelConfig(factors=8, iterations=6, item_max_items=100), content=table)
+    model = Recommender.fit(df, ModelConfig(factors=8, iterations=6, item_max_items=100), content=table,
+                            franchises=grouped_franchises(table))
     return model, table
 
 
@@ -183,6 +185,31 @@ def test_a_loved_predecessor_earns_its_continuation_a_bonus(planted):
     seen, liked = cool.new_titles(ratings, [SEQUEL_OF_ROMANCE])[0][0], cool.new_titles({**ratings, 205: 9.0},
                                                                                       [SEQUEL_OF_ROMANCE])[0][0]
     assert liked > seen
+
+
+def test_a_continuation_of_a_franchise_the_member_never_started_drops(planted):
+    model, _ = planted
+    cold = replace(model.cold, config=ColdConfig(continuation_weight=0.5, unstarted_penalty=4.0))
+    pref = model.fold_in(member(1)).pref
+    started = cold.given_franchises(np.array([model.index_of(205)]))
+    assert started
+    # The sequel of 205 gains the penalty and the continuation bonus when 205's franchise was given;
+    # no other cold title continues a trained one, so none moves.
+    lift = np.zeros(len(cold.anime_ids))
+    lift[cold.index_of(SEQUEL_OF_ROMANCE)] = 4.5
+    np.testing.assert_allclose(cold.scores(pref, started) - cold.scores(pref, set()), lift, atol=1e-5)
+    # Through the model: a Romance member who never gave 205 ranks the sequel below the new Romance work,
+    # and one who gave 205 does not.
+    gated = replace(model)
+    gated.cold = cold
+    unstarted = gated.new_titles(member(1), [SEQUEL_OF_ROMANCE, NEW_ROMANCE])[0]
+    started_scores = gated.new_titles({**member(1), 205: 8.0}, [SEQUEL_OF_ROMANCE, NEW_ROMANCE])[0]
+    assert unstarted[0] < unstarted[1]
+    assert started_scores[0] - started_scores[1] > unstarted[0] - unstarted[1] + 4.0
+    # Its predecessor's vector is evidence about members who started the franchise only.
+    sequel = cold.index_of(SEQUEL_OF_ROMANCE)
+    assert cold.evidenced()[sequel] and cold.evidenced(started)[sequel] and not cold.evidenced(set())[sequel]
+    np.testing.assert_array_equal(np.flatnonzero(cold.unstarted(set())), [sequel])
 
 
 def test_rank_trust_scales_the_member_term_per_source(planted):

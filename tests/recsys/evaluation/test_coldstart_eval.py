@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from recsys.conftest import grouped_franchises
 
 from animerec.recsys.evaluation import coldstart as ce
 from animerec.recsys.evaluation import report
@@ -41,7 +42,7 @@ def test_halves_give_older_titles_and_ask_for_the_cut_ones():
 
 def test_sequels_of_liked_titles_come_first_then_popularity():
     cut = np.array([3, 4, 5])
-    rank = ce.sequels_ranker(_table(), cut)
+    rank = ce.sequels_ranker(_table(), cut, grouped_franchises(_table()))
     case = Case("a", np.array([1, 2]), np.array([9.0, 5.0]), np.array([3]), np.array([9.0]))
     order = cut[np.argsort(-rank(case))]
     assert order.tolist() == [3, 4, 5]  # 3 continues liked title 1; then by members
@@ -82,7 +83,8 @@ def small_split():
     rows += [(f"u{u}", 100 + u % 3, 9.0) for u in range(40, 48)] + [(f"u{u}", 102, 8.0) for u in range(40, 46)]
     df = pd.DataFrame(rows, columns=["user_id", "anime_id", "rating"]).drop_duplicates(["user_id", "anime_id"])
     train, held, cut_ids = ce.time_split(df, table)
-    model = Recommender.fit(train, ModelConfig(factors=4, iterations=4, item_max_items=50), content=table)
+    model = Recommender.fit(train, ModelConfig(factors=4, iterations=4, item_max_items=50), content=table,
+                            franchises=grouped_franchises(table))
     cases, community = ce.halves(held, cut_ids, seed=0)
     return model, table, cases, community, cut_ids
 
@@ -93,11 +95,29 @@ def test_community_raters_are_gathered_per_cut_title_and_folded_in_from_min_rate
     truth = community[community["anime_id"].isin(cut_ids)].groupby("anime_id")["rating"].apply(sorted).to_dict()
     assert {a: sorted(r for _, r in rs) for a, rs in raters.items()} == truth
     need = 2
-    folded = ce.with_cold(model, table, replace(model.cold.config, min_raters=need))
+    folded = ce.with_cold(model, table, replace(model.cold.config, min_raters=need), grouped_franchises(table))
     counts = ce.fold_in_community(folded, raters)
     enough = {a: len(rs) for a, rs in raters.items() if len(rs) >= need}
     assert counts == {"titles": len(enough), "raters": sum(enough.values())}
     assert {int(a) for a in folded.cold.anime_ids[folded.cold.source == 0]} == set(enough)
+
+
+def test_the_reference_puts_continuations_of_franchises_not_started_last(small_split):
+    model, _, _, _, cut_ids = small_split
+    rank = ce.started_popularity_ranker(model, cut_ids)
+    # 102 continues trained title 5; by members the cut titles go 100 (900), 102 (500), 101 (50).
+    def order(given: list[int]) -> list[int]:
+        case = Case("x", np.array(given), np.full(len(given), 8.0), np.array([100]), np.array([9.0]))
+        return cut_ids[np.argsort(-rank(case))].tolist()
+    assert order([5, 6]) == [100, 102, 101]
+    assert order([6, 7]) == [100, 101, 102]
+
+
+def test_overlap10_counts_the_shared_titles_of_two_top_tens():
+    cases = [Case("a", np.array([1]), np.array([8.0]), np.array([2]), np.array([8.0]))] * 2
+    up, down = (lambda case: np.arange(30.0)), (lambda case: -np.arange(30.0))
+    assert ce.overlap10(cases, up, up) == 1.0 and ce.overlap10(cases, up, down) == 0.0
+    assert ce.overlap10(cases, up, lambda case: np.r_[np.zeros(23), np.ones(7)]) == pytest.approx(0.7)
 
 
 def test_calibration_without_shrinkage_is_the_served_one_at_full_trust(small_split):
@@ -128,6 +148,17 @@ def test_the_section_says_whether_the_bar_is_met_and_how_far_from_the_ceiling():
         assert ("**The bar is not met**" in text) is not met and ("The bar is met" in text) is met
         assert "50% of the warm ceiling's" in text and "sealed holdout" in text
         assert "No tuning record" in text
+        assert "reference, not one of the bar's baselines" not in text
+    # With the reference row, the section says how far the served path leads it too.
+    results = _results(0.6, 0.5)
+    results["methods"][ce.POPULARITY_STARTED] = {"ndcg10": 0.4, "ndcg10_liked": 0.3, "recall20": 0.5,
+                                                 "recall20_liked": 0.5}
+    text = ce.coldstart_doc(results, "cmd", "<b>", "<e>", report.bar_lines(ce.coldstart_checks(results)))
+    assert "not one of the bar's baselines): ndcg10 1.500 x, ndcg10_liked 2.000 x." in text
+    assert "The served top 10 shares" not in text
+    results["popularity_overlap"] = 0.7
+    text = ce.coldstart_doc(results, "cmd", "<b>", "<e>", report.bar_lines(ce.coldstart_checks(results)))
+    assert "The served top 10 shares 70% of its titles with popularity's top 10" in text
 
 
 def test_a_rescored_copy_takes_fold_ins_without_touching_the_served_vectors(small_split):
@@ -138,5 +169,6 @@ def test_a_rescored_copy_takes_fold_ins_without_touching_the_served_vectors(smal
     assert (copy.cold.source[[copy.cold.index_of(a) for a in cut_ids]] == 0).all()
     for name, array in model.cold.arrays().items():
         np.testing.assert_array_equal(array, before[name])
-    rebuilt = ce.with_cold(model, table, model.cold.config)  # the same config builds the same vectors
+    # The same config builds the same vectors.
+    rebuilt = ce.with_cold(model, table, model.cold.config, grouped_franchises(table))
     np.testing.assert_allclose(rebuilt.cold.factors, model.cold.factors, rtol=1e-5, atol=1e-6)

@@ -49,6 +49,19 @@ def test_new_works_rank_by_taste_among_the_rest(served):
     assert 1021 in block0 and (1020 not in block0 or block0.index(1021) < block0.index(1020))
 
 
+def test_a_new_season_of_a_franchise_the_member_never_started_stands_among_new_titles(served):
+    """1030 continues franchise B: for a block 0 fan who never gave B, its predecessor's vector is no
+    evidence about them, so it is not placed among the trained titles but stands among the new ones,
+    below block 0's new work 1021 (as the cold-start scores, unstarted_penalty included, rank them)."""
+    block0 = {1000: 9.0, 1001: 9.0}
+    scores = served.scores(served.model.folded(block0), block0)[0]
+    new, old = scores[served.index_of(1030)], scores[served.index_of(1021)]
+    assert new < old
+    assert new < scores[: served.n_trained].min()  # not placed among the (20, all reachable) trained titles
+    fan = served.scores(served.model.folded(BLOCK1_FAN), BLOCK1_FAN)[0]
+    assert fan[served.index_of(1030)] > fan[served.index_of(1020)]  # for a B fan it still leads
+
+
 def test_a_new_title_is_predicted_by_its_calibrated_cold_start_estimate(served):
     model = served.model
     user = model.fold_in(BLOCK1_FAN)
