@@ -122,6 +122,9 @@ class FoldedUser:
     ratings: np.ndarray  # float32, the member's rating of each of seen (-1: watched)
     cold_seen: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # ColdVectors rows given (trusted)
     cold_ratings: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))  # their ratings
+    # The fold-in's ridge system A (gram + Y'(C - I)Y): "because" splits x_u = A^-1 sum c_j y_j per given
+    # title against it (Recommender.preference_contributions) without building it again.
+    system: np.ndarray | None = None
 
 
 def confidence_weight(ratings: np.ndarray, config: ModelConfig) -> np.ndarray:
@@ -148,6 +151,7 @@ class Recommender:
     def __post_init__(self) -> None:
         self.item_ids = np.asarray(self.item_ids, dtype=np.int64)
         self._index = {int(a): i for i, a in enumerate(self.item_ids)}
+        self._positions = IdPositions(self.item_ids)
         k = self.item_factors.shape[1]
         V = self.item_factors.astype(np.float64)
         self._gram = (V.T @ V + self.config.regularization * np.eye(k)).astype(np.float32)
@@ -260,7 +264,8 @@ class Recommender:
         if cold is None or not rows:
             return scores, predicted, sources
         pos, idx = map(np.asarray, zip(*rows))
-        scores[pos] = cold.scores(user.pref, cold.given_franchises(user.seen), idx, self.liked_titles(user))
+        scores[pos] = cold.scores(user.pref, cold.given_franchises(user.seen), idx, self.liked_titles(user),
+                                  z=self.preference_z(user)[1])
         predicted[pos] = calibrated(cold.predicted(self.global_mean, user.user_bias, user.rating_vec, idx))
         for j, r in zip(pos, idx):
             sources[j] = SOURCES[cold.source[r]]
@@ -357,11 +362,7 @@ class Recommender:
 
     def _indices(self, ratings: Mapping[int, float]) -> tuple[np.ndarray, np.ndarray]:
         """Known items of a member's ratings, as (indices, ratings); unknown ids are ignored."""
-        pairs = [(self._index[int(a)], float(r)) for a, r in ratings.items() if int(a) in self._index]
-        if not pairs:
-            return np.empty(0, np.int64), np.empty(0, np.float32)
-        idx, r = zip(*pairs)
-        return np.asarray(idx, np.int64), np.asarray(r, np.float32)
+        return self._positions.known(ratings)
 
     def _cold_given(self, ratings: Mapping[int, float]) -> tuple[np.ndarray, np.ndarray]:
         """The member's titles without interactions whose vector is trusted at all, as (cold rows,
@@ -369,12 +370,11 @@ class Recommender:
         cold = self.cold
         if cold is None:
             return np.empty(0, np.int64), np.empty(0, np.float32)
-        pairs = [(row, float(r)) for a, r in ratings.items() if (row := cold.index_of(a)) is not None]
-        if not pairs:
-            return np.empty(0, np.int64), np.empty(0, np.float32)
-        rows, r = map(np.asarray, zip(*pairs))
+        if self.__dict__.get("_cold_positions_of") is not cold:  # cold ids are fixed; a new ColdVectors, new ids
+            self._cold_positions, self._cold_positions_of = IdPositions(cold.anime_ids), cold
+        rows, r = self._cold_positions.known(ratings)
         trusted = cold.trust_of(rows) > 0
-        return rows[trusted].astype(np.int64), r[trusted].astype(np.float32)
+        return rows[trusted], r[trusted]
 
     def _given_factors(self, idx: np.ndarray, cold_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(factors, biases, trust) of a member's given titles: the trained item indices ``idx``, then the
@@ -406,7 +406,8 @@ class Recommender:
         Y, bias, trust = self._given_factors(idx, rows)
         every = np.concatenate([r, cold_r])
         conf = self._confidence(every, trust)
-        pref = solve_user(Y, self._gram, np.arange(len(Y)), conf)
+        system = self._fold_in_system(Y, conf)
+        pref = solve_spd(system, Y.T @ conf)
         rated = every > 0
         user_bias, rating_vec = 0.0, np.zeros(k, np.float32)
         if rated.any():
@@ -418,7 +419,12 @@ class Recommender:
             penalty[0] = self.config.user_bias_reg
             w = solve_spd((X.T * w_row) @ X + np.diag(penalty), (X.T * w_row) @ target)
             user_bias, rating_vec = float(w[0]), w[1:].astype(np.float32)
-        return FoldedUser(idx, pref, user_bias, rating_vec, r, rows, cold_r)
+        return FoldedUser(idx, pref, user_bias, rating_vec, r, rows, cold_r, system)
+
+    def _fold_in_system(self, Y: np.ndarray, conf: np.ndarray) -> np.ndarray:
+        """The implicit-ALS fold-in's A = Y'Y + reg I + Y_u'(C_u - I)Y_u for the given titles' factors Y and
+        confidences (the exact solve of als.solve_user)."""
+        return self._gram + (Y.T * (conf - 1.0)) @ Y
 
     def folded(self, user: FoldedUser | Mapping[int, float]) -> FoldedUser:
         """A folded-in member: as given, or folded in from their ratings (so callers fold in once)."""
@@ -433,12 +439,22 @@ class Recommender:
         """A folded-in member's ranking score of every item (a fresh array, the caller may write to it)."""
         return self.ranking(user)[0]
 
-    def ranking(self, user: FoldedUser) -> tuple[np.ndarray, list[tuple[sp.csr_matrix, float]]]:
+    def preference_z(self, user: FoldedUser) -> tuple[np.ndarray, np.ndarray | None]:
+        """x_u . y standardized over the trained titles, and over the cold ones (None without them): the
+        factorization's part of the ranking, and what "because" holds a vector-driven pick to. Serving
+        computes these two products once per member and hands them on."""
+        cold = self.cold
+        return (standardized(self.item_factors @ user.pref),
+                standardized(cold.factors @ user.pref) if cold is not None and len(cold.anime_ids) else None)
+
+    def ranking(self, user: FoldedUser, z: np.ndarray | None = None
+                ) -> tuple[np.ndarray, list[tuple[sp.csr_matrix, float]]]:
         """The ranking scores, and the item-item terms behind them as (matrix, coefficient): a given
-        title j adds coefficient * M[j, i] to title i's score (what "because" is computed from)."""
+        title j adds coefficient * M[j, i] to title i's score (what "because" is computed from).
+        ``z``: the trained titles' part of preference_z, when the caller has it."""
         if len(user.seen) == 0:
             if user.pref.any():  # only titles without interactions given: their vectors place the member
-                return standardized(self.item_factors @ user.pref).astype(np.float32), []
+                return (z if z is not None else standardized(self.item_factors @ user.pref)).astype(np.float32), []
             # Nothing to fold in: the most watched titles first.
             return np.log1p(self.item_popularity).astype(np.float32), []
         cfg = self.config
@@ -449,7 +465,7 @@ class Recommender:
         if cold > COLD_NEGLIGIBLE:  # long histories skip the (wide) neighbour sums
             terms += [(self.cooccurrence, cold * cfg.cold_cooccurrence_weight),
                       (self.cosine, cold * cfg.cold_cosine_weight)]
-        scores = cfg.blend_factorization * standardized(self.item_factors @ user.pref)
+        scores = cfg.blend_factorization * (z if z is not None else standardized(self.item_factors @ user.pref))
         scaled = []
         for matrix, weight in terms:
             sums = row_sum(matrix, user.seen)
@@ -467,7 +483,7 @@ class Recommender:
             return np.zeros((n_given, len(vectors)), np.float32)
         Y, _, trust = self._given_factors(user.seen, user.cold_seen)
         conf = self._confidence(np.concatenate([user.ratings, user.cold_ratings]), trust)
-        A = self._gram + (Y.T * (conf - 1.0)) @ Y
+        A = user.system if user.system is not None else self._fold_in_system(Y, conf)
         return (conf[:, None] * (Y @ solve_spd(A, np.asarray(vectors, np.float32).T))).astype(np.float32)
 
     @staticmethod
@@ -576,6 +592,31 @@ def standardized(v: np.ndarray) -> np.ndarray:
 def _normalized(m: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(m, axis=-1, keepdims=True)
     return m / np.maximum(norms, 1e-12)
+
+
+class IdPositions:
+    """MAL id -> index over a fixed id array, for a member's whole ratings at once: one searchsorted
+    instead of a dict look-up per rating, on every request's path."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self._order = np.argsort(ids, kind="stable")
+        self._sorted = np.asarray(ids, np.int64)[self._order]
+
+    def of(self, anime_ids: np.ndarray) -> np.ndarray:
+        """The index of each id, -1 for an id not in the array."""
+        anime_ids = np.asarray(anime_ids, np.int64)
+        if len(self._sorted) == 0:
+            return np.full(len(anime_ids), -1, np.int64)
+        at = np.minimum(np.searchsorted(self._sorted, anime_ids), len(self._sorted) - 1)
+        return np.where(self._sorted[at] == anime_ids, self._order[at], -1)
+
+    def known(self, ratings: Mapping[int, float]) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, float32 ratings) of the rated ids in the array, in the ratings' order."""
+        ids = np.fromiter(ratings.keys(), np.int64, len(ratings))
+        r = np.fromiter(ratings.values(), np.float32, len(ratings))
+        idx = self.of(ids)
+        found = idx >= 0
+        return idx[found], r[found]
 
 
 def top_n(scores: np.ndarray, n: int) -> np.ndarray:

@@ -26,7 +26,7 @@ from animerec.recsys.algorithms.coldstart import SOURCES
 from animerec.recsys.algorithms.embeddings import CANDIDATES, genre_matrix, rerank
 from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters
 from animerec.recsys.catalog.franchise import Franchises, TitleInfo
-from animerec.recsys.model import FoldedUser, Recommender, UnknownTitle, calibrated, standardized, top_n
+from animerec.recsys.model import FoldedUser, IdPositions, Recommender, UnknownTitle, calibrated, standardized, top_n
 from animerec.recsys.serving.rules import CANDIDATE_DEPTH, CONTINUE, NEW, FanRules, member_floor, pick_floor
 
 # Most lists fill from this many of the best candidates; the rest of CANDIDATE_DEPTH is a second round.
@@ -105,6 +105,15 @@ class TitleSpace:
 
 
 @dataclass(frozen=True)
+class _Scored:
+    """One member's scoring of every served title, for one request."""
+
+    scores: np.ndarray  # ServedModel.scores
+    terms: list  # the item-item terms behind the trained titles' scores (Recommender.ranking)
+    z: np.ndarray  # x_u . y standardized over its kind, trained or cold (Recommender.preference_z)
+
+
+@dataclass(frozen=True)
 class SimilarList:
     neighbours: list[tuple[int, float]]  # (anime_id, similarity), best first, one per other work
     same_series: list[int]  # the title's own franchise, oldest first (grouped, never in neighbours)
@@ -125,6 +134,7 @@ class ServedModel:
         self.ids = ids
         self.n_trained = model.n_items
         self.titles = TitleSpace(ids, {a: i for i, a in enumerate(ids.tolist())})
+        self._positions = IdPositions(ids)
         # The rules read item_ids and index_of only: over TitleSpace they hold for cold titles too.
         self.rules = FanRules(cast(Recommender, self.titles), catalog, self.franchises)
         self._genre_matrix = genre_matrix(ids, catalog)[0]  # items x genres, 0/1
@@ -180,7 +190,8 @@ class ServedModel:
 
     def given(self, ratings: Iterable[int]) -> np.ndarray:
         """Item indices of the titles a member gave (trained or cold)."""
-        return self.rules.indices(ratings)
+        idx = self._positions.of(np.fromiter(ratings, np.int64))
+        return idx[idx >= 0]
 
     def blocked(self, given: np.ndarray, exclude: Iterable[int] = (), allowed: np.ndarray | None = None) -> np.ndarray:
         """Bool mask over the served titles a list may not show: the item indices ``given``, the anime ids
@@ -195,18 +206,28 @@ class ServedModel:
     def scores(self, user: FoldedUser, ratings: Iterable[int]) -> tuple[np.ndarray, list]:
         """A member's ranking score of every served title (float64, a fresh array), and the item-item
         terms behind the trained titles' (Recommender.ranking). Cold titles are placed by cold_placed."""
-        warm, terms = self.model.ranking(user)
+        scored = self._scored(user, ratings)
+        return scored.scores, scored.terms
+
+    def _scored(self, user: FoldedUser, ratings: Iterable[int]) -> _Scored:
+        """scores(), with the member's x_u . y per served title (standardized per kind) computed on the
+        way: the item factors' two products with x_u, the costliest step of a request, made once."""
+        warm_z, cold_z = self.model.preference_z(user)
+        warm, terms = self.model.ranking(user, warm_z)
         out = np.empty(self.n_items, np.float64)
         out[: self.n_trained] = warm
+        z = np.empty(self.n_items, np.float64)
+        z[: self.n_trained] = warm_z
         cold = self.model.cold
-        if cold is not None and self.n_items > self.n_trained:
+        if cold is not None and cold_z is not None and self.n_items > self.n_trained:
+            z[self.n_trained:] = cold_z
             franchises = cold.given_franchises(user.seen)
             rows = self.given(ratings)
             franchises.update(f for f in cold.franchise[rows[rows >= self.n_trained] - self.n_trained].tolist() if f >= 0)
-            cold_scores = cold.scores(user.pref, franchises, liked_titles=self.model.liked_titles(user))
+            cold_scores = cold.scores(user.pref, franchises, liked_titles=self.model.liked_titles(user), z=cold_z)
             out[self.n_trained:] = cold_placed(out[: self.n_trained], cold_scores,
                                                placeable=cold.evidenced())
-        return out, terms
+        return _Scored(out, terms, z)
 
     def predictions(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:
         """Calibrated 1-10 predictions of served titles (item indices): a cold title's is the cold-start
@@ -250,7 +271,8 @@ class ServedModel:
         most watched DISCOVER_SKIP_TOP never appear)."""
         model = self.model
         user = user or model.fold_in(ratings)
-        scores, terms = self.scores(user, ratings)
+        scored = self._scored(user, ratings)
+        scores, terms = scored.scores, scored.terms
         # What the member may never be shown here, and apart from it what this request leaves out (dismissed
         # titles, earlier pages): the coverage order below is made without the latter.
         never = self.blocked(self.given(ratings), (), allowed)
@@ -291,7 +313,7 @@ class ServedModel:
             if slot.kind == CONTINUE and (before := self.rules.before(slot.shown) & given):
                 fixed[j] = max(before, key=lambda a: ratings[a])
         idx = np.array([slot.shown for slot in slots], np.int64)
-        reasons = self._because(user, ratings, idx, fixed, terms, floor)
+        reasons = self._because(user, ratings, idx, fixed, terms, floor, scored.z)
         picks = []
         for slot, reason in zip(slots, reasons):
             anime_id, score = int(self.ids[slot.shown]), float(scores[slot.ranked])
@@ -314,7 +336,8 @@ class ServedModel:
                         and int(a) not in ratings], np.int64)
         if len(idx) == 0:
             return []
-        scores, terms = self.scores(user, ratings)
+        scored = self._scored(user, ratings)
+        scores, terms = scored.scores, scored.terms
         idx = idx[np.argsort(-scores[idx], kind="stable")]
         predicted = self.predictions(user, idx)
         given = ratings.keys()
@@ -329,7 +352,7 @@ class ServedModel:
             entry = self.rules.entry_point(i)
             later = w not in started and bool(self.rules.before(i)) and entry >= 0 and entry != i
             starts.append(int(self.ids[entry]) if later else None)
-        reasons = self._because(user, ratings, idx, fixed, terms, member_floor(ratings))
+        reasons = self._because(user, ratings, idx, fixed, terms, member_floor(ratings), scored.z)
         out = []
         for i, p, kind, reason, start in zip(idx.tolist(), predicted.tolist(), kinds, reasons, starts):
             anime_id = int(self.ids[i])
@@ -387,7 +410,7 @@ class ServedModel:
             yield i
 
     def _because(self, user: FoldedUser, ratings: Mapping[int, float], idx: np.ndarray,
-                 fixed: Sequence[int | None], terms: list, floor: float) -> list[int | None]:
+                 fixed: Sequence[int | None], terms: list, floor: float, z: np.ndarray) -> list[int | None]:
         """For each pick, the given title that added most to its score among those that relate to it
         (a shared genre, or one franchise) and that the member liked (a score at or above their floor,
         or watched); None when no such title helped: the caller then says it is popular with members
@@ -400,7 +423,7 @@ class ServedModel:
         franchise or its raters says anything of the titles it follows: a content or prior vector never
         names one. A vector-driven pick also needs the named title to add DRIVES_SHARE of what the given
         titles add, and its vector score to stand DRIVES_ABOVE sd above its kind's (trained or cold; else
-        popularity put it there)."""
+        popularity put it there): ``z``, _Scored.z."""
         out = list(fixed)
         todo = [j for j, b in enumerate(fixed) if b is None]
         n_seen = len(user.seen)
@@ -425,7 +448,7 @@ class ServedModel:
             else:
                 contrib = self.model.preference_contributions(user, self._vectors(picks))
                 share = contrib >= DRIVES_SHARE * np.maximum(contrib, 0).sum(axis=0)
-                ok = (contrib > 0) & share & (self._vector_z(user, picks) >= DRIVES_ABOVE)
+                ok = (contrib > 0) & share & (z[picks] >= DRIVES_ABOVE)
             ok &= self._relates(given, picks) & liked[:, None]
             best = np.argmax(np.where(ok, contrib, 0.0), axis=0)
             for col, j in enumerate(cols):
@@ -438,17 +461,6 @@ class ServedModel:
         model, n = self.model, self.n_trained
         cold = model.cold.factors if model.cold is not None else model.item_factors[:0]
         return np.array([model.item_factors[i] if i < n else cold[i - n] for i in idx.tolist()], np.float32)
-
-    def _vector_z(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:
-        """x_u . y of served titles, standardized over their kind (the trained titles, or the cold ones)."""
-        out = np.empty(len(idx), np.float64)
-        n = self.n_trained
-        for part, factors, offset in ((idx < n, self.model.item_factors, 0),
-                                      (idx >= n, self.model.cold.factors if self.model.cold is not None else None, n)):
-            if part.any() and factors is not None:
-                dots = factors @ user.pref
-                out[part] = (dots[idx[part] - offset] - dots.mean()) / (dots.std() + 1e-9)
-        return out
 
     def _relates(self, given: np.ndarray, picks: np.ndarray) -> np.ndarray:
         """(given x picks): whether a given title can honestly be named as the reason for a pick: one
@@ -471,9 +483,11 @@ class ServedModel:
         i = self.index_of(anime_id)
         if i is None or len(user.seen) + len(user.cold_seen) == 0:
             return float(model.predict(user, [anime_id])[0]), None
-        _, terms = model.ranking(user)
+        warm_z, cold_z = model.preference_z(user)
+        _, terms = model.ranking(user, warm_z)
+        z = warm_z if cold_z is None else np.concatenate([warm_z, cold_z])
         idx = np.array([i], np.int64)
-        [because] = self._because(user, ratings, idx, [None], terms, member_floor(ratings))
+        [because] = self._because(user, ratings, idx, [None], terms, member_floor(ratings), z)
         return float(self.predictions(user, idx)[0]), because
 
     # ------------------------------------------------------------------------------ /similar
