@@ -145,6 +145,13 @@ class ServedModel:
         support = np.concatenate([model.item_popularity, members[self.n_trained:] * per_member])
         self._popularity_of = support.tolist()  # a list: rerank indexes it per candidate
         self._unit_vectors = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
+        # What /similar may list beside a title whose own place is learnt from members: titles placed by
+        # evidence too (trained, or a cold vector from a predecessor or raters), as the index was built.
+        self._evidenced = np.ones(len(ids), bool)
+        if model.cold is not None:
+            self._evidenced[self.n_trained:] = model.cold.evidenced()
+        # Annoy candidates a title held to evidence asks for: as many evidenced ones as CANDIDATES were.
+        self._evidenced_want = int(np.ceil(CANDIDATES * len(ids) / max(int(self._evidenced.sum()), 1)))
         n = len(ids)
         self._popular_rank = np.empty(n, np.int64)
         self._popular_rank[np.argsort(-members, kind="stable")] = np.arange(n)
@@ -492,8 +499,15 @@ class ServedModel:
 
     # ------------------------------------------------------------------------------ /similar
     def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None,
-                given: Collection[int] = ()) -> SimilarList:
+                given: Collection[int] = (), guesses: bool = False) -> SimilarList:
         """Titles of other works nearest to one title, one per franchise, and its own series apart.
+
+        Only evidence makes a neighbour: a title whose vector is learnt from members (trained, or a cold
+        title continuing a predecessor or folded in from raters) lists titles like it, never a title
+        whose vector is a content guess (a new work with nothing but its genres, studio and year: that
+        it lands near Monster says nothing of Monster's fans). ``guesses`` lets those in too, for a list
+        of new titles. A title that is itself a content guess may list anything: its neighbours are as
+        good as its own place.
 
         For the member who asks (``given``: the anime ids they rated or watched, left out of the list), a
         neighbour from a work they have not started is shown as its entry point (FanRules.entry_point,
@@ -510,7 +524,11 @@ class ServedModel:
         if i is None:
             raise UnknownTitle(anime_id)
         allowed = None if allowed is None else np.asarray(allowed, bool)
-        gave = self.rules.indices(given)
+        want = CANDIDATES
+        if self._evidenced[i] and not guesses and self._evidenced_want > CANDIDATES:
+            allowed = self._evidenced if allowed is None else allowed & self._evidenced
+            want = self._evidenced_want
+        gave = self.given(given)
         if len(gave):
             allowed = np.ones(self.n_items, bool) if allowed is None else allowed.copy()
             allowed[gave] = False
@@ -518,7 +536,6 @@ class ServedModel:
             hits = self._rerank(i, self._exact_candidates(i, np.flatnonzero(allowed)), n, allowed)
         else:
             ann = model.ensure_ann()
-            want = CANDIDATES
             while True:
                 hits = self._rerank(i, ann.neighbours(i, want), n, allowed)
                 if len(hits) >= n or want >= self.n_items - 1:
