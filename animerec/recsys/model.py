@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.linalg import cho_factor, cho_solve
 from threadpoolctl import ThreadpoolController
 
-from animerec.recsys.algorithms.als import fit_als, solve_spd, solve_user
+from animerec.recsys.algorithms.als import fit_als, solve_user
 from animerec.recsys.algorithms.ann import AnnIndex
 from animerec.recsys.algorithms.coldstart import SOURCES, ColdVectors, build_cold
 from animerec.recsys.algorithms.embeddings import genre_matrix, similar_embeddings
@@ -122,9 +123,9 @@ class FoldedUser:
     ratings: np.ndarray  # float32, the member's rating of each of seen (-1: watched)
     cold_seen: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # ColdVectors rows given (trusted)
     cold_ratings: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))  # their ratings
-    # The fold-in's ridge system A (gram + Y'(C - I)Y): "because" splits x_u = A^-1 sum c_j y_j per given
-    # title against it (Recommender.preference_contributions) without building it again.
-    system: np.ndarray | None = None
+    # The fold-in's ridge system A (gram + Y'(C - I)Y), factorized: "because" splits x_u = A^-1 sum c_j y_j
+    # per given title against it (Recommender.preference_contributions) without solving it again.
+    system: RidgeSystem | None = None
 
 
 def confidence_weight(ratings: np.ndarray, config: ModelConfig) -> np.ndarray:
@@ -155,6 +156,12 @@ class Recommender:
         k = self.item_factors.shape[1]
         V = self.item_factors.astype(np.float64)
         self._gram = (V.T @ V + self.config.regularization * np.eye(k)).astype(np.float32)
+        self._gram_inv = np.linalg.inv(self._gram.astype(np.float64))
+        # The rating ridge's penalty on [user bias, z_u], and its inverse.
+        self._penalty = np.full(k + 1, self.config.rating_reg, np.float32)
+        self._penalty[0] = self.config.user_bias_reg
+        self._penalty_inv = np.diag(1.0 / self._penalty.astype(np.float64))
+        self._penalty = np.diag(self._penalty)
         self._ann: AnnIndex | None = None  # set by attach_ann / artifacts.load
         self._similar_space: tuple[np.ndarray, np.ndarray] | None = None  # similar_space(), made once
 
@@ -407,7 +414,7 @@ class Recommender:
         every = np.concatenate([r, cold_r])
         conf = self._confidence(every, trust)
         system = self._fold_in_system(Y, conf)
-        pref = solve_spd(system, Y.T @ conf)
+        pref = system.solve(Y.T @ conf)
         rated = every > 0
         user_bias, rating_vec = 0.0, np.zeros(k, np.float32)
         if rated.any():
@@ -415,16 +422,14 @@ class Recommender:
             X = np.hstack([np.ones((rated.sum(), 1), np.float32), Y[rated]])
             w_row = trust[rated]
             target = every[rated] - self.global_mean - bias[rated]
-            penalty = np.full(k + 1, self.config.rating_reg, np.float32)
-            penalty[0] = self.config.user_bias_reg
-            w = solve_spd((X.T * w_row) @ X + np.diag(penalty), (X.T * w_row) @ target)
+            w = RidgeSystem(self._penalty, self._penalty_inv, X, w_row).solve((X.T * w_row) @ target)
             user_bias, rating_vec = float(w[0]), w[1:].astype(np.float32)
         return FoldedUser(idx, pref, user_bias, rating_vec, r, rows, cold_r, system)
 
-    def _fold_in_system(self, Y: np.ndarray, conf: np.ndarray) -> np.ndarray:
+    def _fold_in_system(self, Y: np.ndarray, conf: np.ndarray) -> RidgeSystem:
         """The implicit-ALS fold-in's A = Y'Y + reg I + Y_u'(C_u - I)Y_u for the given titles' factors Y and
         confidences (the exact solve of als.solve_user)."""
-        return self._gram + (Y.T * (conf - 1.0)) @ Y
+        return RidgeSystem(self._gram, self._gram_inv, Y, conf - 1.0)
 
     def folded(self, user: FoldedUser | Mapping[int, float]) -> FoldedUser:
         """A folded-in member: as given, or folded in from their ratings (so callers fold in once)."""
@@ -483,8 +488,8 @@ class Recommender:
             return np.zeros((n_given, len(vectors)), np.float32)
         Y, _, trust = self._given_factors(user.seen, user.cold_seen)
         conf = self._confidence(np.concatenate([user.ratings, user.cold_ratings]), trust)
-        A = user.system if user.system is not None else self._fold_in_system(Y, conf)
-        return (conf[:, None] * (Y @ solve_spd(A, np.asarray(vectors, np.float32).T))).astype(np.float32)
+        system = user.system if user.system is not None else self._fold_in_system(Y, conf)
+        return (conf[:, None] * (Y @ system.solve(np.asarray(vectors, np.float32).T))).astype(np.float32)
 
     @staticmethod
     def contributions(user: FoldedUser, idx: np.ndarray, terms: list[tuple[sp.csr_matrix, float]]) -> np.ndarray:
@@ -592,6 +597,40 @@ def standardized(v: np.ndarray) -> np.ndarray:
 def _normalized(m: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(m, axis=-1, keepdims=True)
     return m / np.maximum(norms, 1e-12)
+
+
+# A system with fewer given rows than this share of its size is solved by Woodbury's identity.
+WOODBURY_BELOW = 0.25
+
+
+class RidgeSystem:
+    """A = B + Y' diag(d) Y for a fixed, well-conditioned B (the item Gram plus ridge, or the rating
+    ridge's diagonal penalty) and a member's given rows Y, ready to solve A x = b for any b.
+
+    Few rows (L < WOODBURY_BELOW * k) are solved by Woodbury's identity against B's inverse, made once
+    per model: an L x L factorization in float64 instead of the k x k one, which was most of a short
+    member's fold-in (two per fold-in, and a list for a member with few titles folds in each liked
+    title alone as well). Otherwise one float32 Cholesky factorization of A, kept for every further
+    right-hand side (als.solve_spd's arithmetic)."""
+
+    def __init__(self, base: np.ndarray, base_inv: np.ndarray, Y: np.ndarray, d: np.ndarray) -> None:
+        self._factor = None
+        if len(Y) < WOODBURY_BELOW * len(base) and (d > 0).all():
+            self._Y = Y.astype(np.float64)
+            self._base_inv = base_inv
+            self._base_inv_yt = base_inv @ self._Y.T
+            inner = np.diag(1.0 / d.astype(np.float64)) + self._Y @ self._base_inv_yt
+            self._inner = cho_factor(inner, check_finite=False)
+        else:
+            A = base + (Y.T * d) @ Y
+            self._factor = cho_factor(A.astype(np.float32, copy=False), check_finite=False)
+
+    def solve(self, b: np.ndarray) -> np.ndarray:
+        """A^-1 b (float32), b a vector or a matrix of columns."""
+        if self._factor is not None:
+            return cho_solve(self._factor, b.astype(np.float32, copy=False), check_finite=False)
+        x0 = self._base_inv @ b.astype(np.float64)
+        return (x0 - self._base_inv_yt @ cho_solve(self._inner, self._Y @ x0, check_finite=False)).astype(np.float32)
 
 
 class IdPositions:

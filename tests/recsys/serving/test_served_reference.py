@@ -8,6 +8,7 @@ small model trained on the bundled data and the bundled catalog: real franchises
 and cold titles of every source, for members of 2 to 120 titles (the few-title ones take the coverage
 path), with and without filters."""
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,8 @@ import pytest
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.data import load_interactions
 from animerec.recsys.lifecycle import artifacts
-from animerec.recsys.model import FoldedUser, Recommender, standardized
+from animerec.recsys.algorithms.als import solve_spd
+from animerec.recsys.model import FoldedUser, Recommender, confidence_weight, standardized
 from animerec.recsys.serving.group import group_picks
 from animerec.recsys.serving.served import ServedModel, _Scored, cold_placed
 
@@ -50,24 +52,41 @@ class Reference(ServedModel):
 
 
 def reference_fold_in(model: Recommender, ratings) -> FoldedUser:
-    """Recommender.fold_in by dict look-ups, without its kept ridge system."""
+    """Recommender.fold_in by dict look-ups and two k x k Cholesky solves, keeping no system; checked
+    against the fold-in served (Woodbury's identity for short members)."""
     pairs = [(model.index_of(a), r) for a, r in ratings.items() if model.index_of(a) is not None]
     cold = [(model.cold.index_of(a), r) for a, r in ratings.items() if model.cold.index_of(a) is not None]
     cold = [(row, r) for row, r in cold if model.cold.trust_of(np.array([row]))[0] > 0]
-    user = model.fold_in(ratings)
     seen = np.array([i for i, _ in pairs], np.int64)
     cold_seen = np.array([row for row, _ in cold], np.int64)
+    given = np.array([r for _, r in pairs] + [r for _, r in cold], np.float32)
+    Y = np.vstack([model.item_factors[seen], model.cold.factors[cold_seen]])
+    trust = np.concatenate([np.ones(len(seen), np.float32), model.cold.trust_of(cold_seen)])
+    bias = np.concatenate([model.item_bias[seen], model.cold.bias[cold_seen]])
+    conf = 1.0 + model.config.alpha * trust * confidence_weight(given, model.config)
+    pref = solve_spd(model._gram + (Y.T * (conf - 1.0)) @ Y, Y.T @ conf)
+    rated = given > 0
+    X = np.hstack([np.ones((rated.sum(), 1), np.float32), Y[rated]])
+    penalty = np.full(X.shape[1], model.config.rating_reg, np.float32)
+    penalty[0] = model.config.user_bias_reg
+    target = given[rated] - model.global_mean - bias[rated]
+    w = solve_spd((X.T * trust[rated]) @ X + np.diag(penalty), (X.T * trust[rated]) @ target)
+    user = model.fold_in(ratings)
     assert np.array_equal(user.seen, seen) and np.array_equal(user.cold_seen, cold_seen)
-    np.testing.assert_array_equal(user.ratings, np.array([r for _, r in pairs], np.float32))
-    return FoldedUser(user.seen, user.pref, user.user_bias, user.rating_vec, user.ratings, user.cold_seen,
-                      user.cold_ratings)
+    np.testing.assert_allclose(user.pref, pref, rtol=1e-3, atol=1e-5 * np.abs(pref).max())
+    np.testing.assert_allclose(user.rating_vec, w[1:], rtol=1e-3, atol=1e-5 * np.abs(w).max())
+    assert user.user_bias == pytest.approx(float(w[0]), rel=1e-3, abs=1e-5)
+    return FoldedUser(seen, pref, float(w[0]), w[1:].astype(np.float32), given[: len(seen)], cold_seen,
+                      given[len(seen):])
 
 
 @pytest.fixture(scope="module")
 def pair(small_models_root: Path) -> tuple[ServedModel, Reference]:
     model = artifacts.load_current(small_models_root)
     served = ServedModel(model, Catalog.load())
-    return served, Reference(model, served.catalog, served.franchises)
+    plain = copy.copy(model)
+    plain.fold_in = lambda ratings: reference_fold_in(model, ratings)
+    return served, Reference(plain, served.catalog, served.franchises)
 
 
 @pytest.fixture(scope="module")
@@ -105,11 +124,9 @@ def test_recommend_matches_the_reference(pair, members):
     masks = [None, served.allowed(catalog.filters("Comedy")), served.allowed(catalog.filters(type="Movie"))]
     named = 0
     for j, ratings in enumerate(members):
-        user = served.model.fold_in(ratings)
-        plain = reference_fold_in(served.model, ratings)
         for allowed, discover in ((masks[j % 3], False), (None, True)):
-            got = served.recommend(ratings, 10, allowed=allowed, discover=discover, user=user)
-            want = reference.recommend(ratings, 10, allowed=allowed, discover=discover, user=plain)
+            got = served.recommend(ratings, 10, allowed=allowed, discover=discover)
+            want = reference.recommend(ratings, 10, allowed=allowed, discover=discover)
             same_picks(got.picks, want.picks)
             assert got.seen_these == want.seen_these and got.floor == want.floor
             named += sum(p.because is not None for p in got.picks)
