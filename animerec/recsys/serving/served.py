@@ -146,12 +146,11 @@ class ServedModel:
         self._popularity_of = support.tolist()  # a list: rerank indexes it per candidate
         self._unit_vectors = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
         # What /similar may list beside a title whose own place is learnt from members: titles placed by
-        # evidence too (trained, or a cold vector from a predecessor or raters), as the index was built.
-        self._evidenced = np.ones(len(ids), bool)
-        if model.cold is not None:
-            self._evidenced[self.n_trained:] = model.cold.evidenced()
-        # Annoy candidates a title held to evidence asks for: as many evidenced ones as CANDIDATES were.
-        self._evidenced_want = int(np.ceil(CANDIDATES * len(ids) / max(int(self._evidenced.sum()), 1)))
+        # evidence too (Recommender.similar_evidenced, searched in their own index).
+        self._evidenced = model.similar_evidenced()
+        self._n_evidenced = int(self._evidenced.sum())
+        if self._n_evidenced < self.n_items:
+            model.evidence_ann()  # built now (about half a second), not on a member's first /similar
         n = len(ids)
         self._popular_rank = np.empty(n, np.int64)
         self._popular_rank[np.argsort(-members, kind="stable")] = np.arange(n)
@@ -524,23 +523,24 @@ class ServedModel:
         if i is None:
             raise UnknownTitle(anime_id)
         allowed = None if allowed is None else np.asarray(allowed, bool)
-        want = CANDIDATES
-        if self._evidenced[i] and not guesses and self._evidenced_want > CANDIDATES:
-            allowed = self._evidenced if allowed is None else allowed & self._evidenced
-            want = self._evidenced_want
+        by_evidence = bool(self._evidenced[i]) and not guesses and self._n_evidenced < self.n_items
+        if by_evidence and allowed is not None:
+            allowed = allowed & self._evidenced
         gave = self.given(given)
         if len(gave):
             allowed = np.ones(self.n_items, bool) if allowed is None else allowed.copy()
             allowed[gave] = False
         if allowed is not None and allowed.sum() <= EXACT_FILTERED:
-            hits = self._rerank(i, self._exact_candidates(i, np.flatnonzero(allowed)), n, allowed)
+            subset = np.flatnonzero(allowed if not by_evidence else allowed & self._evidenced)
+            hits = self._rerank(i, self._exact_candidates(i, subset), n, allowed)
         else:
-            ann = model.ensure_ann()
+            ann, size = (model.evidence_ann(), self._n_evidenced) if by_evidence else (model.ensure_ann(), self.n_items)
+            want = CANDIDATES
             while True:
                 hits = self._rerank(i, ann.neighbours(i, want), n, allowed)
-                if len(hits) >= n or want >= self.n_items - 1:
+                if len(hits) >= n or want >= size - 1:
                     break
-                want = min(want * 4, self.n_items - 1)
+                want = min(want * 4, size - 1)
         started = {self.franchises.work_of(a) or a for a in given}  # as item_work names them
         shown = []
         for j, s in hits:

@@ -229,3 +229,17 @@ def test_served_cold_scores_follow_the_evaluated_cold_start_scores(served):
     assert cold_ids[int(np.argmax(scores))] == 1030
     served_scores = unpopular.scores(user, member)[0][cold_rows]
     assert [cold_ids[i] for i in np.argsort(-served_scores, kind="stable")][0] == 1030
+
+
+def test_the_evidence_index_answers_in_served_indices_among_titles_placed_by_evidence(served):
+    model = served.model
+    evidenced = model.similar_evidenced()
+    assert evidenced.tolist() == [True] * served.n_trained + [served.source(i) == "franchise"
+                                                               for i in range(served.n_trained, served.n_items)]
+    ann = model.evidence_ann()
+    V = served._unit_vectors
+    for i in (served.index_of(1015), served.index_of(1003), served.index_of(1030)):
+        found = [j for j, _ in ann.neighbours(i, 8)]
+        sims = np.where(evidenced, V @ V[i], -np.inf)
+        sims[i] = -np.inf
+        assert found == np.argsort(-sims, kind="stable")[:8].tolist()  # 21 titles: the search is exact
