@@ -151,6 +151,8 @@ class ServedModel:
         self._n_evidenced = int(self._evidenced.sum())
         if self._n_evidenced < self.n_items:
             model.evidence_ann()  # built now (about half a second), not on a member's first /similar
+        if model.cold is not None and len(model.cold.anime_ids):
+            model.distinct_cold()  # likewise (a sort of the cold vectors), not on the first request
         n = len(ids)
         self._popular_rank = np.empty(n, np.int64)
         self._popular_rank[np.argsort(-members, kind="stable")] = np.arange(n)
@@ -164,6 +166,8 @@ class ServedModel:
         vectors (Recommender.with_own_cold): nothing here depends on a cold vector's values."""
         out = copy.copy(self)
         out.model = model
+        if model.cold is not None and len(model.cold.anime_ids):
+            model.distinct_cold()
         return out
 
     @property
