@@ -473,11 +473,22 @@ class Recommender:
         """x_u . y standardized over the trained titles, and over the cold ones (None without them): the
         factorization's part of the ranking, and what "because" holds a vector-driven pick to. Serving
         computes these two products once per member and hands them on."""
+        return self.preference_zs([user])[0]
+
+    def preference_zs(self, users: Sequence[FoldedUser]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """preference_z of several members, from one pass over the factors: a list covering each title
+        a member liked ranks by each of them alone, and reading the factors is most of the cost."""
         cold = self.cold
-        if cold is None or len(cold.anime_ids) == 0:
-            return standardized(self.item_factors @ user.pref), None
-        distinct, of_row = self.distinct_cold()
-        return standardized(self.item_factors @ user.pref), standardized((distinct @ user.pref)[of_row])
+        with_cold = cold is not None and len(cold.anime_ids) > 0
+        distinct, of_row = self.distinct_cold() if with_cold else (None, None)
+        if len(users) == 1:
+            warm = [self.item_factors @ users[0].pref]
+            cold_dots = [(distinct @ users[0].pref)[of_row]] if with_cold else [None]
+        else:
+            P = np.stack([u.pref for u in users])
+            warm = list(P @ self.item_factors.T)
+            cold_dots = list((P @ distinct.T)[:, of_row]) if with_cold else [None] * len(users)
+        return [(standardized(w), standardized(c) if c is not None else None) for w, c in zip(warm, cold_dots)]
 
     def distinct_cold(self) -> tuple[np.ndarray, np.ndarray]:
         """(distinct cold vectors, each cold row's among them): content guesses from the same genres, type
@@ -646,7 +657,7 @@ class RidgeSystem:
     ridge's diagonal penalty) and a member's given rows Y, ready to solve A x = b for any b.
 
     Few rows (L < WOODBURY_BELOW * k) are solved by Woodbury's identity against B's inverse, made once
-    per model: an L x L factorization in float64 instead of the k x k one, which was most of a short
+    per model: an L x L inverse in float64 instead of the k x k factorization, which was most of a short
     member's fold-in (two per fold-in, and a list for a member with few titles folds in each liked
     title alone as well). Otherwise one float32 Cholesky factorization of A, kept for every further
     right-hand side (als.solve_spd's arithmetic)."""
@@ -658,7 +669,7 @@ class RidgeSystem:
             self._base_inv = base_inv
             self._base_inv_yt = base_inv @ self._Y.T
             inner = np.diag(1.0 / d.astype(np.float64)) + self._Y @ self._base_inv_yt
-            self._inner = cho_factor(inner, check_finite=False)
+            self._inner_inv = np.linalg.inv(inner)  # at most k/4 square: scipy's per-call set-up costs more
         else:
             A = base + (Y.T * d) @ Y
             self._factor = cho_factor(A.astype(np.float32, copy=False), check_finite=False)
@@ -668,7 +679,7 @@ class RidgeSystem:
         if self._factor is not None:
             return cho_solve(self._factor, b.astype(np.float32, copy=False), check_finite=False)
         x0 = self._base_inv @ b.astype(np.float64)
-        return (x0 - self._base_inv_yt @ cho_solve(self._inner, self._Y @ x0, check_finite=False)).astype(np.float32)
+        return (x0 - self._base_inv_yt @ (self._inner_inv @ (self._Y @ x0))).astype(np.float32)
 
 
 class IdPositions:

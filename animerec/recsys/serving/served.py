@@ -219,10 +219,12 @@ class ServedModel:
         scored = self._scored(user, ratings)
         return scored.scores, scored.terms
 
-    def _scored(self, user: FoldedUser, ratings: Iterable[int]) -> _Scored:
+    def _scored(self, user: FoldedUser, ratings: Iterable[int],
+                z: tuple[np.ndarray, np.ndarray | None] | None = None) -> _Scored:
         """scores(), with the member's x_u . y per served title (standardized per kind) computed on the
-        way: the item factors' two products with x_u, the costliest step of a request, made once."""
-        warm_z, cold_z = self.model.preference_z(user)
+        way: the item factors' two products with x_u, the costliest step of a request, made once
+        (``z``: Recommender.preference_z, when the caller made it)."""
+        warm_z, cold_z = z if z is not None else self.model.preference_z(user)
         warm, terms = self.model.ranking(user, warm_z)
         out = np.empty(self.n_items, np.float64)
         out[: self.n_trained] = warm
@@ -397,7 +399,9 @@ class ServedModel:
         Each item's adjusted score is set in ``scores`` as it is yielded; those never rise down the
         list, so the list and its match figure still run in one order."""
         model = self.model
-        alone = np.vstack([standardized(self.scores(model.fold_in({a: ratings[a]}), (a,))[0]) for a in loves])
+        users = [model.fold_in({a: ratings[a]}) for a in loves]
+        alone = np.vstack([standardized(self._scored(u, (a,), z).scores)
+                           for a, u, z in zip(loves, users, model.preference_zs(users))])
         alone[:, ~np.isfinite(scores)] = -np.inf
         pool = np.union1d(top_n(scores, CANDIDATE_DEPTH), np.concatenate([top_n(row, CANDIDATE_FIRST) for row in alone]))
         order = pool[np.argsort(-scores[pool], kind="stable")]

@@ -29,7 +29,7 @@ class Reference(ServedModel):
     def given(self, ratings):
         return np.array([i for a in ratings if (i := self.index_of(a)) is not None], np.int64)
 
-    def _scored(self, user, ratings):
+    def _scored(self, user, ratings, z=None):  # every product made here, whatever the caller made
         model, cold, n = self.model, self.model.cold, self.n_trained
         warm, terms = model.ranking(user)
         out = np.empty(self.n_items, np.float64)
