@@ -166,6 +166,9 @@ class Recommender:
         self._similar_space: tuple[np.ndarray, np.ndarray] | None = None  # similar_space(), made once
         self._similar_evidenced: np.ndarray | None = None  # similar_evidenced(), made with it
         self._evidence_ann: AnnIndex | None = None  # evidence_ann(), built on first need
+        # Made per ColdVectors on first need (a copy with its own cold vectors makes its own):
+        self._cold_positions: tuple[ColdVectors, IdPositions] | None = None  # _cold_given's look-up
+        self._distinct_cold: tuple[ColdVectors, np.ndarray, np.ndarray] | None = None  # distinct_cold()
 
     # ------------------------------------------------------------------ training
     @classmethod
@@ -291,7 +294,7 @@ class Recommender:
         r = np.array([rating for _, rating in raters], np.float32)
         conf = self._confidence(r)
         residuals = np.where(r > 0, r - self.global_mean - np.array([u.user_bias for u in users]), np.nan)
-        self._distinct_cold_of = None  # the title's vector changes
+        self._distinct_cold = None  # the title's vector changes
         return self.cold.fold_in_item(row, np.array([u.pref for u in users]), conf, residuals,
                                       self.config.item_bias_shrink)
 
@@ -402,9 +405,9 @@ class Recommender:
         cold = self.cold
         if cold is None:
             return np.empty(0, np.int64), np.empty(0, np.float32)
-        if self.__dict__.get("_cold_positions_of") is not cold:  # cold ids are fixed; a new ColdVectors, new ids
-            self._cold_positions, self._cold_positions_of = IdPositions(cold.anime_ids), cold
-        rows, r = self._cold_positions.known(ratings)
+        if self._cold_positions is None or self._cold_positions[0] is not cold:
+            self._cold_positions = (cold, IdPositions(cold.anime_ids))
+        rows, r = self._cold_positions[1].known(ratings)
         trusted = cold.trust_of(rows) > 0
         return rows[trusted], r[trusted]
 
@@ -479,15 +482,18 @@ class Recommender:
         """preference_z of several members, from one pass over the factors: a list covering each title
         a member liked ranks by each of them alone, and reading the factors is most of the cost."""
         cold = self.cold
-        with_cold = cold is not None and len(cold.anime_ids) > 0
-        distinct, of_row = self.distinct_cold() if with_cold else (None, None)
+        cold_dots: list[np.ndarray | None] = [None] * len(users)
         if len(users) == 1:
             warm = [self.item_factors @ users[0].pref]
-            cold_dots = [(distinct @ users[0].pref)[of_row]] if with_cold else [None]
         else:
             P = np.stack([u.pref for u in users])
             warm = list(P @ self.item_factors.T)
-            cold_dots = list((P @ distinct.T)[:, of_row]) if with_cold else [None] * len(users)
+        if cold is not None and len(cold.anime_ids) > 0:
+            distinct, of_row = self.distinct_cold()
+            if len(users) == 1:
+                cold_dots = [(distinct @ users[0].pref)[of_row]]
+            else:
+                cold_dots = list((P @ distinct.T)[:, of_row])
         return [(standardized(w), standardized(c) if c is not None else None) for w, c in zip(warm, cold_dots)]
 
     def distinct_cold(self) -> tuple[np.ndarray, np.ndarray]:
@@ -496,10 +502,10 @@ class Recommender:
         every request, is bound by reading the factors from memory. Made again after an item fold-in."""
         cold = self.cold
         assert cold is not None
-        if self.__dict__.get("_distinct_cold_of") is not cold:
+        if self._distinct_cold is None or self._distinct_cold[0] is not cold:
             distinct, of_row = np.unique(cold.factors, axis=0, return_inverse=True)
-            self._distinct_cold_rows, self._distinct_cold_of = (np.ascontiguousarray(distinct), of_row.ravel()), cold
-        return self._distinct_cold_rows
+            self._distinct_cold = (cold, np.ascontiguousarray(distinct), of_row.ravel())
+        return self._distinct_cold[1], self._distinct_cold[2]
 
     def ranking(self, user: FoldedUser, z: np.ndarray | None = None
                 ) -> tuple[np.ndarray, list[tuple[sp.csr_matrix, float]]]:

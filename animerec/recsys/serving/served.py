@@ -228,18 +228,18 @@ class ServedModel:
         warm, terms = self.model.ranking(user, warm_z)
         out = np.empty(self.n_items, np.float64)
         out[: self.n_trained] = warm
-        z = np.empty(self.n_items, np.float64)
-        z[: self.n_trained] = warm_z
+        every_z = np.empty(self.n_items, np.float64)
+        every_z[: self.n_trained] = warm_z
         cold = self.model.cold
         if cold is not None and cold_z is not None and self.n_items > self.n_trained:
-            z[self.n_trained:] = cold_z
+            every_z[self.n_trained:] = cold_z
             franchises = cold.given_franchises(user.seen)
             rows = self.given(ratings)
             franchises.update(f for f in cold.franchise[rows[rows >= self.n_trained] - self.n_trained].tolist() if f >= 0)
             cold_scores = cold.scores(user.pref, franchises, liked_titles=self.model.liked_titles(user), z=cold_z)
             out[self.n_trained:] = cold_placed(out[: self.n_trained], cold_scores,
                                                placeable=cold.evidenced())
-        return _Scored(out, terms, z)
+        return _Scored(out, terms, every_z)
 
     def predictions(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:
         """Calibrated 1-10 predictions of served titles (item indices): a cold title's is the cold-start

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from animerec.recsys.algorithms.als import solve_spd
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.data import load_interactions
 from animerec.recsys.lifecycle import artifacts
-from animerec.recsys.algorithms.als import solve_spd
 from animerec.recsys.model import FoldedUser, Recommender, confidence_weight, standardized
 from animerec.recsys.serving.group import group_picks
 from animerec.recsys.serving.served import ServedModel, _Scored, cold_placed
