@@ -18,7 +18,7 @@ import copy
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import cast
+from typing import cast, overload
 
 import numpy as np
 
@@ -366,10 +366,12 @@ class ServedModel:
             starts.append(int(self.ids[entry]) if later else None)
         reasons = self._because(user, ratings, idx, fixed, terms, member_floor(ratings), scored.z)
         out = []
-        for i, p, kind, reason, start in zip(idx.tolist(), predicted.tolist(), kinds, reasons, starts):
-            anime_id = int(self.ids[i])
-            out.append(Pick(anime_id, float(scores[i]), p, match_chance(float(scores[i])), kind, reason,
-                            self.rules.more_in_series(anime_id, ratings), self.source(i), start))
+        ranked = scores[idx]  # a season's shows at once: per-show numpy scalars were a third of the call
+        for anime_id, i, score, match, p, kind, reason, start in zip(
+                self.ids[idx].tolist(), idx.tolist(), ranked.tolist(), match_chance(ranked).tolist(),
+                predicted.tolist(), kinds, reasons, starts):
+            out.append(Pick(anime_id, score, p, match, kind, reason, self.rules.more_in_series(anime_id, ratings),
+                            self.source(i), start))
         return sorted(out, key=lambda p: p.starts_at is not None)  # stable: the ranking within each part
 
     def _candidates(self, scores: np.ndarray, user: FoldedUser, predicted: dict[int, float]) -> Iterator[int]:
@@ -534,7 +536,7 @@ class ServedModel:
         by_evidence = bool(self._evidenced[i]) and not guesses and self._n_evidenced < self.n_items
         if by_evidence and allowed is not None:
             allowed = allowed & self._evidenced
-        gave = self.given(given)
+        gave = self.given(given) if given else ()
         if len(gave):
             allowed = np.ones(self.n_items, bool) if allowed is None else allowed.copy()
             allowed[gave] = False
@@ -604,8 +606,14 @@ def cold_placed(trained: np.ndarray, cold: np.ndarray, depth: int = CANDIDATE_DE
     return out
 
 
-def match_chance(score: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-(MATCH_SLOPE * score + MATCH_OFFSET))))
+@overload
+def match_chance(score: float) -> float: ...
+@overload
+def match_chance(score: np.ndarray) -> np.ndarray: ...
+def match_chance(score: float | np.ndarray) -> float | np.ndarray:
+    """The match figure of a ranking score (a float), or of each of an array of them."""
+    out = 1.0 / (1.0 + np.exp(-(MATCH_SLOPE * score + MATCH_OFFSET)))
+    return out if isinstance(score, np.ndarray) else float(out)
 
 
 def franchises_for(catalog: Catalog) -> Franchises:
