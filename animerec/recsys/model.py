@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.linalg import cho_factor, cho_solve
 from threadpoolctl import ThreadpoolController
 
-from animerec.recsys.algorithms.als import fit_als, solve_spd, solve_user
+from animerec.recsys.algorithms.als import fit_als, solve_user
 from animerec.recsys.algorithms.ann import AnnIndex
 from animerec.recsys.algorithms.coldstart import SOURCES, ColdVectors, build_cold
 from animerec.recsys.algorithms.embeddings import genre_matrix, similar_embeddings
@@ -123,6 +124,9 @@ class FoldedUser:
     ratings: np.ndarray  # float32, the member's rating of each of seen (-1: watched)
     cold_seen: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # ColdVectors rows given (trusted)
     cold_ratings: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))  # their ratings
+    # The fold-in's ridge system A (gram + Y'(C - I)Y), factorized: "because" splits x_u = A^-1 sum c_j y_j
+    # per given title against it (Recommender.preference_contributions) without solving it again.
+    system: RidgeSystem | None = None
 
 
 def confidence_weight(ratings: np.ndarray, config: ModelConfig) -> np.ndarray:
@@ -149,11 +153,23 @@ class Recommender:
     def __post_init__(self) -> None:
         self.item_ids = np.asarray(self.item_ids, dtype=np.int64)
         self._index = {int(a): i for i, a in enumerate(self.item_ids)}
+        self._positions = IdPositions(self.item_ids)
         k = self.item_factors.shape[1]
         V = self.item_factors.astype(np.float64)
         self._gram = (V.T @ V + self.config.regularization * np.eye(k)).astype(np.float32)
+        self._gram_inv = np.linalg.inv(self._gram.astype(np.float64))
+        # The rating ridge's penalty on [user bias, z_u], and its inverse.
+        self._penalty = np.full(k + 1, self.config.rating_reg, np.float32)
+        self._penalty[0] = self.config.user_bias_reg
+        self._penalty_inv = np.diag(1.0 / self._penalty.astype(np.float64))
+        self._penalty = np.diag(self._penalty)
         self._ann: AnnIndex | None = None  # set by attach_ann / artifacts.load
         self._similar_space: tuple[np.ndarray, np.ndarray] | None = None  # similar_space(), made once
+        self._similar_evidenced: np.ndarray | None = None  # similar_evidenced(), made with it
+        self._evidence_ann: AnnIndex | None = None  # evidence_ann(), built on first need
+        # Made per ColdVectors on first need (a copy with its own cold vectors makes its own):
+        self._cold_positions: tuple[ColdVectors, IdPositions] | None = None  # _cold_given's look-up
+        self._distinct_cold: tuple[ColdVectors, np.ndarray, np.ndarray] | None = None  # distinct_cold()
 
     # ------------------------------------------------------------------ training
     @classmethod
@@ -263,7 +279,8 @@ class Recommender:
         if cold is None or not rows:
             return scores, predicted, sources
         pos, idx = map(np.asarray, zip(*rows))
-        scores[pos] = cold.scores(user.pref, cold.given_franchises(user.seen), idx, self.liked_titles(user))
+        scores[pos] = cold.scores(user.pref, cold.given_franchises(user.seen), idx, self.liked_titles(user),
+                                  z=self.preference_z(user)[1])
         predicted[pos] = calibrated(cold.predicted(self.global_mean, user.user_bias, user.rating_vec, idx))
         for j, r in zip(pos, idx):
             sources[j] = SOURCES[cold.source[r]]
@@ -280,6 +297,7 @@ class Recommender:
         r = np.array([rating for _, rating in raters], np.float32)
         conf = self._confidence(r)
         residuals = np.where(r > 0, r - self.global_mean - np.array([u.user_bias for u in users]), np.nan)
+        self._distinct_cold = None  # the title's vector changes
         return self.cold.fold_in_item(row, np.array([u.pref for u in users]), conf, residuals,
                                       self.config.item_bias_shrink)
 
@@ -329,6 +347,26 @@ class Recommender:
                                        search_k=self.config.ann_search_k, seed=self.config.seed)
         return self._ann
 
+    def similar_evidenced(self) -> np.ndarray:
+        """Bool per similar_space row: placed by evidence (a trained title, or a cold one whose vector
+        came from a predecessor or raters) when the embeddings were made. A title folded in from raters
+        later keeps its content-made embedding until the next retrain, so it is not counted here."""
+        self.similar_space()
+        assert self._similar_evidenced is not None
+        return self._similar_evidenced
+
+    def evidence_ann(self) -> AnnIndex:
+        """An Annoy index over the titles placed by evidence alone (similar_evidenced), for /similar of
+        such a title: filtering the every-title index instead leaves content guesses crowding the
+        search (recall@20 0.90 against 0.97 for this one, benchmarks/bench_serve.py). Built on first
+        need, about half a second; the every-title index is the one saved with the model."""
+        if self._evidence_ann is None:
+            ids, vectors = self.similar_space()
+            self._evidence_ann = AnnIndex.build(vectors, ids, n_trees=self.config.ann_trees,
+                                                search_k=self.config.ann_search_k, seed=self.config.seed,
+                                                rows=np.flatnonzero(self.similar_evidenced()))
+        return self._evidence_ann
+
     def similar_space(self) -> tuple[np.ndarray, np.ndarray]:
         """(MAL ids, /similar embeddings) of every title: the trained ones in index order, then the
         cold ones (ColdVectors order). A cold title's embedding is a ridge map from item factors to the
@@ -338,6 +376,8 @@ class Recommender:
         retrains moves a title's picks at once, its /similar neighbours at the next retrain."""
         if self._similar_space is None:
             cold = self.cold
+            self._similar_evidenced = np.concatenate([np.ones(self.n_items, bool),
+                                                      cold.evidenced() if cold is not None else np.zeros(0, bool)])
             if cold is None or len(cold.anime_ids) == 0:
                 self._similar_space = (self.item_ids, self.similar_vectors)
             else:
@@ -360,11 +400,7 @@ class Recommender:
 
     def _indices(self, ratings: Mapping[int, float]) -> tuple[np.ndarray, np.ndarray]:
         """Known items of a member's ratings, as (indices, ratings); unknown ids are ignored."""
-        pairs = [(self._index[int(a)], float(r)) for a, r in ratings.items() if int(a) in self._index]
-        if not pairs:
-            return np.empty(0, np.int64), np.empty(0, np.float32)
-        idx, r = zip(*pairs)
-        return np.asarray(idx, np.int64), np.asarray(r, np.float32)
+        return self._positions.known(ratings)
 
     def _cold_given(self, ratings: Mapping[int, float]) -> tuple[np.ndarray, np.ndarray]:
         """The member's titles without interactions whose vector is trusted at all, as (cold rows,
@@ -372,12 +408,11 @@ class Recommender:
         cold = self.cold
         if cold is None:
             return np.empty(0, np.int64), np.empty(0, np.float32)
-        pairs = [(row, float(r)) for a, r in ratings.items() if (row := cold.index_of(a)) is not None]
-        if not pairs:
-            return np.empty(0, np.int64), np.empty(0, np.float32)
-        rows, r = map(np.asarray, zip(*pairs))
+        if self._cold_positions is None or self._cold_positions[0] is not cold:
+            self._cold_positions = (cold, IdPositions(cold.anime_ids))
+        rows, r = self._cold_positions[1].known(ratings)
         trusted = cold.trust_of(rows) > 0
-        return rows[trusted].astype(np.int64), r[trusted].astype(np.float32)
+        return rows[trusted], r[trusted]
 
     def _given_factors(self, idx: np.ndarray, cold_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(factors, biases, trust) of a member's given titles: the trained item indices ``idx``, then the
@@ -409,7 +444,8 @@ class Recommender:
         Y, bias, trust = self._given_factors(idx, rows)
         every = np.concatenate([r, cold_r])
         conf = self._confidence(every, trust)
-        pref = solve_user(Y, self._gram, np.arange(len(Y)), conf)
+        system = self._fold_in_system(Y, conf)
+        pref = system.solve(Y.T @ conf)
         rated = every > 0
         user_bias, rating_vec = 0.0, np.zeros(k, np.float32)
         if rated.any():
@@ -417,11 +453,14 @@ class Recommender:
             X = np.hstack([np.ones((rated.sum(), 1), np.float32), Y[rated]])
             w_row = trust[rated]
             target = every[rated] - self.global_mean - bias[rated]
-            penalty = np.full(k + 1, self.config.rating_reg, np.float32)
-            penalty[0] = self.config.user_bias_reg
-            w = solve_spd((X.T * w_row) @ X + np.diag(penalty), (X.T * w_row) @ target)
+            w = RidgeSystem(self._penalty, self._penalty_inv, X, w_row).solve((X.T * w_row) @ target)
             user_bias, rating_vec = float(w[0]), w[1:].astype(np.float32)
-        return FoldedUser(idx, pref, user_bias, rating_vec, r, rows, cold_r)
+        return FoldedUser(idx, pref, user_bias, rating_vec, r, rows, cold_r, system)
+
+    def _fold_in_system(self, Y: np.ndarray, conf: np.ndarray) -> RidgeSystem:
+        """The implicit-ALS fold-in's A = Y'Y + reg I + Y_u'(C_u - I)Y_u for the given titles' factors Y and
+        confidences (the exact solve of als.solve_user)."""
+        return RidgeSystem(self._gram, self._gram_inv, Y, conf - 1.0)
 
     def folded(self, user: FoldedUser | Mapping[int, float]) -> FoldedUser:
         """A folded-in member: as given, or folded in from their ratings (so callers fold in once)."""
@@ -436,12 +475,49 @@ class Recommender:
         """A folded-in member's ranking score of every item (a fresh array, the caller may write to it)."""
         return self.ranking(user)[0]
 
-    def ranking(self, user: FoldedUser) -> tuple[np.ndarray, list[tuple[sp.csr_matrix, float]]]:
+    def preference_z(self, user: FoldedUser) -> tuple[np.ndarray, np.ndarray | None]:
+        """x_u . y standardized over the trained titles, and over the cold ones (None without them): the
+        factorization's part of the ranking, and what "because" holds a vector-driven pick to. Serving
+        computes these two products once per member and hands them on."""
+        return self.preference_zs([user])[0]
+
+    def preference_zs(self, users: Sequence[FoldedUser]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """preference_z of several members, from one pass over the factors: a list covering each title
+        a member liked ranks by each of them alone, and reading the factors is most of the cost."""
+        cold = self.cold
+        cold_dots: list[np.ndarray | None] = [None] * len(users)
+        if len(users) == 1:
+            warm = [self.item_factors @ users[0].pref]
+        else:
+            P = np.stack([u.pref for u in users])
+            warm = list(P @ self.item_factors.T)
+        if cold is not None and len(cold.anime_ids) > 0:
+            distinct, of_row = self.distinct_cold()
+            if len(users) == 1:
+                cold_dots = [(distinct @ users[0].pref)[of_row]]
+            else:
+                cold_dots = list((P @ distinct.T)[:, of_row])
+        return [(standardized(w), standardized(c) if c is not None else None) for w, c in zip(warm, cold_dots)]
+
+    def distinct_cold(self) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct cold vectors, each cold row's among them): content guesses from the same genres, type
+        and years share a vector (8,142 cold rows, 5,052 distinct), and the product with x_u, made on
+        every request, is bound by reading the factors from memory. Made again after an item fold-in."""
+        cold = self.cold
+        assert cold is not None
+        if self._distinct_cold is None or self._distinct_cold[0] is not cold:
+            distinct, of_row = np.unique(cold.factors, axis=0, return_inverse=True)
+            self._distinct_cold = (cold, np.ascontiguousarray(distinct), of_row.ravel())
+        return self._distinct_cold[1], self._distinct_cold[2]
+
+    def ranking(self, user: FoldedUser, z: np.ndarray | None = None
+                ) -> tuple[np.ndarray, list[tuple[sp.csr_matrix, float]]]:
         """The ranking scores, and the item-item terms behind them as (matrix, coefficient): a given
-        title j adds coefficient * M[j, i] to title i's score (what "because" is computed from)."""
+        title j adds coefficient * M[j, i] to title i's score (what "because" is computed from).
+        ``z``: the trained titles' part of preference_z, when the caller has it."""
         if len(user.seen) == 0:
             if user.pref.any():  # only titles without interactions given: their vectors place the member
-                return standardized(self.item_factors @ user.pref).astype(np.float32), []
+                return (z if z is not None else standardized(self.item_factors @ user.pref)).astype(np.float32), []
             # Nothing to fold in: the most watched titles first.
             return np.log1p(self.item_popularity).astype(np.float32), []
         cfg = self.config
@@ -452,7 +528,7 @@ class Recommender:
         if cold > COLD_NEGLIGIBLE:  # long histories skip the (wide) neighbour sums
             terms += [(self.cooccurrence, cold * cfg.cold_cooccurrence_weight),
                       (self.cosine, cold * cfg.cold_cosine_weight)]
-        scores = cfg.blend_factorization * standardized(self.item_factors @ user.pref)
+        scores = cfg.blend_factorization * (z if z is not None else standardized(self.item_factors @ user.pref))
         scaled = []
         for matrix, weight in terms:
             sums = row_sum(matrix, user.seen)
@@ -470,8 +546,8 @@ class Recommender:
             return np.zeros((n_given, len(vectors)), np.float32)
         Y, _, trust = self._given_factors(user.seen, user.cold_seen)
         conf = self._confidence(np.concatenate([user.ratings, user.cold_ratings]), trust)
-        A = self._gram + (Y.T * (conf - 1.0)) @ Y
-        return (conf[:, None] * (Y @ solve_spd(A, np.asarray(vectors, np.float32).T))).astype(np.float32)
+        system = user.system if user.system is not None else self._fold_in_system(Y, conf)
+        return (conf[:, None] * (Y @ system.solve(np.asarray(vectors, np.float32).T))).astype(np.float32)
 
     @staticmethod
     def contributions(user: FoldedUser, idx: np.ndarray, terms: list[tuple[sp.csr_matrix, float]]) -> np.ndarray:
@@ -579,6 +655,65 @@ def standardized(v: np.ndarray) -> np.ndarray:
 def _normalized(m: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(m, axis=-1, keepdims=True)
     return m / np.maximum(norms, 1e-12)
+
+
+# A system with fewer given rows than this share of its size is solved by Woodbury's identity.
+WOODBURY_BELOW = 0.25
+
+
+class RidgeSystem:
+    """A = B + Y' diag(d) Y for a fixed, well-conditioned B (the item Gram plus ridge, or the rating
+    ridge's diagonal penalty) and a member's given rows Y, ready to solve A x = b for any b.
+
+    Few rows (L < WOODBURY_BELOW * k) are solved by Woodbury's identity against B's inverse, made once
+    per model: an L x L inverse in float64 instead of the k x k factorization, which was most of a short
+    member's fold-in (two per fold-in, and a list for a member with few titles folds in each liked
+    title alone as well). Otherwise one float32 Cholesky factorization of A, kept for every further
+    right-hand side (als.solve_spd's arithmetic)."""
+
+    def __init__(self, base: np.ndarray, base_inv: np.ndarray, Y: np.ndarray, d: np.ndarray) -> None:
+        self._factor = None
+        if len(Y) < WOODBURY_BELOW * len(base) and (d > 0).all():
+            self._Y = Y.astype(np.float64)
+            self._base_inv = base_inv
+            self._base_inv_yt = base_inv @ self._Y.T
+            inner = np.diag(1.0 / d.astype(np.float64)) + self._Y @ self._base_inv_yt
+            self._inner_inv = np.linalg.inv(inner)  # at most k/4 square: scipy's per-call set-up costs more
+        else:
+            A = base + (Y.T * d) @ Y
+            self._factor = cho_factor(A.astype(np.float32, copy=False), check_finite=False)
+
+    def solve(self, b: np.ndarray) -> np.ndarray:
+        """A^-1 b (float32), b a vector or a matrix of columns."""
+        if self._factor is not None:
+            return cho_solve(self._factor, b.astype(np.float32, copy=False), check_finite=False)
+        x0 = self._base_inv @ b.astype(np.float64)
+        return (x0 - self._base_inv_yt @ (self._inner_inv @ (self._Y @ x0))).astype(np.float32)
+
+
+class IdPositions:
+    """MAL id -> index over a fixed id array, for a member's whole ratings at once: one searchsorted
+    instead of a dict look-up per rating, on every request's path."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self._order = np.argsort(ids, kind="stable")
+        self._sorted = np.asarray(ids, np.int64)[self._order]
+
+    def of(self, anime_ids: np.ndarray) -> np.ndarray:
+        """The index of each id, -1 for an id not in the array."""
+        anime_ids = np.asarray(anime_ids, np.int64)
+        if len(self._sorted) == 0:
+            return np.full(len(anime_ids), -1, np.int64)
+        at = np.minimum(np.searchsorted(self._sorted, anime_ids), len(self._sorted) - 1)
+        return np.where(self._sorted[at] == anime_ids, self._order[at], -1)
+
+    def known(self, ratings: Mapping[int, float]) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, float32 ratings) of the rated ids in the array, in the ratings' order."""
+        ids = np.fromiter(ratings.keys(), np.int64, len(ratings))
+        r = np.fromiter(ratings.values(), np.float32, len(ratings))
+        idx = self.of(ids)
+        found = idx >= 0
+        return idx[found], r[found]
 
 
 def top_n(scores: np.ndarray, n: int) -> np.ndarray:

@@ -176,28 +176,40 @@ class ColdVectors:
 
     # ------------------------------------------------------------------ scoring a member
     def scores(self, pref: np.ndarray, given_franchises: set[int], rows: np.ndarray | slice = slice(None),
-               liked_titles: Collection[int] = (), continues_liked: np.ndarray | None = None) -> np.ndarray:
+               liked_titles: Collection[int] = (), continues_liked: np.ndarray | None = None,
+               z: np.ndarray | None = None) -> np.ndarray:
         """Ranking scores of cold rows for a member: x_u . y standardized over the cold titles (so the
         prior's weight means the same for every member) and weighted by its source's rank_trust, plus
         the popularity prior, plus a bonus where they gave the franchise and another where the title
         continues one of ``liked_titles`` (MAL ids the member rated at least liked_rating): its anchor is
         one, or, where the caller knows the works, ``continues_liked`` (bool per row of ``rows``) says so,
-        which also holds for a new season of a title that is itself new (no anchor)."""
+        which also holds for a new season of a title that is itself new (no anchor). ``z``: that
+        standardized x_u . y of every cold title, when the caller has it (serving makes it once a member)."""
         cfg = self.config
-        dots = self.factors @ pref
-        mean, sd = float(dots.mean()), float(dots.std()) + 1e-9
+        if z is None:
+            dots = self.factors @ pref
+            z = (dots - float(dots.mean())) / (float(dots.std()) + 1e-9)
         rank_trust = np.asarray(cfg.rank_trust, np.float32)[self.source[rows]]
-        out = rank_trust * (dots[rows] - mean) / sd + cfg.prior_weight * self.prior[rows]
+        out = rank_trust * z[rows] + cfg.prior_weight * self.prior[rows]
         # Less unstarted_penalty where the row continues a trained title of a franchise they gave nothing of:
         # a sequel is watched by those who started the story.
         out -= cfg.unstarted_penalty * self.unstarted(given_franchises, rows)
         if given_franchises:
-            out += cfg.continuation_weight * np.isin(self.franchise[rows], list(given_franchises))
-        if continues_liked is None:
-            continues_liked = np.isin(self.anchor[rows], list(liked_titles)) if len(liked_titles) else None
+            out += cfg.continuation_weight * _among(self._codes("franchise"), given_franchises)[rows]
+        if continues_liked is None and len(liked_titles):
+            continues_liked = _among(self._codes("anchor"), liked_titles)[rows]
         if continues_liked is not None and cfg.liked_continuation_weight:
             out += cfg.liked_continuation_weight * continues_liked
         return out
+
+    def _codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted distinct values, each row's position among them) of a fixed per-row id array
+        (franchise, anchor): membership tests on it are then one lookup per row, not np.isin's sort of
+        every row on each request."""
+        cache = self.__dict__.setdefault("_codes_cache", {})
+        if name not in cache:
+            cache[name] = np.unique(getattr(self, name), return_inverse=True)
+        return cache[name]
 
     def predicted(self, global_mean: float, user_bias: float, rating_vec: np.ndarray,
                   rows: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -300,6 +312,18 @@ def build_cold(item_ids: np.ndarray, item_factors: np.ndarray, item_bias: np.nda
     return ColdVectors(cold_ids, factors, bias, source, anchor, franchises.franchise_array(cold_ids), prior,
                        franchises.franchise_array(np.asarray(item_ids, np.int64)), user_gram.astype(np.float32),
                        config=config)
+
+
+def _among(codes: tuple[np.ndarray, np.ndarray], wanted: Collection[int]) -> np.ndarray:
+    """Bool per row: whether its value (ColdVectors._codes) is one of ``wanted``."""
+    values, inverse = codes
+    if len(values) == 0:
+        return np.zeros(0, bool)
+    wanted = np.fromiter(wanted, np.int64, len(wanted))
+    at = np.minimum(np.searchsorted(values, wanted), len(values) - 1)
+    hit = np.zeros(len(values), bool)
+    hit[at[values[at] == wanted]] = True
+    return hit[inverse]
 
 
 def _informative(vocabulary: list[str]) -> np.ndarray:

@@ -18,7 +18,7 @@ import copy
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import cast
+from typing import cast, overload
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from animerec.recsys.algorithms.coldstart import SOURCES
 from animerec.recsys.algorithms.embeddings import CANDIDATES, genre_matrix, rerank
 from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters
 from animerec.recsys.catalog.franchise import Franchises, TitleInfo
-from animerec.recsys.model import FoldedUser, Recommender, UnknownTitle, calibrated, standardized, top_n
+from animerec.recsys.model import FoldedUser, IdPositions, Recommender, UnknownTitle, calibrated, standardized, top_n
 from animerec.recsys.serving.rules import CANDIDATE_DEPTH, CONTINUE, NEW, FanRules, member_floor, pick_floor
 
 # Most lists fill from this many of the best candidates; the rest of CANDIDATE_DEPTH is a second round.
@@ -108,6 +108,15 @@ class TitleSpace:
 
 
 @dataclass(frozen=True)
+class _Scored:
+    """One member's scoring of every served title, for one request."""
+
+    scores: np.ndarray  # ServedModel.scores
+    terms: list  # the item-item terms behind the trained titles' scores (Recommender.ranking)
+    z: np.ndarray  # x_u . y standardized over its kind, trained or cold (Recommender.preference_z)
+
+
+@dataclass(frozen=True)
 class SimilarList:
     neighbours: list[tuple[int, float]]  # (anime_id, similarity), best first, one per other work
     same_series: list[int]  # the title's own franchise, oldest first (grouped, never in neighbours)
@@ -128,6 +137,7 @@ class ServedModel:
         self.ids = ids
         self.n_trained = model.n_items
         self.titles = TitleSpace(ids, {a: i for i, a in enumerate(ids.tolist())})
+        self._positions = IdPositions(ids)
         # The rules read item_ids and index_of only: over TitleSpace they hold for cold titles too.
         self.rules = FanRules(cast(Recommender, self.titles), catalog, self.franchises)
         self._genre_matrix = genre_matrix(ids, catalog)[0]  # items x genres, 0/1
@@ -138,6 +148,14 @@ class ServedModel:
         support = np.concatenate([model.item_popularity, members[self.n_trained:] * per_member])
         self._popularity_of = support.tolist()  # a list: rerank indexes it per candidate
         self._unit_vectors = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
+        # What /similar may list beside a title whose own place is learnt from members: titles placed by
+        # evidence too (Recommender.similar_evidenced, searched in their own index).
+        self._evidenced = model.similar_evidenced()
+        self._n_evidenced = int(self._evidenced.sum())
+        if self._n_evidenced < self.n_items:
+            model.evidence_ann()  # built now (about half a second), not on a member's first /similar
+        if model.cold is not None and len(model.cold.anime_ids):
+            model.distinct_cold()  # likewise (a sort of the cold vectors), not on the first request
         n = len(ids)
         self._popular_rank = np.empty(n, np.int64)
         self._popular_rank[np.argsort(-members, kind="stable")] = np.arange(n)
@@ -151,6 +169,8 @@ class ServedModel:
         vectors (Recommender.with_own_cold): nothing here depends on a cold vector's values."""
         out = copy.copy(self)
         out.model = model
+        if model.cold is not None and len(model.cold.anime_ids):
+            model.distinct_cold()
         return out
 
     @property
@@ -183,7 +203,8 @@ class ServedModel:
 
     def given(self, ratings: Iterable[int]) -> np.ndarray:
         """Item indices of the titles a member gave (trained or cold)."""
-        return self.rules.indices(ratings)
+        idx = self._positions.of(np.fromiter(ratings, np.int64))
+        return idx[idx >= 0]
 
     def blocked(self, given: np.ndarray, exclude: Iterable[int] = (), allowed: np.ndarray | None = None) -> np.ndarray:
         """Bool mask over the served titles a list may not show: the item indices ``given``, the anime ids
@@ -202,16 +223,28 @@ class ServedModel:
         ``new_only``: the list holds cold titles only, so each stands by its cold-start score (the order
         the time-split evaluation measured), whatever its vector's source; otherwise a content guess
         stands below the trained titles."""
-        warm, terms = self.model.ranking(user)
+        scored = self._scored(user, ratings, new_only=new_only)
+        return scored.scores, scored.terms
+
+    def _scored(self, user: FoldedUser, ratings: Mapping[int, float],
+                z: tuple[np.ndarray, np.ndarray | None] | None = None, new_only: bool = False) -> _Scored:
+        """scores(), with the member's x_u . y per served title (standardized per kind) computed on the
+        way: the item factors' two products with x_u, the costliest step of a request, made once
+        (``z``: Recommender.preference_z, when the caller made it)."""
+        warm_z, cold_z = z if z is not None else self.model.preference_z(user)
+        warm, terms = self.model.ranking(user, warm_z)
         out = np.empty(self.n_items, np.float64)
         out[: self.n_trained] = warm
+        every_z = np.empty(self.n_items, np.float64)
+        every_z[: self.n_trained] = warm_z
         cold = self.model.cold
-        if cold is not None and self.n_items > self.n_trained:
+        if cold is not None and cold_z is not None and self.n_items > self.n_trained:
+            every_z[self.n_trained:] = cold_z
             franchises = cold.given_franchises(user.seen)
             rows = self.given(ratings)
             franchises.update(f for f in cold.franchise[rows[rows >= self.n_trained] - self.n_trained].tolist() if f >= 0)
             loved_work = self._loved_works(user, ratings)
-            cold_scores = cold.scores(user.pref, franchises, continues_liked=loved_work > 0)
+            cold_scores = cold.scores(user.pref, franchises, continues_liked=loved_work > 0, z=cold_z)
             # A new season of a work the member gave is evidence enough to stand among the trained picks,
             # whatever its vector's source: the member's own rating of the work speaks for it.
             goes_on = np.isin(self.rules.item_work[self.n_trained:], self.rules.item_work[rows])
@@ -219,7 +252,7 @@ class ServedModel:
                                                placeable=None if new_only else cold.evidenced(franchises) | goes_on,
                                                loved_work=loved_work,
                                                work=self.rules.item_work[self.n_trained:])
-        return out, terms
+        return _Scored(out, terms, every_z)
 
     def _loved_works(self, user: FoldedUser, ratings: Mapping[int, float]) -> np.ndarray:
         """Per cold title, the member's best score of a title it comes after (by first air date) in its
@@ -276,7 +309,8 @@ class ServedModel:
         model = self.model
         user = user or model.fold_in(ratings)
         new_only = allowed is not None and not np.asarray(allowed, bool)[: self.n_trained].any()
-        scores, terms = self.scores(user, ratings, new_only)
+        scored = self._scored(user, ratings, new_only=new_only)
+        scores, terms = scored.scores, scored.terms
         # What the member may never be shown here, and apart from it what this request leaves out (dismissed
         # titles, earlier pages): the coverage order below is made without the latter.
         never = self.blocked(self.given(ratings), (), allowed)
@@ -317,9 +351,9 @@ class ServedModel:
             if slot.kind == CONTINUE and (before := self.rules.before(slot.shown) & given):
                 fixed[j] = max(before, key=lambda a: ratings[a])
         idx = np.array([slot.shown for slot in slots], np.int64)
-        reasons = self._because(user, ratings, idx, fixed, terms, floor)
+        reasons = self._because(user, ratings, idx, fixed, terms, floor, scored.z)
         picks = []
-        for slot, reason, source in zip(slots, reasons, self._sources(user, idx, reasons)):
+        for slot, reason, source in zip(slots, reasons, self._sources(idx, reasons, scored.z)):
             anime_id, score = int(self.ids[slot.shown]), float(scores[slot.ranked])
             picks.append(Pick(anime_id, score, predicted[slot.shown], match_chance(score), slot.kind, reason,
                               self.rules.more_in_series(anime_id, ratings), source))
@@ -340,7 +374,8 @@ class ServedModel:
                         and int(a) not in ratings], np.int64)
         if len(idx) == 0:
             return []
-        scores, terms = self.scores(user, ratings, bool((idx >= self.n_trained).all()))
+        scored = self._scored(user, ratings, new_only=bool((idx >= self.n_trained).all()))
+        scores, terms = scored.scores, scored.terms
         idx = idx[np.argsort(-scores[idx], kind="stable")]
         predicted = self.predictions(user, idx)
         given = ratings.keys()
@@ -355,13 +390,14 @@ class ServedModel:
             entry = self.rules.entry_point(i)
             later = w not in started and bool(self.rules.before(i)) and entry >= 0 and entry != i
             starts.append(int(self.ids[entry]) if later else None)
-        reasons = self._because(user, ratings, idx, fixed, terms, member_floor(ratings))
+        reasons = self._because(user, ratings, idx, fixed, terms, member_floor(ratings), scored.z)
         out = []
-        for i, p, kind, reason, source, start in zip(idx.tolist(), predicted.tolist(), kinds, reasons,
-                                                     self._sources(user, idx, reasons), starts):
-            anime_id = int(self.ids[i])
-            out.append(Pick(anime_id, float(scores[i]), p, match_chance(float(scores[i])), kind, reason,
-                            self.rules.more_in_series(anime_id, ratings), source, start))
+        ranked = scores[idx]  # a season's shows at once: per-show numpy scalars were a third of the call
+        for anime_id, score, match, p, kind, reason, source, start in zip(
+                self.ids[idx].tolist(), ranked.tolist(), match_chance(ranked).tolist(), predicted.tolist(), kinds,
+                reasons, self._sources(idx, reasons, scored.z), starts):
+            out.append(Pick(anime_id, score, p, match, kind, reason, self.rules.more_in_series(anime_id, ratings),
+                            source, start))
         return sorted(out, key=lambda p: p.starts_at is not None)  # stable: the ranking within each part
 
     def _candidates(self, scores: np.ndarray, user: FoldedUser, predicted: dict[int, float]) -> Iterator[int]:
@@ -391,7 +427,9 @@ class ServedModel:
         Each item's adjusted score is set in ``scores`` as it is yielded; those never rise down the
         list, so the list and its match figure still run in one order."""
         model = self.model
-        alone = np.vstack([standardized(self.scores(model.fold_in({a: ratings[a]}), {a: ratings[a]})[0]) for a in loves])
+        users = [model.fold_in({a: ratings[a]}) for a in loves]
+        alone = np.vstack([standardized(self._scored(u, {a: ratings[a]}, z).scores)
+                           for a, u, z in zip(loves, users, model.preference_zs(users))])
         alone[:, ~np.isfinite(scores)] = -np.inf
         pool = np.union1d(top_n(scores, CANDIDATE_DEPTH), np.concatenate([top_n(row, CANDIDATE_FIRST) for row in alone]))
         order = pool[np.argsort(-scores[pool], kind="stable")]
@@ -414,7 +452,7 @@ class ServedModel:
             yield i
 
     def _because(self, user: FoldedUser, ratings: Mapping[int, float], idx: np.ndarray,
-                 fixed: Sequence[int | None], terms: list, floor: float) -> list[int | None]:
+                 fixed: Sequence[int | None], terms: list, floor: float, z: np.ndarray) -> list[int | None]:
         """For each pick, the given title that added most to its score among those that relate to it
         (a shared genre, or one franchise) and that the member liked (a score at or above their floor,
         or watched); None when no such title helped: the caller then says it is popular with members
@@ -427,7 +465,7 @@ class ServedModel:
         franchise or its raters says anything of the titles it follows: a content or prior vector never
         names one. A vector-driven pick also needs the named title to add DRIVES_SHARE of what the given
         titles add, and its vector score to stand DRIVES_ABOVE sd above its kind's (trained or cold; else
-        popularity put it there)."""
+        popularity put it there): ``z``, _Scored.z."""
         out = list(fixed)
         todo = [j for j, b in enumerate(fixed) if b is None]
         n_seen = len(user.seen)
@@ -452,7 +490,7 @@ class ServedModel:
             else:
                 contrib = self.model.preference_contributions(user, self._vectors(picks))
                 share = contrib >= DRIVES_SHARE * np.maximum(contrib, 0).sum(axis=0)
-                ok = (contrib > 0) & share & (self._vector_z(user, picks) >= DRIVES_ABOVE)
+                ok = (contrib > 0) & share & (z[picks] >= DRIVES_ABOVE)
             ok &= self._relates(given, picks) & liked[:, None]
             best = np.argmax(np.where(ok, contrib, 0.0), axis=0)
             for col, j in enumerate(cols):
@@ -466,29 +504,15 @@ class ServedModel:
         cold = model.cold.factors if model.cold is not None else model.item_factors[:0]
         return np.array([model.item_factors[i] if i < n else cold[i - n] for i in idx.tolist()], np.float32)
 
-    def _sources(self, user: FoldedUser, idx: np.ndarray, reasons: Sequence[int | None]) -> list[str | None]:
+    def _sources(self, idx: np.ndarray, reasons: Sequence[int | None], z: np.ndarray) -> list[str | None]:
         """Where each pick's score comes from, as a pick that names no title says it (serving.reasons): a
         cold title's vector source (ServedModel.source), or "prior" where the member's taste puts its
-        vector score less than DRIVES_ABOVE sd above the cold titles' mean (popularity put it on the
-        list, not its content or its raters); None for a trained title."""
+        vector score (``z``: _Scored.z) less than DRIVES_ABOVE sd above the cold titles' mean (popularity
+        put it on the list, not its content or its raters); None for a trained title."""
         out = [self.source(i) for i in idx.tolist()]
-        unnamed = [j for j, (s, r) in enumerate(zip(out, reasons)) if s is not None and r is None]
-        if unnamed:
-            z = self._vector_z(user, idx[unnamed])
-            for j, zj in zip(unnamed, z.tolist()):
-                if zj < DRIVES_ABOVE:
-                    out[j] = "prior"
-        return out
-
-    def _vector_z(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:
-        """x_u . y of served titles, standardized over their kind (the trained titles, or the cold ones)."""
-        out = np.empty(len(idx), np.float64)
-        n = self.n_trained
-        for part, factors, offset in ((idx < n, self.model.item_factors, 0),
-                                      (idx >= n, self.model.cold.factors if self.model.cold is not None else None, n)):
-            if part.any() and factors is not None:
-                dots = factors @ user.pref
-                out[part] = (dots[idx[part] - offset] - dots.mean()) / (dots.std() + 1e-9)
+        for j, (i, source, reason) in enumerate(zip(idx.tolist(), out, reasons)):
+            if source is not None and reason is None and z[i] < DRIVES_ABOVE:
+                out[j] = "prior"
         return out
 
     def _relates(self, given: np.ndarray, picks: np.ndarray) -> np.ndarray:
@@ -512,15 +536,24 @@ class ServedModel:
         i = self.index_of(anime_id)
         if i is None or len(user.seen) + len(user.cold_seen) == 0:
             return float(model.predict(user, [anime_id])[0]), None
-        _, terms = model.ranking(user)
+        warm_z, cold_z = model.preference_z(user)
+        _, terms = model.ranking(user, warm_z)
+        z = warm_z if cold_z is None else np.concatenate([warm_z, cold_z])
         idx = np.array([i], np.int64)
-        [because] = self._because(user, ratings, idx, [None], terms, member_floor(ratings))
+        [because] = self._because(user, ratings, idx, [None], terms, member_floor(ratings), z)
         return float(self.predictions(user, idx)[0]), because
 
     # ------------------------------------------------------------------------------ /similar
     def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None,
-                given: Collection[int] = ()) -> SimilarList:
+                given: Collection[int] = (), guesses: bool = False) -> SimilarList:
         """Titles of other works nearest to one title, one per franchise, and its own series apart.
+
+        Only evidence makes a neighbour: a title whose vector is learnt from members (trained, or a cold
+        title continuing a predecessor or folded in from raters) lists titles like it, never a title
+        whose vector is a content guess (a new work with nothing but its genres, studio and year: that
+        it lands near Monster says nothing of Monster's fans). ``guesses`` lets those in too, for a list
+        of new titles. A title that is itself a content guess may list anything: its neighbours are as
+        good as its own place.
 
         For the member who asks (``given``: the anime ids they rated or watched, left out of the list), a
         neighbour from a work they have not started is shown as its entry point (FanRules.entry_point,
@@ -537,20 +570,24 @@ class ServedModel:
         if i is None:
             raise UnknownTitle(anime_id)
         allowed = None if allowed is None else np.asarray(allowed, bool)
-        gave = self.rules.indices(given)
+        by_evidence = bool(self._evidenced[i]) and not guesses and self._n_evidenced < self.n_items
+        if by_evidence and allowed is not None:
+            allowed = allowed & self._evidenced
+        gave = self.given(given) if given else ()
         if len(gave):
             allowed = np.ones(self.n_items, bool) if allowed is None else allowed.copy()
             allowed[gave] = False
         if allowed is not None and allowed.sum() <= EXACT_FILTERED:
-            hits = self._rerank(i, self._exact_candidates(i, np.flatnonzero(allowed)), n, allowed)
+            subset = np.flatnonzero(allowed if not by_evidence else allowed & self._evidenced)
+            hits = self._rerank(i, self._exact_candidates(i, subset), n, allowed)
         else:
-            ann = model.ensure_ann()
+            ann, size = (model.evidence_ann(), self._n_evidenced) if by_evidence else (model.ensure_ann(), self.n_items)
             want = CANDIDATES
             while True:
                 hits = self._rerank(i, ann.neighbours(i, want), n, allowed)
-                if len(hits) >= n or want >= self.n_items - 1:
+                if len(hits) >= n or want >= size - 1:
                     break
-                want = min(want * 4, self.n_items - 1)
+                want = min(want * 4, size - 1)
         started = {self.franchises.work_of(a) or a for a in given}  # as item_work names them
         shown = []
         for j, s in hits:
@@ -628,8 +665,14 @@ def cold_placed(trained: np.ndarray, cold: np.ndarray, depth: int = CANDIDATE_DE
     return out
 
 
-def match_chance(score: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-(MATCH_SLOPE * score + MATCH_OFFSET))))
+@overload
+def match_chance(score: float) -> float: ...
+@overload
+def match_chance(score: np.ndarray) -> np.ndarray: ...
+def match_chance(score: float | np.ndarray) -> float | np.ndarray:
+    """The match figure of a ranking score (a float), or of each of an array of them."""
+    out = 1.0 / (1.0 + np.exp(-(MATCH_SLOPE * score + MATCH_OFFSET)))
+    return out if isinstance(score, np.ndarray) else float(out)
 
 
 def franchises_for(catalog: Catalog) -> Franchises:

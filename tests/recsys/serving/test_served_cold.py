@@ -104,10 +104,26 @@ def test_similar_finds_neighbours_of_a_new_title_and_new_titles_as_neighbours(se
     ids = [a for a, _ in found.neighbours]
     assert 1020 not in ids and len(ids) == 5
     assert sum(1010 <= a < 1020 or a == 1030 for a in ids) >= 4  # block 1's genres and taste
-    assert 1020 in [a for a, _ in served.similar(1015, 12).neighbours]
+    assert 1020 in [a for a, _ in served.similar(1015, 12, guesses=True).neighbours]
     # The member's own titles stay out, cold ones too; a franchise they have not started by its entry.
-    mine = [a for a, _ in served.similar(1015, 12, given={1020}).neighbours]
+    mine = [a for a, _ in served.similar(1015, 12, given={1020}, guesses=True).neighbours]
     assert 1020 not in mine and 1030 not in mine
+
+
+def test_a_content_guess_is_no_neighbour_of_a_title_placed_by_evidence(served):
+    """Monster's fans are not sent to Jujutsu Kaisen because its genres land it near: 1020 and 1021 are
+    new works known by their content alone, 1030 continues franchise B (evidence from its predecessor)."""
+    guessed = {a for a in COLD_IDS if served.source(served.index_of(a)) in ("content", "prior")}
+    assert guessed == {1020, 1021, 1022, 1023}
+    for anime_id in (1015, 1000, 1030):  # trained titles of either block, and the evidenced new season
+        shown = {a for a, _ in served.similar(anime_id, 12).neighbours}
+        assert shown and not shown & guessed, (anime_id, shown)
+        assert {a for a, _ in served.similar(anime_id, 12, guesses=True).neighbours} & guessed
+    # With a filter narrow enough to be searched exactly the rule holds too.
+    block1 = np.isin(served.ids, [1012, 1013, 1014, 1016, 1020])
+    assert sorted(a for a, _ in served.similar(1015, 5, allowed=block1).neighbours) == [1012, 1013, 1014, 1016]
+    # A content guess's own neighbours may be anything: its place is no better than theirs.
+    assert {a for a, _ in served.similar(1020, 12).neighbours} & guessed
 
 
 def test_the_annoy_index_covers_every_title_and_survives_a_round_trip(served, tmp_path):
@@ -295,3 +311,17 @@ def test_a_new_title_says_it_is_there_for_its_content_only_where_the_members_tas
     picks = {p.anime_id: p for p in served.recommend(member, 6, allowed=new_only).picks}
     assert (picks[content].source, picks[content].because) == ("content", None)
     assert (picks[popular].source, picks[popular].because) == ("prior", None)
+
+
+def test_the_evidence_index_answers_in_served_indices_among_titles_placed_by_evidence(served):
+    model = served.model
+    evidenced = model.similar_evidenced()
+    assert evidenced.tolist() == [True] * served.n_trained + [served.source(i) == "franchise"
+                                                               for i in range(served.n_trained, served.n_items)]
+    ann = model.evidence_ann()
+    V = served._unit_vectors
+    for i in (served.index_of(1015), served.index_of(1003), served.index_of(1030)):
+        found = [j for j, _ in ann.neighbours(i, 8)]
+        sims = np.where(evidenced, V @ V[i], -np.inf)
+        sims[i] = -np.inf
+        assert found == np.argsort(-sims, kind="stable")[:8].tolist()  # 21 titles: the search is exact
