@@ -238,7 +238,9 @@ class ModelHolder:
 
         def serve() -> ServedModel:
             _fold_in(model, raters)
-            return ServedModel(model, self.catalog, self.franchises)
+            served = ServedModel(model, self.catalog, self.franchises)
+            warm_up(served)
+            return served
 
         return Loaded(await asyncio.to_thread(serve), meta_of(model))
 
@@ -408,6 +410,20 @@ class ModelHolder:
         """Exports left by a bot killed mid-training (its cleanup never ran) or by earlier versions."""
         for path in [self.data_dir / LEGACY_EXPORT, *self.data_dir.glob(f"{EXPORT_PREFIX}*.csv")]:
             path.unlink(missing_ok=True)
+
+
+def warm_up(served: ServedModel) -> None:
+    """Rank and predict once for a member nobody is, and throw the answer away. A process's first
+    ranking loads the compiled kernels (numba: its type registries, tens of thousands of objects, and up
+    to a second under its compile lock, every other ranking waiting). Done while the model loads, off
+    the event loop, no member's /recommend pays for it, and the bot's gc.freeze after setup keeps those
+    objects out of every later full collection."""
+    ids = served.model.item_ids
+    if len(ids) < 2:
+        return
+    ratings = {int(ids[0]): 9.0, int(ids[1]): 9.0}  # two loves: the coverage order runs too
+    served.recommend(ratings, 10)
+    served.model.predict(ratings, [int(ids[-1])])
 
 
 def _fold_in(model: Recommender, raters: dict[int, dict[int, float]]) -> int:

@@ -338,3 +338,45 @@ async def test_raters_of_a_new_title_fold_it_in_on_refresh_and_on_every_load(ser
     monkeypatch.setattr(service.store, "raters_of", busy)
     assert await service.models.reload()  # a store that cannot answer: the model serves without fold-ins
     assert service.models.served().model.cold.source[row] != COMMUNITY
+
+
+# In a process of its own: the compiled kernels and numba's registries live once per process, and any
+# earlier test here may have loaded them already.
+FIRST_RANKING = """
+import asyncio, gc, sys
+from pathlib import Path
+from animerec.bot.service import Service
+from animerec.bot.store import Store
+from animerec.recsys.catalog.catalog import Catalog
+
+async def main(data_dir):
+    service = Service(await Store.open(data_dir / "animerec.sqlite3"), Catalog.load(), data_dir, train_config="small")
+    await service.start()
+    try:
+        await service.store.upsert_ratings(1, {1: 9.0, 1535: 9.0, 9253: 10.0, 5114: 8.0})
+        gc.collect()
+        gc.freeze()  # what the bot does once set up (animerec.bot.app.client.keep_out_of_collections)
+        await service.picks.recommend(1, count=10)
+        await service.ratings.rate(1, "Toradora!", "8")
+        gc.collect()  # what the calls left behind for good, not their garbage
+        print(len(gc.get_objects()))
+    finally:
+        await service.close()
+
+asyncio.run(main(Path(sys.argv[1])))
+"""
+
+
+@pytest.mark.timeout(120)
+def test_a_loaded_model_has_ranked_once_so_a_members_first_ranking_leaves_nothing_to_collect(data_dir):
+    """The first ranking of a process loads the compiled kernels and builds numba's registries (tens of
+    thousands of objects). Loading the model does that, before the bot freezes what it loaded: a
+    member's first /recommend and /rate then leave next to nothing for every later full collection
+    to walk (without it: over 30,000 objects)."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", FIRST_RANKING, str(data_dir)], capture_output=True, text=True,
+                          timeout=110)
+    assert done.returncode == 0, done.stderr[-2000:]
+    left = int(done.stdout.split()[-1])
+    assert left < 3_000, f"{left} objects left outside the frozen generation by a first /recommend and /rate"
