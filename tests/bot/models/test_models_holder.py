@@ -26,7 +26,7 @@ from animerec.bot.service import Service, UserError, WarmingUp
 from animerec.bot.service.results import Forgotten
 from animerec.bot.store import POSTGRESQL, Store, TrainingStatus
 from animerec.recsys.lifecycle import artifacts
-from botkit import RATED, STEINS_GATE, until
+from botkit import COWBOY_BEBOP, RATED, STEINS_GATE, until
 
 
 @pytest.mark.timeout(120)
@@ -338,6 +338,31 @@ async def test_raters_of_a_new_title_fold_it_in_on_refresh_and_on_every_load(ser
     monkeypatch.setattr(service.store, "raters_of", busy)
     assert await service.models.reload()  # a store that cannot answer: the model serves without fold-ins
     assert service.models.served().model.cold.source[row] != COMMUNITY
+
+
+@pytest.mark.timeout(120)
+async def test_a_community_refresh_with_no_new_rating_copies_nothing(service, monkeypatch):
+    from animerec.recsys.model import Recommender
+
+    copies = []
+    real_copy = Recommender.with_own_cold
+
+    def with_own_cold(model):
+        copies.append(model)
+        return real_copy(model)
+
+    monkeypatch.setattr(Recommender, "with_own_cold", with_own_cold)
+    enough = service.models.served().model.cold.config.min_raters
+    for member in range(1, enough + 1):
+        await service.store.upsert_ratings(member, {FRIEREN: 9.0, STEINS_GATE: 9.0})
+    assert await service.models.refresh_community() == 1 and len(copies) == 1
+    folded = service.models.served()
+    for _ in range(2):  # nothing new: the same served model, its cold vectors not copied
+        assert await service.models.refresh_community() == 0
+        assert service.models.served() is folded and len(copies) == 1
+    await service.store.upsert_ratings(1, {COWBOY_BEBOP: 7.0})  # one of the raters rated something else
+    assert await service.models.refresh_community() == 1 and len(copies) == 2
+    assert service.models.served() is not folded
 
 
 # In a process of its own: the compiled kernels and numba's registries live once per process, and any
