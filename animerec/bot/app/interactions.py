@@ -70,26 +70,26 @@ def seconds_to_answer_at_once(interaction: discord.Interaction) -> float:
     return max(0.0, ANSWER_AT_ONCE - age)
 
 
-async def answer(interaction: discord.Interaction[AnimeRecBot], reply: Awaitable[Reply], *,
-                 ephemeral: bool = True) -> None:
-    """Send a slash command's reply: as the first answer when it is ready in time (seconds_to_answer_at_once),
-    else after a "thinking…" placeholder. Any error from ``reply`` goes to report_error, which answers in
-    whichever state this left the interaction. A command run from a component (PickTitle) always defers: its
-    first answer belongs to the message that carried the component, which the caller edits afterwards."""
+async def answer(interaction: discord.Interaction[AnimeRecBot], reply: Awaitable[Reply]) -> None:
+    """Send a slash command's private reply: as the first answer when it is ready in time
+    (seconds_to_answer_at_once), else after a "thinking…" placeholder. Any error from ``reply`` goes to
+    report_error, which answers in whichever state this left the interaction. A command run from a
+    component (PickTitle) always defers: its first answer belongs to the message that carried the
+    component, which the caller edits afterwards."""
     work = asyncio.ensure_future(reply)
     try:
         if interaction.type is discord.InteractionType.application_command and (
                 left := seconds_to_answer_at_once(interaction)):
             await asyncio.wait([work], timeout=left)
         if not work.done():
-            await (interaction.response.defer(ephemeral=True) if ephemeral else defer_publicly(interaction))
+            await interaction.response.defer(ephemeral=True)
         message = await work
     finally:
         work.cancel()  # done already, unless the interaction's own task was cancelled: then the work stops too
     if interaction.response.is_done():
-        await interaction.followup.send(ephemeral=ephemeral, **message)
+        await interaction.followup.send(ephemeral=True, **message)
     else:
-        await interaction.response.send_message(ephemeral=ephemeral, **message)
+        await interaction.response.send_message(ephemeral=True, **message)
 
 
 async def allow_adult(interaction: discord.Interaction[AnimeRecBot]) -> bool:
