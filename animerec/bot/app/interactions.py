@@ -3,9 +3,11 @@ autocomplete, and views that only their owner can use (their errors go through e
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import discord
 from discord import app_commands
@@ -19,6 +21,12 @@ if TYPE_CHECKING:
     from animerec.bot.app.client import AnimeRecBot
 
 VIEW_TIMEOUT = 15 * 60
+# Discord drops an interaction whose first answer has not reached it INTERACTION_LIFETIME seconds after
+# the member sent it. A reply ready ANSWER_AT_ONCE seconds after that is sent as the first answer itself:
+# one HTTP round trip. A slower one sends a "thinking…" placeholder first (a defer), with time to spare,
+# and then follows it up.
+INTERACTION_LIFETIME = 3.0
+ANSWER_AT_ONCE = 1.0
 SCORE_CHOICES = [*(str(n) for n in range(10, 0, -1)), "watched"]
 
 
@@ -41,6 +49,47 @@ async def defer_publicly(interaction: discord.Interaction[AnimeRecBot]) -> None:
     """A public "thinking…" placeholder; an error after it still reaches only the caller (report_error)."""
     interaction.extras[PUBLIC_DEFER] = True
     await interaction.response.defer()
+
+
+class Reply(TypedDict, total=False):
+    """What a command answers with: the keyword arguments of a message."""
+
+    content: str
+    embed: discord.Embed
+    view: discord.ui.View
+
+
+def seconds_to_answer_at_once(interaction: discord.Interaction) -> float:
+    """How much longer a reply may take and still go out as the first answer: until ANSWER_AT_ONCE after
+    the member sent the interaction (its snowflake's time), so that time spent queued in this process
+    counts. A creation time in the future or older than Discord keeps an interaction means the clocks
+    disagree: then ANSWER_AT_ONCE from now."""
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    if not 0 <= age < INTERACTION_LIFETIME:
+        age = 0.0
+    return max(0.0, ANSWER_AT_ONCE - age)
+
+
+async def answer(interaction: discord.Interaction[AnimeRecBot], reply: Awaitable[Reply]) -> None:
+    """Send a slash command's private reply: as the first answer when it is ready in time
+    (seconds_to_answer_at_once), else after a "thinking…" placeholder. Any error from ``reply`` goes to
+    report_error, which answers in whichever state this left the interaction. A command run from a
+    component (PickTitle) always defers: its first answer belongs to the message that carried the
+    component, which the caller edits afterwards."""
+    work = asyncio.ensure_future(reply)
+    try:
+        if interaction.type is discord.InteractionType.application_command and (
+                left := seconds_to_answer_at_once(interaction)):
+            await asyncio.wait([work], timeout=left)
+        if not work.done():
+            await interaction.response.defer(ephemeral=True)
+        message = await work
+    finally:
+        work.cancel()  # done already, unless the interaction's own task was cancelled: then the work stops too
+    if interaction.response.is_done():
+        await interaction.followup.send(ephemeral=True, **message)
+    else:
+        await interaction.response.send_message(ephemeral=True, **message)
 
 
 async def allow_adult(interaction: discord.Interaction[AnimeRecBot]) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import os
 import tempfile
@@ -55,10 +56,12 @@ def _clock(timestamp: str) -> str:
 
 @dataclass(frozen=True)
 class Loaded:
-    """What a hot swap replaces, in one reference: the model with its fan rules, and its meta.json."""
+    """What a hot swap replaces, in one reference: the model with its fan rules, its meta.json, and the
+    fingerprint of the community ratings its titles without interactions were folded in from (raters_digest)."""
 
     served: ServedModel
     meta: ModelMeta
+    folded_from: bytes
 
 
 class ModelHolder:
@@ -236,11 +239,13 @@ class ModelHolder:
         model = await asyncio.to_thread(load_current, self.models_dir)
         raters = await self._cold_raters(model)
 
-        def serve() -> ServedModel:
+        def serve() -> Loaded:
             _fold_in(model, raters)
-            return ServedModel(model, self.catalog, self.franchises)
+            served = ServedModel(model, self.catalog, self.franchises)
+            warm_up(served)
+            return Loaded(served, meta_of(model), raters_digest(raters))
 
-        return Loaded(await asyncio.to_thread(serve), meta_of(model))
+        return await asyncio.to_thread(serve)
 
     async def _cold_raters(self, model: Recommender) -> dict[int, dict[int, float]]:
         """Every rating of the members who rated a title the model has no interactions for; none when
@@ -259,19 +264,25 @@ class ModelHolder:
         """Fold the community's ratings into the served model's titles without interactions again
         (between retrains: new raters of a new title move its picks within the hour). The served model
         is not touched: a copy of its cold vectors is folded in and swapped in whole. Returns the
-        titles folded in."""
+        titles folded in; 0, copying nothing, while those ratings are the ones last folded in."""
         loaded = self._loaded
         if loaded is None:
             return 0
         raters = await self._cold_raters(loaded.served.model)
 
-        def fold() -> tuple[ServedModel, int]:
+        def fold() -> tuple[Loaded, int]:
+            digest = raters_digest(raters)
+            if digest == loaded.folded_from:
+                return loaded, 0
             model = loaded.served.model.with_own_cold()
-            return loaded.served.with_model(model), _fold_in(model, raters)
+            folded = _fold_in(model, raters)
+            # Nothing folded: the served vectors stand for these ratings as they are, no copy needed.
+            served = loaded.served.with_model(model) if folded else loaded.served
+            return Loaded(served, loaded.meta, digest), folded
 
-        served, folded = await asyncio.to_thread(fold)
-        if folded and self._loaded is loaded:  # else a reload meanwhile folded in its own
-            self._loaded = Loaded(served, loaded.meta)
+        refreshed, folded = await asyncio.to_thread(fold)
+        if refreshed is not loaded and self._loaded is loaded:  # else a reload meanwhile folded in its own
+            self._loaded = refreshed
         return folded
 
     async def use_catalog(self, catalog: Catalog) -> None:
@@ -282,7 +293,7 @@ class ModelHolder:
         while (loaded := self._loaded) is not None and loaded.served.catalog is not catalog:
             served = await asyncio.to_thread(ServedModel, loaded.served.model, catalog, franchises)
             if self._loaded is loaded:  # else a reload meanwhile built its own: look again
-                self._loaded = Loaded(served, loaded.meta)
+                self._loaded = Loaded(served, loaded.meta, loaded.folded_from)
 
     async def reload(self) -> bool:
         """Swap in the published `current` model; on a bad one keep serving the old (logged)."""
@@ -408,6 +419,28 @@ class ModelHolder:
         """Exports left by a bot killed mid-training (its cleanup never ran) or by earlier versions."""
         for path in [self.data_dir / LEGACY_EXPORT, *self.data_dir.glob(f"{EXPORT_PREFIX}*.csv")]:
             path.unlink(missing_ok=True)
+
+
+def warm_up(served: ServedModel) -> None:
+    """Rank and predict once for a member nobody is, and throw the answer away. A process's first
+    ranking loads the compiled kernels (numba: its type registries, tens of thousands of objects, and up
+    to a second under its compile lock, every other ranking waiting). Done while the model loads, off
+    the event loop, no member's /recommend pays for it, and the bot's gc.freeze after setup keeps those
+    objects out of every later full collection."""
+    ids = served.model.item_ids
+    if len(ids) < 2:
+        return
+    ratings = {int(ids[0]): 9.0, int(ids[1]): 9.0}  # two loves: the coverage order runs too
+    served.recommend(ratings, 10)
+    served.model.predict(ratings, [int(ids[-1])])
+
+
+def raters_digest(raters: dict[int, dict[int, float]]) -> bytes:
+    """A fingerprint of the community ratings cold vectors are folded in from: equal for equal ratings,
+    whatever order the store gave them in; kept instead of the ratings themselves (every rating of every
+    member who rated a new title)."""
+    rows = sorted((user, anime, rating) for user, given in raters.items() for anime, rating in given.items())
+    return hashlib.blake2b(repr(rows).encode(), digest_size=16).digest()
 
 
 def _fold_in(model: Recommender, raters: dict[int, dict[int, float]]) -> int:

@@ -14,9 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
-# The child shares the machine with the bot that serves: it runs at a lower CPU priority, and its BLAS
-# and numba pools leave a core to the bot (both read these variables when they load, in the child).
-NICENESS = 10
+# The child shares the machine with the bot that serves. With two cores or more it is kept off one of
+# them, which training then never takes from the bot, and its BLAS and numba pools (which read these
+# variables when they load, in the child) are as large as the cores it may use. It runs at the lowest
+# priority a process can be given without privileges (nice 19): a member's interaction that wakes the
+# bot takes a core from it at once. Not SCHED_IDLE: that starves the child whenever anything else runs
+# (a bot's first model, with members waiting for it, on a busy host).
+NICENESS = 19
 THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _LINE_BREAK = re.compile(rb"[\r\n]+")  # tqdm redraws its bar with \r
 
@@ -33,9 +37,16 @@ def train_command(models_dir: Path, extra_csv: Path | None, config: str, catalog
     return cmd + ["--extra", str(extra_csv)] if extra_csv is not None else cmd
 
 
+def training_cpus() -> set[int]:
+    """The CPUs the training child may use: all this process may, but one (left to the bot), when that
+    leaves any."""
+    cpus = os.sched_getaffinity(0)
+    return cpus - {min(cpus)} if len(cpus) >= 2 else cpus
+
+
 def training_threads() -> int:
-    """Threads for the training child: all cores but one, at least one."""
-    return max(1, (os.cpu_count() or 2) - 1)
+    """Threads for the training child: one per CPU it may use."""
+    return len(training_cpus())
 
 
 def training_env() -> dict[str, str]:
@@ -49,9 +60,10 @@ async def run_training(cmd: list[str], on_start: Callable[[int], None] = lambda 
         env=training_env(),
     )
     # Set from here rather than in the child before exec (preexec_fn is unsafe in a threaded process):
-    # the child is still starting its interpreter, long before its first training step.
+    # the child is still starting its interpreter, long before its first training step or thread.
     try:
-        os.setpriority(os.PRIO_PROCESS, proc.pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS))
+        os.sched_setaffinity(proc.pid, training_cpus())
+        os.setpriority(os.PRIO_PROCESS, proc.pid, max(NICENESS, os.getpriority(os.PRIO_PROCESS, 0)))
     except OSError:  # the child already exited: its exit code says what happened
         log.debug("could not lower the training process's priority", exc_info=True)
     on_start(proc.pid)

@@ -62,16 +62,22 @@ async def test_cancelling_kills_the_child():
         os.kill(pids[0], 0)  # reaped, not left behind
 
 
-async def test_the_child_runs_at_a_lower_priority_with_bounded_threads(caplog):
+async def test_the_child_runs_at_the_lowest_priority_off_one_core_with_a_thread_per_core_it_has(caplog):
     base = os.getpriority(os.PRIO_PROCESS, 0)
-    # The child waits (up to 10 s) for its priority to change, then reports it and its thread limits.
+    cpus = os.sched_getaffinity(0)
+    # The child waits (up to 10 s) for its priority to change (set after its CPUs), then reports both
+    # and its thread limits.
     report = ("import os, time\n"
               f"end = time.monotonic() + 10\n"
               f"while os.getpriority(os.PRIO_PROCESS, 0) == {base} and time.monotonic() < end: time.sleep(0.01)\n"
-              "print('nice', os.getpriority(os.PRIO_PROCESS, 0), *(os.environ[v] for v in ("
+              "print('nice', os.getpriority(os.PRIO_PROCESS, 0), 'cpus', *sorted(os.sched_getaffinity(0)), "
+              "'threads', *(os.environ[v] for v in ("
               "'NUMBA_NUM_THREADS', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS')))")
     with caplog.at_level(logging.INFO, logger="animerec.bot.models.training"):
         await run_training([sys.executable, "-c", report])
-    threads = str(max(1, (os.cpu_count() or 2) - 1))
-    assert f"training: nice {min(19, base + NICENESS)} {threads} {threads} {threads} {threads}" in caplog.messages
-    assert os.getpriority(os.PRIO_PROCESS, 0) == base  # the bot's own priority is untouched
+    # With two CPUs or more, the lowest is left to the bot; with one, the child shares it.
+    left = sorted(cpus - {min(cpus)}) if len(cpus) >= 2 else sorted(cpus)
+    threads = len(left)
+    assert (f"training: nice {max(NICENESS, base)} cpus {' '.join(map(str, left))} "
+            f"threads {threads} {threads} {threads} {threads}") in caplog.messages
+    assert os.getpriority(os.PRIO_PROCESS, 0) == base and os.sched_getaffinity(0) == cpus  # the bot's own: untouched

@@ -13,7 +13,9 @@ from animerec.bot.app.client import AnimeRecTree
 from animerec.bot.app.interactions import (
     OwnedView,
     PickTitle,
+    Reply,
     allow_adult,
+    answer,
     guild_member,
     score_autocomplete,
     service_of,
@@ -79,31 +81,38 @@ class Rating(commands.Cog):
     @app_commands.describe(anime="The title (pick a suggestion or type it)", score="1-10, or watched")
     @app_commands.autocomplete(anime=title_autocomplete, score=score_autocomplete)
     async def rate(self, interaction: discord.Interaction[AnimeRecBot], anime: str, score: str) -> None:
-        await interaction.response.defer(ephemeral=True)
-        result = await service_of(interaction).ratings.rate(interaction.user.id, anime, score,
-                                                    allow_adult=await allow_adult(interaction))
-        await interaction.followup.send(embed=render.rate_embed(result), ephemeral=True)
+        async def reply() -> Reply:
+            result = await service_of(interaction).ratings.rate(interaction.user.id, anime, score,
+                                                                allow_adult=await allow_adult(interaction))
+            return {"embed": render.rate_embed(result)}
+
+        await answer(interaction, reply())
 
     @app_commands.command(description="Remove one of your ratings")
     @app_commands.autocomplete(anime=title_autocomplete)
     async def unrate(self, interaction: discord.Interaction[AnimeRecBot], anime: str) -> None:
-        await interaction.response.defer(ephemeral=True)
-        removed = await service_of(interaction).ratings.unrate(interaction.user.id, anime,
-                                                       allow_adult=await allow_adult(interaction))
-        await interaction.followup.send(f"Removed your rating of {removed.name}.", ephemeral=True)
+        async def reply() -> Reply:
+            removed = await service_of(interaction).ratings.unrate(interaction.user.id, anime,
+                                                                   allow_adult=await allow_adult(interaction))
+            return {"content": f"Removed your rating of {removed.name}."}
+
+        await answer(interaction, reply())
 
     @app_commands.command(description="List your ratings, or another member's")
     async def ratings(self, interaction: discord.Interaction[AnimeRecBot], member: discord.User | None = None) -> None:
-        await interaction.response.defer(ephemeral=True)
         who = member or interaction.user
-        here = who.id == interaction.user.id or (
-            interaction.guild is not None and await guild_member(interaction.guild, who.id) is not None)
-        ratings = await service_of(interaction).ratings.of_member(
-            who.id, viewer_id=interaction.user.id, name=who.display_name, member_here=here,
-            allow_adult=await allow_adult(interaction))
-        heading = "Your ratings" if who.id == interaction.user.id else f"{who.display_name}'s ratings"
-        view = RatingsPager(interaction.user.id, ratings, heading)
-        await interaction.followup.send(embed=view.embed(), view=view, ephemeral=True)
+
+        async def reply() -> Reply:
+            here = who.id == interaction.user.id or (
+                interaction.guild is not None and await guild_member(interaction.guild, who.id) is not None)
+            ratings = await service_of(interaction).ratings.of_member(
+                who.id, viewer_id=interaction.user.id, name=who.display_name, member_here=here,
+                allow_adult=await allow_adult(interaction))
+            heading = "Your ratings" if who.id == interaction.user.id else f"{who.display_name}'s ratings"
+            view = RatingsPager(interaction.user.id, ratings, heading)
+            return {"embed": view.embed(), "view": view}
+
+        await answer(interaction, reply())
 
     @app_commands.command(name="import", description="Import your MyAnimeList export (XML, or the .xml.gz MAL gives you)")
     async def import_(self, interaction: discord.Interaction[AnimeRecBot], file: discord.Attachment) -> None:

@@ -17,7 +17,9 @@ from animerec.bot.app.interactions import (
     SCORE_CHOICES,
     TYPE_CHOICES,
     OwnedItem,
+    Reply,
     allow_adult,
+    answer,
     genre_autocomplete,
     service_of,
 )
@@ -295,16 +297,17 @@ class Recommend(commands.Cog):
     async def recommend(self, interaction: discord.Interaction[AnimeRecBot], genre: str | None = None,
                         type: str | None = None, count: app_commands.Range[int, 1, MAX_COUNT] = 10,
                         discover: bool = False, new: app_commands.Range[str, 1, 4] | None = None) -> None:
-        await interaction.response.defer(ephemeral=True)
         member = interaction.user.id
         query = Query(genre, type, count, discover, new)
-        recs = await query.run(interaction, member)
-        if recs.onboarding and not recs.picks:
-            await interaction.followup.send(embed=render.onboarding_embed(recs.onboarding),
-                                            view=onboarding_view(member, query, recs.onboarding, 0), ephemeral=True)
-        else:
-            await interaction.followup.send(embed=render.recommend_embed(recs), view=picks_view(member, query, recs, 0),
-                                            ephemeral=True)
+
+        async def reply() -> Reply:
+            recs = await query.run(interaction, member)
+            if recs.onboarding and not recs.picks:
+                return {"embed": render.onboarding_embed(recs.onboarding),
+                        "view": onboarding_view(member, query, recs.onboarding, 0)}
+            return {"embed": render.recommend_embed(recs), "view": picks_view(member, query, recs, 0)}
+
+        await answer(interaction, reply())
 
 
 async def setup(bot: commands.Bot) -> None:
