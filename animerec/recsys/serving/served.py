@@ -25,7 +25,7 @@ import numpy as np
 from animerec.recsys.algorithms.coldstart import SOURCES
 from animerec.recsys.algorithms.embeddings import CANDIDATES, genre_matrix, rerank
 from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters
-from animerec.recsys.catalog.franchise import Franchises, TitleInfo
+from animerec.recsys.catalog.franchise import Franchises
 from animerec.recsys.model import FoldedUser, Recommender, UnknownTitle, calibrated, standardized, top_n
 from animerec.recsys.serving.rules import CANDIDATE_DEPTH, CONTINUE, NEW, FanRules, member_floor, pick_floor
 
@@ -572,5 +572,5 @@ def match_chance(score: float) -> float:
 def franchises_for(catalog: Catalog) -> Franchises:
     """The franchise graph over a catalog's titles: the bundled relations, with the titles after them
     joined by the catalog build's work and franchise links (Franchises.load)."""
-    return Franchises.load(TitleInfo(a.anime_id, a.type, a.members) for a in catalog)
+    return Franchises.load(catalog)
 
