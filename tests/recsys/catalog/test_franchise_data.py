@@ -1,5 +1,6 @@
-"""Works for titles a catalog overlay adds (lifecycle/overlay.py): Franchises.load takes air dates and links from
-the Catalog it is given, so an overlay title joins its work by its AniList relations or by its season phrasing."""
+"""Works over the bundled catalog, with titles a catalog overlay adds (lifecycle/overlay.py): Franchises.load takes
+air dates and links from the Catalog it is given, so an overlay title joins its work by its AniList relations or by
+its season phrasing; MyAnimeList's timeline links do not join different stories into one work."""
 
 from __future__ import annotations
 
@@ -49,3 +50,12 @@ def test_an_overlay_title_joins_the_work_its_relations_name(franchises):
 
 def test_an_overlay_title_with_nothing_to_join_is_a_work_of_its_own(franchises):
     assert franchises.work_of(LONE) == LONE and franchises.size(LONE) == 1
+
+
+@pytest.mark.parametrize("one, other", [
+    (1000, 1491),  # Captain Harlock (1978) and Galaxy Express 999 (1978): joined by Maetel Legend (2000), a prequel
+    (80, 88),  # Mobile Suit Gundam and F91 (1991): joined by Unicorn (2010), filed as F91's prequel
+])
+def test_stories_that_only_share_a_timeline_are_works_of_one_franchise(franchises, one, other):
+    assert franchises.work_of(one) != franchises.work_of(other)
+    assert franchises.franchise_of(one) == franchises.franchise_of(other)
