@@ -92,13 +92,15 @@ class FanRules:
     """
 
     def __init__(self, model: Recommender, catalog: Catalog, franchises: Franchises,
-                 without: AbstractSet[str] = frozenset()) -> None:
+                 without: AbstractSet[str] = frozenset(), trained: int | None = None) -> None:
+        """``trained``: item indices from this one on are titles without interactions (all are trained when None)."""
         self.model = model
         self.catalog = catalog
         self.franchises = franchises
         self.without = frozenset(without)
         ids = model.item_ids
         n = len(ids)
+        self._trained = n if trained is None else trained
         known = np.array([int(a) in catalog for a in ids], bool)
         self.item_franchise = franchises.franchise_array(ids)  # item index -> franchise id (for display)
         self.item_work = franchises.work_array(ids)  # item index -> work id (what the rules count in)
@@ -223,6 +225,11 @@ class FanRules:
                     shown = max(main, key=lambda j: scores[j], default=i)
             else:
                 shown, kind = self.entry_point(i), NEW
+                if shown != i and i >= self._trained:
+                    # A later season without interactions scores by its predecessor's vector and the popularity
+                    # prior, evidence of nothing for a member who never started the work (BNHA's 2nd season
+                    # sent a slice-of-life fan to BNHA): the entry point comes with its own score.
+                    continue
                 if shown < 0 or blocked[shown]:
                     if one_slot:
                         used.add(f)

@@ -126,7 +126,7 @@ class ServedModel:
         self.n_trained = model.n_items
         self.titles = TitleSpace(ids, {a: i for i, a in enumerate(ids.tolist())})
         # The rules read item_ids and index_of only: over TitleSpace they hold for cold titles too.
-        self.rules = FanRules(cast(Recommender, self.titles), catalog, self.franchises)
+        self.rules = FanRules(cast(Recommender, self.titles), catalog, self.franchises, trained=self.n_trained)
         self._genre_matrix = genre_matrix(ids, catalog)[0]  # items x genres, 0/1
         members = np.array([catalog.get(a).members if a in catalog else 0 for a in ids.tolist()], np.float64)
         # /similar's support prior for a cold title: its MAL members in the training sample's units.

@@ -213,3 +213,16 @@ def test_served_cold_scores_follow_the_evaluated_cold_start_scores(served):
     assert cold_ids[int(np.argmax(scores))] == 1030
     served_scores = unpopular.scores(user, member)[0][cold_rows]
     assert [cold_ids[i] for i in np.argsort(-served_scores, kind="stable")][0] == 1030
+
+
+def test_a_new_season_of_a_work_the_member_never_started_does_not_place_that_work(served):
+    # A block 0 fan's candidates, best first: franchise B's new season 1030 (its score a guess from 1011's vector
+    # and the popularity prior), then two block 0 titles, then B's entry point 1010 on its own score.
+    order = [served.index_of(a) for a in (1030, 1004, 1005, 1010)]
+    scores = np.zeros(served.n_items)
+    scores[order] = [4.0, 3.0, 2.0, 1.0]
+    slots = served.rules.slots(order, scores, np.zeros(served.n_items, bool), [{1000, 1001}], lambda i: (9.0,),
+                               [6.0], 4)
+    shown = [int(served.ids[s.shown]) for s in slots]
+    assert shown == [1004, 1005, 1010]  # 1010 where its own score puts it, once
+    assert all(s.kind == NEW for s in slots)
