@@ -71,11 +71,15 @@ class ModelConfig:
     item_bias_shrink: float = 5.0  # item bias = sum of residuals / (count + shrink)
     user_bias_reg: float = 1.0  # ridge penalty of the folded-in user bias
     rating_reg: float = 3.0  # ridge penalty of the folded-in rating vector
-    ease_lambda: float = 30.0  # L2 penalty of the EASE^R item-item weights
-    ease_neighbors: int = 100  # EASE^R weights kept per scored title
+    ease_lambda: float = 30.0  # L2 penalty of the EDLAE item-item weights
+    ease_neighbors: int = 100  # EDLAE weights kept per scored title
+    # EDLAE's emphasized dropout (itemitem.emphasize; 0 is EASE^R), and below the weight of the member's
+    # predicted score in the ranking: chosen on seeds 1 and 2 (benchmarks/tune_ranking.py, docs/evaluation.md).
+    ease_dropout: float = 0.5
     knn_neighbors: int = 1000  # co-occurrence / cosine neighbours kept per scored title
     item_max_items: int = 10_000  # item-item models cover this many most-interacted titles
     blend_factorization: float = 0.5  # weight of the ALS score next to the item-item score
+    blend_rating: float = 0.5  # weight of the member's predicted score (bias + z_u . y_i) in the ranking
     cold_pivot: float = 12.0  # members with about this many titles get half neighbours, half EASE
     cold_cooccurrence_weight: float = 1.0  # for the coldest members: weight of co-occurrence counts
     cold_cosine_weight: float = 2.0  # ... and of cosine neighbours
@@ -207,7 +211,7 @@ class Recommender:
         clock = time.perf_counter()
         ease, cooc, cosine = fit_item_models(
             C, popularity, lam=config.ease_lambda, ease_neighbors=config.ease_neighbors,
-            knn_neighbors=config.knn_neighbors, max_items=config.item_max_items
+            knn_neighbors=config.knn_neighbors, max_items=config.item_max_items, dropout=config.ease_dropout
         )
         stages["item_item"] = time.perf_counter() - clock
         clock = time.perf_counter()
@@ -450,6 +454,10 @@ class Recommender:
             terms += [(self.cooccurrence, cold * cfg.cold_cooccurrence_weight),
                       (self.cosine, cold * cfg.cold_cosine_weight)]
         scores = cfg.blend_factorization * standardized(self.item_factors @ user.pref)
+        if cfg.blend_rating and user.rating_vec.any():
+            # What the member would score a title, beside what they would watch: the constant parts of the
+            # prediction (mean, the member's bias) fall out of the standardization.
+            scores += cfg.blend_rating * standardized(self.item_bias + self.item_factors @ user.rating_vec)
         scaled = []
         for matrix, weight in terms:
             sums = row_sum(matrix, user.seen)

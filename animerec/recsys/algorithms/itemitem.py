@@ -119,6 +119,21 @@ def ease_weights(gram: np.ndarray, lam: float, *, overwrite: bool = False) -> np
     return W
 
 
+def emphasize(gram: np.ndarray, dropout: float) -> np.ndarray:
+    """The gram of EDLAE (Steck 2020, "Autoencoders that don't overfit towards the Identity"), in place:
+    a linear autoencoder trained with input dropout ``dropout`` and the dropped inputs emphasized has
+    EASE^R's closed form with each item's diagonal raised by dropout / (1 - dropout) times its own count,
+    so popular items, whose self-similarity dominates the gram, are regularized most. 0 leaves EASE^R."""
+    gram[np.diag_indices_from(gram)] *= gram.dtype.type(1.0 + dropout / (1.0 - dropout))
+    return gram
+
+
+def fit_ease(gram: np.ndarray, *, lam: float, dropout: float, neighbors: int) -> sp.csr_matrix:
+    """EDLAE weights (EASE^R at ``dropout`` 0) from a co-occurrence gram, pruned to the ``neighbors``
+    strongest per scored item, as (given item -> scored item); uses gram's memory."""
+    return _prune_rows(ease_weights(emphasize(gram, dropout), lam, overwrite=True), neighbors).T.tocsr()
+
+
 def _embed(M: sp.csr_matrix, head: np.ndarray, n_items: int) -> sp.csr_matrix:
     """Place a head x head matrix into the full item index space."""
     coo = M.tocoo()
@@ -126,9 +141,10 @@ def _embed(M: sp.csr_matrix, head: np.ndarray, n_items: int) -> sp.csr_matrix:
 
 
 def fit_item_models(
-    X: sp.csr_matrix, popularity: np.ndarray, *, lam: float, ease_neighbors: int, knn_neighbors: int, max_items: int
+    X: sp.csr_matrix, popularity: np.ndarray, *, lam: float, ease_neighbors: int, knn_neighbors: int, max_items: int,
+    dropout: float = 0.0,
 ) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
-    """(EASE weights, co-occurrence counts, cosine similarities), each n_items x n_items sparse:
+    """(EDLAE weights, co-occurrence counts, cosine similarities), each n_items x n_items sparse:
     row = given item, column = scored item."""
     n_items = X.shape[1]
     head = head_items(popularity, max_items)
@@ -137,7 +153,7 @@ def fit_item_models(
     # transpose puts them back as (given item -> scored item). Pruning never keeps the diagonal.
     cooc = _embed(_prune_rows(gram, knn_neighbors).T.tocsr(), head, n_items)
     cosine = _embed(_prune_rows(cosine_similarities(gram), knn_neighbors).T.tocsr(), head, n_items)
-    ease = _embed(_prune_rows(ease_weights(gram, lam, overwrite=True), ease_neighbors).T.tocsr(), head, n_items)
+    ease = _embed(fit_ease(gram, lam=lam, dropout=dropout, neighbors=ease_neighbors), head, n_items)
     return ease, cooc, cosine
 
 

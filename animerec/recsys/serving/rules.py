@@ -39,11 +39,12 @@ from animerec.recsys.model import FoldedUser, Recommender
 FEW_SCORES = 5
 FEW_SCORES_FLOOR = 6.5
 FLOOR_SLACK = 0.5
-# The quality floor of a list is a point lower: a pick predicted a full point under the member's mean is
-# one they would not enjoy. At half a point the floor cost a quarter of what it was meant to keep: work
-# NDCG@10 0.376 against 0.391 at a point and 0.400 with no floor (p80, seed 1, benchmarks/ablate_rules.py),
-# and liked work NDCG@10 0.333 against 0.335 at a point.
-PICK_FLOOR_SLACK = 1.0
+# The quality floor of a list sits PICK_FLOOR_SDS of the member's own standard deviations under their mean
+# score (for most members the bottom tenth of what they score), never nearer than FLOOR_SLACK: a member who
+# scores 5 to 10 forgives a pick two points under their mean that one who scores only 8s and 9s would not. With the predicted score in the ranking
+# (ModelConfig.blend_rating), few picks reach the floor. See docs/evaluation.md ("The served ranking for
+# long histories") for the figures behind both, tuned on seeds 1 and 2 (benchmarks/tune_ranking.py).
+PICK_FLOOR_SDS = 1.5
 # How deep into the ranking the rules look for picks (the list is at most 25 long; one slot per
 # work and the floor skip many): past this the titles are not worth showing anyway.
 CANDIDATE_DEPTH = 400
@@ -67,9 +68,14 @@ def member_floor(ratings: Mapping[int, float], slack: float | None = None) -> fl
     return float(np.mean(scores)) - slack if len(scores) >= FEW_SCORES else FEW_SCORES_FLOOR
 
 
-def pick_floor(ratings: Mapping[int, float]) -> float:
-    """No pick for this member is predicted below this."""
-    return member_floor(ratings, PICK_FLOOR_SLACK)
+def pick_floor(ratings: Mapping[int, float], sds: float | None = None) -> float:
+    """No pick for this member is predicted below this: their mean less ``sds`` (PICK_FLOOR_SDS by default)
+    standard deviations of their scores, at least FLOOR_SLACK (FEW_SCORES_FLOOR with few scores)."""
+    scores = [r for r in ratings.values() if r > 0]
+    if len(scores) < FEW_SCORES:
+        return FEW_SCORES_FLOOR
+    sds = PICK_FLOOR_SDS if sds is None else sds
+    return float(np.mean(scores) - sds * max(float(np.std(scores)), FLOOR_SLACK))
 
 
 @dataclass(frozen=True)

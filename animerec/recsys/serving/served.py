@@ -284,7 +284,7 @@ class ServedModel:
                                                       own, scores)
         else:
             candidates = self._candidates(scores, user, predicted)
-        lowest = pick_floor(ratings)  # the list's floor, a point under what the member likes
+        lowest = pick_floor(ratings)  # the list's floor, below what the member likes
         slots = self.rules.slots(candidates, scores, blocked, [given], prediction, [lowest], n)
         fixed: list[int | None] = [None] * len(slots)  # a continue pick names the title it goes on from
         for j, slot in enumerate(slots):
