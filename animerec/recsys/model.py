@@ -5,10 +5,11 @@ Training learns item factors from every interaction (a score or "watched") with 
 grows with the score. Serving never retrains: a member's ratings are folded in by an exact ridge
 solve against the fixed item factors, giving
   * the implicit-ALS preference x_u . y_i, which the ranking blends with the item-item scorers of
-    animerec.recsys.algorithms.itemitem (EASE^R weights for members with a history, co-occurrence counts for members
+    animerec.recsys.algorithms.itemitem (EDLAE weights for members with a history, co-occurrence counts for members
     with only a few titles; see docs/evaluation.md for the figures behind the weights);
   * the 1-10 prediction: mu + b_i + b_u + z_u . y_i, a ridge fit of the member's own scores on the
-    same item factors (watched-without-score titles shape the ranking only).
+    same item factors (watched-without-score titles shape the ranking only), which the ranking also blends
+    in: what a member would score a title beside what they would watch.
 The embeddings behind /similar (Annoy) are animerec.recsys.algorithms.embeddings.similar_embeddings: a factorization of
 the item-kNN cosine matrix with the titles' genres appended (see that module for why not the ALS
 factors); animerec.recsys.serving.served re-ranks their hits with a support prior and the franchise graph.

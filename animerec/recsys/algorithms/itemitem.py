@@ -1,7 +1,8 @@
 """Sparse item-item scorers that the ranking blends with the factorization.
 
-* ``ease``: EASE^R (Steck 2019) weights, B = I - P / diag(P) with P = (X'X + lambda I)^-1, then pruned
-  to the ``ease_neighbors`` largest |weights| per scored item, so serving holds a sparse matrix.
+* ``ease``: EDLAE (Steck 2020) weights, B = I - P / diag(P) with P = (X'X + lambda I + p / (1 - p) diag(X'X))^-1
+  (EASE^R, Steck 2019, at dropout p = 0), then pruned to the ``ease_neighbors`` largest |weights| per scored
+  item, so serving holds a sparse matrix.
   Pruning also regularizes: on our validation splits the pruned weights rank better than dense ones.
 * ``cooccurrence``: raw co-occurrence counts X'X, and ``cosine``: the same normalized by item
   popularity (item-kNN), both pruned the same way. Together they serve members with only a handful

@@ -12,8 +12,9 @@ prediction says they would not enjoy. The rules, in order:
   it was seen: a "continue" pick naming it; a special sends the slot on to the work's best next film or
   season); for one they have not, its entry point, never a film, special or recap of it. A spin-off or
   another version of a franchise they know is a work of its own: Railgun after Index is a new work;
-* a quality floor: nothing predicted below the member's typical score (FEW_SCORES_FLOOR for members
-  with few scores); a list that runs out says so instead of padding.
+* a quality floor: nothing predicted well below the member's typical score (their mean less 1.5 of their
+  own standard deviations; FEW_SCORES_FLOOR for members with few scores); a list that runs out says so
+  instead of padding.
 
 A group is held to every member's rules at once: nobody's earlier entries, a continue pick only when
 every member can go on to it, each member's prediction above the group's floor.
