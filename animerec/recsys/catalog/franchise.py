@@ -103,11 +103,15 @@ class Franchises:
         franchise_groups = _groups(info, ((a, b) for a, b, _ in pairs))
         work_root = {a: r for r, ids in work_groups.items() for a in ids}
 
+        # A pair joined at franchise level only (a timeline link, a spin-off) orders nothing, even when other
+        # links put both in one work: Nekomonogatari (2012) is no earlier entry for a Bakemonogatari fan.
+        work_pairs = {(min(a, b), max(a, b)) for a, b, level in pairs if level == "work"}
+        loose = {(min(a, b), max(a, b)) for a, b, _ in pairs} - work_pairs
         edges = relations[relations["anime_id"].isin(info) & relations["related_id"].isin(info)]
         self._before: dict[int, set[int]] = defaultdict(set)  # title -> titles directly before it
         self._recaps: set[int] = set()
         for a, rel, b in zip(edges["anime_id"].tolist(), edges["relation"].tolist(), edges["related_id"].tolist()):
-            if a == b or work_root[a] != work_root[b]:
+            if a == b or work_root[a] != work_root[b] or (min(a, b), max(a, b)) in loose:
                 continue  # order is only kept inside a work: a spin-off does not wait for its parent
             if rel in _EARLIER:
                 self._before[a].add(b)

@@ -82,3 +82,11 @@ def test_a_prequel_told_after_its_sequel_aired_is_another_work_of_the_franchise(
     assert f.franchise_of(1) == f.franchise_of(4)
     assert f.seen_earlier([5]) == {4}  # a fan of 4 and its film has not seen the story told in 2000
     assert f.seen_earlier([3]) == {1, 2}
+
+
+def test_a_prequel_told_later_is_no_earlier_entry_even_when_a_recap_keeps_it_in_the_work():
+    # 1 (TV 2009) and its MAL prequel 2 (TV 2012, told later); 3 (2013) recaps both, so all three stay one work.
+    rel = both(1, "Prequel", 2, "Sequel") + both(3, "Full story", 1, "Summary") + both(3, "Full story", 2, "Summary")
+    f = _graph(rel, {1: "2009-07-03", 2: "2012-12-31", 3: "2013-01-01"}, {1: "TV", 2: "TV", 3: "Special"})
+    assert f.work_of(1) == f.work_of(2)
+    assert f.seen_earlier([1]) == set()  # a fan of the 2009 series has not thereby seen the 2012 one
