@@ -20,7 +20,6 @@ from animerec.recsys.algorithms.baselines import TrainIndex
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.data import load_interactions
 from animerec.recsys.evaluation import protocols as ev
-from animerec.recsys.evaluation.metrics import Accumulator
 from animerec.recsys.evaluation.splits import PROTOCOLS, TEST_FRACTION, make_cases, split_users
 from animerec.recsys.model import ModelConfig, Recommender, single_threaded_blas
 from animerec.recsys.serving import rules as rules_module
@@ -30,7 +29,7 @@ from animerec.recsys.serving.served import ServedModel
 
 FIGURES = ("work_ndcg10", "work_ndcg10_liked", "fresh_ndcg10", "earlier10", "extra10")
 DEPTHS = (100, 1000)  # beside CANDIDATE_DEPTH
-SDS = (0.5, 1.5)  # the floor's standard deviations below the member's mean, beside PICK_FLOOR_SDS
+SDS = (1.0, 2.0)  # the floor's standard deviations below the member's mean, beside PICK_FLOOR_SDS
 FEW_FLOORS = (6.0,)  # the floor of members with few scores, beside FEW_SCORES_FLOOR
 
 
@@ -74,10 +73,7 @@ def main() -> None:
         lists = ev.served_lists(served)
         with single_threaded_blas():
             for protocol, (cases, fan) in scored.items():
-                acc = Accumulator(len(ix.items), fan)
-                for case in cases:
-                    acc.add(case, lists(case), None)
-                rows[protocol][name] = asdict(acc.figures())
+                rows[protocol][name] = asdict(ev.list_figures(lists, cases, fan, len(ix.items)))
         print(name, {p: round(rows[p][name]["work_ndcg10"], 4) for p in PROTOCOLS}, flush=True)
     served_module.CANDIDATE_DEPTH = CANDIDATE_DEPTH
     rules_module.PICK_FLOOR_SDS, rules_module.FEW_SCORES_FLOOR = PICK_FLOOR_SDS, FEW_SCORES_FLOOR
@@ -91,10 +87,7 @@ def main() -> None:
     for name, lists in named.items():
         with single_threaded_blas():
             for protocol, (cases, fan) in scored.items():
-                acc = Accumulator(len(ix.items), fan)
-                for case in cases:
-                    acc.add(case, lists(case), None)
-                rows[protocol][name] = asdict(acc.figures())
+                rows[protocol][name] = asdict(ev.list_figures(lists, cases, fan, len(ix.items)))
     if not args.no_edlae:
         for protocol, extra in ev.edlae_rows(ix, scored, served.franchises.work_array(ix.items), ev.EDLAE_GRID,
                                              print).items():

@@ -27,7 +27,6 @@ from animerec.recsys.algorithms.itemitem import fit_ease
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.data import load_interactions
 from animerec.recsys.evaluation import protocols as ev
-from animerec.recsys.evaluation.metrics import Accumulator
 from animerec.recsys.evaluation.splits import PROTOCOLS, TEST_FRACTION, make_cases, split_users
 from animerec.recsys.model import ModelConfig, Recommender, single_threaded_blas
 from animerec.recsys.serving import rules
@@ -52,10 +51,7 @@ def fitted(seed: int, cache: Path, catalog: Catalog):
 
 
 def figures(lists, cases, fan, n_items) -> dict[str, float]:
-    acc = Accumulator(n_items, fan)
-    for case in cases:
-        acc.add(case, lists(case), None)
-    return {k: v for k, v in asdict(acc.figures()).items() if k in FIGURES}
+    return {k: v for k, v in asdict(ev.list_figures(lists, cases, fan, n_items)).items() if k in FIGURES}
 
 
 def main() -> None:

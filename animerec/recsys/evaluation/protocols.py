@@ -86,6 +86,14 @@ def plain_lists(model: Recommender) -> Lists:
     return lambda case: np.array([r.anime_id for r in model.recommend(_given(case), K)], np.int64)
 
 
+def list_figures(lists: Lists, cases: list[Case], fan: FanContext | None, n_items: int) -> Figures:
+    """The ranking and fan figures of one list maker over held-out members (no predictions)."""
+    acc = Accumulator(n_items, fan)
+    for case in cases:
+        acc.add(case, lists(case), None)
+    return acc.figures()
+
+
 def _rank(ix: TrainIndex, scores: np.ndarray, given_pos: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
     """The top K training items, what was given left out; with ``work`` (the work id of each training
     item), only the best of each work."""

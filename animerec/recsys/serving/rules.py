@@ -41,10 +41,10 @@ FEW_SCORES = 5
 FEW_SCORES_FLOOR = 6.5
 FLOOR_SLACK = 0.5
 # The quality floor of a list sits PICK_FLOOR_SDS of the member's own standard deviations under their mean
-# score (for most members the bottom tenth of what they score), never nearer than FLOOR_SLACK: a member who
-# scores 5 to 10 forgives a pick two points under their mean that one who scores only 8s and 9s would not. With the predicted score in the ranking
-# (ModelConfig.blend_rating), few picks reach the floor. See docs/evaluation.md ("The served ranking for
-# long histories") for the figures behind both, tuned on seeds 1 and 2 (benchmarks/tune_ranking.py).
+# score, never nearer than FLOOR_SLACK: a member who scores 5 to 10 forgives a pick two points under their
+# mean that one who scores only 8s and 9s would not. With the predicted score in the ranking
+# (ModelConfig.blend_rating), fewer picks reach the floor. docs/evaluation.md ("The served ranking for long
+# histories") has the figures behind both, tuned on seeds 1 and 2 (benchmarks/tune_ranking.py).
 PICK_FLOOR_SDS = 1.5
 # How deep into the ranking the rules look for picks (the list is at most 25 long; one slot per
 # work and the floor skip many): past this the titles are not worth showing anyway.
