@@ -15,6 +15,7 @@ import copy
 import pickle
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import cast
 
 from animerec.recsys.algorithms.baselines import TrainIndex
 from animerec.recsys.catalog.catalog import Catalog
@@ -67,7 +68,7 @@ def main() -> None:
         variants = [v for v in variants if v[0] in args.only]
     rows: dict[str, dict[str, dict]] = {p: {} for p in PROTOCOLS}
     for name, (without, depth, sds, few) in variants:
-        served.rules = FanRules(model, catalog, served.franchises, without)
+        served.rules = rules_over(served, without)
         served_module.CANDIDATE_DEPTH = depth  # how deep ServedModel._candidates reads the ranking
         rules_module.PICK_FLOOR_SDS, rules_module.FEW_SCORES_FLOOR = sds, few  # what pick_floor reads
         lists = ev.served_lists(served)
@@ -77,7 +78,7 @@ def main() -> None:
         print(name, {p: round(rows[p][name]["work_ndcg10"], 4) for p in PROTOCOLS}, flush=True)
     served_module.CANDIDATE_DEPTH = CANDIDATE_DEPTH
     rules_module.PICK_FLOOR_SDS, rules_module.FEW_SCORES_FLOOR = PICK_FLOOR_SDS, FEW_SCORES_FLOOR
-    served.rules = FanRules(model, catalog, served.franchises)
+    served.rules = rules_over(served)
     unrated = copy.copy(model)  # every rule, the ranking without the member's predicted score
     unrated.config = replace(model.config, blend_rating=0.0)
     named = {"ranking without the predicted score": ev.served_lists(served.with_model(unrated)),
@@ -98,6 +99,13 @@ def main() -> None:
     for protocol, named in rows.items():
         for name, f in named.items():
             print(f"| {protocol} | {name} | " + " | ".join(f"{f[c]:.4f}" for c in FIGURES) + " |")
+
+
+def rules_over(served: ServedModel, without: frozenset[str] = frozenset()) -> FanRules:
+    """The fan rules of a served model with ``without`` left out, over every title it serves (trained and cold),
+    as ServedModel builds its own."""
+    return FanRules(cast(Recommender, served.titles), served.catalog, served.franchises, without,
+                    trained=served.n_trained)
 
 
 if __name__ == "__main__":
