@@ -11,25 +11,26 @@ entries and extra same-work slots per 10.
 from __future__ import annotations
 
 import argparse
+import copy
 import pickle
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
+from typing import cast
 
 from animerec.recsys.algorithms.baselines import TrainIndex
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.data import load_interactions
 from animerec.recsys.evaluation import protocols as ev
-from animerec.recsys.evaluation.metrics import Accumulator
 from animerec.recsys.evaluation.splits import PROTOCOLS, TEST_FRACTION, make_cases, split_users
 from animerec.recsys.model import ModelConfig, Recommender, single_threaded_blas
 from animerec.recsys.serving import rules as rules_module
 from animerec.recsys.serving import served as served_module
-from animerec.recsys.serving.rules import CANDIDATE_DEPTH, FEW_SCORES_FLOOR, FLOOR_SLACK, RULES, FanRules
+from animerec.recsys.serving.rules import CANDIDATE_DEPTH, FEW_SCORES_FLOOR, PICK_FLOOR_SDS, RULES, FanRules
 from animerec.recsys.serving.served import ServedModel
 
 FIGURES = ("work_ndcg10", "work_ndcg10_liked", "fresh_ndcg10", "earlier10", "extra10")
 DEPTHS = (100, 1000)  # beside CANDIDATE_DEPTH
-SLACKS = (1.0, 1.5)  # the floor's slack below the member's mean, beside FLOOR_SLACK
+SDS = (1.0, 2.0)  # the floor's standard deviations below the member's mean, beside PICK_FLOOR_SDS
 FEW_FLOORS = (6.0,)  # the floor of members with few scores, beside FEW_SCORES_FLOOR
 
 
@@ -57,35 +58,37 @@ def main() -> None:
         cases = make_cases(test, protocol, args.seed + 1)
         scored[protocol] = cases, ev.fan_context(served, cases, ranks)
 
-    base = (frozenset(), CANDIDATE_DEPTH, FLOOR_SLACK, FEW_SCORES_FLOOR)
+    base = (frozenset(), CANDIDATE_DEPTH, PICK_FLOOR_SDS, FEW_SCORES_FLOOR)
     variants: list[tuple[str, tuple[frozenset[str], int, float, float]]] = [("all rules", base)]
     variants += [(f"without {rule}", (frozenset({rule}), *base[1:])) for rule in RULES]
     variants += [(f"candidate depth {d}", (base[0], d, *base[2:])) for d in DEPTHS]
-    variants += [(f"floor: mean - {s:g}", (*base[:2], s, base[3])) for s in SLACKS]
+    variants += [(f"floor: mean - {s:g} sd", (*base[:2], s, base[3])) for s in SDS]
     variants += [(f"floor with few scores {f:g}", (*base[:3], f)) for f in FEW_FLOORS]
     if args.only:
         variants = [v for v in variants if v[0] in args.only]
     rows: dict[str, dict[str, dict]] = {p: {} for p in PROTOCOLS}
-    for name, (without, depth, slack, few) in variants:
-        served.rules = FanRules(model, catalog, served.franchises, without)
+    for name, (without, depth, sds, few) in variants:
+        served.rules = rules_over(served, without)
         served_module.CANDIDATE_DEPTH = depth  # how deep ServedModel._candidates reads the ranking
-        rules_module.FLOOR_SLACK, rules_module.FEW_SCORES_FLOOR = slack, few  # what member_floor reads
+        rules_module.PICK_FLOOR_SDS, rules_module.FEW_SCORES_FLOOR = sds, few  # what pick_floor reads
         lists = ev.served_lists(served)
         with single_threaded_blas():
             for protocol, (cases, fan) in scored.items():
-                acc = Accumulator(len(ix.items), fan)
-                for case in cases:
-                    acc.add(case, lists(case), None)
-                rows[protocol][name] = asdict(acc.figures())
+                rows[protocol][name] = asdict(ev.list_figures(lists, cases, fan, len(ix.items)))
         print(name, {p: round(rows[p][name]["work_ndcg10"], 4) for p in PROTOCOLS}, flush=True)
     served_module.CANDIDATE_DEPTH = CANDIDATE_DEPTH
-    rules_module.FLOOR_SLACK, rules_module.FEW_SCORES_FLOOR = FLOOR_SLACK, FEW_SCORES_FLOOR
-    plain = ev.plain_lists(model)
-    for protocol, (cases, fan) in scored.items():
-        acc = Accumulator(len(ix.items), fan)
-        for case in cases:
-            acc.add(case, plain(case), None)
-        rows[protocol][ev.PLAIN] = asdict(acc.figures())
+    rules_module.PICK_FLOOR_SDS, rules_module.FEW_SCORES_FLOOR = PICK_FLOOR_SDS, FEW_SCORES_FLOOR
+    served.rules = rules_over(served)
+    unrated = copy.copy(model)  # every rule, the ranking without the member's predicted score
+    unrated.config = replace(model.config, blend_rating=0.0)
+    named = {"ranking without the predicted score": ev.served_lists(served.with_model(unrated)),
+             ev.PLAIN: ev.plain_lists(model)}
+    if args.only:
+        named = {k: v for k, v in named.items() if k in args.only or k == ev.PLAIN}
+    for name, lists in named.items():
+        with single_threaded_blas():
+            for protocol, (cases, fan) in scored.items():
+                rows[protocol][name] = asdict(ev.list_figures(lists, cases, fan, len(ix.items)))
     if not args.no_edlae:
         for protocol, extra in ev.edlae_rows(ix, scored, served.franchises.work_array(ix.items), ev.EDLAE_GRID,
                                              print).items():
@@ -96,6 +99,13 @@ def main() -> None:
     for protocol, named in rows.items():
         for name, f in named.items():
             print(f"| {protocol} | {name} | " + " | ".join(f"{f[c]:.4f}" for c in FIGURES) + " |")
+
+
+def rules_over(served: ServedModel, without: frozenset[str] = frozenset()) -> FanRules:
+    """The fan rules of a served model with ``without`` left out, over every title it serves (trained and cold),
+    as ServedModel builds its own."""
+    return FanRules(cast(Recommender, served.titles), served.catalog, served.franchises, without,
+                    trained=served.n_trained)
 
 
 if __name__ == "__main__":

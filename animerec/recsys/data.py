@@ -212,9 +212,10 @@ def fingerprint(df: pd.DataFrame) -> str:
     return h.hexdigest()[:16]
 
 
-def load_catalog_table(path: Path | str = CATALOG_CSV) -> pd.DataFrame:
-    """The built catalog: one row per MAL id, 1960s to this season (columns in data/README.md)."""
-    return pd.read_csv(path, dtype=CATALOG_DTYPES)
+def load_catalog_table(path: Path | str = CATALOG_CSV, usecols: list[str] | None = None) -> pd.DataFrame:
+    """The built catalog: one row per MAL id, 1960s to this season (columns in data/README.md; ``usecols``:
+    only these)."""
+    return pd.read_csv(path, dtype=CATALOG_DTYPES, usecols=usecols)
 
 
 def load_catalog_titles(path: Path | str = CATALOG_TITLES_CSV) -> pd.DataFrame:

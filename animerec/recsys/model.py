@@ -5,10 +5,11 @@ Training learns item factors from every interaction (a score or "watched") with 
 grows with the score. Serving never retrains: a member's ratings are folded in by an exact ridge
 solve against the fixed item factors, giving
   * the implicit-ALS preference x_u . y_i, which the ranking blends with the item-item scorers of
-    animerec.recsys.algorithms.itemitem (EASE^R weights for members with a history, co-occurrence counts for members
+    animerec.recsys.algorithms.itemitem (EDLAE weights for members with a history, co-occurrence counts for members
     with only a few titles; see docs/evaluation.md for the figures behind the weights);
   * the 1-10 prediction: mu + b_i + b_u + z_u . y_i, a ridge fit of the member's own scores on the
-    same item factors (watched-without-score titles shape the ranking only).
+    same item factors (watched-without-score titles shape the ranking only), which the ranking also blends
+    in: what a member would score a title beside what they would watch.
 The embeddings behind /similar (Annoy) are animerec.recsys.algorithms.embeddings.similar_embeddings: a factorization of
 the item-kNN cosine matrix with the titles' genres appended (see that module for why not the ALS
 factors); animerec.recsys.serving.served re-ranks their hits with a support prior and the franchise graph.
@@ -34,11 +35,11 @@ from animerec.recsys.algorithms.coldstart import SOURCES, ColdVectors, build_col
 from animerec.recsys.algorithms.embeddings import genre_matrix, similar_embeddings
 from animerec.recsys.algorithms.itemitem import fit_item_models, row_block, row_sum
 from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.catalog.franchise import Franchises
 from animerec.recsys.data import load_catalog_table
 
 if TYPE_CHECKING:
     from animerec.recsys.algorithms.spark_als import SparkSettings
-    from animerec.recsys.catalog.franchise import Franchises
 
 RATING_MIN, RATING_MAX = 1.0, 10.0
 # Below this share the neighbour scores (standardized, weights 1 + 2) move a title by < 0.1 sd:
@@ -73,11 +74,15 @@ class ModelConfig:
     item_bias_shrink: float = 5.0  # item bias = sum of residuals / (count + shrink)
     user_bias_reg: float = 1.0  # ridge penalty of the folded-in user bias
     rating_reg: float = 3.0  # ridge penalty of the folded-in rating vector
-    ease_lambda: float = 30.0  # L2 penalty of the EASE^R item-item weights
-    ease_neighbors: int = 100  # EASE^R weights kept per scored title
+    ease_lambda: float = 30.0  # L2 penalty of the EDLAE item-item weights
+    ease_neighbors: int = 100  # EDLAE weights kept per scored title
+    # EDLAE's emphasized dropout (itemitem.emphasize; 0 is EASE^R), and below the weight of the member's
+    # predicted score in the ranking: chosen on seeds 1 and 2 (benchmarks/tune_ranking.py, docs/evaluation.md).
+    ease_dropout: float = 0.5
     knn_neighbors: int = 1000  # co-occurrence / cosine neighbours kept per scored title
     item_max_items: int = 10_000  # item-item models cover this many most-interacted titles
     blend_factorization: float = 0.5  # weight of the ALS score next to the item-item score
+    blend_rating: float = 0.5  # weight of the member's predicted score (bias + z_u . y_i) in the ranking
     cold_pivot: float = 12.0  # members with about this many titles get half neighbours, half EASE
     cold_cooccurrence_weight: float = 1.0  # for the coldest members: weight of co-occurrence counts
     cold_cosine_weight: float = 2.0  # ... and of cosine neighbours
@@ -226,7 +231,7 @@ class Recommender:
         clock = time.perf_counter()
         ease, cooc, cosine = fit_item_models(
             C, popularity, lam=config.ease_lambda, ease_neighbors=config.ease_neighbors,
-            knn_neighbors=config.knn_neighbors, max_items=config.item_max_items
+            knn_neighbors=config.knn_neighbors, max_items=config.item_max_items, dropout=config.ease_dropout
         )
         stages["item_item"] = time.perf_counter() - clock
         clock = time.perf_counter()
@@ -236,6 +241,8 @@ class Recommender:
         model = cls(config, item_ids, item_factors, item_bias, mu, popularity, ease, cooc, cosine, similar_vectors)
         if content is None and catalog is not None:
             content = load_catalog_table()
+        if franchises is None and catalog is not None:
+            franchises = Franchises.load(catalog)
         if content is not None:
             clock = time.perf_counter()
             model.cold = build_cold(item_ids, item_factors, item_bias, popularity,
@@ -529,6 +536,10 @@ class Recommender:
             terms += [(self.cooccurrence, cold * cfg.cold_cooccurrence_weight),
                       (self.cosine, cold * cfg.cold_cosine_weight)]
         scores = cfg.blend_factorization * (z if z is not None else standardized(self.item_factors @ user.pref))
+        if cfg.blend_rating and user.rating_vec.any():
+            # What the member would score a title, beside what they would watch: the constant parts of the
+            # prediction (mean, the member's bias) fall out of the standardization.
+            scores += cfg.blend_rating * standardized(self.item_bias + self.item_factors @ user.rating_vec)
         scaled = []
         for matrix, weight in terms:
             sums = row_sum(matrix, user.seen)

@@ -64,3 +64,17 @@ def test_calibrated_predictions_stay_below_ten_and_keep_their_order():
     assert out[0] == 1.0 and out[1] == 1.0 and out[2] == 5.0 and out[4] == 9.0  # untouched below the knee
     assert (np.diff(out[1:]) > 0).all()  # order kept above the floor
     assert out.max() < 9.9 + 1e-9 and f"{out.max():.1f}" != "10.0"
+
+
+def test_with_the_predicted_score_weighing_most_the_ranking_follows_the_prediction(board_model):
+    import copy
+    from dataclasses import replace
+
+    model = copy.copy(board_model)
+    model.config = replace(board_model.config, blend_rating=1e6)
+    user = model.fold_in({1000: 10, 1001: 3, 1002: 9, 1010: 4})
+    unseen = np.setdiff1d(np.arange(model.n_items), user.seen)
+    by_rank = unseen[np.argsort(-model.ranking_scores(user)[unseen], kind="stable")]
+    by_prediction = unseen[np.argsort(-model.predicted_ratings(user, unseen), kind="stable")]
+    assert by_rank.tolist() == by_prediction.tolist()
+    assert board_model.config.blend_rating == ModelConfig().blend_rating  # the fixture's model is untouched

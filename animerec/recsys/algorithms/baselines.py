@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import svds
 
 from animerec.recsys.algorithms.als import fit_als, solve_user
-from animerec.recsys.algorithms.itemitem import cooccurrence, cosine_similarities, ease_weights
+from animerec.recsys.algorithms.itemitem import cooccurrence, cosine_similarities, ease_weights, emphasize
 
 # (given anime ids, their ratings) -> a score for every TrainIndex item, higher is better.
 Scorer = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -79,13 +79,8 @@ def ease(ix: TrainIndex, lam: float) -> Scorer:
 
 
 def edlae(ix: TrainIndex, dropout: float, lam: float) -> Scorer:
-    """Unpruned EDLAE in float64 (Steck 2020, "Autoencoders that don't overfit towards the Identity"):
-    the full-rank linear autoencoder trained with input dropout ``dropout`` and the dropped inputs
-    emphasized. Its closed form is EASE^R's with each item's penalty raised by dropout / (1 - dropout)
-    times its own count: popular items, whose self-similarity dominates the gram, are regularized
-    most. ``dropout`` 0 is EASE^R."""
-    gram = ix.cooccurrence().astype(np.float64)
-    gram[np.diag_indices_from(gram)] *= 1.0 + dropout / (1.0 - dropout)
+    """Unpruned EDLAE in float64 (animerec.recsys.algorithms.itemitem.emphasize); ``dropout`` 0 is EASE^R."""
+    gram = emphasize(ix.cooccurrence().astype(np.float64), dropout)
     B = np.ascontiguousarray(ease_weights(gram, lam, overwrite=True).T)
     return lambda items, ratings: B[ix.positions(items)].sum(axis=0)
 

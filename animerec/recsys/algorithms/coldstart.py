@@ -35,7 +35,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from animerec.recsys.algorithms.als import solve_spd
-from animerec.recsys.catalog.franchise import Franchises, TitleInfo
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.catalog.franchise import Franchises
 
 COMMUNITY, FRANCHISE, CONTENT, PRIOR = 0, 1, 2, 3
 SOURCES = ("community", "franchise", "content", "prior")
@@ -332,13 +333,9 @@ def _informative(vocabulary: list[str]) -> np.ndarray:
 
 
 def catalog_franchises(table: pd.DataFrame) -> Franchises:
-    """The work and franchise graph serving uses (Franchises.load: the bundled relations and the catalog
-    build's links), over a catalog table's titles."""
-    types = table["type"] if "type" in table else pd.Series(None, index=table.index, dtype=object)
-    members = (pd.to_numeric(table["members_latest"], errors="coerce").fillna(0) if "members_latest" in table
-               else pd.Series(0, index=table.index))
-    return Franchises.load(TitleInfo(int(a), t if isinstance(t, str) else None, int(m))
-                           for a, t, m in zip(table["anime_id"].tolist(), types.tolist(), members.tolist()))
+    """The work and franchise graph serving uses (Franchises.load: the bundled relations, the catalog
+    build's links and the titles' air dates), over a catalog table's titles."""
+    return Franchises.load(Catalog.from_table(table))
 
 
 def predecessors(cold_ids: np.ndarray, warm_pos: Mapping[int, int], franchises: Franchises) -> np.ndarray:

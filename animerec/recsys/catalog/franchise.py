@@ -23,12 +23,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from animerec.recsys.catalog.build import relation_edges
+from animerec.recsys.catalog.build import UnionFind, relation_edges, title_edges
 from animerec.recsys.data import load_catalog_links, load_catalog_table, load_dates, load_relations
+
+if TYPE_CHECKING:
+    from animerec.recsys.catalog.catalog import Catalog
 
 # (a, rel, b) with rel here: b comes before a in the story a member follows.
 _EARLIER = frozenset({"Prequel", "Parent story"})
@@ -88,7 +92,8 @@ class Franchises:
         start = dict(zip(dates["anime_id"].tolist(), dates["start_date"].tolist()))
         self._start: dict[int, pd.Timestamp] = {a: d for a, d in start.items() if a in info and not pd.isna(d)}
         if links is None:
-            links = pd.DataFrame(relation_edges(relations, set(info)),
+            when = {a: d.date().isoformat() for a, d in self._start.items()}
+            links = pd.DataFrame(relation_edges(relations, set(info), {a: (t.type, when.get(a)) for a, t in info.items()}),
                                  columns=["anime_id", "related_id", "level", "evidence"])
         links = links[links["anime_id"].isin(info) & links["related_id"].isin(info)]
         pairs = [(a, b, self._level(a, b, level, evidence, info)) for a, b, level, evidence in zip(
@@ -98,11 +103,15 @@ class Franchises:
         franchise_groups = _groups(info, ((a, b) for a, b, _ in pairs))
         work_root = {a: r for r, ids in work_groups.items() for a in ids}
 
+        # A pair joined at franchise level only (a timeline link, a spin-off) orders nothing, even when other
+        # links put both in one work: Nekomonogatari (2012) is no earlier entry for a Bakemonogatari fan.
+        work_pairs = {(min(a, b), max(a, b)) for a, b, level in pairs if level == "work"}
+        loose = {(min(a, b), max(a, b)) for a, b, _ in pairs} - work_pairs
         edges = relations[relations["anime_id"].isin(info) & relations["related_id"].isin(info)]
         self._before: dict[int, set[int]] = defaultdict(set)  # title -> titles directly before it
         self._recaps: set[int] = set()
         for a, rel, b in zip(edges["anime_id"].tolist(), edges["relation"].tolist(), edges["related_id"].tolist()):
-            if a == b or work_root[a] != work_root[b]:
+            if a == b or work_root[a] != work_root[b] or (min(a, b), max(a, b)) in loose:
                 continue  # order is only kept inside a work: a spin-off does not wait for its parent
             if rel in _EARLIER:
                 self._before[a].add(b)
@@ -129,13 +138,18 @@ class Franchises:
         self._ancestors: dict[int, frozenset[int]] = {}
 
     @classmethod
-    def load(cls, titles: Iterable[TitleInfo]) -> Franchises:
-        """From the bundled relations (data/mal-2018/), the catalog build's links, and air dates (the
-        catalog's, MyAnimeList 2018's where the catalog has none)."""
-        table = load_catalog_table()
-        dates = pd.concat([table[["anime_id", "start_date"]].assign(start_date=lambda d: pd.to_datetime(
-            d["start_date"], errors="coerce")).dropna(), load_dates()]).drop_duplicates("anime_id")
-        return cls(titles, load_relations(), dates, load_catalog_links())
+    def load(cls, catalog: Catalog) -> Franchises:
+        """Over a catalog's titles: the bundled relations (data/mal-2018/), the catalog build's links, and
+        air dates from the catalog itself (MyAnimeList 2018's where it has none). A title the build never
+        saw (a catalog overlay's, lifecycle/overlay.py) joins by placed_links."""
+        dates = pd.DataFrame([(a.anime_id, a.start_date) for a in catalog if a.start_date],
+                             columns=["anime_id", "start_date"])
+        dates["start_date"] = pd.to_datetime(dates["start_date"], errors="coerce")
+        dates = pd.concat([dates.dropna(), load_dates()]).drop_duplicates("anime_id")
+        links = load_catalog_links()
+        built = set(load_catalog_table(usecols=["anime_id"])["anime_id"].tolist())
+        links = pd.concat([links, placed_links(catalog, links, built)], ignore_index=True)
+        return cls((TitleInfo(a.anime_id, a.type, a.members) for a in catalog), load_relations(), dates, links)
 
     # --------------------------------------------------------------------------- construction
     @staticmethod
@@ -259,3 +273,32 @@ class Franchises:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def placed_links(catalog: Catalog, links: pd.DataFrame, built: set[int]) -> pd.DataFrame:
+    """Links (anime_id, related_id, level, evidence) for the catalog's titles that the build (its ids
+    ``built``, its ``links``) never saw: a catalog overlay's. A title whose row names
+    another title's work or franchise (the overlay's AniList relations, lifecycle/refresh.py) joins it;
+    any other is matched by its names to a known franchise's season phrasing, by the build's own title
+    rules (build.title_edges): "[Oshi no Ko] 3rd Season" joins the work of "[Oshi no Ko]"."""
+    placed = [a for a in catalog if a.anime_id not in built]
+    rows = []
+    for a in placed:
+        for target, level in ((a.work_id, "work"), (a.franchise_id, "franchise")):
+            if target is not None and target != a.anime_id and target in catalog:
+                rows.append((a.anime_id, target, level, f"catalog:{level}_id"))
+                break
+    unmatched = {a.anime_id for a in placed} - {r[0] for r in rows}
+    if unmatched:
+        ids = {a.anime_id for a in catalog}
+        groups = UnionFind(ids)
+        for x, y in zip(links["anime_id"].tolist(), links["related_id"].tolist()):
+            if x in ids and y in ids:
+                groups.union(x, y)
+        table = pd.DataFrame([(a.anime_id, a.start_date, a.members) for a in catalog],
+                             columns=["anime_id", "start_date", "members_latest"])
+        names = pd.DataFrame([(a.anime_id, kind, name) for a in catalog
+                              for kind, name in (("main", a.name), ("english", a.english), ("japanese", a.japanese))
+                              if name], columns=["anime_id", "kind", "title"])
+        rows += title_edges(table, names, groups, unmatched, ids)[0]
+    return pd.DataFrame(rows, columns=["anime_id", "related_id", "level", "evidence"])

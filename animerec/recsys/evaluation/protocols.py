@@ -86,6 +86,14 @@ def plain_lists(model: Recommender) -> Lists:
     return lambda case: np.array([r.anime_id for r in model.recommend(_given(case), K)], np.int64)
 
 
+def list_figures(lists: Lists, cases: list[Case], fan: FanContext | None, n_items: int) -> Figures:
+    """The ranking and fan figures of one list maker over held-out members (no predictions)."""
+    acc = Accumulator(n_items, fan)
+    for case in cases:
+        acc.add(case, lists(case), None)
+    return acc.figures()
+
+
 def _rank(ix: TrainIndex, scores: np.ndarray, given_pos: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
     """The top K training items, what was given left out; with ``work`` (the work id of each training
     item), only the best of each work."""
@@ -230,7 +238,7 @@ def similar_rows(served: ServedModel, train: pd.DataFrame, test: pd.DataFrame, s
     factors, each through similar_figures on the same queries."""
     fr, catalog, model = served.franchises, served.catalog, served.model
     methods = {
-        SIMILAR_SERVED: lambda a, n: [b for b, _ in served.similar(a, n).neighbours],
+        SIMILAR_SERVED: served_neighbours(served),
         "item-kNN cosine (one per franchise)": cosine_reference(train, fr, one_per_franchise=True),
         "item-kNN cosine (same series allowed)": cosine_reference(train, _NO_FRANCHISES),
         "ALS item factors (one per franchise)": exact_neighbours(model.item_factors, model.item_ids, fr,
@@ -242,6 +250,14 @@ def similar_rows(served: ServedModel, train: pd.DataFrame, test: pd.DataFrame, s
                    for name, fn in methods.items()}
         for sampling, how in samplings.items()
     }
+
+
+def served_neighbours(served: ServedModel) -> Callable[[int, int], list[int]]:
+    """ServedModel.similar's neighbours over the titles the split's training data has, as the references
+    search: a title without interactions is never in a held-out history, so it could only count as a miss
+    (Jujutsu Kaisen beside Monster), and no reference can name one."""
+    trained = np.arange(served.n_items) < served.n_trained
+    return lambda a, n: [b for b, _ in served.similar(a, n, allowed=trained).neighbours]
 
 
 class _NoFranchises:

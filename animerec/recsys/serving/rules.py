@@ -12,8 +12,9 @@ prediction says they would not enjoy. The rules, in order:
   it was seen: a "continue" pick naming it; a special sends the slot on to the work's best next film or
   season); for one they have not, its entry point, never a film, special or recap of it. A spin-off or
   another version of a franchise they know is a work of its own: Railgun after Index is a new work;
-* a quality floor: nothing predicted below the member's typical score (FEW_SCORES_FLOOR for members
-  with few scores); a list that runs out says so instead of padding.
+* a quality floor: nothing predicted well below the member's typical score (their mean less 1.5 of their
+  own standard deviations; FEW_SCORES_FLOOR for members with few scores); a list that runs out says so
+  instead of padding.
 
 A group is held to every member's rules at once: nobody's earlier entries, a continue pick only when
 every member can go on to it, each member's prediction above the group's floor.
@@ -39,11 +40,12 @@ from animerec.recsys.model import FoldedUser, Recommender
 FEW_SCORES = 5
 FEW_SCORES_FLOOR = 6.5
 FLOOR_SLACK = 0.5
-# The quality floor of a list is a point lower: a pick predicted a full point under the member's mean is
-# one they would not enjoy. At half a point the floor cost a quarter of what it was meant to keep: work
-# NDCG@10 0.376 against 0.391 at a point and 0.400 with no floor (p80, seed 1, benchmarks/ablate_rules.py),
-# and liked work NDCG@10 0.333 against 0.335 at a point.
-PICK_FLOOR_SLACK = 1.0
+# The quality floor of a list sits PICK_FLOOR_SDS of the member's own standard deviations under their mean
+# score, never nearer than FLOOR_SLACK: a member who scores 5 to 10 forgives a pick two points under their
+# mean that one who scores only 8s and 9s would not. With the predicted score in the ranking
+# (ModelConfig.blend_rating), fewer picks reach the floor. docs/evaluation.md ("The served ranking for long
+# histories") has the figures behind both, tuned on seeds 1 and 2 (benchmarks/tune_ranking.py).
+PICK_FLOOR_SDS = 1.5
 # How deep into the ranking the rules look for picks (the list is at most 25 long; one slot per
 # work and the floor skip many): past this the titles are not worth showing anyway.
 CANDIDATE_DEPTH = 400
@@ -67,9 +69,14 @@ def member_floor(ratings: Mapping[int, float], slack: float | None = None) -> fl
     return float(np.mean(scores)) - slack if len(scores) >= FEW_SCORES else FEW_SCORES_FLOOR
 
 
-def pick_floor(ratings: Mapping[int, float]) -> float:
-    """No pick for this member is predicted below this."""
-    return member_floor(ratings, PICK_FLOOR_SLACK)
+def pick_floor(ratings: Mapping[int, float], sds: float | None = None) -> float:
+    """No pick for this member is predicted below this: their mean less ``sds`` (PICK_FLOOR_SDS by default)
+    standard deviations of their scores, at least FLOOR_SLACK (FEW_SCORES_FLOOR with few scores)."""
+    scores = [r for r in ratings.values() if r > 0]
+    if len(scores) < FEW_SCORES:
+        return FEW_SCORES_FLOOR
+    sds = PICK_FLOOR_SDS if sds is None else sds
+    return float(np.mean(scores) - sds * max(float(np.std(scores)), FLOOR_SLACK))
 
 
 @dataclass(frozen=True)
@@ -92,13 +99,15 @@ class FanRules:
     """
 
     def __init__(self, model: Recommender, catalog: Catalog, franchises: Franchises,
-                 without: AbstractSet[str] = frozenset()) -> None:
+                 without: AbstractSet[str] = frozenset(), trained: int | None = None) -> None:
+        """``trained``: item indices from this one on are titles without interactions (all are trained when None)."""
         self.model = model
         self.catalog = catalog
         self.franchises = franchises
         self.without = frozenset(without)
         ids = model.item_ids
         n = len(ids)
+        self._trained = n if trained is None else trained
         known = np.array([int(a) in catalog for a in ids], bool)
         self.item_franchise = franchises.franchise_array(ids)  # item index -> franchise id (for display)
         self.item_work = franchises.work_array(ids)  # item index -> work id (what the rules count in)
@@ -223,6 +232,11 @@ class FanRules:
                     shown = max(main, key=lambda j: scores[j], default=i)
             else:
                 shown, kind = self.entry_point(i), NEW
+                if shown != i and i >= self._trained:
+                    # A later season without interactions scores by its predecessor's vector and the popularity
+                    # prior, evidence of nothing for a member who never started the work (BNHA's 2nd season
+                    # sent a slice-of-life fan to BNHA): the entry point comes with its own score.
+                    continue
                 if shown < 0 or blocked[shown]:
                     if one_slot:
                         used.add(f)

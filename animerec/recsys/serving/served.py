@@ -25,7 +25,7 @@ import numpy as np
 from animerec.recsys.algorithms.coldstart import SOURCES
 from animerec.recsys.algorithms.embeddings import CANDIDATES, genre_matrix, rerank
 from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters
-from animerec.recsys.catalog.franchise import Franchises, TitleInfo
+from animerec.recsys.catalog.franchise import Franchises
 from animerec.recsys.model import FoldedUser, IdPositions, Recommender, UnknownTitle, calibrated, standardized, top_n
 from animerec.recsys.serving.rules import CANDIDATE_DEPTH, CONTINUE, NEW, FanRules, member_floor, pick_floor
 
@@ -139,7 +139,7 @@ class ServedModel:
         self.titles = TitleSpace(ids, {a: i for i, a in enumerate(ids.tolist())})
         self._positions = IdPositions(ids)
         # The rules read item_ids and index_of only: over TitleSpace they hold for cold titles too.
-        self.rules = FanRules(cast(Recommender, self.titles), catalog, self.franchises)
+        self.rules = FanRules(cast(Recommender, self.titles), catalog, self.franchises, trained=self.n_trained)
         self._genre_matrix = genre_matrix(ids, catalog)[0]  # items x genres, 0/1
         members = np.array([catalog.get(a).members if a in catalog else 0 for a in ids.tolist()], np.float64)
         # /similar's support prior for a cold title: its MAL members in the training sample's units.
@@ -344,7 +344,7 @@ class ServedModel:
                                                       own, scores)
         else:
             candidates = self._candidates(scores, user, predicted)
-        lowest = pick_floor(ratings)  # the list's floor, a point under what the member likes
+        lowest = pick_floor(ratings)  # the list's floor, below what the member likes
         slots = self.rules.slots(candidates, scores, blocked, [given], prediction, [lowest], n)
         fixed: list[int | None] = [None] * len(slots)  # a continue pick names the title it goes on from
         for j, slot in enumerate(slots):
@@ -678,5 +678,5 @@ def match_chance(score: float | np.ndarray) -> float | np.ndarray:
 def franchises_for(catalog: Catalog) -> Franchises:
     """The franchise graph over a catalog's titles: the bundled relations, with the titles after them
     joined by the catalog build's work and franchise links (Franchises.load)."""
-    return Franchises.load(TitleInfo(a.anime_id, a.type, a.members) for a in catalog)
+    return Franchises.load(catalog)
 

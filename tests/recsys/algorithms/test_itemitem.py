@@ -34,6 +34,20 @@ def test_unpruned_weights_equal_dense_ease_and_cosine():
     np.testing.assert_allclose(cosine.toarray(), off / d[:, None] / d[None, :], rtol=1e-5)
 
 
+def test_the_served_item_item_weights_are_edlae_with_the_counts_penalized_by_the_dropout():
+    X = _random_matrix(seed=3)
+    n = X.shape[1]
+    ease, _, _ = fit_item_models(X, np.asarray(X.sum(0)).ravel(), lam=5.0, ease_neighbors=n, knn_neighbors=n,
+                                 max_items=n, dropout=0.5)
+    B = (X > 0).astype(np.float64)
+    G = (B.T @ B).toarray()
+    # Steck 2020: lambda I plus p / (1 - p) times each item's own count (here 1x) on the diagonal.
+    P = np.linalg.inv(G + np.diag(5.0 + np.diag(G)))
+    expected = -P / np.diag(P)[None, :]
+    np.fill_diagonal(expected, 0.0)
+    np.testing.assert_allclose(ease.toarray(), expected, rtol=1e-3, atol=1e-5)
+
+
 def test_pruning_keeps_the_strongest_weights_into_each_item():
     X = _random_matrix(1)
     n = X.shape[1]

@@ -69,3 +69,24 @@ def test_without_built_links_the_levels_come_from_the_relations_by_the_build_rul
                {60: "TV", 61: "TV"})
     assert f.franchise_of(60) == f.franchise_of(61) and f.work_of(60) != f.work_of(61)
     assert f.ancestors(60) == frozenset()
+
+
+def test_a_prequel_told_after_its_sequel_aired_is_another_work_of_the_franchise():
+    # MAL's timeline: 1 (TV 1978) -> sequel 2 (OVA 1999) -> sequel 3 (OVA 2000) -> sequel 4 (TV 1978-09), and 4 ->
+    # sequel 5 (film 1979). 3 is a prequel of 4 made 22 years later (Maetel Legend before Galaxy Express 999).
+    rel = both(1, "Sequel", 2, "Prequel") + both(2, "Sequel", 3, "Prequel") + both(3, "Sequel", 4, "Prequel") + \
+        both(4, "Sequel", 5, "Prequel")
+    f = _graph(rel, {1: "1978-03-14", 2: "1999-05-25", 3: "2000-12-13", 4: "1978-09-14", 5: "1979-08-04"},
+               {1: "TV", 2: "OVA", 3: "OVA", 4: "TV", 5: "Movie"})
+    assert f.work_of(1) == f.work_of(2) == f.work_of(3) != f.work_of(4) == f.work_of(5)
+    assert f.franchise_of(1) == f.franchise_of(4)
+    assert f.seen_earlier([5]) == {4}  # a fan of 4 and its film has not seen the story told in 2000
+    assert f.seen_earlier([3]) == {1, 2}
+
+
+def test_a_prequel_told_later_is_no_earlier_entry_even_when_a_recap_keeps_it_in_the_work():
+    # 1 (TV 2009) and its MAL prequel 2 (TV 2012, told later); 3 (2013) recaps both, so all three stay one work.
+    rel = both(1, "Prequel", 2, "Sequel") + both(3, "Full story", 1, "Summary") + both(3, "Full story", 2, "Summary")
+    f = _graph(rel, {1: "2009-07-03", 2: "2012-12-31", 3: "2013-01-01"}, {1: "TV", 2: "TV", 3: "Special"})
+    assert f.work_of(1) == f.work_of(2)
+    assert f.seen_earlier([1]) == set()  # a fan of the 2009 series has not thereby seen the 2012 one

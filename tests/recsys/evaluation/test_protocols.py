@@ -61,3 +61,17 @@ def test_a_scorer_that_ranks_the_target_first_scores_full_marks():
     assert (figures.recall20, figures.ndcg10, figures.users) == (1.0, 1.0, 1)
     missed = _run(ix, [case([10], targets=[30])], popularity(ix))  # 30 comes second: half the gain at rank 2
     assert missed.recall20 == 1.0 and missed.ndcg10 == pytest.approx(1 / np.log2(3))
+
+
+def test_the_served_neighbours_scored_are_titles_the_split_trained_on():
+    from coldkit import cold_plant
+
+    from animerec.recsys.evaluation.protocols import served_neighbours
+
+    served, _ = cold_plant()
+    queries = (1000, 1004, 1010, 1011)
+    assert any(served.is_cold(b) for a in queries for b, _ in served.similar(a, 10).neighbours)  # as the bot serves
+    neighbours = served_neighbours(served)
+    for a in queries:
+        found = neighbours(a, 10)
+        assert found and not any(served.is_cold(b) for b in found)

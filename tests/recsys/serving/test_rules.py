@@ -3,7 +3,7 @@ planted catalog and franchise graph (tests/recsys/conftest.py)."""
 
 import pytest
 
-from animerec.recsys.serving.rules import CONTINUE, NEW, PICK_FLOOR_SLACK
+from animerec.recsys.serving.rules import CONTINUE, FLOOR_SLACK, NEW, PICK_FLOOR_SDS
 
 FRANCHISE_A = {1000, 1001, 1002, 1003}
 
@@ -36,7 +36,7 @@ def test_a_sequel_is_a_continue_pick_naming_the_prequel_seen(served):
 def test_the_quality_floor_shortens_the_list_instead_of_padding(served):
     ratings = {1004: 10, 1005: 10, 1006: 10, 1007: 10, 1008: 10}
     everything = served.recommend(ratings, 10)
-    assert everything.floor == pytest.approx(10 - PICK_FLOOR_SLACK)
+    assert everything.floor == pytest.approx(10 - PICK_FLOOR_SDS * FLOOR_SLACK)  # all 10s: no spread to forgive
     assert all(p.predicted >= everything.floor for p in everything.picks)
     # Few scores, all low: the fixed 6.5 floor, which no title of this taste reaches.
     harsh = served.recommend({1004: 2.0, 1005: 2.0, 1006: 3.0}, 10)

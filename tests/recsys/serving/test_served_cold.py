@@ -325,3 +325,16 @@ def test_the_evidence_index_answers_in_served_indices_among_titles_placed_by_evi
         sims = np.where(evidenced, V @ V[i], -np.inf)
         sims[i] = -np.inf
         assert found == np.argsort(-sims, kind="stable")[:8].tolist()  # 21 titles: the search is exact
+
+
+def test_a_new_season_of_a_work_the_member_never_started_does_not_place_that_work(served):
+    # A block 0 fan's candidates, best first: franchise B's new season 1030 (its score a guess from 1011's vector
+    # and the popularity prior), then two block 0 titles, then B's entry point 1010 on its own score.
+    order = [served.index_of(a) for a in (1030, 1004, 1005, 1010)]
+    scores = np.zeros(served.n_items)
+    scores[order] = [4.0, 3.0, 2.0, 1.0]
+    slots = served.rules.slots(order, scores, np.zeros(served.n_items, bool), [{1000, 1001}], lambda i: (9.0,),
+                               [6.0], 4)
+    shown = [int(served.ids[s.shown]) for s in slots]
+    assert shown == [1004, 1005, 1010]  # 1010 where its own score puts it, once
+    assert all(s.kind == NEW for s in slots)

@@ -1,0 +1,126 @@
+"""Tuning of the served ranking's item-item part and blend, and of the fan rules' floor, on seeds 1 and 2
+(docs/evaluation.md, "The served ranking for long histories"): the served list (ServedModel.recommend) and
+the plain ranking at the level of works, beside EDLAE with one slot per work, for each setting.
+
+    nice -n 10 python benchmarks/tune_ranking.py [--seeds 1 2] [--cache /tmp/tune-ranking]
+
+Trains the model once per seed (cached); each setting refits only the item-item weights (EDLAE closed form
+on the training co-occurrence) and serves the same held-out members. Prints one row per setting with work
+NDCG@10 and its liked version per protocol, averaged over the seeds, and the bar's reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import functools
+import itertools
+import json
+import pickle
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+
+from animerec.recsys.algorithms.baselines import TrainIndex
+from animerec.recsys.algorithms.itemitem import fit_ease
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.data import load_interactions
+from animerec.recsys.evaluation import protocols as ev
+from animerec.recsys.evaluation.splits import PROTOCOLS, TEST_FRACTION, make_cases, split_users
+from animerec.recsys.model import ModelConfig, Recommender, single_threaded_blas
+from animerec.recsys.serving import rules
+from animerec.recsys.serving import served as served_module
+from animerec.recsys.serving.served import ServedModel
+
+FIGURES = ("work_ndcg10", "work_ndcg10_liked")
+# EDLAE's grid points best for one slot per work on p80 and cold5 (docs/evaluation.md): the bar's reference.
+REFERENCE_GRID = ((0.25, 300.0), (0.75, 300.0), (0.5, 300.0), (0.25, 30.0))
+
+
+def fitted(seed: int, cache: Path, catalog: Catalog):
+    df = load_interactions()
+    train, test = split_users(df, TEST_FRACTION, seed)
+    path = cache / f"model-seed{seed}.pkl"
+    if path.exists():
+        model = pickle.loads(path.read_bytes())
+    else:
+        model = Recommender.fit(train, ModelConfig(), catalog=catalog)
+        path.write_bytes(pickle.dumps(model))
+    return train, test, model
+
+
+def figures(lists, cases, fan, n_items) -> dict[str, float]:
+    return {k: v for k, v in asdict(ev.list_figures(lists, cases, fan, n_items)).items() if k in FIGURES}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/tune-ranking"))
+    parser.add_argument("--dropouts", type=float, nargs="+", default=[0.0, 0.25, 0.5])
+    parser.add_argument("--lambdas", type=float, nargs="+", default=[30.0, 300.0])
+    parser.add_argument("--neighbors", type=int, nargs="+", default=[100])
+    parser.add_argument("--blends", type=float, nargs="+", default=[0.5])
+    parser.add_argument("--ratings", type=float, nargs="+", default=[0.0], help="blend_rating values")
+    parser.add_argument("--floors", nargs="+", default=["sd1"], help="names of pick_floor variants (FLOORS)")
+    parser.add_argument("--no-reference", action="store_true")
+    args = parser.parse_args()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    catalog = Catalog.load()
+    results: dict[str, dict] = {}
+    for seed in args.seeds:
+        train, test, model = fitted(seed, args.cache, catalog)
+        served = ServedModel(model, catalog)
+        ix = TrainIndex(train)
+        assert np.array_equal(ix.items, model.item_ids)
+        ranks = ev.popularity_ranks(ix.items, catalog)
+        scored = {}
+        for protocol in PROTOCOLS:
+            cases = make_cases(test, protocol, seed + 1)
+            scored[protocol] = cases, ev.fan_context(served, cases, ranks)
+        ref_path = args.cache / f"reference-seed{seed}.json"
+        if not args.no_reference and not ref_path.exists():
+            rows = ev.edlae_rows(ix, scored, served.franchises.work_array(ix.items), REFERENCE_GRID, print)
+            ref_path.write_text(json.dumps(rows))
+        if ref_path.exists():
+            for protocol, rows in json.loads(ref_path.read_text()).items():
+                for name, row in rows.items():
+                    if name.startswith(ev.EDLAE_ONE_SLOT):
+                        results.setdefault(f"reference {ev.EDLAE_ONE_SLOT}", {}).setdefault(protocol, []).append(
+                            {k: row[k] for k in FIGURES})
+        gram = ix.cooccurrence()
+        original_floor = served_module.pick_floor
+        for dropout, lam, keep in itertools.product(args.dropouts, args.lambdas, args.neighbors):
+            ease = fit_ease(gram.copy(), lam=lam, dropout=dropout, neighbors=keep)
+            for blend, rating in itertools.product(args.blends, args.ratings):
+                variant = copy.copy(model)
+                variant.ease = ease
+                variant.config = replace(model.config, blend_factorization=blend, blend_rating=rating)
+                served_variant = served.with_model(variant)
+                for floor in args.floors:
+                    served_module.pick_floor = FLOORS[floor]
+                    name = f"dropout={dropout:g} lambda={lam:g} keep={keep} blend={blend:g} rating={rating:g} floor={floor}"
+                    with single_threaded_blas():
+                        for protocol, (cases, fan) in scored.items():
+                            row = figures(ev.served_lists(served_variant), cases, fan, len(ix.items))
+                            results.setdefault(name, {}).setdefault(protocol, []).append(row)
+                            if floor == args.floors[0]:
+                                plain = figures(ev.plain_lists(variant), cases, fan, len(ix.items))
+                                results.setdefault(f"plain {name}", {}).setdefault(protocol, []).append(plain)
+                    print(seed, name, {p: results[name][p][-1] for p in PROTOCOLS}, flush=True)
+                served_module.pick_floor = original_floor
+    print(f"\nseeds {args.seeds} (means)\n")
+    print("| setting | " + " | ".join(f"{p} {f}" for p in PROTOCOLS for f in FIGURES) + " |")
+    print("|---|" + "---|" * (len(PROTOCOLS) * len(FIGURES)))
+    for name, per in results.items():
+        cells = [f"{np.mean([r[f] for r in per[p]]):.4f}" for p in PROTOCOLS for f in FIGURES]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+FLOORS = {"mean-1": lambda ratings: rules.member_floor(ratings, 1.0), "none": lambda ratings: -np.inf,
+          **{f"sd{z:g}": functools.partial(rules.pick_floor, sds=z) for z in (0.75, 1.0, 1.25, 1.5)}}
+
+
+if __name__ == "__main__":
+    main()
