@@ -225,10 +225,7 @@ class ColdVectors:
     def unstarted(self, given_franchises: Collection[int], rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Bool mask of the rows that continue a trained title (they have an anchor) of a franchise the
         member gave nothing of: a sequel or spin-off for someone who never started the story."""
-        out = self.anchor[rows] >= 0
-        # Only the rows with an anchor are looked up: a request's cost grows with them, not the catalog.
-        out[out] = ~np.isin(self.franchise[rows][out], list(given_franchises))
-        return out
+        return (self.anchor[rows] >= 0) & ~_among(self._codes("franchise"), given_franchises)[rows]
 
     def evidenced(self, given_franchises: Collection[int] | None = None) -> np.ndarray:
         """Bool mask of the rows whose vector was learnt from members (a predecessor's or raters'), not

@@ -163,6 +163,10 @@ class ServedModel:
         self._members = members
         starts = [catalog.get(a).start_date if a in catalog else None for a in ids.tolist()]
         self._start = np.array([s or "NaT" for s in starts], "datetime64[D]")  # NaT: unknown, in no date range
+        # Each work's cold titles (item indices), for the new seasons of a member's loved works.
+        self._cold_of_work: dict[int, list[int]] = {}
+        for i, w in enumerate(self.rules.item_work[self.n_trained:].tolist(), self.n_trained):
+            self._cold_of_work.setdefault(w, []).append(i)
 
     def with_model(self, model: Recommender) -> ServedModel:
         """This served model over ``model``, one with the same titles and vectors but its own cold
@@ -257,13 +261,13 @@ class ServedModel:
     def _loved_works(self, user: FoldedUser, ratings: Mapping[int, float]) -> np.ndarray:
         """Per cold title, the member's best score of a title it comes after (by first air date) in its
         work, among those they rated at least the cold path's liked_rating; 0 where there is none."""
-        cold_work, cold_start = self.rules.item_work[self.n_trained:], self._start[self.n_trained:]
-        out = np.zeros(len(cold_work), np.float64)
+        out = np.zeros(self.n_items - self.n_trained, np.float64)
         for a in self.model.liked_titles(user).tolist():
             i = self.index_of(a)
-            if i is not None:
-                later = (cold_work == self.rules.item_work[i]) & (cold_start > self._start[i])
-                out[later] = np.maximum(out[later], ratings[a])
+            rows = self._cold_of_work.get(int(self.rules.item_work[i]), []) if i is not None else []
+            for j in rows:
+                if self._start[j] > self._start[i]:
+                    out[j - self.n_trained] = max(out[j - self.n_trained], ratings[a])
         return out
 
     def predictions(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:
