@@ -163,9 +163,10 @@ class ServedModel:
         self._members = members
         starts = [catalog.get(a).start_date if a in catalog else None for a in ids.tolist()]
         self._start = np.array([s or "NaT" for s in starts], "datetime64[D]")  # NaT: unknown, in no date range
+        self._cold_work = self.rules.item_work[self.n_trained:]  # each cold title's work
         # Each work's cold titles (item indices), for the new seasons of a member's loved works.
         self._cold_of_work: dict[int, list[int]] = {}
-        for i, w in enumerate(self.rules.item_work[self.n_trained:].tolist(), self.n_trained):
+        for i, w in enumerate(self._cold_work.tolist(), self.n_trained):
             self._cold_of_work.setdefault(w, []).append(i)
 
     def with_model(self, model: Recommender) -> ServedModel:
@@ -251,11 +252,10 @@ class ServedModel:
             cold_scores = cold.scores(user.pref, franchises, continues_liked=loved_work > 0, z=cold_z)
             # A new season of a work the member gave is evidence enough to stand among the trained picks,
             # whatever its vector's source: the member's own rating of the work speaks for it.
-            goes_on = np.isin(self.rules.item_work[self.n_trained:], self.rules.item_work[rows])
+            goes_on = np.isin(self._cold_work, self.rules.item_work[rows])
             out[self.n_trained:] = cold_placed(out[: self.n_trained], cold_scores,
                                                placeable=None if new_only else cold.evidenced(franchises) | goes_on,
-                                               loved_work=loved_work,
-                                               work=self.rules.item_work[self.n_trained:])
+                                               loved_work=loved_work, work=self._cold_work)
         return _Scored(out, terms, every_z)
 
     def _loved_works(self, user: FoldedUser, ratings: Mapping[int, float]) -> np.ndarray:
@@ -575,15 +575,14 @@ class ServedModel:
             raise UnknownTitle(anime_id)
         allowed = None if allowed is None else np.asarray(allowed, bool)
         by_evidence = bool(self._evidenced[i]) and not guesses and self._n_evidenced < self.n_items
-        if by_evidence and allowed is not None:
-            allowed = allowed & self._evidenced
         gave = self.given(given) if given else ()
         if len(gave):
             allowed = np.ones(self.n_items, bool) if allowed is None else allowed.copy()
             allowed[gave] = False
+        if by_evidence and allowed is not None:
+            allowed = allowed & self._evidenced
         if allowed is not None and allowed.sum() <= EXACT_FILTERED:
-            subset = np.flatnonzero(allowed if not by_evidence else allowed & self._evidenced)
-            hits = self._rerank(i, self._exact_candidates(i, subset), n, allowed)
+            hits = self._rerank(i, self._exact_candidates(i, np.flatnonzero(allowed)), n, allowed)
         else:
             ann, size = (model.evidence_ann(), self._n_evidenced) if by_evidence else (model.ensure_ann(), self.n_items)
             want = CANDIDATES
