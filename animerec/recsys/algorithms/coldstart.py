@@ -37,6 +37,7 @@ import scipy.sparse as sp
 from animerec.recsys.algorithms.als import solve_spd
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.catalog.franchise import Franchises
+from animerec.recsys.ids import IdPositions
 
 COMMUNITY, FRANCHISE, CONTENT, PRIOR = 0, 1, 2, 3
 SOURCES = ("community", "franchise", "content", "prior")
@@ -203,13 +204,14 @@ class ColdVectors:
             out += cfg.liked_continuation_weight * continues_liked
         return out
 
-    def _codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """(sorted distinct values, each row's position among them) of a fixed per-row id array
-        (franchise, anchor): membership tests on it are then one lookup per row, not np.isin's sort of
-        every row on each request."""
+    def _codes(self, name: str) -> tuple[IdPositions, np.ndarray]:
+        """(positions among the sorted distinct values, each row's position among them) of a fixed per-row
+        id array (franchise, anchor): membership tests on it are then one lookup per row, not np.isin's
+        sort of every row on each request."""
         cache = self.__dict__.setdefault("_codes_cache", {})
         if name not in cache:
-            cache[name] = np.unique(getattr(self, name), return_inverse=True)
+            values, inverse = np.unique(getattr(self, name), return_inverse=True)
+            cache[name] = (IdPositions(values), inverse)
         return cache[name]
 
     def predicted(self, global_mean: float, user_bias: float, rating_vec: np.ndarray,
@@ -312,15 +314,12 @@ def build_cold(item_ids: np.ndarray, item_factors: np.ndarray, item_bias: np.nda
                        config=config)
 
 
-def _among(codes: tuple[np.ndarray, np.ndarray], wanted: Collection[int]) -> np.ndarray:
+def _among(codes: tuple[IdPositions, np.ndarray], wanted: Collection[int]) -> np.ndarray:
     """Bool per row: whether its value (ColdVectors._codes) is one of ``wanted``."""
-    values, inverse = codes
-    if len(values) == 0:
-        return np.zeros(0, bool)
-    wanted = np.fromiter(wanted, np.int64, len(wanted))
-    at = np.minimum(np.searchsorted(values, wanted), len(values) - 1)
-    hit = np.zeros(len(values), bool)
-    hit[at[values[at] == wanted]] = True
+    positions, inverse = codes
+    found = positions.of(np.fromiter(wanted, np.int64, len(wanted)))
+    hit = np.zeros(len(positions), bool)
+    hit[found[found >= 0]] = True
     return hit[inverse]
 
 

@@ -26,7 +26,8 @@ from animerec.recsys.algorithms.coldstart import SOURCES
 from animerec.recsys.algorithms.embeddings import CANDIDATES, genre_matrix, rerank
 from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters
 from animerec.recsys.catalog.franchise import Franchises
-from animerec.recsys.model import FoldedUser, IdPositions, Recommender, UnknownTitle, calibrated, standardized, top_n
+from animerec.recsys.ids import IdPositions
+from animerec.recsys.model import FoldedUser, Recommender, UnknownTitle, calibrated, standardized, top_n
 from animerec.recsys.serving.rules import CANDIDATE_DEPTH, CONTINUE, NEW, FanRules, member_floor, pick_floor
 
 # Most lists fill from this many of the best candidates; the rest of CANDIDATE_DEPTH is a second round.
