@@ -1,4 +1,4 @@
-"""Positions of MAL ids in a fixed id array, looked up for many ids at once."""
+"""Positions of MAL ids in a fixed id array, and rows grouped by a fixed key, looked up for many ids at once."""
 
 from __future__ import annotations
 
@@ -33,3 +33,29 @@ class IdPositions:
 
     def __len__(self) -> int:
         return len(self._sorted)
+
+
+class RowGroups:
+    """The rows of a fixed per-row key array (a cold title's franchise or work), grouped by key: the rows
+    of a member's keys are then one gather, where a membership test (np.isin, or a lookup per row) reads
+    every row on each request."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        keys = np.asarray(keys, np.int64)
+        self._order = np.argsort(keys, kind="stable")
+        values, starts = np.unique(keys[self._order], return_index=True)
+        self._values = IdPositions(values)
+        self._starts = np.append(starts, len(keys)).astype(np.int64)
+
+    def pairs(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(j, row) for every row whose key is keys[j]: each wanted key's rows, in the keys' order."""
+        at = self._values.of(np.asarray(keys, np.int64))
+        which = np.flatnonzero(at >= 0)
+        start = self._starts[at[which]]
+        size = self._starts[at[which] + 1] - start
+        offsets = np.repeat(start - np.cumsum(size) + size, size) + np.arange(int(size.sum()))
+        return np.repeat(which, size), self._order[offsets]
+
+    def rows(self, keys: np.ndarray) -> np.ndarray:
+        """The rows whose key is one of ``keys``, each once."""
+        return self.pairs(np.unique(np.asarray(keys, np.int64)))[1]

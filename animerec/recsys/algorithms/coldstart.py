@@ -37,7 +37,7 @@ import scipy.sparse as sp
 from animerec.recsys.algorithms.als import solve_spd
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.catalog.franchise import Franchises
-from animerec.recsys.ids import IdPositions
+from animerec.recsys.ids import RowGroups
 
 COMMUNITY, FRANCHISE, CONTENT, PRIOR = 0, 1, 2, 3
 SOURCES = ("community", "franchise", "content", "prior")
@@ -133,6 +133,17 @@ class ContentMap:
         return np.asarray(F @ self.weights) + self.intercept
 
 
+@dataclass(frozen=True)
+class _FixedTerms:
+    """ColdVectors' member-independent per-row terms of scores() and evidenced(), for one config."""
+
+    config: ColdConfig
+    rank_trust: np.ndarray  # float32: rank_trust of each row's source
+    base: np.ndarray  # the prior's part, less unstarted_penalty on every anchored row
+    anchored: np.ndarray  # bool: the row continues a trained title (it has an anchor)
+    evidence: np.ndarray  # bool: the vector was learnt from members (community or franchise)
+
+
 @dataclass
 class ColdVectors:
     """The cold titles of one trained model (arrays aligned to anime_ids), and what scoring them needs."""
@@ -177,9 +188,9 @@ class ColdVectors:
                    z["cold_raters"])
 
     # ------------------------------------------------------------------ scoring a member
-    def scores(self, pref: np.ndarray, given_franchises: set[int], rows: np.ndarray | slice = slice(None),
-               liked_titles: Collection[int] = (), continues_liked: np.ndarray | None = None,
-               z: np.ndarray | None = None) -> np.ndarray:
+    def scores(self, pref: np.ndarray, given_franchises: Collection[int] | np.ndarray,
+               rows: np.ndarray | slice = slice(None), liked_titles: Collection[int] = (),
+               continues_liked: np.ndarray | None = None, z: np.ndarray | None = None) -> np.ndarray:
         """Ranking scores of cold rows for a member: x_u . y standardized over the cold titles (so the
         prior's weight means the same for every member) and weighted by its source's rank_trust, plus
         the popularity prior, plus a bonus where they gave the franchise and another where the title
@@ -191,28 +202,45 @@ class ColdVectors:
         if z is None:
             dots = self.factors @ pref
             z = (dots - float(dots.mean())) / (float(dots.std()) + 1e-9)
-        rank_trust = np.asarray(cfg.rank_trust, np.float32)[self.source[rows]]
-        out = rank_trust * z[rows] + cfg.prior_weight * self.prior[rows]
-        # Less unstarted_penalty where the row continues a trained title of a franchise they gave nothing of:
-        # a sequel is watched by those who started the story.
-        out -= cfg.unstarted_penalty * self.unstarted(given_franchises, rows)
-        if given_franchises:
-            out += cfg.continuation_weight * _among(self._codes("franchise"), given_franchises)[rows]
+        fixed = self._fixed()
+        out = fixed.rank_trust * z + fixed.base  # base: the prior, less unstarted_penalty wherever anchored
+        # The rows of the member's franchises: no unstarted_penalty (they started the story), and the bonus
+        # of a franchise they gave.
+        given = self._groups("franchise").rows(_ids(given_franchises))
+        out[given] += cfg.unstarted_penalty * fixed.anchored[given] + cfg.continuation_weight
+        out = out[rows]
         if continues_liked is None and len(liked_titles):
-            continues_liked = _among(self._codes("anchor"), liked_titles)[rows]
+            continues_liked = self._in(self._groups("anchor").rows(_ids(liked_titles)))[rows]
         if continues_liked is not None and cfg.liked_continuation_weight:
             out += cfg.liked_continuation_weight * continues_liked
         return out
 
-    def _codes(self, name: str) -> tuple[IdPositions, np.ndarray]:
-        """(positions among the sorted distinct values, each row's position among them) of a fixed per-row
-        id array (franchise, anchor): membership tests on it are then one lookup per row, not np.isin's
-        sort of every row on each request."""
-        cache = self.__dict__.setdefault("_codes_cache", {})
+    def _fixed(self) -> _FixedTerms:
+        """The member-independent parts of scores() and evidenced() for the current config and sources
+        (an item fold-in changes a source, and drops them)."""
+        fixed = self.__dict__.get("_fixed_terms")
+        if fixed is None or fixed.config is not self.config:
+            cfg = self.config
+            anchored = self.anchor >= 0
+            fixed = _FixedTerms(cfg, np.asarray(cfg.rank_trust, np.float32)[self.source],
+                                cfg.prior_weight * self.prior - cfg.unstarted_penalty * anchored, anchored,
+                                (self.source == COMMUNITY) | (self.source == FRANCHISE))
+            self.__dict__["_fixed_terms"] = fixed
+        return fixed
+
+    def _groups(self, name: str) -> RowGroups:
+        """The rows grouped by a fixed per-row id array (franchise, anchor): a member's franchises' rows are
+        one gather, not a test of every row on each request."""
+        cache = self.__dict__.setdefault("_groups_cache", {})
         if name not in cache:
-            values, inverse = np.unique(getattr(self, name), return_inverse=True)
-            cache[name] = (IdPositions(values), inverse)
+            cache[name] = RowGroups(getattr(self, name))
         return cache[name]
+
+    def _in(self, rows: np.ndarray) -> np.ndarray:
+        """Bool per row: whether it is one of ``rows``."""
+        hit = np.zeros(len(self.anime_ids), bool)
+        hit[rows] = True
+        return hit
 
     def predicted(self, global_mean: float, user_bias: float, rating_vec: np.ndarray,
                   rows: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -224,24 +252,30 @@ class ColdVectors:
         also how much a member's rating of the title counts in their fold-in."""
         return np.asarray(self.config.trust, np.float32)[self.source[rows]]
 
-    def unstarted(self, given_franchises: Collection[int], rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+    def unstarted(self, given_franchises: Collection[int] | np.ndarray,
+                  rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Bool mask of the rows that continue a trained title (they have an anchor) of a franchise the
         member gave nothing of: a sequel or spin-off for someone who never started the story."""
-        return (self.anchor[rows] >= 0) & ~_among(self._codes("franchise"), given_franchises)[rows]
+        return self._fixed().anchored[rows] & ~self._in(self._groups("franchise").rows(_ids(given_franchises)))[rows]
 
-    def evidenced(self, given_franchises: Collection[int] | None = None) -> np.ndarray:
+    def evidenced(self, given_franchises: Collection[int] | np.ndarray | None = None) -> np.ndarray:
         """Bool mask of the rows whose vector was learnt from members (a predecessor's or raters'), not
         guessed from content or the prior: only these may name a title as their reason or stand among
         trained titles in a list. With a member's ``given_franchises``, not those the member never
         started (unstarted): what a predecessor's watchers liked says nothing of someone who skipped it,
         so such a title stands among the new titles, where its score (unstarted_penalty) places it."""
-        out = (self.source == COMMUNITY) | (self.source == FRANCHISE)  # not np.isin: ~50x slower on int8 here
-        return out if given_franchises is None else out & ~self.unstarted(given_franchises)
+        fixed = self._fixed()
+        if given_franchises is None:
+            return fixed.evidence
+        out = fixed.evidence & ~fixed.anchored
+        given = self._groups("franchise").rows(_ids(given_franchises))
+        out[given] = fixed.evidence[given]
+        return out
 
-    def given_franchises(self, warm_rows: np.ndarray) -> set[int]:
-        """The franchise ids of a member's given (trained) titles."""
+    def given_franchises(self, warm_rows: np.ndarray) -> np.ndarray:
+        """The franchise ids of a member's given (trained) titles (repeats and all)."""
         f = self.warm_franchise[warm_rows]
-        return set(f[f >= 0].tolist())
+        return f[f >= 0]
 
     # ------------------------------------------------------------------ community
     def fold_in_item(self, row: int, prefs: np.ndarray, confidence: np.ndarray, residuals: np.ndarray,
@@ -264,6 +298,7 @@ class ColdVectors:
         rated = ~np.isnan(residuals)
         self.bias[row] = (residuals[rated].sum() + bias_shrink * b0) / (rated.sum() + bias_shrink)
         self.source[row] = COMMUNITY
+        self.__dict__.pop("_fixed_terms", None)  # they follow the sources
         self.raters[row] = len(prefs)
         return True
 
@@ -314,13 +349,9 @@ def build_cold(item_ids: np.ndarray, item_factors: np.ndarray, item_bias: np.nda
                        config=config)
 
 
-def _among(codes: tuple[IdPositions, np.ndarray], wanted: Collection[int]) -> np.ndarray:
-    """Bool per row: whether its value (ColdVectors._codes) is one of ``wanted``."""
-    positions, inverse = codes
-    found = positions.of(np.fromiter(wanted, np.int64, len(wanted)))
-    hit = np.zeros(len(positions), bool)
-    hit[found[found >= 0]] = True
-    return hit[inverse]
+def _ids(ids: Collection[int] | np.ndarray) -> np.ndarray:
+    """An int64 array of ids given as any collection (a set of franchise ids, or an array of them)."""
+    return ids.astype(np.int64, copy=False) if isinstance(ids, np.ndarray) else np.fromiter(ids, np.int64, len(ids))
 
 
 def _informative(vocabulary: list[str]) -> np.ndarray:

@@ -26,7 +26,7 @@ from animerec.recsys.algorithms.coldstart import SOURCES
 from animerec.recsys.algorithms.embeddings import CANDIDATES, genre_matrix, rerank
 from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters
 from animerec.recsys.catalog.franchise import Franchises
-from animerec.recsys.ids import IdPositions
+from animerec.recsys.ids import IdPositions, RowGroups
 from animerec.recsys.model import FoldedUser, Recommender, UnknownTitle, calibrated, standardized, top_n
 from animerec.recsys.serving.rules import CANDIDATE_DEPTH, CONTINUE, NEW, FanRules, member_floor, pick_floor
 
@@ -165,10 +165,7 @@ class ServedModel:
         starts = [catalog.get(a).start_date if a in catalog else None for a in ids.tolist()]
         self._start = np.array([s or "NaT" for s in starts], "datetime64[D]")  # NaT: unknown, in no date range
         self._cold_work = self.rules.item_work[self.n_trained:]  # each cold title's work
-        # Each work's cold titles (item indices), for the new seasons of a member's loved works.
-        self._cold_of_work: dict[int, list[int]] = {}
-        for i, w in enumerate(self._cold_work.tolist(), self.n_trained):
-            self._cold_of_work.setdefault(w, []).append(i)
+        self._cold_by_work = RowGroups(self._cold_work)  # a work's cold titles, for the member's works' new seasons
 
     def with_model(self, model: Recommender) -> ServedModel:
         """This served model over ``model``, one with the same titles and vectors but its own cold
@@ -246,29 +243,35 @@ class ServedModel:
         cold = self.model.cold
         if cold is not None and cold_z is not None and self.n_items > self.n_trained:
             every_z[self.n_trained:] = cold_z
-            franchises = cold.given_franchises(user.seen)
             rows = self.given(ratings)
-            franchises.update(f for f in cold.franchise[rows[rows >= self.n_trained] - self.n_trained].tolist() if f >= 0)
-            loved_work = self._loved_works(user, ratings)
+            given_cold = rows[rows >= self.n_trained] - self.n_trained
+            franchises = np.concatenate([cold.given_franchises(user.seen), cold.franchise[given_cold]])
+            franchises = franchises[franchises >= 0]
+            loved_work = self._loved_works(user)
             cold_scores = cold.scores(user.pref, franchises, continues_liked=loved_work > 0, z=cold_z)
-            # A new season of a work the member gave is evidence enough to stand among the trained picks,
-            # whatever its vector's source: the member's own rating of the work speaks for it.
-            goes_on = np.isin(self._cold_work, self.rules.item_work[rows])
-            out[self.n_trained:] = cold_placed(out[: self.n_trained], cold_scores,
-                                               placeable=None if new_only else cold.evidenced(franchises) | goes_on,
+            placeable = None
+            if not new_only:
+                # A new season of a work the member gave is evidence enough to stand among the trained picks,
+                # whatever its vector's source: the member's own rating of the work speaks for it.
+                placeable = cold.evidenced(franchises)
+                placeable[self._cold_by_work.rows(self.rules.item_work[rows])] = True
+            out[self.n_trained:] = cold_placed(out[: self.n_trained], cold_scores, placeable=placeable,
                                                loved_work=loved_work, work=self._cold_work)
         return _Scored(out, terms, every_z)
 
-    def _loved_works(self, user: FoldedUser, ratings: Mapping[int, float]) -> np.ndarray:
+    def _loved_works(self, user: FoldedUser) -> np.ndarray:
         """Per cold title, the member's best score of a title it comes after (by first air date) in its
         work, among those they rated at least the cold path's liked_rating; 0 where there is none."""
         out = np.zeros(self.n_items - self.n_trained, np.float64)
-        for a in self.model.liked_titles(user).tolist():
-            i = self.index_of(a)
-            rows = self._cold_of_work.get(int(self.rules.item_work[i]), []) if i is not None else []
-            for j in rows:
-                if self._start[j] > self._start[i]:
-                    out[j - self.n_trained] = max(out[j - self.n_trained], ratings[a])
+        cold = self.model.cold
+        if cold is None:
+            return out
+        bar = cold.config.liked_rating
+        liked = np.concatenate([user.seen[user.ratings >= bar], self.n_trained + user.cold_seen[user.cold_ratings >= bar]])
+        score = np.concatenate([user.ratings[user.ratings >= bar], user.cold_ratings[user.cold_ratings >= bar]])
+        j, rows = self._cold_by_work.pairs(self.rules.item_work[liked])
+        later = self._start[self.n_trained + rows] > self._start[liked[j]]
+        np.maximum.at(out, rows[later], score[j[later]])
         return out
 
     def predictions(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:

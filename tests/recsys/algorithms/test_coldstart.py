@@ -192,7 +192,7 @@ def test_a_continuation_of_a_franchise_the_member_never_started_drops(planted):
     cold = replace(model.cold, config=ColdConfig(continuation_weight=0.5, unstarted_penalty=4.0))
     pref = model.fold_in(member(1)).pref
     started = cold.given_franchises(np.array([model.index_of(205)]))
-    assert started
+    assert len(started)
     # The sequel of 205 gains the penalty and the continuation bonus when 205's franchise was given;
     # no other cold title continues a trained one, so none moves.
     lift = np.zeros(len(cold.anime_ids))

@@ -1,7 +1,7 @@
 """The served path as optimised gives the same lists, figures and reasons as a plain reference of it.
 
 ServedModel computes each member's x_u . y once a request and hands it to the ranking, the cold
-titles' scores and "because"; the cold bonuses are looked up per row; a member's ids are mapped with
+titles' scores and "because"; the cold bonuses are gathered by franchise and work; a member's ids are mapped with
 one searchsorted; the fold-in keeps its ridge system. The reference below is each of those the plain
 way (every product made where it is used, np.isin, dict look-ups, the system built again), over the
 small model trained on the bundled data and the bundled catalog: real franchises, continue picks,
@@ -45,13 +45,23 @@ class Reference(ServedModel):
         scores -= cfg.unstarted_penalty * unstarted
         if franchises:
             scores += cfg.continuation_weight * np.isin(cold.franchise, list(franchises))
-        loved = self._loved_works(user, ratings)
+        loved = self.loved_works(user, ratings)
         scores += cfg.liked_continuation_weight * (loved > 0)
         work = self.rules.item_work
         placeable = None if new_only else (np.isin(cold.source, (0, 1)) & ~unstarted) | np.isin(work[n:], work[rows])
         out[n:] = cold_placed(out[:n], scores, placeable=placeable, loved_work=loved, work=work[n:])
         z = np.concatenate([standardized(model.item_factors @ user.pref), cold_z])
         return _Scored(out, terms, z)
+
+    def loved_works(self, user, ratings):  # a loop over the liked titles and their works' cold titles
+        n, start, work = self.n_trained, self._start, self.rules.item_work
+        out = np.zeros(self.n_items - n)
+        for a in self.model.liked_titles(user).tolist():
+            i = self.index_of(a)
+            for j in np.flatnonzero(work[n:] == work[i]) + n:
+                if start[j] > start[i]:
+                    out[j - n] = max(out[j - n], ratings[a])
+        return out
 
 
 def reference_fold_in(model: Recommender, ratings) -> FoldedUser:
