@@ -202,18 +202,42 @@ class ColdVectors:
         if z is None:
             dots = self.factors @ pref
             z = (dots - float(dots.mean())) / (float(dots.std()) + 1e-9)
-        fixed = self._fixed()
-        out = fixed.rank_trust * z + fixed.base  # base: the prior, less unstarted_penalty wherever anchored
-        # The rows of the member's franchises: no unstarted_penalty (they started the story), and the bonus
-        # of a franchise they gave.
-        given = self._groups("franchise").rows(_ids(given_franchises))
-        out[given] += cfg.unstarted_penalty * fixed.anchored[given] + cfg.continuation_weight
-        out = out[rows]
+        given = _ids(given_franchises)
+        out = self.members_scores(z[None], (np.zeros(len(given), np.intp), given))[0][rows]
         if continues_liked is None and len(liked_titles):
             continues_liked = self._in(self._groups("anchor").rows(_ids(liked_titles)))[rows]
         if continues_liked is not None and cfg.liked_continuation_weight:
             out += cfg.liked_continuation_weight * continues_liked
         return out
+
+    def members_scores(self, z: np.ndarray, franchises: tuple[np.ndarray, np.ndarray],
+                       continues_liked: np.ndarray | None = None) -> np.ndarray:
+        """scores() of every row for several members at once (a newcomer's list ranks by each title they
+        liked alone): ``z`` (members x rows), the franchises they gave as (member, franchise id) pairs,
+        ``continues_liked`` (members x rows, bool) as scores() takes it."""
+        cfg, fixed = self.config, self._fixed()
+        out = fixed.rank_trust * z + fixed.base  # base: the prior, less unstarted_penalty wherever anchored
+        # The rows of the member's franchises: no unstarted_penalty (they started the story), and the bonus
+        # of a franchise they gave. A franchise given twice adds once: a fancy-index += writes each place once.
+        member, rows = self._franchise_rows(franchises)
+        out[member, rows] += cfg.unstarted_penalty * fixed.anchored[rows] + cfg.continuation_weight
+        if continues_liked is not None and cfg.liked_continuation_weight:
+            out += cfg.liked_continuation_weight * continues_liked
+        return out
+
+    def members_evidenced(self, franchises: tuple[np.ndarray, np.ndarray], n_members: int) -> np.ndarray:
+        """evidenced() for several members at once (members x rows), their franchises as members_scores()."""
+        fixed = self._fixed()
+        out = np.repeat((fixed.evidence & ~fixed.anchored)[None], n_members, axis=0)
+        member, rows = self._franchise_rows(franchises)
+        out[member, rows] = fixed.evidence[rows]
+        return out
+
+    def _franchise_rows(self, franchises: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(member, row) of every row in a franchise that member gave, from (member, franchise id) pairs."""
+        member, keys = franchises
+        j, rows = self._groups("franchise").pairs(keys)
+        return member[j], rows
 
     def _fixed(self) -> _FixedTerms:
         """The member-independent parts of scores() and evidenced() for the current config and sources
@@ -264,13 +288,10 @@ class ColdVectors:
         trained titles in a list. With a member's ``given_franchises``, not those the member never
         started (unstarted): what a predecessor's watchers liked says nothing of someone who skipped it,
         so such a title stands among the new titles, where its score (unstarted_penalty) places it."""
-        fixed = self._fixed()
         if given_franchises is None:
-            return fixed.evidence
-        out = fixed.evidence & ~fixed.anchored
-        given = self._groups("franchise").rows(_ids(given_franchises))
-        out[given] = fixed.evidence[given]
-        return out
+            return self._fixed().evidence
+        given = _ids(given_franchises)
+        return self.members_evidenced((np.zeros(len(given), np.intp), given), 1)[0]
 
     def given_franchises(self, warm_rows: np.ndarray) -> np.ndarray:
         """The franchise ids of a member's given (trained) titles (repeats and all)."""

@@ -166,6 +166,10 @@ class ServedModel:
         self._start = np.array([s or "NaT" for s in starts], "datetime64[D]")  # NaT: unknown, in no date range
         self._cold_work = self.rules.item_work[self.n_trained:]  # each cold title's work
         self._cold_by_work = RowGroups(self._cold_work)  # a work's cold titles, for the member's works' new seasons
+        # Each served title's franchise as the cold vectors were scored by (ColdVectors.warm_franchise, .franchise).
+        cold = model.cold
+        self._given_franchise = (np.concatenate([cold.warm_franchise, cold.franchise]) if cold is not None
+                                 else np.full(len(ids), -1, np.int64))
 
     def with_model(self, model: Recommender) -> ServedModel:
         """This served model over ``model``, one with the same titles and vectors but its own cold
@@ -240,38 +244,67 @@ class ServedModel:
         out[: self.n_trained] = warm
         every_z = np.empty(self.n_items, np.float64)
         every_z[: self.n_trained] = warm_z
-        cold = self.model.cold
-        if cold is not None and cold_z is not None and self.n_items > self.n_trained:
+        if cold_z is not None and self.n_items > self.n_trained:
             every_z[self.n_trained:] = cold_z
-            rows = self.given(ratings)
-            given_cold = rows[rows >= self.n_trained] - self.n_trained
-            franchises = np.concatenate([cold.given_franchises(user.seen), cold.franchise[given_cold]])
-            franchises = franchises[franchises >= 0]
-            loved_work = self._loved_works(user)
-            cold_scores = cold.scores(user.pref, franchises, continues_liked=loved_work > 0, z=cold_z)
-            placeable = None
-            if not new_only:
-                # A new season of a work the member gave is evidence enough to stand among the trained picks,
-                # whatever its vector's source: the member's own rating of the work speaks for it.
-                placeable = cold.evidenced(franchises)
-                placeable[self._cold_by_work.rows(self.rules.item_work[rows])] = True
-            out[self.n_trained:] = cold_placed(out[: self.n_trained], cold_scores, placeable=placeable,
-                                               loved_work=loved_work, work=self._cold_work)
+            out[self.n_trained:] = self._cold_ranked(warm[None], cold_z[None], [user], [self.given(ratings)],
+                                                     new_only)[0]
         return _Scored(out, terms, every_z)
 
-    def _loved_works(self, user: FoldedUser) -> np.ndarray:
-        """Per cold title, the member's best score of a title it comes after (by first air date) in its
-        work, among those they rated at least the cold path's liked_rating; 0 where there is none."""
-        out = np.zeros(self.n_items - self.n_trained, np.float64)
+    def _alone(self, loves: Sequence[int], ratings: Mapping[int, float]) -> np.ndarray:
+        """(loves x served titles): each of the anime ids ``loves`` ranked alone, as scores() ranks for a
+        member who gave only that title, standardized; the titles' cold parts made together."""
+        model, n = self.model, self.n_trained
+        users = [model.fold_in({a: ratings[a]}) for a in loves]
+        zs = model.preference_zs(users)
+        warm = np.vstack([model.ranking(u, warm_z)[0] for u, (warm_z, _) in zip(users, zs)])
+        out = np.empty((len(loves), self.n_items), np.float64)
+        out[:, :n] = warm
+        if zs[0][1] is not None and self.n_items > n:
+            cold_z = np.vstack([cold_z for _, cold_z in zs])
+            out[:, n:] = self._cold_ranked(warm, cold_z, users, [self.given([a]) for a in loves], False)
+        return np.vstack([standardized(row) for row in out])
+
+    def _cold_ranked(self, warm: np.ndarray, cold_z: np.ndarray, users: Sequence[FoldedUser],
+                     given: Sequence[np.ndarray], new_only: bool) -> np.ndarray:
+        """(members x cold titles): the cold titles' ranking scores for each member, placed among their
+        trained titles' ``warm`` (members x trained) by cold_placed; ``cold_z`` their standardized
+        x_u . y of the cold titles, ``given`` the item indices each gave."""
+        cold = self.model.cold
+        assert cold is not None
+        member = np.repeat(np.arange(len(given)), [len(g) for g in given])
+        rows = np.concatenate(given).astype(np.int64)
+        franchise = self._given_franchise[rows]
+        franchises = (member[franchise >= 0], franchise[franchise >= 0])
+        loved_work = self._loved_works(users)
+        scores = cold.members_scores(cold_z, franchises, continues_liked=loved_work > 0)
+        placeable = None
+        if not new_only:
+            placeable = cold.members_evidenced(franchises, len(given))
+            # A new season of a work the member gave is evidence enough to stand among the trained picks,
+            # whatever its vector's source: the member's own rating of the work speaks for it.
+            j, goes_on = self._cold_by_work.pairs(self.rules.item_work[rows])
+            placeable[member[j], goes_on] = True
+        return np.vstack([cold_placed(warm[k], scores[k], placeable=None if placeable is None else placeable[k],
+                                      loved_work=loved_work[k], work=self._cold_work) for k in range(len(given))])
+
+    def _loved_works(self, users: Sequence[FoldedUser]) -> np.ndarray:
+        """(members x cold titles): each member's best score of a title the cold title comes after (by
+        first air date) in its work, among those they rated at least the cold path's liked_rating; 0
+        where there is none."""
+        n = self.n_trained
+        out = np.zeros((len(users), self.n_items - n), np.float64)
         cold = self.model.cold
         if cold is None:
             return out
         bar = cold.config.liked_rating
-        liked = np.concatenate([user.seen[user.ratings >= bar], self.n_trained + user.cold_seen[user.cold_ratings >= bar]])
-        score = np.concatenate([user.ratings[user.ratings >= bar], user.cold_ratings[user.cold_ratings >= bar]])
-        j, rows = self._cold_by_work.pairs(self.rules.item_work[liked])
-        later = self._start[self.n_trained + rows] > self._start[liked[j]]
-        np.maximum.at(out, rows[later], score[j[later]])
+        liked = [np.concatenate([u.seen[u.ratings >= bar], n + u.cold_seen[u.cold_ratings >= bar]]) for u in users]
+        score = np.concatenate([np.concatenate([u.ratings[u.ratings >= bar], u.cold_ratings[u.cold_ratings >= bar]])
+                                for u in users])
+        member = np.repeat(np.arange(len(users)), [len(x) for x in liked])
+        every = np.concatenate(liked).astype(np.int64)
+        j, rows = self._cold_by_work.pairs(self.rules.item_work[every])
+        later = self._start[n + rows] > self._start[every[j]]
+        np.maximum.at(out, (member[j][later], rows[later]), score[j][later])
         return out
 
     def predictions(self, user: FoldedUser, idx: np.ndarray) -> np.ndarray:
@@ -434,10 +467,7 @@ class ServedModel:
         candidates are the best CANDIDATE_DEPTH by the score and each title's own best CANDIDATE_FIRST.
         Each item's adjusted score is set in ``scores`` as it is yielded; those never rise down the
         list, so the list and its match figure still run in one order."""
-        model = self.model
-        users = [model.fold_in({a: ratings[a]}) for a in loves]
-        alone = np.vstack([standardized(self._scored(u, {a: ratings[a]}, z).scores)
-                           for a, u, z in zip(loves, users, model.preference_zs(users))])
+        alone = self._alone(loves, ratings)
         alone[:, ~np.isfinite(scores)] = -np.inf
         pool = np.union1d(top_n(scores, CANDIDATE_DEPTH), np.concatenate([top_n(row, CANDIDATE_FIRST) for row in alone]))
         order = pool[np.argsort(-scores[pool], kind="stable")]

@@ -53,6 +53,10 @@ class Reference(ServedModel):
         z = np.concatenate([standardized(model.item_factors @ user.pref), cold_z])
         return _Scored(out, terms, z)
 
+    def _alone(self, loves, ratings):  # each liked title's own scoring, one at a time
+        users = [self.model.fold_in({a: ratings[a]}) for a in loves]
+        return np.vstack([standardized(self._scored(u, {a: ratings[a]}).scores) for a, u in zip(loves, users)])
+
     def loved_works(self, user, ratings):  # a loop over the liked titles and their works' cold titles
         n, start, work = self.n_trained, self._start, self.rules.item_work
         out = np.zeros(self.n_items - n)
