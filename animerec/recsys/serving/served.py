@@ -259,9 +259,9 @@ class ServedModel:
         warm = np.vstack([model.ranking(u, warm_z)[0] for u, (warm_z, _) in zip(users, zs)])
         out = np.empty((len(loves), self.n_items), np.float64)
         out[:, :n] = warm
-        if zs[0][1] is not None and self.n_items > n:
-            cold_z = np.vstack([cold_z for _, cold_z in zs])
-            out[:, n:] = self._cold_ranked(warm, cold_z, users, [self.given([a]) for a in loves], False)
+        cold_zs = [cold_z for _, cold_z in zs if cold_z is not None]
+        if len(cold_zs) == len(loves) and self.n_items > n:
+            out[:, n:] = self._cold_ranked(warm, np.vstack(cold_zs), users, [self.given([a]) for a in loves], False)
         return np.vstack([standardized(row) for row in out])
 
     def _cold_ranked(self, warm: np.ndarray, cold_z: np.ndarray, users: Sequence[FoldedUser],
