@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -33,10 +36,19 @@ from animerec.recsys.lifecycle.meta import DEFAULT_CONFIG, ModelMeta
 from animerec.recsys.model import Recommender
 from animerec.recsys.serving.served import ServedModel, franchises_for
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 log = logging.getLogger(__name__)
 
 # Seconds before retrying a failed first training, in turn; the last repeats until a model is served.
 FIRST_TRAINING_RETRY_DELAYS = (60.0, 300.0, 900.0)
+# Threads for the model work a member waits on (a ranking, a prediction), apart from the default
+# executor's background work (loading a model, building a served one, a community refresh). The
+# rankings are Python holding the GIL between numpy calls: with the default executor's six threads a
+# busy server's rankings took turns at the GIL with each other and with the event loop, and every
+# ranking, and each /rate's prediction queued behind them, took the whole queue's time. End to end
+# (docs/benchmarks.md), two threads brought the fast row's /recommend p99 from 148-684 ms to 85-210 ms.
+RANKING_THREADS = 2
 EXPORT_PREFIX = ".community-ratings-"  # a retrain's private export of every rating, deleted after it
 LEGACY_EXPORT = "community-ratings.csv"  # written, and never deleted, by earlier versions
 ADMIN_RETRAIN = "admin-retrain"  # the cooldown's one key: every server shares the queue
@@ -92,6 +104,7 @@ class ModelHolder:
         self.training_pid: int | None = None  # the training child process, while one runs
         self.first_failure: TrainingRecord | None = None  # while no model: the last failed try, and
         self.next_training_at: datetime | None = None  # when the next one starts
+        self._ranking = ThreadPoolExecutor(RANKING_THREADS, thread_name_prefix="ranking")
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -199,6 +212,12 @@ class ModelHolder:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self._ranking.shutdown(wait=False, cancel_futures=True)
+
+    async def ranked(self, work: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """work(*args, **kwargs) off the event loop, in the threads for model work a member waits on
+        (RANKING_THREADS)."""
+        return await asyncio.get_running_loop().run_in_executor(self._ranking, functools.partial(work, *args, **kwargs))
 
     # --- the served model ---------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ class Service:
         self.catalog_refresh = CatalogRefresh(catalog_overlay or overlay_dir_in(self.data_dir), self.use_catalog,
                                               self._wanted_ids, catalog_source)
         self.titles = Titles(store, catalog, self.models.franchises)
-        self.community = Community(store, catalog, self.models.served)
+        self.community = Community(store, catalog, self.models.served, self.models.ranked)
         self.ratings = Ratings(store, self.titles, self.models, import_cooldown=import_cooldown,
                                on_forget=self.community.forgotten, check_visible=self.community.check_visible)
         self.picks = Picks(store, catalog, self.models)

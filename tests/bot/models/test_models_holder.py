@@ -6,6 +6,7 @@ set to a minute, so only the notification explains a pickup within seconds) and 
 lock, a look at `current` every second)."""
 
 import asyncio
+import concurrent.futures
 import itertools
 import json
 import os
@@ -13,6 +14,7 @@ import random
 import signal
 import stat
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -86,6 +88,27 @@ async def test_killed_training_leaves_the_old_model_serving(service):
     assert len((await service.picks.recommend(1, count=5)).picks) == 5
     assert (await service.stats()).last_failure.error == record.error
     assert await service.store.rating_map(1) == RATED
+
+
+@pytest.mark.timeout(60)
+async def test_members_are_answered_while_background_work_fills_the_default_executor(service):
+    """A model load or a served model's build runs in the default executor for seconds; the work a member
+    waits on has threads of its own, so it never queues behind them."""
+    await service.store.upsert_ratings(1, RATED)
+    loop = asyncio.get_running_loop()
+    release = threading.Event()
+    busy = concurrent.futures.ThreadPoolExecutor(1)
+    loop.set_default_executor(busy)
+    blocked = loop.run_in_executor(None, release.wait)  # the default executor's one thread, held
+    try:
+        picks = await asyncio.wait_for(service.picks.recommend(1, count=5), 20)
+        rated = await asyncio.wait_for(service.ratings.rate(1, "Cowboy Bebop", "8"), 20)
+        neighbours = await asyncio.wait_for(service.similar.find("Steins;Gate", count=3), 20)
+        assert not blocked.done()  # all of it answered while the default executor was still held
+    finally:
+        release.set()
+        await blocked
+    assert len(picks.picks) == 5 and rated.predicted is not None and neighbours.neighbours
 
 
 @pytest.mark.timeout(60)

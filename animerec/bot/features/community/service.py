@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -115,10 +116,12 @@ class _ModelViews:
 
 
 class Community:
-    def __init__(self, store: Store, catalog: Catalog, served: Callable[[], ServedModel]) -> None:
+    def __init__(self, store: Store, catalog: Catalog, served: Callable[[], ServedModel],
+                 ranked: Callable[..., Awaitable[Any]] = asyncio.to_thread) -> None:
         self.store = store
         self.catalog = catalog
         self.served = served  # the served model of the moment, or WarmingUp
+        self.ranked = ranked  # runs the work a member waits on off the loop (ModelHolder.ranked)
         self.tally_seconds = TALLY_SECONDS
         self._views: _ModelViews | None = None
         self._views_lock = asyncio.Lock()
@@ -228,7 +231,7 @@ class Community:
     async def _count(self, guild_id: int) -> _Server:
         commits = self._commits()  # before the count: a write during it leaves it stale
         rows, members = await self.store.guild_title_counts(guild_id, LOVED)
-        tally = await asyncio.to_thread(ServerTally.private, rows, members)
+        tally = await self.ranked(ServerTally.private, rows, members)
         server = _Server(tally, time.monotonic(), commits)
         self._servers[guild_id] = server
         return server
@@ -262,7 +265,7 @@ class Community:
         views = await self.views()
         server = await self.server(guild_id)
         served = self.served()
-        return await asyncio.to_thread(self._taste, served, views, server, member_id, ratings, name, allow_adult)
+        return await self.ranked(self._taste, served, views, server, member_id, ratings, name, allow_adult)
 
     def _server_taste(self, cmap: CatalogMap, tally: ServerTally, allow_adult: bool
                       ) -> tuple[tuple[float, float] | None, dict[int, float]]:
@@ -316,7 +319,7 @@ class Community:
         if not theirs:
             raise UserError(f"{other_name} hasn't rated anything yet, so there is nothing to compare.")
         views = await self.views()
-        return await asyncio.to_thread(self._compare, served, views, mine, theirs, allow_adult)
+        return await self.ranked(self._compare, served, views, mine, theirs, allow_adult)
 
     def _compare(self, served: ServedModel, views: _ModelViews, mine: dict[int, float], theirs: dict[int, float],
                  allow_adult: bool) -> Comparison:
@@ -351,7 +354,7 @@ class Community:
         predicted = because = None
         if own is None:
             served = self.served()
-            predicted, because_id = await asyncio.to_thread(served.explain, mine, anime.anime_id)
+            predicted, because_id = await self.ranked(served.explain, mine, anime.anime_id)
             behind = self._title(because_id) if because_id is not None else None
             if behind is not None and not (behind.is_adult and not anime.is_adult):
                 because = Because(behind, mine[behind.anime_id])

@@ -55,7 +55,7 @@ class Ratings:
                 return None
             before = await self.store.rating_map(user_id)
             before.pop(anime.anime_id, None)
-            return float((await asyncio.to_thread(model.predict, before, [anime.anime_id]))[0])
+            return float((await self.models.ranked(model.predict, before, [anime.anime_id]))[0])
 
         # Side by side: the prediction leaves this title out, so it is the same whether it reads the
         # member's ratings before or after this write commits.

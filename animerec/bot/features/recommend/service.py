@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
@@ -75,7 +74,7 @@ class Picks:
             skip.update(shown)
             return served.recommend(ratings, count, exclude=skip, allowed=allowed, discover=discover, user=user)
 
-        found = await asyncio.to_thread(work)
+        found = await self.models.ranked(work)
         picks = [shown_pick(self.catalog, p, ratings, allow_adult, this_season_since()) for p in found.picks]
         seen_these = [self.catalog.get(a) for a in found.seen_these if a not in dismissed]
         # Titles to rate beside the first picks: none already on the page.

@@ -8,7 +8,6 @@ a member with no ratings gets the season's most watched shows with titles to rat
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -141,7 +140,7 @@ class Seasonal:
         given = len(shows) - len(open_)
         if not ratings:
             return SeasonalList(year, name, [], len(shows), 0, note, popular=open_[:count])
-        picks = await asyncio.to_thread(served.rank_titles, ratings, [a.anime_id for a in open_])
+        picks = await self.models.ranked(served.rank_titles, ratings, [a.anime_id for a in open_])
         recent = this_season_since(today)
         out = [shown_pick(self.catalog, p, ratings, allow_adult, recent) for p in picks[:count]]
         return SeasonalList(year, name, out, len(shows), given, note)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from animerec.bot.models.holder import ModelHolder
 from animerec.bot.service.errors import UserError
 from animerec.bot.service.results import Neighbour, SimilarTitles
@@ -31,7 +29,7 @@ class Similar:
         allowed = served.allowed(self.catalog.filters(genre, type, allow_adult=allow_adult), allow_adult=allow_adult)
         given = (await self.store.rating_map(member_id)).keys() if member_id is not None else ()
         try:
-            found = await asyncio.to_thread(served.similar, source.anime_id, count, allowed=allowed, given=given)
+            found = await self.models.ranked(served.similar, source.anime_id, count, allowed=allowed, given=given)
         except UnknownTitle:
             raise UserError(f"{source.name} has too few ratings in my data to find similar titles.") from None
         series = [self.catalog.get(a) for a in found.same_series]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -71,7 +70,7 @@ class WatchParties:
         unrated = tuple(m for m in members if not given[m])
         if len(raters) < 2:
             return WatchParty(request.strategy, raters, unrated, [], watched_before, private)
-        picks = await asyncio.to_thread(group_picks, served, [given[m] for m in raters], request.count,
+        picks = await self.models.ranked(group_picks, served, [given[m] for m in raters], request.count,
                                         strategy=request.strategy, allowed=allowed, exclude=[a for a, _ in history])
         return WatchParty(request.strategy, raters, unrated,
                           [PartyPick(self.catalog.get(p.anime_id), p.predictions, p.more_in_series, p.group_score)

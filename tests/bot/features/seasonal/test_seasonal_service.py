@@ -2,6 +2,7 @@
 2026 has 1030 (franchise B's new season), summer 2026 has 1020 (block 1's genres) and 1023, fall 2026
 has 1021 (block 0's); the trained titles aired in the spring of 2001-2010."""
 
+import asyncio
 from datetime import date
 
 import coldkit
@@ -24,6 +25,9 @@ class Holder:
 
     def served(self):
         return self._served
+
+    async def ranked(self, work, *args, **kwargs):
+        return await asyncio.to_thread(work, *args, **kwargs)
 
 
 @pytest.fixture(scope="module")
