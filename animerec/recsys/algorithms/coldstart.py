@@ -276,18 +276,13 @@ class ColdVectors:
         also how much a member's rating of the title counts in their fold-in."""
         return np.asarray(self.config.trust, np.float32)[self.source[rows]]
 
-    def unstarted(self, given_franchises: Collection[int] | np.ndarray,
-                  rows: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """Bool mask of the rows that continue a trained title (they have an anchor) of a franchise the
-        member gave nothing of: a sequel or spin-off for someone who never started the story."""
-        return self._fixed().anchored[rows] & ~self._in(self._groups("franchise").rows(_ids(given_franchises)))[rows]
-
     def evidenced(self, given_franchises: Collection[int] | np.ndarray | None = None) -> np.ndarray:
         """Bool mask of the rows whose vector was learnt from members (a predecessor's or raters'), not
         guessed from content or the prior: only these may name a title as their reason or stand among
-        trained titles in a list. With a member's ``given_franchises``, not those the member never
-        started (unstarted): what a predecessor's watchers liked says nothing of someone who skipped it,
-        so such a title stands among the new titles, where its score (unstarted_penalty) places it."""
+        trained titles in a list. With a member's ``given_franchises``, not those that continue a trained
+        title (they have an anchor) of a franchise the member gave nothing of: what a predecessor's
+        watchers liked says nothing of someone who skipped it, so such a title stands among the new
+        titles, where its score (unstarted_penalty) places it."""
         if given_franchises is None:
             return self._fixed().evidence
         given = _ids(given_franchises)

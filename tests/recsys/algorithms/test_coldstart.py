@@ -209,7 +209,7 @@ def test_a_continuation_of_a_franchise_the_member_never_started_drops(planted):
     # Its predecessor's vector is evidence about members who started the franchise only.
     sequel = cold.index_of(SEQUEL_OF_ROMANCE)
     assert cold.evidenced()[sequel] and cold.evidenced(started)[sequel] and not cold.evidenced(set())[sequel]
-    np.testing.assert_array_equal(np.flatnonzero(cold.unstarted(set())), [sequel])
+    np.testing.assert_array_equal(np.flatnonzero(cold.evidenced() & ~cold.evidenced(set())), [sequel])
 
 
 def test_rank_trust_scales_the_member_term_per_source(planted):
