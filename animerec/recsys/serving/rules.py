@@ -12,6 +12,8 @@ prediction says they would not enjoy. The rules, in order:
   it was seen: a "continue" pick naming it; a special sends the slot on to the work's best next film or
   season); for one they have not, its entry point, never a film, special or recap of it. A spin-off or
   another version of a franchise they know is a work of its own: Railgun after Index is a new work;
+* a work the member started moves by STARTED_SHIFT: up when they like a title of it, since a fan goes on
+  with a series they enjoy before starting another; down when they scored it all under their floor;
 * a quality floor: nothing predicted well below the member's typical score (their mean less 1.5 of their
   own standard deviations; FEW_SCORES_FLOOR for members with few scores); a list that runs out says so
   instead of padding.
@@ -46,6 +48,13 @@ FLOOR_SLACK = 0.5
 # (ModelConfig.blend_rating), fewer picks reach the floor. docs/evaluation.md ("The served ranking for long
 # histories") has the figures behind both, tuned on seeds 1 and 2 (benchmarks/tune_ranking.py).
 PICK_FLOOR_SDS = 1.5
+# How far the titles of a work the member started move in the ranking, in the ranking's own units (a sum
+# of standardized scorers): up when the member gave a title of it that they like (member_floor; watched
+# without a score counts), since the next season of a series a member enjoys is likelier watched and liked
+# than a new work of the same score; down when every score they gave it is under that floor, since a
+# member is not to be pushed on with a series they did not enjoy. Chosen on seeds 1 and 2
+# (benchmarks/tune_ranking.py, docs/evaluation.md "The served ranking for long histories").
+STARTED_SHIFT = 1.5
 # How deep into the ranking the rules look for picks (the list is at most 25 long; one slot per
 # work and the floor skip many): past this the titles are not worth showing anyway.
 CANDIDATE_DEPTH = 400
@@ -57,9 +66,9 @@ CONTINUE_TYPES = NEW_TYPES | {"Special"}
 
 CONTINUE, NEW = "continue", "new"
 # The rules FanRules(without=...) can leave out, to measure what each costs or pays (benchmarks/ablate_rules.py).
-ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR = (
-    "one slot", "entry point", "continue after", "next entry", "types", "floor")
-RULES = (ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR)
+ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR, STARTED_FIRST = (
+    "one slot", "entry point", "continue after", "next entry", "types", "floor", "started first")
+RULES = (ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR, STARTED_FIRST)
 
 
 def member_floor(ratings: Mapping[int, float], slack: float | None = None) -> float:
@@ -95,7 +104,7 @@ class FanRules:
     slots, ENTRY_POINT shows a new work's own candidate instead of its entry point, CONTINUE_AFTER drops
     "a sequel only after a title before it", NEXT_ENTRY passes over a started work's later entry instead
     of showing the entry the member can go on with, TYPES lets any type be a pick, FLOOR drops the
-    quality floor.
+    quality floor, STARTED_FIRST the move of the works the member started (STARTED_SHIFT).
     """
 
     def __init__(self, model: Recommender, catalog: Catalog, franchises: Franchises,
@@ -131,6 +140,10 @@ class FanRules:
         self._pickable_of = self.pickable.tolist()
         self._continuable_of = continuable.tolist()
         self._new_target_of = new_target.tolist()
+        # work id -> its item indices, for works of more than one title (a lone title's only entry is given)
+        by_work = np.argsort(self.item_work, kind="stable")
+        bounds = np.flatnonzero(np.diff(self.item_work[by_work])) + 1
+        self._work_items = {int(self.item_work[g[0]]): g for g in np.split(by_work, bounds) if len(g) > 1}
         # item index -> titles before it (through specials), for items that have any
         self._before = {i: b for i, a in enumerate(ids.tolist()) if (b := self._before_through_specials(a))}
         # Row i marks the ancestors of item i: a member's earlier entries are one sparse row sum.
@@ -148,6 +161,20 @@ class FanRules:
         if len(user.seen) < len(ratings):  # some given titles are not in the model: the slow way
             return self.indices(self.franchises.seen_earlier(ratings))
         return np.flatnonzero(row_sum(self._ancestors, user.seen))
+
+    def favour_started(self, scores: np.ndarray, ratings: Mapping[int, float]) -> None:
+        """Move, in place, the scores of every title of the works the member started by STARTED_SHIFT: up
+        for a work with a title they like (member_floor; watched counts), down for one they scored all
+        under it. Its next entries come before, or after, new works of the same score."""
+        if STARTED_FIRST in self.without or not ratings:
+            return
+        floor = member_floor(ratings)
+        liked: dict[int, bool] = {}
+        for a, r in ratings.items():
+            if (w := self.franchises.work_of(a)) is not None and w in self._work_items:
+                liked[w] = liked.get(w, False) or r < 0 or r >= floor
+        for w, up in liked.items():
+            scores[self._work_items[w]] += STARTED_SHIFT if up else -STARTED_SHIFT
 
     def seen_these(self, scores: np.ndarray, earlier: np.ndarray, blocked: np.ndarray) -> list[int]:
         """The earlier entries the member most likely saw, best first (only filterable ones)."""

@@ -320,6 +320,7 @@ class ServedModel:
         # titles, earlier pages): the coverage order below is made without the latter.
         never = self.blocked(self.given(ratings), (), allowed)
         earlier = self.rules.earlier(ratings, user)
+        self.rules.favour_started(scores, ratings)
         if discover:
             scores -= DISCOVER_WEIGHT * self._log_popularity
             never |= self._popular_rank < DISCOVER_SKIP_TOP
