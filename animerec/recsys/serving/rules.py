@@ -34,6 +34,7 @@ import scipy.sparse as sp
 from animerec.recsys.algorithms.itemitem import row_sum
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.catalog.franchise import Franchises
+from animerec.recsys.ids import IdPositions
 from animerec.recsys.model import FoldedUser, Recommender
 
 # What a member likes: a score at or above their typical one. A member with fewer explicit scores than
@@ -140,10 +141,11 @@ class FanRules:
         self._pickable_of = self.pickable.tolist()
         self._continuable_of = continuable.tolist()
         self._new_target_of = new_target.tolist()
-        # work id -> its item indices, for works of more than one title (a lone title's only entry is given)
-        by_work = np.argsort(self.item_work, kind="stable")
-        bounds = np.flatnonzero(np.diff(self.item_work[by_work])) + 1
-        self._work_items = {int(self.item_work[g[0]]): g for g in np.split(by_work, bounds) if len(g) > 1}
+        # Each item's work as a dense code, and the served ids' positions: a member's started works are
+        # found and moved with a few array operations, whatever the length of their list.
+        works, self._work_code = np.unique(self.item_work, return_inverse=True)
+        self._n_works = len(works)
+        self._positions = IdPositions(ids)
         # item index -> titles before it (through specials), for items that have any
         self._before = {i: b for i, a in enumerate(ids.tolist()) if (b := self._before_through_specials(a))}
         # Row i marks the ancestors of item i: a member's earlier entries are one sparse row sum.
@@ -162,19 +164,17 @@ class FanRules:
             return self.indices(self.franchises.seen_earlier(ratings))
         return np.flatnonzero(row_sum(self._ancestors, user.seen))
 
-    def favour_started(self, scores: np.ndarray, ratings: Mapping[int, float]) -> None:
+    def favour_started(self, scores: np.ndarray, ratings: Mapping[int, float], floor: float) -> None:
         """Move, in place, the scores of every title of the works the member started by STARTED_SHIFT: up
-        for a work with a title they like (member_floor; watched counts), down for one they scored all
-        under it. Its next entries come before, or after, new works of the same score."""
+        for a work with a title they like (``floor``: member_floor; watched counts), down for one they
+        scored all under it. Its next entries come before, or after, new works of the same score."""
         if STARTED_FIRST in self.without or not ratings:
             return
-        floor = member_floor(ratings)
-        liked: dict[int, bool] = {}
-        for a, r in ratings.items():
-            if (w := self.franchises.work_of(a)) is not None and w in self._work_items:
-                liked[w] = liked.get(w, False) or r < 0 or r >= floor
-        for w, up in liked.items():
-            scores[self._work_items[w]] += STARTED_SHIFT if up else -STARTED_SHIFT
+        idx, r = self._positions.known(ratings)
+        shift = np.zeros(self._n_works)
+        shift[self._work_code[idx]] = -STARTED_SHIFT
+        shift[self._work_code[idx[(r < 0) | (r >= floor)]]] = STARTED_SHIFT  # one title they like lifts the work
+        scores += shift[self._work_code]
 
     def seen_these(self, scores: np.ndarray, earlier: np.ndarray, blocked: np.ndarray) -> list[int]:
         """The earlier entries the member most likely saw, best first (only filterable ones)."""

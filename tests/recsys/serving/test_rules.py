@@ -113,22 +113,25 @@ def test_a_started_work_moves_up_when_liked_down_when_scored_under_the_floor_and
     from animerec.recsys.serving.rules import STARTED_SHIFT
 
     work_a = {1000, 1001, 1002, 1003}  # season 1, its sequels and its side-story film: one work
-    rest = set(served.model.item_ids.tolist()) - work_a
-    moved = _favoured(served, {1000: 10, 1004: 8, 1005: 9, 1006: 8})  # 1004-1006 stand alone: nothing to move
-    assert {a for a, v in moved.items() if v == STARTED_SHIFT} == work_a and not any(moved[a] for a in rest)
-    assert {a for a, v in _favoured(served, {1001: -1}).items() if v == STARTED_SHIFT} == work_a  # watched: liked
+    given = {1000: 10, 1004: 8, 1005: 9, 1006: 8}  # 1004-1006 stand alone: only they themselves move with them
+    moved = _favoured(served, given)
+    assert {a for a, v in moved.items() if v == STARTED_SHIFT} == work_a | set(given)
+    assert not any(v for a, v in moved.items() if a not in work_a | set(given))
+    assert {a for a in work_a if _favoured(served, {1001: -1})[a] == STARTED_SHIFT} == work_a  # watched: liked
     # Five scores averaging 7.8 (floor 7.3): season 1 scored 3 sends the work down; with season 2 scored 9 it goes up.
     low = {1000: 3, 1004: 9, 1005: 9, 1006: 9, 1007: 9}
-    assert {a for a, v in _favoured(served, low).items() if v == -STARTED_SHIFT} == work_a
-    assert {a for a, v in _favoured(served, {**low, 1001: 9}).items() if v == STARTED_SHIFT} == work_a
+    assert {a for a in work_a if _favoured(served, low)[a] == -STARTED_SHIFT} == work_a
+    assert {a for a in work_a if _favoured(served, {**low, 1001: 9})[a] == STARTED_SHIFT} == work_a
 
 
 def _favoured(served, ratings):
     """{anime id: how far FanRules.favour_started moved its score} for a member who gave ``ratings``."""
     import numpy as np
 
+    from animerec.recsys.serving.rules import member_floor
+
     scores = np.zeros(len(served.model.item_ids))
-    served.rules.favour_started(scores, ratings)
+    served.rules.favour_started(scores, ratings, member_floor(ratings))
     return dict(zip(served.model.item_ids.tolist(), scores.tolist()))
 
 
