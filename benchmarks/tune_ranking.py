@@ -17,7 +17,7 @@ import functools
 import itertools
 import json
 import pickle
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,16 +38,28 @@ FIGURES = ("work_ndcg10", "work_ndcg10_liked")
 REFERENCE_GRID = ((0.25, 300.0), (0.75, 300.0), (0.5, 300.0), (0.25, 30.0))
 
 
-def fitted(seed: int, cache: Path, catalog: Catalog):
+def fitted(seed: int, cache: Path, catalog: Catalog, fit: dict[str, float]):
+    """The split and the model trained on it with ``fit``'s ModelConfig values (the defaults beside them)."""
     df = load_interactions()
     train, test = split_users(df, TEST_FRACTION, seed)
-    path = cache / f"model-seed{seed}.pkl"
+    tag = "".join(f"-{k}{v:g}" for k, v in sorted(fit.items()))
+    path = cache / f"model-seed{seed}{tag}.pkl"
     if path.exists():
         model = pickle.loads(path.read_bytes())
     else:
-        model = Recommender.fit(train, ModelConfig(), catalog=catalog)
+        model = Recommender.fit(train, replace(ModelConfig(), **fit), catalog=catalog)
         path.write_bytes(pickle.dumps(model))
     return train, test, model
+
+
+def parse_fit(text: str) -> dict[str, float]:
+    """"factors=96,regularization=60" -> {"factors": 96, "regularization": 60.0} ("" is the defaults)."""
+    types = {f.name: f.type for f in fields(ModelConfig)}
+    out: dict[str, float] = {}
+    for part in filter(None, text.split(",")):
+        key, value = part.split("=")
+        out[key] = int(value) if types[key] in (int, "int") else float(value)
+    return out
 
 
 def figures(lists, cases, fan, n_items) -> dict[str, float]:
@@ -64,13 +76,22 @@ def main() -> None:
     parser.add_argument("--blends", type=float, nargs="+", default=[0.5])
     parser.add_argument("--ratings", type=float, nargs="+", default=[0.0], help="blend_rating values")
     parser.add_argument("--floors", nargs="+", default=["sd1"], help="names of pick_floor variants (FLOORS)")
+    parser.add_argument("--shifts", type=float, nargs="+", default=[rules.STARTED_SHIFT],
+                        help="STARTED_SHIFT values (how far the works the member started move)")
+    parser.add_argument("--depths", type=int, nargs="+", default=[rules.CANDIDATE_DEPTH], help="CANDIDATE_DEPTH values")
+    parser.add_argument("--firsts", type=int, nargs="+", default=[served_module.CANDIDATE_FIRST],
+                        help="CANDIDATE_FIRST values")
+    parser.add_argument("--fits", nargs="+", default=[""],
+                        help='ModelConfig values the model is trained with, e.g. "factors=96,regularization=60"')
     parser.add_argument("--no-reference", action="store_true")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     catalog = Catalog.load()
     results: dict[str, dict] = {}
-    for seed in args.seeds:
-        train, test, model = fitted(seed, args.cache, catalog)
+    references: dict[int, dict[str, dict[str, float]]] = {}
+    for seed, fit_text in itertools.product(args.seeds, args.fits):
+        fit = parse_fit(fit_text)
+        train, test, model = fitted(seed, args.cache, catalog, fit)
         served = ServedModel(model, catalog)
         ix = TrainIndex(train)
         assert np.array_equal(ix.items, model.item_ids)
@@ -83,14 +104,17 @@ def main() -> None:
         if not args.no_reference and not ref_path.exists():
             rows = ev.edlae_rows(ix, scored, served.franchises.work_array(ix.items), REFERENCE_GRID, print)
             ref_path.write_text(json.dumps(rows))
-        if ref_path.exists():
+        if ref_path.exists() and seed not in references:
             for protocol, rows in json.loads(ref_path.read_text()).items():
                 for name, row in rows.items():
                     if name.startswith(ev.EDLAE_ONE_SLOT):
+                        references.setdefault(seed, {})[protocol] = {k: row[k] for k in FIGURES}
                         results.setdefault(f"reference {ev.EDLAE_ONE_SLOT}", {}).setdefault(protocol, []).append(
                             {k: row[k] for k in FIGURES})
         gram = ix.cooccurrence()
         original_floor = served_module.pick_floor
+        original_depths = served_module.CANDIDATE_DEPTH, served_module.CANDIDATE_FIRST
+        original_shift = rules.STARTED_SHIFT
         for dropout, lam, keep in itertools.product(args.dropouts, args.lambdas, args.neighbors):
             ease = fit_ease(gram.copy(), lam=lam, dropout=dropout, neighbors=keep)
             for blend, rating in itertools.product(args.blends, args.ratings):
@@ -98,24 +122,43 @@ def main() -> None:
                 variant.ease = ease
                 variant.config = replace(model.config, blend_factorization=blend, blend_rating=rating)
                 served_variant = served.with_model(variant)
-                for floor in args.floors:
+                for floor, shift, depth, first in itertools.product(args.floors, args.shifts, args.depths, args.firsts):
                     served_module.pick_floor = FLOORS[floor]
-                    name = f"dropout={dropout:g} lambda={lam:g} keep={keep} blend={blend:g} rating={rating:g} floor={floor}"
+                    served_module.CANDIDATE_DEPTH, served_module.CANDIDATE_FIRST = depth, first
+                    rules.STARTED_SHIFT = shift  # what FanRules.favour_started reads
+                    name = (f"{fit_text or 'default fit'} dropout={dropout:g} lambda={lam:g} keep={keep} "
+                            f"blend={blend:g} rating={rating:g} floor={floor} started={shift:g} depth={depth} "
+                            f"first={first}")
                     with single_threaded_blas():
                         for protocol, (cases, fan) in scored.items():
                             row = figures(ev.served_lists(served_variant), cases, fan, len(ix.items))
+                            row["seed"] = seed
                             results.setdefault(name, {}).setdefault(protocol, []).append(row)
-                            if floor == args.floors[0]:
+                            if (floor, shift, depth, first) == (args.floors[0], args.shifts[0], args.depths[0],
+                                                                args.firsts[0]):
                                 plain = figures(ev.plain_lists(variant), cases, fan, len(ix.items))
+                                plain["seed"] = seed
                                 results.setdefault(f"plain {name}", {}).setdefault(protocol, []).append(plain)
                     print(seed, name, {p: results[name][p][-1] for p in PROTOCOLS}, flush=True)
                 served_module.pick_floor = original_floor
-    print(f"\nseeds {args.seeds} (means)\n")
-    print("| setting | " + " | ".join(f"{p} {f}" for p in PROTOCOLS for f in FIGURES) + " |")
-    print("|---|" + "---|" * (len(PROTOCOLS) * len(FIGURES)))
+                served_module.CANDIDATE_DEPTH, served_module.CANDIDATE_FIRST = original_depths
+                rules.STARTED_SHIFT = original_shift
+    print(f"\nseeds {args.seeds} (means; bar: the smaller of served / reference over {', '.join(FIGURES)}, "
+          "per seed, then the mean over seeds)\n")
+    print("| setting | " + " | ".join(f"{p} {f}" for p in PROTOCOLS for f in FIGURES)
+          + " | " + " | ".join(f"{p} bar" for p in PROTOCOLS) + " |")
+    print("|---|" + "---|" * (len(PROTOCOLS) * (len(FIGURES) + 1)))
     for name, per in results.items():
         cells = [f"{np.mean([r[f] for r in per[p]]):.4f}" for p in PROTOCOLS for f in FIGURES]
+        cells += [f"{bar_ratio(per[p], references, p):.4f}" for p in PROTOCOLS]
         print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def bar_ratio(rows: list[dict], references: dict[int, dict[str, dict[str, float]]], protocol: str) -> float:
+    """The bar's ratio, min over FIGURES of served / EDLAE one slot per work, averaged over the rows' seeds."""
+    ratios = [min(r[f] / references[r["seed"]][protocol][f] for f in FIGURES) for r in rows
+              if "seed" in r and r["seed"] in references]
+    return float(np.mean(ratios)) if ratios else float("nan")
 
 
 FLOORS = {"mean-1": lambda ratings: rules.member_floor(ratings, 1.0), "none": lambda ratings: -np.inf,

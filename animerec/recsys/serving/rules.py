@@ -12,6 +12,8 @@ prediction says they would not enjoy. The rules, in order:
   it was seen: a "continue" pick naming it; a special sends the slot on to the work's best next film or
   season); for one they have not, its entry point, never a film, special or recap of it. A spin-off or
   another version of a franchise they know is a work of its own: Railgun after Index is a new work;
+* a work the member started moves by STARTED_SHIFT: up when they like a title of it, since a fan goes on
+  with a series they enjoy before starting another; down when they scored it all under their floor;
 * a quality floor: nothing predicted well below the member's typical score (their mean less 1.5 of their
   own standard deviations; FEW_SCORES_FLOOR for members with few scores); a list that runs out says so
   instead of padding.
@@ -32,6 +34,7 @@ import scipy.sparse as sp
 from animerec.recsys.algorithms.itemitem import row_sum
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.catalog.franchise import Franchises
+from animerec.recsys.ids import IdPositions
 from animerec.recsys.model import FoldedUser, Recommender
 
 # What a member likes: a score at or above their typical one. A member with fewer explicit scores than
@@ -46,6 +49,13 @@ FLOOR_SLACK = 0.5
 # (ModelConfig.blend_rating), fewer picks reach the floor. docs/evaluation.md ("The served ranking for long
 # histories") has the figures behind both, tuned on seeds 1 and 2 (benchmarks/tune_ranking.py).
 PICK_FLOOR_SDS = 1.5
+# How far the titles of a work the member started move in the ranking, in the ranking's own units (a sum
+# of standardized scorers): up when the member gave a title of it that they like (member_floor; watched
+# without a score counts), since the next season of a series a member enjoys is likelier watched and liked
+# than a new work of the same score; down when every score they gave it is under that floor, since a
+# member is not to be pushed on with a series they did not enjoy. Chosen on seeds 1 and 2
+# (benchmarks/tune_ranking.py, docs/evaluation.md "The served ranking for long histories").
+STARTED_SHIFT = 1.5
 # How deep into the ranking the rules look for picks (the list is at most 25 long; one slot per
 # work and the floor skip many): past this the titles are not worth showing anyway.
 CANDIDATE_DEPTH = 400
@@ -57,9 +67,9 @@ CONTINUE_TYPES = NEW_TYPES | {"Special"}
 
 CONTINUE, NEW = "continue", "new"
 # The rules FanRules(without=...) can leave out, to measure what each costs or pays (benchmarks/ablate_rules.py).
-ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR = (
-    "one slot", "entry point", "continue after", "next entry", "types", "floor")
-RULES = (ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR)
+ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR, STARTED_FIRST = (
+    "one slot", "entry point", "continue after", "next entry", "types", "floor", "started first")
+RULES = (ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR, STARTED_FIRST)
 
 
 def member_floor(ratings: Mapping[int, float], slack: float | None = None) -> float:
@@ -95,7 +105,7 @@ class FanRules:
     slots, ENTRY_POINT shows a new work's own candidate instead of its entry point, CONTINUE_AFTER drops
     "a sequel only after a title before it", NEXT_ENTRY passes over a started work's later entry instead
     of showing the entry the member can go on with, TYPES lets any type be a pick, FLOOR drops the
-    quality floor.
+    quality floor, STARTED_FIRST the move of the works the member started (STARTED_SHIFT).
     """
 
     def __init__(self, model: Recommender, catalog: Catalog, franchises: Franchises,
@@ -131,6 +141,11 @@ class FanRules:
         self._pickable_of = self.pickable.tolist()
         self._continuable_of = continuable.tolist()
         self._new_target_of = new_target.tolist()
+        # Each item's work as a dense code, and the served ids' positions: a member's started works are
+        # found and moved with a few array operations, whatever the length of their list.
+        works, self._work_code = np.unique(self.item_work, return_inverse=True)
+        self._n_works = len(works)
+        self._positions = IdPositions(ids)
         # item index -> titles before it (through specials), for items that have any
         self._before = {i: b for i, a in enumerate(ids.tolist()) if (b := self._before_through_specials(a))}
         # Row i marks the ancestors of item i: a member's earlier entries are one sparse row sum.
@@ -148,6 +163,18 @@ class FanRules:
         if len(user.seen) < len(ratings):  # some given titles are not in the model: the slow way
             return self.indices(self.franchises.seen_earlier(ratings))
         return np.flatnonzero(row_sum(self._ancestors, user.seen))
+
+    def favour_started(self, scores: np.ndarray, ratings: Mapping[int, float], floor: float) -> None:
+        """Move, in place, the scores of every title of the works the member started by STARTED_SHIFT: up
+        for a work with a title they like (``floor``: member_floor; watched counts), down for one they
+        scored all under it. Its next entries come before, or after, new works of the same score."""
+        if STARTED_FIRST in self.without or not ratings:
+            return
+        idx, r = self._positions.known(ratings)
+        shift = np.zeros(self._n_works)
+        shift[self._work_code[idx]] = -STARTED_SHIFT
+        shift[self._work_code[idx[(r < 0) | (r >= floor)]]] = STARTED_SHIFT  # one title they like lifts the work
+        scores += shift[self._work_code]
 
     def seen_these(self, scores: np.ndarray, earlier: np.ndarray, blocked: np.ndarray) -> list[int]:
         """The earlier entries the member most likely saw, best first (only filterable ones)."""

@@ -356,11 +356,12 @@ class ServedModel:
         # titles, earlier pages): the coverage order below is made without the latter.
         never = self.blocked(self.given(ratings), (), allowed)
         earlier = self.rules.earlier(ratings, user)
+        floor = member_floor(ratings)
+        self.rules.favour_started(scores, ratings, floor)
         if discover:
             scores -= DISCOVER_WEIGHT * self._log_popularity
             never |= self._popular_rank < DISCOVER_SKIP_TOP
         blocked = never | self.blocked(np.empty(0, np.int64), exclude)
-        floor = member_floor(ratings)
         seen_these = self.rules.seen_these(scores, earlier, blocked)
         never[earlier] = blocked[earlier] = True
         loves = [a for a, r in ratings.items() if (r < 0 or r >= floor) and self.index_of(a) is not None]

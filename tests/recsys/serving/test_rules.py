@@ -107,3 +107,40 @@ def test_a_later_season_ranked_first_sends_its_works_slot_to_the_entry_that_come
 def test_a_title_seen_before_one_given_counts_for_going_on(served):
     # The film 1003 follows season 1 (1000), which a member who gave the film has seen: season 2 can come next.
     assert _slots(served, [1001, 1004], [{1003}]) == [(1001, 1001, CONTINUE), (1004, 1004, NEW)]
+
+
+def test_a_started_work_moves_up_when_liked_down_when_scored_under_the_floor_and_nothing_else_moves(served):
+    from animerec.recsys.serving.rules import STARTED_SHIFT
+
+    work_a = {1000, 1001, 1002, 1003}  # season 1, its sequels and its side-story film: one work
+    given = {1000: 10, 1004: 8, 1005: 9, 1006: 8}  # 1004-1006 stand alone: only they themselves move with them
+    moved = _favoured(served, given)
+    assert {a for a, v in moved.items() if v == STARTED_SHIFT} == work_a | set(given)
+    assert not any(v for a, v in moved.items() if a not in work_a | set(given))
+    assert {a for a in work_a if _favoured(served, {1001: -1})[a] == STARTED_SHIFT} == work_a  # watched: liked
+    # Five scores averaging 7.8 (floor 7.3): season 1 scored 3 sends the work down; with season 2 scored 9 it goes up.
+    low = {1000: 3, 1004: 9, 1005: 9, 1006: 9, 1007: 9}
+    assert {a for a in work_a if _favoured(served, low)[a] == -STARTED_SHIFT} == work_a
+    assert {a for a in work_a if _favoured(served, {**low, 1001: 9})[a] == STARTED_SHIFT} == work_a
+
+
+def _favoured(served, ratings):
+    """{anime id: how far FanRules.favour_started moved its score} for a member who gave ``ratings``."""
+    import numpy as np
+
+    from animerec.recsys.serving.rules import member_floor
+
+    scores = np.zeros(len(served.model.item_ids))
+    served.rules.favour_started(scores, ratings, member_floor(ratings))
+    return dict(zip(served.model.item_ids.tolist(), scores.tolist()))
+
+
+def test_a_liked_works_next_season_leads_the_list_that_without_the_move_it_trails(served, board_model, plant):
+    from animerec.recsys.serving.rules import STARTED_FIRST, FanRules
+
+    ratings = {1000: 10, 1004: 9, 1005: 9, 1006: 9}
+    unmoved = _served(board_model, plant)
+    unmoved.rules = FanRules(unmoved.titles, unmoved.catalog, unmoved.franchises, {STARTED_FIRST},
+                             trained=unmoved.n_trained)
+    position = lambda picks: next(k for k, p in enumerate(picks) if p.kind == CONTINUE)  # noqa: E731
+    assert position(served.recommend(ratings, 8).picks) == 0 < position(unmoved.recommend(ratings, 8).picks)
