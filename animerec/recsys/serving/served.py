@@ -230,14 +230,15 @@ class ServedModel:
         ``new_only``: the list holds cold titles only, so each stands by its cold-start score (the order
         the time-split evaluation measured), whatever its vector's source; otherwise a content guess
         stands below the trained titles."""
-        scored = self._scored(user, ratings, new_only=new_only)
+        scored = self._scored(user, self.given(ratings), new_only=new_only)
         return scored.scores, scored.terms
 
-    def _scored(self, user: FoldedUser, ratings: Mapping[int, float],
-                z: tuple[np.ndarray, np.ndarray | None] | None = None, new_only: bool = False) -> _Scored:
-        """scores(), with the member's x_u . y per served title (standardized per kind) computed on the
-        way: the item factors' two products with x_u, the costliest step of a request, made once
-        (``z``: Recommender.preference_z, when the caller made it)."""
+    def _scored(self, user: FoldedUser, given: np.ndarray, z: tuple[np.ndarray, np.ndarray | None] | None = None,
+                new_only: bool = False) -> _Scored:
+        """scores() of the member who gave the item indices ``given`` (ServedModel.given), with their
+        x_u . y per served title (standardized per kind) computed on the way: the item factors' two products
+        with x_u, the costliest step of a request, made once (``z``: Recommender.preference_z, when the
+        caller made it)."""
         warm_z, cold_z = z if z is not None else self.model.preference_z(user)
         warm, terms = self.model.ranking(user, warm_z)
         out = np.empty(self.n_items, np.float64)
@@ -246,8 +247,7 @@ class ServedModel:
         every_z[: self.n_trained] = warm_z
         if cold_z is not None and self.n_items > self.n_trained:
             every_z[self.n_trained:] = cold_z
-            out[self.n_trained:] = self._cold_ranked(warm[None], cold_z[None], [user], [self.given(ratings)],
-                                                     new_only)[0]
+            out[self.n_trained:] = self._cold_ranked(warm[None], cold_z[None], [user], [given], new_only)[0]
         return _Scored(out, terms, every_z)
 
     def _alone(self, loves: Sequence[int], ratings: Mapping[int, float]) -> np.ndarray:
@@ -350,11 +350,12 @@ class ServedModel:
         model = self.model
         user = user or model.fold_in(ratings)
         new_only = allowed is not None and not np.asarray(allowed, bool)[: self.n_trained].any()
-        scored = self._scored(user, ratings, new_only=new_only)
+        gave = self.given(ratings)
+        scored = self._scored(user, gave, new_only=new_only)
         scores, terms = scored.scores, scored.terms
         # What the member may never be shown here, and apart from it what this request leaves out (dismissed
         # titles, earlier pages): the coverage order below is made without the latter.
-        never = self.blocked(self.given(ratings), (), allowed)
+        never = self.blocked(gave, (), allowed)
         earlier = self.rules.earlier(ratings, user)
         floor = member_floor(ratings)
         self.rules.favour_started(scores, ratings, floor)
@@ -364,8 +365,10 @@ class ServedModel:
         blocked = never | self.blocked(np.empty(0, np.int64), exclude)
         seen_these = self.rules.seen_these(scores, earlier, blocked)
         never[earlier] = blocked[earlier] = True
-        loves = [a for a, r in ratings.items() if (r < 0 or r >= floor) and self.index_of(a) is not None]
-        covering = len(loves) >= 2 and len(ratings) < COVERAGE_BELOW
+        # The liked titles a short list covers (only looked for in one: a long history is never covered).
+        loves = [a for a, r in ratings.items() if (r < 0 or r >= floor) and self.index_of(a) is not None] \
+            if len(ratings) < COVERAGE_BELOW else []
+        covering = len(loves) >= 2
         # The coverage order is made on the member's own scores, before this request's exclusions, and the
         # excluded titles are then passed over: a later page, or the page after a dismissal, is the same
         # list without what it leaves out.
@@ -416,7 +419,7 @@ class ServedModel:
                         and int(a) not in ratings], np.int64)
         if len(idx) == 0:
             return []
-        scored = self._scored(user, ratings, new_only=bool((idx >= self.n_trained).all()))
+        scored = self._scored(user, self.given(ratings), new_only=bool((idx >= self.n_trained).all()))
         scores, terms = scored.scores, scored.terms
         idx = idx[np.argsort(-scores[idx], kind="stable")]
         predicted = self.predictions(user, idx)
@@ -666,9 +669,8 @@ def cold_placed(trained: np.ndarray, cold: np.ndarray, depth: int = CANDIDATE_DE
     ``loved_work`` holds, for the cold titles that go on from a work the member loved (a later entry than
     a title they rated highly), that score (else 0): the member's own score is the strongest evidence a
     list has, so these stand, the best loved first and one work (``work``: the cold titles' work ids)
-    per place, right under the
-    trained titles at ranks 0, LOVED_WORK_EVERY, 2 x LOVED_WORK_EVERY and so on; a list of nothing but
-    sequels would leave the member nothing to discover."""
+    per place, right under the trained titles at ranks 0, LOVED_WORK_EVERY, 2 x LOVED_WORK_EVERY and so
+    on; a list of nothing but sequels would leave the member nothing to discover."""
     n, m = len(trained), len(cold)
     if m == 0:
         return np.empty(0, np.float64)

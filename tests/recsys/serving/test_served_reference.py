@@ -29,7 +29,7 @@ class Reference(ServedModel):
     def given(self, ratings):
         return np.array([i for a in ratings if (i := self.index_of(a)) is not None], np.int64)
 
-    def _scored(self, user, ratings, z=None, new_only=False):  # every product made here, whatever was passed
+    def _scored(self, user, given, z=None, new_only=False):  # every product made here, whatever was passed
         model, cold, n = self.model, self.model.cold, self.n_trained
         warm, terms = model.ranking(user)
         out = np.empty(self.n_items, np.float64)
@@ -37,7 +37,7 @@ class Reference(ServedModel):
         dots = cold.factors @ user.pref
         cold_z = (dots - float(dots.mean())) / (float(dots.std()) + 1e-9)
         franchises = set(cold.warm_franchise[user.seen][cold.warm_franchise[user.seen] >= 0].tolist())
-        rows = self.given(ratings)
+        rows = given
         franchises.update(f for f in cold.franchise[rows[rows >= n] - n].tolist() if f >= 0)
         cfg = cold.config
         scores = np.asarray(cfg.rank_trust, np.float32)[cold.source] * cold_z + cfg.prior_weight * cold.prior
@@ -45,7 +45,7 @@ class Reference(ServedModel):
         scores -= cfg.unstarted_penalty * unstarted
         if franchises:
             scores += cfg.continuation_weight * np.isin(cold.franchise, list(franchises))
-        loved = self.loved_works(user, ratings)
+        loved = self.loved_works(user)
         scores += cfg.liked_continuation_weight * (loved > 0)
         work = self.rules.item_work
         placeable = None if new_only else (np.isin(cold.source, (0, 1)) & ~unstarted) | np.isin(work[n:], work[rows])
@@ -55,10 +55,12 @@ class Reference(ServedModel):
 
     def _alone(self, loves, ratings):  # each liked title's own scoring, one at a time
         users = [self.model.fold_in({a: ratings[a]}) for a in loves]
-        return np.vstack([standardized(self._scored(u, {a: ratings[a]}).scores) for a, u in zip(loves, users)])
+        return np.vstack([standardized(self._scored(u, self.given([a])).scores) for a, u in zip(loves, users)])
 
-    def loved_works(self, user, ratings):  # a loop over the liked titles and their works' cold titles
+    def loved_works(self, user):  # a loop over the liked titles and their works' cold titles
         n, start, work = self.n_trained, self._start, self.rules.item_work
+        ratings = dict(zip(self.ids[np.concatenate([user.seen, n + user.cold_seen])].tolist(),
+                           np.concatenate([user.ratings, user.cold_ratings]).tolist()))
         out = np.zeros(self.n_items - n)
         for a in self.model.liked_titles(user).tolist():
             i = self.index_of(a)
