@@ -486,31 +486,19 @@ class Recommender:
     def preference_z(self, user: FoldedUser) -> tuple[np.ndarray, np.ndarray | None]:
         """x_u . y standardized over the trained titles, and over the cold ones (None without them): the
         factorization's part of the ranking, and what "because" holds a vector-driven pick to. Serving
-        computes these two products once per member and hands them on."""
-        return self.preference_zs([user])[0]
-
-    def preference_zs(self, users: Sequence[FoldedUser]) -> list[tuple[np.ndarray, np.ndarray | None]]:
-        """preference_z of several members, from one pass over the factors: a list covering each title
-        a member liked ranks by each of them alone, and reading the factors is most of the cost."""
-        cold = self.cold
-        cold_dots: list[np.ndarray | None] = [None] * len(users)
-        if len(users) == 1:
-            warm = [self.item_factors @ users[0].pref]
-        else:
-            P = np.stack([u.pref for u in users])
-            warm = list(P @ self.item_factors.T)
-        if cold is not None and len(cold.anime_ids) > 0:
-            distinct, of_row = self.distinct_cold()
-            if len(users) == 1:
-                cold_dots = [(distinct @ users[0].pref)[of_row]]
-            else:
-                cold_dots = list((P @ distinct.T)[:, of_row])
-        return [(standardized(w), standardized(c) if c is not None else None) for w, c in zip(warm, cold_dots)]
+        computes these two products once per member and hands them on. (Several members' at once, as one
+        matrix product, cost as much as one product each: 0.28 ms for four, benchmarks/bench_serve.py's
+        model, single-threaded BLAS.)"""
+        warm = standardized(self.item_factors @ user.pref)
+        if self.cold is None or len(self.cold.anime_ids) == 0:
+            return warm, None
+        distinct, of_row = self.distinct_cold()
+        return warm, standardized((distinct @ user.pref)[of_row])
 
     def distinct_cold(self) -> tuple[np.ndarray, np.ndarray]:
         """(distinct cold vectors, each cold row's among them): content guesses from the same genres, type
-        and years share a vector (8,142 cold rows, 5,052 distinct), and the product with x_u, made on
-        every request, is bound by reading the factors from memory. Made again after an item fold-in."""
+        and years share a vector (8,142 cold rows, 5,052 distinct), so the product with x_u, made on
+        every request, does 5,052 rows' work. Made again after an item fold-in."""
         cold = self.cold
         assert cold is not None
         if self._distinct_cold is None or self._distinct_cold[0] is not cold:

@@ -255,7 +255,7 @@ class ServedModel:
         member who gave only that title, standardized; the titles' cold parts made together."""
         model, n = self.model, self.n_trained
         users = [model.fold_in({a: ratings[a]}) for a in loves]
-        zs = model.preference_zs(users)
+        zs = [model.preference_z(u) for u in users]
         warm = np.vstack([model.ranking(u, warm_z)[0] for u, (warm_z, _) in zip(users, zs)])
         out = np.empty((len(loves), self.n_items), np.float64)
         out[:, :n] = warm
