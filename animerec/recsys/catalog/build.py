@@ -780,7 +780,7 @@ def verify(cat: pd.DataFrame, titles: pd.DataFrame, links: pd.DataFrame, anime: 
 # --------------------------------------------------------------------------------------------------------------------
 # Works and franchises
 # --------------------------------------------------------------------------------------------------------------------
-def relation_edges(relations: pd.DataFrame, ids: set[int], titles: Mapping[int, tuple[str | None, str | None]] | None = None
+def relation_edges(relations: pd.DataFrame, ids: set[int], starts: Mapping[int, str | None] | None = None
                    ) -> list[tuple[int, int, str, str]]:
     """One edge per related pair, its level decided from the relation names of *both* directions.
 
@@ -789,8 +789,8 @@ def relation_edges(relations: pd.DataFrame, ids: set[int], titles: Mapping[int, 
     their relations says so -> franchise); a Spin-off, Alternative version, or a
     different-work kind (Other, Character, Alternative setting) either way -> at most franchise; a lone one-way
     "Parent story" -> franchise; otherwise (Side story, Parent story, Summary, Full story) -> work; only
-    different-work kinds -> no edge. With ``titles`` (anime id -> type, ISO start date), a Sequel/Prequel pair
-    that only places two stories on one timeline is a franchise link (timeline_links).
+    different-work kinds -> no edge. With ``starts`` (anime id -> ISO start date), a Sequel/Prequel pair that
+    only places two stories on one timeline is a franchise link (timeline_links).
     """
     rel = relations[relations["anime_id"].isin(ids) & relations["related_id"].isin(ids)]
     listed = set(relations["anime_id"])  # ids whose own relation lists are in the file (the 2016 catalog)
@@ -817,23 +817,23 @@ def relation_edges(relations: pd.DataFrame, ids: set[int], titles: Mapping[int, 
             edges.append((a, b, "franchise", label))
         elif names & WORK_RELATIONS:
             edges.append((a, b, "work", label))
-    if titles is not None:
-        timeline = timeline_links(rel, titles)
+    if starts is not None:
+        timeline = timeline_links(rel, starts)
         edges = [(a, b, "franchise" if (a, b) in timeline and level == "work" else level, label)
                  for a, b, level, label in edges]
     return edges
 
 
-def timeline_links(relations: pd.DataFrame, titles: Mapping[int, tuple[str | None, str | None]]) -> set[tuple[int, int]]:
+def timeline_links(relations: pd.DataFrame, starts: Mapping[int, str | None]) -> set[tuple[int, int]]:
     """Pairs (lo, hi) that MyAnimeList files as Sequel/Prequel but whose "sequel" aired before its "prequel".
 
     MAL chains titles by in-universe time: Maetel Legend (2000) is a prequel of Galaxy Express 999 (1978), which
     joined Captain Harlock to Galaxy Express 999 through Harlock Saga; Mobile Suit Gundam Unicorn (2010) is a
     prequel of F91 (1991), which joined every Universal Century Gundam since. A story told later about an earlier
     time is another work of the franchise: a fan of the original has not thereby seen it, and may well want it
-    (Kizumonogatari for a Bakemonogatari fan). ``titles`` gives each anime id's (type, ISO start date)."""
+    (Kizumonogatari for a Bakemonogatari fan). ``starts`` gives each anime id's ISO start date (None: unknown)."""
     story = relations[relations["relation"].isin({"Sequel", "Prequel"})]
-    start = {a: d for a, (_, d) in titles.items() if isinstance(d, str) and d}
+    start = {a: d for a, d in starts.items() if isinstance(d, str) and d}
     out = set()
     for a, kind, b in story[["anime_id", "relation", "related_id"]].itertuples(index=False):
         first, then = (a, b) if kind == "Sequel" else (b, a)  # MAL: ``then`` comes after ``first``
@@ -933,8 +933,8 @@ def link_works(cat: pd.DataFrame, titles: pd.DataFrame, relations: pd.DataFrame,
     latin = titles[titles["kind"].isin(["main", "english"])]
     grouped = latin.groupby("anime_id")["title"].apply(list)
     titles_of: dict[int, list[str]] = dict(zip(grouped.index.astype(int).tolist(), grouped.tolist()))
-    edges = relation_edges(relations, ids, {int(a): (t if isinstance(t, str) else None, d if isinstance(d, str) else None)
-                                             for a, t, d in zip(cat["anime_id"], cat["type"], cat["start_date"])})
+    edges = relation_edges(relations, ids, {int(a): d if isinstance(d, str) else None
+                                             for a, d in zip(cat["anime_id"], cat["start_date"])})
     edges += [(a, b, "work", "anime-relations") for a, b in rule_pairs if a in ids and b in ids]
     edges += tmdb_edges(bangumi, ids)
 

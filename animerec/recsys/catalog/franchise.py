@@ -92,8 +92,8 @@ class Franchises:
         start = dict(zip(dates["anime_id"].tolist(), dates["start_date"].tolist()))
         self._start: dict[int, pd.Timestamp] = {a: d for a, d in start.items() if a in info and not pd.isna(d)}
         if links is None:
-            when = {a: d.date().isoformat() for a, d in self._start.items()}
-            links = pd.DataFrame(relation_edges(relations, set(info), {a: (t.type, when.get(a)) for a, t in info.items()}),
+            starts = {a: d.date().isoformat() for a, d in self._start.items()}
+            links = pd.DataFrame(relation_edges(relations, set(info), starts),
                                  columns=["anime_id", "related_id", "level", "evidence"])
         links = links[links["anime_id"].isin(info) & links["related_id"].isin(info)]
         pairs = [(a, b, self._level(a, b, level, evidence, info)) for a, b, level, evidence in zip(
