@@ -324,8 +324,9 @@ def evaluate_coldstart(df: pd.DataFrame, table: pd.DataFrame, seed: int, config:
     methods: dict[str, dict] = {}
     with single_threaded_blas():
         folded = fold_cases(model, cases)
-        methods[SERVED] = figures(cases, cut_ids, cold_ranker(model, cut_ids, folded))
-        overlap = overlap10(cases, cold_ranker(model, cut_ids, folded), popularity_ranker(table, cut_ids))
+        served = cold_ranker(model, cut_ids, folded)
+        methods[SERVED] = figures(cases, cut_ids, served)
+        overlap = overlap10(cases, served, popularity_ranker(table, cut_ids))
         out = {"calibration": calibration(model, cases, cut_ids, folded), "sources": source_counts(model, cut_ids)}
         community_model = with_scoring(model, model.cold.config) if model.cold is not None else model
         out["community"] = fold_in_community(community_model, community_raters(model, community, cut_ids))
