@@ -21,7 +21,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -275,6 +275,7 @@ class Catalog:
         official names (English, Japanese); `name` and `english` count already. A synonym alone is weaker
         evidence (resolve_choice)."""
         self._animes = sorted(animes, key=lambda a: (-a.members, a.anime_id))
+        self._members_now: dict[int, float] | None = None  # members_now, made on first need
         self._by_id = {a.anime_id: a for a in self._animes}
         if len(self._by_id) != len(self._animes):
             raise ValueError("duplicate anime_id in catalog")
@@ -535,6 +536,18 @@ class Catalog:
 
     def get(self, anime_id: int) -> Anime:
         return self._by_id[anime_id]
+
+    def members_now(self, anime_ids: Iterable[int]) -> np.ndarray:
+        """Each title's MyAnimeList members on one scale (float64, 0 for an id not in the catalog): the
+        newest count, or, for a title whose only count is the one the training data saw (members ==
+        members_2016: no later source lists it, most films and OVAs before 2017), that count grown as the
+        titles with both counts grew from the same size (members_growth). Raw, such a count is years
+        behind the rest: Naruto and Cowboy Bebop passed for less watched than a 2024 show."""
+        if self._members_now is None:
+            growth = members_growth(self._animes)
+            self._members_now = {a.anime_id: (a.members * growth(a.members) if a.members == a.members_2016
+                                              else float(a.members)) for a in self._animes}
+        return np.array([self._members_now.get(int(a), 0.0) for a in anime_ids], np.float64)
 
     def coverage(self) -> str:
         """What the catalog covers, for a member whose title it lacks: "15,532 titles, aired up to Fall 2026"."""
@@ -941,6 +954,30 @@ class Catalog:
             return np.zeros(ids.shape, dtype=bool)
         pos = np.minimum(np.searchsorted(self._sorted_ids, ids), len(self) - 1)
         return (self._sorted_ids[pos] == ids) & keep[self._id_order[pos]]
+
+
+# members_growth: a size band (a power of ten of the 2016 count) takes its own median growth when this
+# many titles with both counts fall in it, else the median over all of them.
+GROWTH_BAND_TITLES = 30
+
+
+def members_growth(animes: Iterable[Anime]) -> Callable[[int], float]:
+    """How a 2016 members count has grown since, by its size: the median of newest / 2016 over the titles
+    both counts are known for (1.0 when none is), per power of ten of the 2016 count. Measured on the
+    built catalog's 1,879 such titles (TV series of 2006-2016): x2.1 from 10,000 to 100,000 members, x2.8
+    from 100,000 to a million, x2.5 over all."""
+    ratios: dict[int, list[float]] = {}
+    for a in animes:
+        if a.members_2016 and a.members != a.members_2016:
+            ratios.setdefault(_size_band(a.members_2016), []).append(a.members / a.members_2016)
+    everything = [r for band in ratios.values() for r in band]
+    overall = float(np.median(everything)) if everything else 1.0
+    by_band = {band: float(np.median(r)) for band, r in ratios.items() if len(r) >= GROWTH_BAND_TITLES}
+    return lambda members: by_band.get(_size_band(members), overall)
+
+
+def _size_band(members: int) -> int:
+    return int(math.log10(max(members, 1)))
 
 
 @lru_cache(maxsize=4)

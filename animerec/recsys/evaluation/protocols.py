@@ -166,9 +166,9 @@ def evaluate(df: pd.DataFrame, protocols: list[str], seed: int, config: ModelCon
 
 
 def popularity_ranks(item_ids: np.ndarray, catalog: Catalog) -> dict[int, int]:
-    """anime id -> popularity rank (0 = most MyAnimeList members in the catalog, as /recommend discover
-    counts them)."""
-    counts = np.array([catalog.get(a).members if a in catalog else 0 for a in item_ids.tolist()])
+    """anime id -> popularity rank (0 = most MyAnimeList members in the catalog, on one scale as /recommend
+    discover counts them: Catalog.members_now)."""
+    counts = catalog.members_now(item_ids.tolist())
     return {int(item_ids[i]): r for r, i in enumerate(np.argsort(-counts, kind="stable"))}
 
 

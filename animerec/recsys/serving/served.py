@@ -38,8 +38,8 @@ CANDIDATE_FIRST = 60
 # members of seed 1 (p80 and cold5 lists).
 MATCH_SLOPE, MATCH_OFFSET = 0.0359, -1.138
 # /recommend discover: the most watched titles are left out, and popularity is held against the rest.
-# "Watched" is the catalog's MyAnimeList members count (Anime.members), not the training sample's counts:
-# by those, Your Lie in April and Re:Zero (44th to 94th by members) passed for discoveries.
+# "Watched" is the catalog's MyAnimeList members count on one scale (Catalog.members_now), not the training
+# sample's counts: by those, Your Lie in April and Re:Zero (44th to 94th by members) passed for discoveries.
 DISCOVER_SKIP_TOP = 100
 DISCOVER_WEIGHT = 0.5
 # A member with few titles: a coverage term, so each title they liked gets picks. Each candidate belongs
@@ -157,11 +157,12 @@ class ServedModel:
             model.evidence_ann()  # built now (about half a second), not on a member's first /similar
         if model.cold is not None and len(model.cold.anime_ids):
             model.distinct_cold()  # likewise (a sort of the cold vectors), not on the first request
+        # How watched a title is, for discover: the members counts on one scale (Catalog.members_now).
+        watched = catalog.members_now(ids.tolist())
         n = len(ids)
         self._popular_rank = np.empty(n, np.int64)
-        self._popular_rank[np.argsort(-members, kind="stable")] = np.arange(n)
-        self._log_popularity = standardized(np.log1p(members))
-        self._members = members
+        self._popular_rank[np.argsort(-watched, kind="stable")] = np.arange(n)
+        self._log_popularity = standardized(np.log1p(watched))
         starts = [catalog.get(a).start_date if a in catalog else None for a in ids.tolist()]
         self._start = np.array([s or "NaT" for s in starts], "datetime64[D]")  # NaT: unknown, in no date range
         self._cold_work = self.rules.item_work[self.n_trained:]  # each cold title's work

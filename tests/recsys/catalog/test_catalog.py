@@ -574,3 +574,24 @@ def test_the_start_of_one_series_names_resolves_to_its_most_popular_entry(catalo
     assert catalog.resolve_choice("shingeki").anime.anime_id == 16498
     # Where adult titles are hidden, a name that means one is not taken as a safe entry of its series.
     assert catalog.resolve_choice("Boku no Pico", allow_adult=False) is None
+
+
+def test_members_now_grows_a_2016_only_count_as_titles_of_its_size_grew():
+    # Band 10^5: thirty titles that tripled; band 10^4: thirty that doubled. A title with only its 2016
+    # count (members == members_2016) grows by its own band's median, a newer count stays as it is.
+    grown = [Anime(i, f"t{i}", (), "TV", 12, None, 3 * (100_000 + i), members_2016=100_000 + i) for i in range(30)]
+    grown += [Anime(100 + i, f"u{i}", (), "TV", 12, None, 2 * (20_000 + i), members_2016=20_000 + i) for i in range(30)]
+    old_film = Anime(500, "film", (), "Movie", 1, None, 200_000, members_2016=200_000)
+    old_ova = Anime(501, "ova", (), "OVA", 1, None, 50_000, members_2016=50_000)
+    new_show = Anime(502, "new", (), "TV", 12, None, 400_000)
+    catalog = Catalog([*grown, old_film, old_ova, new_show])
+    now = catalog.members_now([500, 501, 502, 999])
+    assert now == pytest.approx([600_000, 100_000, 400_000, 0])
+    # By its raw count the 2016 film is half as watched as the new show; on one scale it is more.
+    assert now[0] > now[2]
+
+
+def test_members_now_without_any_newer_count_is_the_count():
+    catalog = Catalog([Anime(1, "a", (), "TV", 12, None, 5_000, members_2016=5_000),
+                       Anime(2, "b", (), "TV", 12, None, 7_000, members_2016=7_000)])
+    assert catalog.members_now([1, 2]).tolist() == [5_000, 7_000]

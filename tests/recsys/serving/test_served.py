@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.serving.served import ServedModel
 
 BLOCK0 = set(range(1000, 1010))
@@ -50,6 +50,25 @@ def test_discover_leaves_out_the_most_watched_by_the_catalogs_members(board_mode
     plain = {p.anime_id for p in served.recommend(ratings, 10).picks}
     found = {p.anime_id for p in served.recommend(ratings, 10, discover=True).picks}
     assert plain & top5 and found and not found & top5
+
+
+def test_discover_counts_a_2016_only_members_count_as_grown(board_model, plant, monkeypatch):
+    monkeypatch.setattr("animerec.recsys.serving.served.DISCOVER_SKIP_TOP", 5)
+    # Five titles only the 2016 count knows (400,000 each, no later source) and the rest newer counts of
+    # 800,000-900,000; thirty titles outside the model tripled from 2016 at that size. Grown, the five are
+    # the most watched (1.2 million), though their raw counts are the lowest.
+    catalog, franchises = plant()
+    ids = board_model.item_ids[np.argsort(board_model.item_popularity, kind="stable")].tolist()
+    stale = set(ids[:5])
+    recounted = [replace(a, members=400_000, members_2016=400_000) if a.anime_id in stale
+                 else replace(a, members=900_000 - a.anime_id, members_2016=None) for a in catalog]
+    grown = [Anime(5000 + i, f"grown {i}", ("Drama",), "TV", 12, None, 3 * (300_000 + i), members_2016=300_000 + i)
+             for i in range(30)]
+    served = ServedModel(board_model, Catalog(recounted + grown), franchises)
+    ratings = {1004: 9, 1005: 9}
+    plain = {p.anime_id for p in served.recommend(ratings, 10).picks}
+    found = {p.anime_id for p in served.recommend(ratings, 10, discover=True).picks}
+    assert plain & stale and found and not found & stale
 
 
 def test_similar_lists_other_works_one_per_franchise_and_groups_its_own_series(served):
