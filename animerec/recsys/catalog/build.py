@@ -608,6 +608,43 @@ def derive_season(start: pd.Series) -> tuple[pd.Series, pd.Series]:
     return dates.dt.month.map(SEASON_OF_MONTH), dates.dt.year.astype("Int64")
 
 
+# A start date may lie this far outside its premiered season (MAL's season of a show that starts on
+# 28 December is the next one) before in_season takes the season's word for it.
+SEASON_SLACK_DAYS = 31
+SEASON_FIRST_MONTH = {"winter": 1, "spring": 4, "summer": 7, "fall": 10}
+
+
+def in_season(start: pd.Series, end: pd.Series, season: pd.Series, year: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Start (and end) dates made to agree with MAL's premiered season where they contradict it: mal-2018
+    dates Nekomonogatari: Kuro and Tsukimonogatari a year late (2013-12-31 for a Fall 2012 special that
+    aired on 31 December 2012), which puts Kuro after Monogatari Second Season, and a few 2016-only
+    shows in 2018 with a season in the 2000s. The date takes the season's year when that puts it in the
+    season, else the season's first day. The end date moves by as much where it was the start date too
+    (a one-day special) or would now come before the start; otherwise only the start year was off
+    (Seikai no Monshou ended on 27 March 1999, as the data says). Dates within SEASON_SLACK_DAYS of their
+    season, and those with no season, stay as they are."""
+    first = pd.to_datetime(pd.DataFrame({"year": year.astype("Float64"), "month": season.map(SEASON_FIRST_MONTH),
+                                         "day": 1}), errors="coerce")
+    dated = pd.to_datetime(start, errors="coerce", format="%Y-%m-%d")
+    slack = pd.Timedelta(days=SEASON_SLACK_DAYS)
+
+    def inside(d: pd.Series) -> pd.Series:
+        return (d >= first - slack) & (d < first + pd.DateOffset(months=3) + slack)
+
+    wrong = dated.notna() & first.notna() & ~inside(dated)
+    if not wrong.any():
+        return start, end
+    same_year = pd.to_datetime(pd.DataFrame({"year": year.astype("Float64"), "month": dated.dt.month,
+                                             "day": dated.dt.day}), errors="coerce")
+    fixed = same_year.where(inside(same_year), first)
+    shift = (fixed - dated).where(wrong)
+    ended = pd.to_datetime(end, errors="coerce", format="%Y-%m-%d")
+    start = start.where(~wrong, fixed.dt.strftime("%Y-%m-%d"))
+    moves = wrong & ended.notna() & ((ended == dated) | (ended < fixed))
+    end = end.where(~moves, (ended + shift).dt.strftime("%Y-%m-%d"))
+    return start, end
+
+
 def assemble_rows(anime: pd.DataFrame, dates: pd.DataFrame, ate: pd.DataFrame, bangumi: pd.DataFrame,
                   arm: pd.DataFrame, titles: pd.DataFrame) -> pd.DataFrame:
     """Every non-link column of the catalog. Source priority: ate329 (MAL 2026) > anime.csv/mal-2018 > bangumi."""
@@ -657,6 +694,7 @@ def assemble_rows(anime: pd.DataFrame, dates: pd.DataFrame, ate: pd.DataFrame, b
     cat["season"] = first_valid(col(a26, "season").str.lower(), premiered[0].str.lower(), season_from_date)
     cat["year"] = first_valid(col(a26, "year").astype("Int64"), pd.to_numeric(premiered[1]).astype("Int64"),
                               year_from_date).astype("Int64")
+    cat["start_date"], cat["end_date"] = in_season(cat["start_date"], cat["end_date"], cat["season"], cat["year"])
     cat["members_2016"] = col(a16, "members").astype("Int64")
     cat["members_latest"] = first_valid(col(a26, "members").astype("Int64"), cat["members_2016"]).astype("Int64")
     cat["score_2016"] = col(a16, "rating")
