@@ -72,7 +72,7 @@ class Pick:
     score: float  # ranking score, higher first: the list is in this order
     predicted: float  # calibrated 1-10 prediction for this member
     match: float  # 0-1, follows the ranking: the estimated chance the member goes on to watch it
-    kind: str  # CONTINUE (goes on from a title the member gave) or NEW (a work they have not started)
+    kind: str  # CONTINUE (goes on from `because`, a title the member gave) or NEW (anything else)
     because: int | None  # the member's title behind the pick (for CONTINUE: the one it continues)
     more_in_series: int  # other entries of its franchise the member has not given
     source: str | None = None  # a title without interactions: where its vector comes from (coldstart.SOURCES)
@@ -392,16 +392,20 @@ class ServedModel:
             candidates = self._candidates(scores, user, predicted)
         lowest = pick_floor(ratings)  # the list's floor, below what the member likes
         slots = self.rules.slots(candidates, scores, blocked, [given], prediction, [lowest], n)
-        fixed: list[int | None] = [None] * len(slots)  # a continue pick names the title it goes on from
+        # A continue pick names the title it goes on from. An entry of a started work that comes after no
+        # title the member gave (Nekomonogatari: Kuro, which aired before Monogatari Second Season, for a
+        # member who gave only the latter) continues nothing of theirs: it is worded as a new pick, "because".
+        fixed: list[int | None] = [None] * len(slots)
+        kinds = [NEW] * len(slots)
         for j, slot in enumerate(slots):
             if slot.kind == CONTINUE and (before := self.rules.before(slot.shown) & given):
-                fixed[j] = max(before, key=lambda a: ratings[a])
+                fixed[j], kinds[j] = max(before, key=lambda a: ratings[a]), CONTINUE
         idx = np.array([slot.shown for slot in slots], np.int64)
         reasons = self._because(user, ratings, idx, fixed, terms, floor, scored.z)
         picks = []
-        for slot, reason, source in zip(slots, reasons, self._sources(idx, reasons, scored.z)):
+        for slot, kind, reason, source in zip(slots, kinds, reasons, self._sources(idx, reasons, scored.z)):
             anime_id, score = int(self.ids[slot.shown]), float(scores[slot.ranked])
-            picks.append(Pick(anime_id, score, predicted[slot.shown], match_chance(score), slot.kind, reason,
+            picks.append(Pick(anime_id, score, predicted[slot.shown], match_chance(score), kind, reason,
                               self.rules.more_in_series(anime_id, ratings), source))
         return PickList(picks, seen_these, n, lowest)
 

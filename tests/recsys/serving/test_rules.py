@@ -144,3 +144,16 @@ def test_a_liked_works_next_season_leads_the_list_that_without_the_move_it_trail
                              trained=unmoved.n_trained)
     position = lambda picks: next(k for k, p in enumerate(picks) if p.kind == CONTINUE)  # noqa: E731
     assert position(served.recommend(ratings, 8).picks) == 0 < position(unmoved.recommend(ratings, 8).picks)
+
+
+def test_a_pick_of_a_started_work_continues_only_a_title_the_member_gave_before_it(board_model, plant):
+    # 1003 (the film, 2004) follows 1000 in franchise A; a member who gave only 1002 (2005) has seen 1000 and
+    # 1001 before it, so the film is theirs to go on with, but it does not continue 1002, which aired after it.
+    served = _served(board_model, plant)
+    picks = served.recommend({1002: 10, 1004: 8, 1005: 9}, 8).picks
+    film = [p for p in picks if p.anime_id == 1003]
+    assert film and film[0].because != 1003
+    assert film[0].kind == NEW or film[0].because in served.rules.before(served.index_of(1003))
+    for p in picks:
+        if p.kind == CONTINUE:  # every continue pick names the title it goes on from, one the member gave
+            assert p.because in {1002, 1004, 1005} and p.because in served.rules.before(served.index_of(p.anime_id))
