@@ -166,6 +166,7 @@ class ServedModel:
         starts = [catalog.get(a).start_date if a in catalog else None for a in ids.tolist()]
         self._start = np.array([s or "NaT" for s in starts], "datetime64[D]")  # NaT: unknown, in no date range
         self._cold_work = self.rules.item_work[self.n_trained:]  # each cold title's work
+        self._cold_counted = members[self.n_trained:] > 0  # a MyAnimeList members count is known
         self._cold_by_work = RowGroups(self._cold_work)  # a work's cold titles, for the member's works' new seasons
         # Each served title's franchise as the cold vectors were scored by (ColdVectors.warm_franchise, .franchise).
         cold = model.cold
@@ -280,7 +281,11 @@ class ServedModel:
         scores = cold.members_scores(cold_z, franchises, continues_liked=loved_work > 0)
         placeable = None
         if not new_only:
-            placeable = cold.members_evidenced(franchises, len(given))
+            # A title no MyAnimeList count knows (1,186 bangumi-data releases: films, recaps, web shorts, most
+            # shown by their Japanese name with no genres) has a vector from its franchise but no sign that
+            # anyone watches it: it stands among the new titles, not above the trained picks (a Psycho-Pass
+            # side film third for a member who rated Psycho-Pass, an Attack on Titan recap film for a newcomer).
+            placeable = cold.members_evidenced(franchises, len(given)) & self._cold_counted
             # A new season of a work the member gave is evidence enough to stand among the trained picks,
             # whatever its vector's source: the member's own rating of the work speaks for it.
             j, goes_on = self._cold_by_work.pairs(self.rules.item_work[rows])

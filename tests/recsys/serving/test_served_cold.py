@@ -338,3 +338,22 @@ def test_a_new_season_of_a_work_the_member_never_started_does_not_place_that_wor
     shown = [int(served.ids[s.shown]) for s in slots]
     assert shown == [1004, 1005, 1010]  # 1010 where its own score puts it, once
     assert all(s.kind == NEW for s in slots)
+
+
+def test_a_new_title_no_members_count_knows_stands_among_the_new_titles(served):
+    """1024 (franchise A's spin-off, a franchise vector) stands among the trained picks of an A fan; with
+    no MyAnimeList count (a bangumi-data-only release) nothing says anyone watches it, so it does not; a
+    list of new titles holds it where it did."""
+    fan = {1000: 9.0, 1001: 9.0}
+    placed = served.scores(served.model.folded(fan), fan)[0]
+    trained = slice(0, served.n_trained)
+    assert placed[served.index_of(1024)] > placed[trained].min()
+    uncounted = dataclasses.replace(served.catalog.get(1024), members=0)
+    catalog = type(served.catalog)([uncounted if a.anime_id == 1024 else a for a in served.catalog])
+    unknown = ServedModel(served.model, catalog, served.franchises)
+    scores = unknown.scores(unknown.model.folded(fan), fan)[0]
+    assert scores[unknown.index_of(1024)] < scores[trained].min()
+    assert 1024 not in {p.anime_id for p in unknown.recommend(fan, 10).picks}
+    new_only = np.arange(unknown.n_items) >= unknown.n_trained
+    new_titles = [p.anime_id for p in unknown.recommend(fan, 5, allowed=new_only).picks]
+    assert 1024 in new_titles and new_titles == [p.anime_id for p in served.recommend(fan, 5, allowed=new_only).picks]

@@ -48,7 +48,9 @@ class Reference(ServedModel):
         loved = self.loved_works(user)
         scores += cfg.liked_continuation_weight * (loved > 0)
         work = self.rules.item_work
-        placeable = None if new_only else (np.isin(cold.source, (0, 1)) & ~unstarted) | np.isin(work[n:], work[rows])
+        counted = np.array([self.catalog.get(a).members > 0 for a in self.ids[n:].tolist()])
+        placeable = None if new_only else (np.isin(cold.source, (0, 1)) & ~unstarted & counted) | \
+            np.isin(work[n:], work[rows])
         out[n:] = cold_placed(out[:n], scores, placeable=placeable, loved_work=loved, work=work[n:])
         z = np.concatenate([standardized(model.item_factors @ user.pref), cold_z])
         return _Scored(out, terms, z)
