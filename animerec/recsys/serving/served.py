@@ -22,7 +22,7 @@ from typing import cast, overload
 
 import numpy as np
 
-from animerec.recsys.algorithms.coldstart import SOURCES
+from animerec.recsys.algorithms.coldstart import COMMUNITY, SOURCES
 from animerec.recsys.algorithms.embeddings import CANDIDATES, genre_matrix, rerank
 from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters
 from animerec.recsys.catalog.franchise import Franchises
@@ -282,10 +282,12 @@ class ServedModel:
         placeable = None
         if not new_only:
             # A title no MyAnimeList count knows (1,186 bangumi-data releases: films, recaps, web shorts, most
-            # shown by their Japanese name with no genres) has a vector from its franchise but no sign that
+            # shown by their Japanese name with no genres) whose vector is its franchise's has no sign that
             # anyone watches it: it stands among the new titles, not above the trained picks (a Psycho-Pass
-            # side film third for a member who rated Psycho-Pass, an Attack on Titan recap film for a newcomer).
-            placeable = cold.members_evidenced(franchises, len(given)) & self._cold_counted
+            # side film third for a member who rated Psycho-Pass, an Attack on Titan recap film for a
+            # newcomer). The server's own raters are such a sign.
+            watched = self._cold_counted | (cold.source == COMMUNITY)
+            placeable = cold.members_evidenced(franchises, len(given)) & watched
             # A new season of a work the member gave is evidence enough to stand among the trained picks,
             # whatever its vector's source: the member's own rating of the work speaks for it.
             j, goes_on = self._cold_by_work.pairs(self.rules.item_work[rows])

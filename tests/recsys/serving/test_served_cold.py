@@ -343,7 +343,7 @@ def test_a_new_season_of_a_work_the_member_never_started_does_not_place_that_wor
 def test_a_new_title_no_members_count_knows_stands_among_the_new_titles(served):
     """1024 (franchise A's spin-off, a franchise vector) stands among the trained picks of an A fan; with
     no MyAnimeList count (a bangumi-data-only release) nothing says anyone watches it, so it does not; a
-    list of new titles holds it where it did."""
+    list of new titles holds it where it did. Once the server's members rate it, they say so."""
     fan = {1000: 9.0, 1001: 9.0}
     placed = served.scores(served.model.folded(fan), fan)[0]
     trained = slice(0, served.n_trained)
@@ -357,3 +357,9 @@ def test_a_new_title_no_members_count_knows_stands_among_the_new_titles(served):
     new_only = np.arange(unknown.n_items) >= unknown.n_trained
     new_titles = [p.anime_id for p in unknown.recommend(fan, 5, allowed=new_only).picks]
     assert 1024 in new_titles and new_titles == [p.anime_id for p in served.recommend(fan, 5, allowed=new_only).picks]
+    model = served.model.with_own_cold()
+    raters = {u: {1000: 9.0, 1001: 9.0, 1002 + u % 2: 8.0, 1024: 9.0} for u in range(model.cold.config.min_raters)}
+    assert model.fold_in_community(raters) == [1024]
+    rated = unknown.with_model(model)
+    scores = rated.scores(model.folded(fan), fan)[0]
+    assert scores[rated.index_of(1024)] > scores[trained].min()

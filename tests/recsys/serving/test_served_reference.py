@@ -48,7 +48,7 @@ class Reference(ServedModel):
         loved = self.loved_works(user)
         scores += cfg.liked_continuation_weight * (loved > 0)
         work = self.rules.item_work
-        counted = np.array([self.catalog.get(a).members > 0 for a in self.ids[n:].tolist()])
+        counted = np.array([self.catalog.get(a).members > 0 for a in self.ids[n:].tolist()]) | (cold.source == 0)
         placeable = None if new_only else (np.isin(cold.source, (0, 1)) & ~unstarted & counted) | \
             np.isin(work[n:], work[rows])
         out[n:] = cold_placed(out[:n], scores, placeable=placeable, loved_work=loved, work=work[n:])
