@@ -35,6 +35,7 @@ LOVED = 9.0  # a score this high: the member loved it
 PRIVATE_MIN_MEMBERS = 5
 FAVOURITE = 8.0  # shared favourites: both members scored it at least this
 DISAGREEMENT = 3.0  # a biggest disagreement differs by at least this much
+MOVES_TOGETHER_FROM = 3  # shared titles from which agreement is how the scores move together (score_agreement)
 AGREEMENT_PIVOT = 5.0  # titles scored by both at which agreement and taste vectors weigh the same
 MIN_SCORES = 3  # a server favourite needs this many scores
 SHRINK = 5.0  # pseudo-count of the server's overall mean in a title's server mean
@@ -242,9 +243,11 @@ def taste_similarity(a: FoldedUser, b: FoldedUser, direction: np.ndarray | None 
 def score_agreement(a: Mapping[int, float], b: Mapping[int, float]) -> tuple[float | None, int]:
     """0-1 agreement on the titles both scored: the cosine of the two members' scores there, each centred
     on the member's own mean score, mapped from [-1, 1] (two members who score every shared title the
-    same distance from their own means agree fully); with the number of such titles. A pair with no
-    spread around either mean (both gave each shared title exactly their mean) agrees by closeness:
-    1 - mean |difference| / 9."""
+    same distance from their own means agree fully); with the number of such titles. Fewer than
+    MOVES_TOGETHER_FROM shared titles, or no spread around either mean, say how close the two scores are,
+    not how they move together, so the pair agrees by closeness: 1 - mean |difference| / 9 (on one title
+    the cosine is only the sign of the two deviations: 8 and 9 of Attack on Titan from members whose means
+    are 9.0 and 8.5 read as 0% agreement)."""
     shared = [t for t, r in a.items() if r > 0 and b.get(t, WATCHED) > 0]
     if not shared:
         return None, 0
@@ -254,7 +257,7 @@ def score_agreement(a: Mapping[int, float], b: Mapping[int, float]) -> tuple[flo
     rb = np.array([b[t] for t in shared], np.float64)
     ca, cb = ra - mean_a, rb - mean_b
     na, nb = np.linalg.norm(ca), np.linalg.norm(cb)
-    if na < 1e-9 or nb < 1e-9:
+    if len(shared) < MOVES_TOGETHER_FROM or na < 1e-9 or nb < 1e-9:
         return float(1.0 - np.abs(ra - rb).mean() / 9.0), len(shared)
     return float((1.0 + np.clip(ca @ cb / (na * nb), -1.0, 1.0)) / 2.0), len(shared)
 

@@ -107,6 +107,10 @@ def test_agreement_on_titles_both_scored():
     assert score_agreement(a, {5: 9.0, 1: -1.0}) == (None, 0)  # a watched title is not a score
     # No spread around the means: closeness decides (|9 - 7| on each: 1 - 2/9).
     assert score_agreement({1: 9.0, 2: 9.0}, {1: 7.0, 2: 7.0})[0] == pytest.approx(1 - 2 / 9)
+    # One title in common, 8 and 9, one under and one over the member's own mean: close, not opposed.
+    assert score_agreement({1: 8.0, 2: 10.0}, {1: 9.0, 3: 8.0}) == (pytest.approx(1 - 1 / 9), 1)
+    # Two in common, scored apart: far, whatever the signs of the deviations.
+    assert score_agreement({1: 10.0, 2: 3.0, 5: 7.0}, {1: 2.0, 2: 9.0, 6: 6.0}) == (pytest.approx(1 - 7 / 9), 2)
 
 
 def test_taste_vectors_of_one_group_are_closer_than_across_groups(board_model):
