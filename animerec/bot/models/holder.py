@@ -51,9 +51,9 @@ FIRST_TRAINING_RETRY_DELAYS = (60.0, 300.0, 900.0)
 RANKING_THREADS = 2
 # Seconds after a model is swapped in before its /similar candidates are asked of Annoy ahead
 # (ServedModel.similar_warm_up: about 4 s of queries for 15,500 titles, off the event loop). Each
-# title's first /similar keeps its own meanwhile; a process that lives less than this (the console, a
-# CLI run, a test) never pays for the rest.
-SIMILAR_WARM_UP_AFTER = 60.0
+# title's first /similar keeps its own meanwhile, at the cost every /similar had before; a process
+# that lives less than this (the console, a CLI run, a test that retrains) never pays for the rest.
+SIMILAR_WARM_UP_AFTER = 300.0
 EXPORT_PREFIX = ".community-ratings-"  # a retrain's private export of every rating, deleted after it
 LEGACY_EXPORT = "community-ratings.csv"  # written, and never deleted, by earlier versions
 ADMIN_RETRAIN = "admin-retrain"  # the cooldown's one key: every server shares the queue
