@@ -178,11 +178,6 @@ def with_indexes(model: Recommender, make: Callable[[AnnIndex], AnnIndex]) -> Re
     return out
 
 
-def resident_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-
-
 def similar(served: ServedModel, before: ServedModel, build_s: float) -> None:
     """/similar of every served title, after the warm-up and asking Annoy live, and what the warm-up costs."""
     model = served.model
@@ -194,13 +189,12 @@ def similar(served: ServedModel, before: ServedModel, build_s: float) -> None:
     live = over(with_indexes(model, AnnIndex.live))
     # Indexes that have kept nothing yet: each title's first /similar before the warm-up reaches it.
     first = over(with_indexes(model, lambda a: AnnIndex(a.index, a.item_ids, a.search_k, a.rows)))
-    rss = resident_mb()
     t = time.perf_counter()
     asked = sum(served.similar_warm_up())
     warm_s = time.perf_counter() - t
     kept_mb = (model.ensure_ann().kept_bytes + model.evidence_ann().kept_bytes) / 1e6
     print(f"served model build {build_s:.2f} s; /similar warm-up of its {asked} titles {warm_s:.2f} s more "
-          f"(in the background, SIMILAR_WARM_UP_AFTER after a swap), keeping {kept_mb:.1f} MB (resident +{resident_mb() - rss:.1f} MB)")
+          f"(in the background, SIMILAR_WARM_UP_AFTER after a swap); {kept_mb:.1f} MB allocated for the kept candidates")
     rows = [("/similar as served (every title, warmed up)", served, "   (target p99 < 0.5 ms)"),
             ("  asking Annoy live, as before (reference)", live, ""),
             ("  a title's first ask before the warm-up", first, "   (one call each)"),

@@ -38,7 +38,7 @@ class AnnIndex:
             self._position = dict(zip(rows.tolist(), range(len(rows))))
         size = index.get_n_items()
         # Annoy's answer for each indexed vector's kept + 1 nearest (itself among them), as it gave them:
-        # positions and float32 distances (8 bytes a neighbour: 12.5 MB for 15,500 titles and 100 kept).
+        # positions and float32 distances (8 bytes a neighbour: 12.6 MB for 15,500 titles and 100 kept).
         self._width = min(kept + 1, size) if kept > 0 else 0
         self._near = np.empty((size, self._width), np.int32)
         self._distance = np.empty((size, self._width), np.float32)
@@ -73,9 +73,8 @@ class AnnIndex:
 
     @property
     def kept_bytes(self) -> int:
-        """Memory the answers kept so far take."""
-        rows = int((self._found >= 0).sum())
-        return rows * self._width * (self._near.itemsize + self._distance.itemsize) + self._found.nbytes
+        """Memory for the kept answers, allocated with the index whether or not they are asked for yet."""
+        return self._near.nbytes + self._distance.nbytes + self._found.nbytes
 
     def _nearest(self, p: int, n: int) -> tuple[list[int], list[float]]:
         """Annoy's n nearest (positions, distances) to the vector at position p, p among them: the kept
