@@ -42,6 +42,21 @@ def grouped_franchises(table: pd.DataFrame) -> Franchises:
                       pd.DataFrame(links, columns=["anime_id", "related_id", "level", "evidence"]))
 
 
+class CountingAnnoy:
+    """An Annoy index that counts the queries it answers."""
+
+    def __init__(self, index):
+        self.index = index
+        self.queries = 0
+
+    def get_n_items(self):
+        return self.index.get_n_items()
+
+    def get_nns_by_item(self, *args, **kwargs):
+        self.queries += 1
+        return self.index.get_nns_by_item(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def board() -> pd.DataFrame:
     return checkerboard()

@@ -2,25 +2,11 @@
 
 import numpy as np
 import pytest
+from recsys.conftest import CountingAnnoy
 
 from animerec.recsys.algorithms.ann import AnnIndex
 
 KEPT = 12
-
-
-class CountingAnnoy:
-    """An Annoy index that counts the queries it answers."""
-
-    def __init__(self, index):
-        self.index = index
-        self.queries = 0
-
-    def get_n_items(self):
-        return self.index.get_n_items()
-
-    def get_nns_by_item(self, *args, **kwargs):
-        self.queries += 1
-        return self.index.get_nns_by_item(*args, **kwargs)
 
 
 def clustered(n_clusters: int = 12, per_cluster: int = 20, dim: int = 8, seed: int = 0) -> np.ndarray:

@@ -8,7 +8,7 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
-from recsys.conftest import grouped_franchises
+from recsys.conftest import CountingAnnoy, grouped_franchises
 
 from animerec.recsys.algorithms.embeddings import CANDIDATES
 from animerec.recsys.catalog.catalog import Anime, Catalog
@@ -19,21 +19,6 @@ from animerec.recsys.serving.served import ServedModel
 BLOCKS, PER_BLOCK = 24, 10
 GENRES = ("Action", "Comedy", "Drama", "Fantasy", "Horror", "Mecha", "Music", "Mystery", "Romance", "Sci-Fi",
           "Slice of Life", "Sports")
-
-
-class CountingAnnoy:
-    """An Annoy index that counts the queries it answers."""
-
-    def __init__(self, index):
-        self.index = index
-        self.queries = 0
-
-    def get_n_items(self):
-        return self.index.get_n_items()
-
-    def get_nns_by_item(self, *args, **kwargs):
-        self.queries += 1
-        return self.index.get_nns_by_item(*args, **kwargs)
 
 
 def _title(b: int, k: int) -> int:
