@@ -92,15 +92,13 @@ class AnnIndex:
         n = min(n, found)
         return self._near[p, :n].tolist(), self._distance[p, :n].tolist()
 
-    def keep(self, items: Iterable[int], limit: int) -> int:
-        """Ask Annoy ahead for the kept answers of the item indices ``items`` not kept yet, in their order,
-        at most ``limit`` of them; how many were asked (0: every one was kept already)."""
+    def keep(self, items: Iterable[int]) -> int:
+        """Ask Annoy ahead for the kept answers of the item indices ``items`` not kept yet; how many were
+        asked (0: every one was kept already)."""
         asked = 0
         if self._width == 0:
             return 0
         for i in items:
-            if asked >= limit:
-                break
             p = i if self.rows is None else self._position[i]
             if self._found[p] < 0:
                 self._nearest(p, self._width)

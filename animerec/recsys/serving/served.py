@@ -156,6 +156,8 @@ class ServedModel:
         # evidence too (Recommender.similar_evidenced, searched in their own index).
         self._evidenced = model.similar_evidenced()
         self._n_evidenced = int(self._evidenced.sum())
+        # The titles whose /similar searches that index: none when it would hold every title.
+        self._by_evidence = self._evidenced if self._n_evidenced < self.n_items else np.zeros(self.n_items, bool)
         if self._n_evidenced < self.n_items:
             model.evidence_ann()  # built now (about half a second), not on a member's first /similar
         if model.cold is not None and len(model.cold.anime_ids):
@@ -617,7 +619,7 @@ class ServedModel:
         if i is None:
             raise UnknownTitle(anime_id)
         allowed = None if allowed is None else np.asarray(allowed, bool)
-        by_evidence = bool(self._evidenced[i]) and not guesses and self._n_evidenced < self.n_items
+        by_evidence = bool(self._by_evidence[i]) and not guesses
         gave = self.given(given) if given else ()
         if len(gave):
             allowed = np.ones(self.n_items, bool) if allowed is None else allowed.copy()
@@ -657,14 +659,13 @@ class ServedModel:
         step asked for. Without it each title's first /similar asks Annoy and keeps the answer; with it
         that first ask is as fast as the rest. The answers belong to the model's indexes: with_model, and a
         served model over a new catalog, share them."""
-        evidence = self._evidenced if self._n_evidenced < self.n_items else np.zeros(self.n_items, bool)
         for start in range(0, self.n_items, step):
             titles = self._most_watched[start: start + step]
             asked = 0
             for by_evidence in (True, False):
-                part = titles[evidence[titles] == by_evidence]
+                part = titles[self._by_evidence[titles] == by_evidence]
                 if len(part):
-                    asked += self._similar_index(by_evidence)[0].keep(part.tolist(), len(part))
+                    asked += self._similar_index(by_evidence)[0].keep(part.tolist())
             yield asked
 
     def _rerank(self, i: int, candidates: list[tuple[int, float]], n: int,

@@ -33,7 +33,7 @@ def indexes(request) -> tuple[AnnIndex, AnnIndex, np.ndarray]:
 
 def test_kept_answers_are_what_annoy_answers_live_for_any_n(indexes):
     kept, live, items = indexes
-    assert kept.keep(items.tolist(), len(items)) == len(items)
+    assert kept.keep(items.tolist()) == len(items)
     asked = kept.index.queries
     for i in items.tolist():
         for n in (1, 3, KEPT - 1, KEPT):
@@ -58,25 +58,25 @@ def test_past_the_kept_answers_annoy_is_asked_live(indexes):
     assert kept.similar(i, 5, allowed) == live.similar(i, 5, allowed)
 
 
-def test_keep_asks_each_item_once_at_most_limit_at_a_time():
+def test_keep_asks_for_each_item_once():
     V = clustered(n_clusters=3)
     built = AnnIndex.build(V, np.arange(len(V)), n_trees=3, search_k=60)
     index = AnnIndex(CountingAnnoy(built.index), built.item_ids, built.search_k, kept=KEPT)
     assert index.kept_bytes == len(V) * ((KEPT + 1) * 8 + 4)  # (position, distance) per answer, a count per row
-    assert index.keep([0, 1, 2], 2) == 2
-    assert index.keep([0, 1, 2, 3], 5) == 2  # 0 and 1 were kept already
-    assert index.keep(range(4), 5) == 0
+    assert index.keep([0, 1]) == 2
+    assert index.keep([0, 1, 2, 3]) == 2  # 0 and 1 were kept already
+    assert index.keep(range(4)) == 0
     assert index.index.queries == 4
     index.neighbours(2, 4)  # kept: no query
     index.neighbours(9, 4)  # not kept yet: asked, and kept
-    assert index.index.queries == 5 and index.keep([9], 1) == 0
+    assert index.index.queries == 5 and index.keep([9]) == 0
 
 
 def test_an_index_keeping_nothing_asks_annoy_every_time():
     V = clustered(n_clusters=2)
     built = AnnIndex.build(V, np.arange(len(V)), n_trees=3, search_k=60)
     live = AnnIndex(CountingAnnoy(built.index), built.item_ids, built.search_k, kept=0)
-    assert live.keep(range(len(V)), len(V)) == 0
+    assert live.keep(range(len(V))) == 0
     live.neighbours(0, 3)
     live.neighbours(0, 3)
     assert live.index.queries == 2 and live.kept_bytes == len(V) * 4
