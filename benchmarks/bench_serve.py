@@ -166,7 +166,7 @@ def bench(model: Recommender, catalog: Catalog) -> None:
     print(f"{'/seasonal ranking (' + str(int(np.mean([len(s) for s in shows]))) + ' shows a season)':44s}"
           f"{percentiles(seasonal_t)}   (target p99 < 5 ms)")
 
-    similar(served, before, build_s)
+    similar(served, before, build_s, members)
     recall(served)
 
 
@@ -178,8 +178,9 @@ def with_indexes(model: Recommender, make: Callable[[AnnIndex], AnnIndex]) -> Re
     return out
 
 
-def similar(served: ServedModel, before: ServedModel, build_s: float) -> None:
-    """/similar of every served title, after the warm-up and asking Annoy live, and what the warm-up costs."""
+def similar(served: ServedModel, before: ServedModel, build_s: float, members: list[dict[int, float]]) -> None:
+    """/similar of every served title, after the warm-up and asking Annoy live, and what the warm-up costs;
+    then as the bot asks it, for a member whose titles are left out (``members``, one random title each)."""
     model = served.model
 
     def over(m: Recommender, s: ServedModel = served) -> ServedModel:
@@ -209,6 +210,12 @@ def similar(served: ServedModel, before: ServedModel, build_s: float) -> None:
         else:
             times = [timed(s.similar, a, 10) for a in s.ids.tolist()]
         print(f"{label:44s}{percentiles(times)}{note}")
+    # What the bot asks: the member's titles left out of the list (more of the kept candidates fall away).
+    asked = np.random.default_rng(2).choice(served.n_items, len(members))
+    for label, s in ((f"/similar, a member's titles left out ({len(members)})", served),
+                     ("  asking Annoy live, as before (reference)", live)):
+        times = [timed(s.similar, int(s.ids[i]), 10, given=m) for i, m in zip(asked, members)]
+        print(f"{label:44s}{percentiles(times)}")
     ann = live.model.ensure_ann()
     ann_t, exact_t = [], []
     for i in np.random.default_rng(1).choice(served.n_items, 2000, replace=False):
