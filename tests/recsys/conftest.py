@@ -1,3 +1,4 @@
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
@@ -43,17 +44,19 @@ def grouped_franchises(table: pd.DataFrame) -> Franchises:
 
 
 class CountingAnnoy:
-    """An Annoy index that counts the queries it answers."""
+    """An Annoy index that counts the queries it answers (from any thread)."""
 
     def __init__(self, index):
         self.index = index
         self.queries = 0
+        self._lock = threading.Lock()
 
     def get_n_items(self):
         return self.index.get_n_items()
 
     def get_nns_by_item(self, *args, **kwargs):
-        self.queries += 1
+        with self._lock:
+            self.queries += 1
         return self.index.get_nns_by_item(*args, **kwargs)
 
 

@@ -1,5 +1,7 @@
 """AnnIndex's kept answers: the same as asking Annoy live, for any n, over an index with planted ties."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 from recsys.conftest import CountingAnnoy
@@ -80,3 +82,24 @@ def test_an_index_keeping_nothing_asks_annoy_every_time():
     live.neighbours(0, 3)
     live.neighbours(0, 3)
     assert live.index.queries == 2 and live.kept_bytes == len(V) * 4
+
+
+def test_threads_keeping_answers_side_by_side_read_what_annoy_answers():
+    """Requests run in threads: several asking for titles not kept yet, in different orders, each read
+    Annoy's answer, and every title ends up kept."""
+    V = clustered()
+    built = AnnIndex.build(V, np.arange(len(V)), n_trees=3, search_k=60)
+    index = AnnIndex(CountingAnnoy(built.index), built.item_ids, built.search_k, kept=KEPT)
+    live = built.live()
+    expected = {i: live.neighbours(i, KEPT) for i in range(len(V))}
+    orders = [np.random.default_rng(seed).permutation(len(V)).tolist() for seed in range(4)]
+
+    def ask(order):
+        return [(i, index.neighbours(i, KEPT)) for i in order for _ in range(3)]
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = [pair for found in pool.map(ask, orders) for pair in found]
+    assert len(answers) == 4 * 3 * len(V)
+    assert all(found == expected[i] for i, found in answers)
+    assert len(V) <= index.index.queries <= 4 * len(V)  # two threads may ask for one title at once
+    assert index.keep(range(len(V))) == 0
