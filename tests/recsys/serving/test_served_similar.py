@@ -129,3 +129,18 @@ def test_kept_lists_are_the_live_ones_through_filters_searched_by_annoy(pair, mo
             assert (served.similar(a, 5, allowed=allowed, given=given)
                     == live.similar(a, 5, allowed=allowed, given=given)), a
     assert _queries(served) > before  # some lists needed more than the kept candidates
+
+
+def test_a_community_refresh_or_a_new_catalog_keeps_the_warm_up(pair):
+    """The kept answers belong to the model's indexes: the served model over a copy with its own cold
+    vectors (with_model, a community refresh) and one over a new catalog (the same model) read them."""
+    served, _ = pair
+    list(served.similar_warm_up())
+    refreshed = served.with_model(served.model.with_own_cold())
+    recatalogued = ServedModel(served.model, served.catalog, served.franchises)
+    before = _queries(served)
+    for other in (refreshed, recatalogued):
+        assert list(other.similar_warm_up()) == [0]
+        for a in other.ids.tolist():
+            assert other.similar(a, 10) == served.similar(a, 10)
+    assert _queries(served) == before
