@@ -24,9 +24,8 @@ from animerec.recsys.algorithms.embeddings import CANDIDATES
 
 class AnnIndex:
     """An Annoy index over item vectors; with ``rows``, over a subset of the items (item index of each
-    vector indexed), still queried and answered in item indices. Read-only once built: threads may
-    query it side by side (a kept answer is written whole before it is marked kept, and two threads
-    keeping one write the same)."""
+    vector indexed), still queried and answered in item indices. Threads may query it side by side: a
+    kept answer is written whole before it is marked kept, and two threads keeping one write the same."""
 
     def __init__(self, index: AnnoyIndex, item_ids: np.ndarray, search_k: int, rows: np.ndarray | None = None,
                  kept: int = CANDIDATES):
