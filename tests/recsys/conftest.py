@@ -1,3 +1,4 @@
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
@@ -40,6 +41,23 @@ def grouped_franchises(table: pd.DataFrame) -> Franchises:
     dates = pd.DataFrame({"anime_id": table["anime_id"], "start_date": pd.to_datetime(table["start_date"])})
     return Franchises(titles, pd.DataFrame(columns=["anime_id", "relation", "related_id"]), dates,
                       pd.DataFrame(links, columns=["anime_id", "related_id", "level", "evidence"]))
+
+
+class CountingAnnoy:
+    """An Annoy index that counts the queries it answers (from any thread)."""
+
+    def __init__(self, index):
+        self.index = index
+        self.queries = 0
+        self._lock = threading.Lock()
+
+    def get_n_items(self):
+        return self.index.get_n_items()
+
+    def get_nns_by_item(self, *args, **kwargs):
+        with self._lock:
+            self.queries += 1
+        return self.index.get_nns_by_item(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")

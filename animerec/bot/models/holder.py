@@ -49,6 +49,11 @@ FIRST_TRAINING_RETRY_DELAYS = (60.0, 300.0, 900.0)
 # ranking, and each /rate's prediction queued behind them, took the whole queue's time. End to end
 # (docs/benchmarks.md), two threads brought the fast row's /recommend p99 from 148-684 ms to 85-210 ms.
 RANKING_THREADS = 2
+# Seconds after a model is swapped in before its /similar candidates are asked of Annoy ahead
+# (ServedModel.similar_warm_up: about 4 s of queries for 15,500 titles, off the event loop). Each
+# title's first /similar keeps its own meanwhile, at the cost every /similar had before; a process
+# that lives less than this (the console, a CLI run, a test that retrains) never pays for the rest.
+SIMILAR_WARM_UP_AFTER = 300.0
 EXPORT_PREFIX = ".community-ratings-"  # a retrain's private export of every rating, deleted after it
 LEGACY_EXPORT = "community-ratings.csv"  # written, and never deleted, by earlier versions
 ADMIN_RETRAIN = "admin-retrain"  # the cooldown's one key: every server shares the queue
@@ -105,6 +110,7 @@ class ModelHolder:
         self.first_failure: TrainingRecord | None = None  # while no model: the last failed try, and
         self.next_training_at: datetime | None = None  # when the next one starts
         self._ranking = ThreadPoolExecutor(RANKING_THREADS, thread_name_prefix="ranking")
+        self._similar_warm_up: asyncio.Task[None] | None = None  # of the model served (_serve)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -118,7 +124,7 @@ class ModelHolder:
                 await release()
         await asyncio.to_thread(self._remove_exports)
         try:
-            self._loaded = await self._load()
+            self._serve(await self._load())
             log.info("serving model %s", self.model_version)
         except ModelLoadError as exc:
             log.warning("no usable model (%s): training one now; commands answer 'warming up' until it is ready", exc)
@@ -208,7 +214,8 @@ class ModelHolder:
 
     async def close(self) -> None:
         """Stop training: cancelling kills the training child (see run_training)."""
-        tasks = [t for t in (self._first_training, self._retrain, self._watcher) if t is not None]
+        tasks = [t for t in (self._first_training, self._retrain, self._watcher, self._similar_warm_up)
+                 if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -266,6 +273,24 @@ class ModelHolder:
 
         return await asyncio.to_thread(serve)
 
+    def _serve(self, loaded: Loaded) -> None:
+        """Swap in a newly loaded model, and warm its /similar up in the background (the previous
+        model's warm-up, if still running, stops)."""
+        self._loaded = loaded
+        if self._similar_warm_up is not None:
+            self._similar_warm_up.cancel()
+        self._similar_warm_up = asyncio.create_task(self._warm_up_similar(loaded.served), name="similar-warm-up")
+
+    @staticmethod
+    async def _warm_up_similar(served: ServedModel) -> None:
+        await asyncio.sleep(SIMILAR_WARM_UP_AFTER)
+        steps = served.similar_warm_up()
+        try:
+            while await asyncio.to_thread(next, steps, None) is not None:
+                pass
+        except Exception:  # a /similar still asks Annoy itself: slower, not wrong
+            log.exception("warming up /similar failed")
+
     async def _cold_raters(self, model: Recommender) -> dict[int, dict[int, float]]:
         """Every rating of the members who rated a title the model has no interactions for; none when
         the store cannot say (the model serves without the fold-ins, logged)."""
@@ -322,7 +347,7 @@ class ModelHolder:
             log.error("cannot load the published model, still serving %s: %s", self.model_version, exc)
             return False
         # The hot swap: requests already running keep the reference they took.
-        self._loaded = loaded
+        self._serve(loaded)
         log.info("now serving model %s", self.model_version)
         return True
 

@@ -22,6 +22,7 @@ from typing import cast, overload
 
 import numpy as np
 
+from animerec.recsys.algorithms.ann import AnnIndex
 from animerec.recsys.algorithms.coldstart import COMMUNITY, SOURCES
 from animerec.recsys.algorithms.embeddings import CANDIDATES, genre_matrix, rerank
 from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters
@@ -51,6 +52,8 @@ COVERAGE_BELOW = 6
 COVERAGE_WEIGHT = 0.5
 # /similar with a filter this narrow searches the filtered titles exactly (~0.1 ms for 2,000).
 EXACT_FILTERED = 2_000
+# similar_warm_up asks Annoy for this many titles' candidates a step (~0.3 ms each).
+WARM_UP_STEP = 500
 
 # "Because X" needs genres in common: three, or at least this share of the two titles' genres together
 # (Code Geass R2 is no reason for Naruto: Action and Super Power of nine genres between them).
@@ -153,15 +156,18 @@ class ServedModel:
         # evidence too (Recommender.similar_evidenced, searched in their own index).
         self._evidenced = model.similar_evidenced()
         self._n_evidenced = int(self._evidenced.sum())
+        # The titles whose /similar searches that index: none when it would hold every title.
+        self._by_evidence = self._evidenced if self._n_evidenced < self.n_items else np.zeros(self.n_items, bool)
         if self._n_evidenced < self.n_items:
             model.evidence_ann()  # built now (about half a second), not on a member's first /similar
         if model.cold is not None and len(model.cold.anime_ids):
             model.distinct_cold()  # likewise (a sort of the cold vectors), not on the first request
-        # How watched a title is, for discover: the members counts on one scale (Catalog.members_now).
+        # How watched a title is, for discover and the /similar warm-up: MAL members on one scale (Catalog.members_now).
         watched = catalog.members_now(ids.tolist())
         n = len(ids)
+        self._most_watched = np.argsort(-watched, kind="stable")  # item indices, most MAL members first
         self._popular_rank = np.empty(n, np.int64)
-        self._popular_rank[np.argsort(-watched, kind="stable")] = np.arange(n)
+        self._popular_rank[self._most_watched] = np.arange(n)
         self._log_popularity = standardized(np.log1p(watched))
         starts = [catalog.get(a).start_date if a in catalog else None for a in ids.tolist()]
         self._start = np.array([s or "NaT" for s in starts], "datetime64[D]")  # NaT: unknown, in no date range
@@ -614,17 +620,18 @@ class ServedModel:
         as /recommend does), when the filter allows it: nobody new to Code Geass is sent to R2.
 
         Neighbours come from the Annoy index over the /similar embeddings, re-ranked with a support
-        prior (animerec.recsys.algorithms.embeddings.rerank). A filter that leaves at most EXACT_FILTERED titles is
-        searched exactly over that subset, so a rare genre still fills its list; a wider one widens
-        the Annoy search until the list is full. The index holds every served title, cold ones too, so
-        a title without interactions has neighbours and is one. UnknownTitle for a title not served.
+        prior (animerec.recsys.algorithms.embeddings.rerank); the index keeps each title's CANDIDATES once
+        asked for them (AnnIndex.keep; similar_warm_up asks ahead). A filter that leaves at most
+        EXACT_FILTERED titles is searched exactly over that subset, so a rare genre still fills its list;
+        a wider one widens the Annoy search (past the kept candidates, a live query) until the list is
+        full. The index holds every served title, cold ones too, so a title without interactions has
+        neighbours and is one. UnknownTitle for a title not served.
         """
-        model = self.model
         i = self.index_of(anime_id)
         if i is None:
             raise UnknownTitle(anime_id)
         allowed = None if allowed is None else np.asarray(allowed, bool)
-        by_evidence = bool(self._evidenced[i]) and not guesses and self._n_evidenced < self.n_items
+        by_evidence = bool(self._by_evidence[i]) and not guesses
         gave = self.given(given) if given else ()
         if len(gave):
             allowed = np.ones(self.n_items, bool) if allowed is None else allowed.copy()
@@ -634,7 +641,7 @@ class ServedModel:
         if allowed is not None and allowed.sum() <= EXACT_FILTERED:
             hits = self._rerank(i, self._exact_candidates(i, np.flatnonzero(allowed)), n, allowed)
         else:
-            ann, size = (model.evidence_ann(), self._n_evidenced) if by_evidence else (model.ensure_ann(), self.n_items)
+            ann, size = self._similar_index(by_evidence)
             want = CANDIDATES
             while True:
                 hits = self._rerank(i, ann.neighbours(i, want), n, allowed)
@@ -651,6 +658,27 @@ class ServedModel:
         f = self.franchises.franchise_of(anime_id)
         series = [a for a in self.franchises.entries(f) if a != anime_id] if f is not None else []
         return SimilarList(shown, series)
+
+    def _similar_index(self, by_evidence: bool) -> tuple[AnnIndex, int]:
+        """The Annoy index a /similar searches, and how many titles it holds: the one over the titles
+        placed by evidence (``by_evidence``), or the one over every title."""
+        model = self.model
+        return (model.evidence_ann(), self._n_evidenced) if by_evidence else (model.ensure_ann(), self.n_items)
+
+    def similar_warm_up(self, step: int = WARM_UP_STEP) -> Iterator[int]:
+        """Has Annoy asked ahead for the candidates an unfiltered /similar of each title reads
+        (AnnIndex.keep), most-watched titles first, ``step`` titles at a time; yields how many titles each
+        step asked for. Without it each title's first /similar asks Annoy and keeps the answer; with it
+        that first ask is as fast as the rest. The answers belong to the model's indexes: with_model, and a
+        served model over a new catalog, share them."""
+        for start in range(0, self.n_items, step):
+            titles = self._most_watched[start: start + step]
+            asked = 0
+            for by_evidence in (True, False):
+                part = titles[self._by_evidence[titles] == by_evidence]
+                if len(part):
+                    asked += self._similar_index(by_evidence)[0].keep(part.tolist())
+            yield asked
 
     def _rerank(self, i: int, candidates: list[tuple[int, float]], n: int,
                 allowed: np.ndarray | None) -> list[tuple[int, float]]:

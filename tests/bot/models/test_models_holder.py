@@ -28,6 +28,7 @@ from animerec.bot.service import Service, UserError, WarmingUp
 from animerec.bot.service.results import Forgotten
 from animerec.bot.store import POSTGRESQL, Store, TrainingStatus
 from animerec.recsys.lifecycle import artifacts
+from animerec.recsys.serving.served import ServedModel
 from botkit import COWBOY_BEBOP, RATED, STEINS_GATE, until
 
 
@@ -57,6 +58,38 @@ async def test_the_ratings_export_is_private_and_lives_only_while_training(servi
     # The new model learnt from the member's ratings: forgetting them says so.
     assert service.models.meta.counts.community_interactions == 3
     assert await service.ratings.forget(101) == Forgotten(ratings=3, dismissals=0, in_model=True)
+
+
+@pytest.mark.timeout(60)
+async def test_similar_warms_up_off_the_event_loop_after_a_swap_and_stops_with_its_model(data_dir, catalog,
+                                                                                     monkeypatch):
+    """The served model's /similar warm-up runs SIMILAR_WARM_UP_AFTER after it is swapped in, in a thread,
+    to its end; a model swapped out stops its warm-up, and so does closing the bot."""
+    steps = []
+
+    def warm_up(served, step=500):
+        for k in range(3):
+            steps.append((served, k, threading.current_thread() is threading.main_thread()))
+            yield 1
+
+    monkeypatch.setattr(ServedModel, "similar_warm_up", warm_up)
+    monkeypatch.setattr(model_holder, "SIMILAR_WARM_UP_AFTER", 0.0)
+    service = Service(await Store.open(data_dir / "animerec.sqlite3"), catalog, data_dir, train_config="small")
+    await service.start()
+    try:
+        first = service.models.served()
+        await service.models._similar_warm_up
+        assert steps == [(first, 0, False), (first, 1, False), (first, 2, False)]
+        monkeypatch.setattr(model_holder, "SIMILAR_WARM_UP_AFTER", 3600.0)
+        assert await service.models.reload()
+        waiting = service.models._similar_warm_up
+        assert await service.models.reload() and service.models.served() is not first
+        await asyncio.sleep(0)
+        assert waiting.cancelled()
+        last = service.models._similar_warm_up
+    finally:
+        await service.close()
+    assert last.cancelled() and len(steps) == 3
 
 
 @pytest.mark.timeout(60)
