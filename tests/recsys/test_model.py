@@ -80,7 +80,6 @@ def test_with_the_predicted_score_weighing_most_the_ranking_follows_the_predicti
     assert board_model.config.blend_rating == ModelConfig().blend_rating  # the fixture's model is untouched
 
 
-
 def test_the_blend_moves_from_the_short_to_the_long_weights_with_the_history(board_model):
     import copy
     from dataclasses import replace
