@@ -81,7 +81,10 @@ def main() -> None:
     served.rules = rules_over(served)
     unrated = copy.copy(model)  # every rule, the ranking without the member's predicted score
     unrated.config = replace(model.config, blend_rating=0.0)
+    short = copy.copy(model)  # every rule, long histories ranked with the blend of short ones
+    short.config = replace(model.config, long_blend_factorization=model.config.blend_factorization)
     named = {"ranking without the predicted score": ev.served_lists(served.with_model(unrated)),
+             "ranking without the long-history blend": ev.served_lists(served.with_model(short)),
              ev.PLAIN: ev.plain_lists(model)}
     if args.only:
         named = {k: v for k, v in named.items() if k in args.only or k == ev.PLAIN}

@@ -1,6 +1,7 @@
-"""Tuning of the served ranking's item-item part and blend, and of the fan rules' floor, on seeds 1 and 2
-(docs/evaluation.md, "The served ranking for long histories"): the served list (ServedModel.recommend) and
-the plain ranking at the level of works, beside EDLAE with one slot per work, for each setting.
+"""Tuning of the served ranking's item-item part and blend (for short and long histories), and of the fan
+rules' floor, on seeds 1 and 2 (docs/evaluation.md, "The served ranking for long histories"): the served list
+(ServedModel.recommend) and the plain ranking at the level of works, beside EDLAE with one slot per work, for
+each setting.
 
     nice -n 10 python benchmarks/tune_ranking.py [--seeds 1 2] [--cache /tmp/tune-ranking]
 
@@ -75,6 +76,11 @@ def main() -> None:
     parser.add_argument("--neighbors", type=int, nargs="+", default=[100])
     parser.add_argument("--blends", type=float, nargs="+", default=[0.5])
     parser.add_argument("--ratings", type=float, nargs="+", default=[0.0], help="blend_rating values")
+    defaults = ModelConfig()
+    parser.add_argument("--long-histories", type=int, nargs="+", default=[defaults.long_history],
+                        help="long_history values (from this many titles the long blend applies)")
+    parser.add_argument("--long-blends", type=float, nargs="+", default=[defaults.long_blend_factorization],
+                        help="long_blend_factorization values")
     parser.add_argument("--floors", nargs="+", default=["sd1"], help="names of pick_floor variants (FLOORS)")
     parser.add_argument("--shifts", type=float, nargs="+", default=[rules.STARTED_SHIFT],
                         help="STARTED_SHIFT values (how far the works the member started move)")
@@ -117,17 +123,20 @@ def main() -> None:
         original_shift = rules.STARTED_SHIFT
         for dropout, lam, keep in itertools.product(args.dropouts, args.lambdas, args.neighbors):
             ease = fit_ease(gram.copy(), lam=lam, dropout=dropout, neighbors=keep)
-            for blend, rating in itertools.product(args.blends, args.ratings):
+            for blend, rating, long_history, long_blend in itertools.product(
+                    args.blends, args.ratings, args.long_histories, args.long_blends):
                 variant = copy.copy(model)
                 variant.ease = ease
-                variant.config = replace(model.config, blend_factorization=blend, blend_rating=rating)
+                variant.config = replace(model.config, blend_factorization=blend, blend_rating=rating,
+                                         long_history=long_history, long_blend_factorization=long_blend)
                 served_variant = served.with_model(variant)
                 for floor, shift, depth, first in itertools.product(args.floors, args.shifts, args.depths, args.firsts):
                     served_module.pick_floor = FLOORS[floor]
                     served_module.CANDIDATE_DEPTH, served_module.CANDIDATE_FIRST = depth, first
                     rules.STARTED_SHIFT = shift  # what FanRules.favour_started reads
                     name = (f"{fit_text or 'default fit'} dropout={dropout:g} lambda={lam:g} keep={keep} "
-                            f"blend={blend:g} rating={rating:g} floor={floor} started={shift:g} depth={depth} "
+                            f"blend={blend:g} rating={rating:g} long={long_history}:{long_blend:g} "
+                            f"floor={floor} started={shift:g} depth={depth} "
                             f"first={first}")
                     with single_threaded_blas():
                         for protocol, (cases, fan) in scored.items():

@@ -84,6 +84,12 @@ class ModelConfig:
     item_max_items: int = 10_000  # item-item models cover this many most-interacted titles
     blend_factorization: float = 0.5  # weight of the ALS score next to the item-item score
     blend_rating: float = 0.5  # weight of the member's predicted score (bias + z_u . y_i) in the ranking
+    # A member with long_history titles or more is ranked with this weight of the ALS score instead; from
+    # half as many it moves linearly toward it (no jump in a member's list as their history grows). A long
+    # history determines the fold-in's vectors well, while the item-item sums over many titles drift to what
+    # most of those titles share (seeds 1 and 2, docs/evaluation.md "The served ranking for long histories").
+    long_history: int = 40
+    long_blend_factorization: float = 1.5
     cold_pivot: float = 12.0  # members with about this many titles get half neighbours, half EASE
     cold_cooccurrence_weight: float = 1.0  # for the coldest members: weight of co-occurrence counts
     cold_cosine_weight: float = 2.0  # ... and of cosine neighbours
@@ -524,7 +530,9 @@ class Recommender:
         if cold > COLD_NEGLIGIBLE:  # long histories skip the (wide) neighbour sums
             terms += [(self.cooccurrence, cold * cfg.cold_cooccurrence_weight),
                       (self.cosine, cold * cfg.cold_cosine_weight)]
-        scores = cfg.blend_factorization * (z if z is not None else standardized(self.item_factors @ user.pref))
+        long = min(max(2.0 * n / cfg.long_history - 1.0, 0.0), 1.0)  # 0 up to long_history / 2 titles, 1 at long_history
+        factorization = cfg.blend_factorization + long * (cfg.long_blend_factorization - cfg.blend_factorization)
+        scores = factorization * (z if z is not None else standardized(self.item_factors @ user.pref))
         if cfg.blend_rating and user.rating_vec.any():
             # What the member would score a title, beside what they would watch: the constant parts of the
             # prediction (mean, the member's bias) fall out of the standardization.

@@ -78,3 +78,29 @@ def test_with_the_predicted_score_weighing_most_the_ranking_follows_the_predicti
     by_prediction = unseen[np.argsort(-model.predicted_ratings(user, unseen), kind="stable")]
     assert by_rank.tolist() == by_prediction.tolist()
     assert board_model.config.blend_rating == ModelConfig().blend_rating  # the fixture's model is untouched
+
+
+def test_the_blend_moves_from_the_short_to_the_long_weights_with_the_history(board_model):
+    import copy
+    from dataclasses import replace
+
+    def ranked(user, **config):
+        model = copy.copy(board_model)
+        model.config = replace(board_model.config, **config)
+        return model.ranking_scores(user)
+
+    given = [1000, 1001, 1002, 1003, 1004, 1005, 1010, 1011]
+    long = board_model.fold_in({a: float(7 + i % 4) for i, a in enumerate(given)})
+    # 8 titles with long_history 8: the long weights alone. A huge factorization weight ranks by x_u . y.
+    scores = ranked(long, long_history=8, long_blend_factorization=1e6)
+    unseen = np.setdiff1d(np.arange(board_model.n_items), long.seen)
+    assert unseen[np.argsort(-scores[unseen], kind="stable")].tolist() == \
+        unseen[np.argsort(-(board_model.item_factors[unseen] @ long.pref), kind="stable")].tolist()
+    # Half of long_history or fewer: the short weights, as if there were no long ones.
+    short = board_model.fold_in({a: 8.0 for a in given[:4]})
+    np.testing.assert_allclose(ranked(short, long_history=8, long_blend_factorization=9.0),
+                               ranked(short, long_history=8), rtol=1e-6)
+    # Halfway (6 of 8 titles for long_history 8 is 2 * 6 / 8 - 1 = 0.5): the weights' midpoint.
+    mid = board_model.fold_in({a: 8.0 for a in given[:6]})
+    np.testing.assert_allclose(ranked(mid, long_history=8, blend_factorization=0.5, long_blend_factorization=2.5),
+                               ranked(mid, long_history=1000, blend_factorization=1.5), rtol=1e-5)

@@ -241,7 +241,8 @@ ranking after the fan rules (no earlier entries of the member's works, one slot 
 points for new works, sequels only after a title before them, a started work moved up when the member
 likes it and down when they scored it all under their floor, the quality floor). Its ranking blends
 the ALS preference, EDLAE item-item weights (EASE^R with emphasized dropout, pruned per title) and the
-member's predicted score (`animerec.recsys.model.Recommender.ranking`). A list
+member's predicted score (`animerec.recsys.model.Recommender.ranking`); the ALS preference weighs three times as
+much for members with 40 titles or more (`ModelConfig.long_blend_factorization`). A list
 may be shorter than 20 when the floor cuts it. `animerec (served, discover)` is the same with
 `/recommend discover` (none of the 100 with most MAL members). `animerec (plain ranking)` is the model's
 raw ranking (`Recommender.recommend`) before those rules. Funk SVD is retrained with the held-out users' given
