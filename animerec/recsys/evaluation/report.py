@@ -266,9 +266,9 @@ top-10 slots beyond one per work (both per 10 picks). Fresh NDCG@10 removes thos
 entries from the list and from the targets alike. Work NDCG@10 scores the same fresh lists per work: a
 top-10 slot gains when its work holds a target and no earlier slot took that work, and the ideal is
 min(10, target works), so a list is neither punished for folding a work's other entries into "+N more"
-nor rewarded for showing one work twice. Popularity: the
-median popularity rank of a member's top 10 (0 = most watched in training), averaged over members, and
-the share of top-10 picks outside the 100 most watched.
+nor rewarded for showing one work twice. Popularity: the median popularity rank of a member's top 10
+(0 = most MyAnimeList members, on one scale: `Catalog.members_now`), averaged over members, and the
+share of top-10 picks outside the 100 most watched.
 
 **/similar.** A query is a title from a held-out member's history: {SIMILAR_QUERIES:,} drawn uniformly over the
 held-out interactions ("per interaction", the protocol the bars are read on: it reproduces the
