@@ -129,7 +129,8 @@ def _map(ax, p: TastePicture, fig: Figure) -> None:
     # Marks by their drawn half-width in points: a label never sits on a dot, a star, the ring or the diamond.
     marks = [(q.x, q.y, 4.0) for q in p.rated] + [(q.x, q.y, 7.0) for q in p.picks] + \
         [(*xy, 10.0) for xy in (p.place, p.server_place) if xy is not None]
-    _place_labels(ax, fig, [label for label in labels if label is not None], marks, must=len(p.picks) + 2)
+    _place_labels(ax, fig, [label for label in labels if label is not None], marks, must=len(p.picks) + 2,
+                  keep_clear=[SCORE_KEY] if scored else [])
     left, right, down, up = p.axis_notes
     for text, xy, ha, va, rot in ((left, (0.01, 0.5), "left", "center", 90), (right, (0.99, 0.5), "right", "center", 90),
                                   (down, (0.5, 0.015), "center", "bottom", 0), (up, (0.5, 0.985), "center", "top", 0)):
@@ -145,6 +146,10 @@ def _map(ax, p: TastePicture, fig: Figure) -> None:
     legend = ax.legend(handles=handles, loc="lower left", fontsize=7.5, frameon=True, facecolor=CARD,
                        edgecolor="none", labelcolor=INK, framealpha=0.85, borderpad=0.5, handletextpad=0.3)
     legend.set_zorder(11)
+
+
+# Where the score key sits, in axes fractions (left, bottom, right, top): its word, swatches and 1 / 10.
+SCORE_KEY = (0.66, 0.89, 1.0, 1.0)
 
 
 def _score_key(ax) -> None:
@@ -186,9 +191,11 @@ FURTHER = ((12, 11, "left", "bottom"), (12, -11, "left", "top"), (-12, 11, "righ
 
 
 def _place_labels(ax, fig: Figure, labels: list[tuple[str, float, float, str, float, str]],
-                  marks: Sequence[tuple[float, float, float]] = (), must: int = 0) -> None:
-    """Each label beside its point, at the first offset where it covers no label placed before it and
-    none of the marks (x, y, half-width in points), and stays inside the map; left out when none fits.
+                  marks: Sequence[tuple[float, float, float]] = (), must: int = 0,
+                  keep_clear: Sequence[tuple[float, float, float, float]] = ()) -> None:
+    """Each label beside its point, at the first offset where it covers no label placed before it, none
+    of the marks (x, y, half-width in points) and none of the ``keep_clear`` boxes (axes fractions: the
+    score key), and stays inside the map; left out when none fits.
     The first ``must`` labels (the member, the server, the picks) also try FURTHER offsets, and at
     worst sit over a mark rather than go unnamed."""
     to_px = ax.transData.transform
@@ -196,7 +203,9 @@ def _place_labels(ax, fig: Figure, labels: list[tuple[str, float, float, str, fl
     scale = fig.dpi / 72.0
     dots = [(x - r * scale, y - r * scale, x + r * scale, y + r * scale)
             for (x, y), r in zip(to_px([(m[0], m[1]) for m in marks]) if marks else [], [m[2] for m in marks])]
-    texts: list[tuple[float, float, float, float]] = []
+    # The kept-clear boxes count as labels already placed: nothing, not even a pick's name, goes over them.
+    texts: list[tuple[float, float, float, float]] = [
+        (*ax.transAxes.transform((x0, y0)), *ax.transAxes.transform((x1, y1))) for x0, y0, x1, y1 in keep_clear]
     for k, (text, x, y, colour, size, weight) in enumerate(labels):
         w, h = len(text) * size * (0.66 if weight == "bold" else 0.6) * scale, size * 1.3 * scale
         px, py = to_px((x, y))

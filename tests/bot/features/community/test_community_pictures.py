@@ -142,3 +142,29 @@ def test_two_titles_that_cut_to_one_label_keep_what_tells_them_apart(monkeypatch
     labels = [t for t, _ in placed if t.startswith("Code Geass")]
     assert len(labels) == 2 and len(set(labels)) == 2 and all(len(t) <= 30 for t in labels)
     assert any(t.endswith("R2") for t in labels)
+
+
+def test_no_label_covers_the_score_key(monkeypatch):
+    annotations = []
+    original = Axes.annotate
+
+    def spy(self, text, xy, *args, **kwargs):
+        annotations.append((self, original(self, text, xy, *args, **kwargs)))
+        return annotations[-1][1]
+
+    monkeypatch.setattr(Axes, "annotate", spy)
+    base = planted()
+    # Landmarks all over the map's top right, where the key sits.
+    xs, ys = zip(*base.catalog)
+    corner = [Point(f"Corner {i}", float(np.quantile(xs, q)), float(np.quantile(ys, r)))
+              for i, (q, r) in enumerate((q, r) for q in (0.9, 0.95, 0.99) for r in (0.9, 0.95, 0.99))]
+    png = taste_png(TastePicture(**{**base.__dict__, "landmarks": corner}))
+    assert png.startswith(PNG_MAGIC) and annotations
+    key_left, key_bottom, key_right, key_top = pictures.SCORE_KEY
+    placed_in_corner = 0
+    for ax, note in annotations:
+        box = note.get_window_extent().transformed(ax.transAxes.inverted())
+        assert box.x1 <= key_left or box.x0 >= key_right or box.y1 <= key_bottom or box.y0 >= key_top, \
+            note.get_text()
+        placed_in_corner += note.get_text().startswith("Corner")
+    assert placed_in_corner  # the corner's titles are named where there is room, not dropped wholesale
