@@ -61,10 +61,10 @@ class ColdConfig:
     # n / max_raters: the sums are estimated unbiasedly and the solve costs O(max_raters k^2), not O(n k^2).
     max_raters: int = 128
     prior_weight: float = 12.0  # weight of the standardized popularity prior in the ranking score
-    continuation_weight: float = 0.5  # bonus of a title whose franchise the member gave
+    continuation_weight: float = 0.0  # bonus of a title whose franchise the member gave
     # Bonus of a title that continues one the member rated at least liked_rating: a sequel is for those
     # who loved what came before, not merely for those who saw it.
-    liked_continuation_weight: float = 2.0
+    liked_continuation_weight: float = 3.0
     liked_rating: float = 8.0
     # Drop of a title that continues a trained title (it has an anchor) of a franchise the member gave
     # nothing of: a sequel or spin-off is watched by those who started the story, whatever its
