@@ -405,19 +405,20 @@ class ServedModel:
             candidates = self._candidates(scores, user, predicted)
         lowest = pick_floor(ratings)  # the list's floor, below what the member likes
         slots = self.rules.slots(candidates, scores, blocked, [given], prediction, [lowest], n)
-        # A continue pick names the title it goes on from. An entry of a started work that comes after no
-        # title the member gave (Nekomonogatari: Kuro, which aired before Monogatari Second Season, for a
-        # member who gave only the latter) continues nothing of theirs: it is worded as a new pick, "because".
+        # A continue pick names the title it goes on from, and is one only when it has one. An entry of a
+        # started work that comes after no title the member gave (Nekomonogatari: Kuro, which aired before
+        # Monogatari Second Season, for a member who gave only the latter) continues nothing of theirs: it
+        # is worded as a new pick, "because".
         fixed: list[int | None] = [None] * len(slots)
-        kinds = [NEW] * len(slots)
         for j, slot in enumerate(slots):
             if slot.kind == CONTINUE and (before := self.rules.before(slot.shown) & given):
-                fixed[j], kinds[j] = max(before, key=lambda a: ratings[a]), CONTINUE
+                fixed[j] = max(before, key=lambda a: ratings[a])
         idx = np.array([slot.shown for slot in slots], np.int64)
         reasons = self._because(user, ratings, idx, fixed, terms, floor, scored.z)
         picks = []
-        for slot, kind, reason, source in zip(slots, kinds, reasons, self._sources(idx, reasons, scored.z)):
+        for slot, goes_on, reason, source in zip(slots, fixed, reasons, self._sources(idx, reasons, scored.z)):
             anime_id, score = int(self.ids[slot.shown]), float(scores[slot.ranked])
+            kind = CONTINUE if goes_on is not None else NEW
             picks.append(Pick(anime_id, score, predicted[slot.shown], match_chance(score), kind, reason,
                               self.rules.more_in_series(anime_id, ratings), source))
         return PickList(picks, seen_these, n, lowest)
