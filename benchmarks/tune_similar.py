@@ -13,7 +13,6 @@ import copy
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 from tune_ranking import fitted
 
 from animerec.recsys.algorithms import embeddings
@@ -21,18 +20,8 @@ from animerec.recsys.algorithms.embeddings import genre_matrix, similar_embeddin
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.evaluation import protocols as ev
 from animerec.recsys.evaluation.similar import similar_figures
-from animerec.recsys.model import Recommender, confidence_weight, single_threaded_blas
+from animerec.recsys.model import Interactions, single_threaded_blas
 from animerec.recsys.serving.served import ServedModel
-
-
-def interactions_matrix(train, model: Recommender) -> sp.csr_matrix:
-    """The confidence matrix Recommender.fit built from ``train`` (members x the model's titles)."""
-    users = train["user_id"].astype(str).astype("category")
-    items = train["anime_id"].astype("int64").astype("category")
-    assert (items.cat.categories.to_numpy(np.int64) == model.item_ids).all()
-    conf = 1.0 + model.config.alpha * confidence_weight(train["rating"].to_numpy(np.float32), model.config)
-    return sp.csr_matrix((conf, (users.cat.codes.to_numpy(), items.cat.codes.to_numpy())),
-                         shape=(len(users.cat.categories), len(model.item_ids)), dtype=np.float32)
 
 
 def main() -> None:
@@ -46,7 +35,9 @@ def main() -> None:
     catalog = Catalog.load()
     for seed in args.seeds:
         train, test, base = fitted(seed, args.cache, catalog, {})
-        C, genres = interactions_matrix(train, base), genre_matrix(base.item_ids, catalog)[0]
+        read = Interactions.of(train, base.config)
+        assert np.array_equal(read.item_ids, base.item_ids)
+        C, genres = read.confidence, genre_matrix(base.item_ids, catalog)[0]
         franchises = None
         for weight in args.genre_weights:
             model = copy.copy(base)

@@ -147,6 +147,27 @@ def confidence_weight(ratings: np.ndarray, config: ModelConfig) -> np.ndarray:
     return np.where(r > 0, r / RATING_MAX, config.watched_weight).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class Interactions:
+    """Interactions as training reads them: the confidence matrix and what it was built from."""
+
+    confidence: sp.csr_matrix  # float32 (members x titles): 1 + alpha x confidence_weight
+    item_ids: np.ndarray  # int64 MAL ids of its columns
+    items: np.ndarray  # each interaction's column
+    ratings: np.ndarray  # float32, each interaction's rating (-1: watched)
+
+    @classmethod
+    def of(cls, interactions: pd.DataFrame, config: ModelConfig) -> Interactions:
+        users = interactions["user_id"].astype(str).astype("category")
+        items = interactions["anime_id"].astype("int64").astype("category")
+        item_ids = items.cat.categories.to_numpy(np.int64)
+        ratings = interactions["rating"].to_numpy(np.float32)
+        u, i = users.cat.codes.to_numpy(), items.cat.codes.to_numpy()
+        conf = 1.0 + config.alpha * confidence_weight(ratings, config)
+        C = sp.csr_matrix((conf, (u, i)), shape=(len(users.cat.categories), len(item_ids)), dtype=np.float32)
+        return cls(C, item_ids, i, ratings)
+
+
 @dataclass
 class Recommender:
     config: ModelConfig
@@ -208,13 +229,8 @@ class Recommender:
         config = config or ModelConfig()
         stages = stage_times if stage_times is not None else {}
         clock = time.perf_counter()
-        users = interactions["user_id"].astype(str).astype("category")
-        items = interactions["anime_id"].astype("int64").astype("category")
-        item_ids = items.cat.categories.to_numpy(np.int64)
-        ratings = interactions["rating"].to_numpy(np.float32)
-        u, i = users.cat.codes.to_numpy(), items.cat.codes.to_numpy()
-        conf = 1.0 + config.alpha * confidence_weight(ratings, config)
-        C = sp.csr_matrix((conf, (u, i)), shape=(len(users.cat.categories), len(item_ids)), dtype=np.float32)
+        read = Interactions.of(interactions, config)
+        C, item_ids, i, ratings = read.confidence, read.item_ids, read.items, read.ratings
         stages["prepare"] = time.perf_counter() - clock
         clock = time.perf_counter()
         if spark is None:
