@@ -230,6 +230,11 @@ class Anime:
     def is_adult(self) -> bool:
         return self.adult or ADULT_GENRE in self.genres
 
+    @property
+    def counted_2016_only(self) -> bool:
+        """Its members count is the one the training data saw: no later source gives one (the build copies it)."""
+        return self.members_2016 is not None and self.members == self.members_2016
+
 
 class _ByLength:
     """Names with the rank of their title, shortest first, so that the names of the lengths that can
@@ -539,13 +544,13 @@ class Catalog:
 
     def members_now(self, anime_ids: Iterable[int]) -> np.ndarray:
         """Each title's MyAnimeList members on one scale (float64, 0 for an id not in the catalog): the
-        newest count, or, for a title whose only count is the one the training data saw (members ==
-        members_2016: no later source lists it, most films and OVAs before 2017), that count grown as the
-        titles with both counts grew from the same size (members_growth). Raw, such a count is years
-        behind the rest: Naruto and Cowboy Bebop passed for less watched than a 2024 show."""
+        newest count, or, for a title whose only count is the one the training data saw (counted_2016_only:
+        most films and OVAs before 2017), that count grown as the titles with both counts grew from the
+        same size (members_growth). Raw, such a count is years behind the rest: Naruto and Cowboy Bebop
+        passed for less watched than a 2024 show."""
         if self._members_now is None:
             growth = members_growth(self._animes)
-            self._members_now = {a.anime_id: (a.members * growth(a.members) if a.members == a.members_2016
+            self._members_now = {a.anime_id: (a.members * growth(a.members) if a.counted_2016_only
                                               else float(a.members)) for a in self._animes}
         return np.array([self._members_now.get(int(a), 0.0) for a in anime_ids], np.float64)
 
@@ -968,7 +973,7 @@ def members_growth(animes: Iterable[Anime]) -> Callable[[int], float]:
     from 100,000 to a million, x2.5 over all."""
     ratios: dict[int, list[float]] = {}
     for a in animes:
-        if a.members_2016 and a.members != a.members_2016:
+        if a.members_2016 and not a.counted_2016_only:
             ratios.setdefault(_size_band(a.members_2016), []).append(a.members / a.members_2016)
     everything = [r for band in ratios.values() for r in band]
     overall = float(np.median(everything)) if everything else 1.0
