@@ -79,8 +79,9 @@ def group_picks(
     users = [model.fold_in(r) for r in members]
     gave = [set(map(int, r)) for r in members]
     blocked = served.blocked(served.given(set().union(*gave)), exclude, allowed)
-    for r, u in zip(members, users):
-        blocked[rules.earlier(r, u)] = True
+    mine = [rules.given(g) for g in gave]
+    for g in mine:
+        blocked[g.earlier] = True
     utility = np.vstack([standardized(served.scores(u, r)[0]) for r, u in zip(members, users)])
     utility[:, blocked] = -np.inf
     combined = combine(utility, strategy)
@@ -91,12 +92,10 @@ def group_picks(
             predicted[i] = tuple(float(served.predictions(u, np.array([i]))[0]) for u in users)
         return predicted[i]
 
-    slots = rules.slots(top_n(combined, CANDIDATE_DEPTH).tolist(), combined, blocked, gave, predictions,
+    slots = rules.slots(top_n(combined, CANDIDATE_DEPTH).tolist(), combined, blocked, mine, predictions,
                         list(floors) if floors is not None else [FEW_SCORES_FLOOR] * len(members), n)
-    given = set().union(*gave)
-    picks = []
-    for slot in slots:
-        anime_id = int(served.ids[slot.shown])
-        picks.append(GroupPick(anime_id, group_figure(predicted[slot.shown], strategy), predicted[slot.shown],
-                               rules.more_in_series(anime_id, given)))
+    shown = np.array([slot.shown for slot in slots], np.int64)
+    picks = [GroupPick(anime_id, group_figure(predicted[i], strategy), predicted[i], more)
+             for anime_id, i, more in zip(served.ids[shown].tolist(), shown.tolist(),
+                                          rules.more_in_series(shown, rules.given(set().union(*gave))))]
     return sorted(picks, key=lambda p: -p.group_score)  # stable: the ranking breaks ties

@@ -24,18 +24,16 @@ every member can go on to it, each member's prediction above the group's floor.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
-from animerec.recsys.algorithms.itemitem import row_sum
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.catalog.franchise import Franchises
 from animerec.recsys.ids import IdPositions
-from animerec.recsys.model import FoldedUser, Recommender
+from animerec.recsys.model import Recommender
 
 # What a member likes: a score at or above their typical one. A member with fewer explicit scores than
 # FEW_SCORES gets FEW_SCORES_FLOOR; with more, their mean score less FLOOR_SLACK (what /compare's "you would
@@ -72,21 +70,40 @@ ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR, STARTED_FIRST =
 RULES = (ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR, STARTED_FIRST)
 
 
+def _scores(ratings: Mapping[int, float]) -> np.ndarray:
+    """A member's explicit scores (watched-only entries left out), float64."""
+    given = np.fromiter(ratings.values(), np.float64, len(ratings))
+    return given[given > 0]
+
+
 def member_floor(ratings: Mapping[int, float], slack: float | None = None) -> float:
     """What this member likes: a score at or above this (their mean less ``slack``, FLOOR_SLACK by default)."""
-    scores = [r for r in ratings.values() if r > 0]
+    scores = _scores(ratings)
     slack = FLOOR_SLACK if slack is None else slack
-    return float(np.mean(scores)) - slack if len(scores) >= FEW_SCORES else FEW_SCORES_FLOOR
+    return float(scores.mean()) - slack if len(scores) >= FEW_SCORES else FEW_SCORES_FLOOR
 
 
 def pick_floor(ratings: Mapping[int, float], sds: float | None = None) -> float:
     """No pick for this member is predicted below this: their mean less ``sds`` (PICK_FLOOR_SDS by default)
     standard deviations of their scores, at least FLOOR_SLACK (FEW_SCORES_FLOOR with few scores)."""
-    scores = [r for r in ratings.values() if r > 0]
+    scores = _scores(ratings)
     if len(scores) < FEW_SCORES:
         return FEW_SCORES_FLOOR
     sds = PICK_FLOOR_SDS if sds is None else sds
-    return float(np.mean(scores) - sds * max(float(np.std(scores)), FLOOR_SLACK))
+    return float(scores.mean() - sds * max(float(scores.std()), FLOOR_SLACK))
+
+
+@dataclass(frozen=True)
+class Given:
+    """What the rules read of the titles a member gave (or a group gave together), made once a request by
+    FanRules.given: their positions in the rules' title space (FanRules.given), what they have almost surely
+    seen, and the works they started."""
+
+    at: np.ndarray  # positions of the given titles the title space holds, in the order given
+    rated: np.ndarray | None  # their ratings (float32, -1 watched), when given as ratings
+    seen: frozenset[int]  # positions of those and of every title before one of them in its work
+    earlier: np.ndarray  # item indices of the served titles before a given one (franchise.seen_earlier), ascending
+    started: frozenset[int]  # work ids of the works of the given titles the graph knows
 
 
 @dataclass(frozen=True)
@@ -117,6 +134,7 @@ class FanRules:
         self.without = frozenset(without)
         ids = model.item_ids
         n = len(ids)
+        self._n = n
         self._trained = n if trained is None else trained
         known = np.array([int(a) in catalog for a in ids], bool)
         self.item_franchise = franchises.franchise_array(ids)  # item index -> franchise id (for display)
@@ -140,37 +158,71 @@ class FanRules:
         self._work_of = self.item_work.tolist()
         self._pickable_of = self.pickable.tolist()
         self._continuable_of = continuable.tolist()
+        self.entry_points = new_target  # item index -> entry_point(i), for many items at once
         self._new_target_of = new_target.tolist()
-        # Each item's work as a dense code, and the served ids' positions: a member's started works are
-        # found and moved with a few array operations, whatever the length of their list.
-        works, self._work_code = np.unique(self.item_work, return_inverse=True)
+        # The title space of a member's given titles: the served titles (positions 0..n-1 are item indices),
+        # then the catalog's and the work graph's titles the model does not serve (added to the catalog since
+        # training): one rated has started its work and was seen after what comes before it all the same.
+        # Each request's facts about its titles are then array look-ups and set tests over positions.
+        served = set(ids.tolist())
+        extra = list(dict.fromkeys(a.anime_id for a in catalog if a.anime_id not in served))
+        extra += sorted({b for a in (*served, *extra) for b in franchises.ancestors(a)} - served - set(extra))
+        space = np.concatenate([np.asarray(ids, np.int64), np.array(extra, np.int64)])
+        self._space_positions = IdPositions(space)
+        self._in_graph = np.array([franchises.work_of(a) is not None for a in space.tolist()], bool)
+        self._space_work = franchises.work_array(space)
+        # Each title's work as a dense code: a member's started works are found and moved with a few array
+        # operations, whatever the length of their list.
+        works, self._space_code = np.unique(self._space_work, return_inverse=True)
+        self._work_code = self._space_code[:n]
         self._n_works = len(works)
-        self._positions = IdPositions(ids)
-        # item index -> titles before it (through specials), for items that have any
+        # How many entries each served title's work has (0 for a title the graph does not know).
+        self._work_size = np.array([len(franchises.work_entries(w)) if (w := franchises.work_of(a)) is not None
+                                    else 0 for a in ids.tolist()], np.int64)
+        # work id -> its served entries that can be a pick, oldest first: where a started work's slot may go on.
+        works_served = {w for a in ids.tolist() if (w := franchises.work_of(a)) is not None}
+        self._work_picks = {w: tuple(j for a in franchises.work_entries(w) if (j := index(a)) is not None
+                                     and self._pickable_of[j]) for w in works_served}
+        # item index -> titles before it (through specials), for items that have any; and their positions.
         self._before = {i: b for i, a in enumerate(ids.tolist()) if (b := self._before_through_specials(a))}
-        # Row i marks the ancestors of item i: a member's earlier entries are one sparse row sum.
-        pairs = [(i, j) for i, a in enumerate(ids.tolist()) for j in self.indices(franchises.ancestors(a)).tolist()]
-        rows, cols = zip(*pairs) if pairs else ((), ())
-        self._ancestors = sp.csr_matrix((np.ones(len(pairs), np.float32), (rows, cols)), shape=(n, n))
+        at = self._space_positions.of
+        self._before_at = {i: frozenset(at(np.fromiter(b, np.int64, len(b))).tolist()) for i, b in self._before.items()}
+        # position -> positions of the titles before it in its work, transitively (franchise.ancestors), for
+        # titles that have any: a member's earlier entries are the union over the few of their titles in a series.
+        self._ancestors = {p: tuple(at(np.fromiter(b, np.int64, len(b))).tolist())
+                           for p, a in enumerate(space.tolist()) if (b := franchises.ancestors(a))}
 
     def indices(self, anime_ids: Iterable[int]) -> np.ndarray:
         """Item indices of the anime ids the model has."""
         return np.array([i for a in anime_ids if (i := self.model.index_of(a)) is not None], np.int64)
 
     # ------------------------------------------------------------------------------ per member
-    def earlier(self, ratings: Mapping[int, float], user: FoldedUser) -> np.ndarray:
-        """Item indices of the titles the member has almost surely seen (franchise.seen_earlier)."""
-        if len(user.seen) < len(ratings):  # some given titles are not in the model: the slow way
-            return self.indices(self.franchises.seen_earlier(ratings))
-        return np.flatnonzero(row_sum(self._ancestors, user.seen))
+    def given(self, given: Mapping[int, float] | Collection[int]) -> Given:
+        """What the rules read of the titles a member gave (anime ids, or their ratings)."""
+        ids = np.fromiter(given, np.int64, len(given))
+        at = self._space_positions.of(ids)
+        known = at >= 0
+        rated = np.fromiter(given.values(), np.float32, len(given))[known] if isinstance(given, Mapping) else None
+        at = at[known]
+        before: set[int] = set()
+        for p in at.tolist():
+            if p in self._ancestors:
+                before.update(self._ancestors[p])
+        earlier = np.array(sorted(p for p in before if p < self._n), np.int64)
+        return Given(at, rated, frozenset(at.tolist()) | before, earlier,
+                     frozenset(self._space_work[at[self._in_graph[at]]].tolist()))
 
-    def favour_started(self, scores: np.ndarray, ratings: Mapping[int, float], floor: float) -> None:
+    def favour_started(self, scores: np.ndarray, ratings: Given | Mapping[int, float], floor: float) -> None:
         """Move, in place, the scores of every title of the works the member started by STARTED_SHIFT: up
         for a work with a title they like (``floor``: member_floor; watched counts), down for one they
-        scored all under it. Its next entries come before, or after, new works of the same score."""
-        if STARTED_FIRST in self.without or not ratings:
+        scored all under it. Its next entries come before, or after, new works of the same score.
+        ``ratings``: the member's, or FanRules.given of them."""
+        given = ratings if isinstance(ratings, Given) else self.given(ratings)
+        if STARTED_FIRST in self.without or not len(given.at):
             return
-        idx, r = self._positions.known(ratings)
+        assert given.rated is not None, "favour_started needs the member's ratings"
+        served = given.at < self._n
+        idx, r = given.at[served], given.rated[served]
         shift = np.zeros(self._n_works)
         shift[self._work_code[idx]] = -STARTED_SHIFT
         shift[self._work_code[idx[(r < 0) | (r >= floor)]]] = STARTED_SHIFT  # one title they like lifts the work
@@ -184,12 +236,18 @@ class FanRules:
         best = earlier[np.argsort(-scores[earlier], kind="stable")[:SEEN_THESE]]
         return [int(self.model.item_ids[i]) for i in best]
 
-    def more_in_series(self, anime_id: int, given: AbstractSet[int] | Mapping[int, float]) -> int:
-        """Other entries of a title's work that are not in ``given`` (what its one slot folds away)."""
-        w = self.franchises.work_of(anime_id)
-        if w is None:
-            return 0
-        return sum(1 for a in self.franchises.work_entries(w) if a != anime_id and a not in given)
+    def more_in_series(self, idx: np.ndarray, given: Given) -> list[int]:
+        """For each item index of ``idx``: the other entries of its work that were not given (what its one
+        slot folds away)."""
+        idx = np.asarray(idx, np.int64)
+        mine = given.at[self._in_graph[given.at]]
+        of_work = self._space_code[mine][:, None] == self._work_code[idx][None, :]
+        also = (mine[:, None] == idx[None, :]).any(axis=0)  # its own entry was given: not one of the others
+        return np.where(self._work_size[idx] > 0, self._work_size[idx] - 1 - of_work.sum(axis=0) + also, 0).tolist()
+
+    def work_of(self, i: int) -> int:
+        """The work id of item i (its own anime id for a title the graph does not know)."""
+        return self._work_of[i]
 
     def entry_point(self, i: int) -> int:
         """Item index of where a member new to item i's work starts (a series, film or OVA): its
@@ -201,16 +259,15 @@ class FanRules:
         """The titles directly before item i, looking through specials and recaps."""
         return self._before.get(i, frozenset())
 
-    def can_continue(self, i: int, given: AbstractSet[int]) -> bool:
-        """Whether item i can go on from what a member gave (or, with their earlier entries, has
-        seen): a kind of title worth a pick, and, if anything comes before it (a prequel, a parent
-        story), one of those is in ``given``."""
+    def can_continue(self, i: int, given: Given) -> bool:
+        """Whether item i can go on from what a member gave or has seen before it: a kind of title worth
+        a pick, and, if anything comes before it (a prequel, a parent story), one of those is seen."""
         if not self._continuable_of[i]:
             return False
         if CONTINUE_AFTER in self.without:
             return True
-        before = self._before.get(i)
-        return before is None or bool(before & given)
+        before = self._before_at.get(i)
+        return before is None or not before.isdisjoint(given.seen)
 
     # ------------------------------------------------------------------------------ the list
     def slots(
@@ -218,13 +275,14 @@ class FanRules:
         candidates: Iterable[int],
         scores: np.ndarray,
         blocked: np.ndarray,
-        gave: Sequence[AbstractSet[int]],
+        gave: Sequence[Given | Collection[int]],
         predictions: Callable[[int], Sequence[float]],
         floors: Sequence[float],
         n: int,
     ) -> list[Slot]:
         """Up to n slots, one per work, from ``candidates`` (item indices, best ``scores`` first),
-        for the members who gave ``gave`` (one set of anime ids each; one member for /recommend).
+        for the members who gave ``gave`` (one FanRules.given each, or their anime ids; one member for
+        /recommend).
 
         A work any member started offers the entry every member can go on to (after a title they
         gave or have seen before one they gave): the candidate itself when it is such a series, film
@@ -234,9 +292,8 @@ class FanRules:
         The title shown needs every member's prediction (``predictions``, one per member in the order
         of ``gave``) at or above that member's floor.
         """
-        started = {w for g in gave for a in g if (w := self.franchises.work_of(a)) is not None}
-        if started:  # a title before one they gave was seen, so what follows it can be continued
-            gave = [frozenset(g) | self.franchises.seen_earlier(g) for g in gave]
+        members = [g if isinstance(g, Given) else self.given(g) for g in gave]
+        started = frozenset().union(*(g.started for g in members))
         next_entry = NEXT_ENTRY not in self.without
         used: set[int] = set()
         shown_already: set[int] = set()
@@ -247,16 +304,16 @@ class FanRules:
             if f in used:
                 continue
             if f in started:
-                ok = all(self.can_continue(i, g) for g in gave)
+                ok = all(self.can_continue(i, g) for g in members)
                 if not ok and not next_entry:
                     continue
                 shown, kind = i, CONTINUE
                 if not (ok and self._pickable_of[i]):  # the film or season that comes next goes first
-                    main = [j for a in self.franchises.work_entries(f) if (j := self.model.index_of(a)) is not None
-                            and self._pickable_of[j] and not blocked[j] and all(self.can_continue(j, g) for g in gave)]
+                    main = [j for j in self._work_picks[f]
+                            if not blocked[j] and all(self.can_continue(j, g) for g in members)]
                     if not main and not ok:
                         continue
-                    shown = max(main, key=lambda j: scores[j], default=i)
+                    shown = max(main, key=scores.__getitem__, default=i)
             else:
                 shown, kind = self.entry_point(i), NEW
                 if shown != i and i >= self._trained:

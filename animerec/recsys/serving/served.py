@@ -370,9 +370,10 @@ class ServedModel:
         # What the member may never be shown here, and apart from it what this request leaves out (dismissed
         # titles, earlier pages): the coverage order below is made without the latter.
         never = self.blocked(gave, (), allowed)
-        earlier = self.rules.earlier(ratings, user)
+        mine = self.rules.given(ratings)
+        earlier = mine.earlier
         floor = member_floor(ratings)
-        self.rules.favour_started(scores, ratings, floor)
+        self.rules.favour_started(scores, mine, floor)
         if discover:
             scores -= DISCOVER_WEIGHT * self._log_popularity
             never |= self._popular_rank < DISCOVER_SKIP_TOP
@@ -404,7 +405,7 @@ class ServedModel:
         else:
             candidates = self._candidates(scores, user, predicted)
         lowest = pick_floor(ratings)  # the list's floor, below what the member likes
-        slots = self.rules.slots(candidates, scores, blocked, [given], prediction, [lowest], n)
+        slots = self.rules.slots(candidates, scores, blocked, [mine], prediction, [lowest], n)
         # A continue pick names the title it goes on from, and is one only when it has one. An entry of a
         # started work that comes after no title the member gave (Nekomonogatari: Kuro, which aired before
         # Monogatari Second Season, for a member who gave only the latter) continues nothing of theirs: it
@@ -415,12 +416,11 @@ class ServedModel:
                 fixed[j] = max(before, key=lambda a: ratings[a])
         idx = np.array([slot.shown for slot in slots], np.int64)
         reasons = self._because(user, ratings, idx, fixed, terms, floor, scored.z)
-        picks = []
-        for slot, goes_on, reason, source in zip(slots, fixed, reasons, self._sources(idx, reasons, scored.z)):
-            anime_id, score = int(self.ids[slot.shown]), float(scores[slot.ranked])
-            kind = CONTINUE if goes_on is not None else NEW
-            picks.append(Pick(anime_id, score, predicted[slot.shown], match_chance(score), kind, reason,
-                              self.rules.more_in_series(anime_id, ratings), source))
+        ranked = scores[[slot.ranked for slot in slots]]
+        picks = [Pick(anime_id, score, predicted[i], match, CONTINUE if goes_on is not None else NEW, reason, more, source)
+                 for anime_id, i, score, match, goes_on, reason, more, source in zip(
+                     self.ids[idx].tolist(), idx.tolist(), ranked.tolist(), match_chance(ranked).tolist(), fixed, reasons,
+                     self.rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z))]
         return PickList(picks, seen_these, n, lowest)
 
     def rank_titles(self, ratings: Mapping[int, float], anime_ids: Iterable[int], *,
@@ -442,35 +442,35 @@ class ServedModel:
         scores, terms = scored.scores, scored.terms
         idx = idx[np.argsort(-scores[idx], kind="stable")]
         predicted = self.predictions(user, idx)
-        given = ratings.keys()
-        started = {w for a in given if (w := self.franchises.work_of(a)) is not None}  # works, as the rules count
-        kinds, fixed, starts = [], [], []
+        given, mine, rules = ratings.keys(), self.rules.given(ratings), self.rules
+        fixed, starts = [], []
         for i in idx.tolist():
-            w = int(self.rules.item_work[i])
-            goes_on = w in started and self.rules.can_continue(i, given)
-            before = self.rules.before(i) & given if goes_on else frozenset()
-            kinds.append(CONTINUE if before else NEW)
+            started = rules.work_of(i) in mine.started
+            # A continue pick goes on from a title the member gave, directly before it (through specials).
+            before = rules.before(i) & given if started and rules.can_continue(i, mine) else ()
             fixed.append(max(before, key=lambda a: ratings[a]) if before else None)
-            entry = self.rules.entry_point(i)
-            later = w not in started and bool(self.rules.before(i)) and entry >= 0 and entry != i
-            starts.append(int(self.ids[entry]) if later else None)
+            entry = rules.entry_point(i)
+            later = not started and entry >= 0 and entry != i and bool(rules.before(i))
+            starts.append(self.ids[entry] if later else None)
         reasons = self._because(user, ratings, idx, fixed, terms, member_floor(ratings), scored.z)
-        out = []
         ranked = scores[idx]  # a season's shows at once: per-show numpy scalars were a third of the call
-        for anime_id, score, match, p, kind, reason, source, start in zip(
-                self.ids[idx].tolist(), ranked.tolist(), match_chance(ranked).tolist(), predicted.tolist(), kinds,
-                reasons, self._sources(idx, reasons, scored.z), starts):
-            out.append(Pick(anime_id, score, p, match, kind, reason, self.rules.more_in_series(anime_id, ratings),
-                            source, start))
+        out = [Pick(anime_id, score, p, match, CONTINUE if goes_on is not None else NEW, reason, more, source,
+                    None if start is None else int(start))
+               for anime_id, score, match, p, goes_on, reason, more, source, start in zip(
+                   self.ids[idx].tolist(), ranked.tolist(), match_chance(ranked).tolist(), predicted.tolist(), fixed,
+                   reasons, rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z), starts)]
         return sorted(out, key=lambda p: p.starts_at is not None)  # stable: the ranking within each part
 
     def _candidates(self, scores: np.ndarray, user: FoldedUser, predicted: dict[int, float]) -> Iterator[int]:
         """Item indices best first, CANDIDATE_DEPTH deep, in two rounds (most lists fill from the first
-        CANDIDATE_FIRST); ``predicted`` gets each round's predictions in one product."""
+        CANDIDATE_FIRST); ``predicted`` gets each round's predictions in one product, with those of the
+        entry points a new work's slot shows instead (one at a time, they cost as much as the round)."""
         done = 0
         for depth in (CANDIDATE_FIRST, CANDIDATE_DEPTH):
             order = top_n(scores, depth)[done:]
-            predicted.update(zip(order.tolist(), self.predictions(user, order).tolist()))
+            both = dict.fromkeys([*order.tolist(), *self.rules.entry_points[order].tolist()])
+            wanted = np.array([i for i in both if i >= 0 and i not in predicted], np.int64)
+            predicted.update(zip(wanted.tolist(), self.predictions(user, wanted).tolist()))
             yield from order.tolist()
             done = depth
 
