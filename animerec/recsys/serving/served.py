@@ -445,19 +445,18 @@ class ServedModel:
         idx = idx[np.argsort(-scores[idx], kind="stable")]
         predicted = self.predictions(user, idx)
         given, mine, rules = ratings.keys(), self.rules.given(ratings), self.rules
-        fixed, starts = [], []
-        for i in idx.tolist():
-            started = rules.work_of(i) in mine.started
-            # A continue pick goes on from a title the member gave, directly before it (through specials).
-            before = rules.before(i) & given if started and rules.can_continue(i, mine) else ()
-            fixed.append(max(before, key=lambda a: ratings[a]) if before else None)
-            entry = rules.entry_point(i)
-            later = not started and entry >= 0 and entry != i and bool(rules.before(i))
-            starts.append(self.ids[entry] if later else None)
+        started = rules.in_work(idx, mine) > 0
+        # A continue pick goes on from a title the member gave, directly before it (through specials).
+        fixed: list[int | None] = [None] * len(idx)
+        for j in np.flatnonzero(started & rules.continuable[idx] & rules.has_before[idx]).tolist():
+            if before := rules.before(int(idx[j])) & given:
+                fixed[j] = max(before, key=lambda a: ratings[a])
+        entry = rules.entry_points[idx]
+        later = ~started & (entry >= 0) & (entry != idx) & rules.has_before[idx]
+        starts = [int(a) if s else None for a, s in zip(self.ids[np.maximum(entry, 0)].tolist(), later.tolist())]
         reasons = self._because(user, ratings, idx, fixed, terms, member_floor(ratings), scored.z)
         ranked = scores[idx]  # a season's shows at once: per-show numpy scalars were a third of the call
-        out = [Pick(anime_id, score, p, match, CONTINUE if goes_on is not None else NEW, reason, more, source,
-                    None if start is None else int(start))
+        out = [Pick(anime_id, score, p, match, CONTINUE if goes_on is not None else NEW, reason, more, source, start)
                for anime_id, score, match, p, goes_on, reason, more, source, start in zip(
                    self.ids[idx].tolist(), ranked.tolist(), match_chance(ranked).tolist(), predicted.tolist(), fixed,
                    reasons, rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z), starts)]
@@ -544,7 +543,8 @@ class ServedModel:
         by_vector = trained & (not terms)
         if self.model.cold is not None:
             by_vector[~trained] = self.model.cold.evidenced()[picks[~trained] - n]
-        relates = self._relates(given, picks) & liked[:, None]  # every pick's at once: one gather of the given
+        relates = np.zeros((len(given), len(picks)), bool)  # only a liked title is named: the others' stay False
+        relates[liked] = self._relates(given[liked], picks)  # every pick's at once
         for by_terms, which in ((True, trained & bool(terms)), (False, by_vector)):
             if not which.any():
                 continue
