@@ -157,3 +157,44 @@ def test_a_pick_of_a_started_work_continues_only_a_title_the_member_gave_before_
     for p in picks:
         if p.kind == CONTINUE:  # every continue pick names the title it goes on from, one the member gave
             assert p.because in {1002, 1004, 1005} and p.because in served.rules.before(served.index_of(p.anime_id))
+
+
+def test_given_reads_the_started_works_and_the_entries_seen_before_from_the_planted_graph(served):
+    import numpy as np
+
+    rules, index = served.rules, served.index_of
+    given = rules.given({1002: 9, 1004: 8, 1010: -1})  # A's season 3, a lone title, B's season 1 watched
+    assert served.ids[given.earlier].tolist() == [1000, 1001]  # A's seasons 1 and 2, seen before season 3
+    assert given.started == {rules.work_of(index(a)) for a in (1000, 1004, 1010)}
+    order = np.array([index(a) for a in (1001, 1003, 1011, 1005, 1002)])
+    assert rules.in_work(order, given).tolist() == [1, 1, 1, 0, 1]  # 1005 is linked to 1004 by "Other": a work apart
+    # Work A is 1000-1003: beside 1001, 1000 and the film 1003 are not given; beside 1002 (given), 1000, 1001 and 1003.
+    assert rules.more_in_series(order, given) == [2, 2, 0, 0, 3]
+    assert rules.can_continue(index(1003), given)  # the film follows season 1, seen before season 3
+    assert not rules.can_continue(index(1002), rules.given({1000: 9}))  # season 3 waits for season 2
+
+
+def test_a_title_the_model_does_not_serve_still_starts_its_work_and_follows_its_earlier_entries(board_model):
+    import pandas as pd
+
+    from animerec.recsys.catalog.catalog import Anime, Catalog
+    from animerec.recsys.catalog.franchise import Franchises, TitleInfo
+    from animerec.recsys.serving.served import ServedModel
+
+    # 1040, A's fourth season, joined the catalog after the model was trained: the model does not serve it.
+    catalog = Catalog([Anime(a, f"title {a}", ("Drama", "Romance", "School") if a < 1010 else ("Action",),
+                             "TV", 12, 7.5, 100_000 - a) for a in [*range(1000, 1020), 1040]])
+    chain = [(1000, 1001), (1001, 1002), (1002, 1040)]
+    edges = pd.DataFrame([r for a, b in chain for r in ((a, "Sequel", b), (b, "Prequel", a))],
+                         columns=["anime_id", "relation", "related_id"])
+    dates = {1000: "2001-01-01", 1001: "2003-01-01", 1002: "2005-01-01", 1040: "2025-01-01"}
+    when = pd.DataFrame({"anime_id": list(dates), "start_date": pd.to_datetime(list(dates.values()))})
+    served = ServedModel(board_model, catalog, Franchises([TitleInfo(a.anime_id, a.type, a.members) for a in catalog],
+                                                           edges, when))
+    assert served.index_of(1040) is None
+    ratings = {1040: 9, 1004: 8, 1005: 9}
+    given = served.rules.given(ratings)
+    assert served.ids[given.earlier].tolist() == [1000, 1001, 1002]
+    assert served.rules.work_of(served.index_of(1000)) in given.started
+    found = served.recommend(ratings, 8)
+    assert set(found.seen_these) == {1000, 1001, 1002} and not {p.anime_id for p in found.picks} & {1000, 1001, 1002}
