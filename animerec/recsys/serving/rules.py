@@ -104,7 +104,6 @@ class Given:
     seen: frozenset[int]  # positions of those and of every title before one of them in its work
     earlier: np.ndarray  # item indices of the served titles before a given one (franchise.seen_earlier), ascending
     started: frozenset[int]  # work ids of the works of the given titles the graph knows
-    works: np.ndarray  # those titles' works as FanRules' dense work codes, one per title
 
 
 @dataclass(frozen=True)
@@ -158,7 +157,6 @@ class FanRules:
         self.item_franchise_list = self.item_franchise.tolist()
         self._work_of = self.item_work.tolist()
         self._pickable_of = self.pickable.tolist()
-        self.continuable = continuable  # can_continue's kinds of title, for many items at once
         self._continuable_of = continuable.tolist()
         self.entry_points = new_target  # item index -> entry_point(i), for many items at once
         self._new_target_of = new_target.tolist()
@@ -187,8 +185,6 @@ class FanRules:
                                      and self._pickable_of[j]) for w in works_served}
         # item index -> titles before it (through specials), for items that have any; and their positions.
         self._before = {i: b for i, a in enumerate(ids.tolist()) if (b := self._before_through_specials(a))}
-        self.has_before = np.zeros(n, bool)  # whether before(i) holds anything, for many items at once
-        self.has_before[list(self._before)] = True
         at = self._space_positions.of
         self._before_at = {i: frozenset(at(np.fromiter(b, np.int64, len(b))).tolist()) for i, b in self._before.items()}
         # position -> positions of the titles before it in its work, transitively (franchise.ancestors), for
@@ -213,9 +209,8 @@ class FanRules:
             if p in self._ancestors:
                 before.update(self._ancestors[p])
         earlier = np.array(sorted(p for p in before if p < self._n), np.int64)
-        in_graph = at[self._in_graph[at]]
         return Given(at, rated, frozenset(at.tolist()) | before, earlier,
-                     frozenset(self._space_work[in_graph].tolist()), self._space_code[in_graph])
+                     frozenset(self._space_work[at[self._in_graph[at]]].tolist()))
 
     def favour_started(self, scores: np.ndarray, ratings: Given | Mapping[int, float], floor: float) -> None:
         """Move, in place, the scores of every title of the works the member started by STARTED_SHIFT: up
@@ -241,17 +236,14 @@ class FanRules:
         best = earlier[np.argsort(-scores[earlier], kind="stable")[:SEEN_THESE]]
         return [int(self.model.item_ids[i]) for i in best]
 
-    def in_work(self, idx: np.ndarray, given: Given) -> np.ndarray:
-        """For each item index of ``idx``: how many of the given titles its work holds (0: a work not started)."""
-        return (given.works[:, None] == self._work_code[np.asarray(idx, np.int64)][None, :]).sum(axis=0)
-
     def more_in_series(self, idx: np.ndarray, given: Given) -> list[int]:
         """For each item index of ``idx``: the other entries of its work that were not given (what its one
         slot folds away)."""
         idx = np.asarray(idx, np.int64)
-        also = (given.at[:, None] == idx[None, :]).any(axis=0)  # its own entry was given: not one of the others
-        size = self._work_size[idx]
-        return np.where(size > 0, size - 1 - self.in_work(idx, given) + also, 0).tolist()
+        mine = given.at[self._in_graph[given.at]]
+        of_work = self._space_code[mine][:, None] == self._work_code[idx][None, :]
+        also = (mine[:, None] == idx[None, :]).any(axis=0)  # its own entry was given: not one of the others
+        return np.where(self._work_size[idx] > 0, self._work_size[idx] - 1 - of_work.sum(axis=0) + also, 0).tolist()
 
     def work_of(self, i: int) -> int:
         """The work id of item i (its own anime id for a title the graph does not know)."""

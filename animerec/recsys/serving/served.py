@@ -145,7 +145,6 @@ class ServedModel:
         # The rules read item_ids and index_of only: over TitleSpace they hold for cold titles too.
         self.rules = FanRules(cast(Recommender, self.titles), catalog, self.franchises, trained=self.n_trained)
         self._genre_matrix = genre_matrix(ids, catalog)[0]  # items x genres, 0/1
-        self._genre_count = self._genre_matrix.sum(axis=1)  # each title's genres
         members = np.array([catalog.get(a).members if a in catalog else 0 for a in ids.tolist()], np.float64)
         # /similar's support prior for a cold title: its MAL members in the training sample's units.
         trained = members[: self.n_trained]
@@ -435,28 +434,28 @@ class ServedModel:
         are left out."""
         model = self.model
         user = user or model.fold_in(ratings)
-        gave = self.given(ratings)
-        idx = self.given(dict.fromkeys(anime_ids))
-        idx = idx[~self.blocked(gave)[idx]]
+        idx = np.array([i for a in dict.fromkeys(anime_ids) if (i := self.index_of(a)) is not None
+                        and int(a) not in ratings], np.int64)
         if len(idx) == 0:
             return []
-        scored = self._scored(user, gave, new_only=bool((idx >= self.n_trained).all()))
+        scored = self._scored(user, self.given(ratings), new_only=bool((idx >= self.n_trained).all()))
         scores, terms = scored.scores, scored.terms
         idx = idx[np.argsort(-scores[idx], kind="stable")]
         predicted = self.predictions(user, idx)
         given, mine, rules = ratings.keys(), self.rules.given(ratings), self.rules
-        started = rules.in_work(idx, mine) > 0
-        # A continue pick goes on from a title the member gave, directly before it (through specials).
-        fixed: list[int | None] = [None] * len(idx)
-        for j in np.flatnonzero(started & rules.continuable[idx] & rules.has_before[idx]).tolist():
-            if before := rules.before(int(idx[j])) & given:
-                fixed[j] = max(before, key=lambda a: ratings[a])
-        entry = rules.entry_points[idx]
-        later = ~started & (entry >= 0) & (entry != idx) & rules.has_before[idx]
-        starts = [int(a) if s else None for a, s in zip(self.ids[np.maximum(entry, 0)].tolist(), later.tolist())]
+        fixed, starts = [], []
+        for i in idx.tolist():
+            started = rules.work_of(i) in mine.started
+            # A continue pick goes on from a title the member gave, directly before it (through specials).
+            before = rules.before(i) & given if started and rules.can_continue(i, mine) else ()
+            fixed.append(max(before, key=lambda a: ratings[a]) if before else None)
+            entry = rules.entry_point(i)
+            later = not started and entry >= 0 and entry != i and bool(rules.before(i))
+            starts.append(self.ids[entry] if later else None)
         reasons = self._because(user, ratings, idx, fixed, terms, member_floor(ratings), scored.z)
         ranked = scores[idx]  # a season's shows at once: per-show numpy scalars were a third of the call
-        out = [Pick(anime_id, score, p, match, CONTINUE if goes_on is not None else NEW, reason, more, source, start)
+        out = [Pick(anime_id, score, p, match, CONTINUE if goes_on is not None else NEW, reason, more, source,
+                    None if start is None else int(start))
                for anime_id, score, match, p, goes_on, reason, more, source, start in zip(
                    self.ids[idx].tolist(), ranked.tolist(), match_chance(ranked).tolist(), predicted.tolist(), fixed,
                    reasons, rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z), starts)]
@@ -529,73 +528,61 @@ class ServedModel:
         titles add, and its vector score to stand DRIVES_ABOVE sd above its kind's (trained or cold; else
         popularity put it there): ``z``, _Scored.z."""
         out = list(fixed)
-        todo = np.flatnonzero(np.fromiter((b is None for b in fixed), bool, len(fixed)))
+        todo = [j for j, b in enumerate(fixed) if b is None]
         n_seen = len(user.seen)
-        if not len(todo) or n_seen + len(user.cold_seen) == 0:
+        if not todo or n_seen + len(user.cold_seen) == 0:
             return out
         n = self.n_trained
         given = np.concatenate([user.seen, n + user.cold_seen])
         given_ids = self.ids[given]
         rated = np.concatenate([user.ratings, user.cold_ratings])
         liked = (rated < 0) | (rated >= floor)
-        picks = idx[todo]
-        trained = picks < n
-        by_vector = trained & (not terms)
-        if self.model.cold is not None:
-            by_vector[~trained] = self.model.cold.evidenced()[picks[~trained] - n]
-        relates = np.zeros((len(given), len(picks)), bool)  # only a liked title is named: the others' stay False
-        relates[liked] = self._relates(given[liked], picks)  # every pick's at once
-        for by_terms, which in ((True, trained & bool(terms)), (False, by_vector)):
-            if not which.any():
+        by_terms = [j for j in todo if idx[j] < n] if terms else []
+        evidenced = self.model.cold.evidenced() if self.model.cold is not None else np.zeros(0, bool)
+        by_vector = [j for j in todo if (idx[j] < n and not terms) or (idx[j] >= n and evidenced[idx[j] - n])]
+        for cols in (by_terms, by_vector):
+            if not cols:
                 continue
-            cols = picks[which]
-            if by_terms:
+            picks = idx[cols]
+            if cols is by_terms:
                 contrib = np.zeros((len(given), len(cols)), np.float32)
-                contrib[:n_seen] = self.model.contributions(user, cols, terms)
+                contrib[:n_seen] = self.model.contributions(user, picks, terms)
                 ok = contrib > 0
             else:
-                contrib = self.model.preference_contributions(user, self._vectors(cols))
+                contrib = self.model.preference_contributions(user, self._vectors(picks))
                 share = contrib >= DRIVES_SHARE * np.maximum(contrib, 0).sum(axis=0)
-                ok = (contrib > 0) & share & (z[cols] >= DRIVES_ABOVE)
-            ok &= relates[:, which]
+                ok = (contrib > 0) & share & (z[picks] >= DRIVES_ABOVE)
+            ok &= self._relates(given, picks) & liked[:, None]
             best = np.argmax(np.where(ok, contrib, 0.0), axis=0)
-            named = ok[best, np.arange(len(cols))]
-            for j, reason in zip(todo[which][named].tolist(), given_ids[best[named]].tolist()):
-                out[j] = reason
+            for col, j in enumerate(cols):
+                if ok[best[col], col]:
+                    out[j] = int(given_ids[best[col]])
         return out
 
     def _vectors(self, idx: np.ndarray) -> np.ndarray:
         """The item factors of served titles (a cold title's from its cold-start vector)."""
         model, n = self.model, self.n_trained
-        out = np.empty((len(idx), model.item_factors.shape[1]), np.float32)
-        warm = idx < n
-        out[warm] = model.item_factors[idx[warm]]
-        if not warm.all():
-            assert model.cold is not None
-            out[~warm] = model.cold.factors[idx[~warm] - n]
-        return out
+        cold = model.cold.factors if model.cold is not None else model.item_factors[:0]
+        return np.array([model.item_factors[i] if i < n else cold[i - n] for i in idx.tolist()], np.float32)
 
     def _sources(self, idx: np.ndarray, reasons: Sequence[int | None], z: np.ndarray) -> list[str | None]:
         """Where each pick's score comes from, as a pick that names no title says it (serving.reasons): a
         cold title's vector source (ServedModel.source), or "prior" where the member's taste puts its
         vector score (``z``: _Scored.z) less than DRIVES_ABOVE sd above the cold titles' mean (popularity
         put it on the list, not its content or its raters); None for a trained title."""
-        cold, n = self.model.cold, self.n_trained
-        is_cold = idx >= n
-        if cold is None or not is_cold.any():
-            return [None] * len(idx)
-        source = cold.source[np.where(is_cold, idx - n, 0)]
-        prior = is_cold & (z[idx] < DRIVES_ABOVE) & np.fromiter((r is None for r in reasons), bool, len(reasons))
-        return [("prior" if p else SOURCES[s]) if c else None
-                for c, s, p in zip(is_cold.tolist(), source.tolist(), prior.tolist())]
+        out = [self.source(i) for i in idx.tolist()]
+        for j, (i, source, reason) in enumerate(zip(idx.tolist(), out, reasons)):
+            if source is not None and reason is None and z[i] < DRIVES_ABOVE:
+                out[j] = "prior"
+        return out
 
     def _relates(self, given: np.ndarray, picks: np.ndarray) -> np.ndarray:
         """(given x picks): whether a given title can honestly be named as the reason for a pick: one
         franchise, or genres in common beyond broad tags (three shared, or RELATED_GENRE_SHARE of
         their genres together)."""
-        G, count = self._genre_matrix, self._genre_count
+        G = self._genre_matrix
         shared = G[given] @ G[picks].T
-        union = count[given][:, None] + count[picks][None, :] - shared
+        union = G[given].sum(axis=1)[:, None] + G[picks].sum(axis=1)[None, :] - shared
         by_genre = (shared >= 3) | ((shared >= 1) & (shared >= RELATED_GENRE_SHARE * union))
         franchise = self.rules.item_franchise
         return by_genre | (franchise[given][:, None] == franchise[picks][None, :])

@@ -167,8 +167,8 @@ def test_given_reads_the_started_works_and_the_entries_seen_before_from_the_plan
     assert served.ids[given.earlier].tolist() == [1000, 1001]  # A's seasons 1 and 2, seen before season 3
     assert given.started == {rules.work_of(index(a)) for a in (1000, 1004, 1010)}
     order = np.array([index(a) for a in (1001, 1003, 1011, 1005, 1002)])
-    assert rules.in_work(order, given).tolist() == [1, 1, 1, 0, 1]  # 1005 is linked to 1004 by "Other": a work apart
-    # Work A is 1000-1003: beside 1001, 1000 and the film 1003 are not given; beside 1002 (given), 1000, 1001 and 1003.
+    # Work A is 1000-1003: beside 1001, 1000 and the film 1003 are not given; beside 1002 (given), 1000, 1001 and
+    # 1003; B's other title was given; 1005 is a work apart from 1004 (linked by "Other"), of one title.
     assert rules.more_in_series(order, given) == [2, 2, 0, 0, 3]
     assert rules.can_continue(index(1003), given)  # the film follows season 1, seen before season 3
     assert not rules.can_continue(index(1002), rules.given({1000: 9}))  # season 3 waits for season 2
