@@ -96,8 +96,8 @@ def pick_floor(ratings: Mapping[int, float], sds: float | None = None) -> float:
 @dataclass(frozen=True)
 class Given:
     """What the rules read of the titles a member gave (or a group gave together), made once a request by
-    FanRules.given: their positions in the rules' title space (FanRules.given), what they have almost surely
-    seen, and the works they started."""
+    FanRules.given: their positions in the rules' title space, what they have almost surely seen, and the
+    works they started."""
 
     at: np.ndarray  # positions of the given titles the title space holds, in the order given
     rated: np.ndarray | None  # their ratings (float32, -1 watched), when given as ratings
@@ -162,7 +162,7 @@ class FanRules:
         self._new_target_of = new_target.tolist()
         # The title space of a member's given titles: the served titles (positions 0..n-1 are item indices),
         # then the catalog's and the work graph's titles the model does not serve (added to the catalog since
-        # training): one rated has started its work and was seen after what comes before it all the same.
+        # training): a member who rated one of those has still started its work and seen what comes before it.
         # Each request's facts about its titles are then array look-ups and set tests over positions.
         served = set(ids.tolist())
         extra = list(dict.fromkeys(a.anime_id for a in catalog if a.anime_id not in served))

@@ -451,11 +451,10 @@ class ServedModel:
             fixed.append(max(before, key=lambda a: ratings[a]) if before else None)
             entry = rules.entry_point(i)
             later = not started and entry >= 0 and entry != i and bool(rules.before(i))
-            starts.append(self.ids[entry] if later else None)
+            starts.append(int(self.ids[entry]) if later else None)
         reasons = self._because(user, ratings, idx, fixed, terms, member_floor(ratings), scored.z)
         ranked = scores[idx]  # a season's shows at once: per-show numpy scalars were a third of the call
-        out = [Pick(anime_id, score, p, match, CONTINUE if goes_on is not None else NEW, reason, more, source,
-                    None if start is None else int(start))
+        out = [Pick(anime_id, score, p, match, CONTINUE if goes_on is not None else NEW, reason, more, source, start)
                for anime_id, score, match, p, goes_on, reason, more, source, start in zip(
                    self.ids[idx].tolist(), ranked.tolist(), match_chance(ranked).tolist(), predicted.tolist(), fixed,
                    reasons, rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z), starts)]
