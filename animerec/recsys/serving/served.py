@@ -15,6 +15,8 @@ drives its vector's score and the vector comes from the title's franchise or its
 from __future__ import annotations
 
 import copy
+import threading
+import weakref
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -758,6 +760,17 @@ def match_chance(score: float | np.ndarray) -> float | np.ndarray:
 
 def franchises_for(catalog: Catalog) -> Franchises:
     """The franchise graph over a catalog's titles: the bundled relations, with the titles after them
-    joined by the catalog build's work and franchise links (Franchises.load)."""
-    return Franchises.load(catalog)
+    joined by the catalog build's work and franchise links (Franchises.load). Made once per catalog (0.6 s)
+    and shared by every served model over it, a model swap's and another holder's: a catalog is never
+    changed in place (a refresh makes a new one), and the graph only reads it."""
+    with _FRANCHISES_LOCK:
+        made = _FRANCHISES.get(catalog)
+        if made is None:
+            made = _FRANCHISES[catalog] = Franchises.load(catalog)
+        return made
+
+
+# franchises_for's graphs, each living as long as its catalog (a Franchises holds no reference to it).
+_FRANCHISES: weakref.WeakKeyDictionary[Catalog, Franchises] = weakref.WeakKeyDictionary()
+_FRANCHISES_LOCK = threading.Lock()
 
