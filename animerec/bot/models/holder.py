@@ -54,9 +54,9 @@ RANKING_THREADS = 2
 # title's first /similar keeps its own meanwhile, at the cost every /similar had before; a process
 # that lives less than this (the console, a CLI run, a test that retrains) never pays for the rest.
 SIMILAR_WARM_UP_AFTER = 300.0
-# Then the coverage order's rows of the most-watched titles (ServedModel.alone_warm_up: 1,200 rows, about
-# 1.5 s and 37 MB): a newcomer who gave those titles reads them instead of making them. Until then, and for
-# other titles, a newcomer's first /recommend makes its rows and keeps them.
+# Then the coverage order's rows of the most-watched titles (ServedModel.alone_warm_up: 1,200 rows, 1.7 s of
+# one core and 37.6 MB, benchmarks/bench_serve.py): a newcomer who gave those titles reads them instead of
+# making them. Until then, and for other titles, a newcomer's first /recommend makes its rows and keeps them.
 EXPORT_PREFIX = ".community-ratings-"  # a retrain's private export of every rating, deleted after it
 LEGACY_EXPORT = "community-ratings.csv"  # written, and never deleted, by earlier versions
 ADMIN_RETRAIN = "admin-retrain"  # the cooldown's one key: every server shares the queue
