@@ -1,22 +1,21 @@
 """The coverage order from kept rows (ServedModel._covering over _KeptRows) lists what making every liked
 title's ranking alone on each request lists, on a planted world larger than CANDIDATE_FIRST: ten taste
-blocks of eight trained titles, and per block a new season of its first work and three new works that
+blocks of ten trained titles (the checkerboard's), and per block a new season of its first work and three new works that
 share every content field (the same vector, prior and score: planted ties among the cold titles)."""
 
 import threading
 from collections.abc import Iterator
 
 import numpy as np
-import pandas as pd
 import pytest
-from recsys.conftest import grouped_franchises
+from recsys.conftest import BLOCK_ITEMS, checkerboard, content_table, grouped_franchises
 
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.model import ModelConfig, Recommender, top_n
 from animerec.recsys.serving import served as served_module
 from animerec.recsys.serving.served import CANDIDATE_DEPTH, ServedModel, _KeptRows
 
-BLOCKS, PER_BLOCK, TWINS = 10, 8, 3
+BLOCKS, TWINS = 10, 3
 GENRES = ("Action", "Comedy", "Drama", "Fantasy", "Horror", "Mecha", "Music", "Mystery", "Romance", "Sci-Fi")
 RATINGS = (10.0, 8.0, 7.0, -1.0)  # each above the floor of a member with few scores: a liked title
 
@@ -46,19 +45,18 @@ class Made(ServedModel):
 
 
 def _title(b: int, k: int) -> int:
-    return 5000 + b * PER_BLOCK + k
+    return 1000 + b * BLOCK_ITEMS + k  # the checkerboard's titles
 
 
 @pytest.fixture(scope="module")
 def world() -> tuple[Recommender, Catalog, object]:
-    rng = np.random.default_rng(11)
     titles = []
     for b in range(BLOCKS):
         genres = (GENRES[b], GENRES[(b * 3 + 1) % len(GENRES)])
-        for k in range(PER_BLOCK):
+        for k in range(BLOCK_ITEMS):
             a = _title(b, k)
             work = _title(b, 0) if k < 2 else a
-            titles.append(Anime(a, f"title {a}", genres, "TV", 12, 7.5, 300_000 - 911 * (a - 5000),
+            titles.append(Anime(a, f"title {a}", genres, "TV", 12, 7.5, 300_000 - 911 * (a - 1000),
                                 year=2004 + k, season="spring", start_date=f"{2004 + k}-04-01",
                                 members_2016=150_000, franchise_id=work, work_id=work))
         titles.append(Anime(6000 + b, f"new season {b}", genres, "TV", 12, 8.0, 90_000 + b, year=2025,
@@ -67,23 +65,11 @@ def world() -> tuple[Recommender, Catalog, object]:
             a = 6100 + TWINS * b + t
             titles.append(Anime(a, f"new work {a}", ("Comedy", "Slice of Life"), "TV", 12, 8.0, 70_000, year=2026,
                                 season="spring", start_date="2026-04-01", franchise_id=a, work_id=a))
-    rows = []
-    for u in range(16 * BLOCKS):
-        b = u % BLOCKS
-        for k in range(PER_BLOCK):
-            if rng.random() < 0.6:
-                rows.append((f"u{u}", _title(b, k), float(rng.integers(5, 11))))
-        for _ in range(2):
-            rows.append((f"u{u}", _title(int(rng.integers(BLOCKS)), int(rng.integers(PER_BLOCK))), 7.0))
-    board = pd.DataFrame(rows, columns=["user_id", "anime_id", "rating"]).drop_duplicates(["user_id", "anime_id"])
-    table = pd.DataFrame({
-        "anime_id": [a.anime_id for a in titles], "genres": ["|".join(a.genres) for a in titles],
-        "type": [a.type for a in titles], "year": [a.year for a in titles],
-        "start_date": [a.start_date for a in titles], "members_latest": [a.members for a in titles],
-        "franchise_id": [a.franchise_id for a in titles], "work_id": [a.work_id for a in titles]})
+    table = content_table(titles)
     franchises = grouped_franchises(table)
-    model = Recommender.fit(board, ModelConfig(factors=8, iterations=10, regularization=0.5, ease_neighbors=8,
-                                               knn_neighbors=8, ann_trees=4, ann_search_k=150),
+    model = Recommender.fit(checkerboard(16 * BLOCKS, BLOCKS, 0.6, seed=11),
+                            ModelConfig(factors=8, iterations=10, regularization=0.5, ease_neighbors=8,
+                                        knn_neighbors=8, ann_trees=4, ann_search_k=150),
                             content=table, franchises=franchises)
     return model, Catalog(titles), franchises
 
@@ -123,11 +109,11 @@ def pair(world) -> tuple[ServedModel, Made]:
 
 def test_the_world_is_larger_than_the_first_candidates_and_plants_ties(pair):
     served, _ = pair
-    assert served.n_items == BLOCKS * (PER_BLOCK + 1 + TWINS) > served_module.CANDIDATE_FIRST
+    assert served.n_items == BLOCKS * (BLOCK_ITEMS + 1 + TWINS) > served_module.CANDIDATE_FIRST
     twins = [served.index_of(6100 + t) for t in range(TWINS)]
     row = served._alone([_title(0, 0)], {_title(0, 0): 9.0})[0]
     assert len(set(row[twins].tolist())) == 1
-    assert served._kept_alone.dtype == np.uint8  # the smallest that holds 130 ranks and the masked one
+    assert served._kept_alone.dtype == np.uint8  # the smallest that holds 140 ranks and the masked one
 
 
 def test_kept_rows_list_what_rows_made_on_each_request_list(pair):
