@@ -139,7 +139,8 @@ class _KeptRows:
     bytes. A row asked once is kept as made (float64, higher first); asked again, as its dense ranks (0
     the title's best, tied values one rank) in the smallest unsigned dtype that holds ``n_items``: a
     quarter of the bytes, and every comparison _covering makes of the row comes out the same (the sort
-    that ranks a row costs about half of making it, so a row asked once never pays for it). Requests
+    that ranks a row, about 0.4 ms against 1 ms to make it, is left to its second ask: a row asked once
+    never pays for it). Requests
     share it from their threads: each look-up and store holds a lock, the work between them does not
     (two requests making one row both store the same values)."""
 
@@ -192,8 +193,9 @@ class _KeptRows:
 class ServedModel:
     """A served model with the catalog and franchise graph it is shown through.
 
-    Built once per model (a hot swap builds a new one); every method is read-only, so requests may run
-    in threads side by side.
+    Built once per model (a hot swap builds a new one); every method is read-only but for the coverage
+    rows it keeps (_KeptRows, which locks around each look-up and store), so requests may run in threads
+    side by side.
     """
 
     def __init__(self, model: Recommender, catalog: Catalog, franchises: Franchises | None = None) -> None:
@@ -246,10 +248,11 @@ class ServedModel:
 
     def with_model(self, model: Recommender) -> ServedModel:
         """This served model over ``model``, one with the same titles and vectors but its own cold
-        vectors (Recommender.with_own_cold): nothing here depends on a cold vector's values."""
+        vectors (Recommender.with_own_cold): nothing here depends on a cold vector's values but the kept
+        coverage rows, which start empty."""
         out = copy.copy(self)
         out.model = model
-        out._kept_alone = _KeptRows(self.n_items, self._kept_alone.limit)  # rows of the other cold vectors
+        out._kept_alone = _KeptRows(self.n_items, self._kept_alone.limit)
         if model.cold is not None and len(model.cold.anime_ids):
             model.distinct_cold()
         return out
