@@ -5,7 +5,11 @@
 * /recommend path: what the bot runs (animerec.recsys.serving.served.ServedModel.recommend: fold-in, score, filter, fan
   rules, reasons) and the plain ranking under it (Recommender.recommend), for held-out-like members of
   5..300 titles with a genre/type mask on two thirds of them; reference: implicit's
-  recommend(..., recalculate_user=True) at the same rank, on the same members (if installed).
+  recommend(..., recalculate_user=True) at the same rank, on the same members (if installed). A member with
+  few titles also reads each liked title's ranking alone (the coverage order), kept by (title, rating) once
+  made: timed with none kept (a first ask: every call starts from no kept rows), with the member's kept (asked
+  again), and with what the warm-up keeps (ServedModel.alone_warm_up) and nothing else, beside the share of
+  these members' liked titles the warm-up had kept.
 * /similar path: what the bot runs (ServedModel.similar: 100 Annoy candidates re-ranked with the support
   prior and the franchise graph) over every served title, once its warm-up has kept each title's
   candidates (ServedModel.similar_warm_up), beside the same path asking Annoy live (as before the
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import os
 import tempfile
 import time
@@ -39,17 +44,26 @@ from animerec.recsys.lifecycle import artifacts
 from animerec.recsys.lifecycle.train import train_model
 from animerec.recsys.model import Recommender, single_threaded_blas
 from animerec.recsys.serving.rules import NEW_TYPES as SEASON_TYPES
-from animerec.recsys.serving.served import COVERAGE_BELOW, ServedModel
+from animerec.recsys.serving.rules import member_floor
+from animerec.recsys.serving.served import (
+    ALONE_WARM_UP_RATINGS,
+    ALONE_WARM_UP_TITLES,
+    COVERAGE_BELOW,
+    ServedModel,
+    _KeptRows,
+)
 
 # Each timed call is made this many times and the least kept (--least-of): on a machine other jobs
 # share, what the call costs when nothing else interferes. 1 (the default) is one call, as served.
 LEAST_OF = 1
 
 
-def timed(call, *args, **kwargs) -> float:
-    """Seconds call(*args, **kwargs) takes: the least of LEAST_OF runs."""
+def timed(call, *args, before: Callable[[], object] | None = None, **kwargs) -> float:
+    """Seconds call(*args, **kwargs) takes: the least of LEAST_OF runs, each after before() (untimed)."""
     best = float("inf")
     for _ in range(LEAST_OF):
+        if before is not None:
+            before()
         t = time.perf_counter()
         call(*args, **kwargs)
         best = min(best, time.perf_counter() - t)
@@ -103,12 +117,58 @@ def trained_only(model: Recommender) -> Recommender:
 
 
 def recommend_times(served: ServedModel, members: list[dict[int, float]], masks: list) -> list[float]:
+    """/recommend of each member, a first ask: no coverage rows kept before each call."""
     for m in members[:20]:
         served.recommend(m, 10)  # warm caches
     times = []
     for j, m in enumerate(members):
-        times.append(timed(served.recommend, m, 10, allowed=masks[j % 3]))
+        times.append(timed(served.recommend, m, 10, allowed=masks[j % 3], before=lambda: forget_rows(served)))
     return times
+
+
+def forget_rows(served: ServedModel, rows: dict | None = None) -> None:
+    """The served model's kept coverage rows emptied, then ``rows`` ((title, rating) -> row) put back."""
+    served._kept_alone = _KeptRows(served.n_items, served._kept_alone.limit)
+    for key, row in (rows or {}).items():
+        served._kept_alone.put(key, row)
+
+
+def kept_rows(served: ServedModel, members: list[dict[int, float]], masks: list, first: list[float]) -> None:
+    """/recommend of the members with few titles a second time (their rows kept as made: ranked on the
+    way), and again (kept as ranks), then with the warm-up's rows alone kept, and what the warm-up costs; every
+    member with the first's rows kept (``first``: the first-ask times of all members)."""
+    few = [j for j, m in enumerate(members) if len(m) < COVERAGE_BELOW]
+    second, times = [], []
+    for j in few:
+        forget_rows(served)
+        served.recommend(members[j], 10, allowed=masks[j % 3])
+        made = dict(served._kept_alone._rows)  # as a first ask left them: the rows' values
+        second.append(timed(served.recommend, members[j], 10, allowed=masks[j % 3],
+                            before=functools.partial(forget_rows, served, made)))
+        times.append(timed(served.recommend, members[j], 10, allowed=masks[j % 3]))
+    print(f"{f'  under {COVERAGE_BELOW} titles, a second ask (rows ranked)':44s}{percentiles(second)}")
+    print(f"{f'  under {COVERAGE_BELOW} titles, asked again (rows kept)':44s}{percentiles(times)}")
+    every = np.array(first)
+    every[few] = times
+    print(f"{'  every member, the first ones asked again':44s}{percentiles(list(every))}")
+    forget_rows(served)
+    cpu = time.process_time()
+    made = sum(served.alone_warm_up())
+    cpu = time.process_time() - cpu
+    warm = dict(served._kept_alone._rows)
+    loves = []  # the (title, rating) rows a covering member's list reads
+    for j in few:
+        floor = member_floor(members[j])
+        mine = [(a, float(r)) for a, r in members[j].items() if (r < 0 or r >= floor) and served.index_of(a) is not None]
+        loves += mine if len(mine) >= 2 else []
+    share = np.mean([key in warm for key in loves])
+    times = [timed(served.recommend, members[j], 10, allowed=masks[j % 3], before=lambda: forget_rows(served, warm))
+             for j in few]
+    print(f"{f'  under {COVERAGE_BELOW} titles, after the warm-up alone':44s}{percentiles(times)}   "
+          f"({share:.0%} of their liked titles' rows kept)")
+    print(f"(coverage rows warm-up: {made} rows of the {ALONE_WARM_UP_TITLES} most-watched titles at "
+          f"{ALONE_WARM_UP_RATINGS}, {cpu:.2f} s CPU, {served._kept_alone.nbytes / 1e6:.1f} MB kept)")
+    forget_rows(served)
 
 
 def bench(model: Recommender, catalog: Catalog) -> None:
@@ -136,12 +196,13 @@ def bench(model: Recommender, catalog: Catalog) -> None:
         rec_times.append(timed(model.recommend, m, 10, allowed=masks[j % 3]))
         fold_times.append(timed(model.fold_in, m))
     print(f"{'':44s}{'p50 ms':>8s} {'p99 ms':>8s} {'max ms':>8s}")
-    print(f"{'/recommend as served (every title)':44s}{percentiles(served_times)}   (target p99 < 2 ms)")
+    print(f"{'/recommend as served, first ask':44s}{percentiles(served_times)}   (target p99 < 2 ms)")
     # Members under COVERAGE_BELOW titles rank by each title they liked alone as well (the coverage order).
     few = np.array([len(m) < COVERAGE_BELOW for m in members])
     for label, part in ((f"  members under {COVERAGE_BELOW} titles ({few.sum()})", few),
                         (f"  members of {COVERAGE_BELOW} titles or more ({(~few).sum()})", ~few)):
         print(f"{label:44s}{percentiles(list(np.array(served_times)[part]))}")
+    kept_rows(served, members, masks_for(served), served_times)
     print(f"{'  trained titles only (before)':44s}{percentiles(before_times)}")
     print(f"{'  plain ranking: fold-in+score+filter+top10':44s}{percentiles(rec_times)}")
     print(f"{'  of which fold-in (ridge solves)':44s}{percentiles(fold_times)}")

@@ -2,7 +2,7 @@
 (tests/recsys/serving, tests/bot/features/seasonal)."""
 
 import pandas as pd
-from recsys.conftest import BLOCK_ITEMS, PLANTED_RELATIONS, checkerboard
+from recsys.conftest import BLOCK_ITEMS, PLANTED_RELATIONS, checkerboard, content_table
 
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.catalog.franchise import Franchises, TitleInfo
@@ -40,11 +40,7 @@ def cold_plant() -> tuple[ServedModel, Catalog]:
     """(served model, catalog) of the checkerboard trained with a catalog that has cold titles (COLD)."""
     titles = _planted_titles()
     catalog = Catalog(titles)
-    table = pd.DataFrame({
-        "anime_id": [a.anime_id for a in titles], "genres": ["|".join(a.genres) for a in titles],
-        "type": [a.type for a in titles], "year": [a.year for a in titles],
-        "start_date": [a.start_date for a in titles], "members_latest": [a.members for a in titles],
-        "franchise_id": [a.franchise_id for a in titles], "work_id": [a.work_id for a in titles]})
+    table = content_table(titles)
     board = checkerboard()
     assert board["anime_id"].max() < 1000 + 2 * BLOCK_ITEMS
     relations = [*PLANTED_RELATIONS, (1011, "Sequel", 1030), (1030, "Prequel", 1011),

@@ -199,7 +199,7 @@ class Recommender:
         self._ann: AnnIndex | None = None  # set by attach_ann / artifacts.load
         self._similar_space: tuple[np.ndarray, np.ndarray] | None = None  # similar_space(), made once
         self._similar_evidenced: np.ndarray | None = None  # similar_evidenced(), made with it
-        self._evidence_ann: AnnIndex | None = None  # evidence_ann(), built on first need
+        self._evidence_ann: AnnIndex | None = None  # evidence_ann(): set by artifacts.load, or built on first need
         # Made per ColdVectors on first need (a copy with its own cold vectors makes its own):
         self._cold_positions: tuple[ColdVectors, IdPositions] | None = None  # _cold_given's look-up
         self._distinct_cold: tuple[ColdVectors, np.ndarray, np.ndarray] | None = None  # distinct_cold()
@@ -388,14 +388,22 @@ class Recommender:
     def evidence_ann(self) -> AnnIndex:
         """An Annoy index over the titles placed by evidence alone (similar_evidenced), for /similar of
         such a title: filtering the every-title index instead leaves content guesses crowding the
-        search (recall@20 0.90 against 0.97 for this one, benchmarks/bench_serve.py). Built on first
-        need, about half a second; the every-title index is the one saved with the model."""
+        search (recall@20 0.90 against 0.97 for this one, benchmarks/bench_serve.py). Saved with the
+        model (artifacts) when some titles are not placed by evidence; built on first need otherwise
+        (about half a second)."""
         if self._evidence_ann is None:
             ids, vectors = self.similar_space()
             self._evidence_ann = AnnIndex.build(vectors, ids, n_trees=self.config.ann_trees,
                                                 search_k=self.config.ann_search_k, seed=self.config.seed,
-                                                rows=np.flatnonzero(self.similar_evidenced()))
+                                                rows=self.evidence_rows())
         return self._evidence_ann
+
+    def evidence_rows(self) -> np.ndarray:
+        """The item indices evidence_ann() indexes (similar_evidenced's)."""
+        return np.flatnonzero(self.similar_evidenced())
+
+    def attach_evidence_ann(self, ann: AnnIndex) -> None:
+        self._evidence_ann = ann
 
     def similar_space(self) -> tuple[np.ndarray, np.ndarray]:
         """(MAL ids, /similar embeddings) of every title: the trained ones in index order, then the

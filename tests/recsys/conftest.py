@@ -30,6 +30,16 @@ def checkerboard(n_users: int = 60, n_blocks: int = 2, density: float = 0.7, see
     return pd.DataFrame(rows, columns=["user_id", "anime_id", "rating"])
 
 
+def content_table(titles: Sequence[Anime]) -> pd.DataFrame:
+    """The catalog table a model's titles without interactions get vectors from (Recommender.fit's
+    ``content``), of planted titles."""
+    return pd.DataFrame({
+        "anime_id": [a.anime_id for a in titles], "genres": ["|".join(a.genres) for a in titles],
+        "type": [a.type for a in titles], "year": [a.year for a in titles],
+        "start_date": [a.start_date for a in titles], "members_latest": [a.members for a in titles],
+        "franchise_id": [a.franchise_id for a in titles], "work_id": [a.work_id for a in titles]})
+
+
 def grouped_franchises(table: pd.DataFrame) -> Franchises:
     """The work and franchise graph of a synthetic catalog table: its work_id and franchise_id columns
     (franchise_id for both when it has no work_id) as the catalog build's links, ordered by start_date."""

@@ -54,6 +54,9 @@ RANKING_THREADS = 2
 # title's first /similar keeps its own meanwhile, at the cost every /similar had before; a process
 # that lives less than this (the console, a CLI run, a test that retrains) never pays for the rest.
 SIMILAR_WARM_UP_AFTER = 300.0
+# Then the coverage order's rows of the most-watched titles (ServedModel.alone_warm_up: 1,200 rows, 1.7 s of
+# one core and 37.6 MB, benchmarks/bench_serve.py): a newcomer who gave those titles reads them instead of
+# making them. Until then, and for other titles, a newcomer's first /recommend makes its rows and keeps them.
 EXPORT_PREFIX = ".community-ratings-"  # a retrain's private export of every rating, deleted after it
 LEGACY_EXPORT = "community-ratings.csv"  # written, and never deleted, by earlier versions
 ADMIN_RETRAIN = "admin-retrain"  # the cooldown's one key: every server shares the queue
@@ -274,8 +277,8 @@ class ModelHolder:
         return await asyncio.to_thread(serve)
 
     def _serve(self, loaded: Loaded) -> None:
-        """Swap in a newly loaded model, and warm its /similar up in the background (the previous
-        model's warm-up, if still running, stops)."""
+        """Swap in a newly loaded model, and warm its /similar and coverage rows up in the background (the
+        previous model's warm-up, if still running, stops)."""
         self._loaded = loaded
         if self._similar_warm_up is not None:
             self._similar_warm_up.cancel()
@@ -284,12 +287,12 @@ class ModelHolder:
     @staticmethod
     async def _warm_up_similar(served: ServedModel) -> None:
         await asyncio.sleep(SIMILAR_WARM_UP_AFTER)
-        steps = served.similar_warm_up()
-        try:
-            while await asyncio.to_thread(next, steps, None) is not None:
-                pass
-        except Exception:  # a /similar still asks Annoy itself: slower, not wrong
-            log.exception("warming up /similar failed")
+        for what, steps in (("/similar", served.similar_warm_up()), ("/recommend's coverage rows", served.alone_warm_up())):
+            try:
+                while await asyncio.to_thread(next, steps, None) is not None:
+                    pass
+            except Exception:  # a request makes what it needs itself: slower, not wrong
+                log.exception("warming up %s failed", what)
 
     async def _cold_raters(self, model: Recommender) -> dict[int, dict[int, float]]:
         """Every rating of the members who rated a title the model has no interactions for; none when

@@ -58,13 +58,15 @@ class AnnIndex:
         self.index.save(str(path))
 
     @classmethod
-    def load(cls, path: Path, dim: int, item_ids: np.ndarray, search_k: int) -> AnnIndex:
+    def load(cls, path: Path, dim: int, item_ids: np.ndarray, search_k: int, rows: np.ndarray | None = None) -> AnnIndex:
+        """An index save() wrote, over every item or (``rows``) the items it was built over."""
         index = AnnoyIndex(dim, "angular")
         if not index.load(str(path)):
             raise OSError(f"cannot load Annoy index {path}")
-        if index.get_n_items() != len(item_ids):
-            raise OSError(f"Annoy index {path} holds {index.get_n_items()} items, expected {len(item_ids)}")
-        return cls(index, item_ids, search_k)
+        expected = len(item_ids) if rows is None else len(rows)
+        if index.get_n_items() != expected:
+            raise OSError(f"Annoy index {path} holds {index.get_n_items()} items, expected {expected}")
+        return cls(index, item_ids, search_k, rows)
 
     def live(self) -> AnnIndex:
         """This index keeping nothing: every query asks Annoy (the reference the kept answers match)."""

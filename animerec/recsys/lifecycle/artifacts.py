@@ -3,6 +3,9 @@
     <root>/<version>/model.npz     factors, biases, id map, sparse item-item matrices, the cold-start
                                    vectors of catalog titles without interactions (no pickle)
     <root>/<version>/similar.ann   Annoy index over the /similar embeddings
+    <root>/<version>/similar-evidence.ann
+                                   the same over the titles placed by evidence (Recommender.evidence_ann),
+                                   when some are not: built once here, not on every load
     <root>/<version>/meta.json     version, trained_at, data fingerprint, hyperparameters, figures,
                                    and the sha256 of each file above
     <root>/current                 name of the version being served (replaced atomically)
@@ -34,6 +37,7 @@ from animerec.recsys.model import ModelConfig, Recommender
 
 FORMAT_VERSION = 2  # 2: the /similar embeddings are their own array (1 indexed the ALS factors)
 MODEL_FILE, ANN_FILE, META_FILE, CURRENT = "model.npz", "similar.ann", "meta.json", "current"
+EVIDENCE_ANN_FILE = "similar-evidence.ann"  # only with titles not placed by evidence (older models: built on load)
 KEEP_VERSIONS = 3
 LOCK_FILE = ".publish.lock"
 PUBLISH_LOCK_TIMEOUT = 120.0  # seconds a publish waits for another process's (which takes seconds)
@@ -77,14 +81,17 @@ def save(model: Recommender, directory: Path) -> None:
         **(model.cold.arrays() if model.cold is not None else {}),
     )
     np.savez(directory / MODEL_FILE, **arrays)
-    ann = model.ensure_ann()
-    ann.save(directory / ANN_FILE)
+    model.ensure_ann().save(directory / ANN_FILE)
+    files = [MODEL_FILE, ANN_FILE]
+    if not model.similar_evidenced().all():
+        model.evidence_ann().save(directory / EVIDENCE_ANN_FILE)
+        files.append(EVIDENCE_ANN_FILE)
     meta = dict(model.meta)
     meta.update(
         format=FORMAT_VERSION,
         hyperparameters=model.config.to_dict(),
         n_items=int(model.n_items),
-        files={name: sha256(directory / name) for name in (MODEL_FILE, ANN_FILE)},
+        files={name: sha256(directory / name) for name in files},
     )
     # A trainer writing a field the bot reads wrongly (or a misspelt count) fails here, not in the bot.
     ModelMeta.from_json(meta)
@@ -119,8 +126,11 @@ def load(directory: Path) -> Recommender:
                 z["item_popularity"], _sparse_from("ease", z), _sparse_from("cooc", z),
                 _sparse_from("cosine", z), z["similar_vectors"], meta, ColdVectors.from_arrays(z),
             )
-        model.attach_ann(AnnIndex.load(directory / ANN_FILE, model.similar_vectors.shape[1], model.similar_space()[0],
-                                       config.ann_search_k))
+        ids, dim = model.similar_space()[0], model.similar_vectors.shape[1]
+        model.attach_ann(AnnIndex.load(directory / ANN_FILE, dim, ids, config.ann_search_k))
+        if EVIDENCE_ANN_FILE in meta["files"]:
+            model.attach_evidence_ann(AnnIndex.load(directory / EVIDENCE_ANN_FILE, dim, ids, config.ann_search_k,
+                                                    rows=model.evidence_rows()))
     except (KeyError, ValueError, TypeError, OSError) as exc:
         raise ModelLoadError(f"model at {directory} cannot be loaded: {exc}") from None
     return model
@@ -129,14 +139,15 @@ def load(directory: Path) -> Recommender:
 def _check_meta(directory: Path, meta) -> None:
     """ModelLoadError unless meta.json has every field the loader and the bot read, with its type.
 
-    Without checksums for both files nothing vouches for them: such a model is corrupt, not trusted.
+    Without checksums for both files (and the evidence index's, when there is one) nothing vouches for
+    them: such a model is corrupt, not trusted.
     """
     if not isinstance(meta, dict):
         raise ModelLoadError(f"model at {directory} is corrupt: {META_FILE} is not an object")
     if meta.get("format") != FORMAT_VERSION:
         raise ModelLoadError(f"model at {directory} has format {meta.get('format')!r}, expected {FORMAT_VERSION}")
     files = meta.get("files")
-    if not (isinstance(files, dict) and set(files) == {MODEL_FILE, ANN_FILE}
+    if not (isinstance(files, dict) and set(files) - {EVIDENCE_ANN_FILE} == {MODEL_FILE, ANN_FILE}
             and all(isinstance(d, str) for d in files.values())):
         raise ModelLoadError(f"model at {directory} is corrupt: {META_FILE} lacks the checksums of its files")
     try:

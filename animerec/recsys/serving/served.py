@@ -15,6 +15,9 @@ drives its vector's score and the vector comes from the title's franchise or its
 from __future__ import annotations
 
 import copy
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -50,6 +53,12 @@ DISCOVER_WEIGHT = 0.5
 # for each pick its title already has. Only below COVERAGE_BELOW titles: longer lists cover several loves.
 COVERAGE_BELOW = 6
 COVERAGE_WEIGHT = 0.5
+# A liked title's ranking alone is the same for every member who gave it the same rating, so each is kept
+# (ServedModel._kept_alone) within this many bytes: about 500 rows as first made, or 2,000 asked again.
+ALONE_KEPT_BYTES = 64 << 20
+# ServedModel.alone_warm_up: the most-watched titles at the ratings newcomers give what they like.
+ALONE_WARM_UP_TITLES = 300
+ALONE_WARM_UP_RATINGS = (10.0, 9.0, 8.0, -1.0)
 # /similar with a filter this narrow searches the filtered titles exactly (~0.1 ms for 2,000).
 EXACT_FILTERED = 2_000
 # similar_warm_up asks Annoy for this many titles' candidates a step (~0.3 ms each).
@@ -126,11 +135,68 @@ class SimilarList:
     same_series: list[int]  # the title's own franchise, oldest first (grouped, never in neighbours)
 
 
+class _KeptRows:
+    """Rows of ServedModel._alone by (anime id, rating), least recently used out first past ``limit``
+    bytes. A row asked once is kept as made (float64, higher first); asked again, as its dense ranks (0
+    the title's best, tied values one rank) in the smallest unsigned dtype that holds ``n_items``: a
+    quarter of the bytes, and every comparison _covering makes of the row comes out the same (the sort
+    that ranks a row, about 0.4 ms against 1 ms to make it, is left to its second ask: a row asked once
+    never pays for it). Requests
+    share it from their threads: each look-up and store holds a lock, the work between them does not
+    (two requests making one row both store the same values)."""
+
+    def __init__(self, n_items: int, limit: int = ALONE_KEPT_BYTES) -> None:
+        self.masked = n_items  # a rank past every title's: a title the request may not show
+        self.dtype = np.min_scalar_type(n_items)
+        self.limit = limit
+        self._rows: OrderedDict[tuple[int, float], np.ndarray] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def get(self, key: tuple[int, float]) -> np.ndarray | None:
+        """The kept row (its ranks once asked for a second time), or None."""
+        with self._lock:
+            row = self._rows.get(key)
+            if row is not None:
+                self._rows.move_to_end(key)
+        if row is None or row.dtype == self.dtype:
+            return row
+        ranks = self.ranks(row)
+        self.put(key, ranks)
+        return ranks
+
+    def put(self, key: tuple[int, float], row: np.ndarray) -> None:
+        with self._lock:
+            old = self._rows.pop(key, None)
+            self._bytes += row.nbytes - (old.nbytes if old is not None else 0)
+            self._rows[key] = row
+            while self._bytes > self.limit and len(self._rows) > 1:
+                self._bytes -= self._rows.popitem(last=False)[1].nbytes
+
+    def ranks(self, row: np.ndarray) -> np.ndarray:
+        """Dense ranks of a row, best (highest) first: equal values one rank."""
+        out = np.zeros(len(row), self.dtype)
+        if len(row) == 0:
+            return out
+        order = np.argsort(-row)
+        ordered = row[order]
+        out[order[1:]] = np.cumsum(ordered[1:] != ordered[:-1])
+        return out
+
+
 class ServedModel:
     """A served model with the catalog and franchise graph it is shown through.
 
-    Built once per model (a hot swap builds a new one); every method is read-only, so requests may run
-    in threads side by side.
+    Built once per model (a hot swap builds a new one); every method is read-only but for the coverage
+    rows it keeps (_KeptRows, which locks around each look-up and store), so requests may run in threads
+    side by side.
     """
 
     def __init__(self, model: Recommender, catalog: Catalog, franchises: Franchises | None = None) -> None:
@@ -178,12 +244,16 @@ class ServedModel:
         cold = model.cold
         self._given_franchise = (np.concatenate([cold.warm_franchise, cold.franchise]) if cold is not None
                                  else np.full(len(ids), -1, np.int64))
+        # Each liked title's ranking alone, for the coverage order (_covering): made from this model's vectors.
+        self._kept_alone = _KeptRows(n)
 
     def with_model(self, model: Recommender) -> ServedModel:
         """This served model over ``model``, one with the same titles and vectors but its own cold
-        vectors (Recommender.with_own_cold): nothing here depends on a cold vector's values."""
+        vectors (Recommender.with_own_cold): nothing here depends on a cold vector's values but the kept
+        coverage rows, which start empty."""
         out = copy.copy(self)
         out.model = model
+        out._kept_alone = _KeptRows(self.n_items, self._kept_alone.limit)
         if model.cold is not None and len(model.cold.anime_ids):
             model.distinct_cold()
         return out
@@ -257,6 +327,30 @@ class ServedModel:
             every_z[self.n_trained:] = cold_z
             out[self.n_trained:] = self._cold_ranked(warm[None], cold_z[None], [user], [given], new_only)[0]
         return _Scored(out, terms, every_z)
+
+    def _alone_rows(self, loves: Sequence[int], ratings: Mapping[int, float]) -> list[np.ndarray]:
+        """_alone's row of each of ``loves``, from those kept (_KeptRows: dense ranks, or the values of a
+        row asked once) or made now, the missing ones together, and kept."""
+        keys = [(int(a), float(ratings[a])) for a in loves]
+        rows = [self._kept_alone.get(key) for key in keys]
+        missing = [j for j, row in enumerate(rows) if row is None]
+        if missing:
+            for j, row in zip(missing, self._alone([loves[j] for j in missing], ratings)):
+                rows[j] = row
+                self._kept_alone.put(keys[j], row)
+        return cast(list[np.ndarray], rows)
+
+    def _first_ranked(self, ranks: np.ndarray, n: int) -> np.ndarray | None:
+        """top_n over a row of dense ranks (_KeptRows), as a set: the best ``n`` titles the request may
+        show; None when titles tied in rank straddle the n-th place (top_n's choice among them is
+        argpartition's over the row's values, which the ranks do not keep)."""
+        n = min(n, int(np.count_nonzero(ranks < self._kept_alone.masked)))
+        if n <= 0:
+            return np.empty(0, np.int64)
+        part = np.argpartition(ranks, n - 1)[:n]
+        if np.count_nonzero(ranks <= ranks[part].max()) > n:
+            return None
+        return part
 
     def _alone(self, loves: Sequence[int], ratings: Mapping[int, float]) -> np.ndarray:
         """(loves x served titles): each of the anime ids ``loves`` ranked alone, as scores() ranks for a
@@ -489,14 +583,28 @@ class ServedModel:
         candidates are the best CANDIDATE_DEPTH by the score and each title's own best CANDIDATE_FIRST.
         Each item's adjusted score is set in ``scores`` as it is yielded; those never rise down the
         list, so the list and its match figure still run in one order."""
-        alone = self._alone(loves, ratings)
-        alone[:, ~np.isfinite(scores)] = -np.inf
-        pool = np.union1d(top_n(scores, CANDIDATE_DEPTH), np.concatenate([top_n(row, CANDIDATE_FIRST) for row in alone]))
+        shut = ~np.isfinite(scores)
+        rows = []  # each love's row over what this request may show: its dense ranks, or else its values
+        firsts = []  # each love's own best CANDIDATE_FIRST
+        for a, row in zip(loves, self._alone_rows(loves, ratings)):
+            first = None
+            if row.dtype == self._kept_alone.dtype:
+                row = np.where(shut, self._kept_alone.masked, row)
+                first = self._first_ranked(row, CANDIDATE_FIRST)
+                if first is None:  # the values decide which tied titles top_n takes: made again for them
+                    row = self._alone([a], ratings)[0]
+            if first is None:
+                row = np.where(shut, -np.inf, row)
+                first = top_n(row, CANDIDATE_FIRST)
+                row = -row
+            rows.append(row)
+            firsts.append(first)
+        pool = np.union1d(top_n(scores, CANDIDATE_DEPTH), np.concatenate(firsts))
         order = pool[np.argsort(-scores[pool], kind="stable")]
         order = order[np.isfinite(scores[order])]
         predicted.update(zip(order.tolist(), self.predictions(user, order).tolist()))
         # By rank in each title's own ranking: two loves' shared neighbours go to the one nearer to them.
-        ranks = np.argsort(np.argsort(-alone[:, order], axis=1, kind="stable"), axis=1, kind="stable")
+        ranks = np.vstack([np.argsort(np.argsort(row[order], kind="stable"), kind="stable") for row in rows])
         owner = np.argmin(ranks, axis=0)
         # One queue per liked title, each best first: the next candidate is the best head, less its title's picks.
         queues = [order[owner == k].tolist() for k in range(len(loves))]
@@ -680,6 +788,22 @@ class ServedModel:
                     asked += self._similar_index(by_evidence)[0].keep(part.tolist())
             yield asked
 
+    def alone_warm_up(self, titles: int = ALONE_WARM_UP_TITLES,
+                      ratings: Sequence[float] = ALONE_WARM_UP_RATINGS) -> Iterator[int]:
+        """Keeps the coverage order's row (_alone, as dense ranks) of each of the ``titles`` most-watched
+        titles at each of ``ratings`` ahead of a newcomer's first /recommend, one title a step; yields
+        how many rows each step made (0 for a title already kept at every rating). Without it a row is
+        made on the first request that needs it and kept from then on."""
+        kept = self._kept_alone
+        for i in self._most_watched[:titles].tolist():
+            a = int(self.ids[i])
+            made = 0
+            for r in ratings:
+                if kept.get((a, float(r))) is None:
+                    kept.put((a, float(r)), kept.ranks(self._alone([a], {a: r})[0]))
+                    made += 1
+            yield made
+
     def _rerank(self, i: int, candidates: list[tuple[int, float]], n: int,
                 allowed: np.ndarray | None) -> list[tuple[int, float]]:
         return rerank(i, candidates, self._popularity_of, self.rules.item_franchise_list, n,
@@ -757,6 +881,17 @@ def match_chance(score: float | np.ndarray) -> float | np.ndarray:
 
 def franchises_for(catalog: Catalog) -> Franchises:
     """The franchise graph over a catalog's titles: the bundled relations, with the titles after them
-    joined by the catalog build's work and franchise links (Franchises.load)."""
-    return Franchises.load(catalog)
+    joined by the catalog build's work and franchise links (Franchises.load). Made once per catalog (0.6 s)
+    and shared by every served model over it, a model swap's and another holder's: a catalog is never
+    changed in place (a refresh makes a new one), and the graph only reads it."""
+    with _FRANCHISES_LOCK:
+        made = _FRANCHISES.get(catalog)
+        if made is None:
+            made = _FRANCHISES[catalog] = Franchises.load(catalog)
+        return made
+
+
+# franchises_for's graphs, each living as long as its catalog (a Franchises holds no reference to it).
+_FRANCHISES: weakref.WeakKeyDictionary[Catalog, Franchises] = weakref.WeakKeyDictionary()
+_FRANCHISES_LOCK = threading.Lock()
 

@@ -64,7 +64,8 @@ async def test_the_ratings_export_is_private_and_lives_only_while_training(servi
 async def test_similar_warms_up_off_the_event_loop_after_a_swap_and_stops_with_its_model(data_dir, catalog,
                                                                                      monkeypatch):
     """The served model's /similar warm-up runs SIMILAR_WARM_UP_AFTER after it is swapped in, in a thread,
-    to its end; a model swapped out stops its warm-up, and so does closing the bot."""
+    to its end, then its coverage rows' (ServedModel.alone_warm_up), each step in a thread too; a model
+    swapped out stops its warm-up, and so does closing the bot."""
     steps = []
 
     def warm_up(served, step=500):
@@ -72,14 +73,21 @@ async def test_similar_warms_up_off_the_event_loop_after_a_swap_and_stops_with_i
             steps.append((served, k, threading.current_thread() is threading.main_thread()))
             yield 1
 
+    def alone_warm_up(served):
+        for k in range(2):
+            steps.append((served, f"rows {k}", threading.current_thread() is threading.main_thread()))
+            yield 4
+
     monkeypatch.setattr(ServedModel, "similar_warm_up", warm_up)
+    monkeypatch.setattr(ServedModel, "alone_warm_up", alone_warm_up)
     monkeypatch.setattr(model_holder, "SIMILAR_WARM_UP_AFTER", 0.0)
     service = Service(await Store.open(data_dir / "animerec.sqlite3"), catalog, data_dir, train_config="small")
     await service.start()
     try:
         first = service.models.served()
         await service.models._similar_warm_up
-        assert steps == [(first, 0, False), (first, 1, False), (first, 2, False)]
+        assert steps == [(first, 0, False), (first, 1, False), (first, 2, False), (first, "rows 0", False),
+                         (first, "rows 1", False)]
         monkeypatch.setattr(model_holder, "SIMILAR_WARM_UP_AFTER", 3600.0)
         assert await service.models.reload()
         waiting = service.models._similar_warm_up
@@ -89,7 +97,7 @@ async def test_similar_warms_up_off_the_event_loop_after_a_swap_and_stops_with_i
         last = service.models._similar_warm_up
     finally:
         await service.close()
-    assert last.cancelled() and len(steps) == 3
+    assert last.cancelled() and len(steps) == 5
 
 
 @pytest.mark.timeout(60)

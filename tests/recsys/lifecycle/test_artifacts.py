@@ -1,5 +1,7 @@
+import copy
 import json
 
+import coldkit
 import numpy as np
 import pytest
 
@@ -79,3 +81,44 @@ def test_the_saved_model_holds_no_per_user_array(board, board_model, tmp_path):
     assert shapes == {"item_ids": (n_items,), "item_factors": (n_items, 4), "item_bias": (n_items,),
                       "item_popularity": (n_items,), "global_mean": (), "similar_vectors": (n_items, dim)}
     assert sparse == {f"{m}_shape": (n_items, n_items) for m in ("ease", "cooc", "cosine")}
+
+
+@pytest.fixture(scope="module")
+def cold_plant():
+    """(served model, catalog): the checkerboard trained with a catalog that has cold titles (tests/coldkit.py)."""
+    return coldkit.cold_plant()
+
+
+def test_the_evidence_index_is_saved_with_a_model_whose_content_guesses_it_leaves_out(cold_plant, tmp_path):
+    """A model with content-guess titles publishes the index /similar searches for titles placed by evidence,
+    and a load serves that one (the same neighbours a build gives) instead of building it again; its file is
+    checked like the others."""
+    model = copy.copy(cold_plant[0].model)
+    model.meta = {k: v for k, v in model.meta.items() if k != "version"}
+    evidenced = model.similar_evidenced()
+    assert not evidenced.all() and evidenced.any()  # the plant has both kinds
+    path = artifacts.publish(model, tmp_path)
+    assert {p.name for p in path.iterdir()} == {"model.npz", "similar.ann", "similar-evidence.ann", "meta.json"}
+    loaded = artifacts.load_current(tmp_path)
+    assert loaded._evidence_ann is not None  # attached by the load, not left for the first /similar
+    index = loaded.evidence_ann()
+    assert np.array_equal(index.rows, np.flatnonzero(evidenced))
+    for i in np.flatnonzero(evidenced).tolist():
+        assert index.neighbours(i, 5) == model.evidence_ann().neighbours(i, 5)
+    (path / "similar-evidence.ann").unlink()
+    with pytest.raises(ModelLoadError, match="incomplete: similar-evidence.ann missing"):
+        artifacts.load_current(tmp_path)
+
+
+def test_a_model_saved_before_the_evidence_index_was_builds_it_on_first_need(cold_plant, tmp_path):
+    model = copy.copy(cold_plant[0].model)
+    model.meta = {k: v for k, v in model.meta.items() if k != "version"}
+    path = artifacts.publish(model, tmp_path)
+    (path / "similar-evidence.ann").unlink()
+    meta = json.loads((path / "meta.json").read_text())
+    del meta["files"]["similar-evidence.ann"]
+    (path / "meta.json").write_text(json.dumps(meta))
+    loaded = artifacts.load_current(tmp_path)
+    assert loaded._evidence_ann is None
+    some = int(np.flatnonzero(model.similar_evidenced())[0])
+    assert loaded.evidence_ann().neighbours(some, 5) == model.evidence_ann().neighbours(some, 5)

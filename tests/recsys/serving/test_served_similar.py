@@ -8,7 +8,7 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
-from recsys.conftest import CountingAnnoy, grouped_franchises
+from recsys.conftest import CountingAnnoy, content_table, grouped_franchises
 
 from animerec.recsys.algorithms.embeddings import CANDIDATES
 from animerec.recsys.catalog.catalog import Anime, Catalog
@@ -51,11 +51,7 @@ def _world() -> tuple[pd.DataFrame, Catalog, pd.DataFrame]:
         for _ in range(2):  # some taste across blocks, so that lists have near and far neighbours
             rows.append((f"u{u}", _title(int(rng.integers(BLOCKS)), int(rng.integers(PER_BLOCK))), 7.0))
     board = pd.DataFrame(rows, columns=["user_id", "anime_id", "rating"]).drop_duplicates(["user_id", "anime_id"])
-    table = pd.DataFrame({
-        "anime_id": [a.anime_id for a in titles], "genres": ["|".join(a.genres) for a in titles],
-        "type": [a.type for a in titles], "year": [a.year for a in titles],
-        "start_date": [a.start_date for a in titles], "members_latest": [a.members for a in titles],
-        "franchise_id": [a.franchise_id for a in titles], "work_id": [a.work_id for a in titles]})
+    table = content_table(titles)
     return board, Catalog(titles), table
 
 
