@@ -279,6 +279,7 @@ class FanRules:
         predictions: Callable[[int], Sequence[float]],
         floors: Sequence[float],
         n: int,
+        vouched: AbstractSet[int] = frozenset(),
     ) -> list[Slot]:
         """Up to n slots, one per work, from ``candidates`` (item indices, best ``scores`` first),
         for the members who gave ``gave`` (one FanRules.given each, or their anime ids; one member for
@@ -290,7 +291,7 @@ class FanRules:
         season that comes next for them), or a special when the work has nothing else. A work nobody
         started offers its entry point, unless that is ``blocked``.
         The title shown needs every member's prediction (``predictions``, one per member in the order
-        of ``gave``) at or above that member's floor.
+        of ``gave``) at or above that member's floor, unless it is ``vouched`` for (item indices).
         """
         members = [g if isinstance(g, Given) else self.given(g) for g in gave]
         started = frozenset().union(*(g.started for g in members))
@@ -330,7 +331,7 @@ class FanRules:
             elif shown in shown_already:
                 continue
             below = any(p < bar for p, bar in zip(predictions(shown), floors))  # (the caller keeps them)
-            if floor and below:
+            if floor and below and shown not in vouched:
                 continue
             shown_already.add(shown)
             out.append(Slot(shown, i, kind))

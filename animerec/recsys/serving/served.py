@@ -127,6 +127,9 @@ class _Scored:
     scores: np.ndarray  # ServedModel.scores
     terms: list  # the item-item terms behind the trained titles' scores (Recommender.ranking)
     z: np.ndarray  # x_u . y standardized over its kind, trained or cold (Recommender.preference_z)
+    # Per cold title, the member's best score of an earlier title of its work they rated at least the cold path's
+    # liked_rating, else 0 (ServedModel._loved_works); None without cold titles.
+    loved: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -323,10 +326,12 @@ class ServedModel:
         out[: self.n_trained] = warm
         every_z = np.empty(self.n_items, np.float64)
         every_z[: self.n_trained] = warm_z
+        loved = None
         if cold_z is not None and self.n_items > self.n_trained:
             every_z[self.n_trained:] = cold_z
-            out[self.n_trained:] = self._cold_ranked(warm[None], cold_z[None], [user], [given], new_only)[0]
-        return _Scored(out, terms, every_z)
+            placed, loved_works = self._cold_ranked(warm[None], cold_z[None], [user], [given], new_only)
+            out[self.n_trained:], loved = placed[0], loved_works[0]
+        return _Scored(out, terms, every_z, loved)
 
     def _alone_rows(self, loves: Sequence[int], ratings: Mapping[int, float]) -> list[np.ndarray]:
         """_alone's row of each of ``loves``, from those kept (_KeptRows: dense ranks, or the values of a
@@ -363,14 +368,14 @@ class ServedModel:
         out[:, :n] = warm
         cold_zs = [cold_z for _, cold_z in zs if cold_z is not None]
         if len(cold_zs) == len(loves) and self.n_items > n:
-            out[:, n:] = self._cold_ranked(warm, np.vstack(cold_zs), users, [self.given([a]) for a in loves], False)
+            out[:, n:] = self._cold_ranked(warm, np.vstack(cold_zs), users, [self.given([a]) for a in loves], False)[0]
         return np.vstack([standardized(row) for row in out])
 
     def _cold_ranked(self, warm: np.ndarray, cold_z: np.ndarray, users: Sequence[FoldedUser],
-                     given: Sequence[np.ndarray], new_only: bool) -> np.ndarray:
+                     given: Sequence[np.ndarray], new_only: bool) -> tuple[np.ndarray, np.ndarray]:
         """(members x cold titles): the cold titles' ranking scores for each member, placed among their
-        trained titles' ``warm`` (members x trained) by cold_placed; ``cold_z`` their standardized
-        x_u . y of the cold titles, ``given`` the item indices each gave."""
+        trained titles' ``warm`` (members x trained) by cold_placed, and the _loved_works they were placed
+        by; ``cold_z`` their standardized x_u . y of the cold titles, ``given`` the item indices each gave."""
         cold = self.model.cold
         assert cold is not None
         member = np.repeat(np.arange(len(given)), [len(g) for g in given])
@@ -393,7 +398,8 @@ class ServedModel:
             j, goes_on = self._cold_by_work.pairs(self.rules.item_work[rows])
             placeable[member[j], goes_on] = True
         return np.vstack([cold_placed(warm[k], scores[k], placeable=None if placeable is None else placeable[k],
-                                      loved_work=loved_work[k], work=self._cold_work) for k in range(len(given))])
+                                      loved_work=loved_work[k], work=self._cold_work) for k in range(len(given))]), \
+            loved_work
 
     def _loved_works(self, users: Sequence[FoldedUser]) -> np.ndarray:
         """(members x cold titles): each member's best score of a title the cold title comes after (by
@@ -499,7 +505,13 @@ class ServedModel:
         else:
             candidates = self._candidates(scores, user, predicted)
         lowest = pick_floor(ratings)  # the list's floor, below what the member likes
-        slots = self.rules.slots(candidates, scores, blocked, [mine], prediction, [lowest], n)
+        # A new season of a work the member liked (a title of it they scored at or above member_floor) is
+        # predicted from its predecessor's vector shrunk toward a content guess: under a member who scores only
+        # 8s to 10s that doubt alone sinks it under the floor (Attack on Titan's later seasons for a member who
+        # gave the first 9 of a 9.0 mean). Their own score of the work is the better evidence: the floor lets it by.
+        vouched = frozenset() if scored.loved is None else \
+            frozenset((np.flatnonzero((scored.loved > 0) & (scored.loved >= floor)) + self.n_trained).tolist())
+        slots = self.rules.slots(candidates, scores, blocked, [mine], prediction, [lowest], n, vouched)
         # A continue pick names the title it goes on from, and is one only when it has one. An entry of a
         # started work that comes after no title the member gave (Nekomonogatari: Kuro, which aired before
         # Monogatari Second Season, for a member who gave only the latter) continues nothing of theirs: it

@@ -284,6 +284,28 @@ def test_served_cold_scores_follow_the_evaluated_cold_start_scores(served):
     assert served_scores[cold_ids.index(1030)] > served_scores[new_works].max()
 
 
+def test_a_doubted_new_season_of_a_work_the_member_liked_passes_their_floor_and_no_other_title_does(served):
+    """A new season predicted far under a member's floor (its item bias lowered: a predecessor's vector
+    shrunk toward a poor content guess) is still their continue pick when they scored the work at or above
+    what they like (member_floor), and held out when they scored it under that; every other pick keeps the floor."""
+    cold = served.model.cold
+    bias = cold.bias.copy()
+    bias[cold.index_of(1030)] -= 3.0
+    model = dataclasses.replace(served.model, cold=dataclasses.replace(cold, bias=bias))
+    doubted = ServedModel(model, served.catalog, served.franchises)
+    at_1030 = np.array([doubted.index_of(1030)])
+    liked = {a: 10.0 for a in range(1010, 1016)}  # franchise B's two seasons among six 10s: floor 9.25
+    found = doubted.recommend(liked, 10)
+    assert doubted.predictions(model.fold_in(liked), at_1030)[0] < found.floor - 2
+    picks = {p.anime_id: p for p in found.picks}
+    assert (picks[1030].kind, picks[1030].because) == (CONTINUE, 1011)
+    assert all(p.predicted >= found.floor for p in found.picks if p.anime_id != 1030)
+    less = {1010: 8.0, 1011: 8.0, 1012: 10.0, 1013: 10.0, 1014: 10.0, 1015: 10.0}  # B under member_floor 8.83
+    found = doubted.recommend(less, 10)
+    assert doubted.predictions(model.fold_in(less), at_1030)[0] < found.floor
+    assert 1030 not in {p.anime_id for p in found.picks} and len(found.picks) == 10
+
+
 @pytest.mark.parametrize("member", [{1000: 9.0, 1001: 9.0}, BLOCK1_FAN, {1015: 10.0, 1016: 9.0}])
 def test_a_list_of_new_titles_only_keeps_the_evaluated_cold_start_order(served, member):
     """/recommend new and /seasonal hold only titles without interactions: they stand in the order of

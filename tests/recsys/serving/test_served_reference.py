@@ -53,7 +53,7 @@ class Reference(ServedModel):
             np.isin(work[n:], work[rows])
         out[n:] = cold_placed(out[:n], scores, placeable=placeable, loved_work=loved, work=work[n:])
         z = np.concatenate([standardized(model.item_factors @ user.pref), cold_z])
-        return _Scored(out, terms, z)
+        return _Scored(out, terms, z, loved)
 
     def _alone(self, loves, ratings):  # each liked title's own scoring, one at a time
         users = [self.model.fold_in({a: ratings[a]}) for a in loves]
