@@ -645,7 +645,8 @@ class ServedModel:
         franchise or its raters says anything of the titles it follows: a content or prior vector never
         names one. A vector-driven pick also needs the named title to add DRIVES_SHARE of what the given
         titles add, and its vector score to stand DRIVES_ABOVE sd above its kind's (trained or cold; else
-        popularity put it there): ``z``, _Scored.z."""
+        popularity put it there): ``z``, _Scored.z. A new title that continues a trained one of a franchise
+        the member liked names their best-scored title of it (their start of the franchise keeps it up)."""
         out = list(fixed)
         todo = [j for j, b in enumerate(fixed) if b is None]
         n_seen = len(user.seen)
@@ -676,6 +677,21 @@ class ServedModel:
             for col, j in enumerate(cols):
                 if ok[best[col], col]:
                     out[j] = int(given_ids[best[col]])
+        # A new title of a franchise the member liked a title of (a spin-off, a side story: its own work) that
+        # continues a trained title stands where it does because they started that franchise: for a member who
+        # gave none of it, it drops (ColdConfig.unstarted_penalty). The liked title of it they scored highest is
+        # its reason, where "widely watched" would be the popularity prior's word for a title with a few
+        # thousand MyAnimeList members (One Piece: Heroines for a newcomer who gave One Piece 9).
+        cold = self.model.cold
+        started = [j for j, b in enumerate(out) if b is None and idx[j] >= n and cold is not None
+                   and cold.anchor[idx[j] - n] >= 0]
+        if started:
+            franchise = self.rules.item_franchise
+            mine = franchise[given] >= 0
+            for j in started:
+                of_it = np.flatnonzero(mine & liked & (franchise[given] == franchise[idx[j]]))
+                if len(of_it):
+                    out[j] = int(given_ids[of_it[np.argmax(rated[of_it])]])
         return out
 
     def _vectors(self, idx: np.ndarray) -> np.ndarray:

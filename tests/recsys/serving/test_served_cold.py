@@ -306,6 +306,16 @@ def test_a_doubted_new_season_of_a_work_the_member_liked_passes_their_floor_and_
     assert 1030 not in {p.anime_id for p in found.picks} and len(found.picks) == 10
 
 
+@pytest.mark.parametrize("member, named", [({1000: 10.0, 1001: 8.0, 1015: 9.0, 1016: 9.0}, 1000),
+                                           ({1002: 9.0, 1010: 9.0}, 1002), ({1000: 3.0, 1004: 9.0, 1005: 9.0}, None)])
+def test_a_new_spin_off_of_a_franchise_the_member_liked_names_their_best_scored_title_of_it(served, member, named):
+    """1024 continues franchise A's 1003 in a work of its own: it is on the list because the member started A
+    (a member who gave none of A has it dropped), so its reason is the A title they scored highest; one who
+    scored A under what they like hears no A title named."""
+    pick = {p.anime_id: p for p in served.recommend(member, 20).picks}[1024]
+    assert (pick.kind, pick.because) == (NEW, named)
+
+
 @pytest.mark.parametrize("member", [{1000: 9.0, 1001: 9.0}, BLOCK1_FAN, {1015: 10.0, 1016: 9.0}])
 def test_a_list_of_new_titles_only_keeps_the_evaluated_cold_start_order(served, member):
     """/recommend new and /seasonal hold only titles without interactions: they stand in the order of
