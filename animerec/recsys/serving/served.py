@@ -533,8 +533,9 @@ class ServedModel:
                     user: FoldedUser | None = None) -> list[Pick]:
         """Given titles (e.g. a season's shows) ranked for a member, none they gave, with the words
         /recommend would use: CONTINUE (naming the title it goes on from) where the member started the
-        work and can go on to it (FanRules.can_continue), else NEW with its "because". No floor and
-        no one-per-franchise: the caller asked for these titles. A later entry of a series the member has
+        work and can go on to it (FanRules.can_continue), else NEW with its "because" (the liked title of
+        its work they gave, where they have not caught up with it). No floor and no one-per-franchise: the
+        caller asked for these titles. A later entry of a series the member has
         not started (Re:Zero's 4th season for someone who never saw Re:Zero) comes after the rest, with
         where the series starts (Pick.starts_at), as /recommend would send them there. Titles not served
         are left out."""
@@ -549,16 +550,28 @@ class ServedModel:
         idx = idx[np.argsort(-scores[idx], kind="stable")]
         predicted = self.predictions(user, idx)
         given, mine, rules = ratings.keys(), self.rules.given(ratings), self.rules
-        fixed, starts = [], []
-        for i in idx.tolist():
+        floor = member_floor(ratings)
+        fixed, starts, behind = [], [], {}
+        for j, i in enumerate(idx.tolist()):
             started = rules.work_of(i) in mine.started
             # A continue pick goes on from a title the member gave, directly before it (through specials).
-            before = rules.before(i) & given if started and rules.can_continue(i, mine) else ()
+            goes_on = started and rules.can_continue(i, mine)
+            before = rules.before(i) & given if goes_on else ()
             fixed.append(max(before, key=lambda a: ratings[a]) if before else None)
+            if started and not goes_on:
+                # A later season of a work the member liked but has not caught up with (they gave season 1
+                # of a season's 3rd): their title of it is the reason, not another title of its genres (and
+                # for a new season, what lifts it: ColdConfig.liked_continuation_weight).
+                theirs = [a for a in given if self.franchises.work_of(a) == rules.work_of(i)
+                          and (ratings[a] < 0 or ratings[a] >= floor)]
+                if theirs:
+                    behind[j] = max(theirs, key=lambda a: ratings[a])
             entry = rules.entry_point(i)
             later = not started and entry >= 0 and entry != i and bool(rules.before(i))
             starts.append(int(self.ids[entry]) if later else None)
-        reasons = self._because(user, ratings, idx, fixed, terms, member_floor(ratings), scored.z)
+        reasons = self._because(user, ratings, idx, fixed, terms, floor, scored.z)
+        for j, a in behind.items():
+            reasons[j] = a
         ranked = scores[idx]  # a season's shows at once: per-show numpy scalars were a third of the call
         out = [Pick(anime_id, score, p, match, CONTINUE if goes_on is not None else NEW, reason, more, source, start)
                for anime_id, score, match, p, goes_on, reason, more, source, start in zip(

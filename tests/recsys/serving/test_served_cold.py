@@ -144,6 +144,16 @@ def test_rank_titles_marks_continue_picks_and_leaves_out_given_titles(served):
     assert [p.score for p in ranked] == sorted((p.score for p in ranked), reverse=True)
 
 
+@pytest.mark.parametrize("member, named", [({1010: 9.0, 1015: 10.0, 1016: 10.0}, 1010),
+                                           ({1010: 8.0, 1012: 10.0, 1013: 10.0, 1014: 9.0, 1015: 10.0}, 1015)])
+def test_a_later_season_of_a_work_the_member_has_not_caught_up_with_names_their_title_of_it(served, member, named):
+    """1030 comes after 1011, which the member has not seen: not a continue pick. Its reason is the title of
+    its work they gave and liked (1010), not another liked title of its genres (1015); when they scored 1010
+    under what they like (member_floor 8.9), the reason is found as for any other show."""
+    pick = {p.anime_id: p for p in served.rank_titles(member, [1030, 1020, 1021])}[1030]
+    assert (pick.kind, pick.because) == (NEW, named)
+
+
 def test_a_watch_party_of_two_fans_of_the_franchise_can_continue_to_its_new_season(served):
     picks = group_picks(served, [BLOCK1_FAN, {1010: 10.0, 1011: 8.0, 1015: 9.0}], 10)
     assert 1030 in [p.anime_id for p in picks]
