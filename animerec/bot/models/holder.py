@@ -277,8 +277,9 @@ class ModelHolder:
         return await asyncio.to_thread(serve)
 
     def _serve(self, loaded: Loaded) -> None:
-        """Swap in a newly loaded model, and warm its /similar and coverage rows up in the background (the
-        previous model's warm-up, if still running, stops)."""
+        """Swap in a newly loaded model, a community refresh's copy or the model over a new catalog, and warm
+        its /similar and coverage rows up in the background (the previous model's warm-up, if still running,
+        stops; /similar's answers belong to the model's indexes, so only those not asked yet are asked)."""
         self._loaded = loaded
         if self._similar_warm_up is not None:
             self._similar_warm_up.cancel()
@@ -329,7 +330,7 @@ class ModelHolder:
 
         refreshed, folded = await asyncio.to_thread(fold)
         if refreshed is not loaded and self._loaded is loaded:  # else a reload meanwhile folded in its own
-            self._loaded = refreshed
+            self._serve(refreshed)  # the copy's coverage rows start empty; /similar's answers it shares
         return folded
 
     async def use_catalog(self, catalog: Catalog) -> None:
@@ -340,7 +341,7 @@ class ModelHolder:
         while (loaded := self._loaded) is not None and loaded.served.catalog is not catalog:
             served = await asyncio.to_thread(ServedModel, loaded.served.model, catalog, franchises)
             if self._loaded is loaded:  # else a reload meanwhile built its own: look again
-                self._loaded = Loaded(served, loaded.meta, loaded.folded_from)
+                self._serve(Loaded(served, loaded.meta, loaded.folded_from))
 
     async def reload(self) -> bool:
         """Swap in the published `current` model; on a bad one keep serving the old (logged)."""

@@ -434,6 +434,36 @@ async def test_a_community_refresh_with_no_new_rating_copies_nothing(service, mo
     assert service.models.served() is not folded
 
 
+@pytest.mark.timeout(120)
+async def test_a_community_refresh_warms_up_the_copy_it_swaps_in(service, monkeypatch):
+    """A refresh that folds a title in serves a copy whose coverage rows start empty: the copy is warmed up as
+    a reloaded model is (the previous warm-up stops), and a refresh that copies nothing leaves the warm-up be."""
+    warmed = []
+
+    def similar_warm_up(served, step=500):
+        yield 0
+
+    def alone_warm_up(served):
+        warmed.append(served)
+        yield 1
+
+    monkeypatch.setattr(ServedModel, "similar_warm_up", similar_warm_up)
+    monkeypatch.setattr(ServedModel, "alone_warm_up", alone_warm_up)
+    monkeypatch.setattr(model_holder, "SIMILAR_WARM_UP_AFTER", 0.0)
+    before = service.models._similar_warm_up
+    enough = service.models.served().model.cold.config.min_raters
+    for member in range(1, enough + 1):
+        await service.store.upsert_ratings(member, {FRIEREN: 9.0, STEINS_GATE: 9.0})
+    assert await service.models.refresh_community() == 1
+    refreshed, task = service.models.served(), service.models._similar_warm_up
+    await asyncio.sleep(0)
+    assert task is not before and before is not None and before.cancelled()  # it was waiting its 300 s
+    await task
+    assert warmed == [refreshed]
+    assert await service.models.refresh_community() == 0
+    assert service.models._similar_warm_up is task and warmed == [refreshed]
+
+
 # In a process of its own: the compiled kernels and numba's registries live once per process, and any
 # earlier test here may have loaded them already.
 FIRST_RANKING = """
