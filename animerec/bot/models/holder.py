@@ -113,7 +113,7 @@ class ModelHolder:
         self.first_failure: TrainingRecord | None = None  # while no model: the last failed try, and
         self.next_training_at: datetime | None = None  # when the next one starts
         self._ranking = ThreadPoolExecutor(RANKING_THREADS, thread_name_prefix="ranking")
-        self._similar_warm_up: asyncio.Task[None] | None = None  # of the model served (_serve)
+        self._serving_warm_up: asyncio.Task[None] | None = None  # of the model served (_serve)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -217,7 +217,7 @@ class ModelHolder:
 
     async def close(self) -> None:
         """Stop training: cancelling kills the training child (see run_training)."""
-        tasks = [t for t in (self._first_training, self._retrain, self._watcher, self._similar_warm_up)
+        tasks = [t for t in (self._first_training, self._retrain, self._watcher, self._serving_warm_up)
                  if t is not None]
         for task in tasks:
             task.cancel()
@@ -281,12 +281,12 @@ class ModelHolder:
         its /similar and coverage rows up in the background (the previous model's warm-up, if still running,
         stops; /similar's answers belong to the model's indexes, so only those not asked yet are asked)."""
         self._loaded = loaded
-        if self._similar_warm_up is not None:
-            self._similar_warm_up.cancel()
-        self._similar_warm_up = asyncio.create_task(self._warm_up_similar(loaded.served), name="similar-warm-up")
+        if self._serving_warm_up is not None:
+            self._serving_warm_up.cancel()
+        self._serving_warm_up = asyncio.create_task(self._warm_up_serving(loaded.served), name="serving-warm-up")
 
     @staticmethod
-    async def _warm_up_similar(served: ServedModel) -> None:
+    async def _warm_up_serving(served: ServedModel) -> None:
         await asyncio.sleep(SIMILAR_WARM_UP_AFTER)
         for what, steps in (("/similar", served.similar_warm_up()), ("/recommend's coverage rows", served.alone_warm_up())):
             try:

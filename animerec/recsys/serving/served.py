@@ -700,9 +700,10 @@ class ServedModel:
                    and cold.anchor[idx[j] - n] >= 0]
         if started:
             franchise = self.rules.item_franchise
-            mine = franchise[given] >= 0
+            # The franchise of each liked given title, -2 (no franchise's) for the others and those in none.
+            liked_franchise = np.where(liked & (franchise[given] >= 0), franchise[given], -2)
             for j in started:
-                of_it = np.flatnonzero(mine & liked & (franchise[given] == franchise[idx[j]]))
+                of_it = np.flatnonzero(liked_franchise == franchise[idx[j]])
                 if len(of_it):
                     out[j] = int(given_ids[of_it[np.argmax(rated[of_it])]])
         return out

@@ -85,16 +85,16 @@ async def test_similar_warms_up_off_the_event_loop_after_a_swap_and_stops_with_i
     await service.start()
     try:
         first = service.models.served()
-        await service.models._similar_warm_up
+        await service.models._serving_warm_up
         assert steps == [(first, 0, False), (first, 1, False), (first, 2, False), (first, "rows 0", False),
                          (first, "rows 1", False)]
         monkeypatch.setattr(model_holder, "SIMILAR_WARM_UP_AFTER", 3600.0)
         assert await service.models.reload()
-        waiting = service.models._similar_warm_up
+        waiting = service.models._serving_warm_up
         assert await service.models.reload() and service.models.served() is not first
         await asyncio.sleep(0)
         assert waiting.cancelled()
-        last = service.models._similar_warm_up
+        last = service.models._serving_warm_up
     finally:
         await service.close()
     assert last.cancelled() and len(steps) == 5
@@ -450,18 +450,18 @@ async def test_a_community_refresh_warms_up_the_copy_it_swaps_in(service, monkey
     monkeypatch.setattr(ServedModel, "similar_warm_up", similar_warm_up)
     monkeypatch.setattr(ServedModel, "alone_warm_up", alone_warm_up)
     monkeypatch.setattr(model_holder, "SIMILAR_WARM_UP_AFTER", 0.0)
-    before = service.models._similar_warm_up
+    before = service.models._serving_warm_up
     enough = service.models.served().model.cold.config.min_raters
     for member in range(1, enough + 1):
         await service.store.upsert_ratings(member, {FRIEREN: 9.0, STEINS_GATE: 9.0})
     assert await service.models.refresh_community() == 1
-    refreshed, task = service.models.served(), service.models._similar_warm_up
+    refreshed, task = service.models.served(), service.models._serving_warm_up
     await asyncio.sleep(0)
     assert task is not before and before is not None and before.cancelled()  # it was waiting its 300 s
     await task
     assert warmed == [refreshed]
     assert await service.models.refresh_community() == 0
-    assert service.models._similar_warm_up is task and warmed == [refreshed]
+    assert service.models._serving_warm_up is task and warmed == [refreshed]
 
 
 # In a process of its own: the compiled kernels and numba's registries live once per process, and any
