@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from animerec.recsys.model import ModelConfig, calibrated, confidence_weight
+from animerec.recsys.model import ModelConfig, calibrated, confidence_weight, top_n
 
 BLOCK_ITEMS = 10  # as in conftest.checkerboard
 
@@ -104,3 +104,25 @@ def test_the_blend_moves_from_the_short_to_the_long_weights_with_the_history(boa
     mid = board_model.fold_in({a: 8.0 for a in given[:6]})
     np.testing.assert_allclose(ranked(mid, long_history=8, blend_factorization=0.5, long_blend_factorization=2.5),
                                ranked(mid, long_history=1000, blend_factorization=1.5), rtol=1e-5)
+
+
+def test_top_n_takes_the_best_finite_scores_and_the_lower_index_of_a_tie():
+    scores = np.array([2.0, np.nan, 5.0, 2.0, -np.inf, 5.0, 1.0, np.inf, 2.0])
+    assert top_n(scores, 1).tolist() == [2]
+    assert top_n(scores, 3).tolist() == [2, 5, 0]  # of the three 2.0s, index 0
+    assert top_n(scores, 4).tolist() == [2, 5, 0, 3]
+    assert top_n(scores, 20).tolist() == [2, 5, 0, 3, 8, 6]  # never nan or an infinity
+    assert top_n(scores.astype(np.float32), 4).tolist() == [2, 5, 0, 3]
+    assert top_n(np.array([3, 1, 3]), 2).tolist() == [0, 2]
+    assert top_n(scores, 0).tolist() == [] and top_n(np.full(4, -np.inf), 2).tolist() == []
+
+
+def test_top_n_agrees_with_a_full_sort_on_random_ties():
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        scores = rng.integers(0, 6, int(rng.integers(1, 80))).astype(np.float64)
+        scores[rng.random(len(scores)) < 0.2] = -np.inf
+        n = int(rng.integers(1, 90))
+        finite = np.flatnonzero(np.isfinite(scores))
+        want = finite[np.lexsort((finite, -scores[finite]))][:n]
+        assert top_n(scores, n).tolist() == want.tolist()

@@ -345,17 +345,13 @@ class ServedModel:
                 self._kept_alone.put(keys[j], row)
         return cast(list[np.ndarray], rows)
 
-    def _first_ranked(self, ranks: np.ndarray, n: int) -> np.ndarray | None:
+    def _first_ranked(self, ranks: np.ndarray, n: int) -> np.ndarray:
         """top_n over a row of dense ranks (_KeptRows), as a set: the best ``n`` titles the request may
-        show; None when titles tied in rank straddle the n-th place (top_n's choice among them is
-        argpartition's over the row's values, which the ranks do not keep)."""
-        n = min(n, int(np.count_nonzero(ranks < self._kept_alone.masked)))
-        if n <= 0:
-            return np.empty(0, np.int64)
-        part = np.argpartition(ranks, n - 1)[:n]
-        if np.count_nonzero(ranks <= ranks[part].max()) > n:
-            return None
-        return part
+        show. Of titles tied in rank at the n-th place, top_n over the row's values takes the lower item
+        indices, and so does this."""
+        key = -ranks.astype(np.float64)
+        key[ranks >= self._kept_alone.masked] = -np.inf
+        return top_n(key, n)
 
     def _alone(self, loves: Sequence[int], ratings: Mapping[int, float]) -> np.ndarray:
         """(loves x served titles): each of the anime ids ``loves`` ranked alone, as scores() ranks for a
@@ -611,14 +607,11 @@ class ServedModel:
         shut = ~np.isfinite(scores)
         rows = []  # each love's row over what this request may show: its dense ranks, or else its values
         firsts = []  # each love's own best CANDIDATE_FIRST
-        for a, row in zip(loves, self._alone_rows(loves, ratings)):
-            first = None
+        for row in self._alone_rows(loves, ratings):
             if row.dtype == self._kept_alone.dtype:
                 row = np.where(shut, self._kept_alone.masked, row)
                 first = self._first_ranked(row, CANDIDATE_FIRST)
-                if first is None:  # the values decide which tied titles top_n takes: made again for them
-                    row = self._alone([a], ratings)[0]
-            if first is None:
+            else:
                 row = np.where(shut, -np.inf, row)
                 first = top_n(row, CANDIDATE_FIRST)
                 row = -row

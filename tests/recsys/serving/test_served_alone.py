@@ -133,38 +133,42 @@ def test_kept_rows_list_what_rows_made_on_each_request_list(pair):
     assert set(served._kept_alone._rows) == _kept_keys(members)
 
 
-def test_ties_across_the_first_candidates_edge_are_made_again(pair, monkeypatch):
+def test_ties_across_the_first_candidates_edge_are_read_from_the_kept_ranks(pair, monkeypatch):
     """Over the cold titles alone (38 a member may be shown: eight new seasons, then the 30 twins, tied)
-    the edge of 20 first candidates falls inside the twins' tie: which of them top_n takes is its choice
-    over the values, so those rows are made again, and the lists agree."""
+    the edge of 20 first candidates falls inside the twins' tie: top_n takes the lower indices of a tie,
+    which the kept ranks know, so no row is made past its first ask, and the lists agree."""
     served, made = pair
     monkeypatch.setattr(served_module, "CANDIDATE_FIRST", 20)
-    remade = []
+    made_rows = []
     alone = ServedModel._alone
 
     def counting(self, loves, ratings):
         if self is served:
-            remade.append(len(loves))
+            made_rows.extend((a, ratings[a]) for a in loves)
         return alone(self, loves, ratings)
 
     monkeypatch.setattr(ServedModel, "_alone", counting)
+    served._kept_alone = _KeptRows(served.n_items)
     new = _masks(served)[2]
     members = [{6000 + b: 10.0, 6000 + (b + 1) % BLOCKS: 9.0} for b in range(BLOCKS)]
     for _ in range(3):
         for ratings in members:
             assert _picks(served.recommend(ratings, 10, allowed=new)) == _picks(made.recommend(ratings, 10, allowed=new))
-    assert sum(remade) > 2 * BLOCKS  # rows made past the first ask's: kept ranks sent back to be made
+    assert sorted(made_rows) == sorted(set(made_rows)) and len(made_rows) == 2 * BLOCKS  # each row made once
 
 
-def test_first_ranked_is_top_n_as_a_set_or_none_at_a_straddling_tie(pair):
+def test_first_ranked_is_top_n_as_a_set_with_the_lower_indices_of_a_straddling_tie(pair):
     served, _ = pair
     masked = served._kept_alone.masked
     ranks = np.array([3, 0, 1, 1, masked, 2, masked], np.uint8)
     assert served._first_ranked(ranks, 1).tolist() == [1]
-    assert served._first_ranked(ranks, 2) is None  # ranks 1 and 1 share the second place
+    assert sorted(served._first_ranked(ranks, 2).tolist()) == [1, 2]  # ranks 1 and 1 share the second place
     assert sorted(served._first_ranked(ranks, 3).tolist()) == [1, 2, 3]
     assert sorted(served._first_ranked(ranks, 9).tolist()) == [0, 1, 2, 3, 5]  # the masked never
     assert served._first_ranked(np.full(3, masked, np.uint8), 2).tolist() == []
+    values = np.array([0.1, 0.9, 0.5, 0.5, -np.inf, 0.2, -np.inf])  # the row these ranks were made from
+    for n in range(1, 8):
+        assert sorted(served._first_ranked(ranks, n).tolist()) == sorted(top_n(values, n).tolist())
 
 
 def test_dense_ranks_keep_order_and_ties():
