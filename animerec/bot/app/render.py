@@ -20,7 +20,7 @@ from animerec.bot.service.results import (
     Stats,
     WatchParty,
 )
-from animerec.recsys.catalog.catalog import Anime
+from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.data import WATCHED
 from animerec.recsys.serving.group import FIGURE_WORDS
 from animerec.recsys.serving.reasons import unnamed_reason
@@ -74,7 +74,8 @@ def anime_line(anime: Anime) -> str:
 
 
 def rate_embed(result: RateResult) -> discord.Embed:
-    embed = discord.Embed(title=result.anime.name, description=anime_line(result.anime), colour=COLOUR)
+    embed = discord.Embed(title=Catalog.label(result.anime, limits.EMBED_TITLE), description=anime_line(result.anime),
+                          colour=COLOUR)
     embed.add_field(name="Your score", value=describe_score(result.rating))
     predicted = f"{result.predicted:.1f}/10" if result.predicted is not None else "— (model warming up)"
     embed.add_field(name="I had predicted", value=predicted)
@@ -89,7 +90,7 @@ def rate_embed(result: RateResult) -> discord.Embed:
 
 def ratings_embed(ratings: RatingList, heading: str, page: int) -> discord.Embed:
     chunk = ratings.items[page * RATINGS_PER_PAGE : (page + 1) * RATINGS_PER_PAGE]
-    lines = [f"**{clip(r.anime.name, 120)}** — {describe_score(r.rating)}" for r in chunk]
+    lines = [f"**{Catalog.label(r.anime, 120)}** — {describe_score(r.rating)}" for r in chunk]
     embed = discord.Embed(title=f"{heading} ({len(ratings.items)})", colour=COLOUR,
                           description="\n".join(lines) or "No ratings yet: use /rate or /import.")
     footer = f"Page {page + 1}/{ratings_pages(ratings)}"
@@ -155,13 +156,14 @@ def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> di
         value = f"Match **{pick.match:.0%}** · {anime_line(pick.anime)}\n{pick_reason(pick)}"
         if pick.more_in_series:
             value += f" · +{pick.more_in_series} more in this series"
-        embed.add_field(name=f"{rank}. {clip(pick.anime.name, 200)}", value=value, inline=False)
+        embed.add_field(name=f"{rank}. {Catalog.label(pick.anime, 200)}", value=value, inline=False)
     if recs.seen_these:
         embed.add_field(name="Seen these? Rate them to sharpen your picks",
-                        value="\n".join(f"{clip(a.name, 90)} ({a.type or '?'})" for a in recs.seen_these), inline=False)
+                        value="\n".join(f"{Catalog.label(a, 90)} ({a.type or '?'})" for a in recs.seen_these),
+                        inline=False)
     if recs.onboarding:
         embed.add_field(name="Rate a few of these too (3 or more ratings give better picks)",
-                        value="\n".join(clip(a.name, limits.CHOICE_NAME) for a in recs.onboarding), inline=False)
+                        value="\n".join(Catalog.label(a, limits.CHOICE_NAME) for a in recs.onboarding), inline=False)
     embed.set_footer(text="Match: how likely members with your taste go on to watch it. The list is in that order.")
     return fit(embed)
 
@@ -175,17 +177,17 @@ def onboarding_embed(titles: list[Anime], given: Mapping[int, float] | None = No
     for anime in titles:
         rated = (given or {}).get(anime.anime_id)
         mark = f"\nYou: {describe_score(rated)}" if rated is not None else ""
-        embed.add_field(name=anime.name, value=anime_line(anime) + mark, inline=False)
+        embed.add_field(name=Catalog.label(anime, limits.FIELD_NAME), value=anime_line(anime) + mark, inline=False)
     return fit(embed)
 
 
 def similar_embed(result: SimilarTitles) -> discord.Embed:
-    embed = discord.Embed(title=f"Similar to {result.source.name}", colour=COLOUR)
+    embed = discord.Embed(title=f"Similar to {Catalog.label(result.source, 200)}", colour=COLOUR)
     if not result.neighbours:
         embed.description = "Nothing similar with these filters."
     for rank, n in enumerate(result.neighbours, 1):
-        embed.add_field(name=f"{rank}. {n.anime.name}", value=f"Similarity {n.similarity:.2f} · {anime_line(n.anime)}",
-                        inline=False)
+        embed.add_field(name=f"{rank}. {Catalog.label(n.anime, 200)}",
+                        value=f"Similarity {n.similarity:.2f} · {anime_line(n.anime)}", inline=False)
     if result.same_series:
         names = [clip(a.name, 80) for a in result.same_series[:SAME_SERIES_SHOWN]]
         more = len(result.same_series) - len(names)
@@ -219,7 +221,7 @@ def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Seque
                            for m, p in zip(party.members, pick.predictions))
         more = f" · +{pick.more_in_series} more in this series" if pick.more_in_series else ""
         figure = f"{FIGURE_WORDS[party.strategy].capitalize()} **{pick.figure:.1f}** · " if pick.figure is not None else ""
-        embed.add_field(name=f"{rank}. {pick.anime.name}",
+        embed.add_field(name=f"{rank}. {Catalog.label(pick.anime, 200)}",
                         value=f"{figure}{anime_line(pick.anime)}{more}\nPredicted: {scores}{VOTES}0", inline=False)
     return fit(embed)
 

@@ -596,9 +596,12 @@ class Catalog:
 
     @staticmethod
     def label(anime: Anime, limit: int = 100) -> str:
-        """The name to show: "Shingeki no Kyojin · Attack on Titan" when the English title differs, within
-        limit characters (Discord's choice limit is 100); the English part is clipped first."""
-        if anime.english is None or len(anime.name) + len(LABEL_SEPARATOR) + len(ELLIPSIS) >= limit:
+        """The name to show: "Shingeki no Kyojin · Attack on Titan" when the English title says more than the
+        name (not "Haikyu!!" beside "Haikyuu!!", nor "SPY x FAMILY" beside "Spy x Family Part 2": the name holds
+        it, give or take spaces and punctuation), within limit characters (Discord's choice limit is 100); the
+        English part is clipped first."""
+        if anime.english is None or _key(anime.english) in _key(anime.name) \
+                or len(anime.name) + len(LABEL_SEPARATOR) + len(ELLIPSIS) >= limit:
             return _clip(anime.name, limit)
         return _clip(anime.name + LABEL_SEPARATOR + anime.english, limit)
 

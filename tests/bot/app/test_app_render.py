@@ -8,11 +8,14 @@ from animerec.bot import limits
 from animerec.bot.app import render
 from animerec.bot.service.results import (
     Because,
+    Neighbour,
     PartyPick,
     RatedTitle,
+    RateResult,
     RatingList,
     Recommendations,
     RecommendedTitle,
+    SimilarTitles,
     Stats,
     WatchParty,
 )
@@ -21,6 +24,8 @@ from animerec.recsys.lifecycle.meta import Counts, ModelMeta
 
 STEINS = Anime(9253, "Steins;Gate", ("Sci-Fi", "Thriller"), "TV", 24, 9.17, 673572)
 MOVIE = Anime(11577, "Steins;Gate Movie", ("Sci-Fi",), "Movie", 1, 8.6, 100000)
+FRIEREN = Anime(52991, "Sousou no Frieren", ("Adventure", "Drama", "Fantasy"), "TV", 28, 9.3, 1_000_000,
+                english="Frieren: Beyond Journey's End")
 NOW = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)
 
 
@@ -145,3 +150,19 @@ def test_the_figures_page_lists_the_model_its_data_and_its_evaluation():
     assert fields["Evaluation, protocol p80 (docs/evaluation.md)"] == "NDCG@10 0.318, MAE 0.840"
     none = {f.name: f.value for f in render.stats_figures_embed(Stats(None, 0, 0, None, None, None)).fields}
     assert none == {"Evaluation": "none recorded for this model"}
+
+
+def test_a_title_is_headed_by_its_name_and_its_english_one_where_they_differ():
+    """A member who typed "Frieren" sees the title they meant under its MyAnimeList name, with the English
+    name they know beside it: the /rate reply, a pick, a /similar list, their ratings; the reasons stay short."""
+    both = "Sousou no Frieren · Frieren: Beyond Journey's End"
+    assert render.rate_embed(RateResult(FRIEREN, 10.0, None, 9.1)).title == both
+    pick = RecommendedTitle(FRIEREN, 9.0, 0.8, False, Because(STEINS, 9.0))
+    picks = render.recommend_embed(Recommendations([pick], requested=1))
+    assert picks.fields[0].name == f"1. {both}" and picks.fields[0].value.endswith("Because you rated Steins;Gate 9/10")
+    similar = render.similar_embed(SimilarTitles(STEINS, [Neighbour(FRIEREN, 0.61)]))
+    assert similar.title == "Similar to Steins;Gate" and similar.fields[0].name == f"1. {both}"
+    rated = render.ratings_embed(RatingList([RatedTitle(FRIEREN, 10.0, "")], 0), "Yours", 0)
+    assert rated.description == f"**{both}** — 10/10"
+    because = RecommendedTitle(STEINS, 9.0, 0.8, False, Because(FRIEREN, 10.0))
+    assert render.pick_reason(because) == "Because you rated Sousou no Frieren 10/10"

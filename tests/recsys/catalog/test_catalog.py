@@ -305,7 +305,7 @@ def test_labels_mark_the_year_where_names_collide(catalog):
     [death_note] = catalog.labels([catalog.get(1535)])
     assert death_note == "Death Note"
     assert catalog.labels([catalog.get(11061), catalog.get(136)]) == [
-        "Hunter x Hunter (2011) · HUNTER×HUNTER", "Hunter x Hunter (1999)"]
+        "Hunter x Hunter (2011)", "Hunter x Hunter (1999)"]
 
 
 def test_labels_name_the_season_when_the_year_is_not_enough_and_keep_the_mark_within_the_limit():
@@ -551,6 +551,10 @@ def test_from_frame_with_titles():
         ("Abcdef", "Ghijklmnop", 10, "Abcdef"),  # no room for English worth showing
         ("Abcdefghijkl", "Mnop", 10, "Abcdefghi…"),
         ("Abcdefghij", None, 10, "Abcdefghij"),
+        ("Haikyuu!!", "Haikyu!!", 100, "Haikyuu!!"),  # an English name the name holds adds nothing
+        ("Spy x Family Part 2", "SPY x FAMILY", 100, "Spy x Family Part 2"),
+        ("Hunter x Hunter (2011)", "HUNTER×HUNTER", 100, "Hunter x Hunter (2011)"),
+        ("Gintama'", "Gintama Season 2", 100, "Gintama' · Gintama Season 2"),  # one that says more is shown
     ],
 )
 def test_label_clipping(name, english, limit, label):

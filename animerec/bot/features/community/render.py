@@ -9,6 +9,7 @@ import discord
 from animerec.bot.app.render import COLOUR, anime_line, describe_score, fit, sentence, you_gave
 from animerec.bot.features.community.service import Comparison, ServerFavourites, Taste, TitleScore
 from animerec.bot.limits import clip
+from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.community import AGREEMENT_PIVOT, LOVED, LOVED_HERE_MIN, MIN_SCORES, RARE_SHARE, SHRINK
 
 TASTE_FILE = "taste.png"
@@ -93,7 +94,7 @@ def histogram(counts: tuple[int, ...]) -> str:
 def score_embed(result: TitleScore, names: Mapping[int, str]) -> discord.Embed:
     """names: display names of the members who loved it and are visible here, in result's order."""
     t = result.tally
-    embed = discord.Embed(title=clip(result.anime.name, 200), colour=COLOUR)
+    embed = discord.Embed(title=Catalog.label(result.anime, 200), colour=COLOUR)
     if not t.given:
         embed.description = f"{anime_line(result.anime)}\nNobody here has rated or watched it yet."
     else:

@@ -26,7 +26,7 @@ from animerec.bot.app.interactions import (
 from animerec.bot.limits import clip
 from animerec.bot.service.results import Recommendations
 from animerec.bot.service.titles import MAX_COUNT
-from animerec.recsys.catalog.catalog import Anime
+from animerec.recsys.catalog.catalog import Anime, Catalog
 
 if TYPE_CHECKING:
     from animerec.bot.app.client import AnimeRecBot
@@ -86,7 +86,7 @@ def shown_titles(message: discord.Message | None) -> set[int]:
 
 
 def _options(titles: list[Anime]) -> list[discord.SelectOption]:
-    return [discord.SelectOption(label=clip(a.name, limits.CHOICE_NAME), value=str(a.anime_id)) for a in titles]
+    return [discord.SelectOption(label=Catalog.label(a, limits.CHOICE_NAME), value=str(a.anime_id)) for a in titles]
 
 
 def _score_options() -> list[discord.SelectOption]:

@@ -7,6 +7,7 @@ import discord
 from animerec.bot.app.render import COLOUR, anime_line, fit, pick_reason, sentence
 from animerec.bot.features.seasonal.service import SeasonalList
 from animerec.bot.limits import clip
+from animerec.recsys.catalog.catalog import Catalog
 
 ONBOARDING = "Rate a few titles you've seen (/rate <title> <score>) and this list is ranked for you."
 
@@ -31,13 +32,13 @@ def seasonal_embed(result: SeasonalList) -> discord.Embed:
         if show.continues:
             reason = f"**{reason}**"  # the continue picks stand out in a season's list
         value = f"Match **{show.match:.0%}** · {anime_line(show.anime)}\n{reason}"
-        embed.add_field(name=f"{rank}. {clip(show.anime.name, 200)}", value=value, inline=False)
+        embed.add_field(name=f"{rank}. {Catalog.label(show.anime, 200)}", value=value, inline=False)
     later = [s for s in result.shows if s.starts_at is not None]
     if later:
         embed.add_field(name="Later seasons of series you haven't started", inline=False, value="\n".join(
             f"{clip(s.anime.name, 90)}: start with {clip(s.starts_at.name, 90)}" for s in later if s.starts_at))
     for rank, anime in enumerate(result.popular, 1):
-        embed.add_field(name=f"{rank}. {clip(anime.name, 200)}",
+        embed.add_field(name=f"{rank}. {Catalog.label(anime, 200)}",
                         value=f"{anime_line(anime)} · {anime.members:,} MyAnimeList members", inline=False)
     if result.shows:
         embed.set_footer(text="Match: how likely members with your taste go on to watch it. The list is in that order.")
