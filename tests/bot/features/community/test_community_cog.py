@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from animerec.bot import create_bot
+from animerec.recsys.catalog.catalog import LABEL_SEPARATOR
 from animerec.recsys.community import affinity, popularity_direction
 from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE, user_errors
 
@@ -214,7 +215,8 @@ async def test_server_top_lists_favourites_most_watched_and_rare_loves(simcord_e
 
 
 def pick_names(message) -> list[str]:
-    return [f.name.split(". ", 1)[1] for f in message.embeds[0].fields]
+    """Each pick's name: its header less the rank, and less the English name shown beside it."""
+    return [f.name.split(". ", 1)[1].split(LABEL_SEPARATOR)[0] for f in message.embeds[0].fields]
 
 
 async def test_we_watched_it_marks_the_winner_survives_a_restart_and_the_group_moves_on(
