@@ -49,11 +49,11 @@ FIRST_TRAINING_RETRY_DELAYS = (60.0, 300.0, 900.0)
 # ranking, and each /rate's prediction queued behind them, took the whole queue's time. End to end
 # (docs/benchmarks.md), two threads brought the fast row's /recommend p99 from 148-684 ms to 85-210 ms.
 RANKING_THREADS = 2
-# Seconds after a model is swapped in before its /similar candidates are asked of Annoy ahead
-# (ServedModel.similar_warm_up: about 4 s of queries for 15,500 titles, off the event loop). Each
-# title's first /similar keeps its own meanwhile, at the cost every /similar had before; a process
-# that lives less than this (the console, a CLI run, a test that retrains) never pays for the rest.
-SIMILAR_WARM_UP_AFTER = 300.0
+# Seconds after a model is swapped in before its serving warm-up starts: first its /similar candidates are
+# asked of Annoy ahead (ServedModel.similar_warm_up: about 4 s of queries for 15,500 titles, off the event loop).
+# Each title's first /similar keeps its own meanwhile, at the cost every /similar had before; a process that
+# lives less than this (the console, a CLI run, a test that retrains) never pays for the rest.
+SERVING_WARM_UP_AFTER = 300.0
 # Then the coverage order's rows of the most-watched titles (ServedModel.alone_warm_up: 1,200 rows, 1.7 s of
 # one core and 37.6 MB, benchmarks/bench_serve.py): a newcomer who gave those titles reads them instead of
 # making them. Until then, and for other titles, a newcomer's first /recommend makes its rows and keeps them.
@@ -287,7 +287,7 @@ class ModelHolder:
 
     @staticmethod
     async def _warm_up_serving(served: ServedModel) -> None:
-        await asyncio.sleep(SIMILAR_WARM_UP_AFTER)
+        await asyncio.sleep(SERVING_WARM_UP_AFTER)
         for what, steps in (("/similar", served.similar_warm_up()), ("/recommend's coverage rows", served.alone_warm_up())):
             try:
                 while await asyncio.to_thread(next, steps, None) is not None:

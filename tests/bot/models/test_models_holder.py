@@ -63,7 +63,7 @@ async def test_the_ratings_export_is_private_and_lives_only_while_training(servi
 @pytest.mark.timeout(60)
 async def test_similar_warms_up_off_the_event_loop_after_a_swap_and_stops_with_its_model(data_dir, catalog,
                                                                                      monkeypatch):
-    """The served model's /similar warm-up runs SIMILAR_WARM_UP_AFTER after it is swapped in, in a thread,
+    """The served model's /similar warm-up runs SERVING_WARM_UP_AFTER after it is swapped in, in a thread,
     to its end, then its coverage rows' (ServedModel.alone_warm_up), each step in a thread too; a model
     swapped out stops its warm-up, and so does closing the bot."""
     steps = []
@@ -80,7 +80,7 @@ async def test_similar_warms_up_off_the_event_loop_after_a_swap_and_stops_with_i
 
     monkeypatch.setattr(ServedModel, "similar_warm_up", warm_up)
     monkeypatch.setattr(ServedModel, "alone_warm_up", alone_warm_up)
-    monkeypatch.setattr(model_holder, "SIMILAR_WARM_UP_AFTER", 0.0)
+    monkeypatch.setattr(model_holder, "SERVING_WARM_UP_AFTER", 0.0)
     service = Service(await Store.open(data_dir / "animerec.sqlite3"), catalog, data_dir, train_config="small")
     await service.start()
     try:
@@ -88,7 +88,7 @@ async def test_similar_warms_up_off_the_event_loop_after_a_swap_and_stops_with_i
         await service.models._serving_warm_up
         assert steps == [(first, 0, False), (first, 1, False), (first, 2, False), (first, "rows 0", False),
                          (first, "rows 1", False)]
-        monkeypatch.setattr(model_holder, "SIMILAR_WARM_UP_AFTER", 3600.0)
+        monkeypatch.setattr(model_holder, "SERVING_WARM_UP_AFTER", 3600.0)
         assert await service.models.reload()
         waiting = service.models._serving_warm_up
         assert await service.models.reload() and service.models.served() is not first
@@ -449,7 +449,7 @@ async def test_a_community_refresh_warms_up_the_copy_it_swaps_in(service, monkey
 
     monkeypatch.setattr(ServedModel, "similar_warm_up", similar_warm_up)
     monkeypatch.setattr(ServedModel, "alone_warm_up", alone_warm_up)
-    monkeypatch.setattr(model_holder, "SIMILAR_WARM_UP_AFTER", 0.0)
+    monkeypatch.setattr(model_holder, "SERVING_WARM_UP_AFTER", 0.0)
     before = service.models._serving_warm_up
     enough = service.models.served().model.cold.config.min_raters
     for member in range(1, enough + 1):
