@@ -177,12 +177,12 @@ class FanRules:
         self._work_code = self._space_code[:n]
         self._n_works = len(works)
         # How many entries each served title's work has (0 for a title the graph does not know).
-        self._work_size = np.array([len(franchises.work_entries(w)) if (w := franchises.work_of(a)) is not None
-                                    else 0 for a in ids.tolist()], np.int64)
+        served_in_graph = self._in_graph[:n]
+        self._work_size = np.array([len(franchises.work_entries(w)) if known else 0
+                                    for w, known in zip(self._work_of, served_in_graph.tolist())], np.int64)
         # work id -> its served entries that can be a pick, oldest first: where a started work's slot may go on.
-        works_served = {w for a in ids.tolist() if (w := franchises.work_of(a)) is not None}
         self._work_picks = {w: tuple(j for a in franchises.work_entries(w) if (j := index(a)) is not None
-                                     and self._pickable_of[j]) for w in works_served}
+                                     and self._pickable_of[j]) for w in set(self.item_work[served_in_graph].tolist())}
         # item index -> titles before it (through specials), for items that have any; and their positions.
         self._before = {i: b for i, a in enumerate(ids.tolist()) if (b := self._before_through_specials(a))}
         at = self._space_positions.of

@@ -493,7 +493,6 @@ class ServedModel:
                 predicted[i] = float(self.predictions(user, np.array([i]))[0])
             return (predicted[i],)
 
-        given = ratings.keys()
         if covering:
             step = COVERAGE_WEIGHT * float(np.std(own[top_n(own, CANDIDATE_FIRST)]) or 1.0)
             candidates: Iterable[int] = self._passing(self._covering(own, ratings, loves, user, predicted, step),
@@ -512,10 +511,7 @@ class ServedModel:
         # started work that comes after no title the member gave (Nekomonogatari: Kuro, which aired before
         # Monogatari Second Season, for a member who gave only the latter) continues nothing of theirs: it
         # is worded as a new pick, "because".
-        fixed: list[int | None] = [None] * len(slots)
-        for j, slot in enumerate(slots):
-            if slot.kind == CONTINUE and (before := self.rules.before(slot.shown) & given):
-                fixed[j] = max(before, key=lambda a: ratings[a])
+        fixed = [self._goes_on_from(slot.shown, ratings) if slot.kind == CONTINUE else None for slot in slots]
         idx = np.array([slot.shown for slot in slots], np.int64)
         reasons = self._because(user, ratings, idx, fixed, terms, floor, scored.z)
         ranked = scores[[slot.ranked for slot in slots]]
@@ -552,8 +548,7 @@ class ServedModel:
             started = rules.work_of(i) in mine.started
             # A continue pick goes on from a title the member gave, directly before it (through specials).
             goes_on = started and rules.can_continue(i, mine)
-            before = rules.before(i) & given if goes_on else ()
-            fixed.append(max(before, key=lambda a: ratings[a]) if before else None)
+            fixed.append(self._goes_on_from(i, ratings) if goes_on else None)
             if started and not goes_on:
                 # A later season of a work the member liked but has not caught up with (they gave season 1
                 # of a season's 3rd): their title of it is the reason, not another title of its genres (and
@@ -574,6 +569,12 @@ class ServedModel:
                    self.ids[idx].tolist(), ranked.tolist(), match_chance(ranked).tolist(), predicted.tolist(), fixed,
                    reasons, rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z), starts)]
         return sorted(out, key=lambda p: p.starts_at is not None)  # stable: the ranking within each part
+
+    def _goes_on_from(self, i: int, ratings: Mapping[int, float]) -> int | None:
+        """The title a continue pick (item index i) names: of the titles directly before it (through
+        specials) the member gave, the one they scored highest; None when they gave none of those."""
+        before = self.rules.before(i) & ratings.keys()
+        return max(before, key=ratings.__getitem__) if before else None
 
     def _candidates(self, scores: np.ndarray, user: FoldedUser, predicted: dict[int, float]) -> Iterator[int]:
         """Item indices best first, CANDIDATE_DEPTH deep, in two rounds (most lists fill from the first
@@ -689,13 +690,13 @@ class ServedModel:
         # its reason, where "widely watched" would be the popularity prior's word for a title with a few
         # thousand MyAnimeList members (One Piece: Heroines for a newcomer who gave One Piece 9).
         cold = self.model.cold
-        started = [j for j, b in enumerate(out) if b is None and idx[j] >= n and cold is not None
-                   and cold.anchor[idx[j] - n] >= 0]
-        if started:
+        anchored = [j for j, b in enumerate(out) if b is None and idx[j] >= n and cold is not None
+                    and cold.anchor[idx[j] - n] >= 0]
+        if anchored:
             franchise = self.rules.item_franchise
             # The franchise of each liked given title, -2 (no franchise's) for the others and those in none.
             liked_franchise = np.where(liked & (franchise[given] >= 0), franchise[given], -2)
-            for j in started:
+            for j in anchored:
                 of_it = np.flatnonzero(liked_franchise == franchise[idx[j]])
                 if len(of_it):
                     out[j] = int(given_ids[of_it[np.argmax(rated[of_it])]])
