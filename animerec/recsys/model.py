@@ -142,6 +142,17 @@ class FoldedUser:
     system: RidgeSystem | None = None
 
 
+@dataclass(frozen=True)
+class Products:
+    """A folded-in member's products with the item factors (Recommender.products), each standardized over
+    the titles it covers: the factorization's part of the ranking, and what "because" holds a
+    vector-driven pick to."""
+
+    warm_z: np.ndarray  # x_u . y over the trained titles
+    cold_z: np.ndarray | None  # x_u . y over the cold titles (None without them)
+    rating_z: np.ndarray | None  # b_i + z_u . y over the trained titles, where ranking blends it in (else None)
+
+
 def confidence_weight(ratings: np.ndarray, config: ModelConfig) -> np.ndarray:
     """Weight in [0, 1] of each interaction: scores scale linearly, watched gets its own weight."""
     r = np.asarray(ratings, dtype=np.float32)
@@ -311,7 +322,7 @@ class Recommender:
             return scores, predicted, sources
         pos, idx = map(np.asarray, zip(*rows))
         scores[pos] = cold.scores(user.pref, cold.given_franchises(user.seen), idx, self.liked_titles(user),
-                                  z=self.preference_z(user)[1])
+                                  z=self.products([user])[0].cold_z)
         predicted[pos] = calibrated(cold.predicted(self.global_mean, user.user_bias, user.rating_vec, idx))
         for j, r in zip(pos, idx):
             sources[j] = SOURCES[cold.source[r]]
@@ -514,17 +525,29 @@ class Recommender:
         """A folded-in member's ranking score of every item (a fresh array, the caller may write to it)."""
         return self.ranking(user)[0]
 
-    def preference_z(self, user: FoldedUser) -> tuple[np.ndarray, np.ndarray | None]:
-        """x_u . y standardized over the trained titles, and over the cold ones (None without them): the
-        factorization's part of the ranking, and what "because" holds a vector-driven pick to. Serving
-        computes these two products once per member and hands them on. (Several members' at once, as one
-        matrix product, cost as much as one product each: 0.28 ms for four, benchmarks/bench_serve.py's
-        model, single-threaded BLAS.)"""
-        warm = standardized(self.item_factors @ user.pref)
-        if self.cold is None or len(self.cold.anime_ids) == 0:
-            return warm, None
-        distinct, of_row = self.distinct_cold()
-        return warm, standardized((distinct @ user.pref)[of_row])
+    def products(self, users: Sequence[FoldedUser]) -> list[Products]:
+        """Each member's Products: the item factors' products with x_u (and z_u, where ranking blends the
+        rating in), standardized. The costliest step of a request is reading the factor matrices (7,390 and
+        5,052 rows of 128 floats) from memory, not the arithmetic: read cold, one product with them took
+        0.29-0.32 ms, against 0.06 ms cached (benchmarks/bench_serve.py's model). So every vector of every
+        member given is made in one pass over each matrix (multiply_rows): a request's x_u and z_u
+        together, and a short list's liked titles ranked alone (ServedModel._alone) all at once."""
+        cfg = self.config
+        rated = [bool(cfg.blend_rating and u.rating_vec.any()) for u in users]
+        vectors = [u.pref for u in users] + [u.rating_vec for u, r in zip(users, rated) if r]
+        warm = multiply_rows(self.item_factors, np.vstack(vectors)) if vectors else None
+        cold = None
+        if self.cold is not None and len(self.cold.anime_ids) and users:
+            distinct, of_row = self.distinct_cold()
+            cold = multiply_rows(distinct, np.vstack([u.pref for u in users]))[:, of_row]
+        out, next_rated = [], len(users)
+        for j, r in enumerate(rated):
+            rating_z = None
+            if r:
+                rating_z = standardized(self.item_bias + warm[next_rated])
+                next_rated += 1
+            out.append(Products(standardized(warm[j]), None if cold is None else standardized(cold[j]), rating_z))
+        return out
 
     def distinct_cold(self) -> tuple[np.ndarray, np.ndarray]:
         """(distinct cold vectors, each cold row's among them): content guesses from the same genres, type
@@ -537,14 +560,14 @@ class Recommender:
             self._distinct_cold = (cold, np.ascontiguousarray(distinct), of_row.ravel())
         return self._distinct_cold[1], self._distinct_cold[2]
 
-    def ranking(self, user: FoldedUser, z: np.ndarray | None = None
+    def ranking(self, user: FoldedUser, products: Products | None = None
                 ) -> tuple[np.ndarray, list[tuple[sp.csr_matrix, float]]]:
         """The ranking scores, and the item-item terms behind them as (matrix, coefficient): a given
         title j adds coefficient * M[j, i] to title i's score (what "because" is computed from).
-        ``z``: the trained titles' part of preference_z, when the caller has it."""
+        ``products``: the member's Products, when the caller made them."""
         if len(user.seen) == 0:
             if user.pref.any():  # only titles without interactions given: their vectors place the member
-                return (z if z is not None else standardized(self.item_factors @ user.pref)).astype(np.float32), []
+                return (products or self.products([user])[0]).warm_z.astype(np.float32), []
             # Nothing to fold in: the most watched titles first.
             return np.log1p(self.item_popularity).astype(np.float32), []
         cfg = self.config
@@ -557,11 +580,12 @@ class Recommender:
                       (self.cosine, cold * cfg.cold_cosine_weight)]
         long = min(max(2.0 * n / cfg.long_history - 1.0, 0.0), 1.0)  # 0 up to long_history / 2 titles, 1 at long_history
         factorization = cfg.blend_factorization + long * (cfg.long_blend_factorization - cfg.blend_factorization)
-        scores = factorization * (z if z is not None else standardized(self.item_factors @ user.pref))
-        if cfg.blend_rating and user.rating_vec.any():
+        products = products or self.products([user])[0]
+        scores = factorization * products.warm_z
+        if products.rating_z is not None:
             # What the member would score a title, beside what they would watch: the constant parts of the
             # prediction (mean, the member's bias) fall out of the standardization.
-            scores += cfg.blend_rating * standardized(self.item_bias + self.item_factors @ user.rating_vec)
+            scores += cfg.blend_rating * products.rating_z
         scaled = []
         for matrix, weight in terms:
             sums = row_sum(matrix, user.seen)
@@ -791,3 +815,24 @@ def _best_first(scores, n):  # pragma: no cover - compiled
         if k > 0:
             _sift_down(values, indices, k, values[k], indices[k])
     return out
+
+
+def multiply_rows(matrix: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """(vectors x rows of matrix) float32: each row's dot product with each vector, in one pass over the
+    matrix. BLAS reads the matrix once per vector (and its sgemm packs for two or four columns as if for
+    many: 0.72 ms for two read cold, against 0.29 here); Recommender.products is bound by that read."""
+    matrix = np.ascontiguousarray(matrix, np.float32)
+    vectors = np.ascontiguousarray(np.atleast_2d(vectors), np.float32)
+    out = np.empty((len(vectors), len(matrix)), np.float32)
+    _multiply_rows(matrix, vectors, out)
+    return out
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def _multiply_rows(matrix, vectors, out):  # pragma: no cover - compiled
+    for i in range(matrix.shape[0]):
+        for j in range(vectors.shape[0]):
+            total = np.float32(0.0)
+            for t in range(matrix.shape[1]):
+                total += matrix[i, t] * vectors[j, t]
+            out[j, i] = total

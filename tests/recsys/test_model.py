@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from animerec.recsys.model import ModelConfig, calibrated, confidence_weight, top_n
+from animerec.recsys.model import ModelConfig, calibrated, confidence_weight, multiply_rows, standardized, top_n
 
 BLOCK_ITEMS = 10  # as in conftest.checkerboard
 
@@ -126,3 +126,32 @@ def test_top_n_agrees_with_a_full_sort_on_random_ties():
         finite = np.flatnonzero(np.isfinite(scores))
         want = finite[np.lexsort((finite, -scores[finite]))][:n]
         assert top_n(scores, n).tolist() == want.tolist()
+
+
+def test_multiply_rows_equals_the_matrix_product_for_any_number_of_vectors():
+    rng = np.random.default_rng(0)
+    matrix = rng.standard_normal((300, 24)).astype(np.float32)
+    for count in (1, 2, 5):
+        vectors = rng.standard_normal((count, 24)).astype(np.float32)
+        np.testing.assert_allclose(multiply_rows(matrix, vectors), vectors @ matrix.T, rtol=1e-4, atol=1e-4)
+    # A float64 or strided input is read as contiguous float32, one vector as a row of one.
+    np.testing.assert_allclose(multiply_rows(matrix[::2].astype(np.float64), matrix[0].astype(np.float64)),
+                               (matrix[::2] @ matrix[0])[None], rtol=1e-4, atol=1e-4)
+
+
+def test_products_of_several_members_at_once_are_each_members_own(board_model):
+    """Products made together (a short list's liked titles, each alone) equal each member's made alone,
+    and their x_u and z_u parts equal the factor products they stand for."""
+    users = [board_model.fold_in({1000: 9.0, 1001: 7.0}), board_model.fold_in({1010: -1.0}),
+             board_model.fold_in({1000 + j: 8.0 for j in range(6)})]
+    together = board_model.products(users)
+    for user, made in zip(users, together):
+        alone = board_model.products([user])[0]
+        np.testing.assert_allclose(made.warm_z, alone.warm_z, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(made.warm_z, standardized(board_model.item_factors @ user.pref), rtol=1e-4,
+                                   atol=1e-4)
+        assert (made.rating_z is None) == (alone.rating_z is None) == (not user.rating_vec.any())
+        if made.rating_z is not None:
+            np.testing.assert_allclose(
+                made.rating_z, standardized(board_model.item_bias + board_model.item_factors @ user.rating_vec),
+                rtol=1e-4, atol=1e-4)

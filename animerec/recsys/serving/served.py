@@ -126,7 +126,7 @@ class _Scored:
 
     scores: np.ndarray  # ServedModel.scores
     terms: list  # the item-item terms behind the trained titles' scores (Recommender.ranking)
-    z: np.ndarray  # x_u . y standardized over its kind, trained or cold (Recommender.preference_z)
+    z: np.ndarray  # x_u . y standardized over its kind, trained or cold (Products.warm_z, Products.cold_z)
     # Per cold title, the member's best score of an earlier title of its work they rated at least the cold path's
     # liked_rating, else 0 (ServedModel._loved_works); None without cold titles.
     loved: np.ndarray | None = None
@@ -314,14 +314,13 @@ class ServedModel:
         scored = self._scored(user, self.given(ratings), new_only=new_only)
         return scored.scores, scored.terms
 
-    def _scored(self, user: FoldedUser, given: np.ndarray, z: tuple[np.ndarray, np.ndarray | None] | None = None,
-                new_only: bool = False) -> _Scored:
+    def _scored(self, user: FoldedUser, given: np.ndarray, new_only: bool = False) -> _Scored:
         """scores() of the member who gave the item indices ``given`` (ServedModel.given), with their
-        x_u . y per served title (standardized per kind) computed on the way: the item factors' two products
-        with x_u, the costliest step of a request, made once (``z``: Recommender.preference_z, when the
-        caller made it)."""
-        warm_z, cold_z = z if z is not None else self.model.preference_z(user)
-        warm, terms = self.model.ranking(user, warm_z)
+        x_u . y per served title (standardized per kind) computed on the way: the member's Products, the
+        costliest step of a request, made once."""
+        products = self.model.products([user])[0]
+        warm_z, cold_z = products.warm_z, products.cold_z
+        warm, terms = self.model.ranking(user, products)
         out = np.empty(self.n_items, np.float64)
         out[: self.n_trained] = warm
         every_z = np.empty(self.n_items, np.float64)
@@ -358,11 +357,11 @@ class ServedModel:
         member who gave only that title, standardized; the titles' cold parts made together."""
         model, n = self.model, self.n_trained
         users = [model.fold_in({a: ratings[a]}) for a in loves]
-        zs = [model.preference_z(u) for u in users]
-        warm = np.vstack([model.ranking(u, warm_z)[0] for u, (warm_z, _) in zip(users, zs)])
+        products = model.products(users)
+        warm = np.vstack([model.ranking(u, p)[0] for u, p in zip(users, products)])
         out = np.empty((len(loves), self.n_items), np.float64)
         out[:, :n] = warm
-        cold_zs = [cold_z for _, cold_z in zs if cold_z is not None]
+        cold_zs = [p.cold_z for p in products if p.cold_z is not None]
         if len(cold_zs) == len(loves) and self.n_items > n:
             out[:, n:] = self._cold_ranked(warm, np.vstack(cold_zs), users, [self.given([a]) for a in loves], False)[0]
         return np.vstack([standardized(row) for row in out])
@@ -740,9 +739,9 @@ class ServedModel:
         i = self.index_of(anime_id)
         if i is None or len(user.seen) + len(user.cold_seen) == 0:
             return float(model.predict(user, [anime_id])[0]), None
-        warm_z, cold_z = model.preference_z(user)
-        _, terms = model.ranking(user, warm_z)
-        z = warm_z if cold_z is None else np.concatenate([warm_z, cold_z])
+        products = model.products([user])[0]
+        _, terms = model.ranking(user, products)
+        z = products.warm_z if products.cold_z is None else np.concatenate([products.warm_z, products.cold_z])
         idx = np.array([i], np.int64)
         [because] = self._because(user, ratings, idx, [None], terms, member_floor(ratings), z)
         return float(self.predictions(user, idx)[0]), because
