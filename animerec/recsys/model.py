@@ -507,6 +507,48 @@ class Recommender:
             user_bias, rating_vec = float(w[0]), w[1:].astype(np.float32)
         return FoldedUser(idx, pref, user_bias, rating_vec, r, rows, cold_r, system)
 
+    def fold_in_each(self, ratings: Mapping[int, float]) -> list[FoldedUser]:
+        """fold_in({a: r}) of each title a of ``ratings`` alone (a short list ranks each liked title as the
+        only one a member gave), in closed form and together. With one given row y the fold-in's systems
+        are rank-one updates of fixed matrices (Sherman-Morrison): x_u = c G^-1 y / (1 + (c - 1) y'G^-1 y),
+        and the rating ridge on x = [1, y] gives [b_u, z_u] = t e P^-1 x / (1 + t x'P^-1 x) (t the title's
+        trust, e its score less the global mean and its bias): the same float64 arithmetic as fold_in's,
+        without its per-member set-up (0.19 ms a title)."""
+        ids = list(ratings)
+        k = self.item_factors.shape[1]
+        users = [FoldedUser(np.empty(0, np.int64), np.zeros(k, np.float32), 0.0, np.zeros(k, np.float32),
+                            np.empty(0, np.float32)) for _ in ids]
+        trained = [(j, i) for j, a in enumerate(ids) if (i := self._index.get(int(a))) is not None]
+        cold_rows = self._cold_given({a: ratings[a] for a in ids if self._index.get(int(a)) is None})[0]
+        cold_at = {int(self.cold.anime_ids[row]): int(row) for row in cold_rows} if self.cold is not None else {}
+        placed = [(j, None, row) for j, a in enumerate(ids) if (row := cold_at.get(int(a))) is not None]
+        given = [(j, i, None) for j, i in trained] + placed
+        if not given:
+            return users
+        idx = np.array([i for _, i, _ in given if i is not None], np.int64)
+        rows = np.array([row for _, _, row in given if row is not None], np.int64)
+        Y, bias, trust = self._given_factors(idx, rows)
+        Y = Y.astype(np.float64)
+        r = np.array([ratings[ids[j]] for j, _, _ in given], np.float32)
+        conf = self._confidence(r, trust).astype(np.float64)
+        g_y = Y @ self._gram_inv  # G is symmetric: rows of (G^-1 y)'
+        pref = (conf / (1.0 + (conf - 1.0) * np.einsum("ij,ij->i", Y, g_y)))[:, None] * g_y
+        X = np.hstack([np.ones((len(Y), 1)), Y])
+        p_x = X * np.diag(self._penalty_inv)
+        t = trust.astype(np.float64)
+        w = (t * (r - self.global_mean - bias) / (1.0 + t * np.einsum("ij,ij->i", X, p_x)))[:, None] * p_x
+        for (j, i, row), a_pref, a_w, a_r in zip(given, pref.astype(np.float32), w, r):
+            rated = a_r > 0
+            user = users[j]
+            user.pref = a_pref
+            user.user_bias = float(a_w[0]) if rated else 0.0
+            user.rating_vec = a_w[1:].astype(np.float32) if rated else np.zeros(k, np.float32)
+            if i is not None:
+                user.seen, user.ratings = np.array([i], np.int64), np.array([a_r], np.float32)
+            else:
+                user.cold_seen, user.cold_ratings = np.array([row], np.int64), np.array([a_r], np.float32)
+        return users
+
     def _fold_in_system(self, Y: np.ndarray, conf: np.ndarray) -> RidgeSystem:
         """The implicit-ALS fold-in's A = Y'Y + reg I + Y_u'(C_u - I)Y_u for the given titles' factors Y and
         confidences (the exact solve of als.solve_user)."""

@@ -356,7 +356,7 @@ class ServedModel:
         """(loves x served titles): each of the anime ids ``loves`` ranked alone, as scores() ranks for a
         member who gave only that title, standardized; the titles' cold parts made together."""
         model, n = self.model, self.n_trained
-        users = [model.fold_in({a: ratings[a]}) for a in loves]
+        users = model.fold_in_each({a: ratings[a] for a in loves})
         products = model.products(users)
         warm = np.vstack([model.ranking(u, p)[0] for u, p in zip(users, products)])
         out = np.empty((len(loves), self.n_items), np.float64)

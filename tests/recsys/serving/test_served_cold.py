@@ -405,3 +405,22 @@ def test_a_new_title_no_members_count_knows_stands_among_the_new_titles(served):
     rated = unknown.with_model(model)
     scores = rated.scores(model.folded(fan), fan)[0]
     assert scores[rated.index_of(1024)] > scores[trained].min()
+
+
+def test_each_title_folded_in_alone_at_once_is_its_own_fold_in(served):
+    """fold_in_each's closed form equals fold_in of each title alone: trained and cold titles, scores,
+    "watched" and a title the model does not know (an empty member), in the caller's order."""
+    model = served.model
+    ratings = {1000: 9.0, 1030: 8.0, 1011: -1.0, 1020: 3.0, 99999: 10.0, 1021: -1.0}
+    each = model.fold_in_each(ratings)
+    assert len(each) == len(ratings)
+    for (a, r), made in zip(ratings.items(), each):
+        alone = model.fold_in({a: r})
+        assert made.seen.tolist() == alone.seen.tolist() and made.cold_seen.tolist() == alone.cold_seen.tolist()
+        assert made.ratings.tolist() == alone.ratings.tolist()
+        assert made.cold_ratings.tolist() == alone.cold_ratings.tolist()
+        np.testing.assert_allclose(made.pref, alone.pref, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(made.rating_vec, alone.rating_vec, rtol=1e-5, atol=1e-6)
+        assert made.user_bias == pytest.approx(alone.user_bias, rel=1e-5, abs=1e-6)
+    assert each[0].rating_vec.any() and not each[2].rating_vec.any()  # a score fits z_u, "watched" does not
+    assert len(each[1].cold_seen) == 1 and not each[4].pref.any()
