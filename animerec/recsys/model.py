@@ -574,12 +574,14 @@ class Recommender:
         0.29-0.32 ms, against 0.06 ms cached (benchmarks/bench_serve.py's model). So every vector of every
         member given is made in one pass over each matrix (multiply_rows): a request's x_u and z_u
         together, and a short list's liked titles ranked alone (ServedModel._alone) all at once."""
+        if not users:
+            return []
         cfg = self.config
         rated = [bool(cfg.blend_rating and u.rating_vec.any()) for u in users]
         vectors = [u.pref for u in users] + [u.rating_vec for u, r in zip(users, rated) if r]
-        warm = multiply_rows(self.item_factors, np.vstack(vectors)) if vectors else None
+        warm = multiply_rows(self.item_factors, np.vstack(vectors))
         cold = None
-        if self.cold is not None and len(self.cold.anime_ids) and users:
+        if self.cold is not None and len(self.cold.anime_ids):
             distinct, of_row = self.distinct_cold()
             cold = multiply_rows(distinct, np.vstack([u.pref for u in users]))[:, of_row]
         out, next_rated = [], len(users)
