@@ -571,7 +571,7 @@ class Recommender:
     def products(self, users: Sequence[FoldedUser]) -> list[Products]:
         """Each member's Products: the item factors' products with x_u (and z_u, where ranking blends the
         rating in), standardized. The costliest step of a request is reading the factor matrices (7,390 and
-        5,052 rows of 128 floats) from memory, not the arithmetic: read cold, one product with them took
+        about 5,050 rows of 128 floats) from memory, not the arithmetic: read cold, one product with them took
         0.29-0.32 ms, against 0.06 ms cached (benchmarks/bench_serve.py's model). So every vector of every
         member given is made in one pass over each matrix (multiply_rows): a request's x_u and z_u
         together, and a short list's liked titles ranked alone (ServedModel._alone) all at once."""
