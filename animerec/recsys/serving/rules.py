@@ -269,6 +269,14 @@ class FanRules:
         before = self._before_at.get(i)
         return before is None or not before.isdisjoint(given.seen)
 
+    def next_entries(self, work: int, members: Sequence[Given], blocked: np.ndarray) -> list[int]:
+        """The entries of a work (item indices, oldest first) that every one of ``members`` can go on to
+        (can_continue: after a title they gave or have seen before one they gave) and that are worth a slot
+        (a series, film or OVA), but for the ``blocked`` ones (a mask over item indices): where a started
+        work's slot goes on to."""
+        return [j for j in self._work_picks.get(work, ()) if not blocked[j]
+                and all(self.can_continue(j, g) for g in members)]
+
     # ------------------------------------------------------------------------------ the list
     def slots(
         self,
@@ -310,8 +318,7 @@ class FanRules:
                     continue
                 shown, kind = i, CONTINUE
                 if not (ok and self._pickable_of[i]):  # the film or season that comes next goes first
-                    main = [j for j in self._work_picks[f]
-                            if not blocked[j] and all(self.can_continue(j, g) for g in members)]
+                    main = self.next_entries(f, members, blocked)
                     if not main and not ok:
                         continue
                     shown = max(main, key=scores.__getitem__, default=i)

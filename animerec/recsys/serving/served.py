@@ -89,6 +89,9 @@ class Pick:
     more_in_series: int  # other entries of its franchise the member has not given
     source: str | None = None  # a title without interactions: where its vector comes from (coldstart.SOURCES)
     starts_at: int | None = None  # rank_titles: a later entry of a series the member has not started: its start
+    # rank_titles: a later entry of a work the member started but has not caught up with: the entry they go on
+    # to first (FanRules.next_entries, the best scored, as /recommend's slot for the work would show)
+    catch_up: int | None = None
 
 
 @dataclass(frozen=True)
@@ -525,30 +528,36 @@ class ServedModel:
         """Given titles (e.g. a season's shows) ranked for a member, none they gave, with the words
         /recommend would use: CONTINUE (naming the title it goes on from) where the member started the
         work and can go on to it (FanRules.can_continue), else NEW with its "because" (the liked title of
-        its work they gave, where they have not caught up with it). No floor and no one-per-franchise: the
-        caller asked for these titles. A later entry of a series the member has
-        not started (Re:Zero's 4th season for someone who never saw Re:Zero) comes after the rest, with
-        where the series starts (Pick.starts_at), as /recommend would send them there. Titles not served
-        are left out."""
+        its work they gave, where they have not caught up with it, and the entry they go on to first:
+        Pick.catch_up). No floor and no one-per-franchise: the caller asked for these titles. A later entry
+        of a series the member has not started (Re:Zero's 4th season for someone who never saw Re:Zero)
+        comes after the rest, with where the series starts (Pick.starts_at), as /recommend would send them
+        there. Titles not served are left out."""
         model = self.model
         user = user or model.fold_in(ratings)
         idx = np.array([i for a in dict.fromkeys(anime_ids) if (i := self.index_of(a)) is not None
                         and int(a) not in ratings], np.int64)
         if len(idx) == 0:
             return []
-        scored = self._scored(user, self.given(ratings), new_only=bool((idx >= self.n_trained).all()))
+        gave = self.given(ratings)
+        scored = self._scored(user, gave, new_only=bool((idx >= self.n_trained).all()))
         scores, terms = scored.scores, scored.terms
         idx = idx[np.argsort(-scores[idx], kind="stable")]
         predicted = self.predictions(user, idx)
-        given, mine, rules = ratings.keys(), self.rules.given(ratings), self.rules
+        given, mine, rules, gave_mask = ratings.keys(), self.rules.given(ratings), self.rules, self.blocked(gave)
         floor = member_floor(ratings)
-        fixed, starts, behind = [], [], {}
+        fixed, starts, behind, catch_up = [], [], {}, []
         for j, i in enumerate(idx.tolist()):
             started = rules.work_of(i) in mine.started
             # A continue pick goes on from a title the member gave, directly before it (through specials).
             goes_on = started and rules.can_continue(i, mine)
             fixed.append(self._goes_on_from(i, ratings) if goes_on else None)
+            catch_up.append(None)
             if started and not goes_on:
+                # Where they go on first: the entry /recommend's slot for the work would show.
+                first = rules.next_entries(rules.work_of(i), [mine], gave_mask)
+                if first:
+                    catch_up[j] = int(self.ids[max(first, key=scores.__getitem__)])
                 # A later season of a work the member liked but has not caught up with (they gave season 1
                 # of a season's 3rd): their title of it is the reason, not another title of its genres (and
                 # for a new season, what lifts it: ColdConfig.liked_continuation_weight).
@@ -563,10 +572,11 @@ class ServedModel:
         for j, a in behind.items():
             reasons[j] = a
         ranked = scores[idx]  # a season's shows at once: per-show numpy scalars were a third of the call
-        out = [Pick(anime_id, score, p, match, CONTINUE if goes_on is not None else NEW, reason, more, source, start)
-               for anime_id, score, match, p, goes_on, reason, more, source, start in zip(
+        out = [Pick(anime_id, score, p, match, CONTINUE if goes_on is not None else NEW, reason, more, source, start,
+                    catch)
+               for anime_id, score, match, p, goes_on, reason, more, source, start, catch in zip(
                    self.ids[idx].tolist(), ranked.tolist(), match_chance(ranked).tolist(), predicted.tolist(), fixed,
-                   reasons, rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z), starts)]
+                   reasons, rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z), starts, catch_up)]
         return sorted(out, key=lambda p: p.starts_at is not None)  # stable: the ranking within each part
 
     def _goes_on_from(self, i: int, ratings: Mapping[int, float]) -> int | None:

@@ -152,6 +152,16 @@ def test_a_later_season_of_a_work_the_member_has_not_caught_up_with_names_their_
     under what they like (member_floor 8.9), the reason is found as for any other show."""
     pick = {p.anime_id: p for p in served.rank_titles(member, [1030, 1020, 1021])}[1030]
     assert (pick.kind, pick.because) == (NEW, named)
+    assert pick.catch_up == 1011  # what they go on to first: the season after 1010, as /recommend's slot shows
+
+
+def test_only_a_season_the_member_is_behind_on_names_what_comes_first(served):
+    """1030 continues 1011: for a member who gave 1011 it is a continue pick, with nothing to catch up on; for
+    one who never started franchise B, a later season whose start is 1010 (starts_at), not a catch-up."""
+    ranked = {p.anime_id: p for p in served.rank_titles(BLOCK1_FAN, [1030, 1021])}
+    assert ranked[1030].kind == CONTINUE and ranked[1030].catch_up is None and ranked[1021].catch_up is None
+    newcomer = {p.anime_id: p for p in served.rank_titles({1015: 8.0, 1016: 9.0}, [1030])}[1030]
+    assert (newcomer.starts_at, newcomer.catch_up) == (1010, None)
 
 
 def test_a_watch_party_of_two_fans_of_the_franchise_can_continue_to_its_new_season(served):

@@ -126,10 +126,11 @@ def shown_pick(catalog: Catalog, pick: Pick, ratings: Mapping[int, float], allow
         named = catalog.get(given)
         because = None if named.is_adult and not allow_adult else Because(named, ratings[given])
     anime = catalog.get(pick.anime_id)
-    start = catalog.get(pick.starts_at) if pick.starts_at is not None and pick.starts_at in catalog else None
+    start, catch_up = (catalog.get(a) if a is not None and a in catalog else None
+                       for a in (pick.starts_at, pick.catch_up))
     return RecommendedTitle(anime, pick.predicted, pick.match, pick.kind == CONTINUE and because is not None,
                             because, pick.more_in_series, pick.source,
-                            pick.source is not None and aired_since(anime, recent), start)
+                            pick.source is not None and aired_since(anime, recent), start, catch_up)
 
 
 def aired_since(anime: Anime, since: date) -> bool:

@@ -14,7 +14,7 @@ from animerec.bot.service import UserError
 from animerec.bot.store import Store
 
 pytestmark = pytest.mark.timeout(60)
-FAN, NEWCOMER, NOBODY = 1, 2, 3
+FAN, NEWCOMER, NOBODY, BEHIND = 1, 2, 3, 4
 
 
 class Holder:
@@ -41,6 +41,7 @@ async def seasonal(planted, tmp_path):
     store = await Store.open(tmp_path / "animerec.sqlite3")
     await store.upsert_ratings(FAN, {1010: 9.0, 1011: 9.0, 1020: 8.0})
     await store.upsert_ratings(NEWCOMER, {1015: 8.0, 1016: 9.0})
+    await store.upsert_ratings(BEHIND, {1010: 9.0, 1015: 8.0})
     yield Seasonal(store, catalog, Holder(served))
     await store.close()
 
@@ -131,3 +132,14 @@ async def test_a_later_season_of_a_series_the_member_has_not_started_says_where_
     assert embed.fields[0].value == "new title 1030: start with title 1010"
     fan = await seasonal.season(FAN, "spring", 2026)  # who gave B's seasons continues it instead
     assert fan.shows[0].starts_at is None and fan.shows[0].continues
+
+
+async def test_a_new_season_of_a_series_the_member_is_behind_on_says_what_to_watch_first(seasonal):
+    """Who gave franchise B's first season (1010) but not its second (1011) sees the new season 1030 for their
+    own title of it, and is told to catch up with 1011 first."""
+    result = await seasonal.season(BEHIND, "spring", 2026)
+    [show] = result.shows
+    assert not show.continues and show.because is not None and show.because.anime.anime_id == 1010
+    assert show.catch_up is not None and show.catch_up.anime_id == 1011 and show.starts_at is None
+    assert seasonal_embed(result).fields[0].value.endswith(
+        "Because you rated title 1010 9/10 · catch up with title 1011 first")
