@@ -120,9 +120,13 @@ def import_embed(report: ImportReport) -> discord.Embed:
     return fit(embed)
 
 
-def you_gave(because: Because) -> str:
-    """'you rated Steins;Gate 9/10', or 'you watched One Punch Man' for a title watched without a score."""
-    name = clip(because.anime.name, 80)
+def you_gave(because: Because, about: Anime) -> str:
+    """'you rated Steins;Gate 9/10', or 'you watched One Punch Man' for a title watched without a score, as
+    the reason for ``about``. A title of another franchise is named as its heading would be (Catalog.label,
+    "Ao no Hako · Blue Box": a member who rated Blue Box would not know it by its romaji alone); one of
+    about's own franchise by its name, which about's heading already puts beside its English one."""
+    same = because.anime.franchise_id is not None and because.anime.franchise_id == about.franchise_id
+    name = clip(because.anime.name, 80) if same else Catalog.label(because.anime, 80)
     return f"you watched {name}" if because.rating == WATCHED else f"you rated {name} {describe_score(because.rating)}"
 
 
@@ -137,7 +141,7 @@ def pick_reason(pick: RecommendedTitle) -> str:
         gave = "watched it" if pick.because.rating == WATCHED else f"rated it {describe_score(pick.because.rating)}"
         return f"Continues {clip(pick.because.anime.name, 80)} (you {gave})"
     if pick.because is not None:
-        return f"Because {you_gave(pick.because)}"
+        return f"Because {you_gave(pick.because, pick.anime)}"
     reason = unnamed_reason(pick.source, pick.this_season)
     return reason[0].upper() + reason[1:]
 

@@ -74,6 +74,22 @@ def test_a_pick_says_why_it_is_there():
     assert render.pick_reason(RecommendedTitle(MOVIE, 8.9, source="prior")) == "Widely watched on MyAnimeList"
 
 
+def test_a_reason_names_a_title_of_another_franchise_with_its_english_name_and_its_own_by_its_name():
+    """Who rated Blue Box knows it by that name: a pick it brought names it so. A later season of Frieren that
+    the member is behind on names their Frieren short: the pick's own heading already says it in English."""
+    blue_box = Anime(57181, "Ao no Hako", ("Romance", "Sports"), "TV", 25, 8.2, 300_000, english="Blue Box",
+                     franchise_id=57181)
+    haikyuu = Anime(20583, "Haikyuu!!", ("Sports",), "TV", 25, 8.4, 2_000_000, franchise_id=20583)
+    frieren = Anime(52991, "Sousou no Frieren", ("Fantasy",), "TV", 28, 9.3, 1_000_000,
+                    english="Frieren: Beyond Journey's End", franchise_id=52991)
+    third = Anime(60000, "Sousou no Frieren 3rd Season", ("Fantasy",), "TV", None, None, 0,
+                  english="Frieren: Beyond Journey's End Season 3", franchise_id=52991)
+    assert render.pick_reason(RecommendedTitle(haikyuu, 8.5, 0.3, False, Because(blue_box, 9.0))) == \
+        "Because you rated Ao no Hako · Blue Box 9/10"
+    assert render.pick_reason(RecommendedTitle(third, 8.5, 0.3, False, Because(frieren, 10.0))) == \
+        "Because you rated Sousou no Frieren 10/10"
+
+
 def test_a_short_list_says_so_and_each_pick_shows_its_match_and_series():
     recs = Recommendations([RecommendedTitle(STEINS, 9.0, 0.83, more_in_series=2)], requested=5)
     embed = render.recommend_embed(recs)
@@ -154,7 +170,7 @@ def test_the_figures_page_lists_the_model_its_data_and_its_evaluation():
 
 def test_a_title_is_headed_by_its_name_and_its_english_one_where_they_differ():
     """A member who typed "Frieren" sees the title they meant under its MyAnimeList name, with the English
-    name they know beside it: the /rate reply, a pick, a /similar list, their ratings; the reasons stay short."""
+    name they know beside it: the /rate reply, a pick, a /similar list, their ratings, and a pick's reason."""
     both = "Sousou no Frieren · Frieren: Beyond Journey's End"
     assert render.rate_embed(RateResult(FRIEREN, 10.0, None, 9.1)).title == both
     pick = RecommendedTitle(FRIEREN, 9.0, 0.8, False, Because(STEINS, 9.0))
@@ -165,4 +181,4 @@ def test_a_title_is_headed_by_its_name_and_its_english_one_where_they_differ():
     rated = render.ratings_embed(RatingList([RatedTitle(FRIEREN, 10.0, "")], 0), "Yours", 0)
     assert rated.description == f"**{both}** — 10/10"
     because = RecommendedTitle(STEINS, 9.0, 0.8, False, Because(FRIEREN, 10.0))
-    assert render.pick_reason(because) == "Because you rated Sousou no Frieren 10/10"
+    assert render.pick_reason(because) == f"Because you rated {both} 10/10"
