@@ -20,6 +20,7 @@ that aired before it.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -44,6 +45,10 @@ _ENTRY_TYPES = ("TV", "Movie", "OVA", "ONA", "Special", "Music")
 _SIDE_SERIES = frozenset({"mal2018:Parent story/Side story", "mal2018:Side story", "mal2018:Parent story"})
 # What a title without an order edge follows: the latest earlier entry of one of these types, else any.
 _MAIN_TYPES = frozenset({"TV", "Movie", "OVA", "ONA"})
+# A title its own names call a compilation of episodes is a recap, whatever its relations say: the films and
+# web releases since 2017 that only bangumi-data lists come with no MyAnimeList "Summary" edge, and
+# 劇場総集編ぼっち・ざ・ろっく！ Re: was offered as the next entry to a member who gave Bocchi the Rock!.
+_RECAP_NAME = re.compile(r"総集[編篇]|soushuuhen|\brecaps?\b|\bcompilation\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,13 @@ class TitleInfo:
     anime_id: int
     type: str | None
     members: int
+    recap: bool = False  # its names call it a compilation of episodes (named_recap)
+
+
+def named_recap(*names: str | None) -> bool:
+    """Whether any of a title's names (main, English, Japanese) calls it a recap: 総集編, Soushuuhen,
+    Recap, Compilation."""
+    return any(name and _RECAP_NAME.search(name) for name in names)
 
 
 def _groups(ids: Iterable[int], pairs: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
@@ -121,6 +133,7 @@ class Franchises:
                 self._recaps.add(a)
             elif rel == "Summary":  # b is a summary of a
                 self._recaps.add(b)
+        self._recaps.update(a for a, t in info.items() if t.recap)
         ordered_by = set(edges["anime_id"].tolist()) | set(self._before)  # titles the relations place
         for ids in work_groups.values():
             self._order_by_air_date(sorted(ids, key=self._order_key), ordered_by)
@@ -149,7 +162,8 @@ class Franchises:
         links = load_catalog_links()
         built = set(load_catalog_table(usecols=["anime_id"])["anime_id"].tolist())
         links = pd.concat([links, placed_links(catalog, links, built)], ignore_index=True)
-        return cls((TitleInfo(a.anime_id, a.type, a.members) for a in catalog), load_relations(), dates, links)
+        return cls((TitleInfo(a.anime_id, a.type, a.members, named_recap(a.name, a.english, a.japanese))
+                    for a in catalog), load_relations(), dates, links)
 
     # --------------------------------------------------------------------------- construction
     @staticmethod

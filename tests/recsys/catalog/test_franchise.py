@@ -90,3 +90,20 @@ def test_a_prequel_told_later_is_no_earlier_entry_even_when_a_recap_keeps_it_in_
     f = _graph(rel, {1: "2009-07-03", 2: "2012-12-31", 3: "2013-01-01"}, {1: "TV", 2: "TV", 3: "Special"})
     assert f.work_of(1) == f.work_of(2)
     assert f.seen_earlier([1]) == set()  # a fan of the 2009 series has not thereby seen the 2012 one
+
+
+def test_a_title_named_a_compilation_is_a_recap_and_never_a_works_entry_point():
+    from animerec.recsys.catalog.franchise import Franchises, TitleInfo, named_recap
+
+    assert named_recap("劇場総集編ぼっち・ざ・ろっく！ Re:") and named_recap(None, "Chainsaw Man – The Compilation")
+    assert named_recap("Koutetsujou no Kabaneri Soushuuhen 1") and named_recap("Gosick Recap", None, None)
+    assert not named_recap("Sousou no Frieren", "Frieren: Beyond Journey's End", "葬送のフリーレン")
+    assert not named_recap("Recapitulation Blues") and not named_recap(None, None)
+    # A compilation film (2) filed as the series' (1) sequel, with no Summary edge: one work, and the film a
+    # recap for the fan rules (never the entry a member who gave the series goes on to).
+    import pandas as pd
+
+    edges = pd.DataFrame([(1, "Sequel", 2), (2, "Prequel", 1)], columns=["anime_id", "relation", "related_id"])
+    when = pd.DataFrame({"anime_id": [1, 2], "start_date": pd.to_datetime(["2022-10-09", "2024-06-07"])})
+    f = Franchises([TitleInfo(1, "TV", 900), TitleInfo(2, "Movie", 2000, recap=True)], edges, when)
+    assert f.is_recap(2) and not f.is_recap(1) and f.work_of(2) == f.work_of(1) == 1

@@ -59,3 +59,13 @@ def test_an_overlay_title_with_nothing_to_join_is_a_work_of_its_own(franchises):
 def test_stories_that_only_share_a_timeline_are_works_of_one_franchise(franchises, one, other):
     assert franchises.work_of(one) != franchises.work_of(other)
     assert franchises.franchise_of(one) == franchises.franchise_of(other)
+
+
+@pytest.mark.parametrize("compilation, work", [
+    (55357, 47917),  # 劇場総集編ぼっち・ざ・ろっく！ Re: (bangumi-data, no MyAnimeList relation) of Bocchi the Rock!
+    (62352, 44511),  # Chainsaw Man – The Compilation (総集篇)
+    (1378, 1378),  # Sengoku Kitan Youtouden Soushuuhen (2016 catalog, no Summary edge either)
+])
+def test_a_title_its_names_call_a_compilation_is_a_recap(franchises, compilation, work):
+    assert franchises.is_recap(compilation) and franchises.work_of(compilation) == franchises.work_of(work)
+    assert not franchises.is_recap(work) or work == compilation
