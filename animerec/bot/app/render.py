@@ -126,7 +126,7 @@ def you_gave(because: Because, about: Anime) -> str:
     "Ao no Hako · Blue Box": a member who rated Blue Box would not know it by its romaji alone); one of
     about's own franchise by its name, which about's heading already puts beside its English one."""
     same = because.anime.franchise_id is not None and because.anime.franchise_id == about.franchise_id
-    name = clip(because.anime.name, 80) if same else Catalog.label(because.anime, 80)
+    name = clip(because.anime.name, 80) if same else Catalog.label(because.anime, 100)
     return f"you watched {name}" if because.rating == WATCHED else f"you rated {name} {describe_score(because.rating)}"
 
 
