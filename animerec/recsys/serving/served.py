@@ -546,7 +546,8 @@ class ServedModel:
         predicted = self.predictions(user, idx)
         given, mine, rules, gave_mask = ratings.keys(), self.rules.given(ratings), self.rules, self.blocked(gave)
         floor = member_floor(ratings)
-        fixed, starts, behind, catch_up = [], [], {}, []
+        fixed, starts, behind = [], [], {}
+        catch_up: list[int | None] = []
         for j, i in enumerate(idx.tolist()):
             started = rules.work_of(i) in mine.started
             # A continue pick goes on from a title the member gave, directly before it (through specials).
