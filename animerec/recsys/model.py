@@ -519,11 +519,11 @@ class Recommender:
         k = self.item_factors.shape[1]
         users = [FoldedUser(np.empty(0, np.int64), np.zeros(k, np.float32), 0.0, np.zeros(k, np.float32),
                             np.empty(0, np.float32)) for _ in ids]
-        trained = [(j, i) for j, a in enumerate(ids) if (i := self._index.get(int(a))) is not None]
-        cold_rows = self._cold_given({a: ratings[a] for a in ids if self._index.get(int(a)) is None})[0]
+        trained = {j: i for j, a in enumerate(ids) if (i := self._index.get(int(a))) is not None}
+        cold_rows = self._cold_given({a: ratings[a] for j, a in enumerate(ids) if j not in trained})[0]
         cold_at = {int(self.cold.anime_ids[row]): int(row) for row in cold_rows} if self.cold is not None else {}
         placed = [(j, None, row) for j, a in enumerate(ids) if (row := cold_at.get(int(a))) is not None]
-        given = [(j, i, None) for j, i in trained] + placed
+        given = [(j, i, None) for j, i in trained.items()] + placed
         if not given:
             return users
         idx = np.array([i for _, i, _ in given if i is not None], np.int64)

@@ -549,23 +549,24 @@ class ServedModel:
         fixed, starts, behind = [], [], {}
         catch_up: list[int | None] = []
         for j, i in enumerate(idx.tolist()):
-            started = rules.work_of(i) in mine.started
+            work = rules.work_of(i)
+            started = work in mine.started
             # A continue pick goes on from a title the member gave, directly before it (through specials).
             goes_on = started and rules.can_continue(i, mine)
             fixed.append(self._goes_on_from(i, ratings) if goes_on else None)
-            catch_up.append(None)
+            catch = None
             if started and not goes_on:
                 # Where they go on first: the entry /recommend's slot for the work would show.
-                first = rules.next_entries(rules.work_of(i), [mine], gave_mask)
-                if first:
-                    catch_up[j] = int(self.ids[max(first, key=scores.__getitem__)])
+                first = rules.next_entries(work, [mine], gave_mask)
+                catch = int(self.ids[max(first, key=scores.__getitem__)]) if first else None
                 # A later season of a work the member liked but has not caught up with (they gave season 1
                 # of a season's 3rd): their title of it is the reason, not another title of its genres (and
                 # for a new season, what lifts it: ColdConfig.liked_continuation_weight).
-                theirs = [a for a in given if self.franchises.work_of(a) == rules.work_of(i)
+                theirs = [a for a in given if self.franchises.work_of(a) == work
                           and (ratings[a] < 0 or ratings[a] >= floor)]
                 if theirs:
                     behind[j] = max(theirs, key=lambda a: ratings[a])
+            catch_up.append(catch)
             entry = rules.entry_point(i)
             later = not started and entry >= 0 and entry != i and bool(rules.before(i))
             starts.append(int(self.ids[entry]) if later else None)
