@@ -584,12 +584,13 @@ class Recommender:
         cold = None
         if self.cold is not None and len(self.cold.anime_ids):
             distinct, of_row = self.distinct_cold()
-            cold = multiply_rows(distinct, np.vstack([u.pref for u in users]))[:, of_row]
+            cold = np.take(multiply_rows(distinct, np.vstack([u.pref for u in users])), of_row, axis=1,
+                           out=aligned_rows(len(users), len(of_row)), mode="clip")  # clip: unbuffered, in range
         out, next_rated = [], len(users)
         for j, r in enumerate(rated):
             rating_z = None
             if r:
-                rating_z = standardized(self.item_bias + warm[next_rated])
+                rating_z = standardized(np.add(self.item_bias, warm[next_rated], out=aligned_rows(1, len(warm[0]))[0]))
                 next_rated += 1
             out.append(Products(standardized(warm[j]), None if cold is None else standardized(cold[j]), rating_z))
         return out
@@ -866,12 +867,24 @@ def _best_first(scores, n):  # pragma: no cover - compiled
 def multiply_rows(matrix: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     """(vectors x rows of matrix) float32: each row's dot product with each vector, in one pass over the
     matrix. BLAS reads the matrix once per vector (and its sgemm packs for two or four columns as if for
-    many: 0.72 ms for two read cold, against 0.29 here); Recommender.products is bound by that read."""
+    many: 0.72 ms for two read cold, against 0.29 here); Recommender.products is bound by that read.
+    Each row of the answer starts on a 64-byte boundary (aligned_rows)."""
     matrix = np.ascontiguousarray(matrix, np.float32)
     vectors = np.ascontiguousarray(np.atleast_2d(vectors), np.float32)
-    out = np.empty((len(vectors), len(matrix)), np.float32)
+    out = aligned_rows(len(vectors), len(matrix))
     _multiply_rows(matrix, vectors, out)
     return out
+
+
+def aligned_rows(m: int, n: int) -> np.ndarray:
+    """An uninitialized (m, n) float32 array whose every row starts on a 64-byte boundary. The sums of
+    mean_sd (numpy's and BLAS's) add in an order that follows where a vector lies in memory, so a member's
+    standardized products came out different in the last bits with the other vectors of their pass (a row's
+    place in a batch) and with where the allocator put the batch: here they are the same however made."""
+    stride = -(-n // 16) * 16  # 16 float32s: 64 bytes
+    raw = np.empty(m * stride + 16, np.float32)
+    start = (-raw.ctypes.data % 64) // 4
+    return raw[start: start + m * stride].reshape(m, stride)[:, :n]
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True)

@@ -31,7 +31,7 @@ from animerec.recsys.algorithms.embeddings import CANDIDATES, genre_matrix, rera
 from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters
 from animerec.recsys.catalog.franchise import Franchises
 from animerec.recsys.ids import IdPositions, RowGroups
-from animerec.recsys.model import FoldedUser, Recommender, UnknownTitle, calibrated, standardized, top_n
+from animerec.recsys.model import FoldedUser, Products, Recommender, UnknownTitle, calibrated, standardized, top_n
 from animerec.recsys.serving.rules import CANDIDATE_DEPTH, CONTINUE, NEW, FanRules, member_floor, pick_floor
 
 # Most lists fill from this many of the best candidates; the rest of CANDIDATE_DEPTH is a second round.
@@ -161,6 +161,11 @@ class _KeptRows:
 
     def __len__(self) -> int:
         return len(self._rows)
+
+    def __contains__(self, key: tuple[int, float]) -> bool:
+        """Whether the row is kept, without marking it used or ranking it (get does both)."""
+        with self._lock:
+            return key in self._rows
 
     @property
     def nbytes(self) -> int:
@@ -317,11 +322,12 @@ class ServedModel:
         scored = self._scored(user, self.given(ratings), new_only=new_only)
         return scored.scores, scored.terms
 
-    def _scored(self, user: FoldedUser, given: np.ndarray, new_only: bool = False) -> _Scored:
+    def _scored(self, user: FoldedUser, given: np.ndarray, new_only: bool = False,
+                products: Products | None = None) -> _Scored:
         """scores() of the member who gave the item indices ``given`` (ServedModel.given), with their
         x_u . y per served title (standardized per kind) computed on the way: the member's Products, the
-        costliest step of a request, made once."""
-        products = self.model.products([user])[0]
+        costliest step of a request, made once (or given, as _with_alone makes them)."""
+        products = products or self.model.products([user])[0]
         warm_z, cold_z = products.warm_z, products.cold_z
         warm, terms = self.model.ranking(user, products)
         out = np.empty(self.n_items, np.float64)
@@ -335,16 +341,34 @@ class ServedModel:
             out[self.n_trained:], loved = placed[0], loved_works[0]
         return _Scored(out, terms, every_z, loved)
 
-    def _alone_rows(self, loves: Sequence[int], ratings: Mapping[int, float]) -> list[np.ndarray]:
-        """_alone's row of each of ``loves``, from those kept (_KeptRows: dense ranks, or the values of a
-        row asked once) or made now, the missing ones together, and kept."""
+    def _with_alone(self, user: FoldedUser, loves: Sequence[int], ratings: Mapping[int, float]
+                    ) -> tuple[Products, dict[tuple[int, float], np.ndarray]]:
+        """The member's Products, and the _alone rows of those of ``loves`` not kept, by (title, rating),
+        made from one pass over the factor matrices: a pass costs its read of them, whatever the vectors
+        (Recommender.products), and a short list's first ask read them twice, for the member and then for
+        their liked titles."""
+        missing = [a for a in loves if (int(a), float(ratings[a])) not in self._kept_alone]
+        users = self.model.fold_in_each({a: ratings[a] for a in missing}) if missing else []
+        products = self.model.products([user, *users])
+        if not missing:
+            return products[0], {}
+        rows = self._alone(missing, ratings, users, products[1:])
+        return products[0], {(int(a), float(ratings[a])): row for a, row in zip(missing, rows)}
+
+    def _alone_rows(self, loves: Sequence[int], ratings: Mapping[int, float],
+                    made: Mapping[tuple[int, float], np.ndarray] | None = None) -> list[np.ndarray]:
+        """_alone's row of each of ``loves``: from ``made`` (_with_alone's), else those kept (_KeptRows:
+        dense ranks, or the values of a row asked once), else made now, the missing ones together; each
+        made row is kept."""
+        made = dict(made or {})
         keys = [(int(a), float(ratings[a])) for a in loves]
-        rows = [self._kept_alone.get(key) for key in keys]
+        rows = [made[key] if key in made else self._kept_alone.get(key) for key in keys]
         missing = [j for j, row in enumerate(rows) if row is None]
         if missing:
             for j, row in zip(missing, self._alone([loves[j] for j in missing], ratings)):
-                rows[j] = row
-                self._kept_alone.put(keys[j], row)
+                rows[j] = made[keys[j]] = row
+        for key, row in made.items():
+            self._kept_alone.put(key, row)
         return cast(list[np.ndarray], rows)
 
     def _first_ranked(self, ranks: np.ndarray, n: int) -> np.ndarray:
@@ -355,12 +379,15 @@ class ServedModel:
         key[ranks >= self._kept_alone.masked] = -np.inf
         return top_n(key, n)
 
-    def _alone(self, loves: Sequence[int], ratings: Mapping[int, float]) -> np.ndarray:
+    def _alone(self, loves: Sequence[int], ratings: Mapping[int, float], users: Sequence[FoldedUser] | None = None,
+               products: Sequence[Products] | None = None) -> np.ndarray:
         """(loves x served titles): each of the anime ids ``loves`` ranked alone, as scores() ranks for a
-        member who gave only that title, standardized; the titles' cold parts made together."""
+        member who gave only that title, standardized; the titles' cold parts made together. ``users`` and
+        ``products``: their fold_in_each and Products, when the caller made them."""
         model, n = self.model, self.n_trained
-        users = model.fold_in_each({a: ratings[a] for a in loves})
-        products = model.products(users)
+        if users is None or products is None:
+            users = model.fold_in_each({a: ratings[a] for a in loves})
+            products = model.products(users)
         warm = np.vstack([model.ranking(u, p)[0] for u, p in zip(users, products)])
         out = np.empty((len(loves), self.n_items), np.float64)
         out[:, :n] = warm
@@ -463,14 +490,19 @@ class ServedModel:
         user = user or model.fold_in(ratings)
         new_only = allowed is not None and not np.asarray(allowed, bool)[: self.n_trained].any()
         gave = self.given(ratings)
-        scored = self._scored(user, gave, new_only=new_only)
+        floor = member_floor(ratings)
+        # The liked titles a short list covers (only looked for in one: a long history is never covered).
+        loves = [a for a, r in ratings.items() if (r < 0 or r >= floor) and self.index_of(a) is not None] \
+            if len(ratings) < COVERAGE_BELOW else []
+        covering = len(loves) >= 2
+        products, made = self._with_alone(user, loves, ratings) if covering else (None, {})
+        scored = self._scored(user, gave, new_only=new_only, products=products)
         scores, terms = scored.scores, scored.terms
         # What the member may never be shown here, and apart from it what this request leaves out (dismissed
         # titles, earlier pages): the coverage order below is made without the latter.
         never = self.blocked(gave, (), allowed)
         mine = self.rules.given(ratings)
         earlier = mine.earlier
-        floor = member_floor(ratings)
         self.rules.favour_started(scores, mine, floor)
         if discover:
             scores -= DISCOVER_WEIGHT * self._log_popularity
@@ -478,10 +510,6 @@ class ServedModel:
         blocked = never | self.blocked(np.empty(0, np.int64), exclude)
         seen_these = self.rules.seen_these(scores, earlier, blocked)
         never[earlier] = blocked[earlier] = True
-        # The liked titles a short list covers (only looked for in one: a long history is never covered).
-        loves = [a for a, r in ratings.items() if (r < 0 or r >= floor) and self.index_of(a) is not None] \
-            if len(ratings) < COVERAGE_BELOW else []
-        covering = len(loves) >= 2
         # The coverage order is made on the member's own scores, before this request's exclusions, and the
         # excluded titles are then passed over: a later page, or the page after a dismissal, is the same
         # list without what it leaves out.
@@ -497,8 +525,8 @@ class ServedModel:
 
         if covering:
             step = COVERAGE_WEIGHT * float(np.std(own[top_n(own, CANDIDATE_FIRST)]) or 1.0)
-            candidates: Iterable[int] = self._passing(self._covering(own, ratings, loves, user, predicted, step),
-                                                      own, scores)
+            candidates: Iterable[int] = self._passing(
+                self._covering(own, ratings, loves, user, predicted, step, made), own, scores)
         else:
             candidates = self._candidates(scores, user, predicted)
         lowest = pick_floor(ratings)  # the list's floor, below what the member likes
@@ -609,17 +637,18 @@ class ServedModel:
                 yield i
 
     def _covering(self, scores: np.ndarray, ratings: Mapping[int, float], loves: Sequence[int],
-                  user: FoldedUser, predicted: dict[int, float], weight: float) -> Iterator[int]:
+                  user: FoldedUser, predicted: dict[int, float], weight: float,
+                  made: Mapping[tuple[int, float], np.ndarray] | None = None) -> Iterator[int]:
         """Item indices by the score less COVERAGE_WEIGHT sd per pick the candidate's liked title
         already has (COVERAGE_BELOW). A candidate belongs to the liked title (anime ids ``loves``) whose
         ranking alone places it highest (standardized, so a film's and a long series' compare); the
         candidates are the best CANDIDATE_DEPTH by the score and each title's own best CANDIDATE_FIRST.
         Each item's adjusted score is set in ``scores`` as it is yielded; those never rise down the
-        list, so the list and its match figure still run in one order."""
+        list, so the list and its match figure still run in one order. ``made``: rows _with_alone made."""
         shut = ~np.isfinite(scores)
         rows = []  # each love's row over what this request may show: its dense ranks, or else its values
         firsts = []  # each love's own best CANDIDATE_FIRST
-        for row in self._alone_rows(loves, ratings):
+        for row in self._alone_rows(loves, ratings, made):
             if row.dtype == self._kept_alone.dtype:
                 row = np.where(shut, self._kept_alone.masked, row)
                 first = self._first_ranked(row, CANDIDATE_FIRST)

@@ -24,7 +24,7 @@ class Made(ServedModel):
     """The coverage order as it was before rows were kept: every liked title's row made on each request,
     compared as values."""
 
-    def _covering(self, scores, ratings, loves, user, predicted, weight) -> Iterator[int]:
+    def _covering(self, scores, ratings, loves, user, predicted, weight, made=None) -> Iterator[int]:
         alone = self._alone(loves, ratings)
         alone[:, ~np.isfinite(scores)] = -np.inf
         first = served_module.CANDIDATE_FIRST
@@ -142,10 +142,10 @@ def test_ties_across_the_first_candidates_edge_are_read_from_the_kept_ranks(pair
     made_rows = []
     alone = ServedModel._alone
 
-    def counting(self, loves, ratings):
+    def counting(self, loves, ratings, *made):
         if self is served:
             made_rows.extend((a, ratings[a]) for a in loves)
-        return alone(self, loves, ratings)
+        return alone(self, loves, ratings, *made)
 
     monkeypatch.setattr(ServedModel, "_alone", counting)
     served._kept_alone = _KeptRows(served.n_items)

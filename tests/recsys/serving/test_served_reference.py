@@ -29,7 +29,7 @@ class Reference(ServedModel):
     def given(self, ratings):
         return np.array([i for a in ratings if (i := self.index_of(a)) is not None], np.int64)
 
-    def _scored(self, user, given, z=None, new_only=False):  # every product made here, whatever was passed
+    def _scored(self, user, given, z=None, new_only=False, products=None):  # every product made here, whatever was passed
         model, cold, n = self.model, self.model.cold, self.n_trained
         warm, terms = model.ranking(user)
         out = np.empty(self.n_items, np.float64)
@@ -55,7 +55,7 @@ class Reference(ServedModel):
         z = np.concatenate([standardized(model.item_factors @ user.pref), cold_z])
         return _Scored(out, terms, z, loved)
 
-    def _alone(self, loves, ratings):  # each liked title's own scoring, one at a time
+    def _alone(self, loves, ratings, *made):  # each liked title's own scoring, one at a time, whatever was passed
         users = [self.model.fold_in({a: ratings[a]}) for a in loves]
         return np.vstack([standardized(self._scored(u, self.given([a])).scores) for a, u in zip(loves, users)])
 
