@@ -103,18 +103,18 @@ PLANTED_DATES = {1000: "2001-01-01", 1001: "2003-01-01", 1002: "2005-01-01", 100
                  1010: "2010-01-01", 1011: "2012-01-01"}
 
 
-def _planted_anime(a: int, specials: AbstractSet[int]) -> Anime:
+def _planted_anime(a: int, specials: AbstractSet[int], types: Mapping[int, str]) -> Anime:
     genres = ("Drama", "Romance", "School") if a < 1010 else ("Action", "Sci-Fi", "Thriller")
     if a == 1009:
         genres = ("Music",)  # shares nothing with the rest of block 0
-    kind = "Special" if a in specials else "Movie" if a == 1003 else "TV"
+    kind = types.get(a) or ("Special" if a in specials else "Movie" if a == 1003 else "TV")
     return Anime(a, f"title {a}", genres, kind, 12, 7.5, 100_000 - a)
 
 
 def _plant(specials: AbstractSet[int] = frozenset(), relations: Sequence[tuple[int, str, int]] = (),
-           dates: Mapping[int, str] | None = None,
-           links: Sequence[tuple[int, int, str]] = ()) -> tuple[Catalog, Franchises]:
-    catalog = Catalog(_planted_anime(a, specials) for a in range(1000, 1000 + 2 * BLOCK_ITEMS))
+           dates: Mapping[int, str] | None = None, links: Sequence[tuple[int, int, str]] = (),
+           types: Mapping[int, str] | None = None) -> tuple[Catalog, Franchises]:
+    catalog = Catalog(_planted_anime(a, specials, types or {}) for a in range(1000, 1000 + 2 * BLOCK_ITEMS))
     edges = pd.DataFrame([*PLANTED_RELATIONS, *relations], columns=["anime_id", "relation", "related_id"])
     dated = {**PLANTED_DATES, **(dates or {})}
     when = pd.DataFrame({"anime_id": list(dated), "start_date": pd.to_datetime(list(dated.values()))})
@@ -130,7 +130,8 @@ def _plant(specials: AbstractSet[int] = frozenset(), relations: Sequence[tuple[i
 
 @pytest.fixture(scope="session")
 def plant() -> Callable[..., tuple[Catalog, Franchises]]:
-    """plant(specials=(), relations=(), dates=None, links=()): the checkerboard's catalog and the planted
-    franchise graph (above), with the ids in ``specials`` typed Special, ``relations`` and start ``dates``
-    added, and ``links`` as the catalog build's links (anime_id, related_id, level)."""
+    """plant(specials=(), relations=(), dates=None, links=(), types=None): the checkerboard's catalog and the
+    planted franchise graph (above), with the ids in ``specials`` typed Special (and those in ``types`` as it
+    says), ``relations`` and start ``dates`` added, and ``links`` as the catalog build's links (anime_id,
+    related_id, level)."""
     return _plant

@@ -45,6 +45,9 @@ _ENTRY_TYPES = ("TV", "Movie", "OVA", "ONA", "Special", "Music")
 _SIDE_SERIES = frozenset({"mal2018:Parent story/Side story", "mal2018:Side story", "mal2018:Parent story"})
 # What a title without an order edge follows: the latest earlier entry of one of these types, else any.
 _MAIN_TYPES = frozenset({"TV", "Movie", "OVA", "ONA"})
+# Releases that, aired between two TV seasons of a work, are a side story rather than a step of it: the
+# later season follows the season before them as well (Franchises._order_by_air_date).
+ASIDE_TYPES = frozenset({"OVA", "ONA"})
 # A title its own names call a compilation of episodes is a recap, whatever its relations say: the films and
 # web releases since 2017 that only bangumi-data lists come with no MyAnimeList "Summary" edge, and
 # 劇場総集編ぼっち・ざ・ろっく！ Re: was offered as the next entry to a member who gave Bocchi the Rock!.
@@ -182,7 +185,11 @@ class Franchises:
     def _order_by_air_date(self, ordered: list[int], placed: set[int]) -> None:
         """A title no relation places (aired after MyAnimeList 2018) follows the latest entry of its work
         that aired before it, a series, film or OVA/ONA when there is one: Railgun T (2020) follows
-        Railgun S (2013), not a 2014 special."""
+        Railgun S (2013), not a 2014 special. A TV series with only OVAs and ONAs (ASIDE_TYPES) between it
+        and the season before it follows that season as well: Re:Zero's 2nd season (2020) goes on from the
+        first (2016), not only from the Memory Snow OVA (2018), and so do My Hero Academia's 6th season past
+        an OVA and Mob Psycho 100 III past a 2019 OVA. A film between them stays the step it is (Made in
+        Abyss's Dawn of the Deep Soul, between its two seasons, tells the story on)."""
         for k, a in enumerate(ordered):
             if a in placed or a not in self._start:
                 continue
@@ -191,6 +198,10 @@ class Franchises:
             main = [b for b in earlier if self._info[b].type in _MAIN_TYPES]
             if main or earlier:
                 self._before[a].add((main or earlier)[-1])
+            if self._info[a].type == "TV":
+                seasons = [j for j, b in enumerate(main) if self._info[b].type == "TV"]
+                if seasons and all(self._info[b].type in ASIDE_TYPES for b in main[seasons[-1] + 1:]):
+                    self._before[a].add(main[seasons[-1]])
 
     def _name(self, ids: list[int], of: dict[int, int], info: Mapping[int, TitleInfo]) -> int:
         """Name a group by its entry point, record it for every member, and return the name."""

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from animerec.recsys.catalog.catalog import Catalog
-from animerec.recsys.catalog.franchise import Franchises
+from animerec.recsys.catalog.franchise import ASIDE_TYPES, Franchises
 from animerec.recsys.ids import IdPositions
 from animerec.recsys.model import Recommender
 
@@ -148,6 +148,10 @@ class FanRules:
         any_type = TYPES in self.without
         self.pickable = (np.array([t in NEW_TYPES for t in types], bool) & ~recap) | any_type
         continuable = (np.array([t in CONTINUE_TYPES for t in types], bool) & ~recap) | any_type
+        self._series_of = [t == "TV" for t in types]
+        # Going on in a work, a TV series the member can go on to comes before an OVA or ONA (go_on_to): the
+        # Shokugeki no Souma OVA was the continue pick of a member who gave the first season, over its second.
+        self._aside_of = [t in ASIDE_TYPES and not any_type for t in types]
         # Where a member new to an item's work starts: its entry point (the item itself when the entry
         # point is not in the model), -1 when that is no series, film or OVA (a lone special).
         start = np.where((entry >= 0) & (ENTRY_POINT not in self.without), entry, np.arange(n))
@@ -277,6 +281,12 @@ class FanRules:
         return [j for j in self._work_picks.get(work, ()) if not blocked[j]
                 and all(self.can_continue(j, g) for g in members)]
 
+    def go_on_to(self, entries: Sequence[int], scores: np.ndarray) -> int | None:
+        """Of a started work's next_entries, the one its slot shows: the best scored TV series when there
+        is one (a season before an OVA or ONA beside it: ASIDE_TYPES), else the best scored; None for none."""
+        series = [j for j in entries if self._series_of[j]]
+        return max(series or entries, key=scores.__getitem__, default=None)
+
     # ------------------------------------------------------------------------------ the list
     def slots(
         self,
@@ -317,11 +327,16 @@ class FanRules:
                 if not ok and not next_entry:
                     continue
                 shown, kind = i, CONTINUE
-                if not (ok and self._pickable_of[i]):  # the film or season that comes next goes first
+                # The film or season that comes next goes first, and a season before an OVA or ONA.
+                aside = ok and self._aside_of[i]
+                if not (ok and self._pickable_of[i]) or aside:
                     main = self.next_entries(f, members, blocked)
+                    if aside:
+                        main = [j for j in main if self._series_of[j]] or [i]
                     if not main and not ok:
                         continue
-                    shown = max(main, key=scores.__getitem__, default=i)
+                    best = self.go_on_to(main, scores)
+                    shown = i if best is None else best
             else:
                 shown, kind = self.entry_point(i), NEW
                 if shown != i and i >= self._trained:

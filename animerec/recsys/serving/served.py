@@ -90,7 +90,7 @@ class Pick:
     source: str | None = None  # a title without interactions: where its vector comes from (coldstart.SOURCES)
     starts_at: int | None = None  # rank_titles: a later entry of a series the member has not started: its start
     # rank_titles: a later entry of a work the member started but has not caught up with: the entry they go on
-    # to first (FanRules.next_entries, the best scored, as /recommend's slot for the work would show)
+    # to first (FanRules.go_on_to, as /recommend's slot for the work would show)
     catch_up: int | None = None
 
 
@@ -585,8 +585,8 @@ class ServedModel:
             catch = None
             if started and not goes_on:
                 # Where they go on first: the entry /recommend's slot for the work would show.
-                first = rules.next_entries(work, [mine], gave_mask)
-                catch = int(self.ids[max(first, key=scores.__getitem__)]) if first else None
+                first = rules.go_on_to(rules.next_entries(work, [mine], gave_mask), scores)
+                catch = int(self.ids[first]) if first is not None else None
                 # A later season of a work the member liked but has not caught up with (they gave season 1
                 # of a season's 3rd): their title of it is the reason, not another title of its genres (and
                 # for a new season, what lifts it: ColdConfig.liked_continuation_weight).

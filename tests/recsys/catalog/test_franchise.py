@@ -107,3 +107,21 @@ def test_a_title_named_a_compilation_is_a_recap_and_never_a_works_entry_point():
     when = pd.DataFrame({"anime_id": [1, 2], "start_date": pd.to_datetime(["2022-10-09", "2024-06-07"])})
     f = Franchises([TitleInfo(1, "TV", 900), TitleInfo(2, "Movie", 2000, recap=True)], edges, when)
     assert f.is_recap(2) and not f.is_recap(1) and f.work_of(2) == f.work_of(1) == 1
+
+
+def test_a_new_season_after_an_ova_goes_on_from_the_season_before_it_too_but_a_film_between_stays_a_step():
+    # Work 70: series 70 (2016), OVA 71 (2018), season 72 (2020); work 80: series 80 (2017), film 81 (2020),
+    # season 82 (2022); work 90: series 90 (2015), film 91 (2017), OVA 92 (2019), season 93 (2021). Only built
+    # links join them (titles MAL 2018 never ordered), so each follows what aired before it.
+    built = [(71, 70, "work", "bangumi:tmdb_tv"), (72, 70, "work", "bangumi:tmdb_tv"),
+             (81, 80, "work", "bangumi:tmdb_tv"), (82, 80, "work", "bangumi:tmdb_tv"),
+             (91, 90, "work", "bangumi:tmdb_tv"), (92, 90, "work", "bangumi:tmdb_tv"), (93, 90, "work", "bangumi:tmdb_tv")]
+    dates = {70: "2016-04-04", 71: "2018-10-06", 72: "2020-07-08", 80: "2017-07-07", 81: "2020-01-17",
+             82: "2022-07-06", 90: "2015-01-01", 91: "2017-01-01", 92: "2019-01-01", 93: "2021-01-01"}
+    types = {70: "TV", 71: "OVA", 72: "TV", 80: "TV", 81: "Movie", 82: "TV", 90: "TV", 91: "Movie", 92: "OVA", 93: "TV"}
+    f = _graph([], dates, types, built)
+    assert f.before(71) == {70}
+    assert f.before(72) == {71, 70}  # the OVA aside: a member who gave the first season can go on to the second
+    assert f.before(82) == {81}  # the film between the seasons is a step of the story
+    assert f.before(93) == {92}  # a film since the last season: the OVA after it is no side step past the film
+    assert f.ancestors(72) == {70, 71} and f.work_entries(70) == (70, 71, 72)

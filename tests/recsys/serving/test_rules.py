@@ -104,6 +104,18 @@ def test_a_later_season_ranked_first_sends_its_works_slot_to_the_entry_that_come
     assert _slots(served, [1002, 1004, 1001, 1003], [{1000}])[:2] == [(1001, 1002, CONTINUE), (1004, 1004, NEW)]
 
 
+def test_a_started_works_slot_goes_on_to_its_next_season_before_an_ova_beside_it(board_model, plant):
+    # 1006, an OVA side story of season 1 (1000) aired before season 2 (1001), ranks first for a member who gave
+    # season 1: the slot shows season 2 (the Shokugeki no Souma OVA was offered over its second season), and for
+    # a member who gave seasons 1 and 2, season 3. With every season given, the OVA is the one to go on with.
+    served = _served(board_model, plant, relations=[(1000, "Side story", 1006), (1006, "Parent story", 1000)],
+                     dates={1006: "2002-01-01"}, types={1006: "OVA"})
+    assert served.franchises.work_of(1006) == served.franchises.work_of(1000)
+    assert _slots(served, [1006, 1004, 1001, 1003], [{1000}])[:2] == [(1001, 1006, CONTINUE), (1004, 1004, NEW)]
+    assert _slots(served, [1006, 1004], [{1000, 1001}]) == [(1002, 1006, CONTINUE), (1004, 1004, NEW)]
+    assert _slots(served, [1006, 1004], [{1000, 1001, 1002}]) == [(1006, 1006, CONTINUE), (1004, 1004, NEW)]
+
+
 def test_a_title_seen_before_one_given_counts_for_going_on(served):
     # The film 1003 follows season 1 (1000), which a member who gave the film has seen: season 2 can come next.
     assert _slots(served, [1001, 1004], [{1003}]) == [(1001, 1001, CONTINUE), (1004, 1004, NEW)]
