@@ -158,6 +158,9 @@ class ColdVectors:
     warm_franchise: np.ndarray  # int64 (n_items,): franchise id of each trained title, as ``franchise``
     user_gram: np.ndarray  # float32 (k, k): training members' X'X + reg I (the item fold-in's background)
     raters: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))  # int32 (m,): community raters used
+    # uint8 (m, genres): each title's catalog genres in the columns of the trained titles' /similar embeddings
+    # (Recommender.fit: embeddings.genre_matrix over the same catalog); no columns for a model saved without them
+    genres: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.uint8))
     config: ColdConfig = field(default_factory=ColdConfig)
 
     def __post_init__(self) -> None:
@@ -176,16 +179,17 @@ class ColdVectors:
         return {"cold_ids": self.anime_ids, "cold_factors": self.factors, "cold_bias": self.bias,
                 "cold_source": self.source, "cold_anchor": self.anchor, "cold_franchise": self.franchise,
                 "cold_prior": self.prior, "cold_warm_franchise": self.warm_franchise,
-                "cold_user_gram": self.user_gram, "cold_raters": self.raters}
+                "cold_user_gram": self.user_gram, "cold_raters": self.raters, "cold_genres": self.genres}
 
     @classmethod
     def from_arrays(cls, z) -> ColdVectors | None:
         """Back from arrays(); None for a model saved without cold vectors."""
         if "cold_ids" not in z:
             return None
+        genres = z["cold_genres"] if "cold_genres" in z else np.zeros((0, 0), np.uint8)
         return cls(z["cold_ids"], z["cold_factors"], z["cold_bias"], z["cold_source"], z["cold_anchor"],
                    z["cold_franchise"], z["cold_prior"], z["cold_warm_franchise"], z["cold_user_gram"],
-                   z["cold_raters"])
+                   z["cold_raters"], genres)
 
     # ------------------------------------------------------------------ scoring a member
     def scores(self, pref: np.ndarray, given_franchises: Collection[int] | np.ndarray,

@@ -123,8 +123,13 @@ def similar_embeddings(
         cf *= (n / (n + support_shrink))[:, None]
     if item_genres is None:
         return cf.astype(np.float32)
-    G = _unit_rows(np.asarray(item_genres, np.float32)) * np.float32(genre_weight)
-    return np.hstack([cf, G]).astype(np.float32)
+    return np.hstack([cf, genre_block(item_genres, genre_weight)]).astype(np.float32)
+
+
+def genre_block(item_genres: np.ndarray, genre_weight: float = GENRE_WEIGHT) -> np.ndarray:
+    """The genre columns similar_embeddings appends: each title's 0/1 genre row at unit length, times
+    ``genre_weight`` (a title with no genres: zeros)."""
+    return _unit_rows(np.asarray(item_genres, np.float32)) * np.float32(genre_weight)
 
 
 def genre_matrix(anime_ids: Sequence[int] | np.ndarray, catalog) -> tuple[np.ndarray, tuple[str, ...]]:

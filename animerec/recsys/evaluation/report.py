@@ -159,8 +159,10 @@ COLDSTART_BEGIN, COLDSTART_END = "<!-- coldstart: begin -->", "<!-- coldstart: e
 # benchmarks/ablate_rules.py, the franchise joins by benchmarks/franchise_joins.py, pasted between the markers).
 ABLATION_BEGIN, ABLATION_END = "<!-- ablation: begin -->", "<!-- ablation: end -->"
 JOINS_BEGIN, JOINS_END = "<!-- franchise joins: begin -->", "<!-- franchise joins: end -->"
+# benchmarks/similar_new_titles.py's figures, pasted likewise.
+SIMILAR_NEW_BEGIN, SIMILAR_NEW_END = "<!-- similar new titles: begin -->", "<!-- similar new titles: end -->"
 KEPT = ((ABLATION_BEGIN, ABLATION_END), (JOINS_BEGIN, JOINS_END), (ENGINES_BEGIN, ENGINES_END),
-        (COLDSTART_BEGIN, COLDSTART_END))
+        (COLDSTART_BEGIN, COLDSTART_END), (SIMILAR_NEW_BEGIN, SIMILAR_NEW_END))
 
 
 def write_evaluation(docs: Path, results: dict, command: str, seed: int) -> None:

@@ -434,3 +434,48 @@ def test_each_title_folded_in_alone_at_once_is_its_own_fold_in(served):
         assert made.user_bias == pytest.approx(alone.user_bias, rel=1e-5, abs=1e-6)
     assert each[0].rating_vec.any() and not each[2].rating_vec.any()  # a score fits z_u, "watched" does not
     assert len(each[1].cold_seen) == 1 and not each[4].pref.any()
+
+
+@pytest.fixture(scope="module")
+def with_genres(cold_plant):
+    """The cold plant's model trained with its catalog, as the bot trains: /similar embeddings with genre columns."""
+    from coldkit import _planted_titles  # noqa: PLC0415 (the plant's titles, for a second fit)
+    from recsys.conftest import checkerboard, content_table
+
+    from animerec.recsys.model import ModelConfig, Recommender
+
+    served = cold_plant[0]
+    titles = _planted_titles()
+    model = Recommender.fit(checkerboard(), ModelConfig(factors=4, iterations=15, regularization=0.5, ease_neighbors=8,
+                                                        knn_neighbors=8, ann_trees=5, ann_search_k=100),
+                            catalog=served.catalog, content=content_table(titles), franchises=served.franchises)
+    return ServedModel(model, served.catalog, served.franchises)
+
+
+def test_a_content_guesss_similar_embedding_has_its_own_genre_columns(with_genres, tmp_path):
+    """Its co-watch part is mapped from its vector; its genres are known, so its genre columns are its own as a
+    trained title's are (a mapped blur put Bocchi the Rock! beside Nagatoro, K-On! not among its ten). A title
+    placed by evidence (1030, a new season) keeps its mapped columns. They are saved with the model; a model
+    saved without them maps every column, as before."""
+    from animerec.recsys.algorithms.embeddings import genre_block, genre_matrix
+
+    model = with_genres.model
+    cold = model.cold
+    g = cold.genres.shape[1]
+    assert g and np.array_equal(cold.genres, genre_matrix(cold.anime_ids, with_genres.catalog)[0])
+    ids, vectors = model.similar_space()
+    n = model.n_items
+    assert np.allclose(vectors[:n, -g:], genre_block(genre_matrix(ids[:n], with_genres.catalog)[0]))  # trained
+    guessed = ~cold.evidenced()
+    assert guessed.any() and not guessed[cold.index_of(1030)]
+    assert np.allclose(vectors[n:][guessed, -g:], genre_block(cold.genres[guessed]))
+    assert not np.allclose(vectors[n + cold.index_of(1030), -g:], genre_block(cold.genres[[cold.index_of(1030)]])[0])
+    # 1023 (Music, Kids: genres no trained title has) shares no genre column with any trained title.
+    i = with_genres.index_of(1023)
+    assert not (vectors[:n, -g:] @ vectors[i, -g:]).any()
+    loaded = artifacts.load(tmp_path / artifacts.publish(model, tmp_path))
+    assert np.array_equal(loaded.cold.genres, cold.genres)
+    assert np.allclose(loaded.similar_space()[1], vectors)
+    older = dataclasses.replace(model, cold=dataclasses.replace(cold, genres=np.zeros((0, 0), np.uint8)))
+    older._similar_space = None
+    assert not np.allclose(older.similar_space()[1][n:][guessed, -g:], genre_block(cold.genres[guessed]))
