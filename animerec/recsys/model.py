@@ -423,7 +423,8 @@ class Recommender:
         """(MAL ids, /similar embeddings) of every title: the trained ones in index order, then the
         cold ones (ColdVectors order). A cold title's embedding is a ridge map from item factors to the
         trained titles' embeddings applied to its cold-start vector, so a franchise, content or community
-        vector lands among the titles it resembles. Made once per model, from the vectors it was trained
+        vector lands among the titles it resembles; a content guess with genres has its genre columns
+        its own (ColdVectors.genres), as a trained title has. Made once per model, from the vectors it was trained
         with: the Annoy index saved with the model is built from these, and a community fold-in between
         retrains moves a title's picks at once, its /similar neighbours at the next retrain."""
         if self._similar_space is None:
@@ -446,7 +447,7 @@ class Recommender:
                     # and Nagatoro, and K-On! not among its ten. A title placed by evidence keeps its mapped
                     # columns: with its own genres too, the trained titles' neighbours (among which it stands)
                     # lost genre overlap (0.350 to 0.343 in evaluate --seed 0, under the 0.35 bar).
-                    guessed = ~cold.evidenced()
+                    guessed = ~cold.evidenced() & cold.genres.any(axis=1)  # no genres known: mapped
                     mapped[guessed, -g:] = genre_block(cold.genres[guessed])
                 self._similar_space = (np.concatenate([self.item_ids, cold.anime_ids.astype(np.int64)]),
                                        np.vstack([self.similar_vectors.astype(np.float32), mapped]))
@@ -597,7 +598,7 @@ class Recommender:
         if self.cold is not None and len(self.cold.anime_ids):
             distinct, of_row = self.distinct_cold()
             cold = np.take(multiply_rows(distinct, np.vstack([u.pref for u in users])), of_row, axis=1,
-                           out=aligned_rows(len(users), len(of_row)), mode="clip")  # clip: unbuffered, in range
+                           out=aligned_rows(len(users), len(of_row)))
         out, next_rated = [], len(users)
         for j, r in enumerate(rated):
             rating_z = None

@@ -131,6 +131,8 @@ def with_cold(model: Recommender, table: pd.DataFrame, config: ColdConfig,
     out = replace(model)
     out.cold = build_cold(model.item_ids, model.item_factors, model.item_bias, model.item_popularity,
                           model.cold.user_gram, table, config, franchises)
+    if np.array_equal(out.cold.anime_ids, model.cold.anime_ids):  # the same titles: their genre columns too
+        out.cold.genres = model.cold.genres
     return out
 
 

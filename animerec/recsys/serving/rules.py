@@ -10,8 +10,9 @@ prediction says they would not enjoy. The rules, in order:
 * one slot per work (a series with its seasons, films and side stories; animerec.recsys.catalog.franchise):
   for a work the member has started, the best entry they can go on with (a sequel only when a title before
   it was seen: a "continue" pick naming it; a special sends the slot on to the work's best next film or
-  season); for one they have not, its entry point, never a film, special or recap of it. A spin-off or
-  another version of a franchise they know is a work of its own: Railgun after Index is a new work;
+  season, an OVA or ONA to a season that can come next); for one they have not, its entry
+  point, never a film, special or recap of it. A spin-off or another version of a franchise they know is
+  a work of its own: Railgun after Index is a new work;
 * a work the member started moves by STARTED_SHIFT: up when they like a title of it, since a fan goes on
   with a series they enjoy before starting another; down when they scored it all under their floor;
 * a quality floor: nothing predicted well below the member's typical score (their mean less 1.5 of their
@@ -148,9 +149,10 @@ class FanRules:
         any_type = TYPES in self.without
         self.pickable = (np.array([t in NEW_TYPES for t in types], bool) & ~recap) | any_type
         continuable = (np.array([t in CONTINUE_TYPES for t in types], bool) & ~recap) | any_type
-        self._series_of = [t == "TV" for t in types]
-        # Going on in a work, a TV series the member can go on to comes before an OVA or ONA (go_on_to): the
-        # Shokugeki no Souma OVA was the continue pick of a member who gave the first season, over its second.
+        # Going on in a work, a TV season the member can go on to comes first (go_on_to), and an OVA or ONA gives
+        # it its slot: the Shokugeki no Souma OVA was the continue pick of a member who gave the first season, over
+        # its second. A film or OVA the story needs before the next season is no choice: that season waits for it.
+        self._series_of = [t == "TV" or any_type for t in types]
         self._aside_of = [t in ASIDE_TYPES and not any_type for t in types]
         # Where a member new to an item's work starts: its entry point (the item itself when the entry
         # point is not in the model), -1 when that is no series, film or OVA (a lone special).
@@ -282,8 +284,10 @@ class FanRules:
                 and all(self.can_continue(j, g) for g in members)]
 
     def go_on_to(self, entries: Sequence[int], scores: np.ndarray) -> int | None:
-        """Of a started work's next_entries, the one its slot shows: the best scored TV series when there
-        is one (a season before an OVA or ONA beside it: ASIDE_TYPES), else the best scored; None for none."""
+        """Of a started work's next_entries, the one its slot shows: the best scored TV season when there is
+        one, else the best scored; None for none. A film or OVA beside a season the member can go on to is a
+        side story (one the story needs comes before that season, which then waits for it): Fairy Tail's
+        2014 season, not its Houou no Miko film, for a member who gave Fairy Tail."""
         series = [j for j in entries if self._series_of[j]]
         return max(series or entries, key=scores.__getitem__, default=None)
 
@@ -305,8 +309,9 @@ class FanRules:
 
         A work any member started offers the entry every member can go on to (after a title they
         gave or have seen before one they gave): the candidate itself when it is such a series, film
-        or OVA, else the work's best one (a later season, or a special, sends the slot on to the
-        season that comes next for them), or a special when the work has nothing else. A work nobody
+        or OVA/ONA, else the work's best one (go_on_to: a later season, or a special, sends the slot on to
+        the season that comes next for them, and an OVA or ONA to a season they can go on to), or a
+        special when the work has nothing else. A work nobody
         started offers its entry point, unless that is ``blocked``.
         The title shown needs every member's prediction (``predictions``, one per member in the order
         of ``gave``) at or above that member's floor, unless it is ``vouched`` for (item indices).
@@ -327,11 +332,11 @@ class FanRules:
                 if not ok and not next_entry:
                     continue
                 shown, kind = i, CONTINUE
-                # The film or season that comes next goes first, and a season before an OVA or ONA.
-                aside = ok and self._aside_of[i]
+                # The film or season that comes next goes first, and a season before an OVA or ONA beside it.
+                aside = ok and self._aside_of[i] and next_entry
                 if not (ok and self._pickable_of[i]) or aside:
                     main = self.next_entries(f, members, blocked)
-                    if aside:
+                    if aside:  # the OVA itself unless a season can come next
                         main = [j for j in main if self._series_of[j]] or [i]
                     if not main and not ok:
                         continue

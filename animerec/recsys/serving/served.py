@@ -183,8 +183,11 @@ class _KeptRows:
         self.put(key, ranks)
         return ranks
 
-    def put(self, key: tuple[int, float], row: np.ndarray) -> None:
+    def put(self, key: tuple[int, float], row: np.ndarray, *, replace: bool = True) -> None:
+        """Keeps the row (``replace=False``: unless one is kept already, as its ranks perhaps)."""
         with self._lock:
+            if not replace and key in self._rows:
+                return
             old = self._rows.pop(key, None)
             self._bytes += row.nbytes - (old.nbytes if old is not None else 0)
             self._rows[key] = row
@@ -327,7 +330,7 @@ class ServedModel:
         """scores() of the member who gave the item indices ``given`` (ServedModel.given), with their
         x_u . y per served title (standardized per kind) computed on the way: the member's Products, the
         costliest step of a request, made once (or given, as _with_alone makes them)."""
-        products = products or self.model.products([user])[0]
+        products = products if products is not None else self.model.products([user])[0]
         warm_z, cold_z = products.warm_z, products.cold_z
         warm, terms = self.model.ranking(user, products)
         out = np.empty(self.n_items, np.float64)
@@ -367,8 +370,8 @@ class ServedModel:
         if missing:
             for j, row in zip(missing, self._alone([loves[j] for j in missing], ratings)):
                 rows[j] = made[keys[j]] = row
-        for key, row in made.items():
-            self._kept_alone.put(key, row)
+        for key, row in made.items():  # another request may have kept it, and ranked it, since
+            self._kept_alone.put(key, row, replace=False)
         return cast(list[np.ndarray], rows)
 
     def _first_ranked(self, ranks: np.ndarray, n: int) -> np.ndarray:

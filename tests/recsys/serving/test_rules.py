@@ -114,6 +114,23 @@ def test_a_started_works_slot_goes_on_to_its_next_season_before_an_ova_beside_it
     assert _slots(served, [1006, 1004, 1001, 1003], [{1000}])[:2] == [(1001, 1006, CONTINUE), (1004, 1004, NEW)]
     assert _slots(served, [1006, 1004], [{1000, 1001}]) == [(1002, 1006, CONTINUE), (1004, 1004, NEW)]
     assert _slots(served, [1006, 1004], [{1000, 1001, 1002}]) == [(1006, 1006, CONTINUE), (1004, 1004, NEW)]
+    # A film beside the next season (1003, a side story of season 1) is a side story too: the season goes first,
+    # however the two score; with no season to go on to, the best scored.
+    assert _slots(served, [1006, 1003, 1001, 1004], [{1000}])[:2] == [(1001, 1006, CONTINUE), (1004, 1004, NEW)]
+    index = served.index_of
+    assert served.rules.go_on_to([index(a) for a in (1006, 1001, 1003)],
+                                 _scores_of(served, {1006: 3.0, 1003: 2.0, 1001: 1.0})) == index(1001)
+    assert served.rules.go_on_to([index(a) for a in (1006, 1003)], _scores_of(served, {1006: 3.0, 1003: 2.0})) == \
+        index(1006)
+
+
+def _scores_of(served, given):
+    import numpy as np
+
+    scores = np.zeros(len(served.model.item_ids))
+    for a, v in given.items():
+        scores[served.index_of(a)] = v
+    return scores
 
 
 def test_a_title_seen_before_one_given_counts_for_going_on(served):

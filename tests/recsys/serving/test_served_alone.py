@@ -242,3 +242,22 @@ def test_the_warm_up_keeps_the_most_watched_titles_ranked_ahead(pair, monkeypatc
 
     monkeypatch.setattr(served, "_alone", no_row)  # a newcomer who gave two of them makes none
     assert _picks(served.recommend(ratings, 10)) == want
+
+
+def test_a_first_asks_rows_made_in_the_members_pass_are_the_rows_made_alone(pair):
+    """_with_alone makes the member's products and their liked titles' rows in one pass: each row is, to the
+    last bit, the row _alone makes for that title by itself, and the member's products those made alone."""
+    served, _ = pair
+    ratings = {_title(0, 0): 10.0, _title(3, 1): 8.0, 6100: -1.0}
+    loves = list(ratings)
+    user = served.model.fold_in(ratings)
+    served._kept_alone = _KeptRows(served.n_items)
+    products, made = served._with_alone(user, loves, ratings)
+    assert set(made) == {(a, float(r)) for a, r in ratings.items()}
+    for a in loves:
+        assert np.array_equal(made[(a, float(ratings[a]))], served._alone([a], ratings)[0])
+    alone = served.model.products([user])[0]
+    assert np.array_equal(products.warm_z, alone.warm_z) and np.array_equal(products.cold_z, alone.cold_z)
+    served._alone_rows(loves, ratings, made)
+    assert set(served._kept_alone._rows) == set(made)  # kept as made
+    assert served._with_alone(user, loves, ratings)[1] == {}  # asked again: nothing to make
