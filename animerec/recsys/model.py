@@ -587,7 +587,8 @@ class Recommender:
         about 5,050 rows of 128 floats) from memory, not the arithmetic: read cold, one product with them took
         0.29-0.32 ms, against 0.06 ms cached (benchmarks/bench_serve.py's model). So every vector of every
         member given is made in one pass over each matrix (multiply_rows): a request's x_u and z_u
-        together, and a short list's liked titles ranked alone (ServedModel._alone) all at once."""
+        together, and a short list's liked titles ranked alone (ServedModel._alone) with the member's own
+        (ServedModel._with_alone)."""
         if not users:
             return []
         cfg = self.config
@@ -603,7 +604,7 @@ class Recommender:
         for j, r in enumerate(rated):
             rating_z = None
             if r:
-                rating_z = standardized(np.add(self.item_bias, warm[next_rated], out=aligned_rows(1, len(warm[0]))[0]))
+                rating_z = standardized(np.add(self.item_bias, warm[next_rated], out=aligned_rows(1, self.n_items)[0]))
                 next_rated += 1
             out.append(Products(standardized(warm[j]), None if cold is None else standardized(cold[j]), rating_z))
         return out

@@ -336,12 +336,11 @@ class FanRules:
                 aside = ok and self._aside_of[i] and next_entry
                 if not (ok and self._pickable_of[i]) or aside:
                     main = self.next_entries(f, members, blocked)
-                    if aside:  # the OVA itself unless a season can come next
-                        main = [j for j in main if self._series_of[j]] or [i]
                     if not main and not ok:
                         continue
                     best = self.go_on_to(main, scores)
-                    shown = i if best is None else best
+                    # The OVA itself unless a season can come next (go_on_to takes one when there is).
+                    shown = i if best is None or (aside and not self._series_of[best]) else best
             else:
                 shown, kind = self.entry_point(i), NEW
                 if shown != i and i >= self._trained:
