@@ -10,7 +10,8 @@ Its vector comes from the best evidence there is, in this order:
     a vector in its work, else its franchise, as animerec.recsys.catalog.franchise.Franchises groups
     and dates them), shrunk toward the content estimate;
   * **content**: a ridge map, fit on the titles that have vectors, from catalog features (genres,
-    themes, demographics, studios, source, type, year bucket, age rating) to item factor and item bias;
+    themes, demographics, studios, source, type, year bucket, age rating) to item factor and item bias,
+    and for a title with a MyAnimeList score, one from those and the score to its bias;
   * **prior**: nothing but the map's intercept (the average title); popularity then ranks it.
 A cold title is scored against a folded-in member by the factor dot product x_u . y, weighted by how
 much its vector's source knows of who watches it (``ColdConfig.rank_trust``), plus a popularity prior
@@ -45,6 +46,10 @@ SOURCES = ("community", "franchise", "content", "prior")
 # Catalog columns read as "|"-separated labels, with their feature prefix.
 _LABEL_COLUMNS = {"genres": "genre", "themes": "theme", "demographics": "demo", "studios": "studio"}
 _ONE_COLUMNS = {"source": "source", "type": "type", "age_rating": "age"}
+# MyAnimeList's newest score as a content label, in half-point steps with open ends (build_cold maps it to
+# a title's bias only).
+SCORE_PREFIX = "score"
+SCORE_LOWEST, SCORE_HIGHEST = 5.5, 8.5
 MIN_LABEL_TITLES = 3  # a studio (or other label) on fewer titles is noise to the map
 
 
@@ -97,6 +102,11 @@ def content_features(table: pd.DataFrame, vocabulary: list[str] | None = None) -
              else pd.Series(np.nan, index=table.index))
     for row, year in zip(names, years.tolist()):
         row.append(f"year:{int(year) // 5 * 5}" if year == year else "year:?")
+    scores = (pd.to_numeric(table["score_latest"], errors="coerce").astype("float64") if "score_latest" in table
+              else pd.Series(np.nan, index=table.index))
+    for row, score in zip(names, scores.tolist()):
+        row.append(f"{SCORE_PREFIX}:{min(max(int(score * 2) / 2, SCORE_LOWEST), SCORE_HIGHEST):.1f}" if score == score
+                   else f"{SCORE_PREFIX}:?")
     if vocabulary is None:
         counts = pd.Series([n for row in names for n in row]).value_counts()
         vocabulary = sorted(counts.index[counts >= MIN_LABEL_TITLES].tolist())
@@ -336,19 +346,31 @@ def build_cold(item_ids: np.ndarray, item_factors: np.ndarray, item_bias: np.nda
     warm_pos = {int(a): i for i, a in enumerate(item_ids)}
     in_table = {int(a): i for i, a in enumerate(ids)}
     F, vocabulary = content_features(table)
+    # MyAnimeList's score tells how members rate a title (its bias), not who watches it (its factors): in
+    # the factors too, it cost the time split's ranking (seeds 1 and 2: NDCG@10 0.4625 -> 0.4591, tuned
+    # again); in the bias it cut the new titles' prediction error (RMSE 1.2155 -> 1.09, seed 1). A title
+    # with no score yet (most of a season still airing) keeps the bias its other features give: in the
+    # training titles an unknown score marks an obscure one, which a new title is not.
+    by_score = np.array([n.startswith(f"{SCORE_PREFIX}:") for n in vocabulary])
+    scored = by_score & _informative(vocabulary)
+    watched_by = F[:, np.flatnonzero(~by_score)]
     warm_rows = np.array([in_table.get(int(a), -1) for a in item_ids])
     has_row = warm_rows >= 0
     targets = np.hstack([item_factors, item_bias[:, None]]).astype(np.float64)[has_row]
     support = popularity[has_row] / (popularity[has_row] + config.support_half)
-    cmap = ContentMap.fit(F[warm_rows[has_row]], targets, support, config.content_reg)
+    cmap = ContentMap.fit(watched_by[warm_rows[has_row]], targets, support, config.content_reg)
+    score_map = ContentMap.fit(F[warm_rows[has_row]], targets[:, -1:], support, config.content_reg)
 
     cold_mask = np.array([int(a) not in warm_pos for a in ids])
     cold = table[cold_mask].reset_index(drop=True)
     cold_ids = cold["anime_id"].to_numpy(np.int64)
-    estimate = cmap.predict(F[np.flatnonzero(cold_mask)])
+    cold_rows = np.flatnonzero(cold_mask)
+    estimate = cmap.predict(watched_by[cold_rows])
     k = item_factors.shape[1]
     factors, bias = estimate[:, :k].astype(np.float32), estimate[:, k].astype(np.float32)
-    known_features = np.asarray((F[np.flatnonzero(cold_mask)][:, _informative(vocabulary)]).sum(1)).ravel() > 0
+    has_score = np.asarray(F[cold_rows][:, scored].sum(1)).ravel() > 0
+    bias[has_score] = score_map.predict(F[cold_rows[has_score]])[:, 0]
+    known_features = np.asarray((F[cold_rows][:, _informative(vocabulary) & ~by_score]).sum(1)).ravel() > 0
     source = np.where(known_features, CONTENT, PRIOR).astype(np.int8)
     factors[source == PRIOR], bias[source == PRIOR] = cmap.intercept[:k], cmap.intercept[k]
 

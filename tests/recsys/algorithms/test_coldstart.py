@@ -26,10 +26,11 @@ GENRE = {0: "Action", 1: "Romance"}
 NEW_ACTION, NEW_ROMANCE, SEQUEL_OF_ROMANCE, BARE = 900, 901, 902, 903
 
 
-def _title(anime_id: int, genre: str | None, start: str, work: int | None = None) -> dict:
+def _title(anime_id: int, genre: str | None, start: str, work: int | None = None, score: float | None = None) -> dict:
     return {"anime_id": anime_id, "genres": genre, "themes": None, "demographics": None, "studios": None,
             "source": None, "type": "TV", "age_rating": None, "year": int(start[:4]), "start_date": start,
-            "members_latest": 1000, "work_id": work or anime_id, "franchise_id": work or anime_id}
+            "members_latest": 1000, "score_latest": score, "work_id": work or anime_id,
+            "franchise_id": work or anime_id}
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +67,47 @@ def test_content_features_mark_missing_columns():
     assert "genre:Action" in names and "studio:?" in names
     assert F[:, names.index("genre:Action")].sum() == 3
     assert "genre:Drama" not in names  # on one title only: below MIN_LABEL_TITLES
+
+
+def test_content_features_bin_the_score_in_half_points_with_open_ends():
+    scores = [9.29, 8.6, 8.74, 7.2, 7.49, 7.0, 4.1, 5.2, 5.6, None, None, None]
+    table = pd.DataFrame([_title(j, "Action", "2020-01-01", score=x) for j, x in enumerate(scores)])
+    F, names = content_features(table)
+    binned = {names[j] for i in range(len(scores)) for j in F[i].indices if names[j].startswith("score:")}
+    assert binned == {"score:8.5", "score:7.0", "score:5.5", "score:?"}
+    assert F[:, names.index("score:8.5")].sum() == 3 and F[:, names.index("score:5.5")].sum() == 3
+    assert F[:, names.index("score:7.0")].sum() == 3 and F[:, names.index("score:?")].sum() == 3
+
+
+def test_the_score_moves_a_new_titles_bias_not_its_factors():
+    """Within each genre, the titles MyAnimeList scores 8.5 are the ones members rate 9 and 10, those it
+    scores 6 get 5 and 6: a new title's bias follows its score, and its place among who watches what
+    (its factors) is its genre's whatever the score."""
+    rng = np.random.default_rng(3)
+    titles, rows = [], []
+    for g in (0, 1):
+        for t in range(N_PER_GROUP):
+            titles.append(_title(100 * (g + 1) + t, GENRE[g], "2010-01-01", score=8.6 if t % 2 else 6.1))
+    for u in range(200):
+        g = u % 2
+        for t in rng.choice(N_PER_GROUP, 12, replace=False):
+            rows.append((f"u{u}", 100 * (g + 1) + int(t), float(rng.integers(9, 11) if t % 2 else rng.integers(5, 7))))
+    high, low, unscored = 950, 951, 952
+    titles += [_title(high, "Action", "2020-01-01", score=8.8), _title(low, "Action", "2020-01-01", score=6.2),
+               _title(unscored, "Action", "2020-01-01")]
+    df = pd.DataFrame(rows, columns=["user_id", "anime_id", "rating"]).drop_duplicates(["user_id", "anime_id"])
+    table = pd.DataFrame(titles)
+    model = Recommender.fit(df, ModelConfig(factors=8, iterations=6, item_max_items=100), content=table,
+                            franchises=grouped_franchises(table))
+    cold = model.cold
+    h, lo, u = (cold.index_of(a) for a in (high, low, unscored))
+    assert np.array_equal(cold.factors[h], cold.factors[lo]) and np.array_equal(cold.factors[h], cold.factors[u])
+    assert cold.source[h] == cold.source[lo] == CONTENT
+    trained = dict(zip(model.item_ids.tolist(), model.item_bias.tolist()))
+    loved = np.mean([trained[100 + t] for t in range(1, N_PER_GROUP, 2)])
+    panned = np.mean([trained[100 + t] for t in range(0, N_PER_GROUP, 2)])
+    assert cold.bias[h] - cold.bias[lo] > 0.5 * (loved - panned) > 0
+    assert cold.bias[lo] < cold.bias[u] < cold.bias[h]
 
 
 def test_content_map_puts_a_new_title_in_its_genre_group(planted):
