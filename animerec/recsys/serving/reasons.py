@@ -26,6 +26,21 @@ _THIS_SEASON = {
 }
 
 
+# What a 1-10 prediction that names no title of the member's is made from, by the same sources: /score.
+_PREDICTED_FROM = {
+    None: "from members whose taste is like yours",
+    "community": "from the members here who rated it, beside your taste",
+    "franchise": "from the earlier entries of its series, which members like you watch",
+    "content": "from its genres, themes, studio and MyAnimeList score, beside how you rate",
+    "prior": "your usual score: nothing more is known of it yet",
+}
+
+
+def prediction_basis(source: str | None) -> str:
+    """What a prediction that names no title is made from, in words true of ``source`` (as unnamed_reason)."""
+    return _PREDICTED_FROM[source]
+
+
 def unnamed_reason(source: str | None, this_season: bool = False) -> str:
     """The reason for a pick that names no title of the member's: ``source`` is where a title without
     interactions has its vector from (None for a trained title), ``this_season`` whether it first aired

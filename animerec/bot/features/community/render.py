@@ -11,6 +11,7 @@ from animerec.bot.features.community.service import Comparison, ServerFavourites
 from animerec.bot.limits import clip
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.community import AGREEMENT_PIVOT, LOVED, LOVED_HERE_MIN, MIN_SCORES, RARE_SHARE, SHRINK
+from animerec.recsys.serving.reasons import prediction_basis
 
 TASTE_FILE = "taste.png"
 BAR = "█"
@@ -116,7 +117,7 @@ def score_embed(result: TitleScore, names: Mapping[int, str]) -> discord.Embed:
         embed.add_field(name="You", value=f"You gave it {describe_score(result.own)}.", inline=False)
     elif result.predicted is not None:
         why = (f"because {you_gave(result.because, result.anime)}" if result.because is not None
-               else "from members whose taste is like yours")
+               else prediction_basis(result.source))
         embed.add_field(name="For you", value=sentence(f"Predicted **{result.predicted:.1f}/10**, {why}"), inline=False)
     return fit(embed)
 

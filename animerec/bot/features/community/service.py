@@ -79,6 +79,8 @@ class TitleScore:
     predicted: float | None  # the caller's predicted score, when they have not rated it
     because: Because | None  # the title they gave behind that prediction, and what they gave it
     hidden_lovers: int  # members who loved it but keep their taste private
+    # Where the title's vector comes from when it has no interactions (coldstart.SOURCES); None when trained
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -351,14 +353,16 @@ class Community:
         hidden_lovers = len(tally.loved_by) - len(shown.loved_by)
         mine = await self.store.rating_map(caller_id)
         own = mine.get(anime.anime_id)
-        predicted = because = None
+        predicted = because = source = None
         if own is None:
             served = self.served()
             predicted, because_id = await self.ranked(served.explain, mine, anime.anime_id)
+            at = served.index_of(anime.anime_id)
+            source = served.source(at) if at is not None else None
             behind = self._title(because_id) if because_id is not None else None
             if behind is not None and not (behind.is_adult and not anime.is_adult):
                 because = Because(behind, mine[behind.anime_id])
-        return TitleScore(anime, shown, own, predicted, because, hidden_lovers)
+        return TitleScore(anime, shown, own, predicted, because, hidden_lovers, source)
 
     # --- /server top --------------------------------------------------------------------------
 

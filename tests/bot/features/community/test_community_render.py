@@ -58,3 +58,16 @@ def test_the_taste_summary_names_only_genres_the_chart_shows():
     chart = GenreProfile(("Psychological", "Drama"), (0.5, 0.4), (0.2, 0.3), profile.leans)
     summary = rc.taste_summary(Taste(1, shown.picture, chart, None, 20, ()), "alice", own=True)
     assert summary == "You lean to Psychological more than the server does."
+
+
+def test_a_prediction_that_names_no_title_says_what_it_is_made_from():
+    nobody = TitleTally(0, 0, None, (0,) * 10, ())
+
+    def why(source: str | None) -> str:
+        return rc.score_embed(TitleScore(SG, nobody, None, 8.4, None, 0, source), {}).fields[-1].value
+
+    assert why(None) == "Predicted **8.4/10**, from members whose taste is like yours."
+    assert why("content") == ("Predicted **8.4/10**, from its genres, themes, studio and MyAnimeList score, "
+                              "beside how you rate.")
+    assert why("prior") == "Predicted **8.4/10**, your usual score: nothing more is known of it yet."
+    assert "members" not in why("content") + why("prior")  # neither vector knows anything of members

@@ -4,10 +4,12 @@ what a hidden member adds to the figures every community command shows."""
 
 import asyncio
 
+import numpy as np
 import pytest
 
 from animerec.bot.features.community.service import Community
 from animerec.bot.service import UserError
+from animerec.recsys.algorithms.coldstart import CONTENT
 from animerec.recsys.community import PRIVATE_MIN_MEMBERS
 from animerec.recsys.serving.rules import member_floor
 from botkit import ALICE, BOB, CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE
@@ -119,3 +121,15 @@ async def test_a_hidden_members_rating_counts_only_in_figures_of_five_members(se
                  community.compare(GUILD, VIEWER, HIDDEN, other_name="h")):
         with pytest.raises(UserError, match="keeps their taste private"):
             await look
+
+
+async def test_score_says_where_a_prediction_that_names_no_title_comes_from(service):
+    """A trained title's prediction is the members'; a title without interactions says its vector's source."""
+    await service.store.upsert_ratings(VIEWER, {COWBOY_BEBOP: 8.0, STEINS_GATE: 9.0})
+    served = service.community.served()
+    cold = served.model.cold
+    guess = int(cold.anime_ids[np.flatnonzero(cold.source == CONTENT)[0]])
+    trained = await service.community.score(GUILD, VIEWER, service.catalog.get(DEATH_NOTE))
+    new = await service.community.score(GUILD, VIEWER, service.catalog.get(guess))
+    assert trained.source is None and new.source == "content"
+    assert new.predicted is not None and new.because is None
