@@ -46,8 +46,8 @@ SOURCES = ("community", "franchise", "content", "prior")
 # Catalog columns read as "|"-separated labels, with their feature prefix.
 _LABEL_COLUMNS = {"genres": "genre", "themes": "theme", "demographics": "demo", "studios": "studio"}
 _ONE_COLUMNS = {"source": "source", "type": "type", "age_rating": "age"}
-# MyAnimeList's newest score as a content label, in half-point steps with open ends (build_cold maps it to
-# a title's bias only).
+# MyAnimeList's newest score as a content label, in half-point steps with open ends (under 6.0 is "5.5", 8.5
+# and over "8.5"; build_cold maps it to a title's bias only).
 SCORE_PREFIX = "score"
 SCORE_LOWEST, SCORE_HIGHEST = 5.5, 8.5
 MIN_LABEL_TITLES = 3  # a studio (or other label) on fewer titles is noise to the map
@@ -171,6 +171,9 @@ class ColdVectors:
     # uint8 (m, genres): each title's catalog genres in the columns of the trained titles' /similar embeddings
     # (Recommender.fit: embeddings.genre_matrix over the same catalog); no columns for a model saved without them
     genres: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.uint8))
+    # bool (m,): the row's bias comes (for a new season, half) from the title's MyAnimeList score (build_cold);
+    # none for a model saved without it, whose biases never did
+    scored: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     config: ColdConfig = field(default_factory=ColdConfig)
 
     def __post_init__(self) -> None:
@@ -180,6 +183,8 @@ class ColdVectors:
         self._base = (self.factors.copy(), self.bias.copy())
         if len(self.raters) != len(self.anime_ids):
             self.raters = np.zeros(len(self.anime_ids), np.int32)
+        if len(self.scored) != len(self.anime_ids):
+            self.scored = np.zeros(len(self.anime_ids), bool)
 
     def index_of(self, anime_id: int) -> int | None:
         return self._index.get(int(anime_id))
@@ -189,7 +194,8 @@ class ColdVectors:
         return {"cold_ids": self.anime_ids, "cold_factors": self.factors, "cold_bias": self.bias,
                 "cold_source": self.source, "cold_anchor": self.anchor, "cold_franchise": self.franchise,
                 "cold_prior": self.prior, "cold_warm_franchise": self.warm_franchise,
-                "cold_user_gram": self.user_gram, "cold_raters": self.raters, "cold_genres": self.genres}
+                "cold_user_gram": self.user_gram, "cold_raters": self.raters, "cold_genres": self.genres,
+                "cold_scored": self.scored}
 
     @classmethod
     def from_arrays(cls, z) -> ColdVectors | None:
@@ -197,9 +203,10 @@ class ColdVectors:
         if "cold_ids" not in z:
             return None
         genres = z["cold_genres"] if "cold_genres" in z else np.zeros((0, 0), np.uint8)
+        scored = z["cold_scored"] if "cold_scored" in z else np.zeros(0, bool)
         return cls(z["cold_ids"], z["cold_factors"], z["cold_bias"], z["cold_source"], z["cold_anchor"],
                    z["cold_franchise"], z["cold_prior"], z["cold_warm_franchise"], z["cold_user_gram"],
-                   z["cold_raters"], genres)
+                   z["cold_raters"], genres, scored)
 
     # ------------------------------------------------------------------ scoring a member
     def scores(self, pref: np.ndarray, given_franchises: Collection[int] | np.ndarray,
@@ -349,9 +356,9 @@ def build_cold(item_ids: np.ndarray, item_factors: np.ndarray, item_bias: np.nda
     # MyAnimeList's score tells how members rate a title (its bias), not who watches it (its factors): in
     # the factors too, it cost the time split's ranking (seeds 1 and 2: NDCG@10 0.4625 -> 0.4591, tuned
     # again); in the bias it cut the new titles' prediction error (RMSE 1.2155 -> 1.09, seed 1). A title
-    # with no score yet (most of a season still airing) keeps the bias its other features give: in the
-    # training titles an unknown score marks an obscure one, which a new title is not.
-    by_score = np.array([n.startswith(f"{SCORE_PREFIX}:") for n in vocabulary])
+    # with no score yet (not aired when the catalog was built, or a film or OVA only bangumi-data knows) keeps
+    # the bias its other features give: in the training titles an unknown score marks an obscure one.
+    by_score = np.array([n.startswith(f"{SCORE_PREFIX}:") for n in vocabulary], bool)
     scored = by_score & _informative(vocabulary)
     watched_by = F[:, np.flatnonzero(~by_score)]
     warm_rows = np.array([in_table.get(int(a), -1) for a in item_ids])
@@ -388,7 +395,7 @@ def build_cold(item_ids: np.ndarray, item_factors: np.ndarray, item_bias: np.nda
     prior = ((prior - prior.mean()) / (prior.std() + 1e-9)).astype(np.float32) if len(prior) else prior.astype(np.float32)
     return ColdVectors(cold_ids, factors, bias, source, anchor, franchises.franchise_array(cold_ids), prior,
                        franchises.franchise_array(np.asarray(item_ids, np.int64)), user_gram.astype(np.float32),
-                       config=config)
+                       scored=has_score & (source != PRIOR), config=config)
 
 
 def _ids(ids: Collection[int] | np.ndarray) -> np.ndarray:
@@ -398,7 +405,7 @@ def _ids(ids: Collection[int] | np.ndarray) -> np.ndarray:
 
 def _informative(vocabulary: list[str]) -> np.ndarray:
     """Columns that say something about a title (not the "missing" markers)."""
-    return np.array([not n.endswith(":?") for n in vocabulary])
+    return np.array([not n.endswith(":?") for n in vocabulary], bool)
 
 
 def catalog_franchises(table: pd.DataFrame) -> Franchises:

@@ -1,4 +1,5 @@
-"""Why a pick with no title of the member's to name is on a list, in words true of where its score comes from.
+"""Why a pick with no title of the member's to name is on a list, and what a /score prediction that names none is
+made from, in words true of where its score comes from.
 
 A trained title's vector is learnt from members' watching, so "popular with members who like what you like"
 holds. A title without interactions holds a vector from one of coldstart.SOURCES, and only some of them say
@@ -26,19 +27,24 @@ _THIS_SEASON = {
 }
 
 
-# What a 1-10 prediction that names no title of the member's is made from, by the same sources: /score.
+# What a 1-10 prediction that names no title of the member's is made from, by the same sources: /score. A new
+# season's vector is half its predecessor's, half a content guess (ColdConfig.franchise_weight).
 _PREDICTED_FROM = {
     None: "from members whose taste is like yours",
-    "community": "from the members here who rated it, beside your taste",
-    "franchise": "from the earlier entries of its series, which members like you watch",
-    "content": "from its genres, themes, studio and MyAnimeList score, beside how you rate",
+    "community": "from the members who rated it, beside your taste",
+    "franchise": "from the earlier entries of its series and titles like it, beside how you rate",
+    "content": "from its genres, themes and studio, beside how you rate",
     "prior": "your usual score: nothing more is known of it yet",
 }
+# A content guess whose bias comes from its MyAnimeList score (ColdVectors.scored).
+_SCORED_CONTENT = "from its genres, themes, studio and MyAnimeList score, beside how you rate"
 
 
-def prediction_basis(source: str | None) -> str:
-    """What a prediction that names no title is made from, in words true of ``source`` (as unnamed_reason)."""
-    return _PREDICTED_FROM[source]
+def prediction_basis(source: str | None, scored: bool = False) -> str:
+    """What a prediction that names no title is made from, in words true of ``source`` (as unnamed_reason):
+    ``scored``, whether its bias comes from its MyAnimeList score (ColdVectors.scored).
+    A title the model does not serve yet (added to the catalog since the last retrain) is predicted as "prior"."""
+    return _SCORED_CONTENT if source == "content" and scored else _PREDICTED_FROM[source]
 
 
 def unnamed_reason(source: str | None, this_season: bool = False) -> str:

@@ -469,6 +469,11 @@ class ServedModel:
         cold = self.model.cold
         return SOURCES[cold.source[i - self.n_trained]] if i >= self.n_trained and cold is not None else None
 
+    def scored(self, i: int) -> bool:
+        """Whether a cold title's bias comes from its MyAnimeList score (ColdVectors.scored); False when trained."""
+        cold = self.model.cold
+        return bool(cold.scored[i - self.n_trained]) if i >= self.n_trained and cold is not None else False
+
     def new_since(self, today: date | None = None) -> date:
         """The first day of /recommend new's window: NEW_MONTHS before today."""
         today = today or date.today()

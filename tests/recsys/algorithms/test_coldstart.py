@@ -16,6 +16,7 @@ from animerec.recsys.algorithms.coldstart import (
     PRIOR,
     ColdConfig,
     ColdVectors,
+    build_cold,
     content_features,
 )
 from animerec.recsys.lifecycle import artifacts
@@ -79,35 +80,64 @@ def test_content_features_bin_the_score_in_half_points_with_open_ends():
     assert F[:, names.index("score:7.0")].sum() == 3 and F[:, names.index("score:?")].sum() == 3
 
 
-def test_the_score_moves_a_new_titles_bias_not_its_factors():
-    """Within each genre, the titles MyAnimeList scores 8.5 are the ones members rate 9 and 10, those it
-    scores 6 get 5 and 6: a new title's bias follows its score, and its place among who watches what
-    (its factors) is its genre's whatever the score."""
+def _scored_catalog() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two genre groups of 30 titles. Within each, those MyAnimeList scores 8.6 are the ones members rate 9 and
+    10, those it scores 6.1 get 5 and 6, and three low-rated ones have no score (as an obscure title has none).
+    New titles: Action scored 8.8, 6.2, and unscored. (interactions, catalog table)"""
     rng = np.random.default_rng(3)
     titles, rows = [], []
     for g in (0, 1):
         for t in range(N_PER_GROUP):
-            titles.append(_title(100 * (g + 1) + t, GENRE[g], "2010-01-01", score=8.6 if t % 2 else 6.1))
+            titles.append(_title(100 * (g + 1) + t, GENRE[g], "2010-01-01",
+                                 score=8.6 if t % 2 else (None if t < 6 else 6.1)))
     for u in range(200):
         g = u % 2
         for t in rng.choice(N_PER_GROUP, 12, replace=False):
             rows.append((f"u{u}", 100 * (g + 1) + int(t), float(rng.integers(9, 11) if t % 2 else rng.integers(5, 7))))
-    high, low, unscored = 950, 951, 952
-    titles += [_title(high, "Action", "2020-01-01", score=8.8), _title(low, "Action", "2020-01-01", score=6.2),
-               _title(unscored, "Action", "2020-01-01")]
+    titles += [_title(HIGH, "Action", "2020-01-01", score=8.8), _title(LOW, "Action", "2020-01-01", score=6.2),
+               _title(UNSCORED, "Action", "2020-01-01")]
     df = pd.DataFrame(rows, columns=["user_id", "anime_id", "rating"]).drop_duplicates(["user_id", "anime_id"])
-    table = pd.DataFrame(titles)
-    model = Recommender.fit(df, ModelConfig(factors=8, iterations=6, item_max_items=100), content=table,
-                            franchises=grouped_franchises(table))
-    cold = model.cold
-    h, lo, u = (cold.index_of(a) for a in (high, low, unscored))
-    assert np.array_equal(cold.factors[h], cold.factors[lo]) and np.array_equal(cold.factors[h], cold.factors[u])
+    return df, pd.DataFrame(titles)
+
+
+HIGH, LOW, UNSCORED = 950, 951, 952
+
+
+def test_the_score_moves_a_new_titles_bias_not_its_factors():
+    """A new title's bias follows its score, its factors are its genre's whatever the score, and a title
+    with no score gets the bias it would have had with no score known for any title (not the bias of
+    "unknown", which the training titles teach to mean obscure and poorly rated)."""
+    df, table = _scored_catalog()
+    config = ModelConfig(factors=8, iterations=6, item_max_items=100)
+    model = Recommender.fit(df, config, content=table, franchises=grouped_franchises(table))
+    unscored_world = table.drop(columns="score_latest")
+    plain = Recommender.fit(df, config, content=unscored_world, franchises=grouped_franchises(unscored_world))
+    cold, before = model.cold, plain.cold
+    h, lo, u = (cold.index_of(a) for a in (HIGH, LOW, UNSCORED))
+    np.testing.assert_array_equal(cold.factors, before.factors)
     assert cold.source[h] == cold.source[lo] == CONTENT
+    assert cold.scored[h] and cold.scored[lo] and not cold.scored[u] and not before.scored.any()
     trained = dict(zip(model.item_ids.tolist(), model.item_bias.tolist()))
     loved = np.mean([trained[100 + t] for t in range(1, N_PER_GROUP, 2)])
-    panned = np.mean([trained[100 + t] for t in range(0, N_PER_GROUP, 2)])
+    panned = np.mean([trained[100 + t] for t in range(6, N_PER_GROUP, 2)])
     assert cold.bias[h] - cold.bias[lo] > 0.5 * (loved - panned) > 0
-    assert cold.bias[lo] < cold.bias[u] < cold.bias[h]
+    assert cold.bias[u] == pytest.approx(before.bias[u], abs=1e-5)
+
+
+def test_a_model_saved_before_the_score_says_no_bias_came_from_it(planted, tmp_path):
+    model, _ = planted
+    arrays = {k: v for k, v in model.cold.arrays().items() if k != "cold_scored"}
+    older = ColdVectors.from_arrays(arrays)
+    assert older is not None and len(older.scored) == len(older.anime_ids) and not older.scored.any()
+
+
+def test_a_catalog_too_small_for_any_feature_still_builds():
+    # Two titles: no label is on MIN_LABEL_TITLES of them, so there are no features at all.
+    table = pd.DataFrame([_title(1, "Action", "2010-01-01", score=7.0), _title(3, "Action", "2020-01-01", score=8.0)])
+    factors = np.random.default_rng(0).standard_normal((1, 4)).astype(np.float32)
+    cold = build_cold(np.array([1]), factors, np.zeros(1, np.float32), np.array([5]), np.eye(4, dtype=np.float32),
+                      table, franchises=grouped_franchises(table))
+    assert cold.anime_ids.tolist() == [3] and cold.source[0] == PRIOR and not cold.scored[0]
 
 
 def test_content_map_puts_a_new_title_in_its_genre_group(planted):

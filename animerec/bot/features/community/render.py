@@ -117,7 +117,7 @@ def score_embed(result: TitleScore, names: Mapping[int, str]) -> discord.Embed:
         embed.add_field(name="You", value=f"You gave it {describe_score(result.own)}.", inline=False)
     elif result.predicted is not None:
         why = (f"because {you_gave(result.because, result.anime)}" if result.because is not None
-               else prediction_basis(result.source))
+               else prediction_basis(result.source, result.scored))
         embed.add_field(name="For you", value=sentence(f"Predicted **{result.predicted:.1f}/10**, {why}"), inline=False)
     return fit(embed)
 

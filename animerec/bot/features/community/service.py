@@ -79,8 +79,10 @@ class TitleScore:
     predicted: float | None  # the caller's predicted score, when they have not rated it
     because: Because | None  # the title they gave behind that prediction, and what they gave it
     hidden_lovers: int  # members who loved it but keep their taste private
-    # Where the title's vector comes from when it has no interactions (coldstart.SOURCES); None when trained
+    # Where the title's vector comes from when it has no interactions (coldstart.SOURCES); None when trained,
+    # "prior" when the model does not serve it yet
     source: str | None = None
+    scored: bool = False  # its predicted bias comes from its MyAnimeList score (ColdVectors.scored)
 
 
 @dataclass(frozen=True)
@@ -354,15 +356,18 @@ class Community:
         mine = await self.store.rating_map(caller_id)
         own = mine.get(anime.anime_id)
         predicted = because = source = None
+        scored = False
         if own is None:
             served = self.served()
             predicted, because_id = await self.ranked(served.explain, mine, anime.anime_id)
             at = served.index_of(anime.anime_id)
-            source = served.source(at) if at is not None else None
+            # A title the model does not serve yet is predicted as the member's usual score (Recommender.predict).
+            source = served.source(at) if at is not None else "prior"
+            scored = at is not None and served.scored(at)
             behind = self._title(because_id) if because_id is not None else None
             if behind is not None and not (behind.is_adult and not anime.is_adult):
                 because = Because(behind, mine[behind.anime_id])
-        return TitleScore(anime, shown, own, predicted, because, hidden_lovers, source)
+        return TitleScore(anime, shown, own, predicted, because, hidden_lovers, source, scored)
 
     # --- /server top --------------------------------------------------------------------------
 

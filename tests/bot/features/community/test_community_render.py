@@ -63,11 +63,15 @@ def test_the_taste_summary_names_only_genres_the_chart_shows():
 def test_a_prediction_that_names_no_title_says_what_it_is_made_from():
     nobody = TitleTally(0, 0, None, (0,) * 10, ())
 
-    def why(source: str | None) -> str:
-        return rc.score_embed(TitleScore(SG, nobody, None, 8.4, None, 0, source), {}).fields[-1].value
+    def why(source: str | None, scored: bool = False) -> str:
+        return rc.score_embed(TitleScore(SG, nobody, None, 8.4, None, 0, source, scored), {}).fields[-1].value
 
     assert why(None) == "Predicted **8.4/10**, from members whose taste is like yours."
-    assert why("content") == ("Predicted **8.4/10**, from its genres, themes, studio and MyAnimeList score, "
-                              "beside how you rate.")
+    assert why("content", scored=True) == ("Predicted **8.4/10**, from its genres, themes, studio and MyAnimeList "
+                                           "score, beside how you rate.")
+    assert why("content") == "Predicted **8.4/10**, from its genres, themes and studio, beside how you rate."
+    assert why("franchise") == ("Predicted **8.4/10**, from the earlier entries of its series and titles like it, "
+                                "beside how you rate.")
+    assert why("community") == "Predicted **8.4/10**, from the members who rated it, beside your taste."
     assert why("prior") == "Predicted **8.4/10**, your usual score: nothing more is known of it yet."
-    assert "members" not in why("content") + why("prior")  # neither vector knows anything of members
+    assert "members" not in why("content") + why("prior") + why("franchise")  # none of them learnt from members

@@ -123,13 +123,20 @@ async def test_a_hidden_members_rating_counts_only_in_figures_of_five_members(se
             await look
 
 
-async def test_score_says_where_a_prediction_that_names_no_title_comes_from(service):
-    """A trained title's prediction is the members'; a title without interactions says its vector's source."""
+async def test_score_says_where_a_prediction_that_names_no_title_comes_from(service, monkeypatch):
+    """A trained title's prediction is the members'; a title without interactions says its vector's source,
+    and whether its bias came from its MyAnimeList score; one the model does not serve yet is the prior."""
     await service.store.upsert_ratings(VIEWER, {COWBOY_BEBOP: 8.0, STEINS_GATE: 9.0})
     served = service.community.served()
     cold = served.model.cold
-    guess = int(cold.anime_ids[np.flatnonzero(cold.source == CONTENT)[0]])
+    rows = np.flatnonzero(cold.source == CONTENT)
+    with_score, without = rows[cold.scored[rows]][0], rows[~cold.scored[rows]][0]
     trained = await service.community.score(GUILD, VIEWER, service.catalog.get(DEATH_NOTE))
-    new = await service.community.score(GUILD, VIEWER, service.catalog.get(guess))
-    assert trained.source is None and new.source == "content"
-    assert new.predicted is not None and new.because is None
+    assert trained.source is None and not trained.scored
+    for row, scored in ((with_score, True), (without, False)):
+        new = await service.community.score(GUILD, VIEWER, service.catalog.get(int(cold.anime_ids[row])))
+        assert new.source == "content" and new.scored == scored
+        assert new.predicted is not None and new.because is None
+    monkeypatch.setattr(served, "index_of", lambda anime_id: None)  # as for a title added since the last retrain
+    unserved = await service.community.score(GUILD, VIEWER, service.catalog.get(int(cold.anime_ids[with_score])))
+    assert unserved.source == "prior" and not unserved.scored
