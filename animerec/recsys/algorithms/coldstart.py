@@ -359,7 +359,7 @@ def build_cold(item_ids: np.ndarray, item_factors: np.ndarray, item_bias: np.nda
     # with no score yet (not aired when the catalog was built, or a film or OVA only bangumi-data knows) keeps
     # the bias its other features give: in the training titles an unknown score marks an obscure one.
     by_score = np.array([n.startswith(f"{SCORE_PREFIX}:") for n in vocabulary], bool)
-    scored = by_score & _informative(vocabulary)
+    informative = _informative(vocabulary)
     watched_by = F[:, np.flatnonzero(~by_score)]
     warm_rows = np.array([in_table.get(int(a), -1) for a in item_ids])
     has_row = warm_rows >= 0
@@ -372,12 +372,13 @@ def build_cold(item_ids: np.ndarray, item_factors: np.ndarray, item_bias: np.nda
     cold = table[cold_mask].reset_index(drop=True)
     cold_ids = cold["anime_id"].to_numpy(np.int64)
     cold_rows = np.flatnonzero(cold_mask)
+    cold_F = F[cold_rows]
     estimate = cmap.predict(watched_by[cold_rows])
     k = item_factors.shape[1]
     factors, bias = estimate[:, :k].astype(np.float32), estimate[:, k].astype(np.float32)
-    has_score = np.asarray(F[cold_rows][:, scored].sum(1)).ravel() > 0
-    bias[has_score] = score_map.predict(F[cold_rows[has_score]])[:, 0]
-    known_features = np.asarray((F[cold_rows][:, _informative(vocabulary) & ~by_score]).sum(1)).ravel() > 0
+    has_score = np.asarray(cold_F[:, informative & by_score].sum(1)).ravel() > 0
+    bias[has_score] = score_map.predict(cold_F[has_score])[:, 0]
+    known_features = np.asarray(cold_F[:, informative & ~by_score].sum(1)).ravel() > 0
     source = np.where(known_features, CONTENT, PRIOR).astype(np.int8)
     factors[source == PRIOR], bias[source == PRIOR] = cmap.intercept[:k], cmap.intercept[k]
 
