@@ -213,10 +213,19 @@ def load_catalog(overlay_dir: Path | None = None) -> Catalog:
     """The catalog the bot serves and the retrain uses: the bundled one with the overlay on top (its new
     ids added with their names; for a bundled id, only a larger members count, the score and the status).
     Without an overlay, exactly Catalog.load()."""
+    return load_catalog_and_table(overlay_dir)[0]
+
+
+def load_catalog_and_table(overlay_dir: Path | None) -> tuple[Catalog, pd.DataFrame | None]:
+    """load_catalog's catalog and the table it was built from, read from one overlay version: a retrain
+    makes the vectors of the titles without ratings from that table's genres, studios, score and counts,
+    so a title only the overlay has gets one. The table is None without an overlay: the bundled table,
+    Recommender.fit's default."""
     found = read(overlay_dir)
     if found is None:
-        return Catalog.load()
-    return catalog_from_tables(*overlay_frames(load_catalog_table(), load_catalog_titles(), found[0], found[1]))
+        return Catalog.load(), None
+    table, titles = overlay_frames(load_catalog_table(), load_catalog_titles(), found[0], found[1])
+    return catalog_from_tables(table, titles), table
 
 
 def info(overlay_dir: Path | None) -> OverlayInfo | None:

@@ -42,8 +42,8 @@ def test_a_default_model_records_the_evaluated_figures(tmp_path, monkeypatch, ca
     """The package's evaluation.json (the figures of docs/evaluation.md) goes into a default model's meta."""
     recorded = {}
 
-    def publish(out, extra, config, *, progress, evaluation, spark, catalog, stage_times):
-        recorded.update(evaluation=evaluation, spark=spark, catalog=catalog, stage_times=stage_times)
+    def publish(out, extra, config, *, progress, evaluation, spark, catalog, stage_times, content):
+        recorded.update(evaluation=evaluation, spark=spark, catalog=catalog, stage_times=stage_times, content=content)
         return Path(out) / "v1"
 
     monkeypatch.setattr("animerec.recsys.lifecycle.train.train_and_publish", publish)
@@ -52,6 +52,7 @@ def test_a_default_model_records_the_evaluated_figures(tmp_path, monkeypatch, ca
     assert recorded["spark"] is None and recorded["evaluation"] == json.loads(EVALUATION_JSON.read_text())
     assert recorded["stage_times"] is None  # -q: no stages said
     assert len(recorded["catalog"]) == len(Catalog.load())  # no overlay: the bundled catalog
+    assert recorded["content"] is None  # ... and Recommender.fit's default table, the bundled one
     assert set(recorded["evaluation"]) == {"seed", "command", "p80", "cold5"}
     assert recorded["evaluation"]["command"].startswith("python -m animerec.recsys evaluate")
 
@@ -97,3 +98,38 @@ def test_spark_engine_without_pyspark_or_java_is_a_usage_error(tmp_path, capsys,
     monkeypatch.setattr("animerec.recsys.algorithms.spark_als.unavailable_reason", lambda: "no Java runtime found")
     assert main(["-q", "train", "--out", str(tmp_path / "m"), "--engine", "spark"]) == 2
     assert "--engine spark: no Java runtime found" in capsys.readouterr().err
+
+
+def test_a_retrain_over_a_catalog_overlay_gives_its_new_titles_vectors(tmp_path):
+    """The bot's retrain runs `train --catalog-overlay`: a title only the overlay has (fetched after the
+    bundled catalog was built) gets a vector from its genres and score, and a new entry of a trained work
+    one from that work, so /recommend, /seasonal and /similar serve it after that retrain."""
+    from anilist_fixtures import NEW_FILM, NEW_TV, media
+
+    from animerec.recsys.algorithms.coldstart import CONTENT, FRANCHISE
+    from animerec.recsys.catalog.franchise import Franchises
+    from animerec.recsys.data import load_catalog_table
+    from animerec.recsys.lifecycle import overlay
+    from animerec.recsys.lifecycle.refresh import media_rows
+    from animerec.recsys.serving.served import ServedModel
+
+    steins_gate = 9253
+    rows, titles, _ = media_rows([
+        media(NEW_TV, "Kage no Shinri", genres=("Mystery", "Psychological", "Thriller"), score=81),
+        media(NEW_FILM, "Steins;Gate Movie 2", fmt="MOVIE", relations=(("PREQUEL", steins_gate),), score=None),
+    ], load_catalog_table())
+    overlay.publish(rows, titles, tmp_path / "catalog", source="test")
+    root = tmp_path / "models"
+    assert main(["-q", "train", "--config", "small", "--out", str(root),
+                 "--catalog-overlay", str(tmp_path / "catalog")]) == 0
+    model = artifacts.load_current(root)
+    cold = model.cold
+    thriller, film = cold.index_of(NEW_TV), cold.index_of(NEW_FILM)
+    assert thriller is not None and film is not None
+    assert (cold.source[thriller], bool(cold.scored[thriller])) == (CONTENT, True)
+    catalog = overlay.load_catalog(tmp_path / "catalog")
+    franchises = Franchises.load(catalog)
+    assert cold.source[film] == FRANCHISE
+    assert franchises.work_of(int(cold.anchor[film])) == franchises.work_of(steins_gate)
+    served = ServedModel(model, catalog)
+    assert served.similar(NEW_TV, 5)  # /similar answers for it

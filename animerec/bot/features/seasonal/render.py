@@ -23,7 +23,7 @@ def seasonal_embed(result: SeasonalList) -> discord.Embed:
     lines.append(counted + ".")
     if onboarding:
         lines.append(ONBOARDING)
-    elif not result.shows:
+    elif not result.shows and not result.unranked:
         lines.append("You gave every show of it." if result.given == result.total else "Nothing left to rank.")
     embed.description = "\n".join(lines)
     ranked = [s for s in result.shows if s.starts_at is None]
@@ -39,6 +39,9 @@ def seasonal_embed(result: SeasonalList) -> discord.Embed:
     if later:
         embed.add_field(name="Later seasons of series you haven't started", inline=False, value="\n".join(
             f"{clip(s.anime.name, 90)}: start with {clip(s.starts_at.name, 90)}" for s in later if s.starts_at))
+    if result.unranked:
+        embed.add_field(name="New in the catalog, ranked for you after the next retrain", inline=False,
+                        value="\n".join(Catalog.label(a, 120) for a in result.unranked))
     for rank, anime in enumerate(result.popular, 1):
         embed.add_field(name=f"{rank}. {Catalog.label(anime, 200)}",
                         value=f"{anime_line(anime)} · {anime.members:,} MyAnimeList members", inline=False)

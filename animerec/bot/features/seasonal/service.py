@@ -48,6 +48,8 @@ class SeasonalList:
     given: int  # of those, the ones the member gave (left out)
     note: str | None = None  # why this is not the season asked for
     popular: list[Anime] = field(default_factory=list)  # a member with no ratings: the most watched instead
+    # Shows the catalog has but the served model does not (fetched since the last retrain): listed, not ranked.
+    unranked: list[Anime] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -143,7 +145,8 @@ class Seasonal:
         picks = await self.models.ranked(served.rank_titles, ratings, [a.anime_id for a in open_])
         recent = this_season_since(today)
         out = [shown_pick(self.catalog, p, ratings, allow_adult, recent) for p in picks[:count]]
-        return SeasonalList(year, name, out, len(shows), given, note)
+        unranked = [a for a in open_ if served.index_of(a.anime_id) is None]
+        return SeasonalList(year, name, out, len(shows), given, note, unranked=unranked[:count])
 
 
 def _order(key: tuple[int, str]) -> tuple[int, int]:

@@ -143,3 +143,28 @@ async def test_a_new_season_of_a_series_the_member_is_behind_on_says_what_to_wat
     assert show.catch_up is not None and show.catch_up.anime_id == 1011 and show.starts_at is None
     assert seasonal_embed(result).fields[0].value.endswith(
         "Because you rated title 1010 9/10 · catch up with title 1011 first")
+
+
+async def test_a_show_fetched_since_the_last_retrain_is_listed_unranked(planted, tmp_path):
+    """A catalog refresh adds 2000 to fall 2026 before any retrain has given it a vector: the list names
+    it apart, after the ranked show, and never says there is nothing to rank."""
+    from animerec.recsys.catalog.catalog import Anime, Catalog
+
+    served, catalog = planted
+    fetched = Anime(2000, "fetched title", ("Drama",), "TV", 12, 8.0, 5_000, year=2026, season="fall",
+                    start_date="2026-10-02")
+    store = await Store.open(tmp_path / "animerec.sqlite3")
+    try:
+        await store.upsert_ratings(FAN, {1010: 9.0, 1011: 9.0, 1020: 8.0})
+        seasonal = Seasonal(store, Catalog([*catalog, fetched]), Holder(served))
+        result = await seasonal.season(FAN, "fall", 2026)
+        assert ([s.anime.anime_id for s in result.shows], [a.anime_id for a in result.unranked]) == ([1021], [2000])
+        embed = seasonal_embed(result)
+        assert embed.description == "2 shows this season."
+        assert [f.name for f in embed.fields][-1] == "New in the catalog, ranked for you after the next retrain"
+        assert embed.fields[-1].value == "fetched title"
+        await store.upsert_ratings(FAN, {1021: 7.0})  # the ranked one given: still not "nothing left to rank"
+        embed = seasonal_embed(await seasonal.season(FAN, "fall", 2026))
+        assert embed.description == "2 shows this season; the 1 you gave is left out."
+    finally:
+        await store.close()
