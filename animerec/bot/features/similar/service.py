@@ -31,7 +31,9 @@ class Similar:
         try:
             found = await self.models.ranked(served.similar, source.anime_id, count, allowed=allowed, given=given)
         except UnknownTitle:
-            raise UserError(f"{source.name} has too few ratings in my data to find similar titles.") from None
+            # Every title of the catalog a model was trained over is served: this one came with a later refresh.
+            raise UserError(f"{source.name} came into the catalog after my model was trained: /similar knows it "
+                            "after the next retrain.") from None
         series = [self.catalog.get(a) for a in found.same_series]
         return SimilarTitles(source, [Neighbour(self.catalog.get(a), s) for a, s in found.neighbours],
                              [a for a in series if allow_adult or not a.is_adult])

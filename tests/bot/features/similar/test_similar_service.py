@@ -40,3 +40,12 @@ async def test_similar_answers_for_a_title_the_training_data_never_saw(service):
     assert 52991 not in {n.anime.anime_id for n in result.neighbours}
     franchise = served.franchises.franchise_of(52991)
     assert all(served.franchises.franchise_of(n.anime.anime_id) != franchise for n in result.neighbours)
+
+
+async def test_a_title_fetched_since_the_last_retrain_says_when_similar_will_know_it(service, monkeypatch):
+    """A catalog refresh can add a title the served model has no vector for until the next retrain."""
+    served = service.models.served()
+    monkeypatch.setattr(served, "index_of", lambda anime_id: None)  # as for a title the refresh just added
+    with pytest.raises(UserError, match=r"^Sousou no Frieren came into the catalog after my model was trained: "
+                                        r"/similar knows it after the next retrain\.$"):
+        await service.similar.find("mal:52991", count=10)
