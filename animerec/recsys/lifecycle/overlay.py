@@ -8,6 +8,10 @@
 The bundled catalog is the floor: the overlay adds ids it lacks, and for an id it has, only the
 counts, the score and the airing status. A new overlay is refused unless it is valid and keeps every
 id of the previous one, so a bad or partial fetch can never take a title away.
+
+Rows come from AniList (animerec.recsys.lifecycle.refresh): members_latest is AniList's popularity times
+the refresh's members_scale (MyAnimeList members per AniList user, told by settled series both count),
+and score_latest AniList's mean score over 10.
 """
 
 from __future__ import annotations

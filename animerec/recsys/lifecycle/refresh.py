@@ -32,6 +32,12 @@ PER_MINUTE = 90  # AniList's documented limit; the X-RateLimit-Limit header can 
 PER_PAGE = 50  # AniList's largest page
 MAX_PAGES = 40  # a season has a few hundred titles: more pages than this is a runaway, not a season
 MAX_WAIT = 120.0  # seconds: a longer Retry-After is not waited for (the next scheduled run tries again)
+# AniList's popularity counts its own users' lists, fewer than MyAnimeList's members: each refresh
+# fetches this many bundled series whose MyAnimeList count has settled (one page) and scales AniList's
+# count by the median ratio, so "popular" means the same for a fetched title as for a bundled one.
+SCALE_TITLES = 50
+SCALE_MIN_TITLES = 10  # fewer of them answered: AniList's count is kept as it is
+SCALE_YEARS = (4, 2)  # they aired this many years to this many years before the newest bundled season
 USER_AGENT = "animerec-catalog-refresh (+https://github.com/)"
 
 MEDIA_FIELDS = """
@@ -330,6 +336,33 @@ def media_rows(media: list[dict], known: pd.DataFrame) -> tuple[pd.DataFrame, pd
     return frame, pd.DataFrame(titles, columns=list(overlay.TITLE_COLUMNS)), without_mal
 
 
+def scale_ids(bundled: pd.DataFrame) -> list[int]:
+    """The bundled series whose MyAnimeList members count has settled, for members_scale: the SCALE_TITLES
+    most watched TV series, finished, counted in early 2026 (Ate329's file), aired SCALE_YEARS before the
+    newest bundled season (old enough to have settled, recent enough to share today's audience)."""
+    years = pd.to_numeric(bundled["year"], errors="coerce")
+    newest = int(years.max())
+    settled = bundled[(bundled["type"] == "TV") & (bundled["status"] == "Finished Airing")
+                      & bundled["in_sources"].fillna("").str.contains("ate329")
+                      & years.between(newest - SCALE_YEARS[0], newest - SCALE_YEARS[1])
+                      & (pd.to_numeric(bundled["members_latest"], errors="coerce") > 0)]
+    return sorted(settled.nlargest(SCALE_TITLES, "members_latest")["anime_id"].astype(int).tolist())
+
+
+def members_scale(source: Source, bundled: pd.DataFrame) -> tuple[float | None, int]:
+    """(MyAnimeList members per AniList user, how many titles told it): the median ratio over the
+    scale_ids titles the source answers for; None when fewer than SCALE_MIN_TITLES do."""
+    ids = scale_ids(bundled)
+    answered = media_rows(source.fetch([], ids), bundled)[0]
+    popularity = pd.to_numeric(answered.set_index("anime_id")["members_latest"], errors="coerce")
+    members = pd.to_numeric(bundled.set_index("anime_id")["members_latest"], errors="coerce")
+    pairs = pd.DataFrame({"members": members, "popularity": popularity}).loc[
+        lambda d: d.index.isin(ids) & (d["popularity"] > 0) & (d["members"] > 0)]
+    if len(pairs) < SCALE_MIN_TITLES:
+        return None, len(pairs)
+    return float((pairs["members"] / pairs["popularity"]).median()), len(pairs)
+
+
 @dataclass(frozen=True)
 class UpdateResult:
     version: str
@@ -337,10 +370,15 @@ class UpdateResult:
     added: tuple[int, ...]  # ids the catalog did not have before
     updated: int  # bundled or overlay ids whose counts were refreshed
     rows: int  # overlay rows after the update
+    members_scale: float | None = None  # MyAnimeList members per AniList user; None: counts kept as AniList's
+    scale_titles: int = 0  # the settled titles members_scale was told by
 
     def summary(self) -> str:
+        scale = (f"AniList's counts x{self.members_scale:.2f} (from {self.scale_titles} settled titles)"
+                 if self.members_scale is not None
+                 else f"AniList's counts kept unscaled (only {self.scale_titles} settled titles answered)")
         return (f"catalog overlay {self.version}: {self.fetched} titles fetched, {len(self.added)} new, "
-                f"{self.updated} refreshed; the overlay has {self.rows} titles")
+                f"{self.updated} refreshed; the overlay has {self.rows} titles; {scale}")
 
 
 def update_catalog(overlay_dir: Path, source: Source, *, wanted_ids: Iterable[int] = (),
@@ -359,10 +397,13 @@ def update_catalog(overlay_dir: Path, source: Source, *, wanted_ids: Iterable[in
     rows, titles, _ = media_rows(media, current)
     if rows.empty:
         raise SourceError(f"{source.name} returned no titles with a MyAnimeList id")
+    scale, told_by = members_scale(source, base)
+    if scale is not None:
+        rows["members_latest"] = (pd.to_numeric(rows["members_latest"], errors="coerce") * scale).round()
     merged, merged_titles = overlay.merge(previous[0] if previous else None, previous[1] if previous else None,
                                           rows, titles)
     path = overlay.publish(merged, merged_titles, overlay_dir, source=source.name,
                            previous_ids=set(previous[0]["anime_id"]) if previous else None)
     fetched = set(rows["anime_id"])
     added = tuple(sorted(fetched - set(current["anime_id"])))
-    return UpdateResult(path.name, len(fetched), added, len(fetched) - len(added), len(merged))
+    return UpdateResult(path.name, len(fetched), added, len(fetched) - len(added), len(merged), scale, told_by)

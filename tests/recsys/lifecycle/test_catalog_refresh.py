@@ -8,6 +8,7 @@ import logging
 import socket
 from datetime import date
 
+import pandas as pd
 import pytest
 from anilist_fixtures import FRIEREN_2, NEW_FILM, NEW_TV, media, page, write
 from werkzeug import Response
@@ -22,6 +23,7 @@ from animerec.recsys.lifecycle.refresh import (
     SourceError,
     media_rows,
     next_season,
+    scale_ids,
     season_of,
     update_catalog,
 )
@@ -68,16 +70,31 @@ def frieren_update(popularity: int) -> dict:
     return media(FRIEREN_2, "Sousou no Frieren 2nd Season", popularity=popularity, score=91, season="WINTER")
 
 
-def serve_seasons(httpserver, fall: dict, winter: dict) -> None:
-    """Answers per season variable, as AniList does: the request body decides the page."""
+SCALE = 3.0  # the planted MyAnimeList members per AniList user
+
+
+def serve_seasons(httpserver, fall: dict, winter: dict, bundled: pd.DataFrame) -> None:
+    """Answers per season variable, as AniList does: the request body decides the page; and the settled
+    series the refresh scales AniList's counts by, each with a third of its MyAnimeList members."""
     httpserver.expect_request("/", method="POST", json=_body("FALL", 2026)).respond_with_json(fall)
     httpserver.expect_request("/", method="POST", json=_body("WINTER", 2027)).respond_with_json(winter)
+    httpserver.expect_request("/", method="POST", json=_by_ids(scale_ids(bundled))).respond_with_json(
+        scale_page(bundled))
+
+
+def scale_page(bundled: pd.DataFrame, ratio: float = SCALE) -> dict:
+    members = bundled.set_index("anime_id")["members_latest"]
+    return page(*(media(a, f"settled {a}", popularity=round(members[a] / ratio)) for a in scale_ids(bundled)))
 
 
 def _body(season: str, year: int) -> dict:
     from animerec.recsys.lifecycle.refresh import PER_PAGE, QUERY
 
     return {"query": QUERY, "variables": {"season": season, "seasonYear": year, "page": 1, "perPage": PER_PAGE}}
+
+
+def _by_ids(ids: list[int]) -> dict:
+    return {"query": _body("FALL", 2026)["query"], "variables": {"idMal_in": ids, "page": 1, "perPage": 50}}
 
 
 def test_seasons_by_date():
@@ -98,11 +115,14 @@ def test_new_titles_appear_and_counts_update(httpserver, tmp_path, bundled, tabl
                    genres=("Action", "Thriller", "Mecha"), tags=(("Shounen", 90), ("School", 20)),
                    relations=(("PREQUEL", FRIEREN_2),), popularity=5000)
     film = media(NEW_FILM, "Kessoku no Hoshi Movie", fmt="MOVIE", season="WINTER", year=2027, adult=True)
-    serve_seasons(httpserver, page(new_tv), page(film, frieren_update(before + 1000)))
+    # AniList counts a third of the MyAnimeList members: 1000 more of its users are 3000 more members.
+    serve_seasons(httpserver, page(new_tv), page(film, frieren_update(round(before / SCALE) + 1000)), bundled)
 
     result = update_catalog(tmp_path, source_for(httpserver), today=TODAY)
 
     assert result.added == (NEW_TV, NEW_FILM) and result.updated == 1 and result.rows == 3
+    assert result.scale_titles == len(scale_ids(bundled)) == 50
+    assert result.members_scale == pytest.approx(SCALE, rel=1e-4)
     cat, titles = overlay.apply_overlay(*tables, tmp_path)
     assert len(cat) == len(bundled) + 2
     tv = cat.loc[cat["anime_id"] == NEW_TV].iloc[0]
@@ -114,7 +134,9 @@ def test_new_titles_appear_and_counts_update(httpserver, tmp_path, bundled, tabl
     assert tv["work_id"] == frieren["work_id"]  # a sequel joins its prequel's work
     assert cat.loc[cat["anime_id"] == NEW_FILM, "adult"].iloc[0] == "yes"
     updated = cat.loc[cat["anime_id"] == FRIEREN_2].iloc[0]
-    assert int(updated["members_latest"]) == before + 1000 and updated["score_latest"] == 9.1
+    assert int(updated["members_latest"]) == pytest.approx(before + 3000, abs=2) and updated["score_latest"] == 9.1
+    assert int(tv["members_latest"]) == pytest.approx(5000 * SCALE, abs=1)
+    assert set(cat["anime_id"]) - set(bundled["anime_id"]) == {NEW_TV, NEW_FILM}  # the settled ones only told the scale
     assert updated["title"] == frieren["title"]  # a bundled title is never renamed
     assert set(titles.loc[titles["anime_id"] == NEW_TV, "kind"]) == {"main", "english", "japanese", "synonym"}
 
@@ -126,10 +148,8 @@ def test_new_titles_appear_and_counts_update(httpserver, tmp_path, bundled, tabl
 
 
 def test_rated_ids_the_catalog_lacks_are_fetched_by_id(httpserver, tmp_path, tables):
-    serve_seasons(httpserver, page(), page())
-    wanted = {"query": _body("FALL", 2026)["query"],
-              "variables": {"idMal_in": [NEW_FILM], "page": 1, "perPage": 50}}
-    httpserver.expect_request("/", method="POST", json=wanted).respond_with_json(
+    serve_seasons(httpserver, page(), page(), tables[0])
+    httpserver.expect_request("/", method="POST", json=_by_ids([NEW_FILM])).respond_with_json(
         page(media(NEW_FILM, "Kessoku no Hoshi Movie", fmt="MOVIE", year=2025, season="SUMMER")))
 
     result = update_catalog(tmp_path, source_for(httpserver), wanted_ids={FRIEREN_2, NEW_FILM}, today=TODAY)
@@ -144,12 +164,14 @@ def test_a_429_is_waited_out_for_its_retry_after_then_the_answer_counts(httpserv
         Response("Too Many Requests.", status=429, headers={"Retry-After": "1", "X-RateLimit-Remaining": "0"}))
     httpserver.expect_ordered_request("/", method="POST").respond_with_json(page(media(NEW_TV, "Kessoku no Hoshi")))
     httpserver.expect_ordered_request("/", method="POST").respond_with_json(page())
+    httpserver.expect_ordered_request("/", method="POST").respond_with_json(page())  # no settled title answered
 
     result = update_catalog(tmp_path, source_for(httpserver, sleeps), today=TODAY)
 
     assert result.added == (NEW_TV,)
     assert 1 in sleeps  # Retry-After honoured
-    assert [r.status_code for _, r in httpserver.log][-3:] == [429, 200, 200]
+    assert [r.status_code for _, r in httpserver.log][-4:] == [429, 200, 200, 200]
+    assert result.members_scale is None and "kept unscaled (only 0 settled titles answered)" in result.summary()
 
 
 def test_requests_keep_to_the_rate_limit_the_api_reports(httpserver):
@@ -183,6 +205,7 @@ def _slow(request):
 def published(tmp_path, httpserver):
     """An overlay already in use (one refresh done), and its files' bytes."""
     httpserver.expect_oneshot_request("/").respond_with_json(page(media(NEW_TV, "Kessoku no Hoshi")))
+    httpserver.expect_oneshot_request("/").respond_with_json(page())
     httpserver.expect_oneshot_request("/").respond_with_json(page())
     update_catalog(tmp_path, source_for(httpserver), today=TODAY)
     httpserver.clear()
