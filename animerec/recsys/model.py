@@ -235,7 +235,8 @@ class Recommender:
         ``catalog`` gives the genres the /similar embeddings carry (none without it). With ``spark``
         the item factors come from Spark MLlib's implicit ALS (animerec.recsys.algorithms.spark_als) instead of
         animerec.recsys.algorithms.als; every other stage is the same. ``content`` is the catalog table
-        the titles without interactions get vectors from (load_catalog_table() when a catalog is given),
+        the titles without interactions get vectors from (when a catalog is given, its own table, or the
+        bundled one for a catalog built from 2016-style frames),
         ``franchises`` the work and franchise graph over its titles (default: Franchises.load).
         """
         config = config or ModelConfig()
@@ -274,8 +275,8 @@ class Recommender:
         similar_vectors = similar_embeddings(C, popularity, item_genres=genres, seed=config.seed)
         stages["similar"] = time.perf_counter() - clock
         model = cls(config, item_ids, item_factors, item_bias, mu, popularity, ease, cooc, cosine, similar_vectors)
-        if content is None and catalog is not None:
-            content = load_catalog_table()
+        if content is None and catalog is not None:  # the catalog's own titles (a catalog overlay's too)
+            content = catalog.table if catalog.table is not None else load_catalog_table()
         if franchises is None and catalog is not None:
             franchises = Franchises.load(catalog)
         if content is not None:

@@ -275,10 +275,13 @@ class Catalog:
     TYPES = TYPES
 
     def __init__(self, animes: Iterable[Anime], aliases: Mapping[int, Iterable[str]] | None = None,
-                 names: Mapping[int, Iterable[str]] | None = None) -> None:
+                 names: Mapping[int, Iterable[str]] | None = None, table: pd.DataFrame | None = None) -> None:
         """aliases: anime_id -> the title's synonyms (abbreviations included); names: anime_id -> its other
         official names (English, Japanese); `name` and `english` count already. A synonym alone is weaker
-        evidence (resolve_choice)."""
+        evidence (resolve_choice). table: the frame the catalog was built from (from_table), whose columns
+        (studios, source, age rating, score) a model's vectors for titles without ratings are made from;
+        never changed."""
+        self.table = table
         self._animes = sorted(animes, key=lambda a: (-a.members, a.anime_id))
         self._members_now: dict[int, float] | None = None  # members_now, made on first need
         self._by_id = {a.anime_id: a for a in self._animes}
@@ -498,6 +501,7 @@ class Catalog:
             ),
             aliases,
             names,
+            df,
         )
 
     @classmethod

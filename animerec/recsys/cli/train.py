@@ -13,7 +13,7 @@ from animerec.recsys.cli.common import DEFAULT_MODELS, CliError, check_input_fil
 from animerec.recsys.data import read_interactions_csv
 from animerec.recsys.lifecycle import artifacts
 from animerec.recsys.lifecycle.meta import CONFIG_NAMES, DEFAULT_CONFIG, SMALL_CONFIG
-from animerec.recsys.lifecycle.overlay import load_catalog_and_table
+from animerec.recsys.lifecycle.overlay import load_catalog
 
 
 def add_parser(sub) -> None:
@@ -71,7 +71,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     _check_models_root(args.out)
     spark = spark_settings(args.engine, args.master)
     extra = None
-    catalog, content = load_catalog_and_table(args.catalog_overlay)
+    catalog = load_catalog(args.catalog_overlay)
     if args.extra:
         check_input_file(args.extra)
         extra = read_interactions_csv(args.extra, known_ids=catalog.ids())
@@ -88,7 +88,7 @@ def cmd_train(args: argparse.Namespace) -> None:
               disable=args.quiet) as bar:
         try:
             path = train_and_publish(args.out, extra, config, progress=lambda it: bar.update(it - bar.n),
-                                     evaluation=evaluation, spark=spark, catalog=catalog, content=content,
+                                     evaluation=evaluation, spark=spark, catalog=catalog,
                                      stage_times=None if args.quiet else StageLog(bar))
         except artifacts.PublishBusy as exc:
             raise CliError(str(exc)) from None

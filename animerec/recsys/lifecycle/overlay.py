@@ -70,6 +70,7 @@ class OverlayInfo:
     source: str
     rows: int
     newest_season: tuple[int, str] | None  # (2026, "fall")
+    members_scale: float | None = None  # MyAnimeList members per AniList user its counts were scaled by
 
 
 def _frame(rows: list[dict] | pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -123,8 +124,10 @@ def read(overlay_dir: Path | None) -> tuple[pd.DataFrame, pd.DataFrame, OverlayI
         titles = pd.read_csv(directory / TITLES_FILE, dtype={"anime_id": "int64", "kind": "str", "title": "str"},
                              keep_default_na=False)
         season = meta.get("newest_season")
+        scale = meta.get("members_scale")
         info = OverlayInfo(meta["version"], datetime.fromisoformat(meta["refreshed_at"]), meta.get("source", ""),
-                           len(catalog), (int(season[0]), str(season[1])) if season else None)
+                           len(catalog), (int(season[0]), str(season[1])) if season else None,
+                           None if scale is None else float(scale))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise OverlayError(f"catalog overlay at {directory} cannot be read: {exc}") from None
     validate(catalog, titles)
@@ -153,8 +156,10 @@ def merge(old: pd.DataFrame | None, old_titles: pd.DataFrame | None, new: pd.Dat
 
 
 def publish(catalog: pd.DataFrame, titles: pd.DataFrame, overlay_dir: Path, *, source: str,
-            previous_ids: set[int] | None = None, refreshed_at: datetime | None = None) -> Path:
-    """Validate and publish an overlay (temp dir + rename, then `current`, as for models)."""
+            previous_ids: set[int] | None = None, refreshed_at: datetime | None = None,
+            members_scale: float | None = None) -> Path:
+    """Validate and publish an overlay (temp dir + rename, then `current`, as for models); ``members_scale``:
+    what the fetched counts were scaled by (refresh.members_scale), kept for the next refresh."""
     catalog = _frame(catalog, COLUMNS).sort_values("anime_id", kind="stable").reset_index(drop=True)
     titles = _frame(titles, TITLE_COLUMNS)
     validate(catalog, titles, previous_ids)
@@ -167,6 +172,7 @@ def publish(catalog: pd.DataFrame, titles: pd.DataFrame, overlay_dir: Path, *, s
         titles.to_csv(directory / TITLES_FILE, index=False, compression={"method": "gzip", "mtime": 0})
         meta = dict(format=FORMAT_VERSION, version=version, refreshed_at=refreshed, source=source,
                     newest_season=newest_season(catalog), counts={"rows": len(catalog), "titles": len(titles)},
+                    members_scale=members_scale,
                     files={name: artifacts.sha256(directory / name) for name in (CATALOG_FILE, TITLES_FILE)})
         (directory / artifacts.META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
 
@@ -193,8 +199,8 @@ def overlay_frames(catalog: pd.DataFrame, titles: pd.DataFrame, overlay: pd.Data
         at = out["anime_id"].isin(updates.index)
         rows = out.loc[at, "anime_id"]
         fetched = updates.reindex(rows)
-        # A source's members count may be on another scale (AniList counts its own users): a smaller
-        # figure is not fewer watchers, so the bundled count only ever grows.
+        # A fetched count is AniList's scaled by one ratio for every title (refresh.members_scale): an
+        # estimate, so a smaller one is not fewer watchers, and the bundled count only ever grows.
         members = pd.concat([out.loc[at, "members_latest"].reset_index(drop=True),
                              fetched["members_latest"].reset_index(drop=True)], axis=1).max(axis=1)
         out.loc[at, "members_latest"] = members.astype("Int64").to_numpy()
@@ -216,20 +222,12 @@ def catalog_from_tables(catalog: pd.DataFrame, titles: pd.DataFrame) -> Catalog:
 def load_catalog(overlay_dir: Path | None = None) -> Catalog:
     """The catalog the bot serves and the retrain uses: the bundled one with the overlay on top (its new
     ids added with their names; for a bundled id, only a larger members count, the score and the status).
-    Without an overlay, exactly Catalog.load()."""
-    return load_catalog_and_table(overlay_dir)[0]
-
-
-def load_catalog_and_table(overlay_dir: Path | None) -> tuple[Catalog, pd.DataFrame | None]:
-    """load_catalog's catalog and the table it was built from, read from one overlay version: a retrain
-    makes the vectors of the titles without ratings from that table's genres, studios, score and counts,
-    so a title only the overlay has gets one. The table is None without an overlay: the bundled table,
-    Recommender.fit's default."""
+    Without an overlay, exactly Catalog.load(). Either way it carries its table (Catalog.table), from
+    which a retrain makes the vectors of titles without ratings."""
     found = read(overlay_dir)
     if found is None:
-        return Catalog.load(), None
-    table, titles = overlay_frames(load_catalog_table(), load_catalog_titles(), found[0], found[1])
-    return catalog_from_tables(table, titles), table
+        return Catalog.load()
+    return catalog_from_tables(*overlay_frames(load_catalog_table(), load_catalog_titles(), found[0], found[1]))
 
 
 def info(overlay_dir: Path | None) -> OverlayInfo | None:

@@ -363,6 +363,12 @@ def members_scale(source: Source, bundled: pd.DataFrame) -> tuple[float | None, 
     return float((pairs["members"] / pairs["popularity"]).median()), len(pairs)
 
 
+def _scaled(rows: pd.DataFrame, scale: float) -> pd.DataFrame:
+    """Rows with AniList's counts as MyAnimeList members (members_scale)."""
+    members = pd.to_numeric(rows["members_latest"], errors="coerce") * scale
+    return rows.assign(members_latest=members.round().astype("Int64"))
+
+
 @dataclass(frozen=True)
 class UpdateResult:
     version: str
@@ -371,12 +377,16 @@ class UpdateResult:
     updated: int  # bundled or overlay ids whose counts were refreshed
     rows: int  # overlay rows after the update
     members_scale: float | None = None  # MyAnimeList members per AniList user; None: counts kept as AniList's
-    scale_titles: int = 0  # the settled titles members_scale was told by
+    scale_titles: int = 0  # the settled titles that answered this time (members_scale's own when enough did)
 
     def summary(self) -> str:
-        scale = (f"AniList's counts x{self.members_scale:.2f} (from {self.scale_titles} settled titles)"
-                 if self.members_scale is not None
-                 else f"AniList's counts kept unscaled (only {self.scale_titles} settled titles answered)")
+        if self.scale_titles >= SCALE_MIN_TITLES:
+            scale = f"AniList's counts x{self.members_scale:.2f} (from {self.scale_titles} settled titles)"
+        elif self.members_scale is not None:
+            scale = (f"AniList's counts x{self.members_scale:.2f}, the previous refresh's (only "
+                     f"{self.scale_titles} settled titles answered)")
+        else:
+            scale = f"AniList's counts kept unscaled (only {self.scale_titles} settled titles answered)"
         return (f"catalog overlay {self.version}: {self.fetched} titles fetched, {len(self.added)} new, "
                 f"{self.updated} refreshed; the overlay has {self.rows} titles; {scale}")
 
@@ -395,15 +405,23 @@ def update_catalog(overlay_dir: Path, source: Source, *, wanted_ids: Iterable[in
     missing = set(wanted_ids) - set(current["anime_id"])
     media = source.fetch([season, next_season(season)], sorted(missing))
     rows, titles, _ = media_rows(media, current)
+    # The settled series only tell the scale, even from a source that answers more than it is asked (a file).
+    settled = set(scale_ids(base))
+    rows, titles = rows[~rows["anime_id"].isin(settled)], titles[~titles["anime_id"].isin(settled)]
     if rows.empty:
         raise SourceError(f"{source.name} returned no titles with a MyAnimeList id")
     scale, told_by = members_scale(source, base)
+    kept = previous[0] if previous is not None else None
+    if previous is not None and previous[2].members_scale is None:
+        if scale is not None:  # rows kept as AniList counted them, put on the scale now known
+            kept = _scaled(previous[0], scale)
+    elif previous is not None and scale is None:  # every fetched count on one scale: the last one known
+        scale = previous[2].members_scale
     if scale is not None:
-        rows["members_latest"] = (pd.to_numeric(rows["members_latest"], errors="coerce") * scale).round()
-    merged, merged_titles = overlay.merge(previous[0] if previous else None, previous[1] if previous else None,
-                                          rows, titles)
+        rows = _scaled(rows, scale)
+    merged, merged_titles = overlay.merge(kept, previous[1] if previous else None, rows, titles)
     path = overlay.publish(merged, merged_titles, overlay_dir, source=source.name,
-                           previous_ids=set(previous[0]["anime_id"]) if previous else None)
+                           previous_ids=set(previous[0]["anime_id"]) if previous else None, members_scale=scale)
     fetched = set(rows["anime_id"])
     added = tuple(sorted(fetched - set(current["anime_id"])))
     return UpdateResult(path.name, len(fetched), added, len(fetched) - len(added), len(merged), scale, told_by)

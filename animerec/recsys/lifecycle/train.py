@@ -33,17 +33,14 @@ def training_table(extra: pd.DataFrame | None) -> pd.DataFrame:
 
 def train_model(extra: pd.DataFrame | None = None, config: ModelConfig | None = None,
                 progress: Progress | None = None, spark: SparkSettings | None = None,
-                catalog: Catalog | None = None, stage_times: dict[str, float] | None = None,
-                content: pd.DataFrame | None = None) -> Recommender:
+                catalog: Catalog | None = None, stage_times: dict[str, float] | None = None) -> Recommender:
     """``spark``: train the item factors on Spark (animerec.recsys.algorithms.spark_als) instead of the default numba ALS.
-    ``catalog``: the titles' genres (default: the bundled catalog). ``content``: the catalog's table, whose
-    titles without ratings get vectors (default: the bundled table; overlay.load_catalog_and_table gives
-    both). ``stage_times``: as Recommender.fit."""
+    ``catalog``: the titles' genres (default: the bundled catalog). ``stage_times``: as Recommender.fit."""
     config = config or ModelConfig()
     table = training_table(extra)
     started = time.perf_counter()
     model = Recommender.fit(table, config, progress=progress, catalog=catalog or Catalog.load(), spark=spark,
-                            stage_times=stage_times, content=content)
+                            stage_times=stage_times)
     model.ensure_ann()
     model.meta.update(
         version=artifacts.new_version(),
@@ -64,8 +61,8 @@ def train_model(extra: pd.DataFrame | None = None, config: ModelConfig | None = 
 def train_and_publish(models_root: Path, extra: pd.DataFrame | None = None, config: ModelConfig | None = None,
                       progress: Progress | None = None, evaluation: dict | None = None,
                       spark: SparkSettings | None = None, catalog: Catalog | None = None,
-                      stage_times: dict[str, float] | None = None, content: pd.DataFrame | None = None) -> Path:
-    model = train_model(extra, config, progress, spark, catalog, stage_times, content)
+                      stage_times: dict[str, float] | None = None) -> Path:
+    model = train_model(extra, config, progress, spark, catalog, stage_times)
     if evaluation:
         model.meta["evaluation"] = evaluation
     return artifacts.publish(model, Path(models_root))

@@ -36,13 +36,14 @@ _PREDICTED_FROM = {
     "content": "from its genres, themes and studio, beside how you rate",
     "prior": "your usual score: nothing more is known of it yet",
 }
-# A content guess whose bias comes from its MyAnimeList score (ColdVectors.scored).
-_SCORED_CONTENT = "from its genres, themes, studio and MyAnimeList score, beside how you rate"
+# A content guess whose bias comes from its score (ColdVectors.scored): MyAnimeList's for a bundled title,
+# AniList's mean over 10 for one a catalog refresh fetched.
+_SCORED_CONTENT = "from its genres, themes, studio and average score, beside how you rate"
 
 
 def prediction_basis(source: str | None, scored: bool = False) -> str:
     """What a prediction that names no title is made from, in words true of ``source`` (as unnamed_reason):
-    ``scored``, whether its bias comes from its MyAnimeList score (ColdVectors.scored).
+    ``scored``, whether its bias comes from its score (ColdVectors.scored).
     A title the model does not serve yet (added to the catalog since the last retrain) is predicted as "prior"."""
     return _SCORED_CONTENT if source == "content" and scored else _PREDICTED_FROM[source]
 

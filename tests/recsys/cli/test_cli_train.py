@@ -42,8 +42,8 @@ def test_a_default_model_records_the_evaluated_figures(tmp_path, monkeypatch, ca
     """The package's evaluation.json (the figures of docs/evaluation.md) goes into a default model's meta."""
     recorded = {}
 
-    def publish(out, extra, config, *, progress, evaluation, spark, catalog, stage_times, content):
-        recorded.update(evaluation=evaluation, spark=spark, catalog=catalog, stage_times=stage_times, content=content)
+    def publish(out, extra, config, *, progress, evaluation, spark, catalog, stage_times):
+        recorded.update(evaluation=evaluation, spark=spark, catalog=catalog, stage_times=stage_times)
         return Path(out) / "v1"
 
     monkeypatch.setattr("animerec.recsys.lifecycle.train.train_and_publish", publish)
@@ -52,7 +52,6 @@ def test_a_default_model_records_the_evaluated_figures(tmp_path, monkeypatch, ca
     assert recorded["spark"] is None and recorded["evaluation"] == json.loads(EVALUATION_JSON.read_text())
     assert recorded["stage_times"] is None  # -q: no stages said
     assert len(recorded["catalog"]) == len(Catalog.load())  # no overlay: the bundled catalog
-    assert recorded["content"] is None  # ... and Recommender.fit's default table, the bundled one
     assert set(recorded["evaluation"]) == {"seed", "command", "p80", "cold5"}
     assert recorded["evaluation"]["command"].startswith("python -m animerec.recsys evaluate")
 
@@ -132,4 +131,4 @@ def test_a_retrain_over_a_catalog_overlay_gives_its_new_titles_vectors(tmp_path)
     assert cold.source[film] == FRANCHISE
     assert franchises.work_of(int(cold.anchor[film])) == franchises.work_of(steins_gate)
     served = ServedModel(model, catalog)
-    assert served.similar(NEW_TV, 5)  # /similar answers for it
+    assert len(served.similar(NEW_TV, 5).neighbours) == 5  # /similar answers for it

@@ -274,3 +274,45 @@ def test_the_cli_updates_and_refuses_with_one_line(tmp_path, capsys, tables):
 
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def test_every_fetched_count_ends_on_one_scale(httpserver, tmp_path, bundled, tables):
+    """A refresh that cannot tell the scale (an answers file without the settled series) keeps the last one
+    known; rows a refresh kept as AniList counted them are put on the scale once one is known."""
+    another = 60_002
+    assert another not in set(bundled["anime_id"])
+
+    def members(anime_id: int) -> int:
+        cat = overlay.apply_overlay(*tables, tmp_path)[0]
+        return int(cat.loc[cat["anime_id"] == anime_id, "members_latest"].iloc[0])
+
+    offline = write(tmp_path / "first.json", page(media(NEW_FILM, "Kessoku no Hoshi Movie", popularity=1000)))
+    first = update_catalog(tmp_path, FileSource(offline), today=TODAY)
+    assert first.members_scale is None and members(NEW_FILM) == 1000
+    assert overlay.info(tmp_path).members_scale is None
+
+    serve_seasons(httpserver, page(media(NEW_TV, "Kessoku no Hoshi", popularity=5000)), page(), bundled)
+    second = update_catalog(tmp_path, source_for(httpserver), today=TODAY)
+    assert second.members_scale == pytest.approx(SCALE, rel=1e-4)
+    assert (members(NEW_TV), members(NEW_FILM)) == (15000, 3000)  # the first refresh's row rescaled
+    assert overlay.info(tmp_path).members_scale == pytest.approx(SCALE, rel=1e-4)
+
+    offline = write(tmp_path / "third.json", page(media(another, "Kessoku no Hoshi 2", popularity=100)))
+    third = update_catalog(tmp_path, FileSource(offline), today=TODAY)
+    assert members(another) == 300 and (members(NEW_TV), members(NEW_FILM)) == (15000, 3000)
+    assert "x3.00, the previous refresh's (only 0 settled titles answered)" in third.summary()
+
+
+def test_settled_series_in_an_answers_file_only_tell_the_scale(tmp_path, bundled, tables):
+    """A file answers with all it holds, asked for the settled series or not: they scale the counts, and
+    their rows (AniList's score among them) never enter the overlay."""
+    settled = scale_page(bundled)["data"]["Page"]["media"]
+    for m in settled:
+        m["averageScore"] = 50
+    path = write(tmp_path / "answers.json", page(media(NEW_TV, "Kessoku no Hoshi", popularity=2000), *settled))
+    result = update_catalog(tmp_path / "overlay", FileSource(path), today=TODAY)
+    assert result.added == (NEW_TV,) and result.updated == 0 and result.members_scale == pytest.approx(SCALE, rel=1e-4)
+    cat = overlay.apply_overlay(*tables, tmp_path / "overlay")[0]
+    assert set(overlay.read(tmp_path / "overlay")[0]["anime_id"]) == {NEW_TV}
+    ids = scale_ids(bundled)
+    assert cat.set_index("anime_id").loc[ids, "score_latest"].equals(bundled.set_index("anime_id").loc[ids, "score_latest"])

@@ -12,6 +12,12 @@ from animerec.recsys.catalog.catalog import Catalog
 ONBOARDING = "Rate a few titles you've seen (/rate <title> <score>) and this list is ranked for you."
 
 
+def rounded(members: int) -> int:
+    """A members count to three figures: a bundled count is months old, and a fetched one is AniList's
+    scaled by one ratio for every title (refresh.members_scale)."""
+    return round(members, min(0, 3 - len(str(members))))
+
+
 def seasonal_embed(result: SeasonalList) -> discord.Embed:
     onboarding = not result.shows and bool(result.popular)
     heading = f"{result.name}: the most watched" if onboarding else f"{result.name}, ranked for you"
@@ -43,8 +49,8 @@ def seasonal_embed(result: SeasonalList) -> discord.Embed:
         embed.add_field(name="New in the catalog, ranked for you after the next retrain", inline=False,
                         value="\n".join(Catalog.label(a, 120) for a in result.unranked))
     for rank, anime in enumerate(result.popular, 1):
-        embed.add_field(name=f"{rank}. {Catalog.label(anime, 200)}",
-                        value=f"{anime_line(anime)} · {anime.members:,} MyAnimeList members", inline=False)
+        counted = f" · about {rounded(anime.members):,} MyAnimeList members" if anime.members else ""
+        embed.add_field(name=f"{rank}. {Catalog.label(anime, 200)}", value=anime_line(anime) + counted, inline=False)
     if result.shows:
         embed.set_footer(text="Match: how likely members with your taste go on to watch it. The list is in that order.")
     return fit(embed)

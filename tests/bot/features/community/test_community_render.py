@@ -67,7 +67,7 @@ def test_a_prediction_that_names_no_title_says_what_it_is_made_from():
         return rc.score_embed(TitleScore(SG, nobody, None, 8.4, None, 0, source, scored), {}).fields[-1].value
 
     assert why(None) == "Predicted **8.4/10**, from members whose taste is like yours."
-    assert why("content", scored=True) == ("Predicted **8.4/10**, from its genres, themes, studio and MyAnimeList "
+    assert why("content", scored=True) == ("Predicted **8.4/10**, from its genres, themes, studio and average "
                                            "score, beside how you rate.")
     assert why("content") == "Predicted **8.4/10**, from its genres, themes and studio, beside how you rate."
     assert why("franchise") == ("Predicted **8.4/10**, from the earlier entries of its series and titles like it, "

@@ -90,6 +90,7 @@ async def test_a_member_with_no_ratings_gets_the_most_watched_with_onboarding(se
     assert result.shows == [] and [a.anime_id for a in result.popular] == [1020, 1023]  # 85,000 then 70,000 members
     embed = seasonal_embed(result)
     assert "most watched" in embed.title and "/rate" in embed.description
+    assert embed.fields[0].value.endswith(" · about 85,000 MyAnimeList members")
 
 
 async def test_a_newcomer_gets_the_season_ranked_by_taste(seasonal):
