@@ -560,7 +560,7 @@ class ServedModel:
         return PickList(picks, seen_these, n, lowest)
 
     def rank_titles(self, ratings: Mapping[int, float], anime_ids: Iterable[int], *,
-                    user: FoldedUser | None = None) -> list[Pick]:
+                    user: FoldedUser | None = None, n: int | None = None) -> list[Pick]:
         """Given titles (e.g. a season's shows) ranked for a member, none they gave, with the words
         /recommend would use: CONTINUE (naming the title it goes on from) where the member started the
         work and can go on to it (FanRules.can_continue), else NEW with its "because" (the liked title of
@@ -568,7 +568,8 @@ class ServedModel:
         Pick.catch_up). No floor and no one-per-franchise: the caller asked for these titles. A later entry
         of a series the member has not started (Re:Zero's 4th season for someone who never saw Re:Zero)
         comes after the rest, with where the series starts (Pick.starts_at), as /recommend would send them
-        there. Titles not served are left out."""
+        there. Titles not served are left out. ``n``: only the first n picks (a list shows ten of a
+        season's seventy shows): each pick's words are its own, so they are made for those alone."""
         model = self.model
         user = user or model.fold_in(ratings)
         idx = np.array([i for a in dict.fromkeys(anime_ids) if (i := self.index_of(a)) is not None
@@ -579,10 +580,18 @@ class ServedModel:
         scored = self._scored(user, gave, new_only=bool((idx >= self.n_trained).all()))
         scores, terms = scored.scores, scored.terms
         idx = idx[np.argsort(-scores[idx], kind="stable")]
+        rules, mine = self.rules, self.rules.given(ratings)
+        starts: list[int | None] = []
+        for i in idx.tolist():
+            entry = rules.entry_point(i)
+            later = rules.work_of(i) not in mine.started and entry >= 0 and entry != i and bool(rules.before(i))
+            starts.append(int(self.ids[entry]) if later else None)
+        order = sorted(range(len(idx)), key=lambda j: starts[j] is not None)[:n]  # stable: by score in each part
+        idx, starts = idx[order], [starts[j] for j in order]
         predicted = self.predictions(user, idx)
-        given, mine, rules, gave_mask = ratings.keys(), self.rules.given(ratings), self.rules, self.blocked(gave)
+        given, gave_mask = ratings.keys(), self.blocked(gave)
         floor = member_floor(ratings)
-        fixed, starts, behind = [], [], {}
+        fixed, behind = [], {}
         catch_up: list[int | None] = []
         for j, i in enumerate(idx.tolist()):
             work = rules.work_of(i)
@@ -603,19 +612,15 @@ class ServedModel:
                 if theirs:
                     behind[j] = max(theirs, key=lambda a: ratings[a])
             catch_up.append(catch)
-            entry = rules.entry_point(i)
-            later = not started and entry >= 0 and entry != i and bool(rules.before(i))
-            starts.append(int(self.ids[entry]) if later else None)
         reasons = self._because(user, ratings, idx, fixed, terms, floor, scored.z)
         for j, a in behind.items():
             reasons[j] = a
         ranked = scores[idx]  # a season's shows at once: per-show numpy scalars were a third of the call
-        out = [Pick(anime_id, score, p, match, CONTINUE if goes_on is not None else NEW, reason, more, source, start,
-                    catch)
-               for anime_id, score, match, p, goes_on, reason, more, source, start, catch in zip(
-                   self.ids[idx].tolist(), ranked.tolist(), match_chance(ranked).tolist(), predicted.tolist(), fixed,
-                   reasons, rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z), starts, catch_up)]
-        return sorted(out, key=lambda p: p.starts_at is not None)  # stable: the ranking within each part
+        return [Pick(anime_id, score, p, match, CONTINUE if goes_on is not None else NEW, reason, more, source, start,
+                     catch)
+                for anime_id, score, match, p, goes_on, reason, more, source, start, catch in zip(
+                    self.ids[idx].tolist(), ranked.tolist(), match_chance(ranked).tolist(), predicted.tolist(), fixed,
+                    reasons, rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z), starts, catch_up)]
 
     def _goes_on_from(self, i: int, ratings: Mapping[int, float]) -> int | None:
         """The title a continue pick (item index i) names: of the titles directly before it (through

@@ -142,9 +142,9 @@ class Seasonal:
         given = len(shows) - len(open_)
         if not ratings:
             return SeasonalList(year, name, [], len(shows), 0, note, popular=open_[:count])
-        picks = await self.models.ranked(served.rank_titles, ratings, [a.anime_id for a in open_])
+        picks = await self.models.ranked(served.rank_titles, ratings, [a.anime_id for a in open_], n=count)
         recent = this_season_since(today)
-        out = [shown_pick(self.catalog, p, ratings, allow_adult, recent) for p in picks[:count]]
+        out = [shown_pick(self.catalog, p, ratings, allow_adult, recent) for p in picks]
         unranked = [a for a in open_ if served.index_of(a.anime_id) is None]
         return SeasonalList(year, name, out, len(shows), given, note, unranked=unranked[:count])
 
