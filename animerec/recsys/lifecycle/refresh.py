@@ -34,7 +34,7 @@ MAX_PAGES = 40  # a season has a few hundred titles: more pages than this is a r
 MAX_WAIT = 120.0  # seconds: a longer Retry-After is not waited for (the next scheduled run tries again)
 # AniList's popularity counts its own users' lists, fewer than MyAnimeList's members: each refresh
 # fetches this many bundled series whose MyAnimeList count has settled (one page) and scales AniList's
-# count by the median ratio, so "popular" means the same for a fetched title as for a bundled one.
+# count by the median ratio, so a fetched title's count is on roughly a bundled one's scale.
 SCALE_TITLES = 50
 SCALE_MIN_TITLES = 10  # fewer of them answered: AniList's count is kept as it is
 SCALE_YEARS = (4, 2)  # they aired this many years to this many years before the newest bundled season
@@ -349,10 +349,9 @@ def scale_ids(bundled: pd.DataFrame) -> list[int]:
     return sorted(settled.nlargest(SCALE_TITLES, "members_latest")["anime_id"].astype(int).tolist())
 
 
-def members_scale(source: Source, bundled: pd.DataFrame) -> tuple[float | None, int]:
+def members_scale(source: Source, bundled: pd.DataFrame, ids: list[int]) -> tuple[float | None, int]:
     """(MyAnimeList members per AniList user, how many titles told it): the median ratio over the
-    scale_ids titles the source answers for; None when fewer than SCALE_MIN_TITLES do."""
-    ids = scale_ids(bundled)
+    settled titles ``ids`` (scale_ids) the source answers for; None when fewer than SCALE_MIN_TITLES do."""
     answered = media_rows(source.fetch([], ids), bundled)[0]
     popularity = pd.to_numeric(answered.set_index("anime_id")["members_latest"], errors="coerce")
     members = pd.to_numeric(bundled.set_index("anime_id")["members_latest"], errors="coerce")
@@ -406,17 +405,17 @@ def update_catalog(overlay_dir: Path, source: Source, *, wanted_ids: Iterable[in
     media = source.fetch([season, next_season(season)], sorted(missing))
     rows, titles, _ = media_rows(media, current)
     # The settled series only tell the scale, even from a source that answers more than it is asked (a file).
-    settled = set(scale_ids(base))
+    settled = scale_ids(base)
     rows, titles = rows[~rows["anime_id"].isin(settled)], titles[~titles["anime_id"].isin(settled)]
     if rows.empty:
         raise SourceError(f"{source.name} returned no titles with a MyAnimeList id")
-    scale, told_by = members_scale(source, base)
+    scale, told_by = members_scale(source, base, settled)
     kept = previous[0] if previous is not None else None
-    if previous is not None and previous[2].members_scale is None:
-        if scale is not None:  # rows kept as AniList counted them, put on the scale now known
+    if previous is not None:
+        if scale is None:  # every fetched count on one scale: the last one known
+            scale = previous[2].members_scale
+        elif previous[2].members_scale is None:  # rows kept as AniList counted them, put on the scale now known
             kept = _scaled(previous[0], scale)
-    elif previous is not None and scale is None:  # every fetched count on one scale: the last one known
-        scale = previous[2].members_scale
     if scale is not None:
         rows = _scaled(rows, scale)
     merged, merged_titles = overlay.merge(kept, previous[1] if previous else None, rows, titles)
