@@ -15,7 +15,7 @@ from discord import app_commands
 from animerec.bot import limits
 from animerec.bot.app.errors import PUBLIC_DEFER, report_error
 from animerec.bot.service import Service, TitleChoice, UserError
-from animerec.recsys.catalog.catalog import ADULT_GENRE, TYPES
+from animerec.recsys.catalog.catalog import ADULT_GENRE, TYPES, id_text
 
 if TYPE_CHECKING:
     from animerec.bot.app.client import AnimeRecBot
@@ -100,11 +100,11 @@ async def allow_adult(interaction: discord.Interaction[AnimeRecBot]) -> bool:
 
 
 async def title_autocomplete(interaction: discord.Interaction[AnimeRecBot], current: str) -> list[app_commands.Choice[str]]:
-    """Catalog matches as the member types; the value is the MAL id, which the service resolves."""
+    """Catalog matches as the member types; the value names the title by its MAL id (id_text)."""
     service = service_of(interaction)
     titles = service.titles.search(current, allow_adult=await allow_adult(interaction))
     labels = service.catalog.labels(titles, limits.CHOICE_NAME)
-    return [app_commands.Choice(name=label, value=str(a.anime_id)) for a, label in zip(titles, labels)]
+    return [app_commands.Choice(name=label, value=id_text(a.anime_id)) for a, label in zip(titles, labels)]
 
 
 async def score_autocomplete(interaction: discord.Interaction[AnimeRecBot], current: str) -> list[app_commands.Choice[str]]:
@@ -199,7 +199,7 @@ class PickTitle(OwnedItem, discord.ui.DynamicItem[discord.ui.Select],
         anime_id = self.item.values[0]
         callback: Any = command.callback  # a cog's command is called with its cog first
         bound = () if command.binding is None else (command.binding,)
-        await callback(*bound, interaction, **{**self.options, self.option: anime_id})
+        await callback(*bound, interaction, **{**self.options, self.option: id_text(int(anime_id))})
         # The command answered in a message of its own; the menu goes, so that it is not picked twice.
         name = service_of(interaction).catalog.get(int(anime_id)).name
         await interaction.edit_original_response(content=f"You picked **{limits.clip(name, 200)}**.", view=None)

@@ -31,6 +31,7 @@ from animerec.bot.limits import DISPLAY_NAME
 from animerec.bot.service import SOMETHING_WENT_WRONG, Service, TitleChoice, UserError, member_message
 from animerec.bot.settings import Settings
 from animerec.bot.store import TrainingStatus
+from animerec.recsys.catalog.catalog import id_text
 
 log = logging.getLogger(__name__)
 # Never a Discord snowflake, so the console member's ratings cannot collide with a real member's.
@@ -351,7 +352,7 @@ class Console:
 
     @staticmethod
     def picked(choice: tuple[Callable[[str], Awaitable[str]], str, TitleChoice], line: str) -> str | None:
-        """The command's arguments with the title given replaced by the MAL id of the one picked, or None
+        """The command's arguments with the title given replaced by the one picked (id_text), or None
         when the line picks none."""
         _, args, offer = choice
         typed = line.strip()
@@ -361,7 +362,7 @@ class Console:
         if at < 0:
             return None
         anime_id = offer.candidates[int(typed) - 1].anime_id
-        return args[:at] + str(anime_id) + args[at + len(offer.text) :]
+        return args[:at] + id_text(anime_id) + args[at + len(offer.text) :]
 
     def write(self, text: str) -> None:
         print(text, file=self.out, flush=True)

@@ -81,6 +81,14 @@ _NON_ALNUM = re.compile(r"[\W_]+")
 # "mal:ID" on its own.
 _MAL_LINK = re.compile(r"myanimelist\.net/anime(?:/|\.php\?id=)(\d+)|^mal:\s*(\d+)$", re.IGNORECASE)
 _ANILIST_LINK = re.compile(r"anilist\.co/anime/(\d+)", re.IGNORECASE)
+
+
+def id_text(anime_id: int) -> str:
+    """The text that names one title by its MAL id, whatever other titles are called: what a menu or a button
+    hands to a command that takes a title as text. Bare digits are read as a name first ("86" is 86
+    Eighty-Six, not the title whose MAL id is 86)."""
+    return f"mal:{int(anime_id)}"
+
 _NUMBER = re.compile(r"\d+")
 _NUMBER_WORDS = {"ii": "2", "iii": "3", "iv": "4", "second": "2", "third": "3", "fourth": "4", "fifth": "5",
                  "final": "final"}
@@ -765,9 +773,10 @@ class Catalog:
     def resolve_choice(self, text: str, *, allow_adult: bool = True) -> Resolution | None:
         """What `text` clearly means, or None (then suggest() has the titles to offer, and nothing is stored).
 
-        Clearly meant is, in this order: a MyAnimeList or AniList link, ``mal:ID`` or a MAL id; a name of one
-        or more titles (the most popular taken, the others alternatives); a near miss of one name; or the start
-        or the words of the names of one work's entries, that work far more watched than any other so named
+        Clearly meant is, in this order: a MyAnimeList or AniList link, ``mal:ID`` (id_text), or digits that are
+        a MAL id and no title's name; a name of one or more titles (the most popular taken, the others
+        alternatives); a near miss of one name; or the start or the words of the names of one work's entries,
+        that work far more watched than any other so named
         ("frieren", "re zero season 2", "mha"). A name only a synonym gives loses to a work so named that is
         far more watched ("Demon Slayer" is a synonym of Onigiri, but fans mean Kimetsu no Yaiba).
         """
@@ -803,10 +812,12 @@ class Catalog:
     def _linked_rank(self, text: str) -> int | None:
         """The rank a link or id in text names; -1 when text is a link or id of no title here (it must not be
         read as a name: "https://myanimelist.net/anime/99999999" is no title, not a search); None for no link."""
-        if text.isascii() and text.isdigit():  # as autocomplete sends a choice
-            anime_id = int(text) if len(text) <= 12 else -1
-            rank = self._rank_of_id.get(anime_id)
-            return rank  # digits that are no id may still be a name ("86", "91 Days")
+        if text.isascii() and text.isdigit():
+            # Typed digits are a name when a title is so named (86 Eighty-Six, 1989, 2010); else a MAL id, as
+            # someone who copied one means it. Menus and buttons name a title by id_text, never by bare digits.
+            if self._exact_ranks(normalize_name(text), text):
+                return None
+            return self._rank_of_id.get(int(text)) if len(text) <= 12 else None
         found = _MAL_LINK.search(text)
         if found:
             return self._rank_of_id.get(int((found.group(1) or found.group(2))[:12]), -1)

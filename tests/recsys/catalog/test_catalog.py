@@ -12,6 +12,7 @@ from animerec.recsys.catalog.catalog import (
     Resolution,
     TitleNotFound,
     UnknownFilter,
+    id_text,
     normalize_name,
 )
 from animerec.recsys.cli import main as cli
@@ -179,6 +180,15 @@ def test_resolve_by_id_exact_name_and_typo(catalog):
 )
 def test_resolve_refuses_what_is_not_clearly_one_title(catalog, text):
     assert catalog.resolve_choice(text) is None
+
+
+@pytest.mark.parametrize("digits, named", [("86", 41457), ("1989", 30234), ("2010", 32813), ("001", 29978)])
+def test_digits_that_name_a_title_are_its_name_and_id_text_is_always_the_id(catalog, digits, named):
+    # Each of these digits is also a MAL id of another title (86 is Mobile Suit Gundam ZZ).
+    assert catalog.get(int(digits)).anime_id != named
+    assert catalog.resolve_choice(digits).anime.anime_id == named
+    assert catalog.resolve_choice(id_text(int(digits))).anime.anime_id == int(digits)
+    assert catalog.resolve_choice(id_text(named)).anime.anime_id == named
 
 
 def test_resolve_keeps_the_number(catalog):

@@ -26,7 +26,7 @@ from animerec.bot.app.interactions import (
 from animerec.bot.limits import clip
 from animerec.bot.service.results import Recommendations
 from animerec.bot.service.titles import MAX_COUNT
-from animerec.recsys.catalog.catalog import Anime, Catalog
+from animerec.recsys.catalog.catalog import Anime, Catalog, id_text
 
 if TYPE_CHECKING:
     from animerec.bot.app.client import AnimeRecBot
@@ -192,7 +192,7 @@ class QuickRate(OwnedItem, discord.ui.DynamicItem[discord.ui.Select],
 
     async def act(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
         await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
-        result = await service_of(interaction).ratings.rate(self.owner_id, str(self.anime_id), self.item.values[0],
+        result = await service_of(interaction).ratings.rate(self.owner_id, id_text(self.anime_id), self.item.values[0],
                                                             allow_adult=await allow_adult(interaction))
         # content=None: the answer replaces the "How would you rate …?" question above it.
         await interaction.edit_original_response(content=None, embed=render.rate_embed(result), view=None)
@@ -235,7 +235,7 @@ class OnboardingScore(OwnedItem, discord.ui.DynamicItem[discord.ui.Select],
         await interaction.response.defer()
         service = service_of(interaction)
         if (value := self.item.values[0]) != HAVE_NOT_SEEN:
-            await service.ratings.rate(self.owner_id, str(self.anime_id), value,
+            await service.ratings.rate(self.owner_id, id_text(self.anime_id), value,
                                        allow_adult=await allow_adult(interaction))
         # The message's other menus name the titles it shows.
         assert interaction.message is not None  # a menu's choice always comes with its message

@@ -17,7 +17,7 @@ async def test_rate_from_autocomplete_replies_with_title_score_and_prediction(si
     _, channel, alice = world
     choices = await alice.autocomplete(channel, "rate", "anime", "steins")
     # Steins;Gate 0 is listed as well: the names collide, so each shows its year.
-    assert choices[0] == {"name": "Steins;Gate (2011)", "value": str(STEINS_GATE)}
+    assert choices[0] == {"name": "Steins;Gate (2011)", "value": f"mal:{STEINS_GATE}"}
     result = await rate(alice, channel, choices[0]["value"], "9")
     assert result.ephemeral
     embed = result.response.embeds[0]
@@ -34,13 +34,26 @@ async def test_rate_from_autocomplete_replies_with_title_score_and_prediction(si
 async def test_english_names_autocomplete_and_an_ambiguous_name_says_which_entry_was_taken(simcord_env, world):
     _, channel, alice = world
     choices = await alice.autocomplete(channel, "rate", "anime", "attack on titan")
-    assert choices[0] == {"name": "Shingeki no Kyojin · Attack on Titan (2013)", "value": "16498"}
+    assert choices[0] == {"name": "Shingeki no Kyojin · Attack on Titan (2013)", "value": "mal:16498"}
     assert all(len(c["name"]) <= 100 for c in choices)
     result = await rate(alice, channel, "hunter x hunter", "9")
     embed = result.response.embeds[0]
     assert embed.title == "Hunter x Hunter (2011)"
     assert "Hunter x Hunter." in {f.name: f.value for f in embed.fields}["Not this one?"]
     assert await stored(simcord_env, alice) == {11061: 9.0}
+
+
+async def test_a_title_named_by_digits_is_that_title_typed_and_its_id_picked_from_autocomplete(simcord_env, world):
+    # 86 Eighty-Six (MAL id 41457) is named "86"; 86 is the MAL id of Mobile Suit Gundam ZZ.
+    _, channel, alice = world
+    typed = await rate(alice, channel, "86", "8")
+    assert typed.response.embeds[0].title == "86 · 86 Eighty-Six"
+    assert await stored(simcord_env, alice) == {41457: 8.0}
+    choices = await alice.autocomplete(channel, "rate", "anime", "gundam zz")
+    [zz] = [c for c in choices if c["name"] == "Mobile Suit Gundam ZZ (1986)"]
+    assert zz["value"] == "mal:86"
+    await rate(alice, channel, zz["value"], "6")
+    assert await stored(simcord_env, alice) == {41457: 8.0, 86: 6.0}
 
 
 @pytest.mark.parametrize("title, score, message", [
