@@ -9,7 +9,8 @@ every 10th query only; Catalog.search() is also reported on that same subset for
 and on the main-name queries without titles.csv (main names only, as before English titles and
 synonyms were indexed) to show what the extra names cost on the same machine. The old catalog (the 2016
 anime.csv with the 2018 titles, as Catalog.load read before data/catalog) runs the same queries for the figure
-before the catalog grew, and resolve_choice (what /rate stores) is timed on tests/recsys/catalog/fan_queries.csv
+before the catalog grew, and resolve_choice (what /rate stores) and lookup (resolve_choice, else the
+titles /rate offers: what a title the catalog does not know costs) are timed on tests/recsys/catalog/fan_queries.csv
 on both. "autocomplete" adds the labels /rate's autocomplete shows to each search. `uptime` is printed before
 and after: the machine is shared, and its load moves wall times far more than CPU times.
 "target found" is how often the title the query was cut from is among the results (for resolve_choice: is the
@@ -30,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.catalog.catalog import Catalog, TitleNotFound
 from animerec.recsys.data import load_anime_table, load_titles
 from animerec.recsys.evaluation.search import FAN_NAMES
 
@@ -116,6 +117,14 @@ def main() -> None:
             return [] if found is None else [found.anime.anime_id]
         return resolve
 
+    def looker(of: Catalog):
+        def look(query: str) -> list[int]:
+            try:
+                return [of.lookup(query).anime.anime_id]
+            except TitleNotFound:  # what /rate answers then: the titles it offers
+                return []
+        return look
+
     with FAN_QUERIES.open(encoding="utf-8", newline="") as f:
         fan = [(r["query"], int(r["expected_anime_id"] or 0), "fan query") for r in csv.DictReader(f)]
 
@@ -141,6 +150,8 @@ def main() -> None:
         ("  old catalog", queries, autocomplete(old)),
         ("resolve_choice, fan queries", fan, resolver(catalog)),
         ("  old catalog", fan, resolver(old)),
+        ("lookup (resolve, else suggest)", fan, looker(catalog)),
+        ("  old catalog", fan, looker(old)),
         (f"Catalog.search, every {REFERENCE_EVERY}th", subset, ours),
         (f"naive WRatio, every {REFERENCE_EVERY}th", subset, naive),
     ]
