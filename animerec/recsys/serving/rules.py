@@ -55,6 +55,12 @@ PICK_FLOOR_SDS = 1.5
 # member is not to be pushed on with a series they did not enjoy. Chosen on seeds 1 and 2
 # (benchmarks/tune_ranking.py, docs/evaluation.md "The served ranking for long histories").
 STARTED_SHIFT = 1.5
+# A work the member dropped offers no pick: every score they gave it is more than DROPPED_SLACK under their
+# mean (under FEW_SCORES_FLOOR less DROPPED_SLACK with few scores), none watched without a score. In the training
+# data, of the members who scored a TV series 2 or more points under their mean, 1-3% scored its direct sequel at
+# or above their mean (52% of those who scored it above their mean did), though a third still watched it
+# (benchmarks/dropped_sequels.py).
+DROPPED_SLACK = 2.0
 # How deep into the ranking the rules look for picks (the list is at most 25 long; one slot per
 # work and the floor skip many): past this the titles are not worth showing anyway.
 CANDIDATE_DEPTH = 400
@@ -66,9 +72,9 @@ CONTINUE_TYPES = NEW_TYPES | {"Special"}
 
 CONTINUE, NEW = "continue", "new"
 # The rules FanRules(without=...) can leave out, to measure what each costs or pays (benchmarks/ablate_rules.py).
-ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR, STARTED_FIRST = (
-    "one slot", "entry point", "continue after", "next entry", "types", "floor", "started first")
-RULES = (ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR, STARTED_FIRST)
+ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR, STARTED_FIRST, DROPPED = (
+    "one slot", "entry point", "continue after", "next entry", "types", "floor", "started first", "dropped")
+RULES = (ONE_SLOT, ENTRY_POINT, CONTINUE_AFTER, NEXT_ENTRY, TYPES, FLOOR, STARTED_FIRST, DROPPED)
 
 
 def _scores(ratings: Mapping[int, float]) -> np.ndarray:
@@ -92,6 +98,12 @@ def pick_floor(ratings: Mapping[int, float], sds: float | None = None) -> float:
         return FEW_SCORES_FLOOR
     sds = PICK_FLOOR_SDS if sds is None else sds
     return float(scores.mean() - sds * max(float(scores.std()), FLOOR_SLACK))
+
+
+def dropped_floor(ratings: Mapping[int, float]) -> float:
+    """A work every score of which the member gave is under this, they dropped (DROPPED_SLACK)."""
+    scores = _scores(ratings)
+    return (float(scores.mean()) if len(scores) >= FEW_SCORES else FEW_SCORES_FLOOR) - DROPPED_SLACK
 
 
 @dataclass(frozen=True)
@@ -123,7 +135,8 @@ class FanRules:
     slots, ENTRY_POINT shows a new work's own candidate instead of its entry point, CONTINUE_AFTER drops
     "a sequel only after a title before it", NEXT_ENTRY passes over a started work's later entry instead
     of showing the entry the member can go on with, TYPES lets any type be a pick, FLOOR drops the
-    quality floor, STARTED_FIRST the move of the works the member started (STARTED_SHIFT).
+    quality floor, STARTED_FIRST the move of the works the member started (STARTED_SHIFT), DROPPED lets the
+    works a member dropped offer picks.
     """
 
     def __init__(self, model: Recommender, catalog: Catalog, franchises: Franchises,
@@ -233,6 +246,21 @@ class FanRules:
         shift[self._work_code[idx]] = -STARTED_SHIFT
         shift[self._work_code[idx[(r < 0) | (r >= floor)]]] = STARTED_SHIFT  # one title they like lifts the work
         scores += shift[self._work_code]
+
+    def dropped(self, ratings: Given | Mapping[int, float], floor: float) -> np.ndarray:
+        """Bool mask over the served titles: those of the works the member dropped, every score they gave
+        it under ``floor`` (dropped_floor) and none of it watched without a score. ``ratings``: the
+        member's, or FanRules.given of them."""
+        given = ratings if isinstance(ratings, Given) else self.given(ratings)
+        if DROPPED in self.without or not len(given.at):
+            return np.zeros(self._n, bool)
+        assert given.rated is not None, "dropped needs the member's ratings"
+        served = given.at < self._n
+        idx, r = given.at[served], given.rated[served]
+        out = np.zeros(self._n_works, bool)
+        out[self._work_code[idx[(r > 0) & (r < floor)]]] = True
+        out[self._work_code[idx[(r < 0) | (r >= floor)]]] = False  # one title they did not drop keeps the work
+        return out[self._work_code]
 
     def seen_these(self, scores: np.ndarray, earlier: np.ndarray, blocked: np.ndarray) -> list[int]:
         """The earlier entries the member most likely saw, best first (only filterable ones)."""

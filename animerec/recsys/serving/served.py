@@ -32,7 +32,15 @@ from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters
 from animerec.recsys.catalog.franchise import Franchises
 from animerec.recsys.ids import IdPositions, RowGroups
 from animerec.recsys.model import FoldedUser, Products, Recommender, UnknownTitle, calibrated, standardized, top_n
-from animerec.recsys.serving.rules import CANDIDATE_DEPTH, CONTINUE, NEW, FanRules, member_floor, pick_floor
+from animerec.recsys.serving.rules import (
+    CANDIDATE_DEPTH,
+    CONTINUE,
+    NEW,
+    FanRules,
+    dropped_floor,
+    member_floor,
+    pick_floor,
+)
 
 # Most lists fill from this many of the best candidates; the rest of CANDIDATE_DEPTH is a second round.
 CANDIDATE_FIRST = 60
@@ -510,6 +518,7 @@ class ServedModel:
         # titles, earlier pages): the coverage order below is made without the latter.
         never = self.blocked(gave, (), allowed)
         mine = self.rules.given(ratings)
+        never |= self.rules.dropped(mine, dropped_floor(ratings))
         earlier = mine.earlier
         self.rules.favour_started(scores, mine, floor)
         if discover:

@@ -227,3 +227,20 @@ def test_a_title_the_model_does_not_serve_still_starts_its_work_and_follows_its_
     assert served.rules.work_of(served.index_of(1000)) in given.started
     found = served.recommend(ratings, 8)
     assert set(found.seen_these) == {1000, 1001, 1002} and not {p.anime_id for p in found.picks} & {1000, 1001, 1002}
+
+
+def test_a_work_the_member_dropped_offers_no_pick_unless_they_did_not_drop_all_of_it(served, board_model, plant):
+    from animerec.recsys.serving.rules import DROPPED, FanRules, dropped_floor
+
+    keeps = _served(board_model, plant)
+    keeps.rules = FanRules(keeps.titles, keeps.catalog, keeps.franchises, {DROPPED}, trained=keeps.n_trained)
+    work_a = {1000, 1001, 1002, 1003}
+    # Five scores averaging 7.8: season 1 scored 3 is more than DROPPED_SLACK under it.
+    dropped = {1000: 3, 1004: 9, 1005: 9, 1006: 9, 1007: 9}
+    assert dropped_floor(dropped) == pytest.approx(5.8)
+    in_a = lambda s, ratings: {p.anime_id for p in s.recommend(ratings, 10).picks} & work_a  # noqa: E731
+    assert in_a(keeps, dropped) and not in_a(served, dropped)
+    assert in_a(served, {**dropped, 1000: 7})  # under their mean (8.6), not that far under it: not dropped
+    assert in_a(served, {**dropped, 1000: -1})  # watched without a score
+    # With few scores the floor is FEW_SCORES_FLOOR less the slack: a 4 drops a work, a 5 does not.
+    assert not in_a(served, {1000: 4, 1004: 9}) and in_a(served, {1000: 5, 1004: 9})
