@@ -51,6 +51,15 @@ async def defer_publicly(interaction: discord.Interaction[AnimeRecBot]) -> None:
     await interaction.response.defer()
 
 
+async def defer_for(interaction: discord.Interaction[AnimeRecBot], share: bool) -> None:
+    """The placeholder of a command with a ``share`` option: public when shared (defer_publicly, so that an
+    error still reaches only the caller), else private."""
+    if share:
+        await defer_publicly(interaction)
+    else:
+        await interaction.response.defer(ephemeral=True)
+
+
 class Reply(TypedDict, total=False):
     """What a command answers with: the keyword arguments of a message."""
 

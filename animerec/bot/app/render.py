@@ -22,7 +22,7 @@ from animerec.bot.service.results import (
 )
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.data import WATCHED
-from animerec.recsys.serving.group import FIGURE_WORDS
+from animerec.recsys.serving.group import FIGURE_WORDS, ORDER_WORDS
 from animerec.recsys.serving.reasons import unnamed_reason
 
 COLOUR = discord.Colour.blurple()
@@ -204,7 +204,12 @@ def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Seque
     """A new party, no votes yet; skipped: mentioned ids that are not members of the server."""
     description = f"Strategy: {party.strategy_description}."
     if party.picks:
-        description += f" In order of the {FIGURE_WORDS[party.strategy]} predicted score."
+        description += f" In order of {ORDER_WORDS[party.strategy]}."
+    # Beside the named members' predictions, a group figure tells a hidden member's (with two, 2 x average
+    # less the other): a party with one keeps its order and shows no figure.
+    if party.picks and party.private:
+        description += (f"\nNo group figures: {', '.join(names.get(m, str(m)) for m in sorted(party.private))} "
+                        "keeps their taste private.")
     if skipped:  # a mention in an embed pings nobody
         description += f"\nSkipped, not members of this server: {', '.join(f'<@{m}>' for m in skipped)}."
     if party.unrated:
@@ -224,7 +229,8 @@ def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Seque
         scores = ", ".join(f"{names.get(m, str(m))} {'(private)' if m in party.private else f'{p:.1f}'}"
                            for m, p in zip(party.members, pick.predictions))
         more = f" · +{pick.more_in_series} more in this series" if pick.more_in_series else ""
-        figure = f"{FIGURE_WORDS[party.strategy].capitalize()} **{pick.figure:.1f}** · " if pick.figure is not None else ""
+        figure = f"{FIGURE_WORDS[party.strategy].capitalize()} **{pick.figure:.1f}** · " \
+            if pick.figure is not None and not party.private else ""
         embed.add_field(name=f"{rank}. {Catalog.label(pick.anime, 200)}",
                         value=f"{figure}{anime_line(pick.anime)}{more}\nPredicted: {scores}{VOTES}0", inline=False)
     return fit(embed)

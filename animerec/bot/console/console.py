@@ -226,8 +226,8 @@ class Console:
             self.names[member_id] = name
         request = self.service.parties.check(list(names), strategy=options.get("strategy", "average"),
                                              genre=options.get("genre"), type=options.get("type"),
-                                             count=_count(options, 5))
-        party = await self.service.parties.plan(request, allow_adult=await self.allow_adult(), viewer_id=self.member_id)
+                                             count=_count(options, 5), allow_adult=await self.allow_adult())
+        party = await self.service.parties.plan(request, viewer_id=self.member_id)
         embed = render.watchparty_embed(party, names)
         if party.picks:  # as Discord keys a party's votes by its message, the console by a stamp of its own
             vote_id = -time.time_ns()  # negative: never a Discord message id

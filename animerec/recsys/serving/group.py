@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from animerec.recsys.model import standardized, top_n
-from animerec.recsys.serving.rules import CANDIDATE_DEPTH, FEW_SCORES_FLOOR
+from animerec.recsys.serving.rules import CANDIDATE_DEPTH, FEW_SCORES_FLOOR, dropped_floor
 from animerec.recsys.serving.served import ServedModel
 
 STRATEGIES = {
@@ -25,8 +25,11 @@ STRATEGIES = {
     "least_misery": "best for the least keen member: nobody gets a title they'd dislike",
     "fair": "average minus the disagreement between members, so one fan can't carry a pick",
 }
-# What group_figure is, by strategy, in the words shown beside each pick.
+# What group_figure is, by strategy, in the words shown beside each pick, and in those saying what the list
+# is ordered by.
 FIGURE_WORDS = {"average": "average", "least_misery": "lowest", "fair": "fair score"}
+ORDER_WORDS = {"average": "the average predicted score", "least_misery": "the lowest predicted score",
+               "fair": "the fair score (the average predicted score less the members' disagreement)"}
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ def group_picks(
     mine = [rules.given(g) for g in gave]
     for g in mine:
         blocked[g.earlier] = True
+    for r in members:  # a work one of them dropped is no pick for the group
+        blocked |= rules.dropped(r, dropped_floor(r))
     utility = np.vstack([standardized(served.scores(u, r)[0]) for r, u in zip(members, users)])
     utility[:, blocked] = -np.inf
     combined = combine(utility, strategy)

@@ -129,8 +129,20 @@ def test_a_party_shows_the_figure_its_list_follows_and_says_when_one_member_is_l
     embed = render.watchparty_embed(party, {1: "alice", 2: "bob"})
     assert "In order of the lowest predicted score." in embed.description
     assert embed.fields[0].value.startswith("Lowest **8.7** · Sci-Fi, Thriller")
+    fair = render.watchparty_embed(WatchParty("fair", (1, 2), (), [PartyPick(STEINS, (9.1, 8.66), 0, 8.7)]),
+                                   {1: "alice", 2: "bob"})
+    assert "In order of the fair score (the average predicted score less the members' disagreement)." \
+        in fair.description
     alone = render.watchparty_embed(WatchParty("average", (1,), (2,), []), {1: "alice", 2: "bob"})
     assert "That leaves only alice: there is no one else to party with." in alone.description
+
+
+def test_a_party_with_a_private_member_shows_no_group_figure_from_which_their_prediction_follows():
+    party = WatchParty("average", (1, 2), (), [PartyPick(STEINS, (7.3, 8.7), 0, 8.0)], private=frozenset({2}))
+    embed = render.watchparty_embed(party, {1: "bob", 2: "alice"})
+    assert "No group figures: alice keeps their taste private." in embed.description
+    assert embed.fields[0].value == "Sci-Fi, Thriller · TV · 24 eps\nPredicted: bob 7.3, alice (private)\nVotes: 0"
+    assert "8.0" not in str(embed.to_dict())
 
 
 def test_tallies_go_on_each_picks_last_line_even_when_clipped():

@@ -68,3 +68,11 @@ def test_each_member_can_have_their_own_floor(served):
     held = group_picks(served, members, n=6, strategy="least_misery", floors=[high, 1.0])
     assert held and all(p.predictions[0] >= high for p in held)
     assert len(held) < len(picks)
+
+
+def test_a_work_one_member_dropped_is_no_pick_for_the_group(served):
+    # Both gave season 1 (1010) of franchise B. With two scores, a 4 is under FEW_SCORES_FLOOR less DROPPED_SLACK
+    # (4.5), a 5 is not: its sequel 1011 is a pick for the group only while the second member has not dropped it.
+    first = {1010: 9, 1012: 8}
+    assert 1011 in {p.anime_id for p in group_picks(served, [first, {1010: 5, 1013: 9}], 10)}
+    assert 1011 not in {p.anime_id for p in group_picks(served, [first, {1010: 4, 1013: 9}], 10)}

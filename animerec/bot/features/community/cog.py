@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from animerec.bot.app.interactions import allow_adult, defer_publicly, guild_member, service_of, title_autocomplete
+from animerec.bot.app.interactions import allow_adult, defer_for, guild_member, service_of, title_autocomplete
 from animerec.bot.features.community import render as rc
 from animerec.bot.features.community.pictures import taste_png
 from animerec.bot.service import UserError
@@ -26,13 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 NAMES_CHECKED = 20  # /score names at most this many members who loved a title
-
-
-async def _defer(interaction: discord.Interaction[AnimeRecBot], share: bool) -> None:
-    if share:
-        await defer_publicly(interaction)
-    else:
-        await interaction.response.defer(ephemeral=True)
 
 
 def _member_option(interaction: discord.Interaction[AnimeRecBot], member: discord.Member | discord.User | None
@@ -93,7 +86,7 @@ class Community(commands.Cog):
                     share: bool = False) -> None:
         who = _member_option(interaction, member)
         own = who.id == interaction.user.id
-        await _defer(interaction, share)
+        await defer_for(interaction, share)
         service = service_of(interaction)
         result = await service.community.taste(_guild(interaction).id, who.id, viewer_id=interaction.user.id,
                                                name="you" if own else who.display_name,
@@ -109,7 +102,7 @@ class Community(commands.Cog):
                       share: bool = False) -> None:
         if member.bot:
             raise UserError("Bots have no taste to compare (yet).")
-        await _defer(interaction, share)
+        await defer_for(interaction, share)
         result = await service_of(interaction).community.compare(
             _guild(interaction).id, interaction.user.id, member.id, other_name=member.display_name,
             allow_adult=await allow_adult(interaction))
@@ -122,7 +115,7 @@ class Community(commands.Cog):
     async def score(self, interaction: discord.Interaction[AnimeRecBot], anime: str, share: bool = False) -> None:
         service = service_of(interaction)
         title = service.titles.resolve(anime, allow_adult=await allow_adult(interaction))  # a typo: privately, at once
-        await _defer(interaction, share)
+        await defer_for(interaction, share)
         result = await service.community.score(_guild(interaction).id, interaction.user.id, title)
         names = await _names_here(interaction, result.tally.loved_by)
         await interaction.followup.send(embed=rc.score_embed(result, names), ephemeral=not share)
@@ -130,7 +123,7 @@ class Community(commands.Cog):
     @server.command(name="top", description="This server's favourites, most watched, and hidden gems")
     @app_commands.describe(share="Post it for the channel to see")
     async def server_top(self, interaction: discord.Interaction[AnimeRecBot], share: bool = False) -> None:
-        await _defer(interaction, share)
+        await defer_for(interaction, share)
         result = await service_of(interaction).community.server_top(
             _guild(interaction).id, interaction.user.id, allow_adult=await allow_adult(interaction))
         await interaction.followup.send(embed=rc.server_top_embed(result), ephemeral=not share)

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from animerec.bot import limits
-from animerec.bot.app.interactions import allow_adult, service_of
+from animerec.bot.app.interactions import allow_adult, defer_for, service_of
 from animerec.bot.features.seasonal.render import seasonal_embed
 from animerec.bot.service.titles import MAX_COUNT
 from animerec.recsys.catalog.catalog import SEASONS
@@ -47,7 +47,7 @@ class Seasonal(commands.Cog):
                        year: app_commands.Range[int, 1917, 2100] | None = None, share: bool = False,
                        count: app_commands.Range[int, 1, MAX_COUNT] = 10) -> None:
         # A season's ranking is a few milliseconds; defer anyway: the store may be slow to read.
-        await interaction.response.defer(ephemeral=not share)
+        await defer_for(interaction, share)
         result = await service_of(interaction).seasonal.season(interaction.user.id, season, year, count=count,
                                                                allow_adult=await allow_adult(interaction))
         await interaction.followup.send(embed=seasonal_embed(result), ephemeral=not share)

@@ -132,10 +132,10 @@ class Watchparty(commands.Cog):
         group, skipped = await _group(interaction, channel, members)
         service = service_of(interaction)
         # Checked before the public defer, so a mistake is answered privately.
-        request = service.parties.check(list(group), strategy=strategy, genre=genre, type=type, count=count)
+        request = service.parties.check(list(group), strategy=strategy, genre=genre, type=type, count=count,
+                                        allow_adult=await allow_adult(interaction))
         await defer_publicly(interaction)
-        party = await service.parties.plan(request, allow_adult=await allow_adult(interaction),
-                                           viewer_id=interaction.user.id)
+        party = await service.parties.plan(request, viewer_id=interaction.user.id)
         message = await interaction.followup.send(embed=render.watchparty_embed(party, group, skipped),
                                                   view=VoteView(len(party.picks), timeout=VIEW_TIMEOUT), wait=True)
         if party.picks:

@@ -31,6 +31,7 @@ class PartyRequest:
     strategy: str
     filters: Filters
     count: int
+    allow_adult: bool  # the channel shows adult titles (interactions.allow_adult)
 
 
 class WatchParties:
@@ -40,27 +41,27 @@ class WatchParties:
         self.models = models
 
     def check(self, member_ids: Sequence[int], *, strategy: str = "average", genre: str | None = None,
-              type: str | None = None, count: int = 5) -> PartyRequest:
-        """The request, or UserError for one /watchparty cannot serve: the checks that need no database."""
+              type: str | None = None, count: int = 5, allow_adult: bool = False) -> PartyRequest:
+        """The request, or UserError for one /watchparty cannot serve: the checks that need no database
+        (an adult genre where adult titles are not shown is one, as in /recommend)."""
         self.models.served()
         if strategy not in STRATEGIES:
             raise UserError(f"Unknown strategy “{clip(strategy, 30)}”. Strategies: {', '.join(STRATEGIES)}.")
         check_count(count)
-        filters = self.catalog.filters(genre, type)
+        filters = self.catalog.filters(genre, type, allow_adult=allow_adult)
         members = tuple(dict.fromkeys(member_ids))
         if len(members) < 2:
             raise UserError("There is no one else to party with: join a voice channel with others, pick one, "
                             "or name other members. /recommend has picks for you alone.")
         check_size(len(members))
-        return PartyRequest(members, strategy, filters, count)
+        return PartyRequest(members, strategy, filters, count, allow_adult)
 
-    async def plan(self, request: PartyRequest, *, allow_adult: bool = False, viewer_id: int | None = None
-                   ) -> WatchParty:
+    async def plan(self, request: PartyRequest, *, viewer_id: int | None = None) -> WatchParty:
         """Titles no member has rated or watched, ranked for the group by the strategy; none when fewer
         than two members have ratings (a party of one is /recommend)."""
         served = self.models.served()
         members = list(request.members)
-        allowed = served.allowed(request.filters, allow_adult=allow_adult)
+        allowed = served.allowed(request.filters, allow_adult=request.allow_adult)
         given = {m: await self.store.rating_map(m) for m in members}
         # What this very group watched together before: never offered again, and named.
         history = [(a, n) for a, n, _ in await self.store.watched_by_group(members) if a in self.catalog]

@@ -285,5 +285,9 @@ async def test_a_hidden_members_predicted_scores_stay_private_in_a_watch_party(s
     lines = [f.value.split("\n")[1] for f in message.embeds[0].fields]
     assert len(lines) == 3 and all(line.startswith("Predicted: alice ") and line.endswith(", bob (private)")
                                    for line in lines)
+    # With alice's prediction shown, the average would tell bob's: no group figure.
+    assert "No group figures: bob keeps their taste private." in message.embeds[0].description
+    assert not any(f.value.startswith("Average **") for f in message.embeds[0].fields)
     own = (await bob.slash(channel, "watchparty", members=alice.mention, count=3)).response
     assert not any("(private)" in f.value for f in own.embeds[0].fields)  # bob sees his own
+    assert all(f.value.startswith("Average **") for f in own.embeds[0].fields)

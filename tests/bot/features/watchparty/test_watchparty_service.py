@@ -3,7 +3,7 @@
 import pytest
 
 from animerec.bot.service import UserError
-from animerec.recsys.catalog.catalog import Filters
+from animerec.recsys.catalog.catalog import Filters, UnknownFilter
 from botkit import ALICE, BOB, CAROL, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE
 
 pytestmark = pytest.mark.timeout(60)
@@ -29,6 +29,13 @@ async def test_watchparty_names_members_without_ratings_and_predicts_for_each(se
     with pytest.raises(UserError, match="at most 12"):
         service.parties.check(list(range(1, 14)))
     assert service.parties.check([ALICE, BOB], genre="sci fi", type="tv").filters == Filters("Sci-Fi", "TV")
+    # As in /recommend: the adult genre is refused where adult titles are not shown, not an empty party.
+    with pytest.raises(UnknownFilter, match="only appear where adult titles are allowed"):
+        service.parties.check([ALICE, BOB], genre="hentai")
+    with pytest.raises(UnknownFilter) as unknown:
+        service.parties.check([ALICE, BOB], genre="bogus")
+    assert "Hentai" not in str(unknown.value)
+    assert service.parties.check([ALICE, BOB], genre="hentai", allow_adult=True).filters.genre == "Hentai"
 
 
 async def test_a_party_of_one_says_there_is_no_one_else_to_party_with(service):
