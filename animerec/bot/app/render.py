@@ -97,9 +97,7 @@ def ratings_embed(ratings: RatingList, heading: str, page: int) -> discord.Embed
     if ratings.hidden:
         footer += f" · {plural(ratings.hidden, 'age-restricted title')} not shown in this channel"
     if ratings.pending:
-        kept = plural(ratings.pending, "imported title")
-        they = ("it counts", "it") if ratings.pending == 1 else ("they count", "them")
-        footer += f" · {kept} kept; {they[0]} once the catalog knows {they[1]}"
+        footer += f" · {kept_until_known(ratings.pending)}"
     embed.set_footer(text=footer)
     return fit(embed)
 
@@ -108,11 +106,17 @@ def ratings_pages(ratings: RatingList) -> int:
     return max(1, -(-len(ratings.items) // RATINGS_PER_PAGE))
 
 
+def kept_until_known(titles: int) -> str:
+    """What becomes of imported titles the catalog does not know yet."""
+    they = ("it counts", "it") if titles == 1 else ("they count", "them")
+    return f"{plural(titles, 'imported title')} kept; {they[0]} once the catalog knows {they[1]}"
+
+
 def import_embed(report: ImportReport) -> discord.Embed:
     description = f"Added **{report.added}**, updated **{report.updated}**, unchanged {report.unchanged}."
     if report.unknown:
-        description += (f"\n{report.unknown} kept; will count once the catalog knows them "
-                        "(it fetches new titles every week).")
+        description += (f"\nOf these, {kept_until_known(report.unknown)} (it fetches new titles every week); "
+                        "/ratings lists the others.")
     embed = discord.Embed(title="MyAnimeList import", colour=COLOUR, description=description)
     if report.skipped:
         embed.add_field(name="Skipped", value="\n".join(f"{n} {reason}" for reason, n in report.skipped.items()),

@@ -113,6 +113,16 @@ def test_ratings_page_by_fifteen_and_count_hidden_adult_titles():
                                " · 1 imported title kept; it counts once the catalog knows it")
 
 
+def test_an_import_says_how_many_of_its_titles_wait_for_the_catalog_in_words_that_agree_with_the_count():
+    from animerec.bot.service.results import ImportReport
+
+    one = render.import_embed(ImportReport(6, 0, 0, {}, 1)).description
+    assert one == ("Added **6**, updated **0**, unchanged 0.\nOf these, 1 imported title kept; it counts once the "
+                   "catalog knows it (it fetches new titles every week); /ratings lists the others.")
+    assert "3 imported titles kept; they count once the catalog knows them" in \
+        render.import_embed(ImportReport(6, 0, 0, {}, 3)).description
+
+
 def test_a_watch_party_names_everyone_and_starts_each_pick_at_zero_votes():
     party = WatchParty("least_misery", (1, 2), (3,), [PartyPick(STEINS, (9.1, 8.66), 1)])
     embed = render.watchparty_embed(party, {1: "alice", 2: "bob", 3: "carol"}, skipped=[4])

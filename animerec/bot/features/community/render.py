@@ -10,7 +10,14 @@ from animerec.bot.app.render import COLOUR, anime_line, describe_score, fit, sen
 from animerec.bot.features.community.service import Comparison, ServerFavourites, Taste, TitleScore
 from animerec.bot.limits import clip
 from animerec.recsys.catalog.catalog import Catalog
-from animerec.recsys.community import AGREEMENT_PIVOT, LOVED, LOVED_HERE_MIN, MIN_SCORES, RARE_SHARE, SHRINK
+from animerec.recsys.community import (
+    LOVED,
+    LOVED_HERE_MIN,
+    MIN_SCORES,
+    PRIVATE_MIN_MEMBERS,
+    RARE_SHARE,
+    SHRINK,
+)
 from animerec.recsys.serving.reasons import prediction_basis
 
 TASTE_FILE = "taste.png"
@@ -62,10 +69,12 @@ def compare_embed(result: Comparison, other: str) -> discord.Embed:
         embed.description = (f"No title scored by both of you, so this is how alike your taste vectors are "
                              f"({a.taste:.0%}: folded in from everything each of you rated).")
     else:
+        # The more titles both scored, the more their agreement counts: as much as the taste vectors at
+        # AGREEMENT_PIVOT titles.
         embed.description = (f"Agreement on the {a.both_scored} title{'s' if a.both_scored != 1 else ''} you both "
-                             f"scored ({a.agreement:.0%}) weighs {a.weight:.0%} (n / (n + {AGREEMENT_PIVOT:g})); "
-                             f"your taste vectors, folded in from everything each of you rated, are "
-                             f"{a.taste:.0%} alike and weigh the rest.")
+                             f"scored ({a.agreement:.0%}) counts for {a.weight:.0%} of this, more as you score more "
+                             f"of the same titles; the rest is how alike your taste vectors are ({a.taste:.0%}: "
+                             "folded in from everything each of you rated).")
     if result.favourites:
         embed.add_field(name="Shared favourites", inline=False,
                         value="\n".join(clip(x.name, 90) for x in result.favourites))
@@ -148,5 +157,7 @@ PRIVACY_TEXT = {
     False: "Your taste is **visible** in the servers you share with others: they can see your /taste, compare "
            "with you, and find your name among the members who loved a title.",
     True: "Your taste is **hidden**: nobody else can see your /taste or compare with you, and your name never "
-          "appears under a title. Your ratings still count, without your name, in the server's totals.",
+          "appears under a title. Your ratings count, without your name, in a server's figures (a title's "
+          f"score, its most watched) only once at least {PRIVATE_MIN_MEMBERS} members who hide their taste are in "
+          "them: with fewer, a figure could give yours away.",
 }

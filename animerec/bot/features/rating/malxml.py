@@ -64,12 +64,15 @@ def parse_mal_export(data: bytes) -> tuple[list[MalEntry], int]:
     except ParseError as exc:
         line, column = exc.position
         raise MalImportError(f"the file is not well-formed XML (line {line}, column {column})") from None
+    except (LookupError, ValueError):  # an encoding the parser does not know (encoding="x-bogus"), or cannot read
+        raise MalImportError("the file declares a text encoding I cannot read (a MyAnimeList export is UTF-8)") from None
     if root.tag != "myanimelist":
         raise MalImportError(f"this is not a MyAnimeList export (it starts with <{root.tag[:40]}>)")
     entries, malformed = [], 0
     for node in root.iter("anime"):
         anime_id, score = _text(node, "series_animedb_id"), _text(node, "my_score") or "0"
-        if not (_is_count(anime_id) and _is_count(score) and len(anime_id) <= 9 and int(score) <= 10):
+        if not (_is_count(anime_id) and _is_count(score) and len(anime_id) <= 9 and int(anime_id) > 0
+                and int(score) <= 10):
             malformed += 1
             continue
         entries.append(MalEntry(int(anime_id), _text(node, "series_title"), int(score),

@@ -21,6 +21,10 @@ WATCHED_WORDS = {"watched", "w", "seen"}
 FORGET_QUESTION = ("This deletes all your ratings and dismissed titles, your privacy setting, your watch-party "
                    "confirmations and the servers I have seen you in, for good. Sure?")
 WATCHED_STATUSES = {"completed", "watching", "1", "2"}  # exports spell statuses as words or MAL's codes
+# Titles the catalog does not know that one import keeps: the catalog has every MyAnimeList title aired to Fall
+# 2026, so a fan's list holds a few of them; each is looked up at the next catalog refresh (made-up ids were a
+# way to fill the store and the source's rate limit).
+MAX_UNKNOWN_KEPT = 200
 
 
 def parse_score(text: str | float) -> float:
@@ -46,8 +50,8 @@ class Ratings:
         self.import_cooldown = Cooldown(import_cooldown)  # per member: parsing a big export is costly
 
     async def rate(self, user_id: int, title: str, score: str | float, *, allow_adult: bool = False) -> RateResult:
+        rating = parse_score(score)  # first: a "did you mean" menu would only lead to "not a score"
         anime, alternatives = self.titles.resolve_choice(title, allow_adult=allow_adult)
-        rating = parse_score(score)
         model = self.models.model
 
         async def predict() -> float | None:
@@ -115,18 +119,24 @@ class Ratings:
             entries, malformed = await asyncio.to_thread(parse_mal_export, data)  # 5 MB of XML: not on the loop
         except MalImportError as exc:
             raise UserError(f"I couldn't import that file: {exc}. Nothing was stored.") from None
-        skipped = {"planned, on hold or dropped without a score": 0, "malformed entries": malformed}
+        unknown_over = f"titles the catalog does not know, past the first {MAX_UNKNOWN_KEPT}"
+        skipped = {"planned, on hold or dropped without a score": 0, "malformed entries": malformed, unknown_over: 0}
         existing = await self.store.rating_map(user_id)
         wanted: dict[int, float] = {}
         # A title the catalog does not know yet is stored all the same: the next catalog refresh fetches
-        # it, and from then on it counts like any other.
+        # it, and from then on it counts like any other. Up to MAX_UNKNOWN_KEPT of them an import.
+        unknown: set[int] = set()
         for e in entries:
-            if e.score:
-                wanted[e.anime_id] = float(e.score)
-            elif e.status in WATCHED_STATUSES:  # says less than a score already given here: keep that
-                wanted[e.anime_id] = existing.get(e.anime_id, WATCHED)
-            else:
+            if not e.score and e.status not in WATCHED_STATUSES:
                 skipped["planned, on hold or dropped without a score"] += 1
+                continue
+            if e.anime_id not in self.catalog and e.anime_id not in existing and e.anime_id not in unknown:
+                if len(unknown) >= MAX_UNKNOWN_KEPT:
+                    skipped[unknown_over] += 1
+                    continue
+                unknown.add(e.anime_id)
+            # A watched-only entry says less than a score already given here: that is kept.
+            wanted[e.anime_id] = float(e.score) if e.score else existing.get(e.anime_id, WATCHED)
         changed = {a: r for a, r in wanted.items() if existing.get(a) != r}
         if changed:
             await self.store.upsert_ratings(user_id, changed)

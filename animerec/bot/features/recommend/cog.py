@@ -298,7 +298,11 @@ class Recommend(commands.Cog):
                         type: str | None = None, count: app_commands.Range[int, 1, MAX_COUNT] = 10,
                         discover: bool = False, new: app_commands.Range[str, 1, 4] | None = None) -> None:
         member = interaction.user.id
-        query = Query(genre, type, count, discover, new)
+        # The catalog's spelling goes into the buttons' custom_ids, within Discord's 100 characters: as typed,
+        # "comedy" with 90 "!" after it matched Comedy and made a custom_id of 141.
+        catalog = service_of(interaction).catalog
+        query = Query(catalog.normalize_genre(genre) or genre, catalog.normalize_type(type) or type, count, discover,
+                      new)
 
         async def reply() -> Reply:
             recs = await query.run(interaction, member)

@@ -106,7 +106,7 @@ async def test_compare_gives_the_affinity_and_how_it_is_computed(simcord_env, to
     expected = affinity(ALICE, BOB, model.fold_in(ALICE), model.fold_in(BOB), popularity_direction(model))
     assert embed.title == f"You and bob: {expected.score:.0%} alike"
     # Centred on their own means (7.75 and 9), their scores of the 4 titles have cosine -0.62: 19%.
-    assert "Agreement on the 4 titles you both scored (19%) weighs 44%" in embed.description
+    assert "Agreement on the 4 titles you both scored (19%) counts for 44% of this" in embed.description
     fields = {f.name: f.value for f in embed.fields}
     assert fields["Shared favourites"].split("\n") == ["Steins;Gate", "Cowboy Bebop",
                                                        "Fullmetal Alchemist: Brotherhood"]

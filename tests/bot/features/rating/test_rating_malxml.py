@@ -24,9 +24,10 @@ def test_malformed_entries_are_counted_and_the_rest_kept():
     bad = ("<anime><series_animedb_id>x</series_animedb_id><my_score>5</my_score></anime>"  # id not a number
            "<anime><series_animedb_id>7</series_animedb_id><my_score>11</my_score></anime>"  # score over 10
            "<anime><series_animedb_id>1234567890</series_animedb_id></anime>"  # id too long
-           "<anime><series_animedb_id>8</series_animedb_id><my_score>-1</my_score></anime>")  # negative score
+           "<anime><series_animedb_id>8</series_animedb_id><my_score>-1</my_score></anime>"  # negative score
+           "<anime><series_animedb_id>0</series_animedb_id><my_score>6</my_score></anime>")  # no MAL id is 0
     entries, malformed = parse_mal_export(mal_export((1, 7, "Dropped"), extra=bad))
-    assert entries == [MalEntry(1, "t1", 7, "dropped")] and malformed == 4
+    assert entries == [MalEntry(1, "t1", 7, "dropped")] and malformed == 5
     assert parse_mal_export(mal_export(extra="<anime><series_animedb_id>3</series_animedb_id></anime>")) == (
         [MalEntry(3, "", 0, "")], 0)  # no score is 0, no status is ""
 
@@ -36,6 +37,7 @@ def test_malformed_entries_are_counted_and_the_rest_kept():
     (b"<html><body>login</body></html>", r"^this is not a MyAnimeList export \(it starts with <html>\)$"),
     (b"<myanimelist><anime>", r"^the file is not well-formed XML \(line 1, column 20\)$"),
     (b'<!DOCTYPE x [<!ENTITY a "b">]><myanimelist/>', "declares a DTD or entities"),
+    (b'<?xml version="1.0" encoding="x-bogus"?><myanimelist/>', "declares a text encoding I cannot read"),
     (b"\x1f\x8bnot really gzip", "^the file looks gzipped but cannot be decompressed$"),
     (b" " * (MAX_BYTES + 1), "^the file is larger than 5 MB$"),
     (gzip.compress(b" " * (MAX_BYTES + 1)), "^the export is larger than 5 MB once decompressed$"),

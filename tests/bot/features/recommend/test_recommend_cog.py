@@ -16,7 +16,7 @@ from animerec.bot.features.recommend.cog import (
     RateOne,
     ShowPicks,
 )
-from botkit import ALICE, BOB, user_errors
+from botkit import ALICE, BOB, DEATH_NOTE, STEINS_GATE, user_errors
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -170,3 +170,12 @@ def test_a_button_sent_before_the_new_option_still_reads_its_query():
     """custom_ids without the new part (sent before /recommend new existed) parse as before."""
     match = More.__discord_ui_compiled_template__.fullmatch(f"recommend:more:{ALICE}:1:5:1:Movie:Sci-Fi")
     assert match is not None and Query.parse(match) == Query("Sci-Fi", "Movie", 5, True, None)
+
+
+async def test_a_genre_typed_with_noise_goes_into_the_buttons_as_the_catalog_spells_it(simcord_env, world):
+    _, channel, alice = world
+    await simcord_env.bot.service.store.upsert_ratings(alice.id, {STEINS_GATE: 9.0, DEATH_NOTE: 8.0})
+    message = (await alice.slash(channel, "recommend", genre="comedy" + "!" * 90)).response
+    ids = [c["custom_id"] for row in message.components for c in row["components"]]
+    assert ids and all(len(i) <= 100 for i in ids)
+    assert custom_id(message, "recommend:more").endswith(":Comedy")
