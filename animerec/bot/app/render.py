@@ -84,7 +84,8 @@ def rate_embed(result: RateResult) -> discord.Embed:
     if result.alternatives:
         others = "; ".join(clip(a.name, 80) for a in result.alternatives)
         embed.add_field(name="Not this one?", inline=False,
-                        value=f"That name fits more than one entry, so I took the most watched. Also: {others}.")
+                        value=f"That name fits more than one entry. Also: {others}. Meant another? Rate it by its "
+                              "full name (or pick it as you type), and /unrate this one.")
     return fit(embed)
 
 

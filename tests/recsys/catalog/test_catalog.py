@@ -191,6 +191,20 @@ def test_digits_that_name_a_title_are_its_name_and_id_text_is_always_the_id(cata
     assert catalog.resolve_choice(id_text(named)).anime.anime_id == named
 
 
+def test_the_start_of_a_works_names_is_its_first_series_unless_a_later_one_is_far_more_watched(catalog):
+    # Initial D Fifth Stage has more members (168,803, counted in 2026) than First Stage (68,128, in 2016).
+    found = catalog.resolve_choice("initial d")
+    assert found.anime.name == "Initial D First Stage" and "Initial D Fifth Stage" in names(list(found.alternatives))
+    assert catalog.resolve_choice("major").anime.name == "Major S1"
+    assert catalog.resolve_choice("osomatsu").anime.name == "Osomatsu-san"  # not Osomatsu-kun of 1988 (1,723)
+
+
+def test_a_name_that_loses_a_symbol_standing_for_a_word_is_not_that_shorter_name(catalog):
+    # "∀ Gundam" (Turn A Gundam) and "∀ガンダム" without their "∀" would be every Gundam's word.
+    assert catalog.resolve_choice("gundam") is None and catalog.resolve_choice("ガンダム") is None
+    assert catalog.resolve_choice("turn a gundam").anime.anime_id == 95
+
+
 def test_resolve_keeps_the_number(catalog):
     assert catalog.resolve_choice("naruto shipuden movie 1").anime.name == "Naruto: Shippuuden Movie 1"
     assert catalog.resolve_choice("shingeki no kyojin season 3").anime.anime_id == 35760
