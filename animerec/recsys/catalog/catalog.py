@@ -81,6 +81,8 @@ _NON_ALNUM = re.compile(r"[\W_]+")
 # "mal:ID" on its own.
 _MAL_LINK = re.compile(r"myanimelist\.net/anime(?:/|\.php\?id=)(\d+)|^mal:\s*(\d+)$", re.IGNORECASE)
 _ANILIST_LINK = re.compile(r"anilist\.co/anime/(\d+)", re.IGNORECASE)
+# A name followed by a year, as labels mark titles whose names collide: "Hunter x Hunter (1999)".
+_WITH_YEAR = re.compile(r"(?P<name>.*?\S)[\s,]*\(?(?P<year>(?:19|20)\d\d)\)?")
 
 
 def id_text(anime_id: int) -> str:
@@ -798,6 +800,19 @@ class Catalog:
         far more watched ("Demon Slayer" is a synonym of Onigiri, but fans mean Kimetsu no Yaiba).
         """
         text = text[:MAX_QUERY_CHARS].strip()
+        found = self._resolve_text(text, allow_adult)
+        dated = _WITH_YEAR.fullmatch(text)
+        if found is not None or dated is None:
+            return found
+        # A name with the year autocomplete shows beside it ("hunter x hunter 1999", "Fate/stay night (2006)"),
+        # not itself a name: the title of that year among those the name resolves to.
+        named = self._resolve_text(dated["name"], allow_adult)
+        year = int(dated["year"])
+        of_year = [] if named is None else [a for a in (named.anime, *named.alternatives) if a.year == year]
+        return Resolution(of_year[0], tuple(of_year[1:])) if of_year else None
+
+    def _resolve_text(self, text: str, allow_adult: bool) -> Resolution | None:
+        """resolve_choice of text as it is (no year read off its end)."""
         linked = self._linked_rank(text)
         if linked is not None:
             return None if linked < 0 or not (allow_adult or not self._adult[linked]) else Resolution(

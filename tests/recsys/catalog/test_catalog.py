@@ -205,6 +205,19 @@ def test_a_name_that_loses_a_symbol_standing_for_a_word_is_not_that_shorter_name
     assert catalog.resolve_choice("turn a gundam").anime.anime_id == 95
 
 
+@pytest.mark.parametrize("text, anime_id", [
+    ("hunter x hunter 1999", 136), ("Hunter x Hunter (1999)", 136), ("hunter x hunter 2011", 11061),
+    ("berserk 1997", 33), ("Fate/stay night (2006)", 356), ("trigun 1998", 6),
+])
+def test_a_name_with_the_year_its_label_shows_is_the_title_of_that_year(catalog, text, anime_id):
+    assert catalog.resolve_choice(text).anime.anime_id == anime_id
+
+
+def test_a_year_no_title_of_the_name_aired_in_resolves_to_nothing(catalog):
+    assert catalog.resolve_choice("trigun 2023") is None  # Trigun Stampede is another work, of another name
+    assert catalog.resolve_choice("steins gate 1990") is None
+
+
 def test_resolve_keeps_the_number(catalog):
     assert catalog.resolve_choice("naruto shipuden movie 1").anime.name == "Naruto: Shippuuden Movie 1"
     assert catalog.resolve_choice("shingeki no kyojin season 3").anime.anime_id == 35760
