@@ -281,7 +281,9 @@ def stats_embed(stats: Stats, now: datetime | None = None) -> discord.Embed:
     lines.append(f"Members here have given {plural(stats.community_ratings, 'rating')} "
                  f"({plural(stats.community_members, 'member')}); each retrain learns from all of them.")
     if stats.training_since:
-        lines.append(f"A retrain is running (since {stats.training_since}); I keep answering meanwhile.")
+        started = _age(stats.training_since, now)
+        since = f"started {started} ago" if not started.startswith("of unknown") else "started a while ago"
+        lines.append(f"A retrain is running ({since}); I keep answering meanwhile.")
     if stats.catalog:
         lines.append(f"Catalog: {stats.catalog}.")
     embed.description = "\n\n".join(lines)

@@ -42,6 +42,8 @@ class Titles:
         """The title free text means, and the other entries of its series the text names as well
         ("hunter x hunter": the 2011 series, the 1999 one offered). TitleChoice, with the titles to offer, for
         text that names none clearly; UserError when nothing is even close."""
+        if not text.strip():
+            raise UserError("Give a title: its name as you know it, or its MyAnimeList or AniList link.")
         try:
             found = self.catalog.lookup(text, allow_adult=allow_adult)
         except TitleNotFound as exc:

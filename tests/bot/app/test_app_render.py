@@ -175,6 +175,9 @@ def test_stats_in_words_give_the_age_the_data_and_the_quality_of_the_served_mode
     assert text.startswith("My model is 2 days old") and "was not evaluated" in text
     unknown_age = Stats(ModelMeta("v3", {}), 0, 0, None, None, None)
     assert render.stats_embed(unknown_age, now=NOW).description.startswith("My model is of unknown age, so some hours old")
+    running = Stats(meta, 40, 3, "2026-11-25T07:18:04+00:00", None, None)
+    assert "A retrain is running (started 11 minutes ago); I keep answering meanwhile." in \
+        render.stats_embed(running, now=NOW).description
     training = Stats(None, 0, 0, None, None, None)
     assert render.stats_embed(training).description.startswith("I have no model yet: the first one is training.")
 

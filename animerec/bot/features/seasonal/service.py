@@ -113,7 +113,9 @@ class Seasonal:
             name = max(known, key=SEASONS.index)
         if (year, name) not in seasons:
             raise UserError(_no_season(season_name(year, name), seasons))
-        return year, name, None
+        # The season airing now, or one to come, named ("fall 2026"), gets the note a bare /seasonal does; a past
+        # season with few shows had few.
+        return year, name, self._thin((year, name)) if _order((year, name)) >= _order(current) else None
 
     def _thin(self, key: tuple[int, str]) -> str | None:
         """A note when a season has far fewer shows than the four before it (THIN_SHARE)."""

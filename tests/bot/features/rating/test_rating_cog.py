@@ -60,7 +60,8 @@ async def test_a_title_named_by_digits_is_that_title_typed_and_its_id_picked_fro
     ("Steins Gateway", "9", "Did you mean: Steins;Gate"),
     ("Steins;Gate", "11", "is not a score"),
     ("Steins;Gate", "nine", "is not a score"),
-    ("Steins Gateway", "abc", "is not a score"),  # the score first: no menu of titles that would end in this
+    ("Steins Gateway", "abc", "is not a score"),
+    ("   ", "9", "Give a title"),  # the score first: no menu of titles that would end in this
     ("Robert'); DROP TABLE ratings;--", "9", "I don't know a title"),
     ("x" * 10_000, "9", "I don't know a title"),
     ("Steins;Gate", "9" * 10_000, "is not a score"),

@@ -169,3 +169,14 @@ async def test_a_show_fetched_since_the_last_retrain_is_listed_unranked(planted,
         assert embed.description == "2 shows this season; the 1 you gave is left out."
     finally:
         await store.close()
+
+
+def test_a_season_airing_now_with_few_shows_known_says_so_whether_named_or_not():
+    from animerec.recsys.catalog.catalog import Catalog
+
+    seasonal = Seasonal(None, Catalog.load(), None)  # choose() reads the catalog's seasons alone
+    today = date(2026, 12, 6)
+    bare, named = seasonal.choose(None, None, today), seasonal.choose("fall", 2026, today)
+    assert bare == named and bare[:2] == (2026, "fall") and bare[2].startswith("I know only ")
+    assert "of Fall 2026 so far" in bare[2]
+    assert seasonal.choose("fall", 2025, today)[2] is None  # a season before: its shows are all known
