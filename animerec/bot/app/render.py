@@ -82,10 +82,10 @@ def rate_embed(result: RateResult) -> discord.Embed:
     if result.previous is not None:
         embed.add_field(name="Before", value=describe_score(result.previous))
     if result.alternatives:
-        others = "; ".join(clip(a.name, 80) for a in result.alternatives)
+        others = "; ".join(result.alternatives)
         embed.add_field(name="Not this one?", inline=False,
-                        value=f"That name fits more than one entry. Also: {others}. Meant another? Rate it by its "
-                              "full name (or pick it as you type), and /unrate this one.")
+                        value=f"That name fits more than one entry. Also: {others}. Meant another? Rate it as "
+                              "written here (or pick it as you type), and /unrate this one.")
     return fit(embed)
 
 
@@ -116,8 +116,7 @@ def kept_until_known(titles: int) -> str:
 def import_embed(report: ImportReport) -> discord.Embed:
     description = f"Added **{report.added}**, updated **{report.updated}**, unchanged {report.unchanged}."
     if report.unknown:
-        description += (f"\nOf these, {kept_until_known(report.unknown)} (it fetches new titles every week); "
-                        "/ratings lists the others.")
+        description += f"\n{kept_until_known(report.unknown)} (it fetches new titles every week)."
     embed = discord.Embed(title="MyAnimeList import", colour=COLOUR, description=description)
     if report.skipped:
         embed.add_field(name="Skipped", value="\n".join(f"{n} {reason}" for reason, n in report.skipped.items()),
@@ -213,8 +212,9 @@ def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Seque
     # Beside the named members' predictions, a group figure tells a hidden member's (with two, 2 x average
     # less the other): a party with one keeps its order and shows no figure.
     if party.picks and party.private:
-        description += (f"\nNo group figures: {', '.join(names.get(m, str(m)) for m in sorted(party.private))} "
-                        "keeps their taste private.")
+        hidden = [names.get(m, str(m)) for m in sorted(party.private)]
+        who = hidden[0] if len(hidden) == 1 else f"{', '.join(hidden[:-1])} and {hidden[-1]}"
+        description += f"\nNo group figures: {who} {'keeps' if len(hidden) == 1 else 'keep'} their taste private."
     if skipped:  # a mention in an embed pings nobody
         description += f"\nSkipped, not members of this server: {', '.join(f'<@{m}>' for m in skipped)}."
     if party.unrated:
@@ -281,8 +281,8 @@ def stats_embed(stats: Stats, now: datetime | None = None) -> discord.Embed:
     lines.append(f"Members here have given {plural(stats.community_ratings, 'rating')} "
                  f"({plural(stats.community_members, 'member')}); each retrain learns from all of them.")
     if stats.training_since:
-        started = _age(stats.training_since, now)
-        since = f"started {started} ago" if not started.startswith("of unknown") else "started a while ago"
+        ago = _seconds_ago(stats.training_since, now)
+        since = "started a while ago" if ago is None else f"started {_duration(ago)} ago"
         lines.append(f"A retrain is running ({since}); I keep answering meanwhile.")
     if stats.catalog:
         lines.append(f"Catalog: {stats.catalog}.")
@@ -323,13 +323,23 @@ FIGURE_NAMES = {"ndcg10": "NDCG@10", "recall20": "Recall@20", "fresh_ndcg10": "f
                 "outside_top100": "outside top 100"}
 
 
-def _age(iso: str | None, now: datetime | None = None) -> str:
-    """'3 hours', '2 days': how long ago an ISO time was."""
+def _seconds_ago(iso: str | None, now: datetime | None = None) -> float | None:
+    """How long ago an ISO time was, in seconds; None when it is no time."""
     try:
         then = datetime.fromisoformat(iso or "")
     except ValueError:
-        return "of unknown age, so some hours"
-    seconds = max(0.0, ((now or datetime.now(UTC)) - then).total_seconds())
+        return None
+    return max(0.0, ((now or datetime.now(UTC)) - then).total_seconds())
+
+
+def _age(iso: str | None, now: datetime | None = None) -> str:
+    """'3 hours', '2 days': how long ago an ISO time was."""
+    seconds = _seconds_ago(iso, now)
+    return "of unknown age, so some hours" if seconds is None else _duration(seconds)
+
+
+def _duration(seconds: float) -> str:
+    """'3 hours', '2 days', 'less than a minute'."""
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             n = int(seconds // size)

@@ -17,7 +17,8 @@ class RateResult:
     rating: float
     previous: float | None  # the member's earlier rating of it, if any
     predicted: float | None  # what the model expected them to give (None while warming up)
-    alternatives: tuple[Anime, ...] = ()  # other entries of its series the typed name also fits
+    # labels of the other entries of its series the typed name also fits, with the year where names collide
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

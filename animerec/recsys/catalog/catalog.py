@@ -82,7 +82,10 @@ _NON_ALNUM = re.compile(r"[\W_]+")
 _MAL_LINK = re.compile(r"myanimelist\.net/anime(?:/|\.php\?id=)(\d+)|^mal:\s*(\d+)$", re.IGNORECASE)
 _ANILIST_LINK = re.compile(r"anilist\.co/anime/(\d+)", re.IGNORECASE)
 # A name followed by a year, as labels mark titles whose names collide: "Hunter x Hunter (1999)".
-_WITH_YEAR = re.compile(r"(?P<name>.*?\S)[\s,]*\(?(?P<year>(?:19|20)\d\d)\)?")
+_WITH_YEAR = re.compile(r"(?P<name>.*?\S)(?:\s*,\s*|\s+|\s*\()(?P<year>(?:19|20)\d\d)\)?")
+
+
+CHOICES_FOR_DIGITS = 10  # the titles whose names typed digits may start (_linked_rank)
 
 
 def id_text(anime_id: int) -> str:
@@ -412,7 +415,7 @@ class Catalog:
                     was_official, was_whole = typo.get((cut, rank), (False, False))
                     typo[cut, rank] = (was_official or official, was_whole or whole)
         # Shortest first: a name more characters longer or shorter than q than the edits allowed is no typo
-        # of it, so the names to measure are one slice (an unknown title measured all of them: 70-100 ms of
+        # of it, so the names to measure are one slice (an unknown title measured all of them: 60-100 ms of
         # the event loop a lookup, and a burst of them held up every member's answer past Discord's 3 s).
         by_length = sorted(typo.items(), key=lambda item: len(item[0][0]))
         self._typo_names = [name for (name, _), _ in by_length]
@@ -802,8 +805,8 @@ class Catalog:
         text = text[:MAX_QUERY_CHARS].strip()
         found = self._resolve_text(text, allow_adult)
         dated = _WITH_YEAR.fullmatch(text)
-        if found is not None or dated is None:
-            return found
+        if found is not None or dated is None or self._linked_rank(text) is not None or text.isdigit():
+            return found  # an id or a link is read as one, never as a name and a year ("mal:11998")
         # A name with the year autocomplete shows beside it ("hunter x hunter 1999", "Fate/stay night (2006)"),
         # not itself a name: the title of that year among those the name resolves to.
         named = self._resolve_text(dated["name"], allow_adult)
@@ -827,7 +830,7 @@ class Catalog:
             return None  # the name of a hidden title: not a slip of a visible one (its sequel, "…R")
         if ranks and not self._is_strong(q, ranks[0], self._primary):
             if (not self._is_strong(q, ranks[0], self._strong) and series and series[0] not in ranks
-                    and self._animes[series[0]].members >= SYNONYM_OVERRIDE * self._animes[ranks[0]].members):
+                    and max(self._animes[r].members for r in series) >= SYNONYM_OVERRIDE * self._animes[ranks[0]].members):
                 ranks = []
             elif self._franchise_members[ranks[0]] >= SYNONYM_OVERRIDE * self._animes[ranks[0]].members:
                 # ワンピース is the Japanese title of a recap only, but fans mean the series: let them pick.
@@ -845,9 +848,12 @@ class Catalog:
         """The rank a link or id in text names; -1 when text is a link or id of no title here (it must not be
         read as a name: "https://myanimelist.net/anime/99999999" is no title, not a search); None for no link."""
         if text.isascii() and text.isdigit():
-            # Typed digits are a name when a title is so named (86 Eighty-Six, 1989, 2010); else a MAL id, as
-            # someone who copied one means it. Menus and buttons name a title by id_text, never by bare digits.
-            if self._exact_ranks(normalize_name(text), text):
+            # Typed digits are a name when a title's name is or starts with them (86 Eighty-Six, 2010, "91" for
+            # 91 Days, which MAL id 91 is not); else a MAL id, as someone who copied one means it ("5114"). Menus
+            # and buttons name a title by id_text, never by bare digits.
+            q = normalize_name(text)
+            starting = [self._rank_of_id[a.anime_id] for a in self.search(text, CHOICES_FOR_DIGITS)]
+            if any(normalize_name(name).split()[:1] == [q] for r in starting for name in self._spellings[r]):
                 return None
             return self._rank_of_id.get(int(text)) if len(text) <= 12 else None
         found = _MAL_LINK.search(text)
@@ -1011,7 +1017,13 @@ class Catalog:
         # [Oshi no Ko] and Hoshi no Koe, though more names start with what was typed (Hoshi no Ko Chobin).
         hits, _ = self._typo_hits(q, allow_adult)
         typos = [self._animes[rank] for _, rank, _, _ in sorted(hits, key=lambda h: (not h[3], h[0], h[1]))]
-        return list(dict.fromkeys(typos[:n] + self.search(text, n, allow_adult=allow_adult)))[:n]
+        found = list(dict.fromkeys(typos[:n] + self.search(text, n, allow_adult=allow_adult)))[:n]
+        # Digits read as a name ("91": 91 Days) may have been meant as a MAL id: that title is offered too.
+        rank = self._rank_of_id.get(int(text.strip())) if text.strip().isascii() and text.strip().isdigit() \
+            and len(text.strip()) <= 12 else None
+        if rank is not None and (allow_adult or not self._adult[rank]) and self._animes[rank] not in found:
+            found = [*found[: n - 1], self._animes[rank]]
+        return found
 
     # --- filters ------------------------------------------------------------------------------
 

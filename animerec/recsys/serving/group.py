@@ -28,7 +28,7 @@ STRATEGIES = {
 # What group_figure is, by strategy, in the words shown beside each pick, and in those saying what the list
 # is ordered by.
 FIGURE_WORDS = {"average": "average", "least_misery": "lowest", "fair": "fair score"}
-ORDER_WORDS = {"average": "the average predicted score", "least_misery": "the lowest predicted score",
+ORDER_WORDS = {"average": "the average predicted score", "least_misery": "the least keen member's predicted score",
                "fair": "the fair score (the average predicted score less the members' disagreement)"}
 
 

@@ -248,9 +248,11 @@ class FanRules:
         scores += shift[self._work_code]
 
     def dropped(self, ratings: Given | Mapping[int, float], floor: float) -> np.ndarray:
-        """Bool mask over the served titles: those of the works the member dropped, every score they gave
-        it under ``floor`` (dropped_floor) and none of it watched without a score. ``ratings``: the
-        member's, or FanRules.given of them."""
+        """Bool mask over the served titles: those of the works the member dropped: a TV series of it scored
+        under ``floor`` (dropped_floor), and nothing of it scored at or above that or watched without a score.
+        A low score of a film, OVA or special alone drops nothing (what was measured is series and their
+        sequels: a recap film scored 3 says little of the series). ``ratings``: the member's, or
+        FanRules.given of them."""
         given = ratings if isinstance(ratings, Given) else self.given(ratings)
         if DROPPED in self.without or not len(given.at):
             return np.zeros(self._n, bool)
@@ -258,7 +260,8 @@ class FanRules:
         served = given.at < self._n
         idx, r = given.at[served], given.rated[served]
         out = np.zeros(self._n_works, bool)
-        out[self._work_code[idx[(r > 0) & (r < floor)]]] = True
+        series = np.fromiter((self._series_of[i] for i in idx.tolist()), bool, len(idx))
+        out[self._work_code[idx[(r > 0) & (r < floor) & series]]] = True
         out[self._work_code[idx[(r < 0) | (r >= floor)]]] = False  # one title they did not drop keeps the work
         return out[self._work_code]
 

@@ -117,8 +117,8 @@ def test_an_import_says_how_many_of_its_titles_wait_for_the_catalog_in_words_tha
     from animerec.bot.service.results import ImportReport
 
     one = render.import_embed(ImportReport(6, 0, 0, {}, 1)).description
-    assert one == ("Added **6**, updated **0**, unchanged 0.\nOf these, 1 imported title kept; it counts once the "
-                   "catalog knows it (it fetches new titles every week); /ratings lists the others.")
+    assert one == ("Added **6**, updated **0**, unchanged 0.\n1 imported title kept; it counts once the "
+                   "catalog knows it (it fetches new titles every week).")
     assert "3 imported titles kept; they count once the catalog knows them" in \
         render.import_embed(ImportReport(6, 0, 0, {}, 3)).description
 
@@ -137,7 +137,7 @@ def test_a_watch_party_names_everyone_and_starts_each_pick_at_zero_votes():
 def test_a_party_shows_the_figure_its_list_follows_and_says_when_one_member_is_left():
     party = WatchParty("least_misery", (1, 2), (), [PartyPick(STEINS, (9.1, 8.66), 0, 8.66)])
     embed = render.watchparty_embed(party, {1: "alice", 2: "bob"})
-    assert "In order of the lowest predicted score." in embed.description
+    assert "In order of the least keen member's predicted score." in embed.description
     assert embed.fields[0].value.startswith("Lowest **8.7** · Sci-Fi, Thriller")
     fair = render.watchparty_embed(WatchParty("fair", (1, 2), (), [PartyPick(STEINS, (9.1, 8.66), 0, 8.7)]),
                                    {1: "alice", 2: "bob"})
@@ -151,6 +151,9 @@ def test_a_party_with_a_private_member_shows_no_group_figure_from_which_their_pr
     party = WatchParty("average", (1, 2), (), [PartyPick(STEINS, (7.3, 8.7), 0, 8.0)], private=frozenset({2}))
     embed = render.watchparty_embed(party, {1: "bob", 2: "alice"})
     assert "No group figures: alice keeps their taste private." in embed.description
+    two = WatchParty("average", (1, 2, 3), (), [PartyPick(STEINS, (7.3, 8.7, 8.1), 0, 8.0)], private=frozenset({2, 3}))
+    assert "No group figures: alice and carol keep their taste private." in \
+        render.watchparty_embed(two, {1: "bob", 2: "alice", 3: "carol"}).description
     assert embed.fields[0].value == "Sci-Fi, Thriller · TV · 24 eps\nPredicted: bob 7.3, alice (private)\nVotes: 0"
     assert "8.0" not in str(embed.to_dict())
 

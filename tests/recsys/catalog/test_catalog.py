@@ -213,6 +213,20 @@ def test_a_name_with_the_year_its_label_shows_is_the_title_of_that_year(catalog,
     assert catalog.resolve_choice(text).anime.anime_id == anime_id
 
 
+@pytest.mark.parametrize("text", ["mal:11998", "11998", "52001", "61998"])
+def test_an_id_is_never_read_as_a_name_and_a_year(catalog, text):
+    # "1" and "5" are MAL ids of titles aired in 1998 and 2001 (Cowboy Bebop and its film); these are no ids.
+    assert catalog.resolve_choice(text) is None
+
+
+def test_digits_a_title_name_starts_with_are_no_id_and_both_are_offered(catalog):
+    # 91 Days' name starts with "91"; MAL id 91 is Gundam Wing: Endless Waltz.
+    assert catalog.resolve_choice("91") is None
+    offered = [a.anime_id for a in catalog.suggest("91", 5, allow_adult=False)]
+    assert 32998 in offered and 91 in offered
+    assert catalog.resolve_choice("5114").anime.anime_id == 5114  # no name starts with it: the MAL id
+
+
 def test_a_year_no_title_of_the_name_aired_in_resolves_to_nothing(catalog):
     assert catalog.resolve_choice("trigun 2023") is None  # Trigun Stampede is another work, of another name
     assert catalog.resolve_choice("steins gate 1990") is None

@@ -242,5 +242,17 @@ def test_a_work_the_member_dropped_offers_no_pick_unless_they_did_not_drop_all_o
     assert in_a(keeps, dropped) and not in_a(served, dropped)
     assert in_a(served, {**dropped, 1000: 7})  # under their mean (8.6), not that far under it: not dropped
     assert in_a(served, {**dropped, 1000: -1})  # watched without a score
+    assert in_a(served, {**dropped, 1001: 8})  # one title of the work not dropped keeps the work
+    assert in_a(served, {**dropped, 1001: -1})
+    assert not in_a(served, {**dropped, 1001: 4})
     # With few scores the floor is FEW_SCORES_FLOOR less the slack: a 4 drops a work, a 5 does not.
     assert not in_a(served, {1000: 4, 1004: 9}) and in_a(served, {1000: 5, 1004: 9})
+
+
+def test_a_low_score_of_a_film_alone_drops_nothing(served):
+    from animerec.recsys.serving.rules import dropped_floor
+
+    # 1003 is franchise A's side-story film: scored 2, far under this member's mean, it is no dropped series.
+    ratings = {1003: 2, 1004: 9, 1005: 9, 1006: 9, 1007: 9}
+    assert not served.rules.dropped(ratings, dropped_floor(ratings)).any()
+    assert served.rules.dropped({**ratings, 1000: 2}, dropped_floor(ratings)).any()

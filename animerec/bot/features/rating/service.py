@@ -21,10 +21,11 @@ WATCHED_WORDS = {"watched", "w", "seen"}
 FORGET_QUESTION = ("This deletes all your ratings and dismissed titles, your privacy setting, your watch-party "
                    "confirmations and the servers I have seen you in, for good. Sure?")
 WATCHED_STATUSES = {"completed", "watching", "1", "2"}  # exports spell statuses as words or MAL's codes
-# Titles the catalog does not know that one import keeps: the catalog has every MyAnimeList title aired to Fall
-# 2026, so a fan's list holds a few of them; each is looked up at the next catalog refresh (made-up ids were a
-# way to fill the store and the source's rate limit).
+# Titles the catalog does not know that a member's imports keep, all told: the catalog has every MyAnimeList
+# title aired to Fall 2026, so a fan's list holds a few of them; each is looked up at the next catalog refresh
+# (made-up ids, an import a minute, were a way to fill the store and the source's rate limit).
 MAX_UNKNOWN_KEPT = 200
+ALTERNATIVE_LABEL = 80  # characters of each "Not this one?" entry
 
 
 def parse_score(text: str | float) -> float:
@@ -66,7 +67,9 @@ class Ratings:
         predicted, previous = await asyncio.gather(
             predict(), self.store.upsert_ratings(user_id, {anime.anime_id: rating})
         )
-        return RateResult(anime, rating, previous[anime.anime_id], predicted, alternatives)
+        # Labelled with the title taken: "Berserk (1997)" beside the "Berserk" of 2016 it stored, the name to type.
+        labels = tuple(self.catalog.labels([anime, *alternatives], ALTERNATIVE_LABEL)[1:]) if alternatives else ()
+        return RateResult(anime, rating, previous[anime.anime_id], predicted, labels)
 
     async def unrate(self, user_id: int, title: str, *, allow_adult: bool = False) -> Anime:
         anime = self.titles.resolve(title, allow_adult=allow_adult)
@@ -119,18 +122,18 @@ class Ratings:
             entries, malformed = await asyncio.to_thread(parse_mal_export, data)  # 5 MB of XML: not on the loop
         except MalImportError as exc:
             raise UserError(f"I couldn't import that file: {exc}. Nothing was stored.") from None
-        unknown_over = f"titles the catalog does not know, past the first {MAX_UNKNOWN_KEPT}"
+        unknown_over = f"titles the catalog does not know, past the {MAX_UNKNOWN_KEPT} kept for you"
         skipped = {"planned, on hold or dropped without a score": 0, "malformed entries": malformed, unknown_over: 0}
         existing = await self.store.rating_map(user_id)
         wanted: dict[int, float] = {}
         # A title the catalog does not know yet is stored all the same: the next catalog refresh fetches
-        # it, and from then on it counts like any other. Up to MAX_UNKNOWN_KEPT of them an import.
-        unknown: set[int] = set()
+        # it, and from then on it counts like any other. Up to MAX_UNKNOWN_KEPT of them a member.
+        unknown: set[int] = {a for a in existing if a not in self.catalog}
         for e in entries:
             if not e.score and e.status not in WATCHED_STATUSES:
                 skipped["planned, on hold or dropped without a score"] += 1
                 continue
-            if e.anime_id not in self.catalog and e.anime_id not in existing and e.anime_id not in unknown:
+            if e.anime_id not in self.catalog and e.anime_id not in unknown:
                 if len(unknown) >= MAX_UNKNOWN_KEPT:
                     skipped[unknown_over] += 1
                     continue

@@ -39,8 +39,10 @@ async def test_english_names_autocomplete_and_an_ambiguous_name_says_which_entry
     result = await rate(alice, channel, "hunter x hunter", "9")
     embed = result.response.embeds[0]
     assert embed.title == "Hunter x Hunter (2011)"
-    assert "Hunter x Hunter." in {f.name: f.value for f in embed.fields}["Not this one?"]
+    assert "Also: Hunter x Hunter (1999)." in {f.name: f.value for f in embed.fields}["Not this one?"]
     assert await stored(simcord_env, alice) == {11061: 9.0}
+    await rate(alice, channel, "Hunter x Hunter (1999)", "8")  # as the advice has it
+    assert await stored(simcord_env, alice) == {11061: 9.0, 136: 8.0}
 
 
 async def test_a_title_named_by_digits_is_that_title_typed_and_its_id_picked_from_autocomplete(simcord_env, world):

@@ -101,13 +101,18 @@ async def test_import_stores_by_mal_id_never_by_a_title_guessed_from_the_name(se
     assert await service.store.rating_map(ALICE) == {unknown: 8.0, COWBOY_BEBOP: 7.0}
 
 
-async def test_an_import_keeps_at_most_max_unknown_kept_titles_the_catalog_does_not_know(service):
+async def test_a_members_imports_keep_at_most_max_unknown_kept_titles_the_catalog_does_not_know(service):
     from animerec.bot.features.rating.service import MAX_UNKNOWN_KEPT
 
-    made_up = [(900_000_000 + k, 7, "Completed") for k in range(MAX_UNKNOWN_KEPT + 5)]
-    report = await service.ratings.import_mal_xml(ALICE, mal_export(*made_up, (STEINS_GATE, 9, "Completed")))
-    assert (report.added, report.unknown) == (MAX_UNKNOWN_KEPT + 1, MAX_UNKNOWN_KEPT)
-    assert report.skipped == {f"titles the catalog does not know, past the first {MAX_UNKNOWN_KEPT}": 5}
+    clock = service.ratings.import_cooldown.clock = Clock()
+    over = f"titles the catalog does not know, past the {MAX_UNKNOWN_KEPT} kept for you"
+    made_up = [(900_000_000 + k, 7, "Completed") for k in range(MAX_UNKNOWN_KEPT - 10)]
+    first = await service.ratings.import_mal_xml(ALICE, mal_export(*made_up))
+    assert (first.added, first.skipped) == (MAX_UNKNOWN_KEPT - 10, {})
+    clock.now += 60
+    more = [(910_000_000 + k, 7, "Completed") for k in range(15)]
+    again = await service.ratings.import_mal_xml(ALICE, mal_export(*made_up[:3], *more, (STEINS_GATE, 9, "Completed")))
+    assert (again.added, again.unchanged, again.skipped) == (11, 3, {over: 5})  # 10 more made-up ids, and Steins;Gate
     stored = await service.store.rating_map(ALICE)
     assert len(stored) == MAX_UNKNOWN_KEPT + 1 and stored[STEINS_GATE] == 9.0
 
