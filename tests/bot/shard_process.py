@@ -8,6 +8,7 @@ import sys
 
 from animerec.bot.service import UserError, open_service
 from animerec.bot.settings import Settings
+from animerec.recsys.catalog.catalog import id_text
 
 
 async def main() -> None:
@@ -23,7 +24,7 @@ async def main() -> None:
         if op == "version":
             say(id=command["id"], version=service.models.model_version)
         elif op == "rate":  # many members at once; answered once every rating is acknowledged
-            rates = [service.ratings.rate(u, str(a), str(s)) for u, a, s in command["ratings"]]
+            rates = [service.ratings.rate(u, id_text(a), str(s)) for u, a, s in command["ratings"]]
             results = await asyncio.gather(*rates, return_exceptions=True)
             say(id=command["id"], acknowledged=sum(not isinstance(r, BaseException) for r in results),
                 errors=sorted({repr(r) for r in results if isinstance(r, BaseException)}))

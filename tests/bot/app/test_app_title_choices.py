@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from animerec.bot.app.interactions import PickTitle
+from animerec.recsys.catalog.catalog import id_text
 from botkit import ALICE, BOB, STEINS_GATE, rate, user_errors
 
 pytestmark = pytest.mark.timeout(60)
@@ -53,7 +54,7 @@ async def test_rate_offers_choices_stores_nothing_and_the_pick_rates_with_the_sc
 
 async def test_unrate_offers_choices_and_removes_only_the_title_picked(simcord_env, world):
     _, channel, alice = world
-    await rate(alice, channel, str(STEINS_GATE), "8")
+    await rate(alice, channel, id_text(STEINS_GATE), "8")
     asked = await alice.slash(channel, "unrate", anime=WEAK)
     found = await offered(simcord_env, asked, "unrate")
     assert await stored(simcord_env, alice) == {STEINS_GATE: 8.0}

@@ -7,6 +7,7 @@ import random
 import pytest
 
 from animerec.bot.store import SQLITE, Store, TrainingStatus
+from animerec.recsys.catalog.catalog import id_text
 
 MEMBERS = 200
 
@@ -22,7 +23,7 @@ async def test_concurrent_rates_recommends_and_retrain(service, database):
 
     async def member(member_id: int, plan) -> None:
         for anime_id, score in plan:
-            await service.ratings.rate(member_id, str(anime_id), score)
+            await service.ratings.rate(member_id, id_text(anime_id), score)  # as autocomplete sends it
             overlapped.append(service.models.training)
             if member_id % 10 == 0:
                 await service.picks.recommend(member_id, count=10)

@@ -4,6 +4,7 @@ and the server allow them."""
 import pytest
 
 from animerec.bot.service import TitleChoice, UserError
+from animerec.recsys.catalog.catalog import id_text
 from botkit import ALICE, STEINS_GATE
 
 pytestmark = pytest.mark.timeout(60)
@@ -26,7 +27,7 @@ OSHI_NO_KO, HOSHI_NO_KOE = 52034, 256
 @pytest.mark.parametrize("path", ["rate", "unrate", "similar", "score"])
 async def test_a_weak_match_offers_its_candidates_and_changes_nothing_on_every_path(service, path):
     """"hoshi no ko" is one slip from [Oshi no Ko] and from Hoshi no Koe: neither is taken; both are offered."""
-    await service.ratings.rate(ALICE, str(STEINS_GATE), "8")
+    await service.ratings.rate(ALICE, id_text(STEINS_GATE), "8")
     act = {
         "rate": lambda text: service.ratings.rate(ALICE, text, "9"),
         "unrate": lambda text: service.ratings.unrate(ALICE, text),
@@ -54,14 +55,14 @@ async def test_unknown_title_says_what_the_catalog_covers(service, catalog):
 async def test_adult_titles_only_where_allowed(service):
     # Outside an age-restricted channel an adult title does not exist, even by its MAL id.
     with pytest.raises(UserError, match="I don't know a title"):
-        await service.ratings.rate(ALICE, str(ADULT[0]), "9")
+        await service.ratings.rate(ALICE, id_text(ADULT[0]), "9")
     assert not any(a.is_adult for a in service.titles.search("Kite", allow_adult=False))
     assert any(a.is_adult for a in service.titles.search("Kite", allow_adult=True))
     with pytest.raises(UserError, match="I don't know a title"):
         await service.similar.find("Boku no Pico")
 
     for anime_id in ADULT:  # rated in an NSFW channel: the model now leans adult for this member
-        await service.ratings.rate(ALICE, str(anime_id), "10", allow_adult=True)
+        await service.ratings.rate(ALICE, id_text(anime_id), "10", allow_adult=True)
     assert any(p.anime.is_adult for p in (await service.picks.recommend(ALICE, count=25, allow_adult=True)).picks)
     safe = await service.picks.recommend(ALICE, count=25, allow_adult=False)
     assert len(safe.picks) == 25

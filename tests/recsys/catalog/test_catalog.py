@@ -225,6 +225,10 @@ def test_digits_a_title_name_starts_with_are_no_id_and_both_are_offered(catalog)
     offered = [a.anime_id for a in catalog.suggest("91", 5, allow_adult=False)]
     assert 32998 in offered and 91 in offered
     assert catalog.resolve_choice("5114").anime.anime_id == 5114  # no name starts with it: the MAL id
+    # Tengen Toppa Gurren Lagann's MAL id is 2001, which 2001 Nights' name starts with: only mal:2001 is the id.
+    found = catalog.resolve_choice("2001")
+    assert found is None or found.anime.anime_id != 2001
+    assert catalog.resolve_choice(id_text(2001)).anime.anime_id == 2001
 
 
 def test_a_year_no_title_of_the_name_aired_in_resolves_to_nothing(catalog):

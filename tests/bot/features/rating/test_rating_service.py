@@ -10,6 +10,7 @@ from animerec.bot.features.rating import service as ratings_module
 from animerec.bot.features.rating.service import parse_score
 from animerec.bot.service import UserError
 from animerec.bot.service.results import Forgotten
+from animerec.recsys.catalog.catalog import id_text
 from animerec.recsys.data import WATCHED
 from botkit import (
     ALICE,
@@ -30,7 +31,7 @@ async def test_rate_upserts_and_unrate_removes(service):
     first = await service.ratings.rate(ALICE, "Steins;Gate", "9")
     assert (first.anime.anime_id, first.rating, first.previous) == (STEINS_GATE, 9.0, None)
     assert 1.0 <= first.predicted <= 10.0
-    again = await service.ratings.rate(ALICE, str(STEINS_GATE), "watched")  # autocomplete sends the MAL id
+    again = await service.ratings.rate(ALICE, id_text(STEINS_GATE), "watched")  # as autocomplete sends it
     assert (again.rating, again.previous) == (WATCHED, 9.0)
     assert await service.store.rating_map(ALICE) == {STEINS_GATE: WATCHED}
 

@@ -5,7 +5,7 @@ import pytest
 
 from animerec.bot.features.recommend.service import ONBOARDING_TITLES
 from animerec.bot.service import UserError, member_message
-from animerec.recsys.catalog.catalog import ADULT_GENRE, UnknownFilter
+from animerec.recsys.catalog.catalog import ADULT_GENRE, UnknownFilter, id_text
 from botkit import ALICE, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE
 
 pytestmark = pytest.mark.timeout(60)
@@ -42,7 +42,7 @@ async def test_recommend_folds_in_ratings_immediately_and_excludes_seen(service)
     assert all(1 <= p.predicted <= 10 for p in first.picks)
 
     # Rating the top pick takes effect on the next call, without retraining.
-    await service.ratings.rate(ALICE, str(ids[0]), "8")
+    await service.ratings.rate(ALICE, id_text(ids[0]), "8")
     after = [p.anime.anime_id for p in (await service.picks.recommend(ALICE, count=25)).picks]
     assert ids[0] not in after
     more = await service.picks.recommend(ALICE, count=5, exclude=after)
