@@ -804,9 +804,11 @@ class Catalog:
         """
         text = text[:MAX_QUERY_CHARS].strip()
         found = self._resolve_text(text, allow_adult)
-        dated = _WITH_YEAR.fullmatch(text)
-        if found is not None or dated is None or self._linked_rank(text) is not None or text.isdigit():
-            return found  # an id or a link is read as one, never as a name and a year ("mal:11998")
+        # _WITH_YEAR wants a space, comma or bracket before the year: an id ("mal:11998", "11998") is never read
+        # as a name and a year.
+        dated = _WITH_YEAR.fullmatch(text) if found is None else None
+        if dated is None:
+            return found
         # A name with the year autocomplete shows beside it ("hunter x hunter 1999", "Fate/stay night (2006)"),
         # not itself a name: the title of that year among those the name resolves to.
         named = self._resolve_text(dated["name"], allow_adult)
@@ -855,7 +857,7 @@ class Catalog:
             starting = [self._rank_of_id[a.anime_id] for a in self.search(text, CHOICES_FOR_DIGITS)]
             if any(normalize_name(name).split()[:1] == [q] for r in starting for name in self._spellings[r]):
                 return None
-            return self._rank_of_id.get(int(text)) if len(text) <= 12 else None
+            return self._id_rank(text)
         found = _MAL_LINK.search(text)
         if found:
             return self._rank_of_id.get(int((found.group(1) or found.group(2))[:12]), -1)
@@ -863,6 +865,10 @@ class Catalog:
         if found:
             return self._rank_of_anilist.get(int(found.group(1)[:12]), -1)
         return None
+
+    def _id_rank(self, text: str) -> int | None:
+        """The rank of the title whose MAL id ``text`` is, as digits; None for other text or an id of no title."""
+        return self._rank_of_id.get(int(text)) if text.isascii() and text.isdigit() and len(text) <= 12 else None
 
     def _is_strong(self, q: str, rank: int, names: set[tuple[str, int]]) -> bool:
         """Whether q is one of these names (_strong: not only a synonym; _primary: the main or English) of the
@@ -1019,8 +1025,7 @@ class Catalog:
         typos = [self._animes[rank] for _, rank, _, _ in sorted(hits, key=lambda h: (not h[3], h[0], h[1]))]
         found = list(dict.fromkeys(typos[:n] + self.search(text, n, allow_adult=allow_adult)))[:n]
         # Digits read as a name ("91": 91 Days) may have been meant as a MAL id: that title is offered too.
-        rank = self._rank_of_id.get(int(text.strip())) if text.strip().isascii() and text.strip().isdigit() \
-            and len(text.strip()) <= 12 else None
+        rank = self._id_rank(text.strip())
         if rank is not None and (allow_adult or not self._adult[rank]) and self._animes[rank] not in found:
             found = [*found[: n - 1], self._animes[rank]]
         return found

@@ -82,11 +82,10 @@ def group_picks(
     users = [model.fold_in(r) for r in members]
     gave = [set(map(int, r)) for r in members]
     blocked = served.blocked(served.given(set().union(*gave)), exclude, allowed)
-    mine = [rules.given(g) for g in gave]
-    for g in mine:
+    mine = [rules.given(r) for r in members]
+    for g, r in zip(mine, members):
         blocked[g.earlier] = True
-    for r in members:  # a work one of them dropped is no pick for the group
-        blocked |= rules.dropped(r, dropped_floor(r))
+        blocked |= rules.dropped(g, dropped_floor(r))  # a work one of them dropped is no pick for the group
     utility = np.vstack([standardized(served.scores(u, r)[0]) for r, u in zip(members, users)])
     utility[:, blocked] = -np.inf
     combined = combine(utility, strategy)

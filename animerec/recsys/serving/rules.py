@@ -55,8 +55,9 @@ PICK_FLOOR_SDS = 1.5
 # member is not to be pushed on with a series they did not enjoy. Chosen on seeds 1 and 2
 # (benchmarks/tune_ranking.py, docs/evaluation.md "The served ranking for long histories").
 STARTED_SHIFT = 1.5
-# A work the member dropped offers no pick: every score they gave it is more than DROPPED_SLACK under their
-# mean (under FEW_SCORES_FLOOR less DROPPED_SLACK with few scores), none watched without a score. In the training
+# A work the member dropped offers no pick: they scored a TV series of it more than DROPPED_SLACK under their
+# mean (under FEW_SCORES_FLOOR less DROPPED_SLACK with few scores), and nothing of it at or above that or watched
+# without a score (FanRules.dropped). In the training
 # data, of the members who scored a TV series 2 or more points under their mean, 1-3% scored its direct sequel at
 # or above their mean (52% of those who scored it above their mean did), though a third still watched it
 # (benchmarks/dropped_sequels.py).
@@ -101,7 +102,7 @@ def pick_floor(ratings: Mapping[int, float], sds: float | None = None) -> float:
 
 
 def dropped_floor(ratings: Mapping[int, float]) -> float:
-    """A work every score of which the member gave is under this, they dropped (DROPPED_SLACK)."""
+    """The score under which a member's TV series drops its work (FanRules.dropped, DROPPED_SLACK)."""
     scores = _scores(ratings)
     return (float(scores.mean()) if len(scores) >= FEW_SCORES else FEW_SCORES_FLOOR) - DROPPED_SLACK
 
