@@ -307,13 +307,21 @@ class FanRules:
         before = self._before_at.get(i)
         return before is None or not before.isdisjoint(given.seen)
 
+    def can_go_to(self, i: int, given: Given) -> bool:
+        """Whether a member can be sent to item i: can_continue when they started its work; else only
+        its entry point, where someone new to the work starts. An entry with nothing before it in its work
+        (Attack on Titan's Kuinaki Sentaku, an OVA joined to the work by its numbering) is no start of it."""
+        if self._work_of[i] in given.started:
+            return self.can_continue(i, given)
+        return self._new_target_of[i] == i
+
     def next_entries(self, work: int, members: Sequence[Given], blocked: np.ndarray) -> list[int]:
-        """The entries of a work (item indices, oldest first) that every one of ``members`` can go on to
-        (can_continue: after a title they gave or have seen before one they gave) and that are worth a slot
-        (a series, film or OVA), but for the ``blocked`` ones (a mask over item indices): where a started
-        work's slot goes on to."""
+        """The entries of a work (item indices, oldest first) that every one of ``members`` can go to
+        (can_go_to: after a title they gave or have seen before one they gave, or its start for a member
+        who has not started it) and that are worth a slot (a series, film or OVA), but for the ``blocked``
+        ones (a mask over item indices): where a started work's slot goes on to."""
         return [j for j in self._work_picks.get(work, ()) if not blocked[j]
-                and all(self.can_continue(j, g) for g in members)]
+                and all(self.can_go_to(j, g) for g in members)]
 
     def go_on_to(self, entries: Sequence[int], scores: np.ndarray) -> int | None:
         """Of a started work's next_entries, the one its slot shows: the best scored TV season when there is
@@ -339,12 +347,13 @@ class FanRules:
         for the members who gave ``gave`` (one FanRules.given each, or their anime ids; one member for
         /recommend).
 
-        A work any member started offers the entry every member can go on to (after a title they
-        gave or have seen before one they gave): the candidate itself when it is such a series, film
-        or OVA/ONA, else the work's best one (go_on_to: a later season, or a special, sends the slot on to
-        the season that comes next for them, and an OVA or ONA to a season they can go on to), or a
-        special when the work has nothing else. A work nobody
-        started offers its entry point, unless that is ``blocked``.
+        A work any member started offers the entry every member can go to (can_go_to: after a title they
+        gave or have seen before one they gave, or the work's start for one who has not started it; in a
+        group where one started the work, that start is usually blocked as given): the candidate itself
+        when it is such a series, film or OVA/ONA, else the work's best one (go_on_to: a later season, or a
+        special, sends the slot on to the season that comes next for them, and an OVA or ONA to a season
+        they can go on to), or a special when the work has nothing else. A work nobody started offers its
+        entry point, unless that is ``blocked``.
         The title shown needs every member's prediction (``predictions``, one per member in the order
         of ``gave``) at or above that member's floor, unless it is ``vouched`` for (item indices).
         """
@@ -360,7 +369,7 @@ class FanRules:
             if f in used:
                 continue
             if f in started:
-                ok = all(self.can_continue(i, g) for g in members)
+                ok = all(self.can_go_to(i, g) for g in members)
                 if not ok and not next_entry:
                     continue
                 shown, kind = i, CONTINUE

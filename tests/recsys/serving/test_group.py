@@ -76,3 +76,22 @@ def test_a_work_one_member_dropped_is_no_pick_for_the_group(served):
     first = {1010: 9, 1012: 8}
     assert 1011 in {p.anime_id for p in group_picks(served, [first, {1010: 5, 1013: 9}], 10)}
     assert 1011 not in {p.anime_id for p in group_picks(served, [first, {1010: 4, 1013: 9}], 10)}
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_a_work_only_some_members_started_offers_the_others_nothing_but_its_start(board_model, plant, strategy):
+    # 1017, an OVA of franchise B's work with nothing before it (a spin-off of 1010 in the work through an OVA
+    # numbering, as Attack on Titan's Kuinaki Sentaku), follows no title anyone must have seen; yet a member
+    # who never started the work starts it at its entry point, 1010, which the first member gave: the work has
+    # no pick for this group.
+    served = ServedModel(board_model, *plant(types={1017: "OVA"}, dates={1017: "2014-01-01"},
+                                             relations=[(1010, "Spin-off", 1017), (1017, "Parent story", 1010)],
+                                             links=[(1010, 1017, "franchise"), (1011, 1017, "work")]))
+    fan, newcomer = {1010: 9, 1012: 8}, {1013: 9, 1015: 8}
+    assert served.franchises.work_of(1017) == served.franchises.work_of(1010) and not served.franchises.before(1017)
+    alone = [p.anime_id for p in served.recommend(fan, 10).picks]
+    assert 1017 in alone or 1011 in alone  # the fan alone can go on with the work
+    together = {p.anime_id for p in group_picks(served, [fan, newcomer], 10, strategy=strategy)}
+    assert together and not together & {1010, 1011, 1017}
+    both = {p.anime_id for p in group_picks(served, [fan, {1010: 8, 1013: 9}], 10, strategy=strategy)}
+    assert both & {1011, 1017}  # both started it: the work has its slot again
