@@ -76,6 +76,11 @@ def anime_line(anime: Anime) -> str:
 def rate_embed(result: RateResult) -> discord.Embed:
     embed = discord.Embed(title=Catalog.label(result.anime, limits.EMBED_TITLE), description=anime_line(result.anime),
                           colour=COLOUR)
+    if result.score_kept:
+        embed.add_field(name="Your score", inline=False,
+                        value=f"{describe_score(result.rating)}, kept: a score already says you watched it. "
+                              "To have it watched without a score, /unrate it first.")
+        return fit(embed)
     embed.add_field(name="Your score", value=describe_score(result.rating))
     predicted = f"{result.predicted:.1f}/10" if result.predicted is not None else "— (model warming up)"
     embed.add_field(name="I had predicted", value=predicted)
@@ -150,16 +155,27 @@ def pick_reason(pick: RecommendedTitle) -> str:
     return reason[0].upper() + reason[1:]
 
 
+def empty_picks(recs: Recommendations) -> str:
+    """What a list with no picks says: why, as far as the request tells."""
+    if recs.later:
+        return "No more good matches" + (" with these filters." if recs.filtered else ": rate more titles for more.")
+    if recs.filtered:
+        return ("No good matches with these filters: what fits them you have rated, or I predict it below your "
+                "usual score. Try another genre or type.")
+    return "No good matches: I predict every title you haven't rated below your usual score. Rate more for more."
+
+
 def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> discord.Embed:
     embed = discord.Embed(title=heading, colour=COLOUR)
     if recs.new_since is not None:
         heading += f" · first aired since {recs.new_since:%B %Y}"
         embed.title = heading
     if not recs.picks:
-        embed.description = "No good matches left with these filters."
+        embed.description = empty_picks(recs)
     elif recs.short:
-        embed.description = (f"Only {len(recs.picks)} good match{'es' if len(recs.picks) > 1 else ''} "
-                             "with these filters: the rest would be predicted below your usual score.")
+        embed.description = (f"Only {len(recs.picks)} good match{'es' if len(recs.picks) > 1 else ''}"
+                             f"{' with these filters' if recs.filtered else ''}: the rest would be predicted below "
+                             "your usual score.")
     for rank, pick in enumerate(recs.picks, 1):
         value = f"Match **{pick.match:.0%}** · {anime_line(pick.anime)}\n{pick_reason(pick)}"
         if pick.more_in_series:

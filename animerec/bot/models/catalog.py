@@ -19,6 +19,11 @@ from animerec.recsys.lifecycle.refresh import AniListSource, Source, SourceError
 
 log = logging.getLogger(__name__)
 
+# Titles members rated that the catalog lacks, asked of the source per refresh, the most rated first: each
+# member keeps up to MAX_UNKNOWN_KEPT of them, and a server of thousands could name more than a weekly refresh
+# should ask a rate-limited API for (AniList: 50 a page, 90 pages a minute at best). The rest wait for the
+# next refresh; those it found leave the list.
+WANTED_PER_REFRESH = 1000
 LOW_PRIORITY = 19  # nice value of the refresh thread: parsing a few hundred titles must not slow answers
 
 

@@ -302,7 +302,7 @@ class ModelHolder:
         if cold is None:
             return {}
         try:
-            wanted = [a for a in await self.store.rated_ids() if cold.index_of(a) is not None]
+            wanted = [a for a in await self.store.raters_per_title() if cold.index_of(a) is not None]
             return await self.store.raters_of(wanted) if wanted else {}
         except Exception:  # e.g. the database is busy: the fold-ins wait for the next refresh
             log.exception("cannot read the community's ratings of new titles: serving without their fold-ins")

@@ -19,6 +19,7 @@ class RateResult:
     predicted: float | None  # what the model expected them to give (None while warming up)
     # labels of the other entries of its series the typed name also fits, with the year where names collide
     alternatives: tuple[str, ...] = ()
+    score_kept: bool = False  # marked watched, and the score given before stays (rating is that score)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ class Recommendations:
     seen_these: list[Anime] = field(default_factory=list)  # earlier entries of their series: rate, not watch
     requested: int = 0
     new_since: date | None = None  # /recommend new: only titles first aired since this day
+    filtered: bool = False  # asked with a genre, type or new: what an empty list says
+    later: bool = False  # a later page, or the list after a dismissal: "no more", not "none"
 
     @property
     def short(self) -> bool:

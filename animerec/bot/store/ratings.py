@@ -12,8 +12,11 @@ from pathlib import Path
 
 from animerec.bot.store.backends import MEMBER_NAMESPACE, Tx
 from animerec.bot.store.tables import Tables, now
+from animerec.recsys.data import WATCHED
 from animerec.recsys.lifecycle.meta import INTERACTION_COLUMNS
 
+# In upsert_ratings' conflict clause: the stored row is a score and the new one says only watched.
+SCORE_KEPT = f"excluded.rating = {WATCHED} AND ratings.rating > 0"
 RATERS_BATCH = 500  # titles per query of raters_of: far below any database's parameter limit
 
 
@@ -26,7 +29,10 @@ class StoredRating:
 
 class RatingTables(Tables):
     async def upsert_ratings(self, user_id: int, ratings: dict[int, float]) -> dict[int, float | None]:
-        """Store ratings (re-rating replaces); returns each title's previous rating (None if new)."""
+        """Store ratings (re-rating replaces); returns each title's previous rating (None if new). A title
+        marked watched (WATCHED) that already has a score keeps it: a score says watched and more, and a
+        member who marks a title they scored long ago as watched does not mean to erase the score (/unrate
+        does). Decided in the one statement, so a score written meanwhile by another request is kept too."""
         rows = [(user_id, a, float(r), now()) for a, r in ratings.items()]
 
         def write(db: Tx) -> dict[int, float | None]:
@@ -34,7 +40,9 @@ class RatingTables(Tables):
             previous = dict(db.fetch("SELECT anime_id, rating FROM ratings WHERE user_id = ?", (user_id,)))
             db.executemany(
                 "INSERT INTO ratings (user_id, anime_id, rating, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (user_id, anime_id) DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at",
+                "ON CONFLICT (user_id, anime_id) DO UPDATE SET "
+                f"rating = CASE WHEN {SCORE_KEPT} THEN ratings.rating ELSE excluded.rating END, "
+                f"updated_at = CASE WHEN {SCORE_KEPT} THEN ratings.updated_at ELSE excluded.updated_at END",
                 rows,
             )
             # A title rated now is no longer dismissed.
@@ -66,9 +74,10 @@ class RatingTables(Tables):
         row = await self._aggregate("SELECT COUNT(*), COUNT(DISTINCT user_id) FROM ratings")
         return row[0], row[1]
 
-    async def rated_ids(self) -> set[int]:
-        """Every title anyone rated (a member's import may name titles the catalog does not know yet)."""
-        return {row[0] for row in await self._all("SELECT DISTINCT anime_id FROM ratings")}
+    async def raters_per_title(self) -> dict[int, int]:
+        """How many members rated each title anyone rated (a member's import may name titles the catalog
+        does not know yet)."""
+        return dict(await self._all("SELECT anime_id, COUNT(*) FROM ratings GROUP BY anime_id"))
 
     async def raters_of(self, anime_ids: Iterable[int]) -> dict[int, dict[int, float]]:
         """Every rating of each member who rated any of ``anime_ids``, by member."""

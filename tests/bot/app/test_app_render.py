@@ -1,8 +1,10 @@
 """app/render.py on its own: service results in, embeds (and their console text) out."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import discord
+import pytest
 
 from animerec.bot import limits
 from animerec.bot.app import render
@@ -91,14 +93,26 @@ def test_a_reason_names_a_title_of_another_franchise_with_its_english_name_and_i
 
 
 def test_a_short_list_says_so_and_each_pick_shows_its_match_and_series():
-    recs = Recommendations([RecommendedTitle(STEINS, 9.0, 0.83, more_in_series=2)], requested=5)
+    recs = Recommendations([RecommendedTitle(STEINS, 9.0, 0.83, more_in_series=2)], requested=5, filtered=True)
     embed = render.recommend_embed(recs)
     assert embed.description.startswith("Only 1 good match with these filters")
+    assert render.recommend_embed(replace(recs, filtered=False)).description.startswith("Only 1 good match: the rest")
     [field] = embed.fields
     assert field.name == "1. Steins;Gate"
     assert field.value == ("Match **83%** · Sci-Fi, Thriller · TV · 24 eps\nPopular with members who like what you like"
                            " · +2 more in this series")
-    assert render.recommend_embed(Recommendations([], requested=5)).description == "No good matches left with these filters."
+
+
+
+@pytest.mark.parametrize("filtered, later, says", [
+    (False, False, "No good matches: I predict every title you haven't rated below your usual score"),
+    (True, False, "No good matches with these filters: what fits them you have rated, or I predict it below"),
+    (False, True, "No more good matches: rate more titles for more."),
+    (True, True, "No more good matches with these filters."),
+])
+def test_an_empty_list_says_why_as_the_request_tells(filtered, later, says):
+    recs = Recommendations([], requested=5, filtered=filtered, later=later)
+    assert render.recommend_embed(recs).description.startswith(says)
 
 
 def test_ratings_page_by_fifteen_and_count_hidden_adult_titles():

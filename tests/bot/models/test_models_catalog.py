@@ -11,10 +11,10 @@ import pytest
 from anilist_fixtures import NEW_TV, media, page, write
 
 from animerec.bot.models.catalog import Currency
-from animerec.bot.service import Service
+from animerec.bot.service import Service, facade
 from animerec.bot.store import Store
 from animerec.recsys.lifecycle.refresh import AniListClient, AniListSource, FileSource
-from botkit import ALICE, STEINS_GATE, mal_export
+from botkit import ALICE, BOB, CAROL, STEINS_GATE, mal_export
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -74,6 +74,23 @@ async def test_an_imported_unknown_title_is_kept_then_counts_after_a_refresh(dat
         assert await service.store.export_ratings(export, service.catalog) == 2  # the next retrain learns it
         assert "titles up to" in (await service.stats()).catalog
         assert "refreshed just now" in (await service.stats()).catalog
+    finally:
+        await service.close()
+
+
+async def test_a_refresh_asks_for_the_most_rated_unknown_titles_first(data_dir, catalog, monkeypatch):
+    """Unknown titles are asked for by how many members rated them, the fewest ids first among equals,
+    up to the cap per refresh; known titles are never asked for."""
+    monkeypatch.setattr(facade, "WANTED_PER_REFRESH", 3)
+    service = await open_service(data_dir, catalog, refused_source)
+    try:
+        unknown = [990_001, 990_002, 990_003, 990_004]
+        await service.store.upsert_ratings(ALICE, {STEINS_GATE: 9.0, **{a: 7.0 for a in unknown}})
+        await service.store.upsert_ratings(BOB, {STEINS_GATE: 8.0, 990_004: 5.0, 990_003: 6.0})
+        await service.store.upsert_ratings(CAROL, {990_004: -1.0})
+        assert await service.store.raters_per_title() == {STEINS_GATE: 2, 990_001: 1, 990_002: 1, 990_003: 2,
+                                                          990_004: 3}
+        assert await service._wanted_ids() == {990_004, 990_003, 990_001}
     finally:
         await service.close()
 

@@ -26,6 +26,23 @@ async def test_ratings_round_trip_and_report_what_they_replace(store):
     assert await store.rating_counts() == (2, 1)
 
 
+async def test_watched_never_replaces_a_score_but_a_score_replaces_watched(store):
+    await store.upsert_ratings(ALICE, {1: 8.0, 5114: -1.0})
+    stamps = {r.anime_id: r.updated_at for r in await store.ratings(ALICE)}
+    assert await store.upsert_ratings(ALICE, {1: -1.0, 5114: -1.0, 9253: -1.0}) == {1: 8.0, 5114: -1.0, 9253: None}
+    assert await store.rating_map(ALICE) == {1: 8.0, 5114: -1.0, 9253: -1.0}
+    assert {r.anime_id: r.updated_at for r in await store.ratings(ALICE)}[1] == stamps[1]  # untouched
+    assert await store.upsert_ratings(ALICE, {5114: 7.0, 1: 3.0}) == {5114: -1.0, 1: 8.0}
+    assert await store.rating_map(ALICE) == {1: 3.0, 5114: 7.0, 9253: -1.0}
+
+
+async def test_a_score_written_beside_watched_marks_survives_every_order(store):
+    """Scores and watched marks of one title race: whatever the order, the title ends with a score."""
+    writes = [{1: 9.0}] + [{1: -1.0}] * 20
+    await asyncio.gather(*(store.upsert_ratings(ALICE, w) for w in writes))
+    assert await store.rating_map(ALICE) == {1: 9.0}
+
+
 async def test_out_of_range_scores_are_refused_and_store_nothing(store):
     with pytest.raises(Exception, match="(?i)check"):
         await store.upsert_ratings(ALICE, {1: 8.0, 2: 11.0})

@@ -67,9 +67,12 @@ class Ratings:
         predicted, previous = await asyncio.gather(
             predict(), self.store.upsert_ratings(user_id, {anime.anime_id: rating})
         )
+        before = previous[anime.anime_id]
         # Labelled with the title taken: "Berserk (1997)" beside the "Berserk" of 2016 it stored, the name to type.
         labels = tuple(self.catalog.labels([anime, *alternatives], ALTERNATIVE_LABEL)[1:]) if alternatives else ()
-        return RateResult(anime, rating, previous[anime.anime_id], predicted, labels)
+        if rating == WATCHED and before is not None and before > 0:  # the store kept the score (upsert_ratings)
+            return RateResult(anime, before, before, predicted, labels, score_kept=True)
+        return RateResult(anime, rating, before, predicted, labels)
 
     async def unrate(self, user_id: int, title: str, *, allow_adult: bool = False) -> Anime:
         anime = self.titles.resolve(title, allow_adult=allow_adult)
@@ -138,9 +141,10 @@ class Ratings:
                     skipped[unknown_over] += 1
                     continue
                 unknown.add(e.anime_id)
-            # A watched-only entry says less than a score already given here: that is kept.
-            wanted[e.anime_id] = float(e.score) if e.score else existing.get(e.anime_id, WATCHED)
-        changed = {a: r for a, r in wanted.items() if existing.get(a) != r}
+            wanted[e.anime_id] = float(e.score) if e.score else WATCHED
+        # A watched-only entry leaves a score already given here as it is (upsert_ratings keeps it).
+        changed = {a: r for a, r in wanted.items()
+                   if existing.get(a) != r and not (r == WATCHED and existing.get(a, 0) > 0)}
         if changed:
             await self.store.upsert_ratings(user_id, changed)
         added = sum(a not in existing for a in changed)

@@ -81,7 +81,8 @@ class Picks:
         shown = {p.anime_id for p in found.picks} | set(found.seen_these)
         onboarding = self._onboarding(served, ratings.keys() | dismissed | shown, allow_adult) \
             if onboarding_due else []
-        return Recommendations(picks, onboarding, seen_these, count, since)
+        return Recommendations(picks, onboarding, seen_these, count, since, filtered=bool(genre or type or since),
+                               later=bool(page or shown or exclude))
 
     def _onboarding(self, served: ServedModel, skip: set[int], allow_adult: bool) -> list[Anime]:
         """Popular titles, each sharing at most half its genres with those before (new ones too: a

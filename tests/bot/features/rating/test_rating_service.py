@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from animerec.bot.app import render
 from animerec.bot.features.rating import service as ratings_module
 from animerec.bot.features.rating.service import parse_score
 from animerec.bot.service import UserError
@@ -31,9 +32,17 @@ async def test_rate_upserts_and_unrate_removes(service):
     first = await service.ratings.rate(ALICE, "Steins;Gate", "9")
     assert (first.anime.anime_id, first.rating, first.previous) == (STEINS_GATE, 9.0, None)
     assert 1.0 <= first.predicted <= 10.0
-    again = await service.ratings.rate(ALICE, id_text(STEINS_GATE), "watched")  # as autocomplete sends it
-    assert (again.rating, again.previous) == (WATCHED, 9.0)
-    assert await service.store.rating_map(ALICE) == {STEINS_GATE: WATCHED}
+    again = await service.ratings.rate(ALICE, id_text(STEINS_GATE), "7")  # as autocomplete sends it
+    assert (again.rating, again.previous, again.score_kept) == (7.0, 9.0, False)
+    # Marked watched, the score stays: a score says watched already, and erasing it is /unrate's.
+    watched = await service.ratings.rate(ALICE, "Steins;Gate", "watched")
+    assert (watched.rating, watched.previous, watched.score_kept) == (7.0, 7.0, True)
+    assert "kept" in render.embed_to_text(render.rate_embed(watched))
+    assert await service.store.rating_map(ALICE) == {STEINS_GATE: 7.0}
+    marked = await service.ratings.rate(ALICE, "Death Note", "watched")
+    assert (marked.rating, marked.previous, marked.score_kept) == (WATCHED, None, False)
+    assert await service.store.rating_map(ALICE) == {STEINS_GATE: 7.0, DEATH_NOTE: WATCHED}
+    await service.ratings.unrate(ALICE, "Death Note")
 
     removed = await service.ratings.unrate(ALICE, "steins gate")
     assert removed.anime_id == STEINS_GATE
