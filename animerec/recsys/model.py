@@ -212,6 +212,9 @@ class Recommender:
         self._similar_space: tuple[np.ndarray, np.ndarray] | None = None  # similar_space(), made once
         self._similar_evidenced: np.ndarray | None = None  # similar_evidenced(), made with it
         self._evidence_ann: AnnIndex | None = None  # evidence_ann(): set by artifacts.load, or built on first need
+        # ServedModel._sparse_candidates' answers by item index: they read similar_space alone, so every served
+        # model over this one (with_model, a new catalog) shares them, as it shares the Annoy indexes' kept answers.
+        self.similar_exact_kept: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         # Made per ColdVectors on first need (a copy with its own cold vectors makes its own):
         self._cold_positions: tuple[ColdVectors, IdPositions] | None = None  # _cold_given's look-up
         self._distinct_cold: tuple[ColdVectors, np.ndarray, np.ndarray] | None = None  # distinct_cold()

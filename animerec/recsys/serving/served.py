@@ -27,7 +27,13 @@ import numpy as np
 
 from animerec.recsys.algorithms.ann import AnnIndex
 from animerec.recsys.algorithms.coldstart import COMMUNITY, SOURCES
-from animerec.recsys.algorithms.embeddings import CANDIDATES, genre_matrix, rerank
+from animerec.recsys.algorithms.embeddings import (
+    CANDIDATES,
+    SPARSE_CANDIDATES,
+    SPARSE_SUPPORT,
+    genre_matrix,
+    rerank,
+)
 from animerec.recsys.catalog.catalog import NO_FILTERS, Catalog, Filters
 from animerec.recsys.catalog.franchise import Franchises
 from animerec.recsys.ids import IdPositions, RowGroups
@@ -239,11 +245,15 @@ class ServedModel:
         per_member = float(model.item_popularity.sum()) / max(float(trained.sum()), 1.0)
         support = np.concatenate([model.item_popularity, members[self.n_trained:] * per_member])
         self._popularity_of = support.tolist()  # a list: rerank indexes it per candidate
+        self._sparse = support < SPARSE_SUPPORT  # /similar of such a title placed by evidence: _sparse_candidates
+        self._sparse_kept = model.similar_exact_kept
         self._unit_vectors = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
         # What /similar may list beside a title whose own place is learnt from members: titles placed by
         # evidence too (Recommender.similar_evidenced, searched in their own index).
         self._evidenced = model.similar_evidenced()
         self._n_evidenced = int(self._evidenced.sum())
+        self._evidence_rows = np.flatnonzero(self._evidenced)
+        self._evidence_vectors = np.ascontiguousarray(self._unit_vectors[self._evidence_rows])
         # The titles whose /similar searches that index: none when it would hold every title.
         self._by_evidence = self._evidenced if self._n_evidenced < self.n_items else np.zeros(self.n_items, bool)
         if self._n_evidenced < self.n_items:
@@ -827,8 +837,10 @@ class ServedModel:
 
         Neighbours come from the Annoy index over the /similar embeddings, re-ranked with a support
         prior (animerec.recsys.algorithms.embeddings.rerank); the index keeps each title's CANDIDATES once
-        asked for them (AnnIndex.keep; similar_warm_up asks ahead). A filter that leaves at most
-        EXACT_FILTERED titles is searched exactly over that subset, so a rare genre still fills its list;
+        asked for them (AnnIndex.keep; similar_warm_up asks ahead). A title placed by evidence with under
+        SPARSE_SUPPORT watchers reads its exact SPARSE_CANDIDATES nearest instead (_sparse_candidates). A
+        filter that leaves at most EXACT_FILTERED titles is searched exactly over that subset, so a rare
+        genre still fills its list;
         a wider one widens the Annoy search (past the kept candidates, a live query) until the list is
         full. The index holds every served title, cold ones too, so a title without interactions has
         neighbours and is one. UnknownTitle for a title not served.
@@ -846,6 +858,10 @@ class ServedModel:
             allowed = allowed & self._evidenced
         if allowed is not None and allowed.sum() <= EXACT_FILTERED:
             hits = self._rerank(i, self._exact_candidates(i, np.flatnonzero(allowed)), n, allowed)
+        elif by_evidence and self._sparse[i]:
+            hits = self._rerank(i, self._sparse_candidates(i), n, allowed)
+            if len(hits) < n and allowed is not None:  # the filter left too few of them: search all it allows
+                hits = self._rerank(i, self._exact_candidates(i, np.flatnonzero(allowed)), n, allowed)
         else:
             ann, size = self._similar_index(by_evidence)
             want = CANDIDATES
@@ -882,6 +898,12 @@ class ServedModel:
             asked = 0
             for by_evidence in (True, False):
                 part = titles[self._by_evidence[titles] == by_evidence]
+                if by_evidence:
+                    sparse = part[self._sparse[part]]
+                    asked += sum(i not in self._sparse_kept for i in sparse.tolist())
+                    for i in sparse.tolist():
+                        self._sparse_candidates(i)
+                    part = part[~self._sparse[part]]
                 if len(part):
                     asked += self._similar_index(by_evidence)[0].keep(part.tolist())
             yield asked
@@ -906,6 +928,20 @@ class ServedModel:
                 allowed: np.ndarray | None) -> list[tuple[int, float]]:
         return rerank(i, candidates, self._popularity_of, self.rules.item_franchise_list, n,
                       one_per_franchise=True, allowed=allowed)
+
+    def _sparse_candidates(self, i: int) -> list[tuple[int, float]]:
+        """(item index, cosine) of the SPARSE_CANDIDATES titles placed by evidence nearest to item i, itself
+        among them, exactly (best first, ties by item index); kept once made (3.2 KB a title: the 5,205
+        such titles of benchmarks/bench_serve.py's model take 17 MB), as made in about 0.5 ms."""
+        kept = self._sparse_kept.get(i)
+        if kept is None:
+            rows = self._evidence_rows
+            sims = self._evidence_vectors @ self._unit_vectors[i]
+            k = min(SPARSE_CANDIDATES, len(rows) - 1)
+            top = np.argpartition(-sims, k)[: k + 1]
+            top = top[np.lexsort((rows[top], -sims[top]))]
+            kept = self._sparse_kept[i] = (rows[top].astype(np.int32), sims[top])
+        return list(zip(kept[0].tolist(), kept[1].tolist()))
 
     def _exact_candidates(self, i: int, subset: np.ndarray) -> list[tuple[int, float]]:
         """(item index, cosine) of the subset's titles nearest to item i, exactly."""
