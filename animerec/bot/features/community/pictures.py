@@ -8,8 +8,10 @@ same in Discord's dark and light themes; its corners are transparent.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,12 +20,16 @@ import numpy as np
 
 matplotlib.use("Agg")  # before anything draws; a no-op when another backend module is not loaded
 
-from matplotlib import patheffects  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib import font_manager, patheffects  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap, Normalize  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
+from matplotlib.ft2font import FT2Font  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyBboxPatch  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+from matplotlib.transforms import Bbox, offset_copy  # noqa: E402
 
 CARD = "#545a70"  # mid-tone: stands apart from Discord's dark (#313338) and light (#ffffff) backgrounds
 PANEL = "#464b5f"
@@ -36,7 +42,14 @@ PICK = "#ff8fab"
 SCORES = LinearSegmentedColormap.from_list("scores", ["#ff6b6b", "#ffd166", "#7ae582"])  # 1 red .. 10 green
 WIDTH, HEIGHT, DPI = 11.0, 5.6, 100
 RATED_LABELS = 5  # the member's highest-scored titles get names on the map
-OUTLINE = [patheffects.withStroke(linewidth=2.6, foreground="#262936")]
+HALO = 2.6  # points: the dark outline round a label's letters, so it reads over dots of any colour
+OUTLINE = [patheffects.withStroke(linewidth=HALO, foreground="#262936")]
+# Titles and member names come in Japanese too: matplotlib's own DejaVu Sans has no kana or kanji, so
+# the first of these Japanese fonts that is installed (the Docker image installs IPA Gothic) fills in,
+# glyph by glyph.
+JAPANESE_FONTS = ("IPAPGothic", "IPAexGothic", "Noto Sans CJK JP", "Noto Sans JP", "IPAGothic")
+FONTS = ("DejaVu Sans", *[name for name in JAPANESE_FONTS
+                          if name in {f.name for f in font_manager.fontManager.ttflist}][:1])
 
 
 @dataclass(frozen=True)
@@ -71,22 +84,23 @@ class TastePicture:
 def taste_png(picture: TastePicture) -> bytes:
     """The picture as PNG bytes (about 1100 x 560 pixels)."""
     fig = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, facecolor="none")
-    FigureCanvasAgg(fig)
+    renderer = FigureCanvasAgg(fig).get_renderer()  # measures text as it will be drawn
     fig.patches.append(FancyBboxPatch((0.004, 0.006), 0.992, 0.988, boxstyle="round,pad=0,rounding_size=0.02",
                                       transform=fig.transFigure, facecolor=CARD, edgecolor="none", zorder=-10))
-    fig.text(0.03, 0.935, picture.title, color=INK, fontsize=17, fontweight="bold", va="center")
+    fig.text(0.03, 0.935, _drawable(picture.title), color=INK, fontsize=17, fontweight="bold", va="center",
+             family=FONTS)
     fig.text(0.03, 0.88, picture.subtitle, color=SOFT_INK, fontsize=10.5, va="center")
     fig.text(0.03, 0.035, picture.footer, color=SOFT_INK, fontsize=8.5, va="center")
     grid = fig.add_gridspec(1, 2, width_ratios=(1.75, 1), left=0.03, right=0.975, top=0.83, bottom=0.09, wspace=0.3)
-    _map(fig.add_subplot(grid[0]), picture, fig)
-    _genres(fig.add_subplot(grid[1]), picture)
+    _map(fig.add_subplot(grid[0]), picture, fig, renderer)
+    _genres(fig.add_subplot(grid[1]), picture, fig, renderer)
     out = io.BytesIO()
     # zlib level 3: a third of the default's encoding time for a few percent more bytes.
     fig.savefig(out, format="png", dpi=DPI, facecolor="none", pil_kwargs={"compress_level": 3})
     return out.getvalue()
 
 
-def _map(ax, p: TastePicture, fig: Figure) -> None:
+def _map(ax, p: TastePicture, fig: Figure, renderer: RendererAgg) -> None:
     ax.set_facecolor(PANEL)
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -117,35 +131,41 @@ def _map(ax, p: TastePicture, fig: Figure) -> None:
     if p.place is not None:
         # Under the member's own dots, which it would otherwise hide: they gather where it sits.
         ax.scatter(*p.place, s=240, marker="D", c=MEMBER, edgecolors="#262936", linewidths=1.2, zorder=6)
-    # Labels, most important first; one that would cover another (or leave the map) is left out, but
-    # for a pick's: a star always has its name.
-    rated_labelled = sorted(scored, key=lambda r: -r.score)[:RATED_LABELS]
-    short = _shorten_apart([q.label for q in (*p.picks, *rated_labelled, *p.landmarks)])
-    labels = [(_short(p.who), *p.place, MEMBER, 10, "bold") if p.place else None,
-              ("server", *p.server_place, SERVER, 9, "bold") if p.server_place else None,
-              *((short[q.label], q.x, q.y, PICK, 8.5, "bold") for q in p.picks),
-              *((short[r.label], r.x, r.y, INK, 8, "normal") for r in rated_labelled),
-              *((short[m.label], m.x, m.y, SOFT_INK, 7.5, "normal") for m in p.landmarks)]
-    # Marks by their drawn half-width in points: a label never sits on a dot, a star, the ring or the diamond.
-    marks = [(q.x, q.y, 4.0) for q in p.rated] + [(q.x, q.y, 7.0) for q in p.picks] + \
-        [(*xy, 10.0) for xy in (p.place, p.server_place) if xy is not None]
-    _place_labels(ax, fig, [label for label in labels if label is not None], marks, must=len(p.picks) + 2,
-                  keep_clear=[SCORE_KEY] if scored else [])
     left, right, down, up = p.axis_notes
-    for text, xy, ha, va, rot in ((left, (0.01, 0.5), "left", "center", 90), (right, (0.99, 0.5), "right", "center", 90),
-                                  (down, (0.5, 0.015), "center", "bottom", 0), (up, (0.5, 0.985), "center", "top", 0)):
-        if text:
-            ax.text(*xy, text, transform=ax.transAxes, color=FAINT, fontsize=8, ha=ha, va=va, rotation=rot,
-                    style="italic", zorder=2)
-    handles = [Line2D([], [], marker="D", ls="", color=MEMBER, markersize=8, label=p.who),
+    notes = [ax.text(*xy, text, transform=ax.transAxes, color=FAINT, fontsize=8, ha=ha, va=va, rotation=rot,
+                     style="italic", zorder=2)
+             for text, xy, ha, va, rot in ((left, (0.01, 0.5), "left", "center", 90),
+                                           (right, (0.99, 0.5), "right", "center", 90),
+                                           (down, (0.5, 0.015), "center", "bottom", 0),
+                                           (up, (0.5, 0.985), "center", "top", 0)) if text]
+    who = _drawable(p.who)
+    handles = [Line2D([], [], marker="D", ls="", color=MEMBER, markersize=8, label=_short(who, 30)),
                Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor=SERVER, markersize=9,
                       markeredgewidth=2, label="the server"),
                Line2D([], [], marker="*", ls="", color=PICK, markersize=11, label="top picks"),
                Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor=INK, markersize=6,
                       label="watched, no score")]
-    legend = ax.legend(handles=handles, loc="lower left", fontsize=7.5, frameon=True, facecolor=CARD,
-                       edgecolor="none", labelcolor=INK, framealpha=0.85, borderpad=0.5, handletextpad=0.3)
+    legend = ax.legend(handles=handles, loc="lower left", frameon=True, facecolor=CARD, edgecolor="none",
+                       labelcolor=INK, framealpha=0.85, borderpad=0.5, handletextpad=0.3,
+                       prop=FontProperties(family=FONTS, size=7.5))
     legend.set_zorder(11)
+    # Labels, most important first; one that would cover another, the legend or a note (or leave the
+    # map) is left out, but for a pick's: a star always has its name. A title no installed font can
+    # spell goes unnamed too: a row of boxes would say nothing.
+    rated_labelled = sorted(scored, key=lambda r: -r.score)[:RATED_LABELS]
+    short = _shorten_apart([q.label for q in (*p.picks, *rated_labelled, *p.landmarks)])
+    labels = [(_short(who), *p.place, MEMBER, 10, "bold") if p.place and who else None,
+              ("server", *p.server_place, SERVER, 9, "bold") if p.server_place else None,
+              *((short[q.label], q.x, q.y, PICK, 8.5, "bold") for q in p.picks if _spelled(q.label)),
+              *((short[r.label], r.x, r.y, INK, 8, "normal") for r in rated_labelled if _spelled(r.label)),
+              *((short[m.label], m.x, m.y, SOFT_INK, 7.5, "normal") for m in p.landmarks if _spelled(m.label))]
+    # Marks by their drawn half-width in points: a label never sits on a dot, a star, the ring or the diamond.
+    marks = [(q.x, q.y, 4.0) for q in p.rated] + [(q.x, q.y, 7.0) for q in p.picks] + \
+        [(*xy, 10.0) for xy in (p.place, p.server_place) if xy is not None]
+    key = [Bbox([ax.transAxes.transform(SCORE_KEY[:2]), ax.transAxes.transform(SCORE_KEY[2:])])] if scored else []
+    clear = [*key, legend.get_window_extent(renderer), *(note.get_window_extent(renderer) for note in notes)]
+    _place_labels(ax, fig, renderer, [label for label in labels if label is not None], marks, must=len(p.picks) + 2,
+                  keep_clear=clear)
 
 
 # Where the score key sits, in axes fractions (left, bottom, right, top): its word, swatches and 1 / 10.
@@ -190,12 +210,12 @@ FURTHER = ((12, 11, "left", "bottom"), (12, -11, "left", "top"), (-12, 11, "righ
            (12, 0, "left", "center"), (-12, 0, "right", "center"))
 
 
-def _place_labels(ax, fig: Figure, labels: list[tuple[str, float, float, str, float, str]],
+def _place_labels(ax, fig: Figure, renderer: RendererAgg, labels: list[tuple[str, float, float, str, float, str]],
                   marks: Sequence[tuple[float, float, float]] = (), must: int = 0,
-                  keep_clear: Sequence[tuple[float, float, float, float]] = ()) -> None:
+                  keep_clear: Sequence[Bbox] = ()) -> None:
     """Each label beside its point, at the first offset where it covers no label placed before it, none
-    of the marks (x, y, half-width in points) and none of the ``keep_clear`` boxes (axes fractions: the
-    score key), and stays inside the map; left out when none fits.
+    of the marks (x, y, half-width in points) and none of the ``keep_clear`` boxes (pixels: the score
+    key, the legend, the axis notes), and stays inside the map; left out when none fits.
     The first ``must`` labels (the member, the server, the picks) also try FURTHER offsets, and at
     worst sit over a mark rather than go unnamed."""
     to_px = ax.transData.transform
@@ -204,17 +224,19 @@ def _place_labels(ax, fig: Figure, labels: list[tuple[str, float, float, str, fl
     dots = [(x - r * scale, y - r * scale, x + r * scale, y + r * scale)
             for (x, y), r in zip(to_px([(m[0], m[1]) for m in marks]) if marks else [], [m[2] for m in marks])]
     # The kept-clear boxes count as labels already placed: nothing, not even a pick's name, goes over them.
-    texts: list[tuple[float, float, float, float]] = [
-        (*ax.transAxes.transform((x0, y0)), *ax.transAxes.transform((x1, y1))) for x0, y0, x1, y1 in keep_clear]
+    texts: list[tuple[float, float, float, float]] = [(b.x0, b.y0, b.x1, b.y1) for b in keep_clear]
+    halo = HALO / 2 * scale  # the outline reaches this far past the letters
     for k, (text, x, y, colour, size, weight) in enumerate(labels):
-        w, h = len(text) * size * (0.66 if weight == "bold" else 0.6) * scale, size * 1.3 * scale
+        # Measured as drawn, not guessed from its length: a kanji or a capital is far wider than an average letter.
+        probe = Text(0, 0, text, fontsize=size, fontweight=weight, family=FONTS, figure=fig)
+        w, h = probe.get_window_extent(renderer).size
         px, py = to_px((x, y))
         spots = [*CORNERS, *FURTHER] if k < must else CORNERS
         rects = []
         for dx, dy, ha, va in spots:
             left = px + dx * scale - {"left": 0.0, "center": w / 2, "right": w}[ha]
             bottom = py + dy * scale - {"bottom": 0.0, "center": h / 2, "top": h}[va]
-            rect = (left, bottom, left + w, bottom + h)
+            rect = (left - halo, bottom - halo, left + w + halo, bottom + h + halo)
             if box.x0 <= rect[0] and rect[2] <= box.x1 and box.y0 <= rect[1] and rect[3] <= box.y1:
                 rects.append((rect, (dx, dy, ha, va)))
         free = [(rect, spot) for rect, spot in rects if not any(_overlap(rect, t) for t in texts)]
@@ -225,19 +247,31 @@ def _place_labels(ax, fig: Figure, labels: list[tuple[str, float, float, str, fl
         rect, (dx, dy, ha, va) = chosen
         texts.append(rect)
         ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, color=colour,
-                    fontsize=size, fontweight=weight, zorder=10, path_effects=OUTLINE)
+                    fontsize=size, fontweight=weight, family=FONTS, zorder=10, path_effects=OUTLINE)
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+def _columns(text: str) -> int:
+    """How wide a name reads, in Latin letters: a kana or kanji takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _cut(text: str, columns: int) -> str:
+    """The longest start of ``text`` that is at most ``columns`` wide."""
+    while _columns(text) > columns:
+        text = text[:-1]
+    return text.rstrip()
+
+
 def _short(name: str, limit: int = 30) -> str:
-    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+    return name if _columns(name) <= limit else _cut(name, limit - 1) + "…"
 
 
 def _shorten_apart(names: Sequence[str], limit: int = 30) -> dict[str, str]:
-    """name -> label of at most ``limit`` characters, two names never the same label: where two cut
+    """name -> label of at most ``limit`` columns, two names never the same label: where two cut
     to one ("Code Geass: Hangyaku no Lelou…" for both seasons), each keeps the end that tells it apart
     ("Code Geass: Hangyaku no Le… R2")."""
     out = {name: _short(name, limit) for name in names}
@@ -250,16 +284,37 @@ def _shorten_apart(names: Sequence[str], limit: int = 30) -> dict[str, str]:
         common = len(os.path.commonprefix(group))
         for name in group:
             tail = name[common:][-(limit // 3):].strip()
-            if tail and len(name) > limit:
-                out[name] = name[: limit - len(tail) - 2].rstrip() + "… " + tail
+            if tail and _columns(name) > limit:
+                out[name] = _cut(name, limit - _columns(tail) - 2) + "… " + tail
     return out
 
 
-def _genres(ax, p: TastePicture) -> None:
+@functools.cache
+def _glyphs() -> frozenset[int]:
+    """Every character some font of FONTS can draw."""
+    paths = {font_manager.findfont(FontProperties(family=name)) for name in FONTS}
+    return frozenset(code for path in paths for code in FT2Font(path).get_charmap())
+
+
+def _spelled(text: str) -> bool:
+    """Whether some font of FONTS draws every character of ``text`` (not kana where no Japanese font
+    is installed), rather than a box."""
+    glyphs = _glyphs()
+    return all(ord(c) in glyphs for c in text if not c.isspace())
+
+
+def _drawable(text: str) -> str:
+    """A member's name without the symbols no font of FONTS has (an emoji: a box says nothing). Its
+    letters stay even then: boxes still show that a name is there, where nothing would be left."""
+    return " ".join("".join(c for c in text if _spelled(c) or unicodedata.category(c)[0] in "LN").split())
+
+
+def _genres(ax, p: TastePicture, fig: Figure, renderer: RendererAgg) -> None:
     ax.set_facecolor(PANEL)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_title("Genres liked", color=INK, fontsize=11, loc="left", pad=6)
+    # A row above the panel for the key below the title: beside it, a long name ran into the title.
+    ax.set_title("Genres liked", color=INK, fontsize=11, loc="left", pad=19 if p.genres else 6)
     if not p.genres:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -269,21 +324,29 @@ def _genres(ax, p: TastePicture) -> None:
     rows = list(range(len(p.genres)))[::-1]
     height = 0.38
     ax.barh([r + height / 2 for r in rows], [100 * s for s in p.member_shares], height=height, color=MEMBER,
-            label=_short(p.who, 20))
+            label=_short(_drawable(p.who), 20))
     ax.barh([r - height / 2 for r in rows], [100 * s for s in p.server_shares], height=height, color=SERVER,
             label="the server")
+    # Shares a few points past their bar's end, genre names a few points before the bars' zero.
+    after = offset_copy(ax.transData, fig, x=3, units="points")
+    before = offset_copy(ax.transData, fig, x=-4, units="points")
     for r, mine, theirs in zip(rows, p.member_shares, p.server_shares):
-        ax.text(100 * mine + 1, r + height / 2, f"{mine:.0%}", color=INK, fontsize=7.5, va="center")
-        ax.text(100 * theirs + 1, r - height / 2, f"{theirs:.0%}", color=SOFT_INK, fontsize=7.5, va="center")
+        ax.text(100 * mine, r + height / 2, f"{mine:.0%}", color=INK, fontsize=7.5, va="center", transform=after)
+        ax.text(100 * theirs, r - height / 2, f"{theirs:.0%}", color=SOFT_INK, fontsize=7.5, va="center",
+                transform=after)
     ax.set_yticks([])
     ax.set_xticks([])
+    names = [ax.text(0, r, _short(genre, 16), color=INK, fontsize=9, ha="right", va="center", transform=before)
+             for r, genre in zip(rows, p.genres)]
+    # The panel's left part holds the names: as wide a share of it as the widest name needs, with its
+    # 4 points' gap on either side, so none runs out of the panel ("Award Winning" did, at a fixed share).
+    widest = max(name.get_window_extent(renderer).width for name in names)
+    room = (widest + 8 * fig.dpi / 72) / ax.get_window_extent().width
     top = max([*p.member_shares, *p.server_shares, 0.1]) * 100
-    ax.set_xlim(-top * 0.5, top * 1.2)  # the left part holds the genre names
+    ax.set_xlim(-top * 1.2 * room / (1 - room), top * 1.2)
     ax.set_ylim(-0.7, len(rows) - 0.3)
-    for r, genre in zip(rows, p.genres):
-        ax.text(-top * 0.03, r, _short(genre, 16), color=INK, fontsize=9, ha="right", va="center")
     for x in range(0, int(top) + 1, 10 if top < 60 else 20):
         ax.axvline(x, color=CARD, linewidth=0.8, zorder=0)
         ax.text(x, -0.62, f"{x}%", color=SOFT_INK, fontsize=7.5, ha="center", va="bottom")
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=8, frameon=False, labelcolor=INK,
-              borderaxespad=0.2, handlelength=1.2, columnspacing=1.0)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False, labelcolor=INK,
+              borderaxespad=0.2, handlelength=1.2, columnspacing=1.0, prop=FontProperties(family=FONTS, size=8))

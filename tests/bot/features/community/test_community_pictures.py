@@ -1,13 +1,15 @@
 """features/community/pictures.py: /taste's picture renders to a valid, small PNG, in threads side by side,
-without pyplot, on a card readable in Discord's dark and light themes."""
+without pyplot, on a card readable in Discord's dark and light themes, its labels inside it and apart."""
 
 import io
+import itertools
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.transforms import Bbox
 from PIL import Image
 
 from animerec.bot.features.community import pictures
@@ -168,3 +170,81 @@ def test_no_label_covers_the_score_key(monkeypatch):
             note.get_text()
         placed_in_corner += note.get_text().startswith("Corner")
     assert placed_in_corner  # the corner's titles are named where there is room, not dropped wholesale
+
+
+# Real titles as the catalog names them: long romaji, and Japanese ones (a kanji is twice a letter's width).
+LONG_TITLES = ("Shingeki no Kyojin: The Final Season Part 2", "Kaguya-sama wa Kokurasetai: Ultra Romantic",
+               "Yahari Ore no Seishun Love Comedy wa Machigatteiru. Kan", "Kimetsu no Yaiba: Yuukaku-hen")
+JAPANESE_TITLES = ("劇場版プリパラ み～んなでかがやけ！キラリン☆スターライブ！",
+                   "スーパーダンガンロンパ2.5 狛枝凪斗と世界の破壊者", "ガールズ&パンツァー 最終章 第1話",
+                   "神様はじめました「神様、幸せになる」")
+
+
+def _drawn(monkeypatch, picture: TastePicture) -> dict[str, Bbox]:
+    """The map's labels as drawn, by text, with their extents in pixels, once each is checked to lie
+    inside the picture and to cover neither another label nor the legend."""
+    notes = []
+    original = Axes.annotate
+
+    def spy(self, text, xy, *args, **kwargs):
+        notes.append(original(self, text, xy, *args, **kwargs))
+        return notes[-1]
+
+    monkeypatch.setattr(Axes, "annotate", spy)
+    taste_png(picture)
+    fig = notes[0].figure
+    renderer = fig.canvas.get_renderer()
+    extents = {note.get_text(): note.get_window_extent(renderer) for note in notes}
+    legend = fig.axes[0].get_legend().get_window_extent(renderer)
+    for text, extent in extents.items():
+        assert fig.bbox.x0 <= extent.x0 and extent.x1 <= fig.bbox.x1, (text, extent)
+        assert fig.bbox.y0 <= extent.y0 and extent.y1 <= fig.bbox.y1, (text, extent)
+        assert not extent.overlaps(legend), text
+    for (a, box_a), (b, box_b) in itertools.combinations(extents.items(), 2):
+        assert not box_a.overlaps(box_b), (a, b)
+    return extents
+
+
+def _frame_corners(picture: TastePicture) -> tuple[float, float, float, float]:
+    xs, ys = zip(*picture.catalog)
+    (x0, x1), (y0, y1) = np.percentile(xs, [0.5, 99.5]), np.percentile(ys, [0.5, 99.5])
+    return x0, x1, y0, y1
+
+
+def test_long_labels_at_the_maps_corners_stay_inside_the_picture(monkeypatch):
+    base = planted()
+    x0, x1, y0, y1 = _frame_corners(base)
+    corners = [Point(t, x, y, score=10.0) for t, (x, y) in zip(LONG_TITLES, ((x0, y1), (x1, y0), (x0, y0), (x1, y1)))]
+    # Top middle, beside the score key: the only room is to the left, narrower than the title.
+    wide = Point(JAPANESE_TITLES[0], (x0 + x1) / 2, y1, score=10.0)
+    picks = [Point(t, x, (y0 + y1) / 2) for t, x in zip(JAPANESE_TITLES[1:3], (x0, x1))]
+    extents = _drawn(monkeypatch, TastePicture(**{**base.__dict__, "rated": [*corners, wide], "picks": picks,
+                                                  "landmarks": []}))
+    # Measured, not guessed from their length, the labels keep off the legend (the bottom left title went
+    # under it) and inside the picture (a Japanese title, twice as wide as its length said, ran off it).
+    # The corners the legend and the score key leave free have their titles named.
+    assert any(t.startswith("Shingeki no Kyojin") for t in extents)
+    assert any(t.startswith("Kaguya-sama") for t in extents)
+
+
+def test_crowded_labels_cover_neither_each_other_nor_the_legend(monkeypatch):
+    base = planted()
+    x0, x1, y0, y1 = _frame_corners(base)
+    # The member's titles crowd the map's lower left, above the legend, with the picks among them.
+    at = (x0 + 0.3 * (x1 - x0), y0 + 0.3 * (y1 - y0))
+    titles = LONG_TITLES + JAPANESE_TITLES
+    crowd = [Point(t, at[0] + 0.5 * np.cos(i), at[1] + 0.4 * np.sin(i), score=10.0 - i % 3)
+             for i, t in enumerate(titles)]
+    picks = [Point(t, at[0] + 0.3 * i - 0.3, at[1] - 0.2) for i, t in enumerate(("Violet Evergarden Movie",
+                                                                                 *JAPANESE_TITLES[2:]))]
+    extents = _drawn(monkeypatch, TastePicture(
+        **{**base.__dict__, "rated": crowd, "picks": picks, "place": at, "server_place": (at[0] + 0.2, at[1] + 0.1),
+           "landmarks": [Point(t, at[0] - 0.2 * i, at[1] + 0.3) for i, t in enumerate(LONG_TITLES)]}))
+    assert {"alice", "server", "Violet Evergarden Movie"} <= set(extents) and len(extents) >= 5
+
+
+def test_names_are_cut_to_their_width_and_an_emoji_is_left_out():
+    # 30 characters, as wide as 58 letters: cut to half the length a romaji title keeps.
+    assert pictures._short(JAPANESE_TITLES[0]) == "劇場版プリパラ み～んなでかが…"
+    assert pictures._short(LONG_TITLES[0]) == "Shingeki no Kyojin: The Final…"
+    assert pictures._drawable("Rem 💙 fan") == "Rem fan"  # no font has it: it would draw as a box
