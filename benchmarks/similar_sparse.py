@@ -3,7 +3,10 @@ SPARSE_CANDIDATES nearest re-ranked (ServedModel._sparse_candidates), beside Ann
 held-out splits: co-watch precision@10, genre overlap and obscure share (docs/evaluation.md's /similar
 figures), over every query as the bars read them and over the queries with little support alone.
 
-    python benchmarks/similar_sparse.py [--seeds 1 2] [--cache /tmp/tune-ranking]
+    python benchmarks/similar_sparse.py [--seeds 1 2] [--supports 20] [--cache /tmp/tune-ranking]
+
+``--supports``: the SPARSE_SUPPORT values to serve with (0: none, Annoy's CANDIDATES for every title, as
+before); the queries with little support are those under the largest given (or under SPARSE_SUPPORT).
 
 The model of each seed is the one benchmarks/tune_ranking.py trains and caches.
 """
@@ -27,6 +30,7 @@ from animerec.recsys.serving.served import ServedModel
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--supports", type=float, nargs="+", default=[0, SPARSE_SUPPORT])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/tune-ranking"))
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -35,12 +39,14 @@ def main() -> None:
     for seed in args.seeds:
         train, test, model = fitted(seed, args.cache, catalog, {})
         served = ServedModel(model, catalog)
-        sparse = model.item_ids[model.item_popularity < SPARSE_SUPPORT]
-        sparse_flags = served._sparse.copy()
-        print(f"seed {seed}: {len(sparse)} of {model.n_items} trained titles under {SPARSE_SUPPORT} watchers")
-        for name, flags in (("Annoy's 100 (before)", np.zeros_like(sparse_flags)), ("exact 400 (served)", sparse_flags)):
-            served._sparse = flags
-            for queries, known in (("every query", model.item_ids), ("little support", sparse)):
+        support = np.array(served._popularity_of)
+        widest = max(args.supports)
+        sparse = model.item_ids[model.item_popularity < widest]
+        print(f"seed {seed}: {len(sparse)} of {model.n_items} trained titles under {widest:g} watchers")
+        for threshold in args.supports:
+            served._sparse = support < threshold
+            name = f"exact 400 under {threshold:g}" if threshold else "Annoy's 100 for all"
+            for queries, known in (("every query", model.item_ids), (f"under {widest:g}", sparse)):
                 f = similar_figures(ev.served_neighbours(served), test, catalog, served.franchises, known=known,
                                     seed=seed, per_interaction=ev.SIMILAR_QUERIES)
                 print(f"  {name:22s} {queries:15s} ({f['queries']:5d} queries): co-watch precision "
