@@ -44,7 +44,7 @@ def main() -> None:
         sparse = model.item_ids[model.item_popularity < widest]
         print(f"seed {seed}: {len(sparse)} of {model.n_items} trained titles under {widest:g} watchers")
         for threshold in args.supports:
-            served._sparse = support < threshold
+            served._exact_similar = served._evidenced & (support < threshold)
             name = f"exact 400 under {threshold:g}" if threshold else "Annoy's 100 for all"
             for queries, known in (("every query", model.item_ids), (f"under {widest:g}", sparse)):
                 f = similar_figures(ev.served_neighbours(served), test, catalog, served.franchises, known=known,

@@ -79,13 +79,13 @@ def rate_embed(result: RateResult) -> discord.Embed:
     if result.score_kept:
         embed.add_field(name="Your score", inline=False,
                         value=f"{describe_score(result.rating)}, kept: a score already says you watched it. "
-                              "To have it watched without a score, /unrate it first.")
-        return fit(embed)
-    embed.add_field(name="Your score", value=describe_score(result.rating))
-    predicted = f"{result.predicted:.1f}/10" if result.predicted is not None else "— (model warming up)"
-    embed.add_field(name="I had predicted", value=predicted)
-    if result.previous is not None:
-        embed.add_field(name="Before", value=describe_score(result.previous))
+                              "To have it watched without a score, /unrate it, then /rate it watched.")
+    else:
+        embed.add_field(name="Your score", value=describe_score(result.rating))
+        predicted = f"{result.predicted:.1f}/10" if result.predicted is not None else "— (model warming up)"
+        embed.add_field(name="I had predicted", value=predicted)
+        if result.previous is not None:
+            embed.add_field(name="Before", value=describe_score(result.previous))
     if result.alternatives:
         others = "; ".join(result.alternatives)
         embed.add_field(name="Not this one?", inline=False,
@@ -158,11 +158,13 @@ def pick_reason(pick: RecommendedTitle) -> str:
 def empty_picks(recs: Recommendations) -> str:
     """What a list with no picks says: why, as far as the request tells."""
     if recs.later:
-        return "No more good matches" + (" with these filters." if recs.filtered else ": rate more titles for more.")
+        return "No more good matches" + (" with these options." if recs.filtered else
+                                         ". Rate a few more titles and ask again.")
     if recs.filtered:
-        return ("No good matches with these filters: what fits them you have rated, or I predict it below your "
-                "usual score. Try another genre or type.")
-    return "No good matches: I predict every title you haven't rated below your usual score. Rate more for more."
+        return ("No good matches with these options: what fits them you have rated, or I predict it below your "
+                "usual score. Try wider ones.")
+    return ("No good matches: I predict every title you haven't rated below your usual score. Rate a few more "
+            "titles and ask again.")
 
 
 def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> discord.Embed:
@@ -174,7 +176,7 @@ def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> di
         embed.description = empty_picks(recs)
     elif recs.short:
         embed.description = (f"Only {len(recs.picks)} good match{'es' if len(recs.picks) > 1 else ''}"
-                             f"{' with these filters' if recs.filtered else ''}: the rest would be predicted below "
+                             f"{' with these options' if recs.filtered else ''}: the rest would be predicted below "
                              "your usual score.")
     for rank, pick in enumerate(recs.picks, 1):
         value = f"Match **{pick.match:.0%}** · {anime_line(pick.anime)}\n{pick_reason(pick)}"

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import os
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +19,7 @@ from animerec.recsys.lifecycle.refresh import AniListSource, Source, SourceError
 
 log = logging.getLogger(__name__)
 
-# Titles members rated that the catalog lacks, asked of the source per refresh, the most rated first: each
+# Titles members rated that the catalog lacks, asked of the source per refresh (CatalogRefresh.asked): each
 # member keeps up to MAX_UNKNOWN_KEPT of them, and a server of thousands could name more than a weekly refresh
 # should ask a rate-limited API for (AniList: 50 a page, 90 pages a minute at best). The rest wait for the
 # next refresh; those it found leave the list.
@@ -53,11 +53,13 @@ class CatalogRefresh:
     """One refresh at a time; `use` swaps a newly published catalog in (the service's use_catalog)."""
 
     def __init__(self, overlay_dir: Path, use: Callable[[Catalog], Awaitable[None]],
-                 wanted_ids: Callable[[], Awaitable[set[int]]], source: Callable[[], Source] = AniListSource) -> None:
+                 wanted_ids: Callable[[], Awaitable[Mapping[int, int]]],
+                 source: Callable[[], Source] = AniListSource) -> None:
         self.overlay_dir = Path(overlay_dir)
         self.use = use
-        self.wanted_ids = wanted_ids
+        self.wanted_ids = wanted_ids  # the titles members rated that the catalog lacks, with their raters
         self.source = source
+        self._missed: dict[int, int] = {}  # wanted ids by the refreshes in a row that asked and did not find them
         self._lock = asyncio.Lock()
         self._bundled_newest: str | None = None
         self.currency = Currency(None, None)
@@ -109,7 +111,7 @@ class CatalogRefresh:
         """Fetch, publish and swap in; with the source or the result unusable, log one line and change
         nothing (None)."""
         async with self._lock:
-            wanted = await self.wanted_ids()
+            wanted = self.asked(await self.wanted_ids())
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-refresh",
                                     initializer=_low_priority) as pool:
                 loop = asyncio.get_running_loop()
@@ -118,12 +120,26 @@ class CatalogRefresh:
                 except (SourceError, overlay.OverlayError) as exc:
                     log.warning("catalog refresh failed, catalog unchanged: %s", exc)
                     return None
+                found = set(result.added)
+                for a in wanted:
+                    if a in found:
+                        self._missed.pop(a, None)
+                    else:
+                        self._missed[a] = self._missed.get(a, 0) + 1
                 catalog = await loop.run_in_executor(pool, overlay.load_catalog, self.overlay_dir)
                 self.currency = await loop.run_in_executor(pool, self._currency)
                 self.version = await loop.run_in_executor(pool, self._published_version)
             await self.use(catalog)
             log.info("%s; now serving %d titles", result.summary(), len(catalog))
             return result
+
+    def asked(self, raters: Mapping[int, int]) -> set[int]:
+        """Of the wanted ids (with their raters), the WANTED_PER_REFRESH a refresh asks for: those the fewest
+        refreshes in a row asked for in vain first (an id the source does not know, or a made-up one in an
+        export, would otherwise hold its place for good), then the most rated, then the lowest id. The
+        count of misses lives as long as the process."""
+        order = sorted(raters, key=lambda a: (self._missed.get(a, 0), -raters[a], a))
+        return set(order[:WANTED_PER_REFRESH])
 
     def _update(self, wanted: set[int]) -> UpdateResult:
         return update_catalog(self.overlay_dir, self.source(), wanted_ids=wanted)

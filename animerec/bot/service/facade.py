@@ -12,7 +12,7 @@ from animerec.bot.features.recommend.service import Picks
 from animerec.bot.features.seasonal.service import Seasonal
 from animerec.bot.features.similar.service import Similar
 from animerec.bot.features.watchparty.service import WatchParties
-from animerec.bot.models.catalog import WANTED_PER_REFRESH, CatalogRefresh
+from animerec.bot.models.catalog import CatalogRefresh
 from animerec.bot.models.holder import FIRST_TRAINING_RETRY_DELAYS, ModelHolder
 from animerec.bot.service.results import Stats
 from animerec.bot.service.stats import gather_stats
@@ -62,12 +62,10 @@ class Service:
         self.titles.franchises = self.models.franchises
         self.community.genres_of = {a.anime_id: a.genres for a in catalog}
 
-    async def _wanted_ids(self) -> set[int]:
-        """Titles members rated (imported) that the catalog lacks, for the refresh to fetch: the
-        WANTED_PER_REFRESH most rated (by fewest id among as many raters)."""
-        raters = await self.store.raters_per_title()
-        lacking = sorted((a for a in raters if a not in self.catalog), key=lambda a: (-raters[a], a))
-        return set(lacking[:WANTED_PER_REFRESH])
+    async def _wanted_ids(self) -> dict[int, int]:
+        """Titles members rated (imported) that the catalog lacks, with how many rated each: the refresh
+        fetches them (CatalogRefresh.asked)."""
+        return {a: n for a, n in (await self.store.raters_per_title()).items() if a not in self.catalog}
 
     async def close(self) -> None:
         await self.models.close()

@@ -86,8 +86,8 @@ class Recommendations:
     seen_these: list[Anime] = field(default_factory=list)  # earlier entries of their series: rate, not watch
     requested: int = 0
     new_since: date | None = None  # /recommend new: only titles first aired since this day
-    filtered: bool = False  # asked with a genre, type or new: what an empty list says
-    later: bool = False  # a later page, or the list after a dismissal: "no more", not "none"
+    filtered: bool = False  # asked with a genre, type, new or discover: what a short or empty list says
+    later: bool = False  # a later page, or a list leaving out titles already shown: "no more", not "none"
 
     @property
     def short(self) -> bool:

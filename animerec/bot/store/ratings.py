@@ -15,8 +15,15 @@ from animerec.bot.store.tables import Tables, now
 from animerec.recsys.data import WATCHED
 from animerec.recsys.lifecycle.meta import INTERACTION_COLUMNS
 
-# In upsert_ratings' conflict clause: the stored row is a score and the new one says only watched.
+# In upsert_ratings' conflict clause: the stored row is a score and the new one says only watched
+# (keeps_score, in SQL).
 SCORE_KEPT = f"excluded.rating = {WATCHED} AND ratings.rating > 0"
+
+
+def keeps_score(new: float, stored: float | None) -> bool:
+    """Whether upsert_ratings keeps the score ``stored`` when asked to store ``new``: a watched mark
+    never replaces a score."""
+    return new == WATCHED and stored is not None and stored > 0
 RATERS_BATCH = 500  # titles per query of raters_of: far below any database's parameter limit
 
 

@@ -170,7 +170,8 @@ class FanRules:
         self._aside_of = [t in ASIDE_TYPES and not any_type for t in types]
         # Where a member new to an item's work starts: its entry point (the item itself when the entry
         # point is not in the model), -1 when that is no series, film or OVA (a lone special).
-        start = np.where((entry >= 0) & (ENTRY_POINT not in self.without), entry, np.arange(n))
+        known_start = (entry >= 0) & (ENTRY_POINT not in self.without)
+        start = np.where(known_start, entry, np.arange(n))
         new_target = np.where(self.pickable[start], start, -1)
         # Python lists of per-item facts for the per-candidate loops: indexing a list costs a fraction
         # of a numpy scalar access, which adds up on the /recommend and /similar paths.
@@ -180,6 +181,7 @@ class FanRules:
         self._continuable_of = continuable.tolist()
         self.entry_points = new_target  # item index -> entry_point(i), for many items at once
         self._new_target_of = new_target.tolist()
+        self._known_start_of = known_start.tolist()  # can_go_to
         # The title space of a member's given titles: the served titles (positions 0..n-1 are item indices),
         # then the catalog's and the work graph's titles the model does not serve (added to the catalog since
         # training): a member who rated one of those has still started its work and seen what comes before it.
@@ -310,8 +312,10 @@ class FanRules:
     def can_go_to(self, i: int, given: Given) -> bool:
         """Whether a member can be sent to item i: can_continue when they started its work; else only
         its entry point, where someone new to the work starts. An entry with nothing before it in its work
-        (Attack on Titan's Kuinaki Sentaku, an OVA joined to the work by its numbering) is no start of it."""
-        if self._work_of[i] in given.started:
+        (Attack on Titan's Kuinaki Sentaku, an OVA joined to the work by its numbering) is no start of it.
+        Where the work's entry point is not served (a catalog refresh added it since training), can_continue
+        still holds them to what comes first."""
+        if self._work_of[i] in given.started or not self._known_start_of[i]:
             return self.can_continue(i, given)
         return self._new_target_of[i] == i
 

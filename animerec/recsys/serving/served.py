@@ -224,8 +224,9 @@ class ServedModel:
     """A served model with the catalog and franchise graph it is shown through.
 
     Built once per model (a hot swap builds a new one); every method is read-only but for the coverage
-    rows it keeps (_KeptRows, which locks around each look-up and store), so requests may run in threads
-    side by side.
+    rows it keeps (_KeptRows, which locks around each look-up and store) and the exact /similar candidates
+    it keeps on the model (_sparse_candidates: each stored whole in one dict assignment; two threads making
+    one at once make the same), so requests may run in threads side by side.
     """
 
     def __init__(self, model: Recommender, catalog: Catalog, franchises: Franchises | None = None) -> None:
@@ -246,7 +247,6 @@ class ServedModel:
         per_member = float(model.item_popularity.sum()) / max(float(trained.sum()), 1.0)
         support = np.concatenate([model.item_popularity, members[self.n_trained:] * per_member])
         self._popularity_of = support.tolist()  # a list: rerank indexes it per candidate
-        self._sparse = support < SPARSE_SUPPORT  # /similar of such a title placed by evidence: _sparse_candidates
         self._prior = support / (support + SUPPORT_K)  # rerank's support prior, for _sparse_candidates' order
         self._sparse_kept = model.similar_exact_kept
         self._unit_vectors = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
@@ -255,6 +255,8 @@ class ServedModel:
         self._evidenced = model.similar_evidenced()
         self._n_evidenced = int(self._evidenced.sum())
         self._evidence_rows = np.flatnonzero(self._evidenced)
+        # Placed by evidence, with little support: /similar reads _sparse_candidates.
+        self._exact_similar = self._evidenced & (support < SPARSE_SUPPORT)
         self._evidence_vectors = np.ascontiguousarray(self._unit_vectors[self._evidence_rows])
         # The titles whose /similar searches that index: none when it would hold every title.
         self._by_evidence = self._evidenced if self._n_evidenced < self.n_items else np.zeros(self.n_items, bool)
@@ -860,7 +862,7 @@ class ServedModel:
             allowed = allowed & self._evidenced
         if allowed is not None and allowed.sum() <= EXACT_FILTERED:
             hits = self._rerank(i, self._exact_candidates(i, np.flatnonzero(allowed)), n, allowed)
-        elif by_evidence and self._sparse[i]:
+        elif self._exact_similar[i] and not guesses:
             candidates = self._sparse_candidates(i)
             # Best rerank score first: the first CANDIDATES hold the list unless filters pass over many.
             hits = self._rerank(i, candidates[:CANDIDATES], n, allowed)
@@ -902,14 +904,13 @@ class ServedModel:
         for start in range(0, self.n_items, step):
             titles = self._most_watched[start: start + step]
             asked = 0
+            exact = self._exact_similar[titles]
+            asked += sum(i not in self._sparse_kept for i in titles[exact].tolist())
+            for i in titles[exact].tolist():
+                self._sparse_candidates(i)
+            titles = titles[~exact]
             for by_evidence in (True, False):
                 part = titles[self._by_evidence[titles] == by_evidence]
-                if by_evidence:
-                    sparse = part[self._sparse[part]]
-                    asked += sum(i not in self._sparse_kept for i in sparse.tolist())
-                    for i in sparse.tolist():
-                        self._sparse_candidates(i)
-                    part = part[~self._sparse[part]]
                 if len(part):
                     asked += self._similar_index(by_evidence)[0].keep(part.tolist())
             yield asked

@@ -95,7 +95,7 @@ def test_a_reason_names_a_title_of_another_franchise_with_its_english_name_and_i
 def test_a_short_list_says_so_and_each_pick_shows_its_match_and_series():
     recs = Recommendations([RecommendedTitle(STEINS, 9.0, 0.83, more_in_series=2)], requested=5, filtered=True)
     embed = render.recommend_embed(recs)
-    assert embed.description.startswith("Only 1 good match with these filters")
+    assert embed.description.startswith("Only 1 good match with these options")
     assert render.recommend_embed(replace(recs, filtered=False)).description.startswith("Only 1 good match: the rest")
     [field] = embed.fields
     assert field.name == "1. Steins;Gate"
@@ -106,9 +106,9 @@ def test_a_short_list_says_so_and_each_pick_shows_its_match_and_series():
 
 @pytest.mark.parametrize("filtered, later, says", [
     (False, False, "No good matches: I predict every title you haven't rated below your usual score"),
-    (True, False, "No good matches with these filters: what fits them you have rated, or I predict it below"),
-    (False, True, "No more good matches: rate more titles for more."),
-    (True, True, "No more good matches with these filters."),
+    (True, False, "No good matches with these options: what fits them you have rated, or I predict it below"),
+    (False, True, "No more good matches. Rate a few more titles and ask again."),
+    (True, True, "No more good matches with these options."),
 ])
 def test_an_empty_list_says_why_as_the_request_tells(filtered, later, says):
     recs = Recommendations([], requested=5, filtered=filtered, later=later)
@@ -224,3 +224,13 @@ def test_a_title_is_headed_by_its_name_and_its_english_one_where_they_differ():
     assert rated.description == f"**{both}** — 10/10"
     because = RecommendedTitle(STEINS, 9.0, 0.8, False, Because(FRIEREN, 10.0))
     assert render.pick_reason(because) == f"Because you rated {both} 10/10"
+
+
+def test_a_kept_score_is_said_and_other_entries_the_name_fits_are_still_offered():
+    """Marked watched over a score: the score stands, how to drop it is said, and where the typed name fits
+    other entries they are offered as on any /rate (the member may have meant the one not yet marked)."""
+    kept = RateResult(FRIEREN, 8.0, 8.0, 9.1, ("Sousou no Frieren 2nd Season (2026)",), score_kept=True)
+    fields = {f.name: f.value for f in render.rate_embed(kept).fields}
+    assert fields["Your score"].startswith("8/10, kept: a score already says you watched it.")
+    assert "Sousou no Frieren 2nd Season (2026)" in fields["Not this one?"]
+    assert "I had predicted" not in fields and "Before" not in fields

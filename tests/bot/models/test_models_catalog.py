@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from anilist_fixtures import NEW_TV, media, page, write
 
+from animerec.bot.models import catalog as models_catalog
 from animerec.bot.models.catalog import Currency
-from animerec.bot.service import Service, facade
+from animerec.bot.service import Service
 from animerec.bot.store import Store
 from animerec.recsys.lifecycle.refresh import AniListClient, AniListSource, FileSource
 from botkit import ALICE, BOB, CAROL, STEINS_GATE, mal_export
@@ -58,7 +59,7 @@ async def test_an_imported_unknown_title_is_kept_then_counts_after_a_refresh(dat
         assert (report.added, report.unknown) == (2, 1)
         listed = await service.ratings.of(ALICE)
         assert [r.anime.anime_id for r in listed.items] == [STEINS_GATE] and listed.pending == 1
-        assert await service._wanted_ids() == {NEW_TV}
+        assert await service._wanted_ids() == {NEW_TV: 1}
 
         served_before = service.models.served()
         result = await service.catalog_refresh.refresh()
@@ -78,19 +79,28 @@ async def test_an_imported_unknown_title_is_kept_then_counts_after_a_refresh(dat
         await service.close()
 
 
-async def test_a_refresh_asks_for_the_most_rated_unknown_titles_first(data_dir, catalog, monkeypatch):
-    """Unknown titles are asked for by how many members rated them, the fewest ids first among equals,
-    up to the cap per refresh; known titles are never asked for."""
-    monkeypatch.setattr(facade, "WANTED_PER_REFRESH", 3)
-    service = await open_service(data_dir, catalog, refused_source)
+async def test_a_refresh_asks_for_the_most_rated_unknown_titles_and_then_those_not_missed(data_dir, catalog,
+                                                                                         tmp_path, monkeypatch):
+    """Unknown titles are asked for up to the cap per refresh: the most rated first (the lowest id among
+    equals), except that ids a refresh asked for in vain wait behind the others; known titles never."""
+    monkeypatch.setattr(models_catalog, "WANTED_PER_REFRESH", 2)
+    answers = write(tmp_path / "answers.json", page(media(NEW_TV, "Kessoku no Hoshi", year=2025, season="SUMMER")))
+    service = await open_service(data_dir, catalog, lambda: FileSource(answers))
+    asked: list[set[int]] = []
+    update = service.catalog_refresh._update
+    monkeypatch.setattr(service.catalog_refresh, "_update", lambda wanted: (asked.append(wanted), update(wanted))[1])
     try:
-        unknown = [990_001, 990_002, 990_003, 990_004]
-        await service.store.upsert_ratings(ALICE, {STEINS_GATE: 9.0, **{a: 7.0 for a in unknown}})
-        await service.store.upsert_ratings(BOB, {STEINS_GATE: 8.0, 990_004: 5.0, 990_003: 6.0})
-        await service.store.upsert_ratings(CAROL, {990_004: -1.0})
-        assert await service.store.raters_per_title() == {STEINS_GATE: 2, 990_001: 1, 990_002: 1, 990_003: 2,
-                                                          990_004: 3}
-        assert await service._wanted_ids() == {990_004, 990_003, 990_001}
+        made_up = [990_001, 990_002, 990_003]
+        await service.store.upsert_ratings(ALICE, {STEINS_GATE: 9.0, **{a: 7.0 for a in made_up}})
+        await service.store.upsert_ratings(BOB, {STEINS_GATE: 8.0, 990_003: 6.0, 990_002: 6.0})
+        await service.store.upsert_ratings(CAROL, {990_003: -1.0})
+        assert await service.store.raters_per_title() == {STEINS_GATE: 2, 990_001: 1, 990_002: 2, 990_003: 3}
+        assert await service._wanted_ids() == {990_001: 1, 990_002: 2, 990_003: 3}
+        for _ in range(3):  # the source knows none of them
+            assert await service.catalog_refresh.refresh() is not None
+        # The two most rated, both missed; then the one never asked before the most rated of those; then the
+        # twice-missed 990_003 waits behind the two missed once.
+        assert asked == [{990_003, 990_002}, {990_001, 990_003}, {990_002, 990_001}]
     finally:
         await service.close()
 

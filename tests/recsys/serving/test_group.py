@@ -1,8 +1,12 @@
 """/watchparty (animerec.recsys.serving.group): the strategies, and the fan rules held for every member at once."""
 
 import numpy as np
+import pandas as pd
 import pytest
+from recsys.conftest import PLANTED_DATES, PLANTED_RELATIONS
 
+from animerec.recsys.catalog.catalog import Anime, Catalog
+from animerec.recsys.catalog.franchise import Franchises, TitleInfo
 from animerec.recsys.serving.group import STRATEGIES, combine, group_picks
 from animerec.recsys.serving.served import ServedModel
 
@@ -95,3 +99,24 @@ def test_a_work_only_some_members_started_offers_the_others_nothing_but_its_star
     assert together and not together & {1010, 1011, 1017}
     both = {p.anime_id for p in group_picks(served, [fan, {1010: 8, 1013: 9}], 10, strategy=strategy)}
     assert both & {1011, 1017}  # both started it: the work has its slot again
+
+
+def test_a_work_whose_start_is_not_served_holds_a_newcomer_to_what_comes_first(board_model, plant):
+    # 1099, a TV series before 1010 in franchise B's work, joined the catalog after training: the work's entry
+    # point is not served. A member who never started the work still starts there, not at 1011 or 1010,
+    # which come after it; the first member, who gave 1010, goes on to 1011 alone.
+    planted, _ = plant()
+    earlier = Anime(1099, "title 1099", ("Action", "Sci-Fi", "Thriller"), "TV", 12, 7.5, 100_000)
+    catalog = Catalog([*planted, earlier])
+    edges = pd.DataFrame([*PLANTED_RELATIONS, (1099, "Sequel", 1010), (1010, "Prequel", 1099)],
+                         columns=["anime_id", "relation", "related_id"])
+    dated = {**PLANTED_DATES, 1099: "2008-01-01"}
+    when = pd.DataFrame({"anime_id": list(dated), "start_date": pd.to_datetime(list(dated.values()))})
+    franchises = Franchises([TitleInfo(a.anime_id, a.type, a.members) for a in catalog], edges, when)
+    served = ServedModel(board_model, catalog, franchises)
+    assert served.index_of(1099) is None and served.franchises.work_of(1099) == served.franchises.work_of(1011)
+    fan, newcomer = {1010: 9, 1012: 8}, {1013: 9, 1015: 8}
+    assert 1011 in {p.anime_id for p in served.recommend(fan, 10).picks}
+    for strategy in STRATEGIES:
+        together = {p.anime_id for p in group_picks(served, [fan, newcomer], 10, strategy=strategy)}
+        assert together and not together & {1010, 1011}, strategy

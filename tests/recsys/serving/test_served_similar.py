@@ -83,7 +83,7 @@ def test_a_title_with_little_support_lists_the_exact_best_by_cosine_and_prior():
                             content=table, franchises=franchises)
     served = ServedModel(model, catalog, franchises)
     evidenced = np.flatnonzero(model.similar_evidenced())
-    sparse = np.flatnonzero(served._sparse & model.similar_evidenced())
+    sparse = np.flatnonzero(served._exact_similar)
     assert len(evidenced) < SPARSE_CANDIDATES and len(sparse) > served.n_trained / 2
     for ann in (model.ensure_ann(), model.evidence_ann()):
         ann.index = CountingAnnoy(ann.index)
@@ -125,7 +125,7 @@ def test_the_warm_up_asks_each_title_once_most_watched_first(pair):
     steps = list(served.similar_warm_up(step=100))
     assert steps == [100, 100, served.n_items - 200]
     # Titles placed by evidence with little support are searched exactly (_sparse_candidates), not by Annoy.
-    sparse = int((served._sparse & served.model.similar_evidenced()).sum())
+    sparse = int(served._exact_similar.sum())
     assert 0 < sparse < served.n_items
     assert _queries(served) - before == served.n_items - sparse
     assert list(served.similar_warm_up(step=100)) == [0, 0, 0]

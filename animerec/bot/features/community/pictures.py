@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import os
 import unicodedata
 from collections.abc import Sequence
@@ -42,6 +43,7 @@ PICK = "#ff8fab"
 SCORES = LinearSegmentedColormap.from_list("scores", ["#ff6b6b", "#ffd166", "#7ae582"])  # 1 red .. 10 green
 WIDTH, HEIGHT, DPI = 11.0, 5.6, 100
 RATED_LABELS = 5  # the member's highest-scored titles get names on the map
+MEMBER_WORD = "Member"  # who a name stands for when no font can draw any of it (an emoji's)
 HALO = 2.6  # points: the dark outline round a label's letters, so it reads over dots of any colour
 OUTLINE = [patheffects.withStroke(linewidth=HALO, foreground="#262936")]
 # Titles and member names come in Japanese too: matplotlib's own DejaVu Sans has no kana or kanji, so
@@ -50,6 +52,9 @@ OUTLINE = [patheffects.withStroke(linewidth=HALO, foreground="#262936")]
 JAPANESE_FONTS = ("IPAPGothic", "IPAexGothic", "Noto Sans CJK JP", "Noto Sans JP", "IPAGothic")
 FONTS = ("DejaVu Sans", *[name for name in JAPANESE_FONTS
                           if name in {f.name for f in font_manager.fontManager.ttflist}][:1])
+# IPA Gothic has no bold: matplotlib draws its regular weight for a bold label, as meant, but logs a warning
+# each time it looks (a dozen lines per picture in the bot's log).
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,9 @@ def taste_png(picture: TastePicture) -> bytes:
     renderer = FigureCanvasAgg(fig).get_renderer()  # measures text as it will be drawn
     fig.patches.append(FancyBboxPatch((0.004, 0.006), 0.992, 0.988, boxstyle="round,pad=0,rounding_size=0.02",
                                       transform=fig.transFigure, facecolor=CARD, edgecolor="none", zorder=-10))
-    fig.text(0.03, 0.935, _drawable(picture.title), color=INK, fontsize=17, fontweight="bold", va="center",
+    # The member's name as drawn: one of nothing but emoji would leave "'s taste map".
+    title = picture.title.replace(picture.who, _drawable(picture.who) or MEMBER_WORD, 1)
+    fig.text(0.03, 0.935, _drawable(title), color=INK, fontsize=17, fontweight="bold", va="center",
              family=FONTS)
     fig.text(0.03, 0.88, picture.subtitle, color=SOFT_INK, fontsize=10.5, va="center")
     fig.text(0.03, 0.035, picture.footer, color=SOFT_INK, fontsize=8.5, va="center")
@@ -138,7 +145,7 @@ def _map(ax, p: TastePicture, fig: Figure, renderer: RendererAgg) -> None:
                                            (right, (0.99, 0.5), "right", "center", 90),
                                            (down, (0.5, 0.015), "center", "bottom", 0),
                                            (up, (0.5, 0.985), "center", "top", 0)) if text]
-    who = _drawable(p.who)
+    who = _drawable(p.who) or MEMBER_WORD
     handles = [Line2D([], [], marker="D", ls="", color=MEMBER, markersize=8, label=_short(who, 30)),
                Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor=SERVER, markersize=9,
                       markeredgewidth=2, label="the server"),
@@ -154,18 +161,18 @@ def _map(ax, p: TastePicture, fig: Figure, renderer: RendererAgg) -> None:
     # spell goes unnamed too: a row of boxes would say nothing.
     rated_labelled = sorted(scored, key=lambda r: -r.score)[:RATED_LABELS]
     short = _shorten_apart([q.label for q in (*p.picks, *rated_labelled, *p.landmarks)])
-    labels = [(_short(who), *p.place, MEMBER, 10, "bold") if p.place and who else None,
-              ("server", *p.server_place, SERVER, 9, "bold") if p.server_place else None,
-              *((short[q.label], q.x, q.y, PICK, 8.5, "bold") for q in p.picks if _spelled(q.label)),
-              *((short[r.label], r.x, r.y, INK, 8, "normal") for r in rated_labelled if _spelled(r.label)),
+    named = [(_short(who), *p.place, MEMBER, 10, "bold") if p.place else None,
+             ("server", *p.server_place, SERVER, 9, "bold") if p.server_place else None,
+             *((short[q.label], q.x, q.y, PICK, 8.5, "bold") for q in p.picks if _spelled(q.label))]
+    must = [label for label in named if label is not None]  # always named: at worst over a mark
+    labels = [*must, *((short[r.label], r.x, r.y, INK, 8, "normal") for r in rated_labelled if _spelled(r.label)),
               *((short[m.label], m.x, m.y, SOFT_INK, 7.5, "normal") for m in p.landmarks if _spelled(m.label))]
     # Marks by their drawn half-width in points: a label never sits on a dot, a star, the ring or the diamond.
     marks = [(q.x, q.y, 4.0) for q in p.rated] + [(q.x, q.y, 7.0) for q in p.picks] + \
         [(*xy, 10.0) for xy in (p.place, p.server_place) if xy is not None]
     key = [Bbox([ax.transAxes.transform(SCORE_KEY[:2]), ax.transAxes.transform(SCORE_KEY[2:])])] if scored else []
     clear = [*key, legend.get_window_extent(renderer), *(note.get_window_extent(renderer) for note in notes)]
-    _place_labels(ax, fig, renderer, [label for label in labels if label is not None], marks, must=len(p.picks) + 2,
-                  keep_clear=clear)
+    _place_labels(ax, fig, renderer, labels, marks, must=len(must), keep_clear=clear)
 
 
 # Where the score key sits, in axes fractions (left, bottom, right, top): its word, swatches and 1 / 10.
@@ -324,7 +331,7 @@ def _genres(ax, p: TastePicture, fig: Figure, renderer: RendererAgg) -> None:
     rows = list(range(len(p.genres)))[::-1]
     height = 0.38
     ax.barh([r + height / 2 for r in rows], [100 * s for s in p.member_shares], height=height, color=MEMBER,
-            label=_short(_drawable(p.who), 20))
+            label=_short(_drawable(p.who) or MEMBER_WORD, 20))
     ax.barh([r - height / 2 for r in rows], [100 * s for s in p.server_shares], height=height, color=SERVER,
             label="the server")
     # Shares a few points past their bar's end, genre names a few points before the bars' zero.

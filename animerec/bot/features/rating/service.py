@@ -14,6 +14,7 @@ from animerec.bot.service.errors import UserError
 from animerec.bot.service.results import Forgotten, ImportReport, RatedTitle, RateResult, RatingList
 from animerec.bot.service.titles import Titles
 from animerec.bot.store import Store
+from animerec.bot.store.ratings import keeps_score
 from animerec.recsys.catalog.catalog import Anime
 from animerec.recsys.data import WATCHED
 
@@ -70,7 +71,7 @@ class Ratings:
         before = previous[anime.anime_id]
         # Labelled with the title taken: "Berserk (1997)" beside the "Berserk" of 2016 it stored, the name to type.
         labels = tuple(self.catalog.labels([anime, *alternatives], ALTERNATIVE_LABEL)[1:]) if alternatives else ()
-        if rating == WATCHED and before is not None and before > 0:  # the store kept the score (upsert_ratings)
+        if before is not None and keeps_score(rating, before):
             return RateResult(anime, before, before, predicted, labels, score_kept=True)
         return RateResult(anime, rating, before, predicted, labels)
 
@@ -143,8 +144,7 @@ class Ratings:
                 unknown.add(e.anime_id)
             wanted[e.anime_id] = float(e.score) if e.score else WATCHED
         # A watched-only entry leaves a score already given here as it is (upsert_ratings keeps it).
-        changed = {a: r for a, r in wanted.items()
-                   if existing.get(a) != r and not (r == WATCHED and existing.get(a, 0) > 0)}
+        changed = {a: r for a, r in wanted.items() if existing.get(a) != r and not keeps_score(r, existing.get(a))}
         if changed:
             await self.store.upsert_ratings(user_id, changed)
         added = sum(a not in existing for a in changed)

@@ -55,6 +55,7 @@ class Picks:
         titles on the page the member pages on from, never repeated on this one, though a rating since
         may have moved them down the recomputed list. ``new``: only titles first aired since new_since."""
         served = self.models.served()
+        later = bool(page or shown or exclude)  # what an empty list says: "no more", not "none"
         count = check_count(count)
         filters = self.catalog.filters(genre, type, allow_adult=allow_adult)  # an UnknownFilter before any work
         since = new_since(new, served)
@@ -78,11 +79,11 @@ class Picks:
         picks = [shown_pick(self.catalog, p, ratings, allow_adult, this_season_since()) for p in found.picks]
         seen_these = [self.catalog.get(a) for a in found.seen_these if a not in dismissed]
         # Titles to rate beside the first picks: none already on the page.
-        shown = {p.anime_id for p in found.picks} | set(found.seen_these)
-        onboarding = self._onboarding(served, ratings.keys() | dismissed | shown, allow_adult) \
+        on_page = {p.anime_id for p in found.picks} | set(found.seen_these)
+        onboarding = self._onboarding(served, ratings.keys() | dismissed | on_page, allow_adult) \
             if onboarding_due else []
-        return Recommendations(picks, onboarding, seen_these, count, since, filtered=bool(genre or type or since),
-                               later=bool(page or shown or exclude))
+        return Recommendations(picks, onboarding, seen_these, count, since,
+                               filtered=bool(genre or type or since or discover), later=later)
 
     def _onboarding(self, served: ServedModel, skip: set[int], allow_adult: bool) -> list[Anime]:
         """Popular titles, each sharing at most half its genres with those before (new ones too: a

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 from PIL import Image
 
@@ -225,6 +226,11 @@ def test_long_labels_at_the_maps_corners_stay_inside_the_picture(monkeypatch):
     # The corners the legend and the score key leave free have their titles named.
     assert any(t.startswith("Shingeki no Kyojin") for t in extents)
     assert any(t.startswith("Kaguya-sama") for t in extents)
+    japanese = {pictures._short(p.label) for p in picks} & set(extents)
+    if len(pictures.FONTS) > 1:  # a Japanese font is installed (the Docker image's): the picks are named
+        assert len(japanese) == 2, sorted(extents)
+    else:  # none: a title that would be a row of boxes is left unnamed
+        assert not japanese
 
 
 def test_crowded_labels_cover_neither_each_other_nor_the_legend(monkeypatch):
@@ -241,6 +247,24 @@ def test_crowded_labels_cover_neither_each_other_nor_the_legend(monkeypatch):
         **{**base.__dict__, "rated": crowd, "picks": picks, "place": at, "server_place": (at[0] + 0.2, at[1] + 0.1),
            "landmarks": [Point(t, at[0] - 0.2 * i, at[1] + 0.3) for i, t in enumerate(LONG_TITLES)]}))
     assert {"alice", "server", "Violet Evergarden Movie"} <= set(extents) and len(extents) >= 5
+
+
+def test_a_name_no_font_can_draw_stands_as_member_and_the_picks_keep_their_names(monkeypatch):
+    base = planted()
+    texts: list[str] = []
+    original = Figure.text
+
+    def spy(self, x, y, s, *args, **kwargs):
+        texts.append(s)
+        return original(self, x, y, s, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "text", spy)
+    who = "💙💙"
+    assert pictures._drawable(who) == ""
+    extents = _drawn(monkeypatch, TastePicture(**{**base.__dict__, "who": who, "title": f"{who}'s taste map"}))
+    assert "Member's taste map" in texts
+    # The member's label counts among those always named, the pick's too, whatever the rest.
+    assert pictures.MEMBER_WORD in extents and all(pictures._short(p.label) in extents for p in base.picks)
 
 
 def test_names_are_cut_to_their_width_and_an_emoji_is_left_out():

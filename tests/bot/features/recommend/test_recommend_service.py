@@ -64,6 +64,21 @@ async def test_recommend_filters_and_validates(service):
         await service.picks.recommend(ALICE, count=26)
 
 
+async def test_a_list_knows_whether_it_is_a_later_page_and_whether_options_narrowed_it(service):
+    """What a short or empty list says rests on these: "no more" only past the first page, "with these
+    options" only when the member gave some (discover among them)."""
+    for title in ("Steins;Gate", "Cowboy Bebop", "Death Note"):
+        await service.ratings.rate(ALICE, title, "9")
+    first = await service.picks.recommend(ALICE, count=5)
+    assert first.picks and (first.later, first.filtered) == (False, False)
+    second = await service.picks.recommend(ALICE, count=5, page=1, shown=[p.anime.anime_id for p in first.picks])
+    assert (second.later, second.filtered) == (True, False)
+    assert not {p.anime.anime_id for p in first.picks} & {p.anime.anime_id for p in second.picks}
+    for options in ({"genre": "comedy"}, {"type": "movie"}, {"new": "2020"}, {"discover": True}):
+        narrowed = await service.picks.recommend(ALICE, count=5, **options)
+        assert (narrowed.later, narrowed.filtered) == (False, True), options
+
+
 async def test_the_adult_genre_is_neither_listed_nor_taken_where_adult_titles_are_hidden(service):
     with pytest.raises(UnknownFilter) as unknown:
         await service.picks.recommend(ALICE, genre="no such genre")
