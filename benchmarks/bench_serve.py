@@ -261,7 +261,7 @@ def similar(served: ServedModel, before: ServedModel, build_s: float, members: l
     asked = sum(served.similar_warm_up())
     warm_s = time.perf_counter() - t
     kept_mb = (model.ensure_ann().kept_bytes + model.evidence_ann().kept_bytes) / 1e6
-    exact = model.similar_exact_kept
+    exact = model.similar_exact_kept()
     exact_mb = sum(rows.nbytes + sims.nbytes for rows, sims in exact.values()) / 1e6
     print(f"served model build {build_s:.2f} s; /similar warm-up of its {asked} titles {warm_s:.2f} s more "
           f"(in the background, SERVING_WARM_UP_AFTER after a swap); {kept_mb:.1f} MB allocated for the kept candidates, "

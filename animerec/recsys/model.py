@@ -212,9 +212,7 @@ class Recommender:
         self._similar_space: tuple[np.ndarray, np.ndarray] | None = None  # similar_space(), made once
         self._similar_evidenced: np.ndarray | None = None  # similar_evidenced(), made with it
         self._evidence_ann: AnnIndex | None = None  # evidence_ann(): set by artifacts.load, or built on first need
-        # ServedModel._sparse_candidates' answers by item index: they read similar_space alone, so every served
-        # model over this one (with_model, a new catalog) shares them, as it shares the Annoy indexes' kept answers.
-        self.similar_exact_kept: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._exact_kept: tuple[object, dict[int, tuple[np.ndarray, np.ndarray]]] | None = None  # similar_exact_kept()
         # Made per ColdVectors on first need (a copy with its own cold vectors makes its own):
         self._cold_positions: tuple[ColdVectors, IdPositions] | None = None  # _cold_given's look-up
         self._distinct_cold: tuple[ColdVectors, np.ndarray, np.ndarray] | None = None  # distinct_cold()
@@ -394,6 +392,15 @@ class Recommender:
             self._ann = AnnIndex.build(vectors, ids, n_trees=self.config.ann_trees,
                                        search_k=self.config.ann_search_k, seed=self.config.seed)
         return self._ann
+
+    def similar_exact_kept(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """ServedModel._sparse_candidates' answers by item index, kept for the similar_space they were made
+        from: every served model over this one (with_model, a new catalog) shares them, as it shares the Annoy
+        indexes' kept answers; a copy whose space is made anew (its own titles) starts its own."""
+        space = self.similar_space()
+        if self._exact_kept is None or self._exact_kept[0] is not space:
+            self._exact_kept = (space, {})
+        return self._exact_kept[1]
 
     def similar_evidenced(self) -> np.ndarray:
         """Bool per similar_space row: placed by evidence (a trained title, or a cold one whose vector

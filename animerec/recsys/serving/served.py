@@ -248,7 +248,7 @@ class ServedModel:
         support = np.concatenate([model.item_popularity, members[self.n_trained:] * per_member])
         self._popularity_of = support.tolist()  # a list: rerank indexes it per candidate
         self._prior = support / (support + SUPPORT_K)  # rerank's support prior, for _sparse_candidates' order
-        self._sparse_kept = model.similar_exact_kept
+        self._sparse_kept = model.similar_exact_kept()
         self._unit_vectors = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
         # What /similar may list beside a title whose own place is learnt from members: titles placed by
         # evidence too (Recommender.similar_evidenced, searched in their own index).
