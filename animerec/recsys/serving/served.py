@@ -31,6 +31,7 @@ from animerec.recsys.algorithms.embeddings import (
     CANDIDATES,
     SPARSE_CANDIDATES,
     SPARSE_SUPPORT,
+    SPARSE_SUPPORT_K,
     SUPPORT_K,
     genre_matrix,
     rerank,
@@ -247,7 +248,7 @@ class ServedModel:
         per_member = float(model.item_popularity.sum()) / max(float(trained.sum()), 1.0)
         support = np.concatenate([model.item_popularity, members[self.n_trained:] * per_member])
         self._popularity_of = support.tolist()  # a list: rerank indexes it per candidate
-        self._prior = support / (support + SUPPORT_K)  # rerank's support prior, for _sparse_candidates' order
+        self._prior = support / (support + SPARSE_SUPPORT_K)  # _sparse_candidates' order: their rerank's prior
         self._sparse_kept = model.similar_exact_kept()
         self._unit_vectors = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
         # What /similar may list beside a title whose own place is learnt from members: titles placed by
@@ -865,11 +866,12 @@ class ServedModel:
         elif self._exact_similar[i] and not guesses:
             candidates = self._sparse_candidates(i)
             # Best rerank score first: the first CANDIDATES hold the list unless filters pass over many.
-            hits = self._rerank(i, candidates[:CANDIDATES], n, allowed)
+            hits = self._rerank(i, candidates[:CANDIDATES], n, allowed, SPARSE_SUPPORT_K)
             if len(hits) < n:
-                hits = self._rerank(i, candidates, n, allowed)
+                hits = self._rerank(i, candidates, n, allowed, SPARSE_SUPPORT_K)
             if len(hits) < n and allowed is not None:  # the filter left too few of them: search all it allows
-                hits = self._rerank(i, self._exact_candidates(i, np.flatnonzero(allowed)), n, allowed)
+                hits = self._rerank(i, self._exact_candidates(i, np.flatnonzero(allowed)), n, allowed,
+                                    SPARSE_SUPPORT_K)
         else:
             ann, size = self._similar_index(by_evidence)
             want = CANDIDATES
@@ -931,18 +933,18 @@ class ServedModel:
                     made += 1
             yield made
 
-    def _rerank(self, i: int, candidates: list[tuple[int, float]], n: int,
-                allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    def _rerank(self, i: int, candidates: list[tuple[int, float]], n: int, allowed: np.ndarray | None,
+                support_k: float = SUPPORT_K) -> list[tuple[int, float]]:
         return rerank(i, candidates, self._popularity_of, self.rules.item_franchise_list, n,
-                      one_per_franchise=True, allowed=allowed)
+                      support_k=support_k, one_per_franchise=True, allowed=allowed)
 
     def _sparse_candidates(self, i: int) -> list[tuple[int, float]]:
         """(item index, cosine) of the SPARSE_CANDIDATES titles placed by evidence nearest to item i, itself
-        among them, exactly, in order of rerank's score (cosine x support prior; ties nearer first, then by
-        item index): a list needs only their head, and rerank reads 400 candidates at four times the cost of
-        100. The nearest are kept once made (3.2 KB a title: the 5,205 such titles of
-        benchmarks/bench_serve.py's model take 17 MB; about 0.5 ms to make), in cosine order, as the prior
-        is the served catalog's."""
+        among them, exactly, in order of their rerank's score (cosine x support prior at SPARSE_SUPPORT_K;
+        ties nearer first, then by item index): a list needs only their head, and rerank reads 400
+        candidates at four times the cost of 100. The nearest are kept once made (3.2 KB a title: the 5,205
+        such titles of benchmarks/bench_serve.py's model take 17 MB; about 0.5 ms to make), in cosine order,
+        as the prior is the served catalog's."""
         kept = self._sparse_kept.get(i)
         if kept is None:
             rows = self._evidence_rows

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from recsys.conftest import CountingAnnoy, content_table, grouped_franchises
 
-from animerec.recsys.algorithms.embeddings import CANDIDATES, SPARSE_CANDIDATES, SUPPORT_K
+from animerec.recsys.algorithms.embeddings import CANDIDATES, SPARSE_CANDIDATES, SPARSE_SUPPORT_K
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.model import ModelConfig, Recommender
 from animerec.recsys.serving import served as served_module
@@ -74,8 +74,8 @@ def pair() -> tuple[ServedModel, ServedModel]:
 
 def test_a_title_with_little_support_lists_the_exact_best_by_cosine_and_prior():
     """Its SPARSE_CANDIDATES nearest hold every title placed by evidence in this world (264 < 400), so its
-    list is the exact best by cosine x support prior, one per franchise; kept once made, and made ahead by
-    the warm-up, which asks Annoy only for the other titles."""
+    list is the exact best by cosine x support prior (at SPARSE_SUPPORT_K), one per franchise; kept once
+    made, and made ahead by the warm-up, which asks Annoy only for the other titles."""
     board, catalog, table = _world()
     franchises = grouped_franchises(table)
     model = Recommender.fit(board, ModelConfig(factors=8, iterations=10, regularization=0.5, ease_neighbors=8,
@@ -93,7 +93,7 @@ def test_a_title_with_little_support_lists_the_exact_best_by_cosine_and_prior():
     V = served._unit_vectors.astype(np.float64)
     franchise = served.rules.item_franchise_list
     for i in sparse.tolist():
-        scored = sorted((-(float(V[j] @ V[i]) * p / (p + SUPPORT_K)), j) for j in evidenced.tolist()
+        scored = sorted((-(float(V[j] @ V[i]) * p / (p + SPARSE_SUPPORT_K)), j) for j in evidenced.tolist()
                         if franchise[j] != franchise[i] and (p := served._popularity_of[j]) >= 0)
         best, seen = [], set()
         for neg, j in scored:
