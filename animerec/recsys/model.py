@@ -394,7 +394,7 @@ class Recommender:
         return self._ann
 
     def similar_exact_kept(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """ServedModel._sparse_candidates' answers by item index, kept for the similar_space they were made
+        """ServedModel._sparse_nearest's answers by item index, kept for the similar_space they were made
         from: every served model over this one (with_model, a new catalog) shares them, as it shares the Annoy
         indexes' kept answers; a copy whose space is made anew (its own titles) starts its own."""
         space = self.similar_space()

@@ -24,6 +24,8 @@ def keeps_score(new: float, stored: float | None) -> bool:
     """Whether upsert_ratings keeps the score ``stored`` when asked to store ``new``: a watched mark
     never replaces a score."""
     return new == WATCHED and stored is not None and stored > 0
+
+
 RATERS_BATCH = 500  # titles per query of raters_of: far below any database's parameter limit
 
 

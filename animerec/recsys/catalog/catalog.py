@@ -83,17 +83,7 @@ _MAL_LINK = re.compile(r"myanimelist\.net/anime(?:/|\.php\?id=)(\d+)|^mal:\s*(\d
 _ANILIST_LINK = re.compile(r"anilist\.co/anime/(\d+)", re.IGNORECASE)
 # A name followed by a year, as labels mark titles whose names collide: "Hunter x Hunter (1999)".
 _WITH_YEAR = re.compile(r"(?P<name>.*?\S)(?:\s*,\s*|\s+|\s*\()(?P<year>(?:19|20)\d\d)\)?")
-
-
 CHOICES_FOR_DIGITS = 10  # the titles whose names typed digits may start (_linked_rank)
-
-
-def id_text(anime_id: int) -> str:
-    """The text that names one title by its MAL id, whatever other titles are called: what a menu or a button
-    hands to a command that takes a title as text. Bare digits are read as a name first ("86" is 86
-    Eighty-Six, not the title whose MAL id is 86)."""
-    return f"mal:{int(anime_id)}"
-
 _NUMBER = re.compile(r"\d+")
 _NUMBER_WORDS = {"ii": "2", "iii": "3", "iv": "4", "second": "2", "third": "3", "fourth": "4", "fifth": "5",
                  "final": "final"}
@@ -113,6 +103,13 @@ _NO_ENTRIES = np.empty(0, np.int32)
 CHECK_NOT_INTERSECT = 16
 # Sorts after any character a key can contain, so [q, q + _MAX_CHAR) is every key starting with q.
 _MAX_CHAR = chr(0x10FFFF)
+
+
+def id_text(anime_id: int) -> str:
+    """The text that names one title by its MAL id, whatever other titles are called: what a menu or a button
+    hands to a command that takes a title as text. Bare digits are read as a name first ("86" is 86
+    Eighty-Six, not the title whose MAL id is 86)."""
+    return f"mal:{int(anime_id)}"
 
 
 def _fold(c: str) -> str:

@@ -226,7 +226,7 @@ class ServedModel:
 
     Built once per model (a hot swap builds a new one); every method is read-only but for the coverage
     rows it keeps (_KeptRows, which locks around each look-up and store) and the exact /similar candidates
-    it keeps on the model (_sparse_candidates: each stored whole in one dict assignment; two threads making
+    it keeps on the model (_sparse_nearest: each stored whole in one dict assignment; two threads making
     one at once make the same), so requests may run in threads side by side.
     """
 
@@ -907,9 +907,7 @@ class ServedModel:
             titles = self._most_watched[start: start + step]
             asked = 0
             exact = self._exact_similar[titles]
-            asked += sum(i not in self._sparse_kept for i in titles[exact].tolist())
-            for i in titles[exact].tolist():
-                self._sparse_candidates(i)
+            asked += sum(self._sparse_nearest(i)[2] for i in titles[exact].tolist())
             titles = titles[~exact]
             for by_evidence in (True, False):
                 part = titles[self._by_evidence[titles] == by_evidence]
@@ -939,23 +937,29 @@ class ServedModel:
                       support_k=support_k, one_per_franchise=True, allowed=allowed)
 
     def _sparse_candidates(self, i: int) -> list[tuple[int, float]]:
-        """(item index, cosine) of the SPARSE_CANDIDATES titles placed by evidence nearest to item i, itself
-        among them, exactly, in order of their rerank's score (cosine x support prior at SPARSE_SUPPORT_K;
-        ties nearer first, then by item index): a list needs only their head, and rerank reads 400
-        candidates at four times the cost of 100. The nearest are kept once made (3.2 KB a title: the 5,205
-        such titles of benchmarks/bench_serve.py's model take 17 MB; about 0.5 ms to make), in cosine order,
-        as the prior is the served catalog's."""
-        kept = self._sparse_kept.get(i)
-        if kept is None:
-            rows = self._evidence_rows
-            sims = self._evidence_vectors @ self._unit_vectors[i]
-            k = min(SPARSE_CANDIDATES, len(rows) - 1)
-            top = np.argpartition(-sims, k)[: k + 1]
-            top = top[np.lexsort((rows[top], -sims[top]))]
-            kept = self._sparse_kept[i] = (rows[top].astype(np.int32), sims[top])
-        rows, sims = kept
+        """(item index, cosine) of item i's _sparse_nearest, in order of their rerank's score (cosine x
+        support prior at SPARSE_SUPPORT_K; ties nearer first, then by item index): a list needs only their
+        head, and rerank reads 400 candidates at four times the cost of 100. Ordered per request, as the
+        prior is the served catalog's."""
+        rows, sims, _ = self._sparse_nearest(i)
         order = np.argsort(-(sims * self._prior[rows]), kind="stable")
         return list(zip(rows[order].tolist(), sims[order].tolist()))
+
+    def _sparse_nearest(self, i: int) -> tuple[np.ndarray, np.ndarray, bool]:
+        """(item indices, cosines) of the SPARSE_CANDIDATES titles placed by evidence nearest to item i, itself
+        among them, exactly, nearest first (ties by item index), and whether they were made now: kept once made
+        (3.2 KB a title: the 5,205 such titles of benchmarks/bench_serve.py's model take 17 MB; about 0.5 ms
+        to make)."""
+        kept = self._sparse_kept.get(i)
+        if kept is not None:
+            return (*kept, False)
+        rows = self._evidence_rows
+        sims = self._evidence_vectors @ self._unit_vectors[i]
+        k = min(SPARSE_CANDIDATES, len(rows) - 1)
+        top = np.argpartition(-sims, k)[: k + 1]
+        top = top[np.lexsort((rows[top], -sims[top]))]
+        kept = self._sparse_kept[i] = (rows[top].astype(np.int32), sims[top])
+        return (*kept, True)
 
     def _exact_candidates(self, i: int, subset: np.ndarray) -> list[tuple[int, float]]:
         """(item index, cosine) of the subset's titles nearest to item i, exactly."""

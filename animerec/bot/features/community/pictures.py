@@ -92,22 +92,24 @@ def taste_png(picture: TastePicture) -> bytes:
     renderer = FigureCanvasAgg(fig).get_renderer()  # measures text as it will be drawn
     fig.patches.append(FancyBboxPatch((0.004, 0.006), 0.992, 0.988, boxstyle="round,pad=0,rounding_size=0.02",
                                       transform=fig.transFigure, facecolor=CARD, edgecolor="none", zorder=-10))
-    # The member's name as drawn: one of nothing but emoji would leave "'s taste map".
-    title = picture.title.replace(picture.who, _drawable(picture.who) or MEMBER_WORD, 1)
+    # The member's name as drawn, everywhere the picture names them: one of nothing but emoji would leave
+    # "'s taste map".
+    who = _drawable(picture.who) or MEMBER_WORD
+    title = picture.title.replace(picture.who, who, 1)
     fig.text(0.03, 0.935, _drawable(title), color=INK, fontsize=17, fontweight="bold", va="center",
              family=FONTS)
     fig.text(0.03, 0.88, picture.subtitle, color=SOFT_INK, fontsize=10.5, va="center")
     fig.text(0.03, 0.035, picture.footer, color=SOFT_INK, fontsize=8.5, va="center")
     grid = fig.add_gridspec(1, 2, width_ratios=(1.75, 1), left=0.03, right=0.975, top=0.83, bottom=0.09, wspace=0.3)
-    _map(fig.add_subplot(grid[0]), picture, fig, renderer)
-    _genres(fig.add_subplot(grid[1]), picture, fig, renderer)
+    _map(fig.add_subplot(grid[0]), picture, who, fig, renderer)
+    _genres(fig.add_subplot(grid[1]), picture, who, fig, renderer)
     out = io.BytesIO()
     # zlib level 3: a third of the default's encoding time for a few percent more bytes.
     fig.savefig(out, format="png", dpi=DPI, facecolor="none", pil_kwargs={"compress_level": 3})
     return out.getvalue()
 
 
-def _map(ax, p: TastePicture, fig: Figure, renderer: RendererAgg) -> None:
+def _map(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> None:
     ax.set_facecolor(PANEL)
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -145,7 +147,6 @@ def _map(ax, p: TastePicture, fig: Figure, renderer: RendererAgg) -> None:
                                            (right, (0.99, 0.5), "right", "center", 90),
                                            (down, (0.5, 0.015), "center", "bottom", 0),
                                            (up, (0.5, 0.985), "center", "top", 0)) if text]
-    who = _drawable(p.who) or MEMBER_WORD
     handles = [Line2D([], [], marker="D", ls="", color=MEMBER, markersize=8, label=_short(who, 30)),
                Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor=SERVER, markersize=9,
                       markeredgewidth=2, label="the server"),
@@ -316,7 +317,7 @@ def _drawable(text: str) -> str:
     return " ".join("".join(c for c in text if _spelled(c) or unicodedata.category(c)[0] in "LN").split())
 
 
-def _genres(ax, p: TastePicture, fig: Figure, renderer: RendererAgg) -> None:
+def _genres(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> None:
     ax.set_facecolor(PANEL)
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -331,7 +332,7 @@ def _genres(ax, p: TastePicture, fig: Figure, renderer: RendererAgg) -> None:
     rows = list(range(len(p.genres)))[::-1]
     height = 0.38
     ax.barh([r + height / 2 for r in rows], [100 * s for s in p.member_shares], height=height, color=MEMBER,
-            label=_short(_drawable(p.who) or MEMBER_WORD, 20))
+            label=_short(who, 20))
     ax.barh([r - height / 2 for r in rows], [100 * s for s in p.server_shares], height=height, color=SERVER,
             label="the server")
     # Shares a few points past their bar's end, genre names a few points before the bars' zero.
