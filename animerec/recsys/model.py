@@ -94,6 +94,15 @@ class ModelConfig:
     cold_pivot: float = 12.0  # members with about this many titles get half neighbours, half EASE
     cold_cooccurrence_weight: float = 1.0  # for the coldest members: weight of co-occurrence counts
     cold_cosine_weight: float = 2.0  # ... and of cosine neighbours
+    # A title a member gives, learnt from n training watchers, is trusted n^2 / (n^2 + given_support_half^2) for what
+    # they taught it (a half at given_support_half watchers). A short history's fold-in reads its vector shrunk
+    # toward its content estimate by the rest, fading with the neighbour sums' share (Recommender.history_share):
+    # a long history averages such noise out. The neighbour sums count as much as the best trusted title given
+    # (Recommender.ranking). 0 trusts every title fully. What three watchers also watched is noise, not a title's
+    # audience: Koe no Katachi (2016, three watchers in the sample) given alone gave Kizumonogatari, Puchimas! and
+    # Initial D. The square spares the well watched: n / (n + 60) cost a newcomer who gave one title of 100
+    # watchers or more 0.004 of work NDCG@10 (benchmarks/little_watched_given.py, docs/evaluation.md).
+    given_support_half: float = 60.0
     ann_trees: int = 50  # Annoy trees; with ann_search_k, sets recall@20 vs exact (benchmarks/bench_serve.py)
     ann_search_k: int = 3_000
     seed: int = 0
@@ -216,6 +225,12 @@ class Recommender:
         # Made per ColdVectors on first need (a copy with its own cold vectors makes its own):
         self._cold_positions: tuple[ColdVectors, IdPositions] | None = None  # _cold_given's look-up
         self._distinct_cold: tuple[ColdVectors, np.ndarray, np.ndarray] | None = None  # distinct_cold()
+        self._doubt: tuple[np.ndarray | None, np.ndarray | None] | None = None  # doubt(), by the estimate it is made of
+        half = self.config.given_support_half
+        popularity = np.asarray(self.item_popularity, np.float64)
+        # Each trained title's trust as a given title (ModelConfig.given_support_half).
+        self._given_trust = (popularity**2 / (popularity**2 + half**2) if half > 0 else np.ones(len(popularity))
+                             ).astype(np.float32)
 
     # ------------------------------------------------------------------ training
     @classmethod
@@ -488,10 +503,17 @@ class Recommender:
         trusted = cold.trust_of(rows) > 0
         return rows[trusted], r[trusted]
 
-    def _given_factors(self, idx: np.ndarray, cold_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(factors, biases, trust) of a member's given titles: the trained item indices ``idx``, then the
-        cold rows ``cold_rows`` (their cold-start vectors, weighed by ColdVectors.trust_of)."""
+    def _given_factors(self, idx: np.ndarray, cold_rows: np.ndarray, history: int | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(factors, biases, trust) of a member's given titles: the trained item indices ``idx``, each shrunk
+        toward its content estimate by its doubt() times the history_share of ``history`` trained titles
+        (default: len(idx)), then the cold rows ``cold_rows`` (their cold-start vectors, weighed by
+        ColdVectors.trust_of)."""
         Y, bias, trust = self.item_factors[idx], self.item_bias[idx], np.ones(len(idx), np.float32)
+        doubt = self.doubt()
+        share = self.history_share(len(idx) if history is None else history)
+        if doubt is not None and len(idx) and share > 0:
+            Y = Y - share * doubt[idx]
         if len(cold_rows):
             assert self.cold is not None
             Y = np.vstack([Y, self.cold.factors[cold_rows]])
@@ -552,7 +574,7 @@ class Recommender:
             return users
         idx = np.array([i for _, i, _ in given if i is not None], np.int64)
         rows = np.array([row for _, _, row in given if row is not None], np.int64)
-        Y, bias, trust = self._given_factors(idx, rows)
+        Y, bias, trust = self._given_factors(idx, rows, history=1)  # each folded in alone
         Y = Y.astype(np.float64)
         r = np.array([ratings[ids[j]] for j, _, _ in given], np.float32)
         conf = self._confidence(r, trust).astype(np.float64)
@@ -573,6 +595,26 @@ class Recommender:
             else:
                 user.cold_seen, user.cold_ratings = np.array([row], np.int64), np.array([a_r], np.float32)
         return users
+
+    def doubt(self) -> np.ndarray | None:
+        """(n_items, k): (1 - trust) * (factors - content estimate) of each trained title, its trust as a given
+        title (ModelConfig.given_support_half) and the content estimate ColdVectors.warm_content: what a new
+        member's fold-in takes off its vector. None where there is no estimate (a model without cold vectors, or
+        saved before they held one) or every title is trusted. Made once per estimate: an item fold-in's new
+        ColdVectors keeps its warm_content."""
+        content = self.cold.warm_content if self.cold is not None else None
+        if self._doubt is None or self._doubt[0] is not content:
+            doubt = None
+            if content is not None and content.shape == self.item_factors.shape and self.config.given_support_half > 0:
+                doubt = ((1.0 - self._given_trust)[:, None] * (self.item_factors - content)).astype(np.float32)
+            self._doubt = (content, doubt)
+        return self._doubt[1]
+
+    def history_share(self, n: int) -> float:
+        """cold_pivot^2 / (cold_pivot^2 + n^2) for a member of n trained titles: 1 for a new member, -> 0 with
+        history. The neighbour sums' share of the ranking, and of a given title's doubt what the fold-in takes."""
+        pivot = self.config.cold_pivot
+        return pivot**2 / (pivot**2 + n**2)
 
     def _fold_in_system(self, Y: np.ndarray, conf: np.ndarray) -> RidgeSystem:
         """The implicit-ALS fold-in's A = Y'Y + reg I + Y_u'(C_u - I)Y_u for the given titles' factors Y and
@@ -643,12 +685,15 @@ class Recommender:
             return np.log1p(self.item_popularity).astype(np.float32), []
         cfg = self.config
         n = len(user.seen)
-        cold = cfg.cold_pivot**2 / (cfg.cold_pivot**2 + n**2)  # 1 for a new member, -> 0 with history
+        cold = self.history_share(n)
         # Each scorer is standardized over the catalog so the weights compare like with like.
         terms = [(self.ease, 1.0 - cold)]
         if cold > COLD_NEGLIGIBLE:  # long histories skip the (wide) neighbour sums
-            terms += [(self.cooccurrence, cold * cfg.cold_cooccurrence_weight),
-                      (self.cosine, cold * cfg.cold_cosine_weight)]
+            # Standardized, one title's sparse row would count in full however few watched it: the sums count
+            # as much as the best trusted title given is trusted.
+            best = float(self._given_trust[user.seen].max())
+            terms += [(self.cooccurrence, best * cold * cfg.cold_cooccurrence_weight),
+                      (self.cosine, best * cold * cfg.cold_cosine_weight)]
         long = min(max(2.0 * n / cfg.long_history - 1.0, 0.0), 1.0)  # 0 up to long_history / 2 titles, 1 at long_history
         factorization = cfg.blend_factorization + long * (cfg.long_blend_factorization - cfg.blend_factorization)
         products = products or self.products([user])[0]

@@ -1,8 +1,14 @@
-import numpy as np
-import pytest
+from dataclasses import replace
 
+import numpy as np
+import pandas as pd
+import pytest
+from recsys.conftest import checkerboard, content_table, grouped_franchises
+
+from animerec.recsys.catalog.catalog import Anime
 from animerec.recsys.model import (
     ModelConfig,
+    Recommender,
     aligned_rows,
     calibrated,
     confidence_weight,
@@ -173,3 +179,25 @@ def test_products_of_several_members_at_once_are_each_members_own(board_model):
             np.testing.assert_allclose(
                 made.rating_z, standardized(board_model.item_bias + board_model.item_factors @ user.rating_vec),
                 rtol=1e-4, atol=1e-4)
+
+
+def test_a_title_of_few_watchers_given_alone_is_read_by_its_content_not_by_its_watchers():
+    """Planted: title 1020 has block 0's genres, but its only two watchers belong to block 1's taste group. A
+    member who gives it alone is shown block 0, what its content says; trusting what two watchers taught it as
+    much as any title (given_support_half 0) shows block 1, what those two happened to watch."""
+    board = checkerboard()
+    rare = pd.DataFrame([("u1", 1020, 9.0), ("u3", 1020, 8.0)], columns=board.columns)
+    titles = [Anime(a, f"title {a}", ("Drama", "Romance", "School") if a < 1010 or a == 1020
+                    else ("Action", "Sci-Fi", "Thriller"), "TV", 12, 7.5, 50_000, year=2005, start_date="2005-04-01",
+                    franchise_id=a, work_id=a) for a in range(1000, 1021)]
+    table = content_table(titles)
+    model = Recommender.fit(pd.concat([board, rare], ignore_index=True),
+                            # every co-watch kept: the two watchers' other titles are 1020's neighbours
+                            ModelConfig(factors=4, iterations=15, regularization=0.5, ease_neighbors=8, knn_neighbors=20,
+                                        ann_trees=5, ann_search_k=100), content=table, franchises=grouped_franchises(table))
+    assert model.item_popularity[model.index_of(1020)] == 2
+    picks = {r.anime_id for r in model.recommend({1020: 9}, n=5)}
+    assert picks <= BLOCK0, picks
+    trusting = replace(model, config=replace(model.config, given_support_half=0.0))
+    picks = {r.anime_id for r in trusting.recommend({1020: 9}, n=5)}
+    assert picks <= BLOCK1, picks

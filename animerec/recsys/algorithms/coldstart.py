@@ -174,6 +174,10 @@ class ColdVectors:
     # bool (m,): the row's bias comes (for a new season, half) from the title's MyAnimeList score (build_cold);
     # none for a model saved without it, whose biases never did
     scored: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    # float32 (n_items, k): the content map's estimate of each trained title's factors (its own factors where the
+    # catalog has no row for it): what a title of few training watchers is shrunk toward when a member gives it
+    # (Recommender.doubt); none for a model saved without it
+    warm_content: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     config: ColdConfig = field(default_factory=ColdConfig)
 
     def __post_init__(self) -> None:
@@ -195,7 +199,7 @@ class ColdVectors:
                 "cold_source": self.source, "cold_anchor": self.anchor, "cold_franchise": self.franchise,
                 "cold_prior": self.prior, "cold_warm_franchise": self.warm_franchise,
                 "cold_user_gram": self.user_gram, "cold_raters": self.raters, "cold_genres": self.genres,
-                "cold_scored": self.scored}
+                "cold_scored": self.scored, "cold_warm_content": self.warm_content}
 
     @classmethod
     def from_arrays(cls, z) -> ColdVectors | None:
@@ -204,9 +208,10 @@ class ColdVectors:
             return None
         genres = z["cold_genres"] if "cold_genres" in z else np.zeros((0, 0), np.uint8)
         scored = z["cold_scored"] if "cold_scored" in z else np.zeros(0, bool)
+        warm_content = z["cold_warm_content"] if "cold_warm_content" in z else np.zeros((0, 0), np.float32)
         return cls(z["cold_ids"], z["cold_factors"], z["cold_bias"], z["cold_source"], z["cold_anchor"],
                    z["cold_franchise"], z["cold_prior"], z["cold_warm_franchise"], z["cold_user_gram"],
-                   z["cold_raters"], genres, scored)
+                   z["cold_raters"], genres, scored, warm_content)
 
     # ------------------------------------------------------------------ scoring a member
     def scores(self, pref: np.ndarray, given_franchises: Collection[int] | np.ndarray,
@@ -366,6 +371,8 @@ def build_cold(item_ids: np.ndarray, item_factors: np.ndarray, item_bias: np.nda
     targets = np.hstack([item_factors, item_bias[:, None]]).astype(np.float64)[has_row]
     support = popularity[has_row] / (popularity[has_row] + config.support_half)
     cmap = ContentMap.fit(watched_by[warm_rows[has_row]], targets, support, config.content_reg)
+    warm_content = np.array(item_factors, np.float32)
+    warm_content[has_row] = cmap.predict(watched_by[warm_rows[has_row]])[:, : item_factors.shape[1]]
     score_map = ContentMap.fit(F[warm_rows[has_row]], targets[:, -1:], support, config.content_reg)
 
     cold_mask = np.array([int(a) not in warm_pos for a in ids])
@@ -396,7 +403,7 @@ def build_cold(item_ids: np.ndarray, item_factors: np.ndarray, item_bias: np.nda
     prior = ((prior - prior.mean()) / (prior.std() + 1e-9)).astype(np.float32) if len(prior) else prior.astype(np.float32)
     return ColdVectors(cold_ids, factors, bias, source, anchor, franchises.franchise_array(cold_ids), prior,
                        franchises.franchise_array(np.asarray(item_ids, np.int64)), user_gram.astype(np.float32),
-                       scored=has_score & (source != PRIOR), config=config)
+                       scored=has_score & (source != PRIOR), warm_content=warm_content, config=config)
 
 
 def _ids(ids: Collection[int] | np.ndarray) -> np.ndarray:

@@ -235,6 +235,7 @@ class ServedModel:
         self.catalog = catalog
         self.franchises = franchises or franchises_for(catalog)
         ids, V = model.similar_space()  # every title: the trained ones, then the cold ones
+        model.doubt()  # made here, not in a member's first request
         self.ids = ids
         self.n_trained = model.n_items
         self.titles = TitleSpace(ids, {a: i for i, a in enumerate(ids.tolist())})

@@ -131,6 +131,17 @@ def test_a_model_saved_before_the_score_says_no_bias_came_from_it(planted, tmp_p
     assert older is not None and len(older.scored) == len(older.anime_ids) and not older.scored.any()
 
 
+def test_a_model_saved_before_the_content_estimates_folds_in_its_titles_as_trained(planted):
+    model, _ = planted
+    older = replace(model)
+    older.cold = ColdVectors.from_arrays({k: v for k, v in model.cold.arrays().items() if k != "cold_warm_content"})
+    trusting = replace(model, config=replace(model.config, given_support_half=0.0))
+    assert model.doubt() is not None and older.doubt() is None
+    given = {100: 9.0, 103: 8.0}
+    np.testing.assert_array_equal(older.fold_in(given).pref, trusting.fold_in(given).pref)
+    assert not np.array_equal(model.fold_in(given).pref, trusting.fold_in(given).pref)
+
+
 def test_a_catalog_too_small_for_any_feature_still_builds():
     # Two titles: no label is on MIN_LABEL_TITLES of them, so there are no features at all.
     table = pd.DataFrame([_title(1, "Action", "2010-01-01", score=7.0), _title(3, "Action", "2020-01-01", score=8.0)])

@@ -81,7 +81,14 @@ def reference_fold_in(model: Recommender, ratings) -> FoldedUser:
     seen = np.array([i for i, _ in pairs], np.int64)
     cold_seen = np.array([row for row, _ in cold], np.int64)
     given = np.array([r for _, r in pairs] + [r for _, r in cold], np.float32)
-    Y = np.vstack([model.item_factors[seen], model.cold.factors[cold_seen]])
+    # A trained title of few watchers enters a short history shrunk toward its content estimate
+    # (ModelConfig.given_support_half), by the neighbour sums' share of the ranking.
+    watchers = model.item_popularity[seen].astype(np.float64)
+    pivot = model.config.cold_pivot
+    half = model.config.given_support_half
+    kept = 1.0 - pivot**2 / (pivot**2 + len(seen) ** 2) * half**2 / (watchers**2 + half**2)
+    warm = kept[:, None] * model.item_factors[seen] + (1.0 - kept[:, None]) * model.cold.warm_content[seen]
+    Y = np.vstack([warm.astype(np.float32), model.cold.factors[cold_seen]])
     trust = np.concatenate([np.ones(len(seen), np.float32), model.cold.trust_of(cold_seen)])
     bias = np.concatenate([model.item_bias[seen], model.cold.bias[cold_seen]])
     conf = 1.0 + model.config.alpha * trust * confidence_weight(given, model.config)
