@@ -7,7 +7,7 @@ import asyncio
 import json
 import re
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
 import discord
 from discord import app_commands
@@ -28,6 +28,7 @@ VIEW_TIMEOUT = 15 * 60
 INTERACTION_LIFETIME = 3.0
 ANSWER_AT_ONCE = 1.0
 SCORE_CHOICES = [*(str(n) for n in range(10, 0, -1)), "watched"]
+Checked = TypeVar("Checked")
 
 
 def service_of(interaction: discord.Interaction[AnimeRecBot]) -> Service:
@@ -58,6 +59,26 @@ async def defer_for(interaction: discord.Interaction[AnimeRecBot], share: bool) 
         await defer_publicly(interaction)
     else:
         await interaction.response.defer(ephemeral=True)
+
+
+async def checked_then_deferred(interaction: discord.Interaction[AnimeRecBot], checks: Awaitable[Checked], *,
+                                share: bool) -> Checked:
+    """What ``checks`` return, the interaction deferred after them (defer_for ``share``): a mistake they find is
+    the first answer, private, with no placeholder before it. Checks still running at seconds_to_answer_at_once
+    (a member looked up over the API, a slow store) get the placeholder first, inside Discord's window; a
+    mistake found after it still reaches only the caller (report_error)."""
+    work = asyncio.ensure_future(checks)
+    try:
+        if left := seconds_to_answer_at_once(interaction):
+            await asyncio.wait([work], timeout=left)
+        if not work.done():
+            await defer_for(interaction, share)
+        checked = await work
+    finally:
+        work.cancel()  # done already, unless the interaction's own task was cancelled: then the checks stop too
+    if not interaction.response.is_done():
+        await defer_for(interaction, share)
+    return checked
 
 
 class Reply(TypedDict, total=False):

@@ -16,13 +16,21 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from animerec.bot.app.interactions import allow_adult, defer_for, guild_member, service_of, title_autocomplete
+from animerec.bot.app.interactions import (
+    allow_adult,
+    checked_then_deferred,
+    defer_for,
+    guild_member,
+    service_of,
+    title_autocomplete,
+)
 from animerec.bot.features.community import render as rc
 from animerec.bot.features.community.pictures import taste_png
 from animerec.bot.service import UserError
 
 if TYPE_CHECKING:
     from animerec.bot.app.client import AnimeRecBot
+    from animerec.recsys.catalog.catalog import Anime
 
 log = logging.getLogger(__name__)
 NAMES_CHECKED = 20  # /score names at most this many members who loved a title
@@ -114,8 +122,11 @@ class Community(commands.Cog):
     @app_commands.guild_only()
     async def score(self, interaction: discord.Interaction[AnimeRecBot], anime: str, share: bool = False) -> None:
         service = service_of(interaction)
-        title = service.titles.resolve(anime, allow_adult=await allow_adult(interaction))  # a typo: privately, at once
-        await defer_for(interaction, share)
+
+        async def resolved() -> Anime:  # a typo: answered privately, at once
+            return service.titles.resolve(anime, allow_adult=await allow_adult(interaction))
+
+        title = await checked_then_deferred(interaction, resolved(), share=share)
         result = await service.community.score(_guild(interaction).id, interaction.user.id, title)
         names = await _names_here(interaction, result.tally.loved_by)
         await interaction.followup.send(embed=rc.score_embed(result, names), ephemeral=not share)

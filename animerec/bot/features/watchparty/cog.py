@@ -17,12 +17,12 @@ from animerec.bot.app.interactions import (
     TYPE_CHOICES,
     VIEW_TIMEOUT,
     allow_adult,
-    defer_publicly,
+    checked_then_deferred,
     genre_autocomplete,
     guild_member,
     service_of,
 )
-from animerec.bot.features.watchparty.service import check_size
+from animerec.bot.features.watchparty.service import PartyRequest, check_size
 from animerec.bot.service import UserError
 from animerec.recsys.serving.group import STRATEGIES
 
@@ -129,12 +129,14 @@ class Watchparty(commands.Cog):
     async def watchparty(self, interaction: discord.Interaction[AnimeRecBot], channel: discord.VoiceChannel | None = None,
                          members: str | None = None, genre: str | None = None, type: str | None = None,
                          strategy: str = "average", count: app_commands.Range[int, 1, MAX_PICKS] = 5) -> None:
-        group, skipped = await _group(interaction, channel, members)
         service = service_of(interaction)
-        # Checked before the public defer, so a mistake is answered privately.
-        request = service.parties.check(list(group), strategy=strategy, genre=genre, type=type, count=count,
-                                        allow_adult=await allow_adult(interaction))
-        await defer_publicly(interaction)
+
+        async def checks() -> tuple[dict[int, str], list[int], PartyRequest]:
+            group, skipped = await _group(interaction, channel, members)
+            return group, skipped, service.parties.check(list(group), strategy=strategy, genre=genre, type=type,
+                                                         count=count, allow_adult=await allow_adult(interaction))
+
+        group, skipped, request = await checked_then_deferred(interaction, checks(), share=True)
         party = await service.parties.plan(request, viewer_id=interaction.user.id)
         message = await interaction.followup.send(embed=render.watchparty_embed(party, group, skipped),
                                                   view=VoteView(len(party.picks), timeout=VIEW_TIMEOUT), wait=True)

@@ -1,9 +1,14 @@
 """/watchparty through the real discord.py tree (simcord): the group from a voice channel or mentions, the
 replies, and the votes, which survive a restart."""
 
+import asyncio
+import sys
+import time
+
 import pytest
 
 from animerec.bot import create_bot
+from animerec.bot.app import interactions
 from animerec.bot.store import StoreBusy
 from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, rate, user_errors
 
@@ -127,3 +132,57 @@ async def test_watchparty_without_a_group_explains_privately(simcord_env, world)
     result = await alice.slash(channel, "watchparty")
     assert result.ephemeral and "Join a voice channel" in result.response.content
     assert len(user_errors(simcord_env)) == 1
+
+
+def slow_lookups(monkeypatch) -> dict[str, list[float]]:
+    """Mentioned members looked up past the time to answer at once (a slow API), and the moments each lookup
+    ended and each placeholder (defer) went out."""
+    seen: dict[str, list[float]] = {"looked up": [], "deferred": []}
+    cog = sys.modules["animerec.bot.features.watchparty.cog"]  # as the bot loaded it (load_extension makes its own)
+    look_up, defer = cog.guild_member, interactions.defer_for
+
+    async def slow(guild, member_id):
+        await asyncio.sleep(interactions.ANSWER_AT_ONCE + 0.5)
+        seen["looked up"].append(time.monotonic())
+        return await look_up(guild, member_id)
+
+    async def deferred(interaction, share):
+        seen["deferred"].append(time.monotonic())
+        await defer(interaction, share)
+
+    monkeypatch.setattr(cog, "guild_member", slow)
+    monkeypatch.setattr(interactions, "defer_for", deferred)
+    return seen
+
+
+async def test_watchparty_slow_to_look_members_up_puts_its_placeholder_first(simcord_env, world, monkeypatch):
+    guild, channel, alice = world
+    bob = guild.add_member(simcord_env.create_user("bob"))
+    await simcord_env.bot.service.store.upsert_ratings(alice.id, {STEINS_GATE: 9.0, COWBOY_BEBOP: 8.0})
+    await simcord_env.bot.service.store.upsert_ratings(bob.id, {DEATH_NOTE: 9.0})
+    seen = slow_lookups(monkeypatch)
+    result = await alice.slash(channel, "watchparty", members=bob.mention, count=3)
+    assert len(seen["deferred"]) == 1 and seen["deferred"][0] < seen["looked up"][0]  # inside Discord's window
+    assert not result.ephemeral and len(result.response.embeds[0].fields) == 3
+
+
+async def test_watchparty_mistake_found_after_its_placeholder_reaches_only_the_caller(simcord_env, world, monkeypatch):
+    guild, channel, alice = world
+    bob = guild.add_member(simcord_env.create_user("bob"))
+    seen = slow_lookups(monkeypatch)
+    result = await alice.slash(channel, "watchparty", members=bob.mention, genre="Not A Genre")
+    assert seen["deferred"][0] < seen["looked up"][0]
+    assert result.response is None  # the public placeholder is gone
+    [reply] = result.followups
+    assert reply.ephemeral and "genre" in reply.content.lower()
+    assert channel.history(viewer=bob) == []
+    assert [str(getattr(e, "original", e)) for e in simcord_env.errors] == [reply.content]
+
+
+async def test_watchparty_mistake_found_at_once_is_the_private_first_answer(simcord_env, world):
+    guild, channel, alice = world
+    bob = guild.add_member(simcord_env.create_user("bob"))
+    result = await alice.slash(channel, "watchparty", members=bob.mention, genre="Not A Genre")
+    assert result.ephemeral and not result.deferred and "genre" in result.response.content.lower()
+    assert channel.history(viewer=bob) == []
+    assert [str(getattr(e, "original", e)) for e in simcord_env.errors] == [result.response.content]
