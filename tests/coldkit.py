@@ -2,7 +2,7 @@
 (tests/recsys/serving, tests/bot/features/seasonal)."""
 
 import pandas as pd
-from recsys.conftest import BLOCK_ITEMS, PLANTED_RELATIONS, checkerboard, content_table
+from recsys.conftest import BLOCK_ITEMS, PLANTED_RELATIONS, PLANTED_SUPPORT_HALF, checkerboard, content_table
 
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.catalog.franchise import Franchises, TitleInfo
@@ -50,6 +50,7 @@ def cold_plant() -> tuple[ServedModel, Catalog]:
     when = pd.DataFrame({"anime_id": list(dates), "start_date": pd.to_datetime(list(dates.values()))})
     franchises = Franchises((TitleInfo(a.anime_id, a.type, a.members) for a in catalog), edges, when)
     model = Recommender.fit(board, ModelConfig(factors=4, iterations=15, regularization=0.5, ease_neighbors=8,
-                                               knn_neighbors=8, ann_trees=5, ann_search_k=100), content=table,
+                                               knn_neighbors=8, ann_trees=5, ann_search_k=100,
+                                               given_support_half=PLANTED_SUPPORT_HALF), content=table,
                             franchises=franchises)
     return ServedModel(model, catalog, franchises), catalog

@@ -9,7 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-from recsys.conftest import PLANTED_RELATIONS
+from recsys.conftest import PLANTED_RELATIONS, PLANTED_SUPPORT_HALF
 
 from animerec.recsys.algorithms.coldstart import COMMUNITY
 from animerec.recsys.catalog.franchise import Franchises, TitleInfo
@@ -447,7 +447,8 @@ def with_genres(cold_plant):
     served = cold_plant[0]
     titles = _planted_titles()
     model = Recommender.fit(checkerboard(), ModelConfig(factors=4, iterations=15, regularization=0.5, ease_neighbors=8,
-                                                        knn_neighbors=8, ann_trees=5, ann_search_k=100),
+                                                        knn_neighbors=8, ann_trees=5, ann_search_k=100,
+                                                        given_support_half=PLANTED_SUPPORT_HALF),
                             catalog=served.catalog, content=content_table(titles), franchises=served.franchises)
     return ServedModel(model, served.catalog, served.franchises)
 
