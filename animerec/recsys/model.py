@@ -511,9 +511,8 @@ class Recommender:
         ColdVectors.trust_of)."""
         Y, bias, trust = self.item_factors[idx], self.item_bias[idx], np.ones(len(idx), np.float32)
         doubt = self.doubt()
-        share = self.history_share(len(idx) if history is None else history)
-        if doubt is not None and len(idx) and share > 0:
-            Y = Y - share * doubt[idx]
+        if doubt is not None and len(idx):
+            Y = Y - self.history_share(len(idx) if history is None else history) * doubt[idx]
         if len(cold_rows):
             assert self.cold is not None
             Y = np.vstack([Y, self.cold.factors[cold_rows]])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
 import discord
@@ -28,7 +28,7 @@ VIEW_TIMEOUT = 15 * 60
 INTERACTION_LIFETIME = 3.0
 ANSWER_AT_ONCE = 1.0
 SCORE_CHOICES = [*(str(n) for n in range(10, 0, -1)), "watched"]
-Checked = TypeVar("Checked")
+Awaited = TypeVar("Awaited")
 
 
 def service_of(interaction: discord.Interaction[AnimeRecBot]) -> Service:
@@ -61,26 +61,6 @@ async def defer_for(interaction: discord.Interaction[AnimeRecBot], share: bool) 
         await interaction.response.defer(ephemeral=True)
 
 
-async def checked_then_deferred(interaction: discord.Interaction[AnimeRecBot], checks: Awaitable[Checked], *,
-                                share: bool) -> Checked:
-    """What ``checks`` return, the interaction deferred after them (defer_for ``share``): a mistake they find is
-    the first answer, private, with no placeholder before it. Checks still running at seconds_to_answer_at_once
-    (a member looked up over the API, a slow store) get the placeholder first, inside Discord's window; a
-    mistake found after it still reaches only the caller (report_error)."""
-    work = asyncio.ensure_future(checks)
-    try:
-        if left := seconds_to_answer_at_once(interaction):
-            await asyncio.wait([work], timeout=left)
-        if not work.done():
-            await defer_for(interaction, share)
-        checked = await work
-    finally:
-        work.cancel()  # done already, unless the interaction's own task was cancelled: then the checks stop too
-    if not interaction.response.is_done():
-        await defer_for(interaction, share)
-    return checked
-
-
 class Reply(TypedDict, total=False):
     """What a command answers with: the keyword arguments of a message."""
 
@@ -100,26 +80,45 @@ def seconds_to_answer_at_once(interaction: discord.Interaction) -> float:
     return max(0.0, ANSWER_AT_ONCE - age)
 
 
-async def answer(interaction: discord.Interaction[AnimeRecBot], reply: Awaitable[Reply]) -> None:
-    """Send a slash command's private reply: as the first answer when it is ready in time
-    (seconds_to_answer_at_once), else after a "thinking…" placeholder. Any error from ``reply`` goes to
-    report_error, which answers in whichever state this left the interaction. A command run from a
-    component (PickTitle) always defers: its first answer belongs to the message that carried the
-    component, which the caller edits afterwards."""
-    work = asyncio.ensure_future(reply)
+async def within_window(interaction: discord.Interaction[AnimeRecBot], awaited: Awaitable[Awaited],
+                        placeholder: Callable[[], Awaitable[object]]) -> Awaited:
+    """What ``awaited`` returns, with ``placeholder()`` (a defer) sent first when it is not done by
+    seconds_to_answer_at_once, inside Discord's window; at once for an interaction from a component, whose
+    first answer belongs to the message that carried it."""
+    work = asyncio.ensure_future(awaited)
     try:
         if interaction.type is discord.InteractionType.application_command and (
                 left := seconds_to_answer_at_once(interaction)):
             await asyncio.wait([work], timeout=left)
         if not work.done():
-            await interaction.response.defer(ephemeral=True)
-        message = await work
+            await placeholder()
+        return await work
     finally:
         work.cancel()  # done already, unless the interaction's own task was cancelled: then the work stops too
+
+
+async def answer(interaction: discord.Interaction[AnimeRecBot], reply: Awaitable[Reply]) -> None:
+    """Send a slash command's private reply: as the first answer when it is ready in time (within_window),
+    else after a "thinking…" placeholder. Any error from ``reply`` goes to report_error, which answers in
+    whichever state this left the interaction. A command run from a component (PickTitle) always defers: the
+    caller edits the message that carried the component afterwards."""
+    message = await within_window(interaction, reply, lambda: interaction.response.defer(ephemeral=True))
     if interaction.response.is_done():
         await interaction.followup.send(ephemeral=True, **message)
     else:
         await interaction.response.send_message(ephemeral=True, **message)
+
+
+async def checked_then_deferred(interaction: discord.Interaction[AnimeRecBot], checks: Awaitable[Awaited], *,
+                                share: bool) -> Awaited:
+    """What ``checks`` return, the interaction deferred after them (defer_for ``share``): a mistake they find is
+    the first answer, private, with no placeholder before it. Checks still running at seconds_to_answer_at_once
+    (a member looked up over the API, a slow store) get the placeholder first (within_window); a mistake found
+    after it still reaches only the caller (report_error)."""
+    checked = await within_window(interaction, checks, lambda: defer_for(interaction, share))
+    if not interaction.response.is_done():
+        await defer_for(interaction, share)
+    return checked
 
 
 async def allow_adult(interaction: discord.Interaction[AnimeRecBot]) -> bool:
