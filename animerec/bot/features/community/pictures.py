@@ -147,9 +147,9 @@ def _map(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> N
                                            (right, (0.99, 0.5), "right", "center", 90),
                                            (down, (0.5, 0.015), "center", "bottom", 0),
                                            (up, (0.5, 0.985), "center", "top", 0)) if text]
-    handles = [Line2D([], [], marker="D", ls="", color=MEMBER, markersize=8, label=_short(who, 30)),
-               Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor=SERVER, markersize=9,
-                      markeredgewidth=2, label="the server"),
+    ring = [Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor=SERVER, markersize=9,
+                   markeredgewidth=2, label="the server")] if p.server_place is not None else []
+    handles = [Line2D([], [], marker="D", ls="", color=MEMBER, markersize=8, label=_short(who, 30)), *ring,
                Line2D([], [], marker="*", ls="", color=PICK, markersize=11, label="top picks"),
                Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor=INK, markersize=6,
                       label="watched, no score")]
@@ -330,18 +330,18 @@ def _genres(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -
                 transform=ax.transAxes, fontsize=10)
         return
     rows = list(range(len(p.genres)))[::-1]
-    height = 0.38
-    ax.barh([r + height / 2 for r in rows], [100 * s for s in p.member_shares], height=height, color=MEMBER,
-            label=_short(who, 20))
-    ax.barh([r - height / 2 for r in rows], [100 * s for s in p.server_shares], height=height, color=SERVER,
-            label="the server")
+    # The member's bar above the server's; alone (no server shares: nobody else has ratings) it is centred.
+    height, lift = (0.38, 0.19) if p.server_shares else (0.5, 0.0)
     # Shares a few points past their bar's end, genre names a few points before the bars' zero.
     after = offset_copy(ax.transData, fig, x=3, units="points")
     before = offset_copy(ax.transData, fig, x=-4, units="points")
-    for r, mine, theirs in zip(rows, p.member_shares, p.server_shares):
-        ax.text(100 * mine, r + height / 2, f"{mine:.0%}", color=INK, fontsize=7.5, va="center", transform=after)
-        ax.text(100 * theirs, r - height / 2, f"{theirs:.0%}", color=SOFT_INK, fontsize=7.5, va="center",
-                transform=after)
+    for shares, offset, colour, ink, label in ((p.member_shares, lift, MEMBER, INK, _short(who, 20)),
+                                              (p.server_shares, -lift, SERVER, SOFT_INK, "the server")):
+        if not shares:
+            continue
+        ax.barh([r + offset for r in rows], [100 * s for s in shares], height=height, color=colour, label=label)
+        for r, share in zip(rows, shares):
+            ax.text(100 * share, r + offset, f"{share:.0%}", color=ink, fontsize=7.5, va="center", transform=after)
     ax.set_yticks([])
     ax.set_xticks([])
     names = [ax.text(0, r, _short(genre, 16), color=INK, fontsize=9, ha="right", va="center", transform=before)

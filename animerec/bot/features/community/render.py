@@ -35,7 +35,10 @@ def taste_summary(taste: Taste, name: str, own: bool) -> str:
     them = "you" if own else "they"
     lines = []
     leans = [g for g in taste.profile.leans if g in taste.profile.genres]  # only what the chart shows
-    if leans:
+    if taste.alone:
+        lines.append(f"{who} {'are' if own else 'is'} the only member here with ratings so far: the server's genres "
+                     f"come beside {'yours' if own else 'theirs'} once others rate")
+    elif leans:
         lines.append(f"{who} {verb} to {_and(leans)} more than the server does")
     else:
         lines.append(f"{who}{'r' if own else '’s'} genres follow the server's")
@@ -58,7 +61,7 @@ def taste_embed(taste: Taste, name: str, own: bool) -> discord.Embed:
                           description=taste_summary(taste, name, own))
     embed.set_image(url=f"attachment://{TASTE_FILE}")
     embed.set_footer(text="Map: each dot a title, near = watched by the same people. Diamond: where the titles "
-                          f"{'you' if own else 'they'} liked sit; ring: the server's.")
+                          f"{'you' if own else 'they'} liked sit" + ("." if taste.alone else "; ring: the server's."))
     return fit(embed)
 
 

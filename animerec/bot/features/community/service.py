@@ -61,6 +61,7 @@ class Taste:
     offset: tuple[float, int] | None  # (mean score above the server on the same titles, titles)
     rated: int
     picks: tuple[Anime, ...]
+    alone: bool = False  # the server's only member with ratings: nobody to set the member against yet
 
 
 @dataclass(frozen=True)
@@ -297,16 +298,20 @@ class Community:
         profile = genre_profile(shown, weights, self.genres_of)
         offset = rating_offset(ratings, tally)
         whose = f"{name}'s" if name.lower() != "you" else "Your"
-        subtitle = (f"{len(ratings)} title{'s' if len(ratings) != 1 else ''} rated or watched · "
-                    f"server: {tally.members} member{'s' if tally.members != 1 else ''} with ratings")
+        # A server whose only member with ratings is this one would be set beside itself: its ring and
+        # bars are the member's own, and "your genres follow the server's" says nothing.
+        alone = tally.members <= 1
+        subtitle = (f"{len(ratings)} title{'s' if len(ratings) != 1 else ''} rated or watched · " + (
+            "the server's only member with ratings so far" if alone else
+            f"server: {tally.members} member{'s' if tally.members != 1 else ''} with ratings"))
         picture = TastePicture(
             title=f"{whose} taste map", subtitle=subtitle,
             catalog=[tuple(xy) for xy in cmap.xy[views.background].tolist()],
             landmarks=landmarks, rated=rated, picks=pick_points, place=cmap.place(shown or ratings),
-            server_place=server_place, genres=profile.genres, member_shares=profile.member,
-            server_shares=profile.server, axis_notes=views.axis_notes, who=name)
+            server_place=None if alone else server_place, genres=profile.genres, member_shares=profile.member,
+            server_shares=() if alone else profile.server, axis_notes=views.axis_notes, who=name)
         return Taste(member_id, picture, profile, offset, len(ratings),
-                     tuple(self.catalog.get(p.anime_id) for p in picks))
+                     tuple(self.catalog.get(p.anime_id) for p in picks), alone)
 
     # --- /compare -----------------------------------------------------------------------------
 

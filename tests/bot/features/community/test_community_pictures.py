@@ -272,3 +272,30 @@ def test_names_are_cut_to_their_width_and_an_emoji_is_left_out():
     assert pictures._short(JAPANESE_TITLES[0]) == "劇場版プリパラ み～んなでかが…"
     assert pictures._short(LONG_TITLES[0]) == "Shingeki no Kyojin: The Final…"
     assert pictures._drawable("Rem 💙 fan") == "Rem fan"  # no font has it: it would draw as a box
+
+
+def test_a_member_alone_in_the_server_is_drawn_without_a_server_to_compare_with(monkeypatch):
+    """With no other member's ratings the server's ring and bars would be the member's own: neither is
+    drawn, nor named in a legend, and each genre has the member's bar alone."""
+    legends, bars = [], []
+    legend, barh = Axes.legend, Axes.barh
+
+    def spy_legend(self, *args, **kwargs):
+        legends.append(legend(self, *args, **kwargs))
+        return legends[-1]
+
+    def spy_barh(self, y, width, *args, **kwargs):
+        bars.append((kwargs.get("label"), list(width)))
+        return barh(self, y, width, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "legend", spy_legend)
+    monkeypatch.setattr(Axes, "barh", spy_barh)
+    alone = TastePicture(**{**planted().__dict__, "server_place": None, "server_shares": ()})
+    assert taste_png(alone).startswith(PNG_MAGIC)
+    labels = [t.get_text() for box in legends for t in box.get_texts()]
+    assert "the server" not in labels and "alice" in labels
+    assert bars == [("alice", [50.0, 30.0, 40.0])]
+    legends.clear(), bars.clear()
+    taste_png(planted())  # with others: both
+    assert [label for label, _ in bars] == ["alice", "the server"]
+    assert sum(t.get_text() == "the server" for box in legends for t in box.get_texts()) == 2

@@ -75,3 +75,14 @@ def test_a_prediction_that_names_no_title_says_what_it_is_made_from():
     assert why("community") == "Predicted **8.4/10**, from the members who rated it, beside your taste."
     assert why("prior") == "Predicted **8.4/10**, your usual score: nothing more is known of it yet."
     assert "members" not in why("content") + why("prior") + why("franchise")  # none of them learnt from members
+
+
+def test_a_member_alone_in_the_server_is_told_so_and_not_set_beside_themselves():
+    alone = Taste(**{**taste(leans=(), offset=None).__dict__, "alone": True})
+    assert rc.taste_summary(alone, "alice", own=True) == (
+        "You are the only member here with ratings so far: the server's genres come beside yours once others "
+        "rate.\nYour top picks: Steins;Gate; Monster.")
+    assert rc.taste_summary(alone, "bob", own=False).startswith(
+        "bob is the only member here with ratings so far: the server's genres come beside theirs once")
+    assert "ring" not in rc.taste_embed(alone, "alice", own=True).footer.text
+    assert "ring: the server's" in rc.taste_embed(taste(), "alice", own=True).footer.text

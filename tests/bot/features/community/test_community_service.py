@@ -111,7 +111,10 @@ async def test_a_hidden_members_rating_counts_only_in_figures_of_five_members(se
     assert all(a != STEINS_GATE for a, *_ in top.top.loved_here)  # one lover at most, never "loved here"
 
     taste = await community.taste(GUILD, VIEWER, viewer_id=VIEWER, name="viewer")  # /taste: the server beside
-    assert f"server: {shown_members} member" in taste.picture.subtitle
+    if shown_members > 1:
+        assert f"server: {shown_members} member" in taste.picture.subtitle
+    else:  # the hidden member not counted, the viewer is the server's only member with ratings
+        assert "the server's only member with ratings" in taste.picture.subtitle and taste.alone
     tally = await community.tally(GUILD)
     i = tally.index_of(STEINS_GATE)
     assert (int(tally.given[i]) if i is not None else 0) == len(expected)
@@ -140,3 +143,19 @@ async def test_score_says_where_a_prediction_that_names_no_title_comes_from(serv
     monkeypatch.setattr(served, "index_of", lambda anime_id: None)  # as for a title added since the last retrain
     unserved = await service.community.score(GUILD, VIEWER, service.catalog.get(int(cold.anime_ids[with_score])))
     assert unserved.source == "prior" and not unserved.scored
+
+
+async def test_taste_sets_a_member_beside_the_server_only_once_someone_else_has_rated(service):
+    community = service.community
+    community.tally_seconds = 0
+    await service.store.upsert_ratings(ALICE, {STEINS_GATE: 10.0, DEATH_NOTE: 9.0, CODE_GEASS: 8.0})
+    await community.seen(GUILD, ALICE)
+    alone = await community.taste(GUILD, ALICE, viewer_id=ALICE, name="alice")
+    assert alone.alone and alone.picture.server_place is None and alone.picture.server_shares == ()
+    assert alone.picture.member_shares and "only member with ratings" in alone.picture.subtitle
+    await service.store.upsert_ratings(BOB, {COWBOY_BEBOP: 9.0, FMA_BROTHERHOOD: 8.0})
+    await community.seen(GUILD, BOB)
+    beside = await community.taste(GUILD, ALICE, viewer_id=ALICE, name="alice")
+    assert not beside.alone and beside.picture.server_place is not None
+    assert len(beside.picture.server_shares) == len(beside.picture.genres)
+    assert "server: 2 members with ratings" in beside.picture.subtitle
