@@ -178,6 +178,7 @@ def _map(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> N
 
 # Where the score key sits, in axes fractions (left, bottom, right, top): its word, swatches and 1 / 10.
 SCORE_KEY = (0.66, 0.89, 1.0, 1.0)
+KEY_MARGIN = 0.04  # the diamond's half-width and a little more, in axes fractions of the map
 
 
 def _score_key(ax) -> None:
@@ -206,8 +207,16 @@ def _frame(ax, p: TastePicture) -> None:
     for x, y in mine:
         x0, x1, y0, y1 = min(x0, x), max(x1, x), min(y0, y), max(y1, y)
     dx, dy = (x1 - x0) or 1.0, (y1 - y0) or 1.0
-    ax.set_xlim(x0 - 0.04 * dx, x1 + 0.04 * dx)
-    ax.set_ylim(y0 - 0.12 * dy, y1 + 0.06 * dy)  # room for the legend below
+    left, right, bottom, top = x0 - 0.04 * dx, x1 + 0.04 * dx, y0 - 0.12 * dy, y1 + 0.06 * dy  # room for the legend
+    if any(q.score > 0 for q in p.rated):
+        # The score key (drawn over the map) hides no mark of the member's: the top rises until every
+        # mark under the key's columns sits below it, with room for the widest mark (the diamond).
+        key_left, key_bottom = SCORE_KEY[0] - KEY_MARGIN, SCORE_KEY[1] - KEY_MARGIN
+        for x, y in mine:
+            if (x - left) / (right - left) >= key_left and (y - bottom) / (top - bottom) > key_bottom:
+                top = bottom + (y - bottom) / key_bottom
+    ax.set_xlim(left, right)
+    ax.set_ylim(bottom, top)
 
 
 # Where a label may sit beside its point (offset in points, alignment): the four corners, then, for a

@@ -299,3 +299,29 @@ def test_a_member_alone_in_the_server_is_drawn_without_a_server_to_compare_with(
     taste_png(planted())  # with others: both
     assert [label for label, _ in bars] == ["alice", "the server"]
     assert sum(t.get_text() == "the server" for box in legends for t in box.get_texts()) == 2
+
+
+def test_the_score_key_hides_none_of_the_members_marks(monkeypatch):
+    """The member's place, a pick and a rated title in the map's top right corner, where the key is drawn:
+    the frame rises so that each lies below the key, clear of it by the diamond's half-width."""
+    maps = []
+    frame = pictures._frame
+
+    def spy(ax, p):
+        maps.append(ax)
+        frame(ax, p)
+
+    monkeypatch.setattr(pictures, "_frame", spy)
+    base = planted()
+    xs, ys = zip(*base.catalog)
+    corner = (float(np.percentile(xs, 99.5)), float(np.percentile(ys, 99.5)))
+    picture = TastePicture(**{**base.__dict__, "place": corner,
+                              "picks": [Point("Pick in the corner", corner[0] - 0.05, corner[1] - 0.02)],
+                              "rated": [*base.rated, Point("Rated in the corner", corner[0], corner[1] + 0.1, 9.0)]})
+    taste_png(picture)
+    (ax,) = maps
+    marks = [picture.place, (picture.picks[0].x, picture.picks[0].y), (picture.rated[-1].x, picture.rated[-1].y)]
+    key_left, key_bottom = pictures.SCORE_KEY[:2]
+    for x, y in ax.transLimits.transform(marks):  # data to axes fractions
+        assert x >= key_left - pictures.KEY_MARGIN  # under the key's columns, as planted
+        assert y <= key_bottom - pictures.KEY_MARGIN + 1e-9
