@@ -84,6 +84,9 @@ def main() -> None:
     parser.add_argument("--floors", nargs="+", default=["sd1"], help="names of pick_floor variants (FLOORS)")
     parser.add_argument("--shifts", type=float, nargs="+", default=[rules.STARTED_SHIFT],
                         help="STARTED_SHIFT values (how far the works the member started move)")
+    parser.add_argument("--doubts", nargs="+", choices=("on", "off"), default=["on"],
+                        help="whether another work of a franchise the member disliked needs a prediction at their "
+                             "floor (FanRules.disliked_elsewhere)")
     parser.add_argument("--depths", type=int, nargs="+", default=[rules.CANDIDATE_DEPTH], help="CANDIDATE_DEPTH values")
     parser.add_argument("--firsts", type=int, nargs="+", default=[served_module.CANDIDATE_FIRST],
                         help="CANDIDATE_FIRST values")
@@ -121,6 +124,7 @@ def main() -> None:
         original_floor = served_module.pick_floor
         original_depths = served_module.CANDIDATE_DEPTH, served_module.CANDIDATE_FIRST
         original_shift = rules.STARTED_SHIFT
+        original_doubt = rules.FanRules.disliked_elsewhere
         for dropout, lam, keep in itertools.product(args.dropouts, args.lambdas, args.neighbors):
             ease = fit_ease(gram.copy(), lam=lam, dropout=dropout, neighbors=keep)
             for blend, rating, long_history, long_blend in itertools.product(
@@ -130,21 +134,23 @@ def main() -> None:
                 variant.config = replace(model.config, blend_factorization=blend, blend_rating=rating,
                                          long_history=long_history, long_blend_factorization=long_blend)
                 served_variant = served.with_model(variant)
-                for floor, shift, depth, first in itertools.product(args.floors, args.shifts, args.depths, args.firsts):
+                for floor, shift, doubt, depth, first in itertools.product(
+                        args.floors, args.shifts, args.doubts, args.depths, args.firsts):
                     served_module.pick_floor = FLOORS[floor]
                     served_module.CANDIDATE_DEPTH, served_module.CANDIDATE_FIRST = depth, first
                     rules.STARTED_SHIFT = shift  # what FanRules.favour_started reads
+                    rules.FanRules.disliked_elsewhere = original_doubt if doubt == "on" else _doubting_nothing
                     name = (f"{fit_text or 'default fit'} dropout={dropout:g} lambda={lam:g} keep={keep} "
                             f"blend={blend:g} rating={rating:g} long={long_history}:{long_blend:g} "
-                            f"floor={floor} started={shift:g} depth={depth} "
+                            f"floor={floor} started={shift:g} doubt={doubt} depth={depth} "
                             f"first={first}")
                     with single_threaded_blas():
                         for protocol, (cases, fan) in scored.items():
                             row = figures(ev.served_lists(served_variant), cases, fan, len(ix.items))
                             row["seed"] = seed
                             results.setdefault(name, {}).setdefault(protocol, []).append(row)
-                            if (floor, shift, depth, first) == (args.floors[0], args.shifts[0], args.depths[0],
-                                                                args.firsts[0]):
+                            if (floor, shift, doubt, depth, first) == (
+                                    args.floors[0], args.shifts[0], args.doubts[0], args.depths[0], args.firsts[0]):
                                 plain = figures(ev.plain_lists(variant), cases, fan, len(ix.items))
                                 plain["seed"] = seed
                                 results.setdefault(f"plain {name}", {}).setdefault(protocol, []).append(plain)
@@ -152,6 +158,7 @@ def main() -> None:
                 served_module.pick_floor = original_floor
                 served_module.CANDIDATE_DEPTH, served_module.CANDIDATE_FIRST = original_depths
                 rules.STARTED_SHIFT = original_shift
+                rules.FanRules.disliked_elsewhere = original_doubt
     print(f"\nseeds {args.seeds} (means; bar: the smaller of served / reference over {', '.join(FIGURES)}, "
           "per seed, then the mean over seeds)\n")
     print("| setting | " + " | ".join(f"{p} {f}" for p in PROTOCOLS for f in FIGURES)
@@ -161,6 +168,11 @@ def main() -> None:
         cells = [f"{np.mean([r[f] for r in per[p]]):.4f}" for p in PROTOCOLS for f in FIGURES]
         cells += [f"{bar_ratio(per[p], references, p):.4f}" for p in PROTOCOLS]
         print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def _doubting_nothing(self: rules.FanRules, ratings, floor: float) -> np.ndarray:
+    """FanRules.disliked_elsewhere turned off: no title needs more than the list's floor."""
+    return np.zeros(len(self.entry_points), bool)
 
 
 def bar_ratio(rows: list[dict], references: dict[int, dict[str, dict[str, float]]], protocol: str) -> float:

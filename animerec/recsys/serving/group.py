@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from animerec.recsys.model import standardized, top_n
-from animerec.recsys.serving.rules import CANDIDATE_DEPTH, FEW_SCORES_FLOOR, dropped_floor
+from animerec.recsys.serving.rules import CANDIDATE_DEPTH, FEW_SCORES_FLOOR, dropped_floor, member_floor
 from animerec.recsys.serving.served import ServedModel
 
 STRATEGIES = {
@@ -96,8 +96,12 @@ def group_picks(
             predicted[i] = tuple(float(served.predictions(u, np.array([i]))[0]) for u in users)
         return predicted[i]
 
-    slots = rules.slots(top_n(combined, CANDIDATE_DEPTH).tolist(), combined, blocked, mine, predictions,
-                        list(floors) if floors is not None else [FEW_SCORES_FLOOR] * len(members), n)
+    lowest = list(floors) if floors is not None else [FEW_SCORES_FLOOR] * len(members)
+    # A spin-off of a franchise one of them disliked needs that member's prediction at their own floor.
+    liking = [member_floor(r) for r in members]
+    slots = rules.slots(top_n(combined, CANDIDATE_DEPTH).tolist(), combined, blocked, mine, predictions, lowest, n,
+                        doubted=[rules.disliked_elsewhere(g, f) for g, f in zip(mine, liking)],
+                        doubted_floors=[max(f, low) for f, low in zip(liking, lowest)])
     shown = np.array([slot.shown for slot in slots], np.int64)
     picks = [GroupPick(anime_id, group_figure(predicted[i], strategy), predicted[i], more)
              for anime_id, i, more in zip(served.ids[shown].tolist(), shown.tolist(),

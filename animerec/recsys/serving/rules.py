@@ -17,7 +17,8 @@ prediction says they would not enjoy. The rules, in order:
   with a series they enjoy before starting another; down when they scored it all under their floor;
 * a quality floor: nothing predicted well below the member's typical score (their mean less 1.5 of their
   own standard deviations; FEW_SCORES_FLOOR for members with few scores); a list that runs out says so
-  instead of padding.
+  instead of padding. Another work of a franchise they scored all under their floor (a spin-off of a
+  series they disliked) needs a prediction at their floor itself (FanRules.disliked_elsewhere).
 
 A group is held to every member's rules at once: nobody's earlier entries, a continue pick only when
 every member can go on to it, each member's prediction above the group's floor.
@@ -198,6 +199,9 @@ class FanRules:
         works, self._space_code = np.unique(self._space_work, return_inverse=True)
         self._work_code = self._space_code[:n]
         self._n_works = len(works)
+        franchise_ids, self._space_franchise_code = np.unique(franchises.franchise_array(space), return_inverse=True)
+        self._franchise_code = self._space_franchise_code[:n]
+        self._n_franchises = len(franchise_ids)
         # How many entries each served title's work has (0 for a title the graph does not know).
         served_in_graph = self._in_graph[:n]
         self._work_size = np.array([len(franchises.work_entries(w)) if known else 0
@@ -249,6 +253,26 @@ class FanRules:
         shift[self._work_code[idx]] = -STARTED_SHIFT
         shift[self._work_code[idx[(r < 0) | (r >= floor)]]] = STARTED_SHIFT  # one title they like lifts the work
         scores += shift[self._work_code]
+
+    def disliked_elsewhere(self, ratings: Given | Mapping[int, float], floor: float) -> np.ndarray:
+        """Bool mask over the served titles: those of the works the member has not started in a franchise
+        whose every title they gave is scored under ``floor`` (member_floor; watched without a score counts
+        as liked): Sword Art Online Alternative for a member who scored Sword Art Online 3. Such a title
+        watches like any other for them (a fifth of the members who scored a series 2 or more under their
+        mean watched another work of its franchise, as did a quarter of those who liked it) but is liked half
+        as often (benchmarks/dropped_sequels.py), so it needs a prediction at their floor (slots' ``doubted``).
+        ``ratings``: the member's, or FanRules.given of them."""
+        given = ratings if isinstance(ratings, Given) else self.given(ratings)
+        if FLOOR in self.without or not len(given.at):
+            return np.zeros(self._n, bool)
+        assert given.rated is not None, "disliked_elsewhere needs the member's ratings"
+        liked = (given.rated < 0) | (given.rated >= floor)
+        disliked = np.zeros(self._n_franchises, bool)
+        disliked[self._space_franchise_code[given.at]] = True
+        disliked[self._space_franchise_code[given.at[liked]]] = False  # one title they like keeps the franchise
+        started = np.zeros(self._n_works, bool)
+        started[self._space_code[given.at]] = True
+        return disliked[self._franchise_code] & ~started[self._work_code]
 
     def dropped(self, ratings: Given | Mapping[int, float], floor: float) -> np.ndarray:
         """Bool mask over the served titles: those of the works the member dropped: a TV series of it scored
@@ -346,6 +370,8 @@ class FanRules:
         floors: Sequence[float],
         n: int,
         vouched: AbstractSet[int] = frozenset(),
+        doubted: Sequence[np.ndarray] = (),
+        doubted_floors: Sequence[float] = (),
     ) -> list[Slot]:
         """Up to n slots, one per work, from ``candidates`` (item indices, best ``scores`` first),
         for the members who gave ``gave`` (one FanRules.given each, or their anime ids; one member for
@@ -359,7 +385,9 @@ class FanRules:
         they can go on to), or a special when the work has nothing else. A work nobody started offers its
         entry point, unless that is ``blocked``.
         The title shown needs every member's prediction (``predictions``, one per member in the order
-        of ``gave``) at or above that member's floor, unless it is ``vouched`` for (item indices).
+        of ``gave``) at or above that member's floor, unless it is ``vouched`` for (item indices); one
+        a member doubts (``doubted``: per member, a bool mask over the served titles, disliked_elsewhere) at or
+        above that member's ``doubted_floors`` entry instead.
         """
         members = [g if isinstance(g, Given) else self.given(g) for g in gave]
         started = frozenset().union(*(g.started for g in members))
@@ -401,7 +429,9 @@ class FanRules:
                 used.add(f)
             elif shown in shown_already:
                 continue
-            below = any(p < bar for p, bar in zip(predictions(shown), floors))  # (the caller keeps them)
+            bars = [high if mask[shown] else low for mask, low, high in zip(doubted, floors, doubted_floors)] \
+                if doubted else floors
+            below = any(p < bar for p, bar in zip(predictions(shown), bars))  # (the caller keeps them)
             if floor and below and shown not in vouched:
                 continue
             shown_already.add(shown)

@@ -569,7 +569,8 @@ class ServedModel:
         # gave the first 9 of a 9.0 mean). Their own score of the work is the better evidence: the floor lets it by.
         vouched = frozenset() if scored.loved is None else \
             frozenset((np.flatnonzero((scored.loved > 0) & (scored.loved >= floor)) + self.n_trained).tolist())
-        slots = self.rules.slots(candidates, scores, blocked, [mine], prediction, [lowest], n, vouched)
+        slots = self.rules.slots(candidates, scores, blocked, [mine], prediction, [lowest], n, vouched,
+                                 [self.rules.disliked_elsewhere(mine, floor)], [floor])
         # A continue pick names the title it goes on from, and is one only when it has one. An entry of a
         # started work that comes after no title the member gave (Nekomonogatari: Kuro, which aired before
         # Monogatari Second Season, for a member who gave only the latter) continues nothing of theirs: it

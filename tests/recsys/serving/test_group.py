@@ -120,3 +120,19 @@ def test_a_work_whose_start_is_not_served_holds_a_newcomer_to_what_comes_first(b
     for strategy in STRATEGIES:
         together = {p.anime_id for p in group_picks(served, [fan, newcomer], 10, strategy=strategy)}
         assert together and not together & {1010, 1011}, strategy
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_a_spin_off_of_a_franchise_one_member_disliked_needs_their_prediction_at_their_floor(
+        board_model, plant, strategy):
+    from animerec.recsys.serving.rules import member_floor
+
+    # 1006 a side story of 1000 (another work of franchise A); the first member scored 1000 at 2.
+    served = ServedModel(board_model, *plant(relations=[(1000, "Side story", 1006), (1006, "Parent story", 1000)]))
+    members = [{1000: 2, 1010: 9, 1011: 9, 1012: 9, 1013: 8}, {1010: 9, 1014: 8, 1015: 9}]
+    low = [3.0, 3.0]  # floors low enough that only the doubt keeps it out
+    picks = group_picks(served, members, 10, strategy=strategy, floors=low)
+    assert 1006 not in {p.anime_id for p in picks}
+    served.rules.disliked_elsewhere = lambda given, floor: np.zeros(len(served.ids), bool)
+    without = {p.anime_id: p.predictions for p in group_picks(served, members, 10, strategy=strategy, floors=low)}
+    assert without[1006][0] < member_floor(members[0])  # it was a pick, under the member's own floor

@@ -153,6 +153,43 @@ def test_a_started_work_moves_up_when_liked_down_when_scored_under_the_floor_and
     assert {a for a in work_a if _favoured(served, {**low, 1001: 9})[a] == STARTED_SHIFT} == work_a
 
 
+# 1006 filed as a side story of 1000: another work of franchise A (a spin-off, as Railgun is of Index).
+SPIN_OFF = [(1000, "Side story", 1006), (1006, "Parent story", 1000)]
+# Block 1 liked, franchise A's first season scored 2: mean 7.4, floor 6.9.
+DISLIKED_A = {1000: 2, 1010: 9, 1011: 9, 1012: 9, 1013: 8}
+
+
+def test_a_franchise_scored_all_under_the_floor_doubts_its_other_works_and_one_liked_title_clears_it(
+        board_model, plant):
+    from animerec.recsys.serving.rules import member_floor
+
+    served = _served(board_model, plant, relations=SPIN_OFF)
+
+    def doubted(ratings):
+        mask = served.rules.disliked_elsewhere(ratings, member_floor(ratings))
+        return {int(served.model.item_ids[i]) for i in mask.nonzero()[0]}
+
+    assert doubted(DISLIKED_A) == {1006}  # franchise A's own work is started: its rules are the started work's
+    assert doubted({**DISLIKED_A, 1001: 8}) == set()  # season 2 liked
+    assert doubted({**DISLIKED_A, 1002: -1}) == set()  # watched without a score counts as liked
+    assert doubted({**DISLIKED_A, 1006: 3}) == set()  # the spin-off given: started, nothing left to doubt
+    assert doubted({1010: 9, 1011: 9, 1012: 9, 1013: 8, 1014: 9}) == set()  # franchise A not given
+
+
+def test_a_spin_off_of_a_disliked_franchise_needs_a_prediction_at_the_members_floor(board_model, plant):
+    import numpy as np
+
+    from animerec.recsys.serving.rules import member_floor
+
+    served = _served(board_model, plant, relations=SPIN_OFF)
+    found = served.recommend(DISLIKED_A, 10)
+    assert 1006 not in {p.anime_id for p in found.picks}
+    # Without the rule it is a pick, predicted under the member's floor (above the list's lower one).
+    served.rules.disliked_elsewhere = lambda given, floor: np.zeros(len(served.ids), bool)
+    shown = {p.anime_id: p.predicted for p in served.recommend(DISLIKED_A, 10).picks}
+    assert found.floor <= shown[1006] < member_floor(DISLIKED_A)
+
+
 def _favoured(served, ratings):
     """{anime id: how far FanRules.favour_started moved its score} for a member who gave ``ratings``."""
     import numpy as np
