@@ -212,8 +212,10 @@ def similar_embed(result: SimilarTitles) -> discord.Embed:
     if not result.neighbours:
         embed.description = "Nothing similar with these filters."
     for rank, n in enumerate(result.neighbours, 1):
+        # A sequel film shown under type=Movie to someone who has not started its series: where to begin.
+        start = f"\nComes later in its series: start with {Catalog.label(n.starts_at, 120)}" if n.starts_at else ""
         embed.add_field(name=f"{rank}. {Catalog.label(n.anime, 200)}",
-                        value=f"Similarity {n.similarity:.2f} · {anime_line(n.anime)}", inline=False)
+                        value=f"Similarity {n.similarity:.2f} · {anime_line(n.anime)}{start}", inline=False)
     if result.same_series:
         names = [clip(a.name, 80) for a in result.same_series[:SAME_SERIES_SHOWN]]
         more = len(result.same_series) - len(names)

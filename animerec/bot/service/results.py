@@ -98,6 +98,7 @@ class Recommendations:
 class Neighbour:
     anime: Anime
     similarity: float
+    starts_at: Anime | None = None  # a later entry of a work the member has not started: where it starts
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ def cmd_similar(args: argparse.Namespace) -> None:
                        "to have neighbours") from None
     print(f"Similar to {catalog.get(anime_id).name}:")
     for rank, (aid, sim) in enumerate(found.neighbours, 1):
-        print(f"{rank:3d}. {catalog.get(aid).name}  (similarity {sim:.3f})")
+        start = found.starts_at.get(aid)
+        later = f"; comes later in its series, start with {catalog.get(start).name}" if start is not None else ""
+        print(f"{rank:3d}. {catalog.get(aid).name}  (similarity {sim:.3f}{later})")
     if found.same_series:
         print("same series: " + "; ".join(catalog.get(a).name for a in found.same_series))

@@ -19,7 +19,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import cast, overload
 
@@ -155,6 +155,9 @@ class _Scored:
 class SimilarList:
     neighbours: list[tuple[int, float]]  # (anime_id, similarity), best first, one per other work
     same_series: list[int]  # the title's own franchise, oldest first (grouped, never in neighbours)
+    # A neighbour that comes later in a work the member has not started, shown itself because the filter
+    # leaves its start out (a sequel film under type=Movie): its anime id -> where the work starts.
+    starts_at: dict[int, int] = field(default_factory=dict)
 
 
 class _KeptRows:
@@ -840,7 +843,9 @@ class ServedModel:
 
         For the member who asks (``given``: the anime ids they rated or watched, left out of the list), a
         neighbour from a work they have not started is shown as its entry point (FanRules.entry_point,
-        as /recommend does), when the filter allows it: nobody new to Code Geass is sent to R2.
+        as /recommend does), when the filter allows it: nobody new to Code Geass is sent to R2. When it
+        does not (a sequel film under type=Movie), the neighbour stays, with where its work starts
+        (SimilarList.starts_at), as /seasonal names a later season's start.
 
         Neighbours come from the Annoy index over the /similar embeddings, re-ranked with a support
         prior (animerec.recsys.algorithms.embeddings.rerank); the index keeps each title's CANDIDATES once
@@ -883,15 +888,18 @@ class ServedModel:
                     break
                 want = min(want * 4, size - 1)
         started = {self.franchises.work_of(a) or a for a in given}  # as item_work names them
-        shown = []
+        shown, starts_at = [], {}
         for j, s in hits:
             if int(self.rules.item_work[j]) not in started:
                 entry = self.rules.entry_point(j)
-                j = entry if entry >= 0 and (allowed is None or allowed[entry]) else j
+                if entry >= 0 and (allowed is None or allowed[entry]):
+                    j = entry
+                elif entry >= 0 and entry != j and self.rules.before(j):
+                    starts_at[int(self.ids[j])] = int(self.ids[entry])
             shown.append((int(self.ids[j]), s))
         f = self.franchises.franchise_of(anime_id)
         series = [a for a in self.franchises.entries(f) if a != anime_id] if f is not None else []
-        return SimilarList(shown, series)
+        return SimilarList(shown, series, starts_at)
 
     def _similar_index(self, by_evidence: bool) -> tuple[AnnIndex, int]:
         """The Annoy index a /similar searches, and how many titles it holds: the one over the titles

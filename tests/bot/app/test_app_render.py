@@ -234,3 +234,9 @@ def test_a_kept_score_is_said_and_other_entries_the_name_fits_are_still_offered(
     assert fields["Your score"].startswith("8/10, kept: a score already says you watched it.")
     assert "Sousou no Frieren 2nd Season (2026)" in fields["Not this one?"]
     assert "I had predicted" not in fields and "Before" not in fields
+
+
+def test_a_similar_title_that_comes_later_in_its_series_says_where_the_series_starts():
+    similar = render.similar_embed(SimilarTitles(FRIEREN, [Neighbour(MOVIE, 0.5, STEINS), Neighbour(STEINS, 0.4)]))
+    assert similar.fields[0].value.endswith("\nComes later in its series: start with Steins;Gate")
+    assert "start with" not in similar.fields[1].value

@@ -117,3 +117,10 @@ def test_recommend_says_watched_of_a_title_given_without_a_score(small_models_ro
     assert main(["recommend", "--ratings", str(ratings), "-n", "10", "--model", str(small_models_root)]) == 0
     out = capsys.readouterr().out
     assert "because you watched" in out and "because you rated" not in out
+
+
+def test_similar_names_where_a_film_later_in_an_unstarted_series_starts(small_models_root, capsys):
+    assert main(["similar", "Fullmetal Alchemist: Brotherhood", "--type", "Movie", "-n", "25",
+                 "--model", str(small_models_root)]) == 0
+    later = [line for line in capsys.readouterr().out.splitlines() if "comes later in its series" in line]
+    assert later and all(", start with " in line for line in later)

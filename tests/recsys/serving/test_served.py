@@ -117,6 +117,18 @@ def test_similar_shows_a_new_franchise_by_its_entry_point_and_leaves_out_what_th
     assert 1006 in member and not set(member) & gave and len(member) == 9
 
 
+def test_similar_names_where_a_later_entry_starts_when_the_filter_keeps_its_start_out(served):
+    # 1003 is franchise A's side-story film (after season 1, 1000): a films-only filter keeps 1000 out.
+    films_and_more = np.isin(served.model.item_ids, [1003, 1005, 1006])
+    found = served.similar(1004, 3, allowed=films_and_more)
+    assert 1003 in [a for a, _ in found.neighbours] and found.starts_at == {1003: 1000}
+    # A member who started the work goes on to it: no start to name.
+    assert served.similar(1004, 3, allowed=films_and_more, given={1000}).starts_at == {}
+    # With its start allowed, the work is shown by its start, as always.
+    with_start = served.similar(1004, 4, allowed=np.isin(served.model.item_ids, [1000, 1003, 1005, 1006]))
+    assert 1000 in [a for a, _ in with_start.neighbours] and with_start.starts_at == {}
+
+
 def test_a_member_with_two_loves_gets_picks_for_each_in_one_order(served):
     # 1004 (block 0) at 10 outweighs 1014 (block 1) at 7 in the blended score; both are loves.
     picks = served.recommend({1004: 10, 1014: 7}, 6).picks

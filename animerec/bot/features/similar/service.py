@@ -35,5 +35,6 @@ class Similar:
             raise UserError(f"{source.name} came into the catalog after my model was trained: /similar knows it "
                             "after the next retrain.") from None
         series = [self.catalog.get(a) for a in found.same_series]
-        return SimilarTitles(source, [Neighbour(self.catalog.get(a), s) for a, s in found.neighbours],
+        starts = {a: self.catalog.get(b) for a, b in found.starts_at.items()}
+        return SimilarTitles(source, [Neighbour(self.catalog.get(a), s, starts.get(a)) for a, s in found.neighbours],
                              [a for a in series if allow_adult or not a.is_adult])
