@@ -22,7 +22,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
@@ -77,6 +77,7 @@ LABEL_SEPARATOR = " · "
 ELLIPSIS = "…"
 
 _NON_ALNUM = re.compile(r"[\W_]+")
+_JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")  # kana and kanji
 # A title page link, anywhere in the text: myanimelist.net/anime/ID[/slug], anime.php?id=ID, anilist.co/anime/ID;
 # "mal:ID" on its own.
 _MAL_LINK = re.compile(r"myanimelist\.net/anime(?:/|\.php\?id=)(\d+)|^mal:\s*(\d+)$", re.IGNORECASE)
@@ -247,6 +248,10 @@ class Anime:
     work_id: int | None = None  # the smallest MAL id of its work (a series and its seasons, recaps, ...)
     franchise_id: int | None = None  # the smallest MAL id of its franchise (works, spin-offs, remakes)
     anilist_id: int | None = None
+    # For a title named in Japanese script alone (813 bangumi-data films, ONAs and seasons with no English
+    # title in any source): its franchise's name where that is in Latin letters, which label() shows beside
+    # it. Set by the Catalog that holds it.
+    series: str | None = None
 
     @property
     def is_adult(self) -> bool:
@@ -293,6 +298,24 @@ class Resolution:
     alternatives: tuple[Anime, ...] = ()
 
 
+def _in_japanese_script(text: str) -> bool:
+    return _JAPANESE_SCRIPT.search(text) is not None
+
+
+def _with_series(animes: list[Anime]) -> list[Anime]:
+    """The titles, those named in Japanese script alone (no English title) with their franchise's name where
+    that is in Latin letters (Anime.series): "終物語 第2期 · Bakemonogatari series" tells a fan who reads no
+    Japanese what it belongs to."""
+    by_id = {a.anime_id: a for a in animes}
+
+    def series(a: Anime) -> str | None:
+        head = by_id.get(a.franchise_id) if a.franchise_id not in (None, a.anime_id) else None
+        return head.name if head is not None and not _in_japanese_script(head.name) else None
+
+    return [replace(a, series=named) if a.english is None and _in_japanese_script(a.name)
+            and (named := series(a)) is not None else a for a in animes]
+
+
 class Catalog:
     TYPES = TYPES
 
@@ -304,7 +327,7 @@ class Catalog:
         (studios, source, age rating, score) a model's vectors for titles without ratings are made from;
         never changed."""
         self.table = table
-        self._animes = sorted(animes, key=lambda a: (-a.members, a.anime_id))
+        self._animes = _with_series(sorted(animes, key=lambda a: (-a.members, a.anime_id)))
         self._members_now: dict[int, float] | None = None  # members_now, made on first need
         self._by_id = {a.anime_id: a for a in self._animes}
         if len(self._by_id) != len(self._animes):
@@ -631,10 +654,11 @@ class Catalog:
         name (not "Haikyu!!" beside "Haikyuu!!", nor "SPY x FAMILY" beside "Spy x Family Part 2": the name holds
         it, give or take spaces and punctuation), within limit characters (Discord's choice limit is 100); the
         English part is clipped first."""
-        if anime.english is None or _key(anime.english) in _key(anime.name) \
+        other = anime.english or (f"{anime.series} series" if anime.series else None)
+        if other is None or _key(other) in _key(anime.name) \
                 or len(anime.name) + len(LABEL_SEPARATOR) + len(ELLIPSIS) >= limit:
             return _clip(anime.name, limit)
-        return _clip(anime.name + LABEL_SEPARATOR + anime.english, limit)
+        return _clip(anime.name + LABEL_SEPARATOR + other, limit)
 
     def labels(self, animes: Sequence[Anime], limit: int = 100) -> list[str]:
         """label() of each title of a list shown together (autocomplete, a choice menu), with its year where

@@ -351,6 +351,20 @@ def test_label(catalog):
         assert len(label) <= 100 and label.startswith(anime.name[:99])
 
 
+def test_a_title_named_in_japanese_alone_is_labelled_with_its_franchises_latin_name():
+    head = Anime(1, "Bakemonogatari", (), "TV", 15, None, 100, franchise_id=1)
+    sequel = Anime(2, "終物語 第2期", (), "TV", 7, None, 0, franchise_id=1)
+    titled = Anime(3, "劇場版 化物語", (), "Movie", 1, None, 0, "Bakemonogatari: The Movie", franchise_id=1)
+    alone = Anime(4, "きみの声をとどけたい", (), "Movie", 1, None, 0, franchise_id=4)
+    kana_head = Anime(5, "たまぽんず", (), "ONA", 12, None, 0, franchise_id=5)
+    kana_sequel = Anime(6, "たまぽんず 2", (), "ONA", 12, None, 0, franchise_id=5)
+    catalog = Catalog([head, sequel, titled, alone, kana_head, kana_sequel])
+    assert catalog.label(catalog.get(2)) == "終物語 第2期 · Bakemonogatari series"
+    assert catalog.label(catalog.get(3)) == "劇場版 化物語 · Bakemonogatari: The Movie"  # its own English title
+    assert [catalog.label(catalog.get(a)) for a in (1, 4, 6)] == ["Bakemonogatari", "きみの声をとどけたい", "たまぽんず 2"]
+    assert catalog.get(2).name == "終物語 第2期" and [a.anime_id for a in catalog.search("終物語")] == [2]
+
+
 def test_labels_mark_the_year_where_names_collide(catalog):
     fate = catalog.search("fate stay night", 25)
     labels = dict(zip((a.anime_id for a in fate), catalog.labels(fate)))
