@@ -43,7 +43,7 @@ PICK = "#ff8fab"
 SCORES = LinearSegmentedColormap.from_list("scores", ["#ff6b6b", "#ffd166", "#7ae582"])  # 1 red .. 10 green
 WIDTH, HEIGHT, DPI = 11.0, 5.6, 100
 RATED_LABELS = 5  # the member's highest-scored titles get names on the map
-MEMBER_WORD = "Member"  # who a name stands for when no font can draw any of it (an emoji's)
+MEMBER_WORD = "Member"  # who a name stands for when no font can draw a letter of it (an emoji's, a Korean one)
 HALO = 2.6  # points: the dark outline round a label's letters, so it reads over dots of any colour
 OUTLINE = [patheffects.withStroke(linewidth=HALO, foreground="#262936")]
 # Titles and member names come in Japanese too: matplotlib's own DejaVu Sans has no kana or kanji, so
@@ -321,9 +321,11 @@ def _spelled(text: str) -> bool:
 
 
 def _drawable(text: str) -> str:
-    """A member's name without the symbols no font of FONTS has (an emoji: a box says nothing). Its
-    letters stay even then: boxes still show that a name is there, where nothing would be left."""
-    return " ".join("".join(c for c in text if _spelled(c) or unicodedata.category(c)[0] in "LN").split())
+    """A member's name without the characters no font of FONTS has (an emoji, Hangul where no Korean font is
+    installed: a row of boxes reads as a broken picture), or "" when no letter or digit of it is left (the
+    picture then says MEMBER_WORD; the embed above it names the member as Discord does)."""
+    kept = " ".join("".join(c for c in text if _spelled(c)).split())
+    return kept if any(unicodedata.category(c)[0] in "LN" for c in kept) else ""
 
 
 def _genres(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> None:

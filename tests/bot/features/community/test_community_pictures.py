@@ -274,6 +274,28 @@ def test_names_are_cut_to_their_width_and_an_emoji_is_left_out():
     assert pictures._drawable("Rem 💙 fan") == "Rem fan"  # no font has it: it would draw as a box
 
 
+def test_letters_no_installed_font_draws_are_left_out_of_a_name_and_none_left_stands_as_member(monkeypatch):
+    # The fonts this machine has, whatever is installed: DejaVu Sans, no Hangul.
+    monkeypatch.setattr(pictures, "FONTS", ("DejaVu Sans",))
+    pictures._glyphs.cache_clear()
+    try:
+        assert pictures._drawable("민수 Kim") == "Kim"
+        assert pictures._drawable("민수") == "" and pictures._drawable("민수 ✦ ...") == ""
+        assert pictures._drawable("Émilie 2") == "Émilie 2"
+        texts: list[str] = []
+        original = Figure.text
+
+        def spy(self, x, y, s, *args, **kwargs):
+            texts.append(s)
+            return original(self, x, y, s, *args, **kwargs)
+
+        monkeypatch.setattr(Figure, "text", spy)
+        taste_png(TastePicture(**{**planted().__dict__, "who": "민수", "title": "민수's taste map"}))
+        assert "Member's taste map" in texts and not any("민" in t for t in texts)
+    finally:
+        pictures._glyphs.cache_clear()
+
+
 def test_a_member_alone_in_the_server_is_drawn_without_a_server_to_compare_with(monkeypatch):
     """With no other member's ratings the server's ring and bars would be the member's own: neither is
     drawn, nor named in a legend, and each genre has the member's bar alone."""
