@@ -249,8 +249,8 @@ def test_crowded_labels_cover_neither_each_other_nor_the_legend(monkeypatch):
     assert {"alice", "server", "Violet Evergarden Movie"} <= set(extents) and len(extents) >= 5
 
 
-def test_a_name_no_font_can_draw_stands_as_member_and_the_picks_keep_their_names(monkeypatch):
-    base = planted()
+def _figure_texts(monkeypatch) -> list[str]:
+    """The texts the picture writes on its figure (title, subtitle, footer), as they are drawn."""
     texts: list[str] = []
     original = Figure.text
 
@@ -259,6 +259,12 @@ def test_a_name_no_font_can_draw_stands_as_member_and_the_picks_keep_their_names
         return original(self, x, y, s, *args, **kwargs)
 
     monkeypatch.setattr(Figure, "text", spy)
+    return texts
+
+
+def test_a_name_no_font_can_draw_stands_as_member_and_the_picks_keep_their_names(monkeypatch):
+    base = planted()
+    texts = _figure_texts(monkeypatch)
     who = "💙💙"
     assert pictures._drawable(who) == ""
     extents = _drawn(monkeypatch, TastePicture(**{**base.__dict__, "who": who, "title": f"{who}'s taste map"}))
@@ -282,14 +288,7 @@ def test_letters_no_installed_font_draws_are_left_out_of_a_name_and_none_left_st
         assert pictures._drawable("민수 Kim") == "Kim"
         assert pictures._drawable("민수") == "" and pictures._drawable("민수 ✦ ...") == ""
         assert pictures._drawable("Émilie 2") == "Émilie 2"
-        texts: list[str] = []
-        original = Figure.text
-
-        def spy(self, x, y, s, *args, **kwargs):
-            texts.append(s)
-            return original(self, x, y, s, *args, **kwargs)
-
-        monkeypatch.setattr(Figure, "text", spy)
+        texts = _figure_texts(monkeypatch)
         taste_png(TastePicture(**{**planted().__dict__, "who": "민수", "title": "민수's taste map"}))
         assert "Member's taste map" in texts and not any("민" in t for t in texts)
     finally:
