@@ -1,10 +1,11 @@
 """A newcomer whose liked titles had few watchers in the training sample (a 2016 film fans rate today, three
 watchers in the 2016 data): the served list of held-out members given one liked title alone, in each band of
-training watchers (BANDS), or one of fewer than FEW with one liked title of more; beside the same lists with
-every given title trusted as fully as any (ModelConfig.given_support_half 0), on the tuning seeds.
+training watchers (BANDS), or one of fewer than FEW with one liked title of more, or two liked titles of any;
+beside the same lists with every given title trusted as fully as any (ModelConfig.given_support_half 0), or the
+neighbour sums' co-occurrence counts weighed otherwise (ModelConfig.cold_cooccurrence_weight), on the tuning seeds.
 
     nice python benchmarks/little_watched_given.py [--seeds 1 2] [--halves 0 20 60 150] [--protocols cold5 p80]
-                                                   [--cache DIR]
+                                                   [--cooccurrence-weights 1 0.5 0] [--cache DIR]
 
 The targets are each member's other titles, at the level of works (work NDCG@10, and its liked version:
 targets they rated 8 or more); each figure is a mean over members with its standard error, and each setting's
@@ -17,6 +18,7 @@ the members whose given titles are not little watched.
 from __future__ import annotations
 
 import argparse
+import itertools
 import pickle
 from dataclasses import replace
 from pathlib import Path
@@ -44,6 +46,7 @@ def cases_of(test, model: Recommender, seed: int) -> dict[str, list[Case]]:
     out: dict[str, list[Case]] = {f"alone, {lo} to {hi - 1} watchers" if hi else f"alone, {lo} watchers or more": []
                                   for lo, hi in BANDS}
     out["with one more"] = []
+    out["two liked"] = []
     names = list(out)
     for user_id, g in test.groupby("user_id", sort=True):
         items, ratings = g["anime_id"].to_numpy(), g["rating"].to_numpy(np.float32)
@@ -57,6 +60,9 @@ def cases_of(test, model: Recommender, seed: int) -> dict[str, list[Case]]:
         more = np.flatnonzero(liked & (watchers >= FEW))
         if len(few) and len(more):
             out["with one more"].append(_case(user_id, items, ratings, [int(rng.choice(few)), int(rng.choice(more))]))
+        if np.count_nonzero(liked) >= 3:  # a liked title left to find
+            out["two liked"].append(_case(user_id, items, ratings,
+                                          rng.choice(np.flatnonzero(liked), 2, replace=False).tolist()))
     return out
 
 
@@ -95,12 +101,16 @@ def main() -> None:
     parser.add_argument("--halves", type=float, nargs="+", default=[0.0, 20.0, 60.0, 150.0],
                         help="given_support_half values; the first is the one the others are compared with")
     parser.add_argument("--protocols", nargs="*", default=[], choices=PROTOCOLS)
+    parser.add_argument("--cooccurrence-weights", type=float, nargs="+",
+                        default=[ModelConfig().cold_cooccurrence_weight],
+                        help="cold_cooccurrence_weight values, each with every half")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/little-watched-given"))
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     catalog = Catalog.load()
     df = load_interactions()
-    print(f"given_support_half | seed | case | members | work NDCG@{K} | liked | difference | liked difference")
+    print(f"given_support_half, cold_cooccurrence_weight | seed | case | members | work NDCG@{K} | liked | difference | "
+          "liked difference")
     for seed in args.seeds:
         train, test = split_users(df, TEST_FRACTION, seed)
         path = args.cache / f"model-seed{seed}.pkl"
@@ -114,8 +124,9 @@ def main() -> None:
         every_case.update({protocol: make_cases(test, protocol, seed + 1) for protocol in args.protocols})
         for name, cases in every_case.items():
             first = None
-            for half in args.halves:
-                variant = replace(model, config=replace(model.config, given_support_half=half))
+            for half, weight in itertools.product(args.halves, args.cooccurrence_weights):
+                variant = replace(model, config=replace(model.config, given_support_half=half,
+                                                        cold_cooccurrence_weight=weight))
                 with single_threaded_blas():
                     every, liked = scores(served.with_model(variant), cases)
                 if first is None:
@@ -123,7 +134,7 @@ def main() -> None:
                     diffs = "", ""
                 else:
                     diffs = cell(every - first[0]), cell(liked - first[1])
-                print(f"{half:g} | {seed} | {name} | {len(cases)} | {cell(every)} | {cell(liked)} | "
+                print(f"{half:g}, {weight:g} | {seed} | {name} | {len(cases)} | {cell(every)} | {cell(liked)} | "
                       f"{diffs[0]} | {diffs[1]}", flush=True)
             with single_threaded_blas():
                 every, liked = scores(served, cases, ignored=True)
