@@ -166,14 +166,15 @@ def _map(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> N
              ("server", *p.server_place, SERVER, 9, "bold") if p.server_place else None,
              *((short[q.label], q.x, q.y, PICK, 8.5, "bold") for q in p.picks if _spelled(q.label))]
     must = [label for label in named if label is not None]  # always named: at worst over a mark
-    labels = [*must, *((short[r.label], r.x, r.y, INK, 8, "normal") for r in rated_labelled if _spelled(r.label)),
+    favourites = [(short[r.label], r.x, r.y, INK, 8, "normal") for r in rated_labelled if _spelled(r.label)]
+    labels = [*must, *favourites,
               *((short[m.label], m.x, m.y, SOFT_INK, 7.5, "normal") for m in p.landmarks if _spelled(m.label))]
     # Marks by their drawn half-width in points: a label never sits on a dot, a star, the ring or the diamond.
     marks = [(q.x, q.y, 4.0) for q in p.rated] + [(q.x, q.y, 7.0) for q in p.picks] + \
         [(*xy, 10.0) for xy in (p.place, p.server_place) if xy is not None]
     key = [Bbox([ax.transAxes.transform(SCORE_KEY[:2]), ax.transAxes.transform(SCORE_KEY[2:])])] if scored else []
     clear = [*key, legend.get_window_extent(renderer), *(note.get_window_extent(renderer) for note in notes)]
-    _place_labels(ax, fig, renderer, labels, marks, must=len(must), keep_clear=clear)
+    _place_labels(ax, fig, renderer, labels, marks, must=len(must), wide=len(must) + len(favourites), keep_clear=clear)
 
 
 # Where the score key sits, in axes fractions (left, bottom, right, top): its word, swatches and 1 / 10.
@@ -228,13 +229,14 @@ FURTHER = ((12, 11, "left", "bottom"), (12, -11, "left", "top"), (-12, 11, "righ
 
 
 def _place_labels(ax, fig: Figure, renderer: RendererAgg, labels: list[tuple[str, float, float, str, float, str]],
-                  marks: Sequence[tuple[float, float, float]] = (), must: int = 0,
+                  marks: Sequence[tuple[float, float, float]] = (), must: int = 0, wide: int = 0,
                   keep_clear: Sequence[Bbox] = ()) -> None:
     """Each label beside its point, at the first offset where it covers no label placed before it, none
     of the marks (x, y, half-width in points) and none of the ``keep_clear`` boxes (pixels: the score
     key, the legend, the axis notes), and stays inside the map; left out when none fits.
     The first ``must`` labels (the member, the server, the picks) also try FURTHER offsets, and at
-    worst sit over a mark rather than go unnamed."""
+    worst sit over a mark rather than go unnamed; the first ``wide`` (those and the member's best-scored
+    titles: a 10 at the crowded top of the map went unnamed) try FURTHER offsets too."""
     to_px = ax.transData.transform
     box = ax.get_window_extent()
     scale = fig.dpi / 72.0
@@ -248,7 +250,7 @@ def _place_labels(ax, fig: Figure, renderer: RendererAgg, labels: list[tuple[str
         probe = Text(0, 0, text, fontsize=size, fontweight=weight, family=FONTS, figure=fig)
         w, h = probe.get_window_extent(renderer).size
         px, py = to_px((x, y))
-        spots = [*CORNERS, *FURTHER] if k < must else CORNERS
+        spots = [*CORNERS, *FURTHER] if k < max(must, wide) else CORNERS
         rects = []
         for dx, dy, ha, va in spots:
             left = px + dx * scale - {"left": 0.0, "center": w / 2, "right": w}[ha]

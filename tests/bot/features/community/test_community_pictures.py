@@ -346,3 +346,36 @@ def test_the_score_key_hides_none_of_the_members_marks(monkeypatch):
     for x, y in ax.transLimits.transform(marks):  # data to axes fractions
         assert x >= key_left - pictures.KEY_MARGIN  # under the key's columns, as planted
         assert y <= key_bottom - pictures.KEY_MARGIN + 1e-9
+
+
+def test_a_favourite_whose_four_corners_are_taken_is_named_further_out(monkeypatch):
+    """Dots on each of the four corners beside a rated title (the crowded top of a map held the member's 10
+    unnamed): as one of the first ``wide`` labels it takes a place further out; past them it is left out."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    def placed(wide: int) -> list[tuple[str, tuple]]:
+        fig = Figure(figsize=(4, 4), dpi=100)
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        ax = fig.add_subplot()
+        ax.set_xlim(0, 1), ax.set_ylim(0, 1)
+        label = ("Favourite title", 0.5, 0.5, "#ffffff", 8, "normal")
+        w, h = Text(0, 0, label[0], fontsize=8, family=pictures.FONTS, figure=fig).get_window_extent(renderer).size
+        pt = fig.dpi / 72
+        px, py = ax.transData.transform((0.5, 0.5))
+        corners = [(px + sx * (7 * pt + w / 2), py + sy * (5 * pt + h / 2)) for sx in (1, -1) for sy in (1, -1)]
+        marks = [(*ax.transData.inverted().transform(xy), 3.0) for xy in corners]
+        notes: list[tuple[str, tuple]] = []
+        original = Axes.annotate
+
+        def spy(self, text, xy, *args, **kwargs):
+            notes.append((text, kwargs["xytext"]))
+            return original(self, text, xy, *args, **kwargs)
+
+        monkeypatch.setattr(Axes, "annotate", spy)
+        pictures._place_labels(ax, fig, renderer, [label], marks, must=0, wide=wide)
+        return notes
+
+    assert placed(wide=0) == []
+    [(text, offset)] = placed(wide=1)
+    assert text == "Favourite title" and offset not in [c[:2] for c in pictures.CORNERS]
