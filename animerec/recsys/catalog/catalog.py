@@ -33,7 +33,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from animerec.recsys.catalog.build import OLD_GENRE_MAP
+from animerec.recsys.catalog.build import OLD_GENRE_MAP, is_cjk
 from animerec.recsys.data import CATALOG_CSV, CATALOG_TITLES_CSV, load_catalog_table, load_catalog_titles
 
 TYPES = ("TV", "Movie", "OVA", "ONA", "Special", "Music")
@@ -77,7 +77,6 @@ LABEL_SEPARATOR = " · "
 ELLIPSIS = "…"
 
 _NON_ALNUM = re.compile(r"[\W_]+")
-_JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")  # kana and kanji
 # A title page link, anywhere in the text: myanimelist.net/anime/ID[/slug], anime.php?id=ID, anilist.co/anime/ID;
 # "mal:ID" on its own.
 _MAL_LINK = re.compile(r"myanimelist\.net/anime(?:/|\.php\?id=)(\d+)|^mal:\s*(\d+)$", re.IGNORECASE)
@@ -298,10 +297,6 @@ class Resolution:
     alternatives: tuple[Anime, ...] = ()
 
 
-def _in_japanese_script(text: str) -> bool:
-    return _JAPANESE_SCRIPT.search(text) is not None
-
-
 def _with_series(animes: list[Anime]) -> list[Anime]:
     """The titles, those named in Japanese script alone (no English title) with their franchise's name where
     that is in Latin letters (Anime.series): "終物語 第2期 · Bakemonogatari series" tells a fan who reads no
@@ -310,9 +305,9 @@ def _with_series(animes: list[Anime]) -> list[Anime]:
 
     def series(a: Anime) -> str | None:
         head = by_id.get(a.franchise_id) if a.franchise_id not in (None, a.anime_id) else None
-        return head.name if head is not None and not _in_japanese_script(head.name) else None
+        return head.name if head is not None and not is_cjk(head.name) else None
 
-    return [replace(a, series=named) if a.english is None and _in_japanese_script(a.name)
+    return [replace(a, series=named) if a.english is None and is_cjk(a.name)
             and (named := series(a)) is not None else a for a in animes]
 
 
