@@ -323,6 +323,12 @@ class FanRules:
         """The titles directly before item i, looking through specials and recaps."""
         return self._before.get(i, frozenset())
 
+    def later_start(self, i: int) -> int | None:
+        """For item i coming later in its work (something before it, and an entry point other than itself):
+        that entry point, where someone who has not started the work begins; else None."""
+        entry = self.entry_point(i)
+        return entry if entry >= 0 and entry != i and self.before(i) else None
+
     def can_continue(self, i: int, given: Given) -> bool:
         """Whether item i can go on from what a member gave or has seen before it: a kind of title worth
         a pick, and, if anything comes before it (a prequel, a parent story), one of those is seen."""

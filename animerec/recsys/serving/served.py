@@ -612,9 +612,8 @@ class ServedModel:
         rules, mine = self.rules, self.rules.given(ratings)
         starts: list[int | None] = []
         for i in idx.tolist():
-            entry = rules.entry_point(i)
-            later = rules.work_of(i) not in mine.started and entry >= 0 and entry != i and bool(rules.before(i))
-            starts.append(int(self.ids[entry]) if later else None)
+            start = rules.later_start(i) if rules.work_of(i) not in mine.started else None
+            starts.append(int(self.ids[start]) if start is not None else None)
         order = sorted(range(len(idx)), key=lambda j: starts[j] is not None)[:n]  # stable: by score in each part
         idx, starts = idx[order], [starts[j] for j in order]
         predicted = self.predictions(user, idx)
@@ -894,8 +893,8 @@ class ServedModel:
                 entry = self.rules.entry_point(j)
                 if entry >= 0 and (allowed is None or allowed[entry]):
                     j = entry
-                elif entry >= 0 and entry != j and self.rules.before(j):
-                    starts_at[int(self.ids[j])] = int(self.ids[entry])
+                elif (start := self.rules.later_start(j)) is not None:
+                    starts_at[int(self.ids[j])] = int(self.ids[start])
             shown.append((int(self.ids[j]), s))
         f = self.franchises.franchise_of(anime_id)
         series = [a for a in self.franchises.entries(f) if a != anime_id] if f is not None else []
