@@ -7,7 +7,8 @@ ratings and watches in the bot's SQLite store). Each command is timed as its ext
 the service call plus the reply it renders (the embed; for /taste the PNG too, off the event loop as
 the extension does). /server top is timed warm (the server's tally cached, as between rating changes)
 and cold (recounted from the database, as after a rating when the cache has aged out: at most once
-per Community.tally_seconds). Targets: p99 under 50 ms for text replies, under 1 s for pictures.
+per Community.tally_seconds; a server of under FRESH_BELOW members, after every write: --members 9).
+Targets: p99 under 50 ms for text replies, under 1 s for pictures.
 
 Model: the default config trained now (about a minute), as the bot serves; --config small for the
 tests' small one (seconds); --models serves a published one instead (a copy).
@@ -28,6 +29,7 @@ import numpy as np
 
 from animerec.bot.features.community import render as rc
 from animerec.bot.features.community.pictures import taste_png
+from animerec.bot.features.community.service import FRESH_BELOW
 from animerec.bot.service import open_service
 from animerec.bot.settings import Settings
 from animerec.recsys.catalog.catalog import Catalog
@@ -83,8 +85,12 @@ async def scenario(data_dir: Path, catalog: Catalog, members: int, calls: int) -
             rc.server_top_embed(await community.server_top(GUILD, rng.choice(ids)))
             warm.append(time.perf_counter() - clock)
         row("/server top (tally cached)", warm, TEXT_TARGET)
-        row("  server recount (background)", cold, None,
-            f"   after writes, at most every {community.tally_seconds:g} s; only a server's first /server top waits")
+        if len(number) < FRESH_BELOW:
+            row("  server recount (at once)", cold, None,
+                f"   after every write: a server of under {FRESH_BELOW} members with ratings")
+        else:
+            row("  server recount (background)", cold, None,
+                f"   after writes, at most every {community.tally_seconds:g} s; only a server's first /server top waits")
 
         await community.score(GUILD, ids[0], popular[0])  # numba's kernels load on first use
         await community.compare(GUILD, ids[0], ids[1], other_name="them")

@@ -47,6 +47,11 @@ from animerec.recsys.serving.served import ServedModel
 log = logging.getLogger(__name__)
 
 TALLY_SECONDS = 30.0  # a server's tally is recomputed at most this often while ratings change
+# A server with fewer members with ratings than this is counted afresh whenever a write may have changed it
+# (not after TALLY_SECONDS, nor in the background): its figures turn on single members (the only member
+# with ratings, PRIVATE_MIN_MEMBERS, a favourite's third score) just as they start using the bot, and its
+# count is cheap: 2.6 ms at 5 members and 3.7 ms at 9 on SQLite (benchmarks/bench_community.py --members 9).
+FRESH_BELOW = 10
 MAP_POINTS = 4000  # the most watched titles drawn faint on /taste's map
 LANDMARKS = 10
 TASTE_PICKS = 3
@@ -211,13 +216,17 @@ class Community:
         """The server's per-title counts. Reused while no write happened since they were counted; after
         one, for tally_seconds more, then recounted in the background while the last count is served (a
         count reads every rating of the server's members: about a second at 5,000 members). With
-        tally_seconds 0, always counted afresh after a write."""
+        tally_seconds 0, or for a server of fewer than FRESH_BELOW members with ratings, always counted
+        afresh after a write."""
         commits = self._commits()
         cached = self._servers.get(guild_id)
         if cached is not None:
-            if (commits is not None and commits == cached.commits) or time.monotonic() - cached.at < self.tally_seconds:
+            if commits is not None and commits == cached.commits:
                 return cached
-            if self.tally_seconds > 0:
+            small = cached.tally.members < FRESH_BELOW
+            if not small and time.monotonic() - cached.at < self.tally_seconds:
+                return cached
+            if self.tally_seconds > 0 and not small:
                 running = self._recounts.get(guild_id)
                 if running is None or running.done():
                     self._recounts[guild_id] = asyncio.create_task(self._count(guild_id), name=f"recount-{guild_id}")

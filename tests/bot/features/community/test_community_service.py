@@ -1,5 +1,6 @@
 """When the community views count a server again: on SQLite after a write (this process sees them
-all), on PostgreSQL after tally_seconds (other shards write too); past that, in the background. And
+all), on PostgreSQL after tally_seconds (other shards write too); past that, in the background; a small
+server (under FRESH_BELOW members with ratings) afresh whenever a write may have changed it. And
 what a hidden member adds to the figures every community command shows."""
 
 import asyncio
@@ -7,7 +8,7 @@ import asyncio
 import numpy as np
 import pytest
 
-from animerec.bot.features.community.service import Community
+from animerec.bot.features.community.service import FRESH_BELOW, Community
 from animerec.bot.service import UserError
 from animerec.recsys.algorithms.coldstart import CONTENT
 from animerec.recsys.community import PRIVATE_MIN_MEMBERS
@@ -16,14 +17,17 @@ from botkit import ALICE, BOB, CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHER
 
 
 class CountingStore:
-    def __init__(self, dialect: str) -> None:
+    """A server of ``members`` members with ratings (by default as many as the tally window applies to)."""
+
+    def __init__(self, dialect: str, members: int = FRESH_BELOW) -> None:
         self.dialect = dialect
+        self.members = members
         self.commits = 0
         self.counts = 0
 
     async def guild_title_counts(self, guild_id: int, loved: float):
         self.counts += 1
-        return [(1, False, 1, 1, 9.0, 1)], {False: 1}
+        return [(1, False, 1, 1, 9.0, 1)], {False: self.members}
 
 
 def community(store: CountingStore, catalog, seconds: float) -> Community:
@@ -39,7 +43,7 @@ async def test_sqlite_counts_again_only_after_a_write(catalog):
     await c.server(7)
     assert store.counts == 1  # nothing written: the count stands, however old
     store.commits += 1
-    assert (await c.server(7)).tally.members == 1 and store.counts == 2
+    assert (await c.server(7)).tally.members == FRESH_BELOW and store.counts == 2
 
 
 async def test_postgresql_counts_again_when_the_count_ages_out(catalog):
@@ -59,6 +63,25 @@ async def test_an_aged_count_is_served_while_a_new_one_runs_in_the_background(ca
     assert await c.server(7) is first  # aged: still served at once...
     await asyncio.sleep(0.01)
     assert store.counts == 2 and await c.server(7) is not first  # ...while the recount replaced it
+    await c.close()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+async def test_a_small_server_is_counted_afresh_after_a_write_however_young_its_count(catalog, dialect):
+    store = CountingStore(dialect, members=FRESH_BELOW - 1)
+    c = community(store, catalog, 30.0)
+    first = await c.server(7)
+    if dialect == "sqlite":  # no write: the count stands
+        assert await c.server(7) is first and store.counts == 1
+    store.commits += 1
+    counts = store.counts
+    assert await c.server(7) is not first and store.counts == counts + 1  # at once, not in the background
+    store.members = FRESH_BELOW  # grown to where a count costs more: the window applies again
+    store.commits += 1
+    grown = await c.server(7)
+    assert grown.tally.members == FRESH_BELOW and store.counts == counts + 2
+    store.commits += 1
+    assert await c.server(7) is grown and store.counts == counts + 2
     await c.close()
 
 
@@ -146,8 +169,8 @@ async def test_score_says_where_a_prediction_that_names_no_title_comes_from(serv
 
 
 async def test_taste_sets_a_member_beside_the_server_only_once_someone_else_has_rated(service):
+    """Bob's first ratings come seconds after Alice's /taste, well inside the tally window (TALLY_SECONDS)."""
     community = service.community
-    community.tally_seconds = 0
     await service.store.upsert_ratings(ALICE, {STEINS_GATE: 10.0, DEATH_NOTE: 9.0, CODE_GEASS: 8.0})
     await community.seen(GUILD, ALICE)
     alone = await community.taste(GUILD, ALICE, viewer_id=ALICE, name="alice")
