@@ -222,6 +222,7 @@ class Recommender:
         self._similar_evidenced: np.ndarray | None = None  # similar_evidenced(), made with it
         self._evidence_ann: AnnIndex | None = None  # evidence_ann(): set by artifacts.load, or built on first need
         self._exact_kept: tuple[object, dict[int, tuple[np.ndarray, np.ndarray]]] | None = None  # similar_exact_kept()
+        self._guess_kept: tuple[object, np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]] | None = None
         # Made per ColdVectors on first need (a copy with its own cold vectors makes its own):
         self._cold_positions: tuple[ColdVectors, IdPositions] | None = None  # _cold_given's look-up
         self._distinct_cold: tuple[ColdVectors, np.ndarray, np.ndarray] | None = None  # distinct_cold()
@@ -416,6 +417,15 @@ class Recommender:
         if self._exact_kept is None or self._exact_kept[0] is not space:
             self._exact_kept = (space, {})
         return self._exact_kept[1]
+
+    def similar_guess_kept(self, watched: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """ServedModel._guess_candidates' answers by item index, kept for the similar_space and the titles
+        members watch (``watched``, which the catalog's members counts set) they were made from: a served
+        model over this one (with_model, a new catalog) shares them while both are the same."""
+        space, kept = self.similar_space(), self._guess_kept
+        if kept is None or kept[0] is not space or not np.array_equal(kept[1], watched):
+            self._guess_kept = kept = (space, watched.copy(), {})
+        return kept[2]
 
     def similar_evidenced(self) -> np.ndarray:
         """Bool per similar_space row: placed by evidence (a trained title, or a cold one whose vector

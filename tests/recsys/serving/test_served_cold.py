@@ -12,6 +12,7 @@ import pytest
 from recsys.conftest import PLANTED_RELATIONS, PLANTED_SUPPORT_HALF
 
 from animerec.recsys.algorithms.coldstart import COMMUNITY
+from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.catalog.franchise import Franchises, TitleInfo
 from animerec.recsys.lifecycle import artifacts
 from animerec.recsys.model import calibrated
@@ -122,8 +123,14 @@ def test_a_content_guess_is_no_neighbour_of_a_title_placed_by_evidence(served):
     # With a filter narrow enough to be searched exactly the rule holds too.
     block1 = np.isin(served.ids, [1012, 1013, 1014, 1016, 1020])
     assert sorted(a for a, _ in served.similar(1015, 5, allowed=block1).neighbours) == [1012, 1013, 1014, 1016]
-    # A content guess's own neighbours may be anything: its place is no better than theirs.
-    assert {a for a, _ in served.similar(1020, 12).neighbours} & guessed
+    # A content guess's own neighbours may be anything (its place is no better than theirs), the titles
+    # members watch first: here the trained ones, block 1's (1020's genres) ahead of block 0's.
+    own = [a for a, _ in served.similar(1020, 12).neighbours]
+    assert len(own) == 12 and not set(own) & set(COLD_IDS)
+    assert all(1010 <= a < 1020 for a in own[:8])
+    # Others nobody watches when a filter leaves too few watched titles to fill the list.
+    few = np.isin(served.ids, [1012, 1021, 1022, 1023])
+    assert sorted(a for a, _ in served.similar(1020, 4, allowed=few).neighbours) == [1012, 1021, 1022, 1023]
 
 
 def test_the_annoy_index_covers_every_title_and_survives_a_round_trip(served, tmp_path):
@@ -260,7 +267,7 @@ def test_community_raters_fold_a_new_title_in_once(cold_plant):
 
 
 def test_a_title_with_no_known_air_date_is_in_no_date_range(cold_plant):
-    from animerec.recsys.catalog.catalog import Anime, Catalog
+    from animerec.recsys.catalog.catalog import Anime
 
     served, catalog = cold_plant
     undated = Catalog([*(a for a in catalog if a.anime_id != 1023),
@@ -480,3 +487,16 @@ def test_a_content_guesss_similar_embedding_has_its_own_genre_columns(with_genre
     older = dataclasses.replace(model, cold=dataclasses.replace(cold, genres=np.zeros((0, 0), np.uint8)))
     older._similar_space = None
     assert not np.allclose(older.similar_space()[1][n:][guessed, -g:], genre_block(cold.genres[guessed]))
+
+
+def test_a_new_title_members_come_to_watch_joins_a_content_guesss_neighbours(cold_plant):
+    """1021 and 1022 are content guesses of block 0's genres. At 85,000 MAL members 1021 has less support
+    than the titles a content guess's list draws from first (SPARSE_SUPPORT): it is not among 1022's
+    neighbours. A catalog counting three times its members makes it one; the lists kept for the old
+    catalog's served model stay its own."""
+    served, catalog = cold_plant
+    assert 1021 not in [a for a, _ in served.similar(1022, 10).neighbours]
+    grown = Catalog([dataclasses.replace(a, members=3 * a.members) if a.anime_id == 1021 else a for a in catalog])
+    again = ServedModel(served.model, grown, served.franchises)
+    assert [a for a, _ in again.similar(1022, 10).neighbours][0] == 1021
+    assert 1021 not in [a for a, _ in served.similar(1022, 10).neighbours]
