@@ -836,15 +836,14 @@ class ServedModel:
 
     # ------------------------------------------------------------------------------ /similar
     def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None,
-                given: Collection[int] = (), guesses: bool = False) -> SimilarList:
+                given: Collection[int] = ()) -> SimilarList:
         """Titles of other works nearest to one title, one per franchise, and its own series apart.
 
         Only evidence makes a neighbour: a title whose vector is learnt from members (trained, or a cold
         title continuing a predecessor or folded in from raters) lists titles like it, never a title
         whose vector is a content guess (a new work with nothing but its genres, studio and year: that
-        it lands near Monster says nothing of Monster's fans). ``guesses`` lets those in too, for a list
-        of new titles. A title that is itself a content guess may list anything: its neighbours are as
-        good as its own place.
+        it lands near Monster says nothing of Monster's fans). A title that is itself a content guess may
+        list anything: its neighbours are as good as its own place.
 
         For the member who asks (``given``: the anime ids they rated or watched, left out of the list), a
         neighbour from a work they have not started is shown as its entry point (FanRules.entry_point,
@@ -867,7 +866,7 @@ class ServedModel:
         if i is None:
             raise UnknownTitle(anime_id)
         allowed = None if allowed is None else np.asarray(allowed, bool)
-        by_evidence = bool(self._by_evidence[i]) and not guesses
+        by_evidence = bool(self._by_evidence[i])
         gave = self.given(given) if given else ()
         if len(gave):
             allowed = np.ones(self.n_items, bool) if allowed is None else allowed.copy()
@@ -877,7 +876,7 @@ class ServedModel:
         guess = not self._evidenced[i]
         if allowed is not None and allowed.sum() <= EXACT_FILTERED:
             hits = self._exact_hits(i, n, allowed, guess)
-        elif self._exact_similar[i] and not guesses:
+        elif self._exact_similar[i]:
             candidates = self._sparse_candidates(i)
             # Best rerank score first: the first CANDIDATES hold the list unless filters pass over many.
             hits = self._rerank(i, candidates[:CANDIDATES], n, allowed, SPARSE_SUPPORT_K)

@@ -158,7 +158,6 @@ def test_kept_lists_are_the_live_ones_unfiltered_and_for_a_member(pair, n):
     for a in served.ids.tolist():
         assert served.similar(a, n) == live.similar(a, n), a
         assert served.similar(a, n, given=given) == live.similar(a, n, given=given), a
-        assert served.similar(a, n, guesses=True) == live.similar(a, n, guesses=True), a
 
 
 def test_kept_lists_are_the_live_ones_through_filters_searched_by_annoy(pair, monkeypatch):
