@@ -20,6 +20,7 @@ from animerec.bot.service.results import (
     Stats,
     WatchParty,
 )
+from animerec.recsys.catalog.build import is_cjk
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.data import WATCHED
 from animerec.recsys.serving.group import FIGURE_WORDS, ORDER_WORDS
@@ -217,11 +218,23 @@ def similar_embed(result: SimilarTitles) -> discord.Embed:
         embed.add_field(name=f"{rank}. {Catalog.label(n.anime, 200)}",
                         value=f"Similarity {n.similarity:.2f} · {anime_line(n.anime)}{start}", inline=False)
     if result.same_series:
-        names = [clip(a.name, 80) for a in result.same_series[:SAME_SERIES_SHOWN]]
+        names = [series_entry(a) for a in result.same_series[:SAME_SERIES_SHOWN]]
         more = len(result.same_series) - len(names)
         embed.add_field(name="Same series", value="; ".join(names) + (f" and {more} more" if more > 0 else ""),
                         inline=False)
     return fit(embed)
+
+
+def series_entry(anime: Anime) -> str:
+    """A title as /similar's "Same series" names it: by its name, or where that is in Japanese script (a film
+    or a recap known from bangumi-data) by its English title; with none, by the name with its type and year
+    (劇場総集編ぼっち・ざ・ろっく！ Re: (Movie, 2024)), which tell a fan who does not read it what it is."""
+    if not is_cjk(anime.name):
+        return clip(anime.name, 80)
+    if anime.english:
+        return clip(anime.english, 80)
+    detail = ", ".join(str(x) for x in (anime.type, anime.year) if x)
+    return clip(anime.name, 80) + (f" ({detail})" if detail else "")
 
 
 def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Sequence[int] = ()) -> discord.Embed:
