@@ -27,6 +27,7 @@ import numpy as np
 
 from animerec.recsys.data import WATCHED
 from animerec.recsys.model import RATING_MAX, FoldedUser, ModelConfig, Recommender
+from animerec.recsys.serving.rules import member_floor
 
 LOVED = 9.0  # a score this high: the member loved it
 # A figure over several members (a count, a mean, a histogram, a "loved it" tally, a top list) takes in
@@ -106,10 +107,11 @@ class CatalogMap:
 
     def place(self, ratings: Mapping[int, float]) -> tuple[float, float] | None:
         """A member's place: the liking-weighted mean of the titles they liked (scored at or above
-        their own mean score, or watched); of all their titles when they liked none; None off the map."""
-        scores = [r for r in ratings.values() if r > 0]
-        mean = float(np.mean(scores)) if scores else 0.0
-        liked = {a: r for a, r in ratings.items() if r <= 0 or r >= mean} or dict(ratings)
+        member_floor, as their picks read it, or watched); of all their titles when they liked none; None
+        off the map. At their mean score instead, a newcomer's 9 beside a 10 (A Silent Voice 10, Your Lie
+        in April 9) counted as not liked, and they stood on the 10 alone."""
+        floor = member_floor(ratings)
+        liked = {a: r for a, r in ratings.items() if r <= 0 or r >= floor} or dict(ratings)
         return self.weighted_place({a: liking(r) for a, r in liked.items()})
 
     def weighted_place(self, weights: Mapping[int, float]) -> tuple[float, float] | None:

@@ -52,9 +52,14 @@ def test_a_members_place_is_among_the_titles_they_liked(board_map):
     x, _ = board_map.place(fan0)
     side = np.sign(board_map.point(1000)[0])
     assert np.sign(x) == side
-    # Liked titles only (at or above the member's mean of 7.75): the disliked title does not pull.
+    # Liked titles only (at or above member_floor: 6.5 with few scores): the disliked title does not pull.
     liked = np.array([board_map.point(a) for a in (1000, 1001, 1002)])
     assert board_map.place(fan0) == pytest.approx(tuple(np.average(liked, axis=0, weights=[1.0, 0.9, 0.9])))
+    # A 9 beside a 10 is liked too, though under the member's mean; past FEW_SCORES, their mean less FLOOR_SLACK.
+    assert board_map.place({1000: 10.0, 1010: 9.0}) == pytest.approx(
+        tuple(np.average([board_map.point(1000), board_map.point(1010)], axis=0, weights=[1.0, 0.9])))
+    steady = {1000: 10.0, 1001: 10.0, 1002: 10.0, 1003: 10.0, 1010: 9.0, 1011: 8.0}  # mean 9.5, floor 9.0
+    assert board_map.place(steady) == board_map.weighted_place({a: r / 10 for a, r in steady.items() if r >= 9.0})
     # Exactly the weighted mean: scores weigh score / 10, watched 0.5.
     p0, p1 = np.array(board_map.point(1000)), np.array(board_map.point(1010))
     expected = (1.0 * p0 + 0.5 * p1) / 1.5
