@@ -7,7 +7,7 @@ no database. Scores are 1-10, WATCHED (-1) is "watched, no score", as everywhere
 * The map (CatalogMap) is a PCA projection of the /similar item embeddings (animerec.recsys.algorithms.embeddings: the
   item-kNN cosine factorization with genres appended), its axes fit on the most watched titles, whose
   embeddings are the least noisy; every title is projected on them. A member's place is the mean of
-  the titles they liked (their scores at or above their own mean, and titles watched without a score),
+  the titles they liked (their scores at or above member_floor, and titles watched without a score),
   which, PCA being linear, is also the projection of their mean embedding.
 * Affinity blends two figures by how many titles both members scored: agreement on those titles (the
   cosine of their scores centred on each member's own mean, mapped to 0-1), and the cosine of their
