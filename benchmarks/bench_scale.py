@@ -137,9 +137,9 @@ def run_size(name: str) -> dict:
         t = time.perf_counter()
         model.similar(int(model.item_ids[i]), 10)
         sim.append(time.perf_counter() - t)
-    for i in rng.choice(served.n_items, 1000, replace=False):
+    for a in rng.choice(served.similar_ids(), 1000, replace=False):
         t = time.perf_counter()
-        served.similar(int(served.ids[i]), 10)
+        served.similar(int(a), 10)
         served_sim.append(time.perf_counter() - t)
     def ms(xs, q):
         return float(np.percentile(np.array(xs) * 1000, q))

@@ -11,11 +11,12 @@
   again), and with what the warm-up keeps (ServedModel.alone_warm_up) and nothing else, beside the share of
   these members' liked titles the warm-up had kept.
 * /similar path: what the bot runs (ServedModel.similar: 100 Annoy candidates re-ranked with the support
-  prior and the franchise graph) over every served title, once its warm-up has kept each title's
-  candidates (ServedModel.similar_warm_up), beside the same path asking Annoy live (as before the
-  warm-up, and before candidates were kept at all), Annoy's own top 10, and exact cosine over all
-  /similar embeddings; the served model's build time beside the warm-up's, and the memory the kept
-  candidates take; recall@20 of Annoy against the exact top 20 over every title whose /similar asks it.
+  prior and the franchise graph) over every served title it lists neighbours for (similar_ids), once its
+  warm-up has kept each title's candidates (ServedModel.similar_warm_up), beside the same path asking
+  Annoy live (as before the warm-up, and before candidates were kept at all), Annoy's own top 10, and
+  exact cosine over all /similar embeddings; the served model's build time beside the warm-up's, and the
+  memory the kept candidates take; recall@20 of Annoy against the exact top 20 over every title whose
+  /similar asks it.
 * /seasonal path: a season's shows ranked for a member (ServedModel.rank_titles), over the last eight
   seasons of the catalog, the words made for the ten a list shows; beside it, for every show (as before).
 
@@ -277,23 +278,26 @@ def similar(served: ServedModel, before: ServedModel, build_s: float, members: l
     for label, s, note in rows:
         if s is first:  # a second call would read what the first kept
             times = []
-            for a in s.ids.tolist():
+            for a in s.similar_ids().tolist():
                 t = time.perf_counter()
                 s.similar(a, 10)
                 times.append(time.perf_counter() - t)
         else:
-            times = [timed(s.similar, a, 10) for a in s.ids.tolist()]
+            times = [timed(s.similar, a, 10) for a in s.similar_ids().tolist()]
         print(f"{label:44s}{percentiles(times)}{note}")
     # Lists a fan reads as nothing: every neighbour scored (cosine x support prior) about 0.
-    faint = np.array([all(score < FAINT for _, score in served.similar(a, 10).neighbours) for a in served.ids.tolist()])
+    listed = np.isin(served.ids, served.similar_ids())
+    faint = np.array([listed[i] and all(score < FAINT for _, score in served.similar(a, 10).neighbours)
+                      for i, a in enumerate(served.ids.tolist())])
     guesses = ~served._evidenced
+    print(f"titles /similar declines (content guesses without a genre known: PlacedByNothing): {(~listed).sum()}")
     print(f"unfiltered lists whose every neighbour scores under {FAINT}: {np.sum(faint & guesses)} of {guesses.sum()} "
           f"content guesses, {np.sum(faint & ~guesses)} of {(~guesses).sum()} titles placed by evidence")
     # What the bot asks: the member's titles left out of the list (more of the kept candidates fall away).
-    asked = np.random.default_rng(2).choice(served.n_items, len(members))
+    asked = np.random.default_rng(2).choice(served.similar_ids(), len(members))
     for label, s in ((f"/similar, a member's titles left out ({len(members)})", served),
                      ("  asking Annoy live, as before (reference)", live)):
-        times = [timed(s.similar, int(s.ids[i]), 10, given=m) for i, m in zip(asked, members)]
+        times = [timed(s.similar, int(a), 10, given=m) for a, m in zip(asked, members)]
         print(f"{label:44s}{percentiles(times)}")
     ann = live.model.ensure_ann()
     ann_t, exact_t = [], []

@@ -82,11 +82,17 @@ def cmd_similar_batch(args: argparse.Namespace) -> None:
     if unknown:
         raise CliError(f"unknown anime_id(s) (not in the model): {', '.join(map(str, unknown[:5]))}"
                        + (" ..." if len(unknown) > 5 else ""))
+    # A title nothing places (no ratings, franchise or genres: PlacedByNothing) gets no rows, and is named.
+    listed = set(served.similar_ids().tolist())
+    unplaced = [a for a in dict.fromkeys(wanted) if a not in listed]
     rows = [(a, s_id, rank, round(sim, 6))
-            for a in tqdm(wanted, desc="similar", unit="title", disable=args.quiet)
+            for a in tqdm(wanted, desc="similar", unit="title", disable=args.quiet) if a in listed
             for rank, (s_id, sim) in enumerate(served.similar(a, args.n).neighbours, 1)]
     pd.DataFrame(rows, columns=["anime_id", "similar_id", "rank", "similarity"]).to_csv(args.out, index=False)
     print(f"wrote {len(rows)} rows for {len(wanted)} titles to {args.out}", file=sys.stderr)
+    if unplaced:
+        print(f"no rows for {len(unplaced)} title(s) with no ratings, franchise or genres to place them by: "
+              f"{', '.join(map(str, unplaced[:5]))}" + (" ..." if len(unplaced) > 5 else ""), file=sys.stderr)
 
 
 def _read_pairs(path: Path, catalog: Catalog) -> pd.DataFrame:

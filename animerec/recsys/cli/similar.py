@@ -8,7 +8,7 @@ from animerec.recsys.catalog.catalog import Catalog, TitleNotFound
 from animerec.recsys.catalog.franchise import Franchises
 from animerec.recsys.cli.common import CliError, add_model_option, filters, served_model
 from animerec.recsys.model import UnknownTitle
-from animerec.recsys.serving.served import franchises_for
+from animerec.recsys.serving.served import PlacedByNothing, franchises_for
 
 
 def add_parser(sub) -> None:
@@ -41,6 +41,9 @@ def cmd_similar(args: argparse.Namespace) -> None:
     except UnknownTitle:
         raise CliError(f"{catalog.get(anime_id).name!r} has too few ratings in the training data "
                        "to have neighbours") from None
+    except PlacedByNothing:
+        raise CliError(f"{catalog.get(anime_id).name!r} has no ratings, franchise or genres to place it by: "
+                       "no neighbours until members rate it") from None
     print(f"Similar to {catalog.get(anime_id).name}:")
     for rank, (aid, sim) in enumerate(found.neighbours, 1):
         start = found.starts_at.get(aid)

@@ -160,6 +160,12 @@ class SimilarList:
     starts_at: dict[int, int] = field(default_factory=dict)
 
 
+class PlacedByNothing(LookupError):
+    """A title /similar has nothing to place by: no member's ratings, no franchise, no genres (a film or web
+    series known from bangumi-data alone). Its vector is the mean of its type and year: its 'neighbours'
+    would be chance."""
+
+
 class _KeptRows:
     """Rows of ServedModel._alone by (anime id, rating), least recently used out first past ``limit``
     bytes. A row asked once is kept as made (float64, higher first); asked again, as its dense ranks (0
@@ -263,6 +269,8 @@ class ServedModel:
         # Placed by evidence, with little support: /similar reads _sparse_candidates.
         self._exact_similar = self._evidenced & (support < SPARSE_SUPPORT)
         self._evidence_vectors = np.ascontiguousarray(self._unit_vectors[self._evidence_rows])
+        # Content guesses without a genre known (PlacedByNothing).
+        self._unplaced = ~self._evidenced & ~self._genre_matrix.any(axis=1)
         # The titles members watch (SPARSE_SUPPORT or more): a content guess's neighbours come from these
         # first (_guess_candidates).
         self._watched = support >= SPARSE_SUPPORT
@@ -860,11 +868,14 @@ class ServedModel:
         guess, the titles of it members watch first), so a rare genre still fills its list;
         a wider one widens the Annoy search (past the kept candidates, a live query) until the list is
         full. The index holds every served title, cold ones too, so a title without interactions has
-        neighbours and is one. UnknownTitle for a title not served.
+        neighbours and is one. UnknownTitle for a title not served; PlacedByNothing for a content guess
+        without a genre known.
         """
         i = self.index_of(anime_id)
         if i is None:
             raise UnknownTitle(anime_id)
+        if self._unplaced[i]:
+            raise PlacedByNothing(anime_id)
         allowed = None if allowed is None else np.asarray(allowed, bool)
         by_evidence = bool(self._by_evidence[i])
         gave = self.given(given) if given else ()
@@ -909,6 +920,10 @@ class ServedModel:
         f = self.franchises.franchise_of(anime_id)
         series = [a for a in self.franchises.entries(f) if a != anime_id] if f is not None else []
         return SimilarList(shown, series, starts_at)
+
+    def similar_ids(self) -> np.ndarray:
+        """The anime ids similar() lists neighbours for: every served title but those PlacedByNothing."""
+        return self.ids[~self._unplaced]
 
     def _similar_index(self, by_evidence: bool) -> tuple[AnnIndex, int]:
         """The Annoy index a /similar searches, and how many titles it holds: the one over the titles

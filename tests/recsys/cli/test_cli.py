@@ -9,11 +9,13 @@ from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.cli.main import main
 
 
-def test_missing_model_and_unknown_title_exit_2(small_models_root, tmp_path, capsys):
+def test_missing_model_unknown_title_and_a_title_placed_by_nothing_exit_2(small_models_root, tmp_path, capsys):
     assert main(["similar", "Steins;Gate", "--model", str(tmp_path / "nowhere")]) == 2
     assert "no model" in capsys.readouterr().err
     assert main(["similar", "zzqxwv", "--model", str(small_models_root)]) == 2
     assert "unknown title" in capsys.readouterr().err
+    assert main(["similar", "mal:60489", "--model", str(small_models_root)]) == 2  # Takopi's Original Sin
+    assert "has no ratings, franchise or genres to place it by" in capsys.readouterr().err
 
 
 def test_similar_and_recommend_print_titles(small_models_root, tmp_path, capsys):

@@ -154,11 +154,14 @@ def test_recommend_batch_keeps_titles_first_aired_in_the_range(small_models_root
     assert len(recs) == 16 and all("2020-01-01" <= s <= "2024-12-31" for s in starts)
 
 
-def test_similar_batch_takes_titles_the_training_data_never_saw(small_models_root, tmp_path):
+def test_similar_batch_takes_titles_the_training_data_never_saw(small_models_root, tmp_path, capsys):
+    """Sousou no Frieren (2023) and Jujutsu Kaisen (2020) are placed by their content; Takopi's Original Sin
+    (60489, bangumi-data alone) by nothing: it gets no rows, and is named."""
     ids, out = tmp_path / "ids.csv", tmp_path / "sim.csv"
-    ids.write_text("anime_id\n52991\n40748\n")  # Sousou no Frieren (2023), Jujutsu Kaisen (2020)
+    ids.write_text("anime_id\n52991\n40748\n60489\n")
     assert main(["-q", "similar-batch", "--model", str(small_models_root), "--ids", str(ids), "--out", str(out),
                  "-n", "5"]) == 0
     sims = pd.read_csv(out)
     assert sims.groupby("anime_id").size().to_dict() == {40748: 5, 52991: 5}
     assert not (sims["anime_id"] == sims["similar_id"]).any()
+    assert "no rows for 1 title(s) with no ratings, franchise or genres to place them by: 60489" in capsys.readouterr().err

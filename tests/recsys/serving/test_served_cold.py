@@ -18,7 +18,7 @@ from animerec.recsys.lifecycle import artifacts
 from animerec.recsys.model import calibrated
 from animerec.recsys.serving.group import group_picks
 from animerec.recsys.serving.rules import CONTINUE, NEW
-from animerec.recsys.serving.served import ServedModel, cold_placed
+from animerec.recsys.serving.served import PlacedByNothing, ServedModel, cold_placed
 
 BLOCK1_FAN = {1010: 9.0, 1011: 9.0}  # franchise B's two seasons, both loved
 COLD_IDS = (1030, 1020, 1021, 1022, 1023, 1024)
@@ -500,3 +500,17 @@ def test_a_new_title_members_come_to_watch_joins_a_content_guesss_neighbours(col
     again = ServedModel(served.model, grown, served.franchises)
     assert [a for a, _ in again.similar(1022, 10).neighbours][0] == 1021
     assert 1021 not in [a for a, _ in served.similar(1022, 10).neighbours]
+
+
+def test_a_content_guess_without_a_genre_known_has_no_neighbours_to_list(cold_plant):
+    """1023's genres (Music, Kids) are its only content: with a catalog that knows none, nothing places it."""
+    served, catalog = cold_plant
+    bare = Catalog([dataclasses.replace(a, genres=()) if a.anime_id == 1023 else a for a in catalog])
+    again = ServedModel(served.model, bare, served.franchises)
+    with pytest.raises(PlacedByNothing):
+        again.similar(1023, 5)
+    assert 1023 not in again.similar_ids() and 1023 in served.similar_ids()
+    assert len(again.similar_ids()) == again.n_items - 1 and served.similar(1023, 5).neighbours
+    # A title placed by evidence needs no genres: 1030 continues franchise B.
+    bare = Catalog([dataclasses.replace(a, genres=()) if a.anime_id == 1030 else a for a in catalog])
+    assert ServedModel(served.model, bare, served.franchises).similar(1030, 5).neighbours

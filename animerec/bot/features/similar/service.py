@@ -8,6 +8,7 @@ from animerec.bot.service.results import Neighbour, SimilarTitles
 from animerec.bot.service.titles import Titles, check_count
 from animerec.bot.store import Store
 from animerec.recsys.model import UnknownTitle
+from animerec.recsys.serving.served import PlacedByNothing
 
 
 class Similar:
@@ -34,6 +35,10 @@ class Similar:
             # Every title of the catalog a model was trained over is served: this one came with a later refresh.
             raise UserError(f"{source.name} came into the catalog after my model was trained: /similar knows it "
                             "after the next retrain.") from None
+        except PlacedByNothing:
+            raise UserError(f"I know too little about {source.name} to say what is like it: nobody's ratings "
+                            "place it yet, and my catalog lists no genres for it. If you have seen it, /rate it: "
+                            "from the next retrain the members' ratings place it.") from None
         series = [self.catalog.get(a) for a in found.same_series]
         starts = {a: self.catalog.get(b) for a, b in found.starts_at.items()}
         return SimilarTitles(source, [Neighbour(self.catalog.get(a), s, starts.get(a)) for a, s in found.neighbours],

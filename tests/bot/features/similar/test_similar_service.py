@@ -49,3 +49,13 @@ async def test_a_title_fetched_since_the_last_retrain_says_when_similar_will_kno
     with pytest.raises(UserError, match=r"^Sousou no Frieren came into the catalog after my model was trained: "
                                         r"/similar knows it after the next retrain\.$"):
         await service.similar.find("mal:52991", count=10)
+
+
+async def test_a_title_with_nothing_to_place_it_by_is_declined_in_words(service):
+    """Takopi's Original Sin (MAL 60489) is known from bangumi-data alone: no ratings, franchise or genres.
+    Its vector is the mean of 2025 ONAs, and its 'neighbours' were chance (Bocchi the Rock!, Azumanga Daioh)."""
+    served = service.models.served()
+    assert served.is_cold(60489) and 60489 not in served.similar_ids()
+    with pytest.raises(UserError, match=r"^I know too little about Takopi's Original Sin to say what is like it: "
+                                        r".*my catalog lists no genres for it\. If you have seen it, /rate it"):
+        await service.similar.find("mal:60489", count=10)
