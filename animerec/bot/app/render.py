@@ -226,15 +226,14 @@ def similar_embed(result: SimilarTitles) -> discord.Embed:
 
 
 def series_entry(anime: Anime) -> str:
-    """A title as /similar's "Same series" names it: by its name, or where that is in Japanese script (a film
-    or a recap known from bangumi-data) by its English title; with none, by the name with its type and year
-    (劇場総集編ぼっち・ざ・ろっく！ Re: (Movie, 2024)), which tell a fan who does not read it what it is."""
+    """A title as /similar's "Same series" names it: by its name, and where that is in Japanese script alone
+    (a film or a recap known from bangumi-data, none of which has an English title) with its type and year:
+    劇場総集編ぼっち・ざ・ろっく！ Re: (Movie, 2024), which tell a fan who does not read it what it is."""
+    name = clip(anime.name, 80)
     if not is_cjk(anime.name):
-        return clip(anime.name, 80)
-    if anime.english:
-        return clip(anime.english, 80)
+        return name
     detail = ", ".join(str(x) for x in (anime.type, anime.year) if x)
-    return clip(anime.name, 80) + (f" ({detail})" if detail else "")
+    return name + (f" ({detail})" if detail else "")
 
 
 def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Sequence[int] = ()) -> discord.Embed:
