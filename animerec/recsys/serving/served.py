@@ -867,9 +867,9 @@ class ServedModel:
         filter that leaves at most EXACT_FILTERED titles is searched exactly over that subset (for a content
         guess, the titles of it members watch first), so a rare genre still fills its list;
         a wider one widens the Annoy search (past the kept candidates, a live query) until the list is
-        full. The index holds every served title, cold ones too, so a title without interactions has
-        neighbours and is one. UnknownTitle for a title not served; PlacedByNothing for a content guess
-        without a genre known.
+        full. Every served title is searched, cold ones too, so a title without interactions has neighbours
+        and is one. UnknownTitle for a title not served; PlacedByNothing for a content guess without a
+        genre known.
         """
         i = self.index_of(anime_id)
         if i is None:
