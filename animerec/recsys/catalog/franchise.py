@@ -292,9 +292,13 @@ class Franchises:
         """The franchise id of each anime id (the id itself for titles this graph does not know)."""
         return np.array([self._franchise.get(int(a), int(a)) for a in anime_ids], np.int64)
 
+    def work_key(self, anime_id: int) -> int:
+        """The work id, or the anime id itself for a title this graph does not know (a work of its own)."""
+        return self._work.get(int(anime_id), int(anime_id))
+
     def work_array(self, anime_ids: np.ndarray) -> np.ndarray:
-        """The work id of each anime id (the id itself for titles this graph does not know)."""
-        return np.array([self._work.get(int(a), int(a)) for a in anime_ids], np.int64)
+        """work_key of each anime id."""
+        return np.array([self.work_key(a) for a in anime_ids], np.int64)
 
     def __len__(self) -> int:
         return len(self._entries)

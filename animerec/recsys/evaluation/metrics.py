@@ -83,11 +83,11 @@ class Figures:
 @dataclass(frozen=True)
 class FanContext:
     """What the fan figures need: each held-out user's already-seen earlier entries (by user id),
-    the work of a title (None: a work of its own), and popularity ranks (0 = most MyAnimeList members
-    in the catalog)."""
+    the work of a title (Franchises.work_key: its own id when it has none), and popularity ranks (0 = most
+    MyAnimeList members in the catalog)."""
 
     earlier: dict[str, set[int]]
-    work_of: Callable[[int], int | None]
+    work_of: Callable[[int], int]
     popularity_rank: dict[int, int]
 
 
@@ -121,19 +121,18 @@ class Accumulator:
     def _fan_row(fan: FanContext, case: Case, ranked: np.ndarray, liked: np.ndarray) -> tuple[float, ...]:
         earlier = fan.earlier.get(case.user_id, set())
         top = ranked[:10].tolist()
-        work_of = lambda a: fan.work_of(a) or a  # noqa: E731
         fresh = np.array([a for a in ranked.tolist() if a not in earlier], np.int64)
         keep = lambda items: np.array([a for a in items.tolist() if a not in earlier], np.int64)  # noqa: E731
         ranks = [fan.popularity_rank.get(a, len(fan.popularity_rank)) for a in top]
         return (
             sum(a in earlier for a in top),
-            len(top) - len({work_of(a) for a in top}),
+            len(top) - len({fan.work_of(a) for a in top}),
             ndcg_at(fresh, keep(case.target_items), 10),
             ndcg_at(fresh, keep(liked), 10),
             float(np.median(ranks)) if ranks else float("nan"),
             float(np.mean([r >= 100 for r in ranks])) if ranks else float("nan"),
-            work_ndcg_at(fresh, keep(case.target_items), work_of, 10),
-            work_ndcg_at(fresh, keep(liked), work_of, 10),
+            work_ndcg_at(fresh, keep(case.target_items), fan.work_of, 10),
+            work_ndcg_at(fresh, keep(liked), fan.work_of, 10),
         )
 
     def figures(self) -> Figures:

@@ -175,7 +175,7 @@ def popularity_ranks(item_ids: np.ndarray, catalog: Catalog) -> dict[int, int]:
 def fan_context(served: ServedModel, cases: list[Case], popularity_rank: dict[int, int]) -> FanContext:
     """What the fan figures need for these held-out members: their already-seen earlier entries."""
     return FanContext({c.user_id: served.franchises.seen_earlier(c.given_items.tolist()) for c in cases},
-                      served.franchises.work_of, popularity_rank)
+                      served.franchises.work_key, popularity_rank)
 
 
 def edlae_rows(ix: TrainIndex, scored: dict[str, tuple[list[Case], FanContext]], work: np.ndarray,

@@ -907,7 +907,7 @@ class ServedModel:
                 if len(hits) >= n or want >= size - 1:
                     break
                 want = min(want * 4, size - 1)
-        started = {self.franchises.work_of(a) or a for a in given}  # as item_work names them
+        started = {self.franchises.work_key(a) for a in given}  # as item_work names them
         shown, starts_at = [], {}
         for j, s in hits:
             if int(self.rules.item_work[j]) not in started:
