@@ -13,7 +13,12 @@ Methods: the cold titles' /similar embeddings as served (their genre columns the
 Recommender.similar_space), as before (every column mapped from the cold vector), and the warm model trained with
 the community half's interactions too (the ceiling: the cut titles they watched have learnt vectors).
 
-    python benchmarks/similar_new_titles.py [--seed 0]
+    python benchmarks/similar_new_titles.py [--seed 0] [--guess-candidates watched|best-score|annoy-400]
+
+--guess-candidates: where a content guess's /similar candidates come from, for the "as served" rows: its nearest
+titles among those members watch (watched, as served: ServedModel._guess_candidates), the 100 titles with the best
+rerank score over every title (best-score), or Annoy's 400 nearest over every title (annoy-400). The two others
+were measured and not kept (docs/evaluation.md).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from animerec.recsys.algorithms.coldstart import CONTENT, FRANCHISE
+from animerec.recsys.algorithms.embeddings import CANDIDATES, SUPPORT_K
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.data import load_catalog_table, load_interactions
 from animerec.recsys.evaluation.coldstart import halves, time_split
@@ -44,10 +50,29 @@ def without_cold_genres(model: Recommender) -> Recommender:
     return out
 
 
+def best_score_candidates(served: ServedModel, i: int) -> list[tuple[int, float]]:
+    """The CANDIDATES titles with the best rerank score (cosine x support prior at SUPPORT_K) for item i, over
+    every title, best first."""
+    V = served._unit_vectors
+    sims = V @ V[i]
+    support = np.array(served._popularity_of)
+    top = np.argsort(-(sims * support / (support + SUPPORT_K)), kind="stable")[:CANDIDATES]
+    return list(zip(top.tolist(), sims[top].tolist()))
+
+
+GUESS_CANDIDATES = {
+    "watched": ServedModel._guess_candidates,
+    "best-score": best_score_candidates,
+    "annoy-400": lambda served, i: served.model.ensure_ann().neighbours(i, 4 * CANDIDATES),
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--guess-candidates", choices=list(GUESS_CANDIDATES), default="watched")
     args = parser.parse_args()
+    ServedModel._guess_candidates = GUESS_CANDIDATES[args.guess_candidates]  # type: ignore[method-assign]
     clock = time.perf_counter()
     df, table, catalog = load_interactions(), load_catalog_table(), Catalog.load()
     franchises = franchises_for(catalog)
