@@ -15,10 +15,10 @@ the community half's interactions too (the ceiling: the cut titles they watched 
 
     python benchmarks/similar_new_titles.py [--seed 0] [--guess-candidates watched|best-score|annoy-400]
 
---guess-candidates: where a content guess's /similar candidates come from, for the "as served" rows: its nearest
-titles among those members watch (watched, as served: ServedModel._guess_candidates), the 100 titles with the best
-rerank score over every title (best-score), or Annoy's 400 nearest over every title (annoy-400). The two others
-were measured and not kept (docs/evaluation.md).
+--guess-candidates: where a content guess's /similar candidates come from, for the "as served" and "before (every
+column mapped)" rows (the ceiling's cut titles are trained): its nearest titles among those members watch (watched,
+as served: ServedModel._guess_candidates), the 100 titles with the best rerank score over every title (best-score),
+or Annoy's 400 nearest over every title (annoy-400). The two others were measured and not kept (docs/evaluation.md).
 """
 
 from __future__ import annotations

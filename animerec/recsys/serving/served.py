@@ -991,12 +991,8 @@ class ServedModel:
         kept = self._sparse_kept.get(i)
         if kept is not None:
             return (*kept, False)
-        rows = self._evidence_rows
-        sims = self._evidence_vectors @ self._unit_vectors[i]
-        k = min(SPARSE_CANDIDATES, len(rows) - 1)
-        top = np.argpartition(-sims, k)[: k + 1]
-        top = top[np.lexsort((rows[top], -sims[top]))]
-        kept = self._sparse_kept[i] = (rows[top].astype(np.int32), sims[top])
+        kept = self._sparse_kept[i] = self._nearest_among(self._evidence_rows, self._evidence_vectors, i,
+                                                          SPARSE_CANDIDATES + 1)
         return (*kept, True)
 
     def _guess_candidates(self, i: int) -> list[tuple[int, float]]:
@@ -1008,12 +1004,18 @@ class ServedModel:
         the same genre overlap (0.380 against 0.382; benchmarks/similar_new_titles.py --seed 0)."""
         kept = self._guess_kept.get(i)
         if kept is None:
-            sims = self._watched_vectors @ self._unit_vectors[i]
-            k = min(CANDIDATES, len(sims))
-            top = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
-            top = top[np.lexsort((top, -sims[top]))]
-            kept = self._guess_kept[i] = (self._watched_rows[top].astype(np.int32), sims[top])
+            kept = self._guess_kept[i] = self._nearest_among(self._watched_rows, self._watched_vectors, i, CANDIDATES)
         return list(zip(kept[0].tolist(), kept[1].tolist()))
+
+    def _nearest_among(self, rows: np.ndarray, vectors: np.ndarray, i: int, count: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """(item indices as int32, cosines) of the ``count`` titles of ``rows`` (item indices, ascending; their
+        unit vectors ``vectors``) nearest to item i, exactly, nearest first (ties by item index)."""
+        sims = vectors @ self._unit_vectors[i]
+        count = min(count, len(rows))
+        top = np.argpartition(-sims, count - 1)[:count] if count < len(rows) else np.arange(len(rows))
+        top = top[np.lexsort((rows[top], -sims[top]))]
+        return rows[top].astype(np.int32), sims[top]
 
     def _exact_hits(self, i: int, n: int, allowed: np.ndarray, guess: bool,
                     support_k: float = SUPPORT_K) -> list[tuple[int, float]]:

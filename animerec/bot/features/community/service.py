@@ -50,7 +50,7 @@ TALLY_SECONDS = 30.0  # a server's tally is recomputed at most this often while 
 # A server with fewer members with ratings than this is counted afresh whenever a write may have changed it
 # (not after TALLY_SECONDS, nor in the background): its figures turn on single members (the only member
 # with ratings, PRIVATE_MIN_MEMBERS, a favourite's third score) just as they start using the bot, and its
-# count is cheap: 2.6 ms at 5 members and 3.7 ms at 9 on SQLite (benchmarks/bench_community.py --members 9).
+# count is cheap: 2.6 ms at 5 members and 3.7-4.0 ms at 9 on SQLite (benchmarks/bench_community.py --members 9).
 FRESH_BELOW = 10
 MAP_POINTS = 4000  # the most watched titles drawn faint on /taste's map
 LANDMARKS = 10
@@ -223,12 +223,10 @@ class Community:
         if cached is not None:
             if commits is not None and commits == cached.commits:
                 return cached
-            small = cached.tally.members < FRESH_BELOW
-            if not small and time.monotonic() - cached.at < self.tally_seconds:
-                return cached
-            if self.tally_seconds > 0 and not small:
+            if cached.tally.members >= FRESH_BELOW and self.tally_seconds > 0:
                 running = self._recounts.get(guild_id)
-                if running is None or running.done():
+                aged = time.monotonic() - cached.at >= self.tally_seconds
+                if aged and (running is None or running.done()):
                     self._recounts[guild_id] = asyncio.create_task(self._count(guild_id), name=f"recount-{guild_id}")
                     self._recounts[guild_id].add_done_callback(_log_failure)
                 return cached
