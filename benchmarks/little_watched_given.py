@@ -2,10 +2,12 @@
 watchers in the 2016 data): the served list of held-out members given one liked title alone, in each band of
 training watchers (BANDS), or one of fewer than FEW with one liked title of more, or two liked titles of any;
 beside the same lists with every given title trusted as fully as any (ModelConfig.given_support_half 0), or the
-neighbour sums' co-occurrence counts weighed otherwise (ModelConfig.cold_cooccurrence_weight), on the tuning seeds.
+neighbour sums' co-occurrence counts weighed otherwise (ModelConfig.cold_cooccurrence_weight), or a short list's
+coverage order (ServedModel._covering) taking each liked title's candidates in another order, on the tuning seeds.
 
     nice python benchmarks/little_watched_given.py [--seeds 1 2] [--halves 0 20 60 150] [--protocols cold5 p80]
                                                    [--cooccurrence-weights 1 0.5 0] [--cache DIR]
+                                                   [--coverage-queues served own-rank round-robin]
 
 The targets are each member's other titles, at the level of works (work NDCG@10, and its liked version:
 targets they rated 8 or more); each figure is a mean over members with its standard error, and each setting's
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import pickle
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -90,6 +93,38 @@ def scores(served: ServedModel, cases: list[Case], *, ignored: bool = False) -> 
     return np.array(every), np.array(liked)
 
 
+def covering_by_own_rank(round_robin: bool):
+    """A ServedModel._covering whose queue of each liked title runs in that title's own ranking (its ranking
+    alone) rather than by the member's score: the choice between heads is the served one (the best head's
+    score less its title's picks), or ``round_robin`` (each title in turn, the best head first in each round).
+    A yielded score is never above the one before it, as the served order keeps them."""
+
+    def covering(self: ServedModel, scores: np.ndarray, ratings, loves, user, predicted, weight: float,
+                 made=None) -> Iterator[int]:
+        order, ranks = self._coverage_candidates(scores, ratings, loves, user, predicted, made)
+        owner = np.argmin(ranks, axis=0)
+        queues = []
+        for k in range(len(loves)):
+            mine = np.flatnonzero(owner == k)
+            queues.append(order[mine[np.argsort(ranks[k][mine], kind="stable")]].tolist())
+        heads, last = [0] * len(loves), np.inf
+        while live := [k for k in range(len(loves)) if heads[k] < len(queues[k])]:
+            if round_robin:
+                k = min(live, key=lambda k: (heads[k], -scores[queues[k][heads[k]]]))
+            else:
+                k = max(live, key=lambda k: scores[queues[k][heads[k]]] - weight * heads[k])
+            i = queues[k][heads[k]]
+            last = scores[i] = min(last, scores[i] - weight * heads[k])
+            heads[k] += 1
+            yield i
+
+    return covering
+
+
+COVERAGE_QUEUES = {"served": ServedModel._covering, "own-rank": covering_by_own_rank(False),
+                   "round-robin": covering_by_own_rank(True)}
+
+
 def cell(values: np.ndarray) -> str:
     v = values[~np.isnan(values)]
     return f"{v.mean():.4f} ± {v.std(ddof=1) / np.sqrt(len(v)):.4f}"
@@ -105,12 +140,14 @@ def main() -> None:
                         default=[ModelConfig().cold_cooccurrence_weight],
                         help="cold_cooccurrence_weight values, each with every half")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/little-watched-given"))
+    parser.add_argument("--coverage-queues", nargs="+", default=["served"], choices=list(COVERAGE_QUEUES),
+                        help="the coverage order's queues, each with every other setting")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     catalog = Catalog.load()
     df = load_interactions()
-    print(f"given_support_half, cold_cooccurrence_weight | seed | case | members | work NDCG@{K} | liked | difference | "
-          "liked difference")
+    print(f"given_support_half, cold_cooccurrence_weight, coverage queues | seed | case | members | work NDCG@{K} | "
+          "liked | difference | liked difference")
     for seed in args.seeds:
         train, test = split_users(df, TEST_FRACTION, seed)
         path = args.cache / f"model-seed{seed}.pkl"
@@ -124,17 +161,22 @@ def main() -> None:
         every_case.update({protocol: make_cases(test, protocol, seed + 1) for protocol in args.protocols})
         for name, cases in every_case.items():
             first = None
-            for half, weight in itertools.product(args.halves, args.cooccurrence_weights):
+            for half, weight, queues in itertools.product(args.halves, args.cooccurrence_weights,
+                                                          args.coverage_queues):
                 variant = replace(model, config=replace(model.config, given_support_half=half,
                                                         cold_cooccurrence_weight=weight))
-                with single_threaded_blas():
-                    every, liked = scores(served.with_model(variant), cases)
+                ServedModel._covering = COVERAGE_QUEUES[queues]  # type: ignore[method-assign]
+                try:
+                    with single_threaded_blas():
+                        every, liked = scores(served.with_model(variant), cases)
+                finally:
+                    ServedModel._covering = COVERAGE_QUEUES["served"]  # type: ignore[method-assign]
                 if first is None:
                     first = every, liked
                     diffs = "", ""
                 else:
                     diffs = cell(every - first[0]), cell(liked - first[1])
-                print(f"{half:g}, {weight:g} | {seed} | {name} | {len(cases)} | {cell(every)} | {cell(liked)} | "
+                print(f"{half:g}, {weight:g}, {queues} | {seed} | {name} | {len(cases)} | {cell(every)} | {cell(liked)} | "
                       f"{diffs[0]} | {diffs[1]}", flush=True)
             with single_threaded_blas():
                 every, liked = scores(served, cases, ignored=True)

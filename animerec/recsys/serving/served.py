@@ -700,6 +700,26 @@ class ServedModel:
         candidates are the best CANDIDATE_DEPTH by the score and each title's own best CANDIDATE_FIRST.
         Each item's adjusted score is set in ``scores`` as it is yielded; those never rise down the
         list, so the list and its match figure still run in one order. ``made``: rows _with_alone made."""
+        order, ranks = self._coverage_candidates(scores, ratings, loves, user, predicted, made)
+        owner = np.argmin(ranks, axis=0)
+        # One queue per liked title, each best first: the next candidate is the best head, less its title's picks.
+        queues = [order[owner == k].tolist() for k in range(len(loves))]
+        heads = [0] * len(loves)
+        while True:
+            live = [k for k in range(len(loves)) if heads[k] < len(queues[k])]
+            if not live:
+                return
+            k = max(live, key=lambda k: scores[queues[k][heads[k]]] - weight * heads[k])
+            i = queues[k][heads[k]]
+            scores[i] -= weight * heads[k]
+            heads[k] += 1
+            yield i
+
+    def _coverage_candidates(self, scores: np.ndarray, ratings: Mapping[int, float], loves: Sequence[int],
+                             user: FoldedUser, predicted: dict[int, float],
+                             made: Mapping[tuple[int, float], np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """_covering's candidates, best first by ``scores`` (their predictions put in ``predicted``), and
+        (loves x candidates) each one's rank in each liked title's ranking alone (0: that title's best)."""
         shut = ~np.isfinite(scores)
         rows = []  # each love's row over what this request may show: its dense ranks, or else its values
         firsts = []  # each love's own best CANDIDATE_FIRST
@@ -718,20 +738,7 @@ class ServedModel:
         order = order[np.isfinite(scores[order])]
         predicted.update(zip(order.tolist(), self.predictions(user, order).tolist()))
         # By rank in each title's own ranking: two loves' shared neighbours go to the one nearer to them.
-        ranks = np.vstack([np.argsort(np.argsort(row[order], kind="stable"), kind="stable") for row in rows])
-        owner = np.argmin(ranks, axis=0)
-        # One queue per liked title, each best first: the next candidate is the best head, less its title's picks.
-        queues = [order[owner == k].tolist() for k in range(len(loves))]
-        heads = [0] * len(loves)
-        while True:
-            live = [k for k in range(len(loves)) if heads[k] < len(queues[k])]
-            if not live:
-                return
-            k = max(live, key=lambda k: scores[queues[k][heads[k]]] - weight * heads[k])
-            i = queues[k][heads[k]]
-            scores[i] -= weight * heads[k]
-            heads[k] += 1
-            yield i
+        return order, np.vstack([np.argsort(np.argsort(row[order], kind="stable"), kind="stable") for row in rows])
 
     def _because(self, user: FoldedUser, ratings: Mapping[int, float], idx: np.ndarray,
                  fixed: Sequence[int | None], terms: list, floor: float, z: np.ndarray) -> list[int | None]:
