@@ -264,7 +264,7 @@ def similar(served: ServedModel, before: ServedModel, build_s: float, members: l
     asked = sum(served.similar_warm_up())
     warm_s = time.perf_counter() - t
     kept_mb = (model.ensure_ann().kept_bytes + model.evidence_ann().kept_bytes) / 1e6
-    exact, guessed = model.similar_exact_kept(), served._guess_kept
+    exact, guessed = served._sparse_kept, served._guess_kept
     exact_mb, guessed_mb = (sum(rows.nbytes + sims.nbytes for rows, sims in kept.values()) / 1e6
                             for kept in (exact, guessed))
     print(f"served model build {build_s:.2f} s; /similar warm-up of its {asked} titles {warm_s:.2f} s more "

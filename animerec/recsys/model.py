@@ -221,8 +221,9 @@ class Recommender:
         self._similar_space: tuple[np.ndarray, np.ndarray] | None = None  # similar_space(), made once
         self._similar_evidenced: np.ndarray | None = None  # similar_evidenced(), made with it
         self._evidence_ann: AnnIndex | None = None  # evidence_ann(): set by artifacts.load, or built on first need
-        self._exact_kept: tuple[object, dict[int, tuple[np.ndarray, np.ndarray]]] | None = None  # similar_exact_kept()
-        self._guess_kept: tuple[object, np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]] | None = None
+        # nearest_kept(): per similar_space, (rows, answers) by the rows' name
+        self._nearest_kept: tuple[object, dict[str, tuple[np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]]]] \
+            | None = None
         # Made per ColdVectors on first need (a copy with its own cold vectors makes its own):
         self._cold_positions: tuple[ColdVectors, IdPositions] | None = None  # _cold_given's look-up
         self._distinct_cold: tuple[ColdVectors, np.ndarray, np.ndarray] | None = None  # distinct_cold()
@@ -409,23 +410,21 @@ class Recommender:
                                        search_k=self.config.ann_search_k, seed=self.config.seed)
         return self._ann
 
-    def similar_exact_kept(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """ServedModel._sparse_nearest's answers by item index, kept for the similar_space they were made
-        from: every served model over this one (with_model, a new catalog) shares them, as it shares the Annoy
-        indexes' kept answers; a copy whose space is made anew (its own titles) starts its own."""
+    def nearest_kept(self, rows_name: str, rows: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """ServedModel._nearest_among's answers among the item indices ``rows`` (named ``rows_name``: the
+        titles placed by evidence, those members watch), by item index, kept for the similar_space and the
+        rows they were made from: every served model over this one (with_model, a new catalog) that reads
+        the same rows shares them, as it shares the Annoy indexes' kept answers. A copy whose space is made
+        anew (its own titles), or rows of that name that changed (a catalog's new members counts), start
+        anew."""
         space = self.similar_space()
-        if self._exact_kept is None or self._exact_kept[0] is not space:
-            self._exact_kept = (space, {})
-        return self._exact_kept[1]
-
-    def similar_guess_kept(self, watched: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """ServedModel._guess_candidates' answers by item index, kept for the similar_space and the titles
-        members watch (``watched``, which the catalog's members counts set) they were made from: a served
-        model over this one (with_model, a new catalog) shares them while both are the same."""
-        space, kept = self.similar_space(), self._guess_kept
-        if kept is None or kept[0] is not space or not np.array_equal(kept[1], watched):
-            self._guess_kept = kept = (space, watched.copy(), {})
-        return kept[2]
+        if self._nearest_kept is None or self._nearest_kept[0] is not space:
+            self._nearest_kept = (space, {})
+        kept_rows, answers = self._nearest_kept[1].get(rows_name, (None, {}))
+        if kept_rows is None or not np.array_equal(kept_rows, rows):
+            answers = {}
+            self._nearest_kept[1][rows_name] = (rows.copy(), answers)
+        return answers
 
     def similar_evidenced(self) -> np.ndarray:
         """Bool per similar_space row: placed by evidence (a trained title, or a cold one whose vector

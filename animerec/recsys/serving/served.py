@@ -259,7 +259,6 @@ class ServedModel:
         support = np.concatenate([model.item_popularity, members[self.n_trained:] * per_member])
         self._popularity_of = support.tolist()  # a list: rerank indexes it per candidate
         self._prior = support / (support + SPARSE_SUPPORT_K)  # _sparse_candidates' order: their rerank's prior
-        self._sparse_kept = model.similar_exact_kept()
         self._unit_vectors = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
         # What /similar may list beside a title whose own place is learnt from members: titles placed by
         # evidence too (Recommender.similar_evidenced, searched in their own index).
@@ -269,6 +268,7 @@ class ServedModel:
         # Placed by evidence, with little support: /similar reads _sparse_candidates.
         self._exact_similar = self._evidenced & (support < SPARSE_SUPPORT)
         self._evidence_vectors = np.ascontiguousarray(self._unit_vectors[self._evidence_rows])
+        self._sparse_kept = model.nearest_kept("evidence", self._evidence_rows)
         # Content guesses without a genre known (PlacedByNothing).
         self._unplaced = ~self._evidenced & ~self._genre_matrix.any(axis=1)
         # The titles members watch (SPARSE_SUPPORT or more): a content guess's neighbours come from these
@@ -276,7 +276,7 @@ class ServedModel:
         self._watched = support >= SPARSE_SUPPORT
         self._watched_rows = np.flatnonzero(self._watched)
         self._watched_vectors = np.ascontiguousarray(self._unit_vectors[self._watched_rows])
-        self._guess_kept = model.similar_guess_kept(self._watched)
+        self._guess_kept = model.nearest_kept("watched", self._watched_rows)
         # The titles whose /similar searches that index: none when it would hold every title.
         self._by_evidence = self._evidenced if self._n_evidenced < self.n_items else np.zeros(self.n_items, bool)
         if self._n_evidenced < self.n_items:

@@ -88,7 +88,7 @@ def test_a_title_with_little_support_lists_the_exact_best_by_cosine_and_prior():
     for ann in (model.ensure_ann(), model.evidence_ann()):
         ann.index = CountingAnnoy(ann.index)
     assert sum(served.similar_warm_up()) == served.n_items
-    assert set(model.similar_exact_kept()) == set(sparse.tolist())
+    assert set(model.nearest_kept("evidence", evidenced)) == set(sparse.tolist())
     assert _queries(served) == _annoy_searched(served)
     V = served._unit_vectors.astype(np.float64)
     franchise = served.rules.item_franchise_list
@@ -113,7 +113,8 @@ def test_a_title_with_little_support_lists_the_exact_best_by_cosine_and_prior():
     alone = ServedModel(trained, catalog, franchises)
     for a in served.ids[sparse[sparse < served.n_trained]].tolist():
         assert {b for b, _ in alone.similar(a, 10).neighbours} <= set(trained.item_ids.tolist())
-    assert len(trained.similar_exact_kept()) and set(model.similar_exact_kept()) == set(sparse.tolist())
+    assert len(trained.nearest_kept("evidence", np.flatnonzero(trained.similar_evidenced())))
+    assert set(model.nearest_kept("evidence", evidenced)) == set(sparse.tolist())
 
 
 def _queries(served: ServedModel) -> int:
