@@ -30,6 +30,7 @@ from animerec.recsys.model import RATING_MAX, FoldedUser, ModelConfig, Recommend
 from animerec.recsys.serving.rules import member_floor
 
 LOVED = 9.0  # a score this high: the member loved it
+DISLIKED = 4.0  # a score this low or lower: the member disliked it (MyAnimeList's "Bad" and below)
 # A figure over several members (a count, a mean, a histogram, a "loved it" tally, a top list) takes in
 # the members who keep their taste hidden only when at least this many members are in it: with fewer,
 # the others' own ratings and the figure would give a hidden member's away.
@@ -49,9 +50,13 @@ WATCHED_LIKING = ModelConfig.watched_weight  # a title watched without a score: 
 
 
 def liking(rating: float) -> float:
-    """How much a rating says the member liked a title, 0-1: scores linearly, watched half (the
-    model's own confidence weight, animerec.recsys.model.confidence_weight)."""
-    return WATCHED_LIKING if rating <= 0 else rating / RATING_MAX
+    """How much a rating says the member liked a title, 0-1: scores above DISLIKED linearly, those at or
+    under it nothing, watched half (the model's own confidence weight, animerec.recsys.model.confidence_weight).
+    At score / 10 for every score, a member's five science-fiction mecha shows at 1 to 3 counted as a third of
+    a liked title each, and /taste said they leaned to Sci-Fi more than the server."""
+    if rating <= 0:
+        return WATCHED_LIKING
+    return rating / RATING_MAX if rating > DISLIKED else 0.0
 
 
 # ------------------------------------------------------------------------------------------ the map
@@ -107,12 +112,13 @@ class CatalogMap:
 
     def place(self, ratings: Mapping[int, float]) -> tuple[float, float] | None:
         """A member's place: the liking-weighted mean of the titles they liked (scored at or above
-        member_floor, as their picks read it, or watched); of all their titles when they liked none; None
-        off the map. At their mean score instead, a newcomer's 9 beside a 10 (A Silent Voice 10, Your Lie
-        in April 9) counted as not liked, and they stood on the 10 alone."""
+        member_floor, as their picks read it, or watched); the plain mean of all their titles when none of
+        those counts (a member who gave only dislikes); None off the map. At their mean score instead, a
+        newcomer's 9 beside a 10 (A Silent Voice 10, Your Lie in April 9) counted as not liked, and they
+        stood on the 10 alone."""
         floor = member_floor(ratings)
-        liked = {a: r for a, r in ratings.items() if r <= 0 or r >= floor} or dict(ratings)
-        return self.weighted_place({a: liking(r) for a, r in liked.items()})
+        liked = {a: liking(r) for a, r in ratings.items() if r <= 0 or r >= floor}
+        return self.weighted_place(liked) or self.weighted_place(dict.fromkeys(ratings, 1.0))
 
     def weighted_place(self, weights: Mapping[int, float]) -> tuple[float, float] | None:
         """The weighted mean of the titles' points (anime id -> weight; titles off the map or of no
@@ -290,27 +296,29 @@ class ServerTally:
     given: np.ndarray  # members who scored or watched it
     scored: np.ndarray  # members who scored it
     score_sum: np.ndarray  # the sum of those scores
+    liked_sum: np.ndarray  # the sum of those above DISLIKED (what liking() counts of them)
     loved: np.ndarray  # members who scored it LOVED or more
     members: int  # members with at least one title
     _index: dict[int, int] = field(repr=False, compare=False, default_factory=dict)
 
     @classmethod
-    def from_counts(cls, rows: Iterable[tuple[int, int, int, float, int]], members: int) -> ServerTally:
-        """From (anime_id, given, scored, score_sum, loved) rows, as a GROUP BY returns them."""
+    def from_counts(cls, rows: Iterable[tuple[int, int, int, float, float, int]], members: int) -> ServerTally:
+        """From (anime_id, given, scored, score_sum, liked_sum, loved) rows, as a GROUP BY returns them."""
         rows = list(rows)
-        cols = list(zip(*rows)) if rows else [(), (), (), (), ()]
+        cols = list(zip(*rows)) if rows else [()] * 6
         ids = np.array(cols[0], np.int64)
         return cls(ids, np.array(cols[1], np.int64), np.array(cols[2], np.int64), np.array(cols[3], np.float64),
-                   np.array(cols[4], np.int64), members, {int(a): i for i, a in enumerate(ids.tolist())})
+                   np.array(cols[4], np.float64), np.array(cols[5], np.int64), members,
+                   {int(a): i for i, a in enumerate(ids.tolist())})
 
     @classmethod
-    def private(cls, rows: Iterable[tuple[int, bool, int, int, float, int]], members: Mapping[bool, int],
+    def private(cls, rows: Iterable[tuple[int, bool, int, int, float, float, int]], members: Mapping[bool, int],
                 min_members: int = PRIVATE_MIN_MEMBERS) -> ServerTally:
-        """From (anime_id, hidden, given, scored, score_sum, loved) rows, split by whether the members keep
+        """From (anime_id, hidden, given, scored, score_sum, liked_sum, loved) rows, split by whether the members keep
         their taste hidden, and member counts by the same split (hidden -> members with a rating): a
         title's counts, and the member count, take in hidden members only when at least min_members are
         in them (PRIVATE_MIN_MEMBERS)."""
-        split: dict[int, dict[bool, tuple[int, int, float, int]]] = {}
+        split: dict[int, dict[bool, tuple[int, int, float, float, int]]] = {}
         for anime_id, hidden, *counts in rows:
             split.setdefault(int(anime_id), {})[bool(hidden)] = tuple(counts)  # type: ignore[assignment]
         out = []
@@ -328,12 +336,13 @@ class ServerTally:
         acc: dict[int, list] = {}
         for given in ratings.values():
             for a, r in given.items():
-                row = acc.setdefault(int(a), [0, 0, 0.0, 0])
+                row = acc.setdefault(int(a), [0, 0, 0.0, 0.0, 0])
                 row[0] += 1
                 if r > 0:
                     row[1] += 1
                     row[2] += r
-                    row[3] += r >= LOVED
+                    row[3] += r if r > DISLIKED else 0.0
+                    row[4] += r >= LOVED
         return cls.from_counts(((a, *row) for a, row in sorted(acc.items())),
                                sum(1 for g in ratings.values() if g))
 
@@ -347,9 +356,9 @@ class ServerTally:
         return float(self.score_sum.sum() / n) if n else 7.5
 
     def liking_weights(self) -> dict[int, float]:
-        """anime id -> summed liking over the members (liking(): score / 10, watched 0.5)."""
+        """anime id -> summed liking over the members (liking(): score / 10 above DISLIKED, watched 0.5)."""
         watched = self.given - self.scored
-        w = self.score_sum / RATING_MAX + WATCHED_LIKING * watched
+        w = self.liked_sum / RATING_MAX + WATCHED_LIKING * watched
         return dict(zip(self.anime_ids.tolist(), w.tolist()))
 
     def shrunk_means(self, shrink: float = SHRINK) -> np.ndarray:

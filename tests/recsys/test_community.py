@@ -11,6 +11,7 @@ from animerec.recsys.community import (
     affinity,
     genre_profile,
     genre_shares,
+    liking,
     popularity_direction,
     private_rows,
     rating_offset,
@@ -65,6 +66,9 @@ def test_a_members_place_is_among_the_titles_they_liked(board_map):
     expected = (1.0 * p0 + 0.5 * p1) / 1.5
     assert board_map.place({1000: 10.0, 1010: -1.0}) == pytest.approx(tuple(expected))
     assert board_map.place({}) is None and board_map.place({99999: 9.0}) is None
+    # Nothing but dislikes: none counts as liked, so the member stands at the plain mean of what they gave.
+    sour = {1000: 2.0, 1010: 3.0}
+    assert board_map.place(sour) == pytest.approx(tuple((p0 + p1) / 2))
 
 
 def test_landmarks_are_spread_out_most_watched_first(board_map):
@@ -89,6 +93,21 @@ def test_genre_shares_and_what_a_member_leans_to():
     assert profile.member == pytest.approx((0.8, 0.4, 0.2))
     assert profile.server == pytest.approx((2 / 20, 1 / 20, 18 / 20))
     assert profile.leans == ("Thriller", "Psychological")  # lifts 0.8/0.12 > 0.4/0.07; Comedy is below the server
+
+
+def test_a_disliked_title_counts_nothing_toward_the_genres_liked():
+    genres = {1: ("Thriller",), 2: ("Thriller",), 3: ("Mecha",), 4: ("Mecha",), 5: ("Mecha",)}
+    assert [liking(r) for r in (10.0, 5.0, 4.0, 1.0, -1.0)] == [1.0, 0.5, 0.0, 0.0, 0.5]
+    # Two thrillers loved and three mecha shows given 2 to 4: the member likes thrillers, nothing else.
+    member = {1: 10.0, 2: 9.0, 3: 4.0, 4: 2.0, 5: 3.0}
+    server = ServerTally.from_ratings({1: member, 2: {3: 9.0, 4: 4.0, 1: 8.0}})
+    assert dict(zip(server.anime_ids.tolist(), server.liked_sum.tolist())) == {1: 18.0, 2: 9.0, 3: 9.0, 4: 0.0, 5: 0.0}
+    assert dict(zip(server.anime_ids.tolist(), server.score_sum.tolist()))[3] == 13.0  # means still read every score
+    profile = genre_profile(member, server.liking_weights(), genres)
+    assert profile.genres == ("Thriller",) and profile.member == pytest.approx((1.0,))
+    # The server's liking: thrillers 1.0 + 0.9 (member 1) and 0.8 (member 2), member 2's 9 for a mecha show.
+    assert profile.server == pytest.approx(((1.0 + 0.9 + 0.8) / (1.0 + 0.9 + 0.8 + 0.9),))
+    assert genre_profile({3: 2.0, 4: 1.0}, server.liking_weights(), genres).genres == ()
 
 
 def test_rating_offset_compares_with_the_other_members_on_the_same_titles():
@@ -200,11 +219,12 @@ def test_the_profile_shows_the_genres_a_member_leans_to_even_when_small():
 def test_a_server_tally_takes_in_hidden_members_only_from_five_members_in_a_figure():
     # Title 1: 4 visible + 1 hidden (5 in it: counted); title 2: 1 visible + 1 hidden (left out);
     # title 3: 1 hidden only (gone). Members: 3 visible + 2 hidden = 5 (counted).
-    rows = [(1, False, 4, 4, 24.0, 0), (1, True, 1, 1, 10.0, 1), (2, False, 1, 1, 6.0, 0), (2, True, 1, 1, 9.0, 1),
-            (3, True, 1, 1, 10.0, 1)]
+    rows = [(1, False, 4, 4, 24.0, 20.0, 0), (1, True, 1, 1, 10.0, 10.0, 1), (2, False, 1, 1, 6.0, 6.0, 0),
+            (2, True, 1, 1, 9.0, 9.0, 1), (3, True, 1, 1, 10.0, 10.0, 1)]
     tally = ServerTally.private(rows, {False: 3, True: 2})
     assert tally.anime_ids.tolist() == [1, 2] and tally.members == 5
     assert tally.given.tolist() == [5, 1] and tally.score_sum.tolist() == [34.0, 6.0] and tally.loved.tolist() == [1, 0]
+    assert tally.liked_sum.tolist() == [30.0, 6.0]
     assert ServerTally.private(rows, {False: 3, True: 1}).members == 3
 
 

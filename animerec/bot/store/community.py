@@ -23,17 +23,19 @@ class CommunityTables(Tables):
     async def guild_member_ids(self, guild_id: int) -> set[int]:
         return {r[0] for r in await self._all("SELECT user_id FROM guild_members WHERE guild_id = ?", (guild_id,))}
 
-    async def guild_title_counts(self, guild_id: int, loved: float) -> tuple[list[tuple], dict[bool, int]]:
+    async def guild_title_counts(self, guild_id: int, loved: float, disliked: float
+                                 ) -> tuple[list[tuple], dict[bool, int]]:
         """Per title over the server's members, apart for those who keep their taste hidden:
-        (anime_id, hidden, given, scored, score sum, scored >= loved); and hidden -> how many of its
-        members have any rating."""
+        (anime_id, hidden, given, scored, score sum, sum of the scores above disliked, scored >= loved); and
+        hidden -> how many of its members have any rating."""
         hidden = "COALESCE(p.hidden, 0)"
         joins = ("FROM ratings r JOIN guild_members g ON g.user_id = r.user_id "
                  "LEFT JOIN member_privacy p ON p.user_id = r.user_id WHERE g.guild_id = ?")
         rows = await self._all(
             f"SELECT r.anime_id, {hidden}, COUNT(*), SUM(CASE WHEN r.rating > 0 THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN r.rating > 0 THEN r.rating ELSE 0 END), SUM(CASE WHEN r.rating >= ? THEN 1 ELSE 0 END) "
-            f"{joins} GROUP BY r.anime_id, {hidden} ORDER BY r.anime_id, {hidden}", (loved, guild_id))
+            "SUM(CASE WHEN r.rating > 0 THEN r.rating ELSE 0 END), SUM(CASE WHEN r.rating > ? THEN r.rating ELSE 0 END), "
+            f"SUM(CASE WHEN r.rating >= ? THEN 1 ELSE 0 END) {joins} GROUP BY r.anime_id, {hidden} "
+            f"ORDER BY r.anime_id, {hidden}", (disliked, loved, guild_id))
         members = await self._all(f"SELECT {hidden}, COUNT(DISTINCT r.user_id) {joins} GROUP BY {hidden}", (guild_id,))
         return [(a, bool(h), *rest) for a, h, *rest in rows], {bool(h): int(n) for h, n in members}
 

@@ -339,7 +339,7 @@ def _genres(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -
     if not p.genres:
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.text(0.5, 0.5, "Rate a few titles\nto see your genres", color=SOFT_INK, ha="center", va="center",
+        ax.text(0.5, 0.5, "Rate a few titles you liked\nto see your genres", color=SOFT_INK, ha="center", va="center",
                 transform=ax.transAxes, fontsize=10)
         return
     rows = list(range(len(p.genres)))[::-1]

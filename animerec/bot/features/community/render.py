@@ -11,6 +11,7 @@ from animerec.bot.features.community.service import Comparison, ServerFavourites
 from animerec.bot.limits import clip
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.community import (
+    DISLIKED,
     LOVED,
     LOVED_HERE_MIN,
     MIN_SCORES,
@@ -35,7 +36,10 @@ def taste_summary(taste: Taste, name: str, own: bool) -> str:
     them = "you" if own else "they"
     lines = []
     leans = [g for g in taste.profile.leans if g in taste.profile.genres]  # only what the chart shows
-    if taste.alone:
+    if not taste.profile.genres:  # every title given was disliked (liking: nothing at DISLIKED or under)
+        lines.append(f"{'You have' if own else name + ' has'} scored no title above {DISLIKED:g} yet, so there are no "
+                     f"genres {them} like to show")
+    elif taste.alone:
         lines.append(f"{who} {'are' if own else 'is'} the only member here with ratings so far: the server's genres "
                      f"come beside {'yours' if own else 'theirs'} once others rate")
     elif leans:

@@ -24,6 +24,7 @@ from animerec.bot.service.results import Because
 from animerec.bot.store import SQLITE, Store
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.community import (
+    DISLIKED,
     LOVED,
     Affinity,
     CatalogMap,
@@ -242,7 +243,7 @@ class Community:
 
     async def _count(self, guild_id: int) -> _Server:
         commits = self._commits()  # before the count: a write during it leaves it stale
-        rows, members = await self.store.guild_title_counts(guild_id, LOVED)
+        rows, members = await self.store.guild_title_counts(guild_id, LOVED, DISLIKED)
         tally = await self.ranked(ServerTally.private, rows, members)
         server = _Server(tally, time.monotonic(), commits)
         self._servers[guild_id] = server

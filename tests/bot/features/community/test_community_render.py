@@ -86,3 +86,12 @@ def test_a_member_alone_in_the_server_is_told_so_and_not_set_beside_themselves()
         "bob is the only member here with ratings so far: the server's genres come beside theirs once")
     assert "ring" not in rc.taste_embed(alone, "alice", own=True).footer.text
     assert "ring: the server's" in rc.taste_embed(taste(), "alice", own=True).footer.text
+
+
+def test_a_member_who_liked_nothing_they_gave_is_not_said_to_follow_the_server():
+    sour = Taste(1, taste().picture, GenreProfile((), (), (), ()), (-2.5, 3), 3, (SG,))
+    assert rc.taste_summary(sour, "alice", own=True) == (
+        "You have scored no title above 4 yet, so there are no genres you like to show; you rate 2.5 below the "
+        "server on the 3 titles others here scored too.\nYour top picks: Steins;Gate.")
+    assert rc.taste_summary(sour, "bob", own=False).startswith(
+        "bob has scored no title above 4 yet, so there are no genres they like to show")

@@ -25,9 +25,9 @@ class CountingStore:
         self.commits = 0
         self.counts = 0
 
-    async def guild_title_counts(self, guild_id: int, loved: float):
+    async def guild_title_counts(self, guild_id: int, loved: float, disliked: float):
         self.counts += 1
-        return [(1, False, 1, 1, 9.0, 1)], {False: self.members}
+        return [(1, False, 1, 1, 9.0, 9.0, 1)], {False: self.members}
 
 
 def community(store: CountingStore, catalog, seconds: float) -> Community:
