@@ -32,8 +32,10 @@ from animerec.recsys.serving.rules import member_floor
 LOVED = 9.0  # a score this high: the member loved it
 DISLIKED = 4.0  # a score this low or lower: the member disliked it (MyAnimeList's "Bad" and below)
 # A figure over several members (a count, a mean, a histogram, a "loved it" tally, a top list) takes in
-# the members who keep their taste hidden only when at least this many members are in it: with fewer,
-# the others' own ratings and the figure would give a hidden member's away.
+# the members who keep their taste hidden only when at least this many hidden members are in it, and then
+# as one group. Counted among all the members in it instead, one hidden member's score came out of the
+# figure and the visible members' own scores, which anyone reads; or a member whose own rating moved the
+# figure across the line read it from the change.
 PRIVATE_MIN_MEMBERS = 5
 FAVOURITE = 8.0  # shared favourites: both members scored it at least this
 DISAGREEMENT = 3.0  # a biggest disagreement differs by at least this much
@@ -198,18 +200,21 @@ def genre_profile(member: Mapping[int, float], server: Mapping[int, float], genr
     return GenreProfile(tuple(shown), tuple(mine[g] for g in shown), tuple(theirs.get(g, 0.0) for g in shown), leans)
 
 
-def rating_offset(member: Mapping[int, float], tally: ServerTally, min_titles: int = 3) -> tuple[float, int] | None:
+def rating_offset(member: Mapping[int, float], tally: ServerTally, min_titles: int = 3, *,
+                  hidden: bool = False) -> tuple[float, int] | None:
     """How far above (+) or below (-) the rest of the server the member scores the same titles: the mean
     of (their score - the others' mean score) over titles some other member scored, with the count;
-    None with fewer than min_titles such titles."""
+    None with fewer than min_titles such titles. ``hidden``: the member keeps their taste hidden, so a
+    title's counts hold their score only where they take in hidden members (ServerTally.with_hidden)."""
     diffs = []
     for a, r in member.items():
         i = tally.index_of(a)
         if r <= 0 or i is None:
             continue
-        others = tally.scored[i] - 1  # the tally counts the member too
+        own = not hidden or bool(tally.with_hidden[i])  # the tally counts the member too
+        others = tally.scored[i] - own
         if others >= 1:
-            diffs.append(r - (tally.score_sum[i] - r) / others)
+            diffs.append(r - (tally.score_sum[i] - r * own) / others)
     if len(diffs) < min_titles:
         return None
     return float(np.mean(diffs)), len(diffs)
@@ -299,36 +304,42 @@ class ServerTally:
     liked_sum: np.ndarray  # the sum of those above DISLIKED (what liking() counts of them)
     loved: np.ndarray  # members who scored it LOVED or more
     members: int  # members with at least one title
+    with_hidden: np.ndarray  # bool per title: its counts take in the hidden members who gave it
+    members_with_hidden: bool  # the member count takes in the hidden members
     _index: dict[int, int] = field(repr=False, compare=False, default_factory=dict)
 
     @classmethod
-    def from_counts(cls, rows: Iterable[tuple[int, int, int, float, float, int]], members: int) -> ServerTally:
-        """From (anime_id, given, scored, score_sum, liked_sum, loved) rows, as a GROUP BY returns them."""
+    def from_counts(cls, rows: Iterable[tuple[int, int, int, float, float, int]], members: int,
+                    with_hidden: Iterable[bool] | None = None, members_with_hidden: bool = True) -> ServerTally:
+        """From (anime_id, given, scored, score_sum, liked_sum, loved) rows, as a GROUP BY returns them;
+        ``with_hidden`` per row (default: every row counts everyone)."""
         rows = list(rows)
         cols = list(zip(*rows)) if rows else [()] * 6
         ids = np.array(cols[0], np.int64)
+        hidden_in = np.ones(len(ids), bool) if with_hidden is None else np.fromiter(with_hidden, bool, len(ids))
         return cls(ids, np.array(cols[1], np.int64), np.array(cols[2], np.int64), np.array(cols[3], np.float64),
-                   np.array(cols[4], np.float64), np.array(cols[5], np.int64), members,
-                   {int(a): i for i, a in enumerate(ids.tolist())})
+                   np.array(cols[4], np.float64), np.array(cols[5], np.int64), members, hidden_in,
+                   members_with_hidden, {int(a): i for i, a in enumerate(ids.tolist())})
 
     @classmethod
     def private(cls, rows: Iterable[tuple[int, bool, int, int, float, float, int]], members: Mapping[bool, int],
                 min_members: int = PRIVATE_MIN_MEMBERS) -> ServerTally:
         """From (anime_id, hidden, given, scored, score_sum, liked_sum, loved) rows, split by whether the members keep
         their taste hidden, and member counts by the same split (hidden -> members with a rating): a
-        title's counts, and the member count, take in hidden members only when at least min_members are
-        in them (PRIVATE_MIN_MEMBERS)."""
+        title's counts, and the member count, take in hidden members only when at least min_members hidden
+        members are in them (PRIVATE_MIN_MEMBERS)."""
         split: dict[int, dict[bool, tuple[int, int, float, float, int]]] = {}
         for anime_id, hidden, *counts in rows:
             split.setdefault(int(anime_id), {})[bool(hidden)] = tuple(counts)  # type: ignore[assignment]
-        out = []
+        out, with_hidden = [], []
         for anime_id, parts in sorted(split.items()):
-            total = sum(p[0] for p in parts.values())
-            kept = [p for hidden, p in parts.items() if not hidden or total >= min_members]
+            kept = [p for hidden, p in parts.items() if not hidden or p[0] >= min_members]
             if kept:
                 out.append((anime_id, *(sum(col) for col in zip(*kept))))
-        everyone = members.get(False, 0) + members.get(True, 0)
-        return cls.from_counts(out, everyone if everyone >= min_members else members.get(False, 0))
+                with_hidden.append(parts.get(True, (0,))[0] >= min_members)
+        hidden_members = members.get(True, 0)
+        counted = hidden_members >= min_members
+        return cls.from_counts(out, members.get(False, 0) + hidden_members * counted, with_hidden, counted)
 
     @classmethod
     def from_ratings(cls, ratings: Mapping[int, Mapping[int, float]]) -> ServerTally:
@@ -411,9 +422,10 @@ class TitleTally:
 def private_rows(rows: Iterable[tuple[int, float, bool]], min_members: int = PRIVATE_MIN_MEMBERS
                  ) -> list[tuple[int, float]]:
     """(member id, rating) of one figure's (member id, rating, hidden) rows: the hidden members' only
-    when at least min_members are in it (PRIVATE_MIN_MEMBERS)."""
+    when at least min_members hidden members are in it (PRIVATE_MIN_MEMBERS)."""
     rows = list(rows)
-    return [(m, r) for m, r, hidden in rows if not hidden or len(rows) >= min_members]
+    counted = sum(hidden for _, _, hidden in rows) >= min_members
+    return [(m, r) for m, r, hidden in rows if not hidden or counted]
 
 
 def title_tally(rows: Iterable[tuple[int, float]]) -> TitleTally:

@@ -216,19 +216,38 @@ def test_the_profile_shows_the_genres_a_member_leans_to_even_when_small():
     assert profile.genres == ("Action", "Mecha")  # the biggest, then the lean; ties by name
 
 
-def test_a_server_tally_takes_in_hidden_members_only_from_five_members_in_a_figure():
-    # Title 1: 4 visible + 1 hidden (5 in it: counted); title 2: 1 visible + 1 hidden (left out);
-    # title 3: 1 hidden only (gone). Members: 3 visible + 2 hidden = 5 (counted).
+def test_a_server_tally_takes_in_hidden_members_only_as_a_group_of_five():
+    # Title 1: 4 visible + 1 hidden (left out: the four visible scores, which anyone reads, and the figure
+    # would give the hidden one away); title 2: 1 visible + 5 hidden (counted, as one group); title 3: 4
+    # hidden only (gone).
     rows = [(1, False, 4, 4, 24.0, 20.0, 0), (1, True, 1, 1, 10.0, 10.0, 1), (2, False, 1, 1, 6.0, 6.0, 0),
-            (2, True, 1, 1, 9.0, 9.0, 1), (3, True, 1, 1, 10.0, 10.0, 1)]
-    tally = ServerTally.private(rows, {False: 3, True: 2})
-    assert tally.anime_ids.tolist() == [1, 2] and tally.members == 5
-    assert tally.given.tolist() == [5, 1] and tally.score_sum.tolist() == [34.0, 6.0] and tally.loved.tolist() == [1, 0]
-    assert tally.liked_sum.tolist() == [30.0, 6.0]
-    assert ServerTally.private(rows, {False: 3, True: 1}).members == 3
+            (2, True, 5, 5, 45.0, 45.0, 5), (3, True, 4, 4, 40.0, 40.0, 4)]
+    tally = ServerTally.private(rows, {False: 4, True: 4})
+    assert tally.anime_ids.tolist() == [1, 2] and tally.with_hidden.tolist() == [False, True]
+    assert tally.given.tolist() == [4, 6] and tally.score_sum.tolist() == [24.0, 51.0] and tally.loved.tolist() == [0, 5]
+    assert tally.liked_sum.tolist() == [20.0, 51.0]
+    assert tally.members == 4 and not tally.members_with_hidden  # 4 hidden members with ratings: not counted
+    counted = ServerTally.private(rows, {False: 4, True: 5})
+    assert counted.members == 9 and counted.members_with_hidden
 
 
-def test_private_rows_keep_hidden_members_only_among_five():
+def test_a_hidden_members_offset_leaves_out_only_what_the_tally_holds_of_them():
+    # Title 1's counts hold the visible members only (2 scores: 6 and 8); title 2's hold five hidden
+    # members, the member among them (6 scores, 48 in all with the member's 10).
+    rows = [(1, False, 2, 2, 14.0, 14.0, 0), (1, True, 1, 1, 10.0, 10.0, 1), (2, False, 1, 1, 8.0, 8.0, 0),
+            (2, True, 5, 5, 40.0, 40.0, 1)]
+    tally = ServerTally.private(rows, {False: 3, True: 5})
+    member = {1: 10.0, 2: 10.0}
+    assert rating_offset(member, tally, min_titles=2, hidden=True) == (pytest.approx(((10 - 7) + (10 - 38 / 5)) / 2), 2)
+    # Read as if the tally held the member everywhere, title 1 compared them with a lone 4 (14 - 10).
+    assert rating_offset(member, tally, min_titles=2) == (pytest.approx(((10 - 4) + (10 - 38 / 5)) / 2), 2)
+
+
+def test_private_rows_keep_hidden_members_only_as_a_group_of_five():
     four = [(1, 9.0, True), (2, 6.0, False), (3, 7.0, False), (4, 8.0, False)]
     assert private_rows(four) == [(2, 6.0), (3, 7.0), (4, 8.0)]
-    assert private_rows([*four, (5, 5.0, False)]) == [(1, 9.0), (2, 6.0), (3, 7.0), (4, 8.0), (5, 5.0)]
+    assert private_rows([*four, (5, 5.0, False)]) == [(2, 6.0), (3, 7.0), (4, 8.0), (5, 5.0)]
+    hidden = [(10 + i, 9.0, True) for i in range(4)]
+    # Five hidden members (member 1 and four more): counted, as one group.
+    assert private_rows([*four, *hidden]) == [(1, 9.0), (2, 6.0), (3, 7.0), (4, 8.0), *[(10 + i, 9.0) for i in range(4)]]
+    assert private_rows([*four[1:], *hidden]) == [(2, 6.0), (3, 7.0), (4, 8.0)]

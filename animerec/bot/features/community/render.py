@@ -165,6 +165,6 @@ PRIVACY_TEXT = {
            "with you, and find your name among the members who loved a title.",
     True: "Your taste is **hidden**: nobody else can see your /taste or compare with you, and your name never "
           "appears under a title. Your ratings count, without your name, in a server's figures (a title's "
-          f"score, its most watched) only once at least {PRIVATE_MIN_MEMBERS} members are in them: with fewer, a "
-          "figure could give yours away.",
+          f"score, its most watched) only once at least {PRIVATE_MIN_MEMBERS} hidden members are in them, as one "
+          "group: with fewer, a figure could give yours away.",
 }

@@ -3,7 +3,7 @@
 A server's views count the members the bot has seen in that server (the store's guild_members: a
 member is added when they use a command there, or are named by one), so nothing about a member
 appears in a server they are not in. A hidden member (/privacy hidden) counts only in anonymous
-figures of at least PRIVATE_MIN_MEMBERS members (animerec.recsys.community): no one else can see their
+figures of at least PRIVATE_MIN_MEMBERS hidden members (animerec.recsys.community): no one else can see their
 taste, compare with them, find their name under a title, or work their score out of a figure.
 """
 
@@ -165,6 +165,8 @@ class Community:
 
     async def set_privacy(self, user_id: int, hidden: bool) -> None:
         await self.store.set_hidden(user_id, hidden)
+        # Counted afresh: a server's kept count (a tally window) held a member who had just turned hidden.
+        self._servers.clear()
 
     async def check_visible(self, user_id: int, viewer_id: int, name: str, what: str) -> None:
         """UserError when the member keeps their taste hidden from others (/privacy hidden)."""
@@ -278,7 +280,8 @@ class Community:
         views = await self.views()
         server = await self.server(guild_id)
         served = self.served()
-        return await self.ranked(self._taste, served, views, server, member_id, ratings, name, allow_adult)
+        hidden = await self.store.is_hidden(member_id)
+        return await self.ranked(self._taste, served, views, server, member_id, ratings, name, allow_adult, hidden)
 
     def _server_taste(self, cmap: CatalogMap, tally: ServerTally, allow_adult: bool
                       ) -> tuple[tuple[float, float] | None, dict[int, float]]:
@@ -287,7 +290,7 @@ class Community:
         return cmap.weighted_place(weights), weights
 
     def _taste(self, served: ServedModel, views: _ModelViews, server: _Server, member_id: int,
-               ratings: dict[int, float], name: str, allow_adult: bool) -> Taste:
+               ratings: dict[int, float], name: str, allow_adult: bool, hidden: bool) -> Taste:
         cmap, tally = views.cmap, server.tally
         shown = {a: r for a, r in ratings.items() if self._shown(a, allow_adult)}
         allowed = served.allowed(allow_adult=allow_adult)
@@ -304,11 +307,12 @@ class Community:
         server_place, weights = server.derived(("taste", allow_adult, id(cmap)), lambda: self._server_taste(
             cmap, server.tally, allow_adult))
         profile = genre_profile(shown, weights, self.genres_of)
-        offset = rating_offset(ratings, tally)
+        offset = rating_offset(ratings, tally, hidden=hidden)
         whose = f"{name}'s" if name.lower() != "you" else "Your"
         # A server whose only member with ratings is this one would be set beside itself: its ring and
         # bars are the member's own, and "your genres follow the server's" says nothing.
-        alone = tally.members <= 1
+        # A hidden member is in the server's count only where it takes in hidden members.
+        alone = tally.members - (not hidden or tally.members_with_hidden) < 1
         subtitle = (f"{len(ratings)} title{'s' if len(ratings) != 1 else ''} rated or watched · " + (
             "the server's only member with ratings so far" if alone else
             f"server: {tally.members} member{'s' if tally.members != 1 else ''} with ratings"))

@@ -29,6 +29,9 @@ class CountingStore:
         self.counts += 1
         return [(1, False, 1, 1, 9.0, 9.0, 1)], {False: self.members}
 
+    async def set_hidden(self, user_id: int, hidden: bool) -> None:
+        self.commits += 1
+
 
 def community(store: CountingStore, catalog, seconds: float) -> Community:
     c = Community(store, catalog, served=lambda: None)  # type: ignore[arg-type]
@@ -44,6 +47,16 @@ async def test_sqlite_counts_again_only_after_a_write(catalog):
     assert store.counts == 1  # nothing written: the count stands, however old
     store.commits += 1
     assert (await c.server(7)).tally.members == FRESH_BELOW and store.counts == 2
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+async def test_a_member_turning_hidden_is_counted_afresh_however_young_the_count(catalog, dialect):
+    store = CountingStore(dialect)
+    c = community(store, catalog, 30.0)
+    first = await c.server(7)
+    assert await c.server(7) is first  # a young count of a server with a tally window: kept
+    await c.set_privacy(101, True)
+    assert await c.server(7) is not first and store.counts == 2  # not a figure that still holds them
 
 
 async def test_postgresql_counts_again_when_the_count_ages_out(catalog):
@@ -99,45 +112,50 @@ async def test_compare_offers_titles_both_would_rate_at_their_usual_score_or_bet
 GUILD, VIEWER, HIDDEN = 7, 900, 901
 
 
-@pytest.mark.parametrize("raters", [1, 2, PRIVATE_MIN_MEMBERS])
-async def test_a_hidden_members_rating_counts_only_in_figures_of_five_members(service, raters):
-    """One hidden member who loved Steins;Gate (10) among `raters` raters; the others gave it 6. The
-    viewer rated only Cowboy Bebop. With fewer than five raters the figures leave the hidden member out
-    (so no count, mean, histogram, tally or top list gives their 10 away); with five, they count, unnamed."""
+@pytest.mark.parametrize("hidden, visible", [(1, 0), (1, 1), (1, PRIVATE_MIN_MEMBERS - 1), (PRIVATE_MIN_MEMBERS, 1)])
+async def test_hidden_members_ratings_count_only_as_a_group_of_five(service, hidden, visible):
+    """`hidden` hidden members who loved Steins;Gate (10) and `visible` visible ones who gave it 6. The viewer
+    rated only Cowboy Bebop. Fewer than five hidden members are left out of every figure, however many
+    visible members are in it (their 6s, which anyone reads, and the figure would give a 10 away); five count,
+    as one group, unnamed."""
     community = service.community
     community.tally_seconds = 0
-    others = [HIDDEN + 1 + i for i in range(raters - 1)]
-    await service.store.upsert_ratings(HIDDEN, {STEINS_GATE: 10.0})
+    secret = [HIDDEN + i for i in range(hidden)]
+    others = [HIDDEN + 100 + i for i in range(visible)]
+    for member in secret:
+        await service.store.upsert_ratings(member, {STEINS_GATE: 10.0})
+        await community.set_privacy(member, True)
     for member in others:
         await service.store.upsert_ratings(member, {STEINS_GATE: 6.0})
     await service.store.upsert_ratings(VIEWER, {COWBOY_BEBOP: 8.0})
-    await community.seen(GUILD, VIEWER, HIDDEN, *others)
-    await community.set_privacy(HIDDEN, True)
-    counted = raters >= PRIVATE_MIN_MEMBERS
+    await community.seen(GUILD, VIEWER, *secret, *others)
+    counted = hidden >= PRIVATE_MIN_MEMBERS
     anime = service.catalog.get(STEINS_GATE)
 
     score = await community.score(GUILD, VIEWER, anime)  # /score
-    expected = [10.0] * counted + [6.0] * (raters - 1)
+    expected = [10.0] * (hidden * counted) + [6.0] * visible
     assert score.tally.given == score.tally.scored == len(expected)
     assert score.tally.mean == (sum(expected) / len(expected) if expected else None)
-    assert score.tally.histogram[9] == int(counted) and score.tally.histogram[5] == raters - 1
-    assert score.tally.loved_by == () and score.hidden_lovers == int(counted)
+    assert score.tally.histogram[9] == hidden * counted and score.tally.histogram[5] == visible
+    assert score.tally.loved_by == () and score.hidden_lovers == hidden * counted
     own = await community.score(GUILD, HIDDEN, anime)  # the hidden member's own rating is theirs to see
-    assert own.tally.histogram[9] == 1 and own.tally.loved_by == (HIDDEN,)
+    assert own.tally.histogram[9] >= 1 and HIDDEN in own.tally.loved_by
 
-    members = raters + 1  # the viewer has ratings too: a member count takes in the hidden one from five
-    shown_members = members if members >= PRIVATE_MIN_MEMBERS else members - 1
+    members = 1 + visible + hidden * counted  # the viewer has ratings too
     top = await community.server_top(GUILD, VIEWER)  # /server top
-    assert top.members == shown_members
+    assert top.members == members
     assert dict(top.top.most_watched).get(STEINS_GATE, 0) == len(expected)
     assert all(a != STEINS_GATE or n == len(expected) for a, _, n in top.top.favourites)
-    assert all(a != STEINS_GATE for a, *_ in top.top.loved_here)  # one lover at most, never "loved here"
+    assert all(a != STEINS_GATE for a, *_ in top.top.loved_here) or counted  # "loved here" only from five
 
     taste = await community.taste(GUILD, VIEWER, viewer_id=VIEWER, name="viewer")  # /taste: the server beside
-    if shown_members > 1:
-        assert f"server: {shown_members} member" in taste.picture.subtitle
+    if members > 1:
+        assert f"server: {members} member" in taste.picture.subtitle
     else:  # the hidden member not counted, the viewer is the server's only member with ratings
         assert "the server's only member with ratings" in taste.picture.subtitle and taste.alone
+    # The hidden member's own /taste: set beside the server when a visible member rated (it does not count them).
+    mine = await community.taste(GUILD, HIDDEN, viewer_id=HIDDEN, name="h")
+    assert not mine.alone
     tally = await community.tally(GUILD)
     i = tally.index_of(STEINS_GATE)
     assert (int(tally.given[i]) if i is not None else 0) == len(expected)
