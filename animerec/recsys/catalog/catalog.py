@@ -858,9 +858,30 @@ class Catalog:
             if typo is None:
                 return None
             ranks = typo or series
+            base = self._base_franchise(q, allow_adult)
+            if ranks and base is not None:
+                # A later season of a name that means a title on its own is a season of that title's franchise,
+                # or nothing clear: "sao 2nd season" is Sword Art Online II, not a slip of Shy 2nd Season;
+                # "k-on 2" K-On!! (K-ON! Season 2), not KonoSuba 2, more watched, whose "kono" starts with "k";
+                # "naruto 2" not Harukanaru Toki no Naka de 2; "nana 2nd season" no entry at all. Any other
+                # answer is offered, never stored.
+                own = [r for r in self._named_ranks(q) if self._franchise[r] == base and (allow_adult or not self._adult[r])]
+                if len({int(self._work[r]) for r in own}) > 1:
+                    own = []  # seasons of two works of the franchise: the member picks
+                ranks = next((found for found in (typo, series, self._first_series_first(own))
+                              if found and self._franchise[found[0]] == base), [])
         if not ranks:
             return None
         return Resolution(self._animes[ranks[0]], tuple(self._animes[r] for r in ranks[1 : 1 + MAX_ALTERNATIVES]))
+
+    def _base_franchise(self, q: str, allow_adult: bool) -> int | None:
+        """The franchise of the title q names once its season words and numbers go ("sao 2nd season": Sword Art
+        Online), when q has any and what is left resolves by itself; else None."""
+        words = [w for w in q.split() if w not in _SEASON_WORDS and not _numbers_of(w)]
+        if not words or len(words) == len(q.split()):
+            return None
+        found = self._resolve_text(" ".join(words), allow_adult)
+        return int(self._franchise[self._rank_of_id[found.anime.anime_id]]) if found is not None else None
 
     def _linked_rank(self, text: str) -> int | None:
         """The rank a link or id in text names; -1 when text is a link or id of no title here (it must not be
