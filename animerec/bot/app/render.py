@@ -257,6 +257,9 @@ def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Seque
     elif len(party.members) == 1:
         description += (f"\nThat leaves only {names.get(party.members[0], str(party.members[0]))}: there is no one "
                         "else to party with. /recommend has picks for one.")
+    elif not party.picks:
+        description += ("\nNo good matches for this group: I predict what is left, after the options and the titles "
+                        "you rated, below what you usually score. Try wider options or another strategy.")
     if party.watched_before:
         seen = "; ".join(f"{clip(a.name, 60)} ({n} watched)" for a, n in party.watched_before)
         description += f"\nThis group watched together before: {seen}. Not offered again."

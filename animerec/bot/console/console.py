@@ -293,7 +293,7 @@ class Console:
         recs = await self.service.picks.recommend(self.member_id, genre=options.get("genre"), type=options.get("type"),
                                                   count=_count(options, 10), discover=_flag(options, "discover"),
                                                   new=options.get("new"), allow_adult=await self.allow_adult())
-        if recs.onboarding and not recs.picks:
+        if recs.onboarding and not recs.picks and not recs.filtered:
             return render.embed_to_text(render.onboarding_embed(recs.onboarding)) + "\nRate them with /rate <title> <score>."
         return render.embed_to_text(render.recommend_embed(recs))
 

@@ -574,7 +574,8 @@ class ServedModel:
             return (predicted[i],)
 
         if covering:
-            step = COVERAGE_WEIGHT * float(np.std(own[top_n(own, CANDIDATE_FIRST)]) or 1.0)
+            best = own[top_n(own, CANDIDATE_FIRST)]  # none when the request's filters leave nothing
+            step = COVERAGE_WEIGHT * ((float(np.std(best)) if len(best) else 0.0) or 1.0)
             candidates: Iterable[int] = self._passing(
                 self._covering(own, ratings, loves, user, predicted, step, made), own, scores)
         else:

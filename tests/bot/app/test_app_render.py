@@ -159,6 +159,8 @@ def test_a_party_shows_the_figure_its_list_follows_and_says_when_one_member_is_l
         in fair.description
     alone = render.watchparty_embed(WatchParty("average", (1,), (2,), []), {1: "alice", 2: "bob"})
     assert "That leaves only alice: there is no one else to party with." in alone.description
+    empty = render.watchparty_embed(WatchParty("average", (1, 2), (), []), {1: "alice", 2: "bob"}).description
+    assert empty.startswith("Strategy: best for the group on average.\nNo good matches for this group:")
 
 
 def test_a_party_with_a_private_member_shows_no_group_figure_from_which_their_prediction_follows():

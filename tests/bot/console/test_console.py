@@ -74,6 +74,20 @@ async def test_console_options_with_spaces_filter_the_list(service):
     assert (await console.answer(console.recommend, "genr=Comedy")).startswith("! I don't understand “genr=Comedy”")
 
 
+async def test_options_that_leave_nothing_say_so_to_a_member_with_few_ratings(service, recwarn):
+    """Two ratings (onboarding still due) and a genre no music video has: the list says the options left
+    nothing, beside the titles to rate, not the newcomer's screen as if the options were not read."""
+    console = Console(service, io.StringIO())
+    for title in ("K-On!", "Steins;Gate"):
+        await console.answer(console.rate, f"{title} 9")
+    catalog = service.catalog
+    genre = next(g for g in catalog.genres if not any(a.type == "Music" and g in a.genres for a in catalog))
+    answer = await console.answer(console.recommend, f'genre="{genre}" type=Music')
+    assert "No good matches with these options" in answer and "Let's get to know your taste" not in answer
+    assert "Rate a few of these too" in answer
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]  # no spread of an empty list
+
+
 async def test_local_members_keep_their_own_ratings_and_hold_a_watch_party(service):
     console = Console(service, io.StringIO())
     for title in ("Death Note", "Steins;Gate", "Monster"):

@@ -142,7 +142,11 @@ def server_top_embed(result: ServerFavourites, mean: float | None = None) -> dis
     top = result.top
     embed = discord.Embed(title="This server's favourites", colour=COLOUR)
     if not result.members:
-        embed.description = "Nobody here has rated anything yet: /rate a few titles and ask again."
+        embed.description = (f"Your taste is hidden, and a server's figures take in hidden members only once "
+                             f"{PRIVATE_MIN_MEMBERS} of them are in them; no member whose taste is visible has rated "
+                             "anything here yet."
+                             if result.caller_hidden else
+                             "Nobody here has rated anything yet: /rate a few titles and ask again.")
         return fit(embed)
     embed.description = f"From the ratings of {result.members} member{'s' if result.members != 1 else ''} here."
     name = {a: clip(x.name, 80) for a, x in result.titles.items()}

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -97,6 +97,7 @@ class ServerFavourites:
     top: ServerTop
     titles: Mapping[int, Anime]
     members: int  # members with ratings counted
+    caller_hidden: bool = False  # the member who asked keeps their taste hidden (their ratings may not count)
 
 
 @dataclass
@@ -394,8 +395,9 @@ class Community:
         await self.seen(guild_id, caller_id)
         views = await self.views()
         server = await self.server(guild_id)
-        return server.derived(("top", allow_adult, count, id(views)),
-                              lambda: self._server_top(views, server.tally, allow_adult, count))
+        top = server.derived(("top", allow_adult, count, id(views)),
+                             lambda: self._server_top(views, server.tally, allow_adult, count))
+        return replace(top, caller_hidden=await self.store.is_hidden(caller_id))
 
     def _server_top(self, views: _ModelViews, tally: ServerTally, allow_adult: bool, count: int) -> ServerFavourites:
         share = np.array([views.global_share.get(a, 0.0) for a in tally.anime_ids.tolist()])

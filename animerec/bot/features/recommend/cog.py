@@ -306,7 +306,7 @@ class Recommend(commands.Cog):
 
         async def reply() -> Reply:
             recs = await query.run(interaction, member)
-            if recs.onboarding and not recs.picks:
+            if recs.onboarding and not recs.picks and not recs.filtered:
                 return {"embed": render.onboarding_embed(recs.onboarding),
                         "view": onboarding_view(member, query, recs.onboarding, 0)}
             return {"embed": render.recommend_embed(recs), "view": picks_view(member, query, recs, 0)}

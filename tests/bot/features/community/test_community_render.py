@@ -2,10 +2,10 @@
 
 from animerec.bot.features.community import render as rc
 from animerec.bot.features.community.pictures import TastePicture
-from animerec.bot.features.community.service import Taste, TitleScore
+from animerec.bot.features.community.service import ServerFavourites, Taste, TitleScore
 from animerec.bot.service.results import Because
 from animerec.recsys.catalog.catalog import Anime
-from animerec.recsys.community import GenreProfile, TitleTally
+from animerec.recsys.community import GenreProfile, ServerTop, TitleTally
 
 SG = Anime(9253, "Steins;Gate", ("Sci-Fi", "Thriller"), "TV", 24, 9.2, 100)
 MONSTER = Anime(19, "Monster", ("Mystery", "Psychological"), "TV", 74, 8.7, 100)
@@ -95,3 +95,10 @@ def test_a_member_who_liked_nothing_they_gave_is_not_said_to_follow_the_server()
         "server on the 3 titles others here scored too.\nYour top picks: Steins;Gate.")
     assert rc.taste_summary(sour, "bob", own=False).startswith(
         "bob has scored no title above 4 yet, so there are no genres they like to show")
+
+
+def test_an_empty_server_top_tells_a_hidden_member_why_their_ratings_are_not_in_it():
+    empty = ServerTop([], [], [])
+    assert rc.server_top_embed(ServerFavourites(empty, {}, 0)).description.startswith("Nobody here has rated")
+    hidden = rc.server_top_embed(ServerFavourites(empty, {}, 0, caller_hidden=True)).description
+    assert hidden.startswith("Your taste is hidden, and a server's figures take in hidden members only once 5")
