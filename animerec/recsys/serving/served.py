@@ -836,19 +836,32 @@ class ServedModel:
     # ------------------------------------------------------------------------------ /score
     def explain(self, ratings: Mapping[int, float], anime_id: int, *, user: FoldedUser | None = None
                 ) -> tuple[float, int | None]:
-        """A member's predicted 1-10 score of one title, and the title they gave that the "because" of
-        /recommend would name for it (None: nothing they gave relates to it closely enough)."""
+        """A member's predicted 1-10 score of one title, and the title they gave that the lists would name
+        for it (None: nothing they gave relates to it closely enough): of a work they started, their best
+        liked title of it, as /seasonal names it; else the "because" of /recommend, where the prediction is
+        at least what they like (member_floor). Under it, a loved title named beside the score read as its
+        cause: "Predicted 4.8/10, because you rated Monster 9/10"."""
         model = self.model
         user = user or model.fold_in(ratings)
         i = self.index_of(anime_id)
         if i is None or len(user.seen) + len(user.cold_seen) == 0:
             return float(model.predict(user, [anime_id])[0]), None
+        idx = np.array([i], np.int64)
+        predicted = float(self.predictions(user, idx)[0])
+        floor = member_floor(ratings)
+        work = self.rules.work_of(i)
+        if work in self.rules.given(ratings).started:
+            theirs = [a for a in ratings if a != anime_id and self.franchises.work_of(a) == work
+                      and (ratings[a] < 0 or ratings[a] >= floor)]
+            if theirs:
+                return predicted, max(theirs, key=lambda a: ratings[a])
+        if predicted < floor:
+            return predicted, None
         products = model.products([user])[0]
         _, terms = model.ranking(user, products)
         z = products.warm_z if products.cold_z is None else np.concatenate([products.warm_z, products.cold_z])
-        idx = np.array([i], np.int64)
-        [because] = self._because(user, ratings, idx, [None], terms, member_floor(ratings), z)
-        return float(self.predictions(user, idx)[0]), because
+        [because] = self._because(user, ratings, idx, [None], terms, floor, z)
+        return predicted, because
 
     # ------------------------------------------------------------------------------ /similar
     def similar(self, anime_id: int, n: int = 10, *, allowed: np.ndarray | None = None,

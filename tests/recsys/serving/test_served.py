@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from animerec.recsys.catalog.catalog import Anime, Catalog
+from animerec.recsys.serving.rules import member_floor
 from animerec.recsys.serving.served import ServedModel
 
 BLOCK0 = set(range(1000, 1010))
@@ -103,6 +104,17 @@ def test_explain_gives_the_prediction_and_a_related_liked_title_only(served):
     assert because in ratings  # block 0 shares its genres
     assert served.explain(ratings, 1009)[1] is None  # Music shares no genre with what they rated
     assert served.explain({}, 1006)[1] is None
+
+
+def test_explain_names_no_title_beside_a_prediction_under_what_the_member_likes(served, monkeypatch):
+    ratings = {1000: 10.0, 1004: 9.0, 1005: 9.0}  # few scores: they like 6.5 and up (member_floor)
+    assert served.explain(ratings, 1006)[1] in ratings
+    # The same title predicted 5.0: "Predicted 5.0/10, because you rated ... 10/10" would read as its cause.
+    monkeypatch.setattr(type(served), "predictions", lambda self, user, idx: np.full(len(idx), 5.0))
+    assert served.explain(ratings, 1006) == (5.0, None)
+    assert member_floor(ratings) > 5.0
+    # A title of a work they started names their liked title of it, as /seasonal does, whatever its prediction.
+    assert served.explain(ratings, 1003) == (5.0, 1000)
 
 
 
