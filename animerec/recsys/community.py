@@ -27,10 +27,9 @@ import numpy as np
 
 from animerec.recsys.data import WATCHED
 from animerec.recsys.model import RATING_MAX, FoldedUser, ModelConfig, Recommender
-from animerec.recsys.serving.rules import member_floor
+from animerec.recsys.serving.rules import DISLIKED, member_floor
 
 LOVED = 9.0  # a score this high: the member loved it
-DISLIKED = 4.0  # a score this low or lower: the member disliked it (MyAnimeList's "Bad" and below)
 # A figure over several members (a count, a mean, a histogram, a "loved it" tally, a top list) takes in
 # the members who keep their taste hidden only when at least this many hidden members are in it, and then
 # as one group. Counted among all the members in it instead, one hidden member's score came out of the

@@ -49,6 +49,14 @@ FLOOR_SLACK = 0.5
 # (ModelConfig.blend_rating), fewer picks reach the floor. docs/evaluation.md ("The served ranking for long
 # histories") has the figures behind both, tuned on seeds 1 and 2 (benchmarks/tune_ranking.py).
 PICK_FLOOR_SDS = 1.5
+# A score this low or lower says the member disliked the title (MyAnimeList's "Bad" and below), whatever their
+# mean: for a member who uses the whole scale (10s and 1s, a mean near 6) their mean less the slacks above let
+# a 4 through, and the list went on with a series they gave 4 ("Continues Tokyo Ghoul (you rated it 4/10)")
+# and led with titles predicted 4.1. No pick is predicted under DISLIKED_FLOOR (what rounds to a dislike), and
+# a TV series scored under it drops its work. On seeds 1 and 2 (p80 and cold5) lists move by 0.0004 work
+# NDCG@10 at most (benchmarks/disliked_floors.py, docs/evaluation.md).
+DISLIKED = 4.0
+DISLIKED_FLOOR = DISLIKED + 0.5
 # How far the titles of a work the member started move in the ranking, in the ranking's own units (a sum
 # of standardized scorers): up when the member gave a title of it that they like (member_floor; watched
 # without a score counts), since the next season of a series a member enjoys is likelier watched and liked
@@ -94,18 +102,21 @@ def member_floor(ratings: Mapping[int, float], slack: float | None = None) -> fl
 
 def pick_floor(ratings: Mapping[int, float], sds: float | None = None) -> float:
     """No pick for this member is predicted below this: their mean less ``sds`` (PICK_FLOOR_SDS by default)
-    standard deviations of their scores, at least FLOOR_SLACK (FEW_SCORES_FLOOR with few scores)."""
+    standard deviations of their scores, at least FLOOR_SLACK (FEW_SCORES_FLOOR with few scores), and never
+    under DISLIKED_FLOOR."""
     scores = _scores(ratings)
     if len(scores) < FEW_SCORES:
         return FEW_SCORES_FLOOR
     sds = PICK_FLOOR_SDS if sds is None else sds
-    return float(scores.mean() - sds * max(float(scores.std()), FLOOR_SLACK))
+    return max(float(scores.mean() - sds * max(float(scores.std()), FLOOR_SLACK)), DISLIKED_FLOOR)
 
 
 def dropped_floor(ratings: Mapping[int, float]) -> float:
-    """The score under which a member's TV series drops its work (FanRules.dropped, DROPPED_SLACK)."""
+    """The score under which a member's TV series drops its work (FanRules.dropped, DROPPED_SLACK), never under
+    DISLIKED_FLOOR: a 4 drops its work whatever the member's mean."""
     scores = _scores(ratings)
-    return (float(scores.mean()) if len(scores) >= FEW_SCORES else FEW_SCORES_FLOOR) - DROPPED_SLACK
+    mean = float(scores.mean()) if len(scores) >= FEW_SCORES else FEW_SCORES_FLOOR
+    return max(mean - DROPPED_SLACK, DISLIKED_FLOOR)
 
 
 @dataclass(frozen=True)

@@ -286,6 +286,18 @@ def test_a_work_the_member_dropped_offers_no_pick_unless_they_did_not_drop_all_o
     assert not in_a(served, {1000: 4, 1004: 9}) and in_a(served, {1000: 5, 1004: 9})
 
 
+def test_a_member_who_uses_the_whole_scale_drops_a_series_they_gave_4_and_gets_no_pick_predicted_under_4_5(served):
+    from animerec.recsys.serving.rules import DISLIKED_FLOOR, dropped_floor, pick_floor
+
+    # Mean 5.75, sd 3.3: their mean less DROPPED_SLACK (3.75) let a 4 by, and less 1.5 sd the pick floor was 0.8.
+    whole_scale = {1004: 10, 1005: 9, 1006: 9, 1007: 8, 1000: 4, 1010: 3, 1011: 2, 1012: 1}
+    assert dropped_floor(whole_scale) == pick_floor(whole_scale) == DISLIKED_FLOOR == 4.5
+    assert served.rules.dropped(served.rules.given(whole_scale), dropped_floor(whole_scale)).any()
+    found = served.recommend(whole_scale, 10)
+    assert found.floor == 4.5 and all(p.predicted >= 4.5 for p in found.picks)
+    assert not {p.anime_id for p in found.picks} & {1001, 1002, 1003}  # season 1 (1000) given 4: work A dropped
+
+
 def test_a_low_score_of_a_film_alone_drops_nothing(served):
     from animerec.recsys.serving.rules import dropped_floor
 
