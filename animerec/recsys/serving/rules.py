@@ -94,10 +94,12 @@ def _scores(ratings: Mapping[int, float]) -> np.ndarray:
 
 
 def member_floor(ratings: Mapping[int, float], slack: float | None = None) -> float:
-    """What this member likes: a score at or above this (their mean less ``slack``, FLOOR_SLACK by default)."""
+    """What this member likes: a score at or above this (their mean less ``slack``, FLOOR_SLACK by default),
+    never under DISLIKED_FLOOR: a member who gives mostly 1s to 4s likes none of those (/compare said two
+    members would "both love" a title predicted 2.7 for one of them)."""
     scores = _scores(ratings)
     slack = FLOOR_SLACK if slack is None else slack
-    return float(scores.mean()) - slack if len(scores) >= FEW_SCORES else FEW_SCORES_FLOOR
+    return max(float(scores.mean()) - slack, DISLIKED_FLOOR) if len(scores) >= FEW_SCORES else FEW_SCORES_FLOOR
 
 
 def pick_floor(ratings: Mapping[int, float], sds: float | None = None) -> float:

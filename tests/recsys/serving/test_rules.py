@@ -287,11 +287,13 @@ def test_a_work_the_member_dropped_offers_no_pick_unless_they_did_not_drop_all_o
 
 
 def test_a_member_who_uses_the_whole_scale_drops_a_series_they_gave_4_and_gets_no_pick_predicted_under_4_5(served):
-    from animerec.recsys.serving.rules import DISLIKED_FLOOR, dropped_floor, pick_floor
+    from animerec.recsys.serving.rules import DISLIKED_FLOOR, dropped_floor, member_floor, pick_floor
 
     # Mean 5.75, sd 3.3: their mean less DROPPED_SLACK (3.75) let a 4 by, and less 1.5 sd the pick floor was 0.8.
     whole_scale = {1004: 10, 1005: 9, 1006: 9, 1007: 8, 1000: 4, 1010: 3, 1011: 2, 1012: 1}
     assert dropped_floor(whole_scale) == pick_floor(whole_scale) == DISLIKED_FLOOR == 4.5
+    # Five scores of 1 to 4 (mean 2.2): nothing they gave is liked; what they like starts above a dislike.
+    assert member_floor({1004: 1, 1005: 2, 1006: 4, 1007: 3, 1010: 1}) == DISLIKED_FLOOR
     assert served.rules.dropped(served.rules.given(whole_scale), dropped_floor(whole_scale)).any()
     found = served.recommend(whole_scale, 10)
     assert found.floor == 4.5 and all(p.predicted >= 4.5 for p in found.picks)
