@@ -152,7 +152,7 @@ def pick_reason(pick: RecommendedTitle) -> str:
         return f"Continues {clip(pick.because.anime.name, 80)} (you {gave})"
     if pick.because is not None:
         return f"Because {you_gave(pick.because, pick.anime)}"
-    reason = unnamed_reason(pick.source, pick.this_season)
+    reason = unnamed_reason(pick.source, pick.this_season, pick.anime.members)
     return reason[0].upper() + reason[1:]
 
 

@@ -48,7 +48,7 @@ def cmd_recommend(args: argparse.Namespace) -> None:
     found = served.recommend(ratings, args.n, allowed=allowed_titles(served, args, wanted), discover=args.discover)
     for rank, pick in enumerate(found.picks, 1):
         if pick.because is None:
-            why = unnamed_reason(pick.source)
+            why = unnamed_reason(pick.source, members=catalog.get(pick.anime_id).members)
         elif pick.kind == CONTINUE:
             why = f"continues {catalog.get(pick.because).name}"
         else:

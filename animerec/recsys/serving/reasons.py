@@ -15,9 +15,14 @@ _BY_SOURCE = {
     None: LIKE_YOU,
     "community": "rated highly by members here who like what you like",
     "franchise": "its series is popular with members who like what you like",
-    "content": "new, and close in genre, themes and studio to what you rate highly",
+    # Not "new": /recommend new means the last 12 months, and a content guess can be a 2017 title.
+    "content": "close in genre, themes and studio to what you rate highly",
     "prior": "widely watched on MyAnimeList",
 }
+# A title popularity put on a list that few have watched (MyAnimeList members under WIDELY_WATCHED; no count
+# at all for a film known from bangumi-data alone): "widely watched" and "most watched" would be untrue.
+WIDELY_WATCHED = 10_000
+_LITTLE_KNOWN = "little known so far: it fits what you asked for, and nothing more places it for you"
 
 _THIS_SEASON = {
     "community": "popular this season with members of similar taste",
@@ -39,19 +44,25 @@ _PREDICTED_FROM = {
 # A content guess whose bias comes from its score (ColdVectors.scored): MyAnimeList's for a bundled title,
 # AniList's mean over 10 for one a catalog refresh fetched.
 _SCORED_CONTENT = "from its genres, themes, studio and average score, beside how you rate"
+_NO_GENRES = "from little more than its type and year, beside how you rate"
 
 
-def prediction_basis(source: str | None, scored: bool = False) -> str:
+def prediction_basis(source: str | None, scored: bool = False, genres: bool = True) -> str:
     """What a prediction that names no title is made from, in words true of ``source`` (as unnamed_reason):
-    ``scored``, whether its bias comes from its score (ColdVectors.scored).
+    ``scored``, whether its bias comes from its score (ColdVectors.scored); ``genres``, whether the catalog
+    lists any for it (a film known from bangumi-data alone has none: its content guess is its type and years).
     A title the model does not serve yet (added to the catalog since the last retrain) is predicted as "prior"."""
+    if source == "content" and not genres:
+        return _NO_GENRES
     return _SCORED_CONTENT if source == "content" and scored else _PREDICTED_FROM[source]
 
 
-def unnamed_reason(source: str | None, this_season: bool = False) -> str:
+def unnamed_reason(source: str | None, this_season: bool = False, members: int | None = None) -> str:
     """The reason for a pick that names no title of the member's: ``source`` is where a title without
     interactions has its vector from (None for a trained title), ``this_season`` whether it first aired
-    within the current season's window."""
+    within the current season's window, ``members`` its MyAnimeList members (None: not known here)."""
+    if source == "prior" and members is not None and members < WIDELY_WATCHED:
+        return _LITTLE_KNOWN
     if this_season and source in _THIS_SEASON:
         return _THIS_SEASON[source]
     return _BY_SOURCE[source]

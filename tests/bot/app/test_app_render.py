@@ -74,6 +74,11 @@ def test_a_pick_says_why_it_is_there():
     assert render.pick_reason(RecommendedTitle(MOVIE, 8.9, source="community", this_season=True)) == \
         "Popular this season with members of similar taste"
     assert render.pick_reason(RecommendedTitle(MOVIE, 8.9, source="prior")) == "Widely watched on MyAnimeList"
+    # Popularity put it there, but few have watched it (a film no MyAnimeList count knows): not "widely watched".
+    unknown = replace(MOVIE, members=0)
+    assert render.pick_reason(RecommendedTitle(unknown, 8.9, source="prior")) == \
+        "Little known so far: it fits what you asked for, and nothing more places it for you"
+    assert render.pick_reason(RecommendedTitle(unknown, 8.9, source="prior", this_season=True)).startswith("Little")
 
 
 def test_a_reason_names_a_title_of_another_franchise_with_its_english_name_and_its_own_by_its_name():

@@ -19,6 +19,7 @@ from animerec.recsys.community import (
     RARE_SHARE,
     SHRINK,
 )
+from animerec.recsys.data import WATCHED
 from animerec.recsys.serving.reasons import prediction_basis
 
 TASTE_FILE = "taste.png"
@@ -130,10 +131,11 @@ def score_embed(result: TitleScore, names: Mapping[int, str]) -> discord.Embed:
             text = f"{more} member{'s' if more != 1 else ''} who keep{'s' if more == 1 else ''} their taste private"
         embed.add_field(name=f"Loved it ({LOVED:g}+)", value=text, inline=False)
     if result.own is not None:
-        embed.add_field(name="You", value=f"You gave it {describe_score(result.own)}.", inline=False)
+        gave = "You watched it." if result.own == WATCHED else f"You gave it {describe_score(result.own)}."
+        embed.add_field(name="You", value=gave, inline=False)
     elif result.predicted is not None:
         why = (f"because {you_gave(result.because, result.anime)}" if result.because is not None
-               else prediction_basis(result.source, result.scored))
+               else prediction_basis(result.source, result.scored, bool(result.anime.genres)))
         embed.add_field(name="For you", value=sentence(f"Predicted **{result.predicted:.1f}/10**, {why}"), inline=False)
     return fit(embed)
 

@@ -134,7 +134,7 @@ async def test_score_counts_this_server_only_and_names_visible_lovers(simcord_en
     assert fields["Scores here"].split("\n")[1:3] == [f"10 {'█' * 16} 1", f" 9 {'█' * 16} 1"]
     assert fields["Loved it (9+)"] == "alice, bob"
     assert "dave" not in str(embed.to_dict())
-    assert fields["You"] == "You gave it watched."
+    assert fields["You"] == "You watched it."
     mine = await alice.slash(channel, "score", anime="Cowboy Bebop")
     fields = {f.name: f.value for f in reply(mine).embeds[0].fields}
     assert fields["For you"].startswith("Predicted **") and "/10**, " in fields["For you"]

@@ -70,6 +70,11 @@ def test_a_prediction_that_names_no_title_says_what_it_is_made_from():
     assert why("content", scored=True) == ("Predicted **8.4/10**, from its genres, themes, studio and average "
                                            "score, beside how you rate.")
     assert why("content") == "Predicted **8.4/10**, from its genres, themes and studio, beside how you rate."
+    watched = rc.score_embed(TitleScore(SG, nobody, -1.0, None, None, 0), {}).fields[-1].value
+    assert watched == "You watched it."
+    bare = Anime(60000, "劇場版メイドインアビス深き魂の黎明", (), "Movie", 1, None, 0, year=2020)  # bangumi-data alone
+    assert rc.score_embed(TitleScore(bare, nobody, None, 6.6, None, 0, "content"), {}).fields[-1].value == (
+        "Predicted **6.6/10**, from little more than its type and year, beside how you rate.")
     assert why("franchise") == ("Predicted **8.4/10**, from the earlier entries of its series and titles like it, "
                                 "beside how you rate.")
     assert why("community") == "Predicted **8.4/10**, from the members who rated it, beside your taste."
