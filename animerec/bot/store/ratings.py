@@ -75,8 +75,11 @@ class RatingTables(Tables):
         )
         return [StoredRating(*row) for row in rows]
 
-    async def rating_map(self, user_id: int) -> dict[int, float]:
-        return dict(await self._all("SELECT anime_id, rating FROM ratings WHERE user_id = ?", (user_id,)))
+    async def rating_map(self, user_id: int, known: Container[int] | None = None) -> dict[int, float]:
+        """anime id -> rating of a member; ``known``: only the ids in it (the catalog: an import keeps the
+        titles it does not know yet, and a taste, comparison or party drawn from those alone was empty)."""
+        rows = await self._all("SELECT anime_id, rating FROM ratings WHERE user_id = ?", (user_id,))
+        return {a: r for a, r in rows if known is None or a in known}
 
     async def rating_counts(self) -> tuple[int, int]:
         """(ratings, members) over the whole community."""

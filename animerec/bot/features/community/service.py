@@ -273,7 +273,7 @@ class Community:
         self.served()  # warming up: say so before anything else
         await self.check_visible(member_id, viewer_id, name, "I can't show it")
         await self.seen(guild_id, viewer_id, member_id)
-        ratings = await self.store.rating_map(member_id)
+        ratings = await self.store.rating_map(member_id, self.catalog)
         if not ratings:
             if member_id == viewer_id:
                 raise UserError("Rate a few titles first (/rate or /import): your taste map is drawn from them.")
@@ -335,7 +335,8 @@ class Community:
             raise UserError("Pick someone else: you agree with yourself completely.")
         await self.check_visible(other_id, caller_id, other_name, "nobody can compare with them")
         await self.seen(guild_id, caller_id, other_id)
-        mine, theirs = await self.store.rating_map(caller_id), await self.store.rating_map(other_id)
+        mine = await self.store.rating_map(caller_id, self.catalog)
+        theirs = await self.store.rating_map(other_id, self.catalog)
         if not mine:
             raise UserError("Rate a few titles first (/rate or /import), then compare.")
         if not theirs:

@@ -62,7 +62,7 @@ class WatchParties:
         served = self.models.served()
         members = list(request.members)
         allowed = served.allowed(request.filters, allow_adult=request.allow_adult)
-        given = {m: await self.store.rating_map(m) for m in members}
+        given = {m: await self.store.rating_map(m, self.catalog) for m in members}
         # What this very group watched together before: never offered again, and named.
         history = [(a, n) for a, n, _ in await self.store.watched_by_group(members) if a in self.catalog]
         watched_before = tuple((self.catalog.get(a), n) for a, n in history)

@@ -200,3 +200,17 @@ async def test_taste_sets_a_member_beside_the_server_only_once_someone_else_has_
     assert not beside.alone and beside.picture.server_place is not None
     assert len(beside.picture.server_shares) == len(beside.picture.genres)
     assert "server: 2 members with ratings" in beside.picture.subtitle
+
+
+async def test_a_member_whose_only_titles_the_catalog_does_not_know_yet_has_no_taste_to_show(service):
+    """An import keeps the titles the catalog does not know yet; drawn from those alone, /taste said they had
+    scored nothing above 4 and /compare that two members were 50% alike."""
+    community = service.community
+    await service.store.upsert_ratings(HIDDEN, {99_999_991: 9.0, 99_999_992: 10.0})
+    await service.store.upsert_ratings(VIEWER, {COWBOY_BEBOP: 8.0})
+    with pytest.raises(UserError, match="Rate a few titles first"):
+        await community.taste(GUILD, HIDDEN, viewer_id=HIDDEN, name="h")
+    with pytest.raises(UserError, match="h hasn't rated anything yet"):
+        await community.compare(GUILD, VIEWER, HIDDEN, other_name="h")
+    assert await service.store.rating_map(HIDDEN, service.catalog) == {}
+    assert len(await service.store.rating_map(HIDDEN)) == 2  # kept, to count once the catalog knows them
