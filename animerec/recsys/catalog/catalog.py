@@ -819,6 +819,12 @@ class Catalog:
         far more watched ("Demon Slayer" is a synonym of Onigiri, but fans mean Kimetsu no Yaiba).
         """
         text = text[:MAX_QUERY_CHARS].strip()
+        if LABEL_SEPARATOR in text:
+            # A label as the bot shows it ("K-On!! · K-ON! Season 2 (2010)", its English part maybe clipped with
+            # "…"), copied from a "Not this one?" line: its name, and the year it ends with.
+            name, _, rest = text.partition(LABEL_SEPARATOR)
+            aired = re.search(r"\((?:19|20)\d\d\)$", rest)
+            text = f"{name.strip()} {aired.group(0)}" if aired else name.strip()
         found = self._resolve_text(text, allow_adult)
         # _WITH_YEAR wants a space, comma or bracket before the year: an id ("mal:11998", "11998") is never read
         # as a name and a year.
@@ -1060,7 +1066,12 @@ class Catalog:
         # [Oshi no Ko] and Hoshi no Koe, though more names start with what was typed (Hoshi no Ko Chobin).
         hits, _ = self._typo_hits(q, allow_adult)
         typos = [self._animes[rank] for _, rank, _, _ in sorted(hits, key=lambda h: (not h[3], h[0], h[1]))]
-        found = list(dict.fromkeys(typos[:n] + self.search(text, n, allow_adult=allow_adult)))[:n]
+        # The name of a title that fans use for its far more watched franchise (ワンピース is a recap's Japanese
+        # title; resolve_choice leaves the pick to them): the franchise's most watched entry is offered first.
+        series = [self._animes[int(np.flatnonzero(self._franchise == self._franchise[r])[0])]
+                  for r in self._exact_ranks(q, text)[:1]
+                  if self._franchise_members[r] >= SYNONYM_OVERRIDE * self._animes[r].members]
+        found = list(dict.fromkeys(series + typos[:n] + self.search(text, n, allow_adult=allow_adult)))[:n]
         # Digits read as a name ("91": 91 Days) may have been meant as a MAL id: that title is offered too.
         rank = self._id_rank(text.strip())
         if rank is not None and (allow_adult or not self._adult[rank]) and self._animes[rank] not in found:

@@ -668,3 +668,17 @@ def test_members_now_without_any_newer_count_is_the_count():
     catalog = Catalog([Anime(1, "a", (), "TV", 12, None, 5_000, members_2016=5_000),
                        Anime(2, "b", (), "TV", 12, None, 7_000, members_2016=7_000)])
     assert catalog.members_now([1, 2]).tolist() == [5_000, 7_000]
+
+
+def test_a_label_copied_from_a_reply_resolves_to_its_title(catalog):
+    """"Not this one?" offers other entries by their labels and says to rate one "as written here": the label,
+    its English part clipped or not, names the title, by its name and the year it ends with."""
+    assert catalog.resolve_choice("K-On!! · K-ON! Season 2 (2010)").anime.anime_id == 7791
+    clipped = "Kimetsu no Yaiba: Yuukaku-hen · Demon Slayer: Kimetsu no Yaiba Entertain… (2022)"
+    assert catalog.resolve_choice(clipped).anime.name == "Kimetsu no Yaiba: Yuukaku-hen"
+
+
+def test_a_name_fans_use_for_a_franchise_offers_its_most_watched_entry_first(catalog):
+    """ワンピース is the Japanese title of a recap only: nothing is stored on it, and the series is offered first."""
+    assert catalog.resolve_choice("ワンピース") is None
+    assert catalog.suggest("ワンピース", 5)[0].name == "One Piece"
