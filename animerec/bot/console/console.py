@@ -227,7 +227,7 @@ class Console:
         request = self.service.parties.check(list(names), strategy=options.get("strategy", "average"),
                                              genre=options.get("genre"), type=options.get("type"),
                                              count=_count(options, 5), allow_adult=await self.allow_adult())
-        party = await self.service.parties.plan(request, viewer_id=self.member_id)
+        party = await self.service.parties.plan(request)
         embed = render.watchparty_embed(party, names)
         if party.picks:  # as Discord keys a party's votes by its message, the console by a stamp of its own
             vote_id = -time.time_ns()  # negative: never a Discord message id
@@ -250,15 +250,24 @@ class Console:
         title, _, score = args.rpartition(" ")
         if not title.strip():
             raise UserError("Usage: /rate <title> <1-10|watched>")
+        adult = await self.allow_adult()
         try:
             parse_score(score)
         except UserError:  # no score: the whole text may be the title ("/rate Death Note")
             try:
-                anime = self.service.titles.resolve(args, allow_adult=await self.allow_adult())
+                anime = self.service.titles.resolve(args, allow_adult=adult)
             except UserError:
                 pass  # nor a title: the last word is a bad score, said as such below
             else:
                 raise UserError(f"What score do you give {anime.name}? /rate {anime.name} <1-10|watched>") from None
+        else:
+            # "One Punch Man 3" names a title as well as One Punch Man at 3, "Attack on Titan 2" a season as well
+            # as Attack on Titan at 2: which one, the member says (on Discord the score is an option of its own).
+            catalog = self.service.catalog
+            whole, part = catalog.resolve_choice(args, allow_adult=adult), catalog.resolve_choice(title, allow_adult=adult)
+            if whole is not None and (part is None or whole.anime.anime_id != part.anime.anime_id):
+                raise UserError(f"“{args.strip()}” names {whole.anime.name}. To score it: /rate {args.strip()} "
+                                f"<1-10|watched>; to give {title.strip()} {score}/10: /rate {title.strip()} {score}/10.")
         result = await self.service.ratings.rate(self.member_id, title, score, allow_adult=await self.allow_adult())
         return render.embed_to_text(render.rate_embed(result))
 

@@ -88,6 +88,17 @@ async def test_options_that_leave_nothing_say_so_to_a_member_with_few_ratings(se
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]  # no spread of an empty list
 
 
+async def test_a_score_that_also_completes_a_title_is_asked_about_before_anything_is_stored(service):
+    """"/rate Attack on Titan 2": Season 2, or Attack on Titan at 2? The member says; "2/10" is a score."""
+    console = Console(service, io.StringIO())
+    asked = await console.answer(console.rate, "Attack on Titan 2")
+    assert asked.startswith("! “Attack on Titan 2” names Shingeki no Kyojin Season 2. To score it:")
+    assert await service.store.rating_map(console.member_id) == {}
+    await console.answer(console.rate, "Attack on Titan 2/10")
+    await console.answer(console.rate, "One Punch Man 3 8")
+    assert await service.store.rating_map(console.member_id) == {16498: 2.0, 52807: 8.0}
+
+
 async def test_local_members_keep_their_own_ratings_and_hold_a_watch_party(service):
     console = Console(service, io.StringIO())
     for title in ("Death Note", "Steins;Gate", "Monster"):

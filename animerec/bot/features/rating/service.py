@@ -30,8 +30,8 @@ ALTERNATIVE_LABEL = 80  # characters of each "Not this one?" entry
 
 
 def parse_score(text: str | float) -> float:
-    """A score as members type it: a whole number 1-10, or "watched" (seen, no score)."""
-    value = str(text).strip().lower()
+    """A score as members type it: a whole number 1-10 ("8/10" too), or "watched" (seen, no score)."""
+    value = str(text).strip().lower().removesuffix("/10")
     if value in WATCHED_WORDS:
         return WATCHED
     if value.isascii() and value.isdigit() and len(value) <= 2 and 1 <= int(value) <= 10:

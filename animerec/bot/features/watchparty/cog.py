@@ -137,7 +137,7 @@ class Watchparty(commands.Cog):
                                                          count=count, allow_adult=await allow_adult(interaction))
 
         group, skipped, request = await checked_then_deferred(interaction, checks(), share=True)
-        party = await service.parties.plan(request, viewer_id=interaction.user.id)
+        party = await service.parties.plan(request)
         message = await interaction.followup.send(embed=render.watchparty_embed(party, group, skipped),
                                                   view=VoteView(len(party.picks), timeout=VIEW_TIMEOUT), wait=True)
         if party.picks:

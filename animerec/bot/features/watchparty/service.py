@@ -56,7 +56,7 @@ class WatchParties:
         check_size(len(members))
         return PartyRequest(members, strategy, filters, count, allow_adult)
 
-    async def plan(self, request: PartyRequest, *, viewer_id: int | None = None) -> WatchParty:
+    async def plan(self, request: PartyRequest) -> WatchParty:
         """Titles no member has rated or watched, ranked for the group by the strategy; none when fewer
         than two members have ratings (a party of one is /recommend)."""
         served = self.models.served()
@@ -66,7 +66,9 @@ class WatchParties:
         # What this very group watched together before: never offered again, and named.
         history = [(a, n) for a, n, _ in await self.store.watched_by_group(members) if a in self.catalog]
         watched_before = tuple((self.catalog.get(a), n) for a, n in history)
-        private = frozenset([m for m in members if m != viewer_id and await self.store.is_hidden(m)])
+        # The party's message is the channel's: a hidden member's predictions stay private there, the one who
+        # asked for it included.
+        private = frozenset([m for m in members if await self.store.is_hidden(m)])
         raters = tuple(m for m in members if given[m])
         unrated = tuple(m for m in members if not given[m])
         if len(raters) < 2:

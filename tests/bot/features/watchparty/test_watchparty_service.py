@@ -64,3 +64,13 @@ async def test_watch_party_votes_move_close_after_a_week_and_are_forgotten(servi
     await service.parties.open_vote(901, [CAROL])  # opening a party closes those older than a week
     with pytest.raises(UserError, match="Only members"):
         await service.parties.vote(900, ALICE, 1)
+
+
+async def test_a_hidden_members_predictions_stay_private_in_the_party_they_asked_for(service):
+    """The party's message is the channel's: whoever asked for it, a hidden member's scores are not by their name."""
+    for member in (ALICE, CAROL):
+        for title in ("Steins;Gate", "Cowboy Bebop"):
+            await service.ratings.rate(member, title, "9")
+    await service.community.set_privacy(ALICE, True)
+    party = await service.parties.plan(service.parties.check([ALICE, CAROL], count=3))
+    assert party.private == frozenset({ALICE}) and party.picks
