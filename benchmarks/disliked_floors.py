@@ -11,15 +11,13 @@ The model of each seed is the one benchmarks/little_watched_given.py trains and 
 from __future__ import annotations
 
 import argparse
-import pickle
 from pathlib import Path
 
-from little_watched_given import cell, scores
+from little_watched_given import cell, scores, seeded_models
 
 from animerec.recsys.catalog.catalog import Catalog
-from animerec.recsys.data import load_interactions
-from animerec.recsys.evaluation.splits import TEST_FRACTION, make_cases, split_users
-from animerec.recsys.model import ModelConfig, Recommender, single_threaded_blas
+from animerec.recsys.evaluation.splits import make_cases
+from animerec.recsys.model import single_threaded_blas
 from animerec.recsys.serving import rules
 from animerec.recsys.serving import served as served_module
 from animerec.recsys.serving.served import ServedModel
@@ -48,18 +46,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/little-watched-given"))
     args = parser.parse_args()
-    args.cache.mkdir(parents=True, exist_ok=True)
     catalog = Catalog.load()
-    df = load_interactions()
     print("seed | protocol | lists | members | work NDCG@10 | liked | difference | liked difference")
-    for seed in args.seeds:
-        train, test = split_users(df, TEST_FRACTION, seed)
-        path = args.cache / f"model-seed{seed}.pkl"
-        if path.exists():
-            model = pickle.loads(path.read_bytes())
-        else:
-            model = Recommender.fit(train, ModelConfig(), catalog=catalog)
-            path.write_bytes(pickle.dumps(model))
+    for seed, test, model in seeded_models(args.seeds, args.cache, catalog):
         served = ServedModel(model, catalog)
         for protocol in ("p80", "cold5"):
             every = make_cases(test, protocol, seed + 1)

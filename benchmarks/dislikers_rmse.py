@@ -15,16 +15,15 @@ scores are left out. The model of each seed is the one benchmarks/little_watched
 from __future__ import annotations
 
 import argparse
-import pickle
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from little_watched_given import seeded_models
 
 from animerec.recsys.catalog.catalog import Catalog
-from animerec.recsys.data import load_interactions
 from animerec.recsys.evaluation.metrics import LIKED
-from animerec.recsys.evaluation.splits import TEST_FRACTION, make_cases, split_users
+from animerec.recsys.evaluation.splits import make_cases
 from animerec.recsys.model import ModelConfig, Recommender, single_threaded_blas
 
 LOW = 4  # a given score this low or lower is a dislike
@@ -63,18 +62,9 @@ def main() -> None:
                         help="ModelConfig.rating_reg values; the first is the served one")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/little-watched-given"))
     args = parser.parse_args()
-    args.cache.mkdir(parents=True, exist_ok=True)
     catalog = Catalog.load()
-    df = load_interactions()
     print("seed | rating_reg | group | held-out scores | RMSE | the member's mean | scored 8+: mean error, RMSE")
-    for seed in args.seeds:
-        train, test = split_users(df, TEST_FRACTION, seed)
-        path = args.cache / f"model-seed{seed}.pkl"
-        if path.exists():
-            model = pickle.loads(path.read_bytes())
-        else:
-            model = Recommender.fit(train, ModelConfig(), catalog=catalog)
-            path.write_bytes(pickle.dumps(model))
+    for seed, test, model in seeded_models(args.seeds, args.cache, catalog):
         cases = make_cases(test, "p80", seed + 1)
         for reg in args.rating_regs:
             with single_threaded_blas():

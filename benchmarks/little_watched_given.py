@@ -27,6 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.data import load_interactions
@@ -38,6 +39,22 @@ from animerec.recsys.serving.served import ServedModel
 FEW = 20  # training watchers: "little watched" below this
 BANDS = ((1, FEW), (FEW, 100), (100, None))  # training watchers of the title given alone: [lo, hi)
 K = 10
+
+
+def seeded_models(seeds: list[int], cache: Path, catalog: Catalog) -> Iterator[tuple[int, pd.DataFrame, Recommender]]:
+    """For each seed: the held-out members' interactions (splits.split_users) and the model trained without
+    them, kept in ``cache`` as a pickle (of the code that made it: clear the cache after changing the model)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    df = load_interactions()
+    for seed in seeds:
+        train, test = split_users(df, TEST_FRACTION, seed)
+        path = cache / f"model-seed{seed}.pkl"
+        if path.exists():
+            model = pickle.loads(path.read_bytes())
+        else:
+            model = Recommender.fit(train, ModelConfig(), catalog=catalog)
+            path.write_bytes(pickle.dumps(model))
+        yield seed, test, model
 
 
 def cases_of(test, model: Recommender, seed: int) -> dict[str, list[Case]]:
@@ -143,19 +160,10 @@ def main() -> None:
     parser.add_argument("--coverage-queues", nargs="+", default=["served"], choices=list(COVERAGE_QUEUES),
                         help="the coverage order's queues, each with every other setting")
     args = parser.parse_args()
-    args.cache.mkdir(parents=True, exist_ok=True)
     catalog = Catalog.load()
-    df = load_interactions()
     print(f"given_support_half, cold_cooccurrence_weight, coverage queues | seed | case | members | work NDCG@{K} | "
           "liked | difference | liked difference")
-    for seed in args.seeds:
-        train, test = split_users(df, TEST_FRACTION, seed)
-        path = args.cache / f"model-seed{seed}.pkl"
-        if path.exists():
-            model = pickle.loads(path.read_bytes())
-        else:
-            model = Recommender.fit(train, ModelConfig(), catalog=catalog)
-            path.write_bytes(pickle.dumps(model))
+    for seed, test, model in seeded_models(args.seeds, args.cache, catalog):
         served = ServedModel(model, catalog)
         every_case = cases_of(test, model, seed + 1)
         every_case.update({protocol: make_cases(test, protocol, seed + 1) for protocol in args.protocols})
