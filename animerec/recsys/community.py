@@ -50,6 +50,14 @@ LEAN_MIN_LIFT = 1.25  # ... and at least this many times the server's share
 WATCHED_LIKING = ModelConfig.watched_weight  # a title watched without a score: the model's default weight
 
 
+def liked_titles(ratings: Mapping[int, float]) -> dict[int, float]:
+    """The titles a member liked: scored at or above member_floor (as their picks read it) or watched; where
+    they stand on the map, and what /compare's taste vectors are folded in from. From every title they gave,
+    two members who scored the same three titles 10 and 1 were "62% alike"."""
+    floor = member_floor(ratings)
+    return {a: r for a, r in ratings.items() if r <= 0 or r >= floor}
+
+
 def liking(rating: float) -> float:
     """How much a rating says the member liked a title, 0-1: scores above DISLIKED linearly, those at or
     under it nothing, watched half (the model's own confidence weight, animerec.recsys.model.confidence_weight).
@@ -117,8 +125,7 @@ class CatalogMap:
         those counts (a member who gave only dislikes); None off the map. At their mean score instead, a
         newcomer's 9 beside a 10 (A Silent Voice 10, Your Lie in April 9) counted as not liked, and they
         stood on the 10 alone."""
-        floor = member_floor(ratings)
-        liked = {a: liking(r) for a, r in ratings.items() if r <= 0 or r >= floor}
+        liked = {a: liking(r) for a, r in liked_titles(ratings).items()}
         return self.weighted_place(liked) or self.weighted_place(dict.fromkeys(ratings, 1.0))
 
     def weighted_place(self, weights: Mapping[int, float]) -> tuple[float, float] | None:

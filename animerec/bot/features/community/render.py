@@ -75,14 +75,14 @@ def compare_embed(result: Comparison, other: str) -> discord.Embed:
     embed = discord.Embed(title=f"You and {clip(other, 80)}: {a.score:.0%} alike", colour=COLOUR)
     if a.agreement is None:
         embed.description = (f"No title scored by both of you, so this is how alike your taste vectors are "
-                             f"({a.taste:.0%}: folded in from everything each of you rated).")
+                             f"({a.taste:.0%}: folded in from what each of you liked).")
     else:
         # The more titles both scored, the more their agreement counts: as much as the taste vectors at
         # AGREEMENT_PIVOT titles.
         embed.description = (f"Agreement on the {a.both_scored} title{'s' if a.both_scored != 1 else ''} you both "
                              f"scored ({a.agreement:.0%}) counts for {a.weight:.0%} of this, more as you score more "
                              f"of the same titles; the rest is how alike your taste vectors are ({a.taste:.0%}: "
-                             "folded in from everything each of you rated).")
+                             "folded in from what each of you liked).")
     if result.favourites:
         embed.add_field(name="Shared favourites", inline=False,
                         value="\n".join(clip(x.name, 90) for x in result.favourites))

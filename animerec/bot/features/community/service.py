@@ -34,6 +34,7 @@ from animerec.recsys.community import (
     TitleTally,
     affinity,
     genre_profile,
+    liked_titles,
     popularity_direction,
     private_rows,
     rating_offset,
@@ -347,7 +348,8 @@ class Community:
     def _compare(self, served: ServedModel, views: _ModelViews, mine: dict[int, float], theirs: dict[int, float],
                  allow_adult: bool) -> Comparison:
         model = served.model
-        result = affinity(mine, theirs, model.fold_in(mine), model.fold_in(theirs), views.direction)
+        result = affinity(mine, theirs, model.fold_in(liked_titles(mine)), model.fold_in(liked_titles(theirs)),
+                          views.direction)
         favourites = tuple(self.catalog.get(a) for a in result.favourites if self._shown(a, allow_adult))
         disagreement = None
         if result.disagreement is not None and self._shown(result.disagreement[0], allow_adult):

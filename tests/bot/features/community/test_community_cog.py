@@ -9,7 +9,7 @@ from PIL import Image
 
 from animerec.bot import create_bot
 from animerec.recsys.catalog.catalog import LABEL_SEPARATOR
-from animerec.recsys.community import affinity, popularity_direction
+from animerec.recsys.community import affinity, liked_titles, popularity_direction
 from botkit import CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE, user_errors
 
 pytestmark = pytest.mark.timeout(120)
@@ -103,7 +103,8 @@ async def test_compare_gives_the_affinity_and_how_it_is_computed(simcord_env, to
     assert result.ephemeral
     embed = reply(result).embeds[0]
     model = simcord_env.bot.service.models.served().model
-    expected = affinity(ALICE, BOB, model.fold_in(ALICE), model.fold_in(BOB), popularity_direction(model))
+    expected = affinity(ALICE, BOB, model.fold_in(liked_titles(ALICE)), model.fold_in(liked_titles(BOB)),
+                        popularity_direction(model))  # taste from what each liked: Death Note 4 is not alice's
     assert embed.title == f"You and bob: {expected.score:.0%} alike"
     # Centred on their own means (7.75 and 9), their scores of the 4 titles have cosine -0.62: 19%.
     assert "Agreement on the 4 titles you both scored (19%) counts for 44% of this" in embed.description
@@ -288,6 +289,7 @@ async def test_a_hidden_members_predicted_scores_stay_private_in_a_watch_party(s
     # With alice's prediction shown, the average would tell bob's: no group figure.
     assert "No group figures: bob keeps their taste private." in message.embeds[0].description
     assert not any(f.value.startswith("Average **") for f in message.embeds[0].fields)
+    # The party bob asks for is posted to the channel as well: his scores stay private in it too.
     own = (await bob.slash(channel, "watchparty", members=alice.mention, count=3)).response
-    assert not any("(private)" in f.value for f in own.embeds[0].fields)  # bob sees his own
-    assert all(f.value.startswith("Average **") for f in own.embeds[0].fields)
+    assert all(", bob (private)" in f.value or "bob (private)" in f.value for f in own.embeds[0].fields)
+    assert not any(f.value.startswith("Average **") for f in own.embeds[0].fields)

@@ -214,3 +214,15 @@ async def test_a_member_whose_only_titles_the_catalog_does_not_know_yet_has_no_t
         await community.compare(GUILD, VIEWER, HIDDEN, other_name="h")
     assert await service.store.rating_map(HIDDEN, service.catalog) == {}
     assert len(await service.store.rating_map(HIDDEN)) == 2  # kept, to count once the catalog knows them
+
+
+async def test_two_members_who_scored_the_same_titles_10_and_1_are_not_said_to_be_alike(service):
+    """The taste vectors are folded in from what each member liked: from every title given, the same three
+    titles scored 10 and 1 made the pair 62% alike."""
+    community = service.community
+    titles = (COWBOY_BEBOP, STEINS_GATE, DEATH_NOTE)
+    await service.store.upsert_ratings(VIEWER, dict.fromkeys(titles, 10.0))
+    await service.store.upsert_ratings(HIDDEN, dict.fromkeys(titles, 1.0))
+    result = await community.compare(GUILD, VIEWER, HIDDEN, other_name="h")
+    assert result.affinity.agreement == 0.0 and result.affinity.taste == 0.5  # they liked nothing of it
+    assert result.affinity.score < 0.35
