@@ -20,9 +20,11 @@ _BY_SOURCE = {
     "prior": "widely watched on MyAnimeList",
 }
 # A title popularity put on a list that few have watched (MyAnimeList members under WIDELY_WATCHED; no count
-# at all for a film known from bangumi-data alone): "widely watched" and "most watched" would be untrue.
+# at all for a film known from bangumi-data alone): "widely watched" would be untrue. "One of this season's
+# most watched" compares it with the season's other shows, and holds while it has a count at all.
 WIDELY_WATCHED = 10_000
-_LITTLE_KNOWN = "little known so far: it fits what you asked for, and nothing more places it for you"
+_LITTLE_KNOWN = "little known on MyAnimeList so far"
+_UNCOUNTED_THIS_SEASON = "new this season; little is known of it yet"
 
 _THIS_SEASON = {
     "community": "popular this season with members of similar taste",
@@ -61,8 +63,11 @@ def unnamed_reason(source: str | None, this_season: bool = False, members: int |
     """The reason for a pick that names no title of the member's: ``source`` is where a title without
     interactions has its vector from (None for a trained title), ``this_season`` whether it first aired
     within the current season's window, ``members`` its MyAnimeList members (None: not known here)."""
-    if source == "prior" and members is not None and members < WIDELY_WATCHED:
-        return _LITTLE_KNOWN
+    if source == "prior" and members is not None:
+        if this_season and members == 0:
+            return _UNCOUNTED_THIS_SEASON
+        if not this_season and members < WIDELY_WATCHED:
+            return _LITTLE_KNOWN
     if this_season and source in _THIS_SEASON:
         return _THIS_SEASON[source]
     return _BY_SOURCE[source]

@@ -76,9 +76,13 @@ def test_a_pick_says_why_it_is_there():
     assert render.pick_reason(RecommendedTitle(MOVIE, 8.9, source="prior")) == "Widely watched on MyAnimeList"
     # Popularity put it there, but few have watched it (a film no MyAnimeList count knows): not "widely watched".
     unknown = replace(MOVIE, members=0)
-    assert render.pick_reason(RecommendedTitle(unknown, 8.9, source="prior")) == \
-        "Little known so far: it fits what you asked for, and nothing more places it for you"
-    assert render.pick_reason(RecommendedTitle(unknown, 8.9, source="prior", this_season=True)).startswith("Little")
+    assert render.pick_reason(RecommendedTitle(unknown, 8.9, source="prior")) == "Little known on MyAnimeList so far"
+    assert render.pick_reason(RecommendedTitle(unknown, 8.9, source="prior", this_season=True)) == \
+        "New this season; little is known of it yet"
+    # Among this season's shows, "most watched" compares it with the others: it holds while it has a count.
+    few = replace(MOVIE, members=3_000)
+    assert render.pick_reason(RecommendedTitle(few, 8.9, source="prior", this_season=True)) == \
+        "One of this season's most watched"
 
 
 def test_a_reason_names_a_title_of_another_franchise_with_its_english_name_and_its_own_by_its_name():
