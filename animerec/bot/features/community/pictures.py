@@ -226,6 +226,9 @@ CORNERS = ((7, 5, "left", "bottom"), (7, -5, "left", "top"), (-7, 5, "right", "b
 FURTHER = ((12, 11, "left", "bottom"), (12, -11, "left", "top"), (-12, 11, "right", "bottom"),
            (-12, -11, "right", "top"), (0, 12, "center", "bottom"), (0, -12, "center", "top"),
            (12, 0, "left", "center"), (-12, 0, "right", "center"))
+# ... and for a pick's name that finds no room at those (stars beside the diamond), further still.
+FARTHEST = ((0, 22, "center", "bottom"), (0, -22, "center", "top"), (20, 20, "left", "bottom"),
+            (20, -20, "left", "top"), (-20, 20, "right", "bottom"), (-20, -20, "right", "top"))
 
 
 def _place_labels(ax, fig: Figure, renderer: RendererAgg, labels: list[tuple[str, float, float, str, float, str]],
@@ -235,8 +238,8 @@ def _place_labels(ax, fig: Figure, renderer: RendererAgg, labels: list[tuple[str
     of the marks (x, y, half-width in points) and none of the ``keep_clear`` boxes (pixels: the score
     key, the legend, the axis notes), and stays inside the map; left out when none fits.
     The first ``must`` labels (the member, the server, the picks) also try FURTHER offsets, and at
-    worst sit over a mark rather than go unnamed; the first ``wide`` (those and the member's best-scored
-    titles: a 10 at the crowded top of the map went unnamed) try FURTHER offsets too."""
+    worst sit over a mark, or at a FARTHEST offset, rather than go unnamed; the first ``wide`` (those and
+    the member's best-scored titles: a 10 at the crowded top of the map went unnamed) try FURTHER offsets too."""
     to_px = ax.transData.transform
     box = ax.get_window_extent()
     scale = fig.dpi / 72.0
@@ -250,23 +253,36 @@ def _place_labels(ax, fig: Figure, renderer: RendererAgg, labels: list[tuple[str
         probe = Text(0, 0, text, fontsize=size, fontweight=weight, family=FONTS, figure=fig)
         w, h = probe.get_window_extent(renderer).size
         px, py = to_px((x, y))
-        spots = [*CORNERS, *FURTHER] if k < max(must, wide) else CORNERS
-        rects = []
-        for dx, dy, ha, va in spots:
-            left = px + dx * scale - {"left": 0.0, "center": w / 2, "right": w}[ha]
-            bottom = py + dy * scale - {"bottom": 0.0, "center": h / 2, "top": h}[va]
-            rect = (left - halo, bottom - halo, left + w + halo, bottom + h + halo)
-            if box.x0 <= rect[0] and rect[2] <= box.x1 and box.y0 <= rect[1] and rect[3] <= box.y1:
-                rects.append((rect, (dx, dy, ha, va)))
-        free = [(rect, spot) for rect, spot in rects if not any(_overlap(rect, t) for t in texts)]
-        clear = [(rect, spot) for rect, spot in free if not any(_overlap(rect, d) for d in dots)]
-        chosen = clear[0] if clear else free[0] if free and k < must else None
+        place = (px, py, w, h, halo, scale, box, texts, dots, k < must)
+        chosen = _spot([*CORNERS, *FURTHER] if k < max(must, wide) else CORNERS, *place)
+        if chosen is None and k < must:
+            # A pick's name in a crowd (stars beside the diamond) goes further out rather than unnamed: an
+            # old-school fan's third star, Samurai Champloo's, had no name.
+            chosen = _spot(FARTHEST, *place)
         if chosen is None:
             continue
         rect, (dx, dy, ha, va) = chosen
         texts.append(rect)
         ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, color=colour,
                     fontsize=size, fontweight=weight, family=FONTS, zorder=10, path_effects=OUTLINE)
+
+
+def _spot(spots: Sequence[tuple[float, float, str, str]], px: float, py: float, w: float, h: float, halo: float,
+          scale: float, box: Bbox, texts: Sequence[tuple[float, float, float, float]],
+          dots: Sequence[tuple[float, float, float, float]], over_marks: bool) -> tuple | None:
+    """(rect, spot) of the first of ``spots`` (offset in points, alignment) where a w x h label (pixels; its
+    outline ``halo`` further) of the point (px, py) stays in ``box`` and covers no placed label, nor a mark;
+    else, with ``over_marks``, the first that covers no label; None when there is none."""
+    rects = []
+    for dx, dy, ha, va in spots:
+        left = px + dx * scale - {"left": 0.0, "center": w / 2, "right": w}[ha]
+        bottom = py + dy * scale - {"bottom": 0.0, "center": h / 2, "top": h}[va]
+        rect = (left - halo, bottom - halo, left + w + halo, bottom + h + halo)
+        if box.x0 <= rect[0] and rect[2] <= box.x1 and box.y0 <= rect[1] and rect[3] <= box.y1:
+            rects.append((rect, (dx, dy, ha, va)))
+    free = [(rect, spot) for rect, spot in rects if not any(_overlap(rect, t) for t in texts)]
+    clear = [(rect, spot) for rect, spot in free if not any(_overlap(rect, d) for d in dots)]
+    return clear[0] if clear else free[0] if free and over_marks else None
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:

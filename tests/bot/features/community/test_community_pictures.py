@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 from PIL import Image
@@ -379,3 +380,25 @@ def test_a_favourite_whose_four_corners_are_taken_is_named_further_out(monkeypat
     assert placed(wide=0) == []
     [(text, offset)] = placed(wide=1)
     assert text == "Favourite title" and offset not in [c[:2] for c in pictures.CORNERS]
+
+
+def test_a_picks_name_boxed_in_at_every_near_spot_goes_further_out_rather_than_unnamed():
+    """Everything within 14 points of a star is taken (other names, the diamond): its name goes 20 points out,
+    where an old-school fan's third star beside the diamond went unnamed; a title not a pick's stays unnamed."""
+    fig = Figure(figsize=(4, 4), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    renderer = fig.canvas.get_renderer()
+    cx, cy = ax.transData.transform((0.5, 0.5))
+    r = 14 * fig.dpi / 72
+    taken = Bbox([[cx - r, cy - r], [cx + r, cy + r]])
+    for must in (1, 0):
+        for text in list(ax.texts):
+            text.remove()
+        pictures._place_labels(ax, fig, renderer, [("Samurai Champloo", 0.5, 0.5, "red", 8.5, "bold")],
+                               must=must, wide=must, keep_clear=[taken])
+        assert [t.get_text() for t in ax.texts] == (["Samurai Champloo"] if must else [])
+        if must:
+            assert not ax.texts[0].get_window_extent(renderer).overlaps(taken)
