@@ -929,14 +929,27 @@ class ServedModel:
                     break
                 want = min(want * 4, size - 1)
         started = {self.franchises.work_key(a) for a in given}  # as item_work names them
+        mine = self.rules.given(given) if started else None
+        gave_mask = self.blocked(self.given(given)) if started else None
         shown, starts_at = [], {}
         for j, s in hits:
-            if int(self.rules.item_work[j]) not in started:
+            work = int(self.rules.item_work[j])
+            if work not in started:
                 entry = self.rules.entry_point(j)
                 if entry >= 0 and (allowed is None or allowed[entry]):
                     j = entry
                 elif (start := self.rules.later_start(j)) is not None:
                     starts_at[int(self.ids[j])] = int(self.ids[start])
+            elif mine is not None and gave_mask is not None and not self.rules.can_go_to(j, mine):
+                # A work they started, at an entry they cannot go to yet: the next they can, as /recommend's slot
+                # for the work would show (Haikyuu!! To the Top, its fourth season, for a member who gave
+                # season 1 only, is Haikyuu!! Second Season).
+                nexts = [e for e in self.rules.next_entries(work, [mine], gave_mask)
+                         if allowed is None or allowed[e]]
+                if nexts:
+                    oldest_first = np.zeros(self.n_items)
+                    oldest_first[nexts] = -np.arange(len(nexts), dtype=np.float64)
+                    j = cast(int, self.rules.go_on_to(nexts, oldest_first))  # its next season, before a side story
             shown.append((int(self.ids[j]), s))
         f = self.franchises.franchise_of(anime_id)
         series = [a for a in self.franchises.entries(f) if a != anime_id] if f is not None else []

@@ -129,6 +129,17 @@ def test_similar_shows_a_new_franchise_by_its_entry_point_and_leaves_out_what_th
     assert 1006 in member and not set(member) & gave and len(member) == 9
 
 
+def test_similar_shows_a_started_works_later_entry_as_the_next_one_the_member_can_go_on_to(board_model, plant):
+    # 1012 -> 1013 -> 1006, one work: a member who gave 1012 is sent on to 1013, not to 1006 (its third).
+    served = ServedModel(board_model, *plant(relations=[(1012, "Sequel", 1013), (1013, "Prequel", 1012),
+                                                        (1013, "Sequel", 1006), (1006, "Prequel", 1013)]))
+    anyone = [a for a, _ in served.similar(1004, 9).neighbours]
+    assert 1012 in anyone and not {1013, 1006} & set(anyone)  # new to the work: where it starts
+    member = [a for a, _ in served.similar(1004, 9, given={1012, 1005}).neighbours]
+    assert 1013 in member and 1006 not in member
+    assert 1006 in [a for a, _ in served.similar(1004, 9, given={1012, 1013}).neighbours]  # caught up: 1006 itself
+
+
 def test_similar_names_where_a_later_entry_starts_when_the_filter_keeps_its_start_out(served):
     # 1003 is franchise A's side-story film (after season 1, 1000): a films-only filter keeps 1000 out.
     films_and_more = np.isin(served.model.item_ids, [1003, 1005, 1006])
