@@ -929,9 +929,8 @@ class ServedModel:
                     break
                 want = min(want * 4, size - 1)
         started = {self.franchises.work_key(a) for a in given}  # as item_work names them
-        mine = self.rules.given(given) if started else None
-        gave_mask = self.blocked(self.given(given)) if started else None
         shown, starts_at = [], {}
+        mine, gave_mask = None, None  # made for the first neighbour of a work the member started (few lists have one)
         for j, s in hits:
             work = int(self.rules.item_work[j])
             if work not in started:
@@ -940,7 +939,11 @@ class ServedModel:
                     j = entry
                 elif (start := self.rules.later_start(j)) is not None:
                     starts_at[int(self.ids[j])] = int(self.ids[start])
-            elif mine is not None and gave_mask is not None and not self.rules.can_go_to(j, mine):
+                shown.append((int(self.ids[j]), s))
+                continue
+            if mine is None or gave_mask is None:
+                mine, gave_mask = self.rules.given(given), self.blocked(self.given(given))
+            if not self.rules.can_go_to(j, mine):
                 # A work they started, at an entry they cannot go to yet: the next they can, as /recommend's slot
                 # for the work would show (Haikyuu!! To the Top, its fourth season, for a member who gave
                 # season 1 only, is Haikyuu!! Second Season).
