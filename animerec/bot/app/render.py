@@ -104,7 +104,7 @@ def ratings_embed(ratings: RatingList, heading: str, page: int) -> discord.Embed
     if ratings.hidden:
         footer += f" · {plural(ratings.hidden, 'age-restricted title')} not shown in this channel"
     if ratings.pending:
-        footer += f" · {kept_until_known(ratings.pending)}"
+        footer += f" · {kept_until_known(ratings.pending)} (/unrate mal:<id> removes one)"
     embed.set_footer(text=footer)
     return fit(embed)
 

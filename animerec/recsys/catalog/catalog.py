@@ -105,6 +105,12 @@ CHECK_NOT_INTERSECT = 16
 _MAX_CHAR = chr(0x10FFFF)
 
 
+def linked_mal_id(text: str) -> int | None:
+    """The MyAnimeList id a MyAnimeList link or ``mal:ID`` in text names, whether or not a catalog knows it."""
+    found = _MAL_LINK.search(text.strip())
+    return int((found.group(1) or found.group(2))[:12]) if found else None
+
+
 def id_text(anime_id: int) -> str:
     """The text that names one title by its MAL id, whatever other titles are called: what a menu or a button
     hands to a command that takes a title as text. Bare digits are read as a name first ("86" is 86
@@ -901,9 +907,9 @@ class Catalog:
             if any(normalize_name(name).split()[:1] == [q] for r in starting for name in self._spellings[r]):
                 return None
             return self._id_rank(text)
-        found = _MAL_LINK.search(text)
-        if found:
-            return self._rank_of_id.get(int((found.group(1) or found.group(2))[:12]), -1)
+        mal = linked_mal_id(text)
+        if mal is not None:
+            return self._rank_of_id.get(mal, -1)
         found = _ANILIST_LINK.search(text)
         if found:
             return self._rank_of_anilist.get(int(found.group(1)[:12]), -1)

@@ -133,7 +133,8 @@ def test_ratings_page_by_fifteen_and_count_hidden_adult_titles():
     assert second.footer.text == "Page 2/2 · 2 age-restricted titles not shown in this channel"
     one = render.ratings_embed(RatingList(items, hidden=1, pending=1), "Your ratings", 0)
     assert one.footer.text == ("Page 1/2 · 1 age-restricted title not shown in this channel"
-                               " · 1 imported title kept; it counts once the catalog knows it")
+                               " · 1 imported title kept; it counts once the catalog knows it (/unrate mal:<id> "
+                               "removes one)")
 
 
 def test_an_import_says_how_many_of_its_titles_wait_for_the_catalog_in_words_that_agree_with_the_count():

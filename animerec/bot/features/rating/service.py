@@ -15,7 +15,7 @@ from animerec.bot.service.results import Forgotten, ImportReport, RatedTitle, Ra
 from animerec.bot.service.titles import Titles
 from animerec.bot.store import Store
 from animerec.bot.store.ratings import keeps_score
-from animerec.recsys.catalog.catalog import Anime
+from animerec.recsys.catalog.catalog import Anime, linked_mal_id
 from animerec.recsys.data import WATCHED
 
 WATCHED_WORDS = {"watched", "w", "seen"}
@@ -76,6 +76,11 @@ class Ratings:
         return RateResult(anime, rating, before, predicted, labels)
 
     async def unrate(self, user_id: int, title: str, *, allow_adult: bool = False) -> Anime:
+        mal = linked_mal_id(title)
+        if mal is not None and mal not in self.catalog and await self.store.delete_rating(user_id, mal):
+            # An imported title the catalog does not know yet (RatingList.pending): removable one by one, by
+            # the id the member's export gave it, where only /forget could drop it.
+            return Anime(mal, f"MyAnimeList title {mal} (kept from your import)", (), None, None, None, 0)
         anime = self.titles.resolve(title, allow_adult=allow_adult)
         if not await self.store.delete_rating(user_id, anime.anime_id):
             raise UserError(f"You haven't rated {anime.name}.")

@@ -246,3 +246,13 @@ async def test_another_members_ratings_only_of_a_visible_member_of_this_server(s
         await service.ratings.of_member(BOB, viewer_id=ALICE, name="bob", member_here=True)
     own = await service.ratings.of_member(BOB, viewer_id=BOB, name="bob", member_here=False)  # their own: always
     assert len(own.items) == 1
+
+
+async def test_an_imported_title_the_catalog_does_not_know_yet_is_removed_by_its_id(service):
+    """Kept from an import until the catalog knows it, it was removable only with /forget."""
+    await service.store.upsert_ratings(ALICE, {99_999_991: 9.0, 99_999_992: 8.0})
+    gone = await service.ratings.unrate(ALICE, "mal:99999991")
+    assert gone.anime_id == 99_999_991 and "kept from your import" in gone.name
+    assert await service.store.rating_map(ALICE) == {99_999_992: 8.0}
+    with pytest.raises(UserError, match="I don't know a title"):  # not stored, nor in the catalog: as before
+        await service.ratings.unrate(ALICE, "mal:99999991")
