@@ -268,7 +268,7 @@ class Console:
             if whole is not None and (part is None or whole.anime.anime_id != part.anime.anime_id):
                 raise UserError(f"“{args.strip()}” names {whole.anime.name}. To score it: /rate {args.strip()} "
                                 f"<1-10|watched>; to give {title.strip()} {score}/10: /rate {title.strip()} {score}/10.")
-        result = await self.service.ratings.rate(self.member_id, title, score, allow_adult=await self.allow_adult())
+        result = await self.service.ratings.rate(self.member_id, title, score, allow_adult=adult)
         return render.embed_to_text(render.rate_embed(result))
 
     async def unrate(self, args: str) -> str:

@@ -632,7 +632,7 @@ class ServedModel:
         order = sorted(range(len(idx)), key=lambda j: starts[j] is not None)[:n]  # stable: by score in each part
         idx, starts = idx[order], [starts[j] for j in order]
         predicted = self.predictions(user, idx)
-        given, gave_mask = ratings.keys(), self.blocked(gave)
+        gave_mask = self.blocked(gave)
         floor = member_floor(ratings)
         fixed, behind = [], {}
         catch_up: list[int | None] = []
@@ -650,10 +650,9 @@ class ServedModel:
                 # A later season of a work the member liked but has not caught up with (they gave season 1
                 # of a season's 3rd): their title of it is the reason, not another title of its genres (and
                 # for a new season, what lifts it: ColdConfig.liked_continuation_weight).
-                theirs = [a for a in given if self.franchises.work_of(a) == work
-                          and (ratings[a] < 0 or ratings[a] >= floor)]
-                if theirs:
-                    behind[j] = max(theirs, key=lambda a: ratings[a])
+                theirs = self._liked_of_work(work, ratings, floor)
+                if theirs is not None:
+                    behind[j] = theirs
             catch_up.append(catch)
         reasons = self._because(user, ratings, idx, fixed, terms, floor, scored.z)
         for j, a in behind.items():
@@ -664,6 +663,14 @@ class ServedModel:
                 for anime_id, score, match, p, goes_on, reason, more, source, start, catch in zip(
                     self.ids[idx].tolist(), ranked.tolist(), match_chance(ranked).tolist(), predicted.tolist(), fixed,
                     reasons, rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z), starts, catch_up)]
+
+    def _liked_of_work(self, work: int, ratings: Mapping[int, float], floor: float, but: int | None = None
+                       ) -> int | None:
+        """The member's best scored title of a work (anime id ``but`` aside) that they liked (at or above
+        ``floor``, or watched); None for none."""
+        theirs = [a for a in ratings if a != but and self.franchises.work_of(a) == work
+                  and (ratings[a] < 0 or ratings[a] >= floor)]
+        return max(theirs, key=lambda a: ratings[a]) if theirs else None
 
     def _goes_on_from(self, i: int, ratings: Mapping[int, float]) -> int | None:
         """The title a continue pick (item index i) names: of the titles directly before it (through
@@ -851,10 +858,9 @@ class ServedModel:
         floor = member_floor(ratings)
         work = self.rules.work_of(i)
         if work in self.rules.given(ratings).started:
-            theirs = [a for a in ratings if a != anime_id and self.franchises.work_of(a) == work
-                      and (ratings[a] < 0 or ratings[a] >= floor)]
-            if theirs:
-                return predicted, max(theirs, key=lambda a: ratings[a])
+            theirs = self._liked_of_work(work, ratings, floor, but=anime_id)
+            if theirs is not None:
+                return predicted, theirs
         if predicted < floor:
             return predicted, None
         products = model.products([user])[0]
