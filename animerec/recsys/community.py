@@ -27,7 +27,7 @@ import numpy as np
 
 from animerec.recsys.data import WATCHED
 from animerec.recsys.model import RATING_MAX, FoldedUser, ModelConfig, Recommender
-from animerec.recsys.serving.rules import DISLIKED, member_floor
+from animerec.recsys.serving.rules import DISLIKED, liked, member_floor
 
 LOVED = 9.0  # a score this high: the member loved it
 # A figure over several members (a count, a mean, a histogram, a "loved it" tally, a top list) takes in
@@ -55,7 +55,7 @@ def liked_titles(ratings: Mapping[int, float]) -> dict[int, float]:
     they stand on the map, and what /compare's taste vectors are folded in from. From every title they gave,
     two members who scored the same three titles 10 and 1 were "62% alike"."""
     floor = member_floor(ratings)
-    return {a: r for a, r in ratings.items() if r <= 0 or r >= floor}
+    return {a: r for a, r in ratings.items() if liked(r, floor)}
 
 
 def liking(rating: float) -> float:

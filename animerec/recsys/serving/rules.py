@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
@@ -91,6 +92,17 @@ def _scores(ratings: Mapping[int, float]) -> np.ndarray:
     """A member's explicit scores (watched-only entries left out), float64."""
     given = np.fromiter(ratings.values(), np.float64, len(ratings))
     return given[given > 0]
+
+
+@overload
+def liked(rated: float, floor: float) -> bool: ...
+@overload
+def liked(rated: np.ndarray, floor: float) -> np.ndarray: ...
+def liked(rated: float | np.ndarray, floor: float) -> bool | np.ndarray:
+    """Whether a rating (or each of an array of them) says the member liked the title: watched without a score
+    (WATCHED), or scored at or above ``floor`` (member_floor, or a group's)."""
+    out = (rated < 0) | (rated >= floor)
+    return out if isinstance(rated, np.ndarray) else bool(out)
 
 
 def member_floor(ratings: Mapping[int, float], slack: float | None = None) -> float:
@@ -264,7 +276,7 @@ class FanRules:
         idx, r = given.at[served], given.rated[served]
         shift = np.zeros(self._n_works)
         shift[self._work_code[idx]] = -STARTED_SHIFT
-        shift[self._work_code[idx[(r < 0) | (r >= floor)]]] = STARTED_SHIFT  # one title they like lifts the work
+        shift[self._work_code[idx[liked(r, floor)]]] = STARTED_SHIFT  # one title they like lifts the work
         scores += shift[self._work_code]
 
     def disliked_elsewhere(self, ratings: Given | Mapping[int, float], floor: float) -> np.ndarray:
@@ -279,10 +291,10 @@ class FanRules:
         if FLOOR in self.without or not len(given.at):
             return np.zeros(self._n, bool)
         assert given.rated is not None, "disliked_elsewhere needs the member's ratings"
-        liked = (given.rated < 0) | (given.rated >= floor)
         disliked = np.zeros(self._n_franchises, bool)
         disliked[self._space_franchise_code[given.at]] = True
-        disliked[self._space_franchise_code[given.at[liked]]] = False  # one title they like keeps the franchise
+        # One title they like keeps the franchise.
+        disliked[self._space_franchise_code[given.at[liked(given.rated, floor)]]] = False
         started = np.zeros(self._n_works, bool)
         started[self._space_code[given.at]] = True
         return disliked[self._franchise_code] & ~started[self._work_code]
@@ -302,7 +314,7 @@ class FanRules:
         out = np.zeros(self._n_works, bool)
         series = np.fromiter((self._series_of[i] for i in idx.tolist()), bool, len(idx))
         out[self._work_code[idx[(r > 0) & (r < floor) & series]]] = True
-        out[self._work_code[idx[(r < 0) | (r >= floor)]]] = False  # one title they did not drop keeps the work
+        out[self._work_code[idx[liked(r, floor)]]] = False  # one title they did not drop keeps the work
         return out[self._work_code]
 
     def seen_these(self, scores: np.ndarray, earlier: np.ndarray, blocked: np.ndarray) -> list[int]:

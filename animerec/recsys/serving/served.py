@@ -46,6 +46,7 @@ from animerec.recsys.serving.rules import (
     NEW,
     FanRules,
     dropped_floor,
+    liked,
     member_floor,
     pick_floor,
 )
@@ -541,7 +542,7 @@ class ServedModel:
         gave = self.given(ratings)
         floor = member_floor(ratings)
         # The liked titles a short list covers (only looked for in one: a long history is never covered).
-        loves = [a for a, r in ratings.items() if (r < 0 or r >= floor) and self.index_of(a) is not None] \
+        loves = [a for a, r in ratings.items() if liked(r, floor) and self.index_of(a) is not None] \
             if len(ratings) < COVERAGE_BELOW else []
         covering = len(loves) >= 2
         products, made = self._with_alone(user, loves, ratings) if covering else (None, {})
@@ -669,7 +670,7 @@ class ServedModel:
         """The member's best scored title of a work (anime id ``but`` aside) that they liked (at or above
         ``floor``, or watched); None for none."""
         theirs = [a for a in ratings if a != but and self.franchises.work_of(a) == work
-                  and (ratings[a] < 0 or ratings[a] >= floor)]
+                  and liked(ratings[a], floor)]
         return max(theirs, key=lambda a: ratings[a]) if theirs else None
 
     def _goes_on_from(self, i: int, ratings: Mapping[int, float]) -> int | None:
@@ -773,7 +774,7 @@ class ServedModel:
         given = np.concatenate([user.seen, n + user.cold_seen])
         given_ids = self.ids[given]
         rated = np.concatenate([user.ratings, user.cold_ratings])
-        liked = (rated < 0) | (rated >= floor)
+        loved = liked(rated, floor)
         by_terms = [j for j in todo if idx[j] < n] if terms else []
         evidenced = self.model.cold.evidenced() if self.model.cold is not None else np.zeros(0, bool)
         by_vector = [j for j in todo if (idx[j] < n and not terms) or (idx[j] >= n and evidenced[idx[j] - n])]
@@ -789,7 +790,7 @@ class ServedModel:
                 contrib = self.model.preference_contributions(user, self._vectors(picks))
                 share = contrib >= DRIVES_SHARE * np.maximum(contrib, 0).sum(axis=0)
                 ok = (contrib > 0) & share & (z[picks] >= DRIVES_ABOVE)
-            ok &= self._relates(given, picks) & liked[:, None]
+            ok &= self._relates(given, picks) & loved[:, None]
             best = np.argmax(np.where(ok, contrib, 0.0), axis=0)
             for col, j in enumerate(cols):
                 if ok[best[col], col]:
@@ -805,7 +806,7 @@ class ServedModel:
         if anchored:
             franchise = self.rules.item_franchise
             # The franchise of each liked given title, -2 (no franchise's) for the others and those in none.
-            liked_franchise = np.where(liked & (franchise[given] >= 0), franchise[given], -2)
+            liked_franchise = np.where(loved & (franchise[given] >= 0), franchise[given], -2)
             for j in anchored:
                 of_it = np.flatnonzero(liked_franchise == franchise[idx[j]])
                 if len(of_it):
