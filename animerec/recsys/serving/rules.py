@@ -387,8 +387,16 @@ class FanRules:
         one, else the best scored; None for none. A film or OVA beside a season the member can go on to is a
         side story (one the story needs comes before that season, which then waits for it): Fairy Tail's
         2014 season, not its Houou no Miko film, for a member who gave Fairy Tail."""
-        series = [j for j in entries if self._series_of[j]]
-        return max(series or entries, key=scores.__getitem__, default=None)
+        return max(self._seasons_first(entries), key=scores.__getitem__, default=None)
+
+    def goes_on_first(self, entries: Sequence[int]) -> int | None:
+        """Of a started work's next_entries, the one a member goes on to with no scores to choose by (/similar
+        naming a work they started): its oldest TV season when there is one, else its oldest; None for none."""
+        return next(iter(self._seasons_first(entries)), None)
+
+    def _seasons_first(self, entries: Sequence[int]) -> Sequence[int]:
+        """The TV seasons of ``entries`` when there is one, else all of them: go_on_to's choice."""
+        return [j for j in entries if self._series_of[j]] or entries
 
     # ------------------------------------------------------------------------------ the list
     def slots(

@@ -956,10 +956,8 @@ class ServedModel:
                 # season 1 only, is Haikyuu!! Second Season).
                 nexts = [e for e in self.rules.next_entries(work, [mine], gave_mask)
                          if allowed is None or allowed[e]]
-                if nexts:
-                    oldest_first = np.zeros(self.n_items)
-                    oldest_first[nexts] = -np.arange(len(nexts), dtype=np.float64)
-                    j = cast(int, self.rules.go_on_to(nexts, oldest_first))  # its next season, before a side story
+                if (first := self.rules.goes_on_first(nexts)) is not None:
+                    j = first  # its next season, before a side story
             shown.append((int(self.ids[j]), s))
         f = self.franchises.franchise_of(anime_id)
         series = [a for a in self.franchises.entries(f) if a != anime_id] if f is not None else []
