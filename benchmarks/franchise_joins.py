@@ -2,19 +2,23 @@
 titles"): counts per kind of evidence, and the hand-checked sample of 30 (docs/franchise_hand_check.csv) checked
 again against the committed catalog build.
 
-    python benchmarks/franchise_joins.py
+    python benchmarks/franchise_joins.py [--data ../shared/data]
 
 Prints the section's markdown. A sampled title whose best-known work or franchise entry, or franchise size, differs
-from what was checked by hand is marked "changed since the check" and has to be checked again.
+from what was checked by hand is marked "changed since the check" and has to be checked again. With --data (the raw
+sources the catalog build reads), also how the film-name rules (animerec.recsys.catalog.build.film_heads) do on the
+2016 catalog, whose MyAnimeList relations are known.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import argparse
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pandas as pd
 
+from animerec.recsys.catalog import build
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.data import load_catalog_links, load_catalog_table
 from animerec.recsys.serving.served import franchises_for
@@ -30,7 +34,59 @@ def kind_of(evidence: str) -> str:
     return "mal2018" if evidence.startswith("mal2018") else evidence
 
 
+def film_names_on_2016(data: Path) -> None:
+    """Each film-prefixed name of a 2016 title ("劇場版 X", "映画 X") matched, as title_edges matches, to the
+    latest earlier 2016 title named X, and checked against the MyAnimeList 2018 relations: one work, one
+    franchise only, or unrelated. By the rule that proposed X: a strong cut (a colon, brackets, a space after
+    Japanese text) or the whole name after the prefix, against film_heads' weaker cuts (tried only where the
+    former find nothing)."""
+    anime = build.load_anime_2016(data / "anime.csv")
+    mal_titles, relations, dates = build.load_mal2018(data / "mal-2018")
+    c26 = data / "catalog-2026"
+    titles = build.build_titles(anime, mal_titles, build.load_ate329(c26 / "ate329-all_anime.csv"),
+                                build.load_bangumi(c26 / "bangumi-data-items.json"))
+    old = set(anime["anime_id"])
+    titles = titles[titles["anime_id"].isin(old) & titles["kind"].isin(["main", "english", "japanese"])]
+    edges = build.relation_edges(relations, old)
+    work, franchise = build.UnionFind(old), build.UnionFind(old)
+    for a, b, level, _ in edges:
+        franchise.union(a, b)
+        if level == "work":
+            work.union(a, b)
+    start = {int(a): d for a, d in zip(dates["anime_id"], dates["start_date"]) if isinstance(d, str)}
+    named: dict[str, set[int]] = defaultdict(set)
+    for i, t in zip(titles["anime_id"].tolist(), titles["title"].tolist()):
+        named[build.norm_title(t)].add(i)
+    verdicts: dict[str, Counter] = {"strong cut or whole name": Counter(), "film_heads": Counter()}
+    missed = []
+    for i, t in zip(titles["anime_id"].tolist(), titles["title"].tolist()):
+        film, body, heads = build.title_heads(t)
+        if not film:
+            continue
+        strong = {build.norm_title(body)} | {h for h, s, _ in heads if s}
+        for rule, bases in (("strong cut or whole name", strong), ("film_heads", set(build.film_heads(body, heads)))):
+            found = [(base, {c for c in named.get(base, ()) if c != i and start.get(c, "") <= start.get(i, "~")})
+                     for base in sorted(bases, key=len, reverse=True)]
+            found = [(base, cands) for base, cands in found if cands]
+            if found:
+                target = max(found[0][1], key=lambda c: start.get(c, ""))
+                verdict = "one work" if work.find(i) == work.find(target) else \
+                    "one franchise only" if franchise.find(i) == franchise.find(target) else "unrelated"
+                verdicts[rule][verdict] += 1
+                if rule == "film_heads" and verdict != "one work":
+                    missed.append(f"{t} -> {found[0][0]} ({verdict})")
+                break
+    print("| rule | films matched | one work | one franchise only | unrelated |\n|---|---|---|---|---|")
+    for rule, c in verdicts.items():
+        n = sum(c.values())
+        print(f"| {rule} | {n} | {c['one work']} | {c['one franchise only']} | {c['unrelated']} |")
+    print("\nfilm_heads' matches outside one MyAnimeList work: " + "; ".join(missed) + ".")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, help="the raw sources (the project's shared/data): adds the 2016 check")
+    args = parser.parse_args()
     table = load_catalog_table().set_index("anime_id")
     fr = franchises_for(Catalog.load())
     new = [a for a in table.index[table["start_date"].fillna("") >= NEW_FROM].tolist() if fr.work_of(a) is not None]
@@ -82,6 +138,9 @@ def main() -> None:
               f"| {franchise} | {size} | {ev} | {verdict} | {r.note} |")
     print(f"\n{len(check) - changed} of {len(check)} sampled titles are grouped as when they were checked; "
           f"verdicts: {dict(Counter(check['verdict']))}.")
+    if args.data is not None:
+        print()
+        film_names_on_2016(args.data)
 
 
 if __name__ == "__main__":

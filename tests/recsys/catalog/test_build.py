@@ -1,8 +1,9 @@
 """The catalog build's own rules, on small frames with known answers."""
 
 import pandas as pd
+import pytest
 
-from animerec.recsys.catalog.build import in_season
+from animerec.recsys.catalog.build import in_season, title_proposals
 
 
 def test_a_start_date_that_contradicts_its_premiered_season_takes_the_season():
@@ -30,3 +31,27 @@ def test_the_catalogs_start_dates_agree_with_their_seasons():
     assert start.equals(table["start_date"])  # the committed build already holds every correction
     kuro = table.set_index("anime_id").loc[15689]
     assert kuro["start_date"] == "2012-12-31"  # before Monogatari Second Season (2013-07-07), as it aired
+
+
+@pytest.mark.parametrize("name, base", [
+    ("劇場版メイドインアビス深き魂の黎明", "メイドインアビス"),  # a Japanese name glued to the film's subtitle
+    ("劇場版 SPY×FAMILY CODE: White", "spy family"),  # a Latin name of two words, cut at a plain space
+    ("劇場版 化物語", "化物語"),  # the whole body after the film prefix
+])
+def test_a_film_is_proposed_as_a_side_story_of_the_name_after_its_film_prefix(name, base):
+    assert (base, "side") in title_proposals(name)
+
+
+@pytest.mark.parametrize("name, base", [
+    ("劇場版 機動戦士ガンダム00 -A wakening of the Trailblazer-", "機動戦士ガンダム"),  # "00" goes on the name
+    ("劇場版 FAIRY TAIL -DRAGON CRY-", "fairy"),  # one Latin word cut at a space: too short a name
+    ("SPY×FAMILY CODE: White", "spy family"),  # no film prefix: a space cut alone names no work
+])
+def test_a_cut_that_leaves_a_name_half_said_proposes_no_side_story(name, base):
+    assert (base, "side") not in title_proposals(name)
+
+
+def test_a_cut_where_latin_script_starts_claims_only_the_franchise():
+    # "劇場版 美少女戦士セーラームーンCosmos" is a film of the Crystal remake, not of the 1992 series.
+    proposals = dict(title_proposals("劇場版 美少女戦士セーラームーンCosmos"))
+    assert proposals["美少女戦士セーラームーン"] == "prefix"

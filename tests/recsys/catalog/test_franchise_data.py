@@ -69,3 +69,11 @@ def test_stories_that_only_share_a_timeline_are_works_of_one_franchise(franchise
 def test_a_title_its_names_call_a_compilation_is_a_recap(franchises, compilation, work):
     assert franchises.is_recap(compilation) and franchises.work_of(compilation) == franchises.work_of(work)
     assert not franchises.is_recap(work) or work == compilation
+
+
+@pytest.mark.parametrize("film, series", [
+    (53888, 50265),  # SPY x FAMILY CODE: White (劇場版 SPY×FAMILY CODE: White) and Spy x Family
+    (36862, 34599),  # 劇場版メイドインアビス深き魂の黎明 (Dawn of the Deep Soul) and Made in Abyss
+])
+def test_a_bundled_film_named_after_its_series_is_of_the_series_work(franchises, film, series):
+    assert franchises.work_of(film) == franchises.work_of(series)
