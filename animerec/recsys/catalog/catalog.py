@@ -1,6 +1,6 @@
 """The title catalog: lookup by MAL id, name search for autocomplete, free-text resolution, filters.
 
-Every title is kept in popularity order (members, descending), and every index below stores
+Every title is kept in popularity order (members_now, descending), and every index below stores
 positions in that order ("ranks"), so "sorted by rank" is "most popular first" and ties in any
 match tier are broken by popularity for free.
 
@@ -64,7 +64,13 @@ MIN_SERIES_PREFIX = 5
 # many times the members of any other work so named. Chosen on tests/recsys/catalog/fan_queries.csv (its README says how).
 SERIES_DOMINANCE = 2.0
 # A name only a synonym gives gives way to a work so named with this many times its members.
-SYNONYM_OVERRIDE = 10.0
+SYNONYM_OVERRIDE = 5.0
+# One word of a title's name, not all of it, names its work only when that work has this many members
+# (members_now): fans type a word of a title they know ("frieren"); one of an obscure title's is a slip or
+# another title ("punpun": Oyasumi Punpun, a manga, not Punpun Polka). _series_ranks.
+ONE_WORD_MEMBERS = 10_000
+# Where a name's subtitle starts: a colon, a spaced dash, a tilde or a bracket.
+_SUBTITLE = re.compile(r"\s*[:：~〜～(（「『【]\s*|\s+[-–]\s+")
 # The kinds of titles that are searchable names besides the main one (the Chinese ones are not how members
 # type): official names, and synonyms (fan names and abbreviations, weaker evidence of what is meant).
 OFFICIAL_KINDS = ("english", "japanese")
@@ -79,11 +85,15 @@ ELLIPSIS = "…"
 _NON_ALNUM = re.compile(r"[\W_]+")
 # A title page link, anywhere in the text: myanimelist.net/anime/ID[/slug], anime.php?id=ID, anilist.co/anime/ID;
 # "mal:ID" on its own.
-_MAL_LINK = re.compile(r"myanimelist\.net/anime(?:/|\.php\?id=)(\d+)|^mal:\s*(\d+)$", re.IGNORECASE)
-_ANILIST_LINK = re.compile(r"anilist\.co/anime/(\d+)", re.IGNORECASE)
+# A link's id ends where its path does: "anime/5114junk" names no title (not FMA: Brotherhood).
+_MAL_LINK = re.compile(r"myanimelist\.net/anime(?:/|\.php\?id=)(\d+)(?=$|[/?#&\s])|^mal:\s*(\d+)$", re.IGNORECASE)
+_ANILIST_LINK = re.compile(r"anilist\.co/anime/(\d+)(?=$|[/?#&\s])", re.IGNORECASE)
 # A name followed by a year, as labels mark titles whose names collide: "Hunter x Hunter (1999)".
 _WITH_YEAR = re.compile(r"(?P<name>.*?\S)(?:\s*,\s*|\s+|\s*\()(?P<year>(?:19|20)\d\d)\)?")
 CHOICES_FOR_DIGITS = 10  # the titles whose names typed digits may start (_linked_rank)
+# Typed digits shorter than this are never read as a MAL id (_linked_rank): "1" in the title box is a slip (a
+# score, a season) far more often than Cowboy Bebop's id; suggest() still offers that title.
+BARE_ID_DIGITS = 4
 _NUMBER = re.compile(r"\d+")
 _NUMBER_WORDS = {"ii": "2", "iii": "3", "iv": "4", "second": "2", "third": "3", "fourth": "4", "fifth": "5",
                  "final": "final"}
@@ -328,8 +338,11 @@ class Catalog:
         (studios, source, age rating, score) a model's vectors for titles without ratings are made from;
         never changed."""
         self.table = table
-        self._animes = _with_series(sorted(animes, key=lambda a: (-a.members, a.anime_id)))
-        self._members_now: dict[int, float] | None = None  # members_now, made on first need
+        animes = list(animes)
+        growth = members_growth(animes)
+        self._members_now = {a.anime_id: (a.members * growth(a.members) if a.counted_2016_only else float(a.members))
+                             for a in animes}  # members_now: what "popular" means, and the catalog's order
+        self._animes = _with_series(sorted(animes, key=lambda a: (-self._members_now[a.anime_id], a.anime_id)))
         self._by_id = {a.anime_id: a for a in self._animes}
         if len(self._by_id) != len(self._animes):
             raise ValueError("duplicate anime_id in catalog")
@@ -358,9 +371,11 @@ class Catalog:
                                  if a.anilist_id is not None}
         self._work = np.array([a.work_id or a.anime_id for a in self._animes], dtype=np.int64)
         self._franchise = np.array([a.franchise_id or a.work_id or a.anime_id for a in self._animes], dtype=np.int64)
-        top_of: dict[int, int] = {}
-        for a in self._animes:  # most popular first
-            top_of.setdefault(a.franchise_id or a.anime_id, a.members)
+        # Each title's members_now by rank, and its franchise's most watched title's.
+        self._now = [self._members_now[a.anime_id] for a in self._animes]
+        top_of: dict[int, float] = {}
+        for a, now in zip(self._animes, self._now):  # most popular first
+            top_of.setdefault(a.franchise_id or a.anime_id, now)
         self._franchise_members = [top_of[a.franchise_id or a.anime_id] for a in self._animes]
         # Every name of every title, deduplicated per title, in rank order (main name first): one
         # "entry" per (name, title). _spellings keeps the names as written, for "the one spelled as typed";
@@ -603,10 +618,6 @@ class Catalog:
         most films and OVAs before 2017), that count grown as the titles with both counts grew from the
         same size (members_growth). Raw, such a count is years behind the rest: Naruto and Cowboy Bebop
         passed for less watched than a 2024 show."""
-        if self._members_now is None:
-            growth = members_growth(self._animes)
-            self._members_now = {a.anime_id: (a.members * growth(a.members) if a.counted_2016_only
-                                              else float(a.members)) for a in self._animes}
         return np.array([self._members_now.get(int(a), 0.0) for a in anime_ids], np.float64)
 
     def coverage(self) -> str:
@@ -858,13 +869,18 @@ class Catalog:
         ranks = [r for r in named if allow_adult or not self._adult[r]]
         if named and not ranks:
             return None  # the name of a hidden title: not a slip of a visible one (its sequel, "…R")
+        if ranks and not self._is_strong(q, ranks[0], self._strong) and self._word_of_more_watched(q, ranks[0]):
+            return None  # "aria" is a synonym of a hentai OVA, and a word of ARIA The Animation's name: let them pick
         if ranks and not self._is_strong(q, ranks[0], self._primary):
             if (not self._is_strong(q, ranks[0], self._strong) and series and series[0] not in ranks
-                    and max(self._animes[r].members for r in series) >= SYNONYM_OVERRIDE * self._animes[ranks[0]].members):
+                    and max(self._now[r] for r in series) >= SYNONYM_OVERRIDE * self._now[ranks[0]]):
                 ranks = []
-            elif self._franchise_members[ranks[0]] >= SYNONYM_OVERRIDE * self._animes[ranks[0]].members:
+            elif self._franchise_members[ranks[0]] >= SYNONYM_OVERRIDE * self._now[ranks[0]]:
                 # ワンピース is the Japanese title of a recap only, but fans mean the series: let them pick.
                 return None
+        if ranks and series and self._franchise[series[0]] != self._franchise[ranks[0]] \
+                and self._now[series[0]] >= SERIES_DOMINANCE * self._now[ranks[0]]:
+            return None  # "mononoke": Mononoke (2007), or Mononoke Hime, watched 2.7 times as much? They pick.
         if not ranks:
             typo = self._fuzzy_resolve(q, allow_adult)
             if typo is None:
@@ -884,7 +900,27 @@ class Catalog:
                               if found and self._franchise[found[0]] == base), [])
         if not ranks:
             return None
-        return Resolution(self._animes[ranks[0]], tuple(self._animes[r] for r in ranks[1 : 1 + MAX_ALTERNATIVES]))
+        others = []
+        if ranks is series and " " not in q:
+            # One word that names a work: the most watched title of another franchise it is a word of, if at
+            # least a SYNONYM_OVERRIDE-th as watched, comes first among the others ("dungeon" is DanMachi, three
+            # times as watched, but Dungeon Meshi is offered).
+            others = [r for r in self._named_ranks(q) if self._franchise[r] != self._franchise[ranks[0]]
+                      and self._now[r] * SYNONYM_OVERRIDE >= self._now[ranks[0]] and (allow_adult or not self._adult[r])]
+        alternatives = list(dict.fromkeys([*others[:1], *ranks[1:]]))[:MAX_ALTERNATIVES]
+        return Resolution(self._animes[ranks[0]], tuple(self._animes[r] for r in alternatives))
+
+    def _word_of_more_watched(self, q: str, rank: int) -> bool:
+        """Whether q (one word) is a whole word of an official name of a title of another work watched
+        SERIES_DOMINANCE times as much as the title at ``rank``."""
+        if " " in q:
+            return False
+        bar = SERIES_DOMINANCE * self._now[rank]
+        entries = np.concatenate([self._bisect(self._word_keys, self._word_entries, q),
+                                  self._bisect(self._prefix_keys, self._prefix_entries, q)])
+        return any(self._entry_official[e] and self._now[r] >= bar and self._work[r] != self._work[rank]
+                   and q in self._entry_names[e].split()
+                   for e, r in zip(entries.tolist(), self._entry_ranks[entries].tolist()))
 
     def _base_franchise(self, q: str, allow_adult: bool) -> int | None:
         """The franchise of the title q names once its season words and numbers go ("sao 2nd season": Sword Art
@@ -900,8 +936,11 @@ class Catalog:
         read as a name: "https://myanimelist.net/anime/99999999" is no title, not a search); None for no link."""
         if text.isascii() and text.isdigit():
             # Typed digits are a name when a title's name is or starts with them (86 Eighty-Six, 2010, "91" for
-            # 91 Days, which MAL id 91 is not); else a MAL id, as someone who copied one means it ("5114"). Menus
-            # and buttons name a title by id_text, never by bare digits.
+            # 91 Days, which MAL id 91 is not), or when they are too short to be an id copied on purpose
+            # (BARE_ID_DIGITS); else a MAL id, as someone who copied one means it ("5114"). Menus and buttons
+            # name a title by id_text, never by bare digits.
+            if len(text) < BARE_ID_DIGITS:
+                return None
             q = normalize_name(text)
             starting = [self._rank_of_id[a.anime_id] for a in self.search(text, CHOICES_FOR_DIGITS)]
             if any(normalize_name(name).split()[:1] == [q] for r in starting for name in self._spellings[r]):
@@ -935,10 +974,13 @@ class Catalog:
         best = min(hit[0] for hit in hits)
         wholes = {self._typo_names[i] for i in np.flatnonzero(distances == best)
                   if self._typo_kinds[i][0] and self._typo_kinds[i][1]}
+        named = self._named_ranks(q)
         if len(wholes) == 1:  # a slip of one official name, whoever else bears it: as if typed right
             name = wholes.pop()
             ranks = {self._typo_ranks[i] for i in np.flatnonzero(distances == best) if self._typo_names[i] == name
                      and (allow_adult or not self._adult[self._typo_ranks[i]])}
+            if named and ranks and all(int(self._work[named[0]]) != int(self._work[r]) for r in ranks):
+                return []  # what other titles' names say word for word is no slip: "witch" is not Switch
             # Its main or English name before a Japanese one: "naurto" is Naruto, not NARUTO -ナルト- 疾風伝.
             return sorted(ranks, key=lambda r: (not self._is_strong(name, r, self._primary), r))
         works: dict[int, list[tuple[int, bool, bool]]] = {}
@@ -948,12 +990,12 @@ class Catalog:
         for hs in works.values():  # a whole name first: "naurto" is Naruto, not Naruto: Shippuuden
             hs.sort(key=lambda h: (not h[2], h[0]))
         top = min(works.values(), key=lambda hs: min(h[0] for h in hs))  # the work with the most popular title
-        top_members = self._animes[top[0][0]].members
+        top_members = self._now[top[0][0]]
 
         def rival(hs: list[tuple[int, bool, bool]]) -> bool:
             """Another work as close: a whole official name of it always is; the first words of its names
             or a synonym only when it is about as watched."""
-            members = self._animes[hs[0][0]].members
+            members = self._now[hs[0][0]]
             if any(official and whole for _, official, whole in hs):
                 return True
             override = SERIES_DOMINANCE if any(official for _, official, _ in hs) else SYNONYM_OVERRIDE
@@ -961,7 +1003,6 @@ class Catalog:
 
         if any(rival(hs) for hs in works.values() if hs is not top):
             return None
-        named = self._named_ranks(q)
         if named and int(self._work[named[0]]) != int(self._work[top[0][0]]):
             return None
         entries = list(dict.fromkeys(rank for rank, _, _ in top))
@@ -1033,17 +1074,21 @@ class Catalog:
         if not ranks or (not allow_adult and self._adult[ranks[0]]):
             return []  # what the name means most is hidden here, not a sibling entry of it
         top = self._animes[ranks[0]]
-        if " " not in q and q not in self._acronyms and not any(
-                q in normalize_name(name).split() for name in self._spellings[ranks[0]]):
-            return []  # one word cut short names a word, not a series: "ghibli" is not Ghiblies
+        if " " not in q and q not in self._acronyms:
+            if not any(q in normalize_name(_SUBTITLE.split(name, 1)[0]).split() for name in self._spellings[ranks[0]]):
+                # One word cut short names a word, not a series ("ghibli" is not Ghiblies), and a word of a
+                # subtitle alone names no series ("yotsuba" is not Naruto: Akaki Yotsuba no Clover wo Sagase).
+                return []
+            if self._now[ranks[0]] < ONE_WORD_MEMBERS:
+                return []  # "punpun" is Oyasumi Punpun, which has no anime, not Punpun Polka (176 members)
         work = self._work[ranks[0]]
         rivals = [r for r in ranks if self._work[r] != work]
-        if rivals and top.members < SERIES_DOMINANCE * self._animes[rivals[0]].members:
+        if rivals and self._now[ranks[0]] < SERIES_DOMINANCE * self._now[rivals[0]]:
             return []
         # Two series of one story (a remake: Fullmetal Alchemist and its Brotherhood) are both fair answers,
         # however unequal their audiences, short of a spin-off's; a film retelling beside a series is not (Evangelion).
         if any(self._franchise[r] == self._franchise[ranks[0]] and self._animes[r].type == top.type == "TV"
-               and top.members < SYNONYM_OVERRIDE * self._animes[r].members for r in rivals):
+               and self._now[ranks[0]] < SYNONYM_OVERRIDE * self._now[r] for r in rivals):
             return []
         return self._first_series_first([r for r in ranks if self._work[r] == work and (allow_adult or not self._adult[r])])
 
@@ -1058,8 +1103,7 @@ class Catalog:
         first = min(series, key=lambda r: (self._animes[r].start_date or "9999", r), default=None)
         if first is None or first == entries[0]:
             return entries
-        first_now, top_now = self.members_now([self._animes[first].anime_id, self._animes[entries[0]].anime_id])
-        if top_now > SERIES_DOMINANCE * first_now:
+        if self._now[entries[0]] > SERIES_DOMINANCE * self._now[first]:
             return entries
         return sorted(entries, key=lambda r: r != first)  # stable: the others, most popular first
 
@@ -1076,7 +1120,7 @@ class Catalog:
         # title; resolve_choice leaves the pick to them): the franchise's most watched entry is offered first.
         series = [self._animes[int(np.flatnonzero(self._franchise == self._franchise[r])[0])]
                   for r in self._exact_ranks(q, text)[:1]
-                  if self._franchise_members[r] >= SYNONYM_OVERRIDE * self._animes[r].members]
+                  if self._franchise_members[r] >= SYNONYM_OVERRIDE * self._now[r]]
         found = list(dict.fromkeys(series + typos[:n] + self.search(text, n, allow_adult=allow_adult)))[:n]
         # Digits read as a name ("91": 91 Days) may have been meant as a MAL id: that title is offered too.
         rank = self._id_rank(text.strip())
