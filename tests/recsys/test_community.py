@@ -6,6 +6,7 @@ import pytest
 
 from animerec.recsys.community import (
     AGREEMENT_PIVOT,
+    LIFT_PRIOR_MEMBERS,
     CatalogMap,
     ServerTally,
     affinity,
@@ -183,17 +184,18 @@ def test_server_top_shrinks_needs_enough_scores_and_finds_what_is_rare_elsewhere
     assert tally.members == 4
     mean = (10 + 9 + 10 + 9 + 10 + 8 + 9 + 10 + 8 + 7 + 5 + 10) / 12
     assert tally.mean_score == pytest.approx(mean)
-    share = np.array([0.5, 0.4, 0.01, 0.3, 0.02])  # per title, in id order: 300 and 500 are rare elsewhere
-    top = server_top(tally, share, n=5, min_scores=3, shrink=2)
+    # MyAnimeList members per title, in id order: 300 and 500 are rare elsewhere.
+    elsewhere = np.array([2_000_000, 1_500_000, 50_000, 900_000, 100_000])
+    top = server_top(tally, elsewhere, n=5, min_scores=3, shrink=2)
     # 100: three 10s; 200: four scores (9, 8, 8, 7); 300 has two scores and 400 two: not enough.
     assert [(a, n) for a, _, n in top.favourites] == [(100, 3), (200, 4)]
     assert top.favourites[0][1] == pytest.approx((30 + 2 * mean) / 5)
     assert top.favourites[1][1] == pytest.approx((32 + 2 * mean) / 6)
     assert top.most_watched[:2] == [(200, 4), (400, 4)]  # ties: more scores first
-    # 300: two members loved it and 1% watch it elsewhere; 500 only one lover; 100 is common.
+    # 300: two members loved it and 50,000 watched it elsewhere; 500 only one lover; 100 is common.
     assert [(a, n) for a, n, _ in top.loved_here] == [(300, 2)]
-    assert top.loved_here[0][2] == pytest.approx((2 / 4) / 0.015)
-    hidden = server_top(tally, share, keep=tally.anime_ids != 100, min_scores=3, shrink=2)
+    assert top.loved_here[0][2] == pytest.approx((2 / 4) / (50_000 + LIFT_PRIOR_MEMBERS))
+    hidden = server_top(tally, elsewhere, keep=tally.anime_ids != 100, min_scores=3, shrink=2)
     assert [a for a, _, _ in hidden.favourites] == [200]
 
 

@@ -16,7 +16,7 @@ from animerec.recsys.community import (
     LOVED_HERE_MIN,
     MIN_SCORES,
     PRIVATE_MIN_MEMBERS,
-    RARE_SHARE,
+    RARE_MEMBERS,
     SHRINK,
 )
 from animerec.recsys.data import WATCHED
@@ -162,7 +162,7 @@ def server_top_embed(result: ServerFavourites, mean: float | None = None) -> dis
         or "Nothing yet: titles few MyAnimeList members watch but several here loved.")
     embed.set_footer(text=f"Favourites: mean score pulled toward the server's overall mean by {SHRINK:g} scores, "
                           f"at least {MIN_SCORES} scores. Loved here: {LOVED_HERE_MIN}+ members scored it "
-                          f"{LOVED:g}+, watched by under {RARE_SHARE:.0%} of MyAnimeList members.")
+                          f"{LOVED:g}+, watched by fewer than {RARE_MEMBERS:,} MyAnimeList members.")
     return fit(embed)
 
 

@@ -125,7 +125,6 @@ class _ModelViews:
     direction: np.ndarray
     background: np.ndarray  # indices of the titles drawn faint
     axis_notes: tuple[str, str, str, str]
-    global_share: dict[int, float]  # anime id -> share of the dataset's members who gave it
 
 
 class Community:
@@ -194,10 +193,7 @@ class Community:
         adult = np.array([a in self.catalog and self.catalog.get(a).is_adult for a in model.item_ids.tolist()], bool)
         order = np.argsort(-model.item_popularity, kind="stable")
         background = order[(finite & ~adult)[order]][:MAP_POINTS]
-        users = max(int(model.meta.get("counts", {}).get("users", 0)), int(model.item_popularity.max(initial=1)))
-        share = dict(zip(model.item_ids.tolist(), (model.item_popularity / users).tolist()))
-        return _ModelViews(model, cmap, popularity_direction(model), background, self._axis_notes(cmap, background),
-                           share)
+        return _ModelViews(model, cmap, popularity_direction(model), background, self._axis_notes(cmap, background))
 
     def _axis_notes(self, cmap: CatalogMap, shown: np.ndarray) -> tuple[str, str, str, str]:
         """What lies toward each edge of the map: the genre whose titles sit furthest that way (among
@@ -403,9 +399,8 @@ class Community:
         return replace(top, caller_hidden=await self.store.is_hidden(caller_id))
 
     def _server_top(self, views: _ModelViews, tally: ServerTally, allow_adult: bool, count: int) -> ServerFavourites:
-        share = np.array([views.global_share.get(a, 0.0) for a in tally.anime_ids.tolist()])
         keep = np.array([self._shown(a, allow_adult) for a in tally.anime_ids.tolist()], bool)
-        top = server_top(tally, share, count, keep=keep)
+        top = server_top(tally, self.catalog.members_now(tally.anime_ids.tolist()), count, keep=keep)
         ids = {a for a, *_ in top.favourites} | {a for a, _ in top.most_watched} | {a for a, *_ in top.loved_here}
         return ServerFavourites(top, {a: self.catalog.get(a) for a in ids}, tally.members)
 

@@ -11,7 +11,7 @@ import pytest
 from animerec.bot.features.community.service import FRESH_BELOW, Community
 from animerec.bot.service import UserError
 from animerec.recsys.algorithms.coldstart import CONTENT
-from animerec.recsys.community import PRIVATE_MIN_MEMBERS
+from animerec.recsys.community import PRIVATE_MIN_MEMBERS, RARE_MEMBERS
 from animerec.recsys.serving.rules import member_floor
 from botkit import ALICE, BOB, CODE_GEASS, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE
 
@@ -226,3 +226,16 @@ async def test_two_members_who_scored_the_same_titles_10_and_1_are_not_said_to_b
     result = await community.compare(GUILD, VIEWER, HIDDEN, other_name="h")
     assert result.affinity.agreement == 0.0 and result.affinity.taste == 0.5  # they liked nothing of it
     assert result.affinity.score < 0.35
+
+
+async def test_loved_here_rare_elsewhere_counts_myanimelist_members_of_new_titles_too(service, catalog):
+    # Frieren (2023) has no share of the 2016 training sample, but a million MyAnimeList members: not rare. A
+    # TV series with about 100,000 is.
+    frieren, rare = 52991, min((a.anime_id for a in catalog if a.type == "TV" and not a.is_adult and a.members),
+                               key=lambda a: abs(catalog.members_now([a])[0] - 100_000))
+    assert catalog.members_now([frieren])[0] >= RARE_MEMBERS > catalog.members_now([rare])[0]
+    for member in (ALICE, BOB):
+        await service.store.upsert_ratings(member, {frieren: 10.0, rare: 10.0})
+        await service.community.seen(GUILD, member)
+    top = await service.community.server_top(GUILD, ALICE)
+    assert [a for a, *_ in top.top.loved_here] == [rare]
