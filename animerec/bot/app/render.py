@@ -123,6 +123,12 @@ def import_embed(report: ImportReport) -> discord.Embed:
     description = f"Added **{report.added}**, updated **{report.updated}**, unchanged {report.unchanged}."
     if report.unknown:
         description += f"\n{kept_until_known(report.unknown)} (it fetches new titles every week)."
+    if report.dropped:
+        description += (f"\n{plural(report.dropped, 'title')} you dropped without a score: kept out of your picks, "
+                        "not rated.")
+    if report.repeated:
+        description += (f"\n{plural(report.repeated, 'title')} listed more than once: the last entry of each "
+                        "counts.")
     embed = discord.Embed(title="MyAnimeList import", colour=COLOUR, description=description)
     if report.skipped:
         embed.add_field(name="Skipped", value="\n".join(f"{n} {reason}" for reason, n in report.skipped.items()),

@@ -43,6 +43,8 @@ class ImportReport:
     unchanged: int
     skipped: dict[str, int]  # reason -> count
     unknown: int = 0  # of the imported titles, those the catalog does not know yet (stored; they count once it does)
+    dropped: int = 0  # titles dropped without a score: kept out of the member's picks (dismissed), not rated
+    repeated: int = 0  # titles the file lists more than once: the last entry of each counts
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -21,7 +22,10 @@ from animerec.recsys.data import WATCHED
 WATCHED_WORDS = {"watched", "w", "seen"}
 FORGET_QUESTION = ("This deletes all your ratings and dismissed titles, your privacy setting, your watch-party "
                    "confirmations and the servers I have seen you in, for good. Sure?")
-WATCHED_STATUSES = {"completed", "watching", "1", "2"}  # exports spell statuses as words or MAL's codes
+# Exports spell statuses as words or MAL's codes (1 watching, 2 completed, 3 on hold, 4 dropped, 6 plan to watch).
+WATCHED_STATUSES = {"completed", "watching", "1", "2"}
+DROPPED_STATUSES = {"dropped", "4"}
+PLANNED_STATUSES = {"plan to watch", "6"}
 # Titles the catalog does not know that a member's imports keep, all told: the catalog has every MyAnimeList
 # title aired to Fall 2026, so a fan's list holds a few of them; each is looked up at the next catalog refresh
 # (made-up ids, an import a minute, were a way to fill the store and the source's rate limit).
@@ -120,7 +124,7 @@ class Ratings:
         stored = False
         try:
             report = await self._import(user_id, data)
-            stored = bool(report.added or report.updated)
+            stored = bool(report.added or report.updated or report.dropped)
             return report
         finally:
             if not stored:
@@ -132,15 +136,30 @@ class Ratings:
         except MalImportError as exc:
             raise UserError(f"I couldn't import that file: {exc}. Nothing was stored.") from None
         unknown_over = f"titles the catalog does not know, past the {MAX_UNKNOWN_KEPT} kept for you"
-        skipped = {"planned, on hold or dropped without a score": 0, "malformed entries": malformed, unknown_over: 0}
+        planned, on_hold = "planned to watch", "on hold without a score"
+        dropped_unknown = "dropped without a score, not in the catalog yet"
+        skipped = {planned: 0, on_hold: 0, dropped_unknown: 0, "malformed entries": malformed, unknown_over: 0}
         existing = await self.store.rating_map(user_id)
         wanted: dict[int, float] = {}
+        dropped: set[int] = set()
         # A title the catalog does not know yet is stored all the same: the next catalog refresh fetches
         # it, and from then on it counts like any other. Up to MAX_UNKNOWN_KEPT of them a member.
         unknown: set[int] = {a for a in existing if a not in self.catalog}
+        listed = Counter(e.anime_id for e in entries)
         for e in entries:
+            if e.status in PLANNED_STATUSES:
+                # Not seen yet, whatever score the list carries (MAL keeps one on a title moved back to it).
+                skipped[planned] += 1
+                continue
+            if not e.score and e.status in DROPPED_STATUSES:
+                # Dropped is "not for me" without a score: kept out of their picks (as a dismissal), not a rating.
+                if e.anime_id in self.catalog:
+                    dropped.add(e.anime_id)
+                else:
+                    skipped[dropped_unknown] += 1
+                continue
             if not e.score and e.status not in WATCHED_STATUSES:
-                skipped["planned, on hold or dropped without a score"] += 1
+                skipped[on_hold] += 1
                 continue
             if e.anime_id not in self.catalog and e.anime_id not in unknown:
                 if len(unknown) >= MAX_UNKNOWN_KEPT:
@@ -152,10 +171,14 @@ class Ratings:
         changed = {a: r for a, r in wanted.items() if existing.get(a) != r and not keeps_score(r, existing.get(a))}
         if changed:
             await self.store.upsert_ratings(user_id, changed)
+        dropped -= wanted.keys() | existing.keys()  # a score given here, or elsewhere in the list, says more
+        if dropped:
+            await self.store.dismiss(user_id, sorted(dropped))
         added = sum(a not in existing for a in changed)
         catalog = self.catalog
         return ImportReport(added, len(changed) - added, len(wanted) - len(changed),
-                            {k: v for k, v in skipped.items() if v}, sum(a not in catalog for a in wanted))
+                            {k: v for k, v in skipped.items() if v}, sum(a not in catalog for a in wanted),
+                            len(dropped), sum(n > 1 for n in listed.values()))
 
     async def forget(self, user_id: int) -> Forgotten:
         """Delete everything stored about a member (the caller has asked them to confirm)."""

@@ -87,13 +87,37 @@ async def test_import_maps_scores_statuses_and_reports(service):
     )
     report = await service.ratings.import_mal_xml(ALICE, export)
     assert (report.added, report.updated, report.unchanged, report.unknown) == (3, 1, 1, 1)
-    assert report.skipped == {"planned, on hold or dropped without a score": 1, "malformed entries": 1}
+    assert report.skipped == {"planned to watch": 1, "malformed entries": 1}
     assert await service.store.rating_map(ALICE) == {
         STEINS_GATE: 10.0, FMA_BROTHERHOOD: WATCHED, COWBOY_BEBOP: 9.0, DEATH_NOTE: 8.0, 999_999_999: 7.0}
 
     clock.now += 60  # one import a minute
     again = await service.ratings.import_mal_xml(ALICE, gzip.compress(export))  # MAL serves .xml.gz
     assert (again.added, again.updated, again.unchanged) == (0, 0, 5)
+
+
+async def test_import_keeps_dropped_titles_out_of_picks_and_never_stores_a_plan_as_seen(service):
+    export = mal_export(
+        (DEATH_NOTE, 0, "Dropped"),  # not for them: dismissed, not rated
+        (CODE_GEASS, 8, "Plan to Watch"),  # a score MAL kept on a title moved back to the plan: not seen
+        (STEINS_GATE, 9, "Completed"),
+        (STEINS_GATE, 5, "Completed"),  # listed twice: the last entry counts, and the reply says so
+        (COWBOY_BEBOP, 0, "Dropped"),
+        (COWBOY_BEBOP, 7, "Completed"),  # dropped, then scored further down: the score stands, no dismissal
+        (999_999_998, 0, "Dropped"),  # dropped, and unknown to the catalog: nothing to keep out yet
+        (FMA_BROTHERHOOD, 0, "On-Hold"),
+    )
+    report = await service.ratings.import_mal_xml(ALICE, export)
+    assert await service.store.rating_map(ALICE) == {STEINS_GATE: 5.0, COWBOY_BEBOP: 7.0}
+    assert await service.store.dismissals(ALICE) == {DEATH_NOTE}
+    assert (report.added, report.dropped, report.repeated) == (2, 1, 2)
+    assert report.skipped == {"planned to watch": 1, "on hold without a score": 1,
+                              "dropped without a score, not in the catalog yet": 1}
+    text = render.import_embed(report).description
+    assert "1 title you dropped without a score: kept out of your picks" in text
+    assert "2 titles listed more than once" in text
+    picks = await service.picks.recommend(ALICE, count=25)
+    assert DEATH_NOTE not in [p.anime.anime_id for p in picks.picks]
 
 
 async def test_import_stores_by_mal_id_never_by_a_title_guessed_from_the_name(service):
