@@ -255,6 +255,11 @@ def watchparty_embed(party: WatchParty, names: Mapping[int, str], skipped: Seque
         description += f"\nNo group figures: {who} {'keeps' if len(hidden) == 1 else 'keep'} their taste private."
     if skipped:  # a mention in an embed pings nobody
         description += f"\nSkipped, not members of this server: {', '.join(f'<@{m}>' for m in skipped)}."
+    if party.withheld:
+        who = ", ".join(names.get(m, str(m)) for m in party.withheld)
+        one = len(party.withheld) == 1
+        description += (f"\n{who}: {'keeps' if one else 'keep'} their taste private, so left out. A party "
+                        f"{'they start' if one else 'one of them starts'} takes {'them' if one else 'that one'} in.")
     if party.unrated:
         who = ", ".join(names.get(m, str(m)) for m in party.unrated)
         description += f"\n{who}: no ratings yet, so left out. Rate a few with /rate and ask again!"

@@ -226,7 +226,8 @@ class Console:
             self.names[member_id] = name
         request = self.service.parties.check(list(names), strategy=options.get("strategy", "average"),
                                              genre=options.get("genre"), type=options.get("type"),
-                                             count=_count(options, 5), allow_adult=await self.allow_adult())
+                                             count=_count(options, 5), allow_adult=await self.allow_adult(),
+                                             asker=self.member_id)
         party = await self.service.parties.plan(request)
         embed = render.watchparty_embed(party, names)
         if party.picks:  # as Discord keys a party's votes by its message, the console by a stamp of its own

@@ -126,6 +126,9 @@ class WatchParty:
     picks: list[PartyPick]
     watched_before: tuple[tuple[Anime, int], ...] = ()  # this group's earlier parties: (title, members who watched)
     private: frozenset[int] = frozenset()  # members who hid their taste (/privacy): no score shown by their name
+    # Hidden members another member named (or found in a voice channel): left out, as what a party leaves out
+    # and how it ranks tell their taste; a party a hidden member starts takes them in.
+    withheld: tuple[int, ...] = ()
 
     @property
     def strategy_description(self) -> str:

@@ -32,6 +32,7 @@ class PartyRequest:
     filters: Filters
     count: int
     allow_adult: bool  # the channel shows adult titles (interactions.allow_adult)
+    asker: int | None = None  # the member who asked for the party
 
 
 class WatchParties:
@@ -41,7 +42,8 @@ class WatchParties:
         self.models = models
 
     def check(self, member_ids: Sequence[int], *, strategy: str = "average", genre: str | None = None,
-              type: str | None = None, count: int = 5, allow_adult: bool = False) -> PartyRequest:
+              type: str | None = None, count: int = 5, allow_adult: bool = False, asker: int | None = None
+              ) -> PartyRequest:
         """The request, or UserError for one /watchparty cannot serve: the checks that need no database
         (an adult genre where adult titles are not shown is one, as in /recommend)."""
         self.models.served()
@@ -54,13 +56,17 @@ class WatchParties:
             raise UserError("There is no one else to party with: join a voice channel with others, pick one, "
                             "or name other members. /recommend has picks for you alone.")
         check_size(len(members))
-        return PartyRequest(members, strategy, filters, count, allow_adult)
+        return PartyRequest(members, strategy, filters, count, allow_adult, asker)
 
     async def plan(self, request: PartyRequest) -> WatchParty:
         """Titles no member has rated or watched, ranked for the group by the strategy; none when fewer
-        than two members have ratings (a party of one is /recommend)."""
+        than two members have ratings (a party of one is /recommend). A member who hid their taste takes
+        part only in a party they ask for: the titles a party leaves out are what its members watched, so
+        naming a hidden member beside oneself read off their list (WatchParty.withheld)."""
         served = self.models.served()
-        members = list(request.members)
+        hidden = {m for m in request.members if await self.store.is_hidden(m)}
+        withheld = tuple(m for m in request.members if m in hidden and m != request.asker)
+        members = [m for m in request.members if m not in withheld]
         allowed = served.allowed(request.filters, allow_adult=request.allow_adult)
         given = {m: await self.store.rating_map(m, self.catalog) for m in members}
         # What this very group watched together before: never offered again, and named.
@@ -68,17 +74,17 @@ class WatchParties:
         watched_before = tuple((self.catalog.get(a), n) for a, n in history)
         # The party's message is the channel's: a hidden member's predictions stay private there, the one who
         # asked for it included.
-        private = frozenset([m for m in members if await self.store.is_hidden(m)])
+        private = frozenset(hidden - set(withheld))
         raters = tuple(m for m in members if given[m])
         unrated = tuple(m for m in members if not given[m])
         if len(raters) < 2:
-            return WatchParty(request.strategy, raters, unrated, [], watched_before, private)
+            return WatchParty(request.strategy, raters, unrated, [], watched_before, private, withheld)
         picks = await self.models.ranked(group_picks, served, [given[m] for m in raters], request.count,
                                         strategy=request.strategy, allowed=allowed, exclude=[a for a, _ in history])
         return WatchParty(request.strategy, raters, unrated,
                           [PartyPick(self.catalog.get(p.anime_id), p.predictions, p.more_in_series, p.group_score)
                            for p in picks],
-                          watched_before, private)
+                          watched_before, private, withheld)
 
     async def open_vote(self, message_id: int, member_ids: Iterable[int], picks: Sequence[int] = ()) -> None:
         """The party's members may vote on its picks (anime ids, rank order), and then confirm watching

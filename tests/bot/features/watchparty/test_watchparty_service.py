@@ -2,6 +2,7 @@
 
 import pytest
 
+from animerec.bot.app import render
 from animerec.bot.service import UserError
 from animerec.recsys.catalog.catalog import Filters, UnknownFilter
 from botkit import ALICE, BOB, CAROL, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE
@@ -72,5 +73,23 @@ async def test_a_hidden_members_predictions_stay_private_in_the_party_they_asked
         for title in ("Steins;Gate", "Cowboy Bebop"):
             await service.ratings.rate(member, title, "9")
     await service.community.set_privacy(ALICE, True)
-    party = await service.parties.plan(service.parties.check([ALICE, CAROL], count=3))
-    assert party.private == frozenset({ALICE}) and party.picks
+    party = await service.parties.plan(service.parties.check([ALICE, CAROL], count=3, asker=ALICE))
+    assert party.private == frozenset({ALICE}) and party.picks and party.withheld == ()
+
+
+async def test_a_hidden_member_named_by_someone_else_is_left_out_and_changes_nothing(service):
+    """What a party leaves out is what its members watched: naming a hidden member beside oneself must not
+    read off their list, nor their taste from its order."""
+    await service.ratings.rate(ALICE, "Death Note", "10")
+    await service.ratings.rate(ALICE, "Code Geass", "10")
+    for member in (BOB, CAROL):
+        await service.ratings.rate(member, "Steins;Gate", "9")
+        await service.ratings.rate(member, "Cowboy Bebop", "8")
+    await service.community.set_privacy(ALICE, True)
+    without = await service.parties.plan(service.parties.check([CAROL, BOB], count=10, asker=CAROL))
+    assert DEATH_NOTE in [p.anime.anime_id for p in without.picks]  # what naming ALICE would have left out
+    named = await service.parties.plan(service.parties.check([CAROL, BOB, ALICE], count=10, asker=CAROL))
+    assert named.withheld == (ALICE,) and named.members == (CAROL, BOB)
+    assert [p.anime.anime_id for p in named.picks] == [p.anime.anime_id for p in without.picks]
+    assert "keeps their taste private, so left out" in render.watchparty_embed(
+        named, {ALICE: "alice", BOB: "bob", CAROL: "carol"}).description
