@@ -28,6 +28,7 @@ from animerec.recsys.serving.reasons import unnamed_reason
 
 COLOUR = discord.Colour.blurple()
 RATINGS_PER_PAGE = 15
+PENDING_SHOWN = 20  # /ratings names at most this many imported titles the catalog does not know yet, by id
 SAME_SERIES_SHOWN = 8
 VOTES = "\nVotes: "  # each watch-party pick's last line
 
@@ -98,13 +99,19 @@ def rate_embed(result: RateResult) -> discord.Embed:
 def ratings_embed(ratings: RatingList, heading: str, page: int) -> discord.Embed:
     chunk = ratings.items[page * RATINGS_PER_PAGE : (page + 1) * RATINGS_PER_PAGE]
     lines = [f"**{Catalog.label(r.anime, 120)}** — {describe_score(r.rating)}" for r in chunk]
+    empty = "No ratings of titles the catalog knows yet." if ratings.pending else "No ratings yet: use /rate or /import."
     embed = discord.Embed(title=f"{heading} ({len(ratings.items)})", colour=COLOUR,
-                          description="\n".join(lines) or "No ratings yet: use /rate or /import.")
+                          description="\n".join(lines) or empty)
     footer = f"Page {page + 1}/{ratings_pages(ratings)}"
     if ratings.hidden:
         footer += f" · {plural(ratings.hidden, 'age-restricted title')} not shown in this channel"
-    if ratings.pending:
-        footer += f" · {kept_until_known(ratings.pending)} (/unrate mal:<id> removes one)"
+    if ratings.pending and page == 0:
+        # By id, as the export gave them: /unrate mal:<id> removes one (the catalog has no name for them yet).
+        shown = ratings.pending[:PENDING_SHOWN]
+        more = len(ratings.pending) - len(shown)
+        embed.add_field(name=kept_until_known(len(ratings.pending)).capitalize(), inline=False,
+                        value=", ".join(f"mal:{a}" for a in shown) + (f" and {more} more" if more else "")
+                        + ". /unrate mal:<id> removes one.")
     embed.set_footer(text=footer)
     return fit(embed)
 

@@ -33,7 +33,7 @@ class RatedTitle:
 class RatingList:
     items: list[RatedTitle]
     hidden: int  # adult titles left out of this channel
-    pending: int = 0  # imported titles the catalog does not know yet
+    pending: tuple[int, ...] = ()  # MAL ids of imported titles the catalog does not know yet, newest first
 
 
 @dataclass(frozen=True)

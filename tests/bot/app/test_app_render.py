@@ -131,10 +131,17 @@ def test_ratings_page_by_fifteen_and_count_hidden_adult_titles():
     second = render.ratings_embed(ratings, "Your ratings", 1)
     assert second.title == "Your ratings (16)" and second.description == "**Steins;Gate** — 9/10"
     assert second.footer.text == "Page 2/2 · 2 age-restricted titles not shown in this channel"
-    one = render.ratings_embed(RatingList(items, hidden=1, pending=1), "Your ratings", 0)
-    assert one.footer.text == ("Page 1/2 · 1 age-restricted title not shown in this channel"
-                               " · 1 imported title kept; it counts once the catalog knows it (/unrate mal:<id> "
-                               "removes one)")
+    one = render.ratings_embed(RatingList(items, hidden=1, pending=(999_001,)), "Your ratings", 0)
+    assert one.footer.text == "Page 1/2 · 1 age-restricted title not shown in this channel"
+    assert [(f.name, f.value) for f in one.fields] == [
+        ("1 imported title kept; it counts once the catalog knows it", "mal:999001. /unrate mal:<id> removes one.")]
+
+
+def test_ratings_of_only_titles_the_catalog_does_not_know_yet_name_them_by_id():
+    pending = tuple(range(999_000, 999_025))
+    page = render.ratings_embed(RatingList([], 0, pending), "Your ratings", 0)
+    assert page.description == "No ratings of titles the catalog knows yet."
+    assert page.fields[0].value.startswith("mal:999000, mal:999001") and "and 5 more." in page.fields[0].value
 
 
 def test_an_import_says_how_many_of_its_titles_wait_for_the_catalog_in_words_that_agree_with_the_count():

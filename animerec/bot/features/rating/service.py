@@ -93,11 +93,11 @@ class Ratings:
     async def of(self, user_id: int, *, allow_adult: bool = False) -> RatingList:
         """The member's ratings, best score first (watched without a score last), newest first within
         a score: a list of favourites reads from the top, and one import gives every title one time."""
-        items, hidden, pending = [], 0, 0
+        items, hidden, pending = [], 0, []
         catalog = self.catalog
         for r in await self.store.ratings(user_id):
             if r.anime_id not in catalog:  # kept from an import until a catalog refresh knows the title
-                pending += 1
+                pending.append((r.updated_at, r.anime_id))
                 continue
             anime = catalog.get(r.anime_id)
             if anime.is_adult and not allow_adult:
@@ -106,7 +106,9 @@ class Ratings:
                 items.append(RatedTitle(anime, r.rating, r.updated_at))
         items.sort(key=lambda t: t.updated_at, reverse=True)
         items.sort(key=lambda t: -t.rating)  # stable: newest first within a score
-        return RatingList(items, hidden, pending)
+        pending.sort(key=lambda p: p[1])  # newest first, then by id: one import gives every title one time
+        pending.sort(key=lambda p: p[0], reverse=True)
+        return RatingList(items, hidden, tuple(a for _, a in pending))
 
     def check_import(self, user_id: int) -> None:
         """UserError while the member's import cooldown runs: ask before fetching the file."""
