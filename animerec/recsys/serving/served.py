@@ -601,7 +601,7 @@ class ServedModel:
         picks = [Pick(anime_id, score, predicted[i], match, CONTINUE if goes_on is not None else NEW, reason, more, source)
                  for anime_id, i, score, match, goes_on, reason, more, source in zip(
                      self.ids[idx].tolist(), idx.tolist(), ranked.tolist(), match_chance(ranked).tolist(), fixed, reasons,
-                     self.rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z))]
+                     self.rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z, user, floor))]
         return PickList(picks, seen_these, n, lowest)
 
     def rank_titles(self, ratings: Mapping[int, float], anime_ids: Iterable[int], *,
@@ -663,7 +663,8 @@ class ServedModel:
                      catch)
                 for anime_id, score, match, p, goes_on, reason, more, source, start, catch in zip(
                     self.ids[idx].tolist(), ranked.tolist(), match_chance(ranked).tolist(), predicted.tolist(), fixed,
-                    reasons, rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z), starts, catch_up)]
+                    reasons, rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z, user, floor), starts,
+                    catch_up)]
 
     def _liked_of_work(self, work: int, ratings: Mapping[int, float], floor: float, but: int | None = None
                        ) -> int | None:
@@ -771,9 +772,8 @@ class ServedModel:
         if not todo or n_seen + len(user.cold_seen) == 0:
             return out
         n = self.n_trained
-        given = np.concatenate([user.seen, n + user.cold_seen])
+        given, rated = self._given_of(user)
         given_ids = self.ids[given]
-        rated = np.concatenate([user.ratings, user.cold_ratings])
         loved = liked(rated, floor)
         by_terms = [j for j in todo if idx[j] < n] if terms else []
         evidenced = self.model.cold.evidenced() if self.model.cold is not None else np.zeros(0, bool)
@@ -819,14 +819,28 @@ class ServedModel:
         cold = model.cold.factors if model.cold is not None else model.item_factors[:0]
         return np.array([model.item_factors[i] if i < n else cold[i - n] for i in idx.tolist()], np.float32)
 
-    def _sources(self, idx: np.ndarray, reasons: Sequence[int | None], z: np.ndarray) -> list[str | None]:
+    def _given_of(self, user: FoldedUser) -> tuple[np.ndarray, np.ndarray]:
+        """The item indices of the titles a folded member gave (trained, then cold), and their ratings."""
+        return (np.concatenate([user.seen, self.n_trained + user.cold_seen]),
+                np.concatenate([user.ratings, user.cold_ratings]))
+
+    def _sources(self, idx: np.ndarray, reasons: Sequence[int | None], z: np.ndarray, user: FoldedUser,
+                 floor: float) -> list[str | None]:
         """Where each pick's score comes from, as a pick that names no title says it (serving.reasons): a
         cold title's vector source (ServedModel.source), or "prior" where the member's taste puts its
         vector score (``z``: _Scored.z) less than DRIVES_ABOVE sd above the cold titles' mean (popularity
-        put it on the list, not its content or its raters); None for a trained title."""
+        put it on the list, not its content or its raters); None for a trained title. A content guess is
+        said to be close to what the member rates highly only when it relates (_relates: its franchise, or
+        genres in common) to a title they liked (at or above ``floor``, or watched): a vector score alone
+        holds what every member shares, and one historical romance was "close in genre, themes and studio
+        to what you rate highly" for a thriller fan, a slice-of-life fan and a shounen fan alike."""
         out = [self.source(i) for i in idx.tolist()]
+        given, rated = self._given_of(user)
+        loved = given[liked(rated, floor)]
         for j, (i, source, reason) in enumerate(zip(idx.tolist(), out, reasons)):
-            if source is not None and reason is None and z[i] < DRIVES_ABOVE:
+            if source is None or reason is not None:
+                continue
+            if z[i] < DRIVES_ABOVE or (source == "content" and not self._relates(loved, np.array([i])).any()):
                 out[j] = "prior"
         return out
 

@@ -3,6 +3,7 @@
 of block 0's (as many MAL members as 1020), 1022 an older block 0 work, 1023 a work nobody's genres,
 1024 a spin-off of franchise A (its own work, a franchise vector)."""
 
+import copy
 import dataclasses
 from datetime import date
 
@@ -514,3 +515,18 @@ def test_a_content_guess_without_a_genre_known_has_no_neighbours_to_list(cold_pl
     # A title placed by evidence needs no genres: 1030 continues franchise B.
     bare = Catalog([dataclasses.replace(a, genres=()) if a.anime_id == 1030 else a for a in catalog])
     assert ServedModel(served.model, bare, served.franchises).similar(1030, 5).neighbours
+
+
+def test_a_new_title_is_said_close_to_what_the_member_rates_highly_only_sharing_genres_with_it(served):
+    """1021's content vector puts it on a block 0 fan's list of new titles ("content", above). Without a
+    genre in common with a title they liked, its vector score alone would not make the claim true: it is
+    then said to be there for its popularity."""
+    member = {1000: 9.0, 1001: 9.0}
+    new_only = np.arange(served.n_items) >= served.n_trained
+    assert {p.anime_id: p.source for p in served.recommend(member, 6, allowed=new_only).picks}[1021] == "content"
+    apart = copy.copy(served)
+    apart._genre_matrix = served._genre_matrix.copy()
+    apart._genre_matrix[served.index_of(1021)] = 0  # 1021 shares no genre with anything the member gave
+    assert {p.anime_id: p.source for p in apart.recommend(member, 6, allowed=new_only).picks}[1021] == "prior"
+    ranked = {p.anime_id: p.source for p in apart.rank_titles(member, COLD_IDS)}
+    assert ranked[1021] == "prior"
