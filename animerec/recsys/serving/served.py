@@ -15,6 +15,7 @@ drives its vector's score and the vector comes from the title's franchise or its
 from __future__ import annotations
 
 import copy
+import math
 import threading
 import weakref
 from collections import OrderedDict
@@ -860,7 +861,7 @@ class ServedModel:
                 ) -> tuple[float, int | None]:
         """A member's predicted 1-10 score of one title, and the title they gave that the lists would name
         for it (None: nothing they gave relates to it closely enough): of a work they started, their best
-        liked title of it, as /seasonal names it; else the "because" of /recommend, where the prediction is
+        scored title of it; else the "because" of /recommend, where the prediction is
         at least what they like (member_floor). Under it, a loved title named beside the score read as its
         cause: "Predicted 4.8/10, because you rated Monster 9/10"."""
         model = self.model
@@ -873,7 +874,10 @@ class ServedModel:
         floor = member_floor(ratings)
         work = self.rules.work_of(i)
         if work in self.rules.given(ratings).started:
-            theirs = self._liked_of_work(work, ratings, floor, but=anime_id)
+            # Any title of it they gave, liked or not: a later season is predicted from it (/recommend's
+            # continue pick names it at any score); naming K-On! for Silver Spoon's second season, beside
+            # the member's 8 for its first under a floor of 8.4, read as a guess.
+            theirs = self._liked_of_work(work, ratings, -math.inf, but=anime_id)
             if theirs is not None:
                 return predicted, theirs
         if predicted < floor:

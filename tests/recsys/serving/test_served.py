@@ -113,8 +113,10 @@ def test_explain_names_no_title_beside_a_prediction_under_what_the_member_likes(
     monkeypatch.setattr(type(served), "predictions", lambda self, user, idx: np.full(len(idx), 5.0))
     assert served.explain(ratings, 1006) == (5.0, None)
     assert member_floor(ratings) > 5.0
-    # A title of a work they started names their liked title of it, as /seasonal does, whatever its prediction.
+    # A title of a work they started names their best scored title of it, whatever its prediction, and whatever
+    # they scored it: a later season is predicted from it (/recommend's continue pick names it too).
     assert served.explain(ratings, 1003) == (5.0, 1000)
+    assert served.explain({**ratings, 1000: 5.0}, 1003) == (5.0, 1000)
 
 
 

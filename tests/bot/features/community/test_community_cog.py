@@ -282,14 +282,14 @@ async def test_a_hidden_members_predicted_scores_stay_private_in_a_watch_party(s
     await give(simcord_env, alice, channel, ALICE)
     await give(simcord_env, bob, channel, BOB)
     await bob.slash(channel, "privacy", setting="hidden")
+    # Named by alice, bob is left out: what a party leaves out would tell what he watched.
     message = (await alice.slash(channel, "watchparty", members=bob.mention, count=3)).response
-    lines = [f.value.split("\n")[1] for f in message.embeds[0].fields]
-    assert len(lines) == 3 and all(line.startswith("Predicted: alice ") and line.endswith(", bob (private)")
-                                   for line in lines)
-    # With alice's prediction shown, the average would tell bob's: no group figure.
-    assert "No group figures: bob keeps their taste private." in message.embeds[0].description
-    assert not any(f.value.startswith("Average **") for f in message.embeds[0].fields)
-    # The party bob asks for is posted to the channel as well: his scores stay private in it too.
+    assert "bob: keeps their taste private, so left out." in message.embeds[0].description
+    assert not message.embeds[0].fields
+    # The party bob asks for takes him in; it is posted to the channel, so his scores stay private in it.
     own = (await bob.slash(channel, "watchparty", members=alice.mention, count=3)).response
-    assert all(", bob (private)" in f.value or "bob (private)" in f.value for f in own.embeds[0].fields)
+    lines = [f.value.split("\n")[1] for f in own.embeds[0].fields]
+    assert len(lines) == 3 and all(line.startswith("Predicted: bob (private), alice ") for line in lines)
+    # With alice's prediction shown, the average would tell bob's: no group figure.
+    assert "No group figures: bob keeps their taste private." in own.embeds[0].description
     assert not any(f.value.startswith("Average **") for f in own.embeds[0].fields)
