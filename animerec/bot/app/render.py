@@ -193,9 +193,9 @@ def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> di
                              f"{' with these options' if recs.filtered else ''}: the rest would be predicted below "
                              "your usual score.")
     for rank, pick in enumerate(recs.picks, 1):
-        value = f"Match **{pick.match:.0%}** · {anime_line(pick.anime)}\n{pick_reason(pick)}"
-        if pick.more_in_series:
-            value += f" · +{pick.more_in_series} more in this series"
+        # The series count on the pick's own line: after "Because you rated X" it read as X's series.
+        more = f" · +{pick.more_in_series} more in this series" if pick.more_in_series else ""
+        value = f"Match **{pick.match:.0%}** · {anime_line(pick.anime)}{more}\n{pick_reason(pick)}"
         embed.add_field(name=f"{rank}. {Catalog.label(pick.anime, 200)}", value=value, inline=False)
     if recs.seen_these:
         embed.add_field(name="Seen these? Rate them to sharpen your picks",

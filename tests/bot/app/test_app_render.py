@@ -108,8 +108,8 @@ def test_a_short_list_says_so_and_each_pick_shows_its_match_and_series():
     assert render.recommend_embed(replace(recs, filtered=False)).description.startswith("Only 1 good match: the rest")
     [field] = embed.fields
     assert field.name == "1. Steins;Gate"
-    assert field.value == ("Match **83%** · Sci-Fi, Thriller · TV · 24 eps\nPopular with members who like what you like"
-                           " · +2 more in this series")
+    assert field.value == ("Match **83%** · Sci-Fi, Thriller · TV · 24 eps · +2 more in this series\n"
+                           "Popular with members who like what you like")
 
 
 
