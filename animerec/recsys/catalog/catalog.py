@@ -313,6 +313,12 @@ class Resolution:
     alternatives: tuple[Anime, ...] = ()
 
 
+# What a title named in Japanese alone is of its franchise, by type, beside the franchise's Latin name (label):
+# "劇場版 SHIROBAKO · Shirobako film"; "Shirobako series" read as an English title of the film.
+_OF_SERIES = {"TV": "series", "Movie": "film", "OVA": "OVA", "ONA": "web series", "Special": "special",
+              "Music": "music video"}
+
+
 def _with_series(animes: list[Anime]) -> list[Anime]:
     """The titles, those named in Japanese script alone (no English title) with their franchise's name where
     that is in Latin letters (Anime.series): "終物語 第2期 · Bakemonogatari series" tells a fan who reads no
@@ -666,7 +672,8 @@ class Catalog:
         name (not "Haikyu!!" beside "Haikyuu!!", nor "SPY x FAMILY" beside "Spy x Family Part 2": the name holds
         it, give or take spaces and punctuation), within limit characters (Discord's choice limit is 100); the
         English part is clipped first."""
-        other = anime.english or (f"{anime.series} series" if anime.series else None)
+        other = anime.english or (f"{anime.series} {_OF_SERIES.get(anime.type or '', 'title')}" if anime.series
+                                  else None)
         if other is None or _key(other) in _key(anime.name) \
                 or len(anime.name) + len(LABEL_SEPARATOR) + len(ELLIPSIS) >= limit:
             return _clip(anime.name, limit)

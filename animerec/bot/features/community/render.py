@@ -57,7 +57,7 @@ def taste_summary(taste: Taste, name: str, own: bool) -> str:
     else:
         lines[-1] += "."
     if taste.picks:
-        lines.append(f"{'Your' if own else 'Their'} top picks: {'; '.join(clip(a.name, 60) for a in taste.picks)}.")
+        lines.append(f"{'Your' if own else 'Their'} top picks: {'; '.join(Catalog.label(a, 80) for a in taste.picks)}.")
     return "\n".join(lines)
 
 
@@ -85,15 +85,15 @@ def compare_embed(result: Comparison, other: str) -> discord.Embed:
                              "folded in from what each of you liked).")
     if result.favourites:
         embed.add_field(name="Shared favourites", inline=False,
-                        value="\n".join(clip(x.name, 90) for x in result.favourites))
+                        value="\n".join(Catalog.label(x, 90) for x in result.favourites))
     if result.disagreement is not None:
         anime, mine, theirs = result.disagreement
         embed.add_field(name="Biggest disagreement", inline=False,
-                        value=f"{clip(anime.name, 90)}: you {describe_score(mine)}, {clip(other, 40)} "
+                        value=f"{Catalog.label(anime, 90)}: you {describe_score(mine)}, {clip(other, 40)} "
                               f"{describe_score(theirs)}")
     if result.together:
         embed.add_field(name="You would both love (neither has seen them)", inline=False, value="\n".join(
-            f"{clip(x.name, 90)}: you {p:.1f}, {clip(other, 40)} {q:.1f}" for x, p, q in result.together))
+            f"{Catalog.label(x, 90)}: you {p:.1f}, {clip(other, 40)} {q:.1f}" for x, p, q in result.together))
     return fit(embed)
 
 
@@ -151,7 +151,7 @@ def server_top_embed(result: ServerFavourites, mean: float | None = None) -> dis
                              "Nobody here has rated anything yet: /rate a few titles and ask again.")
         return fit(embed)
     embed.description = f"From the ratings of {result.members} member{'s' if result.members != 1 else ''} here."
-    name = {a: clip(x.name, 80) for a, x in result.titles.items()}
+    name = {a: Catalog.label(x, 80) for a, x in result.titles.items()}
     embed.add_field(name="Favourites", inline=False, value="\n".join(
         f"{i}. {name[a]} · **{m:.1f}** ({n} scores)" for i, (a, m, n) in enumerate(top.favourites, 1))
         or f"No title has {MIN_SCORES} scores here yet.")

@@ -44,7 +44,7 @@ def seasonal_embed(result: SeasonalList) -> discord.Embed:
     later = [s for s in result.shows if s.starts_at is not None]
     if later:
         embed.add_field(name="Later seasons of series you haven't started", inline=False, value="\n".join(
-            f"{clip(s.anime.name, 90)}: start with {clip(s.starts_at.name, 90)}" for s in later if s.starts_at))
+            f"{Catalog.label(s.anime, 90)}: start with {Catalog.label(s.starts_at, 90)}" for s in later if s.starts_at))
     if result.unranked:
         embed.add_field(name="New in the catalog, ranked for you after the next retrain", inline=False,
                         value="\n".join(Catalog.label(a, 120) for a in result.unranked))
