@@ -15,6 +15,7 @@ import os
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import matplotlib
 import numpy as np
@@ -43,6 +44,13 @@ PICK = "#ff8fab"
 SCORES = LinearSegmentedColormap.from_list("scores", ["#ff6b6b", "#ffd166", "#7ae582"])  # 1 red .. 10 green
 WIDTH, HEIGHT, DPI = 11.0, 5.6, 100
 RATED_LABELS = 5  # the member's highest-scored titles get names on the map
+# Past this many titles the member's dots shrink (by the square root of how many more), and their place and
+# picks are drawn over them: 5,000 full-size dots were one mass that hid the diamond.
+FULL_DOTS = 60
+DOT_SIZE, SMALLEST_DOT = 42.0, 6.0
+# A well-known title this close to a mark of the member's (a fraction of the map's width and height) is not
+# drawn: its name beside their dot read as the name of their title ("Shingeki no Kyojin" by a ring of theirs).
+LANDMARK_CLEARANCE = 0.05
 MEMBER_WORD = "Member"  # who a name stands for when no font can draw a letter of it (an emoji's, a Korean one)
 HALO = 2.6  # points: the dark outline round a label's letters, so it reads over dots of any colour
 OUTLINE = [patheffects.withStroke(linewidth=HALO, foreground="#262936")]
@@ -121,25 +129,30 @@ def _map(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> N
         # A line of markers, not a scatter: one colour needs no per-point collection (a third of the time).
         ax.plot(xs, ys, linestyle="none", marker="o", markersize=1.7, markeredgewidth=0, color=FAINT, alpha=0.4,
                 zorder=1)
-    if p.landmarks:
-        ax.scatter([m.x for m in p.landmarks], [m.y for m in p.landmarks], s=10, c=SOFT_INK, linewidths=0, zorder=2)
+    landmarks = _clear_of_the_member(ax, p)
+    if landmarks:
+        ax.scatter([m.x for m in landmarks], [m.y for m in landmarks], s=10, c=FAINT, linewidths=0, zorder=2)
     scored = [r for r in p.rated if r.score > 0]
     watched = [r for r in p.rated if r.score <= 0]
+    many = len(p.rated) > FULL_DOTS
+    size = max(DOT_SIZE * float(np.sqrt(FULL_DOTS / len(p.rated))), SMALLEST_DOT) if many else DOT_SIZE
     if watched:
-        ax.scatter([r.x for r in watched], [r.y for r in watched], s=28, facecolors="none", edgecolors=INK,
-                   linewidths=1.0, zorder=8)
+        ax.scatter([r.x for r in watched], [r.y for r in watched], s=size * 2 / 3, facecolors="none", edgecolors=INK,
+                   linewidths=0.6 if many else 1.0, zorder=8)
     if scored:
-        ax.scatter([r.x for r in scored], [r.y for r in scored], s=42, c=[r.score for r in scored],
-                          cmap=SCORES, norm=Normalize(1, 10), edgecolors="#262936", linewidths=0.6, zorder=8)
+        ax.scatter([r.x for r in scored], [r.y for r in scored], s=size, c=[r.score for r in scored],
+                   cmap=SCORES, norm=Normalize(1, 10), edgecolors="#262936", linewidths=0 if many else 0.6, zorder=8)
         _score_key(ax)
     if p.picks:
         ax.scatter([q.x for q in p.picks], [q.y for q in p.picks], s=150, marker="*", c=PICK, edgecolors="#262936",
-                   linewidths=0.7, zorder=7)
+                   linewidths=0.7, zorder=10 if many else 7)
     if p.server_place is not None:
-        ax.scatter(*p.server_place, s=260, marker="o", facecolors="none", edgecolors=SERVER, linewidths=2.2, zorder=5)
+        ax.scatter(*p.server_place, s=260, marker="o", facecolors="none", edgecolors=SERVER, linewidths=2.2,
+                   zorder=9 if many else 5)
     if p.place is not None:
-        # Under the member's own dots, which it would otherwise hide: they gather where it sits.
-        ax.scatter(*p.place, s=240, marker="D", c=MEMBER, edgecolors="#262936", linewidths=1.2, zorder=6)
+        # Under a few dots of the member's own, which it would otherwise hide (they gather where it sits); over
+        # many, which would hide it.
+        ax.scatter(*p.place, s=240, marker="D", c=MEMBER, edgecolors="#262936", linewidths=1.2, zorder=9 if many else 6)
     left, right, down, up = p.axis_notes
     notes = [ax.text(*xy, text, transform=ax.transAxes, color=FAINT, fontsize=8, ha=ha, va=va, rotation=rot,
                      style="italic", zorder=2)
@@ -153,6 +166,8 @@ def _map(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> N
                Line2D([], [], marker="*", ls="", color=PICK, markersize=11, label="top picks"),
                Line2D([], [], marker="o", ls="", markerfacecolor="none", markeredgecolor=INK, markersize=6,
                       label="watched, no score")]
+    if landmarks:  # drawn apart from the member's own titles, and said to be others'
+        handles.append(Line2D([], [], marker="o", ls="", color=FAINT, markersize=4, label="well-known titles"))
     legend = ax.legend(handles=handles, loc="lower left", frameon=True, facecolor=CARD, edgecolor="none",
                        labelcolor=INK, framealpha=0.85, borderpad=0.5, handletextpad=0.3,
                        prop=FontProperties(family=FONTS, size=7.5))
@@ -161,20 +176,34 @@ def _map(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> N
     # map) is left out, but for a pick's: a star always has its name. A title no installed font can
     # spell goes unnamed too: a row of boxes would say nothing.
     rated_labelled = sorted(scored, key=lambda r: -r.score)[:RATED_LABELS]
-    short = _shorten_apart([q.label for q in (*p.picks, *rated_labelled, *p.landmarks)])
+    short = _shorten_apart([q.label for q in (*p.picks, *rated_labelled, *landmarks)])
     named = [(_short(who), *p.place, MEMBER, 10, "bold") if p.place else None,
              ("server", *p.server_place, SERVER, 9, "bold") if p.server_place else None,
              *((short[q.label], q.x, q.y, PICK, 8.5, "bold") for q in p.picks if _spelled(q.label))]
     must = [label for label in named if label is not None]  # always named: at worst over a mark
     favourites = [(short[r.label], r.x, r.y, INK, 8, "normal") for r in rated_labelled if _spelled(r.label)]
     labels = [*must, *favourites,
-              *((short[m.label], m.x, m.y, SOFT_INK, 7.5, "normal") for m in p.landmarks if _spelled(m.label))]
+              *((short[m.label], m.x, m.y, FAINT, 7, "italic") for m in landmarks if _spelled(m.label))]
     # Marks by their drawn half-width in points: a label never sits on a dot, a star, the ring or the diamond.
     marks = [(q.x, q.y, 4.0) for q in p.rated] + [(q.x, q.y, 7.0) for q in p.picks] + \
         [(*xy, 10.0) for xy in (p.place, p.server_place) if xy is not None]
     key = [Bbox([ax.transAxes.transform(SCORE_KEY[:2]), ax.transAxes.transform(SCORE_KEY[2:])])] if scored else []
     clear = [*key, legend.get_window_extent(renderer), *(note.get_window_extent(renderer) for note in notes)]
     _place_labels(ax, fig, renderer, labels, marks, must=len(must), wide=len(must) + len(favourites), keep_clear=clear)
+
+
+def _clear_of_the_member(ax, p: TastePicture) -> list[Point]:
+    """The landmarks no mark of the member's (their titles, picks, place, the server's) lies near: within
+    LANDMARK_CLEARANCE of the map's width and height (the axes' limits, set by _frame)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    mine = np.array([(q.x, q.y) for q in (*p.rated, *p.picks)] + [xy for xy in (p.place, p.server_place) if xy],
+                    np.float64).reshape(-1, 2)
+    if not len(mine):
+        return list(p.landmarks)
+    scale = np.array([(x1 - x0) or 1.0, (y1 - y0) or 1.0])
+    return [m for m in p.landmarks
+            if (np.abs((mine - (m.x, m.y)) / scale) >= LANDMARK_CLEARANCE).any(axis=1).all()]
 
 
 # Where the score key sits, in axes fractions (left, bottom, right, top): its word, swatches and 1 / 10.
@@ -220,6 +249,9 @@ def _frame(ax, p: TastePicture) -> None:
     ax.set_ylim(bottom, top)
 
 
+# A label's look: the member, the server and the picks bold; well-known titles (not the member's) in italics.
+FONT_LOOKS: dict[str, tuple[str, Literal["normal", "italic"]]] = {
+    "bold": ("bold", "normal"), "normal": ("normal", "normal"), "italic": ("normal", "italic")}
 # Where a label may sit beside its point (offset in points, alignment): the four corners, then, for a
 # label that must be shown, further out and straight above, below and to the sides.
 CORNERS = ((7, 5, "left", "bottom"), (7, -5, "left", "top"), (-7, 5, "right", "bottom"), (-7, -5, "right", "top"))
@@ -248,9 +280,10 @@ def _place_labels(ax, fig: Figure, renderer: RendererAgg, labels: list[tuple[str
     # The kept-clear boxes count as labels already placed: nothing, not even a pick's name, goes over them.
     texts: list[tuple[float, float, float, float]] = [(b.x0, b.y0, b.x1, b.y1) for b in keep_clear]
     halo = HALO / 2 * scale  # the outline reaches this far past the letters
-    for k, (text, x, y, colour, size, weight) in enumerate(labels):
+    for k, (text, x, y, colour, size, font) in enumerate(labels):
+        weight, style = FONT_LOOKS[font]
         # Measured as drawn, not guessed from its length: a kanji or a capital is far wider than an average letter.
-        probe = Text(0, 0, text, fontsize=size, fontweight=weight, family=FONTS, figure=fig)
+        probe = Text(0, 0, text, fontsize=size, fontweight=weight, fontstyle=style, family=FONTS, figure=fig)
         w, h = probe.get_window_extent(renderer).size
         px, py = to_px((x, y))
         place = (px, py, w, h, halo, scale, box, texts, dots, k < must)
@@ -264,7 +297,7 @@ def _place_labels(ax, fig: Figure, renderer: RendererAgg, labels: list[tuple[str
         rect, (dx, dy, ha, va) = chosen
         texts.append(rect)
         ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, color=colour,
-                    fontsize=size, fontweight=weight, family=FONTS, zorder=10, path_effects=OUTLINE)
+                    fontsize=size, fontweight=weight, fontstyle=style, family=FONTS, zorder=10, path_effects=OUTLINE)
 
 
 def _spot(spots: Sequence[tuple[float, float, str, str]], px: float, py: float, w: float, h: float, halo: float,

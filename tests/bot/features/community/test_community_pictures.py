@@ -402,3 +402,39 @@ def test_a_picks_name_boxed_in_at_every_near_spot_goes_further_out_rather_than_u
         assert [t.get_text() for t in ax.texts] == (["Samurai Champloo"] if must else [])
         if must:
             assert not ax.texts[0].get_window_extent(renderer).overlaps(taken)
+
+
+def test_a_well_known_title_beside_a_title_of_the_members_is_not_drawn_so_its_name_is_never_read_as_theirs(
+        monkeypatch):
+    placed = _placed(monkeypatch)
+    base = planted()
+    mine = base.rated[0]
+    beside = Point("Beside their dot", mine.x + 0.02, mine.y + 0.02)
+    marks = np.array([(q.x, q.y) for q in (*base.rated, *base.picks)] + [base.place, base.server_place])
+    grid = [(x, y) for x in np.linspace(-2, 2, 9) for y in np.linspace(-1.5, 1.5, 7)]  # inside the map
+    apart = Point("Far from anything", *max(grid, key=lambda xy: np.abs(marks - xy).max(axis=1).min()))
+    taste_png(TastePicture(**{**base.__dict__, "landmarks": [beside, apart]}))
+    texts = [t for t, _ in placed]
+    assert "Beside their dot" not in texts and "Far from anything" in texts
+
+
+def test_a_member_of_thousands_of_titles_has_small_dots_and_their_place_drawn_over_them(monkeypatch):
+    drawn = []
+    original = Axes.scatter
+
+    def spy(self, *args, **kwargs):
+        drawn.append(kwargs)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "scatter", spy)
+    rng = np.random.default_rng(1)
+    many = [Point(f"Title {i}", *rng.normal(size=2).tolist(), score=float(rng.integers(1, 11))) for i in range(3000)]
+    taste_png(TastePicture(**{**planted().__dict__, "rated": many}))
+    dots = next(k for k in drawn if k.get("cmap") is pictures.SCORES and k.get("s", 0) != 38)  # not the score key
+    diamond = next(k for k in drawn if k.get("marker") == "D")
+    assert dots["s"] < pictures.DOT_SIZE / 4 and diamond["zorder"] > dots["zorder"]
+    drawn.clear()
+    taste_png(planted())  # ten titles: full-size dots, over the diamond (they gather where it sits)
+    dots = next(k for k in drawn if k.get("cmap") is pictures.SCORES and k.get("s", 0) != 38)
+    diamond = next(k for k in drawn if k.get("marker") == "D")
+    assert dots["s"] == pictures.DOT_SIZE and diamond["zorder"] < dots["zorder"]
