@@ -99,6 +99,8 @@ def split_options(text: str, keys: tuple[str, ...]) -> tuple[str, dict[str, str]
 
 
 _EXAMPLES = {"genre": '"Slice of Life"', "type": "Movie", "count": "5", "discover": "yes"}
+# A last word of /rate that is a score typed wrong, not the end of a title: "ten", "9.5", "11", "8/10".
+_SCORE_LIKE = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:/10)?|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven")
 
 
 def _unquote(text: str) -> str:
@@ -221,9 +223,9 @@ class Console:
         if not named:
             raise UserError("Usage: /watchparty <name> <name> ... [strategy=average|least_misery|fair] "
                             "[genre=] [type=] [count=]. You take part too.")
-        names = {self.member_id: self.member_name, **{console_member_id(n): n for n in named}}
-        for member_id, name in names.items():
-            self.names[member_id] = name
+        # Members /as made or a command has seen: a typo names nobody, not a new member with no ratings.
+        names = {self.member_id: self.member_name,
+                 **dict([await console_community.named_member(self, n) for n in named])}
         request = self.service.parties.check(list(names), strategy=options.get("strategy", "average"),
                                              genre=options.get("genre"), type=options.get("type"),
                                              count=_count(options, 5), allow_adult=await self.allow_adult(),
@@ -248,19 +250,22 @@ class Console:
         return render.embed_to_text(render.with_votes(embed, tally))
 
     async def rate(self, args: str) -> str:
-        title, _, score = args.rpartition(" ")
-        if not title.strip():
-            raise UserError("Usage: /rate <title> <1-10|watched>")
+        title, _, score = args.strip().rpartition(" ")
         adult = await self.allow_adult()
         try:
             parse_score(score)
-        except UserError:  # no score: the whole text may be the title ("/rate Death Note")
-            try:
-                anime = self.service.titles.resolve(args, allow_adult=adult)
-            except UserError:
-                pass  # nor a title: the last word is a bad score, said as such below
-            else:
-                raise UserError(f"What score do you give {anime.name}? /rate {anime.name} <1-10|watched>") from None
+        except UserError:  # no score: the whole text may be the title ("/rate Death Note", "/rate Steins;Gate")
+            if not _SCORE_LIKE.fullmatch(score.lower()) or not title.strip():
+                try:
+                    anime = self.service.titles.resolve(args, allow_adult=adult)
+                except UserError:
+                    if not args.strip():
+                        raise UserError("Usage: /rate <title> <1-10|watched>") from None
+                    if not title.strip():
+                        raise  # one word, and no title: what the search says of it
+                else:
+                    raise UserError(f"What score do you give {anime.name}? /rate {anime.name} <1-10|watched>") from None
+            # else a score typed wrong ("ten", "9.5"): said as such below, not read as part of the title
         else:
             # "One Punch Man 3" names a title as well as One Punch Man at 3, "Attack on Titan 2" a season as well
             # as Attack on Titan at 2: which one, the member says (on Discord the score is an option of its own).

@@ -717,6 +717,13 @@ class Catalog:
         tiers = self._tiers(q, query) if q else [range(len(self))]
         picked: list[int] = []
         seen: set[int] = set()
+        # A pasted link or mal:ID names its title first: autocomplete offered nothing for a link the commands take.
+        linked = self._linked_rank(query.strip()) if not query.strip().isdigit() else None
+        if linked is not None and linked >= 0 and (allow_adult or not self._adult[linked]):
+            picked.append(linked)
+            seen.add(linked)
+            if limit == 1:
+                return [self._animes[linked]]
         for tier, ranks in enumerate(tiers):
             if tier == FUZZY_TIER and len(picked) >= TYPOS_BELOW:
                 break

@@ -107,7 +107,11 @@ async def test_local_members_keep_their_own_ratings_and_hold_a_watch_party(servi
     for title in ("K-On!", "Clannad", "Toradora!"):
         await console.answer(console.rate, f"{title} 9")
     assert "Your ratings (3)" in await console.answer(console.ratings, "")
+    assert (await console.answer(console.as_, "Ritsu")) == "You are now Ritsu (0 ratings stored)."
     assert (await console.answer(console.as_, "you")) == "You are now you (3 ratings stored)."
+    # A name no local member has is a typo, not a member with no ratings: as /compare and /taste say.
+    assert (await console.answer(console.watchparty, "Mio Ritsuu")) == \
+        "! There is no local member called Ritsuu (/as Ritsuu makes one)."
     party = await console.answer(console.watchparty, "Mio Ritsu strategy=least_misery count=3")
     assert "Watch party: least misery" in party and "Ritsu" in party  # Ritsu has no ratings: named, left out
     picks = [line for line in party.splitlines() if line[:2] in ("1.", "2.", "3.")]

@@ -700,3 +700,10 @@ def test_a_name_fans_use_for_a_franchise_offers_its_most_watched_entry_first(cat
     """ワンピース is the Japanese title of a recap only: nothing is stored on it, and the series is offered first."""
     assert catalog.resolve_choice("ワンピース") is None
     assert catalog.suggest("ワンピース", 5)[0].name == "One Piece"
+
+
+@pytest.mark.parametrize("text, anime_id", [("mal:9253", 9253), ("https://myanimelist.net/anime/9253/Steins_Gate", 9253),
+                                            ("https://anilist.co/anime/113415/Jujutsu-Kaisen/", 40748)])
+def test_search_offers_the_title_a_pasted_link_names_first(catalog, text, anime_id):
+    # Autocomplete searches what the member types: a link the commands take must offer its title.
+    assert catalog.search(text, 5, allow_adult=False)[0].anime_id == anime_id

@@ -40,19 +40,25 @@ class LocalMembers(Protocol):
     async def allow_adult(self) -> bool: ...
 
 
+async def named_member(console: LocalMembers, name: str) -> tuple[int, str]:
+    """A local member named by another (/taste, /compare, /watchparty): one that /as made or a command has
+    seen, never a new one; (id, their name as they gave it)."""
+    names = console.names
+    name = " ".join(name.split())
+    member_id = console.member_id_of(name)
+    if member_id not in names and member_id not in await console.service.store.guild_member_ids(CONSOLE_GUILD_ID):
+        shown = clip(name, DISPLAY_NAME)
+        raise UserError(f"There is no local member called {shown} (/as {shown} makes one).")
+    names[member_id] = name = names.get(member_id, name)  # as they named themselves
+    return member_id, name
+
+
 def commands(console: LocalMembers) -> dict[str, Callable[[str], Awaitable[str]]]:
     community = console.service.community
     names: dict[int, str] = console.names
 
     async def member(name: str) -> tuple[int, str]:
-        """A local member named by another: one that /as made or a command has seen, never a new one."""
-        name = " ".join(name.split())
-        member_id = console.member_id_of(name)
-        if member_id not in names and member_id not in await console.service.store.guild_member_ids(CONSOLE_GUILD_ID):
-            shown = clip(name, DISPLAY_NAME)
-            raise UserError(f"There is no local member called {shown} (/as {shown} makes one).")
-        names[member_id] = name = names.get(member_id, name)  # as they named themselves
-        return member_id, name
+        return await named_member(console, name)
 
     async def taste(args: str) -> str:
         own = not args.strip() or console.member_id_of(args) == console.member_id
