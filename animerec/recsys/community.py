@@ -36,7 +36,7 @@ LOVED = 9.0  # a score this high: the member loved it
 # figure and the visible members' own scores, which anyone reads; or a member whose own rating moved the
 # figure across the line read it from the change.
 PRIVATE_MIN_MEMBERS = 5
-FAVOURITE = 8.0  # shared favourites: both members scored it at least this
+FAVOURITE = 8.0  # shared favourites: both members scored it at least this, and at least what each likes
 DISAGREEMENT = 3.0  # a biggest disagreement differs by at least this much
 MOVES_TOGETHER_FROM = 3  # shared titles from which agreement is how the scores move together (score_agreement)
 AGREEMENT_PIVOT = 5.0  # titles scored by both at which agreement and taste vectors weigh the same
@@ -295,7 +295,9 @@ def affinity(a: Mapping[int, float], b: Mapping[int, float], user_a: FoldedUser,
     weight = n / (n + AGREEMENT_PIVOT)
     score = taste if agreement is None else weight * agreement + (1.0 - weight) * taste
     both = [t for t, r in a.items() if r > 0 and b.get(t, WATCHED) > 0]
-    favourites = sorted((t for t in both if a[t] >= FAVOURITE and b[t] >= FAVOURITE),
+    # Loved by each as they score: an 8 from a member whose scores average 9 is under what they like.
+    bar_a, bar_b = max(FAVOURITE, member_floor(a)), max(FAVOURITE, member_floor(b))
+    favourites = sorted((t for t in both if a[t] >= bar_a and b[t] >= bar_b),
                         key=lambda t: (-min(a[t], b[t]), -(a[t] + b[t]), t))
     apart = max(both, key=lambda t: (abs(a[t] - b[t]), t), default=None)
     disagreement = (apart, a[apart], b[apart]) if apart is not None and abs(a[apart] - b[apart]) >= DISAGREEMENT \

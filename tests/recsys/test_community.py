@@ -173,6 +173,14 @@ def test_affinity_blends_agreement_and_taste_by_titles_in_common(board_model):
     assert alone.favourites == () and alone.disagreement is None
 
 
+def test_a_shared_favourite_is_one_each_scored_at_or_above_what_they_like(board_model):
+    generous = {1000: 10.0, 1001: 9.0, 1003: 8.0, 1004: 9.0, 1005: 9.0}  # a mean of 9: an 8 is under their floor
+    other = {1000: 9.0, 1001: 9.0, 1003: 10.0}
+    result = affinity(generous, other, board_model.fold_in(generous), board_model.fold_in(other),
+                      popularity_direction(board_model))
+    assert set(result.favourites) == {1000, 1001}
+
+
 def test_server_top_shrinks_needs_enough_scores_and_finds_what_is_rare_elsewhere():
     ratings = {
         1: {100: 10.0, 200: 9.0, 300: 10.0, 400: 9.0},
