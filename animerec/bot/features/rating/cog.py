@@ -22,7 +22,7 @@ from animerec.bot.app.interactions import (
     title_autocomplete,
     title_choices,
 )
-from animerec.bot.features.rating.malxml import MAX_BYTES
+from animerec.bot.features.rating.malxml import LIST_SIZE, MAX_BYTES
 from animerec.bot.features.rating.service import FORGET_QUESTION
 from animerec.bot.service import UserError
 from animerec.bot.service.results import RatingList
@@ -118,7 +118,8 @@ class Rating(commands.Cog):
     async def import_(self, interaction: discord.Interaction[AnimeRecBot], file: discord.Attachment) -> None:
         service_of(interaction).ratings.check_import(interaction.user.id)
         if file.size > MAX_BYTES:
-            raise UserError(f"That file is {file.size / 1e6:.1f} MB; exports up to {MAX_BYTES // 1024 // 1024} MB work.")
+            raise UserError(f"That file is {file.size / 1e6:.1f} MB; exports up to {MAX_BYTES // 1024 // 1024} MB "
+                            f"({LIST_SIZE}) work. Nothing was stored.")
         await interaction.response.defer(ephemeral=True)
         report = await service_of(interaction).ratings.import_mal_xml(interaction.user.id, await file.read())
         await interaction.followup.send(embed=render.import_embed(report), ephemeral=True)

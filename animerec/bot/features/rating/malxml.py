@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import zlib
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
@@ -15,7 +16,12 @@ from xml.etree.ElementTree import ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-MAX_BYTES = 5 * 1024 * 1024  # a 10,000-title list exports to about 7 MB uncompressed; 5 MB is ~7,000 titles
+MAX_BYTES = 5 * 1024 * 1024  # an entry exports to about 860 bytes uncompressed: 5 MB is about 6,000 titles
+LIST_SIZE = "about 6,000 titles"  # what MAX_BYTES holds, in the member's terms
+EXPORT_PAGE = "myanimelist.net/panel.php?go=export"
+_ENCODING = re.compile(rb"\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)")
+# What an export starts with once a byte-order mark and white space are stripped: XML's "<".
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -47,22 +53,52 @@ def _decompress(data: bytes) -> bytes:
     except (OSError, EOFError, zlib.error):
         raise MalImportError("the file looks gzipped but cannot be decompressed") from None
     if len(out) > MAX_BYTES:
-        raise MalImportError(f"the export is larger than {MAX_BYTES // 1024 // 1024} MB once decompressed")
+        raise MalImportError(f"the export is larger than {MAX_BYTES // 1024 // 1024} MB once decompressed "
+                             f"({LIST_SIZE}), more than I can take")
     return out
+
+
+def _declared_encoding(data: bytes) -> str:
+    """The encoding the XML declaration names, lowercased; "" for none."""
+    found = _ENCODING.match(data)
+    return found[1].decode("ascii", "replace").lower() if found else ""
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def parse_mal_export(data: bytes) -> tuple[list[MalEntry], int]:
     """The entries of an export and how many <anime> elements were malformed (no usable id/score)."""
     if len(data) > MAX_BYTES:
-        raise MalImportError(f"the file is larger than {MAX_BYTES // 1024 // 1024} MB")
+        raise MalImportError(f"the file is larger than {MAX_BYTES // 1024 // 1024} MB ({LIST_SIZE}), more than I "
+                             "can take")
     if data.startswith(GZIP_MAGIC):
         data = _decompress(data)
+    head = data[:64]
+    for bom in _BOMS:
+        head = head.removeprefix(bom)
+    head = head.lstrip().lstrip(b"\x00")
+    if not head:
+        raise MalImportError(f"the file is empty: export your list at {EXPORT_PAGE}")
+    if not head.startswith(b"<"):
+        # A picture, a PDF, a CSV or a web page saved as text: "not well-formed XML (line 1, column 0)" said nothing.
+        raise MalImportError(f"that is not an XML file: a MyAnimeList export is the .xml.gz (or .xml) file from "
+                             f"{EXPORT_PAGE}")
     try:
         root = SafeET.fromstring(data, forbid_dtd=True)
     except DefusedXmlException:
         raise MalImportError("the file declares a DTD or entities, which a MyAnimeList export never does") from None
     except ParseError as exc:
         line, column = exc.position
+        if _declared_encoding(data) in ("", "utf-8", "utf8") and not _utf8(data):
+            # Saved again by an editor in another encoding (Windows-1252): the bytes, not the XML, are wrong.
+            raise MalImportError("the file is not UTF-8 text, as a MyAnimeList export is (was it saved again in "
+                                 f"another encoding?): export it again at {EXPORT_PAGE}") from None
         raise MalImportError(f"the file is not well-formed XML (line {line}, column {column})") from None
     except (LookupError, ValueError):  # an encoding the parser does not know (encoding="x-bogus"), or cannot read
         raise MalImportError("the file declares a text encoding I cannot read (a MyAnimeList export is UTF-8)") from None

@@ -39,8 +39,14 @@ def test_malformed_entries_are_counted_and_the_rest_kept():
     (b'<!DOCTYPE x [<!ENTITY a "b">]><myanimelist/>', "declares a DTD or entities"),
     (b'<?xml version="1.0" encoding="x-bogus"?><myanimelist/>', "declares a text encoding I cannot read"),
     (b"\x1f\x8bnot really gzip", "^the file looks gzipped but cannot be decompressed$"),
-    (b" " * (MAX_BYTES + 1), "^the file is larger than 5 MB$"),
-    (gzip.compress(b" " * (MAX_BYTES + 1)), "^the export is larger than 5 MB once decompressed$"),
+    (b" " * (MAX_BYTES + 1), r"^the file is larger than 5 MB \(about 6,000 titles\), more than I can take$"),
+    (gzip.compress(b" " * (MAX_BYTES + 1)), "^the export is larger than 5 MB once decompressed"),
+    (b"", "^the file is empty: export your list at myanimelist.net/panel.php"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "^that is not an XML file: a MyAnimeList export is the .xml.gz"),
+    (b"anime_id,score\n5114,10\n", "^that is not an XML file"),
+    # Saved again as Windows-1252 with no encoding declared: the bytes are the trouble, not the XML.
+    ("<myanimelist><anime><series_title>Pokémon</series_title></anime></myanimelist>".encode("cp1252"),
+     "^the file is not UTF-8 text"),
 ])
 def test_a_file_that_cannot_be_imported_says_why(data, reason):
     with pytest.raises(MalImportError, match=reason):

@@ -216,8 +216,8 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:
 
 @pytest.mark.parametrize("data, reason", [
     (b"<myanimelist><anime><series_animedb_id>1</series_animedb_id>", "not well-formed XML"),
-    (b"\x00\xff garbage", "not well-formed XML"),
-    (b"", "not well-formed XML"),
+    (b"\x00\xff garbage", "not an XML file"),
+    (b"", "the file is empty"),
     (b"<html><body>hi</body></html>", "not a MyAnimeList export"),
     (BILLION_LAUGHS, "declares a DTD or entities"),
     (EXTERNAL_ENTITY, "declares a DTD or entities"),
