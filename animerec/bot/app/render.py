@@ -182,6 +182,8 @@ def empty_picks(recs: Recommendations) -> str:
 
 
 def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> discord.Embed:
+    if recs.discover:  # says the mode changed: less-watched titles, of series the member has not started
+        heading = heading.replace("Picks", "Discoveries").replace("picks", "discoveries")
     embed = discord.Embed(title=heading, colour=COLOUR)
     if recs.new_since is not None:
         heading += f" · first aired since {recs.new_since:%B %Y}"

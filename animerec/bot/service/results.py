@@ -90,6 +90,7 @@ class Recommendations:
     new_since: date | None = None  # /recommend new: only titles first aired since this day
     filtered: bool = False  # asked with a genre, type, new or discover: what a short or empty list says
     later: bool = False  # a later page, or a list leaving out titles already shown: "no more", not "none"
+    discover: bool = False  # /recommend discover: less-watched titles of series the member has not started
 
     @property
     def short(self) -> bool:

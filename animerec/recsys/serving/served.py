@@ -59,7 +59,8 @@ CANDIDATE_FIRST = 60
 # chance that a member goes on to watch the pick, a logistic in the ranking score fit on held-out
 # members of seed 1 (p80 and cold5 lists).
 MATCH_SLOPE, MATCH_OFFSET = 0.0359, -1.138
-# /recommend discover: the most watched titles are left out, and popularity is held against the rest.
+# /recommend discover: the most watched titles and the member's franchises are left out, and popularity is held
+# against the rest.
 # "Watched" is the catalog's MyAnimeList members count on one scale (Catalog.members_now), not the training
 # sample's counts: by those, Your Lie in April and Re:Zero (44th to 94th by members) passed for discoveries.
 DISCOVER_SKIP_TOP = 100
@@ -559,6 +560,9 @@ class ServedModel:
         if discover:
             scores -= DISCOVER_WEIGHT * self._log_popularity
             never |= self._popular_rank < DISCOVER_SKIP_TOP
+            # Series the member has not started: their next seasons, and a franchise's parody OVAs and game
+            # discs, are no discovery (plain /recommend has those).
+            never |= np.isin(self.rules.item_franchise, self.rules.item_franchise[gave])
         blocked = never | self.blocked(np.empty(0, np.int64), exclude)
         seen_these = self.rules.seen_these(scores, earlier, blocked)
         never[earlier] = blocked[earlier] = True

@@ -72,6 +72,14 @@ def test_discover_counts_a_2016_only_members_count_as_grown(board_model, plant, 
     assert plain & stale and found and not found & stale
 
 
+def test_discover_leaves_out_the_series_of_the_members_franchises(served, monkeypatch):
+    monkeypatch.setattr("animerec.recsys.serving.served.DISCOVER_SKIP_TOP", 0)
+    ratings = {1000: 9, 1004: 9}  # 1000 starts franchise A (1001, 1002 and the side story 1003)
+    plain = {p.anime_id for p in served.recommend(ratings, 10).picks}
+    found = {p.anime_id for p in served.recommend(ratings, 10, discover=True).picks}
+    assert plain & {1001, 1003} and found and not found & {1001, 1002, 1003}
+
+
 def test_similar_lists_other_works_one_per_franchise_and_groups_its_own_series(served):
     found = served.similar(1000, 5)
     ids = [a for a, _ in found.neighbours]

@@ -290,7 +290,7 @@ DYNAMIC_ITEMS = (Dismiss, More, RateOne, QuickRate, OnboardingScore, ShowPicks, 
 class Recommend(commands.Cog):
     @app_commands.command(description="Anime picked for you from your ratings")
     @app_commands.describe(genre="Only this genre", type="Only this type", count=f"How many (1-{MAX_COUNT})",
-                           discover="Favour less-watched titles you're predicted to love",
+                           discover="Less-watched titles you're predicted to love, of series you haven't started",
                            new="Only new titles: 'yes' (first aired in the last 12 months) or a year (since then)")
     @app_commands.autocomplete(genre=genre_autocomplete)
     @app_commands.choices(type=TYPE_CHOICES)

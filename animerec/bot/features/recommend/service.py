@@ -83,7 +83,7 @@ class Picks:
         onboarding = self._onboarding(served, ratings.keys() | dismissed | on_page, allow_adult) \
             if onboarding_due else []
         return Recommendations(picks, onboarding, seen_these, count, since,
-                               filtered=bool(genre or type or since or discover), later=later)
+                               filtered=bool(genre or type or since or discover), later=later, discover=discover)
 
     def _onboarding(self, served: ServedModel, skip: set[int], allow_adult: bool) -> list[Anime]:
         """Popular titles, each sharing at most half its genres with those before (new ones too: a
