@@ -39,7 +39,8 @@ _THIS_SEASON = {
 _PREDICTED_FROM = {
     None: "from members whose taste is like yours",
     "community": "from the members who rated it, beside your taste",
-    "franchise": "from the earlier entries of its series and titles like it, beside how you rate",
+    # "Other", not "earlier": One Piece, which the 2016 sample lacks, has its vector from its films.
+    "franchise": "from the other entries of its series and titles like it, beside how you rate",
     "content": "from its genres, themes and studio, beside how you rate",
     "prior": "your usual score: nothing more is known of it yet",
 }

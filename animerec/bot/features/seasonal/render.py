@@ -25,12 +25,14 @@ def seasonal_embed(result: SeasonalList) -> discord.Embed:
     lines = [sentence(result.note)] if result.note else []
     counted = f"{result.total} show{'s' if result.total != 1 else ''} this season"
     if result.given:
-        counted += f"; the {result.given} you gave {'is' if result.given == 1 else 'are'} left out"
+        counted += ("; the one you rated or watched is left out" if result.given == 1 else
+                    f"; the {result.given} you rated or watched are left out")
     lines.append(counted + ".")
     if onboarding:
         lines.append(ONBOARDING)
     elif not result.shows and not result.unranked:
-        lines.append("You gave every show of it." if result.given == result.total else "Nothing left to rank.")
+        lines.append("You rated or watched every show of it." if result.given == result.total else
+                     "Nothing left to rank.")
     embed.description = "\n".join(lines)
     ranked = [s for s in result.shows if s.starts_at is None]
     for rank, show in enumerate(ranked, 1):

@@ -75,7 +75,7 @@ def test_a_prediction_that_names_no_title_says_what_it_is_made_from():
     bare = Anime(60000, "劇場版メイドインアビス深き魂の黎明", (), "Movie", 1, None, 0, year=2020)  # bangumi-data alone
     assert rc.score_embed(TitleScore(bare, nobody, None, 6.6, None, 0, "content"), {}).fields[-1].value == (
         "Predicted **6.6/10**, from little more than its type and year, beside how you rate.")
-    assert why("franchise") == ("Predicted **8.4/10**, from the earlier entries of its series and titles like it, "
+    assert why("franchise") == ("Predicted **8.4/10**, from the other entries of its series and titles like it, "
                                 "beside how you rate.")
     assert why("community") == "Predicted **8.4/10**, from the members who rated it, beside your taste."
     assert why("prior") == "Predicted **8.4/10**, your usual score: nothing more is known of it yet."

@@ -82,7 +82,7 @@ async def test_shows_the_member_gave_are_left_out_and_counted(seasonal):
     result = await seasonal.season(FAN, "summer", 2026)
     assert [s.anime.anime_id for s in result.shows] == [1023]  # 1020 was given
     assert (result.total, result.given) == (2, 1)
-    assert "the 1 you gave is left out" in seasonal_embed(result).description
+    assert "the one you rated or watched is left out" in seasonal_embed(result).description
 
 
 async def test_a_member_with_no_ratings_gets_the_most_watched_with_onboarding(seasonal):
@@ -166,7 +166,7 @@ async def test_a_show_fetched_since_the_last_retrain_is_listed_unranked(planted,
         assert embed.fields[-1].value == "fetched title"
         await store.upsert_ratings(FAN, {1021: 7.0})  # the ranked one given: still not "nothing left to rank"
         embed = seasonal_embed(await seasonal.season(FAN, "fall", 2026))
-        assert embed.description == "2 shows this season; the 1 you gave is left out."
+        assert embed.description == "2 shows this season; the one you rated or watched is left out."
     finally:
         await store.close()
 
