@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import overload
 
 import numpy as np
+import pandas as pd
 
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.catalog.franchise import ASIDE_TYPES, Franchises
@@ -318,12 +319,14 @@ class FanRules:
         return out[self._work_code]
 
     def seen_these(self, scores: np.ndarray, earlier: np.ndarray, blocked: np.ndarray) -> list[int]:
-        """The earlier entries the member most likely saw, best first (only filterable ones)."""
+        """The SEEN_THESE earlier entries the member most likely saw (best scored; only filterable ones), in
+        the order they aired: a checklist of the Berserk: The Golden Age Arc films read I, III, II by score."""
         if len(earlier) == 0:
             return []
         earlier = earlier[~blocked[earlier] & self.pickable[earlier]]  # no recaps or specials to rate
-        best = earlier[np.argsort(-scores[earlier], kind="stable")[:SEEN_THESE]]
-        return [int(self.model.item_ids[i]) for i in best]
+        best = [int(self.model.item_ids[i]) for i in earlier[np.argsort(-scores[earlier], kind="stable")[:SEEN_THESE]]]
+        never = pd.Timestamp.max
+        return sorted(best, key=lambda a: start if (start := self.franchises.start(a)) is not None else never)
 
     def more_in_series(self, idx: np.ndarray, given: Given) -> list[int]:
         """For each item index of ``idx``: the other entries of its work that were not given (what its one

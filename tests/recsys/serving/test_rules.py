@@ -264,6 +264,7 @@ def test_a_title_the_model_does_not_serve_still_starts_its_work_and_follows_its_
     assert served.rules.work_of(served.index_of(1000)) in given.started
     found = served.recommend(ratings, 8)
     assert set(found.seen_these) == {1000, 1001, 1002} and not {p.anime_id for p in found.picks} & {1000, 1001, 1002}
+    assert found.seen_these == [1000, 1001, 1002]  # as they aired: a checklist reads in that order
 
 
 def test_a_work_the_member_dropped_offers_no_pick_unless_they_did_not_drop_all_of_it(served, board_model, plant):
