@@ -49,6 +49,9 @@ from animerec.recsys.serving.served import ServedModel
 log = logging.getLogger(__name__)
 
 TALLY_SECONDS = 30.0  # a server's tally is recomputed at most this often while ratings change
+# A kept count older than this is not served while a new one runs, but counted again first: with PostgreSQL a
+# member who turned hidden through another shard would be in it however old, and nobody may have asked for hours.
+STALE_AT_MOST = 300.0
 # A server with fewer members with ratings than this is counted afresh whenever a write may have changed it
 # (not after TALLY_SECONDS, nor in the background): its figures turn on single members (the only member
 # with ratings, PRIVATE_MIN_MEMBERS, a favourite's third score) just as they start using the bot, and its
@@ -135,11 +138,15 @@ class Community:
         self.served = served  # the served model of the moment, or WarmingUp
         self.ranked = ranked  # runs the work a member waits on off the loop (ModelHolder.ranked)
         self.tally_seconds = TALLY_SECONDS
+        self.stale_at_most = STALE_AT_MOST
         self._views: _ModelViews | None = None
         self._views_lock = asyncio.Lock()
         self._servers: dict[int, _Server] = {}
         self._recounts: dict[int, asyncio.Task] = {}
         self._members: set[tuple[int, int]] = set()  # (guild, member) pairs recorded this run
+        # Moved on by each change of who counts (privacy, /forget, leaving): a count begun before one is
+        # not kept, as it may hold a member who has since turned hidden.
+        self._generation = 0
         self.genres_of = {a.anime_id: a.genres for a in catalog}
 
     # --- membership and privacy ---------------------------------------------------------------
@@ -157,16 +164,19 @@ class Community:
         """A member is no longer in this server: they leave its views."""
         await self.store.remove_guild_member(guild_id, user_id)
         self._members.discard((guild_id, user_id))
+        self._generation += 1
         self._servers.pop(guild_id, None)
 
     def forgotten(self, user_id: int) -> None:
         """After /forget: the store rows are gone; drop what this process remembers too."""
         self._members = {p for p in self._members if p[1] != user_id}
+        self._generation += 1
         self._servers.clear()  # counted afresh: their ratings leave the totals at once
 
     async def set_privacy(self, user_id: int, hidden: bool) -> None:
         await self.store.set_hidden(user_id, hidden)
         # Counted afresh: a server's kept count (a tally window) held a member who had just turned hidden.
+        self._generation += 1
         self._servers.clear()
 
     async def check_visible(self, user_id: int, viewer_id: int, name: str, what: str) -> None:
@@ -216,17 +226,19 @@ class Community:
     async def server(self, guild_id: int) -> _Server:
         """The server's per-title counts. Reused while no write happened since they were counted; after
         one, for tally_seconds more, then recounted in the background while the last count is served (a
-        count reads every rating of the server's members: about a second at 5,000 members). With
-        tally_seconds 0, or for a server of fewer than FRESH_BELOW members with ratings, always counted
-        afresh after a write."""
+        count reads every rating of the server's members: about a second at 5,000 members), up to
+        stale_at_most old. With tally_seconds 0, or for a server of fewer than FRESH_BELOW members with
+        ratings, always counted afresh after a write. A count begun before a change of who counts (a member
+        turned hidden, forgot, left) is served to the one who asked but never kept."""
         commits = self._commits()
         cached = self._servers.get(guild_id)
         if cached is not None:
             if commits is not None and commits == cached.commits:
                 return cached
-            if cached.tally.members >= FRESH_BELOW and self.tally_seconds > 0:
+            age = time.monotonic() - cached.at
+            if cached.tally.members >= FRESH_BELOW and 0 < self.tally_seconds and age < self.stale_at_most:
                 running = self._recounts.get(guild_id)
-                aged = time.monotonic() - cached.at >= self.tally_seconds
+                aged = age >= self.tally_seconds
                 if aged and (running is None or running.done()):
                     self._recounts[guild_id] = asyncio.create_task(self._count(guild_id), name=f"recount-{guild_id}")
                     self._recounts[guild_id].add_done_callback(_log_failure)
@@ -243,10 +255,12 @@ class Community:
 
     async def _count(self, guild_id: int) -> _Server:
         commits = self._commits()  # before the count: a write during it leaves it stale
+        generation = self._generation
         rows, members = await self.store.guild_title_counts(guild_id, LOVED, DISLIKED)
         tally = await self.ranked(ServerTally.private, rows, members)
         server = _Server(tally, time.monotonic(), commits)
-        self._servers[guild_id] = server
+        if generation == self._generation:  # else who counts changed meanwhile: served once, never kept
+            self._servers[guild_id] = server
         return server
 
     async def close(self) -> None:

@@ -239,3 +239,30 @@ async def test_loved_here_rare_elsewhere_counts_myanimelist_members_of_new_title
         await service.community.seen(GUILD, member)
     top = await service.community.server_top(GUILD, ALICE)
     assert [a for a, *_ in top.top.loved_here] == [rare]
+
+
+async def test_a_count_older_than_stale_at_most_is_counted_again_before_it_is_served(catalog):
+    # With PostgreSQL another shard may have turned a member hidden: an hours-old count is not served once more.
+    store = CountingStore("postgresql")
+    c = community(store, catalog, 0.01)
+    c.stale_at_most = 0.05
+    first = await c.server(7)
+    await asyncio.sleep(0.06)
+    assert await c.server(7) is not first and store.counts == 2  # counted in the foreground
+    await c.close()
+
+
+async def test_a_count_begun_before_a_member_turned_hidden_is_never_kept(catalog):
+    class SlowStore(CountingStore):
+        async def guild_title_counts(self, guild_id, loved, disliked):
+            await asyncio.sleep(0.05)  # the member turns hidden while this count reads the ratings
+            return await super().guild_title_counts(guild_id, loved, disliked)
+
+    store = SlowStore("sqlite")
+    c = community(store, catalog, 30.0)
+    counting = asyncio.create_task(c.server(7))
+    await asyncio.sleep(0.01)
+    await c.set_privacy(101, True)
+    await counting
+    await c.server(7)
+    assert store.counts == 2  # the count that began before the change was not kept for the next ask
