@@ -61,7 +61,8 @@ async def test_console_import_reads_no_more_than_the_size_limit(service, tmp_pat
     big.write_bytes(b"<myanimelist>" + b" " * (6 * 1024 * 1024) + b"</myanimelist>")
     console = Console(service, io.StringIO())
     answer = await console.answer(console.import_, str(tmp_path / path))  # an absolute path stays as is
-    assert answer == "! I couldn't import that file: the file is larger than 5 MB. Nothing was stored."
+    assert answer == ("! I couldn't import that file: the file is larger than 5 MB (about 6,000 titles), more than I "
+                      "can take. Nothing was stored.")
 
 
 async def test_console_options_with_spaces_filter_the_list(service):
