@@ -1089,15 +1089,30 @@ class Catalog:
             return []  # what the name means most is hidden here, not a sibling entry of it
         top = self._animes[ranks[0]]
         if " " not in q and q not in self._acronyms:
-            if not any(q in normalize_name(_SUBTITLE.split(name, 1)[0]).split() for name in self._spellings[ranks[0]]):
+            propers = [normalize_name(_SUBTITLE.split(name, 1)[0]) for name in self._spellings[ranks[0]]]
+            if not any(q in proper.split() for proper in propers):
                 # One word cut short names a word, not a series ("ghibli" is not Ghiblies), and a word of a
                 # subtitle alone names no series ("yotsuba" is not Naruto: Akaki Yotsuba no Clover wo Sagase).
                 return []
-            if self._now[ranks[0]] < ONE_WORD_MEMBERS:
-                return []  # "punpun" is Oyasumi Punpun, which has no anime, not Punpun Polka (176 members)
+            if self._now[ranks[0]] < ONE_WORD_MEMBERS and q not in propers:
+                # "punpun" is Oyasumi Punpun, which has no anime, not Punpun Polka (176 members); but the whole
+                # name before a subtitle names its title, however little known ("maquia": MAQUIA: When the
+                # Promised Flower Blooms, a film no MyAnimeList count reaches here).
+                return []
         work = self._work[ranks[0]]
         rivals = [r for r in ranks if self._work[r] != work]
         if rivals and self._now[ranks[0]] < SERIES_DOMINANCE * self._now[rivals[0]]:
+            return []
+        # Words that name a title of another franchise with no members count at all (a film or OVA known from
+        # bangumi-data alone) as well cannot be outdone by a count: "memory snow" is Re:Zero's OVA as much as
+        # Hakuoki's. (One word is a name's start or word, where the count's rule stands: "geass", "mononoke".)
+        if " " in q and any(self._now[r] == 0 and self._franchise[r] != self._franchise[ranks[0]] for r in rivals):
+            return []
+        # Words that name a film and a TV re-cut of one story, and not the work's first entry, name either:
+        # "mugen train" is the 2020 film (no count here) or the 2021 TV re-cut of it.
+        named = [r for r in ranks if self._work[r] == work]
+        first = min(np.flatnonzero(self._work == work).tolist(), key=lambda r: (self._animes[r].start_date or "9999", r))
+        if first not in named and {"TV", "Movie"} <= {self._animes[r].type for r in named}:
             return []
         # Two series of one story (a remake: Fullmetal Alchemist and its Brotherhood) are both fair answers,
         # however unequal their audiences, short of a spin-off's; a film retelling beside a series is not (Evangelion).
