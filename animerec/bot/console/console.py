@@ -99,8 +99,6 @@ def split_options(text: str, keys: tuple[str, ...]) -> tuple[str, dict[str, str]
 
 
 _EXAMPLES = {"genre": '"Slice of Life"', "type": "Movie", "count": "5", "discover": "yes"}
-# A last word of /rate that is a score typed wrong, not the end of a title: "ten", "9.5", "11", "8/10".
-_SCORE_LIKE = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:/10)?|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven")
 
 
 def _unquote(text: str) -> str:
@@ -234,7 +232,8 @@ class Console:
         embed = render.watchparty_embed(party, names)
         if party.picks:  # as Discord keys a party's votes by its message, the console by a stamp of its own
             vote_id = -time.time_ns()  # negative: never a Discord message id
-            await self.service.parties.open_vote(vote_id, names, [p.anime.anime_id for p in party.picks])
+            await self.service.parties.open_vote(vote_id, [m for m in names if m not in party.withheld],
+                                                 [p.anime.anime_id for p in party.picks])
             self.party = (vote_id, embed)
         return render.embed_to_text(embed)
 
@@ -254,18 +253,22 @@ class Console:
         adult = await self.allow_adult()
         try:
             parse_score(score)
-        except UserError:  # no score: the whole text may be the title ("/rate Death Note", "/rate Steins;Gate")
-            if not _SCORE_LIKE.fullmatch(score.lower()) or not title.strip():
-                try:
-                    anime = self.service.titles.resolve(args, allow_adult=adult)
-                except UserError:
-                    if not args.strip():
-                        raise UserError("Usage: /rate <title> <1-10|watched>") from None
-                    if not title.strip():
-                        raise  # one word, and no title: what the search says of it
-                else:
-                    raise UserError(f"What score do you give {anime.name}? /rate {anime.name} <1-10|watched>") from None
-            # else a score typed wrong ("ten", "9.5"): said as such below, not read as part of the title
+        except UserError as bad_score:  # no score: the whole text may be the title ("/rate Death Note", "Mob Psycho 100")
+            if not args.strip():
+                raise UserError("Usage: /rate <title> <1-10|watched>") from None
+            catalog = self.service.catalog
+            whole = catalog.resolve_choice(args, allow_adult=adult)
+            part = catalog.resolve_choice(title, allow_adult=adult) if title.strip() else None
+            if whole is not None and (part is None or part.anime.anime_id == whole.anime.anime_id):
+                raise UserError(f"What score do you give {whole.anime.name}? /rate {whole.anime.name} <1-10|watched>"
+                                ) from None
+            if part is not None:
+                # "Steins;Gate ten": a score typed wrong after a title, whatever other title all the words name.
+                meant = f" If you meant {whole.anime.name}: /rate {args.strip()} <1-10|watched>." if whole else ""
+                raise UserError(f"{bad_score}{meant}") from None
+            if not title.strip():
+                self.service.titles.resolve(args, allow_adult=adult)  # one word, no title: what the search says
+            raise
         else:
             # "One Punch Man 3" names a title as well as One Punch Man at 3, "Attack on Titan 2" a season as well
             # as Attack on Titan at 2: which one, the member says (on Discord the score is an option of its own).

@@ -85,9 +85,11 @@ ELLIPSIS = "…"
 _NON_ALNUM = re.compile(r"[\W_]+")
 # A title page link, anywhere in the text: myanimelist.net/anime/ID[/slug], anime.php?id=ID, anilist.co/anime/ID;
 # "mal:ID" on its own.
-# A link's id ends where its path does: "anime/5114junk" names no title (not FMA: Brotherhood).
-_MAL_LINK = re.compile(r"myanimelist\.net/anime(?:/|\.php\?id=)(\d+)(?=$|[/?#&\s])|^mal:\s*(\d+)$", re.IGNORECASE)
-_ANILIST_LINK = re.compile(r"anilist\.co/anime/(\d+)(?=$|[/?#&\s])", re.IGNORECASE)
+# A link's id ends where its digits do, before anything but a letter, digit or underscore: "anime/5114junk" names
+# no title (not FMA: Brotherhood), while "<https://myanimelist.net/anime/5114>" (a link Discord shows no preview
+# of), "…/5114." or a markdown link's "…/5114)" do.
+_MAL_LINK = re.compile(r"myanimelist\.net/anime(?:/|\.php\?id=)(\d+)(?!\w)|^mal:\s*(\d+)$", re.IGNORECASE)
+_ANILIST_LINK = re.compile(r"anilist\.co/anime/(\d+)(?!\w)", re.IGNORECASE)
 # A name followed by a year, as labels mark titles whose names collide: "Hunter x Hunter (1999)".
 _WITH_YEAR = re.compile(r"(?P<name>.*?\S)(?:\s*,\s*|\s+|\s*\()(?P<year>(?:19|20)\d\d)\)?")
 CHOICES_FOR_DIGITS = 10  # the titles whose names typed digits may start (_linked_rank)

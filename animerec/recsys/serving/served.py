@@ -840,12 +840,15 @@ class ServedModel:
         holds what every member shares, and one historical romance was "close in genre, themes and studio
         to what you rate highly" for a thriller fan, a slice-of-life fan and a shounen fan alike."""
         out = [self.source(i) for i in idx.tolist()]
-        given, rated = self._given_of(user)
-        loved = given[liked(rated, floor)]
-        for j, (i, source, reason) in enumerate(zip(idx.tolist(), out, reasons)):
-            if source is None or reason is not None:
-                continue
-            if z[i] < DRIVES_ABOVE or (source == "content" and not self._relates(loved, np.array([i])).any()):
+        unnamed = [j for j, (source, reason) in enumerate(zip(out, reasons)) if source is not None and reason is None]
+        content = [j for j in unnamed if out[j] == "content"]
+        related: dict[int, bool] = {}
+        if content:  # one product for the list's content guesses: a long history has thousands of liked titles
+            given, rated = self._given_of(user)
+            relates = self._relates(given[liked(rated, floor)], idx[content]).sum(axis=0) > 0
+            related = {j: bool(relates[k]) for k, j in enumerate(content)}
+        for j in unnamed:
+            if z[idx[j]] < DRIVES_ABOVE or not related.get(j, True):
                 out[j] = "prior"
         return out
 

@@ -302,6 +302,25 @@ async def test_console_vote_in_the_last_watch_party(service):
     assert (await say(console.vote, "1")).startswith("! Only members of this watch party can vote")
 
 
+async def test_a_hidden_member_a_party_leaves_out_cannot_vote_in_it(service):
+    console = Console(service, io.StringIO())
+    say = console.answer
+    await say(console.as_, "Ritsu")
+    for title in ("Death Note", "Monster"):
+        await say(console.rate, f"{title} 9")
+    await say(console.commands["privacy"], "hidden")
+    await say(console.as_, "Mio")
+    for title in ("K-On!", "Clannad", "Toradora!"):
+        await say(console.rate, f"{title} 9")
+    await say(console.as_, "you")
+    for title in ("Steins;Gate", "Cowboy Bebop"):
+        await say(console.rate, f"{title} 9")
+    party = await say(console.watchparty, "Mio Ritsu count=3")
+    assert "Ritsu: keeps their taste private, so left out." in party and party.count("Votes: 0") == 3
+    await say(console.as_, "Ritsu")  # named, left out: not a member of the party's vote
+    assert (await say(console.vote, "1")).startswith("! Only members of this watch party can vote")
+
+
 async def test_the_console_runs_the_retrain_forget_names(service, settings, monkeypatch):
     """/forget names the next scheduled retrain: the console runs that schedule while it is open, as the
     Discord bot does, so the time it names is one at which a retrain happens."""

@@ -79,10 +79,10 @@ def parse_mal_export(data: bytes) -> tuple[list[MalEntry], int]:
                              "can take")
     if data.startswith(GZIP_MAGIC):
         data = _decompress(data)
-    head = data[:64]
+    head = data
     for bom in _BOMS:
         head = head.removeprefix(bom)
-    head = head.lstrip().lstrip(b"\x00")
+    head = head.lstrip(b" \t\r\n\x00")[:1]  # UTF-16 text has a NUL beside each ASCII byte
     if not head:
         raise MalImportError(f"the file is empty: export your list at {EXPORT_PAGE}")
     if not head.startswith(b"<"):
@@ -95,7 +95,7 @@ def parse_mal_export(data: bytes) -> tuple[list[MalEntry], int]:
         raise MalImportError("the file declares a DTD or entities, which a MyAnimeList export never does") from None
     except ParseError as exc:
         line, column = exc.position
-        if _declared_encoding(data) in ("", "utf-8", "utf8") and not _utf8(data):
+        if _declared_encoding(data) in ("", "utf-8", "utf8") and b"\x00" not in data[:64] and not _utf8(data):
             # Saved again by an editor in another encoding (Windows-1252): the bytes, not the XML, are wrong.
             raise MalImportError("the file is not UTF-8 text, as a MyAnimeList export is (was it saved again in "
                                  f"another encoding?): export it again at {EXPORT_PAGE}") from None

@@ -148,7 +148,8 @@ class Ratings:
         # it, and from then on it counts like any other. Up to MAX_UNKNOWN_KEPT of them a member.
         unknown: set[int] = {a for a in existing if a not in self.catalog}
         listed = Counter(e.anime_id for e in entries)
-        for e in entries:
+        # A title listed twice counts as its last entry says, whatever that is (a score, dropped, planned).
+        for e in {e.anime_id: e for e in entries}.values():
             if e.status in PLANNED_STATUSES:
                 # Not seen yet, whatever score the list carries (MAL keeps one on a title moved back to it).
                 skipped[planned] += 1
@@ -173,7 +174,8 @@ class Ratings:
         changed = {a: r for a, r in wanted.items() if existing.get(a) != r and not keeps_score(r, existing.get(a))}
         if changed:
             await self.store.upsert_ratings(user_id, changed)
-        dropped -= wanted.keys() | existing.keys()  # a score given here, or elsewhere in the list, says more
+        # A score given here says more; one dismissed already is not dropped again (a second import of one file).
+        dropped -= existing.keys() | await self.store.dismissals(user_id)
         if dropped:
             await self.store.dismiss(user_id, sorted(dropped))
         added = sum(a not in existing for a in changed)

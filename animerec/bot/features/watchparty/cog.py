@@ -142,7 +142,9 @@ class Watchparty(commands.Cog):
         message = await interaction.followup.send(embed=render.watchparty_embed(party, group, skipped),
                                                   view=VoteView(len(party.picks), timeout=VIEW_TIMEOUT), wait=True)
         if party.picks:
-            await service.parties.open_vote(message.id, group, [p.anime.anime_id for p in party.picks])
+            # Its members vote and confirm: not a hidden member it left out (WatchParty.withheld).
+            await service.parties.open_vote(message.id, [m for m in group if m not in party.withheld],
+                                            [p.anime.anime_id for p in party.picks])
 
 
 async def setup(bot: commands.Bot) -> None:

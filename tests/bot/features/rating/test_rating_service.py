@@ -97,6 +97,7 @@ async def test_import_maps_scores_statuses_and_reports(service):
 
 
 async def test_import_keeps_dropped_titles_out_of_picks_and_never_stores_a_plan_as_seen(service):
+    clock = service.ratings.import_cooldown.clock = Clock()
     export = mal_export(
         (DEATH_NOTE, 0, "Dropped"),  # not for them: dismissed, not rated
         (CODE_GEASS, 8, "Plan to Watch"),  # a score MAL kept on a title moved back to the plan: not seen
@@ -118,6 +119,14 @@ async def test_import_keeps_dropped_titles_out_of_picks_and_never_stores_a_plan_
     assert "2 titles listed more than once" in text
     picks = await service.picks.recommend(ALICE, count=25)
     assert DEATH_NOTE not in [p.anime.anime_id for p in picks.picks]
+    # The same file again: nothing new, nothing said to be dropped again, and no cooldown spent.
+    clock.now += 60
+    again = await service.ratings.import_mal_xml(ALICE, export)
+    assert (again.added, again.updated, again.dropped) == (0, 0, 0)
+    assert (await service.ratings.import_mal_xml(ALICE, export)).dropped == 0  # at once: it spent none
+    # The last entry of a title decides, whatever it is: scored, then dropped further down, is dropped.
+    last = await service.ratings.import_mal_xml(BOB, mal_export((DEATH_NOTE, 8, "Completed"), (DEATH_NOTE, 0, "Dropped")))
+    assert (last.added, last.dropped, last.repeated) == (0, 1, 1) and await service.store.rating_map(BOB) == {}
 
 
 async def test_import_stores_by_mal_id_never_by_a_title_guessed_from_the_name(service):
