@@ -70,7 +70,7 @@ SYNONYM_OVERRIDE = 5.0
 # another title ("punpun": Oyasumi Punpun, a manga, not Punpun Polka). _series_ranks.
 ONE_WORD_MEMBERS = 10_000
 # Where a name's subtitle starts: a colon, a spaced dash, a tilde or a bracket.
-_SUBTITLE = re.compile(r"\s*[:：~〜～(（「『【]\s*|\s+[-–]\s+")
+_SUBTITLE = re.compile(r"\s*[:：~〜～(（「『【]\s*|\s+[-–]\s*")
 # The kinds of titles that are searchable names besides the main one (the Chinese ones are not how members
 # type): official names, and synonyms (fan names and abbreviations, weaker evidence of what is meant).
 OFFICIAL_KINDS = ("english", "japanese")
@@ -1091,10 +1091,13 @@ class Catalog:
             return []  # what the name means most is hidden here, not a sibling entry of it
         top = self._animes[ranks[0]]
         if " " not in q and q not in self._acronyms:
-            propers = [normalize_name(_SUBTITLE.split(name, 1)[0]) for name in self._spellings[ranks[0]]]
+            propers = [normalize_name(_SUBTITLE.split(name, 1)[0]) for name in (top.name, top.english, top.japanese)
+                       if name]
             if not any(q in proper.split() for proper in propers):
                 # One word cut short names a word, not a series ("ghibli" is not Ghiblies), and a word of a
-                # subtitle alone names no series ("yotsuba" is not Naruto: Akaki Yotsuba no Clover wo Sagase).
+                # subtitle alone names no series ("yotsuba" is not Naruto: Akaki Yotsuba no Clover wo Sagase),
+                # nor one of a synonym ("scale" is not Sword Art Online: Ordinal Scale, though a synonym of it
+                # has no colon): its main, English or Japanese name, before any subtitle, has the word.
                 return []
             if self._now[ranks[0]] < ONE_WORD_MEMBERS and q not in propers:
                 # "punpun" is Oyasumi Punpun, which has no anime, not Punpun Polka (176 members); but the whole
