@@ -90,6 +90,7 @@ class TastePicture:
     server_shares: tuple[float, ...] = ()
     axis_notes: tuple[str, str, str, str] = ("", "", "", "")  # what lies left, right, down, up
     who: str = "you"  # the member's name on the picture ("you" when they look at their own)
+    liked_without_genres: bool = False  # no genres because none is listed for the titles liked, not none liked
     footer: str = field(default="Near on the map: watched by the same people. Titles placed by a PCA of "
                                 "their embeddings.")
 
@@ -388,7 +389,8 @@ def _genres(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -
     if not p.genres:
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.text(0.5, 0.5, "Rate a few titles you liked\nto see your genres", color=SOFT_INK, ha="center", va="center",
+        ax.text(0.5, 0.5, "No genres known yet\nfor the titles liked" if p.liked_without_genres else
+                "Rate a few titles you liked\nto see your genres", color=SOFT_INK, ha="center", va="center",
                 transform=ax.transAxes, fontsize=10)
         return
     rows = list(range(len(p.genres)))[::-1]

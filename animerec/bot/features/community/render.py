@@ -37,7 +37,9 @@ def taste_summary(taste: Taste, name: str, own: bool) -> str:
     them = "you" if own else "they"
     lines = []
     leans = [g for g in taste.profile.leans if g in taste.profile.genres]  # only what the chart shows
-    if not taste.profile.genres:  # every title given was disliked (liking: nothing at DISLIKED or under)
+    if taste.liked_without_genres:
+        lines.append(f"The titles {them} liked have no genres listed in my catalog yet, so there are none to show")
+    elif not taste.profile.genres:  # every title given was disliked (liking: nothing at DISLIKED or under)
         lines.append(f"{'You have' if own else name + ' has'} scored no title above {DISLIKED:g} yet, so there are no "
                      f"genres {them} like to show")
     elif taste.alone:

@@ -35,6 +35,7 @@ from animerec.recsys.community import (
     affinity,
     genre_profile,
     liked_titles,
+    liking,
     popularity_direction,
     private_rows,
     rating_offset,
@@ -72,6 +73,8 @@ class Taste:
     rated: int
     picks: tuple[Anime, ...]
     alone: bool = False  # the server's only member with ratings: nobody to set the member against yet
+    # They liked titles, but the catalog lists no genres for any of them (films known from bangumi-data alone).
+    liked_without_genres: bool = False
 
 
 @dataclass(frozen=True)
@@ -328,14 +331,16 @@ class Community:
         subtitle = (f"{len(ratings)} title{'s' if len(ratings) != 1 else ''} rated or watched · " + (
             "the server's only member with ratings so far" if alone else
             f"server: {tally.members} member{'s' if tally.members != 1 else ''} with ratings"))
+        liked_any = any(liking(r) > 0 for r in shown.values())
         picture = TastePicture(
             title=f"{whose} taste map", subtitle=subtitle,
             catalog=[tuple(xy) for xy in cmap.xy[views.background].tolist()],
             landmarks=landmarks, rated=rated, picks=pick_points, place=cmap.place(shown or ratings),
             server_place=None if alone else server_place, genres=profile.genres, member_shares=profile.member,
-            server_shares=() if alone else profile.server, axis_notes=views.axis_notes, who=name)
+            server_shares=() if alone else profile.server, axis_notes=views.axis_notes, who=name,
+            liked_without_genres=liked_any and not profile.genres)
         return Taste(member_id, picture, profile, offset, len(ratings),
-                     tuple(self.catalog.get(p.anime_id) for p in picks), alone)
+                     tuple(self.catalog.get(p.anime_id) for p in picks), alone, liked_any and not profile.genres)
 
     # --- /compare -----------------------------------------------------------------------------
 

@@ -102,6 +102,13 @@ def test_a_member_who_liked_nothing_they_gave_is_not_said_to_follow_the_server()
         "bob has scored no title above 4 yet, so there are no genres they like to show")
 
 
+def test_a_member_whose_liked_titles_have_no_genres_listed_is_not_told_they_liked_nothing():
+    # Films known from bangumi-data alone (Suzume, Weathering With You) have no genres in the catalog.
+    bare = Taste(1, taste().picture, GenreProfile((), (), (), ()), None, 5, (SG,), liked_without_genres=True)
+    assert rc.taste_summary(bare, "alice", own=True).startswith(
+        "The titles you liked have no genres listed in my catalog yet, so there are none to show")
+
+
 def test_an_empty_server_top_tells_a_hidden_member_why_their_ratings_are_not_in_it():
     empty = ServerTop([], [], [])
     assert rc.server_top_embed(ServerFavourites(empty, {}, 0)).description.startswith("Nobody here has rated")

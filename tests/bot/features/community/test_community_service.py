@@ -266,3 +266,11 @@ async def test_a_count_begun_before_a_member_turned_hidden_is_never_kept(catalog
     await counting
     await c.server(7)
     assert store.counts == 2  # the count that began before the change was not kept for the next ask
+
+
+async def test_taste_says_when_the_titles_a_member_liked_have_no_genres_listed(service, catalog):
+    bare = [a.anime_id for a in catalog if not a.genres and a.type == "Movie" and not a.is_adult][:3]
+    assert len(bare) == 3
+    await service.store.upsert_ratings(ALICE, {a: 9.0 for a in bare})
+    taste = await service.community.taste(GUILD, ALICE, viewer_id=ALICE, name="you")
+    assert taste.liked_without_genres and taste.picture.liked_without_genres and not taste.profile.genres
