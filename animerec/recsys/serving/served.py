@@ -635,7 +635,11 @@ class ServedModel:
         for i in idx.tolist():
             start = rules.later_start(i) if rules.work_of(i) not in mine.started else None
             starts.append(int(self.ids[start]) if start is not None else None)
-        order = sorted(range(len(idx)), key=lambda j: starts[j] is not None)[:n]  # stable: by score in each part
+        # A recap of a work the member started retells what they saw: after the rest, as the later entries of a
+        # series they never started are (a Made in Abyss recap film was first for a member who gave the series 10).
+        recap = [rules.work_of(i) in mine.started and self.franchises.is_recap(int(self.ids[i])) for i in idx.tolist()]
+        order = sorted(range(len(idx)), key=lambda j: starts[j] is not None or recap[j])[:n]  # stable: by score
+        recap = [recap[j] for j in order]
         idx, starts = idx[order], [starts[j] for j in order]
         predicted = self.predictions(user, idx)
         gave_mask = self.blocked(gave)
@@ -650,9 +654,10 @@ class ServedModel:
             fixed.append(self._goes_on_from(i, ratings) if goes_on else None)
             catch = None
             if started and not goes_on:
-                # Where they go on first: the entry /recommend's slot for the work would show.
-                first = rules.go_on_to(rules.next_entries(work, [mine], gave_mask), scores)
-                catch = int(self.ids[first]) if first is not None else None
+                if not recap[j]:  # a recap retells what they saw: no entry to catch up with before it
+                    # Where they go on first: the entry /recommend's slot for the work would show.
+                    first = rules.go_on_to(rules.next_entries(work, [mine], gave_mask), scores)
+                    catch = int(self.ids[first]) if first is not None else None
                 # A later season of a work the member liked but has not caught up with (they gave season 1
                 # of a season's 3rd): their title of it is the reason, not another title of its genres (and
                 # for a new season, what lifts it: ColdConfig.liked_continuation_weight).

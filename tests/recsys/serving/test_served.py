@@ -169,3 +169,18 @@ def test_a_member_with_two_loves_gets_picks_for_each_in_one_order(served):
     assert len(picks) == 6 and sum(blocks) >= 2 and sum(not b for b in blocks) >= 2
     assert [p.score for p in picks] == sorted((p.score for p in picks), reverse=True)
     assert [p.match for p in picks] == sorted((p.match for p in picks), reverse=True)
+
+
+def test_a_season_list_puts_a_recap_of_a_work_the_member_started_last_with_no_entry_to_catch_up_with(
+        board_model, plant):
+    # 1003, A's side story, made a recap of 1000: a member who gave 1000 saw what it retells.
+    served = ServedModel(board_model, *plant(relations=[(1000, "Summary", 1003), (1003, "Full story", 1000)]))
+    member = {1000: 9.0, 1004: 9.0}
+    plain = ServedModel(board_model, *plant())
+    season = [1003, 1012, 1013, 1014]  # block 1's titles score under block 0's for this member
+    before = [p.anime_id for p in plain.rank_titles(member, season)]
+    assert before[0] == 1003  # first by its score when it is no recap
+    ranked = served.rank_titles(member, season)
+    assert [p.anime_id for p in ranked][-1] == 1003
+    recap = ranked[-1]
+    assert recap.catch_up is None and recap.because == 1000
