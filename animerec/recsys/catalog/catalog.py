@@ -669,13 +669,19 @@ class Catalog:
     # --- search -------------------------------------------------------------------------------
 
     @staticmethod
+    def other_name(anime: Anime) -> str | None:
+        """What a label shows beside a title's name: its English title, or for one named in Japanese script
+        alone what it is of its franchise ("Shirobako film"); None for neither."""
+        return anime.english or (f"{anime.series} {_OF_SERIES.get(anime.type or '', 'title')}" if anime.series
+                                 else None)
+
+    @staticmethod
     def label(anime: Anime, limit: int = 100) -> str:
         """The name to show: "Shingeki no Kyojin · Attack on Titan" when the English title says more than the
         name (not "Haikyu!!" beside "Haikyuu!!", nor "SPY x FAMILY" beside "Spy x Family Part 2": the name holds
         it, give or take spaces and punctuation), within limit characters (Discord's choice limit is 100); the
         English part is clipped first."""
-        other = anime.english or (f"{anime.series} {_OF_SERIES.get(anime.type or '', 'title')}" if anime.series
-                                  else None)
+        other = Catalog.other_name(anime)
         if other is None or _key(other) in _key(anime.name) \
                 or len(anime.name) + len(LABEL_SEPARATOR) + len(ELLIPSIS) >= limit:
             return _clip(anime.name, limit)

@@ -71,6 +71,14 @@ class Point:
     x: float
     y: float
     score: float = 0.0  # rated points: 1-10, or -1 for watched without a score
+    # Its name in Latin letters (English, or "Made in Abyss film"), for a label in Japanese script that no
+    # installed font draws: a top pick's star went unnamed.
+    latin: str | None = None
+
+    @property
+    def shown(self) -> str | None:
+        """The name the map can draw: its label, else its Latin name; None when no installed font spells either."""
+        return next((text for text in (self.label, self.latin) if text and _spelled(text)), None)
 
 
 @dataclass(frozen=True)
@@ -177,14 +185,15 @@ def _map(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> N
     # map) is left out, but for a pick's: a star always has its name. A title no installed font can
     # spell goes unnamed too: a row of boxes would say nothing.
     rated_labelled = sorted(scored, key=lambda r: -r.score)[:RATED_LABELS]
-    short = _shorten_apart([q.label for q in (*p.picks, *rated_labelled, *landmarks)])
+    texts = {id(q): q.shown for q in (*p.picks, *rated_labelled, *landmarks)}
+    short = _shorten_apart([t for t in texts.values() if t is not None])
     named = [(_short(who), *p.place, MEMBER, 10, "bold") if p.place else None,
              ("server", *p.server_place, SERVER, 9, "bold") if p.server_place else None,
-             *((short[q.label], q.x, q.y, PICK, 8.5, "bold") for q in p.picks if _spelled(q.label))]
+             *((short[t], q.x, q.y, PICK, 8.5, "bold") for q in p.picks if (t := texts[id(q)]) is not None)]
     must = [label for label in named if label is not None]  # always named: at worst over a mark
-    favourites = [(short[r.label], r.x, r.y, INK, 8, "normal") for r in rated_labelled if _spelled(r.label)]
+    favourites = [(short[t], r.x, r.y, INK, 8, "normal") for r in rated_labelled if (t := texts[id(r)]) is not None]
     labels = [*must, *favourites,
-              *((short[m.label], m.x, m.y, FAINT, 7, "italic") for m in landmarks if _spelled(m.label))]
+              *((short[t], m.x, m.y, FAINT, 7, "italic") for m in landmarks if (t := texts[id(m)]) is not None)]
     # Marks by their drawn half-width in points: a label never sits on a dot, a star, the ring or the diamond.
     marks = [(q.x, q.y, 4.0) for q in p.rated] + [(q.x, q.y, 7.0) for q in p.picks] + \
         [(*xy, 10.0) for xy in (p.place, p.server_place) if xy is not None]

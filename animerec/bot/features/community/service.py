@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -310,12 +310,10 @@ class Community:
         shown = {a: r for a, r in ratings.items() if self._shown(a, allow_adult)}
         allowed = served.allowed(allow_adult=allow_adult)
         picks = served.recommend(ratings, TASTE_PICKS, allowed=allowed).picks
-        rated = [Point(self.catalog.get(a).name, *p, score=r) for a, r in shown.items()
-                 if (p := cmap.point(a)) is not None]
-        pick_points = [Point(self.catalog.get(p.anime_id).name, *xy) for p in picks
-                       if (xy := cmap.point(p.anime_id)) is not None]
+        rated = [_point(self.catalog.get(a), p, score=r) for a, r in shown.items() if (p := cmap.point(a)) is not None]
+        pick_points = [_point(self.catalog.get(p.anime_id), xy) for p in picks if (xy := cmap.point(p.anime_id)) is not None]
         labelled = {*ratings, *(p.anime_id for p in picks)}
-        landmarks = [Point(self.catalog.get(a).name, *xy)
+        landmarks = [_point(self.catalog.get(a), xy)
                      for a in cmap.landmarks(LANDMARKS, exclude=labelled,
                                              allowed=cmap.item_ids[views.background].tolist())
                      if (xy := cmap.point(a)) is not None]
@@ -422,6 +420,11 @@ class Community:
         top = server_top(tally, self.catalog.members_now(tally.anime_ids.tolist()), count, keep=keep)
         ids = {a for a, *_ in top.favourites} | {a for a, _ in top.most_watched} | {a for a, *_ in top.loved_here}
         return ServerFavourites(top, {a: self.catalog.get(a) for a in ids}, tally.members)
+
+
+def _point(anime: Anime, xy: Sequence[float], score: float = 0.0) -> Point:
+    """A title on the /taste map: its name, and its Latin one for a name in Japanese script."""
+    return Point(anime.name, float(xy[0]), float(xy[1]), score, Catalog.other_name(anime))
 
 
 def _log_failure(task: asyncio.Task) -> None:

@@ -438,3 +438,11 @@ def test_a_member_of_thousands_of_titles_has_small_dots_and_their_place_drawn_ov
     dots = next(k for k in drawn if k.get("cmap") is pictures.SCORES and k.get("s", 0) != 38)
     diamond = next(k for k in drawn if k.get("marker") == "D")
     assert dots["s"] == pictures.DOT_SIZE and diamond["zorder"] < dots["zorder"]
+
+
+def test_a_pick_named_in_a_script_no_font_draws_is_labelled_by_its_latin_name(monkeypatch):
+    placed = _placed(monkeypatch)
+    monkeypatch.setattr(pictures, "_glyphs", lambda: frozenset(range(0x3000)))  # no Japanese font installed
+    pick = Point("劇場版メイドインアビス深き魂の黎明", 0.1, 0.2, latin="Made in Abyss film")
+    taste_png(TastePicture(**{**planted().__dict__, "picks": [pick]}))
+    assert "Made in Abyss film" in [t for t, _ in placed]
