@@ -316,7 +316,7 @@ class Resolution:
 
 
 # What a title named in Japanese alone is of its franchise, by type, beside the franchise's Latin name (label):
-# "劇場版 SHIROBAKO · Shirobako film"; "Shirobako series" read as an English title of the film.
+# "劇場版 SHIROBAKO · Shirobako film (2020)"; "Shirobako series" read as an English title of the film.
 _OF_SERIES = {"TV": "series", "Movie": "film", "OVA": "OVA", "ONA": "web series", "Special": "special",
               "Music": "music video"}
 
@@ -671,9 +671,12 @@ class Catalog:
     @staticmethod
     def other_name(anime: Anime) -> str | None:
         """What a label shows beside a title's name: its English title, or for one named in Japanese script
-        alone what it is of its franchise ("Shirobako film"); None for neither."""
-        return anime.english or (f"{anime.series} {_OF_SERIES.get(anime.type or '', 'title')}" if anime.series
-                                 else None)
+        alone what it is of its franchise ("Shirobako film (2020)"); None for neither."""
+        if anime.english or not anime.series:
+            return anime.english
+        kind = _OF_SERIES.get(anime.type or "", "title")
+        # A franchise's films and OVAs read alike but for their year ("Made in Abyss film (2019)", "(2020)").
+        return f"{anime.series} {kind} ({anime.year})" if anime.type != "TV" and anime.year else f"{anime.series} {kind}"
 
     @staticmethod
     def label(anime: Anime, limit: int = 100) -> str:

@@ -378,8 +378,9 @@ def test_a_title_named_in_japanese_alone_is_labelled_with_its_franchises_latin_n
     assert catalog.label(catalog.get(2)) == "終物語 第2期 · Bakemonogatari series"
     assert catalog.label(catalog.get(3)) == "劇場版 化物語 · Bakemonogatari: The Movie"  # its own English title
     assert [catalog.label(catalog.get(a)) for a in (1, 4, 6)] == ["Bakemonogatari", "きみの声をとどけたい", "たまぽんず 2"]
-    film = Catalog([head, Anime(7, "劇場版 終物語", (), "Movie", 1, None, 0, franchise_id=1)])
-    assert film.label(film.get(7)) == "劇場版 終物語 · Bakemonogatari film"  # not "Bakemonogatari series", a name
+    film = Catalog([head, Anime(7, "劇場版 終物語", (), "Movie", 1, None, 0, franchise_id=1, year=2020)])
+    # Not "Bakemonogatari series", a name; and its year, as a franchise's films would otherwise read alike.
+    assert film.label(film.get(7)) == "劇場版 終物語 · Bakemonogatari film (2020)"
     assert catalog.get(2).name == "終物語 第2期" and [a.anime_id for a in catalog.search("終物語")] == [2]
 
 
