@@ -250,15 +250,16 @@ class Console:
 
     async def rate(self, args: str) -> str:
         title, _, score = args.strip().rpartition(" ")
+        if not args.strip():
+            raise UserError("Usage: /rate <title> <1-10|watched>")
         adult = await self.allow_adult()
+        # What all the words name, and what those before the last one do: read with the last as a score or not.
+        catalog = self.service.catalog
+        whole = catalog.resolve_choice(args, allow_adult=adult)
+        part = catalog.resolve_choice(title, allow_adult=adult) if title.strip() else None
         try:
             parse_score(score)
         except UserError as bad_score:  # no score: the whole text may be the title ("/rate Death Note", "Mob Psycho 100")
-            if not args.strip():
-                raise UserError("Usage: /rate <title> <1-10|watched>") from None
-            catalog = self.service.catalog
-            whole = catalog.resolve_choice(args, allow_adult=adult)
-            part = catalog.resolve_choice(title, allow_adult=adult) if title.strip() else None
             if whole is not None and (part is None or part.anime.anime_id == whole.anime.anime_id):
                 raise UserError(f"What score do you give {whole.anime.name}? /rate {whole.anime.name} <1-10|watched>"
                                 ) from None
@@ -272,8 +273,6 @@ class Console:
         else:
             # "One Punch Man 3" names a title as well as One Punch Man at 3, "Attack on Titan 2" a season as well
             # as Attack on Titan at 2: which one, the member says (on Discord the score is an option of its own).
-            catalog = self.service.catalog
-            whole, part = catalog.resolve_choice(args, allow_adult=adult), catalog.resolve_choice(title, allow_adult=adult)
             if whole is not None and (part is None or whole.anime.anime_id != part.anime.anime_id):
                 raise UserError(f"“{args.strip()}” names {whole.anime.name}. To score it: /rate {args.strip()} "
                                 f"<1-10|watched>; to give {title.strip()} {score}/10: /rate {title.strip()} {score}/10.")

@@ -15,7 +15,6 @@ drives its vector's score and the vector comes from the title's franchise or its
 from __future__ import annotations
 
 import copy
-import math
 import threading
 import weakref
 from collections import OrderedDict
@@ -661,7 +660,7 @@ class ServedModel:
                 # A later season of a work the member liked but has not caught up with (they gave season 1
                 # of a season's 3rd): their title of it is the reason, not another title of its genres (and
                 # for a new season, what lifts it: ColdConfig.liked_continuation_weight).
-                theirs = self._liked_of_work(work, ratings, floor)
+                theirs = self._best_of_work(work, ratings, floor)
                 if theirs is not None:
                     behind[j] = theirs
             catch_up.append(catch)
@@ -676,12 +675,12 @@ class ServedModel:
                     reasons, rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z, user, floor), starts,
                     catch_up)]
 
-    def _liked_of_work(self, work: int, ratings: Mapping[int, float], floor: float, but: int | None = None
-                       ) -> int | None:
-        """The member's best scored title of a work (anime id ``but`` aside) that they liked (at or above
-        ``floor``, or watched); None for none."""
+    def _best_of_work(self, work: int, ratings: Mapping[int, float], floor: float | None = None,
+                      but: int | None = None) -> int | None:
+        """The member's best scored title of a work (anime id ``but`` aside), of those they liked (at or above
+        ``floor``, or watched) when a floor is given; None for none."""
         theirs = [a for a in ratings if a != but and self.franchises.work_of(a) == work
-                  and liked(ratings[a], floor)]
+                  and (floor is None or liked(ratings[a], floor))]
         return max(theirs, key=lambda a: ratings[a]) if theirs else None
 
     def _goes_on_from(self, i: int, ratings: Mapping[int, float]) -> int | None:
@@ -889,7 +888,7 @@ class ServedModel:
             # Any title of it they gave, liked or not: a later season is predicted from it (/recommend's
             # continue pick names it at any score); naming K-On! for Silver Spoon's second season, beside
             # the member's 8 for its first under a floor of 8.4, read as a guess.
-            theirs = self._liked_of_work(work, ratings, -math.inf, but=anime_id)
+            theirs = self._best_of_work(work, ratings, but=anime_id)
             if theirs is not None:
                 return predicted, theirs
         if predicted < floor:

@@ -329,16 +329,16 @@ class Community:
         subtitle = (f"{len(ratings)} title{'s' if len(ratings) != 1 else ''} rated or watched · " + (
             "the server's only member with ratings so far" if alone else
             f"server: {tally.members} member{'s' if tally.members != 1 else ''} with ratings"))
-        liked_any = any(liking(r) > 0 for r in shown.values())
+        bare = not profile.genres and any(liking(r) > 0 for r in shown.values())  # liked, but no genres listed
         picture = TastePicture(
             title=f"{whose} taste map", subtitle=subtitle,
             catalog=[tuple(xy) for xy in cmap.xy[views.background].tolist()],
             landmarks=landmarks, rated=rated, picks=pick_points, place=cmap.place(shown or ratings),
             server_place=None if alone else server_place, genres=profile.genres, member_shares=profile.member,
             server_shares=() if alone else profile.server, axis_notes=views.axis_notes, who=name,
-            liked_without_genres=liked_any and not profile.genres)
+            liked_without_genres=bare)
         return Taste(member_id, picture, profile, offset, len(ratings),
-                     tuple(self.catalog.get(p.anime_id) for p in picks), alone, liked_any and not profile.genres)
+                     tuple(self.catalog.get(p.anime_id) for p in picks), alone, bare)
 
     # --- /compare -----------------------------------------------------------------------------
 
