@@ -16,7 +16,7 @@ _BY_SOURCE = {
     "community": "rated highly by members here who like what you like",
     "franchise": "its series is popular with members who like what you like",
     # Not "new": /recommend new means the last 12 months, and a content guess can be a 2017 title.
-    "content": "close in genre, themes and studio to what you rate highly",
+    "content": "close in genre, themes and studio to what you like",
     "prior": "widely watched on MyAnimeList",
 }
 # A title popularity put on a list that few have watched (MyAnimeList members under WIDELY_WATCHED; no count
@@ -29,7 +29,7 @@ _UNCOUNTED_THIS_SEASON = "new this season; little is known of it yet"
 _THIS_SEASON = {
     "community": "popular this season with members of similar taste",
     "franchise": "new this season in a series members like you enjoy",
-    "content": "new this season, and close in genre, themes and studio to what you rate highly",
+    "content": "new this season, and close in genre, themes and studio to what you like",
     "prior": "one of this season's most watched",
 }
 

@@ -842,7 +842,7 @@ class ServedModel:
         said to be close to what the member rates highly only when it relates (_relates: its franchise, or
         genres in common) to a title they liked (at or above ``floor``, or watched): a vector score alone
         holds what every member shares, and one historical romance was "close in genre, themes and studio
-        to what you rate highly" for a thriller fan, a slice-of-life fan and a shounen fan alike."""
+        to what you like" for a thriller fan, a slice-of-life fan and a shounen fan alike."""
         out = [self.source(i) for i in idx.tolist()]
         unnamed = [j for j, (source, reason) in enumerate(zip(out, reasons)) if source is not None and reason is None]
         content = [j for j in unnamed if out[j] == "content"]
