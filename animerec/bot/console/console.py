@@ -273,7 +273,13 @@ class Console:
         else:
             # "One Punch Man 3" names a title as well as One Punch Man at 3, "Attack on Titan 2" a season as well
             # as Attack on Titan at 2: which one, the member says (on Discord the score is an option of its own).
-            if whole is not None and (part is None or whole.anime.anime_id != part.anime.anime_id):
+            # Not when the words before the score are a title's own name and all the words only another
+            # franchise's synonym: "Monster 8" is Monster at 8 ("Monster #8" is a synonym of Kaiju No. 8).
+            own_name = part is not None and whole is not None and catalog.is_official_name(title, part.anime) \
+                and not catalog.is_official_name(args, whole.anime) \
+                and self.service.titles.franchises.franchise_of(part.anime.anime_id) \
+                != self.service.titles.franchises.franchise_of(whole.anime.anime_id)
+            if whole is not None and not own_name and (part is None or whole.anime.anime_id != part.anime.anime_id):
                 raise UserError(f"“{args.strip()}” names {whole.anime.name}. To score it: /rate {args.strip()} "
                                 f"<1-10|watched>; to give {title.strip()} {score}/10: /rate {title.strip()} {score}/10.")
         result = await self.service.ratings.rate(self.member_id, title, score, allow_adult=adult)

@@ -49,7 +49,8 @@ class Titles:
         except TitleNotFound as exc:
             shown = clip(" ".join(text.split()), 60)
             if exc.hints:
-                raise TitleChoice(f"I don't know a title “{shown}”.", text, tuple(exc.hints)) from None
+                heading = f"“{shown}” could mean more than one title." if exc.named else f"I don't know a title “{shown}”."
+                raise TitleChoice(heading, text, tuple(exc.hints)) from None
             raise UserError(f"I don't know a title “{shown}”. I know {self.catalog.coverage()}: try its English or "
                             "Japanese name, fewer words, or its MyAnimeList or AniList link.") from None
         series = self.franchises.franchise_of(found.anime.anime_id)

@@ -225,10 +225,11 @@ class UnknownFilter(ValueError):
 class TitleNotFound(LookupError):
     """Free text that names no title; hints: close titles to offer ("did you mean ...?"), maybe none."""
 
-    def __init__(self, text: str, hints: list[Anime]) -> None:
+    def __init__(self, text: str, hints: list[Anime], named: bool = False) -> None:
         super().__init__(text)
         self.text = text
         self.hints = hints
+        self.named = named  # text is a name of titles, or their names' start: it is known, but not clear
 
 
 @dataclass(frozen=True, slots=True)
@@ -847,7 +848,10 @@ class Catalog:
         """What `text` means (resolve_choice); TitleNotFound, with titles to suggest, when nothing."""
         found = self.resolve_choice(text, allow_adult=allow_adult)
         if found is None:
-            raise TitleNotFound(text, self.suggest(text, SUGGESTIONS, allow_adult=allow_adult))
+            q = normalize_name(text[:MAX_QUERY_CHARS])
+            named = bool(q) and any(allow_adult or not self._adult[r]
+                                    for r in (*self._exact_ranks(q, text), *self._named_ranks(q)))
+            raise TitleNotFound(text, self.suggest(text, SUGGESTIONS, allow_adult=allow_adult), named)
         return found
 
     def resolve_choice(self, text: str, *, allow_adult: bool = True) -> Resolution | None:
@@ -877,7 +881,14 @@ class Catalog:
         # not itself a name: the title of that year among those the name resolves to.
         named = self._resolve_text(dated["name"], allow_adult)
         year = int(dated["year"])
-        of_year = [] if named is None else [a for a in (named.anime, *named.alternatives) if a.year == year]
+        if named is None:
+            # A name several titles bear, which the year tells apart ("Mononoke (2007)", not the film Mononoke
+            # Hime): the one of that year so named.
+            q = normalize_name(dated["name"])
+            exact = [self._animes[r] for r in self._exact_ranks(q, dated["name"])
+                     if self._animes[r].year == year and (allow_adult or not self._adult[r])]
+            return Resolution(exact[0]) if len(exact) == 1 else None
+        of_year = [a for a in (named.anime, *named.alternatives) if a.year == year]
         return Resolution(of_year[0], tuple(of_year[1:])) if of_year else None
 
     def _resolve_text(self, text: str, allow_adult: bool) -> Resolution | None:
@@ -934,6 +945,11 @@ class Catalog:
                       and self._now[r] * SYNONYM_OVERRIDE >= self._now[ranks[0]] and (allow_adult or not self._adult[r])]
         alternatives = list(dict.fromkeys([*others[:1], *ranks[1:]]))[:MAX_ALTERNATIVES]
         return Resolution(self._animes[ranks[0]], tuple(self._animes[r] for r in alternatives))
+
+    def is_official_name(self, text: str, anime: Anime) -> bool:
+        """Whether text is one of the title's names that are not only a synonym (main, English, Japanese)."""
+        rank = self._rank_of_id.get(anime.anime_id)
+        return rank is not None and self._is_strong(normalize_name(text), rank, self._strong)
 
     def _word_of_more_watched(self, q: str, rank: int) -> bool:
         """Whether q (one word) is a whole word of an official name of a title of another work watched
@@ -1005,7 +1021,10 @@ class Catalog:
             ranks = {self._typo_ranks[i] for i in np.flatnonzero(distances == best) if self._typo_names[i] == name
                      and (allow_adult or not self._adult[self._typo_ranks[i]])}
             if named and ranks and all(int(self._work[named[0]]) != int(self._work[r]) for r in ranks):
-                return []  # what other titles' names say word for word is no slip: "witch" is not Switch
+                # What other titles' names say word for word is no slip ("witch" is not Switch), unless the
+                # slip's title is far more watched: "hakyuu" starts Hakyuu Houshin Engi, but fans mean Haikyuu!!.
+                # Let them pick.
+                return None if max(self._now[r] for r in ranks) >= SERIES_DOMINANCE * self._now[named[0]] else []
             # Its main or English name before a Japanese one: "naurto" is Naruto, not NARUTO -ナルト- 疾風伝.
             return sorted(ranks, key=lambda r: (not self._is_strong(name, r, self._primary), r))
         works: dict[int, list[tuple[int, bool, bool]]] = {}
@@ -1164,7 +1183,31 @@ class Catalog:
         series = [self._animes[int(np.flatnonzero(self._franchise == self._franchise[r])[0])]
                   for r in self._exact_ranks(q, text)[:1]
                   if self._franchise_members[r] >= SYNONYM_OVERRIDE * self._now[r]]
-        found = list(dict.fromkeys(series + typos[:n] + self.search(text, n, allow_adult=allow_adult)))[:n]
+        # The last two places are the names that start with, or have, what was typed: "hakyuu" offers Haikyuu!!
+        # first, and Hakyuu Houshin Engi, whose name it starts, too. Those names come first when they are far
+        # more watched than the slips: "kimetsu" is Kimetsu no Yaiba before Kizetsu Yuusha to Ansatsu Hime.
+        searched = self.search(text, n, allow_adult=allow_adult)
+        typos = typos[:max(1, n - 2)]
+        if typos and searched and self._now[self._rank_of_id[searched[0].anime_id]] >= \
+                SERIES_DOMINANCE * self._now[self._rank_of_id[typos[0].anime_id]]:
+            typos, searched = searched, typos
+        found = list(dict.fromkeys(series + typos + searched))[:n]
+        # Entries of one franchise that its most watched entry is not among ("eva": four films and a recap) offer
+        # that entry first, when its names have every word typed (its start, or a slip of it): the start of a
+        # name fans type for a franchise is its best-known title (the TV series), but "gundam wing" is not
+        # Gundam: Iron-Blooded Orphans.
+        franchises = Counter(int(self._franchise[self._rank_of_id[a.anime_id]]) for a in found).most_common(1)
+        if franchises and franchises[0][1] >= 2:
+            top = int(np.flatnonzero(self._franchise == franchises[0][0])[0])
+
+            def has(words: list[str], typed: str) -> bool:
+                edits = next((k for length, k in TYPO_EDITS if _width(typed) >= length), 0)
+                return any(w.startswith(typed) or OSA.distance(w, typed, score_cutoff=edits) <= edits for w in words)
+
+            names = [name.split() for name in map(normalize_name, self._spellings[top])]
+            if self._animes[top] not in found and (allow_adult or not self._adult[top]) and any(
+                    all(has(words, typed) for typed in q.split()) for words in names):
+                found = [self._animes[top], *found[: n - 1]]
         # Digits read as a name ("91": 91 Days) may have been meant as a MAL id: that title is offered too.
         rank = self._id_rank(text.strip())
         if rank is not None and (allow_adult or not self._adult[rank]) and self._animes[rank] not in found:

@@ -100,6 +100,16 @@ async def test_a_score_that_also_completes_a_title_is_asked_about_before_anythin
     assert await service.store.rating_map(console.member_id) == {16498: 2.0, 52807: 8.0}
 
 
+async def test_a_title_named_exactly_is_scored_when_all_the_words_are_only_another_franchises_synonym(service):
+    """"/rate Monster 8": Monster is a title's own name, and "Monster #8" only a synonym of Kaiju No. 8; but
+    "Overlord 4" is Overlord IV as well as Overlord at 4 (one franchise): that one is asked."""
+    console = Console(service, io.StringIO())
+    assert (await console.answer(console.rate, "Overlord 4")).startswith("! “Overlord 4” names Overlord IV.")
+    assert await service.store.rating_map(console.member_id) == {}
+    assert (await console.answer(console.rate, "Monster 8")).startswith("== Monster ==")
+    assert await service.store.rating_map(console.member_id) == {19: 8.0}
+
+
 async def test_local_members_keep_their_own_ratings_and_hold_a_watch_party(service):
     console = Console(service, io.StringIO())
     for title in ("Death Note", "Steins;Gate", "Monster"):

@@ -38,7 +38,7 @@ async def test_rate_offers_numbered_choices_and_the_number_rates_with_the_score_
     console = Console(service, out)
     await console.run(lines("/rate hoshi no ko 8"))
     text = out.getvalue()
-    assert "! I don't know a title “hoshi no ko”. Did you mean:\n  1. [Oshi no Ko] (2023)\n  2. Hoshi no Koe" in text
+    assert "! “hoshi no ko” could mean more than one title. Did you mean:\n  1. [Oshi no Ko]\n  2. Hoshi no Koe" in text
     choices = offered(text)
     assert 2 <= len(choices) <= 5 and text.rstrip().endswith(f"Type 1-{len(choices)} to pick one "
                                                               "(nothing is done until you do).")

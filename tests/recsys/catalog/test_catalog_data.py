@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.catalog.catalog import Catalog, TitleNotFound
 from animerec.recsys.data import load_anime_table, load_catalog_table
 
 SOURCES = Path("/work/shared/data/catalog-2026")
@@ -69,3 +69,23 @@ def test_a_2010_and_a_2024_psychological_thriller_share_their_genres(catalog):
     for stale in ("Thriller", "Dementia", "Shounen Ai", "Shoujo Ai"):
         assert stale not in catalog.genres
     assert all(set(a.genres) <= set(catalog.genres) for a in catalog)
+
+
+def test_a_menu_offers_the_title_fans_mean_first_and_the_one_typed_too(catalog):
+    hakyuu = [a.anime_id for a in catalog.suggest("hakyuu", 5)]
+    assert hakyuu[0] == 20583 and 36029 in hakyuu  # Haikyuu!!, and Hakyuu Houshin Engi, whose name it starts
+    assert catalog.suggest("eva", 5)[0].name == "Neon Genesis Evangelion"  # not only its films
+    assert catalog.suggest("evangleion", 5)[0].name == "Neon Genesis Evangelion"
+    assert catalog.suggest("kimetsu", 5)[0].anime_id == 38000  # not Kizetsu Yuusha, a slip far less watched
+    assert all("Wing" in a.name for a in catalog.suggest("gundam wing", 5))  # not the franchise's top, IBO
+
+
+def test_a_name_several_titles_bear_is_known_and_its_year_tells_them_apart(catalog):
+    with pytest.raises(TitleNotFound) as shared:
+        catalog.lookup("Mononoke")
+    assert shared.value.named and {a.anime_id for a in shared.value.hints} >= {2246, 164}
+    assert catalog.lookup("Mononoke (2007)").anime.anime_id == 2246
+    assert catalog.lookup("mononoke 2007").anime.anime_id == 2246
+    with pytest.raises(TitleNotFound) as unknown:
+        catalog.lookup("zzqqxx vvkk")
+    assert not unknown.value.named
