@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,8 @@ from animerec.bot.store import Store
 from animerec.bot.store.ratings import keeps_score
 from animerec.recsys.catalog.catalog import Anime, linked_mal_id
 from animerec.recsys.data import WATCHED
+
+log = logging.getLogger(__name__)
 
 WATCHED_WORDS = {"watched", "w", "seen"}
 FORGET_QUESTION = ("This deletes all your ratings and dismissed titles, your privacy setting, your watch-party "
@@ -68,10 +71,19 @@ class Ratings:
             return float((await self.models.ranked(model.predict, before, [anime.anime_id]))[0])
 
         # Side by side: the prediction leaves this title out, so it is the same whether it reads the
-        # member's ratings before or after this write commits.
+        # member's ratings before or after this write commits. A prediction that fails (the model closing
+        # as the bot stops) leaves the reply without one: the score is stored, and the member must not be
+        # told to try again.
         predicted, previous = await asyncio.gather(
-            predict(), self.store.upsert_ratings(user_id, {anime.anime_id: rating})
+            predict(), self.store.upsert_ratings(user_id, {anime.anime_id: rating}), return_exceptions=True
         )
+        if isinstance(previous, BaseException):
+            raise previous
+        if isinstance(predicted, BaseException):
+            if not isinstance(predicted, Exception):
+                raise predicted  # cancelled: the request is going away
+            log.warning("a stored rating's prediction failed", exc_info=predicted)
+            predicted = None
         before = previous[anime.anime_id]
         # Labelled with the title taken: "Berserk (1997)" beside the "Berserk" of 2016 it stored, the name to type.
         labels = tuple(self.catalog.labels([anime, *alternatives], ALTERNATIVE_LABEL)[1:]) if alternatives else ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,8 @@ from animerec.recsys.serving.group import STRATEGIES
 
 if TYPE_CHECKING:
     from animerec.bot.app.client import AnimeRecBot
+
+log = logging.getLogger(__name__)
 
 MENTION = re.compile(r"<@!?(\d{15,20})>")
 MAX_PICKS = 10  # two rows of vote buttons
@@ -142,9 +145,17 @@ class Watchparty(commands.Cog):
         message = await interaction.followup.send(embed=render.watchparty_embed(party, group, skipped),
                                                   view=VoteView(len(party.picks), timeout=VIEW_TIMEOUT), wait=True)
         if party.picks:
-            # Its members vote and confirm: not a hidden member it left out (WatchParty.withheld).
-            await service.parties.open_vote(message.id, [m for m in group if m not in party.withheld],
-                                            [p.anime.anime_id for p in party.picks])
+            # Its members vote and confirm: not a hidden member it left out (WatchParty.withheld). The vote opens
+            # once the party is posted (it is keyed by the message); if it cannot (the bot stopping, a busy
+            # database), the posted list stays, and only the caller hears that voting is off: the error handler
+            # would replace the public answer with an error and delete it.
+            try:
+                await service.parties.open_vote(message.id, [m for m in group if m not in party.withheld],
+                                                [p.anime.anime_id for p in party.picks])
+            except Exception:
+                log.exception("a posted watch party's vote could not be opened")
+                await interaction.followup.send("I could not open the vote on this list: its Vote buttons will not "
+                                                "count. Plan the party again to vote.", ephemeral=True)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -51,6 +51,17 @@ async def test_rate_upserts_and_unrate_removes(service):
         await service.ratings.unrate(ALICE, "Steins;Gate")
 
 
+async def test_a_rating_stored_as_the_model_closes_is_answered_as_stored(service):
+    """A stop (a deploy) closes the model's threads while a /rate is in flight: the score is stored, so the
+    reply says so, without a prediction, rather than "something went wrong, try again"."""
+    await service.ratings.rate(ALICE, "Death Note", "8")
+    assert service.models.model is not None
+    service.models._ranking.shutdown(wait=False)  # as ModelHolder.close leaves it
+    rated = await service.ratings.rate(ALICE, "Steins;Gate", "9")
+    assert (rated.anime.anime_id, rated.rating, rated.predicted) == (STEINS_GATE, 9.0, None)
+    assert await service.store.rating_map(ALICE) == {DEATH_NOTE: 8.0, STEINS_GATE: 9.0}
+
+
 @pytest.mark.parametrize("text, expected", [("10", 10.0), (" 1 ", 1.0), ("Watched", WATCHED), (7, 7.0)])
 async def test_scores_members_type(text, expected):
     assert parse_score(text) == expected

@@ -100,6 +100,25 @@ async def test_watchparty_error_after_the_public_defer_reaches_only_the_caller(s
     assert [type(getattr(e, "original", e)) for e in simcord_env.errors] == [StoreBusy]
 
 
+async def test_a_posted_party_whose_vote_cannot_open_stays_and_only_the_caller_hears(simcord_env, world, monkeypatch):
+    """The vote opens once the party is posted: failing then (a busy database, the bot stopping) must not
+    replace the list the channel already sees with an error and delete it."""
+    guild, channel, alice = world
+    bob = guild.add_member(simcord_env.create_user("bob"))
+    await simcord_env.bot.service.store.upsert_ratings(alice.id, {STEINS_GATE: 9.0, COWBOY_BEBOP: 8.0})
+    await simcord_env.bot.service.store.upsert_ratings(bob.id, {DEATH_NOTE: 9.0})
+
+    async def locked(*args, **kwargs):
+        raise StoreBusy("database is locked")
+
+    monkeypatch.setattr(simcord_env.bot.service.parties, "open_vote", locked)
+    result = await alice.slash(channel, "watchparty", members=bob.mention, count=3)
+    assert result.response is not None and len(result.response.embeds[0].fields) == 3
+    [note] = result.followups
+    assert note.ephemeral and note.content.startswith("I could not open the vote on this list")
+    assert [m.embeds[0].title for m in channel.history(viewer=bob)] == ["Watch party: average"]
+
+
 def votes(message) -> list[str]:
     return [f.value.rsplit("Votes: ", 1)[1] for f in message.embeds[0].fields]
 
