@@ -184,20 +184,6 @@ class OwnedItem:
         raise NotImplementedError
 
 
-class OwnedView(discord.ui.View):
-    """A view only the member it was made for can use; errors go through report_error."""
-
-    def __init__(self, owner_id: int, *, timeout: float | None = VIEW_TIMEOUT) -> None:
-        super().__init__(timeout=timeout)
-        self.owner_id = owner_id
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await is_owner(interaction, self.owner_id)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
-        await report_error(interaction, error)
-
-
 class PickTitle(OwnedItem, discord.ui.DynamicItem[discord.ui.Select],
                 template=r"pick:(?P<owner>\d+):(?P<command>[\w-]+):(?P<option>[\w-]+):(?P<options>\{.*\})"):
     """"Did you mean": the titles a slash command was not sure of, in a menu that runs the command again, for

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,7 +13,7 @@ from discord.ext import commands
 from animerec.bot.app import render
 from animerec.bot.app.client import AnimeRecTree
 from animerec.bot.app.interactions import (
-    OwnedView,
+    OwnedItem,
     PickTitle,
     Reply,
     allow_adult,
@@ -25,55 +27,92 @@ from animerec.bot.app.interactions import (
 from animerec.bot.features.rating.malxml import LIST_SIZE, MAX_BYTES
 from animerec.bot.features.rating.service import FORGET_QUESTION
 from animerec.bot.service import UserError
-from animerec.bot.service.results import RatingList
 
 if TYPE_CHECKING:
     from animerec.bot.app.client import AnimeRecBot
 
 
-class RatingsPager(OwnedView):
-    def __init__(self, owner_id: int, ratings: RatingList, heading: str) -> None:
-        super().__init__(owner_id)
-        self.ratings, self.heading, self.page = ratings, heading, 0
-        self._sync()
-
-    def embed(self) -> discord.Embed:
-        return render.ratings_embed(self.ratings, self.heading, self.page)
-
-    def _sync(self) -> None:
-        self.previous.disabled = self.page == 0
-        self.next.disabled = self.page >= render.ratings_pages(self.ratings) - 1
-
-    async def _turn(self, interaction: discord.Interaction[AnimeRecBot], step: int) -> None:
-        self.page += step
-        self._sync()
-        await interaction.response.edit_message(embed=self.embed(), view=self)
-
-    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction[AnimeRecBot], button: discord.ui.Button) -> None:
-        await self._turn(interaction, -1)
-
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction[AnimeRecBot], button: discord.ui.Button) -> None:
-        await self._turn(interaction, +1)
+# A /forget confirmation holds for this long: "Delete everything" is no button to find in an old message.
+FORGET_CONFIRM_SECONDS = 120
 
 
-class ForgetConfirm(OwnedView):
-    def __init__(self, owner_id: int) -> None:
-        super().__init__(owner_id, timeout=120)
+async def _ratings_page(interaction: discord.Interaction[AnimeRecBot], who_id: int, page: int,
+                        who: discord.abc.User | None = None) -> Reply:
+    """A page of /ratings for the member ``who_id`` (``who``, when the command names them) as the caller may
+    see it now, with the buttons that turn it: made afresh on every turn, from the ids a button carries, so a
+    page turns after a restart and after any time."""
+    viewer = interaction.user.id
+    member = None if who_id == viewer or interaction.guild is None else await guild_member(interaction.guild, who_id)
+    name = (who or member or interaction.user).display_name if who or member or who_id == viewer else str(who_id)
+    ratings = await service_of(interaction).ratings.of_member(
+        who_id, viewer_id=viewer, name=name, member_here=who_id == viewer or member is not None,
+        allow_adult=await allow_adult(interaction))
+    heading = "Your ratings" if who_id == viewer else f"{name}'s ratings"
+    pages = render.ratings_pages(ratings)
+    page = max(0, min(page, pages - 1))
+    view = discord.ui.View(timeout=None)
+    view.add_item(TurnPage(viewer, who_id, page - 1, "Previous", disabled=page == 0))
+    view.add_item(TurnPage(viewer, who_id, page + 1, "Next", disabled=page >= pages - 1))
+    return {"embed": render.ratings_embed(ratings, heading, page), "view": view}
 
-    @discord.ui.button(label="Delete everything", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction[AnimeRecBot], button: discord.ui.Button) -> None:
+
+class TurnPage(OwnedItem, discord.ui.DynamicItem[discord.ui.Button],
+               template=r"ratings:(?P<owner>\d+):(?P<who>\d+):(?P<page>-?\d+):(?P<label>Previous|Next)"):
+    """/ratings' Previous and Next: the page to show, and whose ratings, in the custom_id."""
+
+    def __init__(self, owner_id: int, who_id: int, page: int, label: str, *, disabled: bool = False) -> None:
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, disabled=disabled,
+                                           custom_id=f"ratings:{owner_id}:{who_id}:{page}:{label}"))
+        self.owner_id, self.who_id, self.page = owner_id, who_id, page
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+                             ) -> TurnPage:
+        return cls(int(match["owner"]), int(match["who"]), int(match["page"]), match["label"])
+
+    async def act(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
+        await interaction.response.defer()
+        await interaction.edit_original_response(**await _ratings_page(interaction, self.who_id, self.page))
+
+
+class ForgetAnswer(OwnedItem, discord.ui.DynamicItem[discord.ui.Button],
+                   template=r"forget:(?P<owner>\d+):(?P<asked>\d+):(?P<answer>confirm|cancel)"):
+    """/forget's "Delete everything" and "Cancel": when it was asked in the custom_id, so an answer after a
+    restart is taken, and one after FORGET_CONFIRM_SECONDS deletes nothing and says so."""
+
+    def __init__(self, owner_id: int, asked: int, answer: str) -> None:
+        label, style = (("Delete everything", discord.ButtonStyle.danger) if answer == "confirm"
+                        else ("Cancel", discord.ButtonStyle.secondary))
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"forget:{owner_id}:{asked}:{answer}"))
+        self.owner_id, self.asked, self.answer = owner_id, asked, answer
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]
+                             ) -> ForgetAnswer:
+        return cls(int(match["owner"]), int(match["asked"]), match["answer"])
+
+    async def act(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
+        if self.answer == "cancel":
+            await interaction.response.edit_message(content="Nothing deleted.", view=None)
+            return
+        if time.time() - self.asked > FORGET_CONFIRM_SECONDS:
+            await interaction.response.edit_message(
+                content="This confirmation has expired, so nothing was deleted. Run /forget again to delete "
+                        "everything.", view=None)
+            return
         await interaction.response.defer()  # the store may be slow to take a write: keep the 3 s promise
-        forgotten = await service_of(interaction).ratings.forget(interaction.user.id)
-        self.stop()
-        await interaction.edit_original_response(content=service_of(interaction).ratings.forgotten_text(forgotten),
-                                                 view=None)
+        ratings = service_of(interaction).ratings
+        forgotten = await ratings.forget(interaction.user.id)
+        await interaction.edit_original_response(content=ratings.forgotten_text(forgotten), view=None)
 
-    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction[AnimeRecBot], button: discord.ui.Button) -> None:
-        self.stop()
-        await interaction.response.edit_message(content="Nothing deleted.", view=None)
+
+def forget_view(owner_id: int) -> discord.ui.View:
+    """/forget's two answers, stamped with the time it was asked."""
+    view = discord.ui.View(timeout=None)
+    asked = int(time.time())
+    for choice in ("confirm", "cancel"):
+        view.add_item(ForgetAnswer(owner_id, asked, choice))
+    return view
 
 
 class Rating(commands.Cog):
@@ -103,14 +142,7 @@ class Rating(commands.Cog):
         who = member or interaction.user
 
         async def reply() -> Reply:
-            here = who.id == interaction.user.id or (
-                interaction.guild is not None and await guild_member(interaction.guild, who.id) is not None)
-            ratings = await service_of(interaction).ratings.of_member(
-                who.id, viewer_id=interaction.user.id, name=who.display_name, member_here=here,
-                allow_adult=await allow_adult(interaction))
-            heading = "Your ratings" if who.id == interaction.user.id else f"{who.display_name}'s ratings"
-            view = RatingsPager(interaction.user.id, ratings, heading)
-            return {"embed": view.embed(), "view": view}
+            return await _ratings_page(interaction, who.id, 0, who)
 
         await answer(interaction, reply())
 
@@ -126,13 +158,14 @@ class Rating(commands.Cog):
 
     @app_commands.command(description="Delete everything I store about you (asks to confirm)")
     async def forget(self, interaction: discord.Interaction[AnimeRecBot]) -> None:
-        await interaction.response.send_message(FORGET_QUESTION, view=ForgetConfirm(interaction.user.id), ephemeral=True)
+        await interaction.response.send_message(FORGET_QUESTION, view=forget_view(interaction.user.id),
+                                                ephemeral=True)
 
 
 async def setup(bot: commands.Bot) -> None:
     await bot.add_cog(Rating())
     # "Did you mean" menus serve every command that takes a title (/rate, /unrate, /similar, /score), so they
     # are registered once, here, with the title commands loaded first.
-    bot.add_dynamic_items(PickTitle)
+    bot.add_dynamic_items(PickTitle, TurnPage, ForgetAnswer)
     if isinstance(bot.tree, AnimeRecTree):
         bot.tree.error_views.append(title_choices)

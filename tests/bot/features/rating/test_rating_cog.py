@@ -3,6 +3,8 @@
 import pytest
 from simcord import SetupError
 
+from animerec.bot import create_bot
+from animerec.bot.features.rating import cog as rating_cog
 from animerec.bot.store import TrainingStatus
 from botkit import COWBOY_BEBOP, DEATH_NOTE, STEINS_GATE, Clock, mal_export, rate, user_errors
 
@@ -90,6 +92,41 @@ async def test_ratings_pages_with_buttons(simcord_env, world):
     turned = await alice.click(page, label="Next")
     assert turned.response.embeds[0].footer.text == "Page 2/2"
     assert turned.response.embeds[0].description.count("\n") == 4
+
+
+async def test_ratings_pages_and_forget_answers_work_after_a_restart(simcord_env, world, settings, catalog):
+    """/ratings' buttons and /forget's are made from their custom_id on each click: a message sent before a
+    restart still answers ("This interaction failed" otherwise)."""
+    _, channel, alice = world
+    popular = [a.anime_id for a in list(simcord_env.bot.service.catalog)[:20]]
+    await simcord_env.bot.service.store.upsert_ratings(alice.id, {a: 8.0 for a in popular})
+    page = (await alice.slash(channel, "ratings")).response
+    prompt = (await alice.slash(channel, "forget")).response
+    old = simcord_env.bot
+    restarted = create_bot(settings, catalog=catalog)
+    try:
+        await simcord_env.restart_bot(restarted)
+        await old.close()
+        turned = await alice.click(page, label="Next")
+        assert turned.response.embeds[0].footer.text == "Page 2/2"
+        back = await alice.click(turned.response, label="Previous")
+        assert back.response.embeds[0].footer.text == "Page 1/2"
+        done = await alice.click(prompt, label="Delete everything")
+        assert done.response.content.startswith("Done: deleted 20 ratings")
+        assert await stored(simcord_env, alice) == {}
+    finally:
+        await restarted.close()  # the simcord_bot fixture closes only the first bot
+
+
+async def test_an_old_forget_confirmation_deletes_nothing(simcord_env, world, monkeypatch):
+    _, channel, alice = world
+    await rate(alice, channel, "Steins;Gate", "9")
+    prompt = (await alice.slash(channel, "forget")).response
+    asked = rating_cog.time.time()
+    monkeypatch.setattr(rating_cog.time, "time", lambda: asked + rating_cog.FORGET_CONFIRM_SECONDS + 1)
+    late = await alice.click(prompt, label="Delete everything")
+    assert late.response.content.startswith("This confirmation has expired, so nothing was deleted.")
+    assert await stored(simcord_env, alice) == {STEINS_GATE: 9.0}
 
 
 async def test_import_attachment_reports_and_bad_file_stores_nothing(simcord_env, world):
