@@ -38,7 +38,7 @@ K = 20
 SERVED = "animerec cold-start (served: franchise + content + prior)"
 COMMUNITY = "animerec cold-start + community fold-in"
 POPULARITY = "popularity (MAL members)"
-# A reference beside the issue's baselines: how much of the served path's lead is only its drop of
+# A reference beside BASELINES: how much of the served path's lead is only its drop of
 # continuations of franchises the member never started (ColdConfig.unstarted_penalty).
 POPULARITY_STARTED = "popularity, continuations of franchises not started last (reference)"
 SEQUELS = "sequels of liked titles, then popularity"
@@ -494,8 +494,8 @@ chosen by RMSE on the cut titles' explicit ratings (seeds 1 and 2). This is seed
 
 {verdict} {gap}
 
-The issue's second check, on real members who rated titles aired after 2016, is the sealed holdout: not
-opened here.
+The real-member check, on members who rated titles aired after 2016, is the sealed holdout: not opened
+here.
 
 ### Tuning (seeds 1 and 2)
 

@@ -289,7 +289,7 @@ franchise, same-franchise titles excluded, the same way.
 and so were the fan rules' constants (the floor, the started-work shift, the match figure's fit), the ranking's
 blend and EDLAE weights (`benchmarks/tune_ranking.py`, the section "The served ranking for long histories" below) and
 the /similar embeddings (by animerec/recsys/algorithms/embeddings.py's tuning on seeds 1 and 2). Seed 0 was looked at
-during the first tuning round (see git history); the sealed holdout of real users is the clean test.
+while the first defaults were tuned; the sealed holdout of real users is the clean test.
 
 {table}
 ## Bars
