@@ -41,6 +41,10 @@ CATALOG_DTYPES = {
     "members_latest": "Int64", "score_2016": "float64", "score_latest": "float64", "work_id": "int64",
     "franchise_id": "int64",
 }
+# The sources of the bundled data, as data/README.md credits them: bangumi-data's CC BY 4.0 licence asks
+# for this attribution wherever the data is shown, so the bot prints it in /stats and the console's /help.
+DATA_CREDIT = ("Anime data: MyAnimeList (via Jikan, Ate329/anime-season-tracker and the 2016/2018 Kaggle datasets), "
+               "bangumi-data (CC BY 4.0), kawaiioverflow/arm, erengy/anime-relations.")
 
 # A "watched, no score" interaction, as MyAnimeList exports spell it.
 WATCHED = -1.0

@@ -2,6 +2,8 @@ import pandas as pd
 import pytest
 
 from animerec.recsys.data import (
+    DATA_CREDIT,
+    DATA_DIR,
     WATCHED,
     DataError,
     fingerprint,
@@ -73,3 +75,8 @@ def test_later_duplicates_win_and_watched_is_accepted():
     df = pd.DataFrame({"user_id": ["a", "a", "a"], "anime_id": ["1", "1", "2"], "rating": ["5", "9", "-1"]})
     out = normalize_interactions(df, known_ids={1, 2})
     assert out.set_index("anime_id")["rating"].to_dict() == {1: 9.0, 2: WATCHED}
+
+
+def test_the_credit_line_the_bot_shows_is_the_one_the_data_readme_records():
+    readme = " ".join((DATA_DIR / "README.md").read_text().split())
+    assert f"*{DATA_CREDIT}*" in readme

@@ -22,7 +22,7 @@ from animerec.bot.service.results import (
 )
 from animerec.recsys.catalog.build import is_cjk
 from animerec.recsys.catalog.catalog import Anime, Catalog
-from animerec.recsys.data import WATCHED
+from animerec.recsys.data import DATA_CREDIT, WATCHED
 from animerec.recsys.serving.group import FIGURE_WORDS, ORDER_WORDS
 from animerec.recsys.serving.reasons import unnamed_reason
 
@@ -342,6 +342,7 @@ def stats_embed(stats: Stats, now: datetime | None = None) -> discord.Embed:
     if stats.catalog:
         lines.append(f"Catalog: {stats.catalog}.")
     embed.description = "\n\n".join(lines)
+    embed.set_footer(text=DATA_CREDIT)
     return fit(embed)
 
 

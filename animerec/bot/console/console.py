@@ -32,6 +32,7 @@ from animerec.bot.service import SOMETHING_WENT_WRONG, Service, TitleChoice, Use
 from animerec.bot.settings import Settings
 from animerec.bot.store import TrainingStatus
 from animerec.recsys.catalog.catalog import id_text
+from animerec.recsys.data import DATA_CREDIT
 
 log = logging.getLogger(__name__)
 # Never a Discord snowflake, so the console member's ratings cannot collide with a real member's.
@@ -53,7 +54,9 @@ HELP = """Commands (options as key=value after the title; a value may have space
                                     age-restricted channel
   /stats [details]                  how good the picks are, in words (details: the figures)
 """ + console_community.HELP + "\n" + console_seasonal.HELP + """
-  /help, /quit"""
+  /help, /quit
+
+""" + DATA_CREDIT
 
 
 RECOMMEND_OPTIONS = ("genre", "type", "count", "discover", "new")

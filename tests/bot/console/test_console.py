@@ -11,6 +11,7 @@ import pytest
 
 from animerec.bot.console.console import RECOMMEND_OPTIONS, SIMILAR_OPTIONS, Console, split_options
 from animerec.bot.service import UserError
+from animerec.recsys.data import DATA_CREDIT
 from botkit import mal_export
 
 pytestmark = pytest.mark.timeout(60)
@@ -63,6 +64,19 @@ async def test_console_import_reads_no_more_than_the_size_limit(service, tmp_pat
     answer = await console.answer(console.import_, str(tmp_path / path))  # an absolute path stays as is
     assert answer == ("! I couldn't import that file: the file is larger than 5 MB (about 6,000 titles), more than I "
                       "can take. Nothing was stored.")
+
+
+async def test_help_and_stats_credit_the_data_sources(service):
+    """bangumi-data's CC BY 4.0 licence asks for its attribution wherever its data is shown."""
+    out = io.StringIO()
+    lines = iter(["/help", "/stats", ""])
+
+    async def read() -> str:
+        return next(lines)
+
+    await Console(service, out).run(read)
+    help_text, stats_text = out.getvalue().split("== About my recommendations ==")
+    assert help_text.rstrip().endswith(DATA_CREDIT) and stats_text.rstrip().endswith(f"({DATA_CREDIT})")
 
 
 async def test_console_options_with_spaces_filter_the_list(service):

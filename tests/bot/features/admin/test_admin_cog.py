@@ -7,6 +7,7 @@ from simcord import SetupError
 
 from animerec.bot.models.holder import ADMIN_RETRAIN, RETRAIN_ELSEWHERE
 from animerec.bot.store import Store, TrainingRecord, TrainingStatus
+from animerec.recsys.data import DATA_CREDIT
 from botkit import RATED, Clock, until, user_errors
 
 pytestmark = pytest.mark.timeout(60)
@@ -34,6 +35,7 @@ async def test_admin_commands_need_manage_server(simcord_env, world):
     [words] = reply.response.embeds
     assert words.title == "About my recommendations" and words.description.startswith("My model is ")
     assert "coverage10" not in words.description and "ratings and watches of MyAnimeList members" in words.description
+    assert words.footer.text == DATA_CREDIT  # the data sources' attribution, bangumi-data's CC BY 4.0 among them
     refused = await alice.slash(channel, "stats", details=True)
     assert refused.ephemeral and "for server managers" in refused.response.content
     assert user_errors(simcord_env) == [refused.response.content]
