@@ -125,7 +125,9 @@ class ModelConfig:
 
 
 class UnknownTitle(KeyError):
-    """A title the model has no data for (too few interactions in training, or not in the catalog)."""
+    """A title outside the catalog the model was trained over (one a later catalog refresh added), so the
+    served model has no index for it (ServedModel.index_of). Recommender.similar, which searches the
+    trained titles alone, also raises it for a title without interactions in training."""
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def rewrite_meta(models, change) -> None:
 
 
 # One fault of the pointer, one of meta.json: every other one is the same ModelLoadError
-# (tests/recsys/test_artifacts_faults.py), taking the same path from there.
+# (tests/recsys/lifecycle/test_artifacts_faults.py), taking the same path from there.
 REBUILT = {
     "current-not-utf8": lambda models: (models / "current").write_bytes(b"\xff\xfe\n"),
     "hyperparameters-null": lambda models: rewrite_meta(models, lambda meta: {**meta, "hyperparameters": None}),

@@ -39,8 +39,8 @@ def cmd_similar(args: argparse.Namespace) -> None:
     try:
         found = served.similar(anime_id, args.n, allowed=served.allowed(wanted))
     except UnknownTitle:
-        raise CliError(f"{catalog.get(anime_id).name!r} has too few ratings in the training data "
-                       "to have neighbours") from None
+        raise CliError(f"{catalog.get(anime_id).name!r} is not in the catalog the model was trained over: "
+                       "it has neighbours after a retrain over this catalog") from None
     except PlacedByNothing:
         raise CliError(f"{catalog.get(anime_id).name!r} has no ratings, franchise or genres to place it by: "
                        "no neighbours until members rate it") from None
