@@ -67,7 +67,7 @@ def main() -> None:
     def rmse_each(models: dict[int, Recommender]) -> float:
         """RMSE of each seed's model's predictions of the cut titles, pooled over the seeds' scored members."""
         with single_threaded_blas():
-            errs = [ce.calibration(models[s], cases, cut_ids, folded[s]) for s, (cases, _) in split.items()]
+            errs = [ce.calibration(models[s], cases, folded[s]) for s, (cases, _) in split.items()]
         return float(np.sqrt(sum(e["served"] ** 2 * e["ratings"] for e in errs) / sum(e["ratings"] for e in errs)))
 
     def community_model(config: ColdConfig) -> dict[int, Recommender]:

@@ -151,10 +151,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         return 0
-    token = settings.discord_token
-    console = args.console or not token
+    token = None if args.console else settings.discord_token  # without one, the console runs
     # In a terminal the console's prompt stays clean: the log (training progress included) goes to a file.
-    log_file = settings.data_dir / "animerec.log" if console and sys.stdin.isatty() else None
+    log_file = settings.data_dir / "animerec.log" if not token and sys.stdin.isatty() else None
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         filename=log_file)
     # This process only serves (training runs in a child process): small solves, one BLAS thread.
@@ -162,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
     single_threaded_blas()
     try:
-        if console or not token:
+        if not token:
             if log_file is not None:
                 print(f"(the log goes to {log_file})", file=sys.stderr)
             if not args.console:

@@ -134,7 +134,6 @@ class UnknownTitle(KeyError):
 class Recommendation:
     anime_id: int
     score: float  # ranking score (higher first)
-    predicted_rating: float  # 1-10, calibrated
 
 
 @dataclass
@@ -768,9 +767,7 @@ class Recommender:
         user = self.folded(ratings)
         scores = self.ranking_scores(user)
         scores[self.blocked(user.seen, exclude, allowed)] = -np.inf
-        top = top_n(scores, n)
-        predicted = self.predicted_ratings(user, top)
-        return [Recommendation(int(self.item_ids[i]), float(scores[i]), float(p)) for i, p in zip(top, predicted)]
+        return [Recommendation(int(self.item_ids[i]), float(scores[i])) for i in top_n(scores, n)]
 
     def predict(self, ratings: FoldedUser | Mapping[int, float], anime_ids: Sequence[int]) -> np.ndarray:
         """Predicted 1-10 score for each anime id: a title without interactions from its cold-start vector

@@ -38,13 +38,7 @@ from animerec.recsys.data import CATALOG_DIR
 # --------------------------------------------------------------------------------------------------------------------
 # MAL's 2020 vocabulary has three axes. Titles in ate329 already carry it; 2016-only titles are mapped into it so that
 # a 2010 and a 2024 psychological thriller both come out as genres=Suspense, themes=Psychological.
-GENRES = (
-    "Action", "Adventure", "Avant Garde", "Award Winning", "Boys Love", "Comedy", "Drama", "Ecchi", "Erotica",
-    "Fantasy", "Girls Love", "Gourmet", "Hentai", "Horror", "Mystery", "Romance", "Sci-Fi", "Slice of Life",
-    "Sports", "Supernatural", "Suspense",
-)
-DEMOGRAPHICS = ("Josei", "Kids", "Seinen", "Shoujo", "Shounen")
-
+#
 # old 2016 label -> (axis, 2020 label). Axis is "genres", "themes" or "demographics". The "note" column of
 # genre_map.md explains the non-obvious rows; the agreement figures there are measured on the 1,879 titles that are
 # in both anime.csv and ate329 (see genre_agreement()).

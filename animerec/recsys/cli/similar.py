@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 
 from animerec.recsys.catalog.catalog import Catalog, TitleNotFound
-from animerec.recsys.catalog.franchise import Franchises
 from animerec.recsys.cli.common import CliError, add_model_option, filters, served_model
 from animerec.recsys.model import UnknownTitle
-from animerec.recsys.serving.served import PlacedByNothing, franchises_for
+from animerec.recsys.serving.served import PlacedByNothing
 
 
 def add_parser(sub) -> None:
@@ -21,7 +20,7 @@ def add_parser(sub) -> None:
     s.set_defaults(func=cmd_similar)
 
 
-def _resolve(catalog: Catalog, franchises: Franchises, text: str) -> int:
+def _resolve(catalog: Catalog, text: str) -> int:
     """A title as /similar resolves it in the bot: the start of one series' names included."""
     try:
         return catalog.lookup(text).anime.anime_id
@@ -33,9 +32,8 @@ def _resolve(catalog: Catalog, franchises: Franchises, text: str) -> int:
 def cmd_similar(args: argparse.Namespace) -> None:
     catalog = Catalog.load()
     wanted = filters(catalog, args)
-    franchises = franchises_for(catalog)  # one graph for the title and the served model
-    anime_id = _resolve(catalog, franchises, " ".join(args.title))
-    served = served_model(args, catalog, franchises)  # loaded only once the inputs have passed
+    anime_id = _resolve(catalog, " ".join(args.title))
+    served = served_model(args, catalog)  # loaded only once the inputs have passed
     try:
         found = served.similar(anime_id, args.n, allowed=served.allowed(wanted))
     except UnknownTitle:

@@ -256,8 +256,7 @@ def overlap10(cases: list[Case], ranker: Ranker, other: Ranker) -> float:
                               & set(top_n(np.asarray(other(c), np.float64), 10).tolist())) / 10 for c in cases]))
 
 
-def calibration(model: Recommender, cases: list[Case], cut_ids: np.ndarray,
-                folded: dict[str, FoldedUser] | None = None) -> dict:
+def calibration(model: Recommender, cases: list[Case], folded: dict[str, FoldedUser] | None = None) -> dict:
     """RMSE on the scored members' ratings of cut titles: the served predictions, the same without the
     doubt shrinkage, and each member's mean rating (of what they gave); with the count of ratings."""
     assert model.cold is not None
@@ -329,11 +328,11 @@ def evaluate_coldstart(df: pd.DataFrame, table: pd.DataFrame, seed: int, config:
         served = cold_ranker(model, cut_ids, folded)
         methods[SERVED] = figures(cases, cut_ids, served)
         overlap = overlap10(cases, served, popularity_ranker(table, cut_ids))
-        out = {"calibration": calibration(model, cases, cut_ids, folded), "sources": source_counts(model, cut_ids)}
+        out = {"calibration": calibration(model, cases, folded), "sources": source_counts(model, cut_ids)}
         community_model = with_scoring(model, model.cold.config) if model.cold is not None else model
         out["community"] = fold_in_community(community_model, community_raters(model, community, cut_ids))
         methods[COMMUNITY] = figures(cases, cut_ids, cold_ranker(community_model, cut_ids, folded))
-        out["calibration_community"] = calibration(community_model, cases, cut_ids, folded)
+        out["calibration_community"] = calibration(community_model, cases, folded)
         methods[POPULARITY] = figures(cases, cut_ids, popularity_ranker(table, cut_ids))
         if model.cold is not None:
             methods[POPULARITY_STARTED] = figures(cases, cut_ids, started_popularity_ranker(model, cut_ids, folded))

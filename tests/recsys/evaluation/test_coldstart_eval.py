@@ -121,12 +121,12 @@ def test_overlap10_counts_the_shared_titles_of_two_top_tens():
 
 
 def test_calibration_without_shrinkage_is_the_served_one_at_full_trust(small_split):
-    model, _, cases, _, cut_ids = small_split
+    model, _, cases, _, _ = small_split
     folded = ce.fold_cases(model, cases)
     full = ce.with_trust(model, (1.0, 1.0, 1.0, 1.0))
-    assert ce.calibration(full, cases, cut_ids, folded)["served"] == pytest.approx(
-        ce.calibration(model, cases, cut_ids)["no shrinkage"])
-    assert ce.calibration(model, cases, cut_ids, folded) == ce.calibration(model, cases, cut_ids)
+    assert ce.calibration(full, cases, folded)["served"] == pytest.approx(
+        ce.calibration(model, cases)["no shrinkage"])
+    assert ce.calibration(model, cases, folded) == ce.calibration(model, cases)
     assert model.cold.config.trust != full.cold.config.trust  # with_trust left the served model alone
 
 

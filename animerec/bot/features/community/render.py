@@ -142,7 +142,7 @@ def score_embed(result: TitleScore, names: Mapping[int, str]) -> discord.Embed:
     return fit(embed)
 
 
-def server_top_embed(result: ServerFavourites, mean: float | None = None) -> discord.Embed:
+def server_top_embed(result: ServerFavourites) -> discord.Embed:
     top = result.top
     embed = discord.Embed(title="This server's favourites", colour=COLOUR)
     if not result.members:

@@ -412,10 +412,10 @@ class Community:
         views = await self.views()
         server = await self.server(guild_id)
         top = server.derived(("top", allow_adult, count, id(views)),
-                             lambda: self._server_top(views, server.tally, allow_adult, count))
+                             lambda: self._server_top(server.tally, allow_adult, count))
         return replace(top, caller_hidden=await self.store.is_hidden(caller_id))
 
-    def _server_top(self, views: _ModelViews, tally: ServerTally, allow_adult: bool, count: int) -> ServerFavourites:
+    def _server_top(self, tally: ServerTally, allow_adult: bool, count: int) -> ServerFavourites:
         keep = np.array([self._shown(a, allow_adult) for a in tally.anime_ids.tolist()], bool)
         top = server_top(tally, self.catalog.members_now(tally.anime_ids.tolist()), count, keep=keep)
         ids = {a for a, *_ in top.favourites} | {a for a, _ in top.most_watched} | {a for a, *_ in top.loved_here}
