@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.catalog.catalog import SEASONS, Catalog
 from animerec.recsys.lifecycle import overlay
 from animerec.recsys.lifecycle.refresh import AniListSource, Source, SourceError, UpdateResult, update_catalog
 
@@ -147,4 +147,4 @@ class CatalogRefresh:
 
 def _season_order(label: str) -> tuple[int, int]:
     name, year = label.split()
-    return int(year), overlay.SEASONS.index(name.lower())
+    return int(year), SEASONS.index(name.lower())

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.catalog.catalog import SEASONS, Catalog
+from animerec.recsys.catalog.seasons import season_name
 from animerec.recsys.data import (
     CATALOG_DTYPES,
     MAX_ANIME_ID,
@@ -48,7 +49,6 @@ TITLE_KINDS = ("main", "english", "japanese", "synonym")
 # What a refresh may change on a title the bundled catalog has: how many watch it, how they score it,
 # and whether it is still airing. Names, dates, genres and franchise stay as built.
 UPDATABLE = ("members_latest", "score_latest", "status")
-SEASONS = ("winter", "spring", "summer", "fall")
 ADULT_VALUES = ("yes", "no", "unknown")
 
 
@@ -236,8 +236,7 @@ def info(overlay_dir: Path | None) -> OverlayInfo | None:
 
 
 def season_label(season: tuple[int, str] | None) -> str | None:
-    """(2026, "fall") -> "Fall 2026"."""
-    return f"{season[1].capitalize()} {season[0]}" if season else None
+    return season_name(*season) if season else None
 
 
 def bundled_newest_season() -> tuple[int, str] | None:

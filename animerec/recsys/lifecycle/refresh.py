@@ -22,6 +22,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from animerec.recsys.catalog.catalog import SEASONS
+from animerec.recsys.catalog.seasons import season_of
 from animerec.recsys.data import load_catalog_table, load_catalog_titles
 from animerec.recsys.lifecycle import overlay
 
@@ -56,7 +58,6 @@ query ($page: Int, $perPage: Int, $season: MediaSeason, $seasonYear: Int, $idMal
 }
 """.replace("MEDIA", MEDIA_FIELDS)
 
-SEASONS = overlay.SEASONS
 FORMATS = {"TV": "TV", "TV_SHORT": "TV", "MOVIE": "Movie", "SPECIAL": "Special", "OVA": "OVA", "ONA": "ONA",
            "MUSIC": "Music"}
 STATUSES = {"FINISHED": "Finished Airing", "RELEASING": "Currently Airing", "NOT_YET_RELEASED": "Not yet aired"}
@@ -96,10 +97,6 @@ FRANCHISE_RELATIONS = WORK_RELATIONS | {"SPIN_OFF", "ALTERNATIVE"}
 
 class SourceError(RuntimeError):
     """The source could not give a usable answer; the message is one line for the log."""
-
-
-def season_of(day: date) -> tuple[int, str]:
-    return day.year, SEASONS[(day.month - 1) // 3]
 
 
 def next_season(season: tuple[int, str]) -> tuple[int, str]:

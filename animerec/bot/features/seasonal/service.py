@@ -19,6 +19,7 @@ from animerec.bot.service.results import RecommendedTitle
 from animerec.bot.service.titles import check_count
 from animerec.bot.store import Store
 from animerec.recsys.catalog.catalog import SEASONS, Anime, Catalog
+from animerec.recsys.catalog.seasons import season_name, season_of
 from animerec.recsys.serving.rules import NEW_TYPES
 
 DEFAULT_COUNT = 10
@@ -28,15 +29,6 @@ THIN_SHARE = 1 / 3
 # A season's shows: what airs in it (series, films, OVAs, web series); specials and music videos are
 # extras of those.
 SEASON_TYPES = NEW_TYPES
-
-
-def season_of(day: date) -> tuple[int, str]:
-    """(year, season) airing on a day: winter is January to March, and so on."""
-    return day.year, SEASONS[(day.month - 1) // 3]
-
-
-def season_name(year: int, season: str) -> str:
-    return f"{season.capitalize()} {year}"
 
 
 @dataclass(frozen=True)

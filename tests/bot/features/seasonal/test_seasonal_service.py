@@ -9,7 +9,7 @@ import coldkit
 import pytest
 
 from animerec.bot.features.seasonal.render import seasonal_embed
-from animerec.bot.features.seasonal.service import Seasonal, season_of
+from animerec.bot.features.seasonal.service import Seasonal
 from animerec.bot.service import UserError
 from animerec.bot.store import Store
 
@@ -44,12 +44,6 @@ async def seasonal(planted, tmp_path):
     await store.upsert_ratings(BEHIND, {1010: 9.0, 1015: 8.0})
     yield Seasonal(store, catalog, Holder(served))
     await store.close()
-
-
-def test_the_season_of_a_day():
-    assert [season_of(date(2026, m, 15)) for m in (1, 3, 4, 7, 9, 10, 12)] == [
-        (2026, "winter"), (2026, "winter"), (2026, "spring"), (2026, "summer"), (2026, "summer"),
-        (2026, "fall"), (2026, "fall")]
 
 
 async def test_the_default_is_the_season_airing_today(seasonal):
