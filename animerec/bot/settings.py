@@ -13,6 +13,16 @@ from animerec.bot.store.backends import POSTGRES_SCHEMES
 from animerec.recsys.lifecycle.meta import CONFIG_NAMES, DEFAULT_CONFIG
 from animerec.recsys.lifecycle.overlay import overlay_dir_in
 
+# Seconds between two /admin retrain (across all servers), and between two /import of one member: the
+# defaults of the settings below, and of the service built without settings.
+RETRAIN_COOLDOWN = 600
+IMPORT_COOLDOWN = 60
+
+
+def models_dir_in(data_dir: Path) -> Path:
+    """Where published models live unless ANIMEREC_MODELS_DIR names another directory."""
+    return data_dir / "models"
+
 
 class Settings(BaseSettings):
     # env_ignore_empty: "ANIMEREC_GUILD_ID=" as in .env.example means unset, not an invalid id.
@@ -26,14 +36,13 @@ class Settings(BaseSettings):
     catalog_cron: str = Field("30 3 * * 1", validation_alias="ANIMEREC_CATALOG_CRON")
     # SMALL_CONFIG trains a seconds-long model: for smoke runs and tests, not for members.
     train_config: str = Field(DEFAULT_CONFIG, validation_alias="ANIMEREC_TRAIN_CONFIG")
-    # Seconds between two /admin retrain (across all servers), and between two /import of one member.
-    retrain_cooldown: int = Field(600, ge=0, validation_alias="ANIMEREC_RETRAIN_COOLDOWN")
-    import_cooldown: int = Field(60, ge=0, validation_alias="ANIMEREC_IMPORT_COOLDOWN")
+    retrain_cooldown: int = Field(RETRAIN_COOLDOWN, ge=0, validation_alias="ANIMEREC_RETRAIN_COOLDOWN")
+    import_cooldown: int = Field(IMPORT_COOLDOWN, ge=0, validation_alias="ANIMEREC_IMPORT_COOLDOWN")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     # Unset: SQLite in the data directory. postgresql://user:password@host:5432/db for several processes.
     database_url: str | None = Field(None, validation_alias="DATABASE_URL")
-    # Where published models live (default: models/ in the data directory); shared by every process.
-    models_path: Path | None = Field(None, validation_alias="ANIMEREC_MODELS_DIR")
+    # Where published models live, shared by every process; unset: models_dir_in(data_dir) (see models_dir).
+    models_dir_override: Path | None = Field(None, validation_alias="ANIMEREC_MODELS_DIR")
     # Sharding (discord.py AutoShardedBot): the shard count of the whole bot, and this process's shards.
     shard_count: int | None = Field(None, ge=1, validation_alias="ANIMEREC_SHARD_COUNT")
     shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = Field(None, validation_alias="ANIMEREC_SHARD_IDS")
@@ -102,7 +111,7 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        return self.models_path or self.data_dir / "models"
+        return self.models_dir_override or models_dir_in(self.data_dir)
 
     @property
     def catalog_overlay_dir(self) -> Path:

@@ -29,6 +29,7 @@ from animerec.bot.limits import clip
 from animerec.bot.models.cooldown import Cooldown, wait_text
 from animerec.bot.models.training import TrainingFailed, run_training, train_command
 from animerec.bot.service.errors import UserError, WarmingUp
+from animerec.bot.settings import RETRAIN_COOLDOWN, models_dir_in
 from animerec.bot.store import Store, StoreBusy, TrainingRecord, TrainingStatus, now
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.lifecycle.artifacts import ModelLoadError, current_dir, load_current, meta_of
@@ -89,12 +90,12 @@ class ModelHolder:
 
     def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = DEFAULT_CONFIG,
                  retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS, models_dir: Path | None = None,
-                 poll: float = 0.0, retrain_cooldown: float = 600, retrain_cron: str | None = None,
+                 poll: float = 0.0, retrain_cooldown: float = RETRAIN_COOLDOWN, retrain_cron: str | None = None,
                  catalog_overlay: Path | None = None) -> None:
         self.store = store
         self.catalog = catalog
         self.data_dir = Path(data_dir)
-        self.models_dir = Path(models_dir) if models_dir is not None else self.data_dir / "models"
+        self.models_dir = Path(models_dir) if models_dir is not None else models_dir_in(self.data_dir)
         self.poll = poll  # seconds between two looks at `current` for another process's model; 0: never
         self._watcher: asyncio.Task[None] | None = None
         self._published = asyncio.Event()  # a notification: another process published a model

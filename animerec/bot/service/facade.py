@@ -17,7 +17,7 @@ from animerec.bot.models.holder import FIRST_TRAINING_RETRY_DELAYS, ModelHolder
 from animerec.bot.service.results import Stats
 from animerec.bot.service.stats import gather_stats
 from animerec.bot.service.titles import Titles
-from animerec.bot.settings import Settings
+from animerec.bot.settings import IMPORT_COOLDOWN, RETRAIN_COOLDOWN, Settings
 from animerec.bot.store import Store
 from animerec.recsys.catalog.catalog import Catalog
 from animerec.recsys.lifecycle.meta import DEFAULT_CONFIG
@@ -27,8 +27,8 @@ from animerec.recsys.lifecycle.refresh import AniListSource, Source
 
 class Service:
     def __init__(self, store: Store, catalog: Catalog, data_dir: Path, *, train_config: str = DEFAULT_CONFIG,
-                 import_cooldown: float = 60, retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS,
-                 models_dir: Path | None = None, model_poll: float = 0.0, retrain_cooldown: float = 600,
+                 import_cooldown: float = IMPORT_COOLDOWN, retry_delays: Sequence[float] = FIRST_TRAINING_RETRY_DELAYS,
+                 models_dir: Path | None = None, model_poll: float = 0.0, retrain_cooldown: float = RETRAIN_COOLDOWN,
                  retrain_cron: str | None = None, catalog_overlay: Path | None = None,
                  catalog_source: Callable[[], Source] = AniListSource) -> None:
         self.store = store

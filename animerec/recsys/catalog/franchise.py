@@ -24,23 +24,21 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from animerec.recsys.catalog.build import UnionFind, relation_edges, title_edges
+from animerec.recsys.catalog.catalog import TYPES, Catalog
 from animerec.recsys.data import load_catalog_links, load_catalog_table, load_dates, load_relations
-
-if TYPE_CHECKING:
-    from animerec.recsys.catalog.catalog import Catalog
 
 # (a, rel, b) with rel here: b comes before a in the story a member follows.
 _EARLIER = frozenset({"Prequel", "Parent story"})
 # (a, rel, b) with rel here: a comes before b (the reverse edges of _EARLIER).
 _LATER = frozenset({"Sequel", "Side story"})
-# Entry points prefer a TV series, then a film; an OVA/ONA only when the work has neither.
-_ENTRY_TYPES = ("TV", "Movie", "OVA", "ONA", "Special", "Music")
+# Entry points prefer a TV series, then a film; an OVA/ONA only when the work has neither: the catalog's
+# TYPES are listed in that order of preference.
+_ENTRY_TYPES = TYPES
 # Build evidence of a pair MyAnimeList links only as side story / parent story.
 _SIDE_SERIES = frozenset({"mal2018:Parent story/Side story", "mal2018:Side story", "mal2018:Parent story"})
 # What a title without an order edge follows: the latest earlier entry of one of these types, else any.

@@ -15,6 +15,7 @@ from animerec.bot.models.holder import ModelHolder
 from animerec.bot.service.errors import UserError
 from animerec.bot.service.results import Forgotten, ImportReport, RatedTitle, RateResult, RatingList
 from animerec.bot.service.titles import Titles
+from animerec.bot.settings import IMPORT_COOLDOWN
 from animerec.bot.store import Store
 from animerec.bot.store.ratings import keeps_score
 from animerec.recsys.catalog.catalog import Anime, linked_mal_id
@@ -47,7 +48,7 @@ def parse_score(text: str | float) -> float:
 
 
 class Ratings:
-    def __init__(self, store: Store, titles: Titles, models: ModelHolder, *, import_cooldown: float = 60,
+    def __init__(self, store: Store, titles: Titles, models: ModelHolder, *, import_cooldown: float = IMPORT_COOLDOWN,
                  on_forget: Callable[[int], None] | None = None,
                  check_visible: Callable[[int, int, str, str], Awaitable[None]] | None = None) -> None:
         self.on_forget = on_forget  # what else remembers members (the community views' caches)
