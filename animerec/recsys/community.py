@@ -337,7 +337,7 @@ class ServerTally:
                    members_with_hidden, {int(a): i for i, a in enumerate(ids.tolist())})
 
     @classmethod
-    def private(cls, rows: Iterable[tuple[int, bool, int, int, float, float, int]], members: Mapping[bool, int],
+    def from_split_rows(cls, rows: Iterable[tuple[int, bool, int, int, float, float, int]], members: Mapping[bool, int],
                 min_members: int = PRIVATE_MIN_MEMBERS) -> ServerTally:
         """From (anime_id, hidden, given, scored, score_sum, liked_sum, loved) rows, split by whether the members keep
         their taste hidden, and member counts by the same split (hidden -> members with a rating): a

@@ -232,12 +232,12 @@ def test_a_server_tally_takes_in_hidden_members_only_as_a_group_of_five():
     # hidden only (gone).
     rows = [(1, False, 4, 4, 24.0, 20.0, 0), (1, True, 1, 1, 10.0, 10.0, 1), (2, False, 1, 1, 6.0, 6.0, 0),
             (2, True, 5, 5, 45.0, 45.0, 5), (3, True, 4, 4, 40.0, 40.0, 4)]
-    tally = ServerTally.private(rows, {False: 4, True: 4})
+    tally = ServerTally.from_split_rows(rows, {False: 4, True: 4})
     assert tally.anime_ids.tolist() == [1, 2] and tally.with_hidden.tolist() == [False, True]
     assert tally.given.tolist() == [4, 6] and tally.score_sum.tolist() == [24.0, 51.0] and tally.loved.tolist() == [0, 5]
     assert tally.liked_sum.tolist() == [20.0, 51.0]
     assert tally.members == 4 and not tally.members_with_hidden  # 4 hidden members with ratings: not counted
-    counted = ServerTally.private(rows, {False: 4, True: 5})
+    counted = ServerTally.from_split_rows(rows, {False: 4, True: 5})
     assert counted.members == 9 and counted.members_with_hidden
 
 
@@ -246,7 +246,7 @@ def test_a_hidden_members_offset_leaves_out_only_what_the_tally_holds_of_them():
     # members, the member among them (6 scores, 48 in all with the member's 10).
     rows = [(1, False, 2, 2, 14.0, 14.0, 0), (1, True, 1, 1, 10.0, 10.0, 1), (2, False, 1, 1, 8.0, 8.0, 0),
             (2, True, 5, 5, 40.0, 40.0, 1)]
-    tally = ServerTally.private(rows, {False: 3, True: 5})
+    tally = ServerTally.from_split_rows(rows, {False: 3, True: 5})
     member = {1: 10.0, 2: 10.0}
     assert rating_offset(member, tally, min_titles=2, hidden=True) == (pytest.approx(((10 - 7) + (10 - 38 / 5)) / 2), 2)
     # Read as if the tally held the member everywhere, title 1 compared them with a lone 4 (14 - 10).

@@ -227,10 +227,10 @@ class Console:
         # Members /as made or a command has seen: a typo names nobody, not a new member with no ratings.
         names = {self.member_id: self.member_name,
                  **dict([await console_community.named_member(self, n) for n in named])}
-        request = self.service.parties.check(list(names), strategy=options.get("strategy", "average"),
-                                             genre=options.get("genre"), type=options.get("type"),
-                                             count=_count(options, 5), allow_adult=await self.allow_adult(),
-                                             asker=self.member_id)
+        request = self.service.parties.request(list(names), strategy=options.get("strategy", "average"),
+                                               genre=options.get("genre"), type=options.get("type"),
+                                               count=_count(options, 5), allow_adult=await self.allow_adult(),
+                                               asker=self.member_id)
         party = await self.service.parties.plan(request)
         embed = render.watchparty_embed(party, names)
         if party.picks:  # as Discord keys a party's votes by its message, the console by a stamp of its own

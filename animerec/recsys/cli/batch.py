@@ -19,8 +19,8 @@ from animerec.recsys.cli.common import (
     check_input_file,
     check_output_file,
     given_by_user,
+    load_model,
     served_model,
-    serving_model,
 )
 from animerec.recsys.data import DataError, anime_id_column, check_known_ids, check_user_ids
 
@@ -121,7 +121,7 @@ def cmd_predict_batch(args: argparse.Namespace) -> None:
     catalog = Catalog.load()
     given = given_by_user(args.given, catalog)
     pairs = _read_pairs(args.pairs, catalog)
-    model = serving_model(args)  # loaded only once the inputs have passed
+    model = load_model(args)  # loaded only once the inputs have passed
     out = []
     for user, g in tqdm(pairs.groupby("user_id", sort=False), desc="predicting", unit="user", disable=args.quiet):
         preds = model.predict(given.get(str(user), {}), g["anime_id"].tolist())

@@ -87,7 +87,7 @@ def add_model_option(parser: argparse.ArgumentParser, *, required: bool = False)
         parser.add_argument("--model", type=Path, default=DEFAULT_MODELS, help="models root or model directory")
 
 
-def serving_model(args: argparse.Namespace) -> Recommender:
+def load_model(args: argparse.Namespace) -> Recommender:
     """--model: a models root (with `current`) or one model directory; this process only serves from here on."""
     single_threaded_blas()
     try:
@@ -101,7 +101,7 @@ def serving_model(args: argparse.Namespace) -> Recommender:
 def served_model(args: argparse.Namespace, catalog: Catalog | None = None,
                  franchises: Franchises | None = None) -> ServedModel:
     """The served model with its fan rules, as the bot serves it."""
-    return ServedModel(serving_model(args), catalog or Catalog.load(), franchises)
+    return ServedModel(load_model(args), catalog or Catalog.load(), franchises)
 
 
 def filters(catalog: Catalog, args: argparse.Namespace) -> Filters:

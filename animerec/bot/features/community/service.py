@@ -260,7 +260,7 @@ class Community:
         commits = self._commits()  # before the count: a write during it leaves it stale
         generation = self._generation
         rows, members = await self.store.guild_title_counts(guild_id, LOVED, DISLIKED)
-        tally = await self.ranked(ServerTally.private, rows, members)
+        tally = await self.ranked(ServerTally.from_split_rows, rows, members)
         server = _Server(tally, time.monotonic(), commits)
         if generation == self._generation:  # else who counts changed meanwhile: served once, never kept
             self._servers[guild_id] = server

@@ -136,9 +136,9 @@ class Watchparty(commands.Cog):
 
         async def checks() -> tuple[dict[int, str], list[int], PartyRequest]:
             group, skipped = await _group(interaction, channel, members)
-            return group, skipped, service.parties.check(list(group), strategy=strategy, genre=genre, type=type,
-                                                         count=count, allow_adult=await allow_adult(interaction),
-                                                         asker=interaction.user.id)
+            return group, skipped, service.parties.request(list(group), strategy=strategy, genre=genre, type=type,
+                                                           count=count, allow_adult=await allow_adult(interaction),
+                                                           asker=interaction.user.id)
 
         group, skipped, request = await checked_then_deferred(interaction, checks(), share=True)
         party = await service.parties.plan(request)

@@ -17,15 +17,15 @@ from animerec.recsys.serving.group import STRATEGIES, group_picks
 MAX_PARTY = 12  # members whose predicted scores fit beside each pick
 
 
-def check_size(members: int) -> None:
+def check_size(size: int) -> None:
     """UserError for a party too big to show: asked before anything is looked up."""
-    if members > MAX_PARTY:
-        raise UserError(f"A watch party is at most {MAX_PARTY} members; this one has {members}.")
+    if size > MAX_PARTY:
+        raise UserError(f"A watch party is at most {MAX_PARTY} members; this one has {size}.")
 
 
 @dataclass(frozen=True)
 class PartyRequest:
-    """A /watchparty request that passed WatchParties.check."""
+    """A /watchparty request that passed WatchParties.request."""
 
     members: tuple[int, ...]  # distinct, in the order given
     strategy: str
@@ -41,9 +41,9 @@ class WatchParties:
         self.catalog = catalog
         self.models = models
 
-    def check(self, member_ids: Sequence[int], *, strategy: str = "average", genre: str | None = None,
-              type: str | None = None, count: int = 5, allow_adult: bool = False, asker: int | None = None
-              ) -> PartyRequest:
+    def request(self, member_ids: Sequence[int], *, strategy: str = "average", genre: str | None = None,
+                type: str | None = None, count: int = 5, allow_adult: bool = False, asker: int | None = None
+                ) -> PartyRequest:
         """The request, or UserError for one /watchparty cannot serve: the checks that need no database
         (an adult genre where adult titles are not shown is one, as in /recommend)."""
         self.models.served()

@@ -14,7 +14,7 @@ async def test_watchparty_names_members_without_ratings_and_predicts_for_each(se
     for title in ("Steins;Gate", "Cowboy Bebop", "Death Note"):
         await service.ratings.rate(ALICE, title, "9")
     await service.ratings.rate(CAROL, "Fullmetal Alchemist: Brotherhood", "10")
-    party = await service.parties.plan(service.parties.check([ALICE, BOB, CAROL, ALICE], strategy="least_misery", count=5))
+    party = await service.parties.plan(service.parties.request([ALICE, BOB, CAROL, ALICE], strategy="least_misery", count=5))
     assert party.members == (ALICE, CAROL) and party.unrated == (BOB,)
     assert len(party.picks) == 5
     seen = {STEINS_GATE, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD}
@@ -23,29 +23,29 @@ async def test_watchparty_names_members_without_ratings_and_predicts_for_each(se
         assert len(pick.predictions) == 2 and all(1 <= p <= 10 for p in pick.predictions)
     assert "least keen" in party.strategy_description
 
-    nobody = await service.parties.plan(service.parties.check([BOB, BOB + 100]))
+    nobody = await service.parties.plan(service.parties.request([BOB, BOB + 100]))
     assert (nobody.members, nobody.unrated, nobody.picks) == ((), (BOB, BOB + 100), [])
     with pytest.raises(UserError, match="Strategies: average, least_misery, fair"):
-        service.parties.check([ALICE, BOB], strategy="loudest")
+        service.parties.request([ALICE, BOB], strategy="loudest")
     with pytest.raises(UserError, match="at most 12"):
-        service.parties.check(list(range(1, 14)))
-    assert service.parties.check([ALICE, BOB], genre="sci fi", type="tv").filters == Filters("Sci-Fi", "TV")
+        service.parties.request(list(range(1, 14)))
+    assert service.parties.request([ALICE, BOB], genre="sci fi", type="tv").filters == Filters("Sci-Fi", "TV")
     # As in /recommend: the adult genre is refused where adult titles are not shown, not an empty party.
     with pytest.raises(UnknownFilter, match="only appear where adult titles are allowed"):
-        service.parties.check([ALICE, BOB], genre="hentai")
+        service.parties.request([ALICE, BOB], genre="hentai")
     with pytest.raises(UnknownFilter) as unknown:
-        service.parties.check([ALICE, BOB], genre="bogus")
+        service.parties.request([ALICE, BOB], genre="bogus")
     assert "Hentai" not in str(unknown.value)
-    assert service.parties.check([ALICE, BOB], genre="hentai", allow_adult=True).filters.genre == "Hentai"
+    assert service.parties.request([ALICE, BOB], genre="hentai", allow_adult=True).filters.genre == "Hentai"
 
 
 async def test_a_party_of_one_says_there_is_no_one_else_to_party_with(service):
     await service.ratings.rate(ALICE, "Steins;Gate", "9")
     for alone in ([ALICE], [ALICE, ALICE]):
         with pytest.raises(UserError, match="no one else to party with"):
-            service.parties.check(alone)
+            service.parties.request(alone)
     # BOB has no ratings: ALICE would be partying alone, so there are no party picks for her.
-    party = await service.parties.plan(service.parties.check([ALICE, BOB]))
+    party = await service.parties.plan(service.parties.request([ALICE, BOB]))
     assert (party.members, party.unrated, party.picks) == ((ALICE,), (BOB,), [])
 
 
@@ -73,7 +73,7 @@ async def test_a_hidden_members_predictions_stay_private_in_the_party_they_asked
         for title in ("Steins;Gate", "Cowboy Bebop"):
             await service.ratings.rate(member, title, "9")
     await service.community.set_privacy(ALICE, True)
-    party = await service.parties.plan(service.parties.check([ALICE, CAROL], count=3, asker=ALICE))
+    party = await service.parties.plan(service.parties.request([ALICE, CAROL], count=3, asker=ALICE))
     assert party.private == frozenset({ALICE}) and party.picks and party.withheld == ()
 
 
@@ -86,9 +86,9 @@ async def test_a_hidden_member_named_by_someone_else_is_left_out_and_changes_not
         await service.ratings.rate(member, "Steins;Gate", "9")
         await service.ratings.rate(member, "Cowboy Bebop", "8")
     await service.community.set_privacy(ALICE, True)
-    without = await service.parties.plan(service.parties.check([CAROL, BOB], count=10, asker=CAROL))
+    without = await service.parties.plan(service.parties.request([CAROL, BOB], count=10, asker=CAROL))
     assert DEATH_NOTE in [p.anime.anime_id for p in without.picks]  # what naming ALICE would have left out
-    named = await service.parties.plan(service.parties.check([CAROL, BOB, ALICE], count=10, asker=CAROL))
+    named = await service.parties.plan(service.parties.request([CAROL, BOB, ALICE], count=10, asker=CAROL))
     assert named.withheld == (ALICE,) and named.members == (CAROL, BOB)
     assert [p.anime.anime_id for p in named.picks] == [p.anime.anime_id for p in without.picks]
     assert "keeps their taste private, so left out" in render.watchparty_embed(
