@@ -561,7 +561,6 @@ def test_normalize_genre(catalog, text, genre):
 )
 def test_normalize_type(tiny, text, type_):
     assert tiny.normalize_type(text) == type_
-    assert Catalog.TYPES == ("TV", "Movie", "OVA", "ONA", "Special", "Music")
 
 
 # --- a synthetic catalog with other names ---------------------------------------------------------

@@ -98,10 +98,25 @@ def test_labels_never_cover_each_other_and_the_member_is_always_named(monkeypatc
     assert sum(t.startswith("Same spot") for t in placed) <= 4  # four corners around one point at most
 
 
-def test_an_empty_profile_and_no_ratings_still_render():
+def test_an_empty_profile_and_no_ratings_still_render(monkeypatch):
+    """Nothing to name on the map, and the genre panel asks for ratings instead of drawing bars."""
+    placed, written = [], []
+    annotate, text = Axes.annotate, Axes.text
+
+    def spy_annotate(self, label, *args, **kwargs):
+        placed.append(label)
+        return annotate(self, label, *args, **kwargs)
+
+    def spy_text(self, x, y, s, *args, **kwargs):
+        written.append(s)
+        return text(self, x, y, s, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "annotate", spy_annotate)
+    monkeypatch.setattr(Axes, "text", spy_text)
     picture = TastePicture(title="bob's taste map", subtitle="", catalog=[], landmarks=[], rated=[], picks=[],
                            place=None, server_place=None)
     assert taste_png(picture).startswith(PNG_MAGIC)
+    assert placed == [] and written == ["Rate a few titles you liked\nto see your genres"]
 
 
 def test_rendering_never_loads_pyplot():
