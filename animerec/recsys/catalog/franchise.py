@@ -47,8 +47,8 @@ _MAIN_TYPES = frozenset({"TV", "Movie", "OVA", "ONA"})
 # later season follows the season before them as well (Franchises._order_by_air_date).
 ASIDE_TYPES = frozenset({"OVA", "ONA"})
 # A title its own names call a compilation of episodes is a recap, whatever its relations say: the films and
-# web releases since 2017 that only bangumi-data lists come with no MyAnimeList "Summary" edge, and
-# 劇場総集編ぼっち・ざ・ろっく！ Re: was offered as the next entry to a member who gave Bocchi the Rock!.
+# web releases since 2017 that only bangumi-data lists come with no MyAnimeList "Summary" edge, so without
+# this a recap film (劇場総集編ぼっち・ざ・ろっく！ Re:) would be offered as the next entry after Bocchi the Rock!.
 _RECAP_NAME = re.compile(r"総集[編篇]|soushuuhen|\brecaps?\b|\bcompilation\b", re.IGNORECASE)
 
 

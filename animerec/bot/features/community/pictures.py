@@ -72,7 +72,7 @@ class Point:
     y: float
     score: float = 0.0  # rated points: 1-10, or -1 for watched without a score
     # Its name in Latin letters (English, or "Made in Abyss film"), for a label in Japanese script that no
-    # installed font draws: a top pick's star went unnamed.
+    # installed font draws, so that a top pick's star is always named.
     latin: str | None = None
 
     @property
@@ -299,8 +299,8 @@ def _place_labels(ax, fig: Figure, renderer: RendererAgg, labels: list[tuple[str
         place = (px, py, w, h, halo, scale, box, texts, dots, k < must)
         chosen = _spot([*CORNERS, *FURTHER] if k < max(must, wide) else CORNERS, *place)
         if chosen is None and k < must:
-            # A pick's name in a crowd (stars beside the diamond) goes further out rather than unnamed: an
-            # old-school fan's third star, Samurai Champloo's, had no name.
+            # A pick's name in a crowd (stars beside the diamond) goes further out rather than unnamed: every
+            # star keeps its name, however many sit around the member's place.
             chosen = _spot(FARTHEST, *place)
         if chosen is None:
             continue
@@ -393,7 +393,7 @@ def _genres(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -
     ax.set_facecolor(PANEL)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    # A row above the panel for the key below the title: beside it, a long name ran into the title.
+    # A row above the panel for the key below the title, so that a long member name never overlaps the title.
     ax.set_title("Genres liked", color=INK, fontsize=11, loc="left", pad=19 if p.genres else 6)
     if not p.genres:
         ax.set_xticks([])
@@ -420,7 +420,7 @@ def _genres(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -
     names = [ax.text(0, r, _short(genre, 16), color=INK, fontsize=9, ha="right", va="center", transform=before)
              for r, genre in zip(rows, p.genres)]
     # The panel's left part holds the names: as wide a share of it as the widest name needs, with its
-    # 4 points' gap on either side, so none runs out of the panel ("Award Winning" did, at a fixed share).
+    # 4 points' gap on either side, so none runs out of the panel (a fixed share is too narrow for "Award Winning").
     widest = max(name.get_window_extent(renderer).width for name in names)
     room = (widest + 8 * fig.dpi / 72) / ax.get_window_extent().width
     top = max([*p.member_shares, *p.server_shares, 0.1]) * 100
