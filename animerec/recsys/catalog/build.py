@@ -586,6 +586,20 @@ def _rows(df: pd.DataFrame) -> Iterable[Any]:
     return df.itertuples(index=False)
 
 
+SLIP_NAME_WORDS = 5
+
+
+def _names_another(title: str, mal_id: int, mains: Mapping[str, set[int]]) -> bool:
+    """Whether a bangumi-data English title ends with another MyAnimeList id's main name after words of its own:
+    a slip in its data ("Raw Anime Q Transformers: Kaette Kita Convoy no Nazo" among Snow White with the Red
+    Hair's English titles), shown as the title's English name where MyAnimeList's is shared by its seasons."""
+    words = title.split()
+    # A name of SLIP_NAME_WORDS words or more: a shorter one ends titles of its own ("The First Slam Dunk",
+    # "Insomniacs after school").
+    return any(ids and mal_id not in ids for ids in (mains.get(" ".join(words[k:]).casefold()) for k in
+                                                       range(1, len(words) - SLIP_NAME_WORDS + 1)))
+
+
 def build_titles(anime: pd.DataFrame, mal_titles: pd.DataFrame, ate: pd.DataFrame,
                  bangumi: pd.DataFrame) -> pd.DataFrame:
     # (anime_id, kind, title): itertuples' values are untyped; the frame below drops the missing and casts the ids.
@@ -597,10 +611,14 @@ def build_titles(anime: pd.DataFrame, mal_titles: pd.DataFrame, ate: pd.DataFram
         rows += [(r.mal_id, "synonym", clean_title(s)) for s in split_list(r.title_synonyms, "|")]
     rows += [(r.anime_id, "main", r.name) for r in _rows(anime)]
     rows += [(r.anime_id, r.kind, clean_title(r.title)) for r in _rows(mal_titles)]
+    mains: dict[str, set[int]] = defaultdict(set)  # MyAnimeList's main names, for bangumi-data's slips below
+    for mal_id, kind, title in rows:
+        if kind == "main" and isinstance(title, str):
+            mains[title.casefold()].add(int(mal_id))
     for r in _rows(bangumi[bangumi["mal_id"].notna()]):
         mal_id = int(r.mal_id)
         rows.append((mal_id, "japanese", r.title_ja))
-        rows += [(mal_id, "english", t) for t in r.titles_en]
+        rows += [(mal_id, "english", t) for t in r.titles_en if not _names_another(t, mal_id, mains)]
         rows += [(mal_id, "zh-Hans", t) for t in r.titles_zh_hans]
         rows += [(mal_id, "zh-Hant", t) for t in r.titles_zh_hant]
     titles = pd.DataFrame(rows, columns=["anime_id", "kind", "title"]).dropna()

@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from animerec.recsys.catalog.build import in_season, title_proposals
+from animerec.recsys.catalog.build import _names_another, in_season, title_proposals
+from animerec.recsys.catalog.catalog import Catalog
 
 
 def test_a_start_date_that_contradicts_its_premiered_season_takes_the_season():
@@ -55,3 +56,12 @@ def test_a_cut_where_latin_script_starts_claims_only_the_franchise():
     # "劇場版 美少女戦士セーラームーンCosmos" is a film of the Crystal remake, not of the 1992 series.
     proposals = dict(title_proposals("劇場版 美少女戦士セーラームーンCosmos"))
     assert proposals["美少女戦士セーラームーン"] == "prefix"
+
+
+def test_a_bangumi_english_title_that_ends_with_another_titles_name_is_a_slip():
+    mains = {"q transformers: kaette kita convoy no nazo": {28401}, "slam dunk": {170}}
+    assert _names_another("Raw Anime Q Transformers: Kaette Kita Convoy no Nazo", 30123, mains)
+    assert not _names_another("Q Transformers: Kaette Kita Convoy no Nazo", 28401, mains)  # its own name
+    assert not _names_another("The First Slam Dunk", 45649, mains)  # a short name ends titles of their own
+    # In the built catalog, Snow White with the Red Hair is not shown as a Transformers short.
+    assert "Transformers" not in Catalog.label(Catalog.load().get(30123))
