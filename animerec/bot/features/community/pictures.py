@@ -44,6 +44,12 @@ PICK = "#ff8fab"
 SCORES = LinearSegmentedColormap.from_list("scores", ["#ff6b6b", "#ffd166", "#7ae582"])  # 1 red .. 10 green
 WIDTH, HEIGHT, DPI = 11.0, 5.6, 100
 RATED_LABELS = 5  # the member's highest-scored titles get names on the map
+# Marks' drawn half-widths in points: a label never sits on a dot, a star, the ring or the diamond. A name
+# over a star, the ring or the diamond reads as theirs: those are kept clear first.
+DOT_MARK, STAR_MARK, MEMBER_MARK = 4.0, 7.0, 10.0
+# What a label may cover when no spot is clear (_spot's tiers), from none of the marks to any.
+CLEAR, PAST_DOTS, PAST_OTHERS, ANYWHERE = range(4)
+LABEL_COLUMNS = 30  # a name on the map is cut to this width (in Latin letters; a kana or kanji counts two)
 # Past this many titles the member's dots shrink (by the square root of how many more), and their place and
 # picks are drawn over them: 5,000 full-size dots were one mass that hid the diamond.
 FULL_DOTS = 60
@@ -77,8 +83,11 @@ class Point:
 
     @property
     def shown(self) -> str | None:
-        """The name the map can draw: its label, else its Latin name; None when no installed font spells either."""
-        return next((text for text in (self.label, self.latin) if text and _spelled(text)), None)
+        """The name the map can draw: its label, else its Latin name; None when no installed font spells either.
+        A label too long for the map gives way to a Latin name that fits: two seasons cut to one start read
+        alike ("Kaguya-sama wa Kokurasetai: T…" and "…? T…"), their English names do not."""
+        spelled = [text for text in (self.label, self.latin) if text and _spelled(text)]
+        return next((text for text in spelled if _columns(text) <= LABEL_COLUMNS), spelled[0] if spelled else None)
 
 
 @dataclass(frozen=True)
@@ -153,8 +162,9 @@ def _map(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> N
                    cmap=SCORES, norm=Normalize(1, 10), edgecolors="#262936", linewidths=0 if many else 0.6, zorder=8)
         _score_key(ax)
     if p.picks:
+        # Over the member's dots and the diamond: a new season's star sits where the season before it is.
         ax.scatter([q.x for q in p.picks], [q.y for q in p.picks], s=150, marker="*", c=PICK, edgecolors="#262936",
-                   linewidths=0.7, zorder=10 if many else 7)
+                   linewidths=0.7, zorder=10 if many else 9)
     if p.server_place is not None:
         ax.scatter(*p.server_place, s=260, marker="o", facecolors="none", edgecolors=SERVER, linewidths=2.2,
                    zorder=9 if many else 5)
@@ -194,9 +204,8 @@ def _map(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> N
     favourites = [(short[t], r.x, r.y, INK, 8, "normal") for r in rated_labelled if (t := texts[id(r)]) is not None]
     labels = [*must, *favourites,
               *((short[t], m.x, m.y, FAINT, 7, "italic") for m in landmarks if (t := texts[id(m)]) is not None)]
-    # Marks by their drawn half-width in points: a label never sits on a dot, a star, the ring or the diamond.
-    marks = [(q.x, q.y, 4.0) for q in p.rated] + [(q.x, q.y, 7.0) for q in p.picks] + \
-        [(*xy, 10.0) for xy in (p.place, p.server_place) if xy is not None]
+    marks = [(q.x, q.y, DOT_MARK) for q in p.rated] + [(q.x, q.y, STAR_MARK) for q in p.picks] + \
+        [(*xy, MEMBER_MARK) for xy in (p.place, p.server_place) if xy is not None]
     key = [Bbox([ax.transAxes.transform(SCORE_KEY[:2]), ax.transAxes.transform(SCORE_KEY[2:])])] if scored else []
     clear = [*key, legend.get_window_extent(renderer), *(note.get_window_extent(renderer) for note in notes)]
     _place_labels(ax, fig, renderer, labels, marks, must=len(must), wide=len(must) + len(favourites), keep_clear=clear)
@@ -287,6 +296,8 @@ def _place_labels(ax, fig: Figure, renderer: RendererAgg, labels: list[tuple[str
     scale = fig.dpi / 72.0
     dots = [(x - r * scale, y - r * scale, x + r * scale, y + r * scale)
             for (x, y), r in zip(to_px([(m[0], m[1]) for m in marks]) if marks else [], [m[2] for m in marks])]
+    # The stars, the ring and the diamond: a name over one of them reads as its name.
+    big = [dot for dot, m in zip(dots, marks) if m[2] >= STAR_MARK]
     # The kept-clear boxes count as labels already placed: nothing, not even a pick's name, goes over them.
     texts: list[tuple[float, float, float, float]] = [(b.x0, b.y0, b.x1, b.y1) for b in keep_clear]
     halo = HALO / 2 * scale  # the outline reaches this far past the letters
@@ -296,12 +307,17 @@ def _place_labels(ax, fig: Figure, renderer: RendererAgg, labels: list[tuple[str
         probe = Text(0, 0, text, fontsize=size, fontweight=weight, fontstyle=style, family=FONTS, figure=fig)
         w, h = probe.get_window_extent(renderer).size
         px, py = to_px((x, y))
-        place = (px, py, w, h, halo, scale, box, texts, dots, k < must)
-        chosen = _spot([*CORNERS, *FURTHER] if k < max(must, wide) else CORNERS, *place)
+        place = (px, py, w, h, halo, scale, box, texts, dots, big)
+        near = [*CORNERS, *FURTHER] if k < max(must, wide) else CORNERS
+        chosen = _spot(near, *place, CLEAR)
         if chosen is None and k < must:
-            # A pick's name in a crowd (stars beside the diamond) goes further out rather than unnamed: every
-            # star keeps its name, however many sit around the member's place.
-            chosen = _spot(FARTHEST, *place)
+            # A pick's name in a crowd (stars beside the diamond) goes further out, or over marks, rather than
+            # unnamed: every star keeps its name, however many sit around the member's place. Over a dot before
+            # a star, the ring or the diamond, and over its own star before another's.
+            chosen = next((found for tier, spots in ((PAST_DOTS, near), (CLEAR, FARTHEST), (PAST_DOTS, FARTHEST),
+                                                     (PAST_OTHERS, near), (PAST_OTHERS, FARTHEST), (ANYWHERE, near),
+                                                     (ANYWHERE, FARTHEST))
+                           if (found := _spot(spots, *place, tier)) is not None), None)
         if chosen is None:
             continue
         rect, (dx, dy, ha, va) = chosen
@@ -312,20 +328,22 @@ def _place_labels(ax, fig: Figure, renderer: RendererAgg, labels: list[tuple[str
 
 def _spot(spots: Sequence[tuple[float, float, str, str]], px: float, py: float, w: float, h: float, halo: float,
           scale: float, box: Bbox, texts: Sequence[tuple[float, float, float, float]],
-          dots: Sequence[tuple[float, float, float, float]], over_marks: bool) -> tuple | None:
+          dots: Sequence[tuple[float, float, float, float]], big: Sequence[tuple[float, float, float, float]],
+          tier: int) -> tuple | None:
     """(rect, spot) of the first of ``spots`` (offset in points, alignment) where a w x h label (pixels; its
-    outline ``halo`` further) of the point (px, py) stays in ``box`` and covers no placed label, nor a mark;
-    else, with ``over_marks``, the first that covers no label; None when there is none."""
-    rects = []
+    outline ``halo`` further) of the point (px, py) stays in ``box``, covers no placed label, and covers what
+    ``tier`` allows: no mark (CLEAR); no star, ring or diamond (the ``big`` marks: PAST_DOTS); none but those
+    at its point (its own star, and the diamond it sits on: PAST_OTHERS); any (ANYWHERE). None when none fits."""
+    own = (px - 1, py - 1, px + 1, py + 1)
+    kept = {CLEAR: dots, PAST_DOTS: big, PAST_OTHERS: [d for d in big if not _overlap(own, d)], ANYWHERE: []}[tier]
     for dx, dy, ha, va in spots:
         left = px + dx * scale - {"left": 0.0, "center": w / 2, "right": w}[ha]
         bottom = py + dy * scale - {"bottom": 0.0, "center": h / 2, "top": h}[va]
         rect = (left - halo, bottom - halo, left + w + halo, bottom + h + halo)
-        if box.x0 <= rect[0] and rect[2] <= box.x1 and box.y0 <= rect[1] and rect[3] <= box.y1:
-            rects.append((rect, (dx, dy, ha, va)))
-    free = [(rect, spot) for rect, spot in rects if not any(_overlap(rect, t) for t in texts)]
-    clear = [(rect, spot) for rect, spot in free if not any(_overlap(rect, d) for d in dots)]
-    return clear[0] if clear else free[0] if free and over_marks else None
+        if box.x0 <= rect[0] and rect[2] <= box.x1 and box.y0 <= rect[1] and rect[3] <= box.y1 \
+                and not any(_overlap(rect, t) for t in texts) and not any(_overlap(rect, d) for d in kept):
+            return rect, (dx, dy, ha, va)
+    return None
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
@@ -344,11 +362,11 @@ def _cut(text: str, columns: int) -> str:
     return text.rstrip()
 
 
-def _short(name: str, limit: int = 30) -> str:
+def _short(name: str, limit: int = LABEL_COLUMNS) -> str:
     return name if _columns(name) <= limit else _cut(name, limit - 1) + "…"
 
 
-def _shorten_apart(names: Sequence[str], limit: int = 30) -> dict[str, str]:
+def _shorten_apart(names: Sequence[str], limit: int = LABEL_COLUMNS) -> dict[str, str]:
     """name -> label of at most ``limit`` columns, two names never the same label: where two cut
     to one ("Code Geass: Hangyaku no Lelou…" for both seasons), each keeps the end that tells it apart
     ("Code Geass: Hangyaku no Le… R2")."""

@@ -461,3 +461,36 @@ def test_a_pick_named_in_a_script_no_font_draws_is_labelled_by_its_latin_name(mo
     pick = Point("劇場版メイドインアビス深き魂の黎明", 0.1, 0.2, latin="Made in Abyss film")
     taste_png(TastePicture(**{**planted().__dict__, "picks": [pick]}))
     assert "Made in Abyss film" in [t for t, _ in placed]
+
+
+def test_a_name_too_long_for_the_map_gives_way_to_a_latin_name_that_fits():
+    """Two seasons cut to one start read alike ("Kaguya-sama wa Kokurasetai: T…" and "…? T…"); their English
+    names fit, and differ."""
+    first = Point("Kaguya-sama wa Kokurasetai: Tensai-tachi no Renai Zunousen", 0, 0, latin="Kaguya-sama: Love Is War")
+    second = Point("Kaguya-sama wa Kokurasetai? Tensai-tachi no Renai Zunousen", 0, 0,
+                   latin="Kaguya-sama: Love is War?")
+    assert (first.shown, second.shown) == ("Kaguya-sama: Love Is War", "Kaguya-sama: Love is War?")
+    assert Point("Monster", 0, 0, latin="Monster (2004)").shown == "Monster"  # a name that fits stays
+
+
+def test_a_pick_on_the_members_place_is_named_clear_of_the_diamond_and_its_star(monkeypatch):
+    """A new season's star sits where the season before it is, often on the member's place: its name goes
+    where it covers neither (it read as the diamond's, and hid the star)."""
+    offsets = []
+    original = Axes.annotate
+
+    def spy(self, text, xy, *args, **kwargs):
+        offsets.append((text, kwargs["xytext"], kwargs["ha"], kwargs["va"]))
+        return original(self, text, xy, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "annotate", spy)
+    base = planted()
+    # The member's dots all around their place: no spot beside the star is clear of them.
+    crowd = [Point(f"Crowd {i}", base.place[0] + dx, base.place[1] + dy, score=9.0)
+             for i, (dx, dy) in enumerate(itertools.product(np.linspace(-0.4, 0.4, 9), repeat=2))]
+    on_it = Point("A second season", *base.place)
+    taste_png(TastePicture(**{**base.__dict__, "rated": crowd, "picks": [on_it], "landmarks": []}))
+    [(dx, dy), ha, va] = [[xy, ha, va] for text, xy, ha, va in offsets if text == "A second season"][0]
+    reach = pictures.MEMBER_MARK
+    assert (va == "bottom" and dy >= reach) or (va == "top" and dy <= -reach) \
+        or (ha == "left" and dx >= reach) or (ha == "right" and dx <= -reach)
