@@ -128,6 +128,8 @@ def kept_until_known(titles: int) -> str:
 
 def import_embed(report: ImportReport) -> discord.Embed:
     description = f"Added **{report.added}**, updated **{report.updated}**, unchanged {report.unchanged}."
+    if not (report.added or report.updated or report.unchanged or report.dropped):
+        description = "Nothing was stored: no entry of that file could be imported."
     if report.unknown:
         description += f"\n{kept_until_known(report.unknown)} (it fetches new titles every week)."
     if report.dropped:

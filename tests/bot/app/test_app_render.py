@@ -154,6 +154,14 @@ def test_an_import_says_how_many_of_its_titles_wait_for_the_catalog_in_words_tha
         render.import_embed(ImportReport(6, 0, 0, {}, 3)).description
 
 
+def test_an_import_that_stored_nothing_says_so_beside_why():
+    from animerec.bot.service.results import ImportReport
+
+    embed = render.import_embed(ImportReport(0, 0, 0, {"malformed (no usable id or score)": 1}))
+    assert embed.description == "Nothing was stored: no entry of that file could be imported."
+    assert embed.fields[0].value == "1 malformed (no usable id or score)"
+
+
 def test_a_watch_party_names_everyone_and_starts_each_pick_at_zero_votes():
     party = WatchParty("least_misery", (1, 2), (3,), [PartyPick(STEINS, (9.1, 8.66), 1)])
     embed = render.watchparty_embed(party, {1: "alice", 2: "bob", 3: "carol"}, skipped=[4])

@@ -153,7 +153,8 @@ class Ratings:
         unknown_over = f"titles the catalog does not know, past the {MAX_UNKNOWN_KEPT} kept for you"
         planned, on_hold = "planned to watch", "on hold without a score"
         dropped_unknown = "dropped without a score, not in the catalog yet"
-        skipped = {planned: 0, on_hold: 0, dropped_unknown: 0, "malformed entries": malformed, unknown_over: 0}
+        skipped = {planned: 0, on_hold: 0, dropped_unknown: 0, "malformed (no usable id or score)": malformed,
+                   unknown_over: 0}
         existing = await self.store.rating_map(user_id)
         wanted: dict[int, float] = {}
         dropped: set[int] = set()

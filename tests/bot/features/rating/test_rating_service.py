@@ -98,7 +98,7 @@ async def test_import_maps_scores_statuses_and_reports(service):
     )
     report = await service.ratings.import_mal_xml(ALICE, export)
     assert (report.added, report.updated, report.unchanged, report.unknown) == (3, 1, 1, 1)
-    assert report.skipped == {"planned to watch": 1, "malformed entries": 1}
+    assert report.skipped == {"planned to watch": 1, "malformed (no usable id or score)": 1}
     assert await service.store.rating_map(ALICE) == {
         STEINS_GATE: 10.0, FMA_BROTHERHOOD: WATCHED, COWBOY_BEBOP: 9.0, DEATH_NOTE: 8.0, 999_999_999: 7.0}
 
