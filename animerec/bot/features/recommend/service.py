@@ -87,16 +87,23 @@ class Picks:
 
     def _onboarding(self, served: ServedModel, skip: set[int], allow_adult: bool) -> list[Anime]:
         """Popular titles, each sharing at most half its genres with those before (new ones too: a
-        newcomer in 2026 has seen Frieren more likely than Toradora)."""
+        newcomer in 2026 has seen Frieren more likely than Toradora), each where its series starts and of a
+        work none of ``skip`` is of: a member new to Attack on Titan rates its first season, not its second
+        (beside the first, on the page as a pick)."""
         chosen: list[Anime] = []
         seen_genres: set[str] = set()
+        works = {int(served.rules.item_work[i]) for a in skip if (i := served.index_of(a)) is not None}
         for anime in self.catalog:  # most popular first
-            if anime.anime_id in skip or (anime.is_adult and not allow_adult) or served.index_of(anime.anime_id) is None:
+            i = served.index_of(anime.anime_id)
+            if anime.anime_id in skip or (anime.is_adult and not allow_adult) or i is None:
+                continue
+            if served.rules.entry_point(i) != i or int(served.rules.item_work[i]) in works:
                 continue
             if len(seen_genres.intersection(anime.genres)) > len(anime.genres) // 2:
                 continue
             chosen.append(anime)
             seen_genres.update(anime.genres)
+            works.add(int(served.rules.item_work[i]))
             if len(chosen) == ONBOARDING_TITLES:
                 break
         return chosen

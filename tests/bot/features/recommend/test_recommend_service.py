@@ -30,6 +30,21 @@ async def test_few_ratings_get_picks_and_onboarding_of_popular_diverse_titles(se
         assert len(before & set(anime.genres)) <= len(anime.genres) // 2
 
 
+async def test_onboarding_offers_where_each_series_starts_and_no_series_on_the_page(service):
+    """A member new to a series rates its first season: not Attack on Titan's second beside the first, a pick."""
+    await service.ratings.rate(ALICE, "Death Note", "9")
+    await service.ratings.rate(ALICE, "Haikyuu", "9")
+    recs = await service.picks.recommend(ALICE)
+    served = service.models.served()
+    work = {a: int(served.rules.item_work[served.index_of(a)]) for a in
+            [p.anime.anime_id for p in recs.picks] + [a.anime_id for a in recs.onboarding]}
+    offered = [a.anime_id for a in recs.onboarding]
+    assert len(offered) == ONBOARDING_TITLES
+    assert all(served.rules.entry_point(served.index_of(a)) == served.index_of(a) for a in offered)
+    assert len({work[a] for a in offered}) == len(offered)
+    assert not {work[a] for a in offered} & {work[p.anime.anime_id] for p in recs.picks}
+
+
 async def test_recommend_folds_in_ratings_immediately_and_excludes_seen(service):
     for title, score in (("Steins;Gate", "10"), ("Cowboy Bebop", "9"), ("Death Note", "watched")):
         await service.ratings.rate(ALICE, title, score)
