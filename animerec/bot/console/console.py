@@ -235,8 +235,7 @@ class Console:
         embed = render.watchparty_embed(party, names)
         if party.picks:  # as Discord keys a party's votes by its message, the console by a stamp of its own
             vote_id = -time.time_ns()  # negative: never a Discord message id
-            await self.service.parties.open_vote(vote_id, [m for m in names if m not in party.withheld],
-                                                 [p.anime.anime_id for p in party.picks])
+            await self.service.parties.open_vote(vote_id, party.voters, [p.anime.anime_id for p in party.picks])
             self.party = (vote_id, embed)
         return render.embed_to_text(embed)
 

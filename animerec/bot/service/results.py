@@ -135,6 +135,11 @@ class WatchParty:
     def strategy_description(self) -> str:
         return STRATEGIES[self.strategy]
 
+    @property
+    def voters(self) -> tuple[int, ...]:
+        """Who votes on its picks and confirms watching: its members with ratings and without, not the withheld."""
+        return (*self.members, *self.unrated)
+
 
 @dataclass(frozen=True)
 class Stats:

@@ -204,6 +204,11 @@ def _width(key: str) -> int:
     return sum(1 if c.isascii() else 2 for c in key)
 
 
+def _typo_edits(text: str) -> int:
+    """How many edits a slip of typing ``text`` may hold (TYPO_EDITS, by how much it says without spaces)."""
+    return next((n for length, n in TYPO_EDITS if _width(text.replace(" ", "")) >= length), 0)
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
 
@@ -1055,7 +1060,7 @@ class Catalog:
 
     def _typo_hits(self, q: str, allow_adult: bool) -> tuple[list[tuple[int, int, bool, bool]], np.ndarray]:
         """The names q is a typo of (TYPO_EDITS) as (edits, rank, official, whole), and the edits to every name."""
-        edits = next((n for length, n in TYPO_EDITS if _width(q.replace(" ", "")) >= length), 0)
+        edits = _typo_edits(q)
         if not edits:
             return [], np.empty(0, np.int32)
         distances = np.full(len(self._typo_names), edits + 1, np.int32)  # cdist's value past the cutoff
@@ -1201,7 +1206,7 @@ class Catalog:
             top = int(np.flatnonzero(self._franchise == franchises[0][0])[0])
 
             def has(words: list[str], typed: str) -> bool:
-                edits = next((k for length, k in TYPO_EDITS if _width(typed) >= length), 0)
+                edits = _typo_edits(typed)
                 return any(w.startswith(typed) or OSA.distance(w, typed, score_cutoff=edits) <= edits for w in words)
 
             names = [name.split() for name in map(normalize_name, self._spellings[top])]

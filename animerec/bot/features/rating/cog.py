@@ -43,7 +43,8 @@ async def _ratings_page(interaction: discord.Interaction[AnimeRecBot], who_id: i
     page turns after a restart and after any time."""
     viewer = interaction.user.id
     member = None if who_id == viewer or interaction.guild is None else await guild_member(interaction.guild, who_id)
-    name = (who or member or interaction.user).display_name if who or member or who_id == viewer else str(who_id)
+    shown = who or member or (interaction.user if who_id == viewer else None)
+    name = shown.display_name if shown is not None else str(who_id)  # one who left the server: by id
     ratings = await service_of(interaction).ratings.of_member(
         who_id, viewer_id=viewer, name=name, member_here=who_id == viewer or member is not None,
         allow_adult=await allow_adult(interaction))

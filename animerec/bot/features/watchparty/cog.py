@@ -150,8 +150,7 @@ class Watchparty(commands.Cog):
             # database), the posted list stays, and only the caller hears that voting is off: the error handler
             # would replace the public answer with an error and delete it.
             try:
-                await service.parties.open_vote(message.id, [m for m in group if m not in party.withheld],
-                                                [p.anime.anime_id for p in party.picks])
+                await service.parties.open_vote(message.id, party.voters, [p.anime.anime_id for p in party.picks])
             except Exception:
                 log.exception("a posted watch party's vote could not be opened")
                 await interaction.followup.send("I could not open the vote on this list: its Vote buttons will not "
