@@ -9,8 +9,6 @@ from animerec.bot.service import Service
 from animerec.bot.settings import Settings
 from animerec.bot.store import Store
 from animerec.recsys.catalog.catalog import Catalog
-from animerec.recsys.lifecycle.train import train_and_publish
-from animerec.recsys.model import ModelConfig
 
 # botkit's helpers assert too (user_errors): their failures read like the tests' own.
 pytest.register_assert_rewrite("botkit")
@@ -21,18 +19,11 @@ def catalog() -> Catalog:
     return Catalog.load()
 
 
-@pytest.fixture(scope="session")
-def published_models(tmp_path_factory) -> Path:
-    """A small model trained once for the session; tests get a copy (see data_dir)."""
-    root = tmp_path_factory.mktemp("session-models")
-    train_and_publish(root, config=ModelConfig.small())
-    return root
-
-
 @pytest.fixture
-def data_dir(tmp_path, published_models) -> Path:
-    """A bot data directory holding its own copy of the model, so a test may corrupt or replace it."""
-    shutil.copytree(published_models, tmp_path / "data" / "models")
+def data_dir(tmp_path, small_models_root) -> Path:
+    """A bot data directory holding its own copy of the session's model (tests/conftest.py), so a test may
+    corrupt or replace it."""
+    shutil.copytree(small_models_root, tmp_path / "data" / "models")
     return tmp_path / "data"
 
 

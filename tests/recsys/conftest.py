@@ -1,7 +1,6 @@
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,8 +9,6 @@ import pytest
 from animerec.recsys.catalog.build import relation_edges
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.catalog.franchise import Franchises, TitleInfo
-from animerec.recsys.lifecycle import artifacts
-from animerec.recsys.lifecycle.train import train_model
 from animerec.recsys.model import ModelConfig, Recommender
 
 BLOCK_ITEMS = 10  # checkerboard: users of group g interact only with items of block g
@@ -83,14 +80,6 @@ def board_model(board) -> Recommender:
     return Recommender.fit(board, ModelConfig(factors=4, iterations=15, regularization=0.5, ease_neighbors=8,
                                               knn_neighbors=8, ann_trees=5, ann_search_k=100,
                                               given_support_half=PLANTED_SUPPORT_HALF))
-
-
-@pytest.fixture(scope="session")
-def small_models_root(tmp_path_factory) -> Path:
-    """A small model trained on the bundled data, published once for the whole session."""
-    root = tmp_path_factory.mktemp("models")
-    artifacts.publish(train_model(config=ModelConfig.small()), root)
-    return root
 
 
 # The planted catalog over the checkerboard's titles: block 0 (ids 1000-1009) is one taste group, block 1
