@@ -99,6 +99,8 @@ BARE_ID_DIGITS = 4
 _NUMBER = re.compile(r"\d+")
 _NUMBER_WORDS = {"ii": "2", "iii": "3", "iv": "4", "second": "2", "third": "3", "fourth": "4", "fifth": "5",
                  "final": "final"}
+# A word that is a number and nothing else: "3", "2nd", "s2", "ii" (not "ナルティメットヒーロー3").
+_NUMBER_WORD = re.compile(r"\d+(?:st|nd|rd|th)?|s\d+|" + "|".join(_NUMBER_WORDS))
 # Words of a season query that no name needs to have: the number typed decides.
 # A season query ("season 2", "s2", "2nd season") never means one of these.
 _NOT_SEASONS = frozenset({"Movie", "Special", "Music"})
@@ -176,6 +178,12 @@ def _distinct(english: str | None, name: str) -> str | None:
     return english if english and normalize_name(english) != normalize_name(name) else None
 
 
+# The series a season query that names no entry offers at most (Catalog._season_choices).
+SEASON_CHOICES = 3
+# A name of the second or a later part of one season ("Dr. Stone: New World Part 2"), not a season of its own.
+_LATER_PART = re.compile(r"\bpart (?:[2-9]|ii|iii|iv|two|three)\b", re.IGNORECASE)
+
+
 def _numbers_of(name: str, *, seasons: bool = False) -> frozenset[str]:
     """The numbers a normalized name or query says, spelled as digits: "2nd season", "second season",
     "ii", "s2" all say 2; with seasons, only those that are not a part ("season 3 part 2": 3)."""
@@ -189,6 +197,21 @@ def _numbers_of(name: str, *, seasons: bool = False) -> frozenset[str]:
         elif len(word) > 1 and word[0] == "s" and word[1:].isdigit():
             out.add(word[1:])
     return frozenset(str(int(n)) if n.isdigit() and len(n) < 6 else n for n in out)
+
+
+def _is_season_query(q: str) -> bool:
+    """Whether a normalized query says a season or a number: "frieren season 2", "konosuba 2", "opm s3"."""
+    return any(w in _SEASON_WORDS or _numbers_of(w) for w in q.split())
+
+
+def _says_season(q: str) -> bool:
+    """Whether a normalized query says a season in words, not a bare number: "season 2", "2nd", "s2", "ii"."""
+    return any(w in _SEASON_WORDS or (_NUMBER_WORD.fullmatch(w) and not w.isdigit()) for w in q.split())
+
+
+def _standalone_numbers(name: str) -> set[str]:
+    """The digits of a normalized name's words that are numbers ("2", "2nd", "s2"), not of a word ("3d")."""
+    return {n for w in name.split() if _NUMBER_WORD.fullmatch(w) for n in _NUMBER.findall(w)}
 
 
 def _is_substitution(q: str, name: str) -> bool:
@@ -485,7 +508,8 @@ class Catalog:
         """_expansions: abbreviation -> the names it stands for, where one title has both ("fma" ->
         "full metal alchemist"), so that "fma brotherhood" is also searched as "full metal alchemist
         brotherhood". _acronyms: generated acronym -> ranks, from main and English names of
-        ACRONYM_MIN_WORDS+ words ("snk", "bnha"), and from names that begin with an expansion
+        ACRONYM_MIN_WORDS+ words ("snk", "bnha"), from a name before a subtitle of as many words and the
+        subtitle's initials ("bleachtybw"), and from names that begin with an expansion
         ("fullmetal alchemist brotherhood" -> "fmab")."""
         by_rank: dict[int, list[str]] = {}
         entries_of: dict[int, list[int]] = {}
@@ -503,10 +527,18 @@ class Catalog:
         stands_for = {e.replace(" ", ""): abbr for abbr, names in expansions.items() for e in names}
         acronyms: dict[str, set[int]] = {}
         for rank, a in enumerate(self._animes):
-            for name in {normalize_name(a.name), normalize_name(a.english or "")}:
+            for written in {a.name, a.english or ""}:
+                name = normalize_name(written)
                 words = name.split()
                 if len(words) >= ACRONYM_MIN_WORDS:
                     acronyms.setdefault(_initials(words), set()).add(rank)
+                # The name before a subtitle, then the subtitle's initials: "bleach tybw" is Bleach:
+                # Thousand-Year Blood War.
+                head, *subtitle = _SUBTITLE.split(written, 1)
+                subtitle_words = normalize_name(subtitle[0]).split() if subtitle else []
+                if normalize_name(head) and len(subtitle_words) >= ACRONYM_MIN_WORDS:
+                    acronyms.setdefault(normalize_name(head).replace(" ", "") + _initials(subtitle_words),
+                                        set()).add(rank)
                 for i in range(1, len(words)):
                     abbr = stands_for.get("".join(words[:i]))
                     if abbr is not None:
@@ -927,7 +959,8 @@ class Catalog:
             if typo is None:
                 return None
             ranks = typo or series
-            base = self._base_franchise(q, allow_adult)
+            base_rank = self._base_rank(q, allow_adult)
+            base = None if base_rank is None else int(self._franchise[base_rank])
             if ranks and base is not None:
                 # A later season of a name that means a title on its own is a season of that title's franchise,
                 # or nothing clear: "sao 2nd season" is Sword Art Online II, not a slip of Shy 2nd Season;
@@ -968,14 +1001,35 @@ class Catalog:
                    and q in self._entry_names[e].split()
                    for e, r in zip(entries.tolist(), self._entry_ranks[entries].tolist()))
 
-    def _base_franchise(self, q: str, allow_adult: bool) -> int | None:
-        """The franchise of the title q names once its season words and numbers go ("sao 2nd season": Sword Art
+    def _base_rank(self, q: str, allow_adult: bool) -> int | None:
+        """The rank of the title q names once its season words and numbers go ("sao 2nd season": Sword Art
         Online), when q has any and what is left resolves by itself; else None."""
         words = [w for w in q.split() if w not in _SEASON_WORDS and not _numbers_of(w)]
         if not words or len(words) == len(q.split()):
             return None
         found = self._resolve_text(" ".join(words), allow_adult)
-        return int(self._franchise[self._rank_of_id[found.anime.anime_id]]) if found is not None else None
+        return self._rank_of_id[found.anime.anime_id] if found is not None else None
+
+    def _season_choices(self, q: str, allow_adult: bool) -> list[int]:
+        """For a season query that names no entry, up to SEASON_CHOICES series to offer, counted in air order
+        from the named title with the parts of a season not counted: of its work, the season typed and the one
+        after it, since a TV re-cut of a film counts for some fans and not others ("demon slayer season 2":
+        Mugen Ressha-hen, then Yuukaku-hen), then the named title and the work's other series ("black bullet
+        2", a season that never aired: Black Bullet). Empty unless q says one season and its name resolves."""
+        seasons = _numbers_of(q, seasons=True)
+        if len(seasons) != 1 or not (number := next(iter(seasons))).isdigit():
+            return []
+        base = self._base_rank(q, allow_adult)
+        if base is None:
+            return []
+        of_work = sorted((r for r in np.flatnonzero(self._work == self._work[base]).tolist()
+                          if self._animes[r].type == "TV" and (allow_adult or not self._adult[r])
+                          and not any(_LATER_PART.search(name) for name in self._spellings[r])),
+                         key=lambda r: (self._animes[r].start_date or "9999", r))
+        first = of_work.index(base) if base in of_work else 0  # "owarimonogatari 2" counts from Owarimonogatari
+        nth = first + int(number) - 1
+        typed = of_work[nth:nth + 2] if nth > first else []
+        return list(dict.fromkeys(typed + of_work[first:] + of_work[:first]))[:SEASON_CHOICES]
 
     def _linked_rank(self, text: str) -> int | None:
         """The rank a link or id in text names; -1 when text is a link or id of no title here (it must not be
@@ -1059,7 +1113,9 @@ class Catalog:
         return entries if top[0][2] else self._first_series_first(entries)
 
     def _typo_hits(self, q: str, allow_adult: bool) -> tuple[list[tuple[int, int, bool, bool]], np.ndarray]:
-        """The names q is a typo of (TYPO_EDITS) as (edits, rank, official, whole), and the edits to every name."""
+        """The names q is a typo of (TYPO_EDITS) as (edits, rank, official, whole), and the edits to every name,
+        past the cutoff for a name that is no hit: "kuroko no basket 2" is two edits from Kuroko no Basket,
+        which does not say 2, and so is no slip of it."""
         edits = _typo_edits(q)
         if not edits:
             return [], np.empty(0, np.int32)
@@ -1071,25 +1127,37 @@ class Catalog:
                                              dtype=np.int32, workers=1)[0]
         numbers = _NUMBER.findall(q)
         short = _width(q.replace(" ", "")) < TYPO_SUBSTITUTION_WIDTH
-        hits = [
-            (int(distances[i]), self._typo_ranks[i], *self._typo_kinds[i]) for i in np.flatnonzero(distances <= edits)
-            if (allow_adult or not self._adult[self._typo_ranks[i]])
-            and (_NUMBER.findall(self._typo_names[i]) == numbers)
-            and not (short and _is_substitution(q, self._typo_names[i]))
-            # One word that starts names letter for letter is no typo: _series_ranks decides that ("evangelion").
-            and (distances[i] or self._typo_kinds[i][1] or " " in q)
-        ]
+        season = _says_season(q)
+        hits = []
+        for i in np.flatnonzero(distances <= edits).tolist():
+            name = self._typo_names[i]
+            if ((allow_adult or not self._adult[self._typo_ranks[i]])
+                    and (_NUMBER.findall(name) == numbers)
+                    # Its numbers as numbers, not in a word: "digimon adventure 3" is no slip of the film
+                    # Digimon Adventure 3D; and a season is never a film: "sora no otoshimono s3" is not
+                    # Sora no Otoshimono Final, whose English name ends with 3.
+                    and set(numbers) <= _standalone_numbers(name)
+                    and not (season and self._animes[self._typo_ranks[i]].type in _NOT_SEASONS)
+                    and not (short and _is_substitution(q, name))
+                    # One word that starts names letter for letter is no typo: _series_ranks decides that
+                    # ("evangelion").
+                    and (distances[i] or self._typo_kinds[i][1] or " " in q)):
+                hits.append((int(distances[i]), self._typo_ranks[i], *self._typo_kinds[i]))
+            else:
+                distances[i] = edits + 1
         return hits, distances
 
     def _named_ranks(self, q: str) -> list[int]:
         """Ranks of the titles with an official name (no synonym) that q starts, or has every word of, or the
         initials of, with every number of q; most popular first."""
         numbers, seasons = _numbers_of(q), _numbers_of(q, seasons=True)
-        is_season = any(w in _SEASON_WORDS or _numbers_of(w) for w in q.split())
+        is_season = _is_season_query(q)
         found = [np.array(self._acronyms.get(q.replace(" ", ""), ()), dtype=np.int64)]
+        typed: set[str] = set()  # the words of every phrasing that are not season words or numbers
         for phrasing in self._phrasings(q):
             # Season words go: the numbers typed decide ("frieren season 2", "mob psycho 100 season 2" is "... II").
             words = [w for w in phrasing.split() if w not in _SEASON_WORDS and not _numbers_of(w)]
+            typed.update(words)
             key = "".join(words)
             if len(words) > 1:
                 entries = self._all_words_entries(" ".join(words))
@@ -1105,7 +1173,23 @@ class Catalog:
                                                                 phrasing.replace(" ", ""))])
             found.append(self._entry_ranks[entries[self._entry_official[entries]]])
         return [int(r) for r in np.unique(np.concatenate(found)) if numbers <= self._numbers[r]
-                and (not is_season or (seasons <= self._seasons[r] and self._animes[r].type not in _NOT_SEASONS))]
+                and (not is_season or (seasons <= self._seasons[r] and self._animes[r].type not in _NOT_SEASONS
+                                       and (self._animes[r].type == "TV" or self._says_seasons(r, seasons, typed))))]
+
+    def _says_seasons(self, rank: int, seasons: frozenset[str], typed: set[str]) -> bool:
+        """Whether a name of the title at rank says each of these season numbers as a season: beside a season
+        word ("2nd season", "season 2", "s2") or right after a word typed ("the origin ii"). An OVA's number
+        can be anything else: "naruto season 3" is not Naruto Narutimate Hero 3, nor "hunter x hunter season 2"
+        Hunter x Hunter OVA 2 (Greed Island)."""
+        said: set[str] = set()
+        for name in self._spellings[rank]:
+            words = normalize_name(name).split()
+            for i, word in enumerate(words):
+                numbers = _numbers_of(word) & seasons if _NUMBER_WORD.fullmatch(word) else frozenset()
+                if numbers and ((i and (words[i - 1] in typed or words[i - 1] in _SEASON_WORDS))
+                                or (i + 1 < len(words) and words[i + 1] in _SEASON_WORDS) or word[:1] == "s"):
+                    said |= numbers
+        return seasons <= said
 
     def _phrasings(self, q: str) -> list[str]:
         """q, and q with a leading abbreviation spelled out as each official name of the titles it is a
@@ -1146,10 +1230,13 @@ class Catalog:
         # Hakuoki's. (One word is a name's start or word, where the count's rule stands: "geass", "mononoke".)
         if " " in q and any(self._now[r] == 0 and self._franchise[r] != self._franchise[ranks[0]] for r in rivals):
             return []
-        # Words that name a film and a TV re-cut of one story, and not the work's first entry, name either:
-        # "mugen train" is the 2020 film (no count here) or the 2021 TV re-cut of it.
+        # Words that name a film and a TV re-cut of one story, and not the work's first series, name either:
+        # "mugen train" is the 2020 film (no count here) or the 2021 TV re-cut of it. Its first series, not its
+        # first entry: "gundam wing" names Mobile Suit Gundam Wing (TV), whose work an older OVA joined.
         named = [r for r in ranks if self._work[r] == work]
-        first = min(np.flatnonzero(self._work == work).tolist(), key=lambda r: (self._animes[r].start_date or "9999", r))
+        entries = np.flatnonzero(self._work == work).tolist()
+        first = min([r for r in entries if self._animes[r].type == "TV"] or entries,
+                    key=lambda r: (self._animes[r].start_date or "9999", r))
         if first not in named and {"TV", "Movie"} <= {self._animes[r].type for r in named}:
             return []
         # Two series of one story (a remake: Fullmetal Alchemist and its Brotherhood) are both fair answers,
@@ -1196,7 +1283,8 @@ class Catalog:
         if typos and searched and self._now[self._rank_of_id[searched[0].anime_id]] >= \
                 SERIES_DOMINANCE * self._now[self._rank_of_id[typos[0].anime_id]]:
             typos, searched = searched, typos
-        found = list(dict.fromkeys(series + typos + searched))[:n]
+        seasons = [self._animes[r] for r in self._season_choices(q, allow_adult)]
+        found = list(dict.fromkeys(series + seasons + typos + searched))[:n]
         # Entries of one franchise that its most watched entry is not among ("eva": four films and a recap) offer
         # that entry first, when its names have every word typed (its start, or a slip of it): the start of a
         # name fans type for a franchise is its best-known title (the TV series), but "gundam wing" is not

@@ -707,3 +707,46 @@ def test_a_name_fans_use_for_a_franchise_offers_its_most_watched_entry_first(cat
 def test_search_offers_the_title_a_pasted_link_names_first(catalog, text, anime_id):
     # Autocomplete searches what the member types: a link the commands take must offer its title.
     assert catalog.search(text, 5, allow_adult=False)[0].anime_id == anime_id
+
+
+@pytest.mark.parametrize("text, anime_id", [("jujutsu kaisen 2", 51009), ("kuroko no basket 2", 16894),
+                                            ("golden kamuy 3", 40059)])
+def test_a_number_after_a_name_is_that_season_not_a_slip_of_the_name(catalog, text, anime_id):
+    # "kuroko no basket 2" is two edits from Kuroko no Basket, whose names say no 2: it was stored on the first
+    # season as a typo of it.
+    assert catalog.resolve_choice(text).anime.anime_id == anime_id
+
+
+@pytest.mark.parametrize("text", ["naruto season 3", "hunter x hunter season 2", "detective conan season 2",
+                                  "naruto 3"])
+def test_a_season_query_is_no_ova_whose_number_says_something_else(catalog, text):
+    # Naruto Narutimate Hero 3 (a game's OVA; its Japanese name ends with 3), Hunter x Hunter OVA 2 (Greed
+    # Island), Detective Conan Magic File 2: each was stored for a season that never aired.
+    assert catalog.resolve_choice(text) is None
+
+
+@pytest.mark.parametrize("text", ["digimon adventure s3", "digimon adventure 3", "sora no otoshimono s3"])
+def test_a_season_or_a_number_is_no_slip_of_a_film(catalog, text):
+    # Digimon Adventure 3D (a film whose 3 is part of a word); Sora no Otoshimono Final, a film whose English
+    # name ends with 3: a slip of neither.
+    assert catalog.resolve_choice(text) is None
+
+
+def test_a_works_first_series_names_it_when_an_older_ova_joined_the_work(catalog):
+    # SD Gundam Gaiden (OVA, 1990) is in Gundam Wing's work: the name of the first series is still the series.
+    assert catalog.resolve_choice("gundam wing").anime.anime_id == 90
+
+
+def test_a_name_then_its_subtitles_initials_is_that_title(catalog):
+    assert catalog.resolve_choice("bleach tybw").anime.anime_id == 41467  # Bleach: Thousand-Year Blood War
+
+
+@pytest.mark.parametrize("text, offered", [
+    ("demon slayer season 2", [49926, 47778]),  # Mugen Ressha-hen (a TV re-cut), then Yuukaku-hen
+    ("owarimonogatari 2", [35247]),  # counted from the title named, not the Monogatari work's first series
+    ("black bullet 2", [20787]),  # a season that never aired: the series itself
+    ("naruto season 3", [34566, 20, 1735]),  # Boruto, the work's third series, then Naruto and Shippuuden
+])
+def test_a_season_no_entry_names_offers_that_season_of_the_work_first(catalog, text, offered):
+    assert catalog.resolve_choice(text) is None
+    assert [a.anime_id for a in catalog.suggest(text, 3)][:len(offered)] == offered
