@@ -546,17 +546,20 @@ class Catalog:
         self._acronyms = {key: sorted(ranks) for key, ranks in acronyms.items()}
         # A one-word name or generated acronym -> the official names of its titles, to spell out in a season
         # query ("jjk s2").
+        # _abbreviated: the franchises of the titles each stands for, the only titles its spelled-out names may
+        # find ("dandadan 2" spelled "dan da dan 2" has words that start DanMachi II's names).
         abbreviations: dict[str, set[str]] = {}
+        abbreviated: dict[str, set[int]] = {}
         official = set(np.flatnonzero(self._entry_official).tolist())
-        for name, rank in zip(entry_names, entry_ranks):
-            if " " not in name and len(name) in ABBREVIATION_CHARS:
-                abbreviations.setdefault(name, set()).update(
-                    n for e, n in zip(entries_of[rank], by_rank[rank]) if " " in n and e in official)
-        for acronym, ranks in self._acronyms.items():
-            for rank in ranks[:MAX_ALTERNATIVES]:
-                abbreviations.setdefault(acronym, set()).update(
-                    n for e, n in zip(entries_of[rank], by_rank[rank]) if " " in n and e in official)
+        stood_for = [(name, rank) for name, rank in zip(entry_names, entry_ranks)
+                     if " " not in name and len(name) in ABBREVIATION_CHARS]
+        stood_for += [(acronym, rank) for acronym, ranks in self._acronyms.items() for rank in ranks[:MAX_ALTERNATIVES]]
+        for abbr, rank in stood_for:
+            abbreviations.setdefault(abbr, set()).update(
+                n for e, n in zip(entries_of[rank], by_rank[rank]) if " " in n and e in official)
+            abbreviated.setdefault(abbr, set()).add(int(self._franchise[rank]))
         self._abbreviations = {abbr: sorted(names) for abbr, names in abbreviations.items()}
+        self._abbreviated = {abbr: np.array(sorted(franchises), np.int64) for abbr, franchises in abbreviated.items()}
 
     @staticmethod
     def _sorted_index(pairs: Iterable[tuple[str, int]]) -> tuple[list[str], np.ndarray]:
@@ -1154,7 +1157,7 @@ class Catalog:
         is_season = _is_season_query(q)
         found = [np.array(self._acronyms.get(q.replace(" ", ""), ()), dtype=np.int64)]
         typed: set[str] = set()  # the words of every phrasing that are not season words or numbers
-        for phrasing in self._phrasings(q):
+        for phrasing, franchises in self._phrasings(q):
             # Season words go: the numbers typed decide ("frieren season 2", "mob psycho 100 season 2" is "... II").
             words = [w for w in phrasing.split() if w not in _SEASON_WORDS and not _numbers_of(w)]
             typed.update(words)
@@ -1171,7 +1174,8 @@ class Catalog:
             if _width(phrasing.replace(" ", "")) >= MIN_SERIES_PREFIX:
                 entries = np.concatenate([entries, self._bisect(self._prefix_keys, self._prefix_entries,
                                                                 phrasing.replace(" ", ""))])
-            found.append(self._entry_ranks[entries[self._entry_official[entries]]])
+            ranks = self._entry_ranks[entries[self._entry_official[entries]]]
+            found.append(ranks if franchises is None else ranks[np.isin(self._franchise[ranks], franchises)])
         return [int(r) for r in np.unique(np.concatenate(found)) if numbers <= self._numbers[r]
                 and (not is_season or (seasons <= self._seasons[r] and self._animes[r].type not in _NOT_SEASONS
                                        and (self._animes[r].type == "TV" or self._says_seasons(r, seasons, typed))))]
@@ -1191,11 +1195,14 @@ class Catalog:
                     said |= numbers
         return seasons <= said
 
-    def _phrasings(self, q: str) -> list[str]:
+    def _phrasings(self, q: str) -> list[tuple[str, np.ndarray | None]]:
         """q, and q with a leading abbreviation spelled out as each official name of the titles it is a
-        synonym of ("jjk season 2" -> "jujutsu kaisen season 2")."""
+        synonym of ("jjk season 2" -> "jujutsu kaisen season 2"), each with the franchises whose titles it may
+        name (None: any)."""
         first, _, rest = q.partition(" ")
-        return [q] + [f"{name} {rest}".strip() for name in self._abbreviations.get(first, ()) if rest]
+        franchises = self._abbreviated.get(first)
+        return [(q, None)] + [(f"{name} {rest}".strip(), franchises) for name in self._abbreviations.get(first, ())
+                              if rest]
 
     def _series_ranks(self, q: str, allow_adult: bool) -> list[int]:
         """Ranks of the entries of the one work that q starts the names of, or has the words or the initials

@@ -717,6 +717,13 @@ def test_a_number_after_a_name_is_that_season_not_a_slip_of_the_name(catalog, te
     assert catalog.resolve_choice(text).anime.anime_id == anime_id
 
 
+def test_a_name_spelled_out_finds_its_own_franchise_only(catalog):
+    # "dandadan" spelled out as its other name "dan da dan": words that also start DanMachi II's names ("danmachi",
+    # "darou") made "dandadan 2" a choice between the two.
+    assert catalog.resolve_choice("dandadan 2").anime.anime_id == 60543
+    assert catalog.resolve_choice("jjk 2").anime.anime_id == 51009
+
+
 @pytest.mark.parametrize("text", ["naruto season 3", "hunter x hunter season 2", "detective conan season 2",
                                   "naruto 3"])
 def test_a_season_query_is_no_ova_whose_number_says_something_else(catalog, text):
