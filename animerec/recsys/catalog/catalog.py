@@ -1156,11 +1156,11 @@ class Catalog:
         numbers, seasons = _numbers_of(q), _numbers_of(q, seasons=True)
         is_season = _is_season_query(q)
         found = [np.array(self._acronyms.get(q.replace(" ", ""), ()), dtype=np.int64)]
-        typed: set[str] = set()  # the words of every phrasing that are not season words or numbers
+        typed: list[tuple[str, ...]] = []  # each phrasing's words that are not season words or numbers
         for phrasing, franchises in self._phrasings(q):
             # Season words go: the numbers typed decide ("frieren season 2", "mob psycho 100 season 2" is "... II").
             words = [w for w in phrasing.split() if w not in _SEASON_WORDS and not _numbers_of(w)]
-            typed.update(words)
+            typed.append(tuple(words))
             key = "".join(words)
             if len(words) > 1:
                 entries = self._all_words_entries(" ".join(words))
@@ -1180,18 +1180,21 @@ class Catalog:
                 and (not is_season or (seasons <= self._seasons[r] and self._animes[r].type not in _NOT_SEASONS
                                        and (self._animes[r].type == "TV" or self._says_seasons(r, seasons, typed))))]
 
-    def _says_seasons(self, rank: int, seasons: frozenset[str], typed: set[str]) -> bool:
+    def _says_seasons(self, rank: int, seasons: frozenset[str], typed: list[tuple[str, ...]]) -> bool:
         """Whether a name of the title at rank says each of these season numbers as a season: beside a season
-        word ("2nd season", "season 2", "s2") or right after a word typed ("the origin ii"). An OVA's number
-        can be anything else: "naruto season 3" is not Naruto Narutimate Hero 3, nor "hunter x hunter season 2"
-        Hunter x Hunter OVA 2 (Greed Island)."""
+        word ("2nd season", "season 2", "s2") or right after the words typed ("gundam the origin 2": Mobile Suit
+        Gundam The Origin II). An OVA's number can be anything else: "naruto season 3" is not Naruto Narutimate
+        Hero 3, "hunter x hunter season 2" not Hunter x Hunter OVA 2 (Greed Island), "yu yu hakusho 2" not Yu
+        Yu Hakusho: Eizou Hakusho II, nor its first & second volumes."""
         said: set[str] = set()
         for name in self._spellings[rank]:
             words = normalize_name(name).split()
             for i, word in enumerate(words):
                 numbers = _numbers_of(word) & seasons if _NUMBER_WORD.fullmatch(word) else frozenset()
-                if numbers and ((i and (words[i - 1] in typed or words[i - 1] in _SEASON_WORDS))
-                                or (i + 1 < len(words) and words[i + 1] in _SEASON_WORDS) or word[:1] == "s"):
+                if numbers and ((i and words[i - 1] in _SEASON_WORDS)
+                                or any(t and tuple(words[max(i - len(t), 0):i]) == t for t in typed)
+                                or (i + 1 < len(words) and words[i + 1] in _SEASON_WORDS)
+                                or (word[:1] == "s" and word[1:].isdigit())):
                     said |= numbers
         return seasons <= said
 

@@ -725,10 +725,11 @@ def test_a_name_spelled_out_finds_its_own_franchise_only(catalog):
 
 
 @pytest.mark.parametrize("text", ["naruto season 3", "hunter x hunter season 2", "detective conan season 2",
-                                  "naruto 3"])
+                                  "naruto 3", "yu yu hakusho 2", "macross f 2"])
 def test_a_season_query_is_no_ova_whose_number_says_something_else(catalog, text):
     # Naruto Narutimate Hero 3 (a game's OVA; its Japanese name ends with 3), Hunter x Hunter OVA 2 (Greed
-    # Island), Detective Conan Magic File 2: each was stored for a season that never aired.
+    # Island), Detective Conan Magic File 2, Yu Yu Hakusho: Eizou Hakusho II (a 2 after "eizou hakusho", not
+    # after the name typed), Macross II: each was stored for a season that never aired.
     assert catalog.resolve_choice(text) is None
 
 
