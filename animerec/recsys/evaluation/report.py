@@ -159,10 +159,11 @@ COLDSTART_BEGIN, COLDSTART_END = "<!-- coldstart: begin -->", "<!-- coldstart: e
 # benchmarks/ablate_rules.py, the franchise joins by benchmarks/franchise_joins.py, pasted between the markers).
 ABLATION_BEGIN, ABLATION_END = "<!-- ablation: begin -->", "<!-- ablation: end -->"
 JOINS_BEGIN, JOINS_END = "<!-- franchise joins: begin -->", "<!-- franchise joins: end -->"
-# benchmarks/similar_new_titles.py's figures, pasted likewise.
+# benchmarks/similar_new_titles.py's figures, and what benchmarks/search_audit.py found, pasted likewise.
 SIMILAR_NEW_BEGIN, SIMILAR_NEW_END = "<!-- similar new titles: begin -->", "<!-- similar new titles: end -->"
+SEARCH_AUDIT_BEGIN, SEARCH_AUDIT_END = "<!-- search audit: begin -->", "<!-- search audit: end -->"
 KEPT = ((ABLATION_BEGIN, ABLATION_END), (JOINS_BEGIN, JOINS_END), (ENGINES_BEGIN, ENGINES_END),
-        (COLDSTART_BEGIN, COLDSTART_END), (SIMILAR_NEW_BEGIN, SIMILAR_NEW_END))
+        (COLDSTART_BEGIN, COLDSTART_END), (SIMILAR_NEW_BEGIN, SIMILAR_NEW_END), (SEARCH_AUDIT_BEGIN, SEARCH_AUDIT_END))
 
 
 def write_evaluation(docs: Path, results: dict, command: str, seed: int) -> None:

@@ -99,12 +99,13 @@ def test_the_served_list_is_held_at_work_level_to_the_plain_ranking_and_to_edlae
     assert work[1][0].startswith("p80: served work_ndcg10 0.4100 >= 1.03 x EDLAE one slot per work")
 
 
-def test_a_regeneration_keeps_the_ablation_franchise_joins_and_new_titles_similar_sections(tmp_path, monkeypatch):
+def test_a_regeneration_keeps_the_sections_other_commands_write(tmp_path, monkeypatch):
     doc = tmp_path / "evaluation.md"
     ablation = f"{report.ABLATION_BEGIN}\n## Fan rules\n| all rules | 0.36 |\n{report.ABLATION_END}"
     joins = f"{report.JOINS_BEGIN}\n## Franchise joins\n30 of 30\n{report.JOINS_END}"
     similar = f"{report.SIMILAR_NEW_BEGIN}\n## /similar of new titles\n| 0 | 0.45 |\n{report.SIMILAR_NEW_END}"
-    doc.write_text(f"# Evaluation\n\nold table\n\n{ablation}\n\n{joins}\n\n{similar}\n")
+    audit = f"{report.SEARCH_AUDIT_BEGIN}\n## Title search\n99 stores moved\n{report.SEARCH_AUDIT_END}"
+    doc.write_text(f"# Evaluation\n\nold table\n\n{ablation}\n\n{joins}\n\n{similar}\n\n{audit}\n")
     monkeypatch.setattr(report, "EVALUATION_JSON", tmp_path / "evaluation.json")
     monkeypatch.setattr(report, "format_table", lambda results: "new table")
     monkeypatch.setattr(report, "bars", lambda results: [])
@@ -112,3 +113,4 @@ def test_a_regeneration_keeps_the_ablation_franchise_joins_and_new_titles_simila
     text = doc.read_text()
     assert "old table" not in text and "new table" in text
     assert text.count(ablation) == 1 and text.count(joins) == 1 and text.count(similar) == 1
+    assert text.count(audit) == 1
