@@ -535,10 +535,10 @@ class Catalog:
                 # The name before a subtitle, then the subtitle's initials: "bleach tybw" is Bleach:
                 # Thousand-Year Blood War.
                 head, *subtitle = _SUBTITLE.split(written, 1)
+                head = normalize_name(head).replace(" ", "")
                 subtitle_words = normalize_name(subtitle[0]).split() if subtitle else []
-                if normalize_name(head) and len(subtitle_words) >= ACRONYM_MIN_WORDS:
-                    acronyms.setdefault(normalize_name(head).replace(" ", "") + _initials(subtitle_words),
-                                        set()).add(rank)
+                if head and len(subtitle_words) >= ACRONYM_MIN_WORDS:
+                    acronyms.setdefault(head + _initials(subtitle_words), set()).add(rank)
                 for i in range(1, len(words)):
                     abbr = stands_for.get("".join(words[:i]))
                     if abbr is not None:
@@ -1028,7 +1028,7 @@ class Catalog:
         of_work = sorted((r for r in np.flatnonzero(self._work == self._work[base]).tolist()
                           if self._animes[r].type == "TV" and (allow_adult or not self._adult[r])
                           and not any(_LATER_PART.search(name) for name in self._spellings[r])),
-                         key=lambda r: (self._animes[r].start_date or "9999", r))
+                         key=self._air_order)
         first = of_work.index(base) if base in of_work else 0  # "owarimonogatari 2" counts from Owarimonogatari
         nth = first + int(number) - 1
         typed = of_work[nth:nth + 2] if nth > first else []
@@ -1245,8 +1245,7 @@ class Catalog:
         # first entry: "gundam wing" names Mobile Suit Gundam Wing (TV), whose work an older OVA joined.
         named = [r for r in ranks if self._work[r] == work]
         entries = np.flatnonzero(self._work == work).tolist()
-        first = min([r for r in entries if self._animes[r].type == "TV"] or entries,
-                    key=lambda r: (self._animes[r].start_date or "9999", r))
+        first = min([r for r in entries if self._animes[r].type == "TV"] or entries, key=self._air_order)
         if first not in named and {"TV", "Movie"} <= {self._animes[r].type for r in named}:
             return []
         # Two series of one story (a remake: Fullmetal Alchemist and its Brotherhood) are both fair answers,
@@ -1256,6 +1255,10 @@ class Catalog:
             return []
         return self._first_series_first([r for r in ranks if self._work[r] == work and (allow_adult or not self._adult[r])])
 
+    def _air_order(self, rank: int) -> tuple[str, int]:
+        """Sort key of the title at rank by when it first aired (undated last; rank breaks ties)."""
+        return self._animes[rank].start_date or "9999", rank
+
     def _first_series_first(self, entries: list[int]) -> list[int]:
         """Entries of one work (ranks, most popular first) with its first series (by air date; a film or OVA
         only in a work without one) moved first: the name of a work, or its first words, is what fans call
@@ -1264,7 +1267,7 @@ class Catalog:
         most watched entry outdoes SERIES_DOMINANCE times on one scale (members_now): Osomatsu-san (2015),
         not the Osomatsu-kun of 1988."""
         series = [r for r in entries if self._animes[r].type == "TV"] or entries
-        first = min(series, key=lambda r: (self._animes[r].start_date or "9999", r), default=None)
+        first = min(series, key=self._air_order, default=None)
         if first is None or first == entries[0]:
             return entries
         if self._now[entries[0]] > SERIES_DOMINANCE * self._now[first]:
