@@ -60,6 +60,9 @@ MAX_ALTERNATIVES = 3
 SUGGESTIONS = 5
 # The start of a series' names resolves only from this many letters on ("steins" yes, "cod" no).
 MIN_SERIES_PREFIX = 5
+# A word of a query of several words that is shorter than this names a title only as one of its words, not
+# as the start of one (Catalog._named_ranks).
+WHOLE_WORD_BELOW = 4
 # The start, words or initials of official names resolve to a work only when its most popular entry has this
 # many times the members of any other work so named. Chosen on tests/recsys/catalog/fan_queries.csv (its README says how).
 SERIES_DOMINANCE = 2.0
@@ -101,10 +104,13 @@ _NUMBER_WORDS = {"ii": "2", "iii": "3", "iv": "4", "second": "2", "third": "3", 
                  "final": "final"}
 # A word that is a number and nothing else: "3", "2nd", "s2", "ii" (not "ナルティメットヒーロー3").
 _NUMBER_WORD = re.compile(r"\d+(?:st|nd|rd|th)?|s\d+|" + "|".join(_NUMBER_WORDS))
+# A season word and its number typed as one word: "season2".
+_GLUED_SEASON = re.compile(r"(?:season|cour|part)\d+")
 # Words of a season query that no name needs to have: the number typed decides.
 # A season query ("season 2", "s2", "2nd season") never means one of these.
 _NOT_SEASONS = frozenset({"Movie", "Special", "Music"})
-_SEASON_WORDS = frozenset({"season", "seasons", "cour", "nd", "rd", "th", "st"})
+_ORDINAL_ENDINGS = frozenset({"nd", "rd", "th", "st"})
+_SEASON_WORDS = frozenset({"season", "seasons", "cour"}) | _ORDINAL_ENDINGS
 # Typos are looked for (the last, costliest tier of a search) only when what was typed names fewer titles than
 # this as typed: past that the member is typing a name right, and a list padded with guesses helps no one.
 TYPOS_BELOW = 10
@@ -197,6 +203,23 @@ def _numbers_of(name: str, *, seasons: bool = False) -> frozenset[str]:
         elif len(word) > 1 and word[0] == "s" and word[1:].isdigit():
             out.add(word[1:])
     return frozenset(str(int(n)) if n.isdigit() and len(n) < 6 else n for n in out)
+
+
+def _is_number_word(word: str) -> bool:
+    """Whether a word of a normalized query only says a number, so no name needs to have it: "3", "2nd", "s2",
+    "ii", "season2", "２期" (a Japanese season). A Latin word with a number in it is a word of a name: "r2"
+    (Code Geass R2), "quartetx3", a slip of "Isekai Quartet 3" and no season of an isekai."""
+    return bool(_numbers_of(word)) and (not word.isascii() or bool(_NUMBER_WORD.fullmatch(word))
+                                        or bool(_GLUED_SEASON.fullmatch(word)))
+
+
+def _name_words(q: str) -> list[str]:
+    """The words of a normalized query that a name must have: not its season words and numbers ("frieren season
+    2": frieren). An ordinal's ending typed apart ("2 nd") is one after a number only: "rd garden" is a slip of Red
+    Garden, not Garden."""
+    words = q.split()
+    return [w for i, w in enumerate(words) if not _is_number_word(w) and not (
+        w in _SEASON_WORDS and (w not in _ORDINAL_ENDINGS or (i and _is_number_word(words[i - 1]))))]
 
 
 def _is_season_query(q: str) -> bool:
@@ -1007,7 +1030,7 @@ class Catalog:
     def _base_rank(self, q: str, allow_adult: bool) -> int | None:
         """The rank of the title q names once its season words and numbers go ("sao 2nd season": Sword Art
         Online), when q has any and what is left resolves by itself; else None."""
-        words = [w for w in q.split() if w not in _SEASON_WORDS and not _numbers_of(w)]
+        words = _name_words(q)
         if not words or len(words) == len(q.split()):
             return None
         found = self._resolve_text(" ".join(words), allow_adult)
@@ -1128,7 +1151,7 @@ class Catalog:
         if hi > lo:
             distances[lo:hi] = process.cdist([q], self._typo_names[lo:hi], scorer=OSA.distance, score_cutoff=edits,
                                              dtype=np.int32, workers=1)[0]
-        numbers = _NUMBER.findall(q)
+        numbers, standalone = _NUMBER.findall(q), _standalone_numbers(q)
         short = _width(q.replace(" ", "")) < TYPO_SUBSTITUTION_WIDTH
         season = _says_season(q)
         hits = []
@@ -1136,10 +1159,11 @@ class Catalog:
             name = self._typo_names[i]
             if ((allow_adult or not self._adult[self._typo_ranks[i]])
                     and (_NUMBER.findall(name) == numbers)
-                    # Its numbers as numbers, not in a word: "digimon adventure 3" is no slip of the film
-                    # Digimon Adventure 3D; and a season is never a film: "sora no otoshimono s3" is not
-                    # Sora no Otoshimono Final, whose English name ends with 3.
-                    and set(numbers) <= _standalone_numbers(name)
+                    # The numbers typed as numbers are its numbers, not in a word: "digimon adventure 3" is no
+                    # slip of the film Digimon Adventure 3D (but "lv1 maou t one room yuusha" is one of Lv1 Maou to
+                    # One Room Yuusha); and a season is never a film: "sora no otoshimono s3" is not Sora no
+                    # Otoshimono Final, whose English name ends with 3.
+                    and standalone <= _standalone_numbers(name)
                     and not (season and self._animes[self._typo_ranks[i]].type in _NOT_SEASONS)
                     and not (short and _is_substitution(q, name))
                     # One word that starts names letter for letter is no typo: _series_ranks decides that
@@ -1153,18 +1177,23 @@ class Catalog:
     def _named_ranks(self, q: str) -> list[int]:
         """Ranks of the titles with an official name (no synonym) that q starts, or has every word of, or the
         initials of, with every number of q; most popular first."""
-        numbers, seasons = _numbers_of(q), _numbers_of(q, seasons=True)
-        is_season = _is_season_query(q)
+        # A word with a number in it that says no number alone ("3d", "r2") is a word of the name, and its
+        # number is no season: "3d kanojo 3" is no 3D Kanojo title, whose only 3 is the one in "3D".
+        glued = frozenset(w for w in q.split() if _NUMBER.search(w) and not _is_number_word(w))
+        said = " ".join(w for w in q.split() if w not in glued)
+        numbers, seasons = _numbers_of(said), _numbers_of(said, seasons=True)
+        is_season = _is_season_query(said)
         found = [np.array(self._acronyms.get(q.replace(" ", ""), ()), dtype=np.int64)]
         typed: list[tuple[str, ...]] = []  # each phrasing's words that are not season words or numbers
         for phrasing, franchises in self._phrasings(q):
             # Season words go: the numbers typed decide ("frieren season 2", "mob psycho 100 season 2" is "... II").
-            words = [w for w in phrasing.split() if w not in _SEASON_WORDS and not _numbers_of(w)]
+            words = _name_words(phrasing)
             typed.append(tuple(words))
             key = "".join(words)
-            if len(words) > 1:
+            if len(words) > 1 and any(len(w) > 1 for w in words):  # "k-n!!" is no N.H.K ni Youkoso!
                 entries = self._all_words_entries(" ".join(words))
-            elif words and _width(key) >= MIN_SERIES_PREFIX:
+                entries = entries[[self._has_words(e, words) for e in entries.tolist()]]
+            elif len(words) == 1 and _width(key) >= MIN_SERIES_PREFIX:
                 # A word of a name or, before a number, the start of one ("konosuba 2": KonoSuba: God's ... 2).
                 entries = self._bisect(self._word_keys, self._word_entries, key)
                 if key != phrasing.replace(" ", ""):
@@ -1176,9 +1205,33 @@ class Catalog:
                                                                 phrasing.replace(" ", ""))])
             ranks = self._entry_ranks[entries[self._entry_official[entries]]]
             found.append(ranks if franchises is None else ranks[np.isin(self._franchise[ranks], franchises)])
-        return [int(r) for r in np.unique(np.concatenate(found)) if numbers <= self._numbers[r]
-                and (not is_season or (seasons <= self._seasons[r] and self._animes[r].type not in _NOT_SEASONS
-                                       and (self._animes[r].type == "TV" or self._says_seasons(r, seasons, typed))))]
+        out = []
+        for r in np.unique(np.concatenate(found)).tolist():
+            has, has_seasons = self._numbers[r], self._seasons[r]
+            if glued and (numbers or seasons):
+                besides = [" ".join(w for w in normalize_name(name).split() if not w.startswith(tuple(glued)))
+                           for name in self._spellings[r]]  # "3d彼女 リアルガール" has no 3 besides 3D's
+                has = frozenset(n for name in besides for n in _numbers_of(name))
+                has_seasons = frozenset(n for name in besides for n in _numbers_of(name, seasons=True))
+            if numbers <= has and (not is_season or (
+                    seasons <= has_seasons and self._animes[r].type not in _NOT_SEASONS
+                    and (self._animes[r].type == "TV" or self._says_seasons(r, seasons, typed)))):
+                out.append(int(r))
+        return out
+
+    def _has_words(self, entry: int, words: list[str]) -> bool:
+        """Whether the entry's name has the words typed (each starting a word of it, as _all_words_entries
+        found) as a name of them: a short word typed is a word of the name, not the start of a longer one
+        ("k-oni!", a slip of K-On!, is not Oniichan dakedo Ai sae Areba Kankeinai yo ne!; "no-oin" not Wagaya no
+        Oinari-sama; "r.o. ova" not Black★Rock Shooter (OVA)), and a word typed twice is in the name twice
+        ("girlfriend, girlfriend seaso 2" is no season of Rent-a-Girlfriend)."""
+        typed = Counter(words)
+        whole = {w for w in typed if len(w) < WHOLE_WORD_BELOW and w.isascii()}
+        checked = [w for w, k in typed.items() if k > 1 or w in whole]
+        if not checked:
+            return True
+        name = self._entry_names[entry].split(" ")
+        return all(sum(word == w if w in whole else word.startswith(w) for word in name) >= typed[w] for w in checked)
 
     def _says_seasons(self, rank: int, seasons: frozenset[str], typed: list[tuple[str, ...]]) -> bool:
         """Whether a name of the title at rank says each of these season numbers as a season: beside a season

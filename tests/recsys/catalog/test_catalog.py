@@ -758,3 +758,39 @@ def test_a_name_then_its_subtitles_initials_is_that_title(catalog):
 def test_a_season_no_entry_names_offers_that_season_of_the_work_first(catalog, text, offered):
     assert catalog.resolve_choice(text) is None
     assert [a.anime_id for a in catalog.suggest(text, 3)][:len(offered)] == offered
+
+
+@pytest.mark.parametrize("text", ["k-oni!", "no-oin", "r.o. ova", "k-on!d season 2", "i''s pre", "k-n!!"])
+def test_a_short_word_typed_is_a_word_of_the_name_not_the_start_of_one(catalog, text):
+    # Slips of K-On!, No-Rin, R.O.D OVA, I''s Pure: each stored a title whose words merely start with the letters
+    # typed (Oniichan dakedo Ai sae Areba Kankeinai yo ne!, Wagaya no Oinari-sama, Black★Rock Shooter (OVA),
+    # Class de 2-banme ni Kawaii Onnanoko to Tomodachi ni Natta, Okusama ga Seitokaichou!). Two letters alone
+    # name nothing, though N.H.K ni Youkoso!'s names have a "k" and an "n".
+    found = catalog.resolve_choice(text)
+    assert found is None or found.anime.anime_id in {5680, 7791, 18095, 208, 811}  # the titles meant
+
+
+@pytest.mark.parametrize("text, anime_id", [
+    ("k-on! season 2", 7791),  # K-On!!: "k" now names only a name's word "k", not KonoSuba's "kono"
+    ("dan da dan 2", 60543),  # "da" no longer starts DanMachi's "darou"
+    ("Girlfriend, Girlfriend season 2", 53040),  # Kanojo mo Kanojo, not Rent-a-Girlfriend: "girlfriend" twice
+    ("girlfriend, girlfriend seaso 2", 53040),  # a slip of it stored Rent-a-Girlfriend's 2nd season
+    ("isekai quartetx3", 61851),  # a slip of Isekai Quartet 3: "quartetx3" is a word, not the number 3
+])
+def test_the_words_typed_name_the_title_that_has_them_all(catalog, text, anime_id):
+    assert catalog.resolve_choice(text).anime.anime_id == anime_id
+
+
+def test_a_number_in_a_word_typed_is_no_season(catalog):
+    # 3D Kanojo's only 3 is the one in "3D": it has no 3rd season.
+    assert catalog.resolve_choice("3d kanojo 3") is None
+    assert catalog.resolve_choice("3d kanojo 2").anime.anime_id == 37956  # its 2nd season
+
+
+@pytest.mark.parametrize("text, anime_id", [("code geass: hanyaku no lelouch r2", 2904), ("sk8 the infiity", 42923),
+                                            ("digimon adventure 3", None)])
+def test_a_slip_of_a_name_with_a_number_in_a_word_is_that_name(catalog, text, anime_id):
+    # The numbers typed on their own must be the name's on their own; one inside a word typed is that word's:
+    # "r2" is Code Geass R2's, but "digimon adventure 3" is still no slip of the film Digimon Adventure 3D.
+    found = catalog.resolve_choice(text)
+    assert (found and found.anime.anime_id) == anime_id
