@@ -3,6 +3,7 @@ run from a directory outside the checkout. A data file missing from the package 
 finds the data through the source tree, fails here and nowhere else."""
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -20,7 +21,7 @@ def installed(tmp_path_factory) -> Path:
     """bin/ of a fresh venv holding the built wheel and its dependencies (from the pip cache or the registry)."""
     tmp = tmp_path_factory.mktemp("wheel")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(tmp / "dist"),
-                    str(ROOT)], check=True, cwd=tmp)
+                    str(source_copy(tmp / "source"))], check=True, cwd=tmp)
     [wheel] = (tmp / "dist").glob("animerec-*.whl")
     venv.create(tmp / "venv", with_pip=True)
     bin_dir = tmp / "venv" / "bin"
@@ -30,6 +31,22 @@ def installed(tmp_path_factory) -> Path:
                           capture_output=True, text=True, cwd=tmp, env=outside_env())
     assert done.returncode == 0, done.stdout + done.stderr
     return bin_dir
+
+
+def source_copy(to: Path) -> Path:
+    """The checkout's files that git does not ignore, copied to ``to``: what a clean clone builds from. A build in
+    the checkout itself writes build/ and an egg-info there, and one cut short left a build/ the next build
+    failed on ("File exists: build/bdist.linux-x86_64/wheel/animerec-0.1.0.dist-info")."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
+                                check=True, capture_output=True).stdout.decode().split("\0")
+    except (OSError, subprocess.CalledProcessError):
+        return ROOT  # not a git checkout (an unpacked archive): it is clean as it is
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():  # a file deleted but not yet staged is listed too
+            (to / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, to / name)
+    return to
 
 
 def outside_env() -> dict[str, str]:
