@@ -1284,6 +1284,10 @@ class Catalog:
                 # name before a subtitle names its title, however little known ("maquia": MAQUIA: When the
                 # Promised Flower Blooms, a film no MyAnimeList count reaches here).
                 return []
+        elif " " not in q and self._now[ranks[0]] < ONE_WORD_MEMBERS and not self._is_strong(q, ranks[0], self._strong):
+            # Initials name a series fans shorten ("jjk", "snk"), not any title of three words: "ski", a slip of
+            # Saki, is no Soukou Kijo Iris (7,000 members), whose initials nobody types for it.
+            return []
         work = self._work[ranks[0]]
         rivals = [r for r in ranks if self._work[r] != work]
         if rivals and self._now[ranks[0]] < SERIES_DOMINANCE * self._now[rivals[0]]:

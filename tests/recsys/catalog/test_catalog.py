@@ -794,3 +794,10 @@ def test_a_slip_of_a_name_with_a_number_in_a_word_is_that_name(catalog, text, an
     # "r2" is Code Geass R2's, but "digimon adventure 3" is still no slip of the film Digimon Adventure 3D.
     found = catalog.resolve_choice(text)
     assert (found and found.anime.anime_id) == anime_id
+
+
+def test_initials_name_a_series_fans_shorten_not_any_title_of_three_words(catalog):
+    # "ski", a slip of Saki, stored Soukou Kijo Iris (about 7,000 members): its initials, which nobody types for it.
+    assert catalog.resolve_choice("ski") is None
+    assert catalog.resolve_choice("umo").anime.name == "Umo"  # the name itself, no longer a choice with initials
+    assert catalog.resolve_choice("ttgl").anime.anime_id == 2001  # Tengen Toppa Gurren Lagann
