@@ -18,6 +18,7 @@ changed order, a sample listed. Reading the lists is the point: a move can be a 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import random
 import string
@@ -40,7 +41,8 @@ def queries(catalog: Catalog, titles: int) -> list[str]:
             out.add(name)
             base = name.split(":")[0]
             out.update(f"{base}{form}" for k in SEASONS for form in (f" season {k}", f" {k}", f" s{k}"))
-    out.update(line.split(",")[0] for line in FAN_QUERIES.read_text(encoding="utf-8").splitlines()[1:])
+    with FAN_QUERIES.open(encoding="utf-8", newline="") as f:
+        out.update(row["query"] for row in csv.DictReader(f))  # a query may hold a comma, quoted
     return sorted(out)
 
 

@@ -870,6 +870,11 @@ class Catalog:
             at += len(word)
         return False
 
+    def _names(self, rank: int) -> list[str]:
+        """The names of the title at rank, normalized (its entries' names: its spellings as searches compare them)."""
+        lo, hi = np.searchsorted(self._entry_ranks, [rank, rank + 1])  # entries are in rank order
+        return self._entry_names[lo:hi]
+
     @staticmethod
     def _span(keys: list[str], q: str) -> tuple[int, int]:
         return bisect_left(keys, q), bisect_left(keys, q + _MAX_CHAR)
@@ -1069,7 +1074,7 @@ class Catalog:
                 return None
             q = normalize_name(text)
             starting = [self._rank_of_id[a.anime_id] for a in self.search(text, CHOICES_FOR_DIGITS)]
-            if any(normalize_name(name).split()[:1] == [q] for r in starting for name in self._spellings[r]):
+            if any(name.split()[:1] == [q] for r in starting for name in self._names(r)):
                 return None
             return self._id_rank(text)
         mal = linked_mal_id(text)
@@ -1179,7 +1184,7 @@ class Catalog:
         initials of, with every number of q; most popular first."""
         # A word with a number in it that says no number alone ("3d", "r2") is a word of the name, and its
         # number is no season: "3d kanojo 3" is no 3D Kanojo title, whose only 3 is the one in "3D".
-        glued = frozenset(w for w in q.split() if _NUMBER.search(w) and not _is_number_word(w))
+        glued = tuple(w for w in q.split() if _NUMBER.search(w) and not _is_number_word(w))
         said = " ".join(w for w in q.split() if w not in glued)
         numbers, seasons = _numbers_of(said), _numbers_of(said, seasons=True)
         is_season = _is_season_query(said)
@@ -1209,8 +1214,8 @@ class Catalog:
         for r in np.unique(np.concatenate(found)).tolist():
             has, has_seasons = self._numbers[r], self._seasons[r]
             if glued and (numbers or seasons):
-                besides = [" ".join(w for w in normalize_name(name).split() if not w.startswith(tuple(glued)))
-                           for name in self._spellings[r]]  # "3d彼女 リアルガール" has no 3 besides 3D's
+                besides = [" ".join(w for w in name.split() if not w.startswith(glued))
+                           for name in self._names(r)]  # "3d彼女 リアルガール" has no 3 besides 3D's
                 has = frozenset(n for name in besides for n in _numbers_of(name))
                 has_seasons = frozenset(n for name in besides for n in _numbers_of(name, seasons=True))
             if numbers <= has and (not is_season or (
@@ -1225,13 +1230,14 @@ class Catalog:
         ("k-oni!", a slip of K-On!, is not Oniichan dakedo Ai sae Areba Kankeinai yo ne!; "no-oin" not Wagaya no
         Oinari-sama; "r.o. ova" not Black★Rock Shooter (OVA)), and a word typed twice is in the name twice
         ("girlfriend, girlfriend seaso 2" is no season of Rent-a-Girlfriend)."""
-        typed = Counter(words)
-        whole = {w for w in typed if len(w) < WHOLE_WORD_BELOW and w.isascii()}
-        checked = [w for w, k in typed.items() if k > 1 or w in whole]
-        if not checked:
-            return True
         name = self._entry_names[entry].split(" ")
-        return all(sum(word == w if w in whole else word.startswith(w) for word in name) >= typed[w] for w in checked)
+        for w, times in Counter(words).items():
+            if len(w) < WHOLE_WORD_BELOW and w.isascii():
+                if name.count(w) < times:
+                    return False
+            elif times > 1 and sum(word.startswith(w) for word in name) < times:
+                return False
+        return True
 
     def _says_seasons(self, rank: int, seasons: frozenset[str], typed: list[tuple[str, ...]]) -> bool:
         """Whether a name of the title at rank says each of these season numbers as a season: beside a season
@@ -1240,8 +1246,8 @@ class Catalog:
         Hero 3, "hunter x hunter season 2" not Hunter x Hunter OVA 2 (Greed Island), "yu yu hakusho 2" not Yu
         Yu Hakusho: Eizou Hakusho II, nor its first & second volumes."""
         said: set[str] = set()
-        for name in self._spellings[rank]:
-            words = normalize_name(name).split()
+        for name in self._names(rank):
+            words = name.split()
             for i, word in enumerate(words):
                 numbers = _numbers_of(word) & seasons if _NUMBER_WORD.fullmatch(word) else frozenset()
                 if numbers and ((i and words[i - 1] in _SEASON_WORDS)
@@ -1270,7 +1276,12 @@ class Catalog:
         if not ranks or (not allow_adult and self._adult[ranks[0]]):
             return []  # what the name means most is hidden here, not a sibling entry of it
         top = self._animes[ranks[0]]
-        if " " not in q and q not in self._acronyms:
+        if " " not in q and q in self._acronyms:
+            if self._now[ranks[0]] < ONE_WORD_MEMBERS and not self._is_strong(q, ranks[0], self._strong):
+                # Initials name a series fans shorten ("jjk", "snk"), not any title of three words: "ski", a slip
+                # of Saki, is no Soukou Kijo Iris (7,000 members), whose initials nobody types for it.
+                return []
+        elif " " not in q:
             propers = [normalize_name(_SUBTITLE.split(name, 1)[0]) for name in (top.name, top.english, top.japanese)
                        if name]
             if not any(q in proper.split() for proper in propers):
@@ -1284,10 +1295,6 @@ class Catalog:
                 # name before a subtitle names its title, however little known ("maquia": MAQUIA: When the
                 # Promised Flower Blooms, a film no MyAnimeList count reaches here).
                 return []
-        elif " " not in q and self._now[ranks[0]] < ONE_WORD_MEMBERS and not self._is_strong(q, ranks[0], self._strong):
-            # Initials name a series fans shorten ("jjk", "snk"), not any title of three words: "ski", a slip of
-            # Saki, is no Soukou Kijo Iris (7,000 members), whose initials nobody types for it.
-            return []
         work = self._work[ranks[0]]
         rivals = [r for r in ranks if self._work[r] != work]
         if rivals and self._now[ranks[0]] < SERIES_DOMINANCE * self._now[rivals[0]]:
@@ -1367,7 +1374,7 @@ class Catalog:
                 edits = _typo_edits(typed)
                 return any(w.startswith(typed) or OSA.distance(w, typed, score_cutoff=edits) <= edits for w in words)
 
-            names = [name.split() for name in map(normalize_name, self._spellings[top])]
+            names = [name.split() for name in self._names(top)]
             if self._animes[top] not in found and (allow_adult or not self._adult[top]) and any(
                     all(has(words, typed) for typed in q.split()) for words in names):
                 found = [self._animes[top], *found[: n - 1]]
