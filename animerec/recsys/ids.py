@@ -4,20 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numba
 import numpy as np
+
+# A look-up table holds an entry for every id from the least to the largest: at most this many entries per id
+# held (plus DENSE_SLACK), else the ids are searched (a sparse key space: a table would mostly hold nothing).
+DENSE_PER_ID = 16
+DENSE_SLACK = 1 << 16
 
 
 class IdPositions:
-    """MAL id -> index over a fixed id array, for a member's whole ratings at once: one searchsorted
-    instead of a dict look-up per rating, on every request's path."""
+    """MAL id -> index over a fixed id array, for a member's whole ratings at once, on every request's
+    path. Ids of a dense enough range (MAL ids: 15,532 titles up to 64,519; franchise and work ids) are
+    read from a table indexed by id, in one compiled loop: 1.4 to 1.9 microseconds a call, where a
+    searchsorted and the masks around it took 7 to 14 (5 to 300 ids); others are searched."""
 
     def __init__(self, ids: np.ndarray) -> None:
+        ids = np.asarray(ids, np.int64)
         self._order = np.argsort(ids, kind="stable")
-        self._sorted = np.asarray(ids, np.int64)[self._order]
+        self._sorted = ids[self._order]
+        self._table, self._least = None, 0
+        if len(ids) and ids.max() - ids.min() < DENSE_PER_ID * len(ids) + DENSE_SLACK:
+            self._least = int(ids.min())
+            self._table = np.full(int(ids.max()) - self._least + 1, -1, np.int64)
+            held, first = np.unique(self._sorted, return_index=True)
+            self._table[held - self._least] = self._order[first]  # of a repeated id, its first index (as searched)
 
     def of(self, anime_ids: np.ndarray) -> np.ndarray:
         """The index of each id, -1 for an id not in the array."""
         anime_ids = np.asarray(anime_ids, np.int64)
+        if self._table is not None:
+            return _looked_up(self._table, self._least, anime_ids)
         if len(self._sorted) == 0:
             return np.full(len(anime_ids), -1, np.int64)
         at = np.minimum(np.searchsorted(self._sorted, anime_ids), len(self._sorted) - 1)
@@ -49,13 +66,38 @@ class RowGroups:
 
     def pairs(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(j, row) for every row whose key is keys[j]: each wanted key's rows, in the keys' order."""
-        at = self._values.of(np.asarray(keys, np.int64))
-        which = np.flatnonzero(at >= 0)
-        start = self._starts[at[which]]
-        size = self._starts[at[which] + 1] - start
-        offsets = np.repeat(start - np.cumsum(size) + size, size) + np.arange(int(size.sum()))
-        return np.repeat(which, size), self._order[offsets]
+        return _grouped(self._values.of(np.asarray(keys, np.int64)), self._starts, self._order)
 
     def rows(self, keys: np.ndarray) -> np.ndarray:
         """The rows whose key is one of ``keys``, each once."""
         return self.pairs(np.unique(np.asarray(keys, np.int64)))[1]
+
+
+@numba.njit(cache=True, nogil=True)
+def _looked_up(table, least, ids):  # pragma: no cover - compiled
+    out = np.empty(len(ids), np.int64)
+    for j in range(len(ids)):
+        a = ids[j] - least
+        out[j] = table[a] if 0 <= a < len(table) else -1
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _grouped(groups, starts, order):  # pragma: no cover - compiled
+    """RowGroups.pairs over each key's group (-1: none): (j, row) of each group's rows, groups in order."""
+    total = 0
+    for g in groups:
+        if g >= 0:
+            total += starts[g + 1] - starts[g]
+    which = np.empty(total, np.int64)
+    rows = np.empty(total, np.int64)
+    k = 0
+    for j in range(len(groups)):
+        g = groups[j]
+        if g < 0:
+            continue
+        for at in range(starts[g], starts[g + 1]):
+            which[k] = j
+            rows[k] = order[at]
+            k += 1
+    return which, rows

@@ -27,10 +27,9 @@ import numba
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.linalg import cho_factor, cho_solve
 from threadpoolctl import ThreadpoolController
 
-from animerec.recsys.algorithms.als import fit_als, solve_user
+from animerec.recsys.algorithms.als import cholesky, cholesky_solve, fit_als, solve_user
 from animerec.recsys.algorithms.ann import AnnIndex
 from animerec.recsys.algorithms.coldstart import SOURCES, ColdVectors, build_cold
 from animerec.recsys.algorithms.embeddings import genre_block, genre_matrix, similar_embeddings
@@ -849,7 +848,7 @@ class RidgeSystem:
     per model: an L x L inverse in float64 instead of the k x k factorization, which was most of a short
     member's fold-in (two per fold-in, and a list for a member with few titles folds in each liked
     title alone as well). Otherwise one float32 Cholesky factorization of A, kept for every further
-    right-hand side (als.solve_spd's arithmetic)."""
+    right-hand side (als.cholesky)."""
 
     def __init__(self, base: np.ndarray, base_inv: np.ndarray, Y: np.ndarray, d: np.ndarray) -> None:
         self._factor = None
@@ -861,12 +860,12 @@ class RidgeSystem:
             self._inner_inv = np.linalg.inv(inner)  # at most k/4 square: scipy's per-call set-up costs more
         else:
             A = base + (Y.T * d) @ Y
-            self._factor = cho_factor(A.astype(np.float32, copy=False), check_finite=False)
+            self._factor = cholesky(A)
 
     def solve(self, b: np.ndarray) -> np.ndarray:
         """A^-1 b (float32), b a vector or a matrix of columns."""
         if self._factor is not None:
-            return cho_solve(self._factor, b.astype(np.float32, copy=False), check_finite=False)
+            return cholesky_solve(self._factor, b)
         x0 = self._base_inv @ b.astype(np.float64)
         return (x0 - self._base_inv_yt @ (self._inner_inv @ (self._Y @ x0))).astype(np.float32)
 

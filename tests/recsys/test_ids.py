@@ -26,3 +26,20 @@ def test_row_groups_gather_every_row_of_each_key_once():
     keys = rng.integers(-1, 40, 500)
     wanted = rng.integers(-1, 60, 25)
     np.testing.assert_array_equal(np.sort(RowGroups(keys).rows(wanted)), np.flatnonzero(np.isin(keys, wanted)))
+
+
+def test_a_table_and_a_search_find_the_same_positions():
+    """Ids of a dense range are read from a table, others searched: both give each id's first index."""
+    rng = np.random.default_rng(1)
+    dense = rng.integers(-5, 300, 200)  # repeated ids, and negative ones (a franchise id of -1: none)
+    sparse = np.append(dense, 10**12)  # one id far away: no table
+    asked = np.concatenate([rng.integers(-50, 400, 300), [10**12, -(10**12), 2**62]])
+    first = {}
+    for i, a in enumerate(dense.tolist()):
+        first.setdefault(a, i)
+    expected = [first.get(a, -1) for a in asked.tolist()]
+    assert IdPositions(dense)._table is not None and IdPositions(sparse)._table is None
+    np.testing.assert_array_equal(IdPositions(dense).of(asked), expected)
+    expected[-3] = len(dense)  # 10**12 is held in the sparse array, at its end
+    np.testing.assert_array_equal(IdPositions(sparse).of(asked), expected)
+    assert IdPositions(np.array([], np.int64)).of(asked).tolist() == [-1] * len(asked)

@@ -229,38 +229,39 @@ class ColdVectors:
             dots = self.factors @ pref
             z = (dots - float(dots.mean())) / (float(dots.std()) + 1e-9)
         given = _ids(given_franchises)
-        out = self.members_scores(z[None], (np.zeros(len(given), np.intp), given))[0][rows]
+        out = self.members_scores(z[None], self.franchise_rows((np.zeros(len(given), np.intp), given)))[0][rows]
         if continues_liked is None and len(liked_titles):
             continues_liked = self._in(self._groups("anchor").rows(_ids(liked_titles)))[rows]
         if continues_liked is not None and cfg.liked_continuation_weight:
             out += cfg.liked_continuation_weight * continues_liked
         return out
 
-    def members_scores(self, z: np.ndarray, franchises: tuple[np.ndarray, np.ndarray],
+    def members_scores(self, z: np.ndarray, franchise_rows: tuple[np.ndarray, np.ndarray],
                        continues_liked: np.ndarray | None = None) -> np.ndarray:
         """scores() of every row for several members at once (a newcomer's list ranks by each title they
-        liked alone): ``z`` (members x rows), the franchises they gave as (member, franchise id) pairs,
+        liked alone): ``z`` (members x rows), the rows of the franchises they gave (franchise_rows),
         ``continues_liked`` (members x rows, bool) as scores() takes it."""
         cfg, fixed = self.config, self._fixed()
         out = fixed.rank_trust * z + fixed.base  # base: the prior, less unstarted_penalty wherever anchored
         # The rows of the member's franchises: no unstarted_penalty (they started the story), and the bonus
         # of a franchise they gave. A franchise given twice adds once: a fancy-index += writes each place once.
-        member, rows = self._franchise_rows(franchises)
+        member, rows = franchise_rows
         out[member, rows] += cfg.unstarted_penalty * fixed.anchored[rows] + cfg.continuation_weight
         if continues_liked is not None and cfg.liked_continuation_weight:
             out += cfg.liked_continuation_weight * continues_liked
         return out
 
-    def members_evidenced(self, franchises: tuple[np.ndarray, np.ndarray], n_members: int) -> np.ndarray:
-        """evidenced() for several members at once (members x rows), their franchises as members_scores()."""
+    def members_evidenced(self, franchise_rows: tuple[np.ndarray, np.ndarray], n_members: int) -> np.ndarray:
+        """evidenced() for several members at once (members x rows), their franchises' rows as members_scores()."""
         fixed = self._fixed()
         out = np.repeat((fixed.evidence & ~fixed.anchored)[None], n_members, axis=0)
-        member, rows = self._franchise_rows(franchises)
+        member, rows = franchise_rows
         out[member, rows] = fixed.evidence[rows]
         return out
 
-    def _franchise_rows(self, franchises: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """(member, row) of every row in a franchise that member gave, from (member, franchise id) pairs."""
+    def franchise_rows(self, franchises: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(member, row) of every row in a franchise that member gave, from (member, franchise id) pairs:
+        what members_scores and members_evidenced take (a request makes it once for both)."""
         member, keys = franchises
         j, rows = self._groups("franchise").pairs(keys)
         return member[j], rows
@@ -312,7 +313,7 @@ class ColdVectors:
         if given_franchises is None:
             return self._fixed().evidence
         given = _ids(given_franchises)
-        return self.members_evidenced((np.zeros(len(given), np.intp), given), 1)[0]
+        return self.members_evidenced(self.franchise_rows((np.zeros(len(given), np.intp), given)), 1)[0]
 
     def given_franchises(self, warm_rows: np.ndarray) -> np.ndarray:
         """The franchise ids of a member's given (trained) titles (repeats and all)."""

@@ -19,7 +19,7 @@ from animerec.recsys.lifecycle import artifacts
 from animerec.recsys.model import calibrated
 from animerec.recsys.serving.group import group_picks
 from animerec.recsys.serving.rules import CONTINUE, NEW
-from animerec.recsys.serving.served import PlacedByNothing, ServedModel, cold_placed
+from animerec.recsys.serving.served import LOVED_WORK_EVERY, PlacedByNothing, ServedModel, cold_placed
 
 BLOCK1_FAN = {1010: 9.0, 1011: 9.0}  # franchise B's two seasons, both loved
 COLD_IDS = (1030, 1020, 1021, 1022, 1023, 1024)
@@ -228,6 +228,51 @@ def test_cold_placed_gives_each_loved_work_one_place_in_every_few_best_loved_fir
     assert placed[0] < placed[2]  # the cold title placed at the trained best comes after the loved one
     assert standing[3] < placed[3] < placed[1]  # its other entry right after it
     assert placed[4] < -2.0  # neither loved nor placeable: below every trained title
+
+
+def _placed_by_numpy(trained, cold, depth, placeable, love, work):
+    """cold_placed's rule in numpy steps (as it was served before one compiled pass made it)."""
+    n, m = len(trained), len(cold)
+    best = trained[np.isfinite(trained)]
+    cut = len(best) - depth
+    if cut > 0:
+        best = np.partition(best, cut)[cut:] if depth > 0 else best[:0]
+    best = np.sort(best)[::-1]
+    if len(best) == 0:
+        return cold - float(np.max(cold))
+    out = cold + ((float(best[-1]) - 1.0) - float(np.max(cold)))
+    low, loved = float(best[-1]), love > 0
+    rows = np.flatnonzero(placeable & ~loved)
+    reach = min(len(rows), int(np.ceil(len(best) * m / max(n, 1))))
+    if reach:
+        order = rows[np.lexsort((rows, -cold[rows]))[:reach]]  # best first, the lower row of a tie first
+        out[order] = np.interp(np.arange(reach) * (n / m), np.arange(len(best)), best) - 1e-6
+    rows = np.flatnonzero(loved)
+    if len(rows):
+        order = rows[np.lexsort((-cold[rows], -love[rows]))]
+        place_of: dict[int, int] = {}
+        places = np.array([place_of.setdefault(w, len(place_of)) for w in work[order].tolist()]) * LOVED_WORK_EVERY
+        standing = np.sort(np.concatenate([best, out[~loved][out[~loved] >= low]]))[::-1]
+        out[order] = standing[np.minimum(places, len(standing) - 1)] - 5e-7 - 1e-9 * np.arange(len(order))
+    return out
+
+
+def test_cold_placed_is_the_rule_in_numpy_steps_to_the_last_bit():
+    """Random rows with ties (rounded scores), titles no list may show (-inf), loved works sharing a
+    work, any depth: the compiled placement gives the numpy steps' values exactly."""
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n, m = int(rng.integers(0, 300)), int(rng.integers(1, 200))
+        trained = rng.standard_normal(n).round(int(rng.integers(0, 3)))
+        trained[rng.random(n) < 0.1] = -np.inf
+        cold = rng.standard_normal(m).round(int(rng.integers(0, 3)))
+        placeable = rng.random(m) < rng.random()
+        love = np.where(rng.random(m) < 0.1, rng.integers(5, 11, m), 0).astype(np.float64)
+        work = rng.integers(0, max(1, m // 3), m)
+        depth = int(rng.choice([0, 5, 50, 400]))
+        expected = _placed_by_numpy(trained, cold, depth, placeable, love, work)
+        placed = cold_placed(trained, cold, depth, placeable=placeable, loved_work=love, work=work)
+        np.testing.assert_array_equal(placed, expected)
 
 
 def test_a_new_season_of_a_new_title_the_member_loved_is_a_continue_pick(cold_plant):
