@@ -1228,15 +1228,39 @@ class Catalog:
         """Whether the entry's name has the words typed (each starting a word of it, as _all_words_entries
         found) as a name of them: a short word typed is a word of the name, not the start of a longer one
         ("k-oni!", a slip of K-On!, is not Oniichan dakedo Ai sae Areba Kankeinai yo ne!; "no-oin" not Wagaya no
-        Oinari-sama; "r.o. ova" not Black★Rock Shooter (OVA)), and a word typed twice is in the name twice
-        ("girlfriend, girlfriend seaso 2" is no season of Rent-a-Girlfriend)."""
+        Oinari-sama; "r.o. ova" not Black★Rock Shooter (OVA)), a word typed twice is in the name twice
+        ("girlfriend, girlfriend seaso 2" is no season of Rent-a-Girlfriend), and words typed in another order
+        than the name's are whole words of it ("kaisen jujutsu", "galaxy tatami": a fan who puts a title's words
+        out of order types them whole; "shin han" is not Yojouhan Shinwa Taikei, whose names have "han shinwa")."""
         name = self._entry_names[entry].split(" ")
+        if not self._in_order(entry, words) and not set(words) <= set(name):
+            return False
         for w, times in Counter(words).items():
             if len(w) < WHOLE_WORD_BELOW and w.isascii():
                 if name.count(w) < times:
                     return False
             elif times > 1 and sum(word.startswith(w) for word in name) < times:
                 return False
+        return True
+
+    def _in_order(self, entry: int, words: list[str]) -> bool:
+        """Whether the words typed stand in the entry's name in the order typed, each starting a word of it after
+        the last one's (spaces aside, as _starts_a_word reads them; a short word a whole word, as _has_words)."""
+        compact, name = self._compact[entry], self._entry_names[entry].split(" ")
+        starts, at = [], 0
+        for word in name:
+            starts.append(at)
+            at += len(word)
+        k = 0
+        for w in words:
+            short = len(w) < WHOLE_WORD_BELOW and w.isascii()
+            while k < len(name) and not (name[k] == w if short else compact.startswith(w, starts[k])):
+                k += 1
+            if k == len(name):
+                return False
+            end = starts[k] + len(w)
+            while k < len(name) and starts[k] < end:
+                k += 1
         return True
 
     def _says_seasons(self, rank: int, seasons: frozenset[str], typed: list[tuple[str, ...]]) -> bool:

@@ -781,6 +781,20 @@ def test_the_words_typed_name_the_title_that_has_them_all(catalog, text, anime_i
     assert catalog.resolve_choice(text).anime.anime_id == anime_id
 
 
+@pytest.mark.parametrize("text, anime_id", [("kaisen jujutsu", 40748), ("galaxy tatami", 7785),
+                                            ("alchemist fullmetal brotherhood", 5114)])
+def test_words_out_of_order_name_a_title_when_each_is_a_whole_word_of_it(catalog, text, anime_id):
+    assert catalog.resolve_choice(text).anime.anime_id == anime_id
+
+
+def test_words_out_of_order_do_not_name_a_title_they_merely_start_words_of(catalog):
+    # Yojouhan Shinwa Taikei's names hold "han shinwa": "shin han" put "han" first and "shin" is only the start
+    # of "shinwa". It stored that title; it is a slip of "shin chan" (Crayon Shin-chan) as likely as anything.
+    found = catalog.resolve_choice("shin han")
+    assert found is None or found.anime.anime_id != 7785
+    assert catalog.resolve_choice("yojouhan shinwa").anime.anime_id == 7785  # in order, as before
+
+
 def test_a_number_in_a_word_typed_is_no_season(catalog):
     # 3D Kanojo's only 3 is the one in "3D": it has no 3rd season.
     assert catalog.resolve_choice("3d kanojo 3") is None
