@@ -231,7 +231,9 @@ def test_cold_placed_gives_each_loved_work_one_place_in_every_few_best_loved_fir
 
 
 def _placed_by_numpy(trained, cold, depth, placeable, love, work):
-    """cold_placed's rule in numpy steps (as it was served before one compiled pass made it)."""
+    """cold_placed's rule in its first numpy steps: a partition and a sort of the trained scores, and a sort of
+    every title standing at or above the lowest reachable one (served now by top_n's heap, and a sort of the
+    cold titles placed alone)."""
     n, m = len(trained), len(cold)
     best = trained[np.isfinite(trained)]
     cut = len(best) - depth
@@ -257,9 +259,9 @@ def _placed_by_numpy(trained, cold, depth, placeable, love, work):
     return out
 
 
-def test_cold_placed_is_the_rule_in_numpy_steps_to_the_last_bit():
+def test_cold_placed_is_the_rule_in_its_first_steps_to_the_last_bit():
     """Random rows with ties (rounded scores), titles no list may show (-inf), loved works sharing a
-    work, any depth: the compiled placement gives the numpy steps' values exactly."""
+    work, any depth: the placement gives the first steps' values exactly."""
     rng = np.random.default_rng(0)
     for _ in range(300):
         n, m = int(rng.integers(0, 300)), int(rng.integers(1, 200))
