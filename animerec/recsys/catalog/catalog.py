@@ -58,6 +58,8 @@ TYPO_SUBSTITUTION_WIDTH = 7
 MAX_ALTERNATIVES = 3
 # Text that resolves to nothing offers at most this many titles to pick from (TitleNotFound.hints).
 SUGGESTIONS = 5
+# A slip of a name narrower than TYPO_EDITS allows ("shki" for Shiki) is offered from this many letters on.
+SHORT_SLIP_WIDTH = 3
 # The start of a series' names resolves only from this many letters on ("steins" yes, "cod" no).
 MIN_SERIES_PREFIX = 5
 # A word of a query of several words that is shorter than this names a title only as one of its words, not
@@ -518,6 +520,16 @@ class Catalog:
         self._typo_ranks = [rank for (_, rank), _ in by_length]
         self._typo_kinds = [kinds for _, kinds in by_length]
         self._typo_lengths = [len(name) for name in self._typo_names]
+        # Names and first words too short for a slip of them to resolve (narrower than TYPO_EDITS allows): a slip
+        # of one is offered, never stored (suggest's _short_slips): "shki" offers Shiki, "knon" K-On! and Kanon.
+        short: dict[int, dict[str, list[tuple[bool, int]]]] = {}  # length -> key -> (a first word only, rank)
+        for name, rank, official in zip(entry_names, entry_ranks, self._entry_official.tolist()):
+            spelled = name.replace(" ", "")
+            for word in {spelled, name.split(" ")[0]} if official else ():
+                if word.isascii() and word.isalpha() and SHORT_SLIP_WIDTH - 1 <= len(word) <= TYPO_EDITS[-1][0]:
+                    short.setdefault(len(word), {}).setdefault(word, []).append((word != spelled, rank))
+        self._short_keys = {length: (list(keys), list(keys.values())) for length, keys in short.items()}
+        self._short_words = frozenset(key for keys in short.values() for key in keys)
         # A typo'd prefix is scored only against the names starting with its first or second letter
         # (a typo in the first letter is rare, except for swapping the first two): cutting every name
         # to the query's length was the costliest step of a search.
@@ -1370,7 +1382,8 @@ class Catalog:
         # The titles with a whole name it is a typo of come first, closest then most popular: "hoshi no ko" offers
         # [Oshi no Ko] and Hoshi no Koe, though more names start with what was typed (Hoshi no Ko Chobin).
         hits, _ = self._typo_hits(q, allow_adult)
-        typos = [self._animes[rank] for _, rank, _, _ in sorted(hits, key=lambda h: (not h[3], h[0], h[1]))]
+        typos = [self._animes[rank] for _, rank, _, _ in sorted(hits, key=lambda h: (not h[3], h[0], h[1]))] \
+            or self._short_slips(q, allow_adult)
         # The name of a title that fans use for its far more watched franchise (ワンピース is a recap's Japanese
         # title; resolve_choice leaves the pick to them): the franchise's most watched entry is offered first.
         series = [self._animes[int(np.flatnonzero(self._franchise == self._franchise[r])[0])]
@@ -1407,6 +1420,24 @@ class Catalog:
         if rank is not None and (allow_adult or not self._adult[rank]) and self._animes[rank] not in found:
             found = [*found[: n - 1], self._animes[rank]]
         return found
+
+    def _short_slips(self, q: str, allow_adult: bool) -> list[Anime]:
+        """The titles with a name or first word that q, a word too short for _typo_hits (SHORT_SLIP_WIDTH letters
+        on), is a slip of: one letter dropped, added or two swapped (a changed one makes another short word as
+        easily); whole names first ("bloo": Blood+, then Blood Lad), most popular first; none when q is itself
+        such a name or first word. Only ever offered: a slip of a short name is as likely another word."""
+        if not (q.isascii() and q.isalpha() and SHORT_SLIP_WIDTH <= len(q) < TYPO_EDITS[-1][0]):
+            return []
+        if q in self._short_words:  # a name, or a word names start with ("aria"): the search offers those
+            return []
+        ranks: set[tuple[bool, int]] = set()
+        for length in (len(q) - 1, len(q) + 1, len(q)):
+            keys, of_key = self._short_keys.get(length, ([], []))
+            if keys:
+                distances = process.cdist([q], keys, scorer=OSA.distance, score_cutoff=1, dtype=np.int32, workers=1)[0]
+                ranks.update(r for i in np.flatnonzero(distances == 1).tolist()
+                             if not _is_substitution(q, keys[i]) for r in of_key[i])
+        return list(dict.fromkeys(self._animes[r] for _, r in sorted(ranks) if allow_adult or not self._adult[r]))
 
     # --- filters ------------------------------------------------------------------------------
 

@@ -815,3 +815,11 @@ def test_initials_name_a_series_fans_shorten_not_any_title_of_three_words(catalo
     assert catalog.resolve_choice("ski") is None
     assert catalog.resolve_choice("umo").anime.name == "Umo"  # the name itself, no longer a choice with initials
     assert catalog.resolve_choice("ttgl").anime.anime_id == 2001  # Tengen Toppa Gurren Lagann
+
+
+@pytest.mark.parametrize("text, first", [("shki", 7724), ("knon", 5680), ("bloo", 150)])
+def test_a_slip_of_a_short_name_is_offered_first_never_stored(catalog, text, first):
+    # Shiki, K-On! ("k on") and Blood+: names too short for a slip of them to resolve (a slip of a short name is as
+    # likely another word); the menus led with Captain Tsubasa, Amagi Brilliant Park and Kekkai Sensen.
+    assert catalog.resolve_choice(text) is None
+    assert catalog.suggest(text, 3)[0].anime_id == first
