@@ -224,6 +224,11 @@ def _name_words(q: str) -> list[str]:
         w in _SEASON_WORDS and (w not in _ORDINAL_ENDINGS or (i and _is_number_word(words[i - 1]))))]
 
 
+def _whole_word_only(word: str) -> bool:
+    """Whether a word typed among others names a title only as a whole word of its name (WHOLE_WORD_BELOW)."""
+    return len(word) < WHOLE_WORD_BELOW and word.isascii()
+
+
 def _is_season_query(q: str) -> bool:
     """Whether a normalized query says a season or a number: "frieren season 2", "konosuba 2", "opm s3"."""
     return any(w in _SEASON_WORDS or _numbers_of(w) for w in q.split())
@@ -875,12 +880,16 @@ class Catalog:
 
     def _starts_a_word(self, entry: int, w: str) -> bool:
         """Whether w starts a word of the entry's name, spaces aside (what _word_keys and _prefix_keys index)."""
-        compact, at = self._compact[entry], 0
+        compact = self._compact[entry]
+        return any(compact.startswith(w, at) for at in self._word_starts(entry))
+
+    def _word_starts(self, entry: int) -> list[int]:
+        """Where each word of the entry's name starts in its compact name (spaces removed)."""
+        starts, at = [], 0
         for word in self._entry_names[entry].split(" "):
-            if compact.startswith(w, at):
-                return True
+            starts.append(at)
             at += len(word)
-        return False
+        return starts
 
     def _names(self, rank: int) -> list[str]:
         """The names of the title at rank, normalized (its entries' names: its spellings as searches compare them)."""
@@ -1248,7 +1257,7 @@ class Catalog:
         if not self._in_order(entry, words) and not set(words) <= set(name):
             return False
         for w, times in Counter(words).items():
-            if len(w) < WHOLE_WORD_BELOW and w.isascii():
+            if _whole_word_only(w):
                 if name.count(w) < times:
                     return False
             elif times > 1 and sum(word.startswith(w) for word in name) < times:
@@ -1258,15 +1267,11 @@ class Catalog:
     def _in_order(self, entry: int, words: list[str]) -> bool:
         """Whether the words typed stand in the entry's name in the order typed, each starting a word of it after
         the last one's (spaces aside, as _starts_a_word reads them; a short word a whole word, as _has_words)."""
-        compact, name = self._compact[entry], self._entry_names[entry].split(" ")
-        starts, at = [], 0
-        for word in name:
-            starts.append(at)
-            at += len(word)
+        compact, name, starts = self._compact[entry], self._entry_names[entry].split(" "), self._word_starts(entry)
         k = 0
         for w in words:
-            short = len(w) < WHOLE_WORD_BELOW and w.isascii()
-            while k < len(name) and not (name[k] == w if short else compact.startswith(w, starts[k])):
+            whole = _whole_word_only(w)
+            while k < len(name) and not (name[k] == w if whole else compact.startswith(w, starts[k])):
                 k += 1
             if k == len(name):
                 return False
@@ -1431,7 +1436,7 @@ class Catalog:
         if q in self._short_words:  # a name, or a word names start with ("aria"): the search offers those
             return []
         ranks: set[tuple[bool, int]] = set()
-        for length in (len(q) - 1, len(q) + 1, len(q)):
+        for length in range(len(q) - 1, len(q) + 2):
             keys, of_key = self._short_keys.get(length, ([], []))
             if keys:
                 distances = process.cdist([q], keys, scorer=OSA.distance, score_cutoff=1, dtype=np.int32, workers=1)[0]

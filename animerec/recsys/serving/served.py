@@ -1128,8 +1128,8 @@ def cold_placed(trained: np.ndarray, cold: np.ndarray, depth: int = CANDIDATE_DE
     if m == 0:
         return np.empty(0, np.float64)
     cold = np.asarray(cold, np.float64)
-    # The best depth trained scores, best first: top_n's heap (ties are equal values, and only values count here),
-    # where np.partition and a sort of what it kept cost 80 us more.
+    # The best depth trained scores, best first, from top_n's heap (of tied scores it keeps equal values: only
+    # values count here).
     trained = np.asarray(trained, np.float64)
     best = trained[top_n(trained, depth)]
     if len(best) == 0:

@@ -230,7 +230,7 @@ def test_cold_placed_gives_each_loved_work_one_place_in_every_few_best_loved_fir
     assert placed[4] < -2.0  # neither loved nor placeable: below every trained title
 
 
-def _placed_by_numpy(trained, cold, depth, placeable, love, work):
+def _placed_as_first_written(trained, cold, depth, placeable, love, work):
     """cold_placed's rule in its first numpy steps: a partition and a sort of the trained scores, and a sort of
     every title standing at or above the lowest reachable one (served now by top_n's heap, and a sort of the
     cold titles placed alone)."""
@@ -272,7 +272,7 @@ def test_cold_placed_is_the_rule_in_its_first_steps_to_the_last_bit():
         love = np.where(rng.random(m) < 0.1, rng.integers(5, 11, m), 0).astype(np.float64)
         work = rng.integers(0, max(1, m // 3), m)
         depth = int(rng.choice([0, 5, 50, 400]))
-        expected = _placed_by_numpy(trained, cold, depth, placeable, love, work)
+        expected = _placed_as_first_written(trained, cold, depth, placeable, love, work)
         placed = cold_placed(trained, cold, depth, placeable=placeable, loved_work=love, work=work)
         np.testing.assert_array_equal(placed, expected)
 
