@@ -165,10 +165,12 @@ def pick_reason(pick: RecommendedTitle) -> str:
     if pick.because is not None and pick.continues:
         gave = "watched it" if pick.because.rating == WATCHED else f"rated it {describe_score(pick.because.rating)}"
         return f"Continues {clip(pick.because.anime.name, 80)} (you {gave})"
+    # A season they are behind on (a new one for a member who stopped a season earlier): what they watch first.
+    catch_up = f" · catch up with {clip(pick.catch_up.name, 80)} first" if pick.catch_up is not None else ""
     if pick.because is not None:
-        return f"Because {you_gave(pick.because, pick.anime)}"
+        return f"Because {you_gave(pick.because, pick.anime)}{catch_up}"
     reason = unnamed_reason(pick.source, pick.this_season, pick.anime.members)
-    return reason[0].upper() + reason[1:]
+    return reason[0].upper() + reason[1:] + catch_up
 
 
 def empty_picks(recs: Recommendations) -> str:

@@ -78,7 +78,7 @@ class RecommendedTitle:
     source: str | None = None  # a title the model has no interactions for: where its vector comes from
     this_season: bool = False  # such a title, first aired within this season's window
     starts_at: Anime | None = None  # /seasonal: a later entry of a series the member has not started
-    catch_up: Anime | None = None  # /seasonal: a later entry of a work the member is behind on: what comes first
+    catch_up: Anime | None = None  # a later entry of a work the member is behind on: the entry they watch first
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,8 @@ def cmd_recommend(args: argparse.Namespace) -> None:
     wanted = filters(catalog, args)
     served = served_model(args, catalog)  # loaded only once the inputs have passed
     ratings = dict(zip(df["anime_id"].tolist(), df["rating"].tolist()))
-    found = served.recommend(ratings, args.n, allowed=allowed_titles(served, args, wanted), discover=args.discover)
+    found = served.recommend(ratings, args.n, allowed=allowed_titles(served, args, wanted), discover=args.discover,
+                             catch_up=served.before_window(wanted, aired_from=args.aired_from))
     for rank, pick in enumerate(found.picks, 1):
         if pick.because is None:
             why = unnamed_reason(pick.source, members=catalog.get(pick.anime_id).members)
@@ -54,6 +55,8 @@ def cmd_recommend(args: argparse.Namespace) -> None:
         else:
             gave = "watched" if ratings[pick.because] == WATCHED else "rated"
             why = f"because you {gave} {catalog.get(pick.because).name}"
+        if pick.catch_up is not None:
+            why += f"; catch up with {catalog.get(pick.catch_up).name} first"
         more = f", +{pick.more_in_series} more in this series" if pick.more_in_series else ""
         print(f"{rank:3d}. {catalog.get(pick.anime_id).name}  (match {pick.match:.0%}; {why}{more})")
     if found.short:

@@ -154,6 +154,9 @@ class Slot:
     shown: int  # item index of the title shown
     ranked: int  # item index of the candidate that won the slot (a special sends it on): its score places it
     kind: str  # CONTINUE (goes on from a title the members gave) or NEW (a work they have not started)
+    # A later entry of a started work the member is behind on, where the request's window leaves out what
+    # comes before it: the item index of the entry they catch up with first.
+    catch_up: int | None = None
 
 
 class FanRules:
@@ -414,6 +417,7 @@ class FanRules:
         vouched: AbstractSet[int] = frozenset(),
         doubted: Sequence[np.ndarray] = (),
         doubted_floors: Sequence[float] = (),
+        behind: np.ndarray | None = None,
     ) -> list[Slot]:
         """Up to n slots, one per work, from ``candidates`` (item indices, best ``scores`` first),
         for the members who gave ``gave`` (one FanRules.given each, or their anime ids; one member for
@@ -430,6 +434,10 @@ class FanRules:
         of ``gave``) at or above that member's floor, unless it is ``vouched`` for (item indices); one
         a member doubts (``doubted``: per member, a bool mask over the served titles, disliked_elsewhere) at or
         above that member's ``doubted_floors`` entry instead.
+        ``behind``: ``blocked`` but for what the request's window alone leaves out (/recommend new, where the
+        season a member goes on to aired before it). A started work with no next entry inside the window then
+        shows its first entry inside it, with an entry before that one to catch up with (Slot.catch_up,
+        _ahead_of_window): Jujutsu Kaisen's 2026 season, after the 2023 one, for a member who gave the first.
         """
         members = [g if isinstance(g, Given) else self.given(g) for g in gave]
         started = frozenset().union(*(g.started for g in members))
@@ -446,18 +454,22 @@ class FanRules:
                 ok = all(self.can_go_to(i, g) for g in members)
                 if not ok and not next_entry:
                     continue
-                shown, kind = i, CONTINUE
+                shown, kind, catch_up = i, CONTINUE, None
                 # The film or season that comes next goes first, and a season before an OVA or ONA beside it.
                 aside = ok and self._aside_of[i] and next_entry
                 if not (ok and self._pickable_of[i]) or aside:
                     main = self.next_entries(f, members, blocked)
                     if not main and not ok:
-                        continue
-                    best = self.go_on_to(main, scores)
-                    # The OVA itself unless a season can come next (go_on_to takes one when there is).
-                    shown = i if best is None or (aside and not self._series_of[best]) else best
+                        ahead = None if behind is None else self._ahead_of_window(f, blocked, behind)
+                        if ahead is None:
+                            continue
+                        (shown, catch_up), kind = ahead, NEW
+                    else:
+                        best = self.go_on_to(main, scores)
+                        # The OVA itself unless a season can come next (go_on_to takes one when there is).
+                        shown = i if best is None or (aside and not self._series_of[best]) else best
             else:
-                shown, kind = self.entry_point(i), NEW
+                shown, kind, catch_up = self.entry_point(i), NEW, None
                 if shown != i and i >= self._trained:
                     # A later season without interactions scores by its predecessor's vector and the popularity
                     # prior, evidence of nothing for a member who never started the work (BNHA's 2nd season
@@ -477,10 +489,24 @@ class FanRules:
             if floor and below and shown not in vouched:
                 continue
             shown_already.add(shown)
-            out.append(Slot(shown, i, kind))
+            out.append(Slot(shown, i, kind, catch_up))
             if len(out) == n:
                 break
         return out
+
+    def _ahead_of_window(self, work: int, blocked: np.ndarray, behind: np.ndarray) -> tuple[int, int] | None:
+        """For a started work none of whose next entries ``blocked`` lets through: its first entry inside the
+        request's window (its oldest TV season there, else its oldest entry), and of the entries before that one
+        which the member has not seen and only the window leaves out (``behind``: blocked but for the window),
+        the one to catch up with: the oldest TV season, else the oldest (Bleach's 2022 season before its
+        2026 one, not the 2006 film MyAnimeList files after the first series). None when there is no such pair."""
+        entries = self._work_picks.get(work, ())
+        shown = self.goes_on_first([j for j in entries if not blocked[j]])
+        if shown is None:
+            return None
+        before = set(self._ancestors.get(shown, ()))
+        first = self.goes_on_first([j for j in entries if j in before and blocked[j] and not behind[j]])
+        return None if first is None else (shown, first)
 
     def _before_through_specials(self, anime_id: int) -> frozenset[int]:
         """The titles directly before one, looking through specials and recaps: a film whose MAL

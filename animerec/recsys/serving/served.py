@@ -107,8 +107,8 @@ class Pick:
     more_in_series: int  # other entries of its franchise the member has not given
     source: str | None = None  # a title without interactions: where its vector comes from (coldstart.SOURCES)
     starts_at: int | None = None  # rank_titles: a later entry of a series the member has not started: its start
-    # rank_titles: a later entry of a work the member started but has not caught up with: the entry they go on
-    # to first (FanRules.go_on_to, as /recommend's slot for the work would show)
+    # A later entry of a work the member started but has not caught up with: the entry they go on to first
+    # (rank_titles: as /recommend's slot for the work would show; recommend: one its window leaves out)
     catch_up: int | None = None
 
 
@@ -343,6 +343,18 @@ class ServedModel:
             mask &= self._start <= np.datetime64(aired_to, "D")
         return mask
 
+    def before_window(self, filters: Filters = NO_FILTERS, *, allow_adult: bool = True,
+                      aired_from: date | None = None) -> np.ndarray | None:
+        """The titles that the window from ``aired_from`` alone leaves out of allowed(filters, ...): first
+        aired before it, and let through by the filters otherwise. /recommend new names one of those as the
+        season to catch up with before a started work's entry inside the window (recommend's ``catch_up``).
+        None without a window."""
+        if aired_from is None:
+            return None
+        out = ~np.isnat(self._start) & (self._start < np.datetime64(aired_from, "D"))
+        undated = self.allowed(filters, allow_adult=allow_adult)
+        return out if undated is None else out & undated
+
     def given(self, ratings: Iterable[int]) -> np.ndarray:
         """Item indices of the titles a member gave (trained or cold)."""
         idx = self._positions.of(np.fromiter(ratings, np.int64))
@@ -533,10 +545,12 @@ class ServedModel:
         allowed: np.ndarray | None = None,
         discover: bool = False,
         user: FoldedUser | None = None,
+        catch_up: np.ndarray | None = None,
     ) -> PickList:
         """A member's picks after the fan rules, trained and cold titles together. ``allowed``: bool mask
         aligned to the served titles (ServedModel.allowed); ``discover``: favour less-watched titles (the
-        most watched DISCOVER_SKIP_TOP never appear)."""
+        most watched DISCOVER_SKIP_TOP never appear); ``catch_up``: titles ``allowed`` leaves out that a
+        later entry of a started work may name as the one to watch first (ServedModel.before_window)."""
         model = self.model
         user = user or model.fold_in(ratings)
         new_only = allowed is not None and not np.asarray(allowed, bool)[: self.n_trained].any()
@@ -570,6 +584,10 @@ class ServedModel:
         # list without what it leaves out.
         own = np.where(never, -np.inf, scores) if covering else scores
         scores[blocked] = -np.inf
+        behind = None
+        if catch_up is not None:  # what the window alone leaves out, open again for the rules' catch-up entries
+            behind = (blocked & ~catch_up) | self.blocked(gave, exclude)
+            behind[earlier] = True
 
         predicted: dict[int, float] = {}
 
@@ -593,7 +611,7 @@ class ServedModel:
         vouched = frozenset() if scored.loved is None else \
             frozenset((np.flatnonzero((scored.loved > 0) & (scored.loved >= floor)) + self.n_trained).tolist())
         slots = self.rules.slots(candidates, scores, blocked, [mine], prediction, [lowest], n, vouched,
-                                 [self.rules.disliked_elsewhere(mine, floor)], [floor])
+                                 [self.rules.disliked_elsewhere(mine, floor)], [floor], behind)
         # A continue pick names the title it goes on from, and is one only when it has one. An entry of a
         # started work that comes after no title the member gave (Nekomonogatari: Kuro, which aired before
         # Monogatari Second Season, for a member who gave only the latter) continues nothing of theirs: it
@@ -601,11 +619,18 @@ class ServedModel:
         fixed = [self._goes_on_from(slot.shown, ratings) if slot.kind == CONTINUE else None for slot in slots]
         idx = np.array([slot.shown for slot in slots], np.int64)
         reasons = self._because(user, ratings, idx, fixed, terms, floor, scored.z)
+        for j, slot in enumerate(slots):
+            # A season they are behind on is shown because they started its work: their best title of it is the
+            # reason, liked or not (the work's shift already weighed that), not another title of its genres.
+            if slot.catch_up is not None:
+                reasons[j] = self._best_of_work(self.rules.work_of(slot.shown), ratings)
         ranked = scores[[slot.ranked for slot in slots]]
-        picks = [Pick(anime_id, score, predicted[i], match, CONTINUE if goes_on is not None else NEW, reason, more, source)
-                 for anime_id, i, score, match, goes_on, reason, more, source in zip(
+        caught_up = [None if slot.catch_up is None else int(self.ids[slot.catch_up]) for slot in slots]
+        picks = [Pick(anime_id, score, predicted[i], match, CONTINUE if goes_on is not None else NEW, reason, more, source,
+                      catch_up=catch)
+                 for anime_id, i, score, match, goes_on, reason, more, source, catch in zip(
                      self.ids[idx].tolist(), idx.tolist(), ranked.tolist(), match_chance(ranked).tolist(), fixed, reasons,
-                     self.rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z, user, floor))]
+                     self.rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z, user, floor), caught_up)]
         return PickList(picks, seen_these, n, lowest)
 
     def rank_titles(self, ratings: Mapping[int, float], anime_ids: Iterable[int], *,

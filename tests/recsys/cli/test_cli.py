@@ -112,6 +112,16 @@ def test_recommend_aired_range_is_checked_and_applied(small_models_root, tmp_pat
     assert "'2024-13-01' is not a date YYYY-MM-DD" in capsys.readouterr().err
 
 
+def test_recommend_aired_from_names_the_season_to_catch_up_with_before_a_started_series_new_one(
+        small_models_root, tmp_path, capsys):
+    ratings = tmp_path / "r.csv"
+    ratings.write_text("anime_id,rating\n40748,9\n9253,9\n1535,8\n")  # Jujutsu Kaisen; Steins;Gate; Death Note
+    assert main(["recommend", "--model", str(small_models_root), "--ratings", str(ratings), "-n", "10",
+                 "--aired-from", "2026-01-01"]) == 0
+    [line] = [line for line in capsys.readouterr().out.splitlines() if "Shimetsu Kaiyuu" in line]
+    assert "because you rated Jujutsu Kaisen; catch up with Jujutsu Kaisen 2nd Season first" in line
+
+
 def test_recommend_says_watched_of_a_title_given_without_a_score(small_models_root, tmp_path, capsys):
     """Titles given as watched (-1) drive the picks; a pick they explain says "because you watched"."""
     ratings = tmp_path / "watched.csv"

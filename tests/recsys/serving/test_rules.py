@@ -83,6 +83,20 @@ def test_the_original_of_an_alternative_version_is_not_already_seen(board_model,
     assert 1008 in {p.anime_id for p in found.picks}
 
 
+def test_the_entry_to_catch_up_with_leads_to_the_shown_one_not_a_film_beside_it(served):
+    """Franchise A's season 2 (1001) and side-story film (1003) are both what a member who gave season 1 (1000)
+    can watch next; a request that leaves both out, but for them would let them through (/recommend new's
+    window), shows season 3 (1002) with season 2 to catch up with: the film does not lead to season 3."""
+    import numpy as np
+
+    out_of_window = np.isin(served.ids, [1001, 1003])
+    found = served.recommend({1000: 9.0, 1004: 8.0, 1005: 9.0}, 8, allowed=~out_of_window, catch_up=out_of_window)
+    in_a = [p for p in found.picks if p.anime_id in FRANCHISE_A]
+    assert [(p.anime_id, p.kind, p.because, p.catch_up) for p in in_a] == [(1002, NEW, 1000, 1001)]
+    plain = served.recommend({1000: 9.0, 1004: 8.0, 1005: 9.0}, 8, allowed=~out_of_window)
+    assert not {p.anime_id for p in plain.picks} & FRANCHISE_A  # without catch_up: nothing of the work
+
+
 def _slots(served, order, gave, n=3):
     """rules.slots over candidates in ``order`` (anime ids, best first), every prediction above the floor."""
     import numpy as np

@@ -94,6 +94,27 @@ def test_new_keeps_only_titles_first_aired_since_the_day(served, cold_plant):
     assert served.new_since(date(2026, 12, 5)) == date(2025, 12, 1)
 
 
+def test_new_names_the_season_to_catch_up_with_when_the_window_leaves_out_the_one_that_comes_next(served):
+    """A member who gave franchise B's first season (1010) but not its second (1011, 2012) asks for titles first
+    aired since December 2025: the window leaves 1011 out, so B's slot shows its new season 1030 (spring 2026)
+    for their own title of it, naming 1011 as the one to watch first. Without catch_up the work offers nothing,
+    as 1030 cannot come straight after 1010."""
+    behind = {1010: 9.0, 1015: 8.0}
+    since = date(2025, 12, 1)
+    window, before = served.allowed(aired_from=since), served.before_window(aired_from=since)
+    assert before is not None and not (before & window).any() and before[served.index_of(1011)]
+    assert (before | window).sum() == np.count_nonzero(~np.isnat(served._start))  # every dated title, once
+    picks = {p.anime_id: p for p in served.recommend(behind, 10, allowed=window, catch_up=before).picks}
+    assert (picks[1030].kind, picks[1030].because, picks[1030].catch_up) == (NEW, 1010, 1011)
+    assert all(p.catch_up is None for a, p in picks.items() if a != 1030)
+    assert 1030 not in {p.anime_id for p in served.recommend(behind, 10, allowed=window).picks}
+    # Who gave 1011 continues to 1030, with nothing to catch up on; who never started B is sent nowhere in it.
+    fan = {p.anime_id: p for p in served.recommend(BLOCK1_FAN, 10, allowed=window, catch_up=before).picks}
+    assert fan[1030].kind == CONTINUE and fan[1030].catch_up is None
+    newcomer = served.recommend({1015: 8.0, 1016: 9.0}, 10, allowed=window, catch_up=before).picks
+    assert 1030 not in {p.anime_id for p in newcomer}
+
+
 def test_a_member_who_gave_only_new_titles_is_placed_by_their_vectors(served):
     """Folded in from cold vectors: block 1's new titles give block 1's old ones, not the most watched."""
     picks = [p.anime_id for p in served.recommend({1020: 10.0, 1030: 9.0}, 6).picks]

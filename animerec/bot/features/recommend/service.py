@@ -67,13 +67,17 @@ class Picks:
 
         def work():  # the filter mask too: numpy on the loop gives the GIL away and waits to get it back
             allowed = served.allowed(filters, allow_adult=allow_adult, aired_from=since)
+            # new=: a season of a started series inside the window names the one before it to catch up with
+            catch_up = served.before_window(filters, allow_adult=allow_adult, aired_from=since)
             user = served.model.fold_in(ratings)
             skip = {*dismissed, *exclude}
             for _ in range(page):
-                before = served.recommend(ratings, count, exclude=skip, allowed=allowed, discover=discover, user=user)
+                before = served.recommend(ratings, count, exclude=skip, allowed=allowed, discover=discover, user=user,
+                                          catch_up=catch_up)
                 skip.update(p.anime_id for p in before.picks)
             skip.update(shown)
-            return served.recommend(ratings, count, exclude=skip, allowed=allowed, discover=discover, user=user)
+            return served.recommend(ratings, count, exclude=skip, allowed=allowed, discover=discover, user=user,
+                                    catch_up=catch_up)
 
         found = await self.models.ranked(work)
         picks = [shown_pick(self.catalog, p, ratings, allow_adult, this_season_since()) for p in found.picks]

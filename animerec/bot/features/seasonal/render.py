@@ -6,7 +6,6 @@ import discord
 
 from animerec.bot.app.render import COLOUR, anime_line, fit, pick_reason, sentence
 from animerec.bot.features.seasonal.service import SeasonalList
-from animerec.bot.limits import clip
 from animerec.recsys.catalog.catalog import Catalog
 
 ONBOARDING = "Rate a few titles you've seen (/rate <title> <score>) and this list is ranked for you."
@@ -39,8 +38,6 @@ def seasonal_embed(result: SeasonalList) -> discord.Embed:
         reason = pick_reason(show)
         if show.continues:
             reason = f"**{reason}**"  # the continue picks stand out in a season's list
-        elif show.catch_up is not None:  # a season they are behind on: what they watch first
-            reason += f" · catch up with {clip(show.catch_up.name, 80)} first"
         value = f"Match **{show.match:.0%}** · {anime_line(show.anime)}\n{reason}"
         embed.add_field(name=f"{rank}. {Catalog.label(show.anime, 200)}", value=value, inline=False)
     later = [s for s in result.shows if s.starts_at is not None]

@@ -1,0 +1,57 @@
+"""What /recommend new's catch-up picks do to members' lists: for sampled members of the bundled interactions
+(bench_serve.member_lists), each list of titles first aired since a day, with and without the entries its
+window alone leaves out open to be named as the one to catch up with (ServedModel.before_window): how many
+lists change, how many picks name an entry to catch up with, where they stand, and the pairs seen most.
+
+    python benchmarks/new_catch_up.py --models <data dir>/models [--members 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from bench_serve import member_lists
+
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.lifecycle import artifacts
+from animerec.recsys.serving.served import ServedModel
+
+WINDOWS = (date(2025, 12, 1), date(2024, 1, 1))  # /recommend new on 2026-12-05, and new=2024
+SHOWN_PAIRS = 8
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=Path, required=True, help="a models root (artifacts.publish)")
+    parser.add_argument("--members", type=int, default=500)
+    args = parser.parse_args()
+    catalog = Catalog.load()
+    served = ServedModel(artifacts.load_current(args.models), catalog)
+    members = member_lists(args.members)
+    for since in WINDOWS:
+        allowed = served.allowed(aired_from=since, allow_adult=False)
+        before = served.before_window(aired_from=since, allow_adult=False)
+        changed = with_pick = 0
+        ranks: list[int] = []
+        pairs: Counter[tuple[str, str]] = Counter()
+        for ratings in members:
+            plain = [p.anime_id for p in served.recommend(ratings, 10, allowed=allowed).picks]
+            picks = served.recommend(ratings, 10, allowed=allowed, catch_up=before).picks
+            changed += plain != [p.anime_id for p in picks]
+            caught = [(rank, p) for rank, p in enumerate(picks, 1) if p.catch_up is not None]
+            with_pick += bool(caught)
+            ranks += [rank for rank, _ in caught]
+            pairs.update((catalog.get(p.anime_id).name[:45], catalog.get(p.catch_up).name[:45]) for _, p in caught)
+        print(f"first aired since {since}: {len(members)} members, {changed} lists changed, {with_pick} with a "
+              f"catch-up pick; {len(ranks)} such picks, median rank {np.median(ranks) if ranks else 0:.0f}, "
+              f"{sum(r <= 3 for r in ranks)} in the first 3")
+        for (shown, first), count in pairs.most_common(SHOWN_PAIRS):
+            print(f"  {count:4d}  {shown}  <- catch up with {first}")
+
+
+if __name__ == "__main__":
+    main()
