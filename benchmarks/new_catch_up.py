@@ -1,7 +1,10 @@
 """What /recommend new's catch-up picks do to members' lists: for sampled members of the bundled interactions
 (bench_serve.member_lists), each list of titles first aired since a day, with and without the entries its
 window alone leaves out open to be named as the one to catch up with (ServedModel.before_window): how many
-lists change, how many picks name an entry to catch up with, where they stand, and the pairs seen most.
+lists change, how many picks name an entry to catch up with, where they stand, and the pairs seen most. Then
+/seasonal's lines (ServedModel.rank_titles of every TV show aired from 2024 on): how often the entry they name
+(FanRules.catch_up_to: the oldest unseen TV season of those before the show) differs from the entry the member
+can go on to next (FanRules.go_on_to over next_entries, which /seasonal named before), and the pairs that differ.
 
     python benchmarks/new_catch_up.py --models <data dir>/models [--members 500]
 """
@@ -22,6 +25,8 @@ from animerec.recsys.serving.served import ServedModel
 
 WINDOWS = (date(2025, 12, 1), date(2024, 1, 1))  # /recommend new on 2026-12-05, and new=2024
 SHOWN_PAIRS = 8
+SEASONAL_FROM = 2024
+SEASONAL_MEMBERS = 300
 
 
 def main() -> None:
@@ -51,6 +56,29 @@ def main() -> None:
               f"{sum(r <= 3 for r in ranks)} in the first 3")
         for (shown, first), count in pairs.most_common(SHOWN_PAIRS):
             print(f"  {count:4d}  {shown}  <- catch up with {first}")
+    seasonal_lines(served, catalog, members[:SEASONAL_MEMBERS])
+
+
+def seasonal_lines(served: ServedModel, catalog: Catalog, members: list[dict[int, float]]) -> None:
+    """/seasonal's catch-up lines against the entry each member can go on to next."""
+    shows = [a.anime_id for a in catalog if (a.year or 0) >= SEASONAL_FROM and a.type == "TV"]
+    rules, lines, differ = served.rules, 0, Counter[tuple[str, str, str]]()
+    for ratings in members:
+        picks = [p for p in served.rank_titles(ratings, shows) if p.catch_up is not None]
+        if not picks:
+            continue
+        mine, gave = rules.given(ratings), served.blocked(served.given(ratings))
+        scores = served.scores(served.model.fold_in(ratings), ratings, new_only=True)[0]  # as rank_titles ranks them
+        for p in picks:
+            lines += 1
+            nxt = rules.go_on_to(rules.next_entries(rules.work_of(served.index_of(p.anime_id)), [mine], gave), scores)
+            if nxt is None or int(served.ids[nxt]) != p.catch_up:
+                differ[(catalog.get(p.anime_id).name[:40], catalog.get(p.catch_up).name[:40],
+                        "nothing" if nxt is None else catalog.get(int(served.ids[nxt])).name[:40])] += 1
+    print(f"/seasonal, {len(members)} members, every TV show from {SEASONAL_FROM}: {lines} catch-up lines, "
+          f"{sum(differ.values())} naming another entry than the one they can go on to next")
+    for (shown, first, nxt), count in differ.most_common(2 * SHOWN_PAIRS):
+        print(f"  {count:4d}  {shown}  <- catch up with {first}  (next: {nxt})")
 
 
 if __name__ == "__main__":

@@ -496,17 +496,22 @@ class FanRules:
 
     def _ahead_of_window(self, work: int, blocked: np.ndarray, behind: np.ndarray) -> tuple[int, int] | None:
         """For a started work none of whose next entries ``blocked`` lets through: its first entry inside the
-        request's window (its oldest TV season there, else its oldest entry), and of the entries before that one
-        which the member has not seen and only the window leaves out (``behind``: blocked but for the window),
-        the one to catch up with: the oldest TV season, else the oldest (Bleach's 2022 season before its
-        2026 one, not the 2006 film MyAnimeList files after the first series). None when there is no such pair."""
-        entries = self._work_picks.get(work, ())
-        shown = self.goes_on_first([j for j in entries if not blocked[j]])
-        if shown is None:
+        request's window (its oldest TV season there, else its oldest entry), and the entry before that one to
+        catch up with (catch_up_to, ``behind``: blocked but for the window); None when there is no such pair."""
+        shown = self.goes_on_first([j for j in self._work_picks.get(work, ()) if not blocked[j]])
+        if shown is None or (first := self.catch_up_to(shown, behind)) is None:
             return None
-        before = set(self._ancestors.get(shown, ()))
-        first = self.goes_on_first([j for j in entries if j in before and blocked[j] and not behind[j]])
-        return None if first is None else (shown, first)
+        return shown, first
+
+    def catch_up_to(self, i: int, held: np.ndarray) -> int | None:
+        """For item i, a later entry of a work the member started but has not caught up with: of the entries
+        before it in its work (a series, film or OVA) that ``held`` (a mask over item indices: what they gave,
+        what comes before that, what the request leaves out) lets through, the one they catch up with first: the
+        oldest TV season, else the oldest; None for none. Taken from what leads to i, not from what they can
+        watch next: MyAnimeList files Jujutsu Kaisen 0 (a film) between the two seasons, and Bleach's four
+        films after its first series, so Thousand-Year Blood War's 2026 part would name Bleach Movie 1."""
+        before = self._ancestors.get(i, ())
+        return self.goes_on_first([j for j in self._work_picks.get(self._work_of[i], ()) if j in before and not held[j]])
 
     def _before_through_specials(self, anime_id: int) -> frozenset[int]:
         """The titles directly before one, looking through specials and recaps: a film whose MAL

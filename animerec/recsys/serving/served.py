@@ -107,8 +107,8 @@ class Pick:
     more_in_series: int  # other entries of its franchise the member has not given
     source: str | None = None  # a title without interactions: where its vector comes from (coldstart.SOURCES)
     starts_at: int | None = None  # rank_titles: a later entry of a series the member has not started: its start
-    # A later entry of a work the member started but has not caught up with: the entry they go on to first
-    # (rank_titles: as /recommend's slot for the work would show; recommend: one its window leaves out)
+    # A later entry of a work the member started but has not caught up with: the entry before it they catch up
+    # with first (FanRules.catch_up_to; /recommend names one only where its window leaves out what comes next)
     catch_up: int | None = None
 
 
@@ -666,7 +666,8 @@ class ServedModel:
         recap = [recap[j] for j in order]
         idx, starts = idx[order], [starts[j] for j in order]
         predicted = self.predictions(user, idx)
-        gave_mask = self.blocked(gave)
+        held = self.blocked(gave)  # what a catch-up may not name: what they gave, and what comes before that
+        held[mine.earlier] = True
         floor = member_floor(ratings)
         fixed, behind = [], {}
         catch_up: list[int | None] = []
@@ -679,8 +680,7 @@ class ServedModel:
             catch = None
             if started and not goes_on:
                 if not recap[j]:  # a recap retells what they saw: no entry to catch up with before it
-                    # Where they go on first: the entry /recommend's slot for the work would show.
-                    first = rules.go_on_to(rules.next_entries(work, [mine], gave_mask), scores)
+                    first = rules.catch_up_to(i, held)  # as /recommend new names it
                     catch = int(self.ids[first]) if first is not None else None
                 # A later season of a work the member liked but has not caught up with (they gave season 1
                 # of a season's 3rd): their title of it is the reason, not another title of its genres (and

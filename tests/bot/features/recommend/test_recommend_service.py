@@ -135,8 +135,8 @@ async def test_new_keeps_titles_first_aired_in_the_window_and_a_new_season_conti
 async def test_new_shows_the_new_season_of_a_series_the_member_is_behind_on_and_what_to_watch_first(service):
     """Jujutsu Kaisen (MAL 40748, 2020) rated 9, its film 0 (48561, 2021) and 2nd season (51009, 2023) not: titles
     first aired since 2026 hold The Culling Game (57658, January 2026), for the member's own title of the series,
-    with the season before it to catch up with first (MyAnimeList files the film between the two seasons: the
-    one entry they can go on to straight away, but not the one a fan names)."""
+    with the season before it to catch up with first, as /seasonal names it (MyAnimeList files the film between
+    the two seasons: the one entry they can go on to straight away, but not the one a fan names)."""
     from animerec.bot.app.render import recommend_embed
 
     for title, score in (("mal:40748", "9"), ("Steins;Gate", "9"), ("Death Note", "8")):
@@ -148,3 +148,6 @@ async def test_new_shows_the_new_season_of_a_series_the_member_is_behind_on_and_
     rank = [p.anime.anime_id for p in recs.picks].index(57658)
     assert recommend_embed(recs).fields[rank].value.endswith(
         "Because you rated Jujutsu Kaisen 9/10 · catch up with Jujutsu Kaisen 2nd Season first")
+    ratings = await service.store.rating_map(ALICE)  # /seasonal (rank_titles) names the same season
+    [ranked] = service.models.served().rank_titles(ratings, [57658])
+    assert ranked.catch_up == 51009
