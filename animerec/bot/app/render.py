@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -31,6 +32,9 @@ RATINGS_PER_PAGE = 15
 PENDING_SHOWN = 20  # /ratings names at most this many imported titles the catalog does not know yet, by id
 SAME_SERIES_SHOWN = 8
 VOTES = "\nVotes: "  # each watch-party pick's last line
+# What follows a title's name in another version's name, saying only which version it is (another_version): an empty
+# rest (the same name), a parenthesis ("(2023)", "(TV)", "(Shinsaku)"), or a first season's number.
+VERSION_MARK = re.compile(r"|\(.*\)|1st Season|Season 1", re.IGNORECASE)
 
 
 def fit(embed: discord.Embed) -> discord.Embed:
@@ -152,7 +156,16 @@ def you_gave(because: Because, about: Anime) -> str:
     about's own franchise by its name, which about's heading already puts beside its English one."""
     same = because.anime.franchise_id is not None and because.anime.franchise_id == about.franchise_id
     name = clip(because.anime.name, 80) if same else Catalog.label(because.anime, 100)
+    if same and another_version(about, because.anime) and because.anime.year and because.anime.year != about.year:
+        name += f" ({because.anime.year})"  # "Shaman King (2021)" because of Shaman King: which one
     return f"you watched {name}" if because.rating == WATCHED else f"you rated {name} {describe_score(because.rating)}"
+
+
+def another_version(anime: Anime, of: Anime) -> bool:
+    """Whether a title's name is another's with only a mark of which version it is: "Shaman King (2021)",
+    "Little Witch Academia (TV)", "Fruits Basket 1st Season" (a 2019 remake) beside the first one's name."""
+    rest = anime.name[len(of.name):].strip() if anime.name.startswith(of.name) else None
+    return rest is not None and VERSION_MARK.fullmatch(rest) is not None
 
 
 def sentence(text: str) -> str:

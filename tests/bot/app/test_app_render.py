@@ -101,6 +101,27 @@ def test_a_reason_names_a_title_of_another_franchise_with_its_english_name_and_i
         "Because you rated Sousou no Frieren 10/10"
 
 
+def test_a_reason_naming_another_version_of_the_picks_own_name_says_its_year():
+    """The 2023 Rurouni Kenshin, named "... (2023)", because the member rated the 1996 one: the reason says which
+    one they rated. A title whose name goes on with more than a version mark (Frieren's 3rd season) needs none."""
+    kenshin = Anime(45, "Rurouni Kenshin: Meiji Kenkaku Romantan", ("Action",), "TV", 94, 8.3, 300_000, year=1996,
+                    franchise_id=45)
+    remake = Anime(50613, "Rurouni Kenshin: Meiji Kenkaku Romantan (2023)", ("Action",), "TV", 24, 7.7, 200_000,
+                   year=2023, franchise_id=45)
+    assert render.pick_reason(RecommendedTitle(remake, 8.5, 0.3, False, Because(kenshin, 9.0))) == \
+        "Because you rated Rurouni Kenshin: Meiji Kenkaku Romantan (1996) 9/10"
+    fruits = Anime(120, "Fruits Basket", ("Drama",), "TV", 26, 7.7, 200_000, year=2001, franchise_id=120)
+    first_season = Anime(38680, "Fruits Basket 1st Season", ("Drama",), "TV", 25, 8.2, 900_000, year=2019,
+                         franchise_id=120)
+    assert render.pick_reason(RecommendedTitle(first_season, 8.5, 0.3, False, Because(fruits, -1.0))) == \
+        "Because you watched Fruits Basket (2001)"
+    frieren = Anime(52991, "Sousou no Frieren", ("Fantasy",), "TV", 28, 9.3, 1_000_000, year=2023, franchise_id=52991)
+    third = Anime(60000, "Sousou no Frieren 3rd Season", ("Fantasy",), "TV", None, None, 0, year=2027,
+                  franchise_id=52991)
+    assert render.pick_reason(RecommendedTitle(third, 8.5, 0.3, False, Because(frieren, 10.0))) == \
+        "Because you rated Sousou no Frieren 10/10"
+
+
 def test_a_short_list_says_so_and_each_pick_shows_its_match_and_series():
     recs = Recommendations([RecommendedTitle(STEINS, 9.0, 0.83, more_in_series=2)], requested=5, filtered=True)
     embed = render.recommend_embed(recs)
