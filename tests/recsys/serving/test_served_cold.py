@@ -598,3 +598,18 @@ def test_a_new_title_is_said_close_to_what_the_member_rates_highly_only_sharing_
     assert {p.anime_id: p.source for p in apart.recommend(member, 6, allowed=new_only).picks}[1021] == "prior"
     ranked = {p.anime_id: p.source for p in apart.rank_titles(member, COLD_IDS)}
     assert ranked[1021] == "prior"
+
+
+def test_a_filter_mask_is_made_once_and_a_window_never_changes_the_kept_one(served, cold_plant):
+    """allowed keeps each filter's mask (read-only, the same array for every request asking for it); a request
+    with a window gets its own array, and the kept mask stays the catalog's."""
+    catalog = cold_plant[1]
+    movies = catalog.filters(type="Movie")
+    first = served.allowed(movies, allow_adult=False)
+    assert served.allowed(movies, allow_adult=False) is first and not first.flags.writeable
+    assert served.ids[served.allowed(movies, allow_adult=False, aired_from=date(2004, 1, 1))].tolist() == [1003]
+    assert not served.allowed(movies, allow_adult=False, aired_from=date(2005, 1, 1)).any()  # the film aired in 2004
+    np.testing.assert_array_equal(first, catalog.filter_mask(served.ids, movies, allow_adult=False))
+    assert served.ids[first].tolist() == [1003]
+    with pytest.raises(ValueError):
+        first[0] = True
