@@ -508,8 +508,8 @@ class FanRules:
         before it in its work (a series, film or OVA) that ``held`` (a mask over item indices: what they gave,
         what comes before that, what the request leaves out) lets through, the one they catch up with first: the
         oldest TV season, else the oldest; None for none. Taken from what leads to i, not from what they can
-        watch next: MyAnimeList files Jujutsu Kaisen 0 (a film) between the two seasons, and Bleach's four
-        films after its first series, so Thousand-Year Blood War's 2026 part would name Bleach Movie 1."""
+        watch next, which follows MyAnimeList's filing: Jujutsu Kaisen 0 (a film) between the two seasons, and
+        Bleach's four films after its first series (that named Bleach Movie 1 before Thousand-Year Blood War)."""
         before = self._ancestors.get(i, ())
         return self.goes_on_first([j for j in self._work_picks.get(self._work_of[i], ()) if j in before and not held[j]])
 
