@@ -16,6 +16,7 @@ from animerec.recsys.cli.common import (
     add_aired_options,
     add_model_option,
     allowed_titles,
+    catch_up_titles,
     check_input_file,
     check_output_file,
     given_by_user,
@@ -55,10 +56,10 @@ def cmd_recommend_batch(args: argparse.Namespace) -> None:
     catalog = Catalog.load()
     given = given_by_user(args.given, catalog)
     served = served_model(args, catalog)  # loaded only once the inputs have passed
-    allowed = allowed_titles(served, args)
+    allowed, catch_up = allowed_titles(served, args), catch_up_titles(served, args)
     rows = []
     for user, ratings in tqdm(given.items(), desc="recommending", unit="user", disable=args.quiet):
-        for rank, pick in enumerate(served.recommend(ratings, args.n, allowed=allowed).picks, 1):
+        for rank, pick in enumerate(served.recommend(ratings, args.n, allowed=allowed, catch_up=catch_up).picks, 1):
             rows.append((user, pick.anime_id, rank, round(pick.score, 6)))
     pd.DataFrame(rows, columns=["user_id", "anime_id", "rank", "score"]).to_csv(args.out, index=False)
     print(f"wrote {len(rows)} rows for {len(given)} users to {args.out}", file=sys.stderr)

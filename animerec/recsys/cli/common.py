@@ -133,6 +133,12 @@ def allowed_titles(served: ServedModel, args: argparse.Namespace, wanted: Filter
     return served.allowed(wanted, aired_from=args.aired_from, aired_to=args.aired_to)
 
 
+def catch_up_titles(served: ServedModel, args: argparse.Namespace, wanted: Filters = NO_FILTERS) -> np.ndarray | None:
+    """The titles --aired-from alone leaves out that a pick may name as the one to catch up with first
+    (ServedModel.before_window), as /recommend new names them."""
+    return served.before_window(wanted, aired_from=args.aired_from)
+
+
 def given_by_user(path: Path, catalog: Catalog) -> dict[str, dict[int, float]]:
     """A user_id,anime_id,rating CSV: each user's ratings."""
     df = read_interactions_csv(path, known_ids=catalog.ids())

@@ -15,6 +15,7 @@ from animerec.recsys.cli.common import (
     add_aired_options,
     add_model_option,
     allowed_titles,
+    catch_up_titles,
     check_input_file,
     filters,
     served_model,
@@ -46,7 +47,7 @@ def cmd_recommend(args: argparse.Namespace) -> None:
     served = served_model(args, catalog)  # loaded only once the inputs have passed
     ratings = dict(zip(df["anime_id"].tolist(), df["rating"].tolist()))
     found = served.recommend(ratings, args.n, allowed=allowed_titles(served, args, wanted), discover=args.discover,
-                             catch_up=served.before_window(wanted, aired_from=args.aired_from))
+                             catch_up=catch_up_titles(served, args, wanted))
     for rank, pick in enumerate(found.picks, 1):
         if pick.because is None:
             why = unnamed_reason(pick.source, members=catalog.get(pick.anime_id).members)

@@ -154,6 +154,16 @@ def test_recommend_batch_keeps_titles_first_aired_in_the_range(small_models_root
     assert len(recs) == 16 and all("2020-01-01" <= s <= "2024-12-31" for s in starts)
 
 
+def test_recommend_batch_lists_what_recommend_does_a_new_season_to_catch_up_to_included(small_models_root, tmp_path):
+    """Jujutsu Kaisen (40748) given, its 2nd season not: from 2026 on, The Culling Game (57658) is on the list, as
+    `recommend --aired-from` has it (naming the season to catch up with first)."""
+    given, out = tmp_path / "given.csv", tmp_path / "recs.csv"
+    given.write_text("user_id,anime_id,rating\nfan,40748,9\nfan,9253,9\nfan,1535,8\n")
+    assert main(["-q", "recommend-batch", "--model", str(small_models_root), "--given", str(given), "--out", str(out),
+                 "-n", "10", "--aired-from", "2026-01-01"]) == 0
+    assert 57658 in pd.read_csv(out)["anime_id"].tolist()
+
+
 def test_similar_batch_takes_titles_the_training_data_never_saw(small_models_root, tmp_path, capsys):
     """Sousou no Frieren (2023) and Jujutsu Kaisen (2020) are placed by their content; Takopi's Original Sin
     (60489, bangumi-data alone) by nothing: it gets no rows, and is named."""
