@@ -4,7 +4,8 @@ window alone leaves out open to be named as the one to catch up with (ServedMode
 lists change, how many picks name an entry to catch up with, where they stand, and the pairs seen most. Then
 /seasonal's lines (ServedModel.rank_titles of every TV show aired from 2024 on): how often the entry they name
 (FanRules.catch_up_to: the oldest unseen TV season of those before the show) differs from the entry the member
-can go on to next (FanRules.go_on_to over next_entries, which /seasonal named before), and the pairs that differ.
+can go on to next (FanRules.go_on_to over next_entries, which /seasonal named before), and the pairs that differ;
+and how many lines give the member's own title of the series as the reason.
 
     python benchmarks/new_catch_up.py --models <data dir>/models [--members 500]
 """
@@ -62,7 +63,7 @@ def main() -> None:
 def seasonal_lines(served: ServedModel, catalog: Catalog, members: list[dict[int, float]]) -> None:
     """/seasonal's catch-up lines against the entry each member can go on to next."""
     shows = [a.anime_id for a in catalog if (a.year or 0) >= SEASONAL_FROM and a.type == "TV"]
-    rules, lines, differ = served.rules, 0, Counter[tuple[str, str, str]]()
+    rules, lines, own, differ = served.rules, 0, 0, Counter[tuple[str, str, str]]()
     for ratings in members:
         picks = [p for p in served.rank_titles(ratings, shows) if p.catch_up is not None]
         if not picks:
@@ -71,12 +72,15 @@ def seasonal_lines(served: ServedModel, catalog: Catalog, members: list[dict[int
         scores = served.scores(served.model.fold_in(ratings), ratings, new_only=True)[0]  # as rank_titles ranks them
         for p in picks:
             lines += 1
+            own += p.because is not None and served.franchises.work_of(p.because) == rules.work_of(
+                served.index_of(p.anime_id))
             nxt = rules.go_on_to(rules.next_entries(rules.work_of(served.index_of(p.anime_id)), [mine], gave), scores)
             if nxt is None or int(served.ids[nxt]) != p.catch_up:
                 differ[(catalog.get(p.anime_id).name[:40], catalog.get(p.catch_up).name[:40],
                         "nothing" if nxt is None else catalog.get(int(served.ids[nxt])).name[:40])] += 1
     print(f"/seasonal, {len(members)} members, every TV show from {SEASONAL_FROM}: {lines} catch-up lines, "
-          f"{sum(differ.values())} naming another entry than the one they can go on to next")
+          f"{own} for the member's own title of the series, {sum(differ.values())} naming another entry than the "
+          "one they can go on to next")
     for (shown, first, nxt), count in differ.most_common(2 * SHOWN_PAIRS):
         print(f"  {count:4d}  {shown}  <- catch up with {first}  (next: {nxt})")
 

@@ -43,6 +43,7 @@ from animerec.recsys.model import FoldedUser, Products, Recommender, UnknownTitl
 from animerec.recsys.serving.rules import (
     CANDIDATE_DEPTH,
     CONTINUE,
+    DISLIKED_FLOOR,
     NEW,
     FanRules,
     dropped_floor,
@@ -632,10 +633,9 @@ class ServedModel:
         idx = np.array([slot.shown for slot in slots], np.int64)
         reasons = self._because(user, ratings, idx, fixed, terms, floor, scored.z)
         for j, slot in enumerate(slots):
-            # A season they are behind on is shown because they started its work: their best title of it is the
-            # reason, liked or not (the work's shift already weighed that), not another title of its genres.
-            if slot.catch_up is not None:
-                reasons[j] = self._best_of_work(self.rules.work_of(slot.shown), ratings)
+            if slot.catch_up is not None and (theirs := self._their_title_of(
+                    self.rules.work_of(slot.shown), ratings, floor, catching_up=True)) is not None:
+                reasons[j] = theirs
         ranked = scores[[slot.ranked for slot in slots]]
         caught_up = [None if slot.catch_up is None else int(self.ids[slot.catch_up]) for slot in slots]
         picks = [Pick(anime_id, score, predicted[i], match, CONTINUE if goes_on is not None else NEW, reason, more, source,
@@ -694,10 +694,7 @@ class ServedModel:
                 if not recap[j]:  # a recap retells what they saw: no entry to catch up with before it
                     first = rules.catch_up_to(i, held)  # as /recommend new names it
                     catch = int(self.ids[first]) if first is not None else None
-                # A later season of a work the member liked but has not caught up with (they gave season 1
-                # of a season's 3rd): their title of it is the reason, not another title of its genres (and
-                # for a new season, what lifts it: ColdConfig.liked_continuation_weight).
-                theirs = self._best_of_work(work, ratings, floor)
+                theirs = self._their_title_of(work, ratings, floor, catching_up=catch is not None)
                 if theirs is not None:
                     behind[j] = theirs
             catch_up.append(catch)
@@ -711,6 +708,15 @@ class ServedModel:
                     self.ids[idx].tolist(), ranked.tolist(), match_chance(ranked).tolist(), predicted.tolist(), fixed,
                     reasons, rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z, user, floor), starts,
                     catch_up)]
+
+    def _their_title_of(self, work: int, ratings: Mapping[int, float], floor: float, *, catching_up: bool) -> int | None:
+        """The member's title named as the reason for a later entry of a work they started and have not caught
+        up with (they gave season 1 of a season's 3rd): their best of it they liked (``floor``), not another title
+        of its genres (and for a new season, what lifts it: ColdConfig.liked_continuation_weight). Where an entry
+        to catch up with is named beside it (``catching_up``), their best they did not dislike (DISLIKED_FLOOR):
+        the line speaks of their series then, and "Because you rated Mob Psycho 100 · catch up with One Punch Man
+        2nd Season first", for a member who gave One Punch Man 8 under a mean of 8.8, read as if that were it."""
+        return self._best_of_work(work, ratings, DISLIKED_FLOOR if catching_up else floor)
 
     def _best_of_work(self, work: int, ratings: Mapping[int, float], floor: float | None = None,
                       but: int | None = None) -> int | None:

@@ -174,11 +174,13 @@ def test_rank_titles_marks_continue_picks_and_leaves_out_given_titles(served):
 
 
 @pytest.mark.parametrize("member, named", [({1010: 9.0, 1015: 10.0, 1016: 10.0}, 1010),
-                                           ({1010: 8.0, 1012: 10.0, 1013: 10.0, 1014: 9.0, 1015: 10.0}, 1015)])
+                                           ({1010: 8.0, 1012: 10.0, 1013: 10.0, 1014: 9.0, 1015: 10.0}, 1010),
+                                           ({1010: 3.0, 1012: 10.0, 1013: 10.0, 1014: 9.0, 1015: 10.0}, 1015)])
 def test_a_later_season_of_a_work_the_member_has_not_caught_up_with_names_their_title_of_it(served, member, named):
-    """1030 comes after 1011, which the member has not seen: not a continue pick. Its reason is the title of
-    its work they gave and liked (1010), not another liked title of its genres (1015); when they scored 1010
-    under what they like (member_floor 8.9), the reason is found as for any other show."""
+    """1030 comes after 1011, which the member has not seen: not a continue pick, and 1011 is named to catch up
+    with. Its reason is the title of its work they gave (1010), not another liked title of its genres (1015),
+    though they scored 1010 under what they like (member_floor 8.9): the line speaks of their series. Only when
+    they disliked 1010 (DISLIKED) is the reason found as for any other show."""
     pick = {p.anime_id: p for p in served.rank_titles(member, [1030, 1020, 1021])}[1030]
     assert (pick.kind, pick.because) == (NEW, named)
     assert pick.catch_up == 1011  # what they go on to first: the season after 1010, as /recommend's slot shows
