@@ -450,11 +450,12 @@ class FanRules:
             f = self._work_of[i]
             if f in used:
                 continue
+            catch_up: int | None = None  # set only where the window leaves out what comes before (_ahead_of_window)
             if f in started:
                 ok = all(self.can_go_to(i, g) for g in members)
                 if not ok and not next_entry:
                     continue
-                shown, kind, catch_up = i, CONTINUE, None
+                shown, kind = i, CONTINUE
                 # The film or season that comes next goes first, and a season before an OVA or ONA beside it.
                 aside = ok and self._aside_of[i] and next_entry
                 if not (ok and self._pickable_of[i]) or aside:
@@ -469,7 +470,7 @@ class FanRules:
                         # The OVA itself unless a season can come next (go_on_to takes one when there is).
                         shown = i if best is None or (aside and not self._series_of[best]) else best
             else:
-                shown, kind, catch_up = self.entry_point(i), NEW, None
+                shown, kind = self.entry_point(i), NEW
                 if shown != i and i >= self._trained:
                     # A later season without interactions scores by its predecessor's vector and the popularity
                     # prior, evidence of nothing for a member who never started the work (BNHA's 2nd season

@@ -589,7 +589,8 @@ class ServedModel:
             # Series the member has not started: their next seasons, and a franchise's parody OVAs and game
             # discs, are no discovery (plain /recommend has those).
             never |= np.isin(self.rules.item_franchise, self.rules.item_franchise[gave])
-        blocked = never | self.blocked(np.empty(0, np.int64), exclude)
+        excluded = self.blocked(np.empty(0, np.int64), exclude)
+        blocked = never | excluded
         seen_these = self.rules.seen_these(scores, earlier, blocked)
         never[earlier] = blocked[earlier] = True
         # The coverage order is made on the member's own scores, before this request's exclusions, and the
@@ -599,8 +600,8 @@ class ServedModel:
         scores[blocked] = -np.inf
         behind = None
         if catch_up is not None:  # what the window alone leaves out, open again for the rules' catch-up entries
-            behind = (blocked & ~catch_up) | self.blocked(gave, exclude)
-            behind[earlier] = True
+            behind = (blocked & ~catch_up) | excluded
+            behind[gave] = behind[earlier] = True
 
         predicted: dict[int, float] = {}
 
