@@ -718,7 +718,12 @@ def assemble_rows(anime: pd.DataFrame, dates: pd.DataFrame, ate: pd.DataFrame, b
     cat["title"] = first_valid(main.reindex(cat.index), first_en.reindex(cat.index), first_ja.reindex(cat.index))
     cat["title_english"] = first_en.reindex(cat.index)
     cat["title_japanese"] = first_ja.reindex(cat.index)
-    cat["type"] = first_valid(col(a26, "type"), col(a16, "type"), col(bgm_by_id, "bgm_type"))
+    # bangumi-data files a TV special as "tv": one aired on a single day (BNHA's "No.170+1 More", Kaguya-sama's
+    # 2025 New Year's Eve special) is no series, and as "TV" it was a new work's entry, or the season a member
+    # behind on a series was sent to (MyAnimeList types these "TV Special").
+    one_day = (col(bgm_by_id, "bgm_start") == col(bgm_by_id, "bgm_end")).fillna(False)
+    bgm_type = col(bgm_by_id, "bgm_type").mask(one_day & (col(bgm_by_id, "bgm_type") == "TV"), "Special")
+    cat["type"] = first_valid(col(a26, "type"), col(a16, "type"), bgm_type)
     cat["episodes"] = first_valid(col(a26, "episodes"), col(a16, "episodes")).astype("Int64")
     cat["status"] = col(a26, "status")
     cat["start_date"] = first_valid(col(a26, "aired_from").str[:10], col(d18, "start_date"), col(bgm_by_id, "bgm_start"))
@@ -756,7 +761,8 @@ def adult_flags(cat: pd.DataFrame, anime: pd.DataFrame, ate: pd.DataFrame) -> pd
     - no: MAL metadata exists and does not mark it (ate329 row, or a 2016 row with a genre list).
     - bangumi-only (no MAL metadata here): bangumi-data lists broadcast/theatrical/streaming releases; of the 5,250
       bangumi items that are also in anime.csv only 6 are Hentai (3 Mushi Pro art films of 1969-73, 3 OVAs), against
-      34% of all 2016 OVAs. So TV, movie and web items -> no (evidence bangumi:type); OVAs -> no only if their work
+      34% of all 2016 OVAs. So TV (its one-day specials typed Special), movie and web items -> no (evidence
+      bangumi:type); OVAs -> no only if their work
       (sequel/side-story group) has MAL-rated members and none is adult (evidence work), else unknown.
     Work-based evidence is applied after work ids exist (see finish_adult).
     """
@@ -780,7 +786,7 @@ def adult_flags(cat: pd.DataFrame, anime: pd.DataFrame, ate: pd.DataFrame) -> pd
         elif i in set(anime["anime_id"]):
             adult.append("unknown")  # in anime.csv without any genre list: nothing to go on
             evidence.append("none")
-        elif typ in ("TV", "Movie", "ONA"):
+        elif typ in ("TV", "Special", "Movie", "ONA"):  # a bangumi-only Special is a one-day TV broadcast
             adult.append("no")
             evidence.append("bangumi:type")
         else:

@@ -54,6 +54,20 @@ def test_what_no_source_vouched_for_is_gated_like_hentai(catalog, table):
     assert not catalog.filter_mask([37021], allow_adult=False)[0]
 
 
+def test_a_tv_special_bangumi_data_files_as_tv_is_a_special_and_still_a_broadcast(table):
+    """bangumi-data types a TV special "tv": one aired on a single day is typed Special (BNHA's "No.170+1 More",
+    Kaguya-sama's New Year's Eve special), never a series a member is sent to, and a broadcast all the same: not
+    gated as adult. A bangumi-only series that ran for weeks stays TV."""
+    rows = table.set_index("anime_id")
+    for special in (63130, 61903):
+        row = rows.loc[special]
+        assert (row["in_sources"], row["type"], row["start_date"], row["adult"]) == (
+            "bangumi", "Special", row["end_date"], "no")
+    series = rows[(rows["in_sources"] == "bangumi") & (rows["type"] == "TV")]
+    assert len(series) > 200 and (series["start_date"] != series["end_date"]).all()
+    assert rows.loc[60098, "type"] == "TV"  # the Final Season itself (ate329)
+
+
 def test_a_2010_and_a_2024_psychological_thriller_share_their_genres(catalog):
     # Shiki (2010: in the 2016 data "Thriller"-era labels) and Classroom of the Elite's 3rd Season (2024).
     old, new = catalog.get(7724), catalog.get(51180)
