@@ -95,18 +95,20 @@ PLANTED_DATES = {1000: "2001-01-01", 1001: "2003-01-01", 1002: "2005-01-01", 100
                  1010: "2010-01-01", 1011: "2012-01-01"}
 
 
-def _planted_anime(a: int, specials: AbstractSet[int], types: Mapping[int, str]) -> Anime:
+def _planted_anime(a: int, specials: AbstractSet[int], types: Mapping[int, str], uncounted: AbstractSet[int]) -> Anime:
     genres = ("Drama", "Romance", "School") if a < 1010 else ("Action", "Sci-Fi", "Thriller")
     if a == 1009:
         genres = ("Music",)  # shares nothing with the rest of block 0
     kind = types.get(a) or ("Special" if a in specials else "Movie" if a == 1003 else "TV")
-    return Anime(a, f"title {a}", genres, kind, 12, 7.5, 100_000 - a)
+    return Anime(a, f"title {a}", genres, kind, 12, 7.5, 0 if a in uncounted else 100_000 - a)
 
 
 def _plant(specials: AbstractSet[int] = frozenset(), relations: Sequence[tuple[int, str, int]] = (),
            dates: Mapping[int, str] | None = None, links: Sequence[tuple[int, int, str]] = (),
-           types: Mapping[int, str] | None = None) -> tuple[Catalog, Franchises]:
-    catalog = Catalog(_planted_anime(a, specials, types or {}) for a in range(1000, 1000 + 2 * BLOCK_ITEMS))
+           types: Mapping[int, str] | None = None, uncounted: AbstractSet[int] = frozenset()
+           ) -> tuple[Catalog, Franchises]:
+    catalog = Catalog(_planted_anime(a, specials, types or {}, uncounted)
+                      for a in range(1000, 1000 + 2 * BLOCK_ITEMS))
     edges = pd.DataFrame([*PLANTED_RELATIONS, *relations], columns=["anime_id", "relation", "related_id"])
     dated = {**PLANTED_DATES, **(dates or {})}
     when = pd.DataFrame({"anime_id": list(dated), "start_date": pd.to_datetime(list(dated.values()))})
@@ -122,8 +124,8 @@ def _plant(specials: AbstractSet[int] = frozenset(), relations: Sequence[tuple[i
 
 @pytest.fixture(scope="session")
 def plant() -> Callable[..., tuple[Catalog, Franchises]]:
-    """plant(specials=(), relations=(), dates=None, links=(), types=None): the checkerboard's catalog and the
-    planted franchise graph (above), with the ids in ``specials`` typed Special (and those in ``types`` as it
-    says), ``relations`` and start ``dates`` added, and ``links`` as the catalog build's links (anime_id,
-    related_id, level)."""
+    """plant(specials=(), relations=(), dates=None, links=(), types=None, uncounted=()): the checkerboard's catalog
+    and the planted franchise graph (above), with the ids in ``specials`` typed Special (and those in ``types`` as
+    it says), ``relations`` and start ``dates`` added, ``links`` as the catalog build's links (anime_id,
+    related_id, level), and no MyAnimeList members for the ids in ``uncounted`` (a title bangumi-data alone lists)."""
     return _plant

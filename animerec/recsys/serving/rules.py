@@ -197,6 +197,10 @@ class FanRules:
         # it its slot: the Shokugeki no Souma OVA was the continue pick of a member who gave the first season, over
         # its second. A film or OVA the story needs before the next season is no choice: that season waits for it.
         self._series_of = [t == "TV" or any_type for t in types]
+        # bangumi-data types a recap series "tv" too (My Hero Academia: Memories, four weeks of the story so far,
+        # a month before the 7th season): a season MyAnimeList (or a catalog refresh) counts members of comes first.
+        self._counted_series_of = [series and k and catalog.get(int(a)).members > 0
+                                   for a, series, k in zip(ids.tolist(), self._series_of, known)]
         self._aside_of = [t in ASIDE_TYPES and not any_type for t in types]
         # Where a member new to an item's work starts: its entry point (the item itself when the entry
         # point is not in the model), -1 when that is no series, film or OVA (a lone special).
@@ -390,19 +394,22 @@ class FanRules:
 
     def go_on_to(self, entries: Sequence[int], scores: np.ndarray) -> int | None:
         """Of a started work's next_entries, the one its slot shows: the best scored TV season when there is
-        one, else the best scored; None for none. A film or OVA beside a season the member can go on to is a
-        side story (one the story needs comes before that season, which then waits for it): Fairy Tail's
-        2014 season, not its Houou no Miko film, for a member who gave Fairy Tail."""
+        one (_seasons_first), else the best scored; None for none. A film or OVA beside a season the member can
+        go on to is a side story (one the story needs comes before that season, which then waits for it): Fairy
+        Tail's 2014 season, not its Houou no Miko film, for a member who gave Fairy Tail."""
         return max(self._seasons_first(entries), key=scores.__getitem__, default=None)
 
     def goes_on_first(self, entries: Sequence[int]) -> int | None:
         """Of a started work's next_entries, the one a member goes on to with no scores to choose by (/similar
-        naming a work they started): its oldest TV season when there is one, else its oldest; None for none."""
+        naming a work they started): its oldest TV season when there is one (_seasons_first), else its oldest; None
+        for none."""
         return next(iter(self._seasons_first(entries)), None)
 
     def _seasons_first(self, entries: Sequence[int]) -> Sequence[int]:
-        """The TV seasons of ``entries`` when there is one, else all of them: go_on_to's choice."""
-        return [j for j in entries if self._series_of[j]] or entries
+        """The TV seasons of ``entries`` with a members count when there is one, else its TV seasons, else all of
+        them: go_on_to's choice."""
+        return ([j for j in entries if self._counted_series_of[j]] or [j for j in entries if self._series_of[j]]
+                or entries)
 
     # ------------------------------------------------------------------------------ the list
     def slots(

@@ -322,3 +322,23 @@ def test_a_low_score_of_a_film_alone_drops_nothing(served):
     ratings = {1003: 2, 1004: 9, 1005: 9, 1006: 9, 1007: 9}
     assert not served.rules.dropped(ratings, dropped_floor(ratings)).any()
     assert served.rules.dropped({**ratings, 1000: 2}, dropped_floor(ratings)).any()
+
+
+def test_a_member_behind_on_a_series_is_sent_to_a_season_myanimelist_counts_not_a_recap_series_beside_it(
+        board_model, plant):
+    """bangumi-data types a recap series TV (My Hero Academia: Memories, a month before the 7th season). 1007 is
+    such a one, filed as another sequel of season 2 (1001), with no members count, aired between seasons 2 and 3: a member
+    who gave season 1, asking for what 2004 on brought, is shown season 3 (1002) with season 2 to catch up with."""
+    import numpy as np
+
+    served = _served(board_model, plant, relations=[(1001, "Sequel", 1007), (1007, "Prequel", 1001)],
+                     dates={1007: "2004-06-01"}, uncounted={1007})
+    assert served.franchises.work_of(1007) == served.franchises.work_of(1000)
+    before = np.isin(served.ids, [1000, 1001, 1003])
+    found = served.recommend({1000: 9.0, 1004: 8.0, 1005: 9.0}, 8, allowed=~before, catch_up=before)
+    in_a = [(p.anime_id, p.kind, p.because, p.catch_up) for p in found.picks if p.anime_id in FRANCHISE_A | {1007}]
+    assert in_a == [(1002, NEW, 1000, 1001)]
+    counted = _served(board_model, plant, relations=[(1001, "Sequel", 1007), (1007, "Prequel", 1001)],
+                      dates={1007: "2004-06-01"})  # a season MyAnimeList counts: the oldest one comes first
+    found = counted.recommend({1000: 9.0, 1004: 8.0, 1005: 9.0}, 8, allowed=~before, catch_up=before)
+    assert [p.anime_id for p in found.picks if p.anime_id in FRANCHISE_A | {1007}] == [1007]
