@@ -307,6 +307,15 @@ class FanRules:
         started[self._space_code[given.at]] = True
         return disliked[self._franchise_code] & ~started[self._work_code]
 
+    def liked_franchise(self, given: Given, floor: float) -> np.ndarray:
+        """Bool mask over the served titles: those of a franchise the member gave a title of that they like
+        (``floor``: member_floor; watched without a score counts). Another work of it is theirs to follow
+        too: the 2023 Rurouni Kenshin and its 2024 Kyoto Disturbance for a member who gave the 1996 series 9."""
+        assert given.rated is not None, "liked_franchise needs the member's ratings"
+        fans = np.zeros(self._n_franchises, bool)
+        fans[self._space_franchise_code[given.at[liked(given.rated, floor)]]] = True
+        return fans[self._franchise_code]
+
     def dropped(self, ratings: Given | Mapping[int, float], floor: float) -> np.ndarray:
         """Bool mask over the served titles: those of the works the member dropped: a TV series of it scored
         under ``floor`` (dropped_floor), and nothing of it scored at or above that or watched without a score.
@@ -425,6 +434,7 @@ class FanRules:
         doubted: Sequence[np.ndarray] = (),
         doubted_floors: Sequence[float] = (),
         behind: np.ndarray | None = None,
+        fan_of: np.ndarray | None = None,
     ) -> list[Slot]:
         """Up to n slots, one per work, from ``candidates`` (item indices, best ``scores`` first),
         for the members who gave ``gave`` (one FanRules.given each, or their anime ids; one member for
@@ -445,6 +455,9 @@ class FanRules:
         season a member goes on to aired before it). A started work with no next entry inside the window then
         shows its first entry inside it, with an entry before that one to catch up with (Slot.catch_up,
         _ahead_of_window): Jujutsu Kaisen's 2026 season, after the 2023 one, for a member who gave the first.
+        So does a work nobody started whose entry point only the window leaves out, where the title is one of
+        ``fan_of`` (a bool mask over the served titles: FanRules.liked_franchise): Rurouni Kenshin's 2024 Kyoto
+        Disturbance, after the 2023 remake, for a member who gave the 1996 series 9.
         """
         members = [g if isinstance(g, Given) else self.given(g) for g in gave]
         started = frozenset().union(*(g.started for g in members))
@@ -478,12 +491,18 @@ class FanRules:
                         shown = i if best is None or (aside and not self._series_of[best]) else best
             else:
                 shown, kind = self.entry_point(i), NEW
-                if shown != i and i >= self._trained:
+                ahead = None
+                if fan_of is not None and fan_of[i] and behind is not None and shown >= 0 and blocked[shown] \
+                        and not behind[shown]:
+                    ahead = self._ahead_of_window(f, blocked, behind)
+                if ahead is not None:
+                    shown, catch_up = ahead
+                elif shown != i and i >= self._trained:
                     # A later season without interactions scores by its predecessor's vector and the popularity
                     # prior, evidence of nothing for a member who never started the work (BNHA's 2nd season
                     # sent a slice-of-life fan to BNHA): the entry point comes with its own score.
                     continue
-                if shown < 0 or blocked[shown]:
+                elif shown < 0 or blocked[shown]:
                     if one_slot:
                         used.add(f)
                     continue
@@ -503,7 +522,7 @@ class FanRules:
         return out
 
     def _ahead_of_window(self, work: int, blocked: np.ndarray, behind: np.ndarray) -> tuple[int, int] | None:
-        """For a started work none of whose next entries ``blocked`` lets through: its first entry inside the
+        """For a work none of whose next entries (or entry point) ``blocked`` lets through: its first entry inside the
         request's window (its oldest TV season there, else its oldest entry), and the entry before that one to
         catch up with (catch_up_to, ``behind``: blocked but for the window); None when there is no such pair."""
         shown = self.goes_on_first([j for j in self._work_picks.get(work, ()) if not blocked[j]])

@@ -624,8 +624,9 @@ class ServedModel:
         # gave the first 9 of a 9.0 mean). Their own score of the work is the better evidence: the floor lets it by.
         vouched = frozenset() if scored.loved is None else \
             frozenset((np.flatnonzero((scored.loved > 0) & (scored.loved >= floor)) + self.n_trained).tolist())
+        fan_of = None if behind is None else self.rules.liked_franchise(mine, floor)
         slots = self.rules.slots(candidates, scores, blocked, [mine], prediction, [lowest], n, vouched,
-                                 [self.rules.disliked_elsewhere(mine, floor)], [floor], behind)
+                                 [self.rules.disliked_elsewhere(mine, floor)], [floor], behind, fan_of)
         # A continue pick names the title it goes on from, and is one only when it has one. An entry of a
         # started work that comes after no title the member gave (Nekomonogatari: Kuro, which aired before
         # Monogatari Second Season, for a member who gave only the latter) continues nothing of theirs: it
@@ -635,7 +636,7 @@ class ServedModel:
         reasons = self._because(user, ratings, idx, fixed, terms, floor, scored.z)
         for j, slot in enumerate(slots):
             if slot.catch_up is not None and (theirs := self._their_title_of(
-                    self.rules.work_of(slot.shown), ratings, floor, catching_up=True)) is not None:
+                    slot.shown, ratings, floor, catching_up=True)) is not None:
                 reasons[j] = theirs
         ranked = scores[[slot.ranked for slot in slots]]
         caught_up = [None if slot.catch_up is None else int(self.ids[slot.catch_up]) for slot in slots]
@@ -668,10 +669,15 @@ class ServedModel:
         scores, terms = scored.scores, scored.terms
         idx = idx[np.argsort(-scores[idx], kind="stable")]
         rules, mine = self.rules, self.rules.given(ratings)
+        floor = member_floor(ratings)
+        # A later entry of another work of a franchise the member likes is theirs to follow as one of a work they
+        # started: ranked with the rest, with the entry to catch up with first (the 2024 Kyoto Disturbance, after
+        # the 2023 remake, for a member who gave the 1996 Rurouni Kenshin 9).
+        fan_of = rules.liked_franchise(mine, floor)
         starts: list[int | None] = []
         for i in idx.tolist():
             start = rules.later_start(i) if rules.work_of(i) not in mine.started else None
-            starts.append(int(self.ids[start]) if start is not None else None)
+            starts.append(int(self.ids[start]) if start is not None and not fan_of[i] else None)
         # A recap of a work the member started retells what they saw: after the rest, as the later entries of a
         # series they never started are (a Made in Abyss recap film was first for a member who gave the series 10).
         recap = [rules.work_of(i) in mine.started and self.franchises.is_recap(int(self.ids[i])) for i in idx.tolist()]
@@ -681,7 +687,6 @@ class ServedModel:
         predicted = self.predictions(user, idx)
         held = self.blocked(gave)  # what a catch-up may not name: what they gave, and what comes before that
         held[mine.earlier] = True
-        floor = member_floor(ratings)
         fixed, behind = [], {}
         catch_up: list[int | None] = []
         for j, i in enumerate(idx.tolist()):
@@ -691,11 +696,11 @@ class ServedModel:
             goes_on = started and rules.can_continue(i, mine)
             fixed.append(self._goes_on_from(i, ratings) if goes_on else None)
             catch = None
-            if started and not goes_on:
+            if (started and not goes_on) or (not started and fan_of[i] and rules.later_start(i) is not None):
                 if not recap[j]:  # a recap retells what they saw: no entry to catch up with before it
                     first = rules.catch_up_to(i, held)  # as /recommend new names it
                     catch = int(self.ids[first]) if first is not None else None
-                theirs = self._their_title_of(work, ratings, floor, catching_up=catch is not None)
+                theirs = self._their_title_of(i, ratings, floor, catching_up=catch is not None)
                 if theirs is not None:
                     behind[j] = theirs
             catch_up.append(catch)
@@ -710,20 +715,26 @@ class ServedModel:
                     reasons, rules.more_in_series(idx, mine), self._sources(idx, reasons, scored.z, user, floor), starts,
                     catch_up)]
 
-    def _their_title_of(self, work: int, ratings: Mapping[int, float], floor: float, *, catching_up: bool) -> int | None:
-        """The member's title named as the reason for a later entry of a work they started and have not caught
-        up with (they gave season 1 of a season's 3rd): their best of it they liked (``floor``), not another title
-        of its genres (and for a new season, what lifts it: ColdConfig.liked_continuation_weight). Where an entry
-        to catch up with is named beside it (``catching_up``), their best they did not dislike (DISLIKED_FLOOR):
-        the line speaks of their series then, and "Because you rated Mob Psycho 100 · catch up with One Punch Man
-        2nd Season first", for a member who gave One Punch Man 8 under a mean of 8.8, read as if that were it."""
-        return self._best_of_work(work, ratings, DISLIKED_FLOOR if catching_up else floor)
+    def _their_title_of(self, i: int, ratings: Mapping[int, float], floor: float, *, catching_up: bool) -> int | None:
+        """The member's title named as the reason for item i, a later entry of a work they started and have not
+        caught up with (they gave season 1 of a season's 3rd): their best of the work they liked (``floor``), not
+        another title of its genres (and for a new season, what lifts it: ColdConfig.liked_continuation_weight).
+        Where an entry to catch up with is named beside it (``catching_up``), their best they did not dislike
+        (DISLIKED_FLOOR): the line speaks of their series then, and "Because you rated Mob Psycho 100 · catch up
+        with One Punch Man 2nd Season first", for a member who gave One Punch Man 8 under a mean of 8.8, read as if
+        that were it. With nothing of the work given, the catch-up is into another work of a franchise they like
+        (FanRules.liked_franchise): their best liked title of the franchise."""
+        theirs = self._best_of(ratings, DISLIKED_FLOOR if catching_up else floor, work=self.rules.work_of(i))
+        if theirs is None and catching_up:
+            theirs = self._best_of(ratings, floor, franchise=self.franchises.franchise_of(int(self.ids[i])))
+        return theirs
 
-    def _best_of_work(self, work: int, ratings: Mapping[int, float], floor: float | None = None,
-                      but: int | None = None) -> int | None:
-        """The member's best scored title of a work (anime id ``but`` aside), of those they liked (at or above
-        ``floor``, or watched) when a floor is given; None for none."""
-        theirs = [a for a in ratings if a != but and self.franchises.work_of(a) == work
+    def _best_of(self, ratings: Mapping[int, float], floor: float | None = None, *, work: int | None = None,
+                 franchise: int | None = None, but: int | None = None) -> int | None:
+        """The member's best scored title of a ``work``, or of a ``franchise`` (anime id ``but`` aside), of those
+        they liked (at or above ``floor``, or watched) when a floor is given; None for none."""
+        group, of = (work, self.franchises.work_of) if work is not None else (franchise, self.franchises.franchise_of)
+        theirs = [a for a in ratings if a != but and group is not None and of(a) == group
                   and (floor is None or liked(ratings[a], floor))]
         return max(theirs, key=lambda a: ratings[a]) if theirs else None
 
@@ -932,7 +943,7 @@ class ServedModel:
             # Any title of it they gave, liked or not: a later season is predicted from it (/recommend's
             # continue pick names it at any score); naming K-On! for Silver Spoon's second season, beside
             # the member's 8 for its first under a floor of 8.4, read as a guess.
-            theirs = self._best_of_work(work, ratings, but=anime_id)
+            theirs = self._best_of(ratings, work=work, but=anime_id)
             if theirs is not None:
                 return predicted, theirs
         if predicted < floor:

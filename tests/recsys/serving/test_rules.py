@@ -342,3 +342,44 @@ def test_a_member_behind_on_a_series_is_sent_to_a_season_myanimelist_counts_not_
                       dates={1007: "2004-06-01"})  # a season MyAnimeList counts: the oldest one comes first
     found = counted.recommend({1000: 9.0, 1004: 8.0, 1005: 9.0}, 8, allowed=~before, catch_up=before)
     assert [p.anime_id for p in found.picks if p.anime_id in FRANCHISE_A | {1007}] == [1007]
+
+
+def _remade(board_model, plant):
+    """Franchise A with a remake: 1007 (TV, 2023) another version of season 1 (1000), its own work, and 1008
+    (TV, autumn 2024) the remake's second season."""
+    return _served(board_model, plant, relations=[(1007, "Alternative version", 1000), (1000, "Alternative version", 1007),
+                                                  (1007, "Sequel", 1008), (1008, "Prequel", 1007)],
+                   dates={1007: "2023-07-07", 1008: "2024-10-04"})
+
+
+def test_new_shows_the_later_season_of_another_work_of_a_franchise_the_member_likes_with_its_start_first(
+        board_model, plant):
+    """A member who gave the 1996 Rurouni Kenshin 9 asks for titles first aired since 2024: the 2023 remake (its
+    own work) is outside the window, its 2024 season inside. The remake's season shows, for their title of the
+    franchise, with the remake's first season to catch up with; without catch_up the work offers nothing (only
+    its start could be a pick), and a member who liked nothing of the franchise is sent nowhere in it."""
+    import numpy as np
+
+    served = _remade(board_model, plant)
+    assert served.franchises.franchise_of(1008) == served.franchises.franchise_of(1000)
+    assert served.franchises.work_of(1008) != served.franchises.work_of(1000)
+    before = np.isin(served.ids, [1000, 1001, 1002, 1003, 1007, 1010, 1011])  # aired before 2024 (the rest undated)
+    window = ~before
+    fan = {1000: 9.0, 1004: 8.0, 1005: 9.0}
+    picks = {p.anime_id: p for p in served.recommend(fan, 8, allowed=window, catch_up=before).picks}
+    assert (picks[1008].kind, picks[1008].because, picks[1008].catch_up) == (NEW, 1000, 1007)
+    assert 1008 not in {p.anime_id for p in served.recommend(fan, 8, allowed=window).picks}
+    for stranger in ({1004: 8.0, 1005: 9.0, 1006: 9.0}, {1000: 2.0, 1004: 8.0, 1005: 9.0}):  # never gave it; disliked
+        assert 1008 not in {p.anime_id for p in served.recommend(stranger, 8, allowed=window, catch_up=before).picks}
+
+
+def test_a_season_list_ranks_another_works_later_season_for_a_fan_of_its_franchise(board_model, plant):
+    """/seasonal: the remake's 2024 season is no "later season of a series you haven't started" for a member who
+    liked the original (1000): it ranks with the rest, naming 1000, with the remake's first season to watch
+    first. For a member who never gave the franchise it still comes last, with where the remake starts."""
+    served = _remade(board_model, plant)
+    fan = {p.anime_id: p for p in served.rank_titles({1000: 9.0, 1004: 8.0, 1005: 9.0}, [1008, 1006])}
+    assert (fan[1008].kind, fan[1008].because, fan[1008].catch_up, fan[1008].starts_at) == (NEW, 1000, 1007, None)
+    stranger = served.rank_titles({1004: 8.0, 1005: 9.0, 1006: 9.0}, [1008, 1009])
+    assert [p.anime_id for p in stranger][-1] == 1008
+    assert (stranger[-1].starts_at, stranger[-1].catch_up) == (1007, None)
