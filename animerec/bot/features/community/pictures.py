@@ -54,6 +54,7 @@ LABEL_COLUMNS = 30  # a name on the map is cut to this width (in Latin letters; 
 # picks are drawn over them: 5,000 full-size dots were one mass that hid the diamond.
 FULL_DOTS = 60
 DOT_SIZE, SMALLEST_DOT = 42.0, 6.0
+UNDER_STAR = 0.45  # a dot drawn again over a star (_under_stars) keeps this share of its area: the star's points show
 # A well-known title this close to a mark of the member's (a fraction of the map's width and height) is not
 # drawn: its name beside their dot read as the name of their title ("Shingeki no Kyojin" by a ring of theirs).
 LANDMARK_CLEARANCE = 0.05
@@ -163,8 +164,21 @@ def _map(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> N
         _score_key(ax)
     if p.picks:
         # Over the member's dots and the diamond: a new season's star sits where the season before it is.
+        star_z = 10 if many else 9
         ax.scatter([q.x for q in p.picks], [q.y for q in p.picks], s=150, marker="*", c=PICK, edgecolors="#262936",
-                   linewidths=0.7, zorder=10 if many else 9)
+                   linewidths=0.7, zorder=star_z)
+        # And that season's dot is drawn again over the star, inside its points: the star of Frieren's 2nd season
+        # hid the 10 the member gave Frieren. A star is wider than a dot, so both show.
+        under = _under_stars(ax, fig, scored, p.picks)
+        if under:
+            ax.scatter([r.x for r in under], [r.y for r in under], s=size * UNDER_STAR, c=[r.score for r in under],
+                       cmap=SCORES,
+                       norm=Normalize(1, 10), edgecolors="#262936", linewidths=0 if many else 0.6, zorder=star_z + 0.5)
+        ringed = _under_stars(ax, fig, watched, p.picks)
+        if ringed:
+            ax.scatter([r.x for r in ringed], [r.y for r in ringed], s=size * 2 / 3 * UNDER_STAR, facecolors="none",
+                       edgecolors=INK,
+                       linewidths=0.6 if many else 1.0, zorder=star_z + 0.5)
     if p.server_place is not None:
         ax.scatter(*p.server_place, s=260, marker="o", facecolors="none", edgecolors=SERVER, linewidths=2.2,
                    zorder=9 if many else 5)
@@ -209,6 +223,18 @@ def _map(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> N
     key = [Bbox([ax.transAxes.transform(SCORE_KEY[:2]), ax.transAxes.transform(SCORE_KEY[2:])])] if scored else []
     clear = [*key, legend.get_window_extent(renderer), *(note.get_window_extent(renderer) for note in notes)]
     _place_labels(ax, fig, renderer, labels, marks, must=len(must), wide=len(must) + len(favourites), keep_clear=clear)
+
+
+def _under_stars(ax, fig: Figure, points: Sequence[Point], stars: Sequence[Point]) -> list[Point]:
+    """The ``points`` a star of ``stars`` covers: within its drawn half-width (STAR_MARK) on the map."""
+    if not points or not stars:
+        return []
+    to_px = ax.transData.transform
+    at = to_px([(q.x, q.y) for q in points])
+    starred = to_px([(q.x, q.y) for q in stars])
+    reach = STAR_MARK * fig.dpi / 72.0
+    near = (np.hypot(*(at[:, None, :] - starred[None, :, :]).transpose(2, 0, 1)) < reach).any(axis=1)
+    return [q for q, hit in zip(points, near.tolist()) if hit]
 
 
 def _clear_of_the_member(ax, p: TastePicture) -> list[Point]:

@@ -494,3 +494,35 @@ def test_a_pick_on_the_members_place_is_named_clear_of_the_diamond_and_its_star(
     reach = pictures.MEMBER_MARK
     assert (va == "bottom" and dy >= reach) or (va == "top" and dy <= -reach) \
         or (ha == "left" and dx >= reach) or (ha == "right" and dx <= -reach)
+
+
+def test_a_title_under_a_picks_star_shows_its_score_inside_the_star(monkeypatch):
+    """A new season's star sits where the season before it is: the member's 10 for that season is drawn again
+    inside the star, so the map shows both (the score's green at the centre, the star's pink at its points), and a
+    title no star covers is drawn once."""
+    maps = []
+    frame = pictures._frame
+
+    def spy(ax, p):
+        maps.append(ax)
+        frame(ax, p)
+
+    monkeypatch.setattr(pictures, "_frame", spy)
+    base = planted()
+    star = Point("Its 2nd season", 1.5, -1.5)  # away from the planted picks, place and server
+    elsewhere = Point("Another title", -1.5, 1.5, 9.0)
+    picture = TastePicture(**{**base.__dict__, "picks": [*base.picks, star],
+                              "rated": [Point("Its 1st season", star.x, star.y, 10.0), elsewhere]})
+    image = Image.open(io.BytesIO(taste_png(picture))).convert("RGB")
+    (ax,) = maps
+    x, y = ax.transData.transform((star.x, star.y))
+    x, row = round(x), round(image.height - y)
+
+    def near(pixel: tuple[int, int, int], colour: str) -> bool:
+        return max(abs(a - int(colour[k:k + 2], 16)) for a, k in zip(pixel, (1, 3, 5))) <= 40
+
+    assert near(image.getpixel((x, row)), "#7ae582")  # the 10's green at the star's centre
+    reach = round(pictures.STAR_MARK * pictures.DPI / 72)
+    around = [image.getpixel((x + dx, row + dy)) for dx in range(-reach, reach + 1) for dy in range(-reach, reach + 1)]
+    assert sum(near(pixel, pictures.PICK) for pixel in around) >= 5  # and its points in the pick's pink
+    assert pictures._under_stars(ax, ax.figure, [elsewhere], [star]) == []
