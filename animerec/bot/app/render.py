@@ -186,8 +186,15 @@ def pick_reason(pick: RecommendedTitle) -> str:
     return reason[0].upper() + reason[1:] + catch_up
 
 
+# A list of new titles to discover holds only those the member's taste speaks for (ServedModel.recommend): the rest
+# would be there for being widely watched, which is no discovery.
+UNTASTED_NEW = "the other new titles are ones your ratings say nothing of, or I predict below your usual score"
+
+
 def empty_picks(recs: Recommendations) -> str:
     """What a list with no picks says: why, as far as the request tells."""
+    if recs.discover and recs.new_since is not None and not recs.later:
+        return f"No discoveries with these options: {UNTASTED_NEW}. Rate a few more titles and ask again."
     if recs.later:
         return "No more good matches" + (" with these options." if recs.filtered else
                                          ". Rate a few more titles and ask again.")
@@ -208,9 +215,10 @@ def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> di
     if not recs.picks:
         embed.description = empty_picks(recs)
     elif recs.short:
+        rest = UNTASTED_NEW if recs.discover and recs.new_since is not None else \
+            "the rest would be predicted below your usual score"
         embed.description = (f"Only {len(recs.picks)} good match{'es' if len(recs.picks) > 1 else ''}"
-                             f"{' with these options' if recs.filtered else ''}: the rest would be predicted below "
-                             "your usual score.")
+                             f"{' with these options' if recs.filtered else ''}: {rest}.")
     for rank, pick in enumerate(recs.picks, 1):
         # The series count on the pick's own line: after "Because you rated X" it read as X's series.
         more = f" · +{pick.more_in_series} more in this series" if pick.more_in_series else ""

@@ -26,7 +26,7 @@ from typing import cast, overload
 import numpy as np
 
 from animerec.recsys.algorithms.ann import AnnIndex
-from animerec.recsys.algorithms.coldstart import COMMUNITY, SOURCES
+from animerec.recsys.algorithms.coldstart import COMMUNITY, CONTENT, SOURCES
 from animerec.recsys.algorithms.embeddings import (
     CANDIDATES,
     SPARSE_CANDIDATES,
@@ -584,6 +584,16 @@ class ServedModel:
         earlier = mine.earlier
         self.rules.favour_started(scores, mine, floor)
         if discover:
+            cold = self.model.cold
+            if new_only and cold is not None:
+                # A list of new titles ranks them by their cold-start scores as they are, and those hold the
+                # popularity prior at ColdConfig.prior_weight: the discover weight beside it moved nothing, and
+                # "Discoveries" of a slice-of-life fan led with the season's most watched action shows, "widely
+                # watched on MyAnimeList". Their order is the member's taste without it, and only a title their
+                # taste puts DRIVES_ABOVE sd above the rest is one (a pick under it says popularity put it there).
+                scores[self.n_trained:] -= cold.config.prior_weight * cold.prior
+                shown = np.flatnonzero(~never[self.n_trained:]) + self.n_trained
+                never[shown[~self._taste_speaks_for(shown, user, floor, scored.z)]] = True
             scores -= DISCOVER_WEIGHT * self._log_popularity
             never |= self._popular_rank < DISCOVER_SKIP_TOP
             # Series the member has not started: their next seasons, and a franchise's parody OVAs and game
@@ -900,16 +910,26 @@ class ServedModel:
         to what you like" for a thriller fan, a slice-of-life fan and a shounen fan alike."""
         out = [self.source(i) for i in idx.tolist()]
         unnamed = [j for j, (source, reason) in enumerate(zip(out, reasons)) if source is not None and reason is None]
-        content = [j for j in unnamed if out[j] == "content"]
-        related: dict[int, bool] = {}
-        if content:  # one product for the list's content guesses: a long history has thousands of liked titles
-            given, rated = self._given_of(user)
-            relates = self._relates(given[liked(rated, floor)], idx[content]).sum(axis=0) > 0
-            related = {j: bool(relates[k]) for k, j in enumerate(content)}
-        for j in unnamed:
-            if z[idx[j]] < DRIVES_ABOVE or not related.get(j, True):
-                out[j] = "prior"
+        if unnamed:
+            tasted = self._taste_speaks_for(idx[unnamed], user, floor, z)
+            for j, ok in zip(unnamed, tasted.tolist()):
+                if not ok:
+                    out[j] = "prior"
         return out
+
+    def _taste_speaks_for(self, idx: np.ndarray, user: FoldedUser, floor: float, z: np.ndarray) -> np.ndarray:
+        """Bool per cold title of ``idx`` (item indices): whether the member's taste, not popularity, puts it where
+        it stands: its vector score (``z``: _Scored.z) DRIVES_ABOVE sd above the cold titles' mean, and a content
+        guess relating (_relates) to a title they liked (at or above ``floor``, or watched). _sources' test."""
+        ok = z[idx] >= DRIVES_ABOVE
+        cold = self.model.cold
+        if cold is None:
+            return ok
+        content = np.flatnonzero(ok & (cold.source[idx - self.n_trained] == CONTENT))
+        if len(content):  # one product for the content guesses: a long history has thousands of liked titles
+            given, rated = self._given_of(user)
+            ok[content] = self._relates(given[liked(rated, floor)], idx[content]).sum(axis=0) > 0
+        return ok
 
     def _relates(self, given: np.ndarray, picks: np.ndarray) -> np.ndarray:
         """(given x picks): whether a given title can honestly be named as the reason for a pick: one

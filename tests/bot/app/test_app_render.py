@@ -1,7 +1,7 @@
 """app/render.py on its own: service results in, embeds (and their console text) out."""
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import discord
 import pytest
@@ -132,6 +132,20 @@ def test_a_short_list_says_so_and_each_pick_shows_its_match_and_series():
     assert field.value == ("Match **83%** · Sci-Fi, Thriller · TV · 24 eps · +2 more in this series\n"
                            "Popular with members who like what you like")
 
+
+
+def test_new_titles_to_discover_say_the_rest_are_ones_the_members_ratings_say_nothing_of():
+    """Discovering new titles keeps only those the member's taste speaks for: a short or empty list says that,
+    not only that the rest are predicted below their usual score."""
+    recs = Recommendations([RecommendedTitle(STEINS, 9.0, 0.83)], requested=5, filtered=True, discover=True,
+                           new_since=date(2025, 12, 1))
+    assert render.recommend_embed(recs).description == (
+        "Only 1 good match with these options: the other new titles are ones your ratings say nothing of, or I "
+        "predict below your usual score.")
+    assert render.recommend_embed(replace(recs, picks=[])).description.startswith(
+        "No discoveries with these options: the other new titles are ones your ratings say nothing of")
+    assert render.recommend_embed(replace(recs, new_since=None)).description.endswith(
+        "the rest would be predicted below your usual score.")
 
 
 @pytest.mark.parametrize("filtered, later, says", [

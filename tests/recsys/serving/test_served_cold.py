@@ -94,6 +94,24 @@ def test_new_keeps_only_titles_first_aired_since_the_day(served, cold_plant):
     assert served.new_since(date(2026, 12, 5)) == date(2025, 12, 1)
 
 
+def test_discovering_new_titles_ranks_them_by_taste_and_leaves_out_what_popularity_alone_put_there(
+        served, monkeypatch):
+    """A list of new titles ranks them by their cold-start scores, which hold the popularity prior at twelve
+    times the member's taste: there discover's weight against popularity moved nothing. Discovering new titles,
+    the prior is taken out and only a title the member's taste speaks for (ServedModel._taste_speaks_for, the
+    test a pick's words make) is one: for a block 0 fan, 1021 (block 0's genres), not block 1's 1020 or 1023
+    (nobody's), which the plain list shows for their members count."""
+    monkeypatch.setattr("animerec.recsys.serving.served.DISCOVER_SKIP_TOP", 0)  # the planted catalog is small
+    window = served.allowed(aired_from=date(2025, 12, 1))
+    block0 = {1000: 9.0, 1001: 9.0, 1004: 8.0}
+    plain = [p.anime_id for p in served.recommend(block0, 10, allowed=window).picks]
+    assert plain[0] == 1021 and {1020, 1023} <= set(plain)
+    found = served.recommend(block0, 10, allowed=window, discover=True).picks
+    assert [(p.anime_id, p.source) for p in found] == [(1021, "content")]
+    block1 = {1010: 9.0, 1012: 9.0, 1013: 8.0}  # B's new season (1030) is of a franchise they gave: no discovery
+    assert [p.anime_id for p in served.recommend(block1, 10, allowed=window, discover=True).picks] == [1020]
+
+
 def test_new_names_the_season_to_catch_up_with_when_the_window_leaves_out_the_one_that_comes_next(served):
     """A member who gave franchise B's first season (1010) but not its second (1011, 2012) asks for titles first
     aired since December 2025: the window leaves 1011 out, so B's slot shows its new season 1030 (spring 2026)

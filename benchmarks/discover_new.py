@@ -1,0 +1,55 @@
+"""/recommend new with discover: what the lists of new titles to discover hold, for sampled members of the bundled
+interactions (bench_serve.member_lists): how many picks, where each one's score comes from (the pick's words:
+ServedModel._sources), how many are among the window's ten titles with most MyAnimeList members, and how alike two
+members' lists are (mean Jaccard over pairs of members).
+
+    python benchmarks/discover_new.py --models <data dir>/models [--members 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from bench_serve import member_lists
+
+from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.lifecycle import artifacts
+from animerec.recsys.serving.served import ServedModel
+
+WINDOWS = (date(2025, 12, 1), date(2024, 1, 1))  # /recommend new on 2026-12-05, and new=2024
+MOST_WATCHED = 10
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=Path, required=True, help="a models root (artifacts.publish)")
+    parser.add_argument("--members", type=int, default=500)
+    args = parser.parse_args()
+    catalog = Catalog.load()
+    served = ServedModel(artifacts.load_current(args.models), catalog)
+    members = member_lists(args.members)
+    members_now = catalog.members_now(served.ids.tolist())
+    for since in WINDOWS:
+        allowed = served.allowed(aired_from=since, allow_adult=False)
+        inside = np.flatnonzero(allowed)
+        top = set(served.ids[inside[np.argsort(-members_now[inside], kind="stable")[:MOST_WATCHED]]].tolist())
+        sources: Counter[str | None] = Counter()
+        lengths, lists, most_watched = [], [], 0
+        for ratings in members:
+            picks = served.recommend(ratings, 10, allowed=allowed, discover=True).picks
+            lengths.append(len(picks))
+            sources.update(p.source for p in picks)
+            most_watched += sum(p.anime_id in top for p in picks)
+            lists.append(frozenset(p.anime_id for p in picks))
+        alike = [len(a & b) / len(a | b) for a, b in zip(lists[::2], lists[1::2]) if a | b]
+        print(f"first aired since {since}: {sum(lengths)} picks for {len(members)} members (mean {np.mean(lengths):.1f}, "
+              f"{sum(n == 0 for n in lengths)} empty); by source {dict(sources.most_common())}; {most_watched} among "
+              f"the window's {MOST_WATCHED} most watched; two members' lists alike (Jaccard) {np.mean(alike):.3f}")
+
+
+if __name__ == "__main__":
+    main()
