@@ -90,6 +90,17 @@ def member_lists(n: int, seed: int = 0) -> list[dict[int, float]]:
     return out
 
 
+def sampled_members(description: str) -> tuple[Catalog, ServedModel, list[dict[int, float]]]:
+    """The command line of a benchmark over sampled members' lists (--models, a models root; --members, how many
+    of member_lists): the catalog, the served model over the published model, and the members."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--models", type=Path, required=True, help="a models root (artifacts.publish)")
+    parser.add_argument("--members", type=int, default=500)
+    args = parser.parse_args()
+    catalog = Catalog.load()
+    return catalog, ServedModel(artifacts.load_current(args.models), catalog), member_lists(args.members)
+
+
 def implicit_reference(model: Recommender, members: list[dict[int, float]]) -> None:
     try:
         from implicit.cpu.als import AlternatingLeastSquares

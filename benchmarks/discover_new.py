@@ -8,30 +8,17 @@ members' lists are (mean Jaccard over pairs of members).
 
 from __future__ import annotations
 
-import argparse
 from collections import Counter
-from datetime import date
-from pathlib import Path
 
 import numpy as np
-from bench_serve import member_lists
+from bench_serve import sampled_members
+from new_catch_up import WINDOWS
 
-from animerec.recsys.catalog.catalog import Catalog
-from animerec.recsys.lifecycle import artifacts
-from animerec.recsys.serving.served import ServedModel
-
-WINDOWS = (date(2025, 12, 1), date(2024, 1, 1))  # /recommend new on 2026-12-05, and new=2024
 MOST_WATCHED = 10
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=Path, required=True, help="a models root (artifacts.publish)")
-    parser.add_argument("--members", type=int, default=500)
-    args = parser.parse_args()
-    catalog = Catalog.load()
-    served = ServedModel(artifacts.load_current(args.models), catalog)
-    members = member_lists(args.members)
+    catalog, served, members = sampled_members(__doc__.splitlines()[0])
     members_now = catalog.members_now(served.ids.tolist())
     for since in WINDOWS:
         allowed = served.allowed(aired_from=since, allow_adult=False)

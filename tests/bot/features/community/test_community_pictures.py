@@ -338,10 +338,9 @@ def test_a_member_alone_in_the_server_is_drawn_without_a_server_to_compare_with(
     assert sum(t.get_text() == "the server" for box in legends for t in box.get_texts()) == 2
 
 
-def test_the_score_key_hides_none_of_the_members_marks(monkeypatch):
-    """The member's place, a pick and a rated title in the map's top right corner, where the key is drawn:
-    the frame rises so that each lies below the key, clear of it by the diamond's half-width."""
-    maps = []
+def _maps_drawn(monkeypatch) -> list[Axes]:
+    """The map axes of each picture drawn from now on, as _frame gets them (its limits are set then)."""
+    maps: list[Axes] = []
     frame = pictures._frame
 
     def spy(ax, p):
@@ -349,6 +348,13 @@ def test_the_score_key_hides_none_of_the_members_marks(monkeypatch):
         frame(ax, p)
 
     monkeypatch.setattr(pictures, "_frame", spy)
+    return maps
+
+
+def test_the_score_key_hides_none_of_the_members_marks(monkeypatch):
+    """The member's place, a pick and a rated title in the map's top right corner, where the key is drawn:
+    the frame rises so that each lies below the key, clear of it by the diamond's half-width."""
+    maps = _maps_drawn(monkeypatch)
     base = planted()
     xs, ys = zip(*base.catalog)
     corner = (float(np.percentile(xs, 99.5)), float(np.percentile(ys, 99.5)))
@@ -500,14 +506,7 @@ def test_a_title_under_a_picks_star_shows_its_score_inside_the_star(monkeypatch)
     """A new season's star sits where the season before it is: the member's 10 for that season is drawn again
     inside the star, so the map shows both (the score's green at the centre, the star's pink at its points), and a
     title no star covers is drawn once."""
-    maps = []
-    frame = pictures._frame
-
-    def spy(ax, p):
-        maps.append(ax)
-        frame(ax, p)
-
-    monkeypatch.setattr(pictures, "_frame", spy)
+    maps = _maps_drawn(monkeypatch)
     base = planted()
     star = Point("Its 2nd season", 1.5, -1.5)  # away from the planted picks, place and server
     elsewhere = Point("Another title", -1.5, 1.5, 9.0)
