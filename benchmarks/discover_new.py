@@ -1,7 +1,8 @@
 """/recommend new with discover: what the lists of new titles to discover hold, for sampled members of the bundled
 interactions (bench_serve.member_lists): how many picks, where each one's score comes from (the pick's words:
 ServedModel._sources), how many are among the window's ten titles with most MyAnimeList members, and how alike two
-members' lists are (mean Jaccard over pairs of members).
+members' lists are (mean Jaccard over pairs of members). First, how many of the same members' lists without
+discover are mostly picked for being widely watched, and so point to discover (render.recommend_embed).
 
     python benchmarks/discover_new.py --models <data dir>/models [--members 500]
 """
@@ -14,6 +15,8 @@ import numpy as np
 from bench_serve import sampled_members
 from new_catch_up import WINDOWS
 
+from animerec.recsys.serving.reasons import mostly_popular
+
 MOST_WATCHED = 10
 
 
@@ -22,6 +25,13 @@ def main() -> None:
     members_now = catalog.members_now(served.ids.tolist())
     for since in WINDOWS:
         allowed = served.allowed(aired_from=since, allow_adult=False)
+        before = served.before_window(aired_from=since, allow_adult=False)
+        widely = 0
+        for ratings in members:
+            picks = served.recommend(ratings, 10, allowed=allowed, catch_up=before).picks
+            widely += mostly_popular((p.because, p.source) for p in picks)
+        print(f"first aired since {since}, without discover: {widely} of {len(members)} lists mostly picked for being "
+              "widely watched (pointing to discover)")
         inside = np.flatnonzero(allowed)
         top = set(served.ids[inside[np.argsort(-members_now[inside], kind="stable")[:MOST_WATCHED]]].tolist())
         sources: Counter[str | None] = Counter()

@@ -25,7 +25,7 @@ from animerec.recsys.catalog.build import is_cjk
 from animerec.recsys.catalog.catalog import Anime, Catalog
 from animerec.recsys.data import DATA_CREDIT, WATCHED
 from animerec.recsys.serving.group import FIGURE_WORDS, ORDER_WORDS
-from animerec.recsys.serving.reasons import unnamed_reason
+from animerec.recsys.serving.reasons import mostly_popular, unnamed_reason
 
 COLOUR = discord.Colour.blurple()
 RATINGS_PER_PAGE = 15
@@ -191,6 +191,9 @@ def pick_reason(pick: RecommendedTitle) -> str:
 UNTASTED_NEW = "the other new titles are ones your ratings say nothing of, or I predict below your usual score"
 
 
+WIDELY_WATCHED_NEW = "Ask again with discover for new titles closer to what you rate highly."
+
+
 def empty_picks(recs: Recommendations) -> str:
     """What a list with no picks says: why, as far as the request tells."""
     if recs.discover and recs.new_since is not None and not recs.later:
@@ -228,6 +231,8 @@ def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> di
         embed.add_field(name="Seen these? Rate them to sharpen your picks",
                         value="\n".join(f"{Catalog.label(a, 90)} ({a.type or '?'})" for a in recs.seen_these),
                         inline=False)
+    if recs.new_since is not None and not recs.discover and mostly_popular((p.because, p.source) for p in recs.picks):
+        embed.add_field(name="Mostly picked for being widely watched", value=WIDELY_WATCHED_NEW, inline=False)
     if recs.onboarding:
         embed.add_field(name="Rate a few of these too (3 or more ratings give better picks)",
                         value="\n".join(Catalog.label(a, limits.CHOICE_NAME) for a in recs.onboarding), inline=False)

@@ -9,6 +9,8 @@ estimate (genres, themes, studios, source) and the popularity prior do not, so t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 LIKE_YOU = "popular with members who like what you like"
 
 _BY_SOURCE = {
@@ -72,3 +74,12 @@ def unnamed_reason(source: str | None, this_season: bool = False, members: int |
     if this_season and source in _THIS_SEASON:
         return _THIS_SEASON[source]
     return _BY_SOURCE[source]
+
+
+def mostly_popular(picks: Iterable[tuple[object | None, str | None]]) -> bool:
+    """Whether half or more of a list's picks, each given as (the member's title it names, its source), name none
+    and are there for popularity (source "prior": "widely watched on MyAnimeList"). A list of new titles leans
+    that way (docs/evaluation.md, how personal the lists are), and then says /recommend discover is the way to
+    ones closer to the member's taste."""
+    pairs = list(picks)
+    return 2 * sum(because is None and source == "prior" for because, source in pairs) >= max(len(pairs), 1)

@@ -148,6 +148,17 @@ def test_new_titles_to_discover_say_the_rest_are_ones_the_members_ratings_say_no
         "the rest would be predicted below your usual score.")
 
 
+def test_a_list_of_new_titles_mostly_picked_for_being_widely_watched_points_to_discover():
+    widely = RecommendedTitle(STEINS, 7.0, 0.17, source="prior")
+    close = RecommendedTitle(STEINS, 7.0, 0.17, source="content")
+    recs = Recommendations([widely, widely, close], requested=3, filtered=True, new_since=date(2025, 12, 1))
+    hint = [f for f in render.recommend_embed(recs).fields if f.name == "Mostly picked for being widely watched"]
+    assert [f.value for f in hint] == [render.WIDELY_WATCHED_NEW]
+    for quiet in (replace(recs, picks=[widely, close, close]), replace(recs, discover=True),
+                  replace(recs, new_since=None)):
+        assert all(f.name != "Mostly picked for being widely watched" for f in render.recommend_embed(quiet).fields)
+
+
 @pytest.mark.parametrize("filtered, later, says", [
     (False, False, "No good matches: I predict every title you haven't rated below your usual score"),
     (True, False, "No good matches with these options: what fits them you have rated, or I predict it below"),
