@@ -65,6 +65,9 @@ MATCH_SLOPE, MATCH_OFFSET = 0.0359, -1.138
 # sample's counts: by those, Your Lie in April and Re:Zero (44th to 94th by members) passed for discoveries.
 DISCOVER_SKIP_TOP = 100
 DISCOVER_WEIGHT = 0.5
+# A list of new titles to discover leaves out the window's most watched (a season's hits, what the whole server
+# talks of: Frieren's 2nd season, Sentenced to Be a Hero): about a season's ten most watched shows.
+DISCOVER_SKIP_NEW = 10
 # A member with few titles: a coverage term, so each title they liked gets picks. Each candidate belongs
 # to the liked title that adds most to its score relative to what that title adds at best (a popular
 # title's co-watch sums dwarf a film's: "your name" 9 and "attack on titan" 8 gave ten Attack on Titan-like
@@ -591,8 +594,11 @@ class ServedModel:
                 # "Discoveries" of a slice-of-life fan led with the season's most watched action shows, "widely
                 # watched on MyAnimeList". Their order is the member's taste without it, and only a title their
                 # taste puts DRIVES_ABOVE sd above the rest is one (a pick under it says popularity put it there).
+                # The window's DISCOVER_SKIP_NEW most watched are no discovery either, as the catalog's most
+                # watched are none of an unwindowed list (a new title is rarely among those).
                 scores[self.n_trained:] -= cold.config.prior_weight * cold.prior
                 shown = np.flatnonzero(~never[self.n_trained:]) + self.n_trained
+                never[shown[np.argsort(self._popular_rank[shown], kind="stable")[:DISCOVER_SKIP_NEW]]] = True
                 never[shown[~self._taste_speaks_for(shown, user, floor, scored.z)]] = True
             scores -= DISCOVER_WEIGHT * self._log_popularity
             never |= self._popular_rank < DISCOVER_SKIP_TOP

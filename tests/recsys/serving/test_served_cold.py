@@ -100,8 +100,10 @@ def test_discovering_new_titles_ranks_them_by_taste_and_leaves_out_what_populari
     times the member's taste: there discover's weight against popularity moved nothing. Discovering new titles,
     the prior is taken out and only a title the member's taste speaks for (ServedModel._taste_speaks_for, the
     test a pick's words make) is one: for a block 0 fan, 1021 (block 0's genres), not block 1's 1020 or 1023
-    (nobody's), which the plain list shows for their members count."""
+    (nobody's), which the plain list shows for their members count. The window's most watched are no discovery:
+    1021 is among its three most watched (1030, 1020 and 1021: 90,000 and 85,000 members; 1023 has 70,000)."""
     monkeypatch.setattr("animerec.recsys.serving.served.DISCOVER_SKIP_TOP", 0)  # the planted catalog is small
+    monkeypatch.setattr("animerec.recsys.serving.served.DISCOVER_SKIP_NEW", 0)  # its window holds four titles
     window = served.allowed(aired_from=date(2025, 12, 1))
     block0 = {1000: 9.0, 1001: 9.0, 1004: 8.0}
     plain = [p.anime_id for p in served.recommend(block0, 10, allowed=window).picks]
@@ -110,6 +112,8 @@ def test_discovering_new_titles_ranks_them_by_taste_and_leaves_out_what_populari
     assert [(p.anime_id, p.source) for p in found] == [(1021, "content")]
     block1 = {1010: 9.0, 1012: 9.0, 1013: 8.0}  # B's new season (1030) is of a franchise they gave: no discovery
     assert [p.anime_id for p in served.recommend(block1, 10, allowed=window, discover=True).picks] == [1020]
+    monkeypatch.setattr("animerec.recsys.serving.served.DISCOVER_SKIP_NEW", 3)
+    assert served.recommend(block0, 10, allowed=window, discover=True).picks == []
 
 
 def test_new_names_the_season_to_catch_up_with_when_the_window_leaves_out_the_one_that_comes_next(served):
