@@ -7,8 +7,10 @@ import discord
 from animerec.bot.app.render import COLOUR, anime_line, fit, pick_reason, sentence
 from animerec.bot.features.seasonal.service import SeasonalList
 from animerec.recsys.catalog.catalog import Catalog
+from animerec.recsys.serving.reasons import mostly_popular
 
 ONBOARDING = "Rate a few titles you've seen (/rate <title> <score>) and this list is ranked for you."
+SEASON_DISCOVER = "/recommend new with discover finds new titles closer to what you rate highly."
 
 
 def rounded(members: int) -> int:
@@ -40,6 +42,9 @@ def seasonal_embed(result: SeasonalList) -> discord.Embed:
             reason = f"**{reason}**"  # the continue picks stand out in a season's list
         value = f"Match **{show.match:.0%}** · {anime_line(show.anime)}\n{reason}"
         embed.add_field(name=f"{rank}. {Catalog.label(show.anime, 200)}", value=value, inline=False)
+    if ranked and mostly_popular((s.because, s.source) for s in ranked):
+        # A season's shows lean to the most watched as /recommend new's do: the way to ones closer to the member.
+        embed.add_field(name="Mostly ranked by how widely watched they are", value=SEASON_DISCOVER, inline=False)
     later = [s for s in result.shows if s.starts_at is not None]
     if later:
         embed.add_field(name="Later seasons of series you haven't started", inline=False, value="\n".join(

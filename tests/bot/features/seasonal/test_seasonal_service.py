@@ -174,3 +174,16 @@ def test_a_season_airing_now_with_few_shows_known_says_so_whether_named_or_not()
     assert bare == named and bare[:2] == (2026, "fall") and bare[2].startswith("I know only ")
     assert "of Fall 2026 so far" in bare[2]
     assert seasonal.choose("fall", 2025, today)[2] is None  # a season before: its shows are all known
+
+
+async def test_a_season_ranked_mostly_for_how_widely_watched_it_is_points_to_discover(seasonal):
+    """Summer 2026 holds, for the fan who gave 1020, only 1023: a work of genres nobody rated, there for its members
+    count ("widely watched"). The list says so and where new titles closer to the member's taste are; spring's
+    continue pick does not."""
+    from animerec.bot.features.seasonal.render import SEASON_DISCOVER
+
+    summer = await seasonal.season(FAN, "summer", 2026)
+    assert [(s.anime.anime_id, s.source, s.because) for s in summer.shows] == [(1023, "prior", None)]
+    assert [f.value for f in seasonal_embed(summer).fields if f.value == SEASON_DISCOVER] == [SEASON_DISCOVER]
+    spring = seasonal_embed(await seasonal.season(FAN, "spring", 2026))
+    assert all(f.value != SEASON_DISCOVER for f in spring.fields)
