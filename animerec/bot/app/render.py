@@ -231,7 +231,10 @@ def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> di
         embed.add_field(name="Seen these? Rate them to sharpen your picks",
                         value="\n".join(f"{Catalog.label(a, 90)} ({a.type or '?'})" for a in recs.seen_these),
                         inline=False)
-    if recs.new_since is not None and not recs.discover and mostly_popular((p.because, p.source) for p in recs.picks):
+    # A list of new titles there mostly for popularity points to discover, but for a member asked to rate a few
+    # more first: with two ratings, discover finds next to nothing.
+    if recs.new_since is not None and not recs.discover and not recs.onboarding \
+            and mostly_popular((p.because, p.source) for p in recs.picks):
         embed.add_field(name="Mostly picked for being widely watched", value=WIDELY_WATCHED_NEW, inline=False)
     if recs.onboarding:
         embed.add_field(name="Rate a few of these too (3 or more ratings give better picks)",

@@ -155,7 +155,7 @@ def test_a_list_of_new_titles_mostly_picked_for_being_widely_watched_points_to_d
     hint = [f for f in render.recommend_embed(recs).fields if f.name == "Mostly picked for being widely watched"]
     assert [f.value for f in hint] == [render.WIDELY_WATCHED_NEW]
     for quiet in (replace(recs, picks=[widely, close, close]), replace(recs, discover=True),
-                  replace(recs, new_since=None)):
+                  replace(recs, new_since=None), replace(recs, onboarding=[STEINS])):
         assert all(f.name != "Mostly picked for being widely watched" for f in render.recommend_embed(quiet).fields)
 
 
