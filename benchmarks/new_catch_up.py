@@ -60,6 +60,7 @@ def seasonal_lines(served: ServedModel, catalog: Catalog, members: list[dict[int
     """/seasonal's catch-up lines against the entry each member can go on to next."""
     shows = [a.anime_id for a in catalog if (a.year or 0) >= SEASONAL_FROM and a.type == "TV"]
     rules, lines, own, franchise_own, differ = served.rules, 0, 0, 0, Counter[tuple[str, str, str]]()
+    other_works = Counter[str]()
     for ratings in members:
         picks = [p for p in served.rank_titles(ratings, shows) if p.catch_up is not None]
         if not picks:
@@ -70,8 +71,10 @@ def seasonal_lines(served: ServedModel, catalog: Catalog, members: list[dict[int
             lines += 1
             work = rules.work_of(served.index_of(p.anime_id))
             own += p.because is not None and served.franchises.work_of(p.because) == work
-            franchise_own += p.because is not None and served.franchises.work_of(p.because) != work and \
-                served.franchises.franchise_of(p.because) == served.franchises.franchise_of(p.anime_id)
+            if p.because is not None and served.franchises.work_of(p.because) != work and \
+                    served.franchises.franchise_of(p.because) == served.franchises.franchise_of(p.anime_id):
+                franchise_own += 1
+                other_works[catalog.get(p.anime_id).name[:50]] += 1
             nxt = rules.go_on_to(rules.next_entries(rules.work_of(served.index_of(p.anime_id)), [mine], gave), scores)
             if nxt is None or int(served.ids[nxt]) != p.catch_up:
                 differ[(catalog.get(p.anime_id).name[:40], catalog.get(p.catch_up).name[:40],
@@ -79,6 +82,8 @@ def seasonal_lines(served: ServedModel, catalog: Catalog, members: list[dict[int
     print(f"/seasonal, {len(members)} members, every TV show from {SEASONAL_FROM}: {lines} catch-up lines, "
           f"{own} for the member's own title of the series, {franchise_own} for their title of another work of its "
           f"franchise, {sum(differ.values())} naming another entry than the one they can go on to next")
+    print("  another work of the franchise, most seen: " + ", ".join(
+        f"{name} ({count})" for name, count in other_works.most_common(SHOWN_PAIRS)))
     for (shown, first, nxt), count in differ.most_common(2 * SHOWN_PAIRS):
         print(f"  {count:4d}  {shown}  <- catch up with {first}  (next: {nxt})")
 
