@@ -397,10 +397,11 @@ class ServedModel:
         return scored.scores, scored.terms
 
     def _scored(self, user: FoldedUser, given: np.ndarray, new_only: bool = False,
-                products: Products | None = None) -> _Scored:
+                products: Products | None = None, taste_only: bool = False) -> _Scored:
         """scores() of the member who gave the item indices ``given`` (ServedModel.given), with their
         x_u . y per served title (standardized per kind) computed on the way: the member's Products, the
-        costliest step of a request, made once (or given, as _with_alone makes them)."""
+        costliest step of a request, made once (or given, as _with_alone makes them). ``taste_only``: the cold
+        titles ranked without the popularity prior (_cold_ranked)."""
         products = products if products is not None else self.model.products([user])[0]
         warm_z, cold_z = products.warm_z, products.cold_z
         warm, terms = self.model.ranking(user, products)
@@ -411,7 +412,7 @@ class ServedModel:
         loved = None
         if cold_z is not None and self.n_items > self.n_trained:
             every_z[self.n_trained:] = cold_z
-            placed, loved_works = self._cold_ranked(warm[None], cold_z[None], [user], [given], new_only)
+            placed, loved_works = self._cold_ranked(warm[None], cold_z[None], [user], [given], new_only, taste_only)
             out[self.n_trained:], loved = placed[0], loved_works[0]
         return _Scored(out, terms, every_z, loved)
 
@@ -471,10 +472,13 @@ class ServedModel:
         return np.vstack([standardized(row) for row in out])
 
     def _cold_ranked(self, warm: np.ndarray, cold_z: np.ndarray, users: Sequence[FoldedUser],
-                     given: Sequence[np.ndarray], new_only: bool) -> tuple[np.ndarray, np.ndarray]:
+                     given: Sequence[np.ndarray], new_only: bool, taste_only: bool = False
+                     ) -> tuple[np.ndarray, np.ndarray]:
         """(members x cold titles): the cold titles' ranking scores for each member, placed among their
         trained titles' ``warm`` (members x trained) by cold_placed, and the _loved_works they were placed
-        by; ``cold_z`` their standardized x_u . y of the cold titles, ``given`` the item indices each gave."""
+        by; ``cold_z`` their standardized x_u . y of the cold titles, ``given`` the item indices each gave.
+        ``taste_only``: their cold-start scores less the popularity prior (ColdConfig.prior_weight), before
+        they are placed, for a list of new titles to discover."""
         cold = self.model.cold
         assert cold is not None
         member = np.repeat(np.arange(len(given)), [len(g) for g in given])
@@ -483,6 +487,8 @@ class ServedModel:
         franchise_rows = cold.franchise_rows((member[franchise >= 0], franchise[franchise >= 0]))
         loved_work = self._loved_works(users)
         scores = cold.members_scores(cold_z, franchise_rows, continues_liked=loved_work > 0)
+        if taste_only:
+            scores -= cold.config.prior_weight * cold.prior
         placeable = None
         if not new_only:
             # A title no MyAnimeList count knows (1,186 bangumi-data releases: films, recaps, web shorts, most
@@ -577,7 +583,11 @@ class ServedModel:
             if len(ratings) < COVERAGE_BELOW else []
         covering = len(loves) >= 2
         products, made = self._with_alone(user, loves, ratings) if covering else (None, {})
-        scored = self._scored(user, gave, new_only=new_only, products=products)
+        # Discovering new titles ranks them by the member's taste, without the popularity prior the cold-start
+        # scores hold at ColdConfig.prior_weight: the discover weight beside it moved nothing, and "Discoveries" of a
+        # slice-of-life fan led with the season's most watched action shows, "widely watched on MyAnimeList".
+        discovering_new = discover and new_only and self.model.cold is not None
+        scored = self._scored(user, gave, new_only=new_only, products=products, taste_only=discovering_new)
         scores, terms = scored.scores, scored.terms
         # What the member may never be shown here, and apart from it what this request leaves out (dismissed
         # titles, earlier pages): the coverage order below is made without the latter.
@@ -587,16 +597,10 @@ class ServedModel:
         earlier = mine.earlier
         self.rules.favour_started(scores, mine, floor)
         if discover:
-            cold = self.model.cold
-            if new_only and cold is not None:
-                # A list of new titles ranks them by their cold-start scores as they are, and those hold the
-                # popularity prior at ColdConfig.prior_weight: the discover weight beside it moved nothing, and
-                # "Discoveries" of a slice-of-life fan led with the season's most watched action shows, "widely
-                # watched on MyAnimeList". Their order is the member's taste without it, and only a title their
-                # taste puts DRIVES_ABOVE sd above the rest is one (a pick under it says popularity put it there).
-                # The window's DISCOVER_SKIP_NEW most watched are no discovery either, as the catalog's most
-                # watched are none of an unwindowed list (a new title is rarely among those).
-                scores[self.n_trained:] -= cold.config.prior_weight * cold.prior
+            if discovering_new:
+                # Only a title the member's taste puts DRIVES_ABOVE sd above the rest is a discovery (a pick under it
+                # says popularity put it there), and the window's DISCOVER_SKIP_NEW most watched are none either, as
+                # the catalog's most watched are none of an unwindowed list (a new title is rarely among those).
                 shown = np.flatnonzero(~never[self.n_trained:]) + self.n_trained
                 never[shown[np.argsort(self._popular_rank[shown], kind="stable")[:DISCOVER_SKIP_NEW]]] = True
                 never[shown[~self._taste_speaks_for(shown, user, floor, scored.z)]] = True

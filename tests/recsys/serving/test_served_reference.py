@@ -29,7 +29,8 @@ class Reference(ServedModel):
     def given(self, ratings):
         return np.array([i for a in ratings if (i := self.index_of(a)) is not None], np.int64)
 
-    def _scored(self, user, given, z=None, new_only=False, products=None):  # every product made here, whatever was passed
+    def _scored(self, user, given, z=None, new_only=False, products=None,  # every product made here, whatever was passed
+                taste_only=False):
         model, cold, n = self.model, self.model.cold, self.n_trained
         warm, terms = model.ranking(user)
         out = np.empty(self.n_items, np.float64)
@@ -40,7 +41,9 @@ class Reference(ServedModel):
         rows = given
         franchises.update(f for f in cold.franchise[rows[rows >= n] - n].tolist() if f >= 0)
         cfg = cold.config
-        scores = np.asarray(cfg.rank_trust, np.float32)[cold.source] * cold_z + cfg.prior_weight * cold.prior
+        scores = np.asarray(cfg.rank_trust, np.float32)[cold.source] * cold_z
+        if not taste_only:
+            scores = scores + cfg.prior_weight * cold.prior
         unstarted = (cold.anchor >= 0) & ~np.isin(cold.franchise, list(franchises))
         scores -= cfg.unstarted_penalty * unstarted
         if franchises:
