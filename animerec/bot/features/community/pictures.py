@@ -152,15 +152,10 @@ def _map(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> N
     if landmarks:
         ax.scatter([m.x for m in landmarks], [m.y for m in landmarks], s=10, c=FAINT, linewidths=0, zorder=2)
     scored = [r for r in p.rated if r.score > 0]
-    watched = [r for r in p.rated if r.score <= 0]
     many = len(p.rated) > FULL_DOTS
     size = max(DOT_SIZE * float(np.sqrt(FULL_DOTS / len(p.rated))), SMALLEST_DOT) if many else DOT_SIZE
-    if watched:
-        ax.scatter([r.x for r in watched], [r.y for r in watched], s=size * 2 / 3, facecolors="none", edgecolors=INK,
-                   linewidths=0.6 if many else 1.0, zorder=8)
+    _rated_dots(ax, p.rated, size, many, zorder=8)
     if scored:
-        ax.scatter([r.x for r in scored], [r.y for r in scored], s=size, c=[r.score for r in scored],
-                   cmap=SCORES, norm=Normalize(1, 10), edgecolors="#262936", linewidths=0 if many else 0.6, zorder=8)
         _score_key(ax)
     if p.picks:
         # Over the member's dots and the diamond: a new season's star sits where the season before it is.
@@ -169,16 +164,7 @@ def _map(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> N
                    linewidths=0.7, zorder=star_z)
         # And that season's dot is drawn again over the star, inside its points: the star of Frieren's 2nd season
         # hid the 10 the member gave Frieren. A star is wider than a dot, so both show.
-        under = _under_stars(ax, fig, scored, p.picks)
-        if under:
-            ax.scatter([r.x for r in under], [r.y for r in under], s=size * UNDER_STAR, c=[r.score for r in under],
-                       cmap=SCORES,
-                       norm=Normalize(1, 10), edgecolors="#262936", linewidths=0 if many else 0.6, zorder=star_z + 0.5)
-        ringed = _under_stars(ax, fig, watched, p.picks)
-        if ringed:
-            ax.scatter([r.x for r in ringed], [r.y for r in ringed], s=size * 2 / 3 * UNDER_STAR, facecolors="none",
-                       edgecolors=INK,
-                       linewidths=0.6 if many else 1.0, zorder=star_z + 0.5)
+        _rated_dots(ax, _under_stars(ax, fig, p.rated, p.picks), size * UNDER_STAR, many, zorder=star_z + 0.5)
     if p.server_place is not None:
         ax.scatter(*p.server_place, s=260, marker="o", facecolors="none", edgecolors=SERVER, linewidths=2.2,
                    zorder=9 if many else 5)
@@ -223,6 +209,19 @@ def _map(ax, p: TastePicture, who: str, fig: Figure, renderer: RendererAgg) -> N
     key = [Bbox([ax.transAxes.transform(SCORE_KEY[:2]), ax.transAxes.transform(SCORE_KEY[2:])])] if scored else []
     clear = [*key, legend.get_window_extent(renderer), *(note.get_window_extent(renderer) for note in notes)]
     _place_labels(ax, fig, renderer, labels, marks, must=len(must), wide=len(must) + len(favourites), keep_clear=clear)
+
+
+def _rated_dots(ax, rated: Sequence[Point], size: float, many: bool, zorder: float) -> None:
+    """The member's titles as marks of ``size`` (points squared): a ring for one watched without a score, else a dot
+    in its score's colour; thinner edges when there are ``many``."""
+    watched = [r for r in rated if r.score <= 0]
+    scored = [r for r in rated if r.score > 0]
+    if watched:
+        ax.scatter([r.x for r in watched], [r.y for r in watched], s=size * 2 / 3, facecolors="none", edgecolors=INK,
+                   linewidths=0.6 if many else 1.0, zorder=zorder)
+    if scored:
+        ax.scatter([r.x for r in scored], [r.y for r in scored], s=size, c=[r.score for r in scored], cmap=SCORES,
+                   norm=Normalize(1, 10), edgecolors="#262936", linewidths=0 if many else 0.6, zorder=zorder)
 
 
 def _under_stars(ax, fig: Figure, points: Sequence[Point], stars: Sequence[Point]) -> list[Point]:
