@@ -186,17 +186,16 @@ def pick_reason(pick: RecommendedTitle) -> str:
     return reason[0].upper() + reason[1:] + catch_up
 
 
-# A list of new titles to discover holds only those the member's taste speaks for (ServedModel.recommend): the rest
-# would be there for being widely watched, which is no discovery.
+# Why a list of new titles to discover runs short (Recommendations.discovering_new): the rest would be there for
+# being widely watched, which is no discovery.
 UNTASTED_NEW = "the other new titles are ones your ratings say nothing of, or I predict below your usual score"
-
-
+# What a list of new titles there mostly for popularity (reasons.mostly_popular) says under its picks.
 WIDELY_WATCHED_NEW = "Ask again with discover for new titles closer to what you rate highly."
 
 
 def empty_picks(recs: Recommendations) -> str:
     """What a list with no picks says: why, as far as the request tells."""
-    if recs.discover and recs.new_since is not None and not recs.later:
+    if recs.discovering_new and not recs.later:
         return f"No discoveries with these options: {UNTASTED_NEW}. Rate a few more titles and ask again."
     if recs.later:
         return "No more good matches" + (" with these options." if recs.filtered else
@@ -218,8 +217,7 @@ def recommend_embed(recs: Recommendations, heading: str = "Picks for you") -> di
     if not recs.picks:
         embed.description = empty_picks(recs)
     elif recs.short:
-        rest = UNTASTED_NEW if recs.discover and recs.new_since is not None else \
-            "the rest would be predicted below your usual score"
+        rest = UNTASTED_NEW if recs.discovering_new else "the rest would be predicted below your usual score"
         embed.description = (f"Only {len(recs.picks)} good match{'es' if len(recs.picks) > 1 else ''}"
                              f"{' with these options' if recs.filtered else ''}: {rest}.")
     for rank, pick in enumerate(recs.picks, 1):

@@ -96,6 +96,11 @@ class Recommendations:
     def short(self) -> bool:
         return len(self.picks) < self.requested
 
+    @property
+    def discovering_new(self) -> bool:
+        """New titles to discover: only those the member's taste speaks for (ServedModel.recommend)."""
+        return self.discover and self.new_since is not None
+
 
 @dataclass(frozen=True)
 class Neighbour:
