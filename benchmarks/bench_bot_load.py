@@ -1,8 +1,8 @@
-"""/rate and /recommend under load at the service level: the bot as it was (one write lock, a commit
-per rating) beside the bot now (group commit), both measured in this run.
+"""/rate and /recommend under load at the service level: the bot now, beside another revision's (--base)
+when given, both measured in this run.
 
     python benchmarks/bench_bot_load.py [--config default|small | --models DIR] [--members 200]
-                                        [--ramp 1.0] [--think 0.3] [--baseline REV]
+                                        [--ramp 1.0] [--think 0.3] [--base REV]
 
 The scenario: MEMBERS members at once (each starts within the first RAMP s, with 30 earlier ratings)
 each give 5 /rate by title name and 1 /recommend, in a random order, 0-THINK s apart (faster than
@@ -13,8 +13,9 @@ timings, each in a fresh event loop and database; --think 0 --ramp 0 is a pure b
 Measured: each call's latency at the service level; the event loop's lag (how much a 5 ms ticker
 oversleeps); lost ratings (acknowledged, but not in the database once the service closed, read back
 with plain sqlite3); failed calls; the process's CPU time over the run; write transactions committed.
-"before" is bot/store.py and bot/service.py at REV (default: the commit before the group commit),
-loaded from git.
+The --base revision's animerec package is read from git as bench_revisions.py reads it (a revision since the
+package move; the first figures in docs/benchmarks.md were taken against one before it, 9737454, with an
+earlier copy of this script).
 
 Model: the default config trained now (about a minute), as the bot serves; --config small for the
 tests' small one (seconds); --models serves a published one instead (a copy: the directory is not
@@ -25,11 +26,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
+import importlib
 import random
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +37,7 @@ from contextlib import closing
 from pathlib import Path
 
 import numpy as np
+from bench_revisions import BASE, base_package
 
 from animerec.bot import service as service_now
 from animerec.bot.store import store as store_now
@@ -46,27 +47,17 @@ from animerec.recsys.lifecycle.train import train_and_publish
 from animerec.recsys.model import ModelConfig, single_threaded_blas
 from animerec.recsys.serving.served import ServedModel
 
-BASELINE = "9737454"  # the last commit with one write lock and a commit per rating
 RATES, EARLIER = 5, 30
 TICK = 0.005
 TARGETS = {"rate": 0.150, "recommend": 0.100, "lag": 0.020}  # p99 budgets under this load, in seconds
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def baseline_modules(rev: str, tmp: Path):
-    """(store, service) modules of bot/store.py and bot/service.py at rev, written under tmp."""
-    out = []
-    for name in ("store", "service"):
-        source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:bot/{name}.py"],
-                                check=True, capture_output=True, text=True).stdout
-        path = tmp / f"baseline_{name}.py"
-        path.write_text(source)
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up
-        spec.loader.exec_module(module)
-        out.append(module)
-    return tuple(out)
+def base_modules(rev: str, tmp: Path):
+    """(store, service) packages of the animerec package at rev, read under tmp."""
+    base_package(rev, tmp)
+    sys.path.insert(0, str(tmp))
+    return importlib.import_module(f"{BASE}.bot.store"), importlib.import_module(f"{BASE}.bot.service")
 
 
 def plans(catalog: Catalog, model, members: int, think: float, ramp: float, seed: int = 0):
@@ -85,11 +76,9 @@ def plans(catalog: Catalog, model, members: int, think: float, ramp: float, seed
 
 
 def _calls(service):
-    """(rate, recommend, reload, model version): flat on the baseline's service, by feature on today's."""
-    if hasattr(service, "models"):
-        return (service.ratings.rate, service.picks.recommend, service.models.reload,
-                lambda: service.models.model_version)
-    return service.rate, service.recommend, service.reload_model, lambda: service.model_version
+    """(rate, recommend, reload, model version)."""
+    return (service.ratings.rate, service.picks.recommend, service.models.reload,
+            lambda: service.models.model_version)
 
 
 async def scenario(store_cls, service_cls, catalog: Catalog, data_dir: Path, v1: str, v2: str, member_plans) -> dict:
@@ -185,12 +174,11 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--think", type=float, default=0.3, help="most seconds between a member's commands")
     parser.add_argument("--ramp", type=float, default=1.0, help="members start within this many seconds")
-    parser.add_argument("--baseline", default=BASELINE, help="the git revision measured as 'before'")
+    parser.add_argument("--base", help="a git revision to measure beside this checkout")
     args = parser.parse_args()
     single_threaded_blas()  # as the bot's process does
     catalog = Catalog.load()
     with tempfile.TemporaryDirectory() as tmp:
-        old_store, old_service = baseline_modules(args.baseline, Path(tmp))
         models = Path(tmp) / "models"
         if args.models:
             shutil.copytree(args.models, models)
@@ -208,10 +196,12 @@ def main() -> None:
         print(f"{'':22s}{'/rate ms':^21s}  {'/recommend ms':^21s}  {'loop lag ms':^21s}")
         print(f"{'':22s}{'p50    p99    max':>21s}  {'p50    p99    max':>21s}  {'p50    p99    max':>21s}"
               f"{'lost':>6s}{'failed':>7s}  {'run':>7s} {'cpu':>7s}  {'swap':>8s}  commits")
-        sides = [(f"before ({args.baseline})", old_store.Store, old_service.Service),
-                 ("now (group commit)", store_now.Store, service_now.Service)]
+        sides = [("this checkout", store_now.Store, service_now.Service)]
+        if args.base:
+            old_store, old_service = base_modules(args.base, Path(tmp) / "base")
+            sides.insert(0, (f"base {args.base}", old_store.Store, old_service.Service))
         for label, store_cls, service_cls in sides:
-            data_dir = Path(tmp) / label.split()[0]
+            data_dir = Path(tmp) / label.replace(" ", "-")
             shutil.copytree(models, data_dir / "models")
             report(label, asyncio.run(scenario(store_cls, service_cls, catalog, data_dir, v1, v2, member_plans)))
         print(f"{'target (p99)':22s}{TARGETS['rate'] * 1000:14.0f}{'':9s}{TARGETS['recommend'] * 1000:14.0f}"
