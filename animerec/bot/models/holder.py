@@ -114,7 +114,12 @@ class ModelHolder:
         self.first_failure: TrainingRecord | None = None  # while no model: the last failed try, and
         self.next_training_at: datetime | None = None  # when the next one starts
         self._ranking = ThreadPoolExecutor(RANKING_THREADS, thread_name_prefix="ranking")
+        self._waited_on = 0  # calls of ranked() in flight: model work members wait on
+        self._idle = asyncio.Event()  # set while there are none
+        self._idle.set()
         self._serving_warm_up: asyncio.Task[None] | None = None  # of the model served (_serve)
+        # Called after another served model replaced one (Picks.model_swapped: the lists made by the last one).
+        self.on_swap: Callable[[], None] | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -228,7 +233,20 @@ class ModelHolder:
     async def ranked(self, work: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
         """work(*args, **kwargs) off the event loop, in the threads for model work a member waits on
         (RANKING_THREADS)."""
-        return await asyncio.get_running_loop().run_in_executor(self._ranking, functools.partial(work, *args, **kwargs))
+        self._waited_on += 1
+        self._idle.clear()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._ranking, functools.partial(work, *args, **kwargs))
+        finally:
+            self._waited_on -= 1
+            if not self._waited_on:
+                self._idle.set()
+
+    async def ranked_when_idle(self, work: Callable[[], _T]) -> _T:
+        """work() in the same threads as ranked's, once no member waits on one (work done ahead of a member's
+        asking, that a burst of members' requests would only have to share the threads and the GIL with)."""
+        await self._idle.wait()
+        return await asyncio.get_running_loop().run_in_executor(self._ranking, work)
 
     # --- the served model ---------------------------------------------------------------------
 
@@ -281,10 +299,13 @@ class ModelHolder:
         """Swap in a newly loaded model, a community refresh's copy or the model over a new catalog, and warm
         its /similar and coverage rows up in the background (the previous model's warm-up, if still running,
         stops; /similar's answers belong to the model's indexes, so only those not asked yet are asked)."""
+        swapped = self._loaded is not None
         self._loaded = loaded
         if self._serving_warm_up is not None:
             self._serving_warm_up.cancel()
         self._serving_warm_up = asyncio.create_task(self._warm_up_serving(loaded.served), name="serving-warm-up")
+        if swapped and self.on_swap is not None:
+            self.on_swap()
 
     @staticmethod
     async def _warm_up_serving(served: ServedModel) -> None:

@@ -41,9 +41,11 @@ class Service:
                                               self._wanted_ids, catalog_source)
         self.titles = Titles(store, catalog, self.models.franchises)
         self.community = Community(store, catalog, self.models.served, self.models.ranked)
-        self.ratings = Ratings(store, self.titles, self.models, import_cooldown=import_cooldown,
-                               on_forget=self.community.forgotten, check_visible=self.community.check_visible)
         self.picks = Picks(store, catalog, self.models)
+        self.models.on_swap = self.picks.model_swapped
+        self.ratings = Ratings(store, self.titles, self.models, import_cooldown=import_cooldown,
+                               on_forget=self._forgotten, check_visible=self.community.check_visible,
+                               on_change=self.picks.ratings_changed)
         self.similar = Similar(self.titles, self.models, self.store)
         self.parties = WatchParties(store, catalog, self.models)
         self.seasonal = Seasonal(store, catalog, self.models)
@@ -67,7 +69,13 @@ class Service:
         fetches them (CatalogRefresh.asked)."""
         return {a: n for a, n in (await self.store.raters_per_title()).items() if a not in self.catalog}
 
+    def _forgotten(self, user_id: int) -> None:
+        """After /forget: what this process remembers of the member goes too."""
+        self.community.forgotten(user_id)
+        self.picks.forgotten(user_id)
+
     async def close(self) -> None:
+        await self.picks.close()
         await self.models.close()
         await self.community.close()
         await self.store.close()

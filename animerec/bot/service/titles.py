@@ -9,6 +9,7 @@ from animerec.recsys.catalog.catalog import Anime, Catalog, TitleNotFound
 from animerec.recsys.catalog.franchise import Franchises
 
 MAX_COUNT = CHOICES  # a list fits one select menu (rate / not interested)
+DEFAULT_COUNT = 10  # picks of a list asked with no count
 
 
 def check_count(count: int) -> int:

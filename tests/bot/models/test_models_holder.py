@@ -504,3 +504,28 @@ def test_a_loaded_model_has_ranked_once_so_a_members_first_ranking_leaves_nothin
     assert done.returncode == 0, done.stderr[-2000:]
     left = int(done.stdout.split()[-1])
     assert left < 3_000, f"{left} objects left outside the frozen generation by a first /recommend and /rate"
+
+
+async def test_work_done_ahead_waits_until_no_member_waits_on_a_ranking(service):
+    import asyncio
+    import threading
+
+    release, order = threading.Event(), []
+
+    def members_ranking() -> str:
+        release.wait(10)
+        order.append("member")
+        return "member"
+
+    def ahead() -> str:
+        order.append("ahead")
+        return "ahead"
+
+    models = service.models
+    waited_on = asyncio.create_task(models.ranked(members_ranking))
+    made_ahead = asyncio.create_task(models.ranked_when_idle(ahead))
+    await asyncio.sleep(0.3)
+    assert order == [] and not made_ahead.done()  # the other ranking thread is free, but a member is waiting
+    release.set()
+    assert await waited_on == "member" and await made_ahead == "ahead" and order == ["member", "ahead"]
+    assert await models.ranked_when_idle(ahead) == "ahead"  # nobody waiting: at once

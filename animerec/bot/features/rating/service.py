@@ -50,8 +50,10 @@ def parse_score(text: str | float) -> float:
 class Ratings:
     def __init__(self, store: Store, titles: Titles, models: ModelHolder, *, import_cooldown: float = IMPORT_COOLDOWN,
                  on_forget: Callable[[int], None] | None = None,
-                 check_visible: Callable[[int, int, str, str], Awaitable[None]] | None = None) -> None:
-        self.on_forget = on_forget  # what else remembers members (the community views' caches)
+                 check_visible: Callable[[int, int, str, str], Awaitable[None]] | None = None,
+                 on_change: Callable[[int], None] | None = None) -> None:
+        self.on_forget = on_forget  # what else remembers members (the community views' caches, their made lists)
+        self.on_change = on_change  # after a write to a member's ratings or dismissals (Picks.ratings_changed)
         self.check_visible = check_visible  # the /privacy rule (Community.check_visible)
         self.store = store
         self.titles = titles
@@ -80,6 +82,7 @@ class Ratings:
         )
         if isinstance(previous, BaseException):
             raise previous
+        self._changed(user_id)
         if isinstance(predicted, BaseException):
             if not isinstance(predicted, Exception):
                 raise predicted  # cancelled: the request is going away
@@ -101,7 +104,12 @@ class Ratings:
         anime = self.titles.resolve(title, allow_adult=allow_adult)
         if not await self.store.delete_rating(user_id, anime.anime_id):
             raise UserError(f"You haven't rated {anime.name}.")
+        self._changed(user_id)
         return anime
+
+    def _changed(self, user_id: int) -> None:
+        if self.on_change is not None:
+            self.on_change(user_id)
 
     async def of(self, user_id: int, *, allow_adult: bool = False) -> RatingList:
         """The member's ratings, best score first (watched without a score last), newest first within
@@ -192,6 +200,8 @@ class Ratings:
         dropped -= existing.keys() | await self.store.dismissals(user_id)
         if dropped:
             await self.store.dismiss(user_id, sorted(dropped))
+        if changed or dropped:
+            self._changed(user_id)
         added = sum(a not in existing for a in changed)
         catalog = self.catalog
         return ImportReport(added, len(changed) - added, len(wanted) - len(changed),
@@ -234,3 +244,4 @@ class Ratings:
 
     async def dismiss(self, user_id: int, anime_ids: Iterable[int]) -> None:
         await self.store.dismiss(user_id, [a for a in anime_ids if a in self.catalog])
+        self._changed(user_id)

@@ -25,7 +25,7 @@ from animerec.bot.app.interactions import (
 )
 from animerec.bot.limits import clip
 from animerec.bot.service.results import Recommendations
-from animerec.bot.service.titles import MAX_COUNT
+from animerec.bot.service.titles import DEFAULT_COUNT, MAX_COUNT
 from animerec.recsys.catalog.catalog import Anime, Catalog, id_text
 
 if TYPE_CHECKING:
@@ -295,7 +295,7 @@ class Recommend(commands.Cog):
     @app_commands.autocomplete(genre=genre_autocomplete)
     @app_commands.choices(type=TYPE_CHOICES)
     async def recommend(self, interaction: discord.Interaction[AnimeRecBot], genre: str | None = None,
-                        type: str | None = None, count: app_commands.Range[int, 1, MAX_COUNT] = 10,
+                        type: str | None = None, count: app_commands.Range[int, 1, MAX_COUNT] = DEFAULT_COUNT,
                         discover: bool = False, new: app_commands.Range[str, 1, 4] | None = None) -> None:
         member = interaction.user.id
         # The catalog's spelling goes into the buttons' custom_ids, within Discord's 100 characters: as typed,

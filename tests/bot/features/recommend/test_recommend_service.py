@@ -6,6 +6,7 @@ import pytest
 from animerec.bot.features.recommend.service import ONBOARDING_TITLES
 from animerec.bot.service import UserError, member_message
 from animerec.recsys.catalog.catalog import ADULT_GENRE, UnknownFilter, id_text
+from animerec.recsys.serving.served import ServedModel
 from botkit import ALICE, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE
 
 pytestmark = pytest.mark.timeout(60)
@@ -151,3 +152,153 @@ async def test_new_shows_the_new_season_of_a_series_the_member_is_behind_on_and_
     ratings = await service.store.rating_map(ALICE)  # /seasonal (rank_titles) names the same season
     [ranked] = service.models.served().rank_titles(ratings, [57658])
     assert ranked.catch_up == 51009
+
+
+def made_lists(monkeypatch) -> list[tuple[object, dict[int, float]]]:
+    """Every list a served model makes from now on: (the served model, the ratings it was made from)."""
+    made = []
+    real = ServedModel.recommend
+
+    def recommend(served, ratings, *args, **kwargs):
+        made.append((served, dict(ratings)))
+        return real(served, ratings, *args, **kwargs)
+
+    monkeypatch.setattr(ServedModel, "recommend", recommend)
+    return made
+
+
+async def test_a_list_is_made_when_the_ratings_change_and_read_by_the_next_recommend(service, monkeypatch):
+    made = made_lists(monkeypatch)
+    service.picks.quiet_for = 0.0
+    for title, score in (("Steins;Gate", "10"), ("Cowboy Bebop", "9"), ("Death Note", "8")):
+        await service.ratings.rate(ALICE, title, score)
+    await service.picks.made_ahead(ALICE)
+    assert made and made[-1][1] == {STEINS_GATE: 10.0, COWBOY_BEBOP: 9.0, DEATH_NOTE: 8.0}
+    assert len(made) <= 3  # one making per change at most: a change while one runs is made once after it
+    before = len(made)
+    recs = await service.picks.recommend(ALICE)
+    assert len(made) == before  # read, not made
+    service.picks.forgotten(ALICE)  # the kept lists let go: made afresh when asked
+    fresh = await service.picks.recommend(ALICE)
+    assert len(made) == before + 1
+    assert [p.anime.anime_id for p in recs.picks] == [p.anime.anime_id for p in fresh.picks]
+    assert [p.predicted for p in recs.picks] == [p.predicted for p in fresh.picks] and len(recs.picks) == 10
+
+
+def ids(recs) -> list[int]:
+    return [p.anime.anime_id for p in recs.picks]
+
+
+async def test_a_kept_list_is_read_only_for_the_same_ratings_dismissals_options_and_model(service, monkeypatch):
+    from botkit import BOB, until
+
+    made = made_lists(monkeypatch)
+    service.picks.quiet_for = 0.0
+    alice, bob = {STEINS_GATE: 10.0, DEATH_NOTE: 9.0}, {COWBOY_BEBOP: 9.0}
+    await service.ratings.rate(ALICE, "Steins;Gate", "10")
+    await service.ratings.rate(BOB, "Cowboy Bebop", "9")
+    for member in (ALICE, BOB):
+        await service.picks.made_ahead(member)
+    await service.picks.recommend(ALICE)
+    # A rating stored by another process of the bot (no making ahead here): this one's kept list is not its list.
+    await service.store.upsert_ratings(ALICE, {DEATH_NOTE: 9.0})
+    n = len(made)
+    after = await service.picks.recommend(ALICE)
+    assert len(made) == n + 1 and made[-1][1] == alice and DEATH_NOTE not in ids(after)
+    five = await service.picks.recommend(ALICE, count=5)
+    assert len(made) == n + 2 and len(five.picks) == 5  # other options: another list
+    # Both first pages the member asked for are made ahead when their ratings change, and read.
+    top = after.picks[0].anime.anime_id
+    await service.ratings.dismiss(ALICE, [top])
+    await service.picks.made_ahead(ALICE)
+    n = len(made)
+    plain, five = await service.picks.recommend(ALICE), await service.picks.recommend(ALICE, count=5)
+    assert len(made) == n and len(five.picks) == 5 and top not in ids(plain) + ids(five)
+    # The next page is made when asked, passing over the first as kept.
+    more = await service.picks.recommend(ALICE, page=1, shown=ids(plain))
+    assert len(made) == n + 1 and not set(ids(more)) & set(ids(plain))
+    service.picks._made.clear()  # nothing kept: both pages made
+    assert ids(await service.picks.recommend(ALICE, page=1, shown=ids(plain))) == ids(more) and len(made) == n + 3
+    await service.picks.recommend(BOB)
+    # A new served model: the members who asked lately have theirs made again by it, the latest to ask first.
+    old = service.models.served()
+    n = len(made)
+    assert await service.models.reload()
+    new = service.models.served()
+    assert new is not old
+    await until(lambda: len([r for served, r in made[n:] if r == alice]) == 2)
+    by_new = [ratings for served, ratings in made[n:] if served is new]
+    assert by_new[-3:] == [bob, alice, alice] and all(served is new for served, _ in made[n:])
+    n = len(made)
+    again = [await service.picks.recommend(ALICE, count=c) for c in (10, 5)]
+    assert len(made) == n and top not in ids(again[0]) + ids(again[1])
+    await service.ratings.forget(ALICE)
+    assert ALICE not in {member for member, _ in service.picks._made}
+
+
+async def test_members_rating_and_asking_at_once_each_get_the_list_of_their_last_ratings(service, monkeypatch):
+    import asyncio
+
+    made = made_lists(monkeypatch)
+    service.picks.quiet_for = 0.0
+    members = range(201, 209)
+    titles = ["Steins;Gate", "Cowboy Bebop", "Death Note", "Haikyuu", "Naruto"]
+
+    async def member(m: int) -> None:  # each member's ratings their own: titles in either order, scores 7-10
+        for k, title in enumerate((titles if m % 8 < 4 else titles[::-1])[: 2 + m % 4]):
+            await service.ratings.rate(m, title, str(7 + m * (k + 1) % 4))
+            if k % 2:
+                await service.picks.recommend(m)  # cancels a making ahead not done yet, and makes its own
+
+    await asyncio.gather(*(member(m) for m in members))
+    for m in members:
+        await service.picks.made_ahead(m)
+    final = {m: await service.store.rating_map(m) for m in members}
+    assert len({tuple(sorted(r.items())) for r in final.values()}) == len(members)
+    assert all(len(final[m]) == 2 + m % 4 for m in members)
+    for m in members:
+        n = len(made)
+        kept = await service.picks.recommend(m)
+        assert final[m] not in [ratings for _, ratings in made[n:]]  # read: their last ratings' list was kept
+        service.picks.forgotten(m)
+        fresh = await service.picks.recommend(m)
+        assert final[m] in [ratings for _, ratings in made[n:]]
+        assert ids(kept) == ids(fresh) and len(kept.picks) == 10
+
+
+async def test_a_list_that_fails_to_be_made_ahead_is_made_when_asked(service, monkeypatch, caplog):
+    real = ServedModel.recommend
+    failures = []
+
+    def recommend(served, ratings, *args, **kwargs):
+        if not failures:
+            failures.append(dict(ratings))
+            raise RuntimeError("out of memory")
+        return real(served, ratings, *args, **kwargs)
+
+    monkeypatch.setattr(ServedModel, "recommend", recommend)
+    service.picks.quiet_for = 0.0
+    await service.ratings.rate(ALICE, "Steins;Gate", "10")
+    await service.picks.made_ahead(ALICE)
+    assert failures == [{STEINS_GATE: 10.0}] and "making a /recommend list ahead failed" in caplog.text
+    recs = await service.picks.recommend(ALICE)
+    assert len(recs.picks) == 10 and STEINS_GATE not in ids(recs)
+
+
+async def test_a_member_rating_title_after_title_has_their_list_made_once_they_stop(service, monkeypatch):
+    import asyncio
+
+    made = made_lists(monkeypatch)
+    service.picks.quiet_for = 1.0
+    for title in ("Steins;Gate", "Cowboy Bebop", "Death Note"):
+        await service.ratings.rate(ALICE, title, "9")
+    assert made == []  # none while they rate
+    await service.picks.made_ahead(ALICE)
+    assert [ratings for _, ratings in made] == [{STEINS_GATE: 9.0, COWBOY_BEBOP: 9.0, DEATH_NOTE: 9.0}]
+    # Asked before quiet_for is over: the ask makes its own list, and none is made after it.
+    await service.ratings.rate(ALICE, "Haikyuu", "8")
+    recs = await service.picks.recommend(ALICE)
+    await asyncio.sleep(1.5)
+    assert len(made) == 2 and len(made[-1][1]) == 4 and len(recs.picks) == 10
+    n = len(made)
+    assert ids(await service.picks.recommend(ALICE)) == ids(recs) and len(made) == n  # and kept
