@@ -29,9 +29,10 @@ FIRST_YEAR = 1917  # the oldest anime MAL lists: "new since" any earlier year is
 # /recommend lists the served model made, kept by what they were made from (the member's ratings and
 # dismissals, and the request's options), the least recently asked let go past this many: about 2 KB each.
 MADE_LISTS = 4096
-# Seconds a member's ratings stay unchanged before their lists are made ahead: rating title after title (menus
-# of a /recommend, /rate in a row) makes them once, not once per title. A /recommend sooner makes its own.
-MAKE_AHEAD_AFTER = 2.0
+# Seconds a member's ratings stay unchanged before their lists are made ahead: rating from a list's menus, title
+# after title, makes them once, not once per title. Less than it takes to read /rate's reply and type /recommend
+# (a /recommend sooner makes its own); a /rate typed after it has its lists made, 3-6 ms of idle model work.
+MAKE_AHEAD_AFTER = 1.0
 ASKS_KEPT = 3  # first pages of /recommend (Ask) made ahead for a member: the latest they asked for
 
 
