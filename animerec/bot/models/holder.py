@@ -118,8 +118,8 @@ class ModelHolder:
         self._idle = asyncio.Event()  # set while there are none
         self._idle.set()
         self._serving_warm_up: asyncio.Task[None] | None = None  # of the model served (_serve)
-        # Called after another served model replaced one (Picks.model_swapped: the lists made by the last one).
-        self.on_swap: Callable[[], None] | None = None
+        # Called after a served model is swapped in, the first one too (Picks.model_served: the lists members read).
+        self.on_serve: Callable[[], None] | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -299,13 +299,12 @@ class ModelHolder:
         """Swap in a newly loaded model, a community refresh's copy or the model over a new catalog, and warm
         its /similar and coverage rows up in the background (the previous model's warm-up, if still running,
         stops; /similar's answers belong to the model's indexes, so only those not asked yet are asked)."""
-        swapped = self._loaded is not None
         self._loaded = loaded
         if self._serving_warm_up is not None:
             self._serving_warm_up.cancel()
         self._serving_warm_up = asyncio.create_task(self._warm_up_serving(loaded.served), name="serving-warm-up")
-        if swapped and self.on_swap is not None:
-            self.on_swap()
+        if self.on_serve is not None:
+            self.on_serve()
 
     @staticmethod
     async def _warm_up_serving(served: ServedModel) -> None:

@@ -42,7 +42,7 @@ class Service:
         self.titles = Titles(store, catalog, self.models.franchises)
         self.community = Community(store, catalog, self.models.served, self.models.ranked)
         self.picks = Picks(store, catalog, self.models)
-        self.models.on_swap = self.picks.model_swapped
+        self.models.on_serve = self.picks.model_served
         self.ratings = Ratings(store, self.titles, self.models, import_cooldown=import_cooldown,
                                on_forget=self._forgotten, check_visible=self.community.check_visible,
                                on_change=self.picks.ratings_changed)

@@ -81,6 +81,12 @@ class RatingTables(Tables):
         rows = await self._all("SELECT anime_id, rating FROM ratings WHERE user_id = ?", (user_id,))
         return {a: r for a, r in rows if known is None or a in known}
 
+    async def latest_raters(self, limit: int) -> list[int]:
+        """The members whose ratings changed last, the latest first, at most ``limit``."""
+        rows = await self._all("SELECT user_id FROM ratings GROUP BY user_id ORDER BY MAX(updated_at) DESC, user_id "
+                               "LIMIT ?", (limit,))
+        return [row[0] for row in rows]
+
     async def rating_counts(self) -> tuple[int, int]:
         """(ratings, members) over the whole community."""
         row = await self._aggregate("SELECT COUNT(*), COUNT(DISTINCT user_id) FROM ratings")

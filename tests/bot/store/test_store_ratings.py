@@ -26,6 +26,17 @@ async def test_ratings_round_trip_and_report_what_they_replace(store):
     assert await store.rating_counts() == (2, 1)
 
 
+async def test_the_members_who_rated_last_come_first(store):
+    carol = ALICE + 2
+    for member, ratings in ((ALICE, {1: 8.0}), (BOB, {1: 7.0, 5: 6.0}), (carol, {5: 9.0}), (ALICE, {5: 4.0})):
+        await store.upsert_ratings(member, ratings)
+        await asyncio.sleep(1.01)  # stamped to the second
+    assert await store.latest_raters(10) == [ALICE, carol, BOB]
+    assert await store.latest_raters(2) == [ALICE, carol]
+    await store.delete_rating(carol, 5)
+    assert await store.latest_raters(10) == [ALICE, BOB]
+
+
 async def test_watched_never_replaces_a_score_but_a_score_replaces_watched(store):
     await store.upsert_ratings(ALICE, {1: 8.0, 5114: -1.0})
     stamps = {r.anime_id: r.updated_at for r in await store.ratings(ALICE)}

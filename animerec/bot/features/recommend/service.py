@@ -33,6 +33,8 @@ MADE_LISTS = 4096
 # after title, makes them once, not once per title. Less than it takes to read /rate's reply and type /recommend
 # (a /recommend sooner makes its own); a /rate typed after it has its lists made, 3-6 ms of idle model work.
 MAKE_AHEAD_AFTER = 1.0
+# Members whose lists a newly started bot makes ahead, those who rated last first: 2-3 s of idle model work.
+LATEST_RATERS_MADE = 500
 ASKS_KEPT = 3  # first pages of /recommend (Ask) made ahead for a member: the latest they asked for
 
 
@@ -83,7 +85,7 @@ class Picks:
         self._changed_again: set[int] = set()  # members whose ratings changed while theirs waited or were made
         # Each member's latest first-page asks, the latest last; the members who asked lately last.
         self._asks: OrderedDict[int, tuple[Ask, ...]] = OrderedDict()
-        self._remaking: asyncio.Task[None] | None = None  # model_swapped's
+        self._remaking: asyncio.Task[None] | None = None  # model_served's
 
     async def recommend(
         self, user_id: int, *, genre: str | None = None, type: str | None = None, count: int = DEFAULT_COUNT,
@@ -193,15 +195,20 @@ class Picks:
         while (making := self._making.get(user_id)) is not None and not making.done():
             await asyncio.wait([making])
 
-    def model_swapped(self) -> None:
-        """After a new served model replaced the one that made the kept lists (a retrain, the hourly community
-        fold-in, a catalog refresh): the lists of the members who asked lately are made again by the new one,
-        the latest to ask first, one member at a time."""
+    def model_served(self) -> None:
+        """After a served model was swapped in (a retrain, the hourly community fold-in, a catalog refresh, the
+        first load): the lists of the members who asked lately are made by it, the latest to ask first, one
+        member at a time; when none has asked yet (a restart), those of the LATEST_RATERS_MADE who rated last."""
         if self._remaking is not None:
             self._remaking.cancel()
         self._remaking = asyncio.create_task(self._remake(list(reversed(self._asks))), name="lists-remade")
 
     async def _remake(self, members: list[int]) -> None:
+        try:
+            members = members or await self.store.latest_raters(LATEST_RATERS_MADE)
+        except Exception:  # a store that cannot answer now: lists are made when asked
+            log.exception("reading the members who rated last failed")
+            return
         for user_id in members:
             self.ratings_changed(user_id, quiet_for=0.0)
             await self.made_ahead(user_id)

@@ -1,13 +1,16 @@
 """The recommend service (features/recommend/service.py): onboarding, picks that fold in a new rating at
-once, filters."""
+once, filters, and lists made ahead of the member's asking."""
+
+import asyncio
 
 import pytest
 
 from animerec.bot.features.recommend.service import ONBOARDING_TITLES
-from animerec.bot.service import UserError, member_message
+from animerec.bot.service import Service, UserError, member_message
+from animerec.bot.store import Store
 from animerec.recsys.catalog.catalog import ADULT_GENRE, UnknownFilter, id_text
 from animerec.recsys.serving.served import ServedModel
-from botkit import ALICE, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE
+from botkit import ALICE, BOB, COWBOY_BEBOP, DEATH_NOTE, FMA_BROTHERHOOD, STEINS_GATE, until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -190,8 +193,6 @@ def ids(recs) -> list[int]:
 
 
 async def test_a_kept_list_is_read_only_for_the_same_ratings_dismissals_options_and_model(service, monkeypatch):
-    from botkit import BOB, until
-
     made = made_lists(monkeypatch)
     service.picks.quiet_for = 0.0
     alice, bob = {STEINS_GATE: 10.0, DEATH_NOTE: 9.0}, {COWBOY_BEBOP: 9.0}
@@ -237,8 +238,6 @@ async def test_a_kept_list_is_read_only_for_the_same_ratings_dismissals_options_
 
 
 async def test_members_rating_and_asking_at_once_each_get_the_list_of_their_last_ratings(service, monkeypatch):
-    import asyncio
-
     made = made_lists(monkeypatch)
     service.picks.quiet_for = 0.0
     members = range(201, 209)
@@ -286,8 +285,6 @@ async def test_a_list_that_fails_to_be_made_ahead_is_made_when_asked(service, mo
 
 
 async def test_a_member_rating_title_after_title_has_their_list_made_once_they_stop(service, monkeypatch):
-    import asyncio
-
     made = made_lists(monkeypatch)
     service.picks.quiet_for = 1.0
     for title in ("Steins;Gate", "Cowboy Bebop", "Death Note"):
@@ -302,3 +299,21 @@ async def test_a_member_rating_title_after_title_has_their_list_made_once_they_s
     assert len(made) == 2 and len(made[-1][1]) == 4 and len(recs.picks) == 10
     n = len(made)
     assert ids(await service.picks.recommend(ALICE)) == ids(recs) and len(made) == n  # and kept
+
+
+async def test_a_restarted_bot_makes_the_lists_of_the_members_who_rated_last(service, data_dir, catalog, database,
+                                                                             monkeypatch):
+    first, second = {STEINS_GATE: 9.0, COWBOY_BEBOP: 8.0}, {DEATH_NOTE: 9.0}
+    await service.store.upsert_ratings(301, first)
+    await service.store.upsert_ratings(302, second)
+    made = made_lists(monkeypatch)
+    restarted = Service(await Store.open(database), catalog, data_dir, train_config="small")
+    await restarted.start()  # serves the model the first one trained: nobody has asked this process anything
+    try:
+        await until(lambda: all(r in [ratings for _, ratings in made] for r in (first, second)))
+        n = len(made)
+        for member in (301, 302):
+            assert len((await restarted.picks.recommend(member)).picks) == 10
+        assert len(made) == n  # both read
+    finally:
+        await restarted.close()
