@@ -504,12 +504,17 @@ def warm_up(served: ServedModel) -> None:
     served.model.predict(ratings, [int(ids[-1])])
 
 
+def fingerprint(value: object) -> bytes:
+    """16 bytes equal for values of equal repr: what is kept, and compared, in place of the value itself (the
+    ratings an answer was made from)."""
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).digest()
+
+
 def raters_digest(raters: dict[int, dict[int, float]]) -> bytes:
     """A fingerprint of the community ratings cold vectors are folded in from: equal for equal ratings,
     whatever order the store gave them in; kept instead of the ratings themselves (every rating of every
     member who rated a new title)."""
-    rows = sorted((user, anime, rating) for user, given in raters.items() for anime, rating in given.items())
-    return hashlib.blake2b(repr(rows).encode(), digest_size=16).digest()
+    return fingerprint(sorted((user, anime, rating) for user, given in raters.items() for anime, rating in given.items()))
 
 
 def _fold_in(model: Recommender, raters: dict[int, dict[int, float]]) -> int:

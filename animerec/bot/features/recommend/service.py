@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
 from collections import OrderedDict
@@ -11,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from animerec.bot.models.holder import ModelHolder
+from animerec.bot.models.holder import ModelHolder, fingerprint
 from animerec.bot.service.errors import UserError, WarmingUp
 from animerec.bot.service.results import Because, Recommendations, RecommendedTitle
 from animerec.bot.service.titles import DEFAULT_COUNT, check_count
@@ -29,6 +28,7 @@ FIRST_YEAR = 1917  # the oldest anime MAL lists: "new since" any earlier year is
 # /recommend lists the served model made, kept by what they were made from (the member's ratings and
 # dismissals, and the request's options), the least recently asked let go past this many: about 2 KB each.
 MADE_LISTS = 4096
+ASKING_MEMBERS = 4096  # members whose latest asks (Picks._asks) are kept, the least recently asking let go
 # Seconds a member's ratings stay unchanged before their lists are made ahead: rating from a list's menus, title
 # after title, makes them once, not once per title. Less than it takes to read /rate's reply and type /recommend
 # (a /recommend sooner makes its own); a /rate typed after it has its lists made, 3-6 ms of idle model work.
@@ -157,7 +157,7 @@ class Picks:
         """The member asked for this first page: it is made ahead for them from now on, with their other
         latest ASKS_KEPT."""
         self._asks[user_id] = (*[a for a in self._asks.pop(user_id, ()) if a != ask], ask)[-ASKS_KEPT:]
-        while len(self._asks) > MADE_LISTS:
+        while len(self._asks) > ASKING_MEMBERS:
             self._asks.popitem(last=False)
 
     def _made_list(self, served: ServedModel, user_id: int, made_of: bytes) -> PickList | None:
@@ -286,9 +286,8 @@ def _made_of(ratings: Mapping[int, float], dismissed: Iterable[int], exclude: It
              page: int, count: int, filters: object, allow_adult: bool, since: date | None, discover: bool) -> bytes:
     """A digest of everything a /recommend list is made from but the served model: equal for the same
     ratings, dismissals and options, whatever order the store gave them in."""
-    made_of = (sorted(ratings.items()), sorted(dismissed), sorted(exclude), sorted(shown), page, count, filters,
-               allow_adult, since, discover)
-    return hashlib.blake2b(repr(made_of).encode(), digest_size=16).digest()
+    return fingerprint((sorted(ratings.items()), sorted(dismissed), sorted(exclude), sorted(shown), page, count,
+                        filters, allow_adult, since, discover))
 
 
 def this_season_since(today: date | None = None) -> date:
